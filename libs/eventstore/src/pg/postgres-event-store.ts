@@ -1,0 +1,257 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import { RevisionConflictError, type NewEvent, type Position, type RecordedEvent, type Upcasters } from '#kernel';
+import type {
+  AllFilter,
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadAllResult,
+  ReadStreamOptions,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.js';
+import { pollingSubscription } from '../polling-subscription.js';
+
+const CHANNEL = 'arrears_events';
+
+export interface PostgresEventStoreOptions {
+  /** Applied to every event read back. */
+  readonly upcasters?: Upcasters;
+  /** Fallback poll interval for live subscriptions when no notification arrives (ms). */
+  readonly pollIntervalMs?: number;
+  /** Send NOTIFY after appends so subscribers in other processes wake at once. */
+  readonly notify?: boolean;
+}
+
+export class EventIdReusedError extends Error {
+  readonly code = 'EVENT_ID_REUSED';
+  constructor(readonly streamId: string) {
+    super(`append to ${streamId}: some event ids are already stored in another stream or with other events`);
+  }
+}
+
+interface EventRow {
+  global_position: string;
+  tx_id: string;
+  stream_id: string;
+  revision: string;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+}
+
+const COLUMNS = 'global_position, tx_id, stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at';
+
+export class PostgresEventStore implements EventStore {
+  readonly kind = 'postgres' as const;
+  private readonly appended = new EventEmitter();
+  private listener?: pg.Client;
+  private listenerStarting?: Promise<void>;
+  private notifyPending = false;
+  private closed = false;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresEventStoreOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.appended.setMaxListeners(0);
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const payload = JSON.stringify(
+      events.map((e) => ({ id: e.eventId, type: e.type, v: e.schemaVersion, data: e.data, meta: e.metadata })),
+    );
+    const { rows } = await this.pool.query<{
+      outcome: string;
+      revision: string;
+      commit_position: string | null;
+      prepare_position: string | null;
+    }>({
+      name: 'es_append',
+      text: 'SELECT outcome, revision, commit_position, prepare_position FROM es_append($1, $2, $3::jsonb)',
+      values: [streamId, String(expected), payload],
+    });
+    const row = rows[0];
+    switch (row.outcome) {
+      case 'conflict':
+        throw new RevisionConflictError(streamId, String(expected), Number(row.revision));
+      case 'event_id_reused':
+        throw new EventIdReusedError(streamId);
+      case 'ok':
+      case 'duplicate': {
+        if (row.outcome === 'ok' && events.length > 0) this.signalAppended();
+        return {
+          nextExpectedRevision: Number(row.revision),
+          position: { commit: BigInt(row.commit_position ?? 0), prepare: BigInt(row.prepare_position ?? 0) },
+          duplicate: row.outcome === 'duplicate',
+        };
+      }
+      default:
+        throw new Error(`es_append returned ${row.outcome}`);
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const limit = options.maxCount ?? null;
+    const { rows } = await this.pool.query<EventRow>({
+      name: backwards ? 'es_read_stream_bw' : 'es_read_stream_fw',
+      text: `SELECT ${COLUMNS} FROM es_events WHERE stream_id = $1 AND revision ${backwards ? '<=' : '>='} $2
+             ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
+      values: [streamId, from, limit],
+    });
+    return rows.map((r) => this.toRecorded(r));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
+    const from = options.from === undefined || options.from === 'start' ? { commit: 0n, prepare: 0n } : options.from;
+    const limit = options.maxCount ?? 1000;
+    const { where, values } = filterSql(options.filter, 4);
+    // One statement, one snapshot: the safe horizon, the page of events below it, and the last
+    // position below it (so a filtered read that reaches the end can move past skipped events).
+    const { rows } = await this.pool.query<EventRow & { kind: string }>({
+      text: `
+        WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+        page AS (
+          SELECT ${COLUMNS} FROM es_events, horizon
+           WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND tx_id < horizon.xmin ${where}
+           ORDER BY tx_id, global_position
+           LIMIT $3
+        ),
+        tail AS (
+          SELECT e.tx_id, e.global_position FROM es_events e, horizon
+           WHERE e.tx_id < horizon.xmin
+           ORDER BY e.tx_id DESC, e.global_position DESC
+           LIMIT 1
+        )
+        SELECT 'e' AS kind, * FROM page
+        UNION ALL
+        SELECT 't', tail.global_position, tail.tx_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM tail`,
+      values: [String(from.commit), String(from.prepare), limit, ...values],
+    });
+    const events = rows.filter((r) => r.kind === 'e').map((r) => this.toRecorded(r));
+    const tail = rows.find((r) => r.kind === 't');
+    const isEnd = events.length < limit;
+    let position: Position = events.length ? events[events.length - 1].globalPosition : from;
+    if (isEnd && tail) {
+      const t = { commit: BigInt(tail.tx_id), prepare: BigInt(tail.global_position) };
+      if (t.commit > position.commit || (t.commit === position.commit && t.prepare > position.prepare)) position = t;
+    }
+    return { events, position, isEnd };
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): Subscription {
+    void this.ensureListener();
+    return pollingSubscription({
+      read: (from, maxCount) => this.readAll({ from, maxCount, filter: options.filter }),
+      from: options.from,
+      batchSize: options.batchSize ?? 500,
+      pollIntervalMs: this.pollIntervalMs,
+      heldBack: () => this.hasHeldBackEvents(),
+      wake: this.appended,
+    });
+  }
+
+  async headPosition(): Promise<Position | null> {
+    const { rows } = await this.pool.query<{ tx_id: string; global_position: string }>(
+      `SELECT tx_id, global_position FROM es_events
+        WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY tx_id DESC, global_position DESC LIMIT 1`,
+    );
+    return rows.length ? { commit: BigInt(rows[0].tx_id), prepare: BigInt(rows[0].global_position) } : null;
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.pool.query('SELECT 1 FROM es_streams LIMIT 1');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.appended.emit('append');
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.end().catch(() => undefined);
+  }
+
+  /** Committed events that the safe horizon still holds back behind an in-flight transaction. */
+  private async hasHeldBackEvents(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM es_events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
+    );
+    return rows[0].held;
+  }
+
+  private signalAppended(): void {
+    this.appended.emit('append');
+    if (this.options.notify === false || this.notifyPending || this.closed) return;
+    // One NOTIFY in flight at most: it wakes subscribers in other processes; a burst of appends
+    // costs one notification, not one each.
+    this.notifyPending = true;
+    setImmediate(() => {
+      this.pool
+        .query(`SELECT pg_notify('${CHANNEL}', '')`)
+        .catch(() => undefined)
+        .finally(() => (this.notifyPending = false));
+    });
+  }
+
+  private ensureListener(): Promise<void> {
+    if (this.listener || this.closed) return Promise.resolve();
+    this.listenerStarting ??= (async () => {
+      const client = new pg.Client(this.pool.options);
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${CHANNEL}`);
+        client.on('notification', () => this.appended.emit('append'));
+        client.on('error', () => {
+          // The fallback poll keeps subscriptions going; re-listen on the next subscription.
+          if (this.listener === client) this.listener = undefined;
+        });
+        if (this.closed) await client.end();
+        else this.listener = client;
+      } catch {
+        await client.end().catch(() => undefined);
+      } finally {
+        this.listenerStarting = undefined;
+      }
+    })();
+    return this.listenerStarting;
+  }
+
+  private toRecorded(r: EventRow): RecordedEvent {
+    const event: RecordedEvent = {
+      eventId: r.event_id,
+      type: r.type,
+      schemaVersion: r.schema_version,
+      streamId: r.stream_id,
+      revision: Number(r.revision),
+      globalPosition: { commit: BigInt(r.tx_id), prepare: BigInt(r.global_position) },
+      data: r.data,
+      metadata: r.metadata,
+      recordedAt: r.recorded_at.toISOString(),
+    };
+    return this.options.upcasters ? this.options.upcasters.upcast(event) : event;
+  }
+}
+
+function filterSql(filter: AllFilter | undefined, firstParam: number): { where: string; values: unknown[] } {
+  const clauses: string[] = [];
+  const values: unknown[] = [];
+  if (filter?.streamPrefixes?.length) {
+    values.push(filter.streamPrefixes.map((p) => p.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'));
+    clauses.push(`stream_id LIKE ANY ($${firstParam + values.length - 1}::text[])`);
+  }
+  if (filter?.eventTypes?.length) {
+    values.push(filter.eventTypes);
+    clauses.push(`type = ANY ($${firstParam + values.length - 1}::text[])`);
+  }
+  return { where: clauses.map((c) => `AND ${c}`).join(' '), values };
+}

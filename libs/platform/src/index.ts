@@ -1,0 +1,2 @@
+export * from './database/embedded-postgres.js';
+export * from './database/database.js';

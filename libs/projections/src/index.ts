@@ -1,0 +1,5 @@
+export * from './projection.js';
+export * from './projection-runner.js';
+export * from './row-projection.js';
+export * from './sql.js';
+export * from './schema.js';

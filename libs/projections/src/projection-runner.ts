@@ -1,0 +1,480 @@
+import type pg from 'pg';
+import { comparePositions, formatPosition, START, type Position, type RecordedEvent } from '#kernel';
+import type { EventStore, Subscription } from '#eventstore';
+import { physicalTable, type Projection, type ProjectionContext } from './projection.js';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly version: number;
+  readonly generation: number;
+  readonly status: 'running' | 'halted' | 'stopped' | 'rebuilding';
+  readonly checkpoint: string;
+  /** Approximate number of store positions between the checkpoint and the head. */
+  readonly lagPositions: number;
+  /** Seconds the last applied event had waited since it was recorded, 0 when caught up. */
+  readonly lagSeconds: number;
+  readonly caughtUp: boolean;
+  readonly error?: string;
+}
+
+export interface ProjectionRunnerOptions {
+  readonly batchSize?: number;
+  /** Larger pages for rebuilds. */
+  readonly rebuildBatchSize?: number;
+  readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export class ProjectionHaltedError extends Error {}
+
+interface Live {
+  generation: number;
+  subscription?: Subscription;
+  loop?: Promise<void>;
+  status: ProjectionStatus['status'];
+  checkpoint: Position;
+  lagSeconds: number;
+  caughtUp: boolean;
+  error?: string;
+}
+
+type Tx = pg.PoolClient;
+
+const CONNECTION_ERROR = /^(08|57P)/;
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (typeof e?.code === 'string' && CONNECTION_ERROR.test(e.code)) || /Connection terminated|ECONNREFUSED|ECONNRESET/.test(String(e?.message));
+}
+
+/**
+ * Runs projections: each reads the store from its checkpoint and applies batches, writing its rows
+ * and its checkpoint in one Postgres transaction, so a crash never applies an event twice or skips
+ * one. A failing event is recorded as a dead letter and halts the projection just before it.
+ */
+export class ProjectionRunner {
+  private readonly live = new Map<string, Live>();
+  private readonly byName: Map<string, Projection>;
+  private head: Position | null = null;
+  private stopping = false;
+  private readonly batchSize: number;
+  private readonly rebuildBatchSize: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    projections: readonly Projection[],
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.byName = new Map(projections.map((p) => [p.name, p]));
+    this.batchSize = options.batchSize ?? 500;
+    this.rebuildBatchSize = options.rebuildBatchSize ?? 5000;
+  }
+
+  get projections(): Projection[] {
+    return [...this.byName.values()];
+  }
+
+  /** Creates missing tables and views; does not start applying events. */
+  async install(): Promise<void> {
+    for (const projection of this.byName.values()) await this.installOne(projection);
+  }
+
+  /** Installs, then starts every projection's loop. A changed version is rebuilt first. */
+  async start(): Promise<void> {
+    this.stopping = false;
+    await this.install();
+    for (const projection of this.byName.values()) {
+      const row = await this.registry(projection.name);
+      if (row.version !== projection.version) {
+        this.log('info', 'projection version changed: rebuilding', { projection: projection.name, from: row.version, to: projection.version });
+        const state = this.state(projection.name, row.active_generation);
+        state.status = 'rebuilding';
+        state.loop = this.rebuild(projection.name).then(
+          () => this.startLoop(projection),
+          (err) => this.log('error', 'rebuild failed', { projection: projection.name, error: String(err) }),
+        );
+        continue;
+      }
+      await this.startLoop(projection);
+    }
+  }
+
+  /** Stops every loop after its current batch has committed. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const loops: Promise<void>[] = [];
+    for (const state of this.live.values()) {
+      if (state.subscription) await state.subscription.close();
+      if (state.loop) loops.push(state.loop);
+      if (state.status === 'running') state.status = 'stopped';
+    }
+    await Promise.allSettled(loops);
+  }
+
+  async status(): Promise<ProjectionStatus[]> {
+    this.head = await this.store.headPosition();
+    const out: ProjectionStatus[] = [];
+    for (const projection of this.byName.values()) {
+      const row = await this.registry(projection.name);
+      const state = this.live.get(projection.name);
+      const checkpoint = state?.checkpoint ?? (await this.readCheckpoint(this.pool, projection.name, row.active_generation));
+      const status: ProjectionStatus['status'] = row.status === 'halted' ? 'halted' : (state?.status ?? 'stopped');
+      const lag = this.head && comparePositions(this.head, checkpoint) > 0 ? Number(this.head.prepare - checkpoint.prepare) : 0;
+      out.push({
+        name: projection.name,
+        version: projection.version,
+        generation: row.active_generation,
+        status,
+        checkpoint: formatPosition(checkpoint),
+        lagPositions: Math.max(0, lag),
+        lagSeconds: state?.lagSeconds ?? 0,
+        caughtUp: lag <= 0,
+        ...(row.error ? { error: row.error } : {}),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Blue/green rebuild: replays every event from position 0 into a fresh generation of the tables
+   * while the active generation keeps serving, then swaps the views in one transaction.
+   */
+  async rebuild(name: string): Promise<{ generation: number; events: number }> {
+    const projection = this.require(name);
+    await this.installOne(projection);
+    const generation = await this.newGeneration(projection);
+    let applied = 0;
+    let from: Position = START;
+    for (;;) {
+      const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
+      if (page.events.length > 0 || comparePositions(page.position, from) > 0) {
+        await this.transaction(async (tx) => {
+          await this.applyEvents(tx, projection, generation, page.events);
+          await this.writeCheckpoint(tx, name, generation, page.position);
+        });
+        applied += page.events.length;
+        from = page.position;
+      }
+      if (page.isEnd) break;
+    }
+    // Swap: lock the registry row (live batches wait), apply what arrived meanwhile, swap views.
+    await this.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM projections WHERE name = $1 FOR UPDATE', [name]);
+      for (;;) {
+        const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
+        await this.applyEvents(tx, projection, generation, page.events);
+        applied += page.events.length;
+        from = page.position;
+        if (page.isEnd) break;
+      }
+      await this.writeCheckpoint(tx, name, generation, from);
+      const { rows } = await tx.query<{ active_generation: number }>('SELECT active_generation FROM projections WHERE name = $1', [name]);
+      const old = rows[0].active_generation;
+      await this.createViews(tx, projection, generation);
+      await tx.query(
+        `UPDATE projections SET active_generation = $2, version = $3, status = 'running', halted_event_id = NULL, error = NULL, updated_at = now()
+          WHERE name = $1`,
+        [name, generation, projection.version],
+      );
+      for (const table of Object.keys(projection.tables)) await tx.query(`DROP TABLE IF EXISTS ${physicalTable(table, old)}`);
+      await tx.query('DELETE FROM projection_checkpoints WHERE name = $1 AND generation <> $2', [name, generation]);
+    });
+    this.log('info', 'projection rebuilt', { projection: name, generation, events: applied });
+    return { generation, events: applied };
+  }
+
+  /** Rebuilds (see `rebuild`) and makes sure the projection's loop runs afterwards. */
+  async rebuildAndResume(name: string): Promise<{ generation: number; events: number }> {
+    const result = await this.rebuild(name);
+    const state = this.live.get(name);
+    if (!this.stopping && state?.status !== 'running') await this.startLoop(this.require(name));
+    return result;
+  }
+
+  /** Clears a halt and resumes from the same event. */
+  async retry(name: string, by: string): Promise<void> {
+    this.require(name);
+    await this.pool.query(
+      `UPDATE projection_dead_letters SET status = 'retried', resolved_at = now(), resolved_by = $2 WHERE projection = $1 AND status = 'open'`,
+      [name, by],
+    );
+    await this.resume(name);
+  }
+
+  /** Moves the checkpoint past the poison event, then resumes. */
+  async skip(name: string, by: string): Promise<void> {
+    const projection = this.require(name);
+    await this.transaction(async (tx) => {
+      const { rows } = await tx.query<{ active_generation: number; halted_event_id: string | null }>(
+        'SELECT active_generation, halted_event_id FROM projections WHERE name = $1 FOR UPDATE',
+        [name],
+      );
+      const halted = rows[0];
+      if (!halted?.halted_event_id) return;
+      const { rows: letters } = await tx.query<{ position: string }>(
+        `UPDATE projection_dead_letters SET status = 'skipped', resolved_at = now(), resolved_by = $3
+          WHERE projection = $1 AND event_id = $2 AND status = 'open' RETURNING position`,
+        [name, halted.halted_event_id, by],
+      );
+      if (letters.length) {
+        const [commit, prepare] = letters[0].position.split('/');
+        await this.writeCheckpoint(tx, projection.name, halted.active_generation, { commit: BigInt(commit), prepare: BigInt(prepare) });
+      }
+    });
+    await this.resume(name);
+  }
+
+  private async resume(name: string): Promise<void> {
+    await this.pool.query(`UPDATE projections SET status = 'running', halted_event_id = NULL, error = NULL, updated_at = now() WHERE name = $1`, [name]);
+    const state = this.live.get(name);
+    if (state?.subscription) await state.subscription.close();
+    if (state?.loop) await state.loop;
+    if (!this.stopping) await this.startLoop(this.require(name));
+  }
+
+  private async startLoop(projection: Projection): Promise<void> {
+    const row = await this.registry(projection.name);
+    const state = this.state(projection.name, row.active_generation);
+    if (row.status === 'halted') {
+      state.status = 'halted';
+      state.error = row.error ?? undefined;
+      return;
+    }
+    state.checkpoint = await this.readCheckpoint(this.pool, projection.name, row.active_generation);
+    state.status = 'running';
+    const subscription = this.store.subscribeToAll({ from: state.checkpoint, filter: projection.filter, batchSize: this.batchSize });
+    state.subscription = subscription;
+    state.loop = (async () => {
+      let restart = false;
+      try {
+        for await (const batch of subscription) {
+          const outcome = await this.applyLiveBatch(projection, state, batch.events, batch.position);
+          if (outcome === 'halted') break;
+          if (outcome === 'generation_changed') {
+            restart = true;
+            break;
+          }
+          state.caughtUp = batch.caughtUp;
+          const last = batch.events[batch.events.length - 1];
+          state.lagSeconds = batch.caughtUp || !last ? 0 : Math.max(0, (Date.now() - Date.parse(last.recordedAt)) / 1000);
+        }
+      } catch (err) {
+        if (!this.stopping) {
+          this.log('error', 'projection loop failed; restarting', { projection: projection.name, error: String(err) });
+          await subscription.close();
+          await new Promise((r) => setTimeout(r, 1000));
+          if (!this.stopping) void this.startLoop(projection);
+          return;
+        }
+      }
+      if (restart && !this.stopping) await this.startLoop(projection);
+    })();
+  }
+
+  private async applyLiveBatch(
+    projection: Projection,
+    state: Live,
+    events: readonly RecordedEvent[],
+    position: Position,
+  ): Promise<'ok' | 'halted' | 'generation_changed'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.transaction(async (tx) => {
+          const fresh = await this.lockLive(tx, projection.name, state);
+          if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
+          const pending = events.filter((e) => comparePositions(e.globalPosition, fresh) > 0);
+          await this.applyEvents(tx, projection, state.generation, pending);
+          if (comparePositions(position, fresh) > 0) await this.writeCheckpoint(tx, projection.name, state.generation, position);
+          state.checkpoint = comparePositions(position, fresh) > 0 ? position : fresh;
+          return 'ok' as const;
+        });
+      } catch (err) {
+        if (isConnectionError(err) && !this.stopping) {
+          await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+          continue;
+        }
+        if (this.stopping) throw err;
+        return this.isolatePoison(projection, state, events, position, err);
+      }
+    }
+  }
+
+  /** Re-applies the batch one event per transaction to find and record the failing event. */
+  private async isolatePoison(
+    projection: Projection,
+    state: Live,
+    events: readonly RecordedEvent[],
+    position: Position,
+    batchError: unknown,
+  ): Promise<'ok' | 'halted' | 'generation_changed'> {
+    for (const event of events) {
+      try {
+        const outcome = await this.transaction(async (tx) => {
+          const fresh = await this.lockLive(tx, projection.name, state);
+          if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
+          if (comparePositions(event.globalPosition, fresh) <= 0) return 'ok' as const;
+          await this.applyEvents(tx, projection, state.generation, [event]);
+          await this.writeCheckpoint(tx, projection.name, state.generation, event.globalPosition);
+          state.checkpoint = event.globalPosition;
+          return 'ok' as const;
+        });
+        if (outcome !== 'ok') return outcome;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        await this.transaction(async (tx) => {
+          await tx.query(
+            `INSERT INTO projection_dead_letters (projection, generation, event_id, stream_id, event_type, position, error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [projection.name, state.generation, event.eventId, event.streamId, event.type, formatPosition(event.globalPosition), message],
+          );
+          await tx.query(
+            `UPDATE projections SET status = 'halted', halted_event_id = $2, error = $3, updated_at = now() WHERE name = $1`,
+            [projection.name, event.eventId, `${event.type} ${event.eventId} at ${formatPosition(event.globalPosition)}: ${message}`],
+          );
+        });
+        state.status = 'halted';
+        state.error = message;
+        this.log('error', 'projection halted on a poison event', { projection: projection.name, eventId: event.eventId, type: event.type, error: message });
+        return 'halted';
+      }
+    }
+    // Every event applied on its own: the batch failure was transient. Finish the batch position.
+    this.log('warn', 'batch failed but its events applied one by one', { projection: projection.name, error: String(batchError) });
+    await this.transaction(async (tx) => {
+      const fresh = await this.lockLive(tx, projection.name, state);
+      if (typeof fresh === 'object' && comparePositions(position, fresh) > 0) {
+        await this.writeCheckpoint(tx, projection.name, state.generation, position);
+        state.checkpoint = position;
+      }
+    });
+    return 'ok';
+  }
+
+  /** Locks the registry row for the batch and returns the stored checkpoint of the generation. */
+  private async lockLive(tx: Tx, name: string, state: Live): Promise<Position | 'generation_changed' | 'halted'> {
+    const { rows } = await tx.query<{ active_generation: number; status: string }>(
+      'SELECT active_generation, status FROM projections WHERE name = $1 FOR SHARE',
+      [name],
+    );
+    if (rows[0].active_generation !== state.generation) {
+      state.generation = rows[0].active_generation;
+      return 'generation_changed';
+    }
+    if (rows[0].status === 'halted') return 'halted';
+    return this.readCheckpoint(tx, name, state.generation, true);
+  }
+
+  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const ctx: ProjectionContext = {
+      query: (text, values) => tx.query(text, values as unknown[]),
+      table: (table) => {
+        if (!(table in projection.tables)) throw new Error(`projection ${projection.name} has no table ${table}`);
+        return physicalTable(table, generation);
+      },
+    };
+    await projection.apply(ctx, events);
+  }
+
+  private async installOne(projection: Projection): Promise<void> {
+    await this.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('arrears.projections.install'))`);
+      const { rows } = await tx.query('SELECT 1 FROM projections WHERE name = $1', [projection.name]);
+      if (rows.length) return;
+      await this.createTables(tx, projection, 1);
+      await this.createViews(tx, projection, 1);
+      await tx.query('INSERT INTO projections (name, version, active_generation) VALUES ($1, $2, 1)', [projection.name, projection.version]);
+      await tx.query('INSERT INTO projection_checkpoints (name, generation) VALUES ($1, 1)', [projection.name]);
+    });
+  }
+
+  private async newGeneration(projection: Projection): Promise<number> {
+    return this.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('arrears.projections.install'))`);
+      const { rows } = await tx.query<{ next: number }>(
+        `SELECT greatest(p.active_generation, coalesce(max(c.generation), 0)) + 1 AS next
+           FROM projections p LEFT JOIN projection_checkpoints c ON c.name = p.name
+          WHERE p.name = $1 GROUP BY p.active_generation`,
+        [projection.name],
+      );
+      const generation = rows[0].next;
+      for (const table of Object.keys(projection.tables)) await tx.query(`DROP TABLE IF EXISTS ${physicalTable(table, generation)}`);
+      await this.createTables(tx, projection, generation);
+      await tx.query(
+        `INSERT INTO projection_checkpoints (name, generation) VALUES ($1, $2)
+         ON CONFLICT (name, generation) DO UPDATE SET commit_position = 0, prepare_position = 0, updated_at = now()`,
+        [projection.name, generation],
+      );
+      return generation;
+    });
+  }
+
+  private async createTables(tx: Tx, projection: Projection, generation: number): Promise<void> {
+    for (const [table, ddl] of Object.entries(projection.tables)) {
+      await tx.query(ddl.replaceAll('{table}', physicalTable(table, generation)));
+    }
+  }
+
+  private async createViews(tx: Tx, projection: Projection, generation: number): Promise<void> {
+    for (const table of Object.keys(projection.tables)) {
+      await tx.query(`DROP VIEW IF EXISTS ${table}`);
+      await tx.query(`CREATE VIEW ${table} AS SELECT * FROM ${physicalTable(table, generation)}`);
+    }
+  }
+
+  private async registry(name: string): Promise<{ version: number; active_generation: number; status: string; error: string | null }> {
+    const { rows } = await this.pool.query('SELECT version, active_generation, status, error FROM projections WHERE name = $1', [name]);
+    if (!rows.length) throw new Error(`projection ${name} is not installed`);
+    return rows[0];
+  }
+
+  private async readCheckpoint(db: pg.Pool | Tx, name: string, generation: number, lock = false): Promise<Position> {
+    const { rows } = await db.query<{ commit_position: string; prepare_position: string }>(
+      `SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 AND generation = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [name, generation],
+    );
+    return rows.length ? { commit: BigInt(rows[0].commit_position), prepare: BigInt(rows[0].prepare_position) } : START;
+  }
+
+  private async writeCheckpoint(tx: Tx, name: string, generation: number, position: Position): Promise<void> {
+    await tx.query(
+      `UPDATE projection_checkpoints SET commit_position = $3, prepare_position = $4, updated_at = now() WHERE name = $1 AND generation = $2`,
+      [name, generation, String(position.commit), String(position.prepare)],
+    );
+  }
+
+  private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private state(name: string, generation: number): Live {
+    let state = this.live.get(name);
+    if (!state) {
+      state = { generation, status: 'stopped', checkpoint: START, lagSeconds: 0, caughtUp: false };
+      this.live.set(name, state);
+    }
+    state.generation = generation;
+    return state;
+  }
+
+  private require(name: string): Projection {
+    const projection = this.byName.get(name);
+    if (!projection) throw new Error(`unknown projection ${name}`);
+    return projection;
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+    this.options.log?.(level, message, fields);
+  }
+}

@@ -1,6 +1,11 @@
 import { EventStoreSchema1732838400000 } from '#eventstore';
 import { ProjectionsSchema1732838400001 } from '#projections';
 import type { MigrationClass } from '#platform';
+import { CONTEXTS } from './contexts.js';
 
-/** Every schema migration of the app, in order. Contexts add theirs here. */
-export const ALL_MIGRATIONS: readonly MigrationClass[] = [EventStoreSchema1732838400000, ProjectionsSchema1732838400001];
+/** Every schema migration of the app, in order: the core's, then each context's. */
+export const ALL_MIGRATIONS: readonly MigrationClass[] = [
+  EventStoreSchema1732838400000,
+  ProjectionsSchema1732838400001,
+  ...CONTEXTS.flatMap((c) => c.migrations),
+];

@@ -1,0 +1,36 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { CoreModule, type ContextRegistration, type Runtime } from '#platform';
+import { HealthController } from './infra/health.controller.js';
+import { MetricsController } from './infra/metrics.controller.js';
+import { ProjectionsController } from './infra/projections.controller.js';
+import { PROJECTIONS, ProjectionsService } from './infra/projections.service.js';
+
+/** The deployable: shared runtime, operations endpoints, and the bounded contexts. */
+@Module({})
+export class AppModule {
+  static register(runtime: Runtime, contexts: readonly ContextRegistration[]): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRuntime(runtime),
+        CqrsModule.forRoot(),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: runtime.config.LOG_LEVEL,
+            genReqId: (req) => String(req.id ?? ''),
+            customProps: (req) => ({ correlationId: req.id }),
+            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+        }),
+        ...contexts.map((c) => c.module),
+      ],
+      controllers: [HealthController, MetricsController, ProjectionsController],
+      providers: [{ provide: PROJECTIONS, useValue: contexts.flatMap((c) => c.projections) }, ProjectionsService],
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { ProblemFilter, toProblem, type ContextRegistration, type Runtime } from '#platform';
+import { AppModule } from './app.module.js';
+import { ProjectionsService } from './infra/projections.service.js';
+
+const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the Nest application on Fastify (not yet listening, projections not yet started). */
+export async function buildApp(runtime: Runtime, contexts: readonly ContextRegistration[]): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
+    // The caller's correlation id when it sent a sane one, else a fresh one.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-correlation-id'];
+      return typeof given === 'string' && CORRELATION.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(runtime, contexts), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.useGlobalFilters(new ProblemFilter((error, request) => logger.error({ err: error, url: request?.url }, 'request failed')));
+  const fastify = app.getHttpAdapter().getInstance();
+  // Errors raised by Fastify before a route runs (bad JSON, wrong media type, body too large).
+  fastify.setErrorHandler((error, request, reply) => {
+    const body = toProblem(error);
+    void reply.status(body.status).header('content-type', 'application/problem+json').send({ ...body, instance: request.url, correlationId: request.id });
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-correlation-id', request.id);
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Arrears')
+      .setDescription('Consumer-loan collection: loans, grading, collection, restructuring, monitoring. Errors are RFC 9457 problem+json with a stable `code`.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+  return app;
+}
+
+/** Starts the roles this process runs: projections first (so reads catch up), then HTTP. */
+export async function startRoles(app: NestFastifyApplication, runtime: Runtime): Promise<void> {
+  await app.init();
+  if (runtime.config.ARREARS_ROLES.includes('projections')) await app.get(ProjectionsService).start();
+  if (runtime.config.ARREARS_ROLES.includes('api')) await app.listen({ port: runtime.config.PORT, host: runtime.config.HOST });
+}

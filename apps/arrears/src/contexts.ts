@@ -1,0 +1,4 @@
+import type { ContextRegistration } from '#platform';
+
+/** The bounded contexts this deployable runs. */
+export const CONTEXTS: readonly ContextRegistration[] = [];

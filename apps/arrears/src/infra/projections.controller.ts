@@ -1,0 +1,48 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Meta, ProblemException, problem, type RequestMeta } from '#platform';
+import { ProjectionsService } from './projections.service.js';
+
+@ApiTags('admin')
+@Controller('admin/projections')
+export class ProjectionsController {
+  constructor(private readonly projections: ProjectionsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every projection: generation, checkpoint, lag, halted or running' })
+  async list() {
+    return { items: await this.projections.runner.status() };
+  }
+
+  @Post(':name/rebuild')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rebuild from position 0 into fresh tables and swap them in (blue/green)' })
+  async rebuild(@Param('name') name: string) {
+    this.known(name);
+    return this.projections.runner.rebuildAndResume(name);
+  }
+
+  @Post(':name/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Clear a halt and apply the poison event again' })
+  async retry(@Param('name') name: string, @Meta() meta: RequestMeta) {
+    this.known(name);
+    await this.projections.runner.retry(name, meta.actor.id);
+    return { name, status: 'running' };
+  }
+
+  @Post(':name/skip')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Skip the poison event (recorded as skipped) and resume' })
+  async skip(@Param('name') name: string, @Meta() meta: RequestMeta) {
+    this.known(name);
+    await this.projections.runner.skip(name, meta.actor.id);
+    return { name, status: 'running' };
+  }
+
+  private known(name: string): void {
+    if (!this.projections.runner.projections.some((p) => p.name === name)) {
+      throw new ProblemException(problem(404, 'PROJECTION_NOT_FOUND', 'Projection not found', `No projection named ${name}.`));
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const ROLES = ['api', 'projections', 'relay'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every setting the app reads, from the environment. See the README's configuration table. */
+export const configSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  ARREARS_DATA_DIR: z.string().min(1).default('./data'),
+  EMBEDDED_PG_PORT: int(0, 65535).default(0),
+  EVENTSTORE_URL: z
+    .string()
+    .regex(/^esdb(\+discover)?:\/\//, 'must be an esdb:// or esdb+discover:// connection string')
+    .optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  ARREARS_ROLES: z
+    .string()
+    .default('api,projections,relay')
+    .transform((v, ctx) => {
+      const roles = v.split(',').map((r) => r.trim()).filter(Boolean);
+      for (const r of roles) {
+        if (!(ROLES as readonly string[]).includes(r)) ctx.addIssue({ code: 'custom', message: `unknown role "${r}" (roles: ${ROLES.join(', ')})` });
+      }
+      return roles as ProcessRole[];
+    }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_SIZE: int(2, 500).default(20),
+  PROJECTION_BATCH_SIZE: int(1, 100_000).default(500),
+  PROJECTION_POLL_MS: int(10, 60_000).default(1000),
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  BODY_LIMIT_BYTES: int(1024, 50_000_000).default(1_000_000),
+  PRETTY_LOGS: bool.default(false),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Validates the environment; one clear line per bad or missing setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  return parsed.data;
+}

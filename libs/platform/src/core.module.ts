@@ -1,0 +1,46 @@
+import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
+import type pg from 'pg';
+import { EVENT_STORE, type EventStore } from '#eventstore';
+import type { Projection } from '#projections';
+import type { AppConfig } from './config/config.js';
+import type { MigrationClass } from './database/database.js';
+import { Metrics } from './observability/metrics.js';
+
+export const APP_CONFIG = Symbol('AppConfig');
+export const PG_POOL = Symbol('PgPool');
+
+/** What a process shares: configuration, the read-model pool, the event store, metrics. */
+export interface Runtime {
+  readonly config: AppConfig;
+  readonly pool: pg.Pool;
+  readonly store: EventStore;
+  readonly metrics: Metrics;
+  readonly databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** A bounded context as the app composes it. */
+export interface ContextRegistration {
+  readonly name: string;
+  readonly module: Type | DynamicModule;
+  readonly projections: readonly Projection[];
+  readonly migrations: readonly MigrationClass[];
+}
+
+/** Makes the runtime's parts injectable everywhere. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRuntime(runtime: Runtime): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: runtime.config },
+        { provide: PG_POOL, useValue: runtime.pool },
+        { provide: EVENT_STORE, useValue: runtime.store },
+        { provide: Metrics, useValue: runtime.metrics },
+      ],
+      exports: [APP_CONFIG, PG_POOL, EVENT_STORE, Metrics],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The process's Prometheus registry and the metrics every part shares. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly commandDuration: Histogram<'command' | 'outcome'>;
+  readonly appendedEvents: Counter<'category'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'arrears_' });
+    this.commandDuration = new Histogram({
+      name: 'arrears_command_duration_seconds',
+      help: 'Command handling time (load, decide, append), by command and outcome',
+      labelNames: ['command', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.appendedEvents = new Counter({
+      name: 'arrears_events_appended_total',
+      help: 'Events appended to the store, by stream category',
+      labelNames: ['category'],
+      registers: [this.registry],
+    });
+    this.httpRequests = new Counter({
+      name: 'arrears_http_requests_total',
+      help: 'HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+  }
+}

@@ -12,10 +12,19 @@ const swc = [
   },
 ];
 
+// Some CommonJS dependencies require packages that ship only as ES modules; Node 20 loads those
+// natively, Jest's module loader does not, so they are compiled to CommonJS for tests.
+const ESM_ONLY_DEPS = ['content-disposition'];
+const swcToCommonJs = ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }];
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: {
+    '^.+\\.ts$': swc,
+    [`/node_modules/(${ESM_ONLY_DEPS.join('|')})/.+\\.js$`]: swcToCommonJs,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_DEPS.join('|')})/)`],
   moduleNameMapper: {
     '^#kernel/testing$': '<rootDir>/libs/kernel/src/testing.ts',
     '^#test-support/(.*)\\.js$': '<rootDir>/test/support/$1.ts',

@@ -28,6 +28,8 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   app.useLogger(logger);
   app.useGlobalFilters(new ProblemFilter((error, request) => logger.error({ err: error, url: request?.url }, 'request failed')));
   const fastify = app.getHttpAdapter().getInstance();
+  // Commands and queries speak JSON only; any other body is a 415.
+  fastify.removeContentTypeParser(['text/plain']);
   // Errors raised by Fastify before a route runs (bad JSON, wrong media type, body too large).
   fastify.setErrorHandler((error, request, reply) => {
     const body = toProblem(error);

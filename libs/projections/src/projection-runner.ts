@@ -143,13 +143,20 @@ export class ProjectionRunner {
     const projection = this.require(name);
     await this.installOne(projection);
     const generation = await this.newGeneration(projection);
+    // Events an operator chose to skip stay skipped in every rebuild.
+    const { rows: skippedRows } = await this.pool.query<{ event_id: string }>(
+      `SELECT event_id FROM projection_dead_letters WHERE projection = $1 AND status = 'skipped'`,
+      [name],
+    );
+    const skipped = new Set(skippedRows.map((r) => r.event_id));
+    const keep = (events: readonly RecordedEvent[]) => (skipped.size ? events.filter((e) => !skipped.has(e.eventId)) : events);
     let applied = 0;
     let from: Position = START;
     for (;;) {
       const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
       if (page.events.length > 0 || comparePositions(page.position, from) > 0) {
         await this.transaction(async (tx) => {
-          await this.applyEvents(tx, projection, generation, page.events);
+          await this.applyEvents(tx, projection, generation, keep(page.events));
           await this.writeCheckpoint(tx, name, generation, page.position);
         });
         applied += page.events.length;
@@ -162,7 +169,7 @@ export class ProjectionRunner {
       await tx.query('SELECT 1 FROM projections WHERE name = $1 FOR UPDATE', [name]);
       for (;;) {
         const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
-        await this.applyEvents(tx, projection, generation, page.events);
+        await this.applyEvents(tx, projection, generation, keep(page.events));
         applied += page.events.length;
         from = page.position;
         if (page.isEnd) break;

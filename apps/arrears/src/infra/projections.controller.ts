@@ -19,7 +19,12 @@ export class ProjectionsController {
   @ApiOperation({ summary: 'Rebuild from position 0 into fresh tables and swap them in (blue/green)' })
   async rebuild(@Param('name') name: string) {
     this.known(name);
-    return this.projections.runner.rebuildAndResume(name);
+    try {
+      return await this.projections.runner.rebuildAndResume(name);
+    } catch (err) {
+      // The active generation keeps serving; the half-built one is replaced by the next rebuild.
+      throw new ProblemException(problem(409, 'REBUILD_FAILED', 'Rebuild failed', `Rebuild of ${name} failed: ${(err as Error).message}`));
+    }
   }
 
   @Post(':name/retry')

@@ -1,6 +1,17 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
 
+/**
+ * bigint columns (counts, fen amounts, revisions) come back as JS numbers. Amounts in fen stay far
+ * below 2^53; a value that does not fit fails loudly instead of losing precision. Positions that
+ * may pass 2^53 are stored as numeric or xid8 and read as strings.
+ */
+pg.types.setTypeParser(pg.types.builtins.INT8, (text: string) => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${text} does not fit a JS number`);
+  return n;
+});
+
 export type MigrationClass = new () => MigrationInterface;
 
 export function createPool(url: string, max = 20): pg.Pool {

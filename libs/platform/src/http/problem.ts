@@ -45,7 +45,7 @@ function titleOf(code: string): string {
 }
 
 const HTTP_CODES: Record<number, string> = {
-  400: 'BAD_REQUEST',
+  400: 'MALFORMED_REQUEST',
   401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
@@ -69,6 +69,14 @@ export function toProblem(exception: unknown): Problem {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse();
+    if (typeof body === 'object' && body !== null && 'info' in body && 'error' in body && 'details' in body) {
+      // A failed health check (terminus): keep every check's detail.
+      const failing = Object.keys((body as { error: object }).error ?? {});
+      return problem(status, 'NOT_READY', 'Not ready', `Failing checks: ${failing.join(', ')}`, {
+        failing,
+        checks: (body as { details: unknown }).details,
+      });
+    }
     const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
     const code = status === 404 ? 'NOT_FOUND' : (HTTP_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'HTTP_ERROR'));
     return problem(status, code, titleOf(code), Array.isArray(message) ? message.join('; ') : String(message ?? exception.message));

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { comparePositions, type NewEvent, type Position } from '#kernel';
+import { PostgresEventStore } from '#eventstore';
+import { ProjectionRunner, rowProjection } from '#projections';
+import { testDatabase, type TestDatabase } from '#test-support/database.js';
+import { eventually } from '#test-support/app.js';
+import { counterProjection } from '#test-support/counter-projection.js';
+
+const WORKER = join(process.cwd(), 'dist/test/support/projection-worker.js');
+
+function counted(n: number): NewEvent {
+  const id = randomUUID();
+  return {
+    eventId: id,
+    type: 'Counted',
+    schemaVersion: 1,
+    data: { n },
+    metadata: { correlationId: id, causationId: id, actor: { id: 't', role: 'system' }, command: 'Count', occurredAt: '2026-11-29T00:00:00Z' },
+  };
+}
+
+async function checkpoint(db: TestDatabase): Promise<Position> {
+  const { rows } = await db.pool.query(
+    `SELECT c.commit_position, c.prepare_position FROM projection_checkpoints c
+       JOIN projections p ON p.name = c.name AND p.active_generation = c.generation WHERE c.name = 'counters'`,
+  );
+  return rows.length ? { commit: BigInt(rows[0].commit_position), prepare: BigInt(rows[0].prepare_position) } : { commit: 0n, prepare: 0n };
+}
+
+function startWorker(url: string): ChildProcess {
+  return spawn(process.execPath, [WORKER, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+describe('projection runner', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeEach(async () => {
+    db = await testDatabase();
+    store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
+  });
+  afterEach(async () => {
+    await store.close();
+    await db.close();
+  });
+
+  it('after SIGKILLs mid-batch and a restart, its rows equal a from-scratch rebuild', async () => {
+    const streams = 40;
+    const perStream = 50;
+    for (let round = 0; round < perStream; round++) {
+      await Promise.all(Array.from({ length: streams }, (_, s) => store.appendToStream(`crash.s-${s}`, [counted(s + round)], 'any')));
+    }
+    const head = (await store.headPosition())!;
+
+    // Kill the worker three times while it is part-way through the events.
+    for (let kill = 0; kill < 3; kill++) {
+      const before = await checkpoint(db);
+      const worker = startWorker(db.url);
+      await eventually(async () => (comparePositions(await checkpoint(db), before) > 0 ? true : undefined), 20_000, 'progress');
+      await new Promise((r) => setTimeout(r, 10 + Math.floor(Math.random() * 40)));
+      worker.kill('SIGKILL');
+      await once(worker, 'exit');
+    }
+    expect(comparePositions(await checkpoint(db), head)).toBeLessThan(0);
+
+    const worker = startWorker(db.url);
+    await eventually(async () => (comparePositions(await checkpoint(db), head) >= 0 ? true : undefined), 60_000, 'catch-up');
+    worker.kill('SIGTERM');
+    await once(worker, 'exit');
+
+    const live = (await db.pool.query('SELECT * FROM rm_counters ORDER BY stream_id')).rows;
+    expect(live).toHaveLength(streams);
+    expect(live.reduce((sum, r) => sum + r.events, 0)).toBe(streams * perStream);
+
+    const runner = new ProjectionRunner(db.pool, store, [counterProjection()]);
+    const rebuilt = await runner.rebuild('counters');
+    expect(rebuilt.events).toBe(streams * perStream);
+    const fresh = (await db.pool.query('SELECT * FROM rm_counters ORDER BY stream_id')).rows;
+    expect(live).toEqual(fresh);
+  });
+
+  it('rebuilds into a new generation when a projection version changes, the old one serving until the swap', async () => {
+    for (let i = 0; i < 30; i++) await store.appendToStream(`ver.s-${i % 3}`, [counted(i)], 'any');
+    const v1 = new ProjectionRunner(db.pool, store, [counterProjection()]);
+    await v1.start();
+    await eventually(async () => ((await v1.status())[0].caughtUp ? true : undefined));
+    await v1.stop();
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM rm_counters')).rows[0].n).toBe(3);
+
+    const v2Projection = rowProjection<{ stream_id: string; doubled: number }>({
+      name: 'counters',
+      version: 2,
+      table: 'rm_counters',
+      ddl: 'CREATE TABLE {table} (stream_id text PRIMARY KEY, doubled bigint NOT NULL)',
+      key: 'stream_id',
+      filter: { eventTypes: ['Counted'] },
+      keyOf: (e) => e.streamId,
+      evolve: (row, e) => ({ stream_id: e.streamId, doubled: (row?.doubled ?? 0) + 2 * (e.data as { n: number }).n }),
+    });
+    const v2 = new ProjectionRunner(db.pool, store, [v2Projection]);
+    await v2.start();
+    await eventually(async () => {
+      const [s] = await v2.status();
+      return s.version === 2 && s.generation === 2 && s.status === 'running' ? s : undefined;
+    });
+    await store.appendToStream('ver.s-0', [counted(100)], 'any');
+    const rows = await eventually(async () => {
+      const r = (await db.pool.query('SELECT stream_id, doubled FROM rm_counters ORDER BY stream_id')).rows;
+      return r.length === 3 && r[0].doubled === 2 * (0 + 3 + 6 + 9 + 12 + 15 + 18 + 21 + 24 + 27 + 100) ? r : undefined;
+    });
+    expect(rows.map((r) => r.stream_id)).toEqual(['ver.s-0', 'ver.s-1', 'ver.s-2']);
+    const tables = (await db.pool.query(`SELECT tablename FROM pg_tables WHERE tablename LIKE 'rm_counters__g%' ORDER BY 1`)).rows;
+    expect(tables).toEqual([{ tablename: 'rm_counters__g2' }]);
+    await v2.stop();
+  });
+
+  it('a halted projection applies nothing past the poison event until retried, and a retry resumes it', async () => {
+    let failOn: number | null = 7;
+    const fragile = rowProjection<{ stream_id: string; seen: number }>({
+      name: 'fragile',
+      version: 1,
+      table: 'rm_fragile',
+      ddl: 'CREATE TABLE {table} (stream_id text PRIMARY KEY, seen integer NOT NULL)',
+      key: 'stream_id',
+      filter: { eventTypes: ['Counted'] },
+      keyOf: (e) => e.streamId,
+      evolve: (row, e) => {
+        if ((e.data as { n: number }).n === failOn) throw new Error('cannot apply 7 yet');
+        return { stream_id: e.streamId, seen: (row?.seen ?? 0) + 1 };
+      },
+    });
+    for (let i = 0; i < 10; i++) await store.appendToStream('fragile.s-1', [counted(i)], 'any');
+    const runner = new ProjectionRunner(db.pool, store, [fragile], { batchSize: 4 });
+    await runner.start();
+    const halted = await eventually(async () => {
+      const [s] = await runner.status();
+      return s.status === 'halted' ? s : undefined;
+    });
+    expect(halted.error).toContain('cannot apply 7 yet');
+    expect((await db.pool.query('SELECT seen FROM rm_fragile')).rows).toEqual([{ seen: 7 }]);
+
+    failOn = null;
+    await runner.retry('fragile', 'operator-1');
+    await eventually(async () => {
+      const r = (await db.pool.query('SELECT seen FROM rm_fragile')).rows;
+      return r[0]?.seen === 10 ? r : undefined;
+    });
+    const letters = (await db.pool.query(`SELECT status, resolved_by FROM projection_dead_letters WHERE projection = 'fragile'`)).rows;
+    expect(letters).toEqual([{ status: 'retried', resolved_by: 'operator-1' }]);
+    await runner.stop();
+  });
+});

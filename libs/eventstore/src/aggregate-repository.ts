@@ -55,6 +55,12 @@ export interface Loaded<S> {
 export interface AggregateRepositoryOptions {
   /** How often a conflicting append is re-loaded and re-decided before giving up. */
   readonly maxRetries?: number;
+  /**
+   * How many streams' folded state to keep in memory (0 disables). A cached stream is decided on
+   * without reading it; the append's expected revision proves the state was current, and a
+   * conflict (another writer or process) drops the entry and re-reads the stream.
+   */
+  readonly cacheStreams?: number;
   /** Gives the schemaVersion for new events of a type (defaults to 1). */
   readonly upcasters?: Upcasters;
 }
@@ -64,8 +70,17 @@ export interface AggregateRepositoryOptions {
  * revision. A concurrent writer makes the append conflict; the command is then re-decided on the
  * fresh state (commands are safe to re-run), a bounded number of times.
  */
+interface Cached<S> {
+  readonly state: S;
+  readonly revision: number;
+  /** `command idempotencyKey` pairs already in the stream, with the revision they reached. */
+  readonly keys: ReadonlyMap<string, { revision: number; position: Position }>;
+}
+
 export class AggregateRepository<C, E extends DomainEvent, S> {
   private readonly maxRetries: number;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<string, Cached<S>>();
 
   constructor(
     private readonly store: EventStore,
@@ -73,6 +88,7 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
     private readonly options: AggregateRepositoryOptions = {},
   ) {
     this.maxRetries = options.maxRetries ?? 5;
+    this.cacheSize = options.cacheStreams ?? 10_000;
   }
 
   async load(streamId: string): Promise<Loaded<S>> {
@@ -81,41 +97,71 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
     return { state, revision: events.length ? events[events.length - 1].revision : -1, events };
   }
 
+  private async current(streamId: string, fresh: boolean): Promise<Cached<S> & { fromCache: boolean }> {
+    const cached = fresh ? undefined : this.cache.get(streamId);
+    if (cached) return { ...cached, fromCache: true };
+    const loaded = await this.load(streamId);
+    const keys = new Map<string, { revision: number; position: Position }>();
+    for (const e of loaded.events) {
+      if (e.metadata.idempotencyKey) keys.set(keyOf(e.metadata.command, e.metadata.idempotencyKey), { revision: e.revision, position: e.globalPosition });
+    }
+    const entry = { state: loaded.state, revision: loaded.revision, keys };
+    this.remember(streamId, entry);
+    return { ...entry, fromCache: false };
+  }
+
+  private remember(streamId: string, entry: Cached<S>): void {
+    if (this.cacheSize <= 0 || entry.revision < 0) return;
+    this.cache.delete(streamId);
+    this.cache.set(streamId, entry);
+    if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
   async handle(streamId: string, command: C, ctx: CommandContext): Promise<CommandResult<E> | DomainError> {
     const commandId = ctx.idempotencyKey ?? newId();
+    let fresh = false;
     for (let attempt = 0; ; attempt++) {
-      const loaded = await this.load(streamId);
+      const loaded = await this.current(streamId, fresh);
       if (ctx.idempotencyKey) {
-        const earlier = loaded.events.filter(
-          (e) => e.metadata.idempotencyKey === ctx.idempotencyKey && e.metadata.command === ctx.command,
-        );
-        if (earlier.length) {
-          const last = earlier[earlier.length - 1];
-          return { streamId, events: [], revision: last.revision, position: last.globalPosition, duplicate: true };
-        }
+        const earlier = loaded.keys.get(keyOf(ctx.command, ctx.idempotencyKey));
+        if (earlier) return { streamId, events: [], revision: earlier.revision, position: earlier.position, duplicate: true };
       }
       if (ctx.expectedRevision !== undefined && ctx.expectedRevision !== loaded.revision) {
+        if (loaded.fromCache) {
+          fresh = true;
+          continue;
+        }
         throw new RevisionConflictError(streamId, String(ctx.expectedRevision), loaded.revision);
       }
       const decided = this.decider.decide(command, loaded.state);
-      if (isDomainError(decided)) return decided;
+      if (isDomainError(decided)) {
+        if (loaded.fromCache) {
+          // A rule refused on cached state: make sure the state was current before answering.
+          fresh = true;
+          continue;
+        }
+        return decided;
+      }
       if (decided.length === 0) {
         return { streamId, events: [], revision: loaded.revision, position: null, duplicate: false };
       }
       const expected: ExpectedRevision = loaded.revision < 0 ? 'no_stream' : loaded.revision;
       try {
         const result = await this.store.appendToStream(streamId, this.toNewEvents(decided, ctx, commandId, streamId), expected);
-        return {
-          streamId,
-          events: result.duplicate ? [] : decided,
-          revision: result.nextExpectedRevision,
-          position: result.position,
-          duplicate: result.duplicate,
-        };
+        if (result.duplicate) {
+          this.cache.delete(streamId);
+          return { streamId, events: [], revision: result.nextExpectedRevision, position: result.position, duplicate: true };
+        }
+        const keys = new Map(loaded.keys);
+        if (ctx.idempotencyKey) keys.set(keyOf(ctx.command, ctx.idempotencyKey), { revision: result.nextExpectedRevision, position: result.position });
+        this.remember(streamId, { state: decided.reduce(this.decider.evolve, loaded.state), revision: result.nextExpectedRevision, keys });
+        return { streamId, events: decided, revision: result.nextExpectedRevision, position: result.position, duplicate: false };
       } catch (err) {
+        this.cache.delete(streamId);
         if (!(err instanceof RevisionConflictError) || ctx.expectedRevision !== undefined || attempt >= this.maxRetries) {
           throw err;
         }
+        fresh = true;
       }
     }
   }
@@ -140,4 +186,8 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
       metadata,
     }));
   }
+}
+
+function keyOf(command: string, idempotencyKey: string): string {
+  return `${command}\u0000${idempotencyKey}`;
 }

@@ -125,6 +125,19 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
       });
     });
 
+    it('of concurrent appends at the same expected revision exactly one succeeds', async () => {
+      const s = stream('race');
+      await h.store.appendToStream(s, [event('A')], 'no_stream');
+      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => h.store.appendToStream(s, [event('B')], 0)));
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect(refused).toHaveLength(5);
+      for (const r of refused) expect(r.reason).toBeInstanceOf(RevisionConflictError);
+      expect((await h.store.readStream(s)).map((e) => e.type)).toEqual(['A', 'B']);
+      const any = await Promise.all(Array.from({ length: 6 }, () => h.store.appendToStream(s, [event('C')], 'any')));
+      expect(any.map((r) => r.nextExpectedRevision).sort()).toEqual([2, 3, 4, 5, 6, 7]);
+    });
+
     it('re-appending the same event ids appends nothing and returns the earlier result', async () => {
       const s = stream('idem');
       const batch = [event('A'), event('B')];

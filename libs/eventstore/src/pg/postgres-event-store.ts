@@ -45,6 +45,34 @@ interface EventRow {
   recorded_at: Date;
 }
 
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * One statement per append: the stream's current revision, the expectation check, and the insert
+ * at the next revisions. No row when the expectation fails; a unique violation when a concurrent
+ * writer took the revision first or the event ids are already stored.
+ */
+const APPEND = `
+  WITH current AS (SELECT coalesce(max(revision), -1) AS rev FROM es_events WHERE stream_id = $1),
+  allowed AS (
+    SELECT rev FROM current
+     WHERE CASE $2::text WHEN 'any' THEN true WHEN 'no_stream' THEN rev = -1 WHEN 'exists' THEN rev >= 0 ELSE rev = $3::bigint END
+  )
+  INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata)
+  SELECT $1, allowed.rev + e.ord, e.id, e.type, e.v, e.data, e.meta
+    FROM allowed,
+         ROWS FROM (jsonb_to_recordset($4::jsonb) AS (id uuid, type text, v integer, data jsonb, meta jsonb))
+         WITH ORDINALITY AS e(id, type, v, data, meta, ord)
+   ORDER BY e.ord
+  RETURNING revision, tx_id, global_position`;
+
+function meets(expected: ExpectedRevision, current: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return current === -1;
+  if (expected === 'exists') return current >= 0;
+  return current === expected;
+}
+
 const COLUMNS = 'global_position, tx_id, stream_id, revision, event_id, type, schema_version, data, metadata, recorded_at';
 
 export class PostgresEventStore implements EventStore {
@@ -65,37 +93,66 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) {
+      const current = await this.currentRevision(streamId);
+      if (!meets(expected, current)) throw new RevisionConflictError(streamId, String(expected), current);
+      return { nextExpectedRevision: current, position: { commit: 0n, prepare: 0n }, duplicate: false };
+    }
     const payload = JSON.stringify(
       events.map((e) => ({ id: e.eventId, type: e.type, v: e.schemaVersion, data: e.data, meta: e.metadata })),
     );
-    const { rows } = await this.pool.query<{
-      outcome: string;
-      revision: string;
-      commit_position: string | null;
-      prepare_position: string | null;
-    }>({
-      name: 'es_append',
-      text: 'SELECT outcome, revision, commit_position, prepare_position FROM es_append($1, $2, $3::jsonb)',
-      values: [streamId, String(expected), payload],
-    });
-    const row = rows[0];
-    switch (row.outcome) {
-      case 'conflict':
-        throw new RevisionConflictError(streamId, String(expected), Number(row.revision));
-      case 'event_id_reused':
-        throw new EventIdReusedError(streamId);
-      case 'ok':
-      case 'duplicate': {
-        if (row.outcome === 'ok' && events.length > 0) this.signalAppended();
+    const kind = typeof expected === 'number' ? 'revision' : expected;
+    const revision = typeof expected === 'number' ? expected : null;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ revision: number; tx_id: string; global_position: string }>({
+          name: 'es_append',
+          text: APPEND,
+          values: [streamId, kind, revision, payload],
+        });
+        if (rows.length === 0) return await this.refused(streamId, events, expected);
+        const last = rows.reduce((a, b) => (Number(b.revision) > Number(a.revision) ? b : a));
+        this.signalAppended();
         return {
-          nextExpectedRevision: Number(row.revision),
-          position: { commit: BigInt(row.commit_position ?? 0), prepare: BigInt(row.prepare_position ?? 0) },
-          duplicate: row.outcome === 'duplicate',
+          nextExpectedRevision: Number(last.revision),
+          position: { commit: BigInt(last.tx_id), prepare: BigInt(last.global_position) },
+          duplicate: false,
         };
+      } catch (err) {
+        const e = err as { code?: string; constraint?: string };
+        if (e.code !== UNIQUE_VIOLATION) throw err;
+        // A concurrent writer took the next revision first: 'any' simply goes after it.
+        if (e.constraint === 'es_events_stream_revision' && expected === 'any' && attempt < 50) continue;
+        return await this.refused(streamId, events, expected);
       }
-      default:
-        throw new Error(`es_append returned ${row.outcome}`);
     }
+  }
+
+  /** Why nothing was appended: a retry of stored events (duplicate), reused ids, or a conflict. */
+  private async refused(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const { rows } = await this.pool.query<{ stream_id: string; revision: number; tx_id: string; global_position: string }>(
+      'SELECT stream_id, revision, tx_id, global_position FROM es_events WHERE event_id = ANY ($1::uuid[])',
+      [events.map((e) => e.eventId)],
+    );
+    if (rows.length === events.length && rows.every((r) => r.stream_id === streamId)) {
+      const last = rows.reduce((a, b) => (Number(b.revision) > Number(a.revision) ? b : a));
+      return {
+        nextExpectedRevision: Number(last.revision),
+        position: { commit: BigInt(last.tx_id), prepare: BigInt(last.global_position) },
+        duplicate: true,
+      };
+    }
+    if (rows.length > 0) throw new EventIdReusedError(streamId);
+    throw new RevisionConflictError(streamId, String(expected), await this.currentRevision(streamId));
+  }
+
+  private async currentRevision(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ revision: number }>({
+      name: 'es_current_revision',
+      text: 'SELECT coalesce(max(revision), -1) AS revision FROM es_events WHERE stream_id = $1',
+      values: [streamId],
+    });
+    return Number(rows[0].revision);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -170,7 +227,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async checkHealth(): Promise<void> {
-    await this.pool.query('SELECT 1 FROM es_streams LIMIT 1');
+    await this.pool.query('SELECT 1 FROM es_events LIMIT 1');
   }
 
   async close(): Promise<void> {

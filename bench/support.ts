@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createDatabase, runMigrations, startEmbeddedPostgres, type MigrationClass, type RunningPostgres } from '#platform';
+
+export interface BenchServer {
+  readonly adminUrl: string;
+  database(name: string, migrations?: readonly MigrationClass[]): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The Postgres a benchmark runs on: DATABASE_URL's server, or a fresh embedded one. */
+export async function benchServer(): Promise<BenchServer> {
+  let embedded: RunningPostgres | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'arrears-bench-pg-')), persistent: false });
+    adminUrl = embedded.url;
+  }
+  const run = Date.now().toString(36);
+  return {
+    adminUrl,
+    async database(name, migrations) {
+      const url = await createDatabase(adminUrl!, `bench_${name}_${run}`);
+      if (migrations) await runMigrations(url, migrations);
+      return url;
+    },
+    async close() {
+      if (embedded) await embedded.stop();
+    },
+  };
+}
+
+export async function serverFacts(url: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync,
+              current_setting('synchronous_commit') AS synchronous_commit, current_setting('shared_buffers') AS shared_buffers`,
+    );
+    return rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+export function machine() {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+/** Runs `op` from `concurrency` workers until `total` operations are done; returns ops/s and latencies. */
+export async function drive(total: number, concurrency: number, op: (i: number) => Promise<void>) {
+  let next = 0;
+  const latencies: number[] = [];
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const t0 = process.hrtime.bigint();
+        await op(i);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { ops: total, seconds: round(seconds, 3), perSecond: Math.round(total / seconds), p50ms: round(pct(50), 2), p99ms: round(pct(99), 2) };
+}
+
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+const RESULTS = join(process.cwd(), 'bench/results');
+
+export function writeResult(name: string, result: unknown, markdown: string): void {
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const summaryPath = join(RESULTS, 'README.md');
+  let summary = '';
+  try {
+    summary = readFileSync(summaryPath, 'utf8');
+  } catch {
+    summary = '# Benchmark results\n\nWritten by `npm run bench`; each section is replaced when its scenario runs again.\n';
+  }
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const section = `${start}\n${markdown.trim()}\n${end}`;
+  const re = new RegExp(`${start}[\\s\\S]*?${end}`);
+  summary = re.test(summary) ? summary.replace(re, section) : `${summary.trimEnd()}\n\n${section}\n`;
+  writeFileSync(summaryPath, summary);
+}

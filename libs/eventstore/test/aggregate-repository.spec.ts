@@ -1,0 +1,94 @@
+import { isDomainError } from '#kernel';
+import { AggregateRepository, PostgresEventStore, type CommandContext } from '#eventstore';
+import { testDatabase, type TestDatabase } from '#test-support/database.js';
+import { tallyDecider } from '#test-support/tally/tally.js';
+
+const ctx = (command: string, extra: Partial<CommandContext> = {}): CommandContext => ({
+  command,
+  actor: { id: 'tester', role: 'system' },
+  occurredAt: '2026-11-29T10:00:00Z',
+  ...extra,
+});
+
+describe('AggregateRepository on Postgres', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await testDatabase();
+    store = new PostgresEventStore(db.pool, { notify: false });
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.close();
+  });
+
+  it('two writers with warm caches lose no update: a stale cache conflicts, re-reads and re-decides', async () => {
+    const a = new AggregateRepository(store, tallyDecider);
+    const b = new AggregateRepository(store, tallyDecider);
+    await a.handle('tally.tally-two', { type: 'Open', tallyId: 'two', limit: 1_000 }, ctx('Open'));
+    for (let i = 0; i < 10; i++) {
+      const writer = i % 2 === 0 ? a : b;
+      const r = await writer.handle('tally.tally-two', { type: 'Add', tallyId: 'two', amount: 10 }, ctx('Add'));
+      expect(isDomainError(r)).toBe(false);
+    }
+    const loaded = await a.load('tally.tally-two');
+    expect(loaded.state).toEqual({ status: 'open', limit: 1_000, total: 100 });
+    expect(loaded.revision).toBe(10);
+  });
+
+  it('concurrent commands on one stream all land exactly once', async () => {
+    const repo = new AggregateRepository(store, tallyDecider, { maxRetries: 50 });
+    await repo.handle('tally.tally-race', { type: 'Open', tallyId: 'race', limit: 1_000_000 }, ctx('Open'));
+    const others = Array.from({ length: 4 }, () => new AggregateRepository(store, tallyDecider, { maxRetries: 50 }));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? repo : others[i % 4]).handle('tally.tally-race', { type: 'Add', tallyId: 'race', amount: 1 }, ctx('Add'))),
+    );
+    const loaded = await repo.load('tally.tally-race');
+    expect(loaded.state).toMatchObject({ total: 20 });
+    expect(loaded.events.map((e) => e.revision)).toEqual(Array.from({ length: 21 }, (_, i) => i));
+  });
+
+  it('a rule refused on cached state is checked again on fresh state before it is answered', async () => {
+    const a = new AggregateRepository(store, tallyDecider);
+    const b = new AggregateRepository(store, tallyDecider);
+    await a.handle('tally.tally-stale', { type: 'Open', tallyId: 'stale', limit: 100 }, ctx('Open'));
+    // b knows nothing yet; a's cache says "open"; the stream is then changed behind a's back by b.
+    await b.handle('tally.tally-stale', { type: 'Add', tallyId: 'stale', amount: 60 }, ctx('Add'));
+    const refused = await a.handle('tally.tally-stale', { type: 'Add', tallyId: 'stale', amount: 50 }, ctx('Add'));
+    expect(isDomainError(refused) && refused.code).toBe('TALLY_LIMIT_EXCEEDED');
+    expect(isDomainError(refused) && refused.details).toEqual({ total: 60, limit: 100 });
+  });
+
+  it('an idempotency key is honoured by a cold and a warm repository alike', async () => {
+    const warm = new AggregateRepository(store, tallyDecider);
+    await warm.handle('tally.tally-key', { type: 'Open', tallyId: 'key', limit: 100 }, ctx('Open'));
+    const first = await warm.handle('tally.tally-key', { type: 'Add', tallyId: 'key', amount: 5 }, ctx('Add', { idempotencyKey: 'k-1' }));
+    const cold = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
+    const again = await cold.handle('tally.tally-key', { type: 'Add', tallyId: 'key', amount: 5 }, ctx('Add', { idempotencyKey: 'k-1' }));
+    const warmAgain = await warm.handle('tally.tally-key', { type: 'Add', tallyId: 'key', amount: 5 }, ctx('Add', { idempotencyKey: 'k-1' }));
+    expect(isDomainError(first)).toBe(false);
+    for (const r of [again, warmAgain]) {
+      expect(r).toMatchObject({ duplicate: true, events: [], revision: (first as { revision: number }).revision });
+    }
+    expect((await store.readStream('tally.tally-key')).map((e) => e.type)).toEqual(['TallyOpened', 'AmountAdded']);
+  });
+
+  it('records who, which command, when and the correlation on every event', async () => {
+    const repo = new AggregateRepository(store, tallyDecider);
+    await repo.handle(
+      'tally.tally-meta',
+      { type: 'Open', tallyId: 'meta', limit: 9 },
+      ctx('OpenTally', { correlationId: 'corr-9', policyVersions: { tallyPolicy: '3' }, extra: { reason: 'audit me' } }),
+    );
+    const [e] = await store.readStream('tally.tally-meta');
+    expect(e.metadata).toMatchObject({
+      actor: { id: 'tester', role: 'system' },
+      command: 'OpenTally',
+      occurredAt: '2026-11-29T10:00:00Z',
+      correlationId: 'corr-9',
+      policyVersions: { tallyPolicy: '3' },
+      reason: 'audit me',
+    });
+  });
+});

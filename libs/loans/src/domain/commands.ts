@@ -1,0 +1,515 @@
+import { compareDates, daysBetween, domainError, isBusinessDate, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import {
+  evolve,
+  initialLoanState,
+  recordFact,
+  type ActiveLoan,
+  type LoanEvent,
+  type LoanFactEvent,
+  type LoanState,
+  type PaidOffLoan,
+  type PaymentReceived,
+  type ReportedPosition,
+} from './events.js';
+import { factDate, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import { DEFAULT_PRODUCT_SETTINGS, productSettingsProblem, type ProductSettings } from './product.js';
+
+/**
+ * Commands of the LoanAccount aggregate and one small decide function for each. Every command
+ * carries the business date it is decided on; nothing here reads a clock. Commands that add a
+ * fact are followed by whatever the replay of the facts now shows as of that date (stage changes,
+ * cure, pay-off, penalty).
+ */
+
+interface Command<T extends string, D> {
+  readonly type: T;
+  readonly data: D;
+}
+
+export type RegisterLoan = Command<
+  'RegisterLoan',
+  {
+    readonly loanId: string;
+    readonly customerId: string;
+    readonly productCode: string;
+    readonly principal: Fen;
+    readonly annualRateBps: number;
+    readonly termMonths: number;
+    readonly disbursementDate: BusinessDate;
+    readonly timeZone: string;
+    readonly schedule: readonly ScheduledInstallment[];
+    /** The product's settings; the default product when omitted. */
+    readonly product?: ProductSettings;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type PostPayment = Command<
+  'PostPayment',
+  { readonly loanId: string; readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate }
+>;
+
+export type ReversePayment = Command<
+  'ReversePayment',
+  { readonly loanId: string; readonly reference: string; readonly reason: string; readonly businessDate: BusinessDate }
+>;
+
+/** The end of one business day for one loan. */
+export type CloseBusinessDay = Command<'CloseBusinessDay', { readonly loanId: string; readonly businessDate: BusinessDate }>;
+
+export type StartCollectionHold = Command<
+  'StartCollectionHold',
+  { readonly loanId: string; readonly holdId: string; readonly reason: string; readonly from: BusinessDate; readonly businessDate: BusinessDate }
+>;
+
+export type EndCollectionHold = Command<
+  'EndCollectionHold',
+  { readonly loanId: string; readonly holdId: string; readonly to: BusinessDate; readonly businessDate: BusinessDate }
+>;
+
+export interface NewInstallment {
+  readonly dueDate: BusinessDate;
+  readonly principal: Fen;
+  readonly interest: Fen;
+}
+
+export type RestructureSchedule = Command<
+  'RestructureSchedule',
+  {
+    readonly loanId: string;
+    readonly restructuringId: string;
+    readonly effectiveDate: BusinessDate;
+    /** The installments that replace every one not fully paid on the effective date; numbered on. */
+    readonly newSchedule: readonly NewInstallment[];
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type LoanCommand =
+  | RegisterLoan
+  | PostPayment
+  | ReversePayment
+  | CloseBusinessDay
+  | StartCollectionHold
+  | EndCollectionHold
+  | RestructureSchedule;
+
+type Decision = readonly LoanEvent[] | DomainError;
+type RegisteredState = ActiveLoan | PaidOffLoan;
+
+// ---- shared rules ---------------------------------------------------------------------------------
+
+const isWholeFen = (v: unknown): v is Fen => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isPositiveFen = (v: unknown): v is Fen => isWholeFen(v) && v > 0;
+const later = (a: BusinessDate, b: BusinessDate): BusinessDate => (compareDates(a, b) >= 0 ? a : b);
+
+function invalidDates(dates: Record<string, unknown>): DomainError | null {
+  for (const [field, value] of Object.entries(dates)) {
+    if (!isBusinessDate(value)) return domainError('INVALID_DATE', `${field} must be a calendar date (YYYY-MM-DD)`, { field, value });
+  }
+  return null;
+}
+
+function registered(state: LoanState, loanId: string): RegisteredState | DomainError {
+  if (state.status === 'Unregistered' || state.facts.terms.loanId !== loanId) {
+    return domainError('LOAN_NOT_FOUND', `loan ${loanId} is not registered`, { loanId }, 'not_found');
+  }
+  return state;
+}
+
+/** Installment amounts: whole fen, not negative, something owed on each. */
+function invalidInstallmentAmounts(installments: readonly NewInstallment[]): DomainError | null {
+  for (const [index, i] of installments.entries()) {
+    if (!isWholeFen(i.principal) || !isWholeFen(i.interest) || i.principal + i.interest <= 0) {
+      return domainError('INVALID_AMOUNT', 'installment amounts must be whole fen, not negative, and not both zero', {
+        index,
+        principal: i.principal,
+        interest: i.interest,
+      });
+    }
+  }
+  return null;
+}
+
+function datesNotIncreasing(installments: readonly NewInstallment[], after?: BusinessDate): DomainError | null {
+  let previous = after;
+  for (const [index, i] of installments.entries()) {
+    if (previous !== undefined && compareDates(i.dueDate, previous) <= 0) {
+      return domainError('SCHEDULE_DATES_NOT_INCREASING', 'due dates must be strictly increasing' + (after ? ` and after ${after}` : ''), {
+        index,
+        dueDate: i.dueDate,
+        previous,
+      });
+    }
+    previous = i.dueDate;
+  }
+  return null;
+}
+
+const sumPrincipal = (installments: readonly NewInstallment[]): number => installments.reduce((s, i) => s + i.principal, 0);
+
+/**
+ * What the facts now show as of `after.asOf` compared with what was last published. `before` is the
+ * replay of the facts as they were before this command (the same replay for a close of business):
+ * penalty that accrued with the passing days is reported as accrued, and a difference the new fact
+ * makes to the past is reported as restated.
+ */
+function positionEvents(reported: ReportedPosition, before: LoanPosition, after: LoanPosition): LoanEvent[] {
+  const asOf = after.asOf;
+  const events: LoanEvent[] = [];
+  if (before.penaltyAccrued > reported.penaltyAccrued) {
+    events.push({
+      type: 'PenaltyAccrued',
+      data: { asOf, amount: before.penaltyAccrued - reported.penaltyAccrued, accruedTotal: before.penaltyAccrued },
+    });
+  } else if (before.penaltyAccrued < reported.penaltyAccrued) {
+    events.push({ type: 'PenaltyRestated', data: { asOf, previousTotal: reported.penaltyAccrued, accruedTotal: before.penaltyAccrued } });
+  }
+  if (after.penaltyAccrued !== before.penaltyAccrued) {
+    events.push({ type: 'PenaltyRestated', data: { asOf, previousTotal: before.penaltyAccrued, accruedTotal: after.penaltyAccrued } });
+  }
+  if (reported.paidOff && !after.paidOff) {
+    events.push({ type: 'LoanReopened', data: { asOf, outstandingAmount: after.outstandingAmount } });
+  }
+  const delinquent = after.dpd > 0;
+  if (!reported.delinquent && delinquent) {
+    events.push({
+      type: 'LoanBecameDelinquent',
+      data: { dpd: after.dpd, stage: after.stage, overdueAmount: after.overdueAmount, oldestUnpaidDueDate: after.oldestUnpaidDueDate!, asOf },
+    });
+  }
+  if (reported.stage !== after.stage) {
+    events.push({ type: 'DelinquencyStageChanged', data: { from: reported.stage, to: after.stage, dpd: after.dpd, overdueAmount: after.overdueAmount, asOf } });
+  }
+  if (reported.delinquent && !delinquent) {
+    events.push({ type: 'LoanCured', data: { asOf, overdueAmount: after.overdueAmount } });
+  }
+  if (!reported.paidOff && after.paidOff) {
+    events.push({ type: 'LoanPaidOff', data: { asOf, paidOffOn: after.paidOffOn! } });
+  }
+  return events;
+}
+
+/**
+ * The fact event followed by what it changes, evaluated as of the command's business date (or the
+ * last evaluated date if the command arrives late: a loan's evaluation never goes back in time).
+ */
+function withConsequences(state: RegisteredState, fact: LoanFactEvent, businessDate: BusinessDate): LoanEvent[] {
+  const asOf = later(businessDate, state.reported.asOf);
+  const after = project(recordFact(state.facts, fact), asOf);
+  const before = state.facts.product.penaltyAnnualRateBps ? project(state.facts, asOf) : after;
+  return [fact, ...positionEvents(state.reported, before, after)];
+}
+
+const payments = (state: RegisteredState): PaymentFact[] => state.facts.ledger.filter((f): f is PaymentFact => f.kind === 'payment');
+const restructurings = (state: RegisteredState): RestructuringFact[] =>
+  state.facts.ledger.filter((f): f is RestructuringFact => f.kind === 'restructuring');
+
+// ---- RegisterLoan ---------------------------------------------------------------------------------
+
+export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Decision {
+  const d = command.data;
+  if (state.status !== 'Unregistered') {
+    return domainError('LOAN_ALREADY_REGISTERED', `loan ${d.loanId} is already registered`, { loanId: d.loanId }, 'conflict');
+  }
+  const badDate =
+    invalidDates({ disbursementDate: d.disbursementDate, businessDate: d.businessDate }) ??
+    invalidDates(Object.fromEntries(d.schedule.map((i, n) => [`schedule[${n}].dueDate`, i.dueDate])));
+  if (badDate) return badDate;
+  if (!isPositiveFen(d.principal)) return domainError('INVALID_AMOUNT', 'principal must be a positive whole number of fen', { principal: d.principal });
+  if (!Number.isSafeInteger(d.annualRateBps) || d.annualRateBps < 0 || !Number.isSafeInteger(d.termMonths) || d.termMonths <= 0) {
+    return domainError('INVALID_LOAN_TERMS', 'annual rate must be whole basis points (not negative) and the term a positive number of months', {
+      annualRateBps: d.annualRateBps,
+      termMonths: d.termMonths,
+    });
+  }
+  const product = d.product ?? DEFAULT_PRODUCT_SETTINGS;
+  const productProblem = productSettingsProblem(product);
+  if (productProblem) return domainError('INVALID_PRODUCT_SETTINGS', productProblem, { productCode: d.productCode });
+  if (d.schedule.length === 0) return domainError('EMPTY_SCHEDULE', 'a loan needs at least one installment');
+  const badSeq = d.schedule.findIndex((i, n) => i.seq !== n + 1);
+  if (badSeq >= 0) {
+    return domainError('INVALID_SCHEDULE_SEQ', 'installments must be numbered 1, 2, 3, ... in order', { index: badSeq, seq: d.schedule[badSeq].seq });
+  }
+  const problem = invalidInstallmentAmounts(d.schedule) ?? datesNotIncreasing(d.schedule);
+  if (problem) return problem;
+  const scheduled = sumPrincipal(d.schedule);
+  if (scheduled !== d.principal) {
+    return domainError('SCHEDULE_PRINCIPAL_MISMATCH', 'the installments’ principal must sum to the loan principal', {
+      principal: d.principal,
+      scheduled,
+    });
+  }
+  if (compareDates(d.disbursementDate, d.schedule[0].dueDate) > 0) {
+    return domainError('DISBURSEMENT_AFTER_FIRST_DUE_DATE', 'the loan cannot be disbursed after its first due date', {
+      disbursementDate: d.disbursementDate,
+      firstDueDate: d.schedule[0].dueDate,
+    });
+  }
+  if (compareDates(d.disbursementDate, d.businessDate) > 0) {
+    return domainError('DISBURSEMENT_IN_FUTURE', 'only disbursed loans are registered', { disbursementDate: d.disbursementDate, businessDate: d.businessDate });
+  }
+  return [
+    {
+      type: 'LoanRegistered',
+      data: {
+        loanId: d.loanId,
+        customerId: d.customerId,
+        productCode: d.productCode,
+        principal: d.principal,
+        annualRateBps: d.annualRateBps,
+        termMonths: d.termMonths,
+        disbursementDate: d.disbursementDate,
+        timeZone: d.timeZone,
+        schedule: d.schedule.map(({ seq, dueDate, principal, interest }) => ({ seq, dueDate, principal, interest })),
+        product,
+        registeredOn: d.businessDate,
+      },
+    },
+  ];
+}
+
+// ---- PostPayment ----------------------------------------------------------------------------------
+
+export function decidePostPayment(command: PostPayment, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if ('kind' in loan) return loan;
+  if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a payment must be a positive whole number of fen', { amount: d.amount });
+  const badDate = invalidDates({ valueDate: d.valueDate, businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const earlier = payments(loan).find((p) => p.reference === d.reference);
+  if (earlier) {
+    if (earlier.amount === d.amount) return []; // the same payment delivered again
+    return domainError(
+      'DUPLICATE_PAYMENT_REFERENCE',
+      `payment ${d.reference} was already recorded with another amount`,
+      { reference: d.reference, recordedAmount: earlier.amount, amount: d.amount },
+      'conflict',
+    );
+  }
+  if (compareDates(d.valueDate, d.businessDate) > 0) {
+    return domainError('VALUE_DATE_IN_FUTURE', 'a payment cannot be valued after the business date', { valueDate: d.valueDate, businessDate: d.businessDate });
+  }
+  if (compareDates(d.valueDate, loan.facts.terms.disbursementDate) < 0) {
+    return domainError('VALUE_DATE_BEFORE_DISBURSEMENT', 'a payment cannot be valued before the disbursement', {
+      valueDate: d.valueDate,
+      disbursementDate: loan.facts.terms.disbursementDate,
+    });
+  }
+  const lastRestructuring = restructurings(loan).at(-1);
+  if (lastRestructuring && compareDates(d.valueDate, lastRestructuring.effectiveDate) < 0) {
+    return domainError('VALUE_DATE_BEFORE_RESTRUCTURING', 'the schedule was restructured after this value date; the restructuring took the balance as it was', {
+      valueDate: d.valueDate,
+      restructuringId: lastRestructuring.restructuringId,
+      effectiveDate: lastRestructuring.effectiveDate,
+    });
+  }
+  const received: PaymentReceived = {
+    type: 'PaymentReceived',
+    data: { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate, allocations: [], unapplied: 0 },
+  };
+  const asOf = later(d.businessDate, loan.reported.asOf);
+  const applied = project(recordFact(loan.facts, received), asOf).payments.get(d.reference)!;
+  return withConsequences(loan, { ...received, data: { ...received.data, allocations: applied.allocations, unapplied: applied.unapplied } }, d.businessDate);
+}
+
+// ---- ReversePayment -------------------------------------------------------------------------------
+
+export function decideReversePayment(command: ReversePayment, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if ('kind' in loan) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const index = loan.facts.ledger.findIndex((f) => f.kind === 'payment' && f.reference === d.reference);
+  if (index < 0) return domainError('PAYMENT_NOT_FOUND', `no payment ${d.reference} on this loan`, { reference: d.reference }, 'not_found');
+  const payment = loan.facts.ledger[index] as PaymentFact;
+  if (payment.reversal) {
+    return domainError('PAYMENT_ALREADY_REVERSED', `payment ${d.reference} is already reversed`, { reference: d.reference }, 'conflict');
+  }
+  const restructuredAfter = loan.facts.ledger.find(
+    (f, i) => f.kind === 'restructuring' && (compareDates(payment.valueDate, factDate(f)) < 0 || (payment.valueDate === factDate(f) && index < i)),
+  ) as RestructuringFact | undefined;
+  if (restructuredAfter) {
+    return domainError('PAYMENT_PRECEDES_RESTRUCTURING', 'the schedule was restructured after this payment; the restructuring took the balance as it was', {
+      reference: d.reference,
+      restructuringId: restructuredAfter.restructuringId,
+    });
+  }
+  return withConsequences(
+    loan,
+    { type: 'PaymentReversed', data: { reference: d.reference, amount: payment.amount, valueDate: payment.valueDate, reason: d.reason, businessDate: d.businessDate } },
+    d.businessDate,
+  );
+}
+
+// ---- CloseBusinessDay -----------------------------------------------------------------------------
+
+/**
+ * Most loans on most days: the date is inside the loan's quiet period and nothing is replayed.
+ * Otherwise the facts are replayed as of the date and only differences from what was last
+ * published are emitted.
+ */
+export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if ('kind' in loan) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return [];
+  if (loan.quietThrough === null || compareDates(d.businessDate, loan.quietThrough) <= 0) return [];
+  const position = project(loan.facts, d.businessDate);
+  return positionEvents(loan.reported, position, position);
+}
+
+// ---- Collection holds -----------------------------------------------------------------------------
+
+export function decideStartCollectionHold(command: StartCollectionHold, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if ('kind' in loan) return loan;
+  const badDate = invalidDates({ from: d.from, businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const existing = loan.facts.holds.find((h) => h.holdId === d.holdId);
+  if (existing) {
+    if (existing.from === d.from && existing.reason === d.reason) return [];
+    return domainError('HOLD_ALREADY_EXISTS', `hold ${d.holdId} already exists`, { holdId: d.holdId, from: existing.from }, 'conflict');
+  }
+  if (loan.status === 'PaidOff') return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to hold', { loanId: d.loanId });
+  if (compareDates(d.from, d.businessDate) > 0) {
+    return domainError('HOLD_DATE_IN_FUTURE', 'a hold cannot start after the business date', { from: d.from, businessDate: d.businessDate });
+  }
+  return withConsequences(
+    loan,
+    { type: 'CollectionHoldStarted', data: { holdId: d.holdId, reason: d.reason, from: d.from, businessDate: d.businessDate } },
+    d.businessDate,
+  );
+}
+
+export function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if ('kind' in loan) return loan;
+  const badDate = invalidDates({ to: d.to, businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const hold = loan.facts.holds.find((h) => h.holdId === d.holdId);
+  if (!hold) return domainError('HOLD_NOT_FOUND', `no hold ${d.holdId} on this loan`, { holdId: d.holdId }, 'not_found');
+  if (hold.to !== null) {
+    if (hold.to === d.to) return [];
+    return domainError('HOLD_ALREADY_ENDED', `hold ${d.holdId} already ended on ${hold.to}`, { holdId: d.holdId, to: hold.to }, 'conflict');
+  }
+  if (compareDates(d.to, hold.from) < 0) {
+    return domainError('HOLD_END_BEFORE_START', 'a hold cannot end before it started', { from: hold.from, to: d.to });
+  }
+  if (compareDates(d.to, d.businessDate) > 0) {
+    return domainError('HOLD_DATE_IN_FUTURE', 'a hold cannot end after the business date', { to: d.to, businessDate: d.businessDate });
+  }
+  return withConsequences(
+    loan,
+    { type: 'CollectionHoldEnded', data: { holdId: d.holdId, from: hold.from, to: d.to, pausedDays: daysBetween(hold.from, d.to), businessDate: d.businessDate } },
+    d.businessDate,
+  );
+}
+
+// ---- RestructureSchedule --------------------------------------------------------------------------
+
+export function decideRestructureSchedule(command: RestructureSchedule, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if ('kind' in loan) return loan;
+  const badDate =
+    invalidDates({ effectiveDate: d.effectiveDate, businessDate: d.businessDate }) ??
+    invalidDates(Object.fromEntries(d.newSchedule.map((i, n) => [`newSchedule[${n}].dueDate`, i.dueDate])));
+  if (badDate) return badDate;
+  const existing = restructurings(loan).find((r) => r.restructuringId === d.restructuringId);
+  if (existing) {
+    const same =
+      existing.effectiveDate === d.effectiveDate &&
+      existing.newSchedule.length === d.newSchedule.length &&
+      existing.newSchedule.every((i, n) => i.dueDate === d.newSchedule[n].dueDate && i.principal === d.newSchedule[n].principal && i.interest === d.newSchedule[n].interest);
+    if (same) return [];
+    return domainError('RESTRUCTURING_ALREADY_APPLIED', `restructuring ${d.restructuringId} was already applied with other terms`, { restructuringId: d.restructuringId }, 'conflict');
+  }
+  if (loan.status === 'PaidOff') return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to restructure', { loanId: d.loanId });
+  if (compareDates(d.effectiveDate, d.businessDate) > 0) {
+    return domainError('EFFECTIVE_DATE_IN_FUTURE', 'a restructuring cannot take effect after the business date', {
+      effectiveDate: d.effectiveDate,
+      businessDate: d.businessDate,
+    });
+  }
+  const lastFactDate = loan.facts.ledger
+    .filter((f) => !(f.kind === 'payment' && f.reversal))
+    .map(factDate)
+    .reduce(later, loan.facts.terms.disbursementDate);
+  if (compareDates(d.effectiveDate, lastFactDate) < 0) {
+    return domainError('EFFECTIVE_DATE_BEFORE_RECORDED_FACTS', 'a restructuring cannot take effect before payments or restructurings already recorded', {
+      effectiveDate: d.effectiveDate,
+      lastFactDate,
+    });
+  }
+  if (d.newSchedule.length === 0) return domainError('EMPTY_SCHEDULE', 'a restructuring needs at least one installment');
+  const problem = invalidInstallmentAmounts(d.newSchedule) ?? datesNotIncreasing(d.newSchedule, d.effectiveDate);
+  if (problem) return problem;
+
+  const at = project(loan.facts, d.effectiveDate);
+  const replaced = at.installments.filter((i) => i.replacedBy === null && i.principal - i.paidPrincipal + i.interest - i.paidInterest > 0);
+  if (replaced.length === 0) return domainError('NOTHING_TO_RESTRUCTURE', 'every installment is paid on the effective date');
+  const restructuredPrincipal = replaced.reduce((s, i) => s + i.principal - i.paidPrincipal, 0);
+  const scheduled = sumPrincipal(d.newSchedule);
+  if (scheduled !== restructuredPrincipal) {
+    return domainError('SCHEDULE_PRINCIPAL_MISMATCH', 'the new schedule’s principal must sum to the outstanding principal it restructures', {
+      restructuredPrincipal,
+      scheduled,
+    });
+  }
+  const nextSeq = at.installments.reduce((m, i) => Math.max(m, i.seq), 0) + 1;
+  return withConsequences(
+    loan,
+    {
+      type: 'ScheduleRestructured',
+      data: {
+        restructuringId: d.restructuringId,
+        effectiveDate: d.effectiveDate,
+        businessDate: d.businessDate,
+        replacedSeqs: replaced.map((i) => i.seq),
+        restructuredPrincipal,
+        supersededInterest: replaced.reduce((s, i) => s + i.interest - i.paidInterest, 0),
+        supersededPenalty: replaced.reduce((s, i) => s + i.penaltyAccrued - i.paidPenalty, 0),
+        newSchedule: d.newSchedule.map((i, n) => ({ seq: nextSeq + n, dueDate: i.dueDate, principal: i.principal, interest: i.interest })),
+      },
+    },
+    d.businessDate,
+  );
+}
+
+// ---- the decider ----------------------------------------------------------------------------------
+
+export function decide(command: LoanCommand, state: LoanState): Decision {
+  switch (command.type) {
+    case 'RegisterLoan':
+      return decideRegisterLoan(command, state);
+    case 'PostPayment':
+      return decidePostPayment(command, state);
+    case 'ReversePayment':
+      return decideReversePayment(command, state);
+    case 'CloseBusinessDay':
+      return decideCloseBusinessDay(command, state);
+    case 'StartCollectionHold':
+      return decideStartCollectionHold(command, state);
+    case 'EndCollectionHold':
+      return decideEndCollectionHold(command, state);
+    case 'RestructureSchedule':
+      return decideRestructureSchedule(command, state);
+    default: {
+      const unknown: never = command;
+      return domainError('UNKNOWN_COMMAND', `unknown loan command ${JSON.stringify((unknown as { type?: unknown }).type)}`);
+    }
+  }
+}
+
+export const loanDecider: Decider<LoanCommand, LoanEvent, LoanState> = {
+  initialState: initialLoanState,
+  decide,
+  evolve,
+};

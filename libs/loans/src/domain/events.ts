@@ -1,0 +1,256 @@
+import { compareDates, type BusinessDate, type DomainEvent, type Fen } from '#kernel';
+import type { Allocation } from './allocation.js';
+import type { DelinquencyStage } from './delinquency.js';
+import { project, type LoanFacts, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import type { ProductSettings } from './product.js';
+
+/**
+ * Events of the LoanAccount aggregate (stream `loans.loan-<loanId>`), its state and `evolve`.
+ * Facts (registration, payments, reversals, holds, restructurings) are kept raw in the state;
+ * delinquency events report what the replay of those facts showed on a business date.
+ * No event carries personal data: the borrower is a customerId.
+ */
+
+export type LoanRegistered = DomainEvent<
+  'LoanRegistered',
+  {
+    readonly loanId: string;
+    readonly customerId: string;
+    readonly productCode: string;
+    readonly principal: Fen;
+    readonly annualRateBps: number;
+    readonly termMonths: number;
+    readonly disbursementDate: BusinessDate;
+    readonly timeZone: string;
+    readonly schedule: readonly ScheduledInstallment[];
+    /** The product settings in force for this loan, copied so later product changes do not rewrite history. */
+    readonly product: ProductSettings;
+    readonly registeredOn: BusinessDate;
+  }
+>;
+
+export type PaymentReceived = DomainEvent<
+  'PaymentReceived',
+  {
+    readonly reference: string;
+    readonly amount: Fen;
+    readonly valueDate: BusinessDate;
+    readonly businessDate: BusinessDate;
+    /** How the payment was applied when it was recorded (a later backdated fact may re-apply it). */
+    readonly allocations: readonly Allocation[];
+    /** Overpayment: what was left after everything owed, due or not. */
+    readonly unapplied: Fen;
+  }
+>;
+
+export type PaymentReversed = DomainEvent<
+  'PaymentReversed',
+  {
+    readonly reference: string;
+    readonly amount: Fen;
+    readonly valueDate: BusinessDate;
+    readonly reason: string;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type CollectionHoldStarted = DomainEvent<
+  'CollectionHoldStarted',
+  { readonly holdId: string; readonly reason: string; readonly from: BusinessDate; readonly businessDate: BusinessDate }
+>;
+
+export type CollectionHoldEnded = DomainEvent<
+  'CollectionHoldEnded',
+  {
+    readonly holdId: string;
+    readonly from: BusinessDate;
+    /** The day the hold ended: the first day counted again. */
+    readonly to: BusinessDate;
+    /** Calendar days the hold paused: from `from` up to, not including, `to`. */
+    readonly pausedDays: number;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type ScheduleRestructured = DomainEvent<
+  'ScheduleRestructured',
+  {
+    readonly restructuringId: string;
+    readonly effectiveDate: BusinessDate;
+    readonly businessDate: BusinessDate;
+    /** The installments not fully paid on the effective date, which the new schedule replaces. */
+    readonly replacedSeqs: readonly number[];
+    /** Principal still owed on the replaced installments; the new schedule's principal sums to it. */
+    readonly restructuredPrincipal: Fen;
+    /** Interest and penalty still owed on the replaced installments, superseded by the new schedule. */
+    readonly supersededInterest: Fen;
+    readonly supersededPenalty: Fen;
+    readonly newSchedule: readonly ScheduledInstallment[];
+  }
+>;
+
+/** Penalty accrued since the last report as the days passed (amount > 0). */
+export type PenaltyAccrued = DomainEvent<
+  'PenaltyAccrued',
+  { readonly asOf: BusinessDate; readonly amount: Fen; readonly accruedTotal: Fen }
+>;
+
+/** The accrued penalty total restated because a fact changed the past (backdated payment, reversal...). */
+export type PenaltyRestated = DomainEvent<
+  'PenaltyRestated',
+  { readonly asOf: BusinessDate; readonly previousTotal: Fen; readonly accruedTotal: Fen }
+>;
+
+export type LoanBecameDelinquent = DomainEvent<
+  'LoanBecameDelinquent',
+  {
+    readonly dpd: number;
+    readonly stage: DelinquencyStage;
+    readonly overdueAmount: Fen;
+    readonly oldestUnpaidDueDate: BusinessDate;
+    readonly asOf: BusinessDate;
+  }
+>;
+
+export type DelinquencyStageChanged = DomainEvent<
+  'DelinquencyStageChanged',
+  {
+    readonly from: DelinquencyStage;
+    readonly to: DelinquencyStage;
+    readonly dpd: number;
+    readonly overdueAmount: Fen;
+    readonly asOf: BusinessDate;
+  }
+>;
+
+/** Days past due are back to 0 (what is still overdue, if anything, is penalty). */
+export type LoanCured = DomainEvent<'LoanCured', { readonly asOf: BusinessDate; readonly overdueAmount: Fen }>;
+
+export type LoanPaidOff = DomainEvent<'LoanPaidOff', { readonly asOf: BusinessDate; readonly paidOffOn: BusinessDate }>;
+
+/** A paid-off loan owes money again (a payment was reversed). */
+export type LoanReopened = DomainEvent<'LoanReopened', { readonly asOf: BusinessDate; readonly outstandingAmount: Fen }>;
+
+export type LoanEvent =
+  | LoanRegistered
+  | PaymentReceived
+  | PaymentReversed
+  | CollectionHoldStarted
+  | CollectionHoldEnded
+  | ScheduleRestructured
+  | PenaltyAccrued
+  | PenaltyRestated
+  | LoanBecameDelinquent
+  | DelinquencyStageChanged
+  | LoanCured
+  | LoanPaidOff
+  | LoanReopened;
+
+/** The delinquency position last published in events, which the next evaluation is compared with. */
+export interface ReportedPosition {
+  /** The latest business date the position was evaluated and published for. */
+  readonly asOf: BusinessDate;
+  readonly delinquent: boolean;
+  readonly stage: DelinquencyStage;
+  readonly penaltyAccrued: Fen;
+  readonly paidOff: boolean;
+}
+
+interface RegisteredLoan {
+  readonly facts: LoanFacts;
+  readonly reported: ReportedPosition;
+  /**
+   * Through this date a close of business has nothing to report unless new facts arrive (null:
+   * never), so most loans on most days skip the replay. Derived from the facts; conservative.
+   */
+  readonly quietThrough: BusinessDate | null;
+}
+
+export type UnregisteredLoan = { readonly status: 'Unregistered' };
+export type ActiveLoan = { readonly status: 'Active' } & RegisteredLoan;
+export type PaidOffLoan = { readonly status: 'PaidOff' } & RegisteredLoan;
+export type LoanState = UnregisteredLoan | ActiveLoan | PaidOffLoan;
+
+export const initialLoanState = (): LoanState => ({ status: 'Unregistered' });
+
+const later = (a: BusinessDate, b: BusinessDate): BusinessDate => (compareDates(a, b) >= 0 ? a : b);
+
+function withReported(state: ActiveLoan | PaidOffLoan, asOf: BusinessDate, change: Partial<ReportedPosition>): ReportedPosition {
+  return { ...state.reported, ...change, asOf: later(state.reported.asOf, asOf) };
+}
+
+function settle(facts: LoanFacts, reported: ReportedPosition): ActiveLoan | PaidOffLoan {
+  const quietThrough = project(facts, reported.asOf).quietThrough;
+  return { status: reported.paidOff ? 'PaidOff' : 'Active', facts, reported, quietThrough };
+}
+
+/** The events that add a fact to the account (the rest report what the facts showed). */
+export type LoanFactEvent = PaymentReceived | PaymentReversed | ScheduleRestructured | CollectionHoldStarted | CollectionHoldEnded;
+
+/** The account's facts with one more fact recorded; shared by `evolve` and the deciders. */
+export function recordFact(facts: LoanFacts, event: LoanFactEvent): LoanFacts {
+  switch (event.type) {
+    case 'PaymentReceived': {
+      const { reference, amount, valueDate, businessDate } = event.data;
+      const payment: PaymentFact = { kind: 'payment', reference, amount, valueDate, recordedOn: businessDate, reversal: null };
+      return { ...facts, ledger: [...facts.ledger, payment] };
+    }
+    case 'PaymentReversed': {
+      const { reference, reason, businessDate } = event.data;
+      const reversal = { reason, recordedOn: businessDate };
+      return { ...facts, ledger: facts.ledger.map((f) => (f.kind === 'payment' && f.reference === reference ? { ...f, reversal } : f)) };
+    }
+    case 'ScheduleRestructured': {
+      const { restructuringId, effectiveDate, businessDate, replacedSeqs, newSchedule } = event.data;
+      const fact: RestructuringFact = { kind: 'restructuring', restructuringId, effectiveDate, recordedOn: businessDate, replacedSeqs, newSchedule };
+      return { ...facts, ledger: [...facts.ledger, fact] };
+    }
+    case 'CollectionHoldStarted': {
+      const { holdId, reason, from } = event.data;
+      return { ...facts, holds: [...facts.holds, { holdId, reason, from, to: null }] };
+    }
+    case 'CollectionHoldEnded': {
+      const { holdId, to } = event.data;
+      return { ...facts, holds: facts.holds.map((h) => (h.holdId === holdId ? { ...h, to } : h)) };
+    }
+  }
+}
+
+export function evolve(state: LoanState, event: LoanEvent): LoanState {
+  if (event.type === 'LoanRegistered') {
+    const { schedule, product, registeredOn: _registeredOn, ...terms } = event.data;
+    const facts: LoanFacts = { terms, product, schedule, ledger: [], holds: [] };
+    // Nothing is past due on the disbursement date, so the position there is known: current.
+    return settle(facts, { asOf: terms.disbursementDate, delinquent: false, stage: 'M0', penaltyAccrued: 0, paidOff: false });
+  }
+  if (state.status === 'Unregistered') return state;
+
+  switch (event.type) {
+    case 'PaymentReceived':
+    case 'PaymentReversed':
+    case 'ScheduleRestructured':
+    case 'CollectionHoldStarted':
+    case 'CollectionHoldEnded':
+      return settle(recordFact(state.facts, event), withReported(state, event.data.businessDate, {}));
+    case 'PenaltyAccrued':
+      // Still accruing tomorrow unless a fact changes: no replay needed to know that.
+      return { ...state, reported: withReported(state, event.data.asOf, { penaltyAccrued: event.data.accruedTotal }), quietThrough: event.data.asOf };
+    case 'PenaltyRestated':
+      return settle(state.facts, withReported(state, event.data.asOf, { penaltyAccrued: event.data.accruedTotal }));
+    case 'LoanBecameDelinquent':
+      return settle(state.facts, withReported(state, event.data.asOf, { delinquent: true, stage: event.data.stage }));
+    case 'DelinquencyStageChanged':
+      return settle(state.facts, withReported(state, event.data.asOf, { stage: event.data.to }));
+    case 'LoanCured':
+      return settle(state.facts, withReported(state, event.data.asOf, { delinquent: false }));
+    case 'LoanPaidOff':
+      return settle(state.facts, withReported(state, event.data.asOf, { paidOff: true }));
+    case 'LoanReopened':
+      return settle(state.facts, withReported(state, event.data.asOf, { paidOff: false }));
+    default: {
+      // An event type this code does not know (e.g. from a newer schema) changes nothing here.
+      const _exhaustive: never = event;
+      return state;
+    }
+  }
+}

@@ -1,50 +1,71 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, type ContextRegistration, type Runtime } from '#platform';
+import { loadConfig, mintToken, type ContextRegistration, type Runtime, type StaffRole } from '#platform';
 import { buildApp, startRoles } from '../../apps/arrears/src/app.js';
 import { ALL_MIGRATIONS } from '../../apps/arrears/src/migrations.js';
 import { createRuntime } from '../../apps/arrears/src/runtime.js';
 import { testDatabase, type TestDatabase } from './database.js';
+
+export interface TestResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export const TEST_JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
   readonly runtime: Runtime;
   readonly db: TestDatabase;
   readonly baseUrl: string;
-  /** fetch against the running app; JSON bodies are encoded. */
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  /** fetch against the running app as an admin; JSON bodies are encoded. */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  /** The same, as a given role and user; `null` sends no token. */
+  as(role: StaffRole | null, user?: string, team?: string): (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+  token(role: StaffRole, user?: string, team?: string): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Boots the real app on a fresh database and a real HTTP port, with the given contexts. */
 export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}): Promise<TestApp> {
   const db = await testDatabase({ migrate: false });
-  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', PORT: '0', PROJECTION_POLL_MS: '100', ...env });
+  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', PORT: '0', PROJECTION_POLL_MS: '100', JWT_SECRET: TEST_JWT_SECRET, ...env });
   const runtime = await createRuntime(config, { migrations: [...ALL_MIGRATIONS, ...contexts.flatMap((c) => c.migrations)] });
   const app = await buildApp(runtime, contexts);
   await startRoles(app, runtime);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const token = (role: StaffRole, user = `${role}-1`, team?: string) =>
+    mintToken({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: new TextEncoder().encode(TEST_JWT_SECRET) }, { sub: user, role, team });
+  const send = async (auth: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  const admin = await token('admin', 'admin-1');
   return {
     app,
     runtime,
     db,
     baseUrl,
-    async request(method, path, body, headers = {}) {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    token,
+    request: (method, path, body, headers) => send(admin, method, path, body, headers),
+    as: (role, user, team) => async (method, path, body, headers) => send(role ? await token(role, user, team) : null, method, path, body, headers),
     async close() {
       await app.close();
       await runtime.close();

@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import { CoreModule, type ContextRegistration, type Runtime } from '#platform';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard, CoreModule, type ContextRegistration, type Runtime } from '#platform';
 import { HealthController } from './infra/health.controller.js';
 import { MetricsController } from './infra/metrics.controller.js';
 import { ProjectionsController } from './infra/projections.controller.js';
@@ -30,7 +31,11 @@ export class AppModule {
         ...contexts.map((c) => c.module),
       ],
       controllers: [HealthController, MetricsController, ProjectionsController],
-      providers: [{ provide: PROJECTIONS, useValue: contexts.flatMap((c) => c.projections) }, ProjectionsService],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: PROJECTIONS, useValue: contexts.flatMap((c) => c.projections) },
+        ProjectionsService,
+      ],
     };
   }
 }

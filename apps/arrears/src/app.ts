@@ -10,6 +10,18 @@ import { ProjectionsService } from './infra/projections.service.js';
 
 const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
 
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+}
+
+const ROUTES = new WeakMap<object, RouteEntry[]>();
+
+/** Every HTTP route the app registered (for the access-matrix test and diagnostics). */
+export function routeTable(app: NestFastifyApplication): RouteEntry[] {
+  return ROUTES.get(app) ?? [];
+}
+
 /** Builds the Nest application on Fastify (not yet listening, projections not yet started). */
 export async function buildApp(runtime: Runtime, contexts: readonly ContextRegistration[]): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -28,6 +40,11 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   app.useLogger(logger);
   app.useGlobalFilters(new ProblemFilter((error, request) => logger.error({ err: error, url: request?.url }, 'request failed')));
   const fastify = app.getHttpAdapter().getInstance();
+  const routes: RouteEntry[] = [];
+  ROUTES.set(app, routes);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
+  });
   // Commands and queries speak JSON only; any other body is a 415.
   fastify.removeContentTypeParser(['text/plain']);
   // Errors raised by Fastify before a route runs (bad JSON, wrong media type, body too large).

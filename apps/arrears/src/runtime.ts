@@ -4,6 +4,7 @@ import { PostgresEventStore, type EventStore } from '#eventstore';
 import { Upcasters } from '#kernel';
 import {
   createPool,
+  localSecret,
   Metrics,
   runMigrations,
   startEmbeddedPostgres,
@@ -59,6 +60,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions):
       store,
       metrics: new Metrics(),
       databaseUrl: url,
+      auth: authSettings(config),
       async close() {
         await store.close();
         await pool.end();
@@ -69,6 +71,13 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions):
     if (embedded) await embedded.stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** Production verifies an OIDC provider's tokens (JWKS_URL); the embedded default a local HS256 secret. */
+export function authSettings(config: AppConfig) {
+  const base = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  if (config.JWKS_URL) return { ...base, jwksUrl: config.JWKS_URL };
+  return { ...base, secret: localSecret(config.ARREARS_DATA_DIR, config.JWT_SECRET) };
 }
 
 async function openEventStore(config: AppConfig, pool: pg.Pool, upcasters?: Upcasters): Promise<EventStore> {

@@ -5,6 +5,7 @@ import type { Projection } from '#projections';
 import type { AppConfig } from './config/config.js';
 import type { MigrationClass } from './database/database.js';
 import { Metrics } from './observability/metrics.js';
+import { TokenVerifier, type AuthSettings } from './auth/auth.js';
 
 export const APP_CONFIG = Symbol('AppConfig');
 export const PG_POOL = Symbol('PgPool');
@@ -16,6 +17,7 @@ export interface Runtime {
   readonly store: EventStore;
   readonly metrics: Metrics;
   readonly databaseUrl: string;
+  readonly auth: AuthSettings;
   close(): Promise<void>;
 }
 
@@ -39,8 +41,9 @@ export class CoreModule {
         { provide: PG_POOL, useValue: runtime.pool },
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: Metrics, useValue: runtime.metrics },
+        { provide: TokenVerifier, useValue: new TokenVerifier(runtime.auth) },
       ],
-      exports: [APP_CONFIG, PG_POOL, EVENT_STORE, Metrics],
+      exports: [APP_CONFIG, PG_POOL, EVENT_STORE, Metrics, TokenVerifier],
     };
   }
 }

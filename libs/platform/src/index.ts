@@ -7,3 +7,5 @@ export * from './http/request-context.js';
 export * from './observability/metrics.js';
 export * from './commands.js';
 export * from './core.module.js';
+export * from './auth/auth.js';
+export * from './auth/guard.js';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { domainError, type Decider, type DomainEvent } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type EventStore } from '#eventstore';
 import { rowProjection } from '#projections';
-import { DocBody, Meta, Metrics, PG_POOL, ProblemException, ValidBody, commandContext, execute, fields, problem, type ContextRegistration, type RequestMeta } from '#platform';
+import { DocBody, Meta, Roles, Metrics, PG_POOL, ProblemException, ValidBody, commandContext, execute, fields, problem, type ContextRegistration, type RequestMeta } from '#platform';
 
 type TallyEvent =
   | DomainEvent<'TallyOpened', { tallyId: string; limit: number }>
@@ -79,6 +79,7 @@ class TallyController {
   ) {}
 
   @Post()
+  @Roles('admin', 'service')
   @HttpCode(201)
   @DocBody(OpenBody)
   open(@ValidBody(OpenBody) body: z.infer<typeof OpenBody>, @Meta() meta: RequestMeta) {
@@ -86,6 +87,7 @@ class TallyController {
   }
 
   @Post(':id/amounts')
+  @Roles('admin', 'service')
   @HttpCode(202)
   @DocBody(AddBody)
   add(@Param('id') id: string, @ValidBody(AddBody) body: z.infer<typeof AddBody>, @Meta() meta: RequestMeta, @Headers('if-match') ifMatch?: string) {
@@ -94,6 +96,7 @@ class TallyController {
   }
 
   @Get(':id')
+  @Roles('admin', 'service', 'auditor')
   async get(@Param('id') id: string) {
     const { rows } = await this.pool.query('SELECT tally_id, total, additions FROM rm_tally_totals WHERE tally_id = $1', [id]);
     if (!rows.length) throw new ProblemException(problem(404, 'TALLY_NOT_FOUND', 'Tally not found'));

@@ -3,10 +3,11 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import { PG_POOL } from '#platform';
+import { PG_POOL, Public } from '#platform';
 import { ProjectionsService } from './projections.service.js';
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

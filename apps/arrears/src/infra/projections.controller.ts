@@ -1,20 +1,23 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Meta, ProblemException, problem, type RequestMeta } from '#platform';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Meta, ProblemException, Roles, problem, type RequestMeta } from '#platform';
 import { ProjectionsService } from './projections.service.js';
 
 @ApiTags('admin')
+@ApiBearerAuth()
 @Controller('admin/projections')
 export class ProjectionsController {
   constructor(private readonly projections: ProjectionsService) {}
 
   @Get()
+  @Roles('admin', 'auditor')
   @ApiOperation({ summary: 'Every projection: generation, checkpoint, lag, halted or running' })
   async list() {
     return { items: await this.projections.runner.status() };
   }
 
   @Post(':name/rebuild')
+  @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rebuild from position 0 into fresh tables and swap them in (blue/green)' })
   async rebuild(@Param('name') name: string) {
@@ -28,6 +31,7 @@ export class ProjectionsController {
   }
 
   @Post(':name/retry')
+  @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Clear a halt and apply the poison event again' })
   async retry(@Param('name') name: string, @Meta() meta: RequestMeta) {
@@ -37,6 +41,7 @@ export class ProjectionsController {
   }
 
   @Post(':name/skip')
+  @Roles('admin')
   @HttpCode(200)
   @ApiOperation({ summary: 'Skip the poison event (recorded as skipped) and resume' })
   async skip(@Param('name') name: string, @Meta() meta: RequestMeta) {

@@ -37,6 +37,10 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   BODY_LIMIT_BYTES: int(1024, 50_000_000).default(1_000_000),
   PRETTY_LOGS: bool.default(false),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().min(1).default('arrears'),
+  JWT_AUDIENCE: z.string().min(1).default('arrears'),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -58,6 +58,8 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
   let started = false;
   let attempt = 0;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Set when resubscribing itself fails (e.g. the client rejects the options): ends the iteration. */
+  let failure: unknown;
   let wake: (() => void) | undefined;
 
   const notify = () => {
@@ -124,11 +126,20 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
     void sub.unsubscribe().catch(() => undefined);
     sub.destroy();
     attempt += 1;
-    options.onDrop?.(err, attempt);
+    try {
+      options.onDrop?.(err, attempt);
+    } catch {
+      // A failing observer must not stop the resubscription.
+    }
     const delay = Math.min(options.maxRetryDelayMs, options.retryDelayMs * 2 ** (attempt - 1));
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
-      open();
+      try {
+        open();
+      } catch (error) {
+        failure = error;
+        notify();
+      }
     }, delay * (0.75 + Math.random() * 0.5));
   };
 
@@ -155,8 +166,9 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
         open();
       }
       while (!closed) {
-        if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        if (queue.length === 0 && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
         if (closed) return;
+        if (queue.length === 0 && failure !== undefined) throw failure;
         const events: RecordedEvent[] = [];
         let position: Position | undefined;
         while (queue.length > 0 && events.length < options.batchSize) {

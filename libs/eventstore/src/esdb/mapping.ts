@@ -2,7 +2,6 @@ import {
   eventTypeFilter,
   excludeSystemEvents,
   streamNameFilter,
-  type AllStreamResolvedEvent,
   type AllStreamSubscription,
   type Filter,
   type RecordedEvent as EsdbRecordedEvent,
@@ -109,4 +108,3 @@ export function matchesFilter(filter: AllFilter | undefined): (event: { readonly
     !isSystemEvent(e) && (!prefixes || prefixes.some((p) => e.streamId.startsWith(p))) && (!types || types.has(e.type));
 }
 
-export type { AllStreamResolvedEvent };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import pg from 'pg';
-import { PostgresEventStore, type EventStore } from '#eventstore';
+import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '#eventstore';
 import { Upcasters } from '#kernel';
 import {
   createPool,
@@ -53,7 +53,13 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions):
     const applied = await runMigrations(url, options.migrations);
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     const pool = createPool(url, config.DB_POOL_SIZE);
-    const store: EventStore = await openEventStore(config, pool, options.upcasters);
+    let store: EventStore;
+    try {
+      store = await openEventStore(config, pool, options.upcasters);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
     return {
       config,
       pool,
@@ -80,6 +86,15 @@ export function authSettings(config: AppConfig) {
   return { ...base, secret: localSecret(config.ARREARS_DATA_DIR, config.JWT_SECRET) };
 }
 
+/**
+ * Events live in Postgres by default; EVENTSTORE_URL moves them to EventStoreDB while checkpoints
+ * and read models stay in Postgres.
+ */
 async function openEventStore(config: AppConfig, pool: pg.Pool, upcasters?: Upcasters): Promise<EventStore> {
+  if (config.EVENTSTORE_URL) {
+    const store = new EventStoreDbEventStore(config.EVENTSTORE_URL, { upcasters });
+    await store.checkHealth();
+    return store;
+  }
   return new PostgresEventStore(pool, { upcasters, pollIntervalMs: config.PROJECTION_POLL_MS });
 }

@@ -9,7 +9,13 @@ export interface Position {
   readonly prepare: bigint;
 }
 
+/** Before every event: a checkpoint at START reads from the very beginning, in every store. */
 export const START: Position = Object.freeze({ commit: 0n, prepare: 0n });
+
+/** Normalises an exclusive start: 'start', undefined and START all mean "from the beginning". */
+export function startingAfter(from: Position | 'start' | undefined): Position | undefined {
+  return from === undefined || from === 'start' || (from.commit === 0n && from.prepare === 0n) ? undefined : from;
+}
 
 export function comparePositions(a: Position, b: Position): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;

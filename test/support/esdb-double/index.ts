@@ -25,7 +25,7 @@ import type { SupportedMethods } from '@eventstore/db-client/generated/serverfea
 import { EventLog, type Expected, type LogPosition, type ProposedEvent, type StoredEvent } from './log.js';
 
 export interface EsdbDoubleOptions {
-  /** Log position of the first event (default 0); use values above 2^53 to test 64-bit handling. */
+  /** Log position of the first event (default 1024); use values above 2^53 to test 64-bit handling. */
   readonly startPosition?: bigint;
 }
 
@@ -53,7 +53,9 @@ interface Filtering {
 }
 
 export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<EsdbDouble> {
-  const log = new EventLog(options.startPosition ?? 0n);
+  // A real server's log starts with its own system records, so no user event sits at position 0/0
+// (which the app treats as "before everything"); the double starts past it likewise.
+  const log = new EventLog(options.startPosition ?? 1024n);
   const subscriptions = new Set<grpc.ServerWritableStream<ReadReq, ReadResp>>();
   const server = new grpc.Server();
 

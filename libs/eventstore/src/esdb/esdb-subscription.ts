@@ -1,5 +1,5 @@
 import { START, type AllStreamResolvedEvent, type AllStreamSubscription, type EventStoreDBClient } from '@eventstore/db-client';
-import { comparePositions, type Position, type RecordedEvent } from '#kernel';
+import { comparePositions, startingAfter, type Position, type RecordedEvent } from '#kernel';
 import type { AllFilter, Subscription, SubscriptionBatch } from '../event-store.js';
 import { positionOf, splitFilter } from './mapping.js';
 
@@ -52,7 +52,7 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
   const queue: Item[] = [];
   let current: AllStreamSubscription | undefined;
   /** Last position taken from the server: resubscriptions continue after it. */
-  let received: Position | undefined = options.from === 'start' ? undefined : options.from;
+  let received: Position | undefined = startingAfter(options.from);
   let live = false;
   let closed = false;
   let started = false;
@@ -158,7 +158,7 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
   };
 
   async function* batches(): AsyncGenerator<SubscriptionBatch> {
-    let delivered: Position | undefined = options.from === 'start' ? undefined : options.from;
+    let delivered: Position | undefined = startingAfter(options.from);
     let reportedLive = false;
     try {
       if (!started) {

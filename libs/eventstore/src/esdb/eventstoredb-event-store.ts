@@ -16,7 +16,7 @@ import {
   type ReadRevision,
   type RecordedEvent as EsdbRecordedEvent,
 } from '@eventstore/db-client';
-import { RevisionConflictError, comparePositions, type NewEvent, type Position, type RecordedEvent, type Upcasters } from '#kernel';
+import { RevisionConflictError, comparePositions, startingAfter, type NewEvent, type Position, type RecordedEvent, type Upcasters } from '#kernel';
 import type {
   AppendResult,
   EventStore,
@@ -149,7 +149,7 @@ export class EventStoreDbEventStore implements EventStore {
    */
   async readAll(options: ReadAllOptions = {}): Promise<ReadAllResult> {
     const limit = options.maxCount ?? 1000;
-    const from = options.from === undefined || options.from === 'start' ? undefined : options.from;
+    const from = startingAfter(options.from);
     const matches = matchesFilter(options.filter);
     const pageSize = Math.min(Math.max(limit + 1, 256), 4096);
     const maxScan = this.options.maxScanPerRead ?? 10_000;

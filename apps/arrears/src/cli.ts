@@ -1,0 +1,71 @@
+/**
+ * Operator commands, sharing the app's configuration (same environment variables):
+ *   token --role <role> --user <id> [--team <team>] [--expires 12h]   mint a token (embedded default)
+ *   projections status                                                  list projections
+ *   projections rebuild <name|all>                                      blue/green rebuild
+ */
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ProjectionRunner } from '#projections';
+import { ROLES, loadConfig, mintToken, type StaffRole } from '#platform';
+import { CONTEXTS } from './contexts.js';
+import { ALL_MIGRATIONS } from './migrations.js';
+import { authSettings, createRuntime } from './runtime.js';
+
+const USAGE = `usage:
+  arrears token --role <${ROLES.join('|')}> --user <id> [--team <team>] [--expires 12h]
+  arrears projections status
+  arrears projections rebuild <name|all>`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, user: { type: 'string' }, team: { type: 'string' }, expires: { type: 'string', default: '12h' } },
+  });
+  const config = loadConfig(process.env);
+  const [command, sub, name] = positionals;
+  if (command === 'token') {
+    const auth = authSettings(config);
+    if (!('secret' in auth) || !auth.secret) {
+      process.stderr.write('tokens come from the identity provider when JWKS_URL is set\n');
+      return 2;
+    }
+    if (!values.role || !(ROLES as readonly string[]).includes(values.role) || !values.user) {
+      process.stderr.write(`${USAGE}\n`);
+      return 2;
+    }
+    const token = await mintToken(
+      { issuer: auth.issuer, audience: auth.audience, secret: auth.secret },
+      { sub: values.user, role: values.role as StaffRole, team: values.team },
+      values.expires,
+    );
+    process.stdout.write(`${token}\n`);
+    return 0;
+  }
+  if (command === 'projections' && (sub === 'status' || sub === 'rebuild')) {
+    const runtime = await createRuntime(config, { migrations: ALL_MIGRATIONS });
+    try {
+      const runner = new ProjectionRunner(runtime.pool, runtime.store, CONTEXTS.flatMap((c) => c.projections));
+      await runner.install();
+      if (sub === 'rebuild') {
+        const names = name === 'all' ? runner.projections.map((p) => p.name) : [name];
+        for (const n of names) process.stdout.write(`${JSON.stringify({ projection: n, ...(await runner.rebuild(n)) })}\n`);
+      }
+      for (const s of await runner.status()) process.stdout.write(`${JSON.stringify(s)}\n`);
+    } finally {
+      await runtime.close();
+    }
+    return 0;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

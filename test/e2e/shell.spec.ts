@@ -86,8 +86,28 @@ describe('app shell over HTTP', () => {
     const again = await t.request('POST', '/tallies/idem-1/amounts', { amount: 5 }, { 'idempotency-key': 'pay-77' });
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
-    expect(again.body).toMatchObject({ revision: first.body.revision, duplicate: true });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replay')).toBe('true');
     expect(await streamEvents(t, 'tally.tally-idem-1')).toEqual(['TallyOpened', 'AmountAdded']);
+  });
+
+  it('refuses an Idempotency-Key reused for a different request with 422', async () => {
+    await t.request('POST', '/tallies', { tallyId: 'idem-2', limit: 1_000 });
+    expect((await t.request('POST', '/tallies/idem-2/amounts', { amount: 5 }, { 'idempotency-key': 'pay-78' })).status).toBe(202);
+    const other = await t.request('POST', '/tallies/idem-2/amounts', { amount: 6 }, { 'idempotency-key': 'pay-78' });
+    expect(other.status).toBe(422);
+    expect(other.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await streamEvents(t, 'tally.tally-idem-2')).toEqual(['TallyOpened', 'AmountAdded']);
+  });
+
+  it('keeps keys per caller: the same key from another user is a new command', async () => {
+    await t.request('POST', '/tallies', { tallyId: 'idem-3', limit: 1_000 });
+    const asA = t.as('service', 'svc-a');
+    const asB = t.as('service', 'svc-b');
+    expect((await asA('POST', '/tallies/idem-3/amounts', { amount: 1 }, { 'idempotency-key': 'same' })).status).toBe(202);
+    const b = await asB('POST', '/tallies/idem-3/amounts', { amount: 1 }, { 'idempotency-key': 'same' });
+    expect(b.status).toBe(202);
+    expect(b.headers.get('idempotent-replay')).toBeNull();
   });
 
   it('carries the caller correlation id into the response and the event metadata', async () => {

@@ -2,8 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
-import { APP_GUARD } from '@nestjs/core';
-import { AuthGuard, CoreModule, type ContextRegistration, type Runtime } from '#platform';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuthGuard, CoreModule, IdempotencyInterceptor, type ContextRegistration, type Runtime } from '#platform';
 import { HealthController } from './infra/health.controller.js';
 import { MetricsController } from './infra/metrics.controller.js';
 import { ProjectionsController } from './infra/projections.controller.js';
@@ -33,6 +33,7 @@ export class AppModule {
       controllers: [HealthController, MetricsController, ProjectionsController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: PROJECTIONS, useValue: contexts.flatMap((c) => c.projections) },
         ProjectionsService,
       ],

@@ -1,11 +1,12 @@
 import { EventStoreSchema1732838400000 } from '#eventstore';
 import { ProjectionsSchema1732838400001 } from '#projections';
-import type { MigrationClass } from '#platform';
+import { HttpIdempotencySchema1732838400002, type MigrationClass } from '#platform';
 import { CONTEXTS } from './contexts.js';
 
 /** Every schema migration of the app, in order: the core's, then each context's. */
 export const ALL_MIGRATIONS: readonly MigrationClass[] = [
   EventStoreSchema1732838400000,
   ProjectionsSchema1732838400001,
+  HttpIdempotencySchema1732838400002,
   ...CONTEXTS.flatMap((c) => c.migrations),
 ];

@@ -9,3 +9,5 @@ export * from './commands.js';
 export * from './core.module.js';
 export * from './auth/auth.js';
 export * from './auth/guard.js';
+export * from './idempotency/schema.js';
+export * from './idempotency/idempotency.interceptor.js';

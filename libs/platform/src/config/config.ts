@@ -41,6 +41,7 @@ export const configSchema = z.object({
   JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).default('arrears'),
   JWT_AUDIENCE: z.string().min(1).default('arrears'),
+  IDEMPOTENCY_WINDOW_HOURS: int(1, 24 * 90).default(72),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

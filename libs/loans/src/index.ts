@@ -68,6 +68,3 @@ export {
   type StartCollectionHold,
 } from './domain/commands.js';
 
-/** Streams of this context are `loans.loan-<loanId>`. */
-export const LOANS_CONTEXT = 'loans';
-export const LOAN_AGGREGATE = 'loan';

@@ -1,4 +1,4 @@
-import { compareDates, daysBetween, domainError, isBusinessDate, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
 import {
   evolve,
   initialLoanState,
@@ -274,7 +274,7 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
 export function decidePostPayment(command: PostPayment, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
-  if ('kind' in loan) return loan;
+  if (isDomainError(loan)) return loan;
   if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a payment must be a positive whole number of fen', { amount: d.amount });
   const badDate = invalidDates({ valueDate: d.valueDate, businessDate: d.businessDate });
   if (badDate) return badDate;
@@ -319,7 +319,7 @@ export function decidePostPayment(command: PostPayment, state: LoanState): Decis
 export function decideReversePayment(command: ReversePayment, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
-  if ('kind' in loan) return loan;
+  if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
   const index = loan.facts.ledger.findIndex((f) => f.kind === 'payment' && f.reference === d.reference);
@@ -354,7 +354,7 @@ export function decideReversePayment(command: ReversePayment, state: LoanState):
 export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
-  if ('kind' in loan) return loan;
+  if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
   if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return [];
@@ -368,7 +368,7 @@ export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanSta
 export function decideStartCollectionHold(command: StartCollectionHold, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
-  if ('kind' in loan) return loan;
+  if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ from: d.from, businessDate: d.businessDate });
   if (badDate) return badDate;
   const existing = loan.facts.holds.find((h) => h.holdId === d.holdId);
@@ -390,7 +390,7 @@ export function decideStartCollectionHold(command: StartCollectionHold, state: L
 export function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
-  if ('kind' in loan) return loan;
+  if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ to: d.to, businessDate: d.businessDate });
   if (badDate) return badDate;
   const hold = loan.facts.holds.find((h) => h.holdId === d.holdId);
@@ -417,7 +417,7 @@ export function decideEndCollectionHold(command: EndCollectionHold, state: LoanS
 export function decideRestructureSchedule(command: RestructureSchedule, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
-  if ('kind' in loan) return loan;
+  if (isDomainError(loan)) return loan;
   const badDate =
     invalidDates({ effectiveDate: d.effectiveDate, businessDate: d.businessDate }) ??
     invalidDates(Object.fromEntries(d.newSchedule.map((i, n) => [`newSchedule[${n}].dueDate`, i.dueDate])));

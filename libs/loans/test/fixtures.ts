@@ -1,0 +1,129 @@
+import { addDays, isDomainError, type BusinessDate, type Fen } from '#kernel';
+import {
+  DEFAULT_PRODUCT_SETTINGS,
+  loanDecider,
+  type LoanCommand,
+  type LoanEvent,
+  type LoanRegistered,
+  type LoanState,
+  type ProductSettings,
+  type RegisterLoan,
+} from '#loans';
+
+/**
+ * A three-month loan of 3,000.00 yuan disbursed 2024-01-15: installments due on the 15th of
+ * February, March and April, 1,000.00 principal each plus 30.00 / 20.00 / 10.00 interest.
+ */
+export const LOAN = 'loan-1';
+export const DISBURSED = '2024-01-15';
+export const DUE1 = '2024-02-15';
+export const DUE2 = '2024-03-15';
+export const DUE3 = '2024-04-15';
+export const INSTALLMENT1 = 103_000; // fen
+export const INSTALLMENT2 = 102_000;
+export const INSTALLMENT3 = 101_000;
+
+export const SCHEDULE = [
+  { seq: 1, dueDate: DUE1, principal: 100_000, interest: 3_000 },
+  { seq: 2, dueDate: DUE2, principal: 100_000, interest: 2_000 },
+  { seq: 3, dueDate: DUE3, principal: 100_000, interest: 1_000 },
+];
+
+/** 18.25% a year: exactly 50 fen a day on 1,000.00 of overdue principal. */
+export const PENALTY_PRODUCT: ProductSettings = { ...DEFAULT_PRODUCT_SETTINGS, penaltyAnnualRateBps: 1825 };
+export const PAUSING_PRODUCT: ProductSettings = { ...DEFAULT_PRODUCT_SETTINGS, holdDaysCountTowardDpd: false };
+
+export function registerLoan(overrides: Partial<RegisterLoan['data']> = {}): RegisterLoan {
+  return {
+    type: 'RegisterLoan',
+    data: {
+      loanId: LOAN,
+      customerId: 'cust-42',
+      productCode: 'CASH-3M',
+      principal: 300_000,
+      annualRateBps: 1200,
+      termMonths: 3,
+      disbursementDate: DISBURSED,
+      timeZone: 'Asia/Shanghai',
+      schedule: SCHEDULE,
+      businessDate: DISBURSED,
+      ...overrides,
+    },
+  };
+}
+
+export function loanRegistered(product: ProductSettings = DEFAULT_PRODUCT_SETTINGS): LoanRegistered {
+  return {
+    type: 'LoanRegistered',
+    data: {
+      loanId: LOAN,
+      customerId: 'cust-42',
+      productCode: 'CASH-3M',
+      principal: 300_000,
+      annualRateBps: 1200,
+      termMonths: 3,
+      disbursementDate: DISBURSED,
+      timeZone: 'Asia/Shanghai',
+      schedule: SCHEDULE,
+      product,
+      registeredOn: DISBURSED,
+    },
+  };
+}
+
+export const pay = (reference: string, amount: Fen, valueDate: BusinessDate, businessDate: BusinessDate = valueDate): LoanCommand => ({
+  type: 'PostPayment',
+  data: { loanId: LOAN, reference, amount, valueDate, businessDate },
+});
+
+export const reverse = (reference: string, businessDate: BusinessDate, reason = 'returned by the payer bank'): LoanCommand => ({
+  type: 'ReversePayment',
+  data: { loanId: LOAN, reference, reason, businessDate },
+});
+
+export const close = (businessDate: BusinessDate): LoanCommand => ({ type: 'CloseBusinessDay', data: { loanId: LOAN, businessDate } });
+
+/** Closes every business day from `from` through `through`. */
+export const closeDays = (from: BusinessDate, through: BusinessDate): LoanCommand[] => {
+  const commands: LoanCommand[] = [];
+  for (let d = from; d <= through; d = addDays(d, 1)) commands.push(close(d));
+  return commands;
+};
+
+export const startHold = (holdId: string, from: BusinessDate, businessDate: BusinessDate, reason = 'complaint under review'): LoanCommand => ({
+  type: 'StartCollectionHold',
+  data: { loanId: LOAN, holdId, reason, from, businessDate },
+});
+
+export const endHold = (holdId: string, to: BusinessDate, businessDate: BusinessDate): LoanCommand => ({
+  type: 'EndCollectionHold',
+  data: { loanId: LOAN, holdId, to, businessDate },
+});
+
+export const restructure = (
+  restructuringId: string,
+  effectiveDate: BusinessDate,
+  newSchedule: Array<{ dueDate: BusinessDate; principal: Fen; interest: Fen }>,
+  businessDate: BusinessDate = effectiveDate,
+): LoanCommand => ({ type: 'RestructureSchedule', data: { loanId: LOAN, restructuringId, effectiveDate, newSchedule, businessDate } });
+
+/**
+ * Runs commands through the decider from a fresh (or given) history and returns every event, to set
+ * up the `given` of a test. Fails loudly if a setup command is rejected.
+ */
+export function history(first: LoanCommand | readonly LoanEvent[], ...commands: LoanCommand[]): LoanEvent[] {
+  const events: LoanEvent[] = Array.isArray(first) ? [...first] : [];
+  if (!Array.isArray(first)) commands.unshift(first as LoanCommand);
+  let state: LoanState = events.reduce(loanDecider.evolve, loanDecider.initialState());
+  for (const command of commands) {
+    const result = loanDecider.decide(command, state);
+    if (isDomainError(result)) throw new Error(`setup command ${command.type} rejected: ${result.code} ${result.message}`);
+    for (const e of result) {
+      events.push(e);
+      state = loanDecider.evolve(state, e);
+    }
+  }
+  return events;
+}
+
+export const stateAfter = (events: readonly LoanEvent[]): LoanState => events.reduce(loanDecider.evolve, loanDecider.initialState());

@@ -3,3 +3,4 @@ export * from './projection-runner.js';
 export * from './row-projection.js';
 export * from './sql.js';
 export * from './schema.js';
+export * from './reactor.js';

@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { comparePositions, type NewEvent, type Position } from '#kernel';
 import { PostgresEventStore } from '#eventstore';
-import { ProjectionRunner, rowProjection } from '#projections';
+import { ProjectionRunner, reactionKey, reactor, rowProjection } from '#projections';
+import { AggregateRepository } from '#eventstore';
+import { tallyDecider } from '#test-support/tally/tally.js';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { eventually } from '#test-support/app.js';
 import { counterProjection } from '#test-support/counter-projection.js';
@@ -154,5 +156,40 @@ describe('projection runner', () => {
     const letters = (await db.pool.query(`SELECT status, resolved_by FROM projection_dead_letters WHERE projection = 'fragile'`)).rows;
     expect(letters).toEqual([{ status: 'retried', resolved_by: 'operator-1' }]);
     await runner.stop();
+  });
+
+  it('a reactor turns events into idempotent commands: replaying its events has no second effect', async () => {
+    const tallies = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
+    await tallies.handle('tally.tally-sum', { type: 'Open', tallyId: 'sum', limit: 1_000_000 }, {
+      command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z',
+    });
+    const adder = reactor({
+      name: 'sum_counted',
+      filter: { eventTypes: ['Counted'] },
+      async handle(event) {
+        await tallies.handle('tally.tally-sum', { type: 'Add', tallyId: 'sum', amount: (event.data as { n: number }).n }, {
+          command: 'AddCounted',
+          actor: { id: 'reactor:sum_counted', role: 'system' },
+          occurredAt: event.metadata.occurredAt,
+          causationId: event.eventId,
+          correlationId: event.metadata.correlationId,
+          idempotencyKey: reactionKey('sum_counted', event),
+        });
+      },
+    });
+    for (let i = 1; i <= 5; i++) await store.appendToStream(`react.s-${i}`, [counted(i)], 'no_stream');
+    const first = new ProjectionRunner(db.pool, store, [adder]);
+    await first.start();
+    await eventually(async () => ((await tallies.load('tally.tally-sum')).state.status === 'open' && ((await tallies.load('tally.tally-sum')).state as { total: number }).total === 15 ? true : undefined));
+    await first.stop();
+    // Lose the checkpoint (as a crash before it committed would): the events are handled again.
+    await db.pool.query(`UPDATE projection_checkpoints SET commit_position = 0, prepare_position = 0 WHERE name = 'sum_counted'`);
+    const second = new ProjectionRunner(db.pool, store, [adder]);
+    await second.start();
+    await eventually(async () => ((await second.status())[0].caughtUp ? true : undefined));
+    await second.stop();
+    const loaded = await tallies.load('tally.tally-sum');
+    expect(loaded.state).toMatchObject({ total: 15 });
+    expect(loaded.events.filter((e) => e.type === 'AmountAdded').map((e) => e.metadata.causationId)).toHaveLength(5);
   });
 });

@@ -25,6 +25,10 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'POST /admin/projections/:name/rebuild': ['admin'],
   'POST /admin/projections/:name/retry': ['admin'],
   'POST /admin/projections/:name/skip': ['admin'],
+  'PUT /customers/:customerId/personal-data': ['service', 'admin'],
+  'GET /customers/:customerId/personal-data': ['collector', 'supervisor', 'risk_manager', 'auditor', 'service', 'admin'],
+  'DELETE /customers/:customerId/personal-data': ['admin'],
+  'GET /customers/:customerId/personal-data/access-log': ['auditor', 'admin'],
 };
 
 function concrete(url: string): string {
@@ -48,7 +52,7 @@ describe('route × role access matrix', () => {
   it.each(Object.entries(MATRIX))('%s answers 401 without a token, 403 to other roles, and lets its roles in', async (route, allowed) => {
     const [method, url] = route.split(' ');
     const path = concrete(url);
-    const anonymous = await t.as(null)(method, path, method === 'POST' ? {} : undefined);
+    const anonymous = await t.as(null)(method, path, method === 'POST' || method === 'PUT' ? {} : undefined);
     if (allowed === 'public') {
       expect([401, 403]).not.toContain(anonymous.status);
       return;
@@ -56,7 +60,7 @@ describe('route × role access matrix', () => {
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.code).toBe('UNAUTHENTICATED');
     for (const role of ROLES) {
-      const res = await t.as(role)(method, path, method === 'POST' ? {} : undefined);
+      const res = await t.as(role)(method, path, method === 'POST' || method === 'PUT' || method === 'DELETE' ? {} : undefined);
       if (allowed.includes(role)) expect({ role, refused: [401, 403].includes(res.status) }).toEqual({ role, refused: false });
       else expect({ role, status: res.status, code: res.body?.code }).toEqual({ role, status: 403, code: 'FORBIDDEN' });
     }

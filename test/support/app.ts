@@ -30,7 +30,7 @@ export interface TestApp {
 export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}): Promise<TestApp> {
   const db = await testDatabase({ migrate: false });
   const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', PORT: '0', PROJECTION_POLL_MS: '100', JWT_SECRET: TEST_JWT_SECRET, ...env });
-  const runtime = await createRuntime(config, { migrations: [...ALL_MIGRATIONS, ...contexts.flatMap((c) => c.migrations)] });
+  const runtime = await createRuntime(config, { migrations: [...new Set([...ALL_MIGRATIONS, ...contexts.flatMap((c) => c.migrations)])] });
   const app = await buildApp(runtime, contexts);
   await startRoles(app, runtime);
   const address = app.getHttpServer().address();

@@ -1,4 +1,7 @@
 import type { ContextRegistration } from '#platform';
+import { vaultContext } from '#vault';
 
 /** The bounded contexts this deployable runs. */
-export const CONTEXTS: readonly ContextRegistration[] = [];
+export const CONTEXTS: readonly ContextRegistration[] = [
+  vaultContext,
+];

@@ -42,6 +42,10 @@ export const configSchema = z.object({
   JWT_ISSUER: z.string().min(1).default('arrears'),
   JWT_AUDIENCE: z.string().min(1).default('arrears'),
   IDEMPOTENCY_WINDOW_HOURS: int(1, 24 * 90).default(72),
+  VAULT_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

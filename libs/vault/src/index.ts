@@ -1,0 +1,3 @@
+export * from './domain/masking.js';
+export * from './application/vault.js';
+export * from './vault.module.js';

@@ -29,6 +29,12 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /customers/:customerId/personal-data': ['collector', 'supervisor', 'risk_manager', 'auditor', 'service', 'admin'],
   'DELETE /customers/:customerId/personal-data': ['admin'],
   'GET /customers/:customerId/personal-data/access-log': ['auditor', 'admin'],
+  'GET /audit/history': ['auditor', 'admin', 'supervisor', 'risk_manager'],
+  'GET /audit/streams/:streamId/state': ['auditor', 'admin'],
+  'GET /audit/events/:eventId/explain': ['auditor', 'admin', 'supervisor', 'risk_manager'],
+  'GET /audit/verify': ['auditor', 'admin'],
+  'POST /audit/anchors/:day': ['admin'],
+  'GET /audit/anchors/verify': ['auditor', 'admin'],
 };
 
 function concrete(url: string): string {

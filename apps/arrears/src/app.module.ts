@@ -16,7 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRuntime(runtime),
+        CoreModule.forRuntime(runtime, contexts.flatMap((c) => c.aggregates ?? [])),
         CqrsModule.forRoot(),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         LoggerModule.forRoot({

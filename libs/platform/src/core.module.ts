@@ -21,19 +21,31 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** An aggregate auditors can fold to any past state: its stream category and its evolve. */
+export interface AggregateRegistration {
+  /** Stream category, e.g. `loans.loan` (the part of the stream id before the first dash). */
+  readonly category: string;
+  readonly initialState: () => unknown;
+  readonly evolve: (state: any, event: any) => unknown;
+}
+
+export const AGGREGATES = Symbol('Aggregates');
+
 /** A bounded context as the app composes it. */
 export interface ContextRegistration {
   readonly name: string;
   readonly module: Type | DynamicModule;
   readonly projections: readonly Projection[];
   readonly migrations: readonly MigrationClass[];
+  /** Aggregates whose past states the audit context can rebuild. */
+  readonly aggregates?: readonly AggregateRegistration[];
 }
 
 /** Makes the runtime's parts injectable everywhere. */
 @Global()
 @Module({})
 export class CoreModule {
-  static forRuntime(runtime: Runtime): DynamicModule {
+  static forRuntime(runtime: Runtime, aggregates: readonly AggregateRegistration[] = []): DynamicModule {
     return {
       module: CoreModule,
       providers: [
@@ -42,8 +54,9 @@ export class CoreModule {
         { provide: EVENT_STORE, useValue: runtime.store },
         { provide: Metrics, useValue: runtime.metrics },
         { provide: TokenVerifier, useValue: new TokenVerifier(runtime.auth) },
+        { provide: AGGREGATES, useValue: aggregates },
       ],
-      exports: [APP_CONFIG, PG_POOL, EVENT_STORE, Metrics, TokenVerifier],
+      exports: [APP_CONFIG, PG_POOL, EVENT_STORE, Metrics, TokenVerifier, AGGREGATES],
     };
   }
 }

@@ -107,4 +107,10 @@ class TallyController {
 @Module({ controllers: [TallyController], providers: [TallyHandlers] })
 class TallyModule {}
 
-export const tallyContext: ContextRegistration = { name: 'tally', module: TallyModule, projections: [tallyProjection], migrations: [] };
+export const tallyContext: ContextRegistration = {
+  name: 'tally',
+  module: TallyModule,
+  projections: [tallyProjection],
+  migrations: [],
+  aggregates: [{ category: 'tally.tally', initialState: tallyDecider.initialState, evolve: tallyDecider.evolve }],
+};

@@ -48,22 +48,40 @@ interface EventRow {
 const UNIQUE_VIOLATION = '23505';
 
 /**
+ * The chained hash of an event, as SQL: SHA-256 over the previous hash, the type, the data and
+ * the metadata (jsonb text, which is deterministic for a jsonb value), zero-byte separated.
+ * Verification recomputes the same expression over the stored rows.
+ */
+export function HASH(previous: string, row: string, dataColumn = 'data', metaColumn = 'meta'): string {
+  return `sha256(${previous} || convert_to(${row}.type, 'UTF8') || '\\x00'::bytea || convert_to(${row}.${dataColumn}::text, 'UTF8') || '\\x00'::bytea || convert_to(${row}.${metaColumn}::text, 'UTF8'))`;
+}
+
+/**
  * One statement per append: the stream's current revision, the expectation check, and the insert
  * at the next revisions. No row when the expectation fails; a unique violation when a concurrent
  * writer took the revision first or the event ids are already stored.
  */
 const APPEND = `
-  WITH current AS (SELECT coalesce(max(revision), -1) AS rev FROM es_events WHERE stream_id = $1),
+  WITH RECURSIVE
+  current AS (SELECT coalesce(max(revision), -1) AS rev FROM es_events WHERE stream_id = $1),
   allowed AS (
-    SELECT rev FROM current
-     WHERE CASE $2::text WHEN 'any' THEN true WHEN 'no_stream' THEN rev = -1 WHEN 'exists' THEN rev >= 0 ELSE rev = $3::bigint END
+    SELECT c.rev, coalesce((SELECT e.hash FROM es_events e WHERE e.stream_id = $1 AND e.revision = c.rev), ''::bytea) AS hash
+      FROM current c
+     WHERE CASE $2::text WHEN 'any' THEN true WHEN 'no_stream' THEN c.rev = -1 WHEN 'exists' THEN c.rev >= 0 ELSE c.rev = $3::bigint END
+  ),
+  input AS (
+    SELECT * FROM ROWS FROM (jsonb_to_recordset($4::jsonb) AS (id uuid, type text, v integer, data jsonb, meta jsonb))
+           WITH ORDINALITY AS e(id, type, v, data, meta, ord)
+  ),
+  chain AS (
+    SELECT i.ord, i.id, i.type, i.v, i.data, i.meta, a.rev + 1 AS revision, ${HASH('a.hash', 'i')} AS hash
+      FROM allowed a JOIN input i ON i.ord = 1
+    UNION ALL
+    SELECT i.ord, i.id, i.type, i.v, i.data, i.meta, c.revision + 1, ${HASH('c.hash', 'i')}
+      FROM chain c JOIN input i ON i.ord = c.ord + 1
   )
-  INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata)
-  SELECT $1, allowed.rev + e.ord, e.id, e.type, e.v, e.data, e.meta
-    FROM allowed,
-         ROWS FROM (jsonb_to_recordset($4::jsonb) AS (id uuid, type text, v integer, data jsonb, meta jsonb))
-         WITH ORDINALITY AS e(id, type, v, data, meta, ord)
-   ORDER BY e.ord
+  INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
+  SELECT $1, revision, id, type, v, data, meta, hash FROM chain ORDER BY ord
   RETURNING revision, tx_id, global_position`;
 
 function meets(expected: ExpectedRevision, current: number): boolean {

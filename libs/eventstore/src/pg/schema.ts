@@ -9,6 +9,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * commit has an id at or above that horizon, so once a reader has passed a position nothing can
  * appear before it later: a transaction that commits late is never skipped.
  *
+ * Tamper evidence: each event's `hash` is SHA-256 over the previous event's hash in its stream
+ * (empty for revision 0), then the type, the data and the metadata as jsonb text, separated by a
+ * zero byte. The append computes it in the same statement; `es_anchors` keeps a daily hash over
+ * every event of a day in global order.
+ *
  * Optimistic concurrency needs no stream table: an append inserts at the stream's next revisions,
  * and the unique (stream_id, revision) constraint refuses a concurrent writer that got there first.
  */
@@ -28,14 +33,22 @@ export class EventStoreSchema1732838400000 implements MigrationInterface {
         data            jsonb NOT NULL,
         metadata        jsonb NOT NULL,
         recorded_at     timestamptz NOT NULL DEFAULT now(),
+        hash            bytea NOT NULL,
         CONSTRAINT es_events_global_order PRIMARY KEY (tx_id, global_position),
         CONSTRAINT es_events_stream_revision UNIQUE (stream_id, revision),
         CONSTRAINT es_events_event_id UNIQUE (event_id)
+      );
+      CREATE TABLE es_anchors (
+        day            date PRIMARY KEY,
+        events         bigint NOT NULL,
+        last_position  text,
+        anchor         bytea NOT NULL,
+        created_at     timestamptz NOT NULL DEFAULT now()
       );
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE es_events;`);
+    await q.query(`DROP TABLE es_anchors; DROP TABLE es_events;`);
   }
 }

@@ -1,0 +1,86 @@
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type pg from 'pg';
+import { z } from 'zod';
+import { DocQuery, PG_POOL, ProblemException, Roles, ValidQuery, ZodPipe, fields, problem } from '#platform';
+import { AuditReader } from '../application/history.js';
+import { anchorDay, verifyAnchors, verifyChain } from '../application/tamper-evidence.js';
+
+const HistoryQuery = z
+  .strictObject({
+    streamId: z.string().min(3).max(200).optional(),
+    loanId: fields.id.optional(),
+    customerId: fields.id.optional(),
+    types: z.string().max(1000).optional().describe('comma-separated event types'),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    page: fields.page,
+    pageSize: fields.pageSize,
+  })
+  .refine((q) => q.streamId || q.loanId || q.customerId, { message: 'give streamId, loanId or customerId' });
+const StateQuery = z
+  .strictObject({
+    at: z.iso.datetime({ offset: true }).optional(),
+    position: z.string().regex(/^\d+\/\d+$/, 'commit/prepare').optional(),
+  });
+const VerifyQuery = z.strictObject({ streamPrefix: z.string().min(1).max(200).optional() });
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(
+    private readonly reader: AuditReader,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+  ) {}
+
+  @Get('history')
+  @Roles('auditor', 'admin', 'supervisor', 'risk_manager')
+  @DocQuery(HistoryQuery as unknown as z.ZodObject)
+  @ApiOperation({ summary: "A loan's or customer's story across every context's streams, in global order, with who, when, which command, correlation, causation and policy versions" })
+  history(@ValidQuery(HistoryQuery) q: z.infer<typeof HistoryQuery>) {
+    return this.reader.history({ ...q, types: q.types?.split(',').map((t) => t.trim()).filter(Boolean) });
+  }
+
+  @Get('streams/:streamId/state')
+  @Roles('auditor', 'admin')
+  @DocQuery(StateQuery)
+  @ApiOperation({ summary: 'State of an aggregate as of a moment (recorded time) or a global position' })
+  async state(@Param('streamId') streamId: string, @ValidQuery(StateQuery) q: z.infer<typeof StateQuery>) {
+    const result = await this.reader.stateAsOf(streamId, q);
+    if (!result) throw new ProblemException(problem(404, 'AGGREGATE_NOT_AUDITABLE', 'Not auditable', `No aggregate is registered for ${streamId}.`));
+    return result;
+  }
+
+  @Get('events/:eventId/explain')
+  @Roles('auditor', 'admin', 'supervisor', 'risk_manager')
+  @ApiOperation({ summary: 'An event and the chain of events that caused it, each with its command, actor and policy versions' })
+  async explain(@Param('eventId', new ZodPipe(z.uuid(), 'params')) eventId: string) {
+    const chain = await this.reader.explain(eventId);
+    if (!chain) throw new ProblemException(problem(404, 'EVENT_NOT_FOUND', 'Event not found', `No event ${eventId}.`));
+    return { eventId, chain };
+  }
+
+  @Get('verify')
+  @Roles('auditor', 'admin')
+  @DocQuery(VerifyQuery)
+  @ApiOperation({ summary: 'Recompute the hash chain of every stream (or a prefix) and report the first broken link' })
+  verify(@ValidQuery(VerifyQuery) q: z.infer<typeof VerifyQuery>) {
+    return verifyChain(this.pool, q.streamPrefix);
+  }
+
+  @Post('anchors/:day')
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Store the anchor hash over every event recorded on a day (UTC), in global order' })
+  anchor(@Param('day', new ZodPipe(fields.businessDate, 'params')) day: string) {
+    return anchorDay(this.pool, day);
+  }
+
+  @Get('anchors/verify')
+  @Roles('auditor', 'admin')
+  @ApiOperation({ summary: 'Recompute every stored daily anchor and report the first mismatch' })
+  verifyAnchors() {
+    return verifyAnchors(this.pool);
+  }
+}

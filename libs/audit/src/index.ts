@@ -1,0 +1,3 @@
+export * from './application/history.js';
+export * from './application/tamper-evidence.js';
+export * from './audit.module.js';

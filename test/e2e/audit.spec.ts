@@ -1,0 +1,77 @@
+import { auditContext } from '#audit';
+import { HASH } from '#eventstore';
+import { bootApp, type TestApp } from '#test-support/app.js';
+import { tallyContext } from '#test-support/tally/tally.js';
+
+describe('audit: history, state as of, explain, tamper evidence', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootApp([tallyContext, auditContext]);
+    await t.request('POST', '/tallies', { tallyId: 'a1', limit: 1_000 }, { 'x-correlation-id': 'corr-a1' });
+    await t.as('service', 'core-banking')('POST', '/tallies/a1/amounts', { amount: 100 });
+    await t.as('service', 'core-banking')('POST', '/tallies/a1/amounts', { amount: 250 });
+    await t.request('POST', '/tallies', { tallyId: 'a2', limit: 10 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("returns a stream's story in order with who, when, which command and correlation", async () => {
+    const res = await t.as('auditor')('GET', '/audit/history?streamId=tally.tally-a1');
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBe(3);
+    expect(res.body.items.map((e: any) => [e.type, e.command, e.actor.id])).toEqual([
+      ['TallyOpened', 'OpenTally', 'admin-1'],
+      ['AmountAdded', 'AddAmount', 'core-banking'],
+      ['AmountAdded', 'AddAmount', 'core-banking'],
+    ]);
+    expect(res.body.items[0].correlationId).toBe('corr-a1');
+    expect(res.body.items[0].hash).toMatch(/^[0-9a-f]{64}$/);
+    const typed = await t.as('auditor')('GET', '/audit/history?streamId=tally.tally-a1&types=AmountAdded&pageSize=1&page=2');
+    expect(typed.body).toMatchObject({ total: 2, page: 2, items: [{ revision: 2 }] });
+  });
+
+  it('folds an aggregate to its state at a past global position', async () => {
+    const history = await t.as('auditor')('GET', '/audit/history?streamId=tally.tally-a1');
+    const second = history.body.items[1];
+    const res = await t.as('auditor')('GET', `/audit/streams/tally.tally-a1/state?position=${second.position}`);
+    expect(res.body).toEqual({ streamId: 'tally.tally-a1', revision: 1, events: 2, state: { status: 'open', limit: 1_000, total: 100 } });
+    const now = await t.as('auditor')('GET', '/audit/streams/tally.tally-a1/state');
+    expect(now.body.state).toMatchObject({ total: 350 });
+  });
+
+  it('explains an event with its command, actor and correlation', async () => {
+    const history = await t.as('auditor')('GET', '/audit/history?streamId=tally.tally-a1');
+    const res = await t.as('supervisor')('GET', `/audit/events/${history.body.items[2].eventId}/explain`);
+    expect(res.body.chain[0]).toMatchObject({ type: 'AmountAdded', command: 'AddAmount', actor: { id: 'core-banking', role: 'service' } });
+  });
+
+  it('verifies the hash chain, then finds the first broken link after a stored event is altered', async () => {
+    expect((await t.as('auditor')('GET', '/audit/verify')).body).toMatchObject({ ok: true, checked: 4 });
+    const anchor = await t.request('POST', `/audit/anchors/${new Date().toISOString().slice(0, 10)}`);
+    expect(anchor.body.events).toBe(4);
+    expect((await t.as('auditor')('GET', '/audit/anchors/verify')).body).toMatchObject({ ok: true, checked: 1 });
+
+    // An edited event no longer matches its hash.
+    await t.runtime.pool.query(`UPDATE es_events SET data = jsonb_set(data, '{amount}', '1') WHERE stream_id = 'tally.tally-a1' AND revision = 1`);
+    const broken = await t.as('auditor')('GET', '/audit/verify');
+    expect(broken.body).toMatchObject({ ok: false, firstBroken: { streamId: 'tally.tally-a1', revision: 1, reason: 'hash_mismatch' } });
+
+    // Rewriting the chain after the edit satisfies the chain, but not the day's anchor.
+    for (const revision of [1, 2]) {
+      await t.runtime.pool.query(
+        `UPDATE es_events e SET hash = ${HASH('p.hash', 'e', 'data', 'metadata')}
+           FROM es_events p WHERE e.stream_id = 'tally.tally-a1' AND e.revision = $1 AND p.stream_id = e.stream_id AND p.revision = e.revision - 1`,
+        [revision],
+      );
+    }
+    expect((await t.as('auditor')('GET', '/audit/verify')).body.ok).toBe(true);
+    const anchors = await t.as('auditor')('GET', '/audit/anchors/verify');
+    expect(anchors.body).toMatchObject({ ok: false, firstMismatch: { day: new Date().toISOString().slice(0, 10) } });
+
+    // A deleted event leaves a gap.
+    await t.runtime.pool.query(`DELETE FROM es_events WHERE stream_id = 'tally.tally-a1' AND revision = 1`);
+    const gap = await t.as('auditor')('GET', '/audit/verify');
+    expect(gap.body.firstBroken).toMatchObject({ streamId: 'tally.tally-a1', revision: 2, reason: 'revision_gap' });
+  });
+});

@@ -24,6 +24,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /admin/projections': ['admin', 'auditor'],
   'POST /admin/projections/:name/rebuild': ['admin'],
   'POST /admin/projections/:name/retry': ['admin'],
+  'POST /admin/projections/:name/verify': ['admin', 'auditor'],
   'POST /admin/projections/:name/skip': ['admin'],
   'PUT /customers/:customerId/personal-data': ['service', 'admin'],
   'GET /customers/:customerId/personal-data': ['collector', 'supervisor', 'risk_manager', 'auditor', 'service', 'admin'],

@@ -159,6 +159,25 @@ describe('app shell over HTTP', () => {
     expect(res.body.paths['/health/ready']).toBeDefined();
   });
 
+  it('verifies a read model against a scratch rebuild and reports a tampered row', async () => {
+    const clean = await t.request('POST', '/admin/projections/tally_totals/verify');
+    expect(clean.status).toBe(200);
+    expect(clean.body).toMatchObject({ projection: 'tally_totals', ok: true, tables: [{ table: 'rm_tally_totals', differences: 0 }] });
+    await t.runtime.pool.query(`UPDATE rm_tally_totals SET total = total + 1 WHERE tally_id = 'ok-1'`);
+    const tampered = await t.request('POST', '/admin/projections/tally_totals/verify');
+    expect(tampered.body.ok).toBe(false);
+    expect(tampered.body.tables[0].differences).toBe(2);
+    expect(tampered.body.tables[0].sample).toEqual(
+      expect.arrayContaining([
+        { side: 'live_only', row: expect.objectContaining({ tally_id: 'ok-1', total: 2_501 }) },
+        { side: 'rebuilt_only', row: expect.objectContaining({ tally_id: 'ok-1', total: 2_500 }) },
+      ]),
+    );
+    await t.runtime.pool.query(`UPDATE rm_tally_totals SET total = total - 1 WHERE tally_id = 'ok-1'`);
+    const tables = await t.runtime.pool.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename LIKE 'rm_tally_totals__g%'`);
+    expect(tables.rows[0].n).toBe(1);
+  });
+
   it('rebuilds a read model blue/green and serves the same rows afterwards', async () => {
     const before = await t.runtime.pool.query('SELECT * FROM rm_tally_totals ORDER BY tally_id');
     const rebuilt = await t.request('POST', '/admin/projections/tally_totals/rebuild');

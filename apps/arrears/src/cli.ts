@@ -3,6 +3,7 @@
  *   token --role <role> --user <id> [--team <team>] [--expires 12h]   mint a token (embedded default)
  *   projections status                                                  list projections
  *   projections rebuild <name|all>                                      blue/green rebuild
+ *   projections verify <name|all>                                       rebuild into scratch tables and diff
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -15,7 +16,8 @@ import { authSettings, createRuntime } from './runtime.js';
 const USAGE = `usage:
   arrears token --role <${ROLES.join('|')}> --user <id> [--team <team>] [--expires 12h]
   arrears projections status
-  arrears projections rebuild <name|all>`;
+  arrears projections rebuild <name|all>
+  arrears projections verify <name|all>`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -43,11 +45,21 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${token}\n`);
     return 0;
   }
-  if (command === 'projections' && (sub === 'status' || sub === 'rebuild')) {
+  if (command === 'projections' && (sub === 'status' || sub === 'rebuild' || sub === 'verify')) {
     const runtime = await createRuntime(config, { migrations: ALL_MIGRATIONS });
     try {
       const runner = new ProjectionRunner(runtime.pool, runtime.store, CONTEXTS.flatMap((c) => c.projections));
       await runner.install();
+      if (sub === 'verify') {
+        const names = name === 'all' ? runner.projections.map((p) => p.name) : [name];
+        let ok = true;
+        for (const n of names) {
+          const report = await runner.verify(n);
+          ok &&= report.ok;
+          process.stdout.write(`${JSON.stringify(report)}\n`);
+        }
+        return ok ? 0 : 1;
+      }
       if (sub === 'rebuild') {
         const names = name === 'all' ? runner.projections.map((p) => p.name) : [name];
         for (const n of names) process.stdout.write(`${JSON.stringify({ projection: n, ...(await runner.rebuild(n)) })}\n`);

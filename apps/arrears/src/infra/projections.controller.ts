@@ -30,6 +30,15 @@ export class ProjectionsController {
     }
   }
 
+  @Post(':name/verify')
+  @Roles('admin', 'auditor')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rebuild into scratch tables and diff them row by row against the live ones (nothing swapped)' })
+  async verify(@Param('name') name: string) {
+    this.known(name);
+    return this.projections.runner.verify(name);
+  }
+
   @Post(':name/retry')
   @Roles('admin')
   @HttpCode(200)

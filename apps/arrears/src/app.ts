@@ -69,9 +69,13 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   return app;
 }
 
-/** Starts the roles this process runs: projections first (so reads catch up), then HTTP. */
+/**
+ * Starts the roles this process runs: projections first (so reads catch up), then HTTP. Every
+ * process listens, so probes and metrics reach workers too; only `api` processes sit behind the
+ * API's load balancer.
+ */
 export async function startRoles(app: NestFastifyApplication, runtime: Runtime): Promise<void> {
   await app.init();
   if (runtime.config.ARREARS_ROLES.includes('projections')) await app.get(ProjectionsService).start();
-  if (runtime.config.ARREARS_ROLES.includes('api')) await app.listen({ port: runtime.config.PORT, host: runtime.config.HOST });
+  await app.listen({ port: runtime.config.PORT, host: runtime.config.HOST });
 }

@@ -52,6 +52,10 @@ describe('app shell over HTTP', () => {
     const text = await t.request('POST', '/tallies', 'tallyId=x', { 'content-type': 'text/plain' });
     expect(text.status).toBe(415);
     expect(text.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const huge = await t.request('POST', '/tallies', { tallyId: 'big', limit: 1, pad: 'x'.repeat(1_100_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get('content-type')).toContain('application/problem+json');
+    expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers a domain rule violation with 422 and its code, appending nothing', async () => {

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { ProblemFilter, toProblem, type ContextRegistration, type Runtime } from '#platform';
+import { ProblemFilter, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
 import { ProjectionsService } from './infra/projections.service.js';
 
@@ -47,11 +47,6 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   });
   // Commands and queries speak JSON only; any other body is a 415.
   fastify.removeContentTypeParser(['text/plain']);
-  // Errors raised by Fastify before a route runs (bad JSON, wrong media type, body too large).
-  fastify.setErrorHandler((error, request, reply) => {
-    const body = toProblem(error);
-    void reply.status(body.status).header('content-type', 'application/problem+json').send({ ...body, instance: request.url, correlationId: request.id });
-  });
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });

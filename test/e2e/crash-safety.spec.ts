@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, mintToken } from '#platform';
+import { testDatabase, type TestDatabase } from '#test-support/database.js';
+import { eventually, TEST_JWT_SECRET } from '#test-support/app.js';
+
+const PROCESS = join(process.cwd(), 'dist/test/support/tally-process.js');
+const TALLIES = 12;
+
+/**
+ * Load against a real app process that is killed with SIGKILL at random moments and restarted:
+ * every command acknowledged with 2xx must be stored exactly once, and the read model must equal a
+ * fresh rebuild. A final SIGTERM must let in-flight requests finish and exit cleanly.
+ */
+describe('crash safety under SIGKILL', () => {
+  let db: TestDatabase;
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  let token: string;
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    child = spawn(process.execPath, [PROCESS], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    await eventually(async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    }, 30_000, 'the app to listen');
+  };
+  const post = (path: string, body: unknown, key?: string) =>
+    fetch(`http://127.0.0.1:${port}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key ? { 'idempotency-key': key } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    db = await testDatabase();
+    port = await freePort();
+    env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      PORT: String(port),
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      ARREARS_DATA_DIR: mkdtempSync(join(tmpdir(), 'arrears-crash-')),
+      PROJECTION_POLL_MS: '100',
+    };
+    token = await mintToken({ issuer: 'arrears', audience: 'arrears', secret: new TextEncoder().encode(TEST_JWT_SECRET) }, { sub: 'load', role: 'admin' });
+  });
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await db?.close();
+  });
+
+  it('loses no acknowledged command, applies none twice, and its read model equals a rebuild', async () => {
+    await start();
+    for (let i = 0; i < TALLIES; i++) expect((await post('/tallies', { tallyId: `c${i}`, limit: 1e12 })).status).toBe(201);
+
+    const acked = new Set<string>();
+    let seq = 0;
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const key = `k-${seq++}`;
+        try {
+          const res = await post(`/tallies/c${seq % TALLIES}/amounts`, { amount: 1 }, key);
+          if (res.status === 202) acked.add(key);
+        } catch {
+          await new Promise((r) => setTimeout(r, 20)); // the process is down; try again shortly
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+
+    for (let kill = 0; kill < 3; kill++) {
+      await new Promise((r) => setTimeout(r, 300 + Math.floor(Math.random() * 500)));
+      child!.kill('SIGKILL');
+      await once(child!, 'exit');
+      await start();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Graceful stop with requests in flight: they are answered, and the process exits 0.
+    const exit = once(child!, 'exit');
+    child!.kill('SIGTERM');
+    const [code] = await exit;
+    running = false;
+    await Promise.all(workers);
+    expect(code).toBe(0);
+    expect(acked.size).toBeGreaterThan(100);
+
+    const { rows } = await db.pool.query<{ key: string; n: number }>(
+      `SELECT metadata->>'idempotencyKey' AS key, count(*)::int AS n FROM es_events WHERE type = 'AmountAdded' GROUP BY 1`,
+    );
+    const stored = new Map(rows.map((r) => [r.key, r.n]));
+    expect([...acked].filter((k) => !stored.has(k))).toEqual([]);
+    expect(rows.filter((r) => r.n > 1)).toEqual([]);
+
+    await start();
+    const total = rows.length;
+    await eventually(async () => {
+      const r = await db.pool.query<{ sum: number }>('SELECT coalesce(sum(additions), 0)::int AS sum FROM rm_tally_totals');
+      return r.rows[0].sum === total ? true : undefined;
+    }, 30_000, 'the read model to catch up');
+    const verify = await post('/admin/projections/tally_totals/verify', {});
+    expect(((await verify.json()) as { ok: boolean }).ok).toBe(true);
+    child!.kill('SIGTERM');
+    await once(child!, 'exit');
+  });
+});

@@ -1,0 +1,293 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { newId } from '#kernel';
+import type { Loaded } from '#eventstore';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
+import { CaseService } from '../application/cases.service.js';
+import { ContactService, type ContactAttemptInput } from '../application/contacts.service.js';
+import type { CaseState, OpenCase, ClosedCase } from '../domain/case.events.js';
+import { strategyLabel, type AttemptedBy, type HoldReason } from '../domain/model.js';
+import { CollectionQueries, caseVisible, scopeOf, timelineOf } from '../read-model/queries.js';
+import {
+  AdjustPlanBody,
+  CaseListQuery,
+  CloseCaseBody,
+  ContactBody,
+  EmptyBody,
+  FieldVisitBody,
+  FieldVisitReportBody,
+  HoldBody,
+  ReasonBody,
+  ReassignBody,
+  ReleaseHoldBody,
+  WorkQueueQuery,
+} from './dto.js';
+import { answer, attemptIdOf, caseNotFound, contactAnswer, today, type AuthedRequest } from './http.js';
+import { ladderOf } from './strategies.controller.js';
+
+const id = new ZodPipe(fields.id, 'params');
+const READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+
+function detail(loaded: Loaded<CaseState>) {
+  const s = loaded.state as OpenCase | ClosedCase;
+  return {
+    caseId: s.caseId,
+    loanId: s.loanId,
+    customerId: s.customerId,
+    timeZone: s.timeZone,
+    status: s.status === 'closed' ? 'CLOSED' : Object.keys(s.holds).length ? 'ON_HOLD' : 'OPEN',
+    closeReason: s.status === 'closed' ? s.closeReason : null,
+    closedOn: s.status === 'closed' ? s.closedOn : null,
+    grade: s.grade,
+    stage: s.stage,
+    dpd: s.dpd,
+    overdueAmount: s.overdueAmount,
+    openedOn: s.openedOn,
+    collectorId: s.collectorId,
+    team: s.team,
+    strategy: s.plan.strategy,
+    strategyLabel: strategyLabel(s.plan.strategy),
+    plan: { planId: s.plan.planId, stage: s.plan.stage, steps: s.plan.steps, adjustmentsUsed: s.adjustments, limits: s.plan.adjustmentLimits, promiseTerms: s.plan.promiseTerms },
+    actions: Object.values(s.actions),
+    holds: Object.entries(s.holds).map(([holdId, reason]) => ({ holdId, reason })),
+    promises: Object.values(s.promises),
+    payments: s.payments,
+    fieldVisits: Object.values(s.visits),
+    revision: loaded.revision,
+    timeline: timelineOf(loaded.events),
+  };
+}
+
+/**
+ * Collection cases: queries (list, detail with timeline, work queue) and the commands staff and
+ * channel executors send. Row-level access: a collector only their assigned cases, a supervisor
+ * their team's (and unassigned ones), auditors read everything; a case outside the caller's scope
+ * answers 404 as if it did not exist.
+ */
+@ApiTags('collection')
+@ApiBearerAuth()
+@Controller('collection')
+export class CasesController {
+  constructor(
+    private readonly cases: CaseService,
+    private readonly contacts: ContactService,
+    private readonly queries: CollectionQueries,
+  ) {}
+
+  private async visible(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
+    const loaded = await this.cases.load(caseId);
+    if (!caseVisible(scopeOf(req.user), loaded.state)) throw caseNotFound(caseId);
+    return loaded;
+  }
+
+  // ---- queries --------------------------------------------------------------------------------------
+
+  @Get('cases')
+  @Roles(...READERS)
+  @DocQuery(CaseListQuery)
+  @ApiOperation({ summary: 'Cases within the caller’s scope, filtered by stage, grade, status, collector, team, strategy, variant; paginated' })
+  async list(@Query(new ZodPipe(CaseListQuery, 'query')) query: z.infer<typeof CaseListQuery>, @Req() req: AuthedRequest) {
+    return this.queries.listCases({ ...query, unassigned: query.unassigned === 'true' }, scopeOf(req.user));
+  }
+
+  @Get('cases/:caseId')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'A case with its plan, promises, actions and full timeline (every event: who, when, why, which versions)' })
+  async get(@Param('caseId', id) caseId: string, @Req() req: AuthedRequest) {
+    return detail(await this.visible(caseId, req));
+  }
+
+  @Get('work-queue')
+  @Roles('collector', 'supervisor', 'auditor', 'admin')
+  @DocQuery(WorkQueueQuery)
+  @ApiOperation({ summary: 'A collector’s work for a business day: due actions and promises, by grade, overdue amount and promise date' })
+  async workQueue(@Query(new ZodPipe(WorkQueueQuery, 'query')) query: z.infer<typeof WorkQueueQuery>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    const date = query.date ?? today(meta);
+    if (req.user.role === 'collector') {
+      if (query.collectorId && query.collectorId !== req.user.id) throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', 'A collector sees their own queue.'));
+      return this.queries.workQueue(req.user.id, date);
+    }
+    const collectorId = query.collectorId ?? req.user.id;
+    if (req.user.role === 'supervisor' && query.collectorId) {
+      const collector = await this.queries.collector(query.collectorId);
+      if (!collector || !req.user.team || collector.team !== req.user.team) {
+        throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', `Collector ${query.collectorId} is not in your team.`));
+      }
+    }
+    return this.queries.workQueue(collectorId, date);
+  }
+
+  // ---- contacts -------------------------------------------------------------------------------------
+
+  @Post('cases/:caseId/contacts')
+  @Roles('collector', 'supervisor', 'service', 'admin')
+  @HttpCode(201)
+  @DocBody(ContactBody)
+  @ApiOperation({
+    summary:
+      'Record a contact attempt and its outcome. A contact rule refusal answers 422 with its code (CONTACT_OUTSIDE_HOURS, CONTACT_DAILY_CALL_LIMIT, ...) and is itself recorded as ContactBlocked.',
+  })
+  async contact(@Param('caseId', id) caseId: string, @ValidBody(ContactBody) body: z.infer<typeof ContactBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.visible(caseId, req);
+    const attemptId = attemptIdOf(body.attemptId, meta);
+    const by: AttemptedBy = req.user.role === 'service' ? { kind: 'EXECUTOR', id: req.user.id } : { kind: 'COLLECTOR', id: req.user.id };
+    const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
+    const input: ContactAttemptInput = {
+      attemptId,
+      actionId: body.actionId ?? null,
+      channel: body.channel,
+      outcome: body.outcome,
+      at,
+      by,
+      party: body.party,
+      thirdPartyContactId: body.thirdPartyContactId ?? null,
+      debtDisclosed: body.debtDisclosed,
+      visitId: body.visitId ?? null,
+      promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
+    };
+    return contactAnswer(await this.contacts.attempt(caseId, input, commandContext(meta, 'AttemptContact', { occurredAt: at })), attemptId);
+  }
+
+  // ---- field visits ---------------------------------------------------------------------------------
+
+  @Post('cases/:caseId/field-visits')
+  @Roles('collector', 'supervisor')
+  @HttpCode(201)
+  @DocBody(FieldVisitBody)
+  @ApiOperation({ summary: 'Request a field visit; a supervisor (not the requester) must approve it' })
+  async requestVisit(@Param('caseId', id) caseId: string, @ValidBody(FieldVisitBody) body: z.infer<typeof FieldVisitBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.visible(caseId, req);
+    return answer(await this.cases.requestFieldVisit(caseId, body, commandContext(meta, 'RequestFieldVisit', { extra: { reason: body.reason } })));
+  }
+
+  @Post('cases/:caseId/field-visits/:visitId/approve')
+  @Roles('supervisor')
+  @HttpCode(202)
+  @DocBody(EmptyBody)
+  @ApiOperation({ summary: 'Approve a requested field visit' })
+  async approveVisit(@Param('caseId', id) caseId: string, @Param('visitId', id) visitId: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.visible(caseId, req);
+    return answer(await this.cases.approveFieldVisit(caseId, visitId, commandContext(meta, 'ApproveFieldVisit')));
+  }
+
+  @Post('cases/:caseId/field-visits/:visitId/reject')
+  @Roles('supervisor')
+  @HttpCode(202)
+  @DocBody(ReasonBody)
+  @ApiOperation({ summary: 'Reject a requested field visit, with a reason' })
+  async rejectVisit(
+    @Param('caseId', id) caseId: string,
+    @Param('visitId', id) visitId: string,
+    @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
+    await this.visible(caseId, req);
+    return answer(await this.cases.rejectFieldVisit(caseId, visitId, body.reason, commandContext(meta, 'RejectFieldVisit', { extra: { reason: body.reason } })));
+  }
+
+  @Post('cases/:caseId/field-visits/:visitId/report')
+  @Roles('collector', 'supervisor')
+  @HttpCode(201)
+  @DocBody(FieldVisitReportBody)
+  @ApiOperation({ summary: 'Report an approved field visit (a contact attempt on FIELD_VISIT); refused and recorded without approval' })
+  async reportVisit(
+    @Param('caseId', id) caseId: string,
+    @Param('visitId', id) visitId: string,
+    @ValidBody(FieldVisitReportBody) body: z.infer<typeof FieldVisitReportBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
+    await this.visible(caseId, req);
+    const attemptId = attemptIdOf(body.attemptId, meta);
+    const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
+    const input: ContactAttemptInput = {
+      attemptId,
+      channel: 'FIELD_VISIT',
+      outcome: body.outcome,
+      at,
+      by: { kind: 'COLLECTOR', id: req.user.id },
+      visitId,
+      promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
+    };
+    return contactAnswer(await this.contacts.attempt(caseId, input, commandContext(meta, 'ReportFieldVisit', { occurredAt: at })), attemptId);
+  }
+
+  // ---- plan, assignment, holds, closing -----------------------------------------------------------
+
+  @Post('cases/:caseId/plan-adjustments')
+  @Roles('collector', 'supervisor')
+  @HttpCode(202)
+  @DocBody(AdjustPlanBody)
+  @ApiOperation({ summary: 'Skip, move or add a step of the case’s plan, within the strategy’s limits, with a reason' })
+  async adjust(@Param('caseId', id) caseId: string, @ValidBody(AdjustPlanBody) body: z.infer<typeof AdjustPlanBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    const loaded = await this.visible(caseId, req);
+    const adjustment =
+      body.kind === 'ADD' ? { kind: 'ADD' as const, step: ladderOf([body.step])[0] } : body.kind === 'MOVE' ? { kind: 'MOVE' as const, stepId: body.stepId, to: body.to } : { kind: 'SKIP' as const, stepId: body.stepId };
+    const dpd = loaded.state.status === 'none' ? 0 : loaded.state.dpd;
+    return answer(await this.cases.adjustPlan(caseId, adjustment, body.reason, dpd, commandContext(meta, 'AdjustPlan', { extra: { reason: body.reason } })));
+  }
+
+  @Post('cases/:caseId/reassign')
+  @Roles('supervisor', 'admin')
+  @HttpCode(202)
+  @DocBody(ReassignBody)
+  @ApiOperation({ summary: 'Hand the case to another certified collector (of the supervisor’s team), with a reason' })
+  async reassign(@Param('caseId', id) caseId: string, @ValidBody(ReassignBody) body: z.infer<typeof ReassignBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.visible(caseId, req);
+    if (req.user.role === 'supervisor') {
+      const target = await this.queries.collector(body.collectorId);
+      if (!target || target.team !== req.user.team) {
+        throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', `Collector ${body.collectorId} is not in your team.`));
+      }
+    }
+    return answer(
+      await this.cases.reassign(caseId, body.collectorId, body.reason, body.businessDate ?? today(meta), commandContext(meta, 'ReassignCase', { extra: { reason: body.reason } })),
+    );
+  }
+
+  @Post('cases/:caseId/holds')
+  @Roles('collector', 'supervisor', 'admin')
+  @HttpCode(202)
+  @DocBody(HoldBody)
+  @ApiOperation({ summary: 'Put the case on hold (dispute, complaint, deceased, ...): no contact until resumed; a dispute or complaint stops contact with the debtor' })
+  async hold(@Param('caseId', id) caseId: string, @ValidBody(HoldBody) body: z.infer<typeof HoldBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.visible(caseId, req);
+    const holdId = body.holdId ?? meta.idempotencyKey ?? newId();
+    const result = await this.cases.placeOnHold(
+      caseId,
+      { holdId, reason: body.reason as HoldReason, since: body.since ?? today(meta) },
+      commandContext(meta, 'PlaceCaseOnHold'),
+    );
+    return { ...answer(result), holdId };
+  }
+
+  @Post('cases/:caseId/holds/:holdId/release')
+  @Roles('supervisor', 'admin')
+  @HttpCode(202)
+  @DocBody(ReleaseHoldBody)
+  @ApiOperation({ summary: 'Resume the case when the hold’s cause is resolved, with the resolution' })
+  async release(
+    @Param('caseId', id) caseId: string,
+    @Param('holdId', id) holdId: string,
+    @ValidBody(ReleaseHoldBody) body: z.infer<typeof ReleaseHoldBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
+    await this.visible(caseId, req);
+    return answer(
+      await this.cases.releaseHold(caseId, { holdId, resolution: body.resolution, on: body.on ?? today(meta) }, commandContext(meta, 'ResumeCase', { extra: { reason: body.resolution } })),
+    );
+  }
+
+  @Post('cases/:caseId/close')
+  @Roles('supervisor', 'admin')
+  @HttpCode(202)
+  @DocBody(CloseCaseBody)
+  @ApiOperation({ summary: 'Close a case as written off (cured, paid-off and restructured closures follow the loan)' })
+  async close(@Param('caseId', id) caseId: string, @ValidBody(CloseCaseBody) body: z.infer<typeof CloseCaseBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.visible(caseId, req);
+    return answer(await this.cases.close(caseId, body.reason, body.closedOn ?? today(meta), commandContext(meta, 'CloseCase', { extra: { reason: body.note } })));
+  }
+}

@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { deterministicId, isDomainError, type RecordedEvent } from '#kernel';
+import { fields } from '#platform';
+import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome, type IntegrationMapper } from '#messaging';
+import { ContactService } from '../application/contacts.service.js';
+import { COLLECTION_SYSTEM } from '../application/end-of-day.js';
+import { CASE_EVENT_TYPES, type ActionScheduled } from '../domain/case.events.js';
+import { CHANNELS, OUTCOMES } from '../domain/model.js';
+
+/**
+ * Collection on Kafka. Outbound: every case, strategy, collector and debtor-ledger event on
+ * `arrears.collection.v1` (keyed by its aggregate id), and each ActionScheduled also on
+ * `arrears.channel-actions.v1` for the channel executors (keyed by case id, so a case's actions
+ * stay in order). Inbound: executors report on `arrears.channel-outcomes.v1`; each outcome becomes
+ * a contact attempt whose attemptId (and idempotency key) is the message id.
+ */
+export const COLLECTION_TOPIC = 'arrears.collection.v1';
+export const CHANNEL_ACTIONS_TOPIC = 'arrears.channel-actions.v1';
+export const CHANNEL_OUTCOMES_TOPIC = 'arrears.channel-outcomes.v1';
+export const CHANNEL_OUTCOME_TYPE = 'arrears.collection.ChannelOutcome';
+
+const OTHER_EVENTS = [
+  'StrategyVersionProposed',
+  'StrategyVersionApproved',
+  'StrategyVersionRejected',
+  'StrategyVersionActivated',
+  'CollectorRegistered',
+  'CollectorProfileChanged',
+  'TrainingCompleted',
+  'CertificationGranted',
+  'CertificationExpired',
+  'CollectorCaseAssigned',
+  'CollectorCaseReleased',
+  'DebtorContactLogged',
+  'ContactStopped',
+  'ContactStopLifted',
+  'ChannelOptedOut',
+  'ChannelOptedIn',
+  'ThirdPartyExceptionRecorded',
+  'ThirdPartyExceptionEnded',
+  'ThirdPartyRefused',
+  'ContactRulesPublished',
+];
+
+function keyOf(event: RecordedEvent): string {
+  const d = event.data as { caseId?: string; strategyId?: string; collectorId?: string; customerId?: string };
+  return d.caseId ?? d.strategyId ?? d.collectorId ?? d.customerId ?? event.streamId;
+}
+
+export const collectionIntegrationEvents: IntegrationMapper[] = [
+  {
+    eventTypes: [...CASE_EVENT_TYPES, ...OTHER_EVENTS],
+    topic: COLLECTION_TOPIC,
+    map: (event) => (event.streamId.startsWith('collection.') ? { key: keyOf(event), type: `arrears.collection.${event.type}`, data: event.data } : null),
+  },
+  {
+    eventTypes: ['ActionScheduled'],
+    topic: CHANNEL_ACTIONS_TOPIC,
+    map(event) {
+      if (!event.streamId.startsWith('collection.case-')) return null;
+      const d = (event as unknown as ActionScheduled).data;
+      return { key: d.caseId, type: 'arrears.collection.ActionScheduled', id: deterministicId(event.eventId, CHANNEL_ACTIONS_TOPIC), data: d };
+    },
+  },
+];
+
+/** An executor's report of what became of a channel action. */
+export const ChannelOutcomeData = z.strictObject({
+  caseId: fields.id,
+  actionId: z.string().min(1).max(300).optional(),
+  executorId: fields.id,
+  channel: z.enum(CHANNELS),
+  outcome: z.enum(OUTCOMES),
+  occurredAt: z.iso.datetime({ offset: true }),
+  party: z.enum(['DEBTOR', 'THIRD_PARTY']).optional(),
+  thirdPartyContactId: fields.id.optional(),
+  promise: z.strictObject({ amount: fields.positiveFen, dueOn: fields.businessDate }).optional(),
+});
+
+@Injectable()
+export class ChannelOutcomesHandler implements InboundHandler {
+  constructor(private readonly contacts: ContactService) {}
+
+  async handle(message: InboundMessage): Promise<InboundOutcome> {
+    if (message.type !== undefined && message.type !== CHANNEL_OUTCOME_TYPE) return rejected('UNKNOWN_MESSAGE_TYPE', `no command for message type ${message.type}`);
+    const parsed = ChannelOutcomeData.safeParse(message.data);
+    if (!parsed.success) {
+      return rejected('VALIDATION_FAILED', `the message data does not match ${CHANNEL_OUTCOME_TYPE}`, {
+        errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
+    }
+    const d = parsed.data;
+    const at = new Date(d.occurredAt).toISOString();
+    const outcome = await this.contacts.attempt(
+      d.caseId,
+      {
+        attemptId: message.id,
+        actionId: d.actionId ?? null,
+        channel: d.channel,
+        outcome: d.outcome,
+        at,
+        by: { kind: 'EXECUTOR', id: d.executorId },
+        party: d.party ?? 'DEBTOR',
+        thirdPartyContactId: d.thirdPartyContactId ?? null,
+        promise: d.promise ? { promiseId: `${message.id}-promise`, amount: d.promise.amount, dueOn: d.promise.dueOn } : null,
+      },
+      {
+        command: 'AttemptContact',
+        actor: { id: `kafka:${message.topic}`, role: COLLECTION_SYSTEM.role },
+        occurredAt: at,
+        correlationId: message.correlationId ?? message.id,
+        causationId: message.id,
+        idempotencyKey: message.id,
+        extra: { via: 'kafka', topic: message.topic, executorId: d.executorId },
+      },
+    );
+    // A contact the rules refused is recorded on the case (ContactBlocked): handled, not a dead letter.
+    return isDomainError(outcome) ? rejectedBy(outcome) : 'ok';
+  }
+}

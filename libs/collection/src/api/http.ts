@@ -1,0 +1,44 @@
+import type { FastifyRequest } from 'fastify';
+import { isDomainError, newId, type BusinessDate, type DomainError } from '#kernel';
+import type { CommandResult } from '#eventstore';
+import { ProblemException, accepted, domainProblem, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
+import type { ContactOutcome } from '../application/contacts.service.js';
+
+export type AuthedRequest = FastifyRequest & { user: Principal };
+
+/** A refusal becomes its problem response; an accepted command its 2xx body. */
+export function answer(result: CommandResult | DomainError): CommandAccepted {
+  if (isDomainError(result)) throw domainProblem(result);
+  return accepted(result);
+}
+
+export function caseNotFound(caseId: string): ProblemException {
+  return new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId} is visible to you.`));
+}
+
+/** The business date a request speaks for when it names none: the day it was received (UTC). */
+export function today(meta: RequestMeta): BusinessDate {
+  return meta.receivedAt.slice(0, 10);
+}
+
+export function attemptIdOf(given: string | undefined, meta: RequestMeta): string {
+  return given ?? meta.idempotencyKey ?? newId();
+}
+
+/**
+ * A contact attempt's answer. A rule refusal was recorded (ContactBlocked is in the case stream)
+ * and is answered 422 with the rule's stable code, the explanation and where it was recorded.
+ */
+export function contactAnswer(outcome: ContactOutcome, attemptId: string): CommandAccepted & { attemptId: string } {
+  if (isDomainError(outcome)) throw domainProblem(outcome);
+  if (outcome.kind === 'blocked') {
+    throw new ProblemException(
+      problem(422, outcome.code, 'Contact blocked', outcome.reason, {
+        details: outcome.details,
+        attemptId,
+        recorded: { event: 'ContactBlocked', streamId: outcome.result.streamId, revision: outcome.result.revision },
+      }),
+    );
+  }
+  return { ...accepted(outcome.result), attemptId };
+}

@@ -1,0 +1,189 @@
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { DocBody, Meta, Metrics, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
+import { CollectionStore, streams } from '../application/collection-store.js';
+import { ContactRulesBook } from '../application/catalog.js';
+import { runCommand } from '../application/commands.js';
+import { CollectionEndOfDay } from '../application/end-of-day.js';
+import { DEFAULT_ADJUSTMENT_LIMITS, DEFAULT_PROMISE_TERMS, defaultPerformer, type LadderStep } from '../domain/model.js';
+import { RULES_BOOK_STREAM } from '../domain/rules-book.js';
+import type { ContactRules } from '../domain/contact-rules.js';
+import { CollectionQueries } from '../read-model/queries.js';
+import { ActivateStrategyBody, ContactRulesBody, EmptyBody, EndOfDayBody, ProposeStrategyBody, ReasonBody, type StepInput } from './dto.js';
+import { answer, today } from './http.js';
+
+const READERS = ['risk_manager', 'supervisor', 'auditor', 'admin'] as const;
+const version = new ZodPipe(z.coerce.number().int().min(1).max(100_000), 'params');
+const id = new ZodPipe(fields.id, 'params');
+
+export function ladderOf(steps: readonly StepInput[]): LadderStep[] {
+  return steps.map((s) => ({
+    stepId: s.stepId,
+    when: s.when,
+    channel: s.channel,
+    purpose: s.purpose,
+    templateId: s.templateId,
+    requiredCertification: s.requiredCertification,
+    priority: s.priority,
+    performer: s.performer ?? defaultPerformer(s.channel),
+  }));
+}
+
+/** Collection strategies under maker-checker: proposed, approved by another risk manager, activated from a date. */
+@ApiTags('collection')
+@ApiBearerAuth()
+@Controller('collection/strategies')
+export class StrategiesController {
+  constructor(
+    private readonly store: CollectionStore,
+    private readonly queries: CollectionQueries,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Post()
+  @Roles('risk_manager')
+  @HttpCode(201)
+  @DocBody(ProposeStrategyBody)
+  @ApiOperation({ summary: 'Propose a new version of a strategy (treatment ladders for (grade, stage) keys, optional challenger)' })
+  async propose(@ValidBody(ProposeStrategyBody) body: z.infer<typeof ProposeStrategyBody>, @Meta() meta: RequestMeta) {
+    const definition = {
+      keys: body.keys as never,
+      champion: ladderOf(body.champion),
+      challenger: body.challenger ? { ladder: ladderOf(body.challenger.ladder), trafficSharePct: body.challenger.trafficSharePct } : null,
+      promiseTerms: body.promiseTerms ?? DEFAULT_PROMISE_TERMS,
+      adjustmentLimits: body.adjustmentLimits ?? DEFAULT_ADJUSTMENT_LIMITS,
+    };
+    return answer(
+      await runCommand(
+        this.metrics,
+        this.store.strategies,
+        streams.strategy(body.strategyId),
+        { type: 'ProposeStrategyVersion', data: { strategyId: body.strategyId, definition, reason: body.reason, by: meta.actor } },
+        commandContext(meta, 'ProposeStrategyVersion', { extra: { reason: body.reason } }),
+      ),
+    );
+  }
+
+  @Post(':strategyId/versions/:version/approve')
+  @Roles('risk_manager')
+  @HttpCode(202)
+  @DocBody(EmptyBody)
+  @ApiOperation({ summary: 'Approve a proposed version (maker-checker: not by its proposer)' })
+  async approve(@Param('strategyId', id) strategyId: string, @Param('version', version) v: number, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta) {
+    return answer(
+      await runCommand(
+        this.metrics,
+        this.store.strategies,
+        streams.strategy(strategyId),
+        { type: 'ApproveStrategyVersion', data: { strategyId, version: v, by: meta.actor } },
+        commandContext(meta, 'ApproveStrategyVersion'),
+      ),
+    );
+  }
+
+  @Post(':strategyId/versions/:version/reject')
+  @Roles('risk_manager')
+  @HttpCode(202)
+  @DocBody(ReasonBody)
+  @ApiOperation({ summary: 'Reject a proposed version, with a reason' })
+  async reject(@Param('strategyId', id) strategyId: string, @Param('version', version) v: number, @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>, @Meta() meta: RequestMeta) {
+    return answer(
+      await runCommand(
+        this.metrics,
+        this.store.strategies,
+        streams.strategy(strategyId),
+        { type: 'RejectStrategyVersion', data: { strategyId, version: v, reason: body.reason, by: meta.actor } },
+        commandContext(meta, 'RejectStrategyVersion', { extra: { reason: body.reason } }),
+      ),
+    );
+  }
+
+  @Post(':strategyId/versions/:version/activate')
+  @Roles('risk_manager')
+  @HttpCode(202)
+  @DocBody(ActivateStrategyBody)
+  @ApiOperation({ summary: 'Activate an approved version from a business date (today or later)' })
+  async activate(
+    @Param('strategyId', id) strategyId: string,
+    @Param('version', version) v: number,
+    @ValidBody(ActivateStrategyBody) body: z.infer<typeof ActivateStrategyBody>,
+    @Meta() meta: RequestMeta,
+  ) {
+    return answer(
+      await runCommand(
+        this.metrics,
+        this.store.strategies,
+        streams.strategy(strategyId),
+        { type: 'ActivateStrategyVersion', data: { strategyId, version: v, effectiveFrom: body.effectiveFrom, businessDate: body.businessDate ?? today(meta), by: meta.actor } },
+        commandContext(meta, 'ActivateStrategyVersion'),
+      ),
+    );
+  }
+
+  @Get()
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'Every strategy version with its status' })
+  async list() {
+    return { items: await this.queries.strategies() };
+  }
+
+  @Get(':strategyId')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The versions of one strategy' })
+  async get(@Param('strategyId', id) strategyId: string) {
+    const versions = await this.queries.strategy(strategyId);
+    if (!versions.length) throw new ProblemException(problem(404, 'STRATEGY_NOT_FOUND', 'Strategy not found', `No strategy ${strategyId}.`));
+    return { strategyId, versions };
+  }
+}
+
+/** Contact rules (versioned configuration) and the collection end of day. */
+@ApiTags('collection')
+@ApiBearerAuth()
+@Controller('collection')
+export class CollectionOperationsController {
+  constructor(
+    private readonly store: CollectionStore,
+    private readonly rules: ContactRulesBook,
+    private readonly endOfDay: CollectionEndOfDay,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Post('contact-rules')
+  @Roles('risk_manager', 'admin')
+  @HttpCode(201)
+  @DocBody(ContactRulesBody)
+  @ApiOperation({ summary: 'Publish a new version of the contact rules, applying from a business date' })
+  async publish(@ValidBody(ContactRulesBody) body: z.infer<typeof ContactRulesBody>, @Meta() meta: RequestMeta) {
+    return answer(
+      await runCommand(
+        this.metrics,
+        this.store.rulesBook,
+        RULES_BOOK_STREAM,
+        {
+          type: 'PublishContactRules',
+          data: { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate: body.businessDate ?? today(meta), reason: body.reason },
+        },
+        commandContext(meta, 'PublishContactRules', { policyVersions: { contactRules: body.rules.version } }),
+      ),
+    );
+  }
+
+  @Get('contact-rules')
+  @Roles('collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service')
+  @ApiOperation({ summary: 'The contact rules in force today and every published version' })
+  async rulesInForce(@Meta() meta: RequestMeta) {
+    const date = today(meta);
+    return { businessDate: date, inForce: await this.rules.inForce(date), published: await this.rules.published() };
+  }
+
+  @Post('end-of-day')
+  @Roles('service', 'admin')
+  @HttpCode(200)
+  @DocBody(EndOfDayBody)
+  @ApiOperation({ summary: 'Run the collection end of day for a date (normally triggered by the Loans end of day)' })
+  async runEndOfDay(@ValidBody(EndOfDayBody) body: z.infer<typeof EndOfDayBody>, @Meta() meta: RequestMeta) {
+    return this.endOfDay.runFromReadModel(body.businessDate, commandContext(meta, 'CollectionEndOfDay'));
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import type { BusinessDate } from '#kernel';
+import { PG_POOL } from '#platform';
+import { rulesInForce, type ContactRules } from '../domain/contact-rules.js';
+import type { Grade, ResolvedStrategy, Stage } from '../domain/model.js';
+import { resolveStrategy, selectStrategy, type ActiveStrategyVersion, type StrategyDefinition } from '../domain/strategy.js';
+import { CollectionStore, streams } from './collection-store.js';
+
+/**
+ * The activated strategy versions, from the strategy read model. A case opened while the read model
+ * still lags an activation follows the version that was visible then (recorded on the case).
+ */
+@Injectable()
+export class StrategyCatalog {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+
+  async active(): Promise<ActiveStrategyVersion[]> {
+    const { rows } = await this.pool.query<{ strategy_id: string; version: number; effective_from: string; definition: StrategyDefinition }>(
+      `SELECT strategy_id, version, effective_from, definition FROM rm_collection_strategy_versions
+        WHERE status = 'ACTIVE' ORDER BY activation_commit, activation_prepare`,
+    );
+    return rows.map((r, i) => ({ strategyId: r.strategy_id, version: r.version, effectiveFrom: r.effective_from, activationSeq: i, definition: r.definition }));
+  }
+
+  /** The strategy for (grade, stage) on a date, its arm chosen for the case; null when none applies. */
+  async resolve(caseId: string, grade: Grade, stage: Stage, onDate: BusinessDate): Promise<ResolvedStrategy | null> {
+    const entry = selectStrategy(await this.active(), grade, stage, onDate);
+    return entry ? resolveStrategy(entry, caseId) : null;
+  }
+}
+
+/** The contact rules book: the ContactRules version in force on a date (the defaults until one is published). */
+@Injectable()
+export class ContactRulesBook {
+  constructor(private readonly store: CollectionStore) {}
+
+  async published() {
+    return (await this.store.rulesBook.load(streams.rulesBook())).state.published;
+  }
+
+  async inForce(onDate: BusinessDate): Promise<ContactRules> {
+    return rulesInForce(await this.published(), onDate);
+  }
+}

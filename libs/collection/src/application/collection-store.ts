@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { streamName } from '#kernel';
+import { AggregateRepository, EVENT_STORE, type EventStore } from '#eventstore';
+import { caseDecider, type CaseCommand } from '../domain/case.decider.js';
+import type { CaseEvent, CaseState } from '../domain/case.events.js';
+import { collectorDecider, type CollectorCommand, type CollectorEvent, type CollectorState } from '../domain/collector.js';
+import { debtorDecider, type DebtorCommand, type DebtorEvent, type DebtorState } from '../domain/debtor.js';
+import { RULES_BOOK_STREAM, rulesBookDecider, type RulesBookCommand, type RulesBookEvent, type RulesBookState } from '../domain/rules-book.js';
+import { strategyDecider, type StrategyCommand, type StrategyEvent, type StrategyState } from '../domain/strategy.js';
+
+/** Stream names of the Collection context's aggregates. */
+export const streams = {
+  case: (caseId: string) => streamName('collection', 'case', caseId),
+  debtor: (customerId: string) => streamName('collection', 'debtor', customerId),
+  collector: (collectorId: string) => streamName('collection', 'collector', collectorId),
+  strategy: (strategyId: string) => streamName('collection', 'strategy', strategyId),
+  rulesBook: () => RULES_BOOK_STREAM,
+};
+
+/** One repository per aggregate of the context (load, decide, append at the loaded revision). */
+@Injectable()
+export class CollectionStore {
+  readonly cases: AggregateRepository<CaseCommand, CaseEvent, CaseState>;
+  readonly debtors: AggregateRepository<DebtorCommand, DebtorEvent, DebtorState>;
+  readonly collectors: AggregateRepository<CollectorCommand, CollectorEvent, CollectorState>;
+  readonly strategies: AggregateRepository<StrategyCommand, StrategyEvent, StrategyState>;
+  readonly rulesBook: AggregateRepository<RulesBookCommand, RulesBookEvent, RulesBookState>;
+
+  constructor(@Inject(EVENT_STORE) readonly store: EventStore) {
+    this.cases = new AggregateRepository(store, caseDecider);
+    this.debtors = new AggregateRepository(store, debtorDecider);
+    this.collectors = new AggregateRepository(store, collectorDecider);
+    this.strategies = new AggregateRepository(store, strategyDecider);
+    this.rulesBook = new AggregateRepository(store, rulesBookDecider, { cacheStreams: 0 });
+  }
+}

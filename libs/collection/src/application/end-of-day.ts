@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { addDays, isDomainError, type Actor, type BusinessDate } from '#kernel';
+import type { CommandContext } from '#eventstore';
+import { Metrics, PG_POOL } from '#platform';
+import { CaseService } from './cases.service.js';
+import { CollectionStore, streams } from './collection-store.js';
+import { followUp, runCommand } from './commands.js';
+import { dpdOn, fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
+
+export interface EndOfDaySummary {
+  readonly businessDate: BusinessDate;
+  readonly cases: number;
+  readonly actionsScheduled: number;
+  readonly promisesKept: number;
+  readonly promisesBroken: number;
+  readonly assigned: number;
+  readonly certificationsExpired: number;
+}
+
+/** The actor of what Collection does by itself (reactions, end of day). */
+export const COLLECTION_SYSTEM: Actor = { id: 'collection', role: 'system' };
+
+export async function forEachConcurrent<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Collection's end of a business day: for every open case, promises are judged (kept, or broken
+ * after their grace days) and the ladder steps DPD has reached become actions; cases still waiting
+ * in their queue are routed again; lapsed certifications are recorded as expired. It runs when the
+ * Loans context completes its end of day (see the loan reactions) or on request; every command is
+ * keyed by date and aggregate, so running a day twice changes nothing.
+ */
+@Injectable()
+export class CollectionEndOfDay {
+  constructor(
+    private readonly cases: CaseService,
+    private readonly store: CollectionStore,
+    private readonly metrics: Metrics,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+  ) {}
+
+  /** Runs the day over the loans with an open case, as the caller's read of the loan mirror has them. */
+  async run(businessDate: BusinessDate, loans: readonly LoanMirror[], ctx: CommandContext): Promise<EndOfDaySummary> {
+    let actionsScheduled = 0;
+    let promisesKept = 0;
+    let promisesBroken = 0;
+    let assigned = 0;
+    let certificationsExpired = 0;
+    const open = loans.filter((l) => l.caseId);
+    // Steps timed before a due date look at the installments after the day being closed.
+    await forEachConcurrent(open, 8, async (loan) => {
+      const caseId = loan.caseId!;
+      const key = `eod:${businessDate}:${caseId}`;
+      const result = await this.cases.closeDay(caseId, businessDate, dpdOn(loan, businessDate), nextDueDate(loan, addDays(businessDate, 1)), {
+        ...ctx,
+        command: 'CloseCaseDay',
+        idempotencyKey: key,
+      });
+      if (!isDomainError(result)) {
+        for (const e of result.events) {
+          if (e.type === 'ActionScheduled') actionsScheduled++;
+          else if (e.type === 'PromiseKept') promisesKept++;
+          else if (e.type === 'PromiseBroken') promisesBroken++;
+        }
+      }
+      const { state } = await this.cases.load(caseId);
+      if (state.status === 'open' && !state.collectorId) {
+        if (await this.cases.route(caseId, businessDate, { ...ctx, command: 'RouteCase', idempotencyKey: key })) assigned++;
+      }
+    });
+    const { rows } = await this.pool.query<{ collector_id: string }>('SELECT collector_id FROM rm_collection_collectors');
+    await forEachConcurrent(rows, 8, async ({ collector_id }) => {
+      const result = await runCommand(
+        this.metrics,
+        this.store.collectors,
+        streams.collector(collector_id),
+        { type: 'ExpireCertifications', data: { collectorId: collector_id, businessDate } },
+        followUp({ ...ctx, idempotencyKey: `eod:${businessDate}:${collector_id}` }, 'ExpireCertifications', 'expire'),
+      );
+      if (!isDomainError(result)) certificationsExpired += result.events.length;
+    });
+    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired };
+  }
+
+  /** The same, on request: the open cases as the loan mirror's read model has them. */
+  async runFromReadModel(businessDate: BusinessDate, ctx: CommandContext): Promise<EndOfDaySummary> {
+    const { rows } = await this.pool.query<MirrorRow>('SELECT * FROM rm_collection_loans WHERE case_id IS NOT NULL');
+    return this.run(businessDate, rows.map(fromRow), ctx);
+  }
+}
+

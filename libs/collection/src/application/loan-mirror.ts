@@ -1,0 +1,111 @@
+import { compareDates, daysBetween, type BusinessDate } from '#kernel';
+import type { Stage } from '../domain/model.js';
+
+/**
+ * Collection's own record of a loan, folded from the Loans context's published events (never its
+ * internals): who owes it and in which time zone (from LoanRegistered), its installment due dates,
+ * the last published delinquency position, and the collection case open on it.
+ */
+export interface LoanMirror {
+  readonly loanId: string;
+  readonly customerId: string;
+  readonly timeZone: string;
+  /** Installments by sequence number and due date (a restructuring replaces some). */
+  readonly installments: readonly { readonly seq: number; readonly dueDate: BusinessDate }[];
+  /** Delinquency episodes so far; the n-th opens case `<loanId>-E<n>`. */
+  readonly episodes: number;
+  readonly caseId: string | null;
+  readonly caseOpenedOn: BusinessDate | null;
+  readonly delinquent: boolean;
+  readonly stage: Stage;
+  /** DPD as published on `dpdAsOf` (LoanBecameDelinquent, DelinquencyStageChanged). */
+  readonly dpd: number;
+  readonly dpdAsOf: BusinessDate | null;
+  readonly overdueAmount: number;
+  readonly restructuredOn: BusinessDate | null;
+}
+
+/**
+ * Days past due on a date, from the last published position: the Loans context publishes DPD only
+ * when the stage changes, so in between it grows by one a calendar day. A payment that clears the
+ * oldest installment without changing the stage is not seen here (documented assumption); the next
+ * stage change or cure corrects it.
+ */
+export function dpdOn(loan: Pick<LoanMirror, 'delinquent' | 'dpd' | 'dpdAsOf'>, date: BusinessDate): number {
+  if (!loan.delinquent || !loan.dpdAsOf) return 0;
+  return loan.dpd + Math.max(0, daysBetween(loan.dpdAsOf, date));
+}
+
+/** The first installment due on or after the date (for steps timed before a due date). */
+export function nextDueDate(loan: Pick<LoanMirror, 'installments'>, date: BusinessDate): BusinessDate | null {
+  return (
+    loan.installments
+      .map((i) => i.dueDate)
+      .sort(compareDates)
+      .find((d) => compareDates(d, date) >= 0) ?? null
+  );
+}
+
+export const LOANS_MIRROR_TABLE = 'rm_collection_loans';
+export const GRADES_TABLE = 'rm_collection_grades';
+
+export const MIRROR_TABLES = {
+  [LOANS_MIRROR_TABLE]: `CREATE TABLE {table} (
+    loan_id text COLLATE "C" PRIMARY KEY, customer_id text NOT NULL, time_zone text NOT NULL, installments jsonb NOT NULL,
+    episodes integer NOT NULL, case_id text, case_opened_on text, delinquent boolean NOT NULL, stage text NOT NULL,
+    dpd integer NOT NULL, dpd_as_of text, overdue_amount bigint NOT NULL, restructured_on text);
+    CREATE INDEX {table}_case ON {table} (case_id) WHERE case_id IS NOT NULL`,
+  [GRADES_TABLE]: `CREATE TABLE {table} (customer_id text COLLATE "C" PRIMARY KEY, grade text NOT NULL, as_of text NOT NULL, trigger_position text)`,
+};
+
+export interface MirrorRow {
+  loan_id: string;
+  customer_id: string;
+  time_zone: string;
+  installments: { seq: number; dueDate: BusinessDate }[];
+  episodes: number;
+  case_id: string | null;
+  case_opened_on: string | null;
+  delinquent: boolean;
+  stage: string;
+  dpd: number;
+  dpd_as_of: string | null;
+  overdue_amount: string | number;
+  restructured_on: string | null;
+}
+
+export function fromRow(r: MirrorRow): LoanMirror {
+  return {
+    loanId: r.loan_id,
+    customerId: r.customer_id,
+    timeZone: r.time_zone,
+    installments: r.installments,
+    episodes: r.episodes,
+    caseId: r.case_id,
+    caseOpenedOn: r.case_opened_on,
+    delinquent: r.delinquent,
+    stage: r.stage as Stage,
+    dpd: r.dpd,
+    dpdAsOf: r.dpd_as_of,
+    overdueAmount: Number(r.overdue_amount),
+    restructuredOn: r.restructured_on,
+  };
+}
+
+export function toRow(m: LoanMirror): Record<string, unknown> {
+  return {
+    loan_id: m.loanId,
+    customer_id: m.customerId,
+    time_zone: m.timeZone,
+    installments: [...m.installments],
+    episodes: m.episodes,
+    case_id: m.caseId,
+    case_opened_on: m.caseOpenedOn,
+    delinquent: m.delinquent,
+    stage: m.stage,
+    dpd: m.dpd,
+    dpd_as_of: m.dpdAsOf,
+    overdue_amount: m.overdueAmount,
+    restructured_on: m.restructuredOn,
+  };
+}

@@ -1,0 +1,288 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { formatPosition, isDomainError, streamEntityId, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
+import type { CommandContext, CommandResult } from '#eventstore';
+import type { CustomerGraded } from '#grading';
+import type {
+  CollectionHoldEnded,
+  CollectionHoldStarted,
+  DelinquencyStageChanged,
+  LoanBecameDelinquent,
+  LoanCured,
+  LoanPaidOff,
+  LoanRegistered,
+  PaymentReceived,
+  ScheduleRestructured,
+} from '#loans';
+import { bulkUpsert, reactionKey, type Projection, type ProjectionContext } from '#projections';
+import { DEFAULT_GRADE, type Grade, type HoldReason } from '../domain/model.js';
+import { CaseService } from './cases.service.js';
+import { COLLECTION_SYSTEM, CollectionEndOfDay } from './end-of-day.js';
+import { GRADES_TABLE, LOANS_MIRROR_TABLE, MIRROR_TABLES, fromRow, nextDueDate, toRow, type LoanMirror, type MirrorRow } from './loan-mirror.js';
+
+/**
+ * How Collection reacts to the Loans (and Grading) contexts' published events, in global order, in
+ * one projection whose tables are Collection's own mirror of loans and grades:
+ *
+ * - LoanRegistered: remember the customer, the time zone and the due dates;
+ * - CustomerGraded: remember the customer's grade (until Grading has graded a customer, cases
+ *   open with the default grade C);
+ * - LoanBecameDelinquent: open case `<loanId>-E<n>` with the strategy for (grade, stage) and route it;
+ * - DelinquencyStageChanged: move the case to the strategy for (grade, new stage);
+ * - PaymentReceived: record the payment on the case (promises kept);
+ * - CollectionHoldStarted / Ended: put the case on hold / resume it;
+ * - LoanCured / LoanPaidOff: close the case (cured after a restructuring counts as RESTRUCTURED);
+ * - EndOfDayCompleted (the Loans business calendar): run Collection's end of day for that date.
+ *
+ * Facts and reactions share the projection's checkpoint, so a reaction always sees every earlier
+ * fact. Each command is keyed by its triggering event, so a batch applied again appends nothing.
+ */
+export const LOAN_REACTIONS = 'collection_loan_reactions';
+
+const LOAN_EVENTS = [
+  'LoanRegistered',
+  'LoanBecameDelinquent',
+  'DelinquencyStageChanged',
+  'LoanCured',
+  'LoanPaidOff',
+  'PaymentReceived',
+  'CollectionHoldStarted',
+  'CollectionHoldEnded',
+  'ScheduleRestructured',
+] as const;
+
+type Reacted =
+  | LoanRegistered
+  | LoanBecameDelinquent
+  | DelinquencyStageChanged
+  | LoanCured
+  | LoanPaidOff
+  | PaymentReceived
+  | CollectionHoldStarted
+  | CollectionHoldEnded
+  | ScheduleRestructured;
+
+const binding: { reactions: LoanReactions | null } = { reactions: null };
+
+function holdReason(reason: string): HoldReason {
+  return /restructur/i.test(reason) ? 'RESTRUCTURING' : 'LOAN_HOLD';
+}
+
+@Injectable()
+export class LoanReactions implements OnModuleDestroy {
+  private readonly logger = new Logger('CollectionLoanReactions');
+
+  constructor(
+    private readonly cases: CaseService,
+    private readonly endOfDay: CollectionEndOfDay,
+  ) {
+    binding.reactions = this;
+  }
+
+  onModuleDestroy(): void {
+    if (binding.reactions === this) binding.reactions = null;
+  }
+
+  private ctx(event: RecordedEvent, command: string): CommandContext {
+    return {
+      command,
+      actor: COLLECTION_SYSTEM,
+      occurredAt: event.metadata.occurredAt,
+      correlationId: event.metadata.correlationId,
+      causationId: event.eventId,
+      idempotencyKey: reactionKey(LOAN_REACTIONS, event),
+    };
+  }
+
+  private report(event: RecordedEvent, result: CommandResult | DomainError | null): void {
+    if (result && isDomainError(result)) {
+      this.logger.warn({ msg: 'reaction refused', event: event.type, eventId: event.eventId, code: result.code, detail: result.message });
+    }
+  }
+
+  async apply(ctx: ProjectionContext, events: readonly RecordedEvent[]): Promise<void> {
+    const loansTable = ctx.table(LOANS_MIRROR_TABLE);
+    const gradesTable = ctx.table(GRADES_TABLE);
+    const loanIds = [...new Set(events.filter((e) => e.streamId.startsWith('loans.loan-')).map((e) => streamEntityId(e.streamId)))];
+    const loans = new Map<string, LoanMirror>();
+    if (loanIds.length) {
+      const { rows } = await ctx.query<MirrorRow>(`SELECT * FROM ${loansTable} WHERE loan_id = ANY ($1::text[])`, [loanIds]);
+      for (const r of rows) loans.set(r.loan_id, fromRow(r));
+    }
+    const grades = new Map<string, { grade: Grade; asOf: string; position: string }>();
+    const touched = new Set<string>();
+    const gradeOf = async (customerId: string): Promise<Grade> => {
+      const known = grades.get(customerId);
+      if (known) return known.grade;
+      const { rows } = await ctx.query<{ grade: Grade }>(`SELECT grade FROM ${gradesTable} WHERE customer_id = $1`, [customerId]);
+      return rows[0]?.grade ?? DEFAULT_GRADE;
+    };
+
+    for (const event of events) {
+      if (event.type === 'CustomerGraded') {
+        const d = (event as unknown as CustomerGraded).data;
+        grades.set(d.customerId, { grade: d.grade as Grade, asOf: d.asOf, position: formatPosition(event.globalPosition) });
+        continue;
+      }
+      if (event.type === 'EndOfDayCompleted') {
+        const businessDate = (event.data as { businessDate: BusinessDate }).businessDate;
+        const { rows } = await ctx.query<MirrorRow>(`SELECT * FROM ${loansTable} WHERE case_id IS NOT NULL`);
+        const open = new Map(rows.map((r) => [r.loan_id, fromRow(r)]));
+        for (const [id, loan] of loans) {
+          if (loan.caseId) open.set(id, loan);
+          else open.delete(id);
+        }
+        const summary = await this.endOfDay.run(businessDate, [...open.values()], this.ctx(event, 'CollectionEndOfDay'));
+        this.logger.log({ msg: 'collection end of day', ...summary });
+        continue;
+      }
+      if (!event.streamId.startsWith('loans.loan-')) continue;
+      const loanId = streamEntityId(event.streamId);
+      const next = await this.react(loanId, loans.get(loanId), event as unknown as Reacted & RecordedEvent, event, gradeOf);
+      if (next) {
+        loans.set(loanId, next);
+        touched.add(loanId);
+      }
+    }
+
+    await bulkUpsert(ctx, loansTable, [...touched].map((id) => toRow(loans.get(id)!)), ['loan_id']);
+    await bulkUpsert(
+      ctx,
+      gradesTable,
+      [...grades].map(([customer_id, g]) => ({ customer_id, grade: g.grade, as_of: g.asOf, trigger_position: g.position })),
+      ['customer_id'],
+    );
+  }
+
+  /** One loan event: the next mirror record (undefined: unchanged), after running its reaction. */
+  private async react(
+    loanId: string,
+    loan: LoanMirror | undefined,
+    event: Reacted,
+    recorded: RecordedEvent,
+    gradeOf: (customerId: string) => Promise<Grade>,
+  ): Promise<LoanMirror | undefined> {
+    if (event.type === 'LoanRegistered') {
+      const d = event.data;
+      if (loan) return undefined;
+      return {
+        loanId,
+        customerId: d.customerId,
+        timeZone: d.timeZone,
+        installments: d.schedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate })),
+        episodes: 0,
+        caseId: null,
+        caseOpenedOn: null,
+        delinquent: false,
+        stage: 'M0',
+        dpd: 0,
+        dpdAsOf: null,
+        overdueAmount: 0,
+        restructuredOn: null,
+      };
+    }
+    if (!loan) throw new Error(`collection has no record of loan ${loanId} (its LoanRegistered was not seen) at ${event.type}`);
+    switch (event.type) {
+      case 'LoanBecameDelinquent': {
+        const d = event.data;
+        const episodes = loan.episodes + 1;
+        const caseId = `${loanId}-E${episodes}`;
+        const grade = await gradeOf(loan.customerId);
+        const next: LoanMirror = { ...loan, episodes, caseId, caseOpenedOn: d.asOf, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
+        this.report(
+          recorded,
+          await this.cases.open(
+            {
+              caseId,
+              loanId,
+              customerId: loan.customerId,
+              timeZone: loan.timeZone,
+              grade,
+              stage: d.stage,
+              dpd: d.dpd,
+              overdueAmount: d.overdueAmount,
+              oldestUnpaidDueDate: d.oldestUnpaidDueDate,
+              asOf: d.asOf,
+              nextDueDate: nextDueDate(next, d.asOf),
+            },
+            this.ctx(recorded, 'OpenCase'),
+          ),
+        );
+        return next;
+      }
+      case 'DelinquencyStageChanged': {
+        const d = event.data;
+        const next: LoanMirror = { ...loan, stage: d.to, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
+        if (loan.caseId && d.to !== 'M0') {
+          const grade = await gradeOf(loan.customerId);
+          this.report(
+            recorded,
+            await this.cases.changeStage(
+              loan.caseId,
+              { stage: d.to, dpd: d.dpd, overdueAmount: d.overdueAmount, asOf: d.asOf, grade, nextDueDate: nextDueDate(next, d.asOf) },
+              this.ctx(recorded, 'ChangeCaseStage'),
+            ),
+          );
+        }
+        return next;
+      }
+      case 'PaymentReceived': {
+        const d = event.data;
+        if (loan.caseId) {
+          this.report(
+            recorded,
+            await this.cases.recordPayment(loan.caseId, { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate }, this.ctx(recorded, 'RecordCasePayment')),
+          );
+        }
+        return undefined;
+      }
+      case 'LoanCured':
+      case 'LoanPaidOff': {
+        const d = event.data;
+        const cured: LoanMirror = { ...loan, delinquent: false, dpd: 0, dpdAsOf: d.asOf, stage: 'M0', caseId: null, caseOpenedOn: null };
+        if (!loan.caseId) return event.type === 'LoanCured' ? cured : undefined;
+        const restructured = loan.restructuredOn !== null && loan.caseOpenedOn !== null && loan.restructuredOn >= loan.caseOpenedOn;
+        const reason = event.type === 'LoanPaidOff' ? 'PAID_OFF' : restructured ? 'RESTRUCTURED' : 'CURED';
+        this.report(recorded, await this.cases.close(loan.caseId, reason, d.asOf, this.ctx(recorded, 'CloseCase')));
+        return event.type === 'LoanCured' ? cured : { ...loan, caseId: null, caseOpenedOn: null };
+      }
+      case 'CollectionHoldStarted': {
+        const d = event.data;
+        if (loan.caseId) {
+          this.report(recorded, await this.cases.placeOnHold(loan.caseId, { holdId: d.holdId, reason: holdReason(d.reason), since: d.from }, this.ctx(recorded, 'PlaceCaseOnHold')));
+        }
+        return undefined;
+      }
+      case 'CollectionHoldEnded': {
+        const d = event.data;
+        if (loan.caseId) {
+          this.report(
+            recorded,
+            await this.cases.releaseHold(loan.caseId, { holdId: d.holdId, resolution: 'loan hold ended', on: d.to }, this.ctx(recorded, 'ResumeCase')),
+          );
+        }
+        return undefined;
+      }
+      case 'ScheduleRestructured': {
+        const d = event.data;
+        const replaced = new Set(d.replacedSeqs);
+        const installments = [...loan.installments.filter((i) => !replaced.has(i.seq)), ...d.newSchedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate }))];
+        return { ...loan, installments, restructuredOn: d.businessDate };
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** The reactions as a projection: the runner gives them checkpoints, batches and poison handling. */
+export const loanReactionsProjection: Projection = {
+  name: LOAN_REACTIONS,
+  version: 1,
+  filter: { streamPrefixes: ['loans.', 'grading.'], eventTypes: [...LOAN_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'] },
+  tables: MIRROR_TABLES,
+  async apply(ctx, events) {
+    if (!binding.reactions) throw new Error('collection loan reactions are not initialised');
+    await binding.reactions.apply(ctx, events);
+  },
+};
+

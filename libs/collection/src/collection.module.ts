@@ -1,0 +1,63 @@
+import { Module } from '@nestjs/common';
+import type { ContextRegistration } from '#platform';
+import { CasesController } from './api/cases.controller.js';
+import { CHANNEL_OUTCOMES_TOPIC, ChannelOutcomesHandler, collectionIntegrationEvents } from './api/channel-messaging.js';
+import { CollectorsController } from './api/collectors.controller.js';
+import { DebtorsController } from './api/debtors.controller.js';
+import { CollectionOperationsController, StrategiesController } from './api/strategies.controller.js';
+import { CaseService } from './application/cases.service.js';
+import { ContactRulesBook, StrategyCatalog } from './application/catalog.js';
+import { CollectionStore } from './application/collection-store.js';
+import { ContactService } from './application/contacts.service.js';
+import { CollectionEndOfDay } from './application/end-of-day.js';
+import { LoanReactions, loanReactionsProjection } from './application/loan-reactions.js';
+import { caseDecider } from './domain/case.decider.js';
+import { collectorDecider } from './domain/collector.js';
+import { debtorDecider } from './domain/debtor.js';
+import { rulesBookDecider } from './domain/rules-book.js';
+import { strategyDecider } from './domain/strategy.js';
+import { READ_MODELS } from './read-model/projections.js';
+import { CollectionQueries } from './read-model/queries.js';
+
+/**
+ * Collection: strategies per (grade, stage) under maker-checker, one case per delinquent loan with
+ * its treatment plan, contacts within the contact rules, promises, field visits, and collectors
+ * with their certifications.
+ */
+@Module({
+  // HTTP
+  controllers: [StrategiesController, CollectionOperationsController, CollectorsController, CasesController, DebtorsController],
+  providers: [
+    // Application: repositories, configuration in force, command services, reactions, end of day
+    CollectionStore,
+    StrategyCatalog,
+    ContactRulesBook,
+    CaseService,
+    ContactService,
+    CollectionEndOfDay,
+    LoanReactions,
+    // Kafka: channel outcomes from executors
+    ChannelOutcomesHandler,
+    // Read model
+    CollectionQueries,
+  ],
+  exports: [ContactService, CaseService],
+})
+export class CollectionModule {}
+
+export const collectionContext: ContextRegistration = {
+  name: 'collection',
+  module: CollectionModule,
+  // The reactions first: they own the loan mirror the end of day reads.
+  projections: [loanReactionsProjection, ...READ_MODELS],
+  migrations: [],
+  integrationEvents: collectionIntegrationEvents,
+  inbound: [{ topic: CHANNEL_OUTCOMES_TOPIC, handler: ChannelOutcomesHandler }],
+  aggregates: [
+    { category: 'collection.case', initialState: caseDecider.initialState, evolve: caseDecider.evolve },
+    { category: 'collection.debtor', initialState: debtorDecider.initialState, evolve: debtorDecider.evolve },
+    { category: 'collection.collector', initialState: collectorDecider.initialState, evolve: collectorDecider.evolve },
+    { category: 'collection.strategy', initialState: strategyDecider.initialState, evolve: strategyDecider.evolve },
+    { category: 'collection.rules', initialState: rulesBookDecider.initialState, evolve: rulesBookDecider.evolve },
+  ],
+};

@@ -1,0 +1,639 @@
+import { compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import {
+  evolveCase,
+  initialCaseState,
+  occurrenceKey,
+  type ActionScheduled,
+  type AttemptRecord,
+  type CaseEvent,
+  type CaseFile,
+  type CaseState,
+  type ClosedCase,
+  type OpenCase,
+  type Plan,
+  type PlanAdjustment,
+} from './case.events.js';
+import type { Certification } from './collector.js';
+import { caseContactRefusal, type ContactRefusal } from './contact-policy.js';
+import { isTimeZone, localTimeOf, type ContactRules } from './contact-rules.js';
+import {
+  DEFAULT_ADJUSTMENT_LIMITS,
+  DEFAULT_PROMISE_TERMS,
+  GRADES,
+  HOLD_REASONS,
+  OUTCOMES,
+  stageRank,
+  type AttemptedBy,
+  type Channel,
+  type CloseReason,
+  type Command,
+  type Grade,
+  type HoldReason,
+  type LadderStep,
+  type Outcome,
+  type Party,
+  type PromiseInput,
+  type ResolvedStrategy,
+  type Stage,
+  type StepTiming,
+} from './model.js';
+import { judgePromises, toleranceFor, type PromiseVerdict } from './promises.js';
+import { dueSteps } from './scheduling.js';
+import { ladderProblem } from './strategy.js';
+
+/**
+ * Commands of the CollectionCase aggregate and one small decide function for each. Everything a
+ * decision needs arrives on the command: business dates and instants, the strategy resolved for
+ * the case's (grade, stage), the contact rules in force, the collector's certifications and the
+ * debtor ledger's verdict. Nothing here reads a clock or a store.
+ */
+
+export type OpenCaseCommand = Command<
+  'OpenCase',
+  {
+    readonly caseId: string;
+    readonly loanId: string;
+    readonly customerId: string;
+    readonly timeZone: string;
+    readonly grade: Grade;
+    readonly stage: Stage;
+    readonly dpd: number;
+    readonly overdueAmount: Fen;
+    readonly oldestUnpaidDueDate: BusinessDate;
+    readonly asOf: BusinessDate;
+    /** The strategy for (grade, stage) on `asOf`, its arm chosen for this case; null when none applies. */
+    readonly strategy: ResolvedStrategy | null;
+    readonly nextDueDate: BusinessDate | null;
+  }
+>;
+export type AssignCase = Command<'AssignCase', { readonly caseId: string; readonly collectorId: string; readonly team: string }>;
+export type ReassignCase = Command<'ReassignCase', { readonly caseId: string; readonly to: string; readonly team: string; readonly reason: string }>;
+export type ChangeStage = Command<
+  'ChangeStage',
+  {
+    readonly caseId: string;
+    readonly stage: Stage;
+    readonly dpd: number;
+    readonly overdueAmount: Fen;
+    readonly asOf: BusinessDate;
+    readonly grade: Grade;
+    readonly strategy: ResolvedStrategy | null;
+    readonly nextDueDate: BusinessDate | null;
+  }
+>;
+/** The end of a business day for one case: promises are judged and due steps scheduled. */
+export type CloseCaseDay = Command<
+  'CloseCaseDay',
+  { readonly caseId: string; readonly businessDate: BusinessDate; readonly dpd: number; readonly nextDueDate: BusinessDate | null }
+>;
+export type RecordPayment = Command<
+  'RecordPayment',
+  { readonly caseId: string; readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate }
+>;
+
+/** What the debtor's contact ledger decided about the attempt. */
+export type DebtorVerdict = { readonly cleared: true } | ({ readonly cleared: false } & ContactRefusal);
+
+export interface ContactAttemptData {
+  readonly caseId: string;
+  /** Unique per attempt: a collector's key, or the channel executor's outcome message id. */
+  readonly attemptId: string;
+  readonly actionId: string | null;
+  readonly channel: Channel;
+  readonly outcome: Outcome;
+  /** The instant the contact was made (ISO-8601). */
+  readonly at: string;
+  readonly by: AttemptedBy;
+  readonly party: Party;
+  readonly thirdPartyContactId: string | null;
+  readonly debtDisclosed: boolean;
+  readonly visitId: string | null;
+  readonly promise: PromiseInput | null;
+}
+
+export type AttemptContact = Command<
+  'AttemptContact',
+  ContactAttemptData & {
+    readonly rules: ContactRules;
+    /** The collector's certifications when a collector made the attempt; null for executors. */
+    readonly collectorCertifications: Readonly<Record<string, Certification>> | null;
+    readonly debtorVerdict: DebtorVerdict;
+  }
+>;
+export type RequestFieldVisit = Command<
+  'RequestFieldVisit',
+  { readonly caseId: string; readonly visitId: string; readonly plannedOn: BusinessDate; readonly reason: string; readonly by: Actor }
+>;
+export type ApproveFieldVisit = Command<'ApproveFieldVisit', { readonly caseId: string; readonly visitId: string; readonly by: Actor }>;
+export type RejectFieldVisit = Command<'RejectFieldVisit', { readonly caseId: string; readonly visitId: string; readonly reason: string; readonly by: Actor }>;
+
+export type AdjustmentRequest =
+  | { readonly kind: 'SKIP'; readonly stepId: string }
+  | { readonly kind: 'MOVE'; readonly stepId: string; readonly to: StepTiming }
+  | { readonly kind: 'ADD'; readonly step: LadderStep };
+export type AdjustPlan = Command<
+  'AdjustPlan',
+  { readonly caseId: string; readonly adjustment: AdjustmentRequest; readonly reason: string; readonly by: Actor; readonly dpd: number }
+>;
+export type PlaceOnHold = Command<'PlaceOnHold', { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }>;
+export type ReleaseHold = Command<'ReleaseHold', { readonly caseId: string; readonly holdId: string; readonly resolution: string; readonly on: BusinessDate }>;
+export type CloseCase = Command<'CloseCase', { readonly caseId: string; readonly reason: CloseReason; readonly closedOn: BusinessDate }>;
+
+export type CaseCommand =
+  | OpenCaseCommand
+  | AssignCase
+  | ReassignCase
+  | ChangeStage
+  | CloseCaseDay
+  | RecordPayment
+  | AttemptContact
+  | RequestFieldVisit
+  | ApproveFieldVisit
+  | RejectFieldVisit
+  | AdjustPlan
+  | PlaceOnHold
+  | ReleaseHold
+  | CloseCase;
+
+type Decision = readonly CaseEvent[] | DomainError;
+
+// ---- shared ---------------------------------------------------------------------------------------
+
+function isError(value: unknown): value is DomainError {
+  return typeof value === 'object' && value !== null && (value as DomainError).kind === 'DomainError';
+}
+
+function existing(state: CaseState, caseId: string): OpenCase | ClosedCase | DomainError {
+  if (state.status === 'none') return domainError('CASE_NOT_FOUND', `no collection case ${caseId}`, { caseId }, 'not_found');
+  return state;
+}
+
+function openCase(state: CaseState, caseId: string): OpenCase | DomainError {
+  const c = existing(state, caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed') return domainError('CASE_CLOSED', `case ${caseId} was closed (${c.closeReason}) on ${c.closedOn}`, { caseId, reason: c.closeReason }, 'conflict');
+  return c;
+}
+
+export function planFor(stage: Stage, strategy: ResolvedStrategy | null): Plan {
+  return {
+    planId: strategy ? `${stage}.${strategy.ref.strategyId}.v${strategy.ref.version}.${strategy.ref.variant}` : `${stage}.none`,
+    stage,
+    strategy: strategy?.ref ?? null,
+    steps: strategy?.ladder ?? [],
+    promiseTerms: strategy?.promiseTerms ?? DEFAULT_PROMISE_TERMS,
+    adjustmentLimits: strategy?.adjustmentLimits ?? DEFAULT_ADJUSTMENT_LIMITS,
+  };
+}
+
+export function actionIdOf(caseId: string, planId: string, stepId: string, installmentDueDate: BusinessDate | null): string {
+  return `${caseId}/${occurrenceKey(planId, stepId, installmentDueDate)}`;
+}
+
+/** The steps due on a date become ActionScheduled; nothing is scheduled while the case is on hold. */
+function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextDueDate: BusinessDate | null): ActionScheduled[] {
+  if (Object.keys(file.holds).length) return [];
+  return dueSteps(file.plan, file.scheduled, dpd, businessDate, nextDueDate).map(({ step, installmentDueDate, supersedes }) => ({
+    type: 'ActionScheduled',
+    data: {
+      caseId: file.caseId,
+      actionId: actionIdOf(file.caseId, file.plan.planId, step.stepId, installmentDueDate),
+      loanId: file.loanId,
+      customerId: file.customerId,
+      planId: file.plan.planId,
+      stepId: step.stepId,
+      channel: step.channel,
+      purpose: step.purpose,
+      templateId: step.templateId,
+      requiredCertification: step.requiredCertification,
+      priority: step.priority,
+      performer: step.performer,
+      collectorId: step.performer === 'COLLECTOR' ? file.collectorId : null,
+      dueOn: businessDate,
+      dpd,
+      installmentDueDate,
+      strategy: file.plan.strategy,
+      supersedes,
+    },
+  }));
+}
+
+function promiseEvents(caseId: string, verdicts: readonly PromiseVerdict[], on: BusinessDate): CaseEvent[] {
+  return verdicts.map((v): CaseEvent => {
+    const p = v.promise;
+    switch (v.verdict) {
+      case 'KEPT':
+        return { type: 'PromiseKept', data: { caseId, promiseId: p.promiseId, amount: p.amount, paidAmount: v.paid, keptOn: on } };
+      case 'BROKEN':
+        return {
+          type: 'PromiseBroken',
+          data: { caseId, promiseId: p.promiseId, amount: p.amount, paidAmount: v.paid, shortfall: p.amount - v.paid, dueOn: p.dueOn, brokenOn: on },
+        };
+      case 'CANCELLED':
+        return { type: 'PromiseCancelled', data: { caseId, promiseId: p.promiseId, reason: 'CASE_CLOSED', paidAmount: v.paid } };
+    }
+  });
+}
+
+function invalidDates(dates: Record<string, unknown>): DomainError | null {
+  for (const [field, value] of Object.entries(dates)) {
+    if (!isBusinessDate(value)) return domainError('INVALID_DATE', `${field} must be a calendar date (YYYY-MM-DD)`, { field, value });
+  }
+  return null;
+}
+
+// ---- OpenCase / stage / day -----------------------------------------------------------------------
+
+export function decideOpenCase(command: OpenCaseCommand, state: CaseState): Decision {
+  const d = command.data;
+  if (state.status !== 'none') return [];
+  const badDate = invalidDates({ asOf: d.asOf, oldestUnpaidDueDate: d.oldestUnpaidDueDate });
+  if (badDate) return badDate;
+  if (!isTimeZone(d.timeZone)) return domainError('INVALID_TIME_ZONE', `unknown time zone ${d.timeZone}`, { timeZone: d.timeZone });
+  if (!(GRADES as readonly string[]).includes(d.grade)) return domainError('INVALID_GRADE', `unknown grade ${d.grade}`, { grade: d.grade });
+  const plan = planFor(d.stage, d.strategy);
+  const opened: CaseEvent = {
+    type: 'CaseOpened',
+    data: {
+      caseId: d.caseId,
+      loanId: d.loanId,
+      customerId: d.customerId,
+      timeZone: d.timeZone,
+      grade: d.grade,
+      stage: d.stage,
+      dpd: d.dpd,
+      overdueAmount: d.overdueAmount,
+      oldestUnpaidDueDate: d.oldestUnpaidDueDate,
+      openedOn: d.asOf,
+      queue: `${d.grade}:${d.stage}`,
+      plan,
+    },
+  };
+  const file = evolveCase(state, opened) as OpenCase;
+  return [opened, ...schedule(file, d.dpd, d.asOf, d.nextDueDate)];
+}
+
+export function decideChangeStage(command: ChangeStage, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed' || d.stage === c.stage || d.stage === 'M0') return [];
+  const change = {
+    caseId: d.caseId,
+    from: c.stage,
+    to: d.stage,
+    dpd: d.dpd,
+    overdueAmount: d.overdueAmount,
+    grade: d.grade,
+    queue: `${d.grade}:${d.stage}`,
+    asOf: d.asOf,
+    plan: planFor(d.stage, d.strategy),
+  };
+  const changed: CaseEvent = stageRank(d.stage) > stageRank(c.stage) ? { type: 'CaseEscalated', data: change } : { type: 'CaseDeescalated', data: change };
+  const file = evolveCase(c, changed) as OpenCase;
+  return [changed, ...schedule(file, d.dpd, d.asOf, d.nextDueDate)];
+}
+
+export function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed') return [];
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  return [...promiseEvents(c.caseId, judgePromises(c, d.businessDate, 'endOfDay'), d.businessDate), ...schedule(c, d.dpd, d.businessDate, d.nextDueDate)];
+}
+
+export function decideRecordPayment(command: RecordPayment, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed' || c.payments.some((p) => p.reference === d.reference)) return [];
+  const recorded: CaseEvent = {
+    type: 'PaymentRecorded',
+    data: { caseId: d.caseId, reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate },
+  };
+  const after = evolveCase(c, recorded) as OpenCase;
+  return [recorded, ...promiseEvents(c.caseId, judgePromises(after, d.businessDate, 'payment'), d.businessDate)];
+}
+
+export function decideCloseCase(command: CloseCase, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed') return [];
+  const badDate = invalidDates({ closedOn: d.closedOn });
+  if (badDate) return badDate;
+  return [
+    ...promiseEvents(c.caseId, judgePromises(c, d.closedOn, 'close'), d.closedOn),
+    { type: 'CaseClosed', data: { caseId: d.caseId, reason: d.reason, closedOn: d.closedOn } },
+  ];
+}
+
+// ---- assignment -----------------------------------------------------------------------------------
+
+export function decideAssignCase(command: AssignCase, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.collectorId === d.collectorId) return [];
+  if (c.collectorId) {
+    return domainError('CASE_ALREADY_ASSIGNED', `case ${d.caseId} is assigned to ${c.collectorId}; a supervisor reassigns it`, { collectorId: c.collectorId }, 'conflict');
+  }
+  return [{ type: 'CaseAssigned', data: { caseId: d.caseId, collectorId: d.collectorId, team: d.team, queue: `${c.grade}:${c.stage}` } }];
+}
+
+export function decideReassignCase(command: ReassignCase, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a reassignment needs a reason');
+  if (c.collectorId === d.to) return [];
+  return [{ type: 'CaseReassigned', data: { caseId: d.caseId, from: c.collectorId, to: d.to, team: d.team, reason: d.reason } }];
+}
+
+// ---- contact --------------------------------------------------------------------------------------
+
+/** Malformed attempts are refused outright (nothing recorded); rule refusals are recorded as blocks. */
+export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainError | null {
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  if (!(OUTCOMES as readonly string[]).includes(d.outcome)) return domainError('INVALID_OUTCOME', `unknown outcome ${d.outcome}`);
+  if (Number.isNaN(Date.parse(d.at))) return domainError('INVALID_INSTANT', 'at must be an ISO-8601 instant', { at: d.at });
+  if ((d.outcome === 'PROMISE_TO_PAY') !== (d.promise !== null)) {
+    return domainError('PROMISE_MISMATCH', 'a PROMISE_TO_PAY outcome comes with a promise, and only that outcome does');
+  }
+  if (d.party === 'THIRD_PARTY' && !d.thirdPartyContactId) {
+    return domainError('THIRD_PARTY_CONTACT_REQUIRED', 'a third-party attempt names the vault contact id of the third party');
+  }
+  if (d.party === 'DEBTOR' && (d.thirdPartyContactId || d.debtDisclosed)) {
+    return domainError('THIRD_PARTY_FIELDS_ON_DEBTOR', 'thirdPartyContactId and debtDisclosed describe third-party attempts only');
+  }
+  if (d.actionId !== null) {
+    const action = c.actions[d.actionId];
+    if (!action) return domainError('ACTION_NOT_FOUND', `case ${d.caseId} has no action ${d.actionId}`, { actionId: d.actionId }, 'not_found');
+    if (action.channel !== d.channel) {
+      return domainError('ACTION_CHANNEL_MISMATCH', `action ${d.actionId} is a ${action.channel} action`, { actionChannel: action.channel, channel: d.channel });
+    }
+  }
+  if (d.promise) {
+    const local = localTimeOf(d.at, c.timeZone);
+    if (!isBusinessDate(d.promise.dueOn)) return domainError('INVALID_DATE', 'the promise date must be a calendar date', { dueOn: d.promise.dueOn });
+    if (!Number.isSafeInteger(d.promise.amount) || d.promise.amount <= 0) return domainError('INVALID_AMOUNT', 'a promise is a positive whole number of fen');
+    if (compareDates(d.promise.dueOn, local.date) < 0) {
+      return domainError('PROMISE_DATE_IN_PAST', 'a promise is to pay today or later', { dueOn: d.promise.dueOn, today: local.date });
+    }
+    if (c.promises[d.promise.promiseId]) return domainError('PROMISE_EXISTS', `promise ${d.promise.promiseId} is already recorded`, {}, 'conflict');
+  }
+  return null;
+}
+
+/** The case-level rule refusal of an attempt, if any (before asking the debtor ledger). */
+export function caseRefusalOf(c: OpenCase, d: ContactAttemptData, rules: ContactRules, collectorCertifications: AttemptContact['data']['collectorCertifications']): ContactRefusal | null {
+  const action = d.actionId ? c.actions[d.actionId] : undefined;
+  return caseContactRefusal(
+    {
+      timeZone: c.timeZone,
+      holds: c.holds,
+      visitStatus: d.visitId ? (c.visits[d.visitId]?.status ?? null) : null,
+      collectorCertifications: d.by.kind === 'COLLECTOR' ? (collectorCertifications ?? {}) : null,
+      actionCertification: action?.requiredCertification ?? null,
+    },
+    d,
+    rules,
+  );
+}
+
+export function decideAttemptContact(command: AttemptContact, state: CaseState): Decision {
+  const d = command.data;
+  if (state.status !== 'none' && state.attempts[d.attemptId]) return [];
+  const problem = attemptProblem(state, d);
+  if (problem) return problem;
+  const c = state as OpenCase;
+  const local = localTimeOf(d.at, c.timeZone);
+  const record: AttemptRecord = {
+    caseId: d.caseId,
+    attemptId: d.attemptId,
+    actionId: d.actionId,
+    channel: d.channel,
+    party: d.party,
+    thirdPartyContactId: d.thirdPartyContactId,
+    by: d.by,
+    at: d.at,
+    localDate: local.date,
+    localTime: local.time,
+    rulesVersion: d.rules.version,
+  };
+  const refusal = caseRefusalOf(c, d, d.rules, d.collectorCertifications) ?? (d.debtorVerdict.cleared ? null : d.debtorVerdict);
+  if (refusal) {
+    return [{ type: 'ContactBlocked', data: { ...record, outcome: d.outcome, code: refusal.code, reason: refusal.message, details: refusal.details } }];
+  }
+  const events: CaseEvent[] = [{ type: 'ContactAttempted', data: { ...record, outcome: d.outcome, debtDisclosed: d.debtDisclosed, visitId: d.visitId } }];
+  if (d.promise) {
+    for (const p of Object.values(c.promises)) {
+      if (p.status === 'OPEN') events.push({ type: 'PromiseCancelled', data: { caseId: d.caseId, promiseId: p.promiseId, reason: 'SUPERSEDED', paidAmount: 0 } });
+    }
+    events.push({
+      type: 'PromiseToPayRecorded',
+      data: {
+        caseId: d.caseId,
+        promiseId: d.promise.promiseId,
+        attemptId: d.attemptId,
+        amount: d.promise.amount,
+        dueOn: d.promise.dueOn,
+        promisedOn: local.date,
+        graceDays: c.plan.promiseTerms.graceDays,
+        toleranceFen: toleranceFor(d.promise.amount, c.plan.promiseTerms),
+      },
+    });
+  }
+  if (d.channel === 'FIELD_VISIT' && d.visitId) {
+    events.push({ type: 'FieldVisitReported', data: { caseId: d.caseId, visitId: d.visitId, attemptId: d.attemptId, outcome: d.outcome, reportedBy: d.by.id } });
+  }
+  if (d.party === 'DEBTOR' && (d.outcome === 'DISPUTE' || d.outcome === 'COMPLAINT')) {
+    events.push({ type: 'CaseOnHold', data: { caseId: d.caseId, holdId: d.attemptId, reason: d.outcome, since: local.date } });
+  }
+  return events;
+}
+
+// ---- field visits ---------------------------------------------------------------------------------
+
+export function decideRequestFieldVisit(command: RequestFieldVisit, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  const existingVisit = c.visits[d.visitId];
+  if (existingVisit) return existingVisit.requestedBy === d.by.id ? [] : domainError('FIELD_VISIT_EXISTS', `visit ${d.visitId} exists`, {}, 'conflict');
+  if (Object.keys(c.holds).length) return domainError('CASE_ON_HOLD', 'no field visit is requested while the case is on hold', { holds: c.holds });
+  const badDate = invalidDates({ plannedOn: d.plannedOn });
+  if (badDate) return badDate;
+  if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a field visit request needs a reason');
+  return [{ type: 'FieldVisitRequested', data: { caseId: d.caseId, visitId: d.visitId, requestedBy: d.by.id, plannedOn: d.plannedOn, reason: d.reason } }];
+}
+
+function visitForDecision(c: OpenCase, visitId: string, by: Actor) {
+  const visit = c.visits[visitId];
+  if (!visit) return domainError('FIELD_VISIT_NOT_FOUND', `case ${c.caseId} has no field visit ${visitId}`, { visitId }, 'not_found');
+  if (by.role !== 'supervisor') return domainError('SUPERVISOR_REQUIRED', 'only a supervisor approves or rejects a field visit', { role: by.role }, 'forbidden');
+  if (visit.requestedBy === by.id) return domainError('FIELD_VISIT_SELF_APPROVAL', 'whoever requested a field visit cannot approve or reject it');
+  return visit;
+}
+
+export function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  const visit = visitForDecision(c, d.visitId, d.by);
+  if (isError(visit)) return visit;
+  if (visit.status === 'APPROVED') return [];
+  if (visit.status !== 'REQUESTED') return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
+  return [{ type: 'FieldVisitApproved', data: { caseId: d.caseId, visitId: d.visitId, approvedBy: d.by.id } }];
+}
+
+export function decideRejectFieldVisit(command: RejectFieldVisit, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  const visit = visitForDecision(c, d.visitId, d.by);
+  if (isError(visit)) return visit;
+  if (visit.status === 'REJECTED') return [];
+  if (visit.status !== 'REQUESTED') return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
+  if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a rejection needs a reason');
+  return [{ type: 'FieldVisitRejected', data: { caseId: d.caseId, visitId: d.visitId, rejectedBy: d.by.id, reason: d.reason } }];
+}
+
+// ---- plan adjustments -----------------------------------------------------------------------------
+
+function timingKind(t: StepTiming): 'dpd' | 'beforeDue' {
+  return 'dpdDay' in t ? 'dpd' : 'beforeDue';
+}
+
+function timingValue(t: StepTiming): number {
+  return 'dpdDay' in t ? t.dpdDay : t.daysBeforeDue;
+}
+
+export function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  const limits = c.plan.adjustmentLimits;
+  if (d.reason.trim().length < 3) return domainError('REASON_REQUIRED', 'a plan adjustment needs a reason');
+  if (c.adjustments >= limits.maxAdjustments) {
+    return domainError('PLAN_ADJUSTMENT_LIMIT', `the plan was adjusted ${c.adjustments} times; the limit is ${limits.maxAdjustments}`, {
+      adjustments: c.adjustments,
+      limit: limits.maxAdjustments,
+    });
+  }
+  const dpd = Math.max(c.dpd, d.dpd);
+  const a = d.adjustment;
+  const scheduled = new Set(c.scheduled);
+  const isScheduled = (stepId: string) => [...scheduled].some((k) => k === occurrenceKey(c.plan.planId, stepId, null) || k.startsWith(`${occurrenceKey(c.plan.planId, stepId, null)}@`));
+  const inPast = (t: StepTiming) => 'dpdDay' in t && t.dpdDay <= dpd;
+  let adjustment: PlanAdjustment;
+  if (a.kind === 'ADD') {
+    const problem = ladderProblem([a.step], 'added');
+    if (problem) return problem;
+    if (c.plan.steps.some((s) => s.stepId === a.step.stepId)) return domainError('PLAN_STEP_EXISTS', `the plan has a step ${a.step.stepId}`, {}, 'conflict');
+    if (!limits.addableChannels.includes(a.step.channel)) {
+      return domainError('PLAN_CHANNEL_NOT_ADDABLE', `steps on ${a.step.channel} cannot be added by a plan adjustment`, { addableChannels: limits.addableChannels });
+    }
+    if (inPast(a.step.when)) return domainError('PLAN_STEP_IN_PAST', `the case is at DPD ${dpd}; an added step lies ahead`, { dpd });
+    adjustment = { kind: 'ADD', step: a.step };
+  } else {
+    const step = c.plan.steps.find((s) => s.stepId === a.stepId);
+    if (!step) return domainError('PLAN_STEP_NOT_FOUND', `the plan has no step ${a.stepId}`, { stepId: a.stepId }, 'not_found');
+    if (isScheduled(a.stepId) && 'dpdDay' in step.when) {
+      return domainError('PLAN_STEP_ALREADY_SCHEDULED', `step ${a.stepId} was already scheduled`, { stepId: a.stepId });
+    }
+    if (a.kind === 'SKIP') {
+      if (!limits.skippablePurposes.includes(step.purpose)) {
+        return domainError('PLAN_STEP_NOT_SKIPPABLE', `${step.purpose} steps cannot be skipped`, { purpose: step.purpose, skippablePurposes: limits.skippablePurposes });
+      }
+      adjustment = { kind: 'SKIP', stepId: a.stepId };
+    } else {
+      if (timingKind(a.to) !== timingKind(step.when)) return domainError('PLAN_TIMING_KIND_CHANGED', 'a move keeps the step’s kind of timing');
+      const shift = Math.abs(timingValue(a.to) - timingValue(step.when));
+      if (shift === 0) return [];
+      if (shift > limits.maxShiftDays) {
+        return domainError('PLAN_SHIFT_TOO_LARGE', `a step moves by at most ${limits.maxShiftDays} days (asked ${shift})`, { shift, maxShiftDays: limits.maxShiftDays });
+      }
+      const problem = ladderProblem([{ ...step, when: a.to }], 'moved');
+      if (problem) return problem;
+      if (inPast(a.to)) return domainError('PLAN_STEP_IN_PAST', `the case is at DPD ${dpd}; a step moves to a day ahead`, { dpd });
+      adjustment = { kind: 'MOVE', stepId: a.stepId, from: step.when, to: a.to };
+    }
+  }
+  return [
+    {
+      type: 'PlanAdjusted',
+      data: { caseId: d.caseId, planId: c.plan.planId, adjustment, reason: d.reason, adjustedBy: d.by.id, adjustmentsUsed: c.adjustments + 1 },
+    },
+  ];
+}
+
+// ---- holds ----------------------------------------------------------------------------------------
+
+export function decidePlaceOnHold(command: PlaceOnHold, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  if (!HOLD_REASONS.includes(d.reason)) return domainError('INVALID_HOLD_REASON', `unknown hold reason ${d.reason}`);
+  if (c.holds[d.holdId]) return [];
+  return [{ type: 'CaseOnHold', data: { caseId: d.caseId, holdId: d.holdId, reason: d.reason, since: d.since } }];
+}
+
+export function decideReleaseHold(command: ReleaseHold, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed') return [];
+  if (!c.holds[d.holdId]) return domainError('HOLD_NOT_FOUND', `case ${d.caseId} has no open hold ${d.holdId}`, { holdId: d.holdId }, 'not_found');
+  if (!d.resolution.trim()) return domainError('REASON_REQUIRED', 'releasing a hold needs a resolution');
+  const still = Object.keys(c.holds).filter((h) => h !== d.holdId).length > 0;
+  return [{ type: 'CaseResumed', data: { caseId: d.caseId, holdId: d.holdId, resolution: d.resolution, on: d.on, stillOnHold: still } }];
+}
+
+// ---- the decider -----------------------------------------------------------------------------------
+
+export function decideCase(command: CaseCommand, state: CaseState): Decision {
+  switch (command.type) {
+    case 'OpenCase':
+      return decideOpenCase(command, state);
+    case 'AssignCase':
+      return decideAssignCase(command, state);
+    case 'ReassignCase':
+      return decideReassignCase(command, state);
+    case 'ChangeStage':
+      return decideChangeStage(command, state);
+    case 'CloseCaseDay':
+      return decideCloseCaseDay(command, state);
+    case 'RecordPayment':
+      return decideRecordPayment(command, state);
+    case 'AttemptContact':
+      return decideAttemptContact(command, state);
+    case 'RequestFieldVisit':
+      return decideRequestFieldVisit(command, state);
+    case 'ApproveFieldVisit':
+      return decideApproveFieldVisit(command, state);
+    case 'RejectFieldVisit':
+      return decideRejectFieldVisit(command, state);
+    case 'AdjustPlan':
+      return decideAdjustPlan(command, state);
+    case 'PlaceOnHold':
+      return decidePlaceOnHold(command, state);
+    case 'ReleaseHold':
+      return decideReleaseHold(command, state);
+    case 'CloseCase':
+      return decideCloseCase(command, state);
+    default: {
+      const _exhaustive: never = command;
+      return domainError('UNKNOWN_COMMAND', 'unknown case command');
+    }
+  }
+}
+
+export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
+  initialState: initialCaseState,
+  decide: decideCase,
+  evolve: evolveCase,
+};

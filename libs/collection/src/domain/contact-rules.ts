@@ -1,0 +1,168 @@
+import { compareDates, domainError, type BusinessDate, type DomainError } from '#kernel';
+import { CHANNELS, OUTCOMES, THIRD_PARTY_EXCEPTIONS, type Channel, type Outcome, type ThirdPartyExceptionReason } from './model.js';
+
+/**
+ * The compliance rules every contact is checked against. They are versioned configuration: a
+ * ContactRules value is published with a version and a date it applies from, the version in force
+ * on a contact's date is handed to the decider on the command, and every event that applied it
+ * records the version. Nothing here is a constant of the decider.
+ *
+ * The defaults follow China's 2025 national guideline on post-loan collection of personal consumer
+ * credit: no contact from 22:00 to 08:00 in the debtor's time zone; at most three effective voice
+ * calls per debtor per day; contact only the debtor, a third party only in recorded exceptions;
+ * a dispute or complaint stops contact; opt-outs honoured for SMS and email; field visits approved.
+ */
+export interface ContactRules {
+  readonly version: string;
+  /** No contact on these channels from `start` (inclusive) to `end` (exclusive), local time, wrapping midnight. */
+  readonly quietHours: { readonly start: string; readonly end: string; readonly channels: readonly Channel[] };
+  readonly voice: {
+    /** Effective voice calls to the debtor per local calendar day, across every collector and executor. */
+    readonly maxEffectiveCallsPerDay: number;
+    /** Outcomes that make a call effective (a person was reached). */
+    readonly effectiveOutcomes: readonly Outcome[];
+  };
+  /** Channels a debtor may opt out of. */
+  readonly optOutChannels: readonly Channel[];
+  readonly thirdParty: {
+    /** The recorded exceptions under which a third party may be contacted at all. */
+    readonly allowedExceptions: readonly ThirdPartyExceptionReason[];
+    /** Exceptions under which the debt may be disclosed to the third party (an heir, a guardian). */
+    readonly disclosureAllowedFor: readonly ThirdPartyExceptionReason[];
+  };
+  /** Whether an open dispute or complaint stops all contact with the debtor. */
+  readonly stopOnDispute: boolean;
+  readonly stopOnComplaint: boolean;
+  /** Field visits only after a supervisor approved them. */
+  readonly fieldVisitRequiresApproval: boolean;
+  /** The certification every collector must hold (training and assessment, renewed yearly) to work cases. */
+  readonly collectorCertification: string;
+  /** Longest validity of a certification, in days (the guideline asks for at least yearly renewal). */
+  readonly certificationMaxValidityDays: number;
+}
+
+export const DEFAULT_CONTACT_RULES: ContactRules = Object.freeze({
+  version: 'CN-2025.1',
+  quietHours: { start: '22:00', end: '08:00', channels: ['CALL', 'SMS', 'EMAIL', 'APP_PUSH', 'FIELD_VISIT'] },
+  voice: {
+    maxEffectiveCallsPerDay: 3,
+    effectiveOutcomes: ['RIGHT_PARTY_CONTACT', 'WRONG_PARTY', 'THIRD_PARTY_CONTACT', 'PROMISE_TO_PAY', 'REFUSED', 'DISPUTE', 'COMPLAINT', 'CALLBACK_REQUESTED'],
+  },
+  optOutChannels: ['SMS', 'EMAIL'],
+  thirdParty: { allowedExceptions: ['DEBTOR_UNREACHABLE', 'DECEASED', 'LACKS_CAPACITY'], disclosureAllowedFor: ['DECEASED', 'LACKS_CAPACITY'] },
+  stopOnDispute: true,
+  stopOnComplaint: true,
+  fieldVisitRequiresApproval: true,
+  collectorCertification: 'COLLECTION_BASIC',
+  certificationMaxValidityDays: 366,
+} satisfies ContactRules) as ContactRules;
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+export function minutesOf(hhmm: string): number {
+  const m = HHMM.exec(hhmm);
+  if (!m) throw new RangeError(`not a time of day (HH:MM): ${hhmm}`);
+  return +m[1] * 60 + +m[2];
+}
+
+/** Why a rules value is unusable, or null. */
+export function contactRulesProblem(rules: ContactRules): DomainError | null {
+  const bad = (message: string, details: Record<string, unknown>) => domainError('INVALID_CONTACT_RULES', message, details);
+  if (!rules.version || rules.version.length > 40) return bad('a version of 1-40 characters is required', { version: rules.version });
+  if (!HHMM.test(rules.quietHours.start) || !HHMM.test(rules.quietHours.end)) {
+    return bad('quiet hours are HH:MM times', { quietHours: rules.quietHours });
+  }
+  for (const list of [rules.quietHours.channels, rules.optOutChannels]) {
+    const unknown = list.filter((c) => !(CHANNELS as readonly string[]).includes(c));
+    if (unknown.length) return bad('unknown channel', { channels: unknown });
+  }
+  if (!Number.isSafeInteger(rules.voice.maxEffectiveCallsPerDay) || rules.voice.maxEffectiveCallsPerDay < 0) {
+    return bad('maxEffectiveCallsPerDay must be a whole number', { maxEffectiveCallsPerDay: rules.voice.maxEffectiveCallsPerDay });
+  }
+  const unknownOutcomes = rules.voice.effectiveOutcomes.filter((o) => !(OUTCOMES as readonly string[]).includes(o));
+  if (unknownOutcomes.length) return bad('unknown outcome', { outcomes: unknownOutcomes });
+  const unknownExceptions = [...rules.thirdParty.allowedExceptions, ...rules.thirdParty.disclosureAllowedFor].filter(
+    (r) => !THIRD_PARTY_EXCEPTIONS.includes(r),
+  );
+  if (unknownExceptions.length) return bad('unknown third-party exception', { exceptions: unknownExceptions });
+  if (!rules.collectorCertification) return bad('collectorCertification is required', {});
+  if (!Number.isSafeInteger(rules.certificationMaxValidityDays) || rules.certificationMaxValidityDays < 1) {
+    return bad('certificationMaxValidityDays must be a positive whole number', { certificationMaxValidityDays: rules.certificationMaxValidityDays });
+  }
+  return null;
+}
+
+export interface LocalTime {
+  /** The calendar date at the customer (YYYY-MM-DD). */
+  readonly date: BusinessDate;
+  /** Minutes after local midnight. */
+  readonly minutes: number;
+  /** HH:MM, for explanations. */
+  readonly time: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Whether the runtime knows an IANA time zone. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The wall-clock date and time an instant has in a time zone, through the Intl API (so daylight
+ * saving and historical offsets are the runtime's tz database's, not a fixed offset).
+ */
+export function localTimeOf(instant: string, timeZone: string): LocalTime {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an instant: ${instant}`);
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const hour = Number(parts.hour) % 24;
+  const minute = Number(parts.minute);
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    minutes: hour * 60 + minute,
+    time: `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`,
+  };
+}
+
+/** Whether a local time of day falls in the quiet window [start, end), which may wrap midnight. */
+export function inQuietHours(minutes: number, quiet: ContactRules['quietHours']): boolean {
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  if (start === end) return false;
+  return start < end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
+}
+
+/** One published version of the rules and the business date it applies from. */
+export interface PublishedRules {
+  readonly rules: ContactRules;
+  readonly effectiveFrom: BusinessDate;
+}
+
+/** The rules in force on a date: the latest published version effective by then, else the defaults. */
+export function rulesInForce(published: readonly PublishedRules[], onDate: BusinessDate, fallback: ContactRules = DEFAULT_CONTACT_RULES): ContactRules {
+  let best: PublishedRules | null = null;
+  for (const p of published) {
+    if (compareDates(p.effectiveFrom, onDate) > 0) continue;
+    if (!best || compareDates(p.effectiveFrom, best.effectiveFrom) >= 0) best = p;
+  }
+  return best ? best.rules : fallback;
+}

@@ -1,0 +1,60 @@
+import { daysBetween, type BusinessDate } from '#kernel';
+import { occurrenceKey, type Plan } from './case.events.js';
+import type { LadderStep } from './model.js';
+
+/**
+ * Which steps of a plan fall due on a business date, given the case's days past due and the next
+ * installment's due date. A step timed by `dpdDay` is due once DPD reaches it; a step timed by
+ * `daysBeforeDue` is due from that many days before each installment up to its due date (once per
+ * installment). Each step occurrence is scheduled once. When several steps on the same channel fall
+ * due together (a case opened or resumed late), only the latest is scheduled and the earlier ones
+ * are recorded as covered by it, so a debtor never receives a burst of catch-up messages.
+ */
+export interface DueStep {
+  readonly step: LadderStep;
+  readonly installmentDueDate: BusinessDate | null;
+  readonly supersedes: readonly string[];
+}
+
+function byChannel(candidates: readonly { step: LadderStep; rank: number }[]): Map<string, { step: LadderStep; rank: number }[]> {
+  const groups = new Map<string, { step: LadderStep; rank: number }[]>();
+  for (const c of candidates) {
+    const list = groups.get(c.step.channel) ?? [];
+    list.push(c);
+    groups.set(c.step.channel, list);
+  }
+  return groups;
+}
+
+function latestPerChannel(candidates: readonly { step: LadderStep; rank: number }[], installmentDueDate: BusinessDate | null): DueStep[] {
+  const out: DueStep[] = [];
+  for (const list of byChannel(candidates).values()) {
+    const sorted = [...list].sort((a, b) => a.rank - b.rank || a.step.stepId.localeCompare(b.step.stepId));
+    const latest = sorted[sorted.length - 1];
+    out.push({ step: latest.step, installmentDueDate, supersedes: sorted.slice(0, -1).map((c) => c.step.stepId) });
+  }
+  return out;
+}
+
+export function dueSteps(
+  plan: Plan,
+  scheduled: readonly string[],
+  dpd: number,
+  businessDate: BusinessDate,
+  nextDueDate: BusinessDate | null,
+): DueStep[] {
+  const done = new Set(scheduled);
+  const byDpd: { step: LadderStep; rank: number }[] = [];
+  const beforeDue: { step: LadderStep; rank: number }[] = [];
+  const daysToDue = nextDueDate ? daysBetween(businessDate, nextDueDate) : null;
+  for (const step of plan.steps) {
+    if ('dpdDay' in step.when) {
+      if (step.when.dpdDay <= dpd && !done.has(occurrenceKey(plan.planId, step.stepId, null))) byDpd.push({ step, rank: step.when.dpdDay });
+    } else if (nextDueDate && daysToDue !== null && daysToDue >= 0 && daysToDue <= step.when.daysBeforeDue) {
+      if (!done.has(occurrenceKey(plan.planId, step.stepId, nextDueDate))) beforeDue.push({ step, rank: -step.when.daysBeforeDue });
+    }
+  }
+  return [...latestPerChannel(byDpd, null), ...latestPerChannel(beforeDue, nextDueDate)].sort(
+    (a, b) => a.step.priority - b.step.priority || a.step.stepId.localeCompare(b.step.stepId),
+  );
+}

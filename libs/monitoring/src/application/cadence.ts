@@ -1,0 +1,43 @@
+import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
+import type { CommandContext, CommandResult } from '#eventstore';
+import { reactionKey, reactor, type Projection } from '#projections';
+import { cadenceStream, type CadenceEvent } from '../domain/review.decider.js';
+import type { DomainError } from '#kernel';
+import { DAY_CLOSE_FILTER, observe } from './sources/index.js';
+import type { MonitoringRuntime } from './runtime.js';
+
+export const CALENDAR_REACTOR = 'monitoring_calendar';
+
+/** Closes a business day for monitoring; the cadence decides whether reviews are due. */
+export async function closeMonitoringDay(runtime: MonitoringRuntime, businessDate: BusinessDate, ctx: CommandContext): Promise<CommandResult<CadenceEvent> | DomainError> {
+  const streamId = cadenceStream();
+  const result = await runtime.cadence.handle(
+    streamId,
+    { type: 'CloseMonitoringDay', businessDate, everyDays: runtime.settings.reviewEveryDays, windowDays: runtime.settings.reviewWindowDays },
+    { ...ctx, policyVersions: { ...ctx.policyVersions, reviewCadenceDays: String(runtime.settings.reviewEveryDays) } },
+  );
+  if (!isDomainError(result)) runtime.counted(streamId, result.events);
+  return result;
+}
+
+/** Another context's end-of-day event closes the day for monitoring too. */
+export function calendarReactor(runtime: MonitoringRuntime): Projection {
+  return reactor({
+    name: CALENDAR_REACTOR,
+    filter: DAY_CLOSE_FILTER,
+    async handle(event: RecordedEvent) {
+      for (const o of observe(event)) {
+        if (o.kind !== 'BusinessDayClosed') continue;
+        const result = await closeMonitoringDay(runtime, o.businessDate, {
+          command: 'CloseMonitoringDay',
+          actor: { id: `reactor:${CALENDAR_REACTOR}`, role: 'system' },
+          occurredAt: event.metadata.occurredAt,
+          correlationId: event.metadata.correlationId,
+          causationId: event.eventId,
+          idempotencyKey: reactionKey(CALENDAR_REACTOR, event),
+        });
+        if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
+      }
+    },
+  });
+}

@@ -1,0 +1,196 @@
+import type { BusinessDate, Fen } from '#kernel';
+
+/**
+ * Monitoring's own vocabulary for what happened elsewhere. The other contexts publish their events
+ * in their own shapes; `application/sources/*` (one file per source context) turn them into these
+ * observations, and everything in monitoring (early-warning rules, KPI fact tables) reads only
+ * these. A change in another context's event shape is then a change in one source file.
+ *
+ * Every observation carries `on`, the business date it belongs to, and the id of the event it came
+ * from (the cause recorded on anything monitoring decides because of it).
+ */
+
+/** Delinquency stages as Loans publishes them, plus the two ends of a loan's life. */
+export type Stage = 'M0' | 'M1' | 'M2' | 'M3' | 'M4' | 'M5' | 'M6' | 'M6+';
+export const STAGES: readonly Stage[] = ['M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M6+'];
+export type TerminalStage = 'PAID_OFF' | 'WRITTEN_OFF';
+export type LoanStage = Stage | TerminalStage;
+
+export function stageRank(stage: string): number {
+  return STAGES.indexOf(stage as Stage);
+}
+
+/** The stage a loan rolls forward into; M6+ rolls into write-off. */
+export function nextStage(stage: Stage): LoanStage {
+  const i = STAGES.indexOf(stage);
+  return i === STAGES.length - 1 ? 'WRITTEN_OFF' : STAGES[i + 1];
+}
+
+export interface Installment {
+  readonly seq: number;
+  readonly dueDate: BusinessDate;
+  /** Principal plus interest scheduled (penalty is not part of what an installment asks for). */
+  readonly owed: Fen;
+}
+
+export interface PaymentPart {
+  readonly seq: number;
+  /** Principal and interest this payment paid on the installment. */
+  readonly paid: Fen;
+  readonly principal: Fen;
+}
+
+interface Base<K extends string> {
+  readonly kind: K;
+  readonly on: BusinessDate;
+  readonly sourceEventId: string;
+}
+
+// ---- loans ------------------------------------------------------------------------------------
+export interface LoanOpened extends Base<'LoanOpened'> {
+  readonly loanId: string;
+  readonly customerId: string;
+  readonly principal: Fen;
+  readonly installments: readonly Installment[];
+}
+export interface PaymentMade extends Base<'PaymentMade'> {
+  readonly loanId: string;
+  readonly reference: string;
+  readonly amount: Fen;
+  readonly valueDate: BusinessDate;
+  /** How the payment was applied to principal and interest, per installment (penalty left out). */
+  readonly parts: readonly PaymentPart[];
+}
+export interface PaymentReversed extends Base<'PaymentReversed'> {
+  readonly loanId: string;
+  readonly reference: string;
+  readonly amount: Fen;
+}
+/** Became delinquent, changed stage, or cured (stage M0). */
+export interface LoanStageChanged extends Base<'LoanStageChanged'> {
+  readonly loanId: string;
+  readonly from: Stage | null;
+  readonly to: Stage;
+  readonly dpd: number;
+  readonly overdue: Fen;
+}
+export interface LoanPaidOff extends Base<'LoanPaidOff'> {
+  readonly loanId: string;
+}
+export interface LoanReopened extends Base<'LoanReopened'> {
+  readonly loanId: string;
+}
+export interface ScheduleReplaced extends Base<'ScheduleReplaced'> {
+  readonly loanId: string;
+  readonly replacedSeqs: readonly number[];
+  readonly installments: readonly Installment[];
+}
+
+// ---- collection -------------------------------------------------------------------------------
+export interface StrategyArm {
+  readonly strategyId: string;
+  readonly strategyVersion: number;
+  readonly variant: string;
+}
+export interface CaseOpened extends Base<'CaseOpened'> {
+  readonly caseId: string;
+  readonly loanId: string;
+  readonly customerId: string;
+  readonly strategy: StrategyArm | null;
+  readonly grade: string | null;
+  readonly stage: Stage | null;
+  readonly collectorId: string | null;
+  readonly overdue: Fen;
+}
+export interface CaseAssigned extends Base<'CaseAssigned'> {
+  readonly caseId: string;
+  readonly collectorId: string;
+}
+export interface CaseStageChanged extends Base<'CaseStageChanged'> {
+  readonly caseId: string;
+  readonly stage: Stage;
+}
+export interface ContactAttempted extends Base<'ContactAttempted'> {
+  readonly caseId: string;
+  readonly customerId: string | null;
+  readonly channel: string;
+  readonly outcome: string;
+  /** The collector who made the attempt; null when a channel executor did. */
+  readonly collectorId: string | null;
+}
+export interface PromiseMade extends Base<'PromiseMade'> {
+  readonly caseId: string;
+  readonly promiseId: string;
+  readonly amount: Fen;
+  readonly dueOn: BusinessDate | null;
+}
+export interface PromiseResolved extends Base<'PromiseResolved'> {
+  readonly caseId: string;
+  readonly promiseId: string;
+  readonly customerId: string | null;
+  readonly kept: boolean;
+}
+export interface CaseClosed extends Base<'CaseClosed'> {
+  readonly caseId: string;
+  readonly reason: string;
+}
+export interface DisputeRaised extends Base<'DisputeRaised'> {
+  /** Identifies the dispute or complaint across the events that report it (counted once). */
+  readonly disputeKey: string;
+  readonly caseId: string | null;
+  readonly customerId: string | null;
+  readonly type: 'DISPUTE' | 'COMPLAINT';
+}
+
+// ---- grading ----------------------------------------------------------------------------------
+export interface CustomerGraded extends Base<'CustomerGraded'> {
+  readonly customerId: string;
+  readonly grade: string;
+  readonly previousGrade: string | null;
+}
+export interface ProfileUpdated extends Base<'ProfileUpdated'> {
+  readonly customerId: string;
+  readonly bureauScore: number | null;
+  /** Monthly income in fen. */
+  readonly monthlyIncome: Fen | null;
+}
+
+// ---- restructuring ----------------------------------------------------------------------------
+export interface RestructuringActivated extends Base<'RestructuringActivated'> {
+  readonly restructuringId: string;
+  readonly loanId: string | null;
+  readonly customerId: string | null;
+  readonly caseId: string | null;
+  readonly type: string | null;
+}
+export interface RestructuringEnded extends Base<'RestructuringEnded'> {
+  readonly restructuringId: string;
+  readonly outcome: 'COMPLETED' | 'BROKEN';
+}
+
+// ---- the business calendar ----------------------------------------------------------------------
+export interface BusinessDayClosed extends Base<'BusinessDayClosed'> {
+  readonly businessDate: BusinessDate;
+}
+
+export type Observation =
+  | LoanOpened
+  | PaymentMade
+  | PaymentReversed
+  | LoanStageChanged
+  | LoanPaidOff
+  | LoanReopened
+  | ScheduleReplaced
+  | CaseOpened
+  | CaseAssigned
+  | CaseStageChanged
+  | ContactAttempted
+  | PromiseMade
+  | PromiseResolved
+  | CaseClosed
+  | DisputeRaised
+  | CustomerGraded
+  | ProfileUpdated
+  | RestructuringActivated
+  | RestructuringEnded
+  | BusinessDayClosed;

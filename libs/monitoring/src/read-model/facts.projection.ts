@@ -1,0 +1,342 @@
+import type { RecordedEvent } from '#kernel';
+import type { Projection, ProjectionContext } from '#projections';
+import type { MonitoringDayClosed } from '../domain/review.decider.js';
+import type { LoanStage, Observation } from '../domain/observations.js';
+import { OBSERVED_EVENT_TYPES, observe } from '../application/sources/index.js';
+import { RowCache } from './row-cache.js';
+import {
+  FACT_TABLES,
+  type CaseRow,
+  type ContactRow,
+  type CustomerRow,
+  type Dims,
+  type DisputeRow,
+  type GradeSpellRow,
+  type LoanRow,
+  type PaymentRow,
+  type PromiseRow,
+  type RestructuringRow,
+  type StageSpellRow,
+} from './facts.tables.js';
+
+export const FACTS_PROJECTION = 'monitoring_kpi_facts';
+
+/** What happens, inside the batch's transaction and after the facts before it are written, when a day closes. */
+export type DayClosedHook = (ctx: ProjectionContext, day: MonitoringDayClosed['data'], event: RecordedEvent) => Promise<void>;
+
+const NO_DIMS: Dims = { strategy_id: null, strategy_version: null, variant: null, grade: null, stage: null, collector_id: null };
+
+function dimsOf(c: CaseRow | undefined, overrides: Partial<Dims> = {}): Dims {
+  if (!c) return { ...NO_DIMS, ...overrides };
+  return {
+    strategy_id: c.strategy_id,
+    strategy_version: c.strategy_version,
+    variant: c.variant,
+    grade: c.grade,
+    stage: c.stage,
+    collector_id: c.collector_id,
+    ...overrides,
+  };
+}
+
+/** One batch's worth of fact rows, folded in memory and written with one upsert per table. */
+class FactsBatch {
+  readonly loans: RowCache<LoanRow>;
+  readonly spells: RowCache<StageSpellRow>;
+  readonly payments: RowCache<PaymentRow>;
+  readonly cases: RowCache<CaseRow>;
+  readonly contacts: RowCache<ContactRow>;
+  readonly promises: RowCache<PromiseRow>;
+  readonly restructurings: RowCache<RestructuringRow>;
+  readonly disputes: RowCache<DisputeRow>;
+  readonly customers: RowCache<CustomerRow>;
+  readonly grades: RowCache<GradeSpellRow>;
+
+  constructor(ctx: ProjectionContext) {
+    this.loans = new RowCache(ctx, 'mon_loans', 'loan_id');
+    this.spells = new RowCache(ctx, 'mon_loan_stages', 'spell_id');
+    this.payments = new RowCache(ctx, 'mon_payments', 'payment_id');
+    this.cases = new RowCache(ctx, 'mon_cases', 'case_id');
+    this.contacts = new RowCache(ctx, 'mon_contacts', 'contact_id');
+    this.promises = new RowCache(ctx, 'mon_promises', 'promise_key');
+    this.restructurings = new RowCache(ctx, 'mon_restructurings', 'restructuring_id');
+    this.disputes = new RowCache(ctx, 'mon_disputes', 'dispute_key');
+    this.customers = new RowCache(ctx, 'mon_customers', 'customer_id');
+    this.grades = new RowCache(ctx, 'mon_grades', 'spell_id');
+  }
+
+  /** Reads, in one query per table, the rows the observations name directly. */
+  async prefetch(observations: readonly Observation[]): Promise<void> {
+    const loans = new Set<string>();
+    const cases = new Set<string>();
+    const customers = new Set<string>();
+    const payments = new Set<string>();
+    const promises = new Set<string>();
+    const restructurings = new Set<string>();
+    for (const o of observations) {
+      if ('loanId' in o && o.loanId) loans.add(o.loanId);
+      if ('caseId' in o && o.caseId) cases.add(o.caseId);
+      if (o.kind === 'CustomerGraded' || o.kind === 'CaseOpened') customers.add(o.customerId);
+      if (o.kind === 'PaymentMade' || o.kind === 'PaymentReversed') payments.add(`${o.loanId}#${o.reference}`);
+      if (o.kind === 'PromiseMade' || o.kind === 'PromiseResolved') promises.add(`${o.caseId}#${o.promiseId}`);
+      if (o.kind === 'RestructuringActivated' || o.kind === 'RestructuringEnded') restructurings.add(o.restructuringId);
+    }
+    await this.loans.prefetch(loans);
+    await this.spells.prefetch([...loans].map((id) => this.loans.peek(id)).filter((l): l is LoanRow => !!l).map((l) => `${l.loan_id}#${l.spell_no}`));
+    const openCases = [...loans].map((id) => this.loans.peek(id)?.open_case_id).filter((id): id is string => !!id);
+    await this.cases.prefetch([...cases, ...openCases]);
+    await this.payments.prefetch(payments);
+    await this.promises.prefetch(promises);
+    await this.restructurings.prefetch(restructurings);
+    await this.customers.prefetch(customers);
+    await this.grades.prefetch([...customers].map((id) => this.customers.peek(id)).filter((c): c is CustomerRow => !!c).map((c) => `${c.customer_id}#${c.grade_spell_no}`));
+  }
+
+  async flush(): Promise<void> {
+    for (const cache of [this.loans, this.spells, this.payments, this.cases, this.contacts, this.promises, this.restructurings, this.disputes, this.customers, this.grades]) {
+      await cache.flush();
+    }
+  }
+
+  private async changeStage(loan: LoanRow, stage: LoanStage, on: string, dpd: number, overdue: number): Promise<void> {
+    const spell = await this.spells.get(`${loan.loan_id}#${loan.spell_no}`);
+    if (spell && spell.stage === stage) {
+      this.spells.set({ ...spell, dpd, overdue_fen: overdue });
+      return;
+    }
+    const from = spell && on < spell.from_date ? spell.from_date : on;
+    if (spell && spell.from_date === from) {
+      // A second change on the same business date: the day ends in the new stage.
+      this.spells.set({ ...spell, stage, dpd, overdue_fen: overdue });
+    } else {
+      if (spell) this.spells.set({ ...spell, to_date: from });
+      const spellNo = loan.spell_no + 1;
+      this.spells.set({ spell_id: `${loan.loan_id}#${spellNo}`, loan_id: loan.loan_id, customer_id: loan.customer_id, spell_no: spellNo, stage, from_date: from, to_date: null, dpd, overdue_fen: overdue });
+      loan = { ...loan, spell_no: spellNo };
+    }
+    this.loans.set({ ...loan, stage });
+  }
+
+  private async openCaseOf(loan: LoanRow | undefined): Promise<CaseRow | undefined> {
+    return loan?.open_case_id ? this.cases.get(loan.open_case_id) : undefined;
+  }
+
+  private async markCured(loan: LoanRow, on: string): Promise<void> {
+    const open = await this.openCaseOf(loan);
+    if (open && !open.cured_on) this.cases.set({ ...open, cured_on: on });
+  }
+
+  async apply(o: Observation): Promise<void> {
+    switch (o.kind) {
+      case 'LoanOpened': {
+        if (await this.loans.get(o.loanId)) return;
+        this.loans.set({ loan_id: o.loanId, customer_id: o.customerId, principal_fen: o.principal, registered_on: o.on, stage: 'M0', spell_no: 1, open_case_id: null });
+        this.spells.set({ spell_id: `${o.loanId}#1`, loan_id: o.loanId, customer_id: o.customerId, spell_no: 1, stage: 'M0', from_date: o.on, to_date: null, dpd: 0, overdue_fen: 0 });
+        return;
+      }
+      case 'LoanStageChanged': {
+        const loan = await this.loans.get(o.loanId);
+        if (!loan) return;
+        await this.changeStage(loan, o.to, o.on, o.dpd, o.overdue);
+        if (o.to === 'M0') await this.markCured(loan, o.on);
+        return;
+      }
+      case 'LoanPaidOff': {
+        const loan = await this.loans.get(o.loanId);
+        if (!loan) return;
+        await this.changeStage(loan, 'PAID_OFF', o.on, 0, 0);
+        await this.markCured(loan, o.on);
+        return;
+      }
+      case 'LoanReopened': {
+        const loan = await this.loans.get(o.loanId);
+        if (loan) await this.changeStage(loan, 'M0', o.on, 0, 0);
+        return;
+      }
+      case 'PaymentMade': {
+        const loan = await this.loans.get(o.loanId);
+        const key = `${o.loanId}#${o.reference}`;
+        if (!loan || (await this.payments.get(key))) return;
+        const open = await this.openCaseOf(loan);
+        this.payments.set({
+          payment_id: key,
+          loan_id: o.loanId,
+          customer_id: loan.customer_id,
+          case_id: open && !open.closed_on ? open.case_id : null,
+          reference: o.reference,
+          amount_fen: o.amount,
+          principal_fen: o.parts.reduce((s, p) => s + p.principal, 0),
+          business_date: o.on,
+          value_date: o.valueDate,
+          reversed_on: null,
+        });
+        return;
+      }
+      case 'PaymentReversed': {
+        const payment = await this.payments.get(`${o.loanId}#${o.reference}`);
+        if (payment && !payment.reversed_on) this.payments.set({ ...payment, reversed_on: o.on });
+        return;
+      }
+      case 'CaseOpened': {
+        if (await this.cases.get(o.caseId)) return;
+        const customer = await this.customers.get(o.customerId);
+        this.cases.set({
+          case_id: o.caseId,
+          loan_id: o.loanId,
+          customer_id: o.customerId,
+          strategy_id: o.strategy?.strategyId ?? null,
+          strategy_version: o.strategy?.strategyVersion ?? null,
+          variant: o.strategy?.variant ?? null,
+          grade: o.grade ?? customer?.grade ?? null,
+          stage: o.stage,
+          collector_id: o.collectorId,
+          stage_at_entry: o.stage,
+          opened_on: o.on,
+          closed_on: null,
+          close_reason: null,
+          overdue_at_entry_fen: o.overdue,
+          cured_on: null,
+        });
+        const loan = await this.loans.get(o.loanId);
+        if (loan) this.loans.set({ ...loan, open_case_id: o.caseId });
+        return;
+      }
+      case 'CaseAssigned': {
+        const c = await this.cases.get(o.caseId);
+        if (c) this.cases.set({ ...c, collector_id: o.collectorId });
+        return;
+      }
+      case 'CaseStageChanged': {
+        const c = await this.cases.get(o.caseId);
+        if (c) this.cases.set({ ...c, stage: o.stage });
+        return;
+      }
+      case 'ContactAttempted': {
+        if (await this.contacts.get(o.sourceEventId)) return;
+        const c = await this.cases.get(o.caseId);
+        this.contacts.set({
+          contact_id: o.sourceEventId,
+          case_id: o.caseId,
+          customer_id: o.customerId ?? c?.customer_id ?? null,
+          channel: o.channel,
+          outcome: o.outcome,
+          attempted_on: o.on,
+          ...dimsOf(c, { collector_id: o.collectorId ?? c?.collector_id ?? null }),
+        });
+        return;
+      }
+      case 'PromiseMade': {
+        const key = `${o.caseId}#${o.promiseId}`;
+        if (await this.promises.get(key)) return;
+        const c = await this.cases.get(o.caseId);
+        this.promises.set({
+          promise_key: key,
+          case_id: o.caseId,
+          customer_id: c?.customer_id ?? null,
+          amount_fen: o.amount,
+          due_on: o.dueOn,
+          recorded_on: o.on,
+          status: 'OPEN',
+          resolved_on: null,
+          ...dimsOf(c),
+        });
+        return;
+      }
+      case 'PromiseResolved': {
+        const p = await this.promises.get(`${o.caseId}#${o.promiseId}`);
+        if (p && p.status === 'OPEN') this.promises.set({ ...p, status: o.kept ? 'KEPT' : 'BROKEN', resolved_on: o.on });
+        return;
+      }
+      case 'CaseClosed': {
+        const c = await this.cases.get(o.caseId);
+        if (!c || c.closed_on) return;
+        const cured = o.reason === 'CURED' || o.reason === 'PAID_OFF';
+        this.cases.set({ ...c, closed_on: o.on, close_reason: o.reason, cured_on: c.cured_on ?? (cured ? o.on : null) });
+        const loan = await this.loans.get(c.loan_id);
+        if (loan) {
+          const current = loan.open_case_id === c.case_id ? { ...loan, open_case_id: null } : loan;
+          this.loans.set(current);
+          if (o.reason === 'WRITTEN_OFF') await this.changeStage(current, 'WRITTEN_OFF', o.on, 0, 0);
+        }
+        return;
+      }
+      case 'DisputeRaised': {
+        if (await this.disputes.get(o.disputeKey)) return;
+        const c = o.caseId ? await this.cases.get(o.caseId) : undefined;
+        this.disputes.set({ dispute_key: o.disputeKey, case_id: o.caseId, customer_id: o.customerId ?? c?.customer_id ?? null, type: o.type, raised_on: o.on, ...dimsOf(c) });
+        return;
+      }
+      case 'CustomerGraded': {
+        const customer = (await this.customers.get(o.customerId)) ?? { customer_id: o.customerId, grade: null, grade_spell_no: 0 };
+        if (customer.grade === o.grade) return;
+        const spell = customer.grade_spell_no > 0 ? await this.grades.get(`${o.customerId}#${customer.grade_spell_no}`) : undefined;
+        const from = spell ? (o.on < spell.from_date ? spell.from_date : o.on) : o.on;
+        if (spell && spell.from_date === from) {
+          this.grades.set({ ...spell, grade: o.grade });
+          this.customers.set({ ...customer, grade: o.grade });
+          return;
+        }
+        if (spell) this.grades.set({ ...spell, to_date: from });
+        const no = customer.grade_spell_no + 1;
+        this.grades.set({ spell_id: `${o.customerId}#${no}`, customer_id: o.customerId, spell_no: no, grade: o.grade, from_date: from, to_date: null });
+        this.customers.set({ ...customer, grade: o.grade, grade_spell_no: no });
+        return;
+      }
+      case 'RestructuringActivated': {
+        if (await this.restructurings.get(o.restructuringId)) return;
+        const loan = o.loanId ? await this.loans.get(o.loanId) : undefined;
+        const c = o.caseId ? await this.cases.get(o.caseId) : await this.openCaseOf(loan);
+        this.restructurings.set({
+          restructuring_id: o.restructuringId,
+          loan_id: o.loanId,
+          customer_id: o.customerId ?? loan?.customer_id ?? null,
+          case_id: c?.case_id ?? null,
+          type: o.type,
+          activated_on: o.on,
+          outcome: null,
+          ended_on: null,
+          ...dimsOf(c),
+        });
+        return;
+      }
+      case 'RestructuringEnded': {
+        const r = await this.restructurings.get(o.restructuringId);
+        if (r && !r.outcome) this.restructurings.set({ ...r, outcome: o.outcome, ended_on: o.on });
+        return;
+      }
+      case 'ProfileUpdated':
+      case 'ScheduleReplaced':
+      case 'BusinessDayClosed':
+        return;
+      default: {
+        const _never: never = o;
+        return;
+      }
+    }
+  }
+}
+
+export function factsProjection(onDayClosed?: DayClosedHook): Projection {
+  return {
+    name: FACTS_PROJECTION,
+    version: 1,
+    filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },
+    tables: FACT_TABLES,
+    async apply(ctx, events) {
+      const batch = new FactsBatch(ctx);
+      const observed = events.map((e) => ({ event: e, observations: e.type === 'MonitoringDayClosed' ? [] : observe(e) }));
+      await batch.prefetch(observed.flatMap((o) => o.observations));
+      for (const { event, observations } of observed) {
+        if (event.type === 'MonitoringDayClosed') {
+          if (!event.streamId.startsWith('monitoring.')) continue;
+          await batch.flush();
+          if (onDayClosed) await onDayClosed(ctx, event.data as MonitoringDayClosed['data'], event);
+          continue;
+        }
+        for (const o of observations) await batch.apply(o);
+      }
+      await batch.flush();
+    },
+  };
+}
+

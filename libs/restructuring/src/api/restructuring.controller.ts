@@ -1,0 +1,132 @@
+import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, problem, type RequestMeta } from '#platform';
+import { RestructuringService } from '../application/restructuring.service.js';
+import type { RestructuringPolicy } from '../domain/policy.js';
+import {
+  AcceptBody,
+  EmptyBody,
+  ListQuery,
+  OfferBody,
+  PerformanceQuery,
+  PolicyBody,
+  QueueQuery,
+  RejectBody,
+  RequestBody,
+  RequestIdParam,
+} from './schemas.js';
+
+const READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+const OVERSIGHT = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+const RequestId = () => Param('requestId', new ZodPipe(RequestIdParam, 'params'));
+
+/**
+ * Restructuring over HTTP. Who may do what:
+ * - a collector files a request (on the customer's behalf) and may assess and offer it;
+ * - a supervisor assesses, approves or rejects (never their own request; a second, different
+ *   supervisor above the policy's threshold) and may offer;
+ * - the customer's acceptance is recorded by the service of a customer channel (app, e-signature)
+ *   or by a collector who references the evidence (call recording, signed form);
+ * - the business date of every command is the loans context's business calendar; its end of day
+ *   expires offers and observes plans (no route of its own);
+ * - risk managers publish the policy; supervisors, risk managers, auditors and admins read the
+ *   queue and the performance figures.
+ */
+@ApiTags('restructuring')
+@ApiBearerAuth()
+@Controller('restructuring')
+export class RestructuringController {
+  constructor(private readonly service: RestructuringService) {}
+
+  @Post('requests')
+  @Roles('collector')
+  @HttpCode(201)
+  @DocBody(RequestBody)
+  request(@ValidBody(RequestBody) body: z.infer<typeof RequestBody>, @Meta() meta: RequestMeta) {
+    return this.service.request(body, meta);
+  }
+
+  @Post('requests/:requestId/assessment')
+  @Roles('collector', 'supervisor')
+  @HttpCode(202)
+  @DocBody(EmptyBody)
+  assess(@RequestId() requestId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
+    return this.service.assess(requestId, meta);
+  }
+
+  @Post('requests/:requestId/approvals')
+  @Roles('supervisor')
+  @HttpCode(202)
+  @DocBody(EmptyBody)
+  approve(@RequestId() requestId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
+    return this.service.approve(requestId, meta);
+  }
+
+  @Post('requests/:requestId/rejection')
+  @Roles('supervisor')
+  @HttpCode(202)
+  @DocBody(RejectBody)
+  reject(@RequestId() requestId: string, @ValidBody(RejectBody) body: z.infer<typeof RejectBody>, @Meta() meta: RequestMeta) {
+    return this.service.reject(requestId, body, meta);
+  }
+
+  @Post('requests/:requestId/offer')
+  @Roles('collector', 'supervisor')
+  @HttpCode(202)
+  @DocBody(OfferBody)
+  offer(@RequestId() requestId: string, @ValidBody(OfferBody) body: z.infer<typeof OfferBody>, @Meta() meta: RequestMeta) {
+    return this.service.offer(requestId, body, meta);
+  }
+
+  @Post('requests/:requestId/acceptance')
+  @Roles('service', 'collector')
+  @HttpCode(202)
+  @DocBody(AcceptBody)
+  accept(@RequestId() requestId: string, @ValidBody(AcceptBody) body: z.infer<typeof AcceptBody>, @Meta() meta: RequestMeta) {
+    return this.service.accept(requestId, body, meta);
+  }
+
+  @Get('requests')
+  @Roles(...READERS)
+  @DocQuery(ListQuery)
+  list(@ValidQuery(ListQuery) query: z.infer<typeof ListQuery>) {
+    return this.service.queries.list(query);
+  }
+
+  @Get('requests/:requestId')
+  @Roles(...READERS)
+  async detail(@RequestId() requestId: string) {
+    const view = await this.service.queries.request(requestId);
+    if (!view) throw new ProblemException(problem(404, 'RESTRUCTURING_REQUEST_NOT_FOUND', 'Restructuring request not found', `no restructuring request ${requestId}`));
+    return view;
+  }
+
+  @Get('approval-queue')
+  @Roles(...OVERSIGHT)
+  @DocQuery(QueueQuery)
+  approvalQueue(@ValidQuery(QueueQuery) query: z.infer<typeof QueueQuery>, @Meta() meta: RequestMeta) {
+    return this.service.queries.approvalQueue(meta.actor.id, query);
+  }
+
+  @Get('plan-performance')
+  @Roles(...OVERSIGHT)
+  @DocQuery(PerformanceQuery)
+  performance(@ValidQuery(PerformanceQuery) query: z.infer<typeof PerformanceQuery>) {
+    return this.service.queries.performance(query);
+  }
+
+  @Get('policy')
+  @Roles(...READERS)
+  policy() {
+    return this.service.currentPolicy();
+  }
+
+  @Put('policy')
+  @Roles('risk_manager')
+  @HttpCode(201)
+  @DocBody(PolicyBody)
+  publishPolicy(@ValidBody(PolicyBody) body: z.infer<typeof PolicyBody>, @Meta() meta: RequestMeta) {
+    return this.service.publishPolicy(body as RestructuringPolicy, meta);
+  }
+}

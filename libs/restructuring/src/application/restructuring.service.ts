@@ -1,0 +1,335 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type pg from 'pg';
+import { deterministicId, domainError, isBusinessDate, isDomainError, newId, streamEntityId, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
+import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
+import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
+import { reactionKey } from '#projections';
+import { Metrics, PG_POOL, ProblemException, commandContext, domainProblem, execute, problem, type CommandAccepted, type RequestMeta } from '#platform';
+import { activationPlan, restructuringDecider, type ActivationOutcome, type RestructuringCommand } from '../domain/commands.js';
+import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent } from '../domain/events.js';
+import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
+import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PublishPolicy, type RestructuringPolicyPublished } from '../domain/policy-book.js';
+import type { Grade, RestructuringPolicy } from '../domain/policy.js';
+import { RestructuringQueries } from '../read-model/queries.js';
+import { loanSnapshot, paidDates, restructuredSeqs, restructuringIds } from './loan-facts.js';
+import { reactionBinding, type RestructuringReactions } from './reactors.js';
+
+export const requestStream = (requestId: string): string => `restructuring.request-${requestId}`;
+
+export interface RequestInput {
+  readonly requestId?: string;
+  readonly loanId: string;
+  readonly terms: RestructuringTerms;
+  readonly hardship: { readonly reasonCode: HardshipReason; readonly evidenceRefs: readonly string[] };
+  readonly monthlyIncome: number;
+  /** The grade the collector sees; used only while the grading context has published none. */
+  readonly grade?: Grade;
+}
+
+const fail = (error: DomainError): never => {
+  throw domainProblem(error);
+};
+
+/**
+ * The restructuring context's use cases: each loads what the decision needs (the request, the loan
+ * as the loans context records it, the bank's business date from the loans context's calendar, the
+ * policy in force, read-model facts), runs the pure decider through the request's repository and
+ * appends. The reactions (activation on acceptance, plan monitoring on loan events, the end of
+ * day) live here too, bound to the reactors when the module starts.
+ *
+ * The loans context is used only through what `#loans` exports: its business calendar, its
+ * command handlers (RestructureSchedule, dated on the calendar) and its `evolve`/`project` to read
+ * a loan. Nothing here appends to a loan stream except through those handlers.
+ */
+@Injectable()
+export class RestructuringService implements OnModuleInit, RestructuringReactions {
+  readonly requests: AggregateRepository<RestructuringCommand, RestructuringEvent, RequestState>;
+  readonly policies: AggregateRepository<PublishPolicy, RestructuringPolicyPublished, PolicyBook>;
+  readonly calendar: BusinessCalendar;
+  readonly loans: LoanCommandHandlers;
+  readonly queries: RestructuringQueries;
+  private readonly logger = new Logger('Restructuring');
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(PG_POOL) pool: pg.Pool,
+    private readonly metrics: Metrics,
+  ) {
+    this.requests = new AggregateRepository(store, restructuringDecider);
+    this.policies = new AggregateRepository(store, policyBookDecider, { cacheStreams: 0 });
+    this.calendar = new BusinessCalendar(store);
+    this.loans = new LoanCommandHandlers(store, this.calendar, metrics);
+    this.queries = new RestructuringQueries(pool);
+  }
+
+  onModuleInit(): void {
+    reactionBinding.bind(this);
+  }
+
+  // ---- commands from staff ------------------------------------------------------------------------
+
+  async request(input: RequestInput, meta: RequestMeta): Promise<CommandAccepted & { requestId: string }> {
+    const businessDate = await this.today();
+    const requestId = input.requestId ?? (meta.idempotencyKey ? deterministicId('restructuring-request', meta.actor.id, meta.idempotencyKey) : newId());
+    const loan = await this.loanAt(input.loanId, businessDate);
+    const open = await this.queries.openRequestForLoan(input.loanId);
+    if (open && open !== requestId) {
+      throw new ProblemException(
+        problem(409, 'OPEN_REQUEST_EXISTS', 'Open request exists', `loan ${input.loanId} already has an open restructuring request`, { requestId: open }),
+      );
+    }
+    const published = await this.queries.publishedGrade(loan.customerId);
+    const grade = (published?.grade as Grade | undefined) ?? input.grade;
+    if (!grade) {
+      fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer; state the grade shown on the case', { customerId: loan.customerId }));
+    }
+    const result = await execute(
+      this.metrics,
+      this.requests,
+      requestStream(requestId),
+      {
+        type: 'RequestRestructuring',
+        data: {
+          requestId,
+          loan,
+          terms: input.terms,
+          hardship: input.hardship,
+          monthlyIncome: input.monthlyIncome,
+          grade: grade!,
+          gradeSource: published ? 'GRADING' : 'DECLARED',
+          requestedBy: meta.actor,
+          businessDate,
+        },
+      },
+      commandContext(meta, 'RequestRestructuring', { extra: { businessDate } }),
+    );
+    return { ...result, requestId };
+  }
+
+  async assess(requestId: string, meta: RequestMeta): Promise<CommandAccepted> {
+    const request = await this.existing(requestId);
+    const businessDate = await this.today();
+    const loan = await this.loanAt(request.loanId, businessDate);
+    const policy = await this.currentPolicy();
+    const customerLastRestructuredOn = await this.queries.customerLastRestructuredOn(request.customerId);
+    return execute(
+      this.metrics,
+      this.requests,
+      requestStream(requestId),
+      { type: 'AssessRestructuring', data: { requestId, loan, policy, customerLastRestructuredOn, assessedBy: meta.actor, businessDate } },
+      commandContext(meta, 'AssessRestructuring', { policyVersions: { restructuringPolicy: policy.version }, extra: { businessDate } }),
+    );
+  }
+
+  async approve(requestId: string, meta: RequestMeta): Promise<CommandAccepted> {
+    const request = await this.existing(requestId);
+    const businessDate = await this.today();
+    return execute(
+      this.metrics,
+      this.requests,
+      requestStream(requestId),
+      { type: 'ApproveRestructuring', data: { requestId, approver: meta.actor, businessDate } },
+      commandContext(meta, 'ApproveRestructuring', dated(request, businessDate)),
+    );
+  }
+
+  async reject(requestId: string, input: { reasonCode: RejectionReason }, meta: RequestMeta): Promise<CommandAccepted> {
+    const request = await this.existing(requestId);
+    const businessDate = await this.today();
+    return execute(
+      this.metrics,
+      this.requests,
+      requestStream(requestId),
+      { type: 'RejectRestructuring', data: { requestId, rejectedBy: meta.actor, reasonCode: input.reasonCode, businessDate } },
+      commandContext(meta, 'RejectRestructuring', dated(request, businessDate)),
+    );
+  }
+
+  async offer(requestId: string, input: { channel: OfferChannel }, meta: RequestMeta): Promise<CommandAccepted> {
+    const request = await this.existing(requestId);
+    const businessDate = await this.today();
+    const loan = await this.loanAt(request.loanId, businessDate);
+    return execute(
+      this.metrics,
+      this.requests,
+      requestStream(requestId),
+      { type: 'OfferRestructuring', data: { requestId, loan, channel: input.channel, offeredBy: meta.actor, businessDate } },
+      commandContext(meta, 'OfferRestructuring', dated(request, businessDate)),
+    );
+  }
+
+  async accept(requestId: string, input: { channel: AcceptanceChannel; evidenceRef?: string }, meta: RequestMeta): Promise<CommandAccepted> {
+    const request = await this.existing(requestId);
+    const businessDate = await this.today();
+    return execute(
+      this.metrics,
+      this.requests,
+      requestStream(requestId),
+      { type: 'AcceptOffer', data: { requestId, recordedBy: meta.actor, channel: input.channel, evidenceRef: input.evidenceRef ?? null, businessDate } },
+      commandContext(meta, 'AcceptOffer', dated(request, businessDate)),
+    );
+  }
+
+  async publishPolicy(policy: RestructuringPolicy, meta: RequestMeta): Promise<CommandAccepted> {
+    const businessDate = await this.today();
+    return execute(
+      this.metrics,
+      this.policies,
+      POLICY_BOOK_STREAM,
+      { type: 'PublishPolicy', data: { policy, publishedBy: meta.actor, businessDate } },
+      commandContext(meta, 'PublishRestructuringPolicy', { policyVersions: { restructuringPolicy: policy.version }, extra: { businessDate } }),
+    );
+  }
+
+  async currentPolicy(): Promise<RestructuringPolicy> {
+    return (await this.policies.load(POLICY_BOOK_STREAM)).state.current;
+  }
+
+  // ---- reactions ----------------------------------------------------------------------------------
+
+  /**
+   * On RestructuringAccepted: lay the plan out on the loan as of the acceptance date, replace the
+   * loan's schedule through the loans context's RestructureSchedule command, then record the
+   * activation (or why it failed). Safe to run again for the same event: both commands are keyed by
+   * it, and a retry reads the loan as it was before its own restructuring.
+   */
+  async activate(event: RecordedEvent): Promise<void> {
+    const requestId = (event.data as { requestId: string }).requestId;
+    const { state } = await this.requests.load(requestStream(requestId));
+    if (state.status !== 'Accepted') return;
+    const effectiveDate = state.acceptance!.acceptedOn;
+    const key = reactionKey('restructuring_activation', event);
+    const record = async (outcome: ActivationOutcome) => {
+      const ctx = withPolicy(reactionContext('restructuring_activation', event, 'ActivateRestructuring'), state);
+      const result = await this.requests.handle(requestStream(requestId), { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } }, ctx);
+      if (isDomainError(result)) this.logger.error({ requestId, code: result.code, msg: result.message }, 'activation could not be recorded');
+    };
+    const before = await this.loans.repository.load(loanStream(state.loanId));
+    const loan = loanSnapshot(before.state, state.loanId, effectiveDate, { excludeRestructuring: requestId });
+    if (isDomainError(loan)) return record({ applied: false, code: loan.code, reason: loan.message });
+    const plan = activationPlan(state, loan);
+    if (isDomainError(plan)) return record({ applied: false, code: plan.code, reason: plan.message });
+    const intake: Intake = {
+      actor: { id: 'reactor:restructuring_activation', role: 'system' },
+      receivedAt: event.metadata.occurredAt,
+      correlationId: event.metadata.correlationId,
+      causationId: event.eventId,
+      idempotencyKey: key,
+      source: 'restructuring',
+    };
+    const call = await this.loans.restructureSchedule(
+      state.loanId,
+      {
+        restructuringId: requestId,
+        effectiveDate,
+        newSchedule: plan.installments.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest + i.carried })),
+      },
+      intake,
+    );
+    const applied = await this.loans.dispatch(call);
+    if (isDomainError(applied)) return record({ applied: false, code: applied.code, reason: applied.message });
+    const seqs = restructuredSeqs((await this.loans.repository.load(loanStream(state.loanId))).state, requestId);
+    if (!seqs) return record({ applied: false, code: 'LOAN_SCHEDULE_NOT_FOUND', reason: 'the loan does not show the new schedule' });
+    return record({ applied: true, loan, loanSeqs: seqs });
+  }
+
+  /** On a loan event that may change how its plan performs: observe the plan as of the event's date. */
+  async observeLoanEvent(event: RecordedEvent): Promise<void> {
+    const data = event.data as { businessDate?: string; asOf?: string };
+    const asOf = data.businessDate ?? data.asOf;
+    if (!isBusinessDate(asOf)) return;
+    const loanId = streamEntityId(event.streamId);
+    // Most loans have no plan: one indexed read model query instead of reading the loan. A plan
+    // activated so recently that the read model lags is observed at the end of the day instead.
+    if (!(await this.queries.hasActivePlan(loanId))) return;
+    const { state } = await this.loans.repository.load(loanStream(loanId));
+    // Only the loan's latest restructuring is live; earlier schedules were replaced.
+    const [latest] = restructuringIds(state);
+    if (!latest) return;
+    await this.observe(latest, asOf, reactionContext('restructuring_plan_monitor', event, 'ObservePlan'));
+  }
+
+  /**
+   * On the loans context's EndOfDayCompleted for day D (every fact of D recorded): offers whose last
+   * day was D expire, and every active plan is compared with its loan's payments as of D.
+   */
+  async endOfDay(event: RecordedEvent): Promise<void> {
+    const closedDate = (event.data as { businessDate: string }).businessDate;
+    if (!isBusinessDate(closedDate)) return;
+    const { offersToExpire, activePlans } = await this.queries.sweepCandidates(closedDate);
+    for (const requestId of offersToExpire) {
+      const { state } = await this.requests.load(requestStream(requestId));
+      if (state.status !== 'Offered') continue;
+      const ctx = withPolicy({ ...reactionContext('restructuring_end_of_day', event, 'ExpireOffer'), idempotencyKey: `${reactionKey('restructuring_end_of_day', event)}:${requestId}` }, state);
+      const result = await this.requests.handle(requestStream(requestId), { type: 'ExpireOffer', data: { requestId, closedDate } }, ctx);
+      if (isDomainError(result)) this.logger.warn({ requestId, code: result.code, msg: result.message }, 'offer expiry refused');
+    }
+    for (const requestId of activePlans) {
+      const ctx = { ...reactionContext('restructuring_end_of_day', event, 'ObservePlan'), idempotencyKey: `${reactionKey('restructuring_end_of_day', event)}:${requestId}` };
+      await this.observe(requestId, closedDate, ctx);
+    }
+  }
+
+  /** Compares an active plan with the loan's payments as of a date; returns the events appended. */
+  async observe(requestId: string, asOf: BusinessDate, ctx: CommandContext): Promise<string[]> {
+    const { state } = await this.requests.load(requestStream(requestId));
+    if (state.status !== 'Active') return [];
+    const loan = await this.loans.repository.load(loanStream(state.loanId));
+    if (loan.state.status === 'Unregistered') return [];
+    const installments = paidDates(
+      loan.state.facts,
+      state.activation!.installments.map((i) => i.seq),
+      asOf,
+    );
+    const result = await this.requests.handle(requestStream(requestId), { type: 'ObservePlan', data: { requestId, asOf, installments } }, withPolicy(ctx, state));
+    if (isDomainError(result)) {
+      this.logger.warn({ requestId, code: result.code, msg: result.message }, 'plan observation refused');
+      return [];
+    }
+    return result.events.map((e) => e.type);
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  /** The bank's business date, from the loans context's business calendar. */
+  private async today(): Promise<BusinessDate> {
+    const date = await this.calendar.factDate();
+    return isDomainError(date) ? fail(date) : date;
+  }
+
+  private async existing(requestId: string): Promise<OpenRequest> {
+    const { state } = await this.requests.load(requestStream(requestId));
+    if (state.status === 'None') fail(domainError('RESTRUCTURING_REQUEST_NOT_FOUND', `no restructuring request ${requestId}`, { requestId }, 'not_found'));
+    return state as OpenRequest;
+  }
+
+  private async loanAt(loanId: string, businessDate: BusinessDate): Promise<LoanSnapshot> {
+    const { state } = await this.loans.repository.load(loanStream(loanId));
+    const loan = loanSnapshot(state, loanId, businessDate);
+    return isDomainError(loan) ? fail(loan) : loan;
+  }
+}
+
+function dated(request: OpenRequest, businessDate: BusinessDate): { policyVersions?: Record<string, string>; extra: Record<string, unknown> } {
+  return {
+    ...(request.assessment ? { policyVersions: { restructuringPolicy: request.assessment.policy.version } } : {}),
+    extra: { businessDate },
+  };
+}
+
+/** Records the version of the policy the request's assessment applied, which its later steps follow. */
+function withPolicy(ctx: CommandContext, request: OpenRequest): CommandContext {
+  return request.assessment ? { ...ctx, policyVersions: { restructuringPolicy: request.assessment.policy.version } } : ctx;
+}
+
+/** The context of a command run in reaction to an event: keyed by the event, caused by it. */
+function reactionContext(reactor: string, event: RecordedEvent, command: string): CommandContext {
+  return {
+    command,
+    actor: { id: `reactor:${reactor}`, role: 'system' },
+    occurredAt: event.metadata.occurredAt,
+    correlationId: event.metadata.correlationId,
+    causationId: event.eventId,
+    idempotencyKey: reactionKey(reactor, event),
+  };
+}

@@ -1,0 +1,181 @@
+import { addDays, addMonths, compareDates, domainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
+import { AMORTISATION_METHODS, MAX_AMORTISATION_MONTHS, amortise, spread, type AmortisationMethod } from './amortisation.js';
+import type { RestructuringType, Stage } from './policy.js';
+
+/**
+ * What a restructuring does to a loan's schedule, pure. The loans context replaces every
+ * installment with principal or interest still owed on the effective date by a new schedule whose
+ * principal sums to exactly the principal still owed; interest and penalty owed on the replaced
+ * installments are superseded. So every plan here covers the whole outstanding principal, and
+ * carries the arrears (overdue interest, penalty) it does not forgive as `carried` amounts.
+ */
+
+/** One installment the loans context would replace: what is still owed on it. */
+export interface OwedInstallment {
+  readonly seq: number;
+  readonly dueDate: BusinessDate;
+  readonly principal: Fen;
+  readonly interest: Fen;
+  readonly penalty: Fen;
+}
+
+/** The facts about a loan that a restructuring decision uses, taken from the loans context. */
+export interface LoanSnapshot {
+  readonly loanId: string;
+  readonly customerId: string;
+  /** The business date the facts are as of. */
+  readonly asOf: BusinessDate;
+  readonly stage: Stage;
+  readonly dpd: number;
+  readonly paidOff: boolean;
+  /** Principal + interest + penalty past due. */
+  readonly overdueAmount: Fen;
+  /** The installments a restructuring on `asOf` would replace, oldest first. */
+  readonly installments: readonly OwedInstallment[];
+  /** Effective date of the latest restructuring already applied to the loan, if any. */
+  readonly lastRestructuredOn: BusinessDate | null;
+}
+
+export type DeferralTerms = { readonly type: 'DEFERRAL'; readonly deferMonths: number };
+export type InstallmentPlanTerms = {
+  readonly type: 'INSTALLMENT_PLAN';
+  readonly method: AmortisationMethod;
+  readonly tenorMonths: number;
+  readonly annualRateBps: number;
+};
+export type FeeWaiverTerms = { readonly type: 'FEE_WAIVER'; readonly waiverAmount: Fen };
+export type RestructuringTerms = DeferralTerms | InstallmentPlanTerms | FeeWaiverTerms;
+
+export interface PlanInstallment {
+  /** 1-based number in the plan. */
+  readonly n: number;
+  readonly dueDate: BusinessDate;
+  readonly principal: Fen;
+  readonly interest: Fen;
+  /** Arrears carried into the plan (overdue interest, penalty not waived). */
+  readonly carried: Fen;
+}
+
+export interface Plan {
+  /** The effective date the schedule is laid out from. */
+  readonly startsOn: BusinessDate;
+  /** Principal the plan restructures: everything still owed on the replaced installments. */
+  readonly restructuredPrincipal: Fen;
+  readonly carriedCharges: Fen;
+  readonly waivedPenalty: Fen;
+  readonly installments: readonly PlanInstallment[];
+  /** The largest principal + interest + carried of one installment. */
+  readonly largestInstallment: Fen;
+  readonly totalDue: Fen;
+}
+
+export const amountDue = (i: PlanInstallment): Fen => i.principal + i.interest + i.carried;
+
+const isCount = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+
+/** Shape checks of terms that hold whatever the policy (the policy's limits are assessed later). */
+export function termsProblem(terms: RestructuringTerms): DomainError | null {
+  switch (terms.type) {
+    case 'DEFERRAL':
+      return isCount(terms.deferMonths, 1, 120) ? null : domainError('INVALID_TERMS', 'deferMonths must be a whole number of months, 1 to 120', { deferMonths: terms.deferMonths });
+    case 'INSTALLMENT_PLAN':
+      if (!AMORTISATION_METHODS.includes(terms.method)) return domainError('INVALID_TERMS', `method must be one of ${AMORTISATION_METHODS.join(', ')}`, { method: terms.method });
+      if (!isCount(terms.tenorMonths, 1, MAX_AMORTISATION_MONTHS)) return domainError('INVALID_TERMS', 'tenorMonths must be a whole number of months', { tenorMonths: terms.tenorMonths });
+      if (!isCount(terms.annualRateBps, 0, 10_000)) return domainError('INVALID_TERMS', 'annualRateBps must be whole basis points, 0 to 10000', { annualRateBps: terms.annualRateBps });
+      return null;
+    case 'FEE_WAIVER':
+      return isCount(terms.waiverAmount, 1, Number.MAX_SAFE_INTEGER) ? null : domainError('INVALID_TERMS', 'waiverAmount must be a positive whole number of fen', { waiverAmount: terms.waiverAmount });
+    default: {
+      const unknown: never = terms;
+      return domainError('INVALID_TERMS', `unknown restructuring type ${JSON.stringify((unknown as { type?: unknown }).type)}`);
+    }
+  }
+}
+
+const sum = (values: readonly Fen[]): Fen => values.reduce((s, v) => s + v, 0);
+
+function finish(startsOn: BusinessDate, restructuredPrincipal: Fen, waivedPenalty: Fen, installments: PlanInstallment[]): Plan {
+  return {
+    startsOn,
+    restructuredPrincipal,
+    carriedCharges: sum(installments.map((i) => i.carried)),
+    waivedPenalty,
+    installments,
+    largestInstallment: installments.reduce((m, i) => Math.max(m, amountDue(i)), 0),
+    totalDue: sum(installments.map(amountDue)),
+  };
+}
+
+/**
+ * The new schedule a restructuring lays out on the loan as of `loan.asOf` (its effective date):
+ * - DEFERRAL: every owed installment keeps its principal and interest; the first falls due
+ *   `deferMonths` months after the next regular due date (or after the effective date when that is
+ *   already past), the others monthly after it. Penalty owed is carried, spread over the plan.
+ * - INSTALLMENT_PLAN: the outstanding principal is amortised over `tenorMonths` months at
+ *   `annualRateBps`, equal installments or equal principal, due monthly from the effective date;
+ *   interest owed on installments already due and penalty owed are carried, spread over the plan.
+ * - FEE_WAIVER: `waiverAmount` of the penalty is waived; everything due up to the settlement date
+ *   (effective date + `settlementDays`) falls due on that date with the rest of the penalty; later
+ *   installments keep their dates and amounts.
+ */
+export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, settlementDays: number): Plan | DomainError {
+  const bad = termsProblem(terms);
+  if (bad) return bad;
+  const owed = loan.installments;
+  if (loan.paidOff || owed.length === 0) {
+    return domainError('NOTHING_TO_RESTRUCTURE', 'the loan has no principal or interest left to restructure', { loanId: loan.loanId });
+  }
+  const asOf = loan.asOf;
+  const principal = sum(owed.map((i) => i.principal));
+  const penalty = sum(owed.map((i) => i.penalty));
+  switch (terms.type) {
+    case 'DEFERRAL': {
+      const anchor = compareDates(owed[0].dueDate, asOf) > 0 ? owed[0].dueDate : asOf;
+      const carried = spread(penalty, owed.length);
+      return finish(
+        asOf,
+        principal,
+        0,
+        owed.map((i, j) => ({ n: j + 1, dueDate: addMonths(anchor, terms.deferMonths + j), principal: i.principal, interest: i.interest, carried: carried[j] })),
+      );
+    }
+    case 'INSTALLMENT_PLAN': {
+      const overdueInterest = sum(owed.filter((i) => compareDates(i.dueDate, asOf) <= 0).map((i) => i.interest));
+      const carried = spread(overdueInterest + penalty, terms.tenorMonths);
+      const parts = amortise(terms.method, principal, terms.annualRateBps, terms.tenorMonths);
+      return finish(
+        asOf,
+        principal,
+        0,
+        parts.map((p, k) => ({ n: p.n, dueDate: addMonths(asOf, p.n), principal: p.principal, interest: p.interest, carried: carried[k] })),
+      );
+    }
+    case 'FEE_WAIVER': {
+      if (terms.waiverAmount > penalty) {
+        return domainError('WAIVER_EXCEEDS_PENALTY', 'the waiver is larger than the penalty owed on the loan', { waiverAmount: terms.waiverAmount, penaltyOwed: penalty });
+      }
+      const settlement = addDays(asOf, settlementDays);
+      const due = owed.filter((i) => compareDates(i.dueDate, settlement) <= 0);
+      const later = owed.filter((i) => compareDates(i.dueDate, settlement) > 0);
+      const installments: PlanInstallment[] = [];
+      if (due.length) {
+        installments.push({
+          n: 1,
+          dueDate: settlement,
+          principal: sum(due.map((i) => i.principal)),
+          interest: sum(due.map((i) => i.interest)),
+          carried: penalty - terms.waiverAmount,
+        });
+      }
+      // Penalty on an installment not yet due cannot exist; were it so, it is carried on the first.
+      for (const i of later) installments.push({ n: installments.length + 1, dueDate: i.dueDate, principal: i.principal, interest: i.interest, carried: 0 });
+      if (!due.length) installments[0] = { ...installments[0], carried: penalty - terms.waiverAmount };
+      return finish(asOf, principal, terms.waiverAmount, installments);
+    }
+  }
+}
+
+/** The amount the approval threshold compares: the waiver for a fee waiver, else the principal. */
+export function approvalAmount(type: RestructuringType, plan: Plan): Fen {
+  return type === 'FEE_WAIVER' ? plan.waivedPenalty : plan.restructuredPrincipal;
+}

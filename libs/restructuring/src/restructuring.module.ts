@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import type { ContextRegistration } from '#platform';
+import { restructuringIntegrationEvents } from './api/integration-events.js';
+import { RestructuringController } from './api/restructuring.controller.js';
+import { activationReactor, endOfDayReactor, planMonitorReactor } from './application/reactors.js';
+import { RestructuringService } from './application/restructuring.service.js';
+import { evolve, initialRequestState } from './domain/events.js';
+import { policyBookDecider } from './domain/policy-book.js';
+import { customerGradesProjection, requestsProjection } from './read-model/projections.js';
+
+/**
+ * The restructuring context: deferrals, installment plans and fee waivers with maker-checker
+ * approval, their effect on the loan's schedule, and the monitoring of the plans.
+ */
+@Module({
+  // HTTP
+  controllers: [RestructuringController],
+  // Application: use cases, and the reactions the reactors call
+  providers: [RestructuringService],
+  exports: [RestructuringService],
+})
+export class RestructuringModule {}
+
+export const restructuringContext: ContextRegistration = {
+  name: 'restructuring',
+  module: RestructuringModule,
+  projections: [
+    // Read models
+    requestsProjection,
+    customerGradesProjection,
+    // Reactors: acceptance -> activation (loan schedule replaced); loan events -> plan monitoring;
+    // the loans calendar's end of day -> offer expiry and plan monitoring
+    activationReactor,
+    planMonitorReactor,
+    endOfDayReactor,
+  ],
+  migrations: [],
+  // Kafka: the request lifecycle and the plan outcomes on arrears.restructuring.v1
+  integrationEvents: restructuringIntegrationEvents,
+  aggregates: [
+    { category: 'restructuring.request', initialState: initialRequestState, evolve },
+    { category: 'restructuring.policy', initialState: policyBookDecider.initialState, evolve: policyBookDecider.evolve },
+  ],
+};

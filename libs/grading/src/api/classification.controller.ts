@@ -1,0 +1,84 @@
+import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { newId } from '#kernel';
+import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
+import { GradingRepositories } from '../application/repositories.js';
+import { streams } from '../domain/policies.js';
+import { GradingQueries } from '../read-model/queries.js';
+import { ClassificationQuery, PageQuery, StartRunBody } from './dto.js';
+import { IdParam } from './params.js';
+
+const READERS = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+
+@ApiTags('loan classification')
+@ApiBearerAuth()
+@Controller('grading')
+export class ClassificationController {
+  constructor(private readonly queries: GradingQueries) {}
+
+  @Get('loans/:loanId/classification')
+  @Roles('collector', ...READERS)
+  @ApiOperation({ summary: "A loan's five-category classification, the rule that decided it, and its history" })
+  loan(@IdParam('loanId') loanId: string) {
+    return this.queries.loanClassification(loanId);
+  }
+
+  @Get('classifications')
+  @Roles(...READERS)
+  @DocQuery(ClassificationQuery)
+  @ApiOperation({ summary: 'Loan classifications, by category or customer' })
+  list(@ValidQuery(ClassificationQuery) q: z.infer<typeof ClassificationQuery>) {
+    return this.queries.loanClassifications({ category: q.category, customerId: q.customerId }, q.page, q.pageSize);
+  }
+
+  @Get('classifications/summary')
+  @Roles(...READERS)
+  @ApiOperation({ summary: "The portfolio's five-category summary: loans and outstanding principal per category" })
+  summary() {
+    return this.queries.classificationSummary();
+  }
+}
+
+/** Portfolio runs: regrade every customer or reclassify every loan as of a date, with progress. */
+@ApiTags('grading runs')
+@ApiBearerAuth()
+@Controller('grading/runs')
+export class RunsController {
+  constructor(
+    private readonly repos: GradingRepositories,
+    private readonly queries: GradingQueries,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Post()
+  @Roles('risk_manager', 'service', 'admin')
+  @HttpCode(202)
+  @DocBody(StartRunBody)
+  @ApiOperation({ summary: 'Start a portfolio run (e.g. the month-end reclassification); it proceeds in batches, resumably' })
+  start(@ValidBody(StartRunBody) body: z.infer<typeof StartRunBody>, @Meta() meta: RequestMeta) {
+    const runId = body.runId ?? `${body.kind}-${body.asOf}-${(meta.idempotencyKey ?? newId()).replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+    return execute(
+      this.metrics,
+      this.repos.runs,
+      streams.run(runId),
+      { type: 'StartRun', runId, kind: body.kind, asOf: body.asOf, cause: { type: 'requested', activationEventId: null, policyId: null, rulesetId: null, version: null }, requestedBy: meta.actor.id },
+      commandContext(meta, 'StartPortfolioRun'),
+    );
+  }
+
+  @Get()
+  @Roles(...READERS)
+  @DocQuery(PageQuery)
+  @ApiOperation({ summary: 'Portfolio runs, newest first, with progress' })
+  list(@ValidQuery(PageQuery) q: z.infer<typeof PageQuery>) {
+    return this.queries.runs(q.page, q.pageSize);
+  }
+
+  @Get(':runId')
+  @Roles(...READERS)
+  @ApiOperation({ summary: "A run's progress: processed of total, changed, status" })
+  get(@IdParam('runId') runId: string) {
+    return this.queries.run(runId);
+  }
+}

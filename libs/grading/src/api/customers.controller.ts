@@ -1,0 +1,94 @@
+import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
+import { GradingRepositories } from '../application/repositories.js';
+import { streams } from '../domain/policies.js';
+import { GradingQueries } from '../read-model/queries.js';
+import { CustomersQuery, DistributionQuery, PageQuery, ProfileBody, PromiseOutcomeBody, RestructuringOutcomeBody } from './dto.js';
+import { IdParam, businessDateOf, type AuthedRequest } from './params.js';
+
+const GRADE_READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+/** Roles that see the profile's financial facts (income, obligations, bureau score) behind a grade. */
+const PROFILE_READERS: readonly string[] = ['risk_manager', 'auditor', 'admin'];
+
+/**
+ * Customer facts in (from core banking, the bureau, and until their contexts exist, promise and
+ * restructuring outcomes), grades out. A fact is recorded at once (202); the regrade it triggers
+ * follows through the regrader.
+ */
+@ApiTags('grading customers')
+@ApiBearerAuth()
+@Controller('grading')
+export class CustomersController {
+  constructor(
+    private readonly repos: GradingRepositories,
+    private readonly queries: GradingQueries,
+    private readonly metrics: Metrics,
+  ) {}
+
+  @Post('customers/:customerId/profile')
+  @Roles('service')
+  @HttpCode(202)
+  @DocBody(ProfileBody)
+  @ApiOperation({ summary: 'Report profile facts (bureau score, monthly income and obligations, dispute/deceased/fraud flags); omitted facts stay as they were' })
+  profile(@IdParam('customerId') customerId: string, @ValidBody(ProfileBody) body: z.infer<typeof ProfileBody>, @Meta() meta: RequestMeta) {
+    const { source, asOf, ...changes } = body;
+    return execute(
+      this.metrics,
+      this.repos.customers,
+      streams.customer(customerId),
+      { type: 'UpdateProfile', customerId, changes, source, asOf: businessDateOf(meta, asOf) },
+      commandContext(meta, 'UpdateCustomerProfile', { extra: { source } }),
+    );
+  }
+
+  @Post('customers/:customerId/promise-outcomes')
+  @Roles('service')
+  @HttpCode(202)
+  @DocBody(PromiseOutcomeBody)
+  @ApiOperation({ summary: 'A promise to pay was kept or broken (until the collection context publishes PromiseKept / PromiseBroken)' })
+  promise(@IdParam('customerId') customerId: string, @ValidBody(PromiseOutcomeBody) body: z.infer<typeof PromiseOutcomeBody>, @Meta() meta: RequestMeta) {
+    return execute(this.metrics, this.repos.customers, streams.customer(customerId), { type: 'RecordPromiseOutcome', customerId, ...body }, commandContext(meta, 'RecordPromiseOutcome'));
+  }
+
+  @Post('customers/:customerId/restructuring-outcomes')
+  @Roles('service')
+  @HttpCode(202)
+  @DocBody(RestructuringOutcomeBody)
+  @ApiOperation({ summary: 'A restructuring was activated, broken or completed (until the restructuring context publishes RestructuringActivated / RestructuringBroken)' })
+  restructuring(@IdParam('customerId') customerId: string, @ValidBody(RestructuringOutcomeBody) body: z.infer<typeof RestructuringOutcomeBody>, @Meta() meta: RequestMeta) {
+    return execute(this.metrics, this.repos.customers, streams.customer(customerId), { type: 'RecordRestructuringStatus', customerId, ...body }, commandContext(meta, 'RecordRestructuringStatus'));
+  }
+
+  @Get('customers')
+  @Roles('supervisor', 'risk_manager', 'auditor', 'admin')
+  @DocQuery(CustomersQuery)
+  @ApiOperation({ summary: 'Graded customers, optionally of one grade' })
+  list(@ValidQuery(CustomersQuery) q: z.infer<typeof CustomersQuery>) {
+    return this.queries.customers(q.grade, q.page, q.pageSize);
+  }
+
+  @Get('customers/:customerId')
+  @Roles(...GRADE_READERS)
+  @ApiOperation({ summary: "A customer's current grade, the factors behind it, and the loans it rests on" })
+  customer(@IdParam('customerId') customerId: string, @Req() req: AuthedRequest) {
+    return this.queries.customer(customerId, PROFILE_READERS.includes(req.user.role));
+  }
+
+  @Get('customers/:customerId/history')
+  @Roles(...GRADE_READERS)
+  @DocQuery(PageQuery)
+  @ApiOperation({ summary: "Every grade the customer was given, newest first, each with its factors, policy version, trigger and an explanation" })
+  history(@IdParam('customerId') customerId: string, @ValidQuery(PageQuery) q: z.infer<typeof PageQuery>) {
+    return this.queries.history(customerId, q.page, q.pageSize);
+  }
+
+  @Get('distribution')
+  @Roles('supervisor', 'risk_manager', 'auditor', 'admin')
+  @DocQuery(DistributionQuery)
+  @ApiOperation({ summary: 'Customers per grade at the end of each day (or month) of a period' })
+  distribution(@ValidQuery(DistributionQuery) q: z.infer<typeof DistributionQuery>) {
+    return this.queries.distribution(q.from, q.to, q.granularity);
+  }
+}

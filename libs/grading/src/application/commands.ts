@@ -1,0 +1,116 @@
+import { deterministicId, isDomainError, RevisionConflictError, type Actor, type DomainError, type DomainEvent, type EventMetadata, type NewEvent } from '#kernel';
+import type { BatchAppendItem, CommandContext, CommandResult, EventStore } from '#eventstore';
+
+/** The actor recorded on what Grading does by itself (reactions, portfolio runs). */
+export const GRADING_SYSTEM: Actor = { id: 'grading', role: 'system' };
+
+/**
+ * The events of a decision as the repository would append them: the same metadata, and event ids
+ * derived from the idempotency key the same way, so a decision appended here and retried through
+ * the repository (or the other way round) is stored once.
+ */
+export function newEvents(decided: readonly DomainEvent[], ctx: CommandContext & { idempotencyKey: string }, streamId: string): NewEvent[] {
+  const metadata: EventMetadata = {
+    ...ctx.extra,
+    correlationId: ctx.correlationId ?? ctx.idempotencyKey,
+    causationId: ctx.causationId ?? ctx.idempotencyKey,
+    actor: ctx.actor,
+    command: ctx.command,
+    occurredAt: ctx.occurredAt,
+    idempotencyKey: ctx.idempotencyKey,
+    ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
+  };
+  return decided.map((e, i) => ({ eventId: deterministicId(ctx.idempotencyKey, ctx.command, streamId, i), type: e.type, schemaVersion: 1, data: e.data, metadata }));
+}
+
+/** A decision made on a state the caller already had (a read-model row mirroring the stream). */
+export interface Decision {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  /** The revision the state was at (-1: no stream). */
+  readonly revision: number;
+}
+
+const BATCH = 250;
+const PARALLEL_BATCHES = 4;
+
+/**
+ * Appends decisions at the revisions they were made on, many streams per statement where the
+ * store offers it. Returns, per decision, whether it was appended or conflicted (its state was
+ * behind the stream: the caller decides it again through the repository).
+ */
+export async function appendDecisions(store: EventStore, decisions: readonly Decision[], concurrency: number): Promise<Array<'appended' | 'conflict'>> {
+  const outcomes: Array<'appended' | 'conflict'> = new Array(decisions.length);
+  const expected = (d: Decision) => (d.revision < 0 ? ('no_stream' as const) : d.revision);
+  if (store.appendMany) {
+    // Chunks of distinct streams, a few statements in flight (each is CPU-bound in the database).
+    const starts = Array.from({ length: Math.ceil(decisions.length / BATCH) }, (_, k) => k * BATCH);
+    await forEachConcurrent(starts, Math.max(1, Math.min(concurrency, PARALLEL_BATCHES)), async (start) => {
+      const chunk = decisions.slice(start, start + BATCH);
+      const items: BatchAppendItem[] = chunk.map((d) => ({ streamId: d.streamId, events: d.events, expected: expected(d) }));
+      const results = await store.appendMany!(items);
+      results.forEach((r, i) => {
+        if (r.ok) outcomes[start + i] = 'appended';
+        else if (r.error instanceof RevisionConflictError) outcomes[start + i] = 'conflict';
+        else throw r.error;
+      });
+    });
+    return outcomes;
+  }
+  await forEachConcurrent(
+    decisions.map((d, i) => ({ d, i })),
+    concurrency,
+    async ({ d, i }) => {
+      try {
+        await store.appendToStream(d.streamId, d.events, expected(d));
+        outcomes[i] = 'appended';
+      } catch (err) {
+        if (!(err instanceof RevisionConflictError)) throw err;
+        outcomes[i] = 'conflict';
+      }
+    },
+  );
+  return outcomes;
+}
+
+/** A command already decided on a state from a read model, with the way to redo it on the stream. */
+export interface PreDecided {
+  readonly streamId: string;
+  /** The revision of the state it was decided on (-1: no stream). */
+  readonly revision: number;
+  readonly decided: readonly DomainEvent[] | DomainError;
+  readonly ctx: CommandContext & { idempotencyKey: string };
+  /** Load the stream, decide again, append: for a state that turned out to be behind the stream. */
+  readonly retry: () => Promise<CommandResult | DomainError>;
+}
+
+/**
+ * Appends many pre-decided commands (many streams per statement where the store allows), and
+ * redoes through the repository each one whose state was behind its stream. Returns how many
+ * appended something. (A refusal is a value: nothing to append.)
+ */
+export async function appendPreDecided(store: EventStore, items: readonly PreDecided[], concurrency: number): Promise<number> {
+  const pending = items.filter((i) => !isDomainError(i.decided) && i.decided.length > 0);
+  const outcomes = await appendDecisions(
+    store,
+    pending.map((i) => ({ streamId: i.streamId, revision: i.revision, events: newEvents(i.decided as readonly DomainEvent[], i.ctx, i.streamId) })),
+    concurrency,
+  );
+  let changed = outcomes.filter((o) => o === 'appended').length;
+  const conflicted = pending.filter((_, i) => outcomes[i] === 'conflict');
+  await forEachConcurrent(conflicted, concurrency, async (item) => {
+    const result = await item.retry();
+    if (!isDomainError(result) && result.events.length > 0) changed += 1;
+  });
+  return changed;
+}
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+export async function forEachConcurrent<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await work(items[i]);
+    }),
+  );
+}

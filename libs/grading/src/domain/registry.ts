@@ -1,0 +1,67 @@
+import { compareDates, domainError, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+
+/**
+ * The "active" pointer: which policy (or classification rules version) is in force. One stream per
+ * kind (`grading.policies-registry`, `grading.rulesets-registry`), so activating one policy and
+ * superseding the previous is decided at one expected revision: two concurrent activations cannot
+ * both win, and the registry's history is the audit trail of what was in force from when.
+ */
+export interface ActiveRef {
+  readonly id: string;
+  readonly version: number;
+  readonly effectiveFrom: BusinessDate;
+}
+
+export interface RegistryState {
+  readonly active: ActiveRef | null;
+  /** The latest effective date ever activated (activations never go back before it). */
+  readonly lastEffectiveFrom: BusinessDate | null;
+}
+
+export type RegistryCommand =
+  | { readonly type: 'SetActive'; readonly id: string; readonly version: number; readonly effectiveFrom: BusinessDate; readonly businessDate: BusinessDate }
+  | { readonly type: 'ClearActive'; readonly id: string; readonly version: number };
+
+export interface RegistrySpec {
+  readonly idField: 'policyId' | 'rulesetId';
+  /** The event type, e.g. `ActivePolicyChanged`. */
+  readonly changed: string;
+  readonly noun: string;
+}
+
+export function registryDecider<E extends DomainEvent>(spec: RegistrySpec): Decider<RegistryCommand, E, RegistryState> {
+  const ref = (r: ActiveRef | null) => (r ? { [spec.idField]: r.id, version: r.version, effectiveFrom: r.effectiveFrom } : null);
+  const unref = (r: Record<string, any> | null): ActiveRef | null => (r ? { id: r[spec.idField], version: r.version, effectiveFrom: r.effectiveFrom } : null);
+  return {
+    initialState: () => ({ active: null, lastEffectiveFrom: null }),
+    evolve(state, event) {
+      if (event.type !== spec.changed) return state;
+      const active = unref((event.data as { active: Record<string, any> | null }).active);
+      return { active, lastEffectiveFrom: active?.effectiveFrom ?? state.lastEffectiveFrom };
+    },
+    decide(command, state): readonly E[] | DomainError {
+      switch (command.type) {
+        case 'SetActive': {
+          const { active } = state;
+          if (active && active.id === command.id && active.version === command.version) return [];
+          if (compareDates(command.effectiveFrom, command.businessDate) > 0) {
+            return domainError('EFFECTIVE_DATE_IN_FUTURE', `a ${spec.noun} takes effect when it is activated: ${command.effectiveFrom} is after ${command.businessDate}`, {
+              effectiveFrom: command.effectiveFrom,
+              businessDate: command.businessDate,
+            });
+          }
+          if (state.lastEffectiveFrom && compareDates(command.effectiveFrom, state.lastEffectiveFrom) < 0) {
+            return domainError('EFFECTIVE_DATE_BEFORE_CURRENT', `the ${spec.noun} in force took effect on ${state.lastEffectiveFrom}; a new one cannot take effect earlier`, {
+              currentEffectiveFrom: state.lastEffectiveFrom,
+            });
+          }
+          const next: ActiveRef = { id: command.id, version: command.version, effectiveFrom: command.effectiveFrom };
+          return [{ type: spec.changed, data: { active: ref(next), previous: ref(active) } } as unknown as E];
+        }
+        case 'ClearActive':
+          if (!state.active || state.active.id !== command.id || state.active.version !== command.version) return [];
+          return [{ type: spec.changed, data: { active: null, previous: ref(state.active) } } as unknown as E];
+      }
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { Module } from '@nestjs/common';
+import type { ContextRegistration } from '#platform';
+import { ClassificationController, RunsController } from './api/classification.controller.js';
+import { CustomersController } from './api/customers.controller.js';
+import { ClassificationRulesController, GradingPoliciesController, PolicyPreviewController } from './api/policies.controller.js';
+import { InForce } from './application/in-force.js';
+import { PolicyService } from './application/policies.service.js';
+import { Regrader, regraderProjection } from './application/regrader.js';
+import { GradingRepositories } from './application/repositories.js';
+import { RunWorker } from './application/run-worker.js';
+import { customerDecider } from './domain/customer.js';
+import { loanClassificationDecider } from './domain/loan-classification.js';
+import { policyDecider, policyRegistryDecider, rulesDecider, rulesRegistryDecider } from './domain/policies.js';
+import { runDecider } from './domain/run.js';
+import { ImpactPreviewer } from './read-model/preview.js';
+import { customersProjection, loanClassesProjection, policiesProjection } from './read-model/projections.js';
+import { GradingQueries } from './read-model/queries.js';
+
+/**
+ * Grading: versioned scorecard policies with maker-checker, customer grades with the factors that
+ * produced them, and the five-category classification of loans.
+ */
+@Module({
+  // HTTP
+  controllers: [GradingPoliciesController, PolicyPreviewController, ClassificationRulesController, CustomersController, ClassificationController, RunsController],
+  providers: [
+    // Application: repositories, commands, reactions, portfolio runs
+    GradingRepositories,
+    InForce,
+    PolicyService,
+    Regrader,
+    RunWorker,
+    // Read model
+    GradingQueries,
+    ImpactPreviewer,
+  ],
+})
+export class GradingModule {}
+
+export const gradingContext: ContextRegistration = {
+  name: 'grading',
+  module: GradingModule,
+  // The regrader first: it owns the loan records the others' readers join.
+  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection],
+  migrations: [],
+  // The aggregates whose past states the audit context can rebuild.
+  aggregates: [
+    { category: 'grading.policy', initialState: policyDecider.initialState, evolve: policyDecider.evolve },
+    { category: 'grading.ruleset', initialState: rulesDecider.initialState, evolve: rulesDecider.evolve },
+    { category: 'grading.policies', initialState: policyRegistryDecider.initialState, evolve: policyRegistryDecider.evolve },
+    { category: 'grading.rulesets', initialState: rulesRegistryDecider.initialState, evolve: rulesRegistryDecider.evolve },
+    { category: 'grading.customer', initialState: customerDecider.initialState, evolve: customerDecider.evolve },
+    { category: 'grading.loan', initialState: loanClassificationDecider.initialState, evolve: loanClassificationDecider.evolve },
+    { category: 'grading.run', initialState: runDecider.initialState, evolve: runDecider.evolve },
+  ],
+};

@@ -8,6 +8,7 @@ import { HealthController } from './infra/health.controller.js';
 import { MetricsController } from './infra/metrics.controller.js';
 import { ProjectionsController } from './infra/projections.controller.js';
 import { PROJECTIONS, ProjectionsService } from './infra/projections.service.js';
+import { MessagingModule } from '#messaging';
 
 /** The deployable: shared runtime, operations endpoints, and the bounded contexts. */
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
           },
         }),
         ...contexts.map((c) => c.module),
+        MessagingModule.forContexts(contexts),
       ],
       controllers: [HealthController, MetricsController, ProjectionsController],
       providers: [

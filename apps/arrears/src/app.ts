@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { MessagingService } from '#messaging';
 import { ProblemFilter, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
 import { ProjectionsService } from './infra/projections.service.js';
@@ -72,5 +73,7 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
 export async function startRoles(app: NestFastifyApplication, runtime: Runtime): Promise<void> {
   await app.init();
   if (runtime.config.ARREARS_ROLES.includes('projections')) await app.get(ProjectionsService).start();
+  // Kafka (relay role, KAFKA_BROKERS set): the relay and the consumers start in the background.
+  if (runtime.config.ARREARS_ROLES.includes('relay')) await app.get(MessagingService).start();
   await app.listen({ port: runtime.config.PORT, host: runtime.config.HOST });
 }

@@ -1,6 +1,7 @@
 import { EventStoreSchema1732838400000 } from '#eventstore';
 import { ProjectionsSchema1732838400001 } from '#projections';
 import { HttpIdempotencySchema1732838400002, type MigrationClass } from '#platform';
+import { MessagingSchema1732838400100 } from '#messaging';
 import { CONTEXTS } from './contexts.js';
 
 /** Every schema migration of the app, in order: the core's, then each context's. */
@@ -8,5 +9,6 @@ export const ALL_MIGRATIONS: readonly MigrationClass[] = [
   EventStoreSchema1732838400000,
   ProjectionsSchema1732838400001,
   HttpIdempotencySchema1732838400002,
+  MessagingSchema1732838400100,
   ...CONTEXTS.flatMap((c) => c.migrations),
 ];

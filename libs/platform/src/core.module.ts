@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
 import type { Projection } from '#projections';
+import type { InboundRegistration, IntegrationMapper } from '#messaging';
 import type { AppConfig } from './config/config.js';
 import type { MigrationClass } from './database/database.js';
 import { Metrics } from './observability/metrics.js';
@@ -37,6 +38,10 @@ export interface ContextRegistration {
   readonly module: Type | DynamicModule;
   readonly projections: readonly Projection[];
   readonly migrations: readonly MigrationClass[];
+  /** Domain events this context publishes to Kafka, each mapped to its public contract (#messaging). */
+  readonly integrationEvents?: readonly IntegrationMapper[];
+  /** Kafka topics this context consumes, each with the handler that turns a message into a command. */
+  readonly inbound?: readonly InboundRegistration[];
   /** Aggregates whose past states the audit context can rebuild. */
   readonly aggregates?: readonly AggregateRegistration[];
 }

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
 import { PG_POOL, Public } from '#platform';
+import { MessagingService } from '#messaging';
 import { ProjectionsService } from './projections.service.js';
 
 @ApiTags('operations')
@@ -16,6 +17,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly projections: ProjectionsService,
+    private readonly messaging: MessagingService,
   ) {}
 
   @Get('live')
@@ -26,7 +28,7 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Event store, read-model database and projections are usable (503 otherwise)' })
+  @ApiOperation({ summary: 'Event store, read-model database, projections and Kafka relay are usable (503 otherwise)' })
   ready() {
     return this.health.check([
       async () => {
@@ -53,6 +55,14 @@ export class HealthController {
         const halted = statuses.filter((s) => s.status === 'halted');
         const detail = { running: this.projections.isRunning, halted: halted.map((s) => ({ name: s.name, error: s.error })) };
         return halted.length ? i.down(detail) : i.up(detail);
+      },
+      async () => {
+        // Kafka: down while the relay backs off from an unreachable broker (or a failing mapper)
+        // or the inbound consumer group has crashed; `{ state: 'off' }` without KAFKA_BROKERS.
+        const i = this.indicator.check('messaging');
+        const { up, status } = await this.messaging.readiness();
+        const detail = { relay: status.relay, inbound: status.inbound };
+        return up ? i.up(detail) : i.down(detail);
       },
     ]);
   }

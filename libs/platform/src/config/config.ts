@@ -41,6 +41,23 @@ export const configSchema = z.object({
   JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).default('arrears'),
   JWT_AUDIENCE: z.string().min(1).default('arrears'),
+  // Kafka (libs/messaging, docs/messaging.md). Unset KAFKA_BROKERS: no relay and no inbound consumers.
+  KAFKA_BROKERS: z
+    .string()
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'each broker must be host:port')).min(1))
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('arrears'),
+  KAFKA_GROUP_ID: z.string().min(1).default('arrears'),
+  KAFKA_SSL: bool.default(false),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_IDEMPOTENT: bool.default(false),
+  KAFKA_REQUEST_TIMEOUT_MS: int(100, 300_000).default(30_000),
+  KAFKA_SESSION_TIMEOUT_MS: int(1_000, 300_000).default(30_000),
+  RELAY_BATCH_SIZE: int(1, 10_000).default(500),
+  RELAY_BACKOFF_MAX_MS: int(10, 600_000).default(30_000),
   IDEMPOTENCY_WINDOW_HOURS: int(1, 24 * 90).default(72),
   VAULT_MASTER_KEY: z
     .string()

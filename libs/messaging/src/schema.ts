@@ -1,0 +1,25 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The outbound relay's checkpoint: the position in the event store up to which every mapped
+ * event has been acknowledged by the broker. One row per relay (normally just `outbound`).
+ */
+export class MessagingSchema1732838400100 implements MigrationInterface {
+  name = 'MessagingSchema1732838400100';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE relay_checkpoints (
+        name             text PRIMARY KEY,
+        commit_position  numeric(20, 0) NOT NULL DEFAULT 0,
+        prepare_position numeric(20, 0) NOT NULL DEFAULT 0,
+        published        bigint NOT NULL DEFAULT 0,
+        updated_at       timestamptz NOT NULL DEFAULT now()
+      );
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE relay_checkpoints');
+  }
+}

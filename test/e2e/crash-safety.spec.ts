@@ -30,7 +30,7 @@ describe('crash safety under SIGKILL', () => {
       } catch {
         return undefined;
       }
-    }, 30_000, 'the app to listen');
+    }, 60_000, 'the app to listen');
   };
   const post = (path: string, body: unknown, key?: string) =>
     fetch(`http://127.0.0.1:${port}${path}`, {
@@ -107,10 +107,10 @@ describe('crash safety under SIGKILL', () => {
     await eventually(async () => {
       const r = await db.pool.query<{ sum: number }>('SELECT coalesce(sum(additions), 0)::int AS sum FROM rm_tally_totals');
       return r.rows[0].sum === total ? true : undefined;
-    }, 30_000, 'the read model to catch up');
+    }, 60_000, 'the read model to catch up');
     const verify = await post('/admin/projections/tally_totals/verify', {});
     expect(((await verify.json()) as { ok: boolean }).ok).toBe(true);
     child!.kill('SIGTERM');
     await once(child!, 'exit');
-  });
+  }, 180_000);
 });

@@ -1,9 +1,19 @@
 import type { ContextRegistration } from '#platform';
 import { auditContext } from '#audit';
+import { collectionContext } from '#collection';
+import { gradingContext } from '#grading';
+import { loansContext } from '#loans';
+import { monitoringContext } from '#monitoring';
+import { restructuringContext } from '#restructuring';
 import { vaultContext } from '#vault';
 
 /** The bounded contexts this deployable runs. */
 export const CONTEXTS: readonly ContextRegistration[] = [
   vaultContext,
   auditContext,
+  loansContext,
+  gradingContext,
+  collectionContext,
+  restructuringContext,
+  monitoringContext,
 ];

@@ -18,6 +18,22 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/** One stream's part of a batched append (see `EventStore.appendMany`). */
+export interface BatchAppendItem {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedRevision;
+}
+
+/**
+ * What became of one item of a batched append: appended (or recognised as a repeat of stored
+ * events, `result.duplicate`), or refused on its own (a `RevisionConflictError`, or an error for
+ * event ids stored elsewhere) while the other items went ahead.
+ */
+export type BatchAppendOutcome =
+  | { readonly ok: true; readonly result: AppendResult }
+  | { readonly ok: false; readonly error: Error };
+
 export interface ReadStreamOptions {
   readonly direction?: 'forwards' | 'backwards';
   /** Inclusive start; defaults to the first (forwards) or last (backwards) event. */
@@ -76,6 +92,13 @@ export interface Subscription extends AsyncIterable<SubscriptionBatch> {
 export interface EventStore {
   readonly kind: 'postgres' | 'eventstoredb';
   appendToStream(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /**
+   * Optional batched append for bulk work (end of day): many streams at once, each item checked
+   * against its own expected revision and applied all-or-nothing on its own, so one item's conflict
+   * leaves the others appended. Outcomes come back in the items' order. A stream may appear only
+   * once per call. Adapters without it leave it undefined and callers use `appendToStream`.
+   */
+  appendMany?(items: readonly BatchAppendItem[]): Promise<BatchAppendOutcome[]>;
   /** Events of one stream; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<ReadAllResult>;

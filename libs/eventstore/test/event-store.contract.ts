@@ -150,6 +150,84 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
       expect(stored.map((e) => e.eventId)).toEqual(batch.map((e) => e.eventId));
     });
 
+    describe('appendMany (optional batched append)', () => {
+      it('appends to many streams at once, each checked against its own expected revision', async () => {
+        const appendMany = h.store.appendMany?.bind(h.store);
+        if (!appendMany) return;
+        const [fresh, existing, stale, missing] = ['m-fresh', 'm-existing', 'm-stale', 'm-missing'].map(stream);
+        await h.store.appendToStream(existing, [event('A')], 'no_stream');
+        await h.store.appendToStream(stale, [event('A'), event('B')], 'no_stream');
+        const outcomes = await appendMany([
+          { streamId: fresh, events: [event('X'), event('Y')], expected: 'no_stream' },
+          { streamId: stale, events: [event('X')], expected: 0 },
+          { streamId: existing, events: [event('X')], expected: 0 },
+          { streamId: missing, events: [event('X')], expected: 'exists' },
+        ]);
+        expect(outcomes.map((o) => o.ok)).toEqual([true, false, true, false]);
+        const [a, b, c, d] = outcomes;
+        expect(a.ok && a.result).toMatchObject({ nextExpectedRevision: 1, duplicate: false });
+        expect(c.ok && c.result).toMatchObject({ nextExpectedRevision: 1, duplicate: false });
+        expect(!b.ok && b.error).toBeInstanceOf(RevisionConflictError);
+        expect(!b.ok && (b.error as RevisionConflictError).currentRevision).toBe(1);
+        expect(!d.ok && (d.error as RevisionConflictError).currentRevision).toBe(-1);
+        const types = async (s: string) => (await h.store.readStream(s)).map((e) => e.type);
+        expect(await types(fresh)).toEqual(['X', 'Y']);
+        expect(await types(existing)).toEqual(['A', 'X']);
+        expect(await types(stale)).toEqual(['A', 'B']);
+        expect(await types(missing)).toEqual([]);
+        // The appended positions are real places in $all.
+        const [stored] = await h.store.readStream(fresh, { direction: 'backwards', maxCount: 1 });
+        expect(a.ok && formatPosition(a.result.position)).toBe(formatPosition(stored.globalPosition));
+      });
+
+      it('a repeated batch appends nothing and answers each item with its first result', async () => {
+        const appendMany = h.store.appendMany?.bind(h.store);
+        if (!appendMany) return;
+        const streams = [stream('r1'), stream('r2')];
+        const items = streams.map((s) => ({ streamId: s, events: [event('A'), event('B')], expected: 'no_stream' as const }));
+        const first = await appendMany(items);
+        const again = await appendMany(items);
+        for (const [i, o] of again.entries()) {
+          const f = first[i];
+          expect(o.ok && f.ok).toBe(true);
+          if (!o.ok || !f.ok) continue;
+          expect(o.result.duplicate).toBe(true);
+          expect(o.result.nextExpectedRevision).toBe(f.result.nextExpectedRevision);
+          expect(formatPosition(o.result.position)).toBe(formatPosition(f.result.position));
+        }
+        for (const s of streams) expect(await h.store.readStream(s)).toHaveLength(2);
+      });
+
+      it('racing single appends: every item is either wholly appended or refused, never half', async () => {
+        const appendMany = h.store.appendMany?.bind(h.store);
+        if (!appendMany) return;
+        const streams = Array.from({ length: 40 }, (_, i) => stream(`race${i}`));
+        for (const s of streams) await h.store.appendToStream(s, [event('E0')], 'no_stream');
+        const singles = streams.map((s, i) => (i % 2 === 0 ? h.store.appendToStream(s, [event('Single')], 0).catch((e) => e) : null));
+        const outcomes = await appendMany(streams.map((s) => ({ streamId: s, events: [event('B1'), event('B2')], expected: 0 })));
+        await Promise.all(singles);
+        for (const [i, s] of streams.entries()) {
+          const types = (await h.store.readStream(s)).map((e) => e.type);
+          expect([['E0', 'Single'], ['E0', 'B1', 'B2']]).toContainEqual(types);
+          expect(outcomes[i].ok).toBe(types.length === 3);
+          if (i % 2 === 1) expect(types).toEqual(['E0', 'B1', 'B2']);
+        }
+      });
+
+      it('delivers batched events to subscribers in global order', async () => {
+        const appendMany = h.store.appendMany?.bind(h.store);
+        if (!appendMany) return;
+        const prefix = `contract${run}.many${randomUUID().slice(0, 6)}`;
+        const subscription = h.store.subscribeToAll({ filter: { streamPrefixes: [`${prefix}.`] } });
+        const received = collect(subscription, (seen) => seen.length >= 6);
+        await appendMany([1, 2, 3].map((n) => ({ streamId: `${prefix}.s-${n}`, events: [event(`A${n}`), event(`B${n}`)], expected: 'no_stream' as const })));
+        const seen = await received;
+        expect(seen.map((e) => e.type).sort()).toEqual(['A1', 'A2', 'A3', 'B1', 'B2', 'B3']);
+        for (let i = 1; i < seen.length; i++) expect(comparePositions(seen[i - 1].globalPosition, seen[i].globalPosition)).toBeLessThan(0);
+        for (const n of [1, 2, 3]) expect((await h.store.readStream(`${prefix}.s-${n}`)).map((e) => e.revision)).toEqual([0, 1]);
+      });
+    });
+
     it('stores what was appended: ids, types, data, metadata, revisions', async () => {
       const s = stream('shape');
       const e = event('LoanRegistered', { principal: 1_000_000, nested: { list: [1, 2] } });

@@ -1,5 +1,5 @@
 // The Loans context: loan accounts mirrored from core banking, payments, days past due and
-// delinquency stages. Only the pure domain exists so far.
+// delinquency stages, the business calendar and its end of day.
 export { allocatePayment, type Allocation, type AllocationResult, type Receivable } from './domain/allocation.js';
 export {
   BOUNDED_STAGES,
@@ -68,3 +68,29 @@ export {
   type StartCollectionHold,
 } from './domain/commands.js';
 
+export {
+  calendarDecider,
+  factBusinessDate,
+  type BusinessCalendarStarted,
+  type BusinessDayClosed,
+  type CalendarCommand,
+  type CalendarEvent,
+  type CalendarState,
+  type EndOfDayCompleted,
+} from './domain/calendar.js';
+export { CALENDAR_ID, CALENDAR_STREAM, LOANS_STREAM_PREFIXES, loanStream } from './application/streams.js';
+export { BusinessCalendar } from './application/business-calendar.js';
+export {
+  LoanCommandHandlers,
+  type Intake,
+  type LoanCall,
+  type LoanRepository,
+  type PaymentInput,
+  type RegisterLoanInput,
+  type ReversalInput,
+} from './application/loan-commands.js';
+export { END_OF_DAY_ACTOR, EndOfDay, endOfDayKey, type EndOfDayOptions, type EndOfDayRun } from './application/end-of-day.js';
+export { LoansSchema1732838400300 } from './application/schema.js';
+export { LOANS_PROJECTION, STAGES, loanRow, loansProjection, type LoanRow } from './read-model/loan-projection.js';
+export { LoanQueries, type LoanListFilter, type LoanListItem, type LoanPage } from './read-model/loan-queries.js';
+export { LoansModule, loansContext } from './loans.module.js';

@@ -54,6 +54,20 @@ describe('RegisterLoan', () => {
       .thenTypes(['LoanRegistered']);
   });
 
+  it('reports at once what the replay shows when a loan is registered after installments fell due', () => {
+    // Mirrored on Mar 20 with nothing paid: installment 1 is 34 days past due (M2), installment 2 five days.
+    spec
+      .given([])
+      .when(registerLoan({ businessDate: '2024-03-20' }))
+      .then([
+        { ...loanRegistered(), data: { ...loanRegistered().data, registeredOn: '2024-03-20' } },
+        { type: 'LoanBecameDelinquent', data: { dpd: 34, stage: 'M2', overdueAmount: 205_000, oldestUnpaidDueDate: DUE1, asOf: '2024-03-20' } },
+        { type: 'DelinquencyStageChanged', data: { from: 'M0', to: 'M2', dpd: 34, overdueAmount: 205_000, asOf: '2024-03-20' } },
+      ]);
+    // Registered before anything fell due: the registration alone.
+    spec.given([]).when(registerLoan({ businessDate: '2024-02-15' })).thenTypes(['LoanRegistered']);
+  });
+
   it('rejects registering the same loan twice as a conflict', () => {
     const error = spec.given([loanRegistered()]).when(registerLoan()).thenError('LOAN_ALREADY_REGISTERED');
     expect(error.category).toBe('conflict');

@@ -4,6 +4,8 @@ import { RevisionConflictError, type NewEvent, type Position, type RecordedEvent
 import type {
   AllFilter,
   AppendResult,
+  BatchAppendItem,
+  BatchAppendOutcome,
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
@@ -84,6 +86,59 @@ const APPEND = `
   SELECT $1, revision, id, type, v, data, meta, hash FROM chain ORDER BY ord
   RETURNING revision, tx_id, global_position`;
 
+/**
+ * A batch of appends in one statement: every item's current revision and expectation are checked
+ * against the same snapshot, an item whose first event id is already stored is left out (a
+ * repeat), and the allowed items are inserted in stream order. A concurrent writer that takes one
+ * of the revisions first makes the whole statement fail with a unique violation, so no item is
+ * ever half appended; the caller then goes item by item.
+ */
+const APPEND_MANY = `
+  WITH RECURSIVE
+  input AS (
+    SELECT i.item, i.stream, i.kind, i.rev, i.first_id, i.events
+      FROM jsonb_to_recordset($1::jsonb) AS i(item integer, stream text, kind text, rev bigint, first_id uuid, events jsonb)
+  ),
+  checked AS (
+    SELECT i.item, i.stream, i.events, c.cur,
+           (CASE i.kind WHEN 'any' THEN true WHEN 'no_stream' THEN c.cur = -1 WHEN 'exists' THEN c.cur >= 0 ELSE c.cur = i.rev END)
+             AND NOT EXISTS (SELECT 1 FROM es_events d WHERE d.event_id = i.first_id) AS allowed
+      FROM input i
+      CROSS JOIN LATERAL (SELECT coalesce(max(e.revision), -1) AS cur FROM es_events e WHERE e.stream_id = i.stream) c
+  ),
+  allowed AS (
+    SELECT c.item, c.stream, c.cur,
+           coalesce((SELECT e.hash FROM es_events e WHERE e.stream_id = c.stream AND e.revision = c.cur), ''::bytea) AS hash
+      FROM checked c
+     WHERE c.allowed
+  ),
+  events AS (
+    SELECT c.item, e.*
+      FROM checked c,
+           ROWS FROM (jsonb_to_recordset(c.events) AS (id uuid, type text, v integer, data jsonb, meta jsonb))
+           WITH ORDINALITY AS e(id, type, v, data, meta, ord)
+     WHERE c.allowed
+  ),
+  chain AS (
+    SELECT a.item, a.stream, i.ord, i.id, i.type, i.v, i.data, i.meta, a.cur + 1 AS revision, ${HASH('a.hash', 'i')} AS hash
+      FROM allowed a JOIN events i ON i.item = a.item AND i.ord = 1
+    UNION ALL
+    SELECT c.item, c.stream, i.ord, i.id, i.type, i.v, i.data, i.meta, c.revision + 1, ${HASH('c.hash', 'i')}
+      FROM chain c JOIN events i ON i.item = c.item AND i.ord = c.ord + 1
+  ),
+  inserted AS (
+    INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
+    SELECT stream, revision, id, type, v, data, meta, hash FROM chain ORDER BY stream, ord
+    RETURNING stream_id, revision, global_position
+  ),
+  last AS (
+    SELECT stream_id, max(revision) AS revision, max(global_position) AS global_position FROM inserted GROUP BY stream_id
+  )
+  SELECT c.item, c.cur, c.allowed, l.revision, l.global_position, pg_current_xact_id()::text AS tx_id
+    FROM checked c LEFT JOIN last l ON l.stream_id = c.stream`;
+
+const DEADLOCK = '40P01';
+
 function meets(expected: ExpectedRevision, current: number): boolean {
   if (expected === 'any') return true;
   if (expected === 'no_stream') return current === -1;
@@ -142,6 +197,109 @@ export class PostgresEventStore implements EventStore {
         // A concurrent writer took the next revision first: 'any' simply goes after it.
         if (e.constraint === 'es_events_stream_revision' && expected === 'any' && attempt < 50) continue;
         return await this.refused(streamId, events, expected);
+      }
+    }
+  }
+
+  async appendMany(items: readonly BatchAppendItem[]): Promise<BatchAppendOutcome[]> {
+    const seen = new Set<string>();
+    for (const item of items) {
+      if (seen.has(item.streamId)) throw new Error(`appendMany: stream ${item.streamId} appears more than once`);
+      seen.add(item.streamId);
+    }
+    const outcomes: BatchAppendOutcome[] = new Array(items.length);
+    const batched: number[] = [];
+    for (const [i, item] of items.entries()) {
+      if (item.events.length === 0) outcomes[i] = await this.appendOne(item);
+      else batched.push(i);
+    }
+    if (batched.length === 0) return outcomes;
+    const payload = JSON.stringify(
+      batched.map((i) => {
+        const { streamId, events, expected } = items[i];
+        return {
+          item: i,
+          stream: streamId,
+          kind: typeof expected === 'number' ? 'revision' : expected,
+          rev: typeof expected === 'number' ? expected : null,
+          first_id: events[0].eventId,
+          events: events.map((e) => ({ id: e.eventId, type: e.type, v: e.schemaVersion, data: e.data, meta: e.metadata })),
+        };
+      }),
+    );
+    let rows: Array<{ item: number; cur: string; allowed: boolean; revision: string | null; global_position: string | null; tx_id: string }>;
+    try {
+      ({ rows } = await this.pool.query({ text: APPEND_MANY, values: [payload] }));
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) throw err;
+      // A concurrent writer got to one of the streams first: nothing of the batch was stored, so
+      // each item is appended on its own and gets its own answer.
+      for (const i of batched) outcomes[i] = await this.appendOne(items[i]);
+      return outcomes;
+    }
+    const refused: number[] = [];
+    let appended = false;
+    for (const row of rows) {
+      if (row.allowed && row.revision !== null) {
+        appended = true;
+        outcomes[row.item] = {
+          ok: true,
+          result: {
+            nextExpectedRevision: Number(row.revision),
+            position: { commit: BigInt(row.tx_id), prepare: BigInt(row.global_position!) },
+            duplicate: false,
+          },
+        };
+      } else {
+        refused.push(row.item);
+      }
+    }
+    if (appended) this.signalAppended();
+    if (refused.length) await this.classifyRefused(items, refused, rows, outcomes);
+    return outcomes;
+  }
+
+  private async appendOne(item: BatchAppendItem): Promise<BatchAppendOutcome> {
+    try {
+      return { ok: true, result: await this.appendToStream(item.streamId, item.events, item.expected) };
+    } catch (err) {
+      if (err instanceof RevisionConflictError || err instanceof EventIdReusedError) return { ok: false, error: err };
+      throw err;
+    }
+  }
+
+  /** Items the batch left out: repeats of stored events, reused ids, or revision conflicts. */
+  private async classifyRefused(
+    items: readonly BatchAppendItem[],
+    refused: readonly number[],
+    rows: ReadonlyArray<{ item: number; cur: string }>,
+    outcomes: BatchAppendOutcome[],
+  ): Promise<void> {
+    const current = new Map(rows.map((r) => [r.item, Number(r.cur)]));
+    const ids = refused.flatMap((i) => items[i].events.map((e) => e.eventId));
+    const { rows: stored } = await this.pool.query<{ event_id: string; stream_id: string; revision: string; tx_id: string; global_position: string }>(
+      'SELECT event_id, stream_id, revision, tx_id, global_position FROM es_events WHERE event_id = ANY ($1::uuid[])',
+      [ids],
+    );
+    const byId = new Map(stored.map((r) => [r.event_id, r]));
+    for (const i of refused) {
+      const { streamId, events, expected } = items[i];
+      const found = events.map((e) => byId.get(e.eventId)).filter((r) => r !== undefined);
+      if (found.length === events.length && found.every((r) => r.stream_id === streamId)) {
+        const last = found.reduce((a, b) => (Number(b.revision) > Number(a.revision) ? b : a));
+        outcomes[i] = {
+          ok: true,
+          result: {
+            nextExpectedRevision: Number(last.revision),
+            position: { commit: BigInt(last.tx_id), prepare: BigInt(last.global_position) },
+            duplicate: true,
+          },
+        };
+      } else if (found.length > 0) {
+        outcomes[i] = { ok: false, error: new EventIdReusedError(streamId) };
+      } else {
+        outcomes[i] = { ok: false, error: new RevisionConflictError(streamId, String(expected), current.get(i) ?? -1) };
       }
     }
   }

@@ -6,6 +6,7 @@ import {
   type ActiveLoan,
   type LoanEvent,
   type LoanFactEvent,
+  type LoanRegistered,
   type LoanState,
   type PaidOffLoan,
   type PaymentReceived,
@@ -249,8 +250,7 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
   if (compareDates(d.disbursementDate, d.businessDate) > 0) {
     return domainError('DISBURSEMENT_IN_FUTURE', 'only disbursed loans are registered', { disbursementDate: d.disbursementDate, businessDate: d.businessDate });
   }
-  return [
-    {
+  const registered: LoanRegistered = {
       type: 'LoanRegistered',
       data: {
         loanId: d.loanId,
@@ -265,8 +265,14 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
         product,
         registeredOn: d.businessDate,
       },
-    },
-  ];
+  };
+  // A loan mirrored after installments fell due reports, like any other fact, what its replay shows
+  // as of the business date (nothing when it is registered on its disbursement date).
+  const consequences = decideCloseBusinessDay(
+    { type: 'CloseBusinessDay', data: { loanId: d.loanId, businessDate: d.businessDate } },
+    evolve(initialLoanState(), registered),
+  );
+  return isDomainError(consequences) ? consequences : [registered, ...consequences];
 }
 
 // ---- PostPayment ----------------------------------------------------------------------------------

@@ -1,0 +1,153 @@
+import { isDomainError, streamCategory, type Actor, type BusinessDate, type DomainError, type Fen } from '#kernel';
+import { AggregateRepository, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
+import type { Metrics } from '#platform';
+import { loanDecider, type LoanCommand, type NewInstallment } from '../domain/commands.js';
+import type { LoanEvent, LoanState } from '../domain/events.js';
+import type { ScheduledInstallment } from '../domain/position.js';
+import type { ProductSettings } from '../domain/product.js';
+import type { BusinessCalendar } from './business-calendar.js';
+import { loanStream } from './streams.js';
+
+/**
+ * Who or what delivered a fact. HTTP and the Kafka intake of core-banking messages build the same
+ * commands from it; the upstream message or transaction id (or the HTTP Idempotency-Key) is the
+ * idempotency key, so a redelivered message appends nothing and returns the first result.
+ */
+export interface Intake {
+  readonly actor: Actor;
+  /** Wall-clock time the fact was received (ISO-8601); recorded as the events' occurredAt. */
+  readonly receivedAt: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly idempotencyKey?: string;
+  /** Where the fact came from, e.g. `http` or `kafka:core-banking.payments`. */
+  readonly source?: string;
+}
+
+/** A command ready to run: its stream, the command with its business date, and its context. */
+export interface LoanCall {
+  readonly streamId: string;
+  readonly command: LoanCommand;
+  readonly ctx: CommandContext;
+}
+
+export interface RegisterLoanInput {
+  readonly loanId: string;
+  readonly customerId: string;
+  readonly productCode: string;
+  readonly principal: Fen;
+  readonly annualRateBps: number;
+  readonly termMonths: number;
+  readonly disbursementDate: BusinessDate;
+  readonly timeZone: string;
+  readonly schedule: readonly ScheduledInstallment[];
+  readonly product?: ProductSettings;
+}
+
+export interface PaymentInput {
+  readonly reference: string;
+  readonly amount: Fen;
+  readonly valueDate: BusinessDate;
+}
+
+export interface ReversalInput {
+  readonly reference: string;
+  readonly reason: string;
+}
+
+export interface HoldStartInput {
+  readonly holdId: string;
+  readonly reason: string;
+  readonly from: BusinessDate;
+}
+
+export interface HoldEndInput {
+  readonly holdId: string;
+  readonly to: BusinessDate;
+}
+
+export interface RestructureInput {
+  readonly restructuringId: string;
+  readonly effectiveDate: BusinessDate;
+  readonly newSchedule: readonly NewInstallment[];
+}
+
+export type LoanRepository = AggregateRepository<LoanCommand, LoanEvent, LoanState>;
+
+/**
+ * The Loans context's command handlers. Each method turns a fact from any intake into a `LoanCall`
+ * dated on the business calendar (or a DomainError when the calendar is not running); HTTP runs it
+ * through the platform's `execute` (problem+json), other intakes through `dispatch`. Both end in
+ * `AggregateRepository.handle`: load the stream, decide, append at the loaded revision.
+ */
+export class LoanCommandHandlers {
+  readonly repository: LoanRepository;
+
+  constructor(
+    store: EventStore,
+    private readonly calendar: BusinessCalendar,
+    private readonly metrics?: Metrics,
+  ) {
+    this.repository = new AggregateRepository(store, loanDecider);
+  }
+
+  async registerLoan(input: RegisterLoanInput, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(input.loanId, 'RegisterLoan', intake, (businessDate) => ({ type: 'RegisterLoan', data: { ...input, businessDate } }));
+  }
+
+  async postPayment(loanId: string, input: PaymentInput, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'PostPayment', intake, (businessDate) => ({ type: 'PostPayment', data: { loanId, ...input, businessDate } }));
+  }
+
+  async reversePayment(loanId: string, input: ReversalInput, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'ReversePayment', intake, (businessDate) => ({ type: 'ReversePayment', data: { loanId, ...input, businessDate } }));
+  }
+
+  async startCollectionHold(loanId: string, input: HoldStartInput, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'StartCollectionHold', intake, (businessDate) => ({ type: 'StartCollectionHold', data: { loanId, ...input, businessDate } }));
+  }
+
+  async endCollectionHold(loanId: string, input: HoldEndInput, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'EndCollectionHold', intake, (businessDate) => ({ type: 'EndCollectionHold', data: { loanId, ...input, businessDate } }));
+  }
+
+  async restructureSchedule(loanId: string, input: RestructureInput, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'RestructureSchedule', intake, (businessDate) => ({ type: 'RestructureSchedule', data: { loanId, ...input, businessDate } }));
+  }
+
+  /** Runs a call for intakes other than HTTP, timing it like `execute` does. */
+  async dispatch(call: LoanCall | DomainError): Promise<CommandResult<LoanEvent> | DomainError> {
+    if (isDomainError(call)) return call;
+    const stop = this.metrics?.commandDuration.startTimer({ command: call.ctx.command });
+    try {
+      const result = await this.repository.handle(call.streamId, call.command, call.ctx);
+      if (isDomainError(result)) stop?.({ outcome: 'rejected' });
+      else {
+        stop?.({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
+        if (result.events.length) this.metrics?.appendedEvents.inc({ category: streamCategory(call.streamId) }, result.events.length);
+      }
+      return result;
+    } catch (err) {
+      stop?.({ outcome: 'failed' });
+      throw err;
+    }
+  }
+
+  private async call(loanId: string, name: string, intake: Intake, build: (businessDate: BusinessDate) => LoanCommand): Promise<LoanCall | DomainError> {
+    const businessDate = await this.calendar.factDate();
+    if (isDomainError(businessDate)) return businessDate;
+    return { streamId: loanStream(loanId), command: build(businessDate), ctx: contextOf(name, intake, businessDate) };
+  }
+}
+
+export function contextOf(command: string, intake: Intake, businessDate: BusinessDate): CommandContext {
+  return {
+    command,
+    actor: intake.actor,
+    occurredAt: intake.receivedAt,
+    ...(intake.correlationId ? { correlationId: intake.correlationId } : {}),
+    ...(intake.causationId ? { causationId: intake.causationId } : {}),
+    ...(intake.idempotencyKey ? { idempotencyKey: intake.idempotencyKey } : {}),
+    extra: { businessDate, ...(intake.source ? { source: intake.source } : {}) },
+  };
+}

@@ -75,7 +75,7 @@ export async function bootApp(contexts: readonly ContextRegistration[], env: Rec
 }
 
 /** Polls until `check` returns a value that is not undefined, or fails after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 45_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

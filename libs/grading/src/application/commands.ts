@@ -82,6 +82,8 @@ export interface PreDecided {
   readonly ctx: CommandContext & { idempotencyKey: string };
   /** Load the stream, decide again, append: for a state that turned out to be behind the stream. */
   readonly retry: () => Promise<CommandResult | DomainError>;
+  /** The state is known to be behind the stream (its read model has not seen the trigger yet). */
+  readonly stale?: boolean;
 }
 
 /**
@@ -90,7 +92,9 @@ export interface PreDecided {
  * appended something. (A refusal is a value: nothing to append.)
  */
 export async function appendPreDecided(store: EventStore, items: readonly PreDecided[], concurrency: number): Promise<number> {
-  const pending = items.filter((i) => !isDomainError(i.decided) && i.decided.length > 0);
+  // A decision taken on a read model that has not yet seen the trigger is re-taken on the stream.
+  const stale = items.filter((i) => i.stale);
+  const pending = items.filter((i) => !i.stale && !isDomainError(i.decided) && i.decided.length > 0);
   const outcomes = await appendDecisions(
     store,
     pending.map((i) => ({ streamId: i.streamId, revision: i.revision, events: newEvents(i.decided as readonly DomainEvent[], i.ctx, i.streamId) })),
@@ -98,7 +102,7 @@ export async function appendPreDecided(store: EventStore, items: readonly PreDec
   );
   let changed = outcomes.filter((o) => o === 'appended').length;
   const conflicted = pending.filter((_, i) => outcomes[i] === 'conflict');
-  await forEachConcurrent(conflicted, concurrency, async (item) => {
+  await forEachConcurrent([...conflicted, ...stale], concurrency, async (item) => {
     const result = await item.retry();
     if (!isDomainError(result) && result.events.length > 0) changed += 1;
   });

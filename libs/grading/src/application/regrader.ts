@@ -183,12 +183,15 @@ export class Regrader implements OnModuleDestroy {
         policyVersions: { gradingPolicy: `${policy.policyId}@${policy.version}` },
       };
       const row = states.get(customerId);
+      const revision = row ? Number(row.revision) : -1;
       return {
         streamId,
-        revision: row ? Number(row.revision) : -1,
+        revision,
         decided: customerDecider.decide(command, row?.state ?? initialCustomerState()),
         ctx: commandCtx,
         retry: () => this.repos.customers.handle(streamId, command, commandCtx),
+        // A fact on the customer's own stream that the customers read model has not applied yet.
+        stale: event.streamId === streamId && revision < event.revision,
       };
     });
     await appendPreDecided(this.repos.store, items, CONCURRENCY);

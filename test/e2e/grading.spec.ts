@@ -1,5 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
-import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 
 /**
  * Grading end to end, over HTTP, with the Loans context running: customers' loans registered and
@@ -45,7 +45,7 @@ describe('grading over HTTP', () => {
         const res = await supervisor('GET', `/grading/customers/${customerId}`);
         return res.status === 200 && res.body.grade === expected && (!policy || `${res.body.policy.policyId}@${res.body.policy.version}` === policy) ? res.body : undefined;
       },
-      20_000,
+      60_000,
       `${customerId} graded ${expected}${policy ? ` under ${policy}` : ''}`,
     );
 
@@ -55,7 +55,7 @@ describe('grading over HTTP', () => {
         const res = await supervisor('GET', `/grading/runs/${runId}`);
         return res.status === 200 && res.body.status === 'completed' ? res.body : undefined;
       },
-      20_000,
+      60_000,
       `run ${runId} completed`,
     );
 
@@ -66,7 +66,7 @@ describe('grading over HTTP', () => {
         const res = await supervisor('GET', `/loans/calendar/days/${businessDate}`);
         return res.status === 200 && res.body.status === 'completed' ? true : undefined;
       },
-      20_000,
+      60_000,
       `end of day ${businessDate}`,
     );
   }
@@ -101,7 +101,7 @@ describe('grading over HTTP', () => {
     expect([named.status, named.body.code]).toEqual([400, 'VALIDATION_FAILED']);
 
     // Nothing is graded before a policy is in force.
-    await eventually(async () => ((await supervisor('GET', '/grading/customers/thin')).status === 200 ? true : undefined), 20_000, 'thin known from its loan');
+    await eventually(async () => ((await supervisor('GET', '/grading/customers/thin')).status === 200 ? true : undefined), 60_000, 'thin known from its loan');
     expect((await supervisor('GET', '/grading/customers/good')).body.grade).toBeNull();
 
     const template = await alice('GET', '/grading/policies/template');
@@ -110,6 +110,7 @@ describe('grading over HTTP', () => {
     expect(proposed.body).toMatchObject({ streamId: 'grading.policy-consumer-2024', events: ['PolicyDraftProposed'] });
 
     // Before approval: what would the draft do to today's portfolio?
+    await projectionsCaughtUp(t);
     const preview = await alice('GET', '/grading/policies/consumer-2024/preview?asOf=2024-02-14');
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({ candidate: { id: 'consumer-2024', version: 1 }, against: null, customers: 3, balance: 700_000 });

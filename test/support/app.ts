@@ -84,3 +84,15 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Waits until every projection (and reactor) has applied everything stored so far. */
+export async function projectionsCaughtUp(t: TestApp, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    async () => {
+      const res = await t.request('GET', '/admin/projections');
+      return res.status === 200 && res.body.items.every((p: { caughtUp: boolean; status: string }) => p.caughtUp && p.status === 'running') ? true : undefined;
+    },
+    timeoutMs,
+    'projections to catch up',
+  );
+}

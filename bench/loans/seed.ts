@@ -143,6 +143,7 @@ const SEED_META: EventMetadata = {
 /**
  * Writes `loans` loans (ids L0000001...) into the store and the read model. Returns the number of
  * events written. The loans projection must be installed (its tables exist) and otherwise empty.
+ * The work is split in two halves of the loan range written side by side (two connections).
  */
 export async function seedPortfolio(
   pool: pg.Pool,
@@ -151,19 +152,36 @@ export async function seedPortfolio(
   log: (m: string) => void,
   parts: { events: boolean; readModel: boolean } = { events: true, readModel: true },
 ): Promise<number> {
-  const client = await pool.connect();
+  const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const result = await work();
+    log(`  ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  };
+  /** Runs `sql` once per half of the loan range ($1, $2: first and last n), in parallel. */
+  const halves = async (sql: string, extra: unknown[] = []): Promise<number> => {
+    const middle = Math.floor(loans / 2);
+    const counts = await Promise.all(
+      [
+        [1, middle],
+        [middle + 1, loans],
+      ].map(async ([from, to]) => (await pool.query(sql, [from, to, ...extra])).rowCount ?? 0),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  };
   try {
-    await client.query(`
-      CREATE TEMP TABLE seed_slots (slot integer PRIMARY KEY, template integer NOT NULL);
-      CREATE TEMP TABLE seed_events (template integer, revision integer, type text, data text, meta jsonb, PRIMARY KEY (template, revision));
-      CREATE TEMP TABLE seed_rows (template integer PRIMARY KEY, row jsonb NOT NULL, facts text NOT NULL);
-      CREATE TEMP TABLE seed_loans (n integer PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL, template integer NOT NULL);`);
+    await pool.query(`
+      DROP TABLE IF EXISTS bench_seed_slots, bench_seed_events, bench_seed_rows, bench_seed_loans;
+      CREATE UNLOGGED TABLE bench_seed_slots (slot integer PRIMARY KEY, template integer NOT NULL);
+      CREATE UNLOGGED TABLE bench_seed_events (template integer, revision integer, type text, data text, meta jsonb, PRIMARY KEY (template, revision));
+      CREATE UNLOGGED TABLE bench_seed_rows (template integer PRIMARY KEY, row jsonb NOT NULL, facts text NOT NULL);
+      CREATE UNLOGGED TABLE bench_seed_loans (n integer PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL, template integer NOT NULL);`);
     const slots: Array<{ slot: number; template: number }> = [];
     for (const t of list) for (let i = 0; i < t.slots; i++) slots.push({ slot: slots.length, template: t.id });
-    await client.query(`INSERT INTO seed_slots SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(slot integer, template integer)`, [JSON.stringify(slots)]);
+    await pool.query(`INSERT INTO bench_seed_slots SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(slot integer, template integer)`, [JSON.stringify(slots)]);
     const events = list.flatMap((t) => t.events.map((e, revision) => ({ template: t.id, revision, type: e.type, data: JSON.stringify(e.data), meta: SEED_META })));
-    await client.query(
-      `INSERT INTO seed_events SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, revision integer, type text, data text, meta jsonb)`,
+    await pool.query(
+      `INSERT INTO bench_seed_events SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, revision integer, type text, data text, meta jsonb)`,
       [JSON.stringify(events)],
     );
     const rows = list.map((t) => ({
@@ -171,85 +189,88 @@ export async function seedPortfolio(
       row: loanRow(t.state, t.events.length - 1, t.state.facts.terms.disbursementDate),
       facts: JSON.stringify(t.state.facts),
     }));
-    await client.query(`INSERT INTO seed_rows SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, row jsonb, facts text)`, [JSON.stringify(rows)]);
-    await client.query(
-      `INSERT INTO seed_loans
+    await pool.query(`INSERT INTO bench_seed_rows SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, row jsonb, facts text)`, [JSON.stringify(rows)]);
+    await pool.query(
+      `INSERT INTO bench_seed_loans
        SELECT n, 'L' || lpad(n::text, 7, '0'), 'C' || lpad((n % 800000)::text, 6, '0'), s.template
-         FROM generate_series(1, $1::integer) n JOIN seed_slots s ON s.slot = n % ${SLOTS}`,
+         FROM generate_series(1, $1::integer) n JOIN bench_seed_slots s ON s.slot = n % ${SLOTS}`,
       [loans],
     );
+    await pool.query('ANALYZE bench_seed_loans');
 
     let written = 0;
     const maxRevision = parts.events ? Math.max(...list.map((t) => t.events.length - 1)) : -1;
     for (let revision = 0; revision <= maxRevision; revision++) {
-      const started = Date.now();
       const previous = revision === 0 ? `''::bytea` : `p.hash`;
-      const { rowCount } = await client.query(
-        `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
-         SELECT x.stream_id, x.revision, gen_random_uuid(), x.type, 1, x.data, x.meta, ${HASH(previous, 'x', 'data', 'meta')}
-           FROM (SELECT 'loans.loan-' || l.loan_id AS stream_id, e.revision, e.type,
-                        replace(replace(e.data, '${LOAN}', l.loan_id), '${CUSTOMER}', l.customer_id)::jsonb AS data, e.meta
-                   FROM seed_loans l JOIN seed_events e ON e.template = l.template AND e.revision = $1) x
-           ${revision === 0 ? '' : 'JOIN es_events p ON p.stream_id = x.stream_id AND p.revision = x.revision - 1'}
-          ORDER BY x.stream_id`,
-        [revision],
+      // Event ids ordered by (revision, loan) keep the event-id index appending at its end.
+      written += await timed(`events at revision ${revision}`, () =>
+        halves(
+          `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
+           SELECT x.stream_id, x.revision, x.event_id, x.type, 1, x.data, x.meta, ${HASH(previous, 'x', 'data', 'meta')}
+             FROM (SELECT 'loans.loan-' || l.loan_id AS stream_id, e.revision, e.type,
+                          (lpad(to_hex(e.revision), 8, '0') || '-0000-8000-8000-' || lpad(to_hex(l.n), 12, '0'))::uuid AS event_id,
+                          replace(replace(e.data, '${LOAN}', l.loan_id), '${CUSTOMER}', l.customer_id)::jsonb AS data, e.meta
+                     FROM bench_seed_loans l JOIN bench_seed_events e ON e.template = l.template AND e.revision = $3
+                    WHERE l.n BETWEEN $1 AND $2) x
+             ${revision === 0 ? '' : 'JOIN es_events p ON p.stream_id = x.stream_id AND p.revision = x.revision - 1'}
+            ORDER BY x.stream_id`,
+          [revision],
+        ),
       );
-      written += rowCount ?? 0;
-      log(`  events at revision ${revision}: ${rowCount} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
 
     if (!parts.readModel) return written;
-    let started = Date.now();
-    await client.query(
-      `INSERT INTO rm_loans (loan_id, customer_id, product_code, principal, outstanding, overdue_amount, penalty_accrued, dpd, dpd_since, stage, status,
-                             delinquent, disbursement_date, registered_on, as_of, next_due_date, quiet_through, revision, reported)
-       SELECT l.loan_id, l.customer_id, r.row->>'product_code', (r.row->>'principal')::bigint, (r.row->>'outstanding')::bigint,
-              (r.row->>'overdue_amount')::bigint, (r.row->>'penalty_accrued')::bigint, (r.row->>'dpd')::integer, (r.row->>'dpd_since')::date,
-              r.row->>'stage', r.row->>'status', (r.row->>'delinquent')::boolean, (r.row->>'disbursement_date')::date,
-              (r.row->>'registered_on')::date, (r.row->>'as_of')::date, (r.row->>'next_due_date')::date, (r.row->>'quiet_through')::date,
-              (r.row->>'revision')::bigint, r.row->'reported'
-         FROM seed_loans l JOIN seed_rows r ON r.template = l.template
-        ORDER BY l.loan_id`,
+    await timed(`read-model rows (${loans})`, () =>
+      halves(
+        `INSERT INTO rm_loans (loan_id, customer_id, product_code, principal, outstanding, overdue_amount, penalty_accrued, dpd, dpd_since, stage, status,
+                               delinquent, disbursement_date, registered_on, as_of, next_due_date, quiet_through, revision, reported)
+         SELECT l.loan_id, l.customer_id, r.row->>'product_code', (r.row->>'principal')::bigint, (r.row->>'outstanding')::bigint,
+                (r.row->>'overdue_amount')::bigint, (r.row->>'penalty_accrued')::bigint, (r.row->>'dpd')::integer, (r.row->>'dpd_since')::date,
+                r.row->>'stage', r.row->>'status', (r.row->>'delinquent')::boolean, (r.row->>'disbursement_date')::date,
+                (r.row->>'registered_on')::date, (r.row->>'as_of')::date, (r.row->>'next_due_date')::date, (r.row->>'quiet_through')::date,
+                (r.row->>'revision')::bigint, r.row->'reported'
+           FROM bench_seed_loans l JOIN bench_seed_rows r ON r.template = l.template
+          WHERE l.n BETWEEN $1 AND $2
+          ORDER BY l.loan_id`,
+      ),
     );
-    log(`  read model rows: ${loans} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    started = Date.now();
-    await client.query(
-      `INSERT INTO rm_loan_facts (loan_id, facts)
-       SELECT l.loan_id, replace(replace(r.facts, '${LOAN}', l.loan_id), '${CUSTOMER}', l.customer_id)::jsonb
-         FROM seed_loans l JOIN seed_rows r ON r.template = l.template
-        ORDER BY l.loan_id`,
+    await timed(`read-model facts (${loans})`, () =>
+      halves(
+        `INSERT INTO rm_loan_facts (loan_id, facts)
+         SELECT l.loan_id, replace(replace(r.facts, '${LOAN}', l.loan_id), '${CUSTOMER}', l.customer_id)::jsonb
+           FROM bench_seed_loans l JOIN bench_seed_rows r ON r.template = l.template
+          WHERE l.n BETWEEN $1 AND $2
+          ORDER BY l.loan_id`,
+      ),
     );
-    log(`  read model facts: ${loans} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    await client.query(
+    await pool.query(
       `INSERT INTO rm_loan_stage_totals (stage, loans, balance)
        SELECT s.stage, count(l.loan_id), coalesce(sum(l.outstanding), 0)
          FROM unnest($1::text[]) AS s(stage) LEFT JOIN rm_loans l ON l.stage = s.stage AND l.status = 'active'
         GROUP BY s.stage`,
       [STAGES],
     );
-
-    started = Date.now();
-    if (parts.events) await client.query('VACUUM ANALYZE es_events');
-    for (const table of ['rm_loans', 'rm_loan_facts']) await client.query(`VACUUM ANALYZE ${await physical(client, table)}`);
-    log(`  vacuum analyze in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await timed('vacuum analyze', async () => {
+      const tables = [...(parts.events ? ['es_events'] : []), await physical(pool, 'rm_loans'), await physical(pool, 'rm_loan_facts')];
+      await Promise.all(tables.map((t) => pool.query(`VACUUM ANALYZE ${t}`)));
+    });
 
     // The projection continues after the seeded events.
-    const { rows: head } = await client.query<{ tx_id: string; global_position: string }>(
+    const { rows: head } = await pool.query<{ tx_id: string; global_position: string }>(
       `SELECT tx_id::text, global_position::text FROM es_events ORDER BY tx_id DESC, global_position DESC LIMIT 1`,
     );
-    await client.query(
+    await pool.query(
       `UPDATE projection_checkpoints c SET commit_position = $2, prepare_position = $3
          FROM projections p WHERE p.name = $1 AND c.name = p.name AND c.generation = p.active_generation`,
       [LOANS_PROJECTION, head[0].tx_id, head[0].global_position],
     );
     return written;
   } finally {
-    await client.query('DROP TABLE IF EXISTS seed_slots, seed_events, seed_rows, seed_loans').catch(() => undefined);
-    client.release();
+    await pool.query('DROP TABLE IF EXISTS bench_seed_slots, bench_seed_events, bench_seed_rows, bench_seed_loans').catch(() => undefined);
   }
 }
 
-async function physical(client: pg.PoolClient, view: string): Promise<string> {
-  const { rows } = await client.query<{ generation: number }>(`SELECT active_generation AS generation FROM projections WHERE name = $1`, [LOANS_PROJECTION]);
+async function physical(pool: pg.Pool, view: string): Promise<string> {
+  const { rows } = await pool.query<{ generation: number }>(`SELECT active_generation AS generation FROM projections WHERE name = $1`, [LOANS_PROJECTION]);
   return `${view}__g${rows[0].generation}`;
 }

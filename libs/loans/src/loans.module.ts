@@ -58,9 +58,9 @@ function endOfDayLog(logger: Logger) {
     },
     {
       provide: EndOfDay,
-      inject: [PG_POOL, EVENT_STORE, BusinessCalendar, LoanCommandHandlers],
-      useFactory: (pool: pg.Pool, store: EventStore, calendar: BusinessCalendar, handlers: LoanCommandHandlers) =>
-        new EndOfDay(pool, store, calendar, handlers.repository, { log: endOfDayLog(new Logger('loans.end-of-day')) }),
+      inject: [PG_POOL, EVENT_STORE, BusinessCalendar, LoanCommandHandlers, Metrics],
+      useFactory: (pool: pg.Pool, store: EventStore, calendar: BusinessCalendar, handlers: LoanCommandHandlers, metrics: Metrics) =>
+        new EndOfDay(pool, store, calendar, handlers.repository, { metrics, log: endOfDayLog(new Logger('loans.end-of-day')) }),
     },
     EndOfDayWorker,
     // Read model: queries (the projection itself is registered with the runner below)

@@ -59,7 +59,10 @@ async function world(): Promise<World> {
     handlers,
     endOfDay: (options = {}) => new EndOfDay(db.pool, options.store ?? store, calendar, handlers.repository, { batchSize: options.batchSize ?? 2, pollMs: 10 }),
     async caughtUp() {
-      const head = (await store.headPosition())!;
+      // The newest committed event, read directly: `headPosition` stops at the cluster-wide read
+      // horizon, which another database's open transaction can hold back.
+      const { rows: last } = await db.pool.query(`SELECT tx_id::text AS c, global_position::text AS p FROM es_events ORDER BY tx_id DESC, global_position DESC LIMIT 1`);
+      const head = { commit: BigInt(last[0].c), prepare: BigInt(last[0].p) };
       for (;;) {
         const { rows } = await db.pool.query(`SELECT commit_position::text AS c, prepare_position::text AS p FROM projection_checkpoints WHERE name = $1`, [LOANS_PROJECTION]);
         if (comparePositions({ commit: BigInt(rows[0].c), prepare: BigInt(rows[0].p) }, head) >= 0) return;

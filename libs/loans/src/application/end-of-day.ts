@@ -17,6 +17,7 @@ import {
   type RecordedEvent,
 } from '#kernel';
 import type { BatchAppendItem, BatchAppendOutcome, CommandContext, EventStore } from '#eventstore';
+import type { Metrics } from '#platform';
 import { loanDecider, type CloseBusinessDay } from '../domain/commands.js';
 import type { LoanState, ReportedPosition } from '../domain/events.js';
 import type { LoanFacts } from '../domain/position.js';
@@ -34,6 +35,8 @@ export interface EndOfDayOptions {
   /** How long to wait for the read model to reach the close before giving up (the run resumes later). */
   readonly readModelTimeoutMs?: number;
   readonly pollMs?: number;
+  /** Counts the appended events in `arrears_events_appended_total`. */
+  readonly metrics?: Metrics;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -161,7 +164,7 @@ export class EndOfDay {
     this.pollMs = options.pollMs ?? 50;
   }
 
-  /** The calendar command that closes `date`; run it, then `launch(date)`. */
+  /** The calendar command that closes `date`; run it, then `start(date)`. */
   closeCommand(date: BusinessDate, intake: Intake): { streamId: string; command: CalendarCommand; ctx: CommandContext } {
     return {
       streamId: CALENDAR_STREAM,
@@ -300,30 +303,35 @@ export class EndOfDay {
     let next = this.fetch(date, cursor);
     next.catch(() => undefined); // awaited below; a failure there is handled there
     let appending: Promise<void> | null = null;
-    for (;;) {
-      let s0 = Date.now();
-      const rows = await next;
-      stages.fetchWaitMs += Date.now() - s0;
-      if (rows.length === 0) break;
-      if (this.stopping) throw new Interrupted(`stopped before loan ${rows[0].loan_id}`);
-      const last = rows[rows.length - 1].loan_id;
-      next = this.fetch(date, last);
-      next.catch(() => undefined);
-      s0 = Date.now();
-      const items = this.decideBatch(date, rows, metadata, tally);
-      stages.decideMs += Date.now() - s0;
-      s0 = Date.now();
+    try {
+      for (;;) {
+        let s0 = Date.now();
+        const rows = await next;
+        stages.fetchWaitMs += Date.now() - s0;
+        if (rows.length === 0) break;
+        if (this.stopping) throw new Interrupted(`stopped before loan ${rows[0].loan_id}`);
+        const last = rows[rows.length - 1].loan_id;
+        next = this.fetch(date, last);
+        next.catch(() => undefined);
+        s0 = Date.now();
+        const items = this.decideBatch(date, rows, metadata, tally);
+        stages.decideMs += Date.now() - s0;
+        s0 = Date.now();
+        if (appending) await appending;
+        stages.appendWaitMs += Date.now() - s0;
+        appending = this.appendBatch(date, items, metadata, tally).then(() => {
+          tally.processed += rows.length;
+          return this.checkpoint(date, last, tally);
+        });
+        appending.catch(() => undefined);
+      }
+      const s0 = Date.now();
       if (appending) await appending;
       stages.appendWaitMs += Date.now() - s0;
-      appending = this.appendBatch(date, items, metadata, tally).then(() => {
-        tally.processed += rows.length;
-        return this.checkpoint(date, last, tally);
-      });
-      appending.catch(() => undefined);
+    } finally {
+      // Never leave an append running behind a stopped or failed run: the next run starts clean.
+      if (appending) await appending.catch(() => undefined);
     }
-    const s0 = Date.now();
-    if (appending) await appending;
-    stages.appendWaitMs += Date.now() - s0;
     Object.assign(timings, stages);
     timings.processMs = Date.now() - t;
 
@@ -467,6 +475,7 @@ export class EndOfDay {
   private async appendBatch(date: BusinessDate, items: readonly BatchAppendItem[], metadata: EventMetadata, tally: Tally): Promise<void> {
     if (items.length === 0) return;
     const outcomes = await this.append(items);
+    let appended = 0;
     for (const [i, outcome] of outcomes.entries()) {
       const item = items[i];
       if (outcome.ok) {
@@ -474,6 +483,7 @@ export class EndOfDay {
         else {
           tally.loansChanged += 1;
           tally.events += item.events.length;
+          appended += item.events.length;
         }
         continue;
       }
@@ -501,8 +511,10 @@ export class EndOfDay {
       else if (retried.events.length) {
         tally.loansChanged += 1;
         tally.events += retried.events.length;
+        appended += retried.events.length;
       }
     }
+    if (appended) this.options.metrics?.appendedEvents.inc({ category: 'loans.loan' }, appended);
   }
 
   /** The resume point: every candidate up to `cursor` is done. */

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { domainError, isDomainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
 import type { CommandContext, CommandResult, Loaded } from '#eventstore';
 import { Metrics, PG_POOL } from '#platform';
-import type { AdjustmentRequest } from '../domain/case.decider.js';
+import type { AdjustmentRequest, OpenCaseCommand } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState, OpenCase } from '../domain/case.events.js';
 import { missingCertifications, skillsMatch, type Certification } from '../domain/collector.js';
 import { strategyLabel, type CloseReason, type Grade, type HoldReason, type Stage } from '../domain/model.js';
@@ -11,19 +11,8 @@ import { CollectionStore, streams } from './collection-store.js';
 import { ContactRulesBook, StrategyCatalog } from './catalog.js';
 import { followUp, runCommand } from './commands.js';
 
-export interface OpenCaseInput {
-  readonly caseId: string;
-  readonly loanId: string;
-  readonly customerId: string;
-  readonly timeZone: string;
-  readonly grade: Grade;
-  readonly stage: Stage;
-  readonly dpd: number;
-  readonly overdueAmount: Fen;
-  readonly oldestUnpaidDueDate: BusinessDate;
-  readonly asOf: BusinessDate;
-  readonly nextDueDate: BusinessDate | null;
-}
+/** What opening a case needs: the OpenCase command's facts, plus the loan's next due date. */
+export type OpenCaseInput = Omit<OpenCaseCommand['data'], 'strategy'> & { readonly nextDueDate: BusinessDate | null };
 
 type Result = CommandResult<CaseEvent> | DomainError;
 

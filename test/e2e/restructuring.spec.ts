@@ -63,6 +63,17 @@ describe('restructuring across contexts', () => {
       `request ${requestId} ${status}`,
     );
 
+  /** The collection case as an auditor sees it, once it shows the status. */
+  const caseView = (caseId: string, status: string) =>
+    eventually(
+      async () => {
+        const res = await t.as('auditor', 'aud-1')('GET', `/collection/cases/${caseId}`);
+        return res.status === 200 && res.body.status === status ? res.body : undefined;
+      },
+      20_000,
+      `case ${caseId} ${status}`,
+    );
+
   /** Closes the open business date and waits for the loans end of day to complete (43 days are closed below). */
   async function closeDay(businessDate: string) {
     const res = await core('POST', '/loans/calendar/close', { businessDate });
@@ -159,6 +170,12 @@ describe('restructuring across contexts', () => {
     const activated = (await t.runtime.store.readStream(`restructuring.request-${planId}`)).find((e) => e.type === 'RestructuringActivated')!;
     expect(activated.data).toMatchObject({ loanId: 'LR-1', customerId: 'CR-1', type: 'INSTALLMENT_PLAN', restructuredPrincipal: 300_000 });
     expect(activated.metadata.policyVersions).toEqual({ restructuringPolicy: '1' });
+
+    // The new schedule cures the loan, but the collection case stays open, held for the plan.
+    expect(loanEvents.map((e) => e.type)).toContain('LoanCured');
+    const held = await caseView('LR-1-E1', 'ON_HOLD');
+    expect(held.holds).toEqual([{ holdId: `restructuring-${planId}`, reason: 'RESTRUCTURING' }]);
+    expect(held).toMatchObject({ closeReason: null, stage: 'M2' });
   });
 
   it('under a newly published policy, a large plan needs a second, different supervisor', async () => {
@@ -235,6 +252,21 @@ describe('restructuring across contexts', () => {
     const brokenEvent = (await t.runtime.store.readStream(`restructuring.request-${planId}`)).find((e) => e.type === 'PlanBroken')!;
     expect(brokenEvent.data).toMatchObject({ loanId: 'LR-1', customerId: 'CR-1', type: 'INSTALLMENT_PLAN', seq: 4 });
     expect(brokenEvent.metadata.actor).toEqual({ id: 'reactor:restructuring_end_of_day', role: 'system' });
+
+    // The broken plan releases the case: the same case resumes, at the stage the loan's new
+    // delinquency (published while the case was held) gave it.
+    const resumed = await caseView('LR-1-E1', 'OPEN');
+    expect(resumed.holds).toEqual([]);
+    expect(resumed.stage).toBe('M1');
+    const caseEvents = (await t.runtime.store.readStream('collection.case-LR-1-E1')).map((e) => e.type);
+    expect(caseEvents.filter((type) => type === 'CaseOpened' || type === 'CaseClosed')).toEqual(['CaseOpened']);
+    expect(caseEvents.slice(caseEvents.indexOf('CaseOnHold'))).toEqual(['CaseOnHold', 'CaseDeescalated', 'CaseResumed']);
+    const resumedEvent = (await t.runtime.store.readStream('collection.case-LR-1-E1')).find((e) => e.type === 'CaseResumed')!;
+    expect(resumedEvent.data).toMatchObject({ holdId: `restructuring-${planId}`, on: '2024-05-01', stillOnHold: false });
+    expect(resumedEvent.metadata.causationId).toBe(brokenEvent.eventId);
+
+    // The plan that is paid keeps its case held.
+    expect((await caseView('LR-3-E1', 'ON_HOLD')).holds).toEqual([{ holdId: `restructuring-${performingId}`, reason: 'RESTRUCTURING' }]);
 
     // The paying plan stays active.
     expect((await types(`restructuring.request-${performingId}`)).filter((type) => type === 'PlanInstallmentMissed' || type === 'PlanBroken')).toEqual([]);

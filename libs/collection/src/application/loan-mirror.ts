@@ -23,6 +23,11 @@ export interface LoanMirror {
   readonly dpdAsOf: BusinessDate | null;
   readonly overdueAmount: number;
   readonly restructuredOn: BusinessDate | null;
+  /**
+   * The restructuring whose plan holds the case (from ScheduleRestructured or RestructuringActivated
+   * until PlanCompleted or PlanBroken); while it is set, a cure does not close the case.
+   */
+  readonly restructuringId: string | null;
 }
 
 /**
@@ -53,7 +58,7 @@ export const MIRROR_TABLES = {
   [LOANS_MIRROR_TABLE]: `CREATE TABLE {table} (
     loan_id text COLLATE "C" PRIMARY KEY, customer_id text NOT NULL, time_zone text NOT NULL, installments jsonb NOT NULL,
     episodes integer NOT NULL, case_id text, case_opened_on text, delinquent boolean NOT NULL, stage text NOT NULL,
-    dpd integer NOT NULL, dpd_as_of text, overdue_amount bigint NOT NULL, restructured_on text);
+    dpd integer NOT NULL, dpd_as_of text, overdue_amount bigint NOT NULL, restructured_on text, restructuring_id text);
     CREATE INDEX {table}_case ON {table} (case_id) WHERE case_id IS NOT NULL`,
   [GRADES_TABLE]: `CREATE TABLE {table} (customer_id text COLLATE "C" PRIMARY KEY, grade text NOT NULL, as_of text NOT NULL, trigger_position text)`,
 };
@@ -72,6 +77,7 @@ export interface MirrorRow {
   dpd_as_of: string | null;
   overdue_amount: string | number;
   restructured_on: string | null;
+  restructuring_id: string | null;
 }
 
 export function fromRow(r: MirrorRow): LoanMirror {
@@ -89,6 +95,7 @@ export function fromRow(r: MirrorRow): LoanMirror {
     dpdAsOf: r.dpd_as_of,
     overdueAmount: Number(r.overdue_amount),
     restructuredOn: r.restructured_on,
+    restructuringId: r.restructuring_id,
   };
 }
 
@@ -107,5 +114,6 @@ export function toRow(m: LoanMirror): Record<string, unknown> {
     dpd_as_of: m.dpdAsOf,
     overdue_amount: m.overdueAmount,
     restructured_on: m.restructuredOn,
+    restructuring_id: m.restructuringId,
   };
 }

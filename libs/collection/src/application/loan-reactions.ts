@@ -13,6 +13,7 @@ import type {
   PaymentReceived,
   ScheduleRestructured,
 } from '#loans';
+import type { PlanBroken, PlanCompleted, RestructuringActivated } from '#restructuring';
 import { bulkUpsert, reactionKey, type Projection, type ProjectionContext } from '#projections';
 import { DEFAULT_GRADE, type Grade, type HoldReason } from '../domain/model.js';
 import { CaseService } from './cases.service.js';
@@ -30,7 +31,12 @@ import { GRADES_TABLE, LOANS_MIRROR_TABLE, MIRROR_TABLES, fromRow, nextDueDate, 
  * - DelinquencyStageChanged: move the case to the strategy for (grade, new stage);
  * - PaymentReceived: record the payment on the case (promises kept);
  * - CollectionHoldStarted / Ended: put the case on hold / resume it;
- * - LoanCured / LoanPaidOff: close the case (cured after a restructuring counts as RESTRUCTURED);
+ * - ScheduleRestructured, and the Restructuring context's RestructuringActivated: put the case on
+ *   hold (`restructuring-<requestId>`) for as long as the plan is observed; a cure the new schedule
+ *   brings leaves the case open and held;
+ * - PlanCompleted: close the held case as RESTRUCTURED (or resume it if the loan is delinquent);
+ * - PlanBroken: resume the case; the loan's delinquency, published meanwhile, drives its stage;
+ * - LoanCured / LoanPaidOff: close the case (unless a restructuring plan holds it);
  * - EndOfDayCompleted (the Loans business calendar): run Collection's end of day for that date.
  *
  * Facts and reactions share the projection's checkpoint, so a reaction always sees every earlier
@@ -50,6 +56,8 @@ const LOAN_EVENTS = [
   'ScheduleRestructured',
 ] as const;
 
+const RESTRUCTURING_EVENTS = ['RestructuringActivated', 'PlanBroken', 'PlanCompleted'] as const;
+
 type Reacted =
   | LoanRegistered
   | LoanBecameDelinquent
@@ -59,9 +67,21 @@ type Reacted =
   | PaymentReceived
   | CollectionHoldStarted
   | CollectionHoldEnded
-  | ScheduleRestructured;
+  | ScheduleRestructured
+  | RestructuringActivated
+  | PlanBroken
+  | PlanCompleted;
 
 const binding: { reactions: LoanReactions | null } = { reactions: null };
+
+const restructuringHold = (requestId: string) => `restructuring-${requestId}`;
+
+/** The loan a published event concerns: its stream for loans events, its data for restructuring's. */
+function loanOf(event: RecordedEvent): string | null {
+  if (event.streamId.startsWith('loans.loan-')) return streamEntityId(event.streamId);
+  if (event.streamId.startsWith('restructuring.')) return (event.data as { loanId?: string }).loanId ?? null;
+  return null;
+}
 
 function holdReason(reason: string): HoldReason {
   return /restructur/i.test(reason) ? 'RESTRUCTURING' : 'LOAN_HOLD';
@@ -102,7 +122,7 @@ export class LoanReactions implements OnModuleDestroy {
   async apply(ctx: ProjectionContext, events: readonly RecordedEvent[]): Promise<void> {
     const loansTable = ctx.table(LOANS_MIRROR_TABLE);
     const gradesTable = ctx.table(GRADES_TABLE);
-    const loanIds = [...new Set(events.filter((e) => e.streamId.startsWith('loans.loan-')).map((e) => streamEntityId(e.streamId)))];
+    const loanIds = [...new Set(events.map(loanOf).filter((id): id is string => id !== null))];
     const loans = new Map<string, LoanMirror>();
     if (loanIds.length) {
       const { rows } = await ctx.query<MirrorRow>(`SELECT * FROM ${loansTable} WHERE loan_id = ANY ($1::text[])`, [loanIds]);
@@ -135,8 +155,8 @@ export class LoanReactions implements OnModuleDestroy {
         this.logger.log({ msg: 'collection end of day', ...summary });
         continue;
       }
-      if (!event.streamId.startsWith('loans.loan-')) continue;
-      const loanId = streamEntityId(event.streamId);
+      const loanId = loanOf(event);
+      if (!loanId) continue;
       const next = await this.react(loanId, loans.get(loanId), event as unknown as Reacted & RecordedEvent, event, gradeOf);
       if (next) {
         loans.set(loanId, next);
@@ -150,6 +170,15 @@ export class LoanReactions implements OnModuleDestroy {
       gradesTable,
       [...grades].map(([customer_id, g]) => ({ customer_id, grade: g.grade, as_of: g.asOf, trigger_position: g.position })),
       ['customer_id'],
+    );
+  }
+
+  /** Hold the loan's open case while a restructuring plan runs (a no-op if it holds it already). */
+  private async holdForRestructuring(loan: LoanMirror, requestId: string, since: BusinessDate, recorded: RecordedEvent): Promise<void> {
+    if (!loan.caseId) return;
+    this.report(
+      recorded,
+      await this.cases.placeOnHold(loan.caseId, { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since }, this.ctx(recorded, 'PlaceCaseOnHold')),
     );
   }
 
@@ -178,12 +207,27 @@ export class LoanReactions implements OnModuleDestroy {
         dpdAsOf: null,
         overdueAmount: 0,
         restructuredOn: null,
+        restructuringId: null,
       };
     }
     if (!loan) throw new Error(`collection has no record of loan ${loanId} (its LoanRegistered was not seen) at ${event.type}`);
     switch (event.type) {
       case 'LoanBecameDelinquent': {
         const d = event.data;
+        if (loan.caseId) {
+          // The case outlived a cure because a restructuring plan holds it: the same case follows.
+          const next: LoanMirror = { ...loan, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
+          const grade = await gradeOf(loan.customerId);
+          this.report(
+            recorded,
+            await this.cases.changeStage(
+              loan.caseId,
+              { stage: d.stage, dpd: d.dpd, overdueAmount: d.overdueAmount, asOf: d.asOf, grade, nextDueDate: nextDueDate(next, d.asOf) },
+              this.ctx(recorded, 'ChangeCaseStage'),
+            ),
+          );
+          return next;
+        }
         const episodes = loan.episodes + 1;
         const caseId = `${loanId}-E${episodes}`;
         const grade = await gradeOf(loan.customerId);
@@ -240,6 +284,7 @@ export class LoanReactions implements OnModuleDestroy {
         const d = event.data;
         const cured: LoanMirror = { ...loan, delinquent: false, dpd: 0, dpdAsOf: d.asOf, stage: 'M0', caseId: null, caseOpenedOn: null };
         if (!loan.caseId) return event.type === 'LoanCured' ? cured : undefined;
+        if (event.type === 'LoanCured' && loan.restructuringId) return { ...cured, caseId: loan.caseId, caseOpenedOn: loan.caseOpenedOn };
         const restructured = loan.restructuredOn !== null && loan.caseOpenedOn !== null && loan.restructuredOn >= loan.caseOpenedOn;
         const reason = event.type === 'LoanPaidOff' ? 'PAID_OFF' : restructured ? 'RESTRUCTURED' : 'CURED';
         this.report(recorded, await this.cases.close(loan.caseId, reason, d.asOf, this.ctx(recorded, 'CloseCase')));
@@ -266,7 +311,37 @@ export class LoanReactions implements OnModuleDestroy {
         const d = event.data;
         const replaced = new Set(d.replacedSeqs);
         const installments = [...loan.installments.filter((i) => !replaced.has(i.seq)), ...d.newSchedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate }))];
-        return { ...loan, installments, restructuredOn: d.businessDate };
+        await this.holdForRestructuring(loan, d.restructuringId, d.effectiveDate, recorded);
+        return { ...loan, installments, restructuredOn: d.businessDate, restructuringId: d.restructuringId };
+      }
+      case 'RestructuringActivated': {
+        const d = event.data;
+        await this.holdForRestructuring(loan, d.requestId, d.effectiveDate, recorded);
+        return { ...loan, restructuringId: d.requestId };
+      }
+      case 'PlanCompleted':
+      case 'PlanBroken': {
+        const d = event.data;
+        if (loan.restructuringId !== d.requestId) return undefined;
+        const ended: LoanMirror = { ...loan, restructuringId: null };
+        if (!loan.caseId) return ended;
+        const on = event.type === 'PlanCompleted' ? event.data.completedOn : event.data.brokenOn;
+        if (!loan.delinquent) {
+          // Nothing is overdue: a completed plan closes the case as restructured; a broken one that
+          // left nothing overdue (paid since) as cured.
+          const reason = event.type === 'PlanCompleted' ? 'RESTRUCTURED' : 'CURED';
+          this.report(recorded, await this.cases.close(loan.caseId, reason, on, this.ctx(recorded, 'CloseCase')));
+          return { ...ended, caseId: null, caseOpenedOn: null };
+        }
+        const resolution =
+          event.type === 'PlanBroken'
+            ? `restructuring plan broken: installment ${event.data.n} due ${event.data.dueDate} was ${event.data.daysLate} days late`
+            : 'restructuring plan completed with the loan still past due';
+        this.report(
+          recorded,
+          await this.cases.releaseHold(loan.caseId, { holdId: restructuringHold(d.requestId), resolution, on }, this.ctx(recorded, 'ResumeCase')),
+        );
+        return ended;
       }
       default:
         return undefined;
@@ -277,8 +352,8 @@ export class LoanReactions implements OnModuleDestroy {
 /** The reactions as a projection: the runner gives them checkpoints, batches and poison handling. */
 export const loanReactionsProjection: Projection = {
   name: LOAN_REACTIONS,
-  version: 1,
-  filter: { streamPrefixes: ['loans.', 'grading.'], eventTypes: [...LOAN_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'] },
+  version: 2,
+  filter: { streamPrefixes: ['loans.', 'grading.', 'restructuring.'], eventTypes: [...LOAN_EVENTS, ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'] },
   tables: MIRROR_TABLES,
   async apply(ctx, events) {
     if (!binding.reactions) throw new Error('collection loan reactions are not initialised');

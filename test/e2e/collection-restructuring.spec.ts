@@ -14,7 +14,7 @@ describe('collection under restructuring plans', () => {
   const meta = (command: string, occurredAt: string) => ({
     correlationId: randomUUID(),
     causationId: randomUUID(),
-    actor: { id: 'publisher', role: 'system' },
+    actor: { id: 'publisher', role: 'system' as const },
     command,
     occurredAt: `${occurredAt}T12:00:00.000Z`,
   });

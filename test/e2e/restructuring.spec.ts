@@ -176,6 +176,13 @@ describe('restructuring across contexts', () => {
     const held = await caseView('LR-1-E1', 'ON_HOLD');
     expect(held.holds).toEqual([{ holdId: `restructuring-${planId}`, reason: 'RESTRUCTURING' }]);
     expect(held).toMatchObject({ closeReason: null, stage: 'M2' });
+
+    // Grading records the activation on the customer from the published event.
+    const graded = await eventually(async () => {
+      const res = await t.as('risk_manager', 'rm-1')('GET', '/grading/customers/CR-1');
+      return res.status === 200 && res.body.facts.restructurings[planId] ? res.body : undefined;
+    }, 20_000, 'grading saw the activation');
+    expect(graded.facts.restructurings[planId]).toEqual({ status: 'activated', on: '2024-03-20' });
   });
 
   it('under a newly published policy, a large plan needs a second, different supervisor', async () => {
@@ -264,6 +271,17 @@ describe('restructuring across contexts', () => {
     const resumedEvent = (await t.runtime.store.readStream('collection.case-LR-1-E1')).find((e) => e.type === 'CaseResumed')!;
     expect(resumedEvent.data).toMatchObject({ holdId: `restructuring-${planId}`, on: '2024-05-01', stillOnHold: false });
     expect(resumedEvent.metadata.causationId).toBe(brokenEvent.eventId);
+
+    const gradingFacts = await eventually(async () => {
+      const res = await t.as('risk_manager', 'rm-1')('GET', '/grading/customers/CR-1');
+      return res.body.facts?.restructurings[planId]?.status === 'broken' ? res.body.facts : undefined;
+    }, 20_000, 'grading saw the broken plan');
+    expect(gradingFacts.restructurings[planId]).toEqual({ status: 'broken', on: '2024-05-01' });
+    const recorded = (await t.runtime.store.readStream('grading.customer-CR-1')).filter((e) => e.type === 'RestructuringStatusRecorded');
+    expect(recorded.map((e) => [e.data, e.metadata.actor])).toEqual([
+      [{ customerId: 'CR-1', restructuringId: planId, status: 'activated', on: '2024-03-20' }, { id: 'reactor:grading_restructuring_outcomes', role: 'system' }],
+      [{ customerId: 'CR-1', restructuringId: planId, status: 'broken', on: '2024-05-01' }, { id: 'reactor:grading_restructuring_outcomes', role: 'system' }],
+    ]);
 
     // The plan that is paid keeps its case held.
     expect((await caseView('LR-3-E1', 'ON_HOLD')).holds).toEqual([{ holdId: `restructuring-${performingId}`, reason: 'RESTRUCTURING' }]);

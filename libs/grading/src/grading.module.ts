@@ -6,6 +6,7 @@ import { ClassificationRulesController, GradingPoliciesController, PolicyPreview
 import { InForce } from './application/in-force.js';
 import { PolicyService } from './application/policies.service.js';
 import { Regrader, regraderProjection } from './application/regrader.js';
+import { RestructuringOutcomes, restructuringOutcomesReactor } from './application/restructuring-outcomes.js';
 import { GradingRepositories } from './application/repositories.js';
 import { RunWorker } from './application/run-worker.js';
 import { customerDecider } from './domain/customer.js';
@@ -29,6 +30,7 @@ import { GradingQueries } from './read-model/queries.js';
     InForce,
     PolicyService,
     Regrader,
+    RestructuringOutcomes,
     RunWorker,
     // Read model
     GradingQueries,
@@ -41,7 +43,7 @@ export const gradingContext: ContextRegistration = {
   name: 'grading',
   module: GradingModule,
   // The regrader first: it owns the loan records the others' readers join.
-  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection],
+  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor],
   migrations: [],
   // The aggregates whose past states the audit context can rebuild.
   aggregates: [

@@ -13,8 +13,8 @@ const GRADE_READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'ad
 const PROFILE_READERS: readonly string[] = ['risk_manager', 'auditor', 'admin'];
 
 /**
- * Customer facts in (from core banking, the bureau, and until their contexts exist, promise and
- * restructuring outcomes), grades out. A fact is recorded at once (202); the regrade it triggers
+ * Customer facts in (from core banking, the bureau, promise outcomes, and restructuring outcomes
+ * decided outside Arrears; Arrears' own restructurings arrive as published events), grades out. A fact is recorded at once (202); the regrade it triggers
  * follows through the regrader.
  */
 @ApiTags('grading customers')
@@ -56,7 +56,7 @@ export class CustomersController {
   @Roles('service')
   @HttpCode(202)
   @DocBody(RestructuringOutcomeBody)
-  @ApiOperation({ summary: 'A restructuring was activated, broken or completed (until the restructuring context publishes RestructuringActivated / RestructuringBroken)' })
+  @ApiOperation({ summary: 'A restructuring decided outside Arrears was activated, broken or completed (Arrears’ own restructurings are recorded from RestructuringActivated / PlanBroken / PlanCompleted)' })
   restructuring(@IdParam('customerId') customerId: string, @ValidBody(RestructuringOutcomeBody) body: z.infer<typeof RestructuringOutcomeBody>, @Meta() meta: RequestMeta) {
     return execute(this.metrics, this.repos.customers, streams.customer(customerId), { type: 'RecordRestructuringStatus', customerId, ...body }, commandContext(meta, 'RecordRestructuringStatus'));
   }

@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { isDomainError, type RecordedEvent } from '#kernel';
+import { reactionKey, reactor, type Projection } from '#projections';
+import type { RestructuringStatus } from '../domain/scorecard.js';
+import { streams } from '../domain/policies.js';
+import { GradingRepositories } from './repositories.js';
+
+/**
+ * Grading's reaction to the Restructuring context's published outcomes: each activation, broken
+ * plan and completed plan is recorded on the customer (RestructuringStatusRecorded), which the
+ * regrader then weighs. The loan-level consequences (restructured flag, observation period) come
+ * from the Loans context's ScheduleRestructured, which the regrader reads itself.
+ */
+export const RESTRUCTURING_OUTCOMES = 'grading_restructuring_outcomes';
+
+const STATUS: Readonly<Record<string, RestructuringStatus>> = {
+  RestructuringActivated: 'activated',
+  PlanBroken: 'broken',
+  PlanCompleted: 'completed',
+};
+
+interface Outcome {
+  readonly requestId: string;
+  readonly customerId: string;
+  readonly effectiveDate?: string;
+  readonly brokenOn?: string;
+  readonly completedOn?: string;
+}
+
+const binding: { target: RestructuringOutcomes | null } = { target: null };
+
+@Injectable()
+export class RestructuringOutcomes {
+  private readonly logger = new Logger('GradingRestructuringOutcomes');
+
+  constructor(private readonly repos: GradingRepositories) {
+    binding.target = this;
+  }
+
+  async record(event: RecordedEvent): Promise<void> {
+    const status = STATUS[event.type];
+    const d = event.data as Outcome;
+    const on = d.effectiveDate ?? d.brokenOn ?? d.completedOn;
+    if (!status || !on) return;
+    const result = await this.repos.customers.handle(
+      streams.customer(d.customerId),
+      { type: 'RecordRestructuringStatus', customerId: d.customerId, restructuringId: d.requestId, status, on },
+      {
+        command: 'RecordRestructuringStatus',
+        actor: { id: `reactor:${RESTRUCTURING_OUTCOMES}`, role: 'system' },
+        occurredAt: event.metadata.occurredAt,
+        correlationId: event.metadata.correlationId,
+        causationId: event.eventId,
+        idempotencyKey: reactionKey(RESTRUCTURING_OUTCOMES, event),
+      },
+    );
+    if (isDomainError(result)) this.logger.warn({ msg: 'restructuring outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
+  }
+}
+
+export const restructuringOutcomesReactor: Projection = reactor({
+  name: RESTRUCTURING_OUTCOMES,
+  filter: { streamPrefixes: ['restructuring.request-'], eventTypes: Object.keys(STATUS) },
+  handle: (event) => {
+    if (!binding.target) throw new Error('the grading context is not initialised: no restructuring reactions bound');
+    return binding.target.record(event);
+  },
+});

@@ -10,6 +10,7 @@ import { ContactRulesBook, StrategyCatalog } from './application/catalog.js';
 import { CollectionStore } from './application/collection-store.js';
 import { ContactService } from './application/contacts.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
+import { WhatIfService } from './application/what-if.service.js';
 import { LoanReactions, loanReactionsProjection } from './application/loan-reactions.js';
 import { caseDecider } from './domain/case.decider.js';
 import { collectorDecider } from './domain/collector.js';
@@ -36,6 +37,7 @@ import { CollectionQueries } from './read-model/queries.js';
     ContactService,
     CollectionEndOfDay,
     LoanReactions,
+    WhatIfService,
     // Kafka: channel outcomes from executors
     ChannelOutcomesHandler,
     // Read model

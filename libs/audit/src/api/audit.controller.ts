@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type pg from 'pg';
 import { z } from 'zod';
 import { DocQuery, PG_POOL, ProblemException, Roles, ValidQuery, ZodPipe, fields, problem } from '#platform';
+import { readAccessLog } from '../application/access-log.js';
 import { AuditReader } from '../application/history.js';
 import { anchorDay, verifyAnchors, verifyChain } from '../application/tamper-evidence.js';
 
@@ -23,6 +24,14 @@ const StateQuery = z
     at: z.iso.datetime({ offset: true }).optional(),
     position: z.string().regex(/^\d+\/\d+$/, 'commit/prepare').optional(),
   });
+const AccessLogQuery = z.strictObject({
+  actorId: fields.id.optional(),
+  subject: z.string().min(1).max(200).optional().describe('a case, loan, customer, stream or event id the query named'),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  page: fields.page,
+  pageSize: fields.pageSize,
+});
 const VerifyQuery = z.strictObject({ streamPrefix: z.string().min(1).max(200).optional() });
 
 @ApiTags('audit')
@@ -59,6 +68,14 @@ export class AuditController {
     const chain = await this.reader.explain(eventId);
     if (!chain) throw new ProblemException(problem(404, 'EVENT_NOT_FOUND', 'Event not found', `No event ${eventId}.`));
     return { eventId, chain };
+  }
+
+  @Get('access-log')
+  @Roles('auditor', 'admin')
+  @DocQuery(AccessLogQuery)
+  @ApiOperation({ summary: 'Who ran which audit query (history, state, explain, verify, what-if, any auditor read) about which case, loan or customer, when, with what outcome; newest first' })
+  accessLog(@ValidQuery(AccessLogQuery) q: z.infer<typeof AccessLogQuery>) {
+    return readAccessLog(this.pool, q);
   }
 
   @Get('verify')

@@ -1,17 +1,19 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { newId } from '#kernel';
+import { isDomainError, newId } from '#kernel';
 import type { Loaded } from '#eventstore';
-import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
 import { CaseService } from '../application/cases.service.js';
 import { ContactService, type ContactAttemptInput } from '../application/contacts.service.js';
-import type { CaseState, OpenCase, ClosedCase } from '../domain/case.events.js';
+import { WhatIfService } from '../application/what-if.service.js';
+import type { CaseEvent, CaseState, OpenCase, ClosedCase } from '../domain/case.events.js';
 import { strategyLabel, type AttemptedBy, type HoldReason } from '../domain/model.js';
 import { CollectionQueries, caseVisible, scopeOf, timelineOf } from '../read-model/queries.js';
 import {
   AdjustPlanBody,
   CaseListQuery,
+  CaseWhatIfQuery,
   CloseCaseBody,
   ContactBody,
   EmptyBody,
@@ -73,6 +75,7 @@ export class CasesController {
     private readonly cases: CaseService,
     private readonly contacts: ContactService,
     private readonly queries: CollectionQueries,
+    private readonly whatIfs: WhatIfService,
   ) {}
 
   private async visible(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
@@ -96,6 +99,22 @@ export class CasesController {
   @ApiOperation({ summary: 'A case with its plan, promises, actions and full timeline (every event: who, when, why, which versions)' })
   async get(@Param('caseId', id) caseId: string, @Req() req: AuthedRequest) {
     return detail(await this.visible(caseId, req));
+  }
+
+  @Get('cases/:caseId/what-if')
+  @Roles('supervisor', 'risk_manager', 'auditor', 'admin')
+  @DocQuery(CaseWhatIfQuery)
+  @ApiOperation({
+    summary:
+      'Replay the case’s history under another strategy version in memory (nothing is written) and show, day by day, the actions it really got next to those the version would have scheduled',
+  })
+  async whatIf(@Param('caseId', id) caseId: string, @ValidQuery(CaseWhatIfQuery) q: z.infer<typeof CaseWhatIfQuery>, @Req() req: AuthedRequest) {
+    const loaded = await this.visible(caseId, req);
+    const alternative = await this.whatIfs.alternative(q.strategyId, q.version);
+    if (isDomainError(alternative)) throw domainProblem(alternative);
+    const result = await this.whatIfs.forCase(caseId, loaded.events as unknown as CaseEvent[], alternative, q.through);
+    if (!result) throw caseNotFound(caseId);
+    return result;
   }
 
   @Get('work-queue')

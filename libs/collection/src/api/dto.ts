@@ -34,6 +34,8 @@ export type StepInput = z.infer<typeof StepBody>;
 
 export const ProposeStrategyBody = z.strictObject({
   strategyId: fields.id,
+  /** The champion/challenger review that motivates the version, recorded with it for auditors. */
+  reviewId: fields.id.optional(),
   keys: z.array(z.strictObject({ grade, stage })).min(1).max(60),
   champion: z.array(StepBody).min(1).max(50),
   challenger: z.strictObject({ ladder: z.array(StepBody).min(1).max(50), trafficSharePct: z.number().int().min(1).max(99) }).nullable().optional(),
@@ -171,3 +173,9 @@ export const WorkQueueQuery = z.strictObject({
   collectorId: fields.id.optional().describe('a supervisor may look at a collector of their team'),
 });
 export const TeamQuery = z.strictObject({ date: fields.businessDate.optional() });
+
+export const CaseWhatIfQuery = z.strictObject({
+  strategyId: fields.id,
+  version: z.coerce.number().int().min(1).max(100_000),
+  through: fields.businessDate.optional().describe('the last business day to replay (default: the close date, else the latest date the case names)'),
+});

@@ -1,11 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { DocBody, Meta, Metrics, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
+import { isDomainError } from '#kernel';
+import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { ContactRulesBook } from '../application/catalog.js';
 import { runCommand } from '../application/commands.js';
 import { CollectionEndOfDay } from '../application/end-of-day.js';
+import { WhatIfService } from '../application/what-if.service.js';
 import { DEFAULT_ADJUSTMENT_LIMITS, DEFAULT_PROMISE_TERMS, defaultPerformer, type LadderStep } from '../domain/model.js';
 import { RULES_BOOK_STREAM } from '../domain/rules-book.js';
 import type { ContactRules } from '../domain/contact-rules.js';
@@ -16,6 +18,11 @@ import { answer, today } from './http.js';
 const READERS = ['risk_manager', 'supervisor', 'auditor', 'admin'] as const;
 const version = new ZodPipe(z.coerce.number().int().min(1).max(100_000), 'params');
 const id = new ZodPipe(fields.id, 'params');
+const CohortWhatIfQuery = z.strictObject({
+  cohortVersion: z.coerce.number().int().min(1).max(100_000).describe('the version the cohort’s cases ran under'),
+  cohortStrategyId: fields.id.optional().describe('the strategy the cohort ran under (default: this one)'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 export function ladderOf(steps: readonly StepInput[]): LadderStep[] {
   return steps.map((s) => ({
@@ -39,6 +46,7 @@ export class StrategiesController {
     private readonly store: CollectionStore,
     private readonly queries: CollectionQueries,
     private readonly metrics: Metrics,
+    private readonly whatIf: WhatIfService,
   ) {}
 
   @Post()
@@ -59,8 +67,8 @@ export class StrategiesController {
         this.metrics,
         this.store.strategies,
         streams.strategy(body.strategyId),
-        { type: 'ProposeStrategyVersion', data: { strategyId: body.strategyId, definition, reason: body.reason, by: meta.actor } },
-        commandContext(meta, 'ProposeStrategyVersion', { extra: { reason: body.reason } }),
+        { type: 'ProposeStrategyVersion', data: { strategyId: body.strategyId, definition, reason: body.reason, reviewId: body.reviewId ?? null, by: meta.actor } },
+        commandContext(meta, 'ProposeStrategyVersion', { extra: { reason: body.reason, ...(body.reviewId ? { reviewId: body.reviewId } : {}) } }),
       ),
     );
   }
@@ -126,6 +134,23 @@ export class StrategiesController {
   @ApiOperation({ summary: 'Every strategy version with its status' })
   async list() {
     return { items: await this.queries.strategies() };
+  }
+
+  @Get(':strategyId/versions/:version/what-if')
+  @Roles('risk_manager', 'auditor', 'admin')
+  @DocQuery(CohortWhatIfQuery)
+  @ApiOperation({
+    summary:
+      'Replay the histories of the cases that ran under one version (cohortVersion) under this version, in memory, and compare the actions each would have scheduled; nothing is written',
+  })
+  async cohortWhatIf(
+    @Param('strategyId', id) strategyId: string,
+    @Param('version', version) alternativeVersion: number,
+    @ValidQuery(CohortWhatIfQuery) q: z.infer<typeof CohortWhatIfQuery>,
+  ) {
+    const alternative = await this.whatIf.alternative(strategyId, alternativeVersion);
+    if (isDomainError(alternative)) throw domainProblem(alternative);
+    return this.whatIf.forCohort(alternative, { strategyId: q.cohortStrategyId ?? strategyId, version: q.cohortVersion }, q.limit);
   }
 
   @Get(':strategyId')

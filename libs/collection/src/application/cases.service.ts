@@ -168,8 +168,11 @@ export class CaseService {
     return this.run(caseId, { type: 'RecordPayment', data: { caseId, ...payment } }, ctx);
   }
 
-  closeDay(caseId: string, businessDate: BusinessDate, dpd: number, nextDueDate: BusinessDate | null, ctx: CommandContext): Promise<Result> {
-    return this.run(caseId, { type: 'CloseCaseDay', data: { caseId, businessDate, dpd, nextDueDate } }, ctx);
+  /** The day's close schedules steps of the case's plan: its strategy version goes on the events' metadata. */
+  async closeDay(caseId: string, businessDate: BusinessDate, dpd: number, nextDueDate: BusinessDate | null, ctx: CommandContext): Promise<Result> {
+    const { state } = await this.load(caseId);
+    const planned = state.status === 'open' ? { ...ctx, policyVersions: { ...ctx.policyVersions, collectionStrategy: strategyLabel(state.plan.strategy) } } : ctx;
+    return this.run(caseId, { type: 'CloseCaseDay', data: { caseId, businessDate, dpd, nextDueDate } }, planned);
   }
 
   /** Closes the case and frees its collector's capacity. */

@@ -9,3 +9,4 @@ export * from './case.events.js';
 export * from './scheduling.js';
 export * from './promises.js';
 export * from './case.decider.js';
+export * from './what-if.js';

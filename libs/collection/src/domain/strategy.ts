@@ -37,7 +37,15 @@ export interface StrategyDefinition {
 
 export type StrategyVersionProposed = DomainEvent<
   'StrategyVersionProposed',
-  { readonly strategyId: string; readonly version: number; readonly definition: StrategyDefinition; readonly reason: string; readonly proposedBy: string }
+  {
+    readonly strategyId: string;
+    readonly version: number;
+    readonly definition: StrategyDefinition;
+    readonly reason: string;
+    readonly proposedBy: string;
+    /** The champion/challenger review (Monitoring) the proposal cites, if any; absent on older events. */
+    readonly reviewId?: string | null;
+  }
 >;
 export type StrategyVersionApproved = DomainEvent<'StrategyVersionApproved', { readonly strategyId: string; readonly version: number; readonly approvedBy: string }>;
 export type StrategyVersionRejected = DomainEvent<
@@ -75,7 +83,7 @@ export interface StrategyState {
 
 export type ProposeStrategyVersion = Command<
   'ProposeStrategyVersion',
-  { readonly strategyId: string; readonly definition: StrategyDefinition; readonly reason: string; readonly by: Actor }
+  { readonly strategyId: string; readonly definition: StrategyDefinition; readonly reason: string; readonly reviewId?: string | null; readonly by: Actor }
 >;
 export type ApproveStrategyVersion = Command<'ApproveStrategyVersion', { readonly strategyId: string; readonly version: number; readonly by: Actor }>;
 export type RejectStrategyVersion = Command<
@@ -186,7 +194,7 @@ export function decideStrategy(command: StrategyCommand, state: StrategyState): 
       return [
         {
           type: 'StrategyVersionProposed',
-          data: { strategyId: d.strategyId, version, definition: command.data.definition, reason: command.data.reason, proposedBy: d.by.id },
+          data: { strategyId: d.strategyId, version, definition: command.data.definition, reason: command.data.reason, proposedBy: d.by.id, reviewId: d.reviewId ?? null },
         },
       ];
     }

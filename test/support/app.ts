@@ -29,7 +29,17 @@ export interface TestApp {
 /** Boots the real app on a fresh database and a real HTTP port, with the given contexts. */
 export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}): Promise<TestApp> {
   const db = await testDatabase({ migrate: false });
-  const config = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent', PORT: '0', PROJECTION_POLL_MS: '100', JWT_SECRET: TEST_JWT_SECRET, ...env });
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    PROJECTION_POLL_MS: '100',
+    JWT_SECRET: TEST_JWT_SECRET,
+    // Tests send far more requests per principal than people do; the rate-limit test sets its own.
+    RATE_LIMIT_MAX: '10000000',
+    RATE_LIMIT_ANONYMOUS_MAX: '10000000',
+    ...env,
+  });
   const runtime = await createRuntime(config, { migrations: [...new Set([...ALL_MIGRATIONS, ...contexts.flatMap((c) => c.migrations)])] });
   const app = await buildApp(runtime, contexts);
   await startRoles(app, runtime);

@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { MessagingService } from '#messaging';
-import { ProblemFilter, type ContextRegistration, type Runtime } from '#platform';
+import { ProblemFilter, TokenVerifier, rateLimitSettings, registerRateLimit, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
 import { ProjectionsService } from './infra/projections.service.js';
 
@@ -51,12 +51,19 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });
+  // Per-principal rate limits, on every route registered from here on (all of Nest's and the docs).
+  await registerRateLimit(fastify, {
+    settings: rateLimitSettings(runtime.config),
+    verifier: app.get(TokenVerifier),
+    metrics: runtime.metrics,
+    onLimited: (caller, request) => logger.warn({ caller: caller.key, role: caller.role, url: request.url }, 'rate limited'),
+  });
 
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Arrears')
-      .setDescription('Consumer-loan collection: loans, grading, collection, restructuring, monitoring. Errors are RFC 9457 problem+json with a stable `code`.')
+      .setDescription('Consumer-loan collection: loans, grading, collection, restructuring, monitoring. Errors are RFC 9457 problem+json with a stable `code`. Requests are rate-limited per token subject: 429 `RATE_LIMITED` with `retry-after`.')
       .setVersion('1')
       .addBearerAuth()
       .build(),

@@ -4,6 +4,7 @@ export * from './config/config.js';
 export * from './http/problem.js';
 export * from './http/validation.js';
 export * from './http/request-context.js';
+export * from './http/rate-limit.js';
 export * from './observability/metrics.js';
 export * from './commands.js';
 export * from './core.module.js';

@@ -14,6 +14,24 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
 export const TOKEN_VERIFIER = Symbol('TokenVerifier');
 
+const VERIFIED = new WeakMap<object, Promise<Principal>>();
+
+/**
+ * The principal of a request's bearer token, verified once per request: the rate limiter (a
+ * Fastify hook, before any guard) and the AuthGuard share the answer. Null without a bearer token;
+ * a bad token rejects with AuthError.
+ */
+export function bearerPrincipal(request: FastifyRequest, verifier: TokenVerifier): Promise<Principal> | null {
+  const header = request.headers.authorization;
+  if (!header?.startsWith('Bearer ')) return null;
+  let verified = VERIFIED.get(request.raw);
+  if (!verified) {
+    verified = verifier.verify(header.slice(7).trim());
+    VERIFIED.set(request.raw, verified);
+  }
+  return verified;
+}
+
 /** Bearer JWT authentication, then role authorisation from the route's @Roles. */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -26,12 +44,12 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
-    const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ')) {
+    const verified = bearerPrincipal(request, this.verifier);
+    if (!verified) {
       throw new ProblemException(problem(401, 'UNAUTHENTICATED', 'Unauthenticated', 'A bearer token is required.'));
     }
     try {
-      request.user = await this.verifier.verify(header.slice(7).trim());
+      request.user = await verified;
     } catch (err) {
       if (err instanceof AuthError) throw new ProblemException(problem(401, 'UNAUTHENTICATED', 'Unauthenticated', err.message));
       throw err;

@@ -59,6 +59,18 @@ export const configSchema = z.object({
   RELAY_BATCH_SIZE: int(1, 10_000).default(500),
   RELAY_BACKOFF_MAX_MS: int(10, 600_000).default(30_000),
   IDEMPOTENCY_WINDOW_HOURS: int(1, 24 * 90).default(72),
+  // Rate limits (libs/platform/src/http/rate-limit.ts, docs/runbook.md). Counted per process, in
+  // fixed windows; /health and /metrics are never limited.
+  RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000).describe('length of a rate-limit window in milliseconds'),
+  RATE_LIMIT_MAX: int(1, 10_000_000)
+    .default(600)
+    .describe('requests per window for one authenticated principal (the token subject), whatever its role but service'),
+  RATE_LIMIT_SERVICE_MAX: int(0, 100_000_000)
+    .default(0)
+    .describe('requests per window for one principal with role service (core banking, channel executors); 0 = not limited'),
+  RATE_LIMIT_ANONYMOUS_MAX: int(1, 10_000_000)
+    .default(120)
+    .describe('requests per window from one client address without a valid bearer token (API docs, refused tokens)'),
   VAULT_MASTER_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')

@@ -6,6 +6,7 @@ export class Metrics {
   readonly commandDuration: Histogram<'command' | 'outcome'>;
   readonly appendedEvents: Counter<'category'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly rateLimited: Counter<'role'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'arrears_' });
@@ -26,6 +27,12 @@ export class Metrics {
       name: 'arrears_http_requests_total',
       help: 'HTTP requests by method, route and status',
       labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'arrears_http_rate_limited_total',
+      help: 'Requests refused with 429 RATE_LIMITED, by the caller role (anonymous: no valid token)',
+      labelNames: ['role'],
       registers: [this.registry],
     });
   }

@@ -50,14 +50,17 @@ describe('personal data vault', () => {
     const refused = await t.as('auditor')('GET', '/customers/C-3/personal-data?purpose=CONTACT_DEBTOR');
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('CLEAR_READ_FORBIDDEN');
-    const bad = await t.as('collector', 'col-7')('GET', '/customers/C-3/personal-data?purpose=CURIOSITY');
+    const bad = await t.as('service', 'dialer-1')('GET', '/customers/C-3/personal-data?purpose=CURIOSITY');
     expect(bad.status).toBe(400);
-    const clear = await t.as('collector', 'col-7')('GET', '/customers/C-3/personal-data?purpose=CONTACT_DEBTOR');
+    const clear = await t.as('service', 'dialer-1')('GET', '/customers/C-3/personal-data?purpose=CONTACT_DEBTOR');
     expect(clear.status).toBe(200);
     expect(clear.body).toMatchObject({ masked: false, data: { phones: ['13812341234'] } });
     await t.as('collector', 'col-7')('GET', '/customers/C-3/personal-data');
+    // A collector reads clear values only of customers with a case assigned to them (test/e2e/row-level-access.spec.ts).
+    const unassigned = await t.as('collector', 'col-7')('GET', '/customers/C-3/personal-data?purpose=CONTACT_DEBTOR');
+    expect({ status: unassigned.status, code: unassigned.body.code }).toEqual({ status: 403, code: 'CLEAR_READ_OUT_OF_SCOPE' });
     const log = await t.as('auditor')('GET', '/customers/C-3/personal-data/access-log');
-    expect(log.body.items).toEqual([expect.objectContaining({ actorId: 'col-7', actorRole: 'collector', purpose: 'CONTACT_DEBTOR' })]);
+    expect(log.body.items).toEqual([expect.objectContaining({ actorId: 'dialer-1', actorRole: 'service', purpose: 'CONTACT_DEBTOR' })]);
   });
 
   it('erases a customer by destroying the key: the data is gone, the erasure recorded, nothing can restore it', async () => {

@@ -2,7 +2,7 @@ import type { ContextRegistration } from '#platform';
 import { auditContext } from '#audit';
 import { collectionContext } from '#collection';
 import { gradingContext } from '#grading';
-import { loansContext } from '#loans';
+import { loanCaseAssignmentsProjection, loansContext } from '#loans';
 import { monitoringContext } from '#monitoring';
 import { restructuringContext } from '#restructuring';
 import { vaultContext } from '#vault';
@@ -11,7 +11,8 @@ import { vaultContext } from '#vault';
 export const CONTEXTS: readonly ContextRegistration[] = [
   vaultContext,
   auditContext,
-  loansContext,
+  // Loans' row-level read model (who works which loan, from Collection's case events) runs with it.
+  { ...loansContext, projections: [...loansContext.projections, loanCaseAssignmentsProjection] },
   gradingContext,
   collectionContext,
   restructuringContext,

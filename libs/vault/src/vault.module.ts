@@ -7,6 +7,7 @@ import { APP_CONFIG, PG_POOL, type AppConfig, type ContextRegistration } from '#
 import { PersonalDataController } from './api/personal-data.controller.js';
 import { VaultSchema1732838400100 } from './application/schema.js';
 import { PersonalDataVault } from './application/vault.js';
+import { ClearReadScope, caseAssignmentsProjection } from './read-model/case-assignments.js';
 
 /**
  * The vault's master key: VAULT_MASTER_KEY (32 bytes, base64) in production, where it belongs in
@@ -33,6 +34,8 @@ export function vaultMasterKey(config: AppConfig): Buffer {
       inject: [PG_POOL, APP_CONFIG],
       useFactory: (pool: pg.Pool, config: AppConfig) => new PersonalDataVault(pool, vaultMasterKey(config)),
     },
+    // Read model: who works which customer, from Collection's published case events
+    { provide: ClearReadScope, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new ClearReadScope(pool) },
   ],
   exports: [PersonalDataVault],
 })
@@ -41,6 +44,6 @@ export class VaultModule {}
 export const vaultContext: ContextRegistration = {
   name: 'vault',
   module: VaultModule,
-  projections: [],
+  projections: [caseAssignmentsProjection],
   migrations: [VaultSchema1732838400100],
 };

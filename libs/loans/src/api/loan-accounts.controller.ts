@@ -1,18 +1,25 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, fields, problem, type RequestMeta } from '#platform';
+import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, fields, problem, type Principal, type RequestMeta } from '#platform';
 import { LoanCommandHandlers } from '../application/loan-commands.js';
+import { loanScopeOf } from '../read-model/case-assignments.js';
 import { LoanQueries } from '../read-model/loan-queries.js';
 import { AgingQuery, LoanListQuery, PaymentBody, RegisterLoanBody, ReversalBody, registerLoanInput } from './dto.js';
 import { httpIntake, runOverHttp } from './intake.js';
 
-/** Who reads loans: every staff role; a collector's view narrows to assigned cases once cases exist. */
+/**
+ * Who reads loans: every staff role. Row-level: a collector reads only the loans of the collection
+ * cases assigned to them (any other loan answers 404 as if it did not exist, as in Collection).
+ */
 const READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service'] as const;
 /** Facts come from core banking (service) or an administrator. */
 const WRITERS = ['service', 'admin'] as const;
 
 const LoanId = new ZodPipe(fields.id, 'params');
+
+type AuthedRequest = FastifyRequest & { user: Principal };
 
 @ApiTags('loans')
 @ApiBearerAuth()
@@ -59,16 +66,16 @@ export class LoanAccountsController {
   @Get('accounts')
   @Roles(...READERS)
   @DocQuery(LoanListQuery)
-  @ApiOperation({ summary: 'Loans by stage, DPD range, customer, product; cursor-paginated by loan id (eventually consistent)' })
-  async list(@ValidQuery(LoanListQuery) query: z.infer<typeof LoanListQuery>) {
-    return this.queries.list(query);
+  @ApiOperation({ summary: 'Loans by stage, DPD range, customer, product; cursor-paginated by loan id (eventually consistent); a collector sees the loans of their cases' })
+  async list(@ValidQuery(LoanListQuery) query: z.infer<typeof LoanListQuery>, @Req() req: AuthedRequest) {
+    return this.queries.list(query, loanScopeOf(req.user));
   }
 
   @Get('accounts/:loanId')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'One loan: schedule with paid amounts, payments with allocations and reversals, holds' })
-  async detail(@Param('loanId', LoanId) loanId: string) {
-    const loan = await this.queries.detail(loanId);
+  @ApiOperation({ summary: 'One loan: schedule with paid amounts, payments with allocations and reversals, holds; a collector only the loans of their cases (404 otherwise)' })
+  async detail(@Param('loanId', LoanId) loanId: string, @Req() req: AuthedRequest) {
+    const loan = await this.queries.detail(loanId, loanScopeOf(req.user));
     if (!loan) throw new ProblemException(problem(404, 'LOAN_NOT_FOUND', 'Loan not found', `No loan ${loanId} in the read model.`));
     return loan;
   }

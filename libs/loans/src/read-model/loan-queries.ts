@@ -5,6 +5,7 @@ import type { ActiveLoan, PaidOffLoan, ReportedPosition } from '../domain/events
 import { project, type LoanFacts, type PaymentFact, type RestructuringFact } from '../domain/position.js';
 import { CALENDAR_ID } from '../application/streams.js';
 import { STAGES, loanState } from './loan-projection.js';
+import { ALL_LOANS, loanScopeSql, type LoanScope } from './case-assignments.js';
 
 /**
  * Queries on the Loans read model. It is eventually consistent: a command's effects appear once the
@@ -101,7 +102,8 @@ export class LoanQueries {
     return r ? { openBusinessDate: r.open_business_date, lastClosed: r.last_closed, closing: r.closing, lastCompleted: r.last_completed } : null;
   }
 
-  async list(filter: LoanListFilter): Promise<LoanPage> {
+  /** Loans within the caller's scope (a collector: those of cases assigned to them). */
+  async list(filter: LoanListFilter, scope: LoanScope = ALL_LOANS): Promise<LoanPage> {
     const asOf = (await this.calendar())?.lastCompleted ?? null;
     const values: unknown[] = [];
     const where: string[] = [];
@@ -109,6 +111,8 @@ export class LoanQueries {
       values.push(v);
       return `$${values.length}`;
     };
+    const scoped = loanScopeSql(scope, param);
+    if (scoped) where.push(scoped);
     if (filter.stage) where.push(`l.stage = ${param(filter.stage)}`);
     if (filter.status) where.push(`l.status = ${param(filter.status)}`);
     if (filter.customerId) where.push(`l.customer_id = ${param(filter.customerId)}`);
@@ -153,11 +157,19 @@ export class LoanQueries {
     return { asOf, items, nextCursor: rows.length > filter.limit ? page[page.length - 1].loan_id : null };
   }
 
-  /** One loan: schedule with what was paid, payments with their allocations (reversed ones too), holds, restructurings. */
-  async detail(loanId: string) {
+  /**
+   * One loan: schedule with what was paid, payments with their allocations (reversed ones too),
+   * holds, restructurings. Null when there is no such loan or it is outside the caller's scope.
+   */
+  async detail(loanId: string, scope: LoanScope = ALL_LOANS) {
+    const values: unknown[] = [loanId];
+    const scoped = loanScopeSql(scope, (v) => {
+      values.push(v);
+      return `$${values.length}`;
+    });
     const { rows } = await this.pool.query<ListRow>(
-      `SELECT ${LIST_COLUMNS} FROM rm_loans l JOIN rm_loan_facts f ON f.loan_id = l.loan_id WHERE l.loan_id = $1`,
-      [loanId],
+      `SELECT ${LIST_COLUMNS} FROM rm_loans l JOIN rm_loan_facts f ON f.loan_id = l.loan_id WHERE l.loan_id = $1${scoped ? ` AND ${scoped}` : ''}`,
+      values,
     );
     if (!rows.length) return null;
     const r = rows[0];

@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Logger, Param, Put, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DocBody, DocQuery, ProblemException, Roles, ZodPipe, fields, problem, type Principal } from '#platform';
 import { CustomerErasedError, CustomerNotFoundError, PersonalDataVault } from '../application/vault.js';
 import { CLEAR_READERS, PURPOSES, maskPersonalData, type PersonalData } from '../domain/masking.js';
+import { ClearReadScope } from '../read-model/case-assignments.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const PersonalDataBody = z.strictObject({
@@ -26,7 +27,12 @@ type Req = FastifyRequest & { user: Principal };
 @ApiBearerAuth()
 @Controller('customers/:customerId/personal-data')
 export class PersonalDataController {
-  constructor(private readonly vault: PersonalDataVault) {}
+  private readonly logger = new Logger('vault');
+
+  constructor(
+    private readonly vault: PersonalDataVault,
+    private readonly scope: ClearReadScope,
+  ) {}
 
   @Put()
   @Roles('service', 'admin')
@@ -44,11 +50,21 @@ export class PersonalDataController {
   @Get()
   @Roles('collector', 'supervisor', 'risk_manager', 'auditor', 'service', 'admin')
   @DocQuery(ReadQuery)
-  @ApiOperation({ summary: 'Masked by default; clear values for roles that need them, with a purpose, and every such read recorded' })
+  @ApiOperation({
+    summary:
+      'Masked by default; clear values (with a purpose) for roles that need them and, for collectors and supervisors, only for customers with an open case of theirs (403 CLEAR_READ_OUT_OF_SCOPE); every clear read recorded',
+  })
   async get(@Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string, @Query(new ZodPipe(ReadQuery, 'query')) query: z.infer<typeof ReadQuery>, @Req() req: Req) {
     const clear = query.purpose !== undefined;
     if (clear && !(CLEAR_READERS as readonly string[]).includes(req.user.role)) {
       throw new ProblemException(problem(403, 'CLEAR_READ_FORBIDDEN', 'Clear read forbidden', `Role ${req.user.role} sees personal data masked only.`));
+    }
+    if (clear && !(await this.scope.allows(req.user, customerId))) {
+      this.logger.warn({ msg: 'clear read out of scope refused', actor: req.user.id, role: req.user.role, team: req.user.team, customerId, purpose: query.purpose });
+      const whose = req.user.role === 'supervisor' ? 'your team' : 'you';
+      throw new ProblemException(
+        problem(403, 'CLEAR_READ_OUT_OF_SCOPE', 'Clear read out of scope', `${customerId} has no open collection case assigned to ${whose}; personal data is shown masked only.`),
+      );
     }
     try {
       const data = await this.vault.get(customerId, { actor: req.user, clear, purpose: query.purpose });

@@ -1,0 +1,194 @@
+import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
+
+/**
+ * Row-level access beyond Collection: a loan becomes delinquent, Collection opens a case and routes
+ * it to a collector, and from Collection's published case events the Loans context and the vault
+ * learn who works the loan and the customer. Clear personal data and the loan account then open
+ * to that collector (and the team's supervisor for clear data) and to nobody else of those roles;
+ * reassigning or closing the case moves or ends the access.
+ */
+type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+
+const LOAN = 'L-rla';
+const CUSTOMER = 'cust-rla';
+const OTHER_CUSTOMER = 'cust-rla-other';
+const CASE = `${LOAN}-E1`;
+const PERSON = {
+  fullName: '王小明',
+  phones: ['13812341234'],
+  emails: ['xiaoming.wang@example.com'],
+  addresses: ['浙江省杭州市西湖区文三路100号'],
+  idNumber: '110101199003071234',
+  thirdPartyContacts: [],
+};
+const CLEAR = (customerId: string) => `/customers/${customerId}/personal-data?purpose=CONTACT_DEBTOR`;
+
+describe('row-level access to clear personal data and loan accounts', () => {
+  let t: TestApp;
+  let service: Call;
+  let supervisor: Call;
+  let col1: Call;
+  let col2: Call;
+  let col9: Call;
+
+  function expectStatus(res: TestResponse, status: number) {
+    expect({ status: res.status, body: res.status === status ? undefined : res.body }).toEqual({ status, body: undefined });
+  }
+
+  function expectOutOfScope(res: TestResponse) {
+    expect({ status: res.status, code: res.body?.code, type: res.headers.get('content-type') }).toEqual({
+      status: 403,
+      code: 'CLEAR_READ_OUT_OF_SCOPE',
+      type: expect.stringContaining('application/problem+json'),
+    });
+    expect(JSON.stringify(res.body)).not.toContain('13812341234');
+  }
+
+  async function closeDay(businessDate: string) {
+    expectStatus(await service('POST', '/loans/calendar/close', { businessDate }), 202);
+    await eventually(
+      async () => {
+        const run = await supervisor('GET', `/loans/calendar/days/${businessDate}`);
+        return run.status === 200 && run.body.status === 'completed' ? true : undefined;
+      },
+      20_000,
+      `end of day ${businessDate}`,
+    );
+  }
+
+  const clearReaders = async () => (await t.as('auditor')('GET', `/customers/${CUSTOMER}/personal-data/access-log`)).body.items.map((i: { actorId: string }) => i.actorId);
+
+  beforeAll(async () => {
+    t = await bootApp(CONTEXTS);
+    service = t.as('service', 'core-banking');
+    supervisor = t.as('supervisor', 'sup-1', 'T1');
+    col1 = t.as('collector', 'col-1', 'T1');
+    col2 = t.as('collector', 'col-2', 'T1');
+    col9 = t.as('collector', 'col-9', 'T1');
+    const rm1 = t.as('risk_manager', 'rm-1');
+    const rm2 = t.as('risk_manager', 'rm-2');
+
+    // A strategy for the case, through maker-checker.
+    expectStatus(
+      await rm1('POST', '/collection/strategies', {
+        strategyId: 'rla-C-M1',
+        keys: [{ grade: 'C', stage: 'M1' }],
+        champion: [{ stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-negotiate', priority: 1 }],
+        reason: 'row-level access scenario',
+      }),
+      201,
+    );
+    expectStatus(await rm2('POST', '/collection/strategies/rla-C-M1/versions/1/approve', {}), 202);
+    expectStatus(await rm2('POST', '/collection/strategies/rla-C-M1/versions/1/activate', { effectiveFrom: '2025-02-01', businessDate: '2025-02-01' }), 202);
+    // Two collectors of team T1; only col-1 is certified, so the case goes to col-1.
+    for (const collectorId of ['col-1', 'col-2']) {
+      expectStatus(await supervisor('POST', '/collection/collectors', { collectorId, team: 'T1', capacity: 10, skills: ['*'] }), 201);
+    }
+    expectStatus(await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 82, completedOn: '2025-01-08' }), 201);
+    expectStatus(
+      await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-01-10', expiresOn: '2026-01-10' }),
+      201,
+    );
+    await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-1')).body?.certifications?.COLLECTION_BASIC ? true : undefined));
+    await eventually(async () => ((await supervisor('GET', '/collection/strategies/rla-C-M1')).body?.versions?.[0]?.status === 'ACTIVE' ? true : undefined));
+
+    expectStatus(await service('PUT', `/customers/${CUSTOMER}/personal-data`, PERSON), 204);
+    expectStatus(await service('PUT', `/customers/${OTHER_CUSTOMER}/personal-data`, PERSON), 204);
+    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' }), 201);
+    expectStatus(
+      await service('POST', '/loans/accounts', {
+        loanId: LOAN,
+        customerId: CUSTOMER,
+        productCode: 'CASH-3M',
+        principal: 300_000,
+        annualRateBps: 1200,
+        termMonths: 3,
+        disbursementDate: '2025-01-15',
+        timeZone: 'Asia/Shanghai',
+        schedule: [
+          { seq: 1, dueDate: '2025-02-15', principal: 100_000, interest: 3_000 },
+          { seq: 2, dueDate: '2025-03-15', principal: 100_000, interest: 2_000 },
+          { seq: 3, dueDate: '2025-04-15', principal: 100_000, interest: 1_000 },
+        ],
+      }),
+      201,
+    );
+    await closeDay('2025-02-14');
+    await closeDay('2025-02-15');
+    await closeDay('2025-02-16');
+    const opened = await eventually(async () => {
+      const res = await supervisor('GET', `/collection/cases/${CASE}`);
+      return res.status === 200 && res.body.collectorId ? res.body : undefined;
+    }, 30_000, 'the case to open and be assigned');
+    expect(opened).toMatchObject({ customerId: CUSTOMER, collectorId: 'col-1', team: 'T1', status: 'OPEN' });
+    await projectionsCaughtUp(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('lets the assigned collector read the customer clear, and records the read', async () => {
+    const res = await col1('GET', CLEAR(CUSTOMER));
+    expectStatus(res, 200);
+    expect(res.body).toMatchObject({ masked: false, data: { phones: ['13812341234'], idNumber: '110101199003071234' } });
+    expect(await clearReaders()).toEqual(['col-1']);
+  });
+
+  it('refuses clear data to a collector without a case of that customer, with a stable code, and records nothing', async () => {
+    expectOutOfScope(await col9('GET', CLEAR(CUSTOMER)));
+    // The assigned collector has no case of the other customer either.
+    expectOutOfScope(await col1('GET', CLEAR(OTHER_CUSTOMER)));
+    // Masked values stay readable to every collector, as before.
+    const masked = await col9('GET', `/customers/${CUSTOMER}/personal-data`);
+    expect(masked.body).toMatchObject({ masked: true, data: { phones: ['138****1234'] } });
+    expect(await clearReaders()).toEqual(['col-1']);
+    // Service and admin are not scoped by cases.
+    expectStatus(await t.as('service', 'dialer-1')('GET', CLEAR(OTHER_CUSTOMER)), 200);
+  });
+
+  it('gives a supervisor clear data of their own team’s cases only', async () => {
+    expectStatus(await supervisor('GET', CLEAR(CUSTOMER)), 200);
+    expectOutOfScope(await t.as('supervisor', 'sup-2', 'T2')('GET', CLEAR(CUSTOMER)));
+    expectOutOfScope(await t.as('supervisor', 'sup-3')('GET', CLEAR(CUSTOMER)));
+    expect(await clearReaders()).toEqual(['col-1', 'sup-1']);
+  });
+
+  it('shows a collector only the loan accounts of their cases', async () => {
+    const own = await col1('GET', `/loans/accounts/${LOAN}`);
+    expectStatus(own, 200);
+    expect(own.body).toMatchObject({ loanId: LOAN, customerId: CUSTOMER });
+    expect((await col1('GET', '/loans/accounts')).body.items.map((l: { loanId: string }) => l.loanId)).toEqual([LOAN]);
+    const foreign = await col9('GET', `/loans/accounts/${LOAN}`);
+    expect({ status: foreign.status, code: foreign.body.code }).toEqual({ status: 404, code: 'LOAN_NOT_FOUND' });
+    expect((await col9('GET', '/loans/accounts')).body.items).toEqual([]);
+    expect((await col9('GET', `/loans/accounts?customerId=${CUSTOMER}`)).body.items).toEqual([]);
+    // Other reading roles keep the whole portfolio.
+    expectStatus(await t.as('supervisor', 'sup-2', 'T2')('GET', `/loans/accounts/${LOAN}`), 200);
+  });
+
+  it('moves the access with a reassignment', async () => {
+    expectStatus(await supervisor('POST', '/collection/collectors/col-2/trainings', { courseId: 'basic-101', score: 90, completedOn: '2025-01-08' }), 201);
+    expectStatus(
+      await supervisor('POST', '/collection/collectors/col-2/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-01-10', expiresOn: '2026-01-10' }),
+      201,
+    );
+    await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-2')).body?.certifications?.COLLECTION_BASIC ? true : undefined));
+    expectStatus(await supervisor('POST', `/collection/cases/${CASE}/reassign`, { collectorId: 'col-2', reason: 'rebalance', businessDate: '2025-02-17' }), 202);
+    await projectionsCaughtUp(t);
+    expectOutOfScope(await col1('GET', CLEAR(CUSTOMER)));
+    expect((await col1('GET', `/loans/accounts/${LOAN}`)).status).toBe(404);
+    expectStatus(await col2('GET', CLEAR(CUSTOMER)), 200);
+    expectStatus(await col2('GET', `/loans/accounts/${LOAN}`), 200);
+    expect(await clearReaders()).toEqual(['col-1', 'sup-1', 'col-2']);
+  });
+
+  it('ends clear reads when the case closes; the collector keeps the loan, as they keep the case', async () => {
+    expectStatus(await supervisor('POST', `/collection/cases/${CASE}/close`, { reason: 'WRITTEN_OFF', closedOn: '2025-02-17', note: 'uncollectable' }), 202);
+    await projectionsCaughtUp(t);
+    expectOutOfScope(await col2('GET', CLEAR(CUSTOMER)));
+    expectOutOfScope(await supervisor('GET', CLEAR(CUSTOMER)));
+    expectStatus(await col2('GET', `/collection/cases/${CASE}`), 200);
+    expectStatus(await col2('GET', `/loans/accounts/${LOAN}`), 200);
+  });
+});

@@ -173,6 +173,13 @@ export class LoanReactions implements OnModuleDestroy {
     );
   }
 
+  /** Move the loan's open case to the stage, DPD and overdue amount the mirror now records. */
+  private async followStage(caseId: string, loan: LoanMirror, recorded: RecordedEvent, gradeOf: (customerId: string) => Promise<Grade>): Promise<void> {
+    const asOf = loan.dpdAsOf!;
+    const change = { stage: loan.stage, dpd: loan.dpd, overdueAmount: loan.overdueAmount, asOf, grade: await gradeOf(loan.customerId), nextDueDate: nextDueDate(loan, asOf) };
+    this.report(recorded, await this.cases.changeStage(caseId, change, this.ctx(recorded, 'ChangeCaseStage')));
+  }
+
   /** Hold the loan's open case while a restructuring plan runs (a no-op if it holds it already). */
   private async holdForRestructuring(loan: LoanMirror, requestId: string, since: BusinessDate, recorded: RecordedEvent): Promise<void> {
     if (!loan.caseId) return;
@@ -217,15 +224,7 @@ export class LoanReactions implements OnModuleDestroy {
         if (loan.caseId) {
           // The case outlived a cure because a restructuring plan holds it: the same case follows.
           const next: LoanMirror = { ...loan, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
-          const grade = await gradeOf(loan.customerId);
-          this.report(
-            recorded,
-            await this.cases.changeStage(
-              loan.caseId,
-              { stage: d.stage, dpd: d.dpd, overdueAmount: d.overdueAmount, asOf: d.asOf, grade, nextDueDate: nextDueDate(next, d.asOf) },
-              this.ctx(recorded, 'ChangeCaseStage'),
-            ),
-          );
+          await this.followStage(loan.caseId, next, recorded, gradeOf);
           return next;
         }
         const episodes = loan.episodes + 1;
@@ -256,17 +255,7 @@ export class LoanReactions implements OnModuleDestroy {
       case 'DelinquencyStageChanged': {
         const d = event.data;
         const next: LoanMirror = { ...loan, stage: d.to, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
-        if (loan.caseId && d.to !== 'M0') {
-          const grade = await gradeOf(loan.customerId);
-          this.report(
-            recorded,
-            await this.cases.changeStage(
-              loan.caseId,
-              { stage: d.to, dpd: d.dpd, overdueAmount: d.overdueAmount, asOf: d.asOf, grade, nextDueDate: nextDueDate(next, d.asOf) },
-              this.ctx(recorded, 'ChangeCaseStage'),
-            ),
-          );
-        }
+        if (loan.caseId && d.to !== 'M0') await this.followStage(loan.caseId, next, recorded, gradeOf);
         return next;
       }
       case 'PaymentReceived': {

@@ -1,56 +1,16 @@
 import type pg from 'pg';
-import type { RecordedEvent } from '#kernel';
-import type { CaseAssigned, CaseClosed, CaseOpened, CaseReassigned } from '#collection';
-import { rowProjection, type Projection } from '#projections';
+import { caseAssignmentsProjection as assignments } from '#collection/read-models';
+import type { Projection } from '#projections';
 import type { Principal } from '#platform';
 
 /**
- * The vault's own view of who works which customer, from the Collection context's published case
- * events: one row per case with its customer, collector, team and whether it is still open. It is
- * what row-level access to clear personal data is decided on, so the vault never asks Collection.
+ * The vault's own view of who works which customer, folded from the Collection context's published
+ * case events: what row-level access to clear personal data is decided on, so the vault never asks
+ * Collection.
  */
 export const VAULT_CASE_ASSIGNMENTS = 'vault_case_assignments';
 
-export interface CaseAssignmentRow {
-  [column: string]: unknown;
-  case_id: string;
-  customer_id: string;
-  collector_id: string | null;
-  team: string | null;
-  open: boolean;
-}
-
-type AssignmentEvent = CaseOpened | CaseAssigned | CaseReassigned | CaseClosed;
-const EVENT_TYPES: readonly AssignmentEvent['type'][] = ['CaseOpened', 'CaseAssigned', 'CaseReassigned', 'CaseClosed'];
-
-export function evolveAssignment(row: CaseAssignmentRow | undefined, recorded: RecordedEvent): CaseAssignmentRow | undefined {
-  const event = recorded as unknown as AssignmentEvent;
-  switch (event.type) {
-    case 'CaseOpened':
-      return row ?? { case_id: event.data.caseId, customer_id: event.data.customerId, collector_id: null, team: null, open: true };
-    case 'CaseAssigned':
-      return row && { ...row, collector_id: event.data.collectorId, team: event.data.team };
-    case 'CaseReassigned':
-      return row && { ...row, collector_id: event.data.to, team: event.data.team };
-    case 'CaseClosed':
-      return row && { ...row, open: false };
-    default:
-      return undefined;
-  }
-}
-
-export const caseAssignmentsProjection: Projection = rowProjection<CaseAssignmentRow>({
-  name: VAULT_CASE_ASSIGNMENTS,
-  version: 1,
-  table: 'rm_vault_case_assignments',
-  ddl: `CREATE TABLE {table} (
-    case_id text PRIMARY KEY, customer_id text NOT NULL, collector_id text, team text, open boolean NOT NULL);
-    CREATE INDEX {table}_customer ON {table} (customer_id)`,
-  key: 'case_id',
-  filter: { streamPrefixes: ['collection.case-'], eventTypes: EVENT_TYPES },
-  keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,
-  evolve: evolveAssignment,
-});
+export const caseAssignmentsProjection: Projection = assignments({ name: VAULT_CASE_ASSIGNMENTS, table: 'rm_vault_case_assignments', version: 2 });
 
 /**
  * Whose clear personal data a caller may read. Collectors: customers with an open case assigned

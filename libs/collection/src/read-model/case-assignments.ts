@@ -1,0 +1,58 @@
+import type { RecordedEvent } from '#kernel';
+import { rowProjection, type Projection } from '#projections';
+import type { CaseAssigned, CaseClosed, CaseOpened, CaseReassigned } from '../domain/case.events.js';
+
+/**
+ * Who works which case, as a read model other contexts build for themselves from Collection's
+ * published case events (CaseOpened, CaseAssigned, CaseReassigned, CaseClosed): one row per case
+ * with its loan, customer, collector, team and whether it is open. Each context keeps its own table
+ * under its own projection name, so none of them reads Collection's tables or asks Collection;
+ * Collection only says here how its events fold.
+ */
+export interface CaseAssignmentRow {
+  [column: string]: unknown;
+  case_id: string;
+  loan_id: string;
+  customer_id: string;
+  collector_id: string | null;
+  team: string | null;
+  open: boolean;
+}
+
+type AssignmentEvent = CaseOpened | CaseAssigned | CaseReassigned | CaseClosed;
+const EVENT_TYPES: readonly AssignmentEvent['type'][] = ['CaseOpened', 'CaseAssigned', 'CaseReassigned', 'CaseClosed'];
+
+export function evolveCaseAssignment(row: CaseAssignmentRow | undefined, recorded: RecordedEvent): CaseAssignmentRow | undefined {
+  const event = recorded as unknown as AssignmentEvent;
+  switch (event.type) {
+    case 'CaseOpened': {
+      const d = event.data;
+      return row ?? { case_id: d.caseId, loan_id: d.loanId, customer_id: d.customerId, collector_id: null, team: null, open: true };
+    }
+    case 'CaseAssigned':
+      return row && { ...row, collector_id: event.data.collectorId, team: event.data.team };
+    case 'CaseReassigned':
+      return row && { ...row, collector_id: event.data.to, team: event.data.team };
+    case 'CaseClosed':
+      return row && { ...row, open: false };
+    default:
+      return undefined;
+  }
+}
+
+/** A case-assignment read model under the caller's projection name and table, indexed by customer and by collector. */
+export function caseAssignmentsProjection(spec: { readonly name: string; readonly table: string; readonly version?: number }): Projection {
+  return rowProjection<CaseAssignmentRow>({
+    name: spec.name,
+    version: spec.version ?? 1,
+    table: spec.table,
+    ddl: `CREATE TABLE {table} (
+      case_id text PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL, collector_id text, team text, open boolean NOT NULL);
+      CREATE INDEX {table}_customer ON {table} (customer_id);
+      CREATE INDEX {table}_collector ON {table} (collector_id, loan_id)`,
+    key: 'case_id',
+    filter: { streamPrefixes: ['collection.case-'], eventTypes: EVENT_TYPES },
+    keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,
+    evolve: evolveCaseAssignment,
+  });
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { collectionContext } from '#collection';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp } from '#test-support/app.js';
 
 /**
@@ -156,5 +157,12 @@ describe('collection under restructuring plans', () => {
     await eventually(async () => ((await caseTypes('RC-4-E1')).includes('CaseEscalated') ? true : undefined), 20_000, 'the stage change');
     expect(await caseTypes('RC-4-E1')).not.toContain('CaseResumed');
     expect(await caseTypes('RC-4-E1')).not.toContain('CaseClosed');
+  });
+
+  it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, [collectionContext]);
+    expect(contract.problems).toEqual([]);
+    const collectionTypes = ['CaseOpened', 'CaseOnHold', 'CaseResumed', 'CaseEscalated', 'CaseClosed'];
+    expect(contract.typesOn('arrears.collection.v1')).toEqual(expect.arrayContaining(collectionTypes.map((type) => `arrears.collection.${type}`)));
   });
 });

@@ -1,4 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 
 /**
@@ -412,5 +413,18 @@ describe('collection over HTTP', () => {
         return c0.body.openCases === 1 && c1.body.openCases === 0 ? true : undefined;
       });
     });
+  });
+
+  it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    const collectionTypes = [
+      'CaseOpened', 'CaseAssigned', 'CaseReassigned', 'ActionScheduled', 'ContactAttempted', 'ContactBlocked', 'PromiseToPayRecorded',
+      'PromiseKept', 'FieldVisitRequested', 'FieldVisitApproved', 'FieldVisitReported', 'PlanAdjusted', 'CaseOnHold', 'CaseResumed',
+      'CaseClosed', 'StrategyVersionProposed', 'StrategyVersionActivated', 'CollectorRegistered', 'TrainingCompleted',
+      'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesPublished',
+    ];
+    expect(contract.typesOn('arrears.collection.v1')).toEqual(expect.arrayContaining(collectionTypes.map((type) => `arrears.collection.${type}`)));
+    expect(contract.typesOn('arrears.channel-actions.v1')).toEqual(['arrears.collection.ActionScheduled']);
   });
 });

@@ -3,9 +3,12 @@ import { tallyContext } from '#test-support/tally/tally.js';
 import { ADD_AMOUNT_TYPE, TALLY_COMMANDS_TOPIC, TALLY_TOPIC, tallyMessagingContext } from '#test-support/tally/tally-messaging.js';
 import { describeWithKafka, kcatRead, startMockCluster, type MockCluster } from '#test-support/kafka/mock-cluster.js';
 import { AsyncApiDocument } from '#test-support/kafka/asyncapi.js';
+import { arrearsAsyncApi, messageProblems } from '#test-support/kafka/published-contract.js';
 import { DLQ_HEADERS, kafkaBroker, type Broker, type GroupConsumer, type OutgoingMessage, type Publisher } from '#messaging';
+import { CORE_BANKING_LOANS_TOPIC, CORE_BANKING_TYPES, LOANS_TOPIC, loansContext } from '#loans';
 
 const DLQ_TOPIC = `${TALLY_COMMANDS_TOPIC}.dlq`;
+const CORE_BANKING_DLQ = `${CORE_BANKING_LOANS_TOPIC}.dlq`;
 
 interface Seen {
   topic: string;
@@ -46,6 +49,41 @@ function command(id: string, data: unknown, extra: Record<string, string> = {}):
   };
 }
 
+/** A core-banking fact as core banking sends it: binary-mode CloudEvent keyed by the loan id. */
+function coreBanking(id: string, type: string, data: Record<string, unknown>, extra: Record<string, string> = {}): OutgoingMessage {
+  return {
+    key: typeof data.loanId === 'string' ? data.loanId : 'calendar',
+    value: JSON.stringify(data),
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: id,
+      ce_source: '/core-banking/loans',
+      ce_type: type,
+      ce_time: '2024-01-20T10:00:00+08:00',
+      'content-type': 'application/json',
+      ...extra,
+    },
+  };
+}
+
+/** Disbursed 2024-01-15, first installment due 2024-01-19: a day past due when mirrored on the 20th. */
+function coreBankingLoan(loanId: string) {
+  return {
+    loanId,
+    customerId: `cust-${loanId}`,
+    productCode: 'CASH-2M',
+    principal: 200_000,
+    annualRateBps: 1200,
+    termMonths: 2,
+    disbursementDate: '2024-01-15',
+    timeZone: 'Asia/Shanghai',
+    schedule: [
+      { seq: 1, dueDate: '2024-01-19', principal: 100_000, interest: 2_000 },
+      { seq: 2, dueDate: '2024-02-19', principal: 100_000, interest: 1_000 },
+    ],
+  };
+}
+
 describeWithKafka('Kafka end to end (mock cluster)', () => {
   const tallyDoc = new AsyncApiDocument('test/support/kafka/tally.asyncapi.yaml');
   const seen: Seen[] = [];
@@ -64,7 +102,7 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     reader = client.consumer('e2e-reader');
     sender = client.publisher();
     const [app] = await Promise.all([
-      bootApp([tallyContext, tallyMessagingContext], {
+      bootApp([tallyContext, tallyMessagingContext, loansContext], {
         KAFKA_BROKERS: cluster.bootstrap,
         KAFKA_REQUEST_TIMEOUT_MS: '1500',
         KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -72,7 +110,7 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
         RELAY_BATCH_SIZE: '50',
       }),
       reader.start({
-        topics: [TALLY_TOPIC, DLQ_TOPIC],
+        topics: [TALLY_TOPIC, DLQ_TOPIC, LOANS_TOPIC, CORE_BANKING_DLQ],
         fromBeginning: true,
         handle: async (m) => {
           seen.push({ topic: m.topic, partition: m.partition, key: m.key?.toString() ?? null, value: m.value?.toString() ?? null, headers: m.headers });
@@ -233,6 +271,123 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
 
     const viaKcat = (await kcatRead(cluster.bootstrap, DLQ_TOPIC)).filter((m) => m.key === 'dlq-1');
     expect(viaKcat.map((m) => m.headers[DLQ_HEADERS.code])).toEqual(['MALFORMED_MESSAGE', 'TALLY_LIMIT_EXCEEDED', 'VALIDATION_FAILED']);
+  });
+
+  it('takes core banking loans and payments in from core-banking.loans.v1, each once however often it is delivered', async () => {
+    expect((await t.request('POST', '/loans/calendar', { openBusinessDate: '2024-01-20' })).status).toBe(201);
+    const registered = coreBanking('cb-kb1-reg', CORE_BANKING_TYPES.loanRegistered, coreBankingLoan('KB-1'), { ce_correlationid: 'corr-cb-kb1' });
+    const payment = coreBanking('cb-kb1-pay-1', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-1', reference: 'TX-1', amount: 102_000, valueDate: '2024-01-20' });
+    // The last message in structured mode; once it is applied, everything before it on the key was handled.
+    const second: OutgoingMessage = {
+      key: 'KB-1',
+      value: JSON.stringify({
+        specversion: '1.0',
+        id: 'cb-kb1-pay-2',
+        source: '/core-banking/loans',
+        type: CORE_BANKING_TYPES.paymentReceived,
+        data: { loanId: 'KB-1', reference: 'TX-2', amount: 1_000, valueDate: '2024-01-20' },
+      }),
+      headers: { 'content-type': 'application/cloudevents+json' },
+    };
+    const doc = arrearsAsyncApi();
+    for (const m of [registered, payment]) expect(doc.validate(CORE_BANKING_LOANS_TOPIC, { headers: m.headers, payload: JSON.parse(String(m.value)) })).toEqual([]);
+    await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [registered, payment] }]);
+    await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [registered, payment, second] }]);
+
+    const events = await eventually(async () => {
+      const e = await streamEvents('loans.loan-KB-1');
+      return e.some((x) => x.type === 'PaymentReceived' && (x.data as { reference: string }).reference === 'TX-2') ? e : undefined;
+    }, 20_000, 'the core banking messages');
+    const facts = events.filter((e) => ['LoanRegistered', 'PaymentReceived'].includes(e.type));
+    expect(facts.map((e) => [e.type, (e.data as { reference?: string }).reference, e.metadata.idempotencyKey])).toEqual([
+      ['LoanRegistered', undefined, 'cb-kb1-reg'],
+      ['PaymentReceived', 'TX-1', 'cb-kb1-pay-1'],
+      ['PaymentReceived', 'TX-2', 'cb-kb1-pay-2'],
+    ]);
+    expect(facts[0].metadata).toMatchObject({
+      command: 'RegisterLoan',
+      actor: { id: 'kafka:core-banking.loans.v1', role: 'service' },
+      correlationId: 'corr-cb-kb1',
+      occurredAt: '2024-01-20T10:00:00+08:00',
+    });
+
+    // The loan exists over HTTP, its payment posted once.
+    const loan = await eventually(async () => {
+      const r = await t.request('GET', '/loans/accounts/KB-1');
+      return r.status === 200 && r.body.revision >= events[events.length - 1].revision ? r.body : undefined;
+    }, 20_000, 'the loan in the read model');
+    expect(loan).toMatchObject({ loanId: 'KB-1', customerId: 'cust-KB-1', principal: 200_000, registeredOn: '2024-01-20', status: 'active' });
+    expect(loan.payments.map((p: { reference: string; amount: number; status: string }) => [p.reference, p.amount, p.status])).toEqual([
+      ['TX-1', 102_000, 'applied'],
+      ['TX-2', 1_000, 'applied'],
+    ]);
+    const metrics = (await t.request('GET', '/metrics')).body as string;
+    expect(metrics).toMatch(/arrears_inbound_messages_total\{topic="core-banking\.loans\.v1",outcome="ok"\} 5/);
+  });
+
+  it('dead-letters unreadable, invalid and refused core banking messages, and applies the one behind them', async () => {
+    const notJson: OutgoingMessage = { ...coreBanking('cb-bad-json', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2' }), value: '{"loanId": "KB-2", "amount": ' };
+    const invalid = coreBanking('cb-bad-amount', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2', reference: 'TX-9', amount: '90.00', valueDate: '2024-01-20' });
+    const unknownLoan = coreBanking('cb-no-loan', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2', reference: 'TX-9', amount: 9_000, valueDate: '2024-01-20' });
+    const unknownType = coreBanking('cb-write-off', 'core-banking.LoanWrittenOff', { loanId: 'KB-2' });
+    const good = coreBanking('cb-kb2-reg', CORE_BANKING_TYPES.loanRegistered, coreBankingLoan('KB-2'));
+    await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [notJson, invalid, unknownLoan, unknownType, good] }]);
+
+    const events = await eventually(async () => {
+      const e = await streamEvents('loans.loan-KB-2');
+      return e.length ? e : undefined;
+    }, 20_000, 'the good message');
+    expect(events[0]).toMatchObject({ type: 'LoanRegistered', metadata: { idempotencyKey: 'cb-kb2-reg' } });
+    expect(events.some((e) => e.type === 'PaymentReceived')).toBe(false);
+
+    const letters = await eventually(async () => {
+      const l = ofTopic(CORE_BANKING_DLQ).filter((m) => m.key === 'KB-2');
+      return l.length >= 4 ? l : undefined;
+    }, 20_000, 'four dead letters');
+    expect(letters.map((m) => [m.headers.ce_id, m.headers[DLQ_HEADERS.code]])).toEqual([
+      ['cb-bad-json', 'MALFORMED_MESSAGE'],
+      ['cb-bad-amount', 'VALIDATION_FAILED'],
+      ['cb-no-loan', 'LOAN_NOT_FOUND'],
+      ['cb-write-off', 'UNKNOWN_MESSAGE_TYPE'],
+    ]);
+    expect(letters[1].value).toBe(invalid.value);
+    expect(JSON.parse(letters[1].headers[DLQ_HEADERS.error]).errors).toEqual([expect.objectContaining({ path: 'amount' })]);
+    expect(letters[2].headers).toMatchObject({ [DLQ_HEADERS.topic]: CORE_BANKING_LOANS_TOPIC, [DLQ_HEADERS.messageId]: 'cb-no-loan', [DLQ_HEADERS.group]: 'arrears' });
+    for (const m of letters) expect(arrearsAsyncApi().validate(CORE_BANKING_DLQ, { headers: m.headers, payload: m.value })).toEqual([]);
+    const viaKcat = (await kcatRead(cluster.bootstrap, CORE_BANKING_DLQ)).filter((m) => m.key === 'KB-2');
+    expect(viaKcat.map((m) => m.headers[DLQ_HEADERS.code])).toEqual(['MALFORMED_MESSAGE', 'VALIDATION_FAILED', 'LOAN_NOT_FOUND', 'UNKNOWN_MESSAGE_TYPE']);
+  });
+
+  it('publishes the loans events on arrears.loans.v1, in order per loan, valid against docs/asyncapi.yaml', async () => {
+    // Core banking closes the business date: the end of day runs and the next date opens.
+    await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [coreBanking('cb-close-2024-01-20', CORE_BANKING_TYPES.businessDayClosed, { businessDate: '2024-01-20' })] }]);
+    const calendar = await eventually(async () => {
+      const e = await streamEvents('loans.calendar-main');
+      return e.some((x) => x.type === 'EndOfDayCompleted') ? e : undefined;
+    }, 30_000, 'the end of day');
+    const stored = [...(await streamEvents('loans.loan-KB-1')), ...(await streamEvents('loans.loan-KB-2')), ...calendar];
+    const published = stored.filter((e) => !['PenaltyAccrued', 'PenaltyRestated', 'BusinessCalendarStarted', 'BusinessDayClosed'].includes(e.type));
+    // Registered a day past due, then cured by the payment: every kind of fact and position event.
+    expect(new Set(published.map((e) => e.type))).toEqual(new Set(['LoanRegistered', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'PaymentReceived', 'LoanCured', 'EndOfDayCompleted']));
+
+    const messages = await eventually(async () => {
+      const ids = new Set(published.map((e) => e.eventId));
+      const seenIds = new Set(ofTopic(LOANS_TOPIC).map((m) => m.headers.ce_id));
+      return [...ids].every((id) => seenIds.has(id)) ? ofTopic(LOANS_TOPIC).filter((m) => ids.has(m.headers.ce_id)) : undefined;
+    }, 20_000, 'the loans events on arrears.loans.v1');
+    for (const m of messages) {
+      const event = published.find((e) => e.eventId === m.headers.ce_id)!;
+      const payload = JSON.parse(m.value!);
+      expect({ type: event.type, problems: messageProblems({ topic: LOANS_TOPIC, message: { key: m.key, value: m.value, headers: m.headers } }) }).toEqual({ type: event.type, problems: [] });
+      expect(m.headers).toMatchObject({ ce_source: '/arrears/loans', ce_type: `arrears.loans.${event.type}`, ce_sequence: String(event.revision), ce_subject: m.key });
+      if (event.type === 'EndOfDayCompleted') expect([m.key, payload.businessDate]).toEqual(['main', '2024-01-20']);
+      else expect(payload.loanId).toBe(m.key);
+    }
+    const kb1 = firstSeenSequences(messages.filter((m) => m.key === 'KB-1')).get('KB-1');
+    expect(kb1).toEqual(published.filter((e) => e.streamId === 'loans.loan-KB-1').map((e) => e.revision));
+    const registration = messages.find((m) => m.headers.ce_type === 'arrears.loans.LoanRegistered' && m.key === 'KB-1')!;
+    expect(registration.headers.ce_correlationid).toBe('corr-cb-kb1');
+    expect(JSON.parse(registration.value!)).not.toHaveProperty('product');
   });
 
   it('pauses through a broker outage, shows it in readiness and metrics, and resumes without losing an event', async () => {

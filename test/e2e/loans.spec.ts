@@ -1,4 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 
 /**
@@ -276,5 +277,15 @@ describe('loans over HTTP', () => {
     const register = doc.body.paths['/loans/accounts'].post;
     expect(register.tags).toEqual(['loans']);
     expect(register.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['loanId', 'principal', 'schedule']));
+  });
+
+  it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    const loansTypes = [
+      'LoanRegistered', 'PaymentReceived', 'PaymentReversed', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'LoanCured',
+      'EndOfDayCompleted',
+    ];
+    expect(contract.typesOn('arrears.loans.v1')).toEqual(expect.arrayContaining(loansTypes.map((type) => `arrears.loans.${type}`)));
   });
 });

@@ -1,4 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { createMonitoringContext, DEFAULT_MONITORING_SETTINGS, type EarlyWarningRaised, type EffectivenessReviewCompleted } from '#monitoring';
 
@@ -305,5 +306,12 @@ describe('monitoring over a simulated month with two strategy variants', () => {
     expect(listed).toMatchObject({ reviewId: res.body.reviewId, recommendation: 'PROMOTE_CHALLENGER' });
     const bad = await rm1('GET', `/monitoring/kpis/entry_rate?from=${day(1)}&to=${day(30)}&groupBy=variant`);
     expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'SLICE_NOT_APPLICABLE' });
+  });
+
+  it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    const monitoringTypes = ['EarlyWarningRaised', 'EarlyWarningEpisodeClosed', 'EffectivenessReviewCompleted'];
+    expect(contract.typesOn('arrears.monitoring.v1')).toEqual(expect.arrayContaining(monitoringTypes.map((type) => `arrears.monitoring.${type}`)));
   });
 });

@@ -1,4 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 
 /**
@@ -295,4 +296,15 @@ describe('restructuring across contexts', () => {
     expect(performance.body.byGrade).toEqual([expect.objectContaining({ key: 'C', activated: 2 })]);
     expect(performance.body.byStage).toEqual([expect.objectContaining({ key: 'M2', activated: 2 })]);
   }, 240_000);
+
+  it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    const restructuringTypes = [
+      'RestructuringRequested', 'RestructuringAssessed', 'RestructuringApproved', 'RestructuringOffered', 'RestructuringAccepted',
+      'RestructuringOfferExpired', 'RestructuringActivated', 'PlanInstallmentPaid', 'PlanInstallmentMissed', 'PlanBroken',
+    ];
+    expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(restructuringTypes.map((type) => `arrears.restructuring.${type}`)));
+    expect(contract.typesOn('arrears.loans.v1')).toContain('arrears.loans.ScheduleRestructured');
+  });
 });

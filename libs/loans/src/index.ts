@@ -94,4 +94,15 @@ export { LoansSchema1732838400300 } from './application/schema.js';
 export { LOANS_PROJECTION, STAGES, loanRow, loansProjection, type LoanRow } from './read-model/loan-projection.js';
 export { LoanQueries, type LoanListFilter, type LoanListItem, type LoanPage } from './read-model/loan-queries.js';
 export { LOAN_CASE_ASSIGNMENTS, loanCaseAssignmentsProjection, loanScopeOf, type LoanScope } from './read-model/case-assignments.js';
+export {
+  CORE_BANKING_LOANS_TOPIC,
+  CORE_BANKING_TYPES,
+  CoreBankingBusinessDayClosed,
+  CoreBankingLoanRegistered,
+  CoreBankingLoansHandler,
+  CoreBankingPaymentReceived,
+  CoreBankingPaymentReversed,
+  kafkaIntake,
+} from './api/core-banking-messaging.js';
+export { LOANS_TOPIC, PUBLISHED_LOAN_EVENTS, loansIntegrationEvents } from './api/integration-events.js';
 export { LoansModule, loansContext } from './loans.module.js';

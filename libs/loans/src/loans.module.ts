@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
 import { Metrics, PG_POOL, type ContextRegistration } from '#platform';
 import { BusinessCalendarController } from './api/business-calendar.controller.js';
+import { CORE_BANKING_LOANS_TOPIC, CoreBankingLoansHandler } from './api/core-banking-messaging.js';
+import { loansIntegrationEvents } from './api/integration-events.js';
 import { LoanAccountsController } from './api/loan-accounts.controller.js';
 import { BusinessCalendar } from './application/business-calendar.js';
 import { EndOfDay } from './application/end-of-day.js';
@@ -63,6 +65,8 @@ function endOfDayLog(logger: Logger) {
         new EndOfDay(pool, store, calendar, handlers.repository, { metrics, log: endOfDayLog(new Logger('loans.end-of-day')) }),
     },
     EndOfDayWorker,
+    // Kafka: core banking's loan facts become the same commands as over HTTP
+    CoreBankingLoansHandler,
     // Read model: queries (the projection itself is registered with the runner below)
     { provide: LoanQueries, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new LoanQueries(pool) },
   ],
@@ -79,4 +83,7 @@ export const loansContext: ContextRegistration = {
     { category: 'loans.loan', initialState: loanDecider.initialState, evolve: loanDecider.evolve },
     { category: 'loans.calendar', initialState: calendarDecider.initialState, evolve: calendarDecider.evolve },
   ],
+  // Kafka: loan facts published on arrears.loans.v1; core banking's facts taken in from core-banking.loans.v1
+  integrationEvents: loansIntegrationEvents,
+  inbound: [{ topic: CORE_BANKING_LOANS_TOPIC, handler: CoreBankingLoansHandler }],
 };

@@ -1,0 +1,65 @@
+import type { RecordedEvent } from '#kernel';
+import type { IntegrationEvent, IntegrationMapper } from '#messaging';
+import type { EndOfDayCompleted } from '../domain/calendar.js';
+import type { LoanEvent, LoanRegistered } from '../domain/events.js';
+import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
+
+/**
+ * Loans on Kafka: `arrears.loans.v1`, CloudEvents type `arrears.loans.<EventType>`, version 1.
+ *
+ * - Loan events are keyed by loan id (one loan's events stay in order) and their data leads with
+ *   `loanId` (the domain events name the loan only in their stream). LoanRegistered is published
+ *   with its terms and schedule but without the product settings copied onto the loan (internal
+ *   configuration); every other published loan event as recorded. Events carry ids, dates, fen
+ *   amounts and codes only: the borrower is a customerId.
+ * - Penalty accruals and restatements stay internal: one a loan a day, and the delinquency events
+ *   carry the amounts overdue.
+ * - EndOfDayCompleted (keyed by the calendar id, `main`) says that every loan's events for the
+ *   business date are stored, and which date is open now.
+ */
+export const LOANS_TOPIC = 'arrears.loans.v1';
+
+const SCHEMAS = 'https://arrears.dev/asyncapi#/components/schemas';
+
+export const PUBLISHED_LOAN_EVENTS = [
+  'LoanRegistered',
+  'PaymentReceived',
+  'PaymentReversed',
+  'CollectionHoldStarted',
+  'CollectionHoldEnded',
+  'ScheduleRestructured',
+  'LoanBecameDelinquent',
+  'DelinquencyStageChanged',
+  'LoanCured',
+  'LoanPaidOff',
+  'LoanReopened',
+] as const satisfies readonly LoanEvent['type'][];
+
+const LOAN_STREAM_PREFIX = loanStream('');
+
+function loanContract(event: RecordedEvent, loanId: string): unknown {
+  if (event.type === 'LoanRegistered') {
+    const { product: _product, ...published } = (event as unknown as LoanRegistered).data;
+    return published;
+  }
+  return { loanId, ...(event.data as object) };
+}
+
+export const loansIntegrationEvents: IntegrationMapper[] = [
+  {
+    eventTypes: [...PUBLISHED_LOAN_EVENTS, 'EndOfDayCompleted'],
+    topic: LOANS_TOPIC,
+    map(event): IntegrationEvent | null {
+      const schema = { type: `arrears.loans.${event.type}`, dataschema: `${SCHEMAS}/Loans${event.type}V1` };
+      if (event.streamId.startsWith(LOAN_STREAM_PREFIX)) {
+        const loanId = event.streamId.slice(LOAN_STREAM_PREFIX.length);
+        return { key: loanId, ...schema, data: loanContract(event, loanId) };
+      }
+      if (event.streamId === CALENDAR_STREAM && event.type === 'EndOfDayCompleted') {
+        const d = (event as unknown as EndOfDayCompleted).data;
+        return { key: d.calendarId, ...schema, data: d };
+      }
+      return null;
+    },
+  },
+];

@@ -42,6 +42,25 @@ describe('deploy files', () => {
     expect(readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8').match(/^FROM .*$/gm)!.every((l) => /:[0-9]/.test(l))).toBe(true);
   });
 
+  it('give the relay role the Kafka brokers, at an address the broker advertises to the other containers', () => {
+    const relays = Object.entries<any>(compose.services).filter(([, s]) => String(s.environment?.ARREARS_ROLES ?? '').split(',').includes('relay'));
+    expect(relays.map(([name]) => name)).toEqual(['arrears-workers']);
+    // A client connects to a bootstrap broker, then to the addresses the brokers advertise.
+    const advertised = String(compose.services.kafka.environment.KAFKA_ADVERTISED_LISTENERS)
+      .split(',')
+      .map((listener) => listener.replace(/^[A-Z_]+:\/\//, ''));
+    const containerAddresses = [...relays.map(([, s]) => s.environment.KAFKA_BROKERS), compose.services['kafka-topics'].environment.KAFKA_BOOTSTRAP];
+    for (const list of containerAddresses) for (const broker of String(list).split(',')) expect(advertised).toContain(broker);
+    for (const broker of advertised) expect(broker).not.toMatch(/^(localhost|127\.0\.0\.1):9092$/);
+
+    const k8sRelays = k8s
+      .filter((d) => d.kind === 'Deployment')
+      .flatMap((d) => d.spec.template.spec.containers)
+      .filter((c: any) => (c.env ?? []).some((e: any) => e.name === 'ARREARS_ROLES' && String(e.value).split(',').includes('relay')));
+    expect(k8sRelays.length).toBeGreaterThan(0);
+    for (const c of k8sRelays) expect(c.env.find((e: any) => e.name === 'KAFKA_BROKERS')?.value).toMatch(/^[a-z0-9.-]+:\d+(,[a-z0-9.-]+:\d+)*$/);
+  });
+
   it('point probes at endpoints the app serves, and run as non-root', async () => {
     const { bootApp } = await import('#test-support/app.js');
     const t = await bootApp([]);

@@ -35,6 +35,8 @@ async function seed(pool: ReturnType<typeof createPool>, prefix: string, count: 
        FROM generate_series(0, $1 - 1) AS g`,
     [count, prefix],
   );
+  // Statistics as autovacuum would have them for a store that grew by appends.
+  await pool.query('ANALYZE es_events');
   return (await store.headPosition())!;
 }
 

@@ -14,6 +14,7 @@ import { calendarDecider } from './domain/calendar.js';
 import { loanDecider } from './domain/commands.js';
 import { LoanQueries } from './read-model/loan-queries.js';
 import { loansProjection } from './read-model/loan-projection.js';
+import { loanCaseAssignmentsProjection } from './read-model/case-assignments.js';
 
 /** Resumes an interrupted end of day at start-up and lets a running one stop cleanly at shutdown. */
 @Injectable()
@@ -77,7 +78,7 @@ export class LoansModule {}
 export const loansContext: ContextRegistration = {
   name: 'loans',
   module: LoansModule,
-  projections: [loansProjection],
+  projections: [loansProjection, loanCaseAssignmentsProjection],
   migrations: [LoansSchema1732838400300],
   aggregates: [
     { category: 'loans.loan', initialState: loanDecider.initialState, evolve: loanDecider.evolve },

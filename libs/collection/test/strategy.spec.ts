@@ -13,9 +13,9 @@ const spec = deciderSpec(strategyDecider);
 const alice = { id: 'alice', role: 'risk_manager' as const };
 const bob = { id: 'bob', role: 'risk_manager' as const };
 
-const proposed = (version = 1, def = definition()): StrategyEvent => ({
+const proposed = (version = 1, def = definition(), reviewId: string | null = null): StrategyEvent => ({
   type: 'StrategyVersionProposed',
-  data: { strategyId: 'std-C', version, definition: def, reason: 'baseline', proposedBy: 'alice' },
+  data: { strategyId: 'std-C', version, definition: def, reason: 'baseline', proposedBy: 'alice', reviewId },
 });
 const approved = (version = 1): StrategyEvent => ({ type: 'StrategyVersionApproved', data: { strategyId: 'std-C', version, approvedBy: 'bob' } });
 const activated = (version = 1, effectiveFrom = '2025-01-01', supersedes: number | null = null): StrategyEvent => ({
@@ -33,6 +33,13 @@ describe('CollectionStrategy maker-checker', () => {
       .given([proposed(1), approved(1), activated(1)])
       .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', by: alice } })
       .then([proposed(2)]);
+  });
+
+  it('records the champion/challenger review a proposal cites', () => {
+    spec
+      .given([proposed(1), approved(1), activated(1)])
+      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-42', by: alice } })
+      .then([proposed(2, definition(), 'rev-42')]);
   });
 
   it('refuses proposals from other roles, a second pending proposal, and proposals without a reason', () => {

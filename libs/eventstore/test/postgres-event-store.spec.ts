@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RevisionConflictError } from '#kernel';
 import { HASH, PostgresEventStore } from '#eventstore';
 import { testDatabase } from '#test-support/database.js';
 import { event, eventStoreContract } from './event-store.contract.js';
@@ -51,6 +52,63 @@ describe('postgres appendMany and the hash chain', () => {
         'chain.s-1@3:true',
         'chain.s-2@0:true',
       ]);
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
+});
+
+describe('postgres group commit', () => {
+  it('writes concurrent appends together, answering each on its own: appended, conflict or repeat', async () => {
+    const db = await testDatabase({ poolSize: 10 });
+    const store = new PostgresEventStore(db.pool, { notify: false });
+    try {
+      await store.appendToStream('gc.s-taken', [event('A')], 'no_stream');
+      const repeat = [event('R', { n: 1 })];
+      await store.appendToStream('gc.s-repeat', repeat, 'no_stream');
+      const fresh = Array.from({ length: 60 }, (_, i) => store.appendToStream(`gc.s-${i}`, [event('A', { i }), event('B', { i })], 'no_stream'));
+      const conflict = store.appendToStream('gc.s-taken', [event('X')], 'no_stream');
+      const again = store.appendToStream('gc.s-repeat', repeat, 'no_stream');
+      const results = await Promise.all(fresh);
+      expect(results.map((r) => [r.nextExpectedRevision, r.duplicate])).toEqual(results.map(() => [1, false]));
+      await expect(conflict).rejects.toBeInstanceOf(RevisionConflictError);
+      expect(await again).toMatchObject({ duplicate: true, nextExpectedRevision: 0 });
+      // Fewer transactions than appends: they were committed in groups, each event once.
+      const { rows } = await db.pool.query<{ events: number; txs: number }>(
+        `SELECT count(*)::int AS events, count(DISTINCT tx_id)::int AS txs FROM es_events WHERE stream_id LIKE 'gc.s-%' AND stream_id ~ '^gc\\.s-[0-9]+$'`,
+      );
+      expect(rows[0].events).toBe(120);
+      expect(rows[0].txs).toBeLessThan(60);
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
+
+  it('keeps one stream’s appends in the order they were made, even when made at once', async () => {
+    const db = await testDatabase({ poolSize: 10 });
+    const store = new PostgresEventStore(db.pool, { notify: false });
+    try {
+      const busy = Array.from({ length: 20 }, (_, i) => store.appendToStream(`gc.o-${i}`, [event('A')], 'no_stream'));
+      const first = store.appendToStream('gc.ordered', [event('First')], 'no_stream');
+      const second = store.appendToStream('gc.ordered', [event('Second')], 0);
+      const third = store.appendToStream('gc.ordered', [event('Third')], 'any');
+      await Promise.all([...busy, first, second, third]);
+      expect((await store.readStream('gc.ordered')).map((e) => e.type)).toEqual(['First', 'Second', 'Third']);
+    } finally {
+      await store.close();
+      await db.close();
+    }
+  });
+
+  it('can be turned off: one transaction per append', async () => {
+    const db = await testDatabase({ poolSize: 10 });
+    const store = new PostgresEventStore(db.pool, { notify: false, coalesceAppends: false });
+    try {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendToStream(`gc.n-${i}`, [event('A')], 'no_stream')));
+      const { rows } = await db.pool.query<{ txs: number }>(`SELECT count(DISTINCT tx_id)::int AS txs FROM es_events`);
+      expect(rows[0].txs).toBe(20);
     } finally {
       await store.close();
       await db.close();

@@ -25,6 +25,22 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Send NOTIFY after appends so subscribers in other processes wake at once. */
   readonly notify?: boolean;
+  /**
+   * Group commit (default on): appends that arrive while earlier ones are being written are
+   * written together in one statement and one transaction, each checked against its own expected
+   * revision and answered on its own. Off: one transaction per append.
+   */
+  readonly coalesceAppends?: boolean;
+}
+
+/** Appends written at once under group commit, and how many such writes may run together. */
+const COALESCE_MAX_BATCH = 64;
+const COALESCE_MAX_IN_FLIGHT = 1;
+
+interface PendingAppend {
+  readonly item: BatchAppendItem;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
 }
 
 export class EventIdReusedError extends Error {
@@ -165,7 +181,63 @@ export class PostgresEventStore implements EventStore {
     this.appended.setMaxListeners(0);
   }
 
-  async appendToStream(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  private pendingAppends: PendingAppend[] = [];
+  private appendsInFlight = 0;
+  /** Streams with an append being written: their next append waits for it. */
+  private readonly streamsInFlight = new Set<string>();
+
+  appendToStream(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0 || this.options.coalesceAppends === false) return this.appendDirect(streamId, events, expected);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pendingAppends.push({ item: { streamId, events, expected }, resolve, reject });
+      this.drainAppends();
+    });
+  }
+
+  /**
+   * Group commit: while fewer than COALESCE_MAX_IN_FLIGHT writes run, the waiting appends go out,
+   * up to COALESCE_MAX_BATCH at once. A stream is in at most one write at a time: its later append
+   * waits until the earlier one is committed, so one stream's appends keep their order. An idle
+   * store writes an append at once.
+   */
+  private drainAppends(): void {
+    while (this.appendsInFlight < COALESCE_MAX_IN_FLIGHT && this.pendingAppends.length > 0) {
+      const batch: PendingAppend[] = [];
+      const rest: PendingAppend[] = [];
+      const busy = new Set(this.streamsInFlight);
+      for (const pending of this.pendingAppends) {
+        if (batch.length < COALESCE_MAX_BATCH && !busy.has(pending.item.streamId)) batch.push(pending);
+        else rest.push(pending);
+        // Whether taken or left waiting, a stream's later appends wait behind this one.
+        busy.add(pending.item.streamId);
+      }
+      if (batch.length === 0) return;
+      this.pendingAppends = rest;
+      this.appendsInFlight++;
+      for (const pending of batch) this.streamsInFlight.add(pending.item.streamId);
+      void this.writeAppends(batch).finally(() => {
+        for (const pending of batch) this.streamsInFlight.delete(pending.item.streamId);
+        this.appendsInFlight--;
+        this.drainAppends();
+      });
+    }
+  }
+
+  private async writeAppends(batch: readonly PendingAppend[]): Promise<void> {
+    if (batch.length === 1) {
+      const [{ item, resolve, reject }] = batch;
+      await this.appendDirect(item.streamId, item.events, item.expected).then(resolve, reject);
+      return;
+    }
+    try {
+      const outcomes = await this.appendMany(batch.map((b) => b.item));
+      outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.result) : batch[i].reject(outcome.error)));
+    } catch (err) {
+      for (const pending of batch) pending.reject(err);
+    }
+  }
+
+  private async appendDirect(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) {
       const current = await this.currentRevision(streamId);
       if (!meets(expected, current)) throw new RevisionConflictError(streamId, String(expected), current);
@@ -262,7 +334,7 @@ export class PostgresEventStore implements EventStore {
 
   private async appendOne(item: BatchAppendItem): Promise<BatchAppendOutcome> {
     try {
-      return { ok: true, result: await this.appendToStream(item.streamId, item.events, item.expected) };
+      return { ok: true, result: await this.appendDirect(item.streamId, item.events, item.expected) };
     } catch (err) {
       if (err instanceof RevisionConflictError || err instanceof EventIdReusedError) return { ok: false, error: err };
       throw err;

@@ -15,7 +15,13 @@ export async function benchServer(): Promise<BenchServer> {
   let embedded: RunningPostgres | undefined;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'arrears-bench-pg-')), persistent: false });
+    embedded = await startEmbeddedPostgres({
+      dataDir: mkdtempSync(join(tmpdir(), 'arrears-bench-pg-')),
+      persistent: false,
+      // BENCH_PG_LOG=1 shows the server's own log (crashes, checkpoints) on stderr.
+      ...(process.env.BENCH_PG_LOG ? { log: (line: string) => process.stderr.write(`[pg] ${line.trimEnd()}
+`) } : {}),
+    });
     adminUrl = embedded.url;
   }
   const run = Date.now().toString(36);

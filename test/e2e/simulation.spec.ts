@@ -41,6 +41,9 @@ describe('portfolio simulation', () => {
     expect(first.report.aging.reduce((s, a) => s + a.loans, 0)).toBe(24);
     expect(first.report.byVariant.map((v) => v.variant)).toEqual(['challenger', 'champion']);
     expect(first.report.review).not.toBeNull();
+    // Cases open with the grades Grading gave the customers from their reported profiles.
+    expect(first.report.byGrade.length).toBeGreaterThan(0);
+    expect(first.report.byGrade.every((g) => ['A', 'B', 'C', 'D', 'E', 'HOLD'].includes(g.grade))).toBe(true);
 
     const second = await run();
     // Only the review's id is drawn afresh (it names a new review); everything else repeats.

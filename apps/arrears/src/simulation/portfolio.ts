@@ -79,7 +79,13 @@ export interface SimLoan {
   readonly disbursementDate: BusinessDate;
   readonly schedule: readonly Installment[];
   readonly monthlyIncome: number;
+  /** What core banking and the bureau report to Grading about the customer. */
+  readonly bureauScore: number;
+  readonly monthlyObligations: number;
 }
+
+/** Bureau scores drawn per behaviour: those who pay on time tend to score higher. */
+const BUREAU: Readonly<Record<Behaviour, readonly [number, number]>> = { ON_TIME: [640, 800], LATE: [580, 720], PARTIAL: [520, 660], NEVER: [450, 620] };
 
 /** The same day of the month `months` later, clamped to the month's last day. */
 export function addMonths(date: BusinessDate, months: number): BusinessDate {
@@ -116,20 +122,24 @@ export function portfolio(seed: number, customers: number, start: BusinessDate):
       [12, 2],
     ] as const);
     const annualRateBps = rng.int(12, 24) * 100;
+    const behaviour = rng.pick(BEHAVIOURS);
+    const monthlyIncome = rng.int(8, 40) * 100_000;
     const disbursed = addDays(start, -rng.int(1, 28));
     const day = Number(disbursed.slice(8, 10));
     const disbursementDate = day > 28 ? `${disbursed.slice(0, 8)}28` : disbursed;
     loans.push({
       loanId: `SIM-L${id}`,
       customerId: `SIM-C${id}`,
-      behaviour: rng.pick(BEHAVIOURS),
+      behaviour,
       lateDays: rng.int(3, 45),
       principal,
       annualRateBps,
       termMonths,
       disbursementDate,
       schedule: schedule(principal, annualRateBps, termMonths, disbursementDate),
-      monthlyIncome: rng.int(8, 40) * 100_000,
+      monthlyIncome,
+      bureauScore: rng.int(...BUREAU[behaviour]),
+      monthlyObligations: Math.round((monthlyIncome * rng.int(15, 75)) / 100),
     });
   }
   return loans;

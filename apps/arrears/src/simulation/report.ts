@@ -22,6 +22,7 @@ export interface KpiReport {
   readonly aging: readonly { stage: string; loans: number; share: number | null }[];
   readonly rollRates: readonly { period: string; from: string; to: string; rolled: number; of: number; rate: number | null }[];
   readonly byVariant: readonly { variant: string; cases: number; cureRate: number | null; promiseKeptRate: number | null; recoveryRate: number | null; collectedFen: number }[];
+  readonly byGrade: readonly { grade: string; cases: number; cureRate: number | null }[];
   readonly review: { readonly better: string | null; readonly pValue: number | null; readonly recommendation: string } | null;
   readonly plans: { readonly activated: number; readonly active: number; readonly broken: number; readonly completed: number };
 }
@@ -38,12 +39,13 @@ export async function kpiReport(api: SimApi, result: SimulationResult): Promise<
     return res.body.rows as KpiRow[];
   };
   const window = `from=${start}&to=${end}`;
-  const [aging, rolls, cures, promises, recovery] = await Promise.all([
+  const [aging, rolls, cures, promises, recovery, curesByGrade] = await Promise.all([
     kpi('aging', `from=${end}&to=${end}&granularity=total`),
     kpi('roll_rate', `${window}&granularity=month`),
     kpi('cure_rate', `${window}&granularity=total&groupBy=variant&strategyId=${STRATEGY_ID}`),
     kpi('promise_kept_rate', `${window}&granularity=total&groupBy=variant&strategyId=${STRATEGY_ID}`),
     kpi('recovery_rate', `${window}&granularity=total&groupBy=variant&strategyId=${STRATEGY_ID}`),
+    kpi('cure_rate', `${window}&granularity=total&groupBy=grade`),
   ]);
   const variants = [...new Set([...cures, ...promises, ...recovery].map((r) => r.variant ?? 'none'))].sort();
   const find = (rows: KpiRow[], variant: string) => rows.find((r) => (r.variant ?? 'none') === variant);
@@ -61,6 +63,7 @@ export async function kpiReport(api: SimApi, result: SimulationResult): Promise<
       recoveryRate: find(recovery, variant)?.rate ?? null,
       collectedFen: Number(find(recovery, variant)?.collectedFen ?? 0),
     })),
+    byGrade: curesByGrade.map((r) => ({ grade: String(r.grade ?? 'none'), cases: r.denominator, cureRate: r.rate })),
     review: review?.status === 200 ? { better: review.body.better ?? null, pValue: review.body.pValue ?? null, recommendation: review.body.recommendation } : null,
     plans: { activated: overall.activated ?? 0, active: overall.active ?? 0, broken: overall.broken ?? 0, completed: overall.completed ?? 0 },
   };
@@ -90,6 +93,10 @@ export function formatReport(result: SimulationResult, report: KpiReport, baseUr
     ...report.byVariant.map(
       (v) => `  ${v.variant.padEnd(11)} ${String(v.cases).padStart(6)}  ${pct(v.cureRate)}   ${pct(v.promiseKeptRate)}     ${pct(v.recoveryRate)}   ${yuan(v.collectedFen).padStart(14)}`,
     ),
+    '',
+    'Cases by grade at entry (Grading\'s scorecard)',
+    '  grade   cases   cure',
+    ...report.byGrade.map((g) => `  ${g.grade.padEnd(6)} ${String(g.cases).padStart(6)}  ${pct(g.cureRate)}`),
     '',
     report.review
       ? `Champion/challenger review: better arm ${report.review.better ?? 'undecided'}, p = ${report.review.pValue === null ? 'n/a' : report.review.pValue.toFixed(4)}, recommendation ${report.review.recommendation}`

@@ -52,6 +52,7 @@ export interface SimulationResult {
 }
 
 export const STRATEGY_ID = 'sim-standard';
+export const SCORECARD_ID = 'sim-scorecard';
 const SERVICE: SimPrincipal = { role: 'service', user: 'core-banking' };
 const CUSTOMER_APP: SimPrincipal = { role: 'service', user: 'customer-app' };
 const RM1: SimPrincipal = { role: 'risk_manager', user: 'rm-1' };
@@ -119,7 +120,14 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
     });
   };
 
-  // ---- set-up: strategy under maker-checker, collectors trained and certified, calendar, loans ----
+  // ---- set-up: scorecard and strategy under maker-checker, collectors, calendar, loans, profiles ----
+  const template = expectOk('read the scorecard template', await api(RM1, 'GET', '/grading/policies/template'));
+  expectOk(
+    'propose the scorecard',
+    await api(RM1, 'POST', '/grading/policies', { policyId: SCORECARD_ID, document: template.document, reason: 'simulation: the template scorecard', on: start }),
+  );
+  expectOk('approve the scorecard', await api(RM2, 'POST', `/grading/policies/${SCORECARD_ID}/approve`, { version: 1 }));
+  expectOk('activate the scorecard', await api(RM2, 'POST', `/grading/policies/${SCORECARD_ID}/activate`, { effectiveFrom: start, businessDate: start }));
   const keys = GRADES.flatMap((grade) => STAGES.map((stage) => ({ grade, stage })));
   expectOk(
     'propose the strategy',
@@ -149,6 +157,19 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
         disbursementDate: l.disbursementDate,
         timeZone: 'Asia/Shanghai',
         schedule: l.schedule,
+      }),
+    );
+  });
+  // What core banking and the bureau know of each customer: Grading grades them from it.
+  await inBatches(loans, 8, async (l) => {
+    expectOk(
+      `report ${l.customerId}'s profile`,
+      await api(SERVICE, 'POST', `/grading/customers/${l.customerId}/profile`, {
+        bureauScore: l.bureauScore,
+        monthlyIncome: l.monthlyIncome,
+        monthlyObligations: l.monthlyObligations,
+        source: 'credit-bureau',
+        asOf: start,
       }),
     );
   });

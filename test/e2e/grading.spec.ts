@@ -1,4 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 
 /**
@@ -284,5 +285,11 @@ describe('grading over HTTP', () => {
     expect(await gradingEvents()).toEqual(before);
     expect((await supervisor('GET', '/grading/customers/late')).body).toMatchObject({ grade: 'D', policy: { policyId: 'consumer-2024b', version: 1 } });
     expect((await supervisor('GET', '/grading/runs/regrade-consumer-2024b-v1')).body.status).toBe('completed');
+  });
+
+  it('publishes grades and loan classifications as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    expect(contract.typesOn('arrears.grading.v1')).toEqual(expect.arrayContaining(['arrears.grading.CustomerGraded', 'arrears.grading.LoanClassified']));
   });
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { ContextRegistration } from '#platform';
 import { ClassificationController, RunsController } from './api/classification.controller.js';
 import { CustomersController } from './api/customers.controller.js';
+import { gradingIntegrationEvents } from './api/integration-events.js';
 import { ClassificationRulesController, GradingPoliciesController, PolicyPreviewController } from './api/policies.controller.js';
 import { InForce } from './application/in-force.js';
 import { PolicyService } from './application/policies.service.js';
@@ -45,6 +46,8 @@ export const gradingContext: ContextRegistration = {
   // The regrader first: it owns the loan records the others' readers join.
   projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor],
   migrations: [],
+  // Kafka: grades and loan classifications on arrears.grading.v1.
+  integrationEvents: gradingIntegrationEvents,
   // The aggregates whose past states the audit context can rebuild.
   aggregates: [
     { category: 'grading.policy', initialState: policyDecider.initialState, evolve: policyDecider.evolve },

@@ -1,0 +1,65 @@
+import type { RecordedEvent } from '#kernel';
+import type { IntegrationMapper } from '#messaging';
+import type { CustomerGraded } from '../domain/customer.js';
+import type { LoanClassified } from '../domain/loan-classification.js';
+
+/**
+ * Grading on Kafka: `arrears.grading.v1`, CloudEvents type `arrears.grading.<EventType>`.
+ * - CustomerGraded, keyed by customer id: the grade, the previous grade, the score and the policy
+ *   version that produced it. Not published: the factor contributions (they restate the customer's
+ *   bureau score, income and obligations) and which override flag applied (a flag such as deceased
+ *   is itself sensitive); consumers see only that an override decided the grade.
+ * - LoanClassified, keyed by loan id: the five-category classification with its rule, the rules
+ *   version and the restructuring observation period, if any.
+ * Policy and ruleset drafts, approvals and activations are internal governance and stay in Arrears.
+ */
+export const GRADING_TOPIC = 'arrears.grading.v1';
+
+function contract(event: RecordedEvent): { key: string; data: unknown } | null {
+  if (event.type === 'CustomerGraded' && event.streamId.startsWith('grading.customer-')) {
+    const d = (event as unknown as CustomerGraded).data;
+    return {
+      key: d.customerId,
+      data: {
+        customerId: d.customerId,
+        grade: d.grade,
+        previousGrade: d.previousGrade,
+        score: d.score,
+        overridden: d.override !== null,
+        policyId: d.policyId,
+        policyVersion: d.policyVersion,
+        asOf: d.asOf,
+        triggerType: d.triggerType,
+      },
+    };
+  }
+  if (event.type === 'LoanClassified' && event.streamId.startsWith('grading.loan-')) {
+    const d = (event as unknown as LoanClassified).data;
+    return {
+      key: d.loanId,
+      data: {
+        loanId: d.loanId,
+        customerId: d.customerId,
+        category: d.category,
+        previous: d.previous,
+        rule: d.rule,
+        rulesVersion: d.rulesVersion,
+        dpd: d.dpd,
+        observation: d.observation,
+        asOf: d.asOf,
+      },
+    };
+  }
+  return null;
+}
+
+export const gradingIntegrationEvents: IntegrationMapper[] = [
+  {
+    eventTypes: ['CustomerGraded', 'LoanClassified'],
+    topic: GRADING_TOPIC,
+    map(event) {
+      const mapped = contract(event);
+      return mapped ? { key: mapped.key, type: `arrears.grading.${event.type}`, data: mapped.data } : null;
+    },
+  },
+];

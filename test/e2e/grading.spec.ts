@@ -145,7 +145,7 @@ describe('grading over HTTP', () => {
     expect(d).toMatchObject({ score: 490, gradedOn: '2024-02-16', policy: { policyId: 'consumer-2024', version: 1 } });
     expect(d.factors).toContainEqual({ factor: 'currentDpd', value: 1, points: -40 });
 
-    const history = await collector('GET', '/grading/customers/late/history');
+    const history = await supervisor('GET', '/grading/customers/late/history');
     expect(history.status).toBe(200);
     expect(history.body.total).toBe(2);
     const [now, before] = history.body.items;
@@ -159,8 +159,10 @@ describe('grading over HTTP', () => {
     expect(before).toMatchObject({ grade: 'B', previousGrade: null, score: 620, trigger: { type: 'PortfolioRunStarted' } });
     expect(before.explanation).toContain('B: score 620 = base 500');
 
-    // Profile facts behind a grade are for risk roles; a collector sees grade and factors only.
-    expect((await collector('GET', '/grading/customers/late')).body.facts.profile).toBeUndefined();
+    // Profile facts behind a grade are for risk roles; a supervisor sees grade and factors only,
+    // and a collector without a case of the customer does not see the customer at all.
+    expect((await supervisor('GET', '/grading/customers/late')).body.facts.profile).toBeUndefined();
+    expect((await collector('GET', '/grading/customers/late')).body.code).toBe('CUSTOMER_NOT_FOUND');
     expect((await alice('GET', '/grading/customers/late')).body.facts.profile).toMatchObject({ bureauScore: 620, monthlyIncome: 1_000_000 });
 
     // The loan's five-category classification followed the delinquency too.

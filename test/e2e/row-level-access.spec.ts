@@ -167,6 +167,32 @@ describe('row-level access to clear personal data and loan accounts', () => {
     expectStatus(await t.as('supervisor', 'sup-2', 'T2')('GET', `/loans/accounts/${LOAN}`), 200);
   });
 
+  it('shows a collector the grade, classification and restructuring requests of their own cases only', async () => {
+    const notFound = (res: TestResponse) => ({ status: res.status, code: res.body?.code });
+    expectStatus(await col1('GET', `/grading/customers/${CUSTOMER}`), 200);
+    expectStatus(await col1('GET', `/grading/customers/${CUSTOMER}/history`), 200);
+    expect(notFound(await col9('GET', `/grading/customers/${CUSTOMER}`))).toEqual({ status: 404, code: 'CUSTOMER_NOT_FOUND' });
+    expect(notFound(await col9('GET', `/grading/customers/${CUSTOMER}/history`))).toEqual({ status: 404, code: 'CUSTOMER_NOT_FOUND' });
+    expect(notFound(await col9('GET', `/grading/loans/${LOAN}/classification`))).toEqual({ status: 404, code: 'LOAN_NOT_FOUND' });
+    expect((await col1('GET', `/grading/loans/${LOAN}/classification`)).body?.code).not.toBe('LOAN_NOT_FOUND');
+
+    const filed = await col1('POST', '/restructuring/requests', {
+      loanId: LOAN,
+      terms: { type: 'DEFERRAL', deferMonths: 1 },
+      hardship: { reasonCode: 'ILLNESS_OR_INJURY', evidenceRefs: ['doc:hospital-note-1'] },
+      monthlyIncome: 900_000,
+      grade: 'C',
+    });
+    expectStatus(filed, 201);
+    const requestId = filed.body.requestId;
+    await projectionsCaughtUp(t);
+    expectStatus(await col1('GET', `/restructuring/requests/${requestId}`), 200);
+    expect((await col1('GET', '/restructuring/requests')).body.items.map((r: { requestId: string }) => r.requestId)).toEqual([requestId]);
+    expect(notFound(await col9('GET', `/restructuring/requests/${requestId}`))).toEqual({ status: 404, code: 'RESTRUCTURING_REQUEST_NOT_FOUND' });
+    expect((await col9('GET', '/restructuring/requests')).body.items).toEqual([]);
+    expectStatus(await t.as('supervisor', 'sup-2', 'T2')('GET', `/restructuring/requests/${requestId}`), 200);
+  });
+
   it('moves the access with a reassignment', async () => {
     expectStatus(await supervisor('POST', '/collection/collectors/col-2/trainings', { courseId: 'basic-101', score: 90, completedOn: '2025-01-08' }), 201);
     expectStatus(

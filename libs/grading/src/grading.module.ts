@@ -16,6 +16,7 @@ import { policyDecider, policyRegistryDecider, rulesDecider, rulesRegistryDecide
 import { runDecider } from './domain/run.js';
 import { ImpactPreviewer } from './read-model/preview.js';
 import { customersProjection, loanClassesProjection, policiesProjection } from './read-model/projections.js';
+import { GradingReadScope, gradingCaseAssignmentsProjection } from './read-model/case-assignments.js';
 import { GradingQueries } from './read-model/queries.js';
 
 /**
@@ -35,6 +36,7 @@ import { GradingQueries } from './read-model/queries.js';
     RunWorker,
     // Read model
     GradingQueries,
+    GradingReadScope,
     ImpactPreviewer,
   ],
 })
@@ -44,7 +46,7 @@ export const gradingContext: ContextRegistration = {
   name: 'grading',
   module: GradingModule,
   // The regrader first: it owns the loan records the others' readers join.
-  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor],
+  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor, gradingCaseAssignmentsProjection],
   migrations: [],
   // Kafka: grades and loan classifications on arrears.grading.v1.
   integrationEvents: gradingIntegrationEvents,

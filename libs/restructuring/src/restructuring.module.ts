@@ -7,6 +7,7 @@ import { RestructuringService } from './application/restructuring.service.js';
 import { evolve, initialRequestState } from './domain/events.js';
 import { policyBookDecider } from './domain/policy-book.js';
 import { customerGradesProjection, requestsProjection } from './read-model/projections.js';
+import { restructuringCaseAssignmentsProjection } from './read-model/queries.js';
 
 /**
  * The restructuring context: deferrals, installment plans and fee waivers with maker-checker
@@ -28,6 +29,7 @@ export const restructuringContext: ContextRegistration = {
     // Read models
     requestsProjection,
     customerGradesProjection,
+    restructuringCaseAssignmentsProjection,
     // Reactors: acceptance -> activation (loan schedule replaced); loan events -> plan monitoring;
     // the loans calendar's end of day -> offer expiry and plan monitoring
     activationReactor,

@@ -56,3 +56,20 @@ export function caseAssignmentsProjection(spec: { readonly name: string; readonl
     evolve: evolveCaseAssignment,
   });
 }
+
+/**
+ * Whether a collector works (or worked) a case of the customer or loan, by a context's own
+ * case-assignments table: the same rule Collection applies to cases (a case stays visible to its
+ * collector after it closes). Other roles are not limited by it. `table` is the context's constant.
+ */
+export async function collectorWorks(
+  pool: { query(text: string, values: unknown[]): Promise<{ rowCount: number | null }> },
+  table: string,
+  principal: { readonly role: string; readonly id: string },
+  subject: { readonly customerId: string } | { readonly loanId: string },
+): Promise<boolean> {
+  if (principal.role !== 'collector') return true;
+  const [column, value] = 'customerId' in subject ? ['customer_id', subject.customerId] : ['loan_id', subject.loanId];
+  const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE ${column} = $1 AND collector_id = $2 LIMIT 1`, [value, principal.id]);
+  return (rowCount ?? 0) > 0;
+}

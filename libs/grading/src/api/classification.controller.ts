@@ -1,13 +1,14 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { newId } from '#kernel';
 import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
+import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
 import { ClassificationQuery, PageQuery, StartRunBody } from './dto.js';
-import { IdParam } from './params.js';
+import { IdParam, type AuthedRequest } from './params.js';
 
 const READERS = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
 
@@ -15,12 +16,16 @@ const READERS = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
 @ApiBearerAuth()
 @Controller('grading')
 export class ClassificationController {
-  constructor(private readonly queries: GradingQueries) {}
+  constructor(
+    private readonly queries: GradingQueries,
+    private readonly scope: GradingReadScope,
+  ) {}
 
   @Get('loans/:loanId/classification')
   @Roles('collector', ...READERS)
   @ApiOperation({ summary: "A loan's five-category classification, the rule that decided it, and its history" })
-  loan(@IdParam('loanId') loanId: string) {
+  async loan(@IdParam('loanId') loanId: string, @Req() req: AuthedRequest) {
+    await this.scope.require(req.user, { loanId });
     return this.queries.loanClassification(loanId);
   }
 

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
+import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
 import { CustomersQuery, DistributionQuery, PageQuery, ProfileBody, PromiseOutcomeBody, RestructuringOutcomeBody } from './dto.js';
 import { IdParam, businessDateOf, type AuthedRequest } from './params.js';
@@ -25,6 +26,7 @@ export class CustomersController {
     private readonly repos: GradingRepositories,
     private readonly queries: GradingQueries,
     private readonly metrics: Metrics,
+    private readonly scope: GradingReadScope,
   ) {}
 
   @Post('customers/:customerId/profile')
@@ -72,7 +74,8 @@ export class CustomersController {
   @Get('customers/:customerId')
   @Roles(...GRADE_READERS)
   @ApiOperation({ summary: "A customer's current grade, the factors behind it, and the loans it rests on" })
-  customer(@IdParam('customerId') customerId: string, @Req() req: AuthedRequest) {
+  async customer(@IdParam('customerId') customerId: string, @Req() req: AuthedRequest) {
+    await this.scope.require(req.user, { customerId });
     return this.queries.customer(customerId, PROFILE_READERS.includes(req.user.role));
   }
 
@@ -80,7 +83,8 @@ export class CustomersController {
   @Roles(...GRADE_READERS)
   @DocQuery(PageQuery)
   @ApiOperation({ summary: "Every grade the customer was given, newest first, each with its factors, policy version, trigger and an explanation" })
-  history(@IdParam('customerId') customerId: string, @ValidQuery(PageQuery) q: z.infer<typeof PageQuery>) {
+  async history(@IdParam('customerId') customerId: string, @ValidQuery(PageQuery) q: z.infer<typeof PageQuery>, @Req() req: AuthedRequest) {
+    await this.scope.require(req.user, { customerId });
     return this.queries.history(customerId, q.page, q.pageSize);
   }
 

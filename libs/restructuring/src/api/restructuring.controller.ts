@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, problem, type RequestMeta } from '#platform';
+import type { FastifyRequest } from 'fastify';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, problem, type Principal, type RequestMeta } from '#platform';
 import { RestructuringService } from '../application/restructuring.service.js';
 import type { RestructuringPolicy } from '../domain/policy.js';
 import {
@@ -90,15 +91,18 @@ export class RestructuringController {
   @Get('requests')
   @Roles(...READERS)
   @DocQuery(ListQuery)
-  list(@ValidQuery(ListQuery) query: z.infer<typeof ListQuery>) {
-    return this.service.queries.list(query);
+  list(@ValidQuery(ListQuery) query: z.infer<typeof ListQuery>, @Req() req: FastifyRequest & { user: Principal }) {
+    return this.service.queries.list({ ...query, ...(req.user.role === 'collector' ? { collectorId: req.user.id } : {}) });
   }
 
+  /** A collector reads the requests on the loans of their own cases; others read every request. */
   @Get('requests/:requestId')
   @Roles(...READERS)
-  async detail(@RequestId() requestId: string) {
+  async detail(@RequestId() requestId: string, @Req() req: FastifyRequest & { user: Principal }) {
     const view = await this.service.queries.request(requestId);
-    if (!view) throw new ProblemException(problem(404, 'RESTRUCTURING_REQUEST_NOT_FOUND', 'Restructuring request not found', `no restructuring request ${requestId}`));
+    if (!view || !(await this.service.queries.visibleTo(req.user, view.loanId))) {
+      throw new ProblemException(problem(404, 'RESTRUCTURING_REQUEST_NOT_FOUND', 'Restructuring request not found', `no restructuring request ${requestId}`));
+    }
     return view;
   }
 

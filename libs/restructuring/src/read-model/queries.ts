@@ -1,3 +1,5 @@
+import { caseAssignmentsProjection, collectorWorks } from '#collection/read-models';
+import type { Projection } from '#projections';
 import type pg from 'pg';
 import type { BusinessDate } from '#kernel';
 import type { RequestRow } from './projections.js';
@@ -49,9 +51,15 @@ export interface ListFilter {
   readonly type?: string;
   readonly loanId?: string;
   readonly customerId?: string;
+  /** A collector sees the requests on the loans of their own cases only. */
+  readonly collectorId?: string;
   readonly page: number;
   readonly pageSize: number;
 }
+
+/** Restructuring's own view of who works which loan, folded from Collection's published case events. */
+export const CASE_ASSIGNMENTS_TABLE = 'rm_restructuring_case_assignments';
+export const restructuringCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: 'restructuring_case_assignments', table: CASE_ASSIGNMENTS_TABLE });
 
 export interface PerformanceFilter {
   readonly activatedFrom?: BusinessDate;
@@ -98,6 +106,11 @@ export class RestructuringQueries {
     return rows.length ? requestView(rows[0]) : null;
   }
 
+  /** Whether a request on the loan is within the reader's scope (a collector: their cases' loans). */
+  visibleTo(reader: { readonly role: string; readonly id: string }, loanId: string): Promise<boolean> {
+    return collectorWorks(this.pool, CASE_ASSIGNMENTS_TABLE, reader, { loanId });
+  }
+
   async list(filter: ListFilter) {
     const where: string[] = [];
     const values: unknown[] = [];
@@ -109,6 +122,10 @@ export class RestructuringQueries {
     if (filter.type) add('type', filter.type);
     if (filter.loanId) add('loan_id', filter.loanId);
     if (filter.customerId) add('customer_id', filter.customerId);
+    if (filter.collectorId) {
+      values.push(filter.collectorId);
+      where.push(`EXISTS (SELECT 1 FROM ${CASE_ASSIGNMENTS_TABLE} a WHERE a.loan_id = rm_restructuring_requests.loan_id AND a.collector_id = $${values.length})`);
+    }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM rm_restructuring_requests ${clause}`, values);
     const { rows } = await this.pool.query<RequestRow>(

@@ -1,5 +1,6 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { cashLoan3m } from '#test-support/loans.js';
 
 /**
  * The audit scenario, end to end over HTTP: a case is worked under strategy v1; a risk manager
@@ -60,21 +61,7 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
   it('works the case under v1, then revises the strategy to v2 citing a review', async () => {
     expect(await activate(V1, '2025-02-01', { reason: 'baseline ladder for grade C in M1' })).toBe(1);
     expect((await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' })).status).toBe(201);
-    const registered = await service('POST', '/loans/accounts', {
-      loanId: LOAN,
-      customerId: 'cust-aud',
-      productCode: 'CASH-3M',
-      principal: 300_000,
-      annualRateBps: 1200,
-      termMonths: 3,
-      disbursementDate: '2025-01-15',
-      timeZone: 'Asia/Shanghai',
-      schedule: [
-        { seq: 1, dueDate: '2025-02-15', principal: 100_000, interest: 3_000 },
-        { seq: 2, dueDate: '2025-03-15', principal: 100_000, interest: 2_000 },
-        { seq: 3, dueDate: '2025-04-15', principal: 100_000, interest: 1_000 },
-      ],
-    });
+    const registered = await service('POST', '/loans/accounts', cashLoan3m(LOAN, 'cust-aud'));
     expect(registered.status).toBe(201);
     // Due 2025-02-15 and unpaid: one day past due on the 16th, the case opens; DPD 3 on the 18th.
     for (const day of ['2025-02-14', '2025-02-15', '2025-02-16', '2025-02-17', '2025-02-18']) await closeDay(day);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { collectionContext } from '#collection';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp } from '#test-support/app.js';
+import { cashLoan3m } from '#test-support/loans.js';
 
 /**
  * Collection's reactions to a restructuring, driven by the published events alone: only the
@@ -27,22 +28,7 @@ describe('collection under restructuring plans', () => {
       publish(
         `loans.loan-${loanId}`,
         'LoanRegistered',
-        {
-          loanId,
-          customerId: `C-${loanId}`,
-          productCode: 'CASH-3M',
-          principal: 300_000,
-          annualRateBps: 1200,
-          termMonths: 3,
-          disbursementDate: '2024-01-15',
-          timeZone: 'Asia/Shanghai',
-          schedule: [
-            { seq: 1, dueDate: '2024-02-15', principal: 100_000, interest: 3_000 },
-            { seq: 2, dueDate: '2024-03-15', principal: 100_000, interest: 2_000 },
-            { seq: 3, dueDate: '2024-04-15', principal: 100_000, interest: 1_000 },
-          ],
-          registeredOn: '2024-01-15',
-        },
+        { ...cashLoan3m(loanId, `C-${loanId}`, 2024), registeredOn: '2024-01-15' },
         '2024-01-15',
       ),
     delinquent: (stage: string, dpd: number, asOf: string) =>

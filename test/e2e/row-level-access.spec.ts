@@ -1,5 +1,6 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
+import { cashLoan3m } from '#test-support/loans.js';
 
 /**
  * Row-level access beyond Collection: a loan becomes delinquent, Collection opens a case and routes
@@ -97,21 +98,7 @@ describe('row-level access to clear personal data and loan accounts', () => {
     expectStatus(await service('PUT', `/customers/${OTHER_CUSTOMER}/personal-data`, PERSON), 204);
     expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' }), 201);
     expectStatus(
-      await service('POST', '/loans/accounts', {
-        loanId: LOAN,
-        customerId: CUSTOMER,
-        productCode: 'CASH-3M',
-        principal: 300_000,
-        annualRateBps: 1200,
-        termMonths: 3,
-        disbursementDate: '2025-01-15',
-        timeZone: 'Asia/Shanghai',
-        schedule: [
-          { seq: 1, dueDate: '2025-02-15', principal: 100_000, interest: 3_000 },
-          { seq: 2, dueDate: '2025-03-15', principal: 100_000, interest: 2_000 },
-          { seq: 3, dueDate: '2025-04-15', principal: 100_000, interest: 1_000 },
-        ],
-      }),
+      await service('POST', '/loans/accounts', cashLoan3m(LOAN, CUSTOMER)),
       201,
     );
     await closeDay('2025-02-14');
@@ -211,7 +198,8 @@ describe('row-level access to clear personal data and loan accounts', () => {
 
   it('ends clear reads when the case closes; the collector keeps the loan, as they keep the case', async () => {
     expectStatus(await supervisor('POST', `/collection/cases/${CASE}/close`, { reason: 'WRITTEN_OFF', closedOn: '2025-02-17', note: 'uncollectable' }), 202);
-    await projectionsCaughtUp(t);
+    // The vault learns of the close from Collection's event: wait for its read model to say so.
+    await eventually(async () => ((await col2('GET', CLEAR(CUSTOMER))).status === 403 ? true : undefined), 20_000, 'the vault to see the case closed');
     expectOutOfScope(await col2('GET', CLEAR(CUSTOMER)));
     expectOutOfScope(await supervisor('GET', CLEAR(CUSTOMER)));
     expectStatus(await col2('GET', `/collection/cases/${CASE}`), 200);

@@ -276,6 +276,13 @@ describe('collection over HTTP', () => {
     expect(kept.data).toMatchObject({ promiseId: 'ptp-1', paidAmount: 103_000, keptOn: '2025-02-18' });
     const [closed] = await caseEvents('CaseClosed');
     expect(closed.data).toMatchObject({ reason: 'CURED', closedOn: '2025-02-18' });
+    // Grading records the kept promise on the customer, from Collection's event.
+    const outcome = await eventually(async () => {
+      const events = await t.runtime.store.readStream(`grading.customer-${CUSTOMER}`);
+      return events.find((e) => e.type === 'PromiseOutcomeRecorded');
+    }, 20_000, 'grading to record the promise outcome');
+    expect(outcome.data).toEqual({ customerId: CUSTOMER, promiseId: 'ptp-1', outcome: 'kept', on: '2025-02-18' });
+    expect(outcome.metadata).toMatchObject({ actor: { id: 'reactor:grading_promise_outcomes', role: 'system' }, causationId: kept.eventId });
 
     const view = await eventually(async () => {
       const res = await supervisor('GET', '/collection/cases?status=CLOSED');

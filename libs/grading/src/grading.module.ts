@@ -6,6 +6,7 @@ import { gradingIntegrationEvents } from './api/integration-events.js';
 import { ClassificationRulesController, GradingPoliciesController, PolicyPreviewController } from './api/policies.controller.js';
 import { InForce } from './application/in-force.js';
 import { PolicyService } from './application/policies.service.js';
+import { PromiseOutcomes, promiseOutcomesProjection } from './application/promise-outcomes.js';
 import { Regrader, regraderProjection } from './application/regrader.js';
 import { RestructuringOutcomes, restructuringOutcomesReactor } from './application/restructuring-outcomes.js';
 import { GradingRepositories } from './application/repositories.js';
@@ -31,6 +32,7 @@ import { GradingQueries } from './read-model/queries.js';
     GradingRepositories,
     InForce,
     PolicyService,
+    PromiseOutcomes,
     Regrader,
     RestructuringOutcomes,
     RunWorker,
@@ -46,7 +48,7 @@ export const gradingContext: ContextRegistration = {
   name: 'grading',
   module: GradingModule,
   // The regrader first: it owns the loan records the others' readers join.
-  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor, gradingCaseAssignmentsProjection],
+  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor, promiseOutcomesProjection, gradingCaseAssignmentsProjection],
   migrations: [],
   // Kafka: grades and loan classifications on arrears.grading.v1.
   integrationEvents: gradingIntegrationEvents,

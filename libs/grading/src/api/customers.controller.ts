@@ -49,7 +49,7 @@ export class CustomersController {
   @Roles('service')
   @HttpCode(202)
   @DocBody(PromiseOutcomeBody)
-  @ApiOperation({ summary: 'A promise to pay was kept or broken (until the collection context publishes PromiseKept / PromiseBroken)' })
+  @ApiOperation({ summary: 'A promise to pay taken outside Arrears was kept or broken (Arrears’ own promises are recorded from PromiseKept / PromiseBroken)' })
   promise(@IdParam('customerId') customerId: string, @ValidBody(PromiseOutcomeBody) body: z.infer<typeof PromiseOutcomeBody>, @Meta() meta: RequestMeta) {
     return execute(this.metrics, this.repos.customers, streams.customer(customerId), { type: 'RecordPromiseOutcome', customerId, ...body }, commandContext(meta, 'RecordPromiseOutcome'));
   }

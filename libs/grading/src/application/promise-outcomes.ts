@@ -1,0 +1,81 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
+import { reactionKey, type Projection, type ProjectionContext } from '#projections';
+import { streams } from '../domain/policies.js';
+import { GradingRepositories } from './repositories.js';
+
+/**
+ * Grading's reaction to Collection's judged promises: PromiseKept and PromiseBroken become
+ * PromiseOutcomeRecorded on the customer, which the regrader then weighs (broken promises in the
+ * last twelve months). The promise events name the case, not the customer, so the same projection
+ * keeps its own small table of each case's customer from CaseOpened: facts and reactions share one
+ * checkpoint, so a promise is always seen after its case's opening.
+ */
+export const PROMISE_OUTCOMES = 'grading_promise_outcomes';
+const CASE_CUSTOMERS = 'rm_grading_case_customers';
+
+interface Judged {
+  readonly caseId: string;
+  readonly promiseId: string;
+  readonly keptOn?: BusinessDate;
+  readonly brokenOn?: BusinessDate;
+}
+
+const binding: { target: PromiseOutcomes | null } = { target: null };
+
+@Injectable()
+export class PromiseOutcomes {
+  private readonly logger = new Logger('GradingPromiseOutcomes');
+
+  constructor(private readonly repos: GradingRepositories) {
+    binding.target = this;
+  }
+
+  async apply(ctx: ProjectionContext, events: readonly RecordedEvent[]): Promise<void> {
+    const table = ctx.table(CASE_CUSTOMERS);
+    const customers = new Map<string, string>();
+    for (const event of events) {
+      if (event.type === 'CaseOpened') {
+        const d = event.data as { caseId: string; customerId: string };
+        customers.set(d.caseId, d.customerId);
+        await ctx.query(`INSERT INTO ${table} (case_id, customer_id) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [d.caseId, d.customerId]);
+        continue;
+      }
+      const d = event.data as Judged;
+      let customerId = customers.get(d.caseId);
+      if (!customerId) {
+        const { rows } = await ctx.query<{ customer_id: string }>(`SELECT customer_id FROM ${table} WHERE case_id = $1`, [d.caseId]);
+        customerId = rows[0]?.customer_id;
+      }
+      const on = d.keptOn ?? d.brokenOn;
+      if (!customerId || !on) {
+        this.logger.warn({ msg: 'promise outcome without a known case', eventId: event.eventId, caseId: d.caseId });
+        continue;
+      }
+      const result = await this.repos.customers.handle(
+        streams.customer(customerId),
+        { type: 'RecordPromiseOutcome', customerId, promiseId: d.promiseId, outcome: event.type === 'PromiseKept' ? 'kept' : 'broken', on },
+        {
+          command: 'RecordPromiseOutcome',
+          actor: { id: `reactor:${PROMISE_OUTCOMES}`, role: 'system' },
+          occurredAt: event.metadata.occurredAt,
+          correlationId: event.metadata.correlationId,
+          causationId: event.eventId,
+          idempotencyKey: reactionKey(PROMISE_OUTCOMES, event),
+        },
+      );
+      if (isDomainError(result)) this.logger.warn({ msg: 'promise outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
+    }
+  }
+}
+
+export const promiseOutcomesProjection: Projection = {
+  name: PROMISE_OUTCOMES,
+  version: 1,
+  filter: { streamPrefixes: ['collection.case-'], eventTypes: ['CaseOpened', 'PromiseKept', 'PromiseBroken'] },
+  tables: { [CASE_CUSTOMERS]: 'CREATE TABLE {table} (case_id text COLLATE "C" PRIMARY KEY, customer_id text NOT NULL)' },
+  async apply(ctx, events) {
+    if (!binding.target) throw new Error('the grading context is not initialised: no promise reactions bound');
+    await binding.target.apply(ctx, events);
+  },
+};

@@ -59,6 +59,9 @@ function isConnectionError(err: unknown): boolean {
  * and its checkpoint in one Postgres transaction, so a crash never applies an event twice or skips
  * one. A failing event is recorded as a dead letter and halts the projection just before it.
  */
+const REGISTRY_LOCK = 'arrears.projection:';
+const BATCH_LOCK = 'arrears.projection.batch:';
+
 export class ProjectionRunner {
   private readonly live = new Map<string, Live>();
   private readonly byName: Map<string, Projection>;
@@ -174,6 +177,7 @@ export class ProjectionRunner {
     }
     // Swap: lock the registry row (live batches wait), apply what arrived meanwhile, swap views.
     await this.transaction(async (tx) => {
+      await this.exclusive(tx, name);
       await tx.query('SELECT 1 FROM projections WHERE name = $1 FOR UPDATE', [name]);
       for (;;) {
         const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
@@ -229,6 +233,7 @@ export class ProjectionRunner {
       const first = await this.readCheckpoint(this.pool, name, registry.active_generation);
       await upTo(this.pool, START, first, (events) => this.transaction((tx) => this.applyEvents(tx, projection, scratch, events)));
       return await this.transaction(async (tx) => {
+        await this.exclusive(tx, name);
         const { rows } = await tx.query<{ active_generation: number }>('SELECT active_generation FROM projections WHERE name = $1 FOR UPDATE', [name]);
         const live = rows[0].active_generation;
         const position = await this.readCheckpoint(tx, name, live);
@@ -281,6 +286,7 @@ export class ProjectionRunner {
   async skip(name: string, by: string): Promise<void> {
     const projection = this.require(name);
     await this.transaction(async (tx) => {
+      await this.exclusive(tx, name);
       const { rows } = await tx.query<{ active_generation: number; halted_event_id: string | null }>(
         'SELECT active_generation, halted_event_id FROM projections WHERE name = $1 FOR UPDATE',
         [name],
@@ -427,17 +433,30 @@ export class ProjectionRunner {
   }
 
   /** Locks the registry row for the batch and returns the stored checkpoint of the generation. */
+  /**
+   * A live batch holds the projection's registry lock shared (a swap, verify or skip takes it
+   * exclusively and waits for running batches) and its batch lock exclusively (one batch of a
+   * projection at a time across processes). Both are advisory transaction locks, not row locks: a
+   * row lock would give the batch a transaction id from its first statement, and the store's read
+   * horizon (the oldest running transaction id) would stay behind it for the whole batch — while a
+   * reactor runs its commands, every subscriber in the cluster would wait. This way the batch gets
+   * an id only when it first writes (its rows, or the checkpoint at the end).
+   */
   private async lockLive(tx: Tx, name: string, state: Live): Promise<Position | 'generation_changed' | 'halted'> {
-    const { rows } = await tx.query<{ active_generation: number; status: string }>(
-      'SELECT active_generation, status FROM projections WHERE name = $1 FOR SHARE',
-      [name],
-    );
+    await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [`${REGISTRY_LOCK}${name}`]);
+    const { rows } = await tx.query<{ active_generation: number; status: string }>('SELECT active_generation, status FROM projections WHERE name = $1', [name]);
     if (rows[0].active_generation !== state.generation) {
       state.generation = rows[0].active_generation;
       return 'generation_changed';
     }
     if (rows[0].status === 'halted') return 'halted';
-    return this.readCheckpoint(tx, name, state.generation, true);
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${BATCH_LOCK}${name}`]);
+    return this.readCheckpoint(tx, name, state.generation);
+  }
+
+  /** Excludes live batches of the projection until the transaction ends (see lockLive). */
+  private async exclusive(tx: Tx, name: string): Promise<void> {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${REGISTRY_LOCK}${name}`]);
   }
 
   private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[]): Promise<void> {
@@ -504,9 +523,9 @@ export class ProjectionRunner {
     return rows[0];
   }
 
-  private async readCheckpoint(db: pg.Pool | Tx, name: string, generation: number, lock = false): Promise<Position> {
+  private async readCheckpoint(db: pg.Pool | Tx, name: string, generation: number): Promise<Position> {
     const { rows } = await db.query<{ commit_position: string; prepare_position: string }>(
-      `SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 AND generation = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      'SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 AND generation = $2',
       [name, generation],
     );
     return rows.length ? { commit: BigInt(rows[0].commit_position), prepare: BigInt(rows[0].prepare_position) } : START;

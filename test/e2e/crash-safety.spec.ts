@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { freePort, mintToken } from '#platform';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { eventually, TEST_JWT_SECRET } from '#test-support/app.js';
+import { kcatAvailable, kcatRead, startMockCluster, type MockCluster } from '#test-support/kafka/mock-cluster.js';
+import { TALLY_TOPIC } from '#test-support/tally/tally-integration.js';
 
 const PROCESS = join(process.cwd(), 'dist/test/support/tally-process.js');
 const TALLIES = 12;
@@ -13,14 +15,19 @@ const TALLIES = 12;
 /**
  * Load against a real app process that is killed with SIGKILL at random moments and restarted:
  * every command acknowledged with 2xx must be stored exactly once, and the read model must equal a
- * fresh rebuild. A final SIGTERM must let in-flight requests finish and exit cleanly.
+ * fresh rebuild. A final SIGTERM must let in-flight requests finish and exit cleanly. With Kafka on
+ * (librdkafka's mock cluster from kcat; required in CI), the process also runs the relay, and every
+ * stored event must reach its topic despite the kills.
  */
+const WITH_KAFKA = kcatAvailable() || process.env.CI === 'true';
+if (!WITH_KAFKA) process.stdout.write('crash safety runs without Kafka: kcat (the mock cluster) is not installed\n');
 describe('crash safety under SIGKILL', () => {
   let db: TestDatabase;
   let port: number;
   let env: NodeJS.ProcessEnv;
   let token: string;
   let child: ChildProcess | undefined;
+  let cluster: MockCluster | undefined;
 
   const start = async () => {
     child = spawn(process.execPath, [PROCESS], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -51,14 +58,20 @@ describe('crash safety under SIGKILL', () => {
       ARREARS_DATA_DIR: mkdtempSync(join(tmpdir(), 'arrears-crash-')),
       PROJECTION_POLL_MS: '100',
     };
+    if (WITH_KAFKA) {
+      cluster = await startMockCluster(3);
+      env.KAFKA_BROKERS = cluster.bootstrap;
+      env.RELAY_BATCH_SIZE = '50';
+    }
     token = await mintToken({ issuer: 'arrears', audience: 'arrears', secret: new TextEncoder().encode(TEST_JWT_SECRET) }, { sub: 'load', role: 'admin' });
   });
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    await cluster?.stop();
     await db?.close();
   });
 
-  it('loses no acknowledged command, applies none twice, and its read model equals a rebuild', async () => {
+  it('loses no acknowledged command, applies none twice, its read model equals a rebuild, and every event reaches Kafka', async () => {
     await start();
     for (let i = 0; i < TALLIES; i++) expect((await post('/tallies', { tallyId: `c${i}`, limit: 1e12 })).status).toBe(201);
 
@@ -113,6 +126,17 @@ describe('crash safety under SIGKILL', () => {
     }, 60_000, 'the read model to catch up');
     const verify = await post('/admin/projections/tally_totals/verify', {});
     expect(((await verify.json()) as { ok: boolean }).ok).toBe(true);
+
+    if (cluster) {
+      // At least once: every stored event reached the topic, whatever the kills interrupted.
+      const { rows: events } = await db.pool.query<{ event_id: string }>(`SELECT event_id::text FROM es_events WHERE stream_id LIKE 'tally.%'`);
+      const missing = await eventually(async () => {
+        const published = new Set((await kcatRead(cluster!.bootstrap, TALLY_TOPIC)).map((m) => m.headers.ce_id));
+        const left = events.filter((e) => !published.has(e.event_id));
+        return left.length === 0 ? left : undefined;
+      }, 90_000, 'every stored event on the topic');
+      expect(missing).toEqual([]);
+    }
     child!.kill('SIGTERM');
     await once(child!, 'exit');
   }, 180_000);

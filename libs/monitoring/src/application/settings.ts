@@ -33,7 +33,9 @@ const schema = z.object({
   MONITORING_REVIEW_MIN_SAMPLE: int(1, 1_000_000).default(DEFAULT_REVIEW_SETTINGS.minSampleSize),
 });
 
-export class MonitoringSettingsError extends Error {}
+export class MonitoringSettingsError extends Error {
+  override readonly name = 'MonitoringSettingsError';
+}
 
 export function monitoringSettingsFromEnv(env: Record<string, string | undefined> = process.env): MonitoringSettings {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MONITORING_') && v !== undefined && v !== ''));

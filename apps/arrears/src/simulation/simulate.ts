@@ -246,6 +246,11 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
   }
 
   const review = await api(RM1, 'POST', '/monitoring/reviews', { strategyId: STRATEGY_ID, strategyVersion: 1, from: start, to: end });
+  // The review and the last day's facts reach the read models the report reads.
+  await settled();
+  if (review.status === 201) {
+    await eventually('the review in the read model', async () => ((await api(RM1, 'GET', `/monitoring/reviews/${review.body.reviewId}`)).status === 200 ? true : undefined));
+  }
   const behaviours: Record<string, number> = {};
   for (const l of loans) behaviours[l.behaviour] = (behaviours[l.behaviour] ?? 0) + 1;
   const { onProgress: _omit, ...rest } = options;

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import type { AllFilter } from '#eventstore';
+import type { AllFilter, CommandContext } from '#eventstore';
 import type { Projection } from './projection.js';
 
 export interface ReactorSpec {
@@ -18,6 +18,21 @@ export interface ReactorSpec {
 /** The idempotency key of a reaction: the same event always yields the same key. */
 export function reactionKey(reactor: string, event: RecordedEvent): string {
   return `${reactor}:${event.eventId}`;
+}
+
+/**
+ * The context of a command run in reaction to an event: acted by `reactor:<name>` (system), at the
+ * event's business time and in its correlation, caused by it and keyed by it.
+ */
+export function reactionContext(reactor: string, event: RecordedEvent, command: string): CommandContext {
+  return {
+    command,
+    actor: { id: `reactor:${reactor}`, role: 'system' },
+    occurredAt: event.metadata.occurredAt,
+    correlationId: event.metadata.correlationId,
+    causationId: event.eventId,
+    idempotencyKey: reactionKey(reactor, event),
+  };
 }
 
 /**

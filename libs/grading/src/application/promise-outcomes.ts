@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
-import { reactionKey, type Projection, type ProjectionContext } from '#projections';
+import { reactionContext, type Projection, type ProjectionContext } from '#projections';
 import { streams } from '../domain/policies.js';
 import { GradingRepositories } from './repositories.js';
 
@@ -55,14 +55,7 @@ export class PromiseOutcomes {
       const result = await this.repos.customers.handle(
         streams.customer(customerId),
         { type: 'RecordPromiseOutcome', customerId, promiseId: d.promiseId, outcome: event.type === 'PromiseKept' ? 'kept' : 'broken', on },
-        {
-          command: 'RecordPromiseOutcome',
-          actor: { id: `reactor:${PROMISE_OUTCOMES}`, role: 'system' },
-          occurredAt: event.metadata.occurredAt,
-          correlationId: event.metadata.correlationId,
-          causationId: event.eventId,
-          idempotencyKey: reactionKey(PROMISE_OUTCOMES, event),
-        },
+        reactionContext(PROMISE_OUTCOMES, event, 'RecordPromiseOutcome'),
       );
       if (isDomainError(result)) this.logger.warn({ msg: 'promise outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
     }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDomainError, type RecordedEvent } from '#kernel';
-import { reactionKey, reactor, type Projection } from '#projections';
+import { reactionContext, reactor, type Projection } from '#projections';
 import type { RestructuringStatus } from '../domain/scorecard.js';
 import { streams } from '../domain/policies.js';
 import { GradingRepositories } from './repositories.js';
@@ -45,14 +45,7 @@ export class RestructuringOutcomes {
     const result = await this.repos.customers.handle(
       streams.customer(d.customerId),
       { type: 'RecordRestructuringStatus', customerId: d.customerId, restructuringId: d.requestId, status, on },
-      {
-        command: 'RecordRestructuringStatus',
-        actor: { id: `reactor:${RESTRUCTURING_OUTCOMES}`, role: 'system' },
-        occurredAt: event.metadata.occurredAt,
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        idempotencyKey: reactionKey(RESTRUCTURING_OUTCOMES, event),
-      },
+      reactionContext(RESTRUCTURING_OUTCOMES, event, 'RecordRestructuringStatus'),
     );
     if (isDomainError(result)) this.logger.warn({ msg: 'restructuring outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
   }

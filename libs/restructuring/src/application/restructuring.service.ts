@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { deterministicId, domainError, isBusinessDate, isDomainError, newId, streamEntityId, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
-import { reactionKey } from '#projections';
+import { reactionContext, reactionKey } from '#projections';
 import { Metrics, PG_POOL, ProblemException, commandContext, domainProblem, execute, problem, type CommandAccepted, type RequestMeta } from '#platform';
 import { activationPlan, restructuringDecider, type ActivationOutcome, type RestructuringCommand } from '../domain/commands.js';
 import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent } from '../domain/events.js';
@@ -322,14 +322,4 @@ function withPolicy(ctx: CommandContext, request: OpenRequest): CommandContext {
   return request.assessment ? { ...ctx, policyVersions: { restructuringPolicy: request.assessment.policy.version } } : ctx;
 }
 
-/** The context of a command run in reaction to an event: keyed by the event, caused by it. */
-function reactionContext(reactor: string, event: RecordedEvent, command: string): CommandContext {
-  return {
-    command,
-    actor: { id: `reactor:${reactor}`, role: 'system' },
-    occurredAt: event.metadata.occurredAt,
-    correlationId: event.metadata.correlationId,
-    causationId: event.eventId,
-    idempotencyKey: reactionKey(reactor, event),
-  };
-}
+

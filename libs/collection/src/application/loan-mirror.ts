@@ -1,4 +1,4 @@
-import { compareDates, daysBetween, type BusinessDate } from '#kernel';
+import type { BusinessDate } from '#kernel';
 import type { Stage } from '../domain/model.js';
 
 /**
@@ -30,26 +30,8 @@ export interface LoanMirror {
   readonly restructuringId: string | null;
 }
 
-/**
- * Days past due on a date, from the last published position: the Loans context publishes DPD only
- * when the stage changes, so in between it grows by one a calendar day. A payment that clears the
- * oldest installment without changing the stage is not seen here (documented assumption); the next
- * stage change or cure corrects it.
- */
-export function dpdOn(loan: Pick<LoanMirror, 'delinquent' | 'dpd' | 'dpdAsOf'>, date: BusinessDate): number {
-  if (!loan.delinquent || !loan.dpdAsOf) return 0;
-  return loan.dpd + Math.max(0, daysBetween(loan.dpdAsOf, date));
-}
-
-/** The first installment due on or after the date (for steps timed before a due date). */
-export function nextDueDate(loan: Pick<LoanMirror, 'installments'>, date: BusinessDate): BusinessDate | null {
-  return (
-    loan.installments
-      .map((i) => i.dueDate)
-      .sort(compareDates)
-      .find((d) => compareDates(d, date) >= 0) ?? null
-  );
-}
+// DPD on a date and the next due date are the scheduling rules, kept in the domain.
+export { dpdOn, nextDueDate } from '../domain/scheduling.js';
 
 export const LOANS_MIRROR_TABLE = 'rm_collection_loans';
 export const GRADES_TABLE = 'rm_collection_grades';

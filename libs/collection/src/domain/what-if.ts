@@ -1,7 +1,8 @@
-import { addDays, compareDates, daysBetween, isDomainError, type BusinessDate } from '#kernel';
+import { addDays, compareDates, isDomainError, type BusinessDate } from '#kernel';
 import { decideCase, type CaseCommand } from './case.decider.js';
 import { evolveCase, initialCaseState, type ActionScheduled, type CaseEvent, type CaseState, type Plan } from './case.events.js';
 import { strategyLabel, type Grade, type ResolvedStrategy, type Stage } from './model.js';
+import { dpdOn, nextDueDate } from './scheduling.js';
 import { resolveStrategy, type StrategyDefinition } from './strategy.js';
 
 /**
@@ -75,15 +76,6 @@ function planned(e: ActionScheduled): PlannedAction {
 const asStrategy = (plan: Plan): ResolvedStrategy | null =>
   plan.strategy ? { ref: plan.strategy, ladder: plan.steps, promiseTerms: plan.promiseTerms, adjustmentLimits: plan.adjustmentLimits } : null;
 
-function nextDue(installments: WhatIfInput['installments'], date: BusinessDate): BusinessDate | null {
-  return (
-    installments
-      .map((i) => i.dueDate)
-      .sort(compareDates)
-      .find((d) => compareDates(d, date) >= 0) ?? null
-  );
-}
-
 /** Every business date a case event names, to find where a history ends. */
 function datesOf(event: CaseEvent): BusinessDate[] {
   const d = event.data as unknown as Record<string, unknown>;
@@ -129,7 +121,7 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
               oldestUnpaidDueDate: d.oldestUnpaidDueDate,
               asOf: d.openedOn,
               strategy: choose(d.grade, d.stage, d.openedOn, d.plan),
-              nextDueDate: nextDue(input.installments, d.openedOn),
+              nextDueDate: nextDueDate(input, d.openedOn),
             },
           }),
         });
@@ -152,7 +144,7 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
               asOf: d.asOf,
               grade: d.grade,
               strategy: choose(d.grade, d.to, d.asOf, d.plan),
-              nextDueDate: nextDue(input.installments, d.asOf),
+              nextDueDate: nextDueDate(input, d.asOf),
             },
           }),
         });
@@ -220,8 +212,8 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
       if (state.status === 'closed') break;
       continue;
     }
-    const dpdToday = dpd.value > 0 ? dpd.value + Math.max(0, daysBetween(dpd.asOf, date)) : 0;
-    apply({ type: 'CloseCaseDay', data: { caseId, businessDate: date, dpd: dpdToday, nextDueDate: nextDue(input.installments, addDays(date, 1)) } });
+    const dpdToday = dpdOn({ delinquent: dpd.value > 0, dpd: dpd.value, dpdAsOf: dpd.asOf }, date);
+    apply({ type: 'CloseCaseDay', data: { caseId, businessDate: date, dpd: dpdToday, nextDueDate: nextDueDate(input, addDays(date, 1)) } });
   }
 
   const actualActions = input.events.filter((e): e is ActionScheduled => e.type === 'ActionScheduled').map(planned);

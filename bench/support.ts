@@ -106,3 +106,23 @@ export function writeResult(name: string, result: unknown, markdown: string): vo
   summary = re.test(summary) ? summary.replace(re, section) : `${summary.trimEnd()}\n\n${section}\n`;
   writeFileSync(summaryPath, summary);
 }
+
+/**
+ * Seeds `count` tally events (50 to a stream, streams `tally.tally-<prefix><n>`) straight into the
+ * store, then analyzes it: a store that grew by appends has statistics (autovacuum), one filled by
+ * a bulk insert a moment ago has none, and the planner would sort the whole table for each
+ * filtered page. The hash column is not chained: these benchmarks read, they do not verify.
+ */
+export async function seedTallyEvents(db: { query(text: string, values?: unknown[]): Promise<unknown> }, prefix: string, count: number): Promise<void> {
+  await db.query(
+    `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
+     SELECT 'tally.tally-' || $2 || (g / 50), g % 50, gen_random_uuid(), CASE WHEN g % 50 = 0 THEN 'TallyOpened' ELSE 'AmountAdded' END, 1,
+            CASE WHEN g % 50 = 0 THEN jsonb_build_object('tallyId', $2 || (g / 50), 'limit', 1000000000)
+                 ELSE jsonb_build_object('tallyId', $2 || (g / 50), 'amount', 1) END,
+            '{"actor":{"id":"bench","role":"system"},"command":"Seed","occurredAt":"2026-11-29T00:00:00Z","correlationId":"seed","causationId":"seed"}'::jsonb,
+            '\\x00'::bytea
+       FROM generate_series(0, $1 - 1) AS g`,
+    [count, prefix],
+  );
+  await db.query('ANALYZE es_events');
+}

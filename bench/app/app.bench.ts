@@ -17,7 +17,7 @@ import { buildApp, startRoles } from '../../apps/arrears/src/app.js';
 import { ALL_MIGRATIONS } from '../../apps/arrears/src/migrations.js';
 import { createRuntime } from '../../apps/arrears/src/runtime.js';
 import { tallyContext, tallyDecider } from '../../test/support/tally/tally.js';
-import { benchServer, machine, round, serverFacts, writeResult } from '../support.js';
+import { benchServer, machine, round, seedTallyEvents, serverFacts, writeResult } from '../support.js';
 
 const TALLIES = 5_000;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
@@ -91,19 +91,7 @@ async function main() {
     const rss = process.memoryUsage().rss;
 
     // (4) rebuild rate: seed events straight into the store, then rebuild the tally read model from 0.
-    await runtime.pool.query(
-      `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
-       SELECT 'tally.tally-r' || (g / 50), g % 50, gen_random_uuid(), CASE WHEN g % 50 = 0 THEN 'TallyOpened' ELSE 'AmountAdded' END, 1,
-              CASE WHEN g % 50 = 0 THEN jsonb_build_object('tallyId', 'r' || (g / 50), 'limit', 1000000000)
-                   ELSE jsonb_build_object('tallyId', 'r' || (g / 50), 'amount', 1) END,
-              '{"actor":{"id":"bench","role":"system"},"command":"Seed","occurredAt":"2026-11-29T00:00:00Z","correlationId":"seed","causationId":"seed"}'::jsonb,
-              '\\x00'::bytea
-         FROM generate_series(0, $1 - 1) AS g`,
-      [REBUILD_EVENTS],
-    );
-    // A store that grew by appends has statistics (autovacuum); one filled by a bulk insert a moment
-    // ago has none, and the planner would sort the whole table for each filtered page.
-    await runtime.pool.query('ANALYZE es_events');
+    await seedTallyEvents(runtime.pool, 'r', REBUILD_EVENTS);
     const { rows: total } = await runtime.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM es_events WHERE type IN ('TallyOpened', 'AmountAdded')`);
     const runner = new ProjectionRunner(runtime.pool, runtime.store, [tallyContext.projections[0]], { rebuildBatchSize: 5_000 });
     const t0 = process.hrtime.bigint();

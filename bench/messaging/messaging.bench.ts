@@ -18,25 +18,14 @@ import { MessagingSchema1732838400100 } from '../../libs/messaging/src/schema.js
 import { createPool } from '../../libs/platform/src/database/database.js';
 import { kcatAvailable, startMockCluster } from '../../test/support/kafka/mock-cluster.js';
 import { TALLY_TOPIC, tallyIntegrationEvents } from '../../test/support/tally/tally-integration.js';
-import { benchServer, machine, round, serverFacts, writeResult } from '../support.js';
+import { benchServer, machine, round, seedTallyEvents, serverFacts, writeResult } from '../support.js';
 
 const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 50_000);
 const UNBATCHED_EVENTS = Number(process.env.BENCH_RELAY_UNBATCHED_EVENTS ?? 2_000);
 
-/** Seeds `count` tally events (50 per stream) straight into the store; returns the head. */
+/** Seeds `count` tally events straight into the store; returns the head. */
 async function seed(pool: ReturnType<typeof createPool>, prefix: string, count: number, store: PostgresEventStore): Promise<Position> {
-  await pool.query(
-    `INSERT INTO es_events (stream_id, revision, event_id, type, schema_version, data, metadata, hash)
-     SELECT 'tally.tally-' || $2 || (g / 50), g % 50, gen_random_uuid(), CASE WHEN g % 50 = 0 THEN 'TallyOpened' ELSE 'AmountAdded' END, 1,
-            CASE WHEN g % 50 = 0 THEN jsonb_build_object('tallyId', $2 || (g / 50), 'limit', 1000000000)
-                 ELSE jsonb_build_object('tallyId', $2 || (g / 50), 'amount', 1) END,
-            '{"actor":{"id":"bench","role":"system"},"command":"Seed","occurredAt":"2026-11-29T00:00:00Z","correlationId":"seed","causationId":"seed"}'::jsonb,
-            '\\x00'::bytea
-       FROM generate_series(0, $1 - 1) AS g`,
-    [count, prefix],
-  );
-  // Statistics as autovacuum would have them for a store that grew by appends.
-  await pool.query('ANALYZE es_events');
+  await seedTallyEvents(pool, prefix, count);
   return (await store.headPosition())!;
 }
 

@@ -1,6 +1,7 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
+import { cashLoan3m } from '#test-support/loans.js';
 
 /**
  * Grading end to end, over HTTP, with the Loans context running: customers' loans registered and
@@ -15,22 +16,7 @@ import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestRespon
  */
 type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
 
-const SCHEDULE = [
-  { seq: 1, dueDate: '2024-02-15', principal: 100_000, interest: 3_000 },
-  { seq: 2, dueDate: '2024-03-15', principal: 100_000, interest: 2_000 },
-  { seq: 3, dueDate: '2024-04-15', principal: 100_000, interest: 1_000 },
-];
-const loan = (loanId: string, customerId: string) => ({
-  loanId,
-  customerId,
-  productCode: 'CASH-3M',
-  principal: 300_000,
-  annualRateBps: 1200,
-  termMonths: 3,
-  disbursementDate: '2024-01-15',
-  timeZone: 'Asia/Shanghai',
-  schedule: SCHEDULE,
-});
+const loan = (loanId: string, customerId: string) => cashLoan3m(loanId, customerId, 2024);
 
 describe('grading over HTTP', () => {
   let t: TestApp;

@@ -1,6 +1,7 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { cashLoan3m } from '#test-support/loans.js';
 
 /**
  * Restructuring end to end, across contexts, over HTTP: the loans context's business calendar and
@@ -15,22 +16,7 @@ import { bootApp, eventually, type TestApp, type TestResponse } from '#test-supp
  */
 type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
 
-const SCHEDULE = [
-  { seq: 1, dueDate: '2024-02-15', principal: 100_000, interest: 3_000 },
-  { seq: 2, dueDate: '2024-03-15', principal: 100_000, interest: 2_000 },
-  { seq: 3, dueDate: '2024-04-15', principal: 100_000, interest: 1_000 },
-];
-const loan = (loanId: string, customerId: string) => ({
-  loanId,
-  customerId,
-  productCode: 'CASH-3M',
-  principal: 300_000,
-  annualRateBps: 1200,
-  termMonths: 3,
-  disbursementDate: '2024-01-15',
-  timeZone: 'Asia/Shanghai',
-  schedule: SCHEDULE,
-});
+const loan = (loanId: string, customerId: string) => cashLoan3m(loanId, customerId, 2024);
 const planRequest = (loanId: string) => ({
   loanId,
   terms: { type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths: 6, annualRateBps: 1_200 },

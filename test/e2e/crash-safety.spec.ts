@@ -112,7 +112,8 @@ describe('crash safety under SIGKILL', () => {
     expect(acked.size).toBeGreaterThanOrEqual(120);
 
     const { rows } = await db.pool.query<{ key: string; n: number }>(
-      `SELECT metadata->>'idempotencyKey' AS key, count(*)::int AS n FROM es_events WHERE type = 'AmountAdded' GROUP BY 1`,
+      // Commands carry the key scoped to its sender (`load:<key>`).
+      `SELECT regexp_replace(metadata->>'idempotencyKey', '^load:', '') AS key, count(*)::int AS n FROM es_events WHERE type = 'AmountAdded' GROUP BY 1`,
     );
     const stored = new Map(rows.map((r) => [r.key, r.n]));
     expect([...acked].filter((k) => !stored.has(k))).toEqual([]);

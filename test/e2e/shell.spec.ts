@@ -9,7 +9,7 @@ describe('app shell over HTTP', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await bootApp([tallyContext]);
+    t = await bootApp([tallyContext], { IDEMPOTENCY_WAIT_MS: '1500' });
   });
   afterAll(async () => {
     await t?.close();
@@ -90,7 +90,8 @@ describe('app shell over HTTP', () => {
     const again = await t.request('POST', '/tallies/idem-1/amounts', { amount: 5 }, { 'idempotency-key': 'pay-77' });
     expect(first.status).toBe(202);
     expect(again.status).toBe(202);
-    expect(again.body).toEqual(first.body);
+    expect(first.body.duplicate).toBe(false);
+    expect(again.body).toEqual({ ...first.body, duplicate: true });
     expect(again.headers.get('idempotent-replay')).toBe('true');
     expect(await streamEvents(t, 'tally.tally-idem-1')).toEqual(['TallyOpened', 'AmountAdded']);
   });
@@ -104,7 +105,7 @@ describe('app shell over HTTP', () => {
     expect(await streamEvents(t, 'tally.tally-idem-2')).toEqual(['TallyOpened', 'AmountAdded']);
   });
 
-  it('keeps keys per caller: the same key from another user is a new command', async () => {
+  it('keeps keys per caller: the same key from another user is a new command with its own effect', async () => {
     await t.request('POST', '/tallies', { tallyId: 'idem-3', limit: 1_000 });
     const asA = t.as('service', 'svc-a');
     const asB = t.as('service', 'svc-b');
@@ -112,6 +113,63 @@ describe('app shell over HTTP', () => {
     const b = await asB('POST', '/tallies/idem-3/amounts', { amount: 1 }, { 'idempotency-key': 'same' });
     expect(b.status).toBe(202);
     expect(b.headers.get('idempotent-replay')).toBeNull();
+    expect(b.body.duplicate).toBe(false);
+    // Ten principals on one key: ten payments, each on record under its sender's scoped key.
+    // (One after another: concurrent appends to one stream may exhaust the store's conflict retries.)
+    const others = [];
+    for (let i = 0; i < 8; i++) others.push(await t.as('service', `svc-${i}`)('POST', '/tallies/idem-3/amounts', { amount: 1 }, { 'idempotency-key': 'same' }));
+    expect(others.map((r) => [r.status, r.body.code])).toEqual(Array(8).fill([202, undefined]));
+    const events = (await t.runtime.store.readStream('tally.tally-idem-3')).filter((e) => e.type === 'AmountAdded');
+    expect(events).toHaveLength(10);
+    expect(new Set(events.map((e) => e.metadata.idempotencyKey)).size).toBe(10);
+    expect(events[0].metadata.idempotencyKey).toBe('svc-a:same');
+  });
+
+  it('takes a key atomically: concurrent repeats of one request give one effect', async () => {
+    await t.request('POST', '/tallies', { tallyId: 'idem-4', limit: 1_000_000 });
+    const send = () => t.request('POST', '/tallies/idem-4/amounts', { amount: 3 }, { 'idempotency-key': 'burst-1' });
+    const answers = await Promise.all(Array.from({ length: 30 }, send));
+    // Each repeat waits for the first and gets its answer (or, after IDEMPOTENCY_WAIT_MS, a 409).
+    for (const a of answers) expect([202, 409]).toContain(a.status);
+    const fresh = answers.filter((a) => a.status === 202 && a.body.duplicate === false);
+    expect(fresh).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status === 202 && x !== fresh[0])) {
+      expect(a.body).toEqual({ ...fresh[0].body, duplicate: true });
+    }
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.body.code).toBe('IDEMPOTENCY_KEY_IN_FLIGHT');
+    expect(await streamEvents(t, 'tally.tally-idem-4')).toEqual(['TallyOpened', 'AmountAdded']);
+  });
+
+  it('refuses different bodies under one key with 422 in every interleaving: one is stored', async () => {
+    await t.request('POST', '/tallies', { tallyId: 'idem-5', limit: 1_000_000 });
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => t.request('POST', '/tallies/idem-5/amounts', { amount: i + 1 }, { 'idempotency-key': 'burst-2' })),
+    );
+    const ok = answers.filter((a) => a.status === 202);
+    expect(ok).toHaveLength(1);
+    const refused = answers.filter((a) => a.status !== 202);
+    expect(refused.map((a) => [a.status, a.body.code])).toEqual(Array(29).fill([422, 'IDEMPOTENCY_KEY_REUSED']));
+    const added = (await t.runtime.store.readStream('tally.tally-idem-5')).filter((e) => e.type === 'AmountAdded');
+    expect(added).toHaveLength(1);
+    expect(added[0].data).toMatchObject({ amount: answers.indexOf(ok[0]) + 1 });
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_FLIGHT while the first still holds its key, and gives a failed first key back', async () => {
+    await t.request('POST', '/tallies', { tallyId: 'idem-6', limit: 10 });
+    // A first request that is still running, as another replica would leave it mid-command.
+    await t.runtime.pool.query(
+      `INSERT INTO http_idempotency (principal, method, path, key, body_hash, state, owner, lease_until)
+       SELECT 'admin-1', 'POST', '/tallies/idem-6/amounts', 'held', body_hash, 'in_flight', gen_random_uuid(), now() + interval '1 hour'
+         FROM (SELECT encode(sha256(convert_to('{"amount":1}', 'UTF8')), 'hex') AS body_hash) h`,
+    );
+    const held = await t.request('POST', '/tallies/idem-6/amounts', { amount: 1 }, { 'idempotency-key': 'held' });
+    expect([held.status, held.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_IN_FLIGHT']);
+    expect(await streamEvents(t, 'tally.tally-idem-6')).toEqual(['TallyOpened']);
+    // A refused first does not keep the key: the corrected request under it runs.
+    expect((await t.request('POST', '/tallies/idem-6/amounts', { amount: 11 }, { 'idempotency-key': 'retry-me' })).status).toBe(422);
+    expect((await t.request('POST', '/tallies/idem-6/amounts', { amount: 11 }, { 'idempotency-key': 'retry-me' })).status).toBe(422);
+    const after = await t.runtime.pool.query(`SELECT count(*)::int AS n FROM http_idempotency WHERE key = 'retry-me'`);
+    expect(after.rows[0].n).toBe(0);
   });
 
   it('carries the caller correlation id into the response and the event metadata', async () => {

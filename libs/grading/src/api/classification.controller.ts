@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { newId } from '#kernel';
+import { deterministicId, newId } from '#kernel';
 import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
@@ -62,7 +62,8 @@ export class RunsController {
   @DocBody(StartRunBody)
   @ApiOperation({ summary: 'Start a portfolio run (e.g. the month-end reclassification); it proceeds in batches, resumably' })
   start(@ValidBody(StartRunBody) body: z.infer<typeof StartRunBody>, @Meta() meta: RequestMeta) {
-    const runId = body.runId ?? `${body.kind}-${body.asOf}-${(meta.idempotencyKey ?? newId()).replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+    // From the caller-scoped key, hashed: a repeat names the same run, another caller's same key another.
+    const runId = body.runId ?? `${body.kind}-${body.asOf}-${(meta.idempotencyKey ? deterministicId('portfolio-run', meta.idempotencyKey) : newId()).replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
     return execute(
       this.metrics,
       this.repos.runs,

@@ -59,6 +59,12 @@ export const configSchema = z.object({
   RELAY_BATCH_SIZE: int(1, 10_000).default(500),
   RELAY_BACKOFF_MAX_MS: int(10, 600_000).default(30_000),
   IDEMPOTENCY_WINDOW_HOURS: int(1, 24 * 90).default(72),
+  IDEMPOTENCY_WAIT_MS: int(0, 600_000)
+    .default(10_000)
+    .describe('how long a repeat of a request still in flight waits for its answer before 409 IDEMPOTENCY_KEY_IN_FLIGHT'),
+  IDEMPOTENCY_LEASE_MS: int(1_000, 3_600_000)
+    .default(60_000)
+    .describe('after this long an unfinished first request (its process died) no longer holds its key; a repeat runs it again'),
   // Rate limits (libs/platform/src/http/rate-limit.ts, docs/runbook.md). Counted per process, in
   // fixed windows; /health and /metrics are never limited.
   RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000).describe('length of a rate-limit window in milliseconds'),

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
@@ -6,6 +6,7 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { APP_CONFIG, PG_POOL } from '../core.module.js';
 import type { AppConfig } from '../config/config.js';
 import { ProblemException, problem } from '../http/problem.js';
+import { idempotencyKeyOf } from '../http/request-context.js';
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -18,61 +19,164 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+interface Slot {
+  readonly principal: string;
+  readonly method: string;
+  readonly path: string;
+  readonly key: string;
+  readonly bodyHash: string;
+}
+
+interface Row {
+  body_hash: string;
+  state: 'in_flight' | 'done';
+  status: number | null;
+  response: unknown;
+}
+
+/** The stored first answer, marked as a replay in its body (and the `idempotent-replay` header). */
+function replayed(response: unknown): unknown {
+  return response && typeof response === 'object' && !Array.isArray(response) ? { ...response, duplicate: true } : response;
+}
+
 /**
- * POSTs with an `Idempotency-Key`: the first successful response is stored per caller and key;
- * a repeat with the same method, path and body gets it back (and appends nothing); a repeat with a
- * different request is refused with 422 IDEMPOTENCY_KEY_REUSED. Keys expire after
- * IDEMPOTENCY_WINDOW_HOURS. Beneath this, command handlers derive event ids from the key, so
- * even a repeat that arrives while the first is still running, or after a crash between the append
- * and the stored response, appends nothing twice.
+ * POSTs with an `Idempotency-Key`. A key belongs to the caller (the token's subject) on one method
+ * and path, and is taken before the command runs: one INSERT … ON CONFLICT either takes it (a row
+ * in flight, with an owner and a lease) or finds who has it. So of any number of concurrent
+ * requests with one key exactly one runs the command; a repeat with the same body waits for that
+ * first answer (IDEMPOTENCY_WAIT_MS) and gets it back with `duplicate: true`, or gets 409
+ * IDEMPOTENCY_KEY_IN_FLIGHT; a different body is refused with 422 IDEMPOTENCY_KEY_REUSED whether
+ * the first is still running or done. A first that fails (any answer but 2xx) gives the key back.
+ * A first whose process died holds the key for IDEMPOTENCY_LEASE_MS; then a repeat runs again, and
+ * the store's per-stream de-duplication on the command's idempotency key (`<principal>:<key>`,
+ * see `scopedIdempotencyKey`) makes that rerun append nothing twice. Keys expire after
+ * IDEMPOTENCY_WINDOW_HOURS.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  /** Requests of this process holding a key, so a local repeat awaits them instead of polling. */
+  private readonly local = new Map<string, Promise<void>>();
+
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { id: string } }>();
-    const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || typeof key !== 'string' || !key) return next.handle();
-    return from(this.handle(context, request, key, next));
+    if (request.method !== 'POST') return next.handle();
+    const key = idempotencyKeyOf(request);
+    if (!key) return next.handle();
+    const slot: Slot = {
+      principal: request.user?.id ?? 'anonymous',
+      method: request.method,
+      path: request.url.split('?')[0],
+      key,
+      bodyHash: createHash('sha256').update(canonical(request.body)).digest('hex'),
+    };
+    return from(this.handle(context, slot, next));
   }
 
-  private async handle(context: ExecutionContext, request: FastifyRequest & { user?: { id: string } }, key: string, next: CallHandler): Promise<unknown> {
+  private async handle(context: ExecutionContext, slot: Slot, next: CallHandler): Promise<unknown> {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const principal = request.user?.id ?? 'anonymous';
-    const path = request.url.split('?')[0];
-    const bodyHash = createHash('sha256').update(canonical(request.body)).digest('hex');
-    const { rows } = await this.pool.query<{ method: string; path: string; body_hash: string; status: number; response: unknown }>(
-      `SELECT method, path, body_hash, status, response FROM http_idempotency
-        WHERE principal = $1 AND key = $2 AND created_at > now() - make_interval(hours => $3)`,
-      [principal, key, this.config.IDEMPOTENCY_WINDOW_HOURS],
-    );
-    if (rows.length) {
-      const first = rows[0];
-      if (first.method !== request.method || first.path !== path || first.body_hash !== bodyHash) {
+    const deadline = Date.now() + this.config.IDEMPOTENCY_WAIT_MS;
+    for (let round = 0; ; round++) {
+      const owner = await this.take(slot);
+      if (owner) return this.runAsFirst(slot, owner, reply, next);
+      const row = await this.read(slot);
+      if (!row) continue; // the first gave the key back just now: try to take it
+      if (row.body_hash !== slot.bodyHash) {
         throw new ProblemException(
-          problem(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', `Key ${key} was first used for a different request (${first.method} ${first.path}).`),
+          problem(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', `Key ${slot.key} was first used with a different body on ${slot.method} ${slot.path}.`),
         );
       }
-      void reply.status(first.status).header('idempotent-replay', 'true');
-      return first.response;
+      if (row.state === 'done') {
+        void reply.status(row.status ?? 200).header('idempotent-replay', 'true');
+        return replayed(row.response);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new ProblemException(
+          problem(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'Idempotency key in flight', `A request with key ${slot.key} is still running; repeat it later to get its answer.`),
+        );
+      }
+      await this.waitForFirst(slot, Math.min(left, 10 * 2 ** Math.min(round, 4)), left);
     }
-    const response = await lastValueFrom(next.handle(), { defaultValue: undefined });
-    const status = reply.statusCode;
-    if (status >= 200 && status < 300) {
-      await this.pool.query(
-        `INSERT INTO http_idempotency (principal, key, method, path, body_hash, status, response)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (principal, key) DO UPDATE SET method = EXCLUDED.method, path = EXCLUDED.path, body_hash = EXCLUDED.body_hash,
-           status = EXCLUDED.status, response = EXCLUDED.response, created_at = now()
-         WHERE http_idempotency.created_at <= now() - make_interval(hours => $8)`,
-        [principal, key, request.method, path, bodyHash, status, JSON.stringify(response ?? null), this.config.IDEMPOTENCY_WINDOW_HOURS],
-      );
+  }
+
+  private async runAsFirst(slot: Slot, owner: string, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+    let done!: () => void;
+    const localKey = this.localKey(slot);
+    this.local.set(localKey, new Promise<void>((resolve) => (done = resolve)));
+    let completed = false;
+    try {
+      const response = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const status = reply.statusCode;
+      if (status >= 200 && status < 300) {
+        await this.pool.query(
+          `UPDATE http_idempotency SET state = 'done', status = $6, response = $7, lease_until = NULL
+            WHERE principal = $1 AND method = $2 AND path = $3 AND key = $4 AND owner = $5`,
+          [slot.principal, slot.method, slot.path, slot.key, owner, status, JSON.stringify(response ?? null)],
+        );
+        completed = true;
+      }
+      return response;
+    } finally {
+      try {
+        if (!completed) await this.release(slot, owner);
+      } finally {
+        this.local.delete(localKey);
+        done();
+      }
     }
-    return response;
+  }
+
+  /** Takes the key: a new row, or one whose window ended, or one a dead first left in flight. Null when someone else has it. */
+  private async take(slot: Slot): Promise<string | null> {
+    const owner = randomUUID();
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO http_idempotency (principal, method, path, key, body_hash, state, owner, lease_until, status, response)
+       VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, now() + make_interval(secs => $7::double precision / 1000), NULL, NULL)
+       ON CONFLICT (principal, method, path, key) DO UPDATE
+         SET body_hash = EXCLUDED.body_hash, state = 'in_flight', owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until,
+             status = NULL, response = NULL, created_at = now()
+       WHERE http_idempotency.created_at <= now() - make_interval(hours => $8)
+          OR (http_idempotency.state = 'in_flight' AND http_idempotency.lease_until < now() AND http_idempotency.body_hash = EXCLUDED.body_hash)`,
+      [slot.principal, slot.method, slot.path, slot.key, slot.bodyHash, owner, this.config.IDEMPOTENCY_LEASE_MS, this.config.IDEMPOTENCY_WINDOW_HOURS],
+    );
+    return rowCount === 1 ? owner : null;
+  }
+
+  private async read(slot: Slot): Promise<Row | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT body_hash, state, status, response FROM http_idempotency WHERE principal = $1 AND method = $2 AND path = $3 AND key = $4`,
+      [slot.principal, slot.method, slot.path, slot.key],
+    );
+    return rows[0];
+  }
+
+  /** A first that did not succeed gives its key back, so the request can be sent again. */
+  private async release(slot: Slot, owner: string): Promise<void> {
+    await this.pool.query(
+      `DELETE FROM http_idempotency WHERE principal = $1 AND method = $2 AND path = $3 AND key = $4 AND owner = $5 AND state = 'in_flight'`,
+      [slot.principal, slot.method, slot.path, slot.key, owner],
+    );
+  }
+
+  /** Until the first finishes when it runs in this process, else a short poll (the first may run on another replica). */
+  private async waitForFirst(slot: Slot, pollMs: number, leftMs: number): Promise<void> {
+    const mine = this.local.get(this.localKey(slot));
+    let timer: NodeJS.Timeout | undefined;
+    const pause = new Promise<void>((resolve) => (timer = setTimeout(resolve, mine ? leftMs : pollMs)));
+    try {
+      await (mine ? Promise.race([mine, pause]) : pause);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private localKey(slot: Slot): string {
+    return [slot.principal, slot.method, slot.path, slot.key].join('\u0000');
   }
 }
-

@@ -25,3 +25,34 @@ export class HttpIdempotencySchema1732838400002 implements MigrationInterface {
     await q.query('DROP TABLE http_idempotency');
   }
 }
+
+/**
+ * Keys are taken before the command runs: a row marked in flight (with its owner and a lease),
+ * then completed with the response. A key belongs to a principal on one method and path.
+ */
+export class HttpIdempotencyInFlight1732838400004 implements MigrationInterface {
+  name = 'HttpIdempotencyInFlight1732838400004';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ALTER TABLE http_idempotency
+        ADD COLUMN state text NOT NULL DEFAULT 'done' CHECK (state IN ('in_flight', 'done')),
+        ADD COLUMN owner uuid,
+        ADD COLUMN lease_until timestamptz,
+        ALTER COLUMN status DROP NOT NULL,
+        DROP CONSTRAINT http_idempotency_pkey,
+        ADD PRIMARY KEY (principal, method, path, key);
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      DELETE FROM http_idempotency WHERE state = 'in_flight';
+      ALTER TABLE http_idempotency DROP CONSTRAINT http_idempotency_pkey;
+      DELETE FROM http_idempotency a USING http_idempotency b
+        WHERE a.principal = b.principal AND a.key = b.key AND a.ctid < b.ctid;
+      ALTER TABLE http_idempotency ADD PRIMARY KEY (principal, key), ALTER COLUMN status SET NOT NULL,
+        DROP COLUMN lease_until, DROP COLUMN owner, DROP COLUMN state;
+    `);
+  }
+}

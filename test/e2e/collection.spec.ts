@@ -1,6 +1,7 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { replayEverything } from '#test-support/replay.js';
 
 /**
  * Collection end to end over HTTP, on the real app with the Loans context:
@@ -421,6 +422,13 @@ describe('collection over HTTP', () => {
       });
     });
   });
+
+  it('replays every projection and reactor without side effects: verify and rebuild append nothing, every trigger has one outcome', async () => {
+    const replay = await replayEverything(t);
+    expect(replay.notRebuildable).toEqual(expect.arrayContaining(['restructuring_activation', 'restructuring_plan_monitor', 'restructuring_end_of_day', 'grading_restructuring_outcomes', 'monitoring_calendar']));
+    expect(replay.reactionsChecked).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader', 'grading_promise_outcomes', 'monitoring_early_warning']));
+    expect(replay.rebuilt).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader']));
+  }, 240_000);
 
   it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);

@@ -2,6 +2,7 @@ import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
+import { replayEverything } from '#test-support/replay.js';
 
 /**
  * Restructuring end to end, across contexts, over HTTP: the loans context's business calendar and
@@ -281,6 +282,13 @@ describe('restructuring across contexts', () => {
     expect(performance.body.byType).toEqual([expect.objectContaining({ key: 'INSTALLMENT_PLAN', activated: 2, broken: 1 })]);
     expect(performance.body.byGrade).toEqual([expect.objectContaining({ key: 'C', activated: 2 })]);
     expect(performance.body.byStage).toEqual([expect.objectContaining({ key: 'M2', activated: 2 })]);
+  }, 240_000);
+
+  it('replays every projection and reactor without side effects: verify and rebuild append nothing, every trigger has one outcome', async () => {
+    const replay = await replayEverything(t);
+    expect(replay.notRebuildable).toEqual(expect.arrayContaining(['restructuring_activation', 'restructuring_plan_monitor', 'restructuring_end_of_day', 'grading_restructuring_outcomes', 'monitoring_calendar']));
+    expect(replay.reactionsChecked).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader', 'grading_promise_outcomes', 'monitoring_early_warning']));
+    expect(replay.rebuilt).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader']));
   }, 240_000);
 
   it('publishes everything it stored as Kafka messages valid against docs/asyncapi.yaml', async () => {

@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { ProjectionRunner } from '#projections';
+import { ProjectionRunner, ReactorNotRebuildableError } from '#projections';
 import { ROLES, loadConfig, mintToken, type StaffRole } from '#platform';
 import { CONTEXTS } from './contexts.js';
 import { ALL_MIGRATIONS } from './migrations.js';
@@ -62,7 +62,15 @@ async function main(argv: string[]): Promise<number> {
       }
       if (sub === 'rebuild') {
         const names = name === 'all' ? runner.projections.map((p) => p.name) : [name];
-        for (const n of names) process.stdout.write(`${JSON.stringify({ projection: n, ...(await runner.rebuild(n)) })}\n`);
+        for (const n of names) {
+          try {
+            process.stdout.write(`${JSON.stringify({ projection: n, ...(await runner.rebuild(n)) })}\n`);
+          } catch (err) {
+            // A reactor without tables decides each trigger once: there is nothing to rebuild.
+            if (!(err instanceof ReactorNotRebuildableError) || name !== 'all') throw err;
+            process.stdout.write(`${JSON.stringify({ projection: n, skipped: err.code })}\n`);
+          }
+        }
       }
       for (const s of await runner.status()) process.stdout.write(`${JSON.stringify(s)}\n`);
     } finally {

@@ -32,6 +32,12 @@ export interface CommandContext {
   readonly policyVersions?: Readonly<Record<string, string>>;
   /** Further metadata (reasons, source system). No personal data. */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * Told what became of the command (appended, a repeat, nothing to do, or refused). A reaction's
+   * context carries it, so the projection runner records the outcome of every command a reaction
+   * runs, however deep in a service it runs. Never part of the events' metadata.
+   */
+  readonly onOutcome?: (outcome: CommandResult | DomainError) => void;
 }
 
 export interface CommandResult<E extends DomainEvent = DomainEvent> {
@@ -118,6 +124,12 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
   }
 
   async handle(streamId: string, command: C, ctx: CommandContext): Promise<CommandResult<E> | DomainError> {
+    const outcome = await this.decideAndAppend(streamId, command, ctx);
+    ctx.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  private async decideAndAppend(streamId: string, command: C, ctx: CommandContext): Promise<CommandResult<E> | DomainError> {
     const commandId = ctx.idempotencyKey ?? newId();
     let fresh = false;
     for (let attempt = 0; ; attempt++) {

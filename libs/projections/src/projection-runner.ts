@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { comparePositions, formatPosition, START, type Position, type RecordedEvent } from '#kernel';
 import type { EventStore, Subscription } from '#eventstore';
 import { physicalTable, type Projection, type ProjectionContext } from './projection.js';
+import { Reaction } from './reactor.js';
 
 export interface ProjectionStatus {
   readonly name: string;
@@ -26,12 +27,38 @@ export interface ProjectionRunnerOptions {
 
 export class ProjectionHaltedError extends Error {}
 
+/**
+ * A reactor without tables has nothing to rebuild, and replaying its triggers must not decide them
+ * again: a rebuild is refused (`REACTOR_NOT_REBUILDABLE`). Verify checks its ledger instead.
+ */
+export class ReactorNotRebuildableError extends Error {
+  readonly code = 'REACTOR_NOT_REBUILDABLE';
+  constructor(readonly projection: string) {
+    super(`${projection} is a reactor without tables: its triggers are decided once and recorded, so there is nothing to rebuild (verify checks its reaction ledger)`);
+  }
+}
+
+/** How a reacting projection's ledger compares with the store up to its checkpoint. */
+export interface ReactionLedgerReport {
+  /** Triggers in the projection's filter after the ledger's start and up to the checkpoint. */
+  readonly triggers: number;
+  readonly recorded: number;
+  /** Triggers without an outcome. */
+  readonly missing: number;
+  /** Outcomes for events that are not such a trigger (or lie past the checkpoint). */
+  readonly unexpected: number;
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly sample: Array<{ kind: 'missing' | 'unexpected'; triggerId: string }>;
+}
+
 export interface VerifyReport {
   readonly projection: string;
   /** The position both sides were compared at. */
   readonly position: string;
   readonly ok: boolean;
   readonly tables: Array<{ table: string; liveRows: number; rebuiltRows: number; differences: number; sample: Array<{ side: string; row: unknown }> }>;
+  /** For a projection that reacts: its reaction ledger against the store. */
+  readonly reactions?: ReactionLedgerReport;
 }
 
 interface Live {
@@ -43,7 +70,13 @@ interface Live {
   lagSeconds: number;
   caughtUp: boolean;
   error?: string;
+  /** The checkpoint as stored; the live one may be ahead over stretches without events. */
+  stored: Position;
+  storedAt: number;
 }
+
+/** How long an advance over events a projection does not handle may stay unwritten. */
+const IDLE_CHECKPOINT_MS = 2000;
 
 type Tx = pg.PoolClient;
 
@@ -96,7 +129,10 @@ export class ProjectionRunner {
     await this.install();
     for (const projection of this.byName.values()) {
       const row = await this.registry(projection.name);
-      if (row.version !== projection.version) {
+      if (row.version !== projection.version && isPureReactor(projection)) {
+        // Nothing to rebuild: the reactor goes on from its checkpoint under its new version.
+        await this.pool.query('UPDATE projections SET version = $2, updated_at = now() WHERE name = $1', [projection.name, projection.version]);
+      } else if (row.version !== projection.version) {
         this.log('info', 'projection version changed: rebuilding', { projection: projection.name, from: row.version, to: projection.version });
         const state = this.state(projection.name, row.active_generation);
         state.status = 'rebuilding';
@@ -120,6 +156,9 @@ export class ProjectionRunner {
       if (state.status === 'running') state.status = 'stopped';
     }
     await Promise.allSettled(loops);
+    for (const [name, state] of this.live) {
+      await this.flushIdleCheckpoint(name, state).catch((err) => this.log('warn', 'could not write an idle checkpoint at stop', { projection: name, error: String(err) }));
+    }
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -152,6 +191,7 @@ export class ProjectionRunner {
    */
   async rebuild(name: string): Promise<{ generation: number; events: number }> {
     const projection = this.require(name);
+    if (isPureReactor(projection)) throw new ReactorNotRebuildableError(name);
     await this.installOne(projection);
     const generation = await this.newGeneration(projection);
     // Events an operator chose to skip stay skipped in every rebuild.
@@ -163,8 +203,13 @@ export class ProjectionRunner {
     const keep = (events: readonly RecordedEvent[]) => (skipped.size ? events.filter((e) => !skipped.has(e.eventId)) : events);
     let applied = 0;
     let from: Position = START;
+    // A projection that reacts is rebuilt up to its live checkpoint only: everything up to there was
+    // decided by the live generation, so the rebuild replays tables and decides nothing; the live
+    // loop goes on from the same checkpoint on the new generation.
+    const limit = projection.reacts ? await this.readCheckpoint(this.pool, name, (await this.registry(name)).active_generation) : null;
     for (;;) {
-      const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
+      const raw = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
+      const page = limit ? clip(raw, limit) : raw;
       if (page.events.length > 0 || comparePositions(page.position, from) > 0) {
         await this.transaction(async (tx) => {
           await this.applyEvents(tx, projection, generation, keep(page.events));
@@ -178,9 +223,15 @@ export class ProjectionRunner {
     // Swap: lock the registry row (live batches wait), apply what arrived meanwhile, swap views.
     await this.transaction(async (tx) => {
       await this.exclusive(tx, name);
-      await tx.query('SELECT 1 FROM projections WHERE name = $1 FOR UPDATE', [name]);
+      const { rows: current } = await tx.query<{ active_generation: number }>('SELECT active_generation FROM projections WHERE name = $1 FOR UPDATE', [name]);
+      const upTo = projection.reacts ? await this.readCheckpoint(tx, name, current[0].active_generation) : null;
       for (;;) {
-        const page = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
+        if (upTo && comparePositions(from, upTo) >= 0) {
+          from = upTo;
+          break;
+        }
+        const raw = await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter });
+        const page = upTo ? clip(raw, upTo) : raw;
         await this.applyEvents(tx, projection, generation, keep(page.events));
         applied += page.events.length;
         from = page.position;
@@ -211,6 +262,15 @@ export class ProjectionRunner {
   async verify(name: string): Promise<VerifyReport> {
     const projection = this.require(name);
     await this.installOne(projection);
+    if (isPureReactor(projection)) {
+      return this.transaction(async (tx) => {
+        await this.exclusive(tx, name);
+        const { rows } = await tx.query<{ active_generation: number }>('SELECT active_generation FROM projections WHERE name = $1', [name]);
+        const position = await this.readCheckpoint(tx, name, rows[0].active_generation);
+        const reactions = await this.verifyLedger(tx, projection, position);
+        return { projection: name, position: formatPosition(position), ok: reactions.missing === 0 && reactions.unexpected === 0, tables: [], reactions };
+      });
+    }
     const scratch = await this.newGeneration(projection);
     try {
       const { rows: skippedRows } = await this.pool.query<{ event_id: string }>(
@@ -254,7 +314,9 @@ export class ProjectionRunner {
           );
           tables.push({ table, liveRows: counts[0].live, rebuiltRows: counts[0].rebuilt, differences: counts[0].differences, sample: diff });
         }
-        return { projection: name, position: formatPosition(position), ok: tables.every((t) => t.differences === 0), tables };
+        const reactions = projection.reacts ? await this.verifyLedger(tx, projection, position) : undefined;
+        const ok = tables.every((t) => t.differences === 0) && (!reactions || (reactions.missing === 0 && reactions.unexpected === 0));
+        return { projection: name, position: formatPosition(position), ok, tables, ...(reactions ? { reactions } : {}) };
       });
     } finally {
       await this.transaction(async (tx) => {
@@ -298,6 +360,17 @@ export class ProjectionRunner {
           WHERE projection = $1 AND event_id = $2 AND status = 'open' RETURNING position`,
         [name, halted.halted_event_id, by],
       );
+      if (letters.length && projection.reacts) {
+        const { rows: event } = await tx.query<{ event_type: string }>(
+          `SELECT event_type FROM projection_dead_letters WHERE projection = $1 AND event_id = $2 LIMIT 1`,
+          [name, halted.halted_event_id],
+        );
+        await tx.query(
+          `INSERT INTO projection_reactions (reactor, trigger_id, trigger_type, trigger_position, outcome, code)
+           VALUES ($1, $2, $3, $4, 'skipped', $5) ON CONFLICT (reactor, trigger_id) DO NOTHING`,
+          [name, halted.halted_event_id, event[0]?.event_type ?? 'unknown', letters[0].position, `skipped by ${by}`],
+        );
+      }
       if (letters.length) {
         const [commit, prepare] = letters[0].position.split('/');
         await this.writeCheckpoint(tx, projection.name, halted.active_generation, { commit: BigInt(commit), prepare: BigInt(prepare) });
@@ -323,6 +396,8 @@ export class ProjectionRunner {
       return;
     }
     state.checkpoint = await this.readCheckpoint(this.pool, projection.name, row.active_generation);
+    state.stored = state.checkpoint;
+    state.storedAt = Date.now();
     state.status = 'running';
     const subscription = this.store.subscribeToAll({ from: state.checkpoint, filter: projection.filter, batchSize: this.batchSize });
     state.subscription = subscription;
@@ -359,15 +434,24 @@ export class ProjectionRunner {
     events: readonly RecordedEvent[],
     position: Position,
   ): Promise<'ok' | 'halted' | 'generation_changed'> {
+    if (events.length === 0) {
+      // Nothing this projection handles: no transaction; the checkpoint moves in memory and is
+      // written now and then (a checkpoint behind only means re-reading a stretch it ignores).
+      if (comparePositions(position, state.checkpoint) > 0) state.checkpoint = position;
+      if (Date.now() - state.storedAt >= IDLE_CHECKPOINT_MS) await this.flushIdleCheckpoint(projection.name, state);
+      return 'ok';
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.transaction(async (tx) => {
           const fresh = await this.lockLive(tx, projection.name, state);
           if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
           const pending = events.filter((e) => comparePositions(e.globalPosition, fresh) > 0);
-          await this.applyEvents(tx, projection, state.generation, pending);
+          await this.applyEvents(tx, projection, state.generation, pending, true);
           if (comparePositions(position, fresh) > 0) await this.writeCheckpoint(tx, projection.name, state.generation, position);
           state.checkpoint = comparePositions(position, fresh) > 0 ? position : fresh;
+          state.stored = state.checkpoint;
+          state.storedAt = Date.now();
           return 'ok' as const;
         });
       } catch (err) {
@@ -395,7 +479,7 @@ export class ProjectionRunner {
           const fresh = await this.lockLive(tx, projection.name, state);
           if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
           if (comparePositions(event.globalPosition, fresh) <= 0) return 'ok' as const;
-          await this.applyEvents(tx, projection, state.generation, [event]);
+          await this.applyEvents(tx, projection, state.generation, [event], true);
           await this.writeCheckpoint(tx, projection.name, state.generation, event.globalPosition);
           state.checkpoint = event.globalPosition;
           return 'ok' as const;
@@ -454,21 +538,131 @@ export class ProjectionRunner {
     return this.readCheckpoint(tx, name, state.generation);
   }
 
+  /**
+   * Writes an in-memory checkpoint that moved over events the projection does not handle. Only
+   * forwards: another worker that applied further keeps its checkpoint.
+   */
+  private async flushIdleCheckpoint(name: string, state: Live): Promise<void> {
+    if (comparePositions(state.checkpoint, state.stored) <= 0) {
+      state.storedAt = Date.now();
+      return;
+    }
+    const at = state.checkpoint;
+    await this.pool.query(
+      `UPDATE projection_checkpoints SET commit_position = $3, prepare_position = $4, updated_at = now()
+        WHERE name = $1 AND generation = $2 AND (commit_position, prepare_position) < ($3::numeric, $4::numeric)`,
+      [name, state.generation, String(at.commit), String(at.prepare)],
+    );
+    state.stored = at;
+    state.storedAt = Date.now();
+  }
+
   /** Excludes live batches of the projection until the transaction ends (see lockLive). */
   private async exclusive(tx: Tx, name: string): Promise<void> {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${REGISTRY_LOCK}${name}`]);
   }
 
-  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[]): Promise<void> {
+  /**
+   * Applies events to a generation's tables. With `decide`, a projection that reacts gets a
+   * reaction scope for each trigger its ledger has not recorded (and that lies after the ledger's
+   * start), and every such trigger's outcome is recorded in the same transaction (`nothing` when the
+   * handler ran no command for it). Without it (rebuild, verify) no scope is handed out at all.
+   */
+  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[], decide = false): Promise<void> {
     if (events.length === 0) return;
+    const scopes = decide && projection.reacts ? await this.undecided(tx, projection, events) : null;
     const ctx: ProjectionContext = {
       query: (text, values) => tx.query(text, values as unknown[]),
       table: (table) => {
         if (!(table in projection.tables)) throw new Error(`projection ${projection.name} has no table ${table}`);
         return physicalTable(table, generation);
       },
+      reaction: (event) => scopes?.get(event.eventId) ?? null,
     };
     await projection.apply(ctx, events);
+    if (scopes?.size) await this.recordReactions(tx, projection.name, [...scopes.values()]);
+  }
+
+  /** Reaction scopes for the batch's triggers that were never decided. */
+  private async undecided(tx: Tx, projection: Projection, events: readonly RecordedEvent[]): Promise<Map<string, Reaction>> {
+    const { rows: floorRows } = await tx.query<{ commit: string; prepare: string }>(
+      'SELECT reactions_from_commit AS commit, reactions_from_prepare AS prepare FROM projections WHERE name = $1',
+      [projection.name],
+    );
+    const floor: Position = floorRows.length ? { commit: BigInt(floorRows[0].commit), prepare: BigInt(floorRows[0].prepare) } : START;
+    const candidates = events.filter((e) => isTrigger(projection, e) && comparePositions(e.globalPosition, floor) > 0);
+    const scopes = new Map<string, Reaction>();
+    if (!candidates.length) return scopes;
+    const { rows } = await tx.query<{ trigger_id: string }>(
+      'SELECT trigger_id FROM projection_reactions WHERE reactor = $1 AND trigger_id = ANY ($2::uuid[])',
+      [projection.name, candidates.map((e) => e.eventId)],
+    );
+    const decided = new Set(rows.map((r) => r.trigger_id));
+    for (const e of candidates) if (!decided.has(e.eventId)) scopes.set(e.eventId, new Reaction(projection.name, e));
+    return scopes;
+  }
+
+  private async recordReactions(tx: Tx, reactor: string, reactions: readonly Reaction[]): Promise<void> {
+    const results = reactions.map((r) => r.result());
+    await tx.query(
+      `INSERT INTO projection_reactions (reactor, trigger_id, trigger_type, trigger_position, outcome, appended, refused, code, effects)
+       SELECT $1, t.id, t.type, t.position, t.outcome, t.appended, t.refused, t.code, t.effects
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::text[], $9::jsonb[])
+           AS t(id, type, position, outcome, appended, refused, code, effects)`,
+      [
+        reactor,
+        reactions.map((r) => r.trigger.eventId),
+        reactions.map((r) => r.trigger.type),
+        reactions.map((r) => formatPosition(r.trigger.globalPosition)),
+        results.map((r) => r.outcome),
+        results.map((r) => r.appended),
+        results.map((r) => r.refused),
+        results.map((r) => r.code),
+        results.map((r) => JSON.stringify(r.effects)),
+      ],
+    );
+  }
+
+  /** Every trigger in the filter after the ledger's start and up to `position` has one outcome, and no other outcome exists. */
+  private async verifyLedger(tx: Tx, projection: Projection, position: Position): Promise<ReactionLedgerReport> {
+    const { rows: floorRows } = await tx.query<{ commit: string; prepare: string }>(
+      'SELECT reactions_from_commit AS commit, reactions_from_prepare AS prepare FROM projections WHERE name = $1',
+      [projection.name],
+    );
+    const floor: Position = { commit: BigInt(floorRows[0].commit), prepare: BigInt(floorRows[0].prepare) };
+    const { rows: ledger } = await tx.query<{ trigger_id: string; outcome: string }>(
+      'SELECT trigger_id, outcome FROM projection_reactions WHERE reactor = $1',
+      [projection.name],
+    );
+    const recorded = new Map(ledger.map((r) => [r.trigger_id, r.outcome]));
+    const outcomes: Record<string, number> = {};
+    for (const o of recorded.values()) outcomes[o] = (outcomes[o] ?? 0) + 1;
+    const sample: ReactionLedgerReport['sample'] = [];
+    const seen = new Set<string>();
+    let triggers = 0;
+    let missing = 0;
+    let from: Position = floor;
+    for (;;) {
+      const page = clip(await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter }), position);
+      for (const e of page.events) {
+        if (!isTrigger(projection, e)) continue;
+        triggers++;
+        seen.add(e.eventId);
+        if (!recorded.has(e.eventId)) {
+          missing++;
+          if (sample.length < 10) sample.push({ kind: 'missing', triggerId: e.eventId });
+        }
+      }
+      if (page.isEnd || comparePositions(page.position, from) <= 0) break;
+      from = page.position;
+    }
+    let unexpected = 0;
+    for (const id of recorded.keys()) {
+      if (seen.has(id)) continue;
+      unexpected++;
+      if (sample.length < 10) sample.push({ kind: 'unexpected', triggerId: id });
+    }
+    return { triggers, recorded: recorded.size, missing, unexpected, outcomes, sample };
   }
 
   private async installOne(projection: Projection): Promise<void> {
@@ -556,7 +750,7 @@ export class ProjectionRunner {
   private state(name: string, generation: number): Live {
     let state = this.live.get(name);
     if (!state) {
-      state = { generation, status: 'stopped', checkpoint: START, lagSeconds: 0, caughtUp: false };
+      state = { generation, status: 'stopped', checkpoint: START, lagSeconds: 0, caughtUp: false, stored: START, storedAt: Date.now() };
       this.live.set(name, state);
     }
     state.generation = generation;
@@ -572,4 +766,20 @@ export class ProjectionRunner {
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
     this.options.log?.(level, message, fields);
   }
+}
+
+function isTrigger(projection: Projection, event: RecordedEvent): boolean {
+  return !projection.triggers || projection.triggers.includes(event.type);
+}
+
+/** A reactor with no tables of its own. */
+function isPureReactor(projection: Projection): boolean {
+  return projection.reacts === true && Object.keys(projection.tables).length === 0;
+}
+
+/** A page of `readAll` cut at `limit` (inclusive): what lies past it is left for later. */
+function clip(page: { events: RecordedEvent[]; position: Position; isEnd: boolean }, limit: Position): { events: RecordedEvent[]; position: Position; isEnd: boolean } {
+  const events = page.events.filter((e) => comparePositions(e.globalPosition, limit) <= 0);
+  if (events.length < page.events.length || comparePositions(page.position, limit) >= 0) return { events, position: limit, isEnd: true };
+  return page;
 }

@@ -45,3 +45,41 @@ export class ProjectionsSchema1732838400001 implements MigrationInterface {
     await q.query(`DROP TABLE projection_dead_letters; DROP TABLE projection_checkpoints; DROP TABLE projections;`);
   }
 }
+
+/**
+ * The reaction ledger: one row per (reactor, trigger) a reacting projection decided, written in the
+ * transaction that moves its checkpoint past the trigger, so a trigger is decided once whatever the
+ * runner replays later. `reactions_from` is where each projection's ledger begins: triggers at or
+ * before it were decided before the ledger existed (an installation upgraded in place) and count as
+ * decided.
+ */
+export class ReactionLedgerSchema1732838400003 implements MigrationInterface {
+  name = 'ReactionLedgerSchema1732838400003';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE projection_reactions (
+        reactor          text NOT NULL,
+        trigger_id       uuid NOT NULL,
+        trigger_type     text NOT NULL,
+        trigger_position text NOT NULL,
+        outcome          text NOT NULL CHECK (outcome IN ('appended', 'refused', 'nothing', 'skipped')),
+        appended         integer NOT NULL DEFAULT 0,
+        refused          integer NOT NULL DEFAULT 0,
+        code             text,
+        effects          jsonb NOT NULL DEFAULT '[]',
+        decided_at       timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (reactor, trigger_id)
+      );
+      ALTER TABLE projections
+        ADD COLUMN reactions_from_commit numeric(20, 0) NOT NULL DEFAULT 0,
+        ADD COLUMN reactions_from_prepare numeric(20, 0) NOT NULL DEFAULT 0;
+      UPDATE projections p SET reactions_from_commit = c.commit_position, reactions_from_prepare = c.prepare_position
+        FROM projection_checkpoints c WHERE c.name = p.name AND c.generation = p.active_generation;
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE projection_reactions; ALTER TABLE projections DROP COLUMN reactions_from_commit, DROP COLUMN reactions_from_prepare;`);
+  }
+}

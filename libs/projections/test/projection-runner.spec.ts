@@ -4,14 +4,16 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { comparePositions, type NewEvent, type Position } from '#kernel';
 import { PostgresEventStore } from '#eventstore';
-import { ProjectionRunner, reactionKey, reactor, rowProjection } from '#projections';
+import { ProjectionRunner, ReactorNotRebuildableError, rowProjection } from '#projections';
 import { AggregateRepository } from '#eventstore';
 import { tallyDecider } from '#test-support/tally/tally.js';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { eventually } from '#test-support/app.js';
 import { counterProjection } from '#test-support/counter-projection.js';
+import { COUNTED_REACTOR, countedReactor, openTallies } from '#test-support/counted-reactor.js';
 
 const WORKER = join(process.cwd(), 'dist/test/support/projection-worker.js');
+const REACTION_WORKER = join(process.cwd(), 'dist/test/support/reaction-worker.js');
 
 function counted(n: number): NewEvent {
   const id = randomUUID();
@@ -158,38 +160,112 @@ describe('projection runner', () => {
     await runner.stop();
   });
 
-  it('a reactor turns events into idempotent commands: replaying its events has no second effect', async () => {
-    const tallies = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
-    await tallies.handle('tally.tally-sum', { type: 'Open', tallyId: 'sum', limit: 1_000_000 }, {
-      command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z',
+  describe('reactions', () => {
+    const storeSize = async () => (await db.pool.query<{ n: number; last: string | null }>('SELECT count(*)::int AS n, max(global_position)::text AS last FROM es_events')).rows[0];
+    const ledger = async () =>
+      (await db.pool.query<{ trigger_id: string; outcome: string; code: string | null; appended: number }>(
+        `SELECT trigger_id, outcome, code, appended FROM projection_reactions WHERE reactor = $1 ORDER BY trigger_position`,
+        [COUNTED_REACTOR],
+      )).rows;
+    const reactorCheckpoint = async () =>
+      (await db.pool.query(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1`, [COUNTED_REACTOR])).rows[0];
+    const added = async () =>
+      (await db.pool.query<{ cause: string; amount: number }>(
+        `SELECT metadata->>'causationId' AS cause, (data->>'amount')::int AS amount FROM es_events WHERE type = 'AmountAdded'`,
+      )).rows;
+    async function runUntilCaughtUp(runner: ProjectionRunner): Promise<void> {
+      await runner.start();
+      try {
+        await eventually(async () => ((await runner.status())[0].caughtUp ? true : undefined));
+      } finally {
+        await runner.stop();
+      }
+    }
+
+    beforeEach(async () => {
+      await openTallies(store);
+      for (let i = 1; i <= 30; i++) await store.appendToStream(`react.s-${i}`, [counted(i)], 'no_stream');
     });
-    const adder = reactor({
-      name: 'sum_counted',
-      filter: { eventTypes: ['Counted'] },
-      async handle(event) {
-        await tallies.handle('tally.tally-sum', { type: 'Add', tallyId: 'sum', amount: (event.data as { n: number }).n }, {
-          command: 'AddCounted',
-          actor: { id: 'reactor:sum_counted', role: 'system' },
-          occurredAt: event.metadata.occurredAt,
-          causationId: event.eventId,
-          correlationId: event.metadata.correlationId,
-          idempotencyKey: reactionKey('sum_counted', event),
-        });
-      },
+
+    it('records one outcome per trigger, whatever was decided: appended, nothing, or refused with its code', async () => {
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [countedReactor(store)]));
+      const rows = await ledger();
+      expect(rows).toHaveLength(30);
+      const byOutcome = (o: string) => rows.filter((r) => r.outcome === o).length;
+      expect(byOutcome('nothing')).toBe(6); // 5, 10, 15, 20, 25, 30
+      expect(byOutcome('refused')).toBe(4); // 7, 14, 21, 28
+      expect(rows.filter((r) => r.outcome === 'refused').every((r) => r.code === 'TALLY_NOT_FOUND')).toBe(true);
+      expect(byOutcome('appended')).toBe(20);
+      expect((await added()).length).toBe(byOutcome('appended'));
     });
-    for (let i = 1; i <= 5; i++) await store.appendToStream(`react.s-${i}`, [counted(i)], 'no_stream');
-    const first = new ProjectionRunner(db.pool, store, [adder]);
-    await first.start();
-    await eventually(async () => ((await tallies.load('tally.tally-sum')).state.status === 'open' && ((await tallies.load('tally.tally-sum')).state as { total: number }).total === 15 ? true : undefined));
-    await first.stop();
-    // Lose the checkpoint (as a crash before it committed would): the events are handled again.
-    await db.pool.query(`UPDATE projection_checkpoints SET commit_position = 0, prepare_position = 0 WHERE name = 'sum_counted'`);
-    const second = new ProjectionRunner(db.pool, store, [adder]);
-    await second.start();
-    await eventually(async () => ((await second.status())[0].caughtUp ? true : undefined));
-    await second.stop();
-    const loaded = await tallies.load('tally.tally-sum');
-    expect(loaded.state).toMatchObject({ total: 15 });
-    expect(loaded.events.filter((e) => e.type === 'AmountAdded').map((e) => e.metadata.causationId)).toHaveLength(5);
+
+    it('a checkpoint reset to 0 replays the whole history and decides nothing again, even where the world changed', async () => {
+      const calls = { n: 0 };
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [countedReactor(store, { calls })]));
+      expect(calls.n).toBe(30);
+      // The refused reactions would now succeed: the missing tally exists.
+      const tallies = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
+      await tallies.handle('tally.tally-missing', { type: 'Open', tallyId: 'tally.tally-missing', limit: 1000 }, { command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z' });
+      const before = await storeSize();
+      const ledgerBefore = await ledger();
+
+      await db.pool.query(`UPDATE projection_checkpoints SET commit_position = 0, prepare_position = 0 WHERE name = $1`, [COUNTED_REACTOR]);
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [countedReactor(store, { calls })]));
+      expect(calls.n).toBe(30);
+      expect(await storeSize()).toEqual(before);
+      expect(await ledger()).toEqual(ledgerBefore);
+    });
+
+    it('verify checks the ledger against the store and appends nothing; a rebuild of a reactor is refused', async () => {
+      const runner = new ProjectionRunner(db.pool, store, [countedReactor(store)]);
+      await runUntilCaughtUp(runner);
+      const before = await storeSize();
+      const report = await runner.verify(COUNTED_REACTOR);
+      expect(report).toMatchObject({ ok: true, tables: [], reactions: { triggers: 30, recorded: 30, missing: 0, unexpected: 0 } });
+      await expect(runner.rebuild(COUNTED_REACTOR)).rejects.toBeInstanceOf(ReactorNotRebuildableError);
+      expect(await storeSize()).toEqual(before);
+
+      // A lost record is caught.
+      const [first] = await ledger();
+      await db.pool.query(`DELETE FROM projection_reactions WHERE reactor = $1 AND trigger_id = $2`, [COUNTED_REACTOR, first.trigger_id]);
+      const broken = await runner.verify(COUNTED_REACTOR);
+      expect(broken).toMatchObject({ ok: false, reactions: { missing: 1, sample: [{ kind: 'missing', triggerId: first.trigger_id }] } });
+    });
+
+    it('a new reactor version goes on from its checkpoint without replaying', async () => {
+      const calls = { n: 0 };
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [countedReactor(store, { calls })]));
+      const checkpointBefore = await reactorCheckpoint();
+      const v2 = { ...countedReactor(store, { calls }), version: 2 };
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [v2]));
+      expect(calls.n).toBe(30);
+      expect(await reactorCheckpoint()).toEqual(checkpointBefore);
+      expect((await db.pool.query(`SELECT version FROM projections WHERE name = $1`, [COUNTED_REACTOR])).rows[0].version).toBe(2);
+    });
+
+    it('after SIGKILLs between reactions and their records, every trigger has exactly one outcome and one effect', async () => {
+      // More triggers, so the worker is killed part-way through.
+      for (let i = 31; i <= 230; i++) await store.appendToStream(`react.s-${i}`, [counted(i)], 'no_stream');
+      for (let kill = 0; kill < 3; kill++) {
+        const before = (await ledger()).length;
+        const worker = spawn(process.execPath, [REACTION_WORKER, db.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+        await eventually(async () => ((await ledger()).length > before ? true : undefined), 20_000, 'progress');
+        await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 30)));
+        worker.kill('SIGKILL');
+        await once(worker, 'exit');
+      }
+      expect((await ledger()).length).toBeLessThan(230);
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [countedReactor(store)]));
+
+      const rows = await ledger();
+      expect(rows).toHaveLength(230);
+      expect(new Set(rows.map((r) => r.trigger_id)).size).toBe(230);
+      const effects = await added();
+      const causes = effects.map((e) => e.cause);
+      expect(new Set(causes).size).toBe(causes.length); // no trigger added twice
+      const expected = Array.from({ length: 230 }, (_, k) => k + 1).filter((n) => n % 5 !== 0 && n % 7 !== 0);
+      expect(effects.map((e) => e.amount).sort((a, b) => a - b)).toEqual(expected);
+      expect(rows.filter((r) => r.outcome === 'appended')).toHaveLength(expected.length);
+    });
   });
 });

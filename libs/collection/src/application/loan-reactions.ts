@@ -14,7 +14,7 @@ import type {
   ScheduleRestructured,
 } from '#loans';
 import type { PlanBroken, PlanCompleted, RestructuringActivated } from '#restructuring';
-import { bulkUpsert, reactionKey, type Projection, type ProjectionContext } from '#projections';
+import { bulkUpsert, type Projection, type ProjectionContext, type Reaction } from '#projections';
 import { DEFAULT_GRADE, type Grade, type HoldReason } from '../domain/model.js';
 import { CaseService } from './cases.service.js';
 import { COLLECTION_SYSTEM, CollectionEndOfDay } from './end-of-day.js';
@@ -40,7 +40,9 @@ import { GRADES_TABLE, LOANS_MIRROR_TABLE, MIRROR_TABLES, fromRow, nextDueDate, 
  * - EndOfDayCompleted (the Loans business calendar): run Collection's end of day for that date.
  *
  * Facts and reactions share the projection's checkpoint, so a reaction always sees every earlier
- * fact. Each command is keyed by its triggering event, so a batch applied again appends nothing.
+ * fact. Each trigger is decided once (the runner's reaction ledger): a replay (rebuild, verify, a
+ * reset checkpoint) only refolds the mirror; a batch re-run after a crash runs its commands again
+ * under the same keys, which append nothing twice.
  */
 export const LOAN_REACTIONS = 'collection_loan_reactions';
 
@@ -102,15 +104,8 @@ export class LoanReactions implements OnModuleDestroy {
     if (binding.reactions === this) binding.reactions = null;
   }
 
-  private ctx(event: RecordedEvent, command: string): CommandContext {
-    return {
-      command,
-      actor: COLLECTION_SYSTEM,
-      occurredAt: event.metadata.occurredAt,
-      correlationId: event.metadata.correlationId,
-      causationId: event.eventId,
-      idempotencyKey: reactionKey(LOAN_REACTIONS, event),
-    };
+  private ctx(reaction: Reaction, command: string): CommandContext {
+    return reaction.context(command, { actor: COLLECTION_SYSTEM });
   }
 
   private report(event: RecordedEvent, result: CommandResult | DomainError | null): void {
@@ -151,13 +146,15 @@ export class LoanReactions implements OnModuleDestroy {
           if (loan.caseId) open.set(id, loan);
           else open.delete(id);
         }
-        const summary = await this.endOfDay.run(businessDate, [...open.values()], this.ctx(event, 'CollectionEndOfDay'));
+        const reaction = ctx.reaction(event);
+        if (!reaction) continue;
+        const summary = await this.endOfDay.run(businessDate, [...open.values()], this.ctx(reaction, 'CollectionEndOfDay'));
         this.logger.log({ msg: 'collection end of day', ...summary });
         continue;
       }
       const loanId = loanOf(event);
       if (!loanId) continue;
-      const next = await this.react(loanId, loans.get(loanId), event as unknown as Reacted & RecordedEvent, event, gradeOf);
+      const next = await this.react(loanId, loans.get(loanId), event as unknown as Reacted & RecordedEvent, event, ctx.reaction(event), gradeOf);
       if (next) {
         loans.set(loanId, next);
         touched.add(loanId);
@@ -174,18 +171,19 @@ export class LoanReactions implements OnModuleDestroy {
   }
 
   /** Move the loan's open case to the stage, DPD and overdue amount the mirror now records. */
-  private async followStage(caseId: string, loan: LoanMirror, recorded: RecordedEvent, gradeOf: (customerId: string) => Promise<Grade>): Promise<void> {
+  private async followStage(caseId: string, loan: LoanMirror, recorded: RecordedEvent, reaction: Reaction | null, gradeOf: (customerId: string) => Promise<Grade>): Promise<void> {
+    if (!reaction) return;
     const asOf = loan.dpdAsOf!;
     const change = { stage: loan.stage, dpd: loan.dpd, overdueAmount: loan.overdueAmount, asOf, grade: await gradeOf(loan.customerId), nextDueDate: nextDueDate(loan, asOf) };
-    this.report(recorded, await this.cases.changeStage(caseId, change, this.ctx(recorded, 'ChangeCaseStage')));
+    this.report(recorded, await this.cases.changeStage(caseId, change, this.ctx(reaction, 'ChangeCaseStage')));
   }
 
   /** Hold the loan's open case while a restructuring plan runs (a no-op if it holds it already). */
-  private async holdForRestructuring(loan: LoanMirror, requestId: string, since: BusinessDate, recorded: RecordedEvent): Promise<void> {
-    if (!loan.caseId) return;
+  private async holdForRestructuring(loan: LoanMirror, requestId: string, since: BusinessDate, recorded: RecordedEvent, reaction: Reaction | null): Promise<void> {
+    if (!loan.caseId || !reaction) return;
     this.report(
       recorded,
-      await this.cases.placeOnHold(loan.caseId, { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since }, this.ctx(recorded, 'PlaceCaseOnHold')),
+      await this.cases.placeOnHold(loan.caseId, { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since }, this.ctx(reaction, 'PlaceCaseOnHold')),
     );
   }
 
@@ -195,6 +193,7 @@ export class LoanReactions implements OnModuleDestroy {
     loan: LoanMirror | undefined,
     event: Reacted,
     recorded: RecordedEvent,
+    reaction: Reaction | null,
     gradeOf: (customerId: string) => Promise<Grade>,
   ): Promise<LoanMirror | undefined> {
     if (event.type === 'LoanRegistered') {
@@ -224,14 +223,14 @@ export class LoanReactions implements OnModuleDestroy {
         if (loan.caseId) {
           // The case outlived a cure because a restructuring plan holds it: the same case follows.
           const next: LoanMirror = { ...loan, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
-          await this.followStage(loan.caseId, next, recorded, gradeOf);
+          await this.followStage(loan.caseId, next, recorded, reaction, gradeOf);
           return next;
         }
         const episodes = loan.episodes + 1;
         const caseId = `${loanId}-E${episodes}`;
         const grade = await gradeOf(loan.customerId);
         const next: LoanMirror = { ...loan, episodes, caseId, caseOpenedOn: d.asOf, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
-        this.report(
+        if (reaction) this.report(
           recorded,
           await this.cases.open(
             {
@@ -247,7 +246,7 @@ export class LoanReactions implements OnModuleDestroy {
               asOf: d.asOf,
               nextDueDate: nextDueDate(next, d.asOf),
             },
-            this.ctx(recorded, 'OpenCase'),
+            this.ctx(reaction, 'OpenCase'),
           ),
         );
         return next;
@@ -255,15 +254,15 @@ export class LoanReactions implements OnModuleDestroy {
       case 'DelinquencyStageChanged': {
         const d = event.data;
         const next: LoanMirror = { ...loan, stage: d.to, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
-        if (loan.caseId && d.to !== 'M0') await this.followStage(loan.caseId, next, recorded, gradeOf);
+        if (loan.caseId && d.to !== 'M0') await this.followStage(loan.caseId, next, recorded, reaction, gradeOf);
         return next;
       }
       case 'PaymentReceived': {
         const d = event.data;
         if (loan.caseId) {
-          this.report(
+          if (reaction) this.report(
             recorded,
-            await this.cases.recordPayment(loan.caseId, { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate }, this.ctx(recorded, 'RecordCasePayment')),
+            await this.cases.recordPayment(loan.caseId, { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate }, this.ctx(reaction, 'RecordCasePayment')),
           );
         }
         return undefined;
@@ -276,22 +275,22 @@ export class LoanReactions implements OnModuleDestroy {
         if (event.type === 'LoanCured' && loan.restructuringId) return { ...cured, caseId: loan.caseId, caseOpenedOn: loan.caseOpenedOn };
         const restructured = loan.restructuredOn !== null && loan.caseOpenedOn !== null && loan.restructuredOn >= loan.caseOpenedOn;
         const reason = event.type === 'LoanPaidOff' ? 'PAID_OFF' : restructured ? 'RESTRUCTURED' : 'CURED';
-        this.report(recorded, await this.cases.close(loan.caseId, reason, d.asOf, this.ctx(recorded, 'CloseCase')));
+        if (reaction) this.report(recorded, await this.cases.close(loan.caseId, reason, d.asOf, this.ctx(reaction, 'CloseCase')));
         return event.type === 'LoanCured' ? cured : { ...loan, caseId: null, caseOpenedOn: null };
       }
       case 'CollectionHoldStarted': {
         const d = event.data;
         if (loan.caseId) {
-          this.report(recorded, await this.cases.placeOnHold(loan.caseId, { holdId: d.holdId, reason: holdReason(d.reason), since: d.from }, this.ctx(recorded, 'PlaceCaseOnHold')));
+          if (reaction) this.report(recorded, await this.cases.placeOnHold(loan.caseId, { holdId: d.holdId, reason: holdReason(d.reason), since: d.from }, this.ctx(reaction, 'PlaceCaseOnHold')));
         }
         return undefined;
       }
       case 'CollectionHoldEnded': {
         const d = event.data;
         if (loan.caseId) {
-          this.report(
+          if (reaction) this.report(
             recorded,
-            await this.cases.releaseHold(loan.caseId, { holdId: d.holdId, resolution: 'loan hold ended', on: d.to }, this.ctx(recorded, 'ResumeCase')),
+            await this.cases.releaseHold(loan.caseId, { holdId: d.holdId, resolution: 'loan hold ended', on: d.to }, this.ctx(reaction, 'ResumeCase')),
           );
         }
         return undefined;
@@ -300,12 +299,12 @@ export class LoanReactions implements OnModuleDestroy {
         const d = event.data;
         const replaced = new Set(d.replacedSeqs);
         const installments = [...loan.installments.filter((i) => !replaced.has(i.seq)), ...d.newSchedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate }))];
-        await this.holdForRestructuring(loan, d.restructuringId, d.effectiveDate, recorded);
+        await this.holdForRestructuring(loan, d.restructuringId, d.effectiveDate, recorded, reaction);
         return { ...loan, installments, restructuredOn: d.businessDate, restructuringId: d.restructuringId };
       }
       case 'RestructuringActivated': {
         const d = event.data;
-        await this.holdForRestructuring(loan, d.requestId, d.effectiveDate, recorded);
+        await this.holdForRestructuring(loan, d.requestId, d.effectiveDate, recorded, reaction);
         return { ...loan, restructuringId: d.requestId };
       }
       case 'PlanCompleted':
@@ -319,16 +318,16 @@ export class LoanReactions implements OnModuleDestroy {
           // Nothing is overdue: a completed plan closes the case as restructured; a broken one that
           // left nothing overdue (paid since) as cured.
           const reason = event.type === 'PlanCompleted' ? 'RESTRUCTURED' : 'CURED';
-          this.report(recorded, await this.cases.close(loan.caseId, reason, on, this.ctx(recorded, 'CloseCase')));
+          if (reaction) this.report(recorded, await this.cases.close(loan.caseId, reason, on, this.ctx(reaction, 'CloseCase')));
           return { ...ended, caseId: null, caseOpenedOn: null };
         }
         const resolution =
           event.type === 'PlanBroken'
             ? `restructuring plan broken: installment ${event.data.n} due ${event.data.dueDate} was ${event.data.daysLate} days late`
             : 'restructuring plan completed with the loan still past due';
-        this.report(
+        if (reaction) this.report(
           recorded,
-          await this.cases.releaseHold(loan.caseId, { holdId: restructuringHold(d.requestId), resolution, on }, this.ctx(recorded, 'ResumeCase')),
+          await this.cases.releaseHold(loan.caseId, { holdId: restructuringHold(d.requestId), resolution, on }, this.ctx(reaction, 'ResumeCase')),
         );
         return ended;
       }
@@ -342,6 +341,8 @@ export class LoanReactions implements OnModuleDestroy {
 export const loanReactionsProjection: Projection = {
   name: LOAN_REACTIONS,
   version: 2,
+  reacts: true,
+  triggers: [...LOAN_EVENTS.filter((t) => t !== 'LoanRegistered'), ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted'],
   filter: { streamPrefixes: ['loans.', 'grading.', 'restructuring.'], eventTypes: [...LOAN_EVENTS, ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'] },
   tables: MIRROR_TABLES,
   async apply(ctx, events) {

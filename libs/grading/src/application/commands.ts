@@ -101,6 +101,14 @@ export async function appendPreDecided(store: EventStore, items: readonly PreDec
     concurrency,
   );
   let changed = outcomes.filter((o) => o === 'appended').length;
+  pending.forEach((item, i) => {
+    if (outcomes[i] === 'appended') item.ctx.onOutcome?.({ streamId: item.streamId, events: item.decided as readonly DomainEvent[], revision: item.revision + (item.decided as readonly DomainEvent[]).length, position: null, duplicate: false });
+  });
+  for (const item of items) {
+    if (item.stale) continue;
+    if (isDomainError(item.decided)) item.ctx.onOutcome?.(item.decided);
+    else if (item.decided.length === 0) item.ctx.onOutcome?.({ streamId: item.streamId, events: [], revision: item.revision, position: null, duplicate: false });
+  }
   const conflicted = pending.filter((_, i) => outcomes[i] === 'conflict');
   await forEachConcurrent([...conflicted, ...stale], concurrency, async (item) => {
     const result = await item.retry();

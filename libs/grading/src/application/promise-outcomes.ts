@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
-import { reactionContext, type Projection, type ProjectionContext } from '#projections';
+import type { Projection, ProjectionContext } from '#projections';
 import { streams } from '../domain/policies.js';
 import { GradingRepositories } from './repositories.js';
 
@@ -41,6 +41,9 @@ export class PromiseOutcomes {
         await ctx.query(`INSERT INTO ${table} (case_id, customer_id) VALUES ($1, $2) ON CONFLICT (case_id) DO NOTHING`, [d.caseId, d.customerId]);
         continue;
       }
+      // Replayed (rebuild, verify) or already decided: the table above is all there is to do.
+      const reaction = ctx.reaction(event);
+      if (!reaction) continue;
       const d = event.data as Judged;
       let customerId = customers.get(d.caseId);
       if (!customerId) {
@@ -55,7 +58,7 @@ export class PromiseOutcomes {
       const result = await this.repos.customers.handle(
         streams.customer(customerId),
         { type: 'RecordPromiseOutcome', customerId, promiseId: d.promiseId, outcome: event.type === 'PromiseKept' ? 'kept' : 'broken', on },
-        reactionContext(PROMISE_OUTCOMES, event, 'RecordPromiseOutcome'),
+        reaction.context('RecordPromiseOutcome'),
       );
       if (isDomainError(result)) this.logger.warn({ msg: 'promise outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
     }
@@ -65,6 +68,8 @@ export class PromiseOutcomes {
 export const promiseOutcomesProjection: Projection = {
   name: PROMISE_OUTCOMES,
   version: 1,
+  reacts: true,
+  triggers: ['PromiseKept', 'PromiseBroken'],
   filter: { streamPrefixes: ['collection.case-'], eventTypes: ['CaseOpened', 'PromiseKept', 'PromiseBroken'] },
   tables: { [CASE_CUSTOMERS]: 'CREATE TABLE {table} (case_id text COLLATE "C" PRIMARY KEY, customer_id text NOT NULL)' },
   async apply(ctx, events) {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { formatPosition, streamEntityId, type BusinessDate, type RecordedEvent } from '#kernel';
 import type { LoanEvent } from '#loans';
-import { bulkUpsert, reactionKey, type Projection, type ProjectionContext } from '#projections';
+import { bulkUpsert, type Projection, type ProjectionContext, type Reaction } from '#projections';
 import { ProblemException } from '#platform';
 import { CUSTOMER_FACT_EVENTS, customerDecider, initialCustomerState, type CustomerFactEvent, type CustomerState, type Trigger } from '../domain/customer.js';
 import { loanClassificationDecider, type LoanClassificationState } from '../domain/loan-classification.js';
@@ -143,7 +143,10 @@ export class Regrader implements OnModuleDestroy {
       ['loan_id'],
     );
     for (const event of runEvents) await this.applyRunEvent(ctx, event);
-    for (const event of activations) await this.onActivation(event);
+    for (const event of activations) {
+      const reaction = ctx.reaction(event);
+      if (reaction) await this.onActivation(event, reaction);
+    }
     if (regrade.size) await this.regradeCustomers(ctx, regrade);
     if (classify.size) await this.classifyLoans(ctx, classify, records);
   }
@@ -156,7 +159,9 @@ export class Regrader implements OnModuleDestroy {
   private async regradeCustomers(ctx: ProjectionContext, triggers: Map<string, RecordedEvent>): Promise<void> {
     const policy = await this.inForce.activePolicy();
     if (!policy) return;
-    const ids = [...triggers.keys()];
+    // Only triggers never decided before: a replay (rebuild, verify) regrades nobody.
+    const ids = [...triggers.keys()].filter((id) => ctx.reaction(triggers.get(id)!));
+    if (!ids.length) return;
     const { rows: loanRows } = await ctx.query<{ customer_id: string; record: LoanRecord }>(
       `SELECT customer_id, record FROM ${ctx.table(LOANS_TABLE)} WHERE customer_id = ANY ($1::text[])`,
       [ids],
@@ -173,14 +178,10 @@ export class Regrader implements OnModuleDestroy {
       const streamId = streams.customer(customerId);
       const asOf = event.streamId.startsWith('loans.loan-') ? loanEventDate(event as unknown as LoanEvent) : factDate(event);
       const command = { type: 'Regrade' as const, customerId, asOf, policy, loans: loans.get(customerId) ?? [], trigger: triggerOf(event) };
+      const reaction = ctx.reaction(event)!;
       const commandCtx = {
-        command: 'RegradeCustomer',
-        actor: GRADING_SYSTEM,
-        occurredAt: event.metadata.occurredAt,
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        idempotencyKey: reactionKey(REGRADER, event),
-        policyVersions: { gradingPolicy: `${policy.policyId}@${policy.version}` },
+        ...reaction.context('RegradeCustomer', { actor: GRADING_SYSTEM, policyVersions: { gradingPolicy: `${policy.policyId}@${policy.version}` } }),
+        idempotencyKey: reaction.key,
       };
       const row = states.get(customerId);
       const revision = row ? Number(row.revision) : -1;
@@ -199,8 +200,9 @@ export class Regrader implements OnModuleDestroy {
 
   /** Reclassifies each touched loan once, as of its latest event, the same way. */
   private async classifyLoans(ctx: ProjectionContext, triggers: Map<string, RecordedEvent>, records: Map<string, LoanRecord>): Promise<void> {
+    const ids = [...triggers.keys()].filter((id) => ctx.reaction(triggers.get(id)!));
+    if (!ids.length) return;
     const rules = await this.inForce.activeRules();
-    const ids = [...triggers.keys()];
     const { rows } = await ctx.query<{ loan_id: string; revision: number; state: LoanClassificationState }>(
       `SELECT loan_id, revision, state FROM ${LOAN_CLASSES_TABLE} WHERE loan_id = ANY ($1::text[])`,
       [ids],
@@ -210,14 +212,10 @@ export class Regrader implements OnModuleDestroy {
       const event = triggers.get(loanId)!;
       const streamId = streams.loan(loanId);
       const command = { type: 'ClassifyLoan' as const, loan: records.get(loanId)!, asOf: loanEventDate(event as unknown as LoanEvent), rules, trigger: triggerOf(event) };
+      const reaction = ctx.reaction(event)!;
       const commandCtx = {
-        command: 'ClassifyLoan',
-        actor: GRADING_SYSTEM,
-        occurredAt: event.metadata.occurredAt,
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        idempotencyKey: reactionKey(REGRADER, event),
-        policyVersions: { classificationRules: rules.version },
+        ...reaction.context('ClassifyLoan', { actor: GRADING_SYSTEM, policyVersions: { classificationRules: rules.version } }),
+        idempotencyKey: reaction.key,
       };
       const row = states.get(loanId);
       return {
@@ -232,14 +230,14 @@ export class Regrader implements OnModuleDestroy {
   }
 
   /** Completes an activation on the policy streams (idempotent) and starts its portfolio run. */
-  private async onActivation(event: RecordedEvent): Promise<void> {
+  private async onActivation(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const kind: DocumentKind = event.type === 'ActivePolicyChanged' ? 'policy' : 'rules';
     const idField = kind === 'policy' ? 'policyId' : 'rulesetId';
     const data = event.data as { active: Record<string, any> | null; previous: Record<string, any> | null };
     const ref = (r: Record<string, any> | null) => (r ? { id: String(r[idField]), version: Number(r.version) } : null);
     const active = ref(data.active);
     const effectiveFrom: BusinessDate = data.active?.effectiveFrom ?? event.metadata.occurredAt.slice(0, 10);
-    const ctx = { correlationId: event.metadata.correlationId, causationId: event.eventId, occurredAt: event.metadata.occurredAt };
+    const ctx = { correlationId: event.metadata.correlationId, causationId: event.eventId, occurredAt: event.metadata.occurredAt, onOutcome: reaction.note };
     try {
       await this.policies.completeActivation(kind, { active, previous: ref(data.previous) }, effectiveFrom, event.metadata.actor, ctx);
     } catch (err) {
@@ -266,7 +264,7 @@ export class Regrader implements OnModuleDestroy {
         },
         requestedBy: event.metadata.actor.id,
       },
-      { ...ctx, command: 'StartPortfolioRun', actor: GRADING_SYSTEM, idempotencyKey: reactionKey(REGRADER, event) },
+      reaction.context('StartPortfolioRun', { actor: GRADING_SYSTEM }),
     );
   }
 
@@ -320,6 +318,8 @@ const binding: { regrader: Regrader | null } = { regrader: null };
 export const regraderProjection: Projection = {
   name: REGRADER,
   version: 1,
+  reacts: true,
+  triggers: [...LOAN_FACT_EVENTS, ...CUSTOMER_FACT_EVENTS, ...ACTIVATION_EVENTS],
   filter: {
     streamPrefixes: ['loans.loan-', 'grading.customer-', 'grading.policies-registry', 'grading.rulesets-registry', 'grading.run-'],
     eventTypes: [...LOAN_FACT_EVENTS, ...CUSTOMER_FACT_EVENTS, ...ACTIVATION_EVENTS, ...RUN_EVENTS],

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDomainError, type RecordedEvent } from '#kernel';
-import { reactionContext, reactor, type Projection } from '#projections';
+import { reactor, type Projection, type Reaction } from '#projections';
 import type { RestructuringStatus } from '../domain/scorecard.js';
 import { streams } from '../domain/policies.js';
 import { GradingRepositories } from './repositories.js';
@@ -37,7 +37,7 @@ export class RestructuringOutcomes {
     binding.target = this;
   }
 
-  async record(event: RecordedEvent): Promise<void> {
+  async record(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const status = STATUS[event.type];
     const d = event.data as Outcome;
     const on = d.effectiveDate ?? d.brokenOn ?? d.completedOn;
@@ -45,7 +45,7 @@ export class RestructuringOutcomes {
     const result = await this.repos.customers.handle(
       streams.customer(d.customerId),
       { type: 'RecordRestructuringStatus', customerId: d.customerId, restructuringId: d.requestId, status, on },
-      reactionContext(RESTRUCTURING_OUTCOMES, event, 'RecordRestructuringStatus'),
+      reaction.context('RecordRestructuringStatus'),
     );
     if (isDomainError(result)) this.logger.warn({ msg: 'restructuring outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
   }
@@ -54,8 +54,8 @@ export class RestructuringOutcomes {
 export const restructuringOutcomesReactor: Projection = reactor({
   name: RESTRUCTURING_OUTCOMES,
   filter: { streamPrefixes: ['restructuring.request-'], eventTypes: Object.keys(STATUS) },
-  handle: (event) => {
+  handle: (event, reaction) => {
     if (!binding.target) throw new Error('the grading context is not initialised: no restructuring reactions bound');
-    return binding.target.record(event);
+    return binding.target.record(event, reaction);
   },
 });

@@ -1,6 +1,6 @@
 import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
-import { reactionKey, reactor, type Projection } from '#projections';
+import { reactor, type Projection } from '#projections';
 import { cadenceStream, type CadenceEvent } from '../domain/review.decider.js';
 import type { DomainError } from '#kernel';
 import { DAY_CLOSE_FILTER, observe } from './sources/index.js';
@@ -25,17 +25,10 @@ export function calendarReactor(runtime: MonitoringRuntime): Projection {
   return reactor({
     name: CALENDAR_REACTOR,
     filter: DAY_CLOSE_FILTER,
-    async handle(event: RecordedEvent) {
+    async handle(event: RecordedEvent, reaction) {
       for (const o of observe(event)) {
         if (o.kind !== 'BusinessDayClosed') continue;
-        const result = await closeMonitoringDay(runtime, o.businessDate, {
-          command: 'CloseMonitoringDay',
-          actor: { id: `reactor:${CALENDAR_REACTOR}`, role: 'system' },
-          occurredAt: event.metadata.occurredAt,
-          correlationId: event.metadata.correlationId,
-          causationId: event.eventId,
-          idempotencyKey: reactionKey(CALENDAR_REACTOR, event),
-        });
+        const result = await closeMonitoringDay(runtime, o.businessDate, reaction.context('CloseMonitoringDay'));
         if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
       }
     },

@@ -35,6 +35,7 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
   return {
     name: EARLY_WARNING_REACTOR,
     version: 1,
+    reacts: true,
     filter: { eventTypes: [...OBSERVED_EVENT_TYPES] },
     tables: {
       mon_ew_refs: 'CREATE TABLE {table} (ref text PRIMARY KEY, customer_id text NOT NULL)',
@@ -68,19 +69,17 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
         const { behaviour, signals, current } = assess(ruleSet, row?.behaviour ?? emptyBehaviour(customerId), o);
         behaviours.set({ customer_id: customerId, behaviour });
         if (signals.length === 0 && !current) continue;
+        // Replayed (rebuild, verify) or already decided: the behaviour rows above are all there is to do.
+        const reaction = ctx.reaction(event);
+        if (!reaction) continue;
         const streamId = customerWatchStream(customerId);
         const result = await runtime.customers.handle(
           streamId,
           { type: 'RecordObservation', customerId, asOf: o.on, signals, current, reason: event.type, sourceEventId: event.eventId, sourcePosition: formatPosition(event.globalPosition), ruleSet },
-          {
-            command: 'RecordObservation',
-            actor: { id: `reactor:${EARLY_WARNING_REACTOR}`, role: 'system' },
-            occurredAt: event.metadata.occurredAt,
-            correlationId: event.metadata.correlationId,
-            causationId: event.eventId,
+          reaction.context('RecordObservation', {
             idempotencyKey: `${EARLY_WARNING_REACTOR}:${event.eventId}:${index}`,
             policyVersions: { earlyWarningRuleSet: ruleSet.version },
-          },
+          }),
         );
         if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
         runtime.counted(streamId, result.events);

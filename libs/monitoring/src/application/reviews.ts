@@ -75,21 +75,24 @@ export const REVIEW_POLICY_VERSIONS = { reviewMethod: 'two-proportion-z/1' } as 
 export function scheduledReviews(runtime: MonitoringRuntime) {
   return async (ctx: ProjectionContext, day: MonitoringDayClosed['data'], event: RecordedEvent): Promise<void> => {
     if (!day.reviewDue) return;
+    // Replayed (rebuild, verify) or already decided: no review is run again.
+    const reaction = ctx.reaction(event);
+    if (!reaction) return;
     const to = day.businessDate;
     const from = addDays(to, -(day.windowDays - 1));
     for (const s of await strategiesUnderTest(ctx, ctx.table, from, to)) {
       const reviewId = deterministicId('scheduled-review', to, s.strategyId, s.strategyVersion, 'all');
       const request = { reviewId, strategyId: s.strategyId, strategyVersion: s.strategyVersion, segment: { grade: null, stage: null }, from, to };
       const streamId = reviewStream(reviewId);
-      const result = await runtime.reviews.handle(streamId, await reviewCommand(runtime, ctx, ctx.table, request, 'CADENCE'), {
-        command: 'CompleteReview',
-        actor: { id: 'scheduler:monitoring-reviews', role: 'system' },
-        occurredAt: event.metadata.occurredAt,
-        correlationId: event.metadata.correlationId,
-        causationId: event.eventId,
-        idempotencyKey: `scheduled-review:${event.eventId}:${reviewId}`,
-        policyVersions: REVIEW_POLICY_VERSIONS,
-      });
+      const result = await runtime.reviews.handle(
+        streamId,
+        await reviewCommand(runtime, ctx, ctx.table, request, 'CADENCE'),
+        reaction.context('CompleteReview', {
+          actor: { id: 'scheduler:monitoring-reviews', role: 'system' },
+          idempotencyKey: `scheduled-review:${event.eventId}:${reviewId}`,
+          policyVersions: REVIEW_POLICY_VERSIONS,
+        }),
+      );
       if (isDomainError(result)) {
         if (result.code !== 'REVIEW_ALREADY_COMPLETED') throw new Error(`${result.code}: ${result.message}`);
       } else {

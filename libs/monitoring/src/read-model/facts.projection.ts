@@ -320,6 +320,8 @@ export function factsProjection(onDayClosed?: DayClosedHook): Projection {
   return {
     name: FACTS_PROJECTION,
     version: 1,
+    // With a hook, a closed day may run the scheduled reviews: those are reactions.
+    ...(onDayClosed ? { reacts: true, triggers: ['MonitoringDayClosed'] } : {}),
     filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },
     tables: FACT_TABLES,
     async apply(ctx, events) {

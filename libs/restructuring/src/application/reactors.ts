@@ -1,11 +1,11 @@
 import type { RecordedEvent } from '#kernel';
-import { reactor, type Projection } from '#projections';
+import { reactor, type Projection, type Reaction } from '#projections';
 
 /** What the reactors call; implemented by the RestructuringService. */
 export interface RestructuringReactions {
-  activate(event: RecordedEvent): Promise<void>;
-  observeLoanEvent(event: RecordedEvent): Promise<void>;
-  endOfDay(event: RecordedEvent): Promise<void>;
+  activate(event: RecordedEvent, reaction: Reaction): Promise<void>;
+  observeLoanEvent(event: RecordedEvent, reaction: Reaction): Promise<void>;
+  endOfDay(event: RecordedEvent, reaction: Reaction): Promise<void>;
 }
 
 /**
@@ -43,18 +43,18 @@ export const LOAN_EVENTS_OBSERVED = [
 export const activationReactor: Projection = reactor({
   name: 'restructuring_activation',
   filter: { streamPrefixes: ['restructuring.request-'], eventTypes: ['RestructuringAccepted'] },
-  handle: (event) => reactionBinding.current.activate(event),
+  handle: (event, reaction) => reactionBinding.current.activate(event, reaction),
 });
 
 export const planMonitorReactor: Projection = reactor({
   name: 'restructuring_plan_monitor',
   filter: { streamPrefixes: ['loans.loan-'], eventTypes: [...LOAN_EVENTS_OBSERVED] },
-  handle: (event) => reactionBinding.current.observeLoanEvent(event),
+  handle: (event, reaction) => reactionBinding.current.observeLoanEvent(event, reaction),
 });
 
 /** The loans context's end of day for a date has completed: expire offers, observe plans. */
 export const endOfDayReactor: Projection = reactor({
   name: 'restructuring_end_of_day',
   filter: { streamPrefixes: ['loans.calendar-'], eventTypes: ['EndOfDayCompleted'] },
-  handle: (event) => reactionBinding.current.endOfDay(event),
+  handle: (event, reaction) => reactionBinding.current.endOfDay(event, reaction),
 });

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { deterministicId, domainError, isBusinessDate, isDomainError, newId, streamEntityId, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
-import { reactionContext, reactionKey } from '#projections';
+import type { Reaction } from '#projections';
 import { Metrics, PG_POOL, ProblemException, commandContext, domainProblem, execute, problem, type CommandAccepted, type RequestMeta } from '#platform';
 import { activationPlan, restructuringDecider, type ActivationOutcome, type RestructuringCommand } from '../domain/commands.js';
 import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent } from '../domain/events.js';
@@ -193,14 +193,14 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
    * activation (or why it failed). Safe to run again for the same event: both commands are keyed by
    * it, and a retry reads the loan as it was before its own restructuring.
    */
-  async activate(event: RecordedEvent): Promise<void> {
+  async activate(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const requestId = (event.data as { requestId: string }).requestId;
     const { state } = await this.requests.load(requestStream(requestId));
     if (state.status !== 'Accepted') return;
     const effectiveDate = state.acceptance!.acceptedOn;
-    const key = reactionKey('restructuring_activation', event);
+    const key = reaction.key;
     const record = async (outcome: ActivationOutcome) => {
-      const ctx = withPolicy(reactionContext('restructuring_activation', event, 'ActivateRestructuring'), state);
+      const ctx = withPolicy(reaction.context('ActivateRestructuring'), state);
       const result = await this.requests.handle(requestStream(requestId), { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } }, ctx);
       if (isDomainError(result)) this.logger.error({ requestId, code: result.code, msg: result.message }, 'activation could not be recorded');
     };
@@ -234,7 +234,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   }
 
   /** On a loan event that may change how its plan performs: observe the plan as of the event's date. */
-  async observeLoanEvent(event: RecordedEvent): Promise<void> {
+  async observeLoanEvent(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const data = event.data as { businessDate?: string; asOf?: string };
     const asOf = data.businessDate ?? data.asOf;
     if (!isBusinessDate(asOf)) return;
@@ -246,26 +246,26 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     // Only the loan's latest restructuring is live; earlier schedules were replaced.
     const [latest] = restructuringIds(state);
     if (!latest) return;
-    await this.observe(latest, asOf, reactionContext('restructuring_plan_monitor', event, 'ObservePlan'));
+    await this.observe(latest, asOf, reaction.context('ObservePlan'));
   }
 
   /**
    * On the loans context's EndOfDayCompleted for day D (every fact of D recorded): offers whose last
    * day was D expire, and every active plan is compared with its loan's payments as of D.
    */
-  async endOfDay(event: RecordedEvent): Promise<void> {
+  async endOfDay(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const closedDate = (event.data as { businessDate: string }).businessDate;
     if (!isBusinessDate(closedDate)) return;
     const { offersToExpire, activePlans } = await this.queries.sweepCandidates(closedDate);
     for (const requestId of offersToExpire) {
       const { state } = await this.requests.load(requestStream(requestId));
       if (state.status !== 'Offered') continue;
-      const ctx = withPolicy({ ...reactionContext('restructuring_end_of_day', event, 'ExpireOffer'), idempotencyKey: `${reactionKey('restructuring_end_of_day', event)}:${requestId}` }, state);
+      const ctx = withPolicy(reaction.context('ExpireOffer', { idempotencyKey: `${reaction.key}:${requestId}` }), state);
       const result = await this.requests.handle(requestStream(requestId), { type: 'ExpireOffer', data: { requestId, closedDate } }, ctx);
       if (isDomainError(result)) this.logger.warn({ requestId, code: result.code, msg: result.message }, 'offer expiry refused');
     }
     for (const requestId of activePlans) {
-      const ctx = { ...reactionContext('restructuring_end_of_day', event, 'ObservePlan'), idempotencyKey: `${reactionKey('restructuring_end_of_day', event)}:${requestId}` };
+      const ctx = reaction.context('ObservePlan', { idempotencyKey: `${reaction.key}:${requestId}` });
       await this.observe(requestId, closedDate, ctx);
     }
   }

@@ -350,6 +350,8 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
       ['cb-no-loan', 'LOAN_NOT_FOUND'],
       ['cb-write-off', 'UNKNOWN_MESSAGE_TYPE'],
     ]);
+    // Every dead letter names the original message, the undecodable one too.
+    expect(letters.map((m) => m.headers[DLQ_HEADERS.messageId])).toEqual(['cb-bad-json', 'cb-bad-amount', 'cb-no-loan', 'cb-write-off']);
     expect(letters[1].value).toBe(invalid.value);
     expect(JSON.parse(letters[1].headers[DLQ_HEADERS.error]).errors).toEqual([expect.objectContaining({ path: 'amount' })]);
     expect(letters[2].headers).toMatchObject({ [DLQ_HEADERS.topic]: CORE_BANKING_LOANS_TOPIC, [DLQ_HEADERS.messageId]: 'cb-no-loan', [DLQ_HEADERS.group]: 'arrears' });

@@ -67,6 +67,24 @@ export function rejectedBy(error: DomainError): InboundOutcome {
   return { rejected: { code: error.code, detail: error.message, category: error.category, ...(error.details ? { details: error.details } : {}) } };
 }
 
+/**
+ * The id of a message that could not be decoded, where it can still be read: the binary-mode
+ * `ce_id` header, or the `id` of a structured CloudEvent whose JSON parses. Dead letters carry it
+ * (`dlq-message-id`), so an operator can find and replay the original.
+ */
+export function readableMessageId(received: ReceivedMessage): string | undefined {
+  const header = received.headers.ce_id;
+  if (typeof header === 'string' && header) return header;
+  if (!received.value?.length) return undefined;
+  try {
+    const doc = JSON.parse(received.value.toString('utf8')) as unknown;
+    const id = doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { id?: unknown }).id : undefined;
+    return typeof id === 'string' && id ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Dead-letter headers (besides the original message's own headers, which are kept). */
 export const DLQ_HEADERS = {
   code: 'dlq-error-code',
@@ -222,7 +240,7 @@ export class InboundConsumer {
       };
     } catch (err) {
       if (!(err instanceof MalformedMessageError)) throw err;
-      await this.deadLetter(route, received, undefined, { code: err.code, title: 'Malformed message', detail: err.message });
+      await this.deadLetter(route, received, readableMessageId(received), { code: err.code, title: 'Malformed message', detail: err.message });
       this.count(route.topic, 'malformed');
       return;
     }

@@ -5,7 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { MessagingService } from '#messaging';
-import { ProblemFilter, TokenVerifier, rateLimitSettings, registerRateLimit, type ContextRegistration, type Runtime } from '#platform';
+import { ProblemFilter, TokenVerifier, limitConnections, rateLimitSettings, registerRateLimit, registerRequestGuards, serverLimits, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
 import { ProjectionsService } from './infra/projections.service.js';
 
@@ -26,7 +26,8 @@ export function routeTable(app: NestFastifyApplication): RouteEntry[] {
 /** Builds the Nest application on Fastify (not yet listening, projections not yet started). */
 export async function buildApp(runtime: Runtime, contexts: readonly ContextRegistration[]): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: runtime.config.BODY_LIMIT_BYTES,
+    // Body size, request/header/idle timeouts, and problem+json for the parser's and router's refusals.
+    ...(serverLimits(runtime.config) as object),
     // The caller's correlation id when it sent a sane one, else a fresh one.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-correlation-id'];
@@ -36,6 +37,8 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(runtime, contexts), adapter, {
     bufferLogs: true,
     abortOnError: false,
+    // Fastify's own JSON parser only: no form-encoded parser, so any non-JSON body is a 415.
+    bodyParser: false,
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
@@ -48,6 +51,8 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   });
   // Commands and queries speak JSON only; any other body is a 415.
   fastify.removeContentTypeParser(['text/plain']);
+  registerRequestGuards(fastify);
+  limitConnections(fastify.server, runtime.config);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-correlation-id', request.id);
   });

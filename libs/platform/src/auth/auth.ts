@@ -24,6 +24,9 @@ export interface AuthSettings {
 
 export class AuthError extends Error {}
 
+/** How far an issuer's clock may run ahead of ours before a token's `iat` counts as in the future. */
+export const CLOCK_SKEW_SECONDS = 30;
+
 /** Verifies bearer tokens and turns their claims into a principal. */
 export class TokenVerifier {
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
@@ -36,12 +39,16 @@ export class TokenVerifier {
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      const options = { issuer: this.settings.issuer, audience: this.settings.audience };
+      // Every token must expire (`exp`); one issued in the future (`iat` past the allowed clock skew) is refused.
+      const options = { issuer: this.settings.issuer, audience: this.settings.audience, requiredClaims: ['exp'] };
       payload = this.jwks
         ? (await jwtVerify(token, this.jwks, { ...options, algorithms: ['RS256', 'ES256'] })).payload
         : (await jwtVerify(token, this.settings.secret!, { ...options, algorithms: ['HS256'] })).payload;
     } catch (err) {
       throw new AuthError(`invalid token: ${(err as Error).message}`);
+    }
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS) {
+      throw new AuthError('invalid token: "iat" claim is in the future');
     }
     const role = payload.role;
     if (typeof payload.sub !== 'string' || !payload.sub) throw new AuthError('token has no subject');

@@ -10,7 +10,7 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Every setting the app reads, from the environment. See the README's configuration table. */
-export const configSchema = z.object({
+const settingsSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   ARREARS_DATA_DIR: z.string().min(1).default('./data'),
   EMBEDDED_PG_PORT: int(0, 65535).default(0),
@@ -36,6 +36,23 @@ export const configSchema = z.object({
   PROJECTION_POLL_MS: int(10, 60_000).default(1000),
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(10_000),
   BODY_LIMIT_BYTES: int(1024, 50_000_000).default(1_000_000),
+  // HTTP server limits (libs/platform/src/http/hardening.ts): a slow or idle client cannot hold a
+  // connection open, and the number of open connections is bounded.
+  HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000)
+    .default(30_000)
+    .describe('longest time to receive a whole request, headers and body; a slower one is answered 408 and closed'),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000)
+    .default(10_000)
+    .describe('longest time to receive the request headers (at most HTTP_REQUEST_TIMEOUT_MS)'),
+  HTTP_IDLE_TIMEOUT_MS: int(100, 3_600_000)
+    .default(60_000)
+    .describe('a connection with no bytes in either direction for this long is closed'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000)
+    .default(72_000)
+    .describe('how long an idle keep-alive connection waits for its next request'),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000)
+    .default(4_096)
+    .describe('open connections per process; connections beyond it are closed at once'),
   PRETTY_LOGS: bool.default(false),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -81,6 +98,11 @@ export const configSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+});
+
+export const configSchema = settingsSchema.refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
+  message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+  path: ['HTTP_HEADERS_TIMEOUT_MS'],
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { auditContext } from '#audit';
 import { HASH } from '#eventstore';
 import { bootApp, type TestApp } from '#test-support/app.js';
@@ -48,8 +50,26 @@ describe('audit: history, state as of, explain, tamper evidence', () => {
 
   it('verifies the hash chain, then finds the first broken link after a stored event is altered', async () => {
     expect((await t.as('auditor')('GET', '/audit/verify')).body).toMatchObject({ ok: true, checked: 4 });
-    const anchor = await t.request('POST', `/audit/anchors/${new Date().toISOString().slice(0, 10)}`);
-    expect(anchor.body.events).toBe(4);
+    // Only a day that has ended is anchored: today is refused, and nothing is stored.
+    const today = new Date().toISOString().slice(0, 10);
+    const early = await t.request('POST', `/audit/anchors/${today}`);
+    expect([early.status, early.body.code]).toEqual([422, 'ANCHOR_DAY_NOT_ENDED']);
+    expect((await t.runtime.pool.query('SELECT count(*)::int AS n FROM es_anchors')).rows[0].n).toBe(0);
+    // The events, as if recorded yesterday (the hash chain does not cover recorded time).
+    await t.runtime.pool.query(`UPDATE es_events SET recorded_at = recorded_at - interval '1 day'`);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const published = jest.spyOn(Logger.prototype, 'log');
+    const anchor = await t.request('POST', `/audit/anchors/${yesterday}`);
+    expect(anchor.status).toBe(200);
+    expect(anchor.body).toMatchObject({ day: yesterday, events: 4, written: true, anchor: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // Published outside the database: one structured log line per anchor written.
+    expect(published.mock.calls.filter(([line]) => (line as { msg?: string })?.msg === 'audit anchor')).toEqual([
+      [{ msg: 'audit anchor', auditAnchor: { day: yesterday, events: 4, lastPosition: anchor.body.lastPosition, anchor: anchor.body.anchor } }],
+    ]);
+    published.mockRestore();
+    // The same hash again is idempotent.
+    const again = await t.request('POST', `/audit/anchors/${yesterday}`);
+    expect(again.body).toEqual({ ...anchor.body, written: false });
     expect((await t.as('auditor')('GET', '/audit/anchors/verify')).body).toMatchObject({ ok: true, checked: 1 });
 
     // An edited event no longer matches its hash.
@@ -67,7 +87,19 @@ describe('audit: history, state as of, explain, tamper evidence', () => {
     }
     expect((await t.as('auditor')('GET', '/audit/verify')).body.ok).toBe(true);
     const anchors = await t.as('auditor')('GET', '/audit/anchors/verify');
-    expect(anchors.body).toMatchObject({ ok: false, firstMismatch: { day: new Date().toISOString().slice(0, 10) } });
+    expect(anchors.body).toMatchObject({ ok: false, firstMismatch: { day: yesterday, stored: anchor.body.anchor } });
+    // Re-anchoring the rewritten chain is refused, the stored anchor stays, and the attempt is on record.
+    const rewrite = await t.request('POST', `/audit/anchors/${yesterday}`);
+    expect([rewrite.status, rewrite.body.code, rewrite.body.stored]).toEqual([409, 'ANCHOR_ALREADY_WRITTEN', anchor.body.anchor]);
+    const stored = await t.runtime.pool.query(`SELECT encode(anchor, 'hex') AS anchor FROM es_anchors`);
+    expect(stored.rows).toEqual([{ anchor: anchor.body.anchor }]);
+    const log = await t.as('auditor')('GET', '/audit/access-log?actorId=admin-1');
+    expect(log.body.items.filter((i: any) => i.route === '/audit/anchors/:day').map((i: any) => [i.status, i.params.day])).toEqual([
+      [409, yesterday],
+      [200, yesterday],
+      [200, yesterday],
+      [422, today],
+    ]);
 
     // A deleted event leaves a gap.
     await t.runtime.pool.query(`DELETE FROM es_events WHERE stream_id = 'tally.tally-a1' AND revision = 1`);

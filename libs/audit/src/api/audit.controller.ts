@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { DocQuery, PG_POOL, ProblemException, Roles, ValidQuery, ZodPipe, fields, problem } from '#platform';
 import { readAccessLog } from '../application/access-log.js';
 import { AuditReader } from '../application/history.js';
-import { anchorDay, verifyAnchors, verifyChain } from '../application/tamper-evidence.js';
+import { anchorDay, verifyAnchors } from '../anchoring/anchors.js';
+import { verifyChain } from '../application/tamper-evidence.js';
 
 const HistoryQuery = z
   .strictObject({
@@ -89,7 +90,10 @@ export class AuditController {
   @Post('anchors/:day')
   @Roles('admin')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Store the anchor hash over every event recorded on a day (UTC), in global order' })
+  @ApiOperation({
+    summary:
+      'Store the anchor hash over every event recorded on a day (UTC) that has ended, in global order; written once (409 ANCHOR_ALREADY_WRITTEN for another hash), published as a log line',
+  })
   anchor(@Param('day', new ZodPipe(fields.businessDate, 'params')) day: string) {
     return anchorDay(this.pool, day);
   }

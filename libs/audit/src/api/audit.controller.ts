@@ -24,6 +24,7 @@ const StateQuery = z
   .strictObject({
     at: z.iso.datetime({ offset: true }).optional(),
     position: z.string().regex(/^\d+\/\d+$/, 'commit/prepare').optional(),
+    businessDate: fields.businessDate.optional().describe("the state at the close of this business date: the position of its EndOfDayCompleted on Loans' calendar; the open day: the state so far; a date before the calendar: events with occurredAt on or before it"),
   });
 const AccessLogQuery = z.strictObject({
   actorId: fields.id.optional(),
@@ -55,7 +56,7 @@ export class AuditController {
   @Get('streams/:streamId/state')
   @Roles('auditor', 'admin')
   @DocQuery(StateQuery)
-  @ApiOperation({ summary: 'State of an aggregate as of a moment (recorded time) or a global position' })
+  @ApiOperation({ summary: 'State of an aggregate as of a moment (recorded time), a global position, or the close of a business date' })
   async state(@Param('streamId') streamId: string, @ValidQuery(StateQuery) q: z.infer<typeof StateQuery>) {
     const result = await this.reader.stateAsOf(streamId, q);
     if (!result) throw new ProblemException(problem(404, 'AGGREGATE_NOT_AUDITABLE', 'Not auditable', `No aggregate is registered for ${streamId}.`));

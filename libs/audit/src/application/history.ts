@@ -57,6 +57,9 @@ function entry(r: any): AuditEntry {
   };
 }
 
+/** How a state as of a business date was bounded: that day's EndOfDayCompleted, the open day so far, or occurredAt. */
+export type BusinessDateBasis = 'end_of_day' | 'open_day' | 'occurred_at';
+
 /**
  * Audit reads over the Postgres event store: a loan's or a customer's whole story across the
  * contexts' streams, state as of a moment, and why an event happened.
@@ -103,21 +106,51 @@ export class AuditReader {
     return { streams, items: rows.map(entry), page: q.page, pageSize: q.pageSize, total: count[0].n };
   }
 
-  /** Folds a stream's events recorded up to a moment (ISO time) or a global position (`commit/prepare`). */
-  async stateAsOf(streamId: string, asOf: { at?: string; position?: string }): Promise<{ streamId: string; revision: number; state: unknown; events: number } | null> {
+  /**
+   * Folds a stream's events recorded up to a moment (ISO time), a global position (`commit/prepare`)
+   * or the close of a business date. A closed date means the position of its EndOfDayCompleted on
+   * Loans' calendar (every loan fact of the day is in; the other contexts' own end of day for it,
+   * which that event triggers, comes after). A date the calendar has not closed yet but has reached
+   * (the open day) gives the state so far; a date before the calendar started falls back to the
+   * events whose business time (occurredAt) is on or before it. `asOf` says which was used.
+   */
+  async stateAsOf(
+    streamId: string,
+    asOf: { at?: string; position?: string; businessDate?: string },
+  ): Promise<{ streamId: string; revision: number; state: unknown; events: number; asOf?: { businessDate: string; basis: BusinessDateBasis; position: string | null } } | null> {
     const category = streamId.slice(0, Math.max(0, streamId.indexOf('-')));
     const aggregate = this.aggregates.get(category);
     if (!aggregate) return null;
-    const [commit, prepare] = asOf.position ? asOf.position.split('/') : [null, null];
+    let position = asOf.position ?? null;
+    let onOrBefore: string | null = null;
+    let basis: { businessDate: string; basis: BusinessDateBasis; position: string | null } | undefined;
+    if (asOf.businessDate) {
+      const { rows: calendar } = await this.pool.query<{ position: string | null; started: boolean }>(
+        `SELECT (SELECT tx_id::text || '/' || global_position::text FROM es_events
+                  WHERE stream_id LIKE 'loans.calendar-%' AND type = 'EndOfDayCompleted' AND data->>'businessDate' = $1
+                  ORDER BY tx_id, global_position LIMIT 1) AS position,
+                EXISTS (SELECT 1 FROM es_events WHERE stream_id LIKE 'loans.calendar-%' AND type = 'BusinessCalendarStarted'
+                  AND data->>'openBusinessDate' <= $1) AS started`,
+        [asOf.businessDate],
+      );
+      const closedAt = calendar[0].position;
+      // Days close one at a time, so a date the calendar started on or after and has not closed is the open day or later.
+      const kind: BusinessDateBasis = closedAt ? 'end_of_day' : calendar[0].started ? 'open_day' : 'occurred_at';
+      if (closedAt) position = closedAt;
+      if (kind === 'occurred_at') onOrBefore = asOf.businessDate;
+      basis = { businessDate: asOf.businessDate, basis: kind, position: closedAt };
+    }
+    const [commit, prepare] = position ? position.split('/') : [null, null];
     const { rows } = await this.pool.query(
       `SELECT type, data, metadata, revision FROM es_events
         WHERE stream_id = $1 AND ($2::timestamptz IS NULL OR recorded_at <= $2::timestamptz)
           AND ($3::xid8 IS NULL OR (tx_id, global_position) <= ($3::xid8, $4::bigint))
+          AND ($5::text IS NULL OR left(metadata->>'occurredAt', 10) <= $5::text)
         ORDER BY revision`,
-      [streamId, asOf.at ?? null, commit, prepare],
+      [streamId, asOf.at ?? null, commit, prepare, onOrBefore],
     );
     const state = fold(aggregate.evolve, aggregate.initialState(), rows.map((r) => ({ type: r.type, data: r.data }) as unknown as RecordedEvent));
-    return { streamId, revision: rows.length ? Number(rows[rows.length - 1].revision) : -1, state, events: rows.length };
+    return { streamId, revision: rows.length ? Number(rows[rows.length - 1].revision) : -1, state, events: rows.length, ...(basis ? { asOf: basis } : {}) };
   }
 
   /** One event and the chain of events that caused it (reactions point at their trigger). */

@@ -93,6 +93,7 @@ export { END_OF_DAY_ACTOR, EndOfDay, endOfDayKey, type EndOfDayOptions, type End
 export { LoansSchema1732838400300 } from './application/schema.js';
 export { LOANS_PROJECTION, STAGES, loanRow, loansProjection, type LoanRow } from './read-model/loan-projection.js';
 export { LoanQueries, type LoanListFilter, type LoanListItem, type LoanPage } from './read-model/loan-queries.js';
+export { BusinessClock, businessCalendarCopy, evolveCalendarCopy, type BusinessDay, type CalendarCopyRow } from './read-model/calendar-copy.js';
 export { LOAN_CASE_ASSIGNMENTS, loanScopeOf, type LoanScope } from './read-model/case-assignments.js';
 export {
   CORE_BANKING_LOANS_TOPIC,

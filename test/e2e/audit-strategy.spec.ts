@@ -1,5 +1,7 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { addDays } from '#kernel';
+import { clocksAt } from '#test-support/clock.js';
 import { cashLoan3m } from '#test-support/loans.js';
 
 /**
@@ -31,6 +33,7 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
       const run = await service('GET', `/loans/calendar/days/${businessDate}`);
       return run.status === 200 && run.body.status === 'completed' ? true : undefined;
     }, 20_000, `end of day ${businessDate}`);
+    await clocksAt(t, addDays(businessDate, 1));
   }
   const scheduled = async () => (await t.runtime.store.readStream(`collection.case-${CASE}`)).filter((e) => e.type === 'ActionScheduled');
 
@@ -59,8 +62,9 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
   });
 
   it('works the case under v1, then revises the strategy to v2 citing a review', async () => {
-    expect(await activate(V1, '2025-02-01', { reason: 'baseline ladder for grade C in M1' })).toBe(1);
     expect((await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' })).status).toBe(201);
+    await clocksAt(t, '2025-02-14');
+    expect(await activate(V1, '2025-02-14', { reason: 'baseline ladder for grade C in M1' })).toBe(1);
     const registered = await service('POST', '/loans/accounts', cashLoan3m(LOAN, 'cust-aud'));
     expect(registered.status).toBe(201);
     // Due 2025-02-15 and unpaid: one day past due on the 16th, the case opens; DPD 3 on the 18th.
@@ -84,6 +88,37 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
       ['call-3', '2025-02-18'],
       ['edu-5', '2025-02-20'],
     ]);
+  });
+
+  it('answers the state as of a business date: at the close of a closed day, so far on the open day, by occurredAt before the calendar', async () => {
+    const loanAt = async (businessDate: string) => {
+      const res = await auditor('GET', `/audit/streams/loans.loan-${LOAN}/state?businessDate=${businessDate}`);
+      expect(res.status).toBe(200);
+      return res.body;
+    };
+    // Due on the 15th and unpaid: current at the close of the 15th, delinquent at the close of the 16th.
+    const on15 = await loanAt('2025-02-15');
+    expect(on15.asOf).toMatchObject({ businessDate: '2025-02-15', basis: 'end_of_day' });
+    expect(on15.state.reported).toMatchObject({ delinquent: false });
+    const on16 = await loanAt('2025-02-16');
+    expect(on16.asOf).toMatchObject({ businessDate: '2025-02-16', basis: 'end_of_day' });
+    expect(on16.state.reported).toMatchObject({ asOf: '2025-02-16', delinquent: true, stage: 'M1' });
+    expect(on16.revision).toBeGreaterThan(on15.revision);
+    // The position named is that day's EndOfDayCompleted.
+    const completed = (await t.runtime.store.readStream('loans.calendar-main')).find(
+      (e) => e.type === 'EndOfDayCompleted' && (e.data as { businessDate: string }).businessDate === '2025-02-16',
+    )!;
+    expect(on16.asOf.position).toBe(`${completed.globalPosition.commit}/${completed.globalPosition.prepare}`);
+    const calendar = await auditor('GET', '/audit/streams/loans.calendar-main/state?businessDate=2025-02-16');
+    expect(calendar.body.state).toEqual({ status: 'Open', openBusinessDate: '2025-02-17', lastClosed: '2025-02-16' });
+    // The open day: the state so far (the last close is the 20th).
+    const open = await loanAt('2025-02-21');
+    expect(open.asOf).toEqual({ businessDate: '2025-02-21', basis: 'open_day', position: null });
+    expect(open.revision).toBe((await t.runtime.store.readStream(`loans.loan-${LOAN}`)).length - 1);
+    // Before the calendar's first day nothing was closed: bounded by the events' business time.
+    const before = await loanAt('2024-12-31');
+    expect(before.asOf).toEqual({ businessDate: '2024-12-31', basis: 'occurred_at', position: null });
+    expect(before.events).toBe(0);
   });
 
   it('shows in the history which strategy version drove each action, and the revision with its review', async () => {

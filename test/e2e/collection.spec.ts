@@ -2,6 +2,8 @@ import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { replayEverything } from '#test-support/replay.js';
+import { clocksAt } from '#test-support/clock.js';
+import { addDays } from '#kernel';
 
 /**
  * Collection end to end over HTTP, on the real app with the Loans context:
@@ -51,6 +53,7 @@ describe('collection over HTTP', () => {
       20_000,
       `end of day ${businessDate}`,
     );
+    await clocksAt(t, addDays(businessDate, 1));
   }
 
   /** Waits until Collection's reactions have handled the Loans end of day of a date (and so run Collection's). */
@@ -82,7 +85,11 @@ describe('collection over HTTP', () => {
     await t?.close();
   });
 
-  it('activates a strategy only through maker-checker', async () => {
+  it('activates a strategy only through maker-checker, from the open business date of Loans’ calendar', async () => {
+    // The calendar starts in 2025 while the server's clock says otherwise: Collection's "today" is the calendar's.
+    expect(new Date().toISOString().slice(0, 10)).not.toBe('2025-02-14');
+    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' }), 201);
+    await clocksAt(t, '2025-02-14');
     const proposal = {
       strategyId: 'std-C-M1',
       keys: [{ grade: 'C', stage: 'M1' }],
@@ -98,15 +105,21 @@ describe('collection over HTTP', () => {
     const self = await rm1('POST', '/collection/strategies/std-C-M1/versions/1/approve', {});
     expect(self.status).toBe(422);
     expect(self.body.code).toBe('STRATEGY_SELF_APPROVAL');
-    const early = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2025-02-01', businessDate: '2025-02-01' });
+    const early = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2025-02-14', businessDate: '2025-02-14' });
     expect(early.body.code).toBe('STRATEGY_NOT_APPROVED');
     expectStatus(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/approve', {}), 202);
-    expectStatus(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2025-02-01', businessDate: '2025-02-01' }), 202);
+    // Backdated: "from 2020-01-01" is refused, and so is stating another day as today.
+    const backdated = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2020-01-01' });
+    expect([backdated.status, backdated.body.code, backdated.body.details]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST', { effectiveFrom: '2020-01-01', businessDate: '2025-02-14' }]);
+    const statedToday = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2020-01-01', businessDate: '2020-01-01' });
+    expect([statedToday.status, statedToday.body.code]).toEqual([422, 'BUSINESS_DATE_NOT_OPEN']);
+    expect((await t.runtime.store.readStream('collection.strategy-std-C-M1')).map((e) => e.type)).not.toContain('StrategyVersionActivated');
+    expectStatus(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2025-02-14' }), 202);
     const listed = await eventually(async () => {
       const res = await rm1('GET', '/collection/strategies/std-C-M1');
       return res.status === 200 && res.body.versions[0]?.status === 'ACTIVE' ? res.body.versions[0] : undefined;
     });
-    expect(listed).toMatchObject({ version: 1, proposedBy: 'rm-1', approvedBy: 'rm-2', effectiveFrom: '2025-02-01' });
+    expect(listed).toMatchObject({ version: 1, proposedBy: 'rm-1', approvedBy: 'rm-2', effectiveFrom: '2025-02-14' });
   });
 
   it('trains and certifies collectors; an uncertified one stays without cases', async () => {
@@ -133,7 +146,6 @@ describe('collection over HTTP', () => {
   });
 
   it('opens a case when the loan becomes delinquent, with the strategy, routed to the certified collector, its steps scheduled', async () => {
-    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' }), 201);
     expectStatus(
       await service('POST', '/loans/accounts', {
         loanId: LOAN,
@@ -256,6 +268,44 @@ describe('collection over HTTP', () => {
     });
   });
 
+  it('trusts a contact’s time only within the open business day and after the case opened; the day’s counts stay', async () => {
+    const before = (await t.runtime.store.readStream(`collection.case-${CASE}`)).length;
+    const ledgerBefore = await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`);
+    // A call dated 2027-06-01 (a day the debtor's ledger never saw) is refused outright, recorded nowhere.
+    const future = await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2027-06-01T10:00:00+08:00' });
+    expect([future.status, future.body.code]).toEqual([422, 'OCCURRED_OUTSIDE_BUSINESS_DAY']);
+    expect(future.body.details).toMatchObject({ localDate: '2027-06-01', timeZone: 'Asia/Shanghai', openBusinessDate: '2025-02-17' });
+    // So is one stamped with the server's clock (no `at`): the server's date is not the business date.
+    const unstamped = await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT' });
+    expect([unstamped.status, unstamped.body.code]).toEqual([422, 'OCCURRED_OUTSIDE_BUSINESS_DAY']);
+    // Before the case opened on the 16th.
+    const early = await dialer('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-15T10:00:00+08:00' });
+    expect([early.status, early.body.code, early.body.details?.openedOn]).toEqual([422, 'OCCURRED_BEFORE_CASE_OPENED', '2025-02-16']);
+    // A promise rides on its attempt: one made "in 2027" is refused with it.
+    const promise = await collector('POST', `/collection/cases/${CASE}/contacts`, {
+      channel: 'CALL',
+      outcome: 'PROMISE_TO_PAY',
+      at: '2027-06-01T10:00:00+08:00',
+      promise: { amount: 103_000, dueOn: '2027-06-02' },
+    });
+    expect([promise.status, promise.body.code]).toEqual([422, 'OCCURRED_OUTSIDE_BUSINESS_DAY']);
+    expect((await t.runtime.store.readStream(`collection.case-${CASE}`)).length).toBe(before);
+    expect(await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`)).toHaveLength(ledgerBefore.length);
+    const ledger = await supervisor('GET', `/collection/debtors/${CUSTOMER}/contact-ledger`);
+    expect(ledger.body.effectiveCalls).toEqual({ '2025-02-17': 3 });
+    // The limit still holds on the real day.
+    const fourth = await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2025-02-17T16:00:00+08:00' });
+    expect(fourth.body.code).toBe('CONTACT_DAILY_CALL_LIMIT');
+  });
+
+  it('shows a collector the queue of the calendar’s business day, not the server’s', async () => {
+    const queue = await collector('GET', '/collection/work-queue');
+    expect(queue.status).toBe(200);
+    expect(queue.body.businessDate).toBe('2025-02-17');
+    const rules = await rm1('GET', '/collection/contact-rules');
+    expect(rules.body.businessDate).toBe('2025-02-17');
+  });
+
   it('records a promise on a right-party contact; the payment keeps it; the cure closes the case', async () => {
     await closeDay('2025-02-17');
     const promised = await collector('POST', `/collection/cases/${CASE}/contacts`, {
@@ -289,7 +339,7 @@ describe('collection over HTTP', () => {
       const res = await supervisor('GET', '/collection/cases?status=CLOSED');
       return res.status === 200 && res.body.total === 1 ? res.body.items[0] : undefined;
     });
-    expect(view).toMatchObject({ caseId: CASE, closeReason: 'CURED', promisesKept: 1, blockedContacts: 3 });
+    expect(view).toMatchObject({ caseId: CASE, closeReason: 'CURED', promisesKept: 1, blockedContacts: 4 });
     // The collector's capacity is free again.
     const col1 = await eventually(async () => {
       const res = await supervisor('GET', '/collection/collectors/col-1');
@@ -341,11 +391,14 @@ describe('collection over HTTP', () => {
     it('applies the contact rules version in force on the contact’s local date, and records it', async () => {
       const current = (await rm1('GET', '/collection/contact-rules')).body.inForce;
       const stricter = { ...current, version: 'CN-2025.2', quietHours: { ...current.quietHours, start: '21:00', end: '09:00' } };
-      const backdated = await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-21', businessDate: '2025-02-22', reason: 'stricter hours', rules: stricter });
-      expect(backdated.body.code).toBe('CONTACT_RULES_BACKDATED');
-      expectStatus(await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-21', businessDate: '2025-02-20', reason: 'stricter hours', rules: stricter }), 201);
-      expectStatus(await contact2(collector, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-20T08:30:00+08:00' }), 201);
-      const refused = await contact2(collector, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-21T08:30:00+08:00' });
+      // The open business date is the 21st: rules cannot be backdated to the 20th.
+      const backdated = await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-20', reason: 'stricter hours', rules: stricter });
+      expect([backdated.status, backdated.body.code]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST']);
+      expect((await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', businessDate: '2025-02-22', reason: 'stricter hours', rules: stricter })).body.code).toBe('BUSINESS_DATE_NOT_OPEN');
+      expectStatus(await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', reason: 'stricter hours', rules: stricter }), 201);
+      expectStatus(await contact2(collector, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-21T08:30:00+08:00' }), 201);
+      await closeDay('2025-02-21');
+      const refused = await contact2(collector, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-22T08:30:00+08:00' });
       expect(refused.body).toMatchObject({ code: 'CONTACT_OUTSIDE_HOURS', details: { quietHours: { start: '21:00', end: '09:00' } } });
       const [blocked] = await events2('ContactBlocked');
       expect(blocked.data).toMatchObject({ rulesVersion: 'CN-2025.2' });
@@ -356,16 +409,18 @@ describe('collection over HTTP', () => {
       expectStatus(await collector('POST', `/collection/debtors/${CUSTOMER2}/opt-outs`, { channel: 'SMS', optedOut: true }), 202);
       const optOutCall = await collector('POST', `/collection/debtors/${CUSTOMER2}/opt-outs`, { channel: 'CALL', optedOut: true });
       expect(optOutCall.body.code).toBe('OPT_OUT_NOT_OFFERED');
-      const sms = await contact2(t.as('service', 'sms-gw'), { actionId: await actionOf('sms-1'), channel: 'SMS', outcome: 'DELIVERED', at: '2025-02-21T10:00:00+08:00' });
+      const sms = await contact2(t.as('service', 'sms-gw'), { actionId: await actionOf('sms-1'), channel: 'SMS', outcome: 'DELIVERED', at: '2025-02-22T10:00:00+08:00' });
       expect(sms.body.code).toBe('CONTACT_OPTED_OUT');
       expect((await events2('ContactBlocked')).at(-1)!.data).toMatchObject({ code: 'CONTACT_OPTED_OUT', by: { kind: 'EXECUTOR', id: 'sms-gw' } });
     });
 
     it('performs a field visit only after a supervisor’s approval', async () => {
       expectStatus(await collector('POST', `/collection/cases/${CASE2}/field-visits`, { visitId: 'visit-1', plannedOn: '2025-02-22', reason: 'no answer by phone' }), 201);
-      const early = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-21T14:00:00+08:00' });
+      const early = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-22T13:00:00+08:00' });
       expect(early.body.code).toBe('CONTACT_FIELD_VISIT_NOT_APPROVED');
       expectStatus(await supervisor('POST', `/collection/cases/${CASE2}/field-visits/visit-1/approve`, {}), 202);
+      const future = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-23T14:00:00+08:00' });
+      expect([future.status, future.body.code]).toEqual([422, 'OCCURRED_OUTSIDE_BUSINESS_DAY']);
       const report = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-22T14:00:00+08:00' });
       expectStatus(report, 201);
       expect(report.body.events).toEqual(['ContactAttempted', 'FieldVisitReported']);
@@ -377,7 +432,7 @@ describe('collection over HTTP', () => {
       const tooFar = await collector('POST', `/collection/cases/${CASE2}/plan-adjustments`, { kind: 'MOVE', stepId: 'edu-5', to: { dpdDay: 20 }, reason: 'after payday' });
       expect(tooFar.body.code).toBe('PLAN_SHIFT_TOO_LARGE');
       expectStatus(await collector('POST', `/collection/cases/${CASE2}/plan-adjustments`, { kind: 'MOVE', stepId: 'edu-5', to: { dpdDay: 7 }, reason: 'after payday' }), 202);
-      for (const day of ['2025-02-21', '2025-02-22', '2025-02-23', '2025-02-24']) await closeDay(day);
+      for (const day of ['2025-02-22', '2025-02-23', '2025-02-24']) await closeDay(day);
       // DPD 5 on the 24th: where the step was, but the moved step is not due yet.
       await collectionDayClosed('2025-02-24');
       expect(await actionOf('edu-5')).toBeUndefined();

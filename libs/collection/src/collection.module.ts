@@ -7,6 +7,7 @@ import { DebtorsController } from './api/debtors.controller.js';
 import { CollectionOperationsController, StrategiesController } from './api/strategies.controller.js';
 import { CaseService } from './application/cases.service.js';
 import { ContactRulesBook, StrategyCatalog } from './application/catalog.js';
+import { CollectionClock, collectionCalendarProjection } from './application/clock.js';
 import { CollectionStore } from './application/collection-store.js';
 import { ContactService } from './application/contacts.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
@@ -31,6 +32,7 @@ import { CollectionQueries } from './read-model/queries.js';
   providers: [
     // Application: repositories, configuration in force, command services, reactions, end of day
     CollectionStore,
+    CollectionClock,
     StrategyCatalog,
     ContactRulesBook,
     CaseService,
@@ -50,8 +52,9 @@ export class CollectionModule {}
 export const collectionContext: ContextRegistration = {
   name: 'collection',
   module: CollectionModule,
-  // The reactions first: they own the loan mirror the end of day reads.
-  projections: [loanReactionsProjection, ...READ_MODELS],
+  // The reactions first: they own the loan mirror the end of day reads. The calendar copy is
+  // Collection's business clock.
+  projections: [loanReactionsProjection, collectionCalendarProjection, ...READ_MODELS],
   migrations: [],
   integrationEvents: collectionIntegrationEvents,
   inbound: [{ topic: CHANNEL_OUTCOMES_TOPIC, handler: ChannelOutcomesHandler }],

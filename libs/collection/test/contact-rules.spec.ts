@@ -96,7 +96,7 @@ describe('contact hours (22:00-08:00 in the customer’s time zone)', () => {
     expect(blockedCode(inShanghai)).toBe('CONTACT_OUTSIDE_HOURS');
     expect(inShanghai[0].data).toMatchObject({ localDate: '2025-03-03', localTime: '07:00', rulesVersion: 'CN-2025.1' });
     const ny = history(openCase({ timeZone: 'America/New_York' })).events;
-    expect(types(cases.given(ny).when(attempt({ at: '2025-03-02T23:00:00Z' })).result as ContactBlocked[])).toEqual(['ContactAttempted']);
+    expect(types(cases.given(ny).when(attempt({ at: '2025-03-02T23:00:00Z', businessDate: '2025-03-02' })).result as ContactBlocked[])).toEqual(['ContactAttempted']);
   });
 
   it('records the refusal as ContactBlocked with the code, details and the rules version', () => {
@@ -337,6 +337,26 @@ describe('contact attempts', () => {
     cases.given([]).when(attempt()).thenError('CASE_NOT_FOUND');
     const closed = history(openCase(), { type: 'CloseCase', data: { caseId: CASE, reason: 'CURED', closedOn: OPENED } }).events;
     cases.given(closed).when(attempt()).thenError('CASE_CLOSED');
+  });
+
+  it('trusts an instant only on the open business day in the debtor’s time zone, and not before the case opened', () => {
+    const { events } = history(openCase());
+    // 2027: a future-dated call, refused outright (nothing recorded, so no daily count moves).
+    const future = cases.given(events).when(attempt({ at: '2027-06-01T02:00:00Z', businessDate: OPENED })).thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
+    expect(future.details).toEqual({ at: '2027-06-01T02:00:00Z', localDate: '2027-06-01', timeZone: 'Asia/Shanghai', openBusinessDate: OPENED });
+    // The day after the open one, and the local date rather than UTC: 16:30Z on the 2nd is 00:30 on the 3rd in Shanghai.
+    cases.given(events).when(attempt({ at: '2025-03-03T02:00:00Z', businessDate: OPENED })).thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
+    cases.given(events).when(attempt({ at: '2025-03-02T16:30:00Z', businessDate: OPENED })).thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
+    // The open day's last local minute is in: 15:59Z is 23:59 in Shanghai (quiet hours, so recorded as a block, not refused).
+    cases.given(events).when(attempt({ at: '2025-03-02T15:59:00Z', businessDate: OPENED })).thenTypes(['ContactBlocked']);
+    // Before the case opened: on an earlier local date than its opening day.
+    const early = cases.given(events).when(attempt({ at: '2025-03-01T02:00:00Z', businessDate: '2025-03-01' })).thenError('OCCURRED_BEFORE_CASE_OPENED');
+    expect(early.details).toMatchObject({ localDate: '2025-03-01', openedOn: OPENED });
+    // A promise rides on its attempt, so a promise dated by a wrong instant is refused with it.
+    cases
+      .given(events)
+      .when(attempt({ at: '2027-06-01T02:00:00Z', businessDate: OPENED, outcome: 'PROMISE_TO_PAY', promise: { promiseId: 'p1', amount: 100_000, dueOn: '2027-06-05' } }))
+      .thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
   });
 
   it('an attempt id is recorded once', () => {

@@ -1,4 +1,5 @@
 import { fold } from '#kernel';
+import { localTimeOf } from '../src/domain/contact-rules.js';
 import {
   DEFAULT_ADJUSTMENT_LIMITS,
   DEFAULT_CONTACT_RULES,
@@ -112,8 +113,12 @@ export const BASIC: Record<string, Certification> = {
   COLLECTION_BASIC: { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-01-01', expiresOn: '2026-01-01' },
 };
 
-/** A contact attempt by collector c-1 at 10:00 Shanghai time on the opening day, cleared by the ledger. */
+/**
+ * A contact attempt by collector c-1 at 10:00 Shanghai time on the opening day, cleared by the
+ * ledger, reported on the business day it happened (the local date of `at`) unless `businessDate` says otherwise.
+ */
 export function attempt(overrides: Partial<ContactAttemptData> = {}, extra: Partial<Omit<AttemptContact['data'], keyof ContactAttemptData>> = {}): AttemptContact {
+  const at = overrides.at ?? '2025-03-02T02:00:00Z';
   return {
     type: 'AttemptContact',
     data: {
@@ -122,7 +127,8 @@ export function attempt(overrides: Partial<ContactAttemptData> = {}, extra: Part
       actionId: null,
       channel: 'CALL',
       outcome: 'RIGHT_PARTY_CONTACT',
-      at: '2025-03-02T02:00:00Z',
+      at,
+      businessDate: Number.isNaN(Date.parse(at)) ? OPENED : localTimeOf(at, TZ).date,
       by: { kind: 'COLLECTOR', id: 'c-1' },
       party: 'DEBTOR',
       thirdPartyContactId: null,

@@ -84,7 +84,7 @@ describe('CollectionStrategy maker-checker', () => {
       data: { strategyId: 'std-C', version, effectiveFrom, businessDate, by: bob },
     });
     spec.given([proposed(1)]).when(activate(1, '2025-01-01')).thenError('STRATEGY_NOT_APPROVED');
-    spec.given([proposed(1), approved(1)]).when(activate(1, '2024-12-31')).thenError('STRATEGY_BACKDATED');
+    spec.given([proposed(1), approved(1)]).when(activate(1, '2024-12-31')).thenError('EFFECTIVE_DATE_IN_PAST');
     spec.given([proposed(1), approved(1)]).when(activate(1, '2025-01-01')).then([activated(1)]);
     spec
       .given([proposed(1), approved(1), activated(1), proposed(2), approved(2)])

@@ -25,7 +25,8 @@ import {
   ReleaseHoldBody,
   WorkQueueQuery,
 } from './dto.js';
-import { answer, attemptIdOf, caseNotFound, contactAnswer, today, type AuthedRequest } from './http.js';
+import { answer, attemptIdOf, caseNotFound, contactAnswer, type AuthedRequest } from './http.js';
+import { CollectionClock } from '../application/clock.js';
 import { ladderOf } from './strategies.controller.js';
 
 const id = new ZodPipe(fields.id, 'params');
@@ -76,6 +77,7 @@ export class CasesController {
     private readonly contacts: ContactService,
     private readonly queries: CollectionQueries,
     private readonly whatIfs: WhatIfService,
+    private readonly clock: CollectionClock,
   ) {}
 
   private async visible(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
@@ -121,8 +123,8 @@ export class CasesController {
   @Roles('collector', 'supervisor', 'auditor', 'admin')
   @DocQuery(WorkQueueQuery)
   @ApiOperation({ summary: 'A collector’s work for a business day: due actions and promises, by grade, overdue amount and promise date' })
-  async workQueue(@Query(new ZodPipe(WorkQueueQuery, 'query')) query: z.infer<typeof WorkQueueQuery>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    const date = query.date ?? today(meta);
+  async workQueue(@Query(new ZodPipe(WorkQueueQuery, 'query')) query: z.infer<typeof WorkQueueQuery>, @Req() req: AuthedRequest) {
+    const date = query.date ?? (await this.clock.todayOrThrow());
     if (req.user.role === 'collector') {
       if (query.collectorId && query.collectorId !== req.user.id) throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', 'A collector sees their own queue.'));
       return this.queries.workQueue(req.user.id, date);
@@ -262,7 +264,7 @@ export class CasesController {
       }
     }
     return answer(
-      await this.cases.reassign(caseId, body.collectorId, body.reason, body.businessDate ?? today(meta), commandContext(meta, 'ReassignCase', { extra: { reason: body.reason } })),
+      await this.cases.reassign(caseId, body.collectorId, body.reason, body.businessDate ?? (await this.clock.todayOrThrow()), commandContext(meta, 'ReassignCase', { extra: { reason: body.reason } })),
     );
   }
 
@@ -276,7 +278,7 @@ export class CasesController {
     const holdId = body.holdId ?? meta.idempotencyKey ?? newId();
     const result = await this.cases.placeOnHold(
       caseId,
-      { holdId, reason: body.reason as HoldReason, since: body.since ?? today(meta) },
+      { holdId, reason: body.reason as HoldReason, since: body.since ?? (await this.clock.todayOrThrow()) },
       commandContext(meta, 'PlaceCaseOnHold'),
     );
     return { ...answer(result), holdId };
@@ -296,7 +298,7 @@ export class CasesController {
   ) {
     await this.visible(caseId, req);
     return answer(
-      await this.cases.releaseHold(caseId, { holdId, resolution: body.resolution, on: body.on ?? today(meta) }, commandContext(meta, 'ResumeCase', { extra: { reason: body.resolution } })),
+      await this.cases.releaseHold(caseId, { holdId, resolution: body.resolution, on: body.on ?? (await this.clock.todayOrThrow()) }, commandContext(meta, 'ResumeCase', { extra: { reason: body.resolution } })),
     );
   }
 
@@ -307,6 +309,6 @@ export class CasesController {
   @ApiOperation({ summary: 'Close a case as written off (cured, paid-off and restructured closures follow the loan)' })
   async close(@Param('caseId', id) caseId: string, @ValidBody(CloseCaseBody) body: z.infer<typeof CloseCaseBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
     await this.visible(caseId, req);
-    return answer(await this.cases.close(caseId, body.reason, body.closedOn ?? today(meta), commandContext(meta, 'CloseCase', { extra: { reason: body.note } })));
+    return answer(await this.cases.close(caseId, body.reason, body.closedOn ?? (await this.clock.todayOrThrow()), commandContext(meta, 'CloseCase', { extra: { reason: body.note } })));
   }
 }

@@ -7,7 +7,8 @@ import { CollectionStore, streams } from '../application/collection-store.js';
 import { runCommand } from '../application/commands.js';
 import { CollectionQueries } from '../read-model/queries.js';
 import { CertificationBody, CollectorProfileBody, RegisterCollectorBody, TeamQuery, TrainingBody } from './dto.js';
-import { answer, today, type AuthedRequest } from './http.js';
+import { answer, type AuthedRequest } from './http.js';
+import { CollectionClock } from '../application/clock.js';
 
 const id = new ZodPipe(fields.id, 'params');
 
@@ -25,6 +26,7 @@ export class CollectorsController {
     private readonly queries: CollectionQueries,
     private readonly rules: ContactRulesBook,
     private readonly metrics: Metrics,
+    private readonly clock: CollectionClock,
   ) {}
 
   /** A supervisor acts on collectors of their own team only (admins on any). */
@@ -142,10 +144,10 @@ export class CollectorsController {
   @Roles('supervisor', 'risk_manager', 'auditor', 'admin')
   @DocQuery(TeamQuery)
   @ApiOperation({ summary: 'A supervisor’s team view: load, certifications, results and field visits awaiting approval' })
-  async team(@Param('team', id) team: string, @Query(new ZodPipe(TeamQuery, 'query')) query: z.infer<typeof TeamQuery>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async team(@Param('team', id) team: string, @Query(new ZodPipe(TeamQuery, 'query')) query: z.infer<typeof TeamQuery>, @Req() req: AuthedRequest) {
     if (req.user.role === 'supervisor' && req.user.team !== team) {
       throw new ProblemException(problem(404, 'TEAM_NOT_FOUND', 'Team not found', `Team ${team} is not visible to you.`));
     }
-    return this.queries.teamView(team, query.date ?? today(meta));
+    return this.queries.teamView(team, query.date ?? (await this.clock.todayOrThrow()));
   }
 }

@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { DocBody, Meta, Metrics, Roles, ValidBody, ZodPipe, commandContext, fields, type RequestMeta } from '#platform';
 import { ContactRulesBook } from '../application/catalog.js';
+import { CollectionClock } from '../application/clock.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { runCommand } from '../application/commands.js';
 import type { Channel, ThirdPartyExceptionReason } from '../domain/model.js';
 import { EmptyBody, OptOutBody, ThirdPartyExceptionBody } from './dto.js';
-import { answer, today } from './http.js';
+import { answer } from './http.js';
 
 const id = new ZodPipe(fields.id, 'params');
 
@@ -20,6 +21,7 @@ export class DebtorsController {
     private readonly store: CollectionStore,
     private readonly rules: ContactRulesBook,
     private readonly metrics: Metrics,
+    private readonly clock: CollectionClock,
   ) {}
 
   @Post('opt-outs')
@@ -28,7 +30,7 @@ export class DebtorsController {
   @DocBody(OptOutBody)
   @ApiOperation({ summary: 'Record that the debtor opted out of (or back into) a channel the rules offer an opt-out for (SMS, EMAIL)' })
   async optOut(@Param('customerId', id) customerId: string, @ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta) {
-    const rules = await this.rules.inForce(today(meta));
+    const rules = await this.rules.inForce(await this.clock.todayOrThrow());
     return answer(
       await runCommand(
         this.metrics,

@@ -57,7 +57,7 @@ export const EmptyBody = z.strictObject({}).optional();
 export const ReasonBody = z.strictObject({ reason });
 export const ActivateStrategyBody = z.strictObject({
   effectiveFrom: fields.businessDate,
-  businessDate: fields.businessDate.optional().describe('today’s business date (defaults to the date the request is received)'),
+  businessDate: fields.businessDate.optional().describe('today’s business date; if stated, it must be the open business date of Loans’ calendar (422 BUSINESS_DATE_NOT_OPEN)'),
 });
 
 export const ContactRulesBody = z.strictObject({
@@ -117,7 +117,7 @@ export const ContactBody = z.strictObject({
   actionId: z.string().min(1).max(300).optional().describe('the scheduled action performed'),
   channel,
   outcome: z.enum(OUTCOMES),
-  at: instant.optional().describe('when the contact was made; defaults to when the request is received'),
+  at: instant.optional().describe('when the contact was made; defaults to when the request is received. Must fall on the open business date in the debtor’s time zone (422 OCCURRED_OUTSIDE_BUSINESS_DAY), not before the case opened (422 OCCURRED_BEFORE_CASE_OPENED)'),
   party: z.enum(['DEBTOR', 'THIRD_PARTY']).default('DEBTOR'),
   thirdPartyContactId: fields.id.optional().describe('the third party’s contact id in the personal-data vault'),
   debtDisclosed: z.boolean().default(false),
@@ -169,7 +169,7 @@ export const CaseListQuery = z.strictObject({
   pageSize: fields.pageSize,
 });
 export const WorkQueueQuery = z.strictObject({
-  date: fields.businessDate.optional().describe('business date (defaults to the date the request is received)'),
+  date: fields.businessDate.optional().describe('business date (defaults to the open business date of Loans’ calendar)'),
   collectorId: fields.id.optional().describe('a supervisor may look at a collector of their team'),
 });
 export const TeamQuery = z.strictObject({ date: fields.businessDate.optional() });

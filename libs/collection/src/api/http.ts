@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { isDomainError, newId, type BusinessDate, type DomainError } from '#kernel';
+import { isDomainError, newId, type DomainError } from '#kernel';
 import type { CommandResult } from '#eventstore';
 import { ProblemException, accepted, domainProblem, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
 import type { ContactOutcome } from '../application/contacts.service.js';
@@ -16,10 +16,6 @@ export function caseNotFound(caseId: string): ProblemException {
   return new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId} is visible to you.`));
 }
 
-/** The business date a request speaks for when it names none: the day it was received (UTC). */
-export function today(meta: RequestMeta): BusinessDate {
-  return meta.receivedAt.slice(0, 10);
-}
 
 export function attemptIdOf(given: string | undefined, meta: RequestMeta): string {
   return given ?? meta.idempotencyKey ?? newId();

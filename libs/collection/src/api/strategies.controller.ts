@@ -5,6 +5,7 @@ import { isDomainError } from '#kernel';
 import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { ContactRulesBook } from '../application/catalog.js';
+import { CollectionClock } from '../application/clock.js';
 import { runCommand } from '../application/commands.js';
 import { CollectionEndOfDay } from '../application/end-of-day.js';
 import { WhatIfService } from '../application/what-if.service.js';
@@ -13,7 +14,7 @@ import { RULES_BOOK_STREAM } from '../domain/rules-book.js';
 import type { ContactRules } from '../domain/contact-rules.js';
 import { CollectionQueries } from '../read-model/queries.js';
 import { ActivateStrategyBody, ContactRulesBody, EmptyBody, EndOfDayBody, ProposeStrategyBody, ReasonBody, type StepInput } from './dto.js';
-import { answer, today } from './http.js';
+import { answer } from './http.js';
 
 const READERS = ['risk_manager', 'supervisor', 'auditor', 'admin'] as const;
 const version = new ZodPipe(z.coerce.number().int().min(1).max(100_000), 'params');
@@ -47,6 +48,7 @@ export class StrategiesController {
     private readonly queries: CollectionQueries,
     private readonly metrics: Metrics,
     private readonly whatIf: WhatIfService,
+    private readonly clock: CollectionClock,
   ) {}
 
   @Post()
@@ -111,19 +113,20 @@ export class StrategiesController {
   @Roles('risk_manager')
   @HttpCode(202)
   @DocBody(ActivateStrategyBody)
-  @ApiOperation({ summary: 'Activate an approved version from a business date (today or later)' })
+  @ApiOperation({ summary: 'Activate an approved version from a business date: the open business date of Loans’ calendar or later (422 EFFECTIVE_DATE_IN_PAST)' })
   async activate(
     @Param('strategyId', id) strategyId: string,
     @Param('version', version) v: number,
     @ValidBody(ActivateStrategyBody) body: z.infer<typeof ActivateStrategyBody>,
     @Meta() meta: RequestMeta,
   ) {
+    const businessDate = await this.clock.statedToday(body.businessDate);
     return answer(
       await runCommand(
         this.metrics,
         this.store.strategies,
         streams.strategy(strategyId),
-        { type: 'ActivateStrategyVersion', data: { strategyId, version: v, effectiveFrom: body.effectiveFrom, businessDate: body.businessDate ?? today(meta), by: meta.actor } },
+        { type: 'ActivateStrategyVersion', data: { strategyId, version: v, effectiveFrom: body.effectiveFrom, businessDate, by: meta.actor } },
         commandContext(meta, 'ActivateStrategyVersion'),
       ),
     );
@@ -173,14 +176,16 @@ export class CollectionOperationsController {
     private readonly rules: ContactRulesBook,
     private readonly endOfDay: CollectionEndOfDay,
     private readonly metrics: Metrics,
+    private readonly clock: CollectionClock,
   ) {}
 
   @Post('contact-rules')
   @Roles('risk_manager', 'admin')
   @HttpCode(201)
   @DocBody(ContactRulesBody)
-  @ApiOperation({ summary: 'Publish a new version of the contact rules, applying from a business date' })
+  @ApiOperation({ summary: 'Publish a new version of the contact rules, applying from a business date: the open business date or later (422 EFFECTIVE_DATE_IN_PAST)' })
   async publish(@ValidBody(ContactRulesBody) body: z.infer<typeof ContactRulesBody>, @Meta() meta: RequestMeta) {
+    const businessDate = await this.clock.statedToday(body.businessDate);
     return answer(
       await runCommand(
         this.metrics,
@@ -188,7 +193,7 @@ export class CollectionOperationsController {
         RULES_BOOK_STREAM,
         {
           type: 'PublishContactRules',
-          data: { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate: body.businessDate ?? today(meta), reason: body.reason },
+          data: { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate, reason: body.reason },
         },
         commandContext(meta, 'PublishContactRules', { policyVersions: { contactRules: body.rules.version } }),
       ),
@@ -197,9 +202,9 @@ export class CollectionOperationsController {
 
   @Get('contact-rules')
   @Roles('collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service')
-  @ApiOperation({ summary: 'The contact rules in force today and every published version' })
-  async rulesInForce(@Meta() meta: RequestMeta) {
-    const date = today(meta);
+  @ApiOperation({ summary: 'The contact rules in force on the open business date and every published version' })
+  async rulesInForce() {
+    const date = await this.clock.todayOrThrow();
     return { businessDate: date, inForce: await this.rules.inForce(date), published: await this.rules.published() };
   }
 

@@ -9,6 +9,7 @@ import { CONTACT_CODES, type ContactCode } from '../domain/contact-policy.js';
 import { localTimeOf } from '../domain/contact-rules.js';
 import { strategyLabel, type AttemptedBy, type Channel, type Outcome, type Party, type PromiseInput } from '../domain/model.js';
 import { ContactRulesBook } from './catalog.js';
+import { CollectionClock } from './clock.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { runCommand } from './commands.js';
 
@@ -61,10 +62,15 @@ export class ContactService {
     private readonly store: CollectionStore,
     private readonly rulesBook: ContactRulesBook,
     private readonly metrics: Metrics,
+    private readonly clock: CollectionClock,
   ) {}
 
   async attempt(caseId: string, input: ContactAttemptInput, ctx: CommandContext): Promise<ContactOutcome> {
+    // The attempt is judged on the open business date of Collection's copy of Loans' calendar.
+    const businessDate = await this.clock.today();
+    if (isDomainError(businessDate)) return businessDate;
     const data: ContactAttemptData = {
+      businessDate,
       caseId,
       attemptId: input.attemptId,
       actionId: input.actionId ?? null,

@@ -103,6 +103,11 @@ export interface ContactAttemptData {
   readonly outcome: Outcome;
   /** The instant the contact was made (ISO-8601). */
   readonly at: string;
+  /**
+   * The open business date (from Collection's copy of Loans' calendar) when the attempt is
+   * reported: `at` must fall on it in the debtor's time zone.
+   */
+  readonly businessDate: BusinessDate;
   readonly by: AttemptedBy;
   readonly party: Party;
   readonly thirdPartyContactId: string | null;
@@ -360,6 +365,8 @@ export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainE
   if (isError(c)) return c;
   if (!(OUTCOMES as readonly string[]).includes(d.outcome)) return domainError('INVALID_OUTCOME', `unknown outcome ${d.outcome}`);
   if (Number.isNaN(Date.parse(d.at))) return domainError('INVALID_INSTANT', 'at must be an ISO-8601 instant', { at: d.at });
+  const when = instantProblem(c, d);
+  if (when) return when;
   if ((d.outcome === 'PROMISE_TO_PAY') !== (d.promise !== null)) {
     return domainError('PROMISE_MISMATCH', 'a PROMISE_TO_PAY outcome comes with a promise, and only that outcome does');
   }
@@ -384,6 +391,32 @@ export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainE
       return domainError('PROMISE_DATE_IN_PAST', 'a promise is to pay today or later', { dueOn: d.promise.dueOn, today: local.date });
     }
     if (c.promises[d.promise.promiseId]) return domainError('PROMISE_EXISTS', `promise ${d.promise.promiseId} is already recorded`, {}, 'conflict');
+  }
+  return null;
+}
+
+/**
+ * An attempt's instant is trusted only within the open business day, read in the debtor's time
+ * zone (the case's), and never before the case's opening day: a call dated in 2027, or before the
+ * case existed, would otherwise be judged under the wrong day's rules and counts.
+ */
+function instantProblem(c: OpenCase, d: ContactAttemptData): DomainError | null {
+  const local = localTimeOf(d.at, c.timeZone);
+  if (compareDates(local.date, c.openedOn) < 0) {
+    return domainError('OCCURRED_BEFORE_CASE_OPENED', `the attempt at ${d.at} (${local.date} in ${c.timeZone}) is before case ${c.caseId} opened on ${c.openedOn}`, {
+      at: d.at,
+      localDate: local.date,
+      timeZone: c.timeZone,
+      openedOn: c.openedOn,
+    });
+  }
+  if (!isBusinessDate(d.businessDate) || local.date !== d.businessDate) {
+    return domainError('OCCURRED_OUTSIDE_BUSINESS_DAY', `the attempt at ${d.at} falls on ${local.date} in ${c.timeZone}; the open business date is ${d.businessDate}`, {
+      at: d.at,
+      localDate: local.date,
+      timeZone: c.timeZone,
+      openBusinessDate: d.businessDate,
+    });
   }
   return null;
 }

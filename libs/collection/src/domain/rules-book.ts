@@ -36,7 +36,7 @@ export function decideRulesBook(command: RulesBookCommand, state: RulesBookState
     return domainError('CONTACT_RULES_VERSION_EXISTS', `contact rules version ${d.rules.version} was already published`, { version: d.rules.version }, 'conflict');
   }
   if (compareDates(d.effectiveFrom, d.businessDate) < 0) {
-    return domainError('CONTACT_RULES_BACKDATED', 'contact rules apply from today or a later business date', {
+    return domainError('EFFECTIVE_DATE_IN_PAST', `contact rules apply from the open business date (${d.businessDate}) or a later one`, {
       effectiveFrom: d.effectiveFrom,
       businessDate: d.businessDate,
     });

@@ -240,7 +240,7 @@ export function decideStrategy(command: StrategyCommand, state: StrategyState): 
         return domainError('STRATEGY_NOT_APPROVED', `version ${d.version} is ${v.status.toLowerCase()}; only an approved version can be activated`, { status: v.status });
       }
       if (compareDates(d.effectiveFrom, d.businessDate) < 0) {
-        return domainError('STRATEGY_BACKDATED', 'a version is activated from today or a later business date', {
+        return domainError('EFFECTIVE_DATE_IN_PAST', `a version is activated from the open business date (${d.businessDate}) or a later one`, {
           effectiveFrom: d.effectiveFrom,
           businessDate: d.businessDate,
         });

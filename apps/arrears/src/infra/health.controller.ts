@@ -1,16 +1,24 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import { PG_POOL, Public } from '#platform';
+import { PG_POOL, ProblemException, Public, problem } from '#platform';
 import { MessagingService } from '#messaging';
 import { ProjectionsService } from './projections.service.js';
+
+/** How often the checks run in the background, and how old an answer may be before a request waits for fresh checks. */
+const CHECK_EVERY_MS = 1_000;
+const STALE_AFTER_MS = 10_000;
 
 @ApiTags('operations')
 @Public()
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnModuleInit, OnModuleDestroy {
+  private latest?: { at: number; outcome: { ok: true; value: HealthCheckResult } | { ok: false; error: unknown } };
+  private running?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
@@ -26,10 +34,47 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.refresh(), CHECK_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Answers from memory: the checks run in the background once a second (each one queries the
+   * databases, which under load queue behind the work), and a request gets the latest result
+   * without waiting. Checks that have not completed for STALE_AFTER_MS make the process unready.
+   */
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Event store, read-model database, projections and Kafka relay are usable (503 otherwise)' })
-  ready() {
+  @ApiOperation({ summary: 'Event store, read-model database, projections and Kafka relay are usable (503 otherwise); checked in the background every second' })
+  async ready() {
+    if (!this.latest) await this.refresh();
+    const { at, outcome } = this.latest!;
+    if (Date.now() - at > STALE_AFTER_MS) {
+      throw new ProblemException(
+        problem(503, 'NOT_READY', 'Not ready', `The readiness checks have not completed for ${Math.round((Date.now() - at) / 1000)} s.`, { failing: ['checks'], lastCheckedAt: new Date(at).toISOString() }),
+      );
+    }
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  private refresh(): Promise<void> {
+    this.running ??= this.check()
+      .then(
+        (value) => (this.latest = { at: Date.now(), outcome: { ok: true, value } }),
+        (error: unknown) => (this.latest = { at: Date.now(), outcome: { ok: false, error } }),
+      )
+      .then(() => undefined)
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private check(): Promise<HealthCheckResult> {
     return this.health.check([
       async () => {
         const i = this.indicator.check('eventStore');
@@ -51,8 +96,7 @@ export class HealthController {
       },
       async () => {
         const i = this.indicator.check('projections');
-        const statuses = await this.projections.runner.status();
-        const halted = statuses.filter((s) => s.status === 'halted');
+        const halted = await this.projections.runner.haltedProjections();
         const detail = { running: this.projections.isRunning, halted: halted.map((s) => ({ name: s.name, error: s.error })) };
         return halted.length ? i.down(detail) : i.up(detail);
       },

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import { RevisionConflictError, type NewEvent, type Position, type RecordedEvent, type Upcasters } from '#kernel';
+import { RevisionConflictError, comparePositions, type NewEvent, type Position, type RecordedEvent, type Upcasters } from '#kernel';
 import type {
   AllFilter,
   AppendResult,
@@ -31,6 +31,11 @@ export interface PostgresEventStoreOptions {
    * revision and answered on its own. Off: one transaction per append.
    */
   readonly coalesceAppends?: boolean;
+  /**
+   * Live subscriptions share one read of the newest events (default on) instead of each querying
+   * the table on every wake-up. Off: each subscription reads for itself.
+   */
+  readonly sharedTail?: boolean;
 }
 
 /** Appends written at once under group commit, and how many such writes may run together. */
@@ -172,6 +177,13 @@ export class PostgresEventStore implements EventStore {
   private notifyPending = false;
   private closed = false;
   private readonly pollIntervalMs: number;
+  /** The newest stretch of $all, shared by every live subscription of this store (see readTail). */
+  private tail: SharedTail | null = null;
+  private tailRefresh: { wake: number; done: Promise<void> } | null = null;
+  private queuedRefresh: Promise<void> | null = null;
+  private tailReadStartedAt = 0;
+  /** Counts wake-ups (local appends, notifications): a tail read before the latest one is stale. */
+  private wakes = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -179,6 +191,8 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.appended.setMaxListeners(0);
+    // Registered first, so the count moves before any subscriber wakes and reads.
+    this.appended.on('append', () => this.wakes++);
   }
 
   private pendingAppends: PendingAppend[] = [];
@@ -455,14 +469,127 @@ export class PostgresEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {
     void this.ensureListener();
+    const shared = this.options.sharedTail !== false;
     return pollingSubscription({
-      read: (from, maxCount) => this.readAll({ from, maxCount, filter: options.filter }),
+      read: (from, maxCount) => (shared ? this.readTail(from, maxCount, options.filter) : this.readAll({ from, maxCount, filter: options.filter })),
       from: options.from,
       batchSize: options.batchSize ?? 500,
       pollIntervalMs: this.pollIntervalMs,
-      heldBack: () => this.hasHeldBackEvents(),
+      heldBack: () => (shared && this.tail && this.tailFresh(this.tail) ? Promise.resolve(this.tail.heldBack) : this.hasHeldBackEvents()),
       wake: this.appended,
     });
+  }
+
+  /**
+   * A live subscription's read. Every subscription of this store (one per projection and reactor,
+   * the relay) wakes on the same appends and asks for what came after its position; instead of one
+   * query each, one unfiltered read of the newest events feeds them all from memory, each filtered
+   * as `readAll` would. The shared window holds every event in (start, end] as one snapshot read
+   * them under the read horizon, so serving from it returns exactly what `readAll` would have; a
+   * reader behind the window reads the table itself. The window is re-read when a wake-up came
+   * after it was read, when it is older than TAIL_MAX_AGE_MS (appends of other processes whose
+   * notification was lost), or when a reader reached its end while more was readable.
+   */
+  private async readTail(from: Position | 'start', maxCount: number, filter: AllFilter | undefined): Promise<ReadAllResult> {
+    const at = from === 'start' ? { commit: 0n, prepare: 0n } : from;
+    const seen = this.tail;
+    if (!seen || !this.tailFresh(seen) || (comparePositions(at, seen.end) >= 0 && !seen.atEnd)) await this.refreshTail();
+    // Served from the window read after this call began, even if newer appends have woken
+    // readers since: their wake-ups make each subscription read again.
+    const tail = this.tail;
+    if (!tail || comparePositions(at, tail.start) < 0 || (comparePositions(at, tail.end) >= 0 && !tail.atEnd)) return this.readAll({ from, maxCount, filter });
+    const events: RecordedEvent[] = [];
+    for (let i = firstAfter(tail.events, at); i < tail.events.length && events.length < maxCount; i++) {
+      const e = tail.events[i];
+      if (matches(filter, e)) events.push(e);
+    }
+    if (events.length >= maxCount) return { events, position: events[events.length - 1].globalPosition, isEnd: false };
+    return { events, position: comparePositions(tail.end, at) > 0 ? tail.end : at, isEnd: tail.atEnd };
+  }
+
+  private tailFresh(tail: SharedTail): boolean {
+    return tail.wake === this.wakes && Date.now() - tail.readAt < (tail.heldBack ? HELD_BACK_MAX_AGE_MS : TAIL_MAX_AGE_MS);
+  }
+
+  /**
+   * Re-reads the window for every reader waiting on it: a read under way that began after the
+   * latest wake-up is shared; otherwise one more read is queued behind it and shared by everyone
+   * who arrives meanwhile, so there are at most two reads per round trip, however many readers.
+   */
+  private refreshTail(): Promise<void> {
+    if (this.tailRefresh && this.tailRefresh.wake === this.wakes) return this.tailRefresh.done;
+    if (this.queuedRefresh) return this.queuedRefresh;
+    let tailWake = this.wakes;
+    if (this.tailRefresh) {
+      const queued = this.tailRefresh.done
+        .catch(() => undefined)
+        .then(() => {
+          this.queuedRefresh = null;
+          return this.refreshTail();
+        });
+      this.queuedRefresh = queued;
+      return queued;
+    }
+    const done = (async () => {
+      // Wake-ups coalesce: a read starts at most every TAIL_MIN_INTERVAL_MS, so a burst of appends
+      // is one read, not one per append.
+      const since = Date.now() - this.tailReadStartedAt;
+      if (since < TAIL_MIN_INTERVAL_MS) await new Promise((r) => setTimeout(r, TAIL_MIN_INTERVAL_MS - since));
+      this.tailReadStartedAt = Date.now();
+      tailWake = this.wakes;
+      const end = this.tail?.end ?? null;
+      const { rows } = await this.pool.query<EventRow & { kind: string; held: boolean | null }>({
+        text: `
+          WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+          page AS (
+            SELECT ${COLUMNS} FROM es_events, horizon
+             WHERE $1::boolean AND (tx_id, global_position) > ($2::xid8, $3::bigint) AND tx_id < horizon.xmin
+             ORDER BY tx_id, global_position
+             LIMIT $4
+          ),
+          tail AS (
+            SELECT e.tx_id, e.global_position FROM es_events e, horizon
+             WHERE e.tx_id < horizon.xmin
+             ORDER BY e.tx_id DESC, e.global_position DESC
+             LIMIT 1
+          )
+          SELECT 'e' AS kind, *, NULL::boolean AS held FROM page
+          UNION ALL
+          SELECT 't', tail.global_position, tail.tx_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM tail
+          UNION ALL
+          SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                 -- The function, not the CTE: compared with a stable expression the primary key's
+                 -- index finds the few rows at or past the horizon; joined with the CTE it scanned
+                 -- the whole table.
+                 EXISTS (SELECT 1 FROM es_events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))`,
+        values: [end !== null, String(end?.commit ?? 0n), String(end?.prepare ?? 0n), TAIL_PAGE],
+      });
+      const fresh = rows.filter((r) => r.kind === 'e').map((r) => this.toRecorded(r));
+      const last = rows.find((r) => r.kind === 't');
+      const held = rows.find((r) => r.kind === 'h')?.held === true;
+      const lastPosition = last ? { commit: BigInt(last.tx_id), prepare: BigInt(last.global_position) } : { commit: 0n, prepare: 0n };
+      if (end === null) {
+        // The first read: the window starts empty at the readable end.
+        this.tail = { start: lastPosition, end: lastPosition, events: [], atEnd: true, heldBack: held, wake: tailWake, readAt: Date.now() };
+        return;
+      }
+      const events = this.tail!.events.concat(fresh);
+      let start = this.tail!.start;
+      if (events.length > TAIL_WINDOW) {
+        const dropped = events.splice(0, events.length - TAIL_WINDOW);
+        start = dropped[dropped.length - 1].globalPosition;
+      }
+      const atEnd = fresh.length < TAIL_PAGE;
+      let newEnd = fresh.length ? fresh[fresh.length - 1].globalPosition : end;
+      if (atEnd && comparePositions(lastPosition, newEnd) > 0) newEnd = lastPosition;
+      this.tail = { start, end: newEnd, events, atEnd, heldBack: held, wake: tailWake, readAt: Date.now() };
+    })().finally(() => {
+      if (this.tailRefresh?.done === done) this.tailRefresh = null;
+    });
+    // Joinable by readers woken before the read starts (it takes the count when it starts).
+    const entry = { wake: this.wakes, done };
+    this.tailRefresh = entry;
+    return done;
   }
 
   async headPosition(): Promise<Position | null> {
@@ -545,6 +672,46 @@ export class PostgresEventStore implements EventStore {
     };
     return this.options.upcasters ? this.options.upcasters.upcast(event) : event;
   }
+}
+
+interface SharedTail {
+  /** Every event in (start, end], in order. */
+  readonly start: Position;
+  readonly end: Position;
+  readonly events: RecordedEvent[];
+  /** The read that produced it reached the readable end. */
+  readonly atEnd: boolean;
+  /** Committed events were waiting behind an in-flight transaction at that read. */
+  readonly heldBack: boolean;
+  /** The wake-up count when the read began. */
+  readonly wake: number;
+  readonly readAt: number;
+}
+
+/** Longest a shared window serves without a wake-up (then it is re-read). */
+const TAIL_MAX_AGE_MS = 25;
+/** The same while events wait behind the horizon: they may become readable any moment. */
+const HELD_BACK_MAX_AGE_MS = 2;
+const TAIL_PAGE = 2_000;
+const TAIL_MIN_INTERVAL_MS = 5;
+const TAIL_WINDOW = 10_000;
+
+function firstAfter(events: readonly RecordedEvent[], at: Position): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comparePositions(events[mid].globalPosition, at) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** `filterSql` in memory: prefixes and types, both when both are given. */
+function matches(filter: AllFilter | undefined, e: RecordedEvent): boolean {
+  if (filter?.streamPrefixes?.length && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) return false;
+  if (filter?.eventTypes?.length && !filter.eventTypes.includes(e.type)) return false;
+  return true;
 }
 
 function filterSql(filter: AllFilter | undefined, firstParam: number): { where: string; values: unknown[] } {

@@ -4,3 +4,4 @@ export * from './row-projection.js';
 export * from './sql.js';
 export * from './schema.js';
 export * from './reactor.js';
+export * from './partitioned.js';

@@ -161,6 +161,12 @@ export class ProjectionRunner {
     }
   }
 
+  /** The halted projections, for readiness: one query for the whole registry. */
+  async haltedProjections(): Promise<Array<{ name: string; error?: string }>> {
+    const { rows } = await this.pool.query<{ name: string; error: string | null }>(`SELECT name, error FROM projections WHERE status = 'halted' AND name = ANY ($1::text[])`, [[...this.byName.keys()]]);
+    return rows.map((r) => ({ name: r.name, ...(r.error ? { error: r.error } : {}) }));
+  }
+
   async status(): Promise<ProjectionStatus[]> {
     this.head = await this.store.headPosition();
     const out: ProjectionStatus[] = [];

@@ -1,5 +1,6 @@
 import { isDomainError, type DomainError, type RecordedEvent } from '#kernel';
 import type { AllFilter, CommandContext, CommandResult } from '#eventstore';
+import { forEachPartitioned } from './partitioned.js';
 import type { Projection } from './projection.js';
 
 /**
@@ -98,6 +99,15 @@ export interface ReactorSpec {
    * makes the repeat append nothing.
    */
   handle(event: RecordedEvent, reaction: Reaction): Promise<void>;
+  /**
+   * Which triggers must be decided one after another: those with the same key keep their order,
+   * those with different keys are decided concurrently (up to `concurrency`); null makes a trigger
+   * a barrier. Default: the trigger's stream, so one aggregate's events react in order. Give the
+   * target aggregate when triggers from different streams act on the same one.
+   */
+  readonly partitionBy?: (event: RecordedEvent) => string | null;
+  /** How many triggers of a batch are decided at once (default 8; 1: strictly in order). */
+  readonly concurrency?: number;
 }
 
 /** The idempotency key of a reaction: the same event always yields the same key. */
@@ -118,10 +128,11 @@ export function reactor(spec: ReactorSpec): Projection {
     tables: {},
     reacts: true,
     async apply(ctx, events) {
-      for (const event of events) {
+      const keyOf = spec.partitionBy ?? ((e: RecordedEvent) => e.streamId);
+      await forEachPartitioned(events, keyOf, spec.concurrency ?? 8, async (event) => {
         const reaction = ctx.reaction(event);
         if (reaction) await spec.handle(event, reaction);
-      }
+      });
     },
   };
 }

@@ -14,7 +14,7 @@ import type {
   ScheduleRestructured,
 } from '#loans';
 import type { PlanBroken, PlanCompleted, RestructuringActivated } from '#restructuring';
-import { bulkUpsert, type Projection, type ProjectionContext, type Reaction } from '#projections';
+import { bulkUpsert, forEachPartitioned, type Projection, type ProjectionContext, type Reaction } from '#projections';
 import { DEFAULT_GRADE, type Grade, type HoldReason } from '../domain/model.js';
 import { CaseService } from './cases.service.js';
 import { COLLECTION_SYSTEM, CollectionEndOfDay } from './end-of-day.js';
@@ -132,11 +132,14 @@ export class LoanReactions implements OnModuleDestroy {
       return rows[0]?.grade ?? DEFAULT_GRADE;
     };
 
-    for (const event of events) {
+    // One loan's events in order, different loans concurrently; grades and day closes are barriers
+    // (a grade applies to every later opening, a day close to every earlier fact).
+    const keyOf = (event: RecordedEvent) => (event.type === 'CustomerGraded' || event.type === 'EndOfDayCompleted' ? null : loanOf(event));
+    await forEachPartitioned(events, keyOf, 8, async (event) => {
       if (event.type === 'CustomerGraded') {
         const d = (event as unknown as CustomerGraded).data;
         grades.set(d.customerId, { grade: d.grade as Grade, asOf: d.asOf, position: formatPosition(event.globalPosition) });
-        continue;
+        return;
       }
       if (event.type === 'EndOfDayCompleted') {
         const businessDate = (event.data as { businessDate: BusinessDate }).businessDate;
@@ -147,19 +150,19 @@ export class LoanReactions implements OnModuleDestroy {
           else open.delete(id);
         }
         const reaction = ctx.reaction(event);
-        if (!reaction) continue;
+        if (!reaction) return;
         const summary = await this.endOfDay.run(businessDate, [...open.values()], this.ctx(reaction, 'CollectionEndOfDay'));
         this.logger.log({ msg: 'collection end of day', ...summary });
-        continue;
+        return;
       }
       const loanId = loanOf(event);
-      if (!loanId) continue;
+      if (!loanId) return;
       const next = await this.react(loanId, loans.get(loanId), event as unknown as Reacted & RecordedEvent, event, ctx.reaction(event), gradeOf);
       if (next) {
         loans.set(loanId, next);
         touched.add(loanId);
       }
-    }
+    });
 
     await bulkUpsert(ctx, loansTable, [...touched].map((id) => toRow(loans.get(id)!)), ['loan_id']);
     await bulkUpsert(

@@ -54,6 +54,8 @@ export class RestructuringOutcomes {
 export const restructuringOutcomesReactor: Projection = reactor({
   name: RESTRUCTURING_OUTCOMES,
   filter: { streamPrefixes: ['restructuring.request-'], eventTypes: Object.keys(STATUS) },
+  // Outcomes of different requests of one customer are recorded on the same customer stream, in order.
+  partitionBy: (event) => (event.data as Outcome).customerId ?? null,
   handle: (event, reaction) => {
     if (!binding.target) throw new Error('the grading context is not initialised: no restructuring reactions bound');
     return binding.target.record(event, reaction);

@@ -1,5 +1,5 @@
 import { formatPosition, isDomainError, type RecordedEvent } from '#kernel';
-import type { Projection } from '#projections';
+import { forEachPartitioned, type Projection } from '#projections';
 import { assess, emptyBehaviour, WATCHED_KINDS, type CustomerBehaviour } from '../domain/early-warning.rules.js';
 import { customerWatchStream } from '../domain/customer-watch.decider.js';
 import type { Observation } from '../domain/observations.js';
@@ -59,19 +59,25 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
       };
 
       const ruleSet = runtime.settings.ruleSet;
+      // Who each observation is about, in order (an opening teaches the refs of later ones); then
+      // each customer's observations in order, different customers concurrently.
+      const resolved: Array<{ event: RecordedEvent; observation: Observation; index: number; customerId: string }> = [];
       for (const { event, observation: o, index } of work) {
         if (o.kind === 'LoanOpened') refs.set({ ref: `loan:${o.loanId}`, customer_id: o.customerId });
         if (o.kind === 'CaseOpened') refs.set({ ref: `case:${o.caseId}`, customer_id: o.customerId });
         if (!WATCHED_KINDS.has(o.kind)) continue;
         const customerId = await customerOf(o);
-        if (!customerId) continue;
+        if (customerId) resolved.push({ event, observation: o, index, customerId });
+      }
+      await behaviours.prefetch([...new Set(resolved.map((r) => r.customerId))]);
+      await forEachPartitioned(resolved, (r) => r.customerId, 8, async ({ event, observation: o, index, customerId }) => {
         const row = await behaviours.get(customerId);
         const { behaviour, signals, current } = assess(ruleSet, row?.behaviour ?? emptyBehaviour(customerId), o);
         behaviours.set({ customer_id: customerId, behaviour });
-        if (signals.length === 0 && !current) continue;
+        if (signals.length === 0 && !current) return;
         // Replayed (rebuild, verify) or already decided: the behaviour rows above are all there is to do.
         const reaction = ctx.reaction(event);
-        if (!reaction) continue;
+        if (!reaction) return;
         const streamId = customerWatchStream(customerId);
         const result = await runtime.customers.handle(
           streamId,
@@ -83,7 +89,7 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
         );
         if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
         runtime.counted(streamId, result.events);
-      }
+      });
       await refs.flush();
       await behaviours.flush();
     },

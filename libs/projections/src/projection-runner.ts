@@ -12,7 +12,10 @@ export interface ProjectionStatus {
   readonly checkpoint: string;
   /** Approximate number of store positions between the checkpoint and the head. */
   readonly lagPositions: number;
-  /** Seconds the last applied event had waited since it was recorded, 0 when caught up. */
+  /**
+   * How long the oldest event the projection has still to apply has waited since it was recorded
+   * (0 when none waits): the read model is at least this far behind.
+   */
   readonly lagSeconds: number;
   readonly caughtUp: boolean;
   readonly error?: string;
@@ -67,7 +70,6 @@ interface Live {
   loop?: Promise<void>;
   status: ProjectionStatus['status'];
   checkpoint: Position;
-  lagSeconds: number;
   caughtUp: boolean;
   error?: string;
   /** The checkpoint as stored; the live one may be ahead over stretches without events. */
@@ -176,6 +178,12 @@ export class ProjectionRunner {
       const checkpoint = state?.checkpoint ?? (await this.readCheckpoint(this.pool, projection.name, row.active_generation));
       const status: ProjectionStatus['status'] = row.status === 'halted' ? 'halted' : (state?.status ?? 'stopped');
       const lag = this.head && comparePositions(this.head, checkpoint) > 0 ? Number(this.head.prepare - checkpoint.prepare) : 0;
+      let lagSeconds = 0;
+      if (lag > 0) {
+        const next = await this.store.readAll({ from: checkpoint, maxCount: 1, filter: projection.filter });
+        const waiting = next.events[0];
+        if (waiting && this.head && comparePositions(waiting.globalPosition, this.head) <= 0) lagSeconds = Math.max(0, (Date.now() - Date.parse(waiting.recordedAt)) / 1000);
+      }
       out.push({
         name: projection.name,
         version: projection.version,
@@ -183,7 +191,7 @@ export class ProjectionRunner {
         status,
         checkpoint: formatPosition(checkpoint),
         lagPositions: Math.max(0, lag),
-        lagSeconds: state?.lagSeconds ?? 0,
+        lagSeconds,
         caughtUp: lag <= 0,
         ...(row.error ? { error: row.error } : {}),
       });
@@ -418,8 +426,6 @@ export class ProjectionRunner {
             break;
           }
           state.caughtUp = batch.caughtUp;
-          const last = batch.events[batch.events.length - 1];
-          state.lagSeconds = batch.caughtUp || !last ? 0 : Math.max(0, (Date.now() - Date.parse(last.recordedAt)) / 1000);
         }
       } catch (err) {
         if (!this.stopping) {
@@ -756,7 +762,7 @@ export class ProjectionRunner {
   private state(name: string, generation: number): Live {
     let state = this.live.get(name);
     if (!state) {
-      state = { generation, status: 'stopped', checkpoint: START, lagSeconds: 0, caughtUp: false, stored: START, storedAt: Date.now() };
+      state = { generation, status: 'stopped', checkpoint: START, caughtUp: false, stored: START, storedAt: Date.now() };
       this.live.set(name, state);
     }
     state.generation = generation;

@@ -25,6 +25,8 @@ export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   /** Larger pages for rebuilds. */
   readonly rebuildBatchSize?: number;
+  /** Commit batches synchronously (default: asynchronously, see `transaction`). */
+  readonly synchronousCommit?: boolean;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -744,10 +746,18 @@ export class ProjectionRunner {
     );
   }
 
+  /**
+   * The runner's transactions commit asynchronously (`synchronous_commit = off`): they write only
+   * derived data (rows, checkpoints, ledger rows, all in one transaction), and a crash can lose only
+   * the last few hundred milliseconds of them, whole and in order, which the runner then applies
+   * again from the older checkpoint. Events themselves are appended by the store with synchronous
+   * commit. A reaction whose ledger row was lost is replayed and recognises its own effect by its
+   * idempotency key. This keeps each batch from waiting for a WAL flush.
+   */
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(this.options.synchronousCommit ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
       const result = await work(client);
       await client.query('COMMIT');
       return result;

@@ -2,6 +2,8 @@ import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
+import { clocksAt } from '#test-support/clock.js';
+import { addDays } from '#kernel';
 
 /**
  * Grading end to end, over HTTP, with the Loans context running: customers' loans registered and
@@ -56,6 +58,7 @@ describe('grading over HTTP', () => {
       60_000,
       `end of day ${businessDate}`,
     );
+    await clocksAt(t, addDays(businessDate, 1));
   }
 
   beforeAll(async () => {
@@ -72,6 +75,7 @@ describe('grading over HTTP', () => {
 
   it('grades the portfolio under a policy proposed, previewed, approved by another risk manager and activated', async () => {
     expect((await core('POST', '/loans/calendar', { openBusinessDate: '2024-02-14' })).status).toBe(201);
+    await clocksAt(t, '2024-02-14');
     for (const [loanId, customerId] of [['L-good', 'good'], ['L-late', 'late'], ['L-thin', 'thin']]) {
       expect((await core('POST', '/loans/accounts', loan(loanId, customerId))).status).toBe(201);
     }
@@ -114,6 +118,12 @@ describe('grading over HTTP', () => {
     expect([approved.status, approved.body.events]).toEqual([202, ['PolicyApproved']]);
     const early = await bob('POST', '/grading/policies/consumer-2024/activate', { effectiveFrom: '2024-02-15', businessDate: '2024-02-14' });
     expect([early.status, early.body.code]).toEqual([422, 'EFFECTIVE_DATE_IN_FUTURE']);
+    // Backdated: a policy cannot take effect before the open business date, nor can the caller say what today is.
+    const backdated = await bob('POST', '/grading/policies/consumer-2024/activate', { effectiveFrom: '2020-01-01' });
+    expect([backdated.status, backdated.body.code, backdated.body.details]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST', { effectiveFrom: '2020-01-01', businessDate: '2024-02-14' }]);
+    const statedToday = await bob('POST', '/grading/policies/consumer-2024/activate', { effectiveFrom: '2020-01-01', businessDate: '2020-01-01' });
+    expect([statedToday.status, statedToday.body.code]).toEqual([422, 'BUSINESS_DATE_NOT_OPEN']);
+    expect(await t.runtime.store.readStream('grading.policies-registry')).toEqual([]);
     const activated = await bob('POST', '/grading/policies/consumer-2024/activate', { effectiveFrom: '2024-02-14', businessDate: '2024-02-14' });
     expect([activated.status, activated.body.events]).toEqual([202, ['PolicyActivated']]);
     expect((await t.runtime.store.readStream('grading.policies-registry')).map((e) => e.type)).toEqual(['ActivePolicyChanged']);
@@ -167,6 +177,26 @@ describe('grading over HTTP', () => {
     ]);
   });
 
+  it('grades a bureau profile without asOf as of the calendar’s business date, not the server’s clock', async () => {
+    // The calendar is on 2024-02-17 while the server's clock is years later.
+    expect(new Date().toISOString().slice(0, 10) > '2024-02-17').toBe(true);
+    const reported = await core('POST', '/grading/customers/late/profile', { source: 'credit-bureau', bureauScore: 590 });
+    expect([reported.status, reported.body.events]).toEqual([202, ['CustomerProfileUpdated']]);
+    const [updated] = (await t.runtime.store.readStream('grading.customer-late')).filter((e) => e.type === 'CustomerProfileUpdated').slice(-1);
+    expect(updated.data).toMatchObject({ asOf: '2024-02-17' });
+    const regraded = await eventually(async () => {
+      const res = await supervisor('GET', '/grading/customers/late');
+      return res.body.gradedOn === '2024-02-17' ? res.body : undefined;
+    }, 60_000, 'late regraded as of the business date');
+    // Two days past due on the 17th (not hundreds, as the wall clock's date would say, which would
+    // cost 200 points and grade E): 500 - 40 - 10 + 10 + 10 - 20 (bureau 590).
+    expect(regraded.factors).toContainEqual({ factor: 'currentDpd', value: 2, points: -40 });
+    expect(regraded).toMatchObject({ grade: 'D', score: 450 });
+    // A stated date after the open business date is not trusted.
+    const future = await core('POST', '/grading/customers/late/profile', { source: 'credit-bureau', bureauScore: 622, asOf: '2026-12-03' });
+    expect([future.status, future.body.code]).toEqual([422, 'AS_OF_AFTER_BUSINESS_DATE']);
+  });
+
   it('a second policy supersedes the first: preview against it, activation retires it, the portfolio moves', async () => {
     const first = (await alice('GET', '/grading/policies/template')).body.document;
     const stricter = { ...first, thresholds: { A: 700, B: 600, C: 500, D: 400 } };
@@ -185,7 +215,7 @@ describe('grading over HTTP', () => {
     expect(diff.changes).toEqual([{ path: 'thresholds.A', from: 640, to: 700 }, { path: 'thresholds.B', from: 580, to: 600 }]);
 
     expect((await bob('POST', '/grading/policies/consumer-2024b/approve', { version: 1 })).status).toBe(202);
-    const activated = await alice('POST', '/grading/policies/consumer-2024b/activate', { effectiveFrom: '2024-02-16', businessDate: '2024-02-16' });
+    const activated = await alice('POST', '/grading/policies/consumer-2024b/activate', { effectiveFrom: '2024-02-17', businessDate: '2024-02-17' });
     expect(activated.status).toBe(202);
     const retired = (await t.runtime.store.readStream('grading.policy-consumer-2024')).at(-1)!;
     expect(retired).toMatchObject({ type: 'PolicyRetired', data: { reason: 'superseded by consumer-2024b@1', supersededBy: { policyId: 'consumer-2024b', version: 1 } } });
@@ -210,12 +240,14 @@ describe('grading over HTTP', () => {
       ['consumer-2024', 'retired', 'rm-alice', 'rm-bob'],
     ]);
     const active = await collector('GET', '/grading/policies/active');
-    expect(active.body.active).toEqual({ id: 'consumer-2024b', version: 1, effectiveFrom: '2024-02-16' });
+    expect(active.body.active).toEqual({ id: 'consumer-2024b', version: 1, effectiveFrom: '2024-02-17' });
 
-    const distribution = await supervisor('GET', '/grading/distribution?from=2024-02-14&to=2024-02-16');
+    // The second policy took effect on the 17th, the open business date it was activated on.
+    const distribution = await supervisor('GET', '/grading/distribution?from=2024-02-14&to=2024-02-17');
     expect(distribution.body.points.map((p: { date: string; counts: Record<string, number> }) => [p.date, p.counts.A, p.counts.B, p.counts.C, p.counts.D])).toEqual([
       ['2024-02-14', 1, 1, 1, 0],
-      ['2024-02-16', 0, 1, 1, 1],
+      ['2024-02-16', 1, 0, 1, 1],
+      ['2024-02-17', 0, 1, 1, 1],
     ]);
   });
 
@@ -250,7 +282,7 @@ describe('grading over HTTP', () => {
     const lax = await alice('POST', '/grading/classification-rules', { rulesetId: 'lax', document: { ...rules, lossOverDpd: 720 }, reason: 'x' });
     expect([lax.status, lax.body.code]).toEqual([422, 'RULES_INVALID']);
     expect((await bob('POST', '/grading/classification-rules/strict-2024/approve', { version: 1 })).status).toBe(202);
-    expect((await bob('POST', '/grading/classification-rules/strict-2024/activate', { effectiveFrom: '2024-02-16', businessDate: '2024-02-16' })).status).toBe(202);
+    expect((await bob('POST', '/grading/classification-rules/strict-2024/activate', { effectiveFrom: '2024-02-17' })).status).toBe(202);
     const run = await runDone('reclassify-strict-2024-v1');
     expect(run).toMatchObject({ kind: 'reclassify', processed: 3, changed: 1, cause: { type: 'rules-activated', rulesetId: 'strict-2024' } });
     const late = await eventually(async () => {

@@ -19,6 +19,7 @@ import { ImpactPreviewer } from './read-model/preview.js';
 import { customersProjection, loanClassesProjection, policiesProjection } from './read-model/projections.js';
 import { GradingReadScope, gradingCaseAssignmentsProjection } from './read-model/case-assignments.js';
 import { GradingQueries } from './read-model/queries.js';
+import { GradingClock, gradingCalendarProjection } from './application/clock.js';
 
 /**
  * Grading: versioned scorecard policies with maker-checker, customer grades with the factors that
@@ -38,6 +39,7 @@ import { GradingQueries } from './read-model/queries.js';
     RunWorker,
     // Read model
     GradingQueries,
+    GradingClock,
     GradingReadScope,
     ImpactPreviewer,
   ],
@@ -48,7 +50,7 @@ export const gradingContext: ContextRegistration = {
   name: 'grading',
   module: GradingModule,
   // The regrader first: it owns the loan records the others' readers join.
-  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor, promiseOutcomesProjection, gradingCaseAssignmentsProjection],
+  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor, promiseOutcomesProjection, gradingCaseAssignmentsProjection, gradingCalendarProjection],
   migrations: [],
   // Kafka: grades and loan classifications on arrears.grading.v1.
   integrationEvents: gradingIntegrationEvents,

@@ -110,6 +110,11 @@ describe('the active-policy registry', () => {
     registry.given([p1]).when({ type: 'SetActive', id: 'P2', version: 1, effectiveFrom: '2026-03-01', businessDate: '2026-04-01' }).thenError('EFFECTIVE_DATE_BEFORE_CURRENT');
   });
 
+  it('a policy cannot take effect before the open business date', () => {
+    registry.given([p1]).when({ type: 'SetActive', id: 'P2', version: 1, effectiveFrom: '2026-03-31', businessDate: '2026-04-01' }).thenError('EFFECTIVE_DATE_IN_PAST');
+    registry.given([]).when({ type: 'SetActive', id: 'P1', version: 1, effectiveFrom: '2020-01-01', businessDate: '2026-04-01' }).thenError('EFFECTIVE_DATE_IN_PAST');
+  });
+
   it('retiring the active policy clears the pointer; clearing another changes nothing', () => {
     registry.given([p1]).when({ type: 'ClearActive', id: 'P1', version: 1 }).then([{ type: 'ActivePolicyChanged', data: { active: null, previous: p1.data.active } }]);
     registry.given([p1]).when({ type: 'ClearActive', id: 'P9', version: 1 }).then([]);

@@ -1,13 +1,15 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
+import { compareDates } from '#kernel';
+import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, commandContext, execute, problem, type RequestMeta } from '#platform';
+import { GradingClock } from '../application/clock.js';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
 import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
 import { CustomersQuery, DistributionQuery, PageQuery, ProfileBody, PromiseOutcomeBody, RestructuringOutcomeBody } from './dto.js';
-import { IdParam, businessDateOf, type AuthedRequest } from './params.js';
+import { IdParam, type AuthedRequest } from './params.js';
 
 const GRADE_READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
 /** Roles that see the profile's financial facts (income, obligations, bureau score) behind a grade. */
@@ -27,6 +29,7 @@ export class CustomersController {
     private readonly queries: GradingQueries,
     private readonly metrics: Metrics,
     private readonly scope: GradingReadScope,
+    private readonly clock: GradingClock,
   ) {}
 
   @Post('customers/:customerId/profile')
@@ -34,13 +37,21 @@ export class CustomersController {
   @HttpCode(202)
   @DocBody(ProfileBody)
   @ApiOperation({ summary: 'Report profile facts (bureau score, monthly income and obligations, dispute/deceased/fraud flags); omitted facts stay as they were' })
-  profile(@IdParam('customerId') customerId: string, @ValidBody(ProfileBody) body: z.infer<typeof ProfileBody>, @Meta() meta: RequestMeta) {
+  async profile(@IdParam('customerId') customerId: string, @ValidBody(ProfileBody) body: z.infer<typeof ProfileBody>, @Meta() meta: RequestMeta) {
     const { source, asOf, ...changes } = body;
+    // Facts are as of the open business date unless stated; a stated date after it is not trusted
+    // (the grade would sit on a future date that later facts could never move it off).
+    const today = await this.clock.todayOrThrow();
+    if (asOf !== undefined && compareDates(asOf, today) > 0) {
+      throw new ProblemException(
+        problem(422, 'AS_OF_AFTER_BUSINESS_DATE', 'Date after the business date', `asOf ${asOf} is after the open business date ${today}.`, { details: { asOf, openBusinessDate: today } }),
+      );
+    }
     return execute(
       this.metrics,
       this.repos.customers,
       streams.customer(customerId),
-      { type: 'UpdateProfile', customerId, changes, source, asOf: businessDateOf(meta, asOf) },
+      { type: 'UpdateProfile', customerId, changes, source, asOf: asOf ?? today },
       commandContext(meta, 'UpdateCustomerProfile', { extra: { source } }),
     );
   }

@@ -53,7 +53,7 @@ export const ApproveBody = z.strictObject({ version: z.number().int().min(1), co
 export const RejectBody = z.strictObject({ version: z.number().int().min(1), reason: text(1_000) });
 export const ActivateBody = z.strictObject({
   effectiveFrom: fields.businessDate,
-  businessDate: fields.businessDate.optional().describe("the bank's business date of the activation; defaults to the day it is received"),
+  businessDate: fields.businessDate.optional().describe("the bank's business date of the activation; if stated, it must be the open business date of Loans' calendar (422 BUSINESS_DATE_NOT_OPEN)"),
 });
 export const RetireBody = z.strictObject({ reason: text(1_000), on: fields.businessDate.optional() });
 

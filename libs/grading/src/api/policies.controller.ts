@@ -12,6 +12,7 @@ import { GradingQueries, parseVersionRef } from '../read-model/queries.js';
 import { streams } from '../domain/policies.js';
 import { ActivateBody, ApproveBody, DiffQuery, PreviewQuery, ProposePolicyBody, ProposeRulesBody, RejectBody, RetireBody, VersionsQuery } from './dto.js';
 import { IdParam, businessDateOf } from './params.js';
+import { GradingClock } from '../application/clock.js';
 
 const READERS = ['risk_manager', 'supervisor', 'auditor', 'admin'] as const;
 const RESERVED = new Set(['template', 'active', 'diff']);
@@ -32,6 +33,7 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     constructor(
       readonly service: PolicyService,
       readonly queries: GradingQueries,
+      readonly clock: GradingClock,
     ) {}
 
     @Post()
@@ -39,10 +41,10 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     @HttpCode(201)
     @DocBody(ProposeBody)
     @ApiOperation({ summary: `Propose a ${noun} draft (a new policy, or the next version of a draft or rejected one)` })
-    propose(@ValidBody(ProposeBody) body: z.infer<typeof ProposePolicyBody> | z.infer<typeof ProposeRulesBody>, @Meta() meta: RequestMeta) {
+    async propose(@ValidBody(ProposeBody) body: z.infer<typeof ProposePolicyBody> | z.infer<typeof ProposeRulesBody>, @Meta() meta: RequestMeta) {
       const id = 'policyId' in body ? body.policyId : body.rulesetId;
       if (RESERVED.has(id)) throw new ProblemException(problem(400, 'VALIDATION_FAILED', 'Validation failed', `${id} is a reserved name`, { errors: [{ path: kind === 'policy' ? 'policyId' : 'rulesetId', message: 'reserved name' }] }));
-      return this.service.propose(kind, id, body.document, body.reason, businessDateOf(meta, body.on), commandContext(meta, 'Propose', { extra: { reason: body.reason } }));
+      return this.service.propose(kind, id, body.document, body.reason, await businessDateOf(this.clock, body.on), commandContext(meta, 'Propose', { extra: { reason: body.reason } }));
     }
 
     @Get()
@@ -104,9 +106,9 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     @Roles('risk_manager')
     @HttpCode(202)
     @DocBody(ActivateBody)
-    @ApiOperation({ summary: `Put the approved version in force from a business date; the ${noun} in force before is retired, and a portfolio run starts` })
-    activate(@IdParam('id') id: string, @ValidBody(ActivateBody) body: z.infer<typeof ActivateBody>, @Meta() meta: RequestMeta) {
-      return this.service.activate(kind, id, body.effectiveFrom, businessDateOf(meta, body.businessDate), commandContext(meta, 'Activate'));
+    @ApiOperation({ summary: `Put the approved version in force from the open business date of Loans’ calendar (not earlier: EFFECTIVE_DATE_IN_PAST; not later: EFFECTIVE_DATE_IN_FUTURE); the ${noun} in force before is retired, and a portfolio run starts` })
+    async activate(@IdParam('id') id: string, @ValidBody(ActivateBody) body: z.infer<typeof ActivateBody>, @Meta() meta: RequestMeta) {
+      return this.service.activate(kind, id, body.effectiveFrom, await this.clock.statedToday(body.businessDate), commandContext(meta, 'Activate'));
     }
 
     @Post(':id/retire')
@@ -114,8 +116,8 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     @HttpCode(202)
     @DocBody(RetireBody)
     @ApiOperation({ summary: `Retire a ${noun} (one in force leaves nothing in force)` })
-    retire(@IdParam('id') id: string, @ValidBody(RetireBody) body: z.infer<typeof RetireBody>, @Meta() meta: RequestMeta) {
-      return this.service.retire(kind, id, body.reason, businessDateOf(meta, body.on), commandContext(meta, 'Retire', { extra: { reason: body.reason } }));
+    async retire(@IdParam('id') id: string, @ValidBody(RetireBody) body: z.infer<typeof RetireBody>, @Meta() meta: RequestMeta) {
+      return this.service.retire(kind, id, body.reason, await businessDateOf(this.clock, body.on), commandContext(meta, 'Retire', { extra: { reason: body.reason } }));
     }
   }
   Object.defineProperty(LifecycleController, 'name', { value: kind === 'policy' ? 'GradingPoliciesController' : 'ClassificationRulesController' });
@@ -134,6 +136,7 @@ export class PolicyPreviewController {
     private readonly previewer: ImpactPreviewer,
     private readonly inForce: InForce,
     private readonly repos: GradingRepositories,
+    private readonly clock: GradingClock,
   ) {}
 
   @Get(':id/preview')
@@ -142,12 +145,12 @@ export class PolicyPreviewController {
   @ApiOperation({
     summary: 'Grade migration matrix (from-grade × to-grade, customers and balances) of the portfolio under this version versus the policy in force; writes nothing',
   })
-  async preview(@IdParam('id') id: string, @ValidQuery(PreviewQuery) q: z.infer<typeof PreviewQuery>, @Meta() meta: RequestMeta) {
+  async preview(@IdParam('id') id: string, @ValidQuery(PreviewQuery) q: z.infer<typeof PreviewQuery>) {
     const { state } = await this.repos.policies.load(streams.policy(id));
     if (state.status === 'none') throw new ProblemException(problem(404, 'POLICY_NOT_FOUND', 'Policy not found', `No grading policy ${id}.`));
     const version = q.version ?? state.latest.version;
     const document = await this.inForce.policyDocument(id, version);
     if (!document) throw new ProblemException(problem(404, 'POLICY_NOT_FOUND', 'Policy not found', `Grading policy ${id} has no version ${version}.`));
-    return this.previewer.preview({ id, version, document }, await this.inForce.activePolicy(), businessDateOf(meta, q.asOf));
+    return this.previewer.preview({ id, version, document }, await this.inForce.activePolicy(), await businessDateOf(this.clock, q.asOf));
   }
 }

@@ -55,6 +55,12 @@ export function registryDecider<E extends DomainEvent>(spec: RegistrySpec): Deci
               currentEffectiveFrom: state.lastEffectiveFrom,
             });
           }
+          if (compareDates(command.effectiveFrom, command.businessDate) < 0) {
+            return domainError('EFFECTIVE_DATE_IN_PAST', `a ${spec.noun} cannot take effect before the open business date: ${command.effectiveFrom} is before ${command.businessDate}`, {
+              effectiveFrom: command.effectiveFrom,
+              businessDate: command.businessDate,
+            });
+          }
           const next: ActiveRef = { id: command.id, version: command.version, effectiveFrom: command.effectiveFrom };
           return [{ type: spec.changed, data: { active: ref(next), previous: ref(active) } } as unknown as E];
         }

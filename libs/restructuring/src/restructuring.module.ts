@@ -6,6 +6,7 @@ import { activationReactor, endOfDayReactor, planMonitorReactor } from './applic
 import { RestructuringService } from './application/restructuring.service.js';
 import { evolve, initialRequestState } from './domain/events.js';
 import { policyBookDecider } from './domain/policy-book.js';
+import { evolveSlot, initialSlotState } from './domain/slot.js';
 import { customerGradesProjection, requestsProjection } from './read-model/projections.js';
 import { restructuringCaseAssignmentsProjection } from './read-model/queries.js';
 
@@ -42,5 +43,7 @@ export const restructuringContext: ContextRegistration = {
   aggregates: [
     { category: 'restructuring.request', initialState: initialRequestState, evolve },
     { category: 'restructuring.policy', initialState: policyBookDecider.initialState, evolve: policyBookDecider.evolve },
+    // One open restructuring per loan: the loan's slot, taken on filing and released when the request ends
+    { category: 'restructuring.slot', initialState: initialSlotState, evolve: evolveSlot },
   ],
 };

@@ -4,17 +4,18 @@ import { deterministicId, domainError, isBusinessDate, isDomainError, newId, str
 import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
 import type { Reaction } from '#projections';
-import { Metrics, PG_POOL, ProblemException, commandContext, domainProblem, execute, problem, type CommandAccepted, type RequestMeta } from '#platform';
-import { activationPlan, restructuringDecider, type ActivationOutcome, type RestructuringCommand } from '../domain/commands.js';
-import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent } from '../domain/events.js';
+import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainProblem, execute, type CommandAccepted, type RequestMeta } from '#platform';
+import { activationPlan, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
+import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
 import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
 import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PublishPolicy, type RestructuringPolicyPublished } from '../domain/policy-book.js';
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';
 import { RestructuringQueries } from '../read-model/queries.js';
 import { loanSnapshot, paidDates, restructuredSeqs, restructuringIds } from './loan-facts.js';
 import { reactionBinding, type RestructuringReactions } from './reactors.js';
+import { RestructuringSlots, requestStream } from './slots.js';
 
-export const requestStream = (requestId: string): string => `restructuring.request-${requestId}`;
+export { requestStream } from './slots.js';
 
 export interface RequestInput {
   readonly requestId?: string;
@@ -48,6 +49,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   readonly calendar: BusinessCalendar;
   readonly loans: LoanCommandHandlers;
   readonly queries: RestructuringQueries;
+  readonly slots: RestructuringSlots;
   private readonly logger = new Logger('Restructuring');
 
   constructor(
@@ -60,6 +62,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     this.calendar = new BusinessCalendar(store);
     this.loans = new LoanCommandHandlers(store, this.calendar, metrics);
     this.queries = new RestructuringQueries(pool);
+    this.slots = new RestructuringSlots(store);
   }
 
   onModuleInit(): void {
@@ -72,38 +75,43 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const businessDate = await this.today();
     const requestId = input.requestId ?? (meta.idempotencyKey ? deterministicId('restructuring-request', meta.actor.id, meta.idempotencyKey) : newId());
     const loan = await this.loanAt(input.loanId, businessDate);
-    const open = await this.queries.openRequestForLoan(input.loanId);
-    if (open && open !== requestId) {
-      throw new ProblemException(
-        problem(409, 'OPEN_REQUEST_EXISTS', 'Open request exists', `loan ${input.loanId} already has an open restructuring request`, { requestId: open }),
-      );
-    }
     const published = await this.queries.publishedGrade(loan.customerId);
     const grade = (published?.grade as Grade | undefined) ?? input.grade;
     if (!grade) {
       fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer; state the grade shown on the case', { customerId: loan.customerId }));
     }
-    const result = await execute(
-      this.metrics,
-      this.requests,
-      requestStream(requestId),
-      {
-        type: 'RequestRestructuring',
-        data: {
-          requestId,
-          loan,
-          terms: input.terms,
-          hardship: input.hardship,
-          monthlyIncome: input.monthlyIncome,
-          grade: grade!,
-          gradeSource: published ? 'GRADING' : 'DECLARED',
-          requestedBy: meta.actor,
-          businessDate,
-        },
+    const command: RequestRestructuring = {
+      type: 'RequestRestructuring',
+      data: {
+        requestId,
+        loan,
+        terms: input.terms,
+        hardship: input.hardship,
+        monthlyIncome: input.monthlyIncome,
+        grade: grade!,
+        gradeSource: published ? 'GRADING' : 'DECLARED',
+        requestedBy: meta.actor,
+        businessDate,
       },
-      commandContext(meta, 'RequestRestructuring', { extra: { businessDate } }),
-    );
-    return { ...result, requestId };
+    };
+    const ctx = commandContext(meta, 'RequestRestructuring', { extra: { businessDate } });
+    const stop = this.metrics.commandDuration.startTimer({ command: ctx.command });
+    // Decided first, on nothing but the command; then filed through the loan's slot, which owns
+    // "one open restructuring per loan" (see RestructuringSlots).
+    const decided = decideRequest(command, { status: 'None' });
+    if (isDomainError(decided)) {
+      stop({ outcome: 'rejected' });
+      fail(decided);
+    }
+    try {
+      const result = await this.slots.file((decided as readonly RestructuringEvent[])[0] as RestructuringRequested, ctx, businessDate);
+      stop({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
+      if (result.events.length) this.metrics.appendedEvents.inc({ category: 'restructuring.request' }, result.events.length);
+      return { ...accepted(result), requestId };
+    } catch (err) {
+      stop({ outcome: err instanceof ProblemException ? 'rejected' : 'failed' });
+      throw err;
+    }
   }
 
   async assess(requestId: string, meta: RequestMeta): Promise<CommandAccepted> {
@@ -136,13 +144,18 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   async reject(requestId: string, input: { reasonCode: RejectionReason }, meta: RequestMeta): Promise<CommandAccepted> {
     const request = await this.existing(requestId);
     const businessDate = await this.today();
-    return execute(
+    const ctx = commandContext(meta, 'RejectRestructuring', dated(request, businessDate));
+    const result = await execute(
       this.metrics,
       this.requests,
       requestStream(requestId),
       { type: 'RejectRestructuring', data: { requestId, rejectedBy: meta.actor, reasonCode: input.reasonCode, businessDate } },
-      commandContext(meta, 'RejectRestructuring', dated(request, businessDate)),
+      ctx,
     );
+    if (result.events.includes('RestructuringRejected')) {
+      await this.slots.releaseQuietly(request.loanId, requestId, 'Rejected', businessDate, ctx, this.releaseFailed);
+    }
+    return result;
   }
 
   async offer(requestId: string, input: { channel: OfferChannel }, meta: RequestMeta): Promise<CommandAccepted> {
@@ -203,6 +216,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       const ctx = withPolicy(reaction.context('ActivateRestructuring'), state);
       const result = await this.requests.handle(requestStream(requestId), { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } }, ctx);
       if (isDomainError(result)) this.logger.error({ requestId, code: result.code, msg: result.message }, 'activation could not be recorded');
+      else await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
     };
     const before = await this.loans.repository.load(loanStream(state.loanId));
     const loan = loanSnapshot(before.state, state.loanId, effectiveDate, { excludeRestructuring: requestId });
@@ -263,6 +277,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       const ctx = withPolicy(reaction.context('ExpireOffer', { idempotencyKey: `${reaction.key}:${requestId}` }), state);
       const result = await this.requests.handle(requestStream(requestId), { type: 'ExpireOffer', data: { requestId, closedDate } }, ctx);
       if (isDomainError(result)) this.logger.warn({ requestId, code: result.code, msg: result.message }, 'offer expiry refused');
+      else await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
     }
     for (const requestId of activePlans) {
       const ctx = reaction.context('ObservePlan', { idempotencyKey: `${reaction.key}:${requestId}` });
@@ -286,10 +301,15 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       this.logger.warn({ requestId, code: result.code, msg: result.message }, 'plan observation refused');
       return [];
     }
+    await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
     return result.events.map((e) => e.type);
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
+
+  private readonly releaseFailed = (err: unknown): void => {
+    this.logger.warn({ err }, 'slot release failed; the next request on the loan releases it');
+  };
 
   /** The bank's business date, from the loans context's business calendar. */
   private async today(): Promise<BusinessDate> {

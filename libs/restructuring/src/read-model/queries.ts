@@ -209,14 +209,6 @@ export class RestructuringQueries {
     };
   }
 
-  async openRequestForLoan(loanId: string): Promise<string | null> {
-    const { rows } = await this.pool.query<{ request_id: string }>(
-      `SELECT request_id FROM rm_restructuring_requests WHERE loan_id = $1 AND status = ANY ($2::text[]) LIMIT 1`,
-      [loanId, OPEN_STATUSES],
-    );
-    return rows[0]?.request_id ?? null;
-  }
-
   async hasActivePlan(loanId: string): Promise<boolean> {
     const { rows } = await this.pool.query(`SELECT 1 FROM rm_restructuring_requests WHERE loan_id = $1 AND status = 'Active' LIMIT 1`, [loanId]);
     return rows.length > 0;

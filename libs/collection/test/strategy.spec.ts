@@ -38,8 +38,19 @@ describe('CollectionStrategy maker-checker', () => {
   it('records the champion/challenger review a proposal cites', () => {
     spec
       .given([proposed(1), approved(1), activated(1)])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-42', by: alice } })
+      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-42', reviewFound: true, by: alice } })
       .then([proposed(2, definition(), 'rev-42')]);
+  });
+
+  it('refuses to cite a review that does not exist', () => {
+    spec
+      .given([proposed(1), approved(1), activated(1)])
+      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-43', reviewFound: false, by: alice } })
+      .thenError('REVIEW_NOT_FOUND');
+    spec
+      .given([])
+      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-43', by: alice } })
+      .thenError('REVIEW_NOT_FOUND');
   });
 
   it('refuses proposals from other roles, a second pending proposal, and proposals without a reason', () => {

@@ -12,6 +12,9 @@ export {
 } from './domain/early-warning.rules.js';
 export type { EarlyWarningEpisodeClosed, EarlyWarningRaised, Episode } from './domain/customer-watch.decider.js';
 export type { EffectivenessReviewCompleted, MonitoringDayClosed, Recommendation, Segment } from './domain/review.decider.js';
+/** Where a champion/challenger review lives (`monitoring.review-<reviewId>`); its first event is EffectivenessReviewCompleted. */
+export { reviewStream } from './domain/review.decider.js';
+export const REVIEW_COMPLETED_EVENT = 'EffectivenessReviewCompleted';
 export { normalCdf, twoProportionZTest } from './domain/statistics.js';
 export { KPIS, KPI_NAMES, type KpiName } from './read-model/kpi-definitions.js';
 export { DEFAULT_MONITORING_SETTINGS, monitoringSettingsFromEnv, type MonitoringSettings } from './application/settings.js';

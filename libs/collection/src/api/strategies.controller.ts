@@ -69,7 +69,10 @@ export class StrategiesController {
         this.metrics,
         this.store.strategies,
         streams.strategy(body.strategyId),
-        { type: 'ProposeStrategyVersion', data: { strategyId: body.strategyId, definition, reason: body.reason, reviewId: body.reviewId ?? null, by: meta.actor } },
+        {
+          type: 'ProposeStrategyVersion',
+          data: { strategyId: body.strategyId, definition, reason: body.reason, reviewId: body.reviewId ?? null, ...(body.reviewId ? { reviewFound: await this.store.reviewExists(body.reviewId) } : {}), by: meta.actor },
+        },
         commandContext(meta, 'ProposeStrategyVersion', { extra: { reason: body.reason, ...(body.reviewId ? { reviewId: body.reviewId } : {}) } }),
       ),
     );

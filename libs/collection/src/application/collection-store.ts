@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { streamName } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type EventStore } from '#eventstore';
+import { REVIEW_COMPLETED_EVENT, reviewStream } from '#monitoring';
 import { caseDecider, type CaseCommand } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState } from '../domain/case.events.js';
 import { collectorDecider, type CollectorCommand, type CollectorEvent, type CollectorState } from '../domain/collector.js';
@@ -32,5 +33,15 @@ export class CollectionStore {
     this.collectors = new AggregateRepository(store, collectorDecider);
     this.strategies = new AggregateRepository(store, strategyDecider);
     this.rulesBook = new AggregateRepository(store, rulesBookDecider, { cacheStreams: 0 });
+  }
+
+  /**
+   * Whether Monitoring completed the champion/challenger review a proposal cites, read from the
+   * review's own stream by the name Monitoring publishes (not its read model, which may lag). A
+   * completed review is never undone, so the answer cannot turn false after it was true.
+   */
+  async reviewExists(reviewId: string): Promise<boolean> {
+    const [first] = await this.store.readStream(reviewStream(reviewId), { maxCount: 1 });
+    return first?.type === REVIEW_COMPLETED_EVENT;
   }
 }

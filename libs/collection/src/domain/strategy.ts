@@ -83,7 +83,15 @@ export interface StrategyState {
 
 export type ProposeStrategyVersion = Command<
   'ProposeStrategyVersion',
-  { readonly strategyId: string; readonly definition: StrategyDefinition; readonly reason: string; readonly reviewId?: string | null; readonly by: Actor }
+  {
+    readonly strategyId: string;
+    readonly definition: StrategyDefinition;
+    readonly reason: string;
+    readonly reviewId?: string | null;
+    /** Whether the cited review's stream (Monitoring's) holds a completed review; read by the handler. */
+    readonly reviewFound?: boolean;
+    readonly by: Actor;
+  }
 >;
 export type ApproveStrategyVersion = Command<'ApproveStrategyVersion', { readonly strategyId: string; readonly version: number; readonly by: Actor }>;
 export type RejectStrategyVersion = Command<
@@ -186,6 +194,9 @@ export function decideStrategy(command: StrategyCommand, state: StrategyState): 
       const problem = strategyDefinitionProblem(command.data.definition);
       if (problem) return problem;
       if (!command.data.reason.trim()) return domainError('REASON_REQUIRED', 'a proposal needs a reason');
+      if (d.reviewId && d.reviewFound !== true) {
+        return domainError('REVIEW_NOT_FOUND', `no completed champion/challenger review ${d.reviewId} to cite`, { reviewId: d.reviewId });
+      }
       const pending = state.versions.find((v) => v.status === 'PROPOSED');
       if (pending) {
         return domainError('STRATEGY_PROPOSAL_PENDING', `version ${pending.version} awaits approval or rejection first`, { version: pending.version }, 'conflict');

@@ -1,6 +1,8 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { clocksAt } from '#test-support/clock.js';
+import { addDays } from '#kernel';
 import { createMonitoringContext, DEFAULT_MONITORING_SETTINGS, type EarlyWarningRaised, type EffectivenessReviewCompleted } from '#monitoring';
 
 /**
@@ -57,6 +59,7 @@ describe('monitoring over a simulated month with two strategy variants', () => {
       30_000,
       `end of day ${businessDate}`,
     );
+    await clocksAt(t, addDays(businessDate, 1));
   }
 
   async function kpi(path: string) {
@@ -94,7 +97,10 @@ describe('monitoring over a simulated month with two strategy variants', () => {
       201,
     );
     expectStatus(await rm2('POST', `/collection/strategies/${STRATEGY}/versions/1/approve`, {}), 202);
-    expectStatus(await rm2('POST', `/collection/strategies/${STRATEGY}/versions/1/activate`, { effectiveFrom: '2026-10-25', businessDate: '2026-10-25' }), 202);
+    // The strategy takes effect from the calendar's first day.
+    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: day(1) }), 201);
+    await clocksAt(t, day(1));
+    expectStatus(await rm2('POST', `/collection/strategies/${STRATEGY}/versions/1/activate`, { effectiveFrom: day(1), businessDate: day(1) }), 202);
     expectStatus(await supervisor('POST', '/collection/collectors', { collectorId: 'col-1', team: 'T1', capacity: 100, skills: ['*'] }), 201);
     expectStatus(await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-10-01' }), 201);
     expectStatus(
@@ -110,7 +116,6 @@ describe('monitoring over a simulated month with two strategy variants', () => {
       return res.status === 200 && res.body.versions[0]?.status === 'ACTIVE' ? true : undefined;
     });
 
-    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: day(1) }), 201);
     for (const [i, loanId] of LOANS.entries()) {
       expectStatus(
         await service('POST', '/loans/accounts', {

@@ -1,6 +1,8 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
+import { clocksAt } from '#test-support/clock.js';
+import { addDays } from '#kernel';
 
 /**
  * Row-level access beyond Collection: a loan becomes delinquent, Collection opens a case and routes
@@ -56,6 +58,7 @@ describe('row-level access to clear personal data and loan accounts', () => {
       20_000,
       `end of day ${businessDate}`,
     );
+    await clocksAt(t, addDays(businessDate, 1));
   }
 
   const clearReaders = async () => (await t.as('auditor')('GET', `/customers/${CUSTOMER}/personal-data/access-log`)).body.items.map((i: { actorId: string }) => i.actorId);
@@ -81,7 +84,10 @@ describe('row-level access to clear personal data and loan accounts', () => {
       201,
     );
     expectStatus(await rm2('POST', '/collection/strategies/rla-C-M1/versions/1/approve', {}), 202);
-    expectStatus(await rm2('POST', '/collection/strategies/rla-C-M1/versions/1/activate', { effectiveFrom: '2025-02-01', businessDate: '2025-02-01' }), 202);
+    // Strategies take effect from the open business date of Loans' calendar.
+    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' }), 201);
+    await clocksAt(t, '2025-02-14');
+    expectStatus(await rm2('POST', '/collection/strategies/rla-C-M1/versions/1/activate', { effectiveFrom: '2025-02-14', businessDate: '2025-02-14' }), 202);
     // Two collectors of team T1; only col-1 is certified, so the case goes to col-1.
     for (const collectorId of ['col-1', 'col-2']) {
       expectStatus(await supervisor('POST', '/collection/collectors', { collectorId, team: 'T1', capacity: 10, skills: ['*'] }), 201);
@@ -96,7 +102,6 @@ describe('row-level access to clear personal data and loan accounts', () => {
 
     expectStatus(await service('PUT', `/customers/${CUSTOMER}/personal-data`, PERSON), 204);
     expectStatus(await service('PUT', `/customers/${OTHER_CUSTOMER}/personal-data`, PERSON), 204);
-    expectStatus(await service('POST', '/loans/calendar', { openBusinessDate: '2025-02-14' }), 201);
     expectStatus(
       await service('POST', '/loans/accounts', cashLoan3m(LOAN, CUSTOMER)),
       201,

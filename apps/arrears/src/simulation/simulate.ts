@@ -120,7 +120,10 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
     });
   };
 
-  // ---- set-up: scorecard and strategy under maker-checker, collectors, calendar, loans, profiles ----
+  // ---- set-up: calendar, scorecard and strategy under maker-checker, collectors, loans, profiles ----
+  // The calendar first: it is every context's business date, and policies take effect from it.
+  expectOk('open the business calendar', await api(SERVICE, 'POST', '/loans/calendar', { openBusinessDate: start }));
+  await settled();
   const template = expectOk('read the scorecard template', await api(RM1, 'GET', '/grading/policies/template'));
   expectOk(
     'propose the scorecard',
@@ -143,7 +146,6 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
       await api(SUPERVISOR, 'POST', `/collection/collectors/${collectorId}/certifications`, { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: addDays(start, -59), expiresOn: addDays(start, 300) }),
     );
   }
-  expectOk('open the business calendar', await api(SERVICE, 'POST', '/loans/calendar', { openBusinessDate: start }));
   await inBatches(loans, 8, async (l) => {
     expectOk(
       `register ${l.loanId}`,

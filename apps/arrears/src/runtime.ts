@@ -46,7 +46,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions):
   if (!url) {
     const dataDir = join(config.ARREARS_DATA_DIR, 'pg');
     log(`starting embedded Postgres in ${dataDir}`);
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, persistent: true });
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_PG_PORT, persistent: true, leftover: log });
     url = await ensureDatabase(embedded.url, 'arrears');
   }
   try {

@@ -1,3 +1,8 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '#platform';
+import { vaultMasterKey } from '#vault';
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, type TestApp } from '#test-support/app.js';
 
@@ -80,5 +85,76 @@ describe('personal data vault', () => {
     const res = await t.as('service')('PUT', '/customers/C-5/personal-data', { ...PERSON, nickname: 'x', phones: ['call me'] });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['(body)', 'phones.0'].sort());
+  });
+
+  it('keeps an erasure final against concurrent writers: after the erase has answered, no clear read succeeds and the record stays gone', async () => {
+    const service = t.as('service', 'core-banking');
+    const rounds = 30;
+    const resurrected: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const id = `C-RACE-${round}`;
+      // Half the rounds race the very first write (no key row exists yet), half an update.
+      if (round % 2) expect((await service('PUT', `/customers/${id}/personal-data`, PERSON)).status).toBe(204);
+      const puts = Array.from({ length: 6 }, () => service('PUT', `/customers/${id}/personal-data`, PERSON));
+      const erase = t.request('DELETE', `/customers/${id}/personal-data`, { reason: 'race' });
+      const more = Array.from({ length: 6 }, () => service('PUT', `/customers/${id}/personal-data`, PERSON));
+      expect((await erase).status).toBe(200);
+      const readAfterErase = await service('GET', `/customers/${id}/personal-data?purpose=CONTACT_DEBTOR`);
+      const statuses = (await Promise.all([...puts, ...more])).map((r) => r.status);
+      // A write either committed before the erase (and was erased) or was refused as erased.
+      const unexpected = statuses.filter((s) => s !== 204 && s !== 410);
+      if (unexpected.length) resurrected.push(`${id}: writes answered ${unexpected.join(',')}`);
+      const readAtEnd = await service('GET', `/customers/${id}/personal-data?purpose=CONTACT_DEBTOR`);
+      const left = await t.runtime.pool.query(
+        `SELECT (SELECT count(*) FROM pii_customer_keys WHERE customer_id = $1)::int + (SELECT count(*) FROM pii_records WHERE customer_id = $1)::int AS n`,
+        [id],
+      );
+      if (readAfterErase.status !== 410 || readAtEnd.status !== 410 || left.rows[0].n !== 0) resurrected.push(`${id}: read ${readAfterErase.status} after the erase, ${readAtEnd.status} at the end, ${left.rows[0].n} rows left`);
+    }
+    expect(resurrected).toEqual([]);
+  });
+});
+
+describe('the vault master key', () => {
+  const dataDir = () => mkdtempSync(join(tmpdir(), 'arrears-vault-'));
+
+  it('is generated beside the data directory, never inside it, and kept across starts', () => {
+    const dir = dataDir();
+    const config = loadConfig({ ARREARS_DATA_DIR: dir });
+    const key = vaultMasterKey(config);
+    expect(key.length).toBe(32);
+    expect(existsSync(join(dir, 'vault-master-key'))).toBe(false);
+    const file = join(`${dir}.vault`, 'master-key');
+    expect(readFileSync(file, 'utf8').trim()).toBe(key.toString('base64'));
+    expect(statSync(file).mode & 0o077).toBe(0);
+    expect(vaultMasterKey(config).equals(key)).toBe(true);
+  });
+
+  it('moves a key an older version generated into the data directory out of it', () => {
+    const dir = dataDir();
+    const old = Buffer.alloc(32, 7).toString('base64');
+    writeFileSync(join(dir, 'vault-master-key'), old, { mode: 0o600 });
+    const keyDir = mkdtempSync(join(tmpdir(), 'arrears-vault-keys-'));
+    expect(vaultMasterKey(loadConfig({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: keyDir })).toString('base64')).toBe(old);
+    expect(existsSync(join(dir, 'vault-master-key'))).toBe(false);
+    expect(readFileSync(join(keyDir, 'master-key'), 'utf8')).toBe(old);
+  });
+
+  it('is refused inside the data directory, and required from the environment in production', () => {
+    const dir = dataDir();
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+    };
+    expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: join(dir, 'keys') })).toEqual([expect.stringMatching(/^VAULT_KEY_DIR: must not be ARREARS_DATA_DIR or inside it/)]);
+    expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: dir })).toHaveLength(1);
+    expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: `${dir}-keys` })).toEqual([]);
+    expect(problems({ ARREARS_DATA_DIR: dir, NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^VAULT_MASTER_KEY: required when NODE_ENV=production/)]);
+    expect(problems({ ARREARS_DATA_DIR: dir, NODE_ENV: 'production', VAULT_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') })).toEqual([]);
   });
 });

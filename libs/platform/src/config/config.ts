@@ -1,3 +1,4 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 
 const ROLES = ['api', 'projections', 'relay'] as const;
@@ -98,12 +99,39 @@ const settingsSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  VAULT_KEY_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('where the generated vault master key is kept when VAULT_MASTER_KEY is unset; never inside ARREARS_DATA_DIR'),
+  // Only 'production' means anything here: the vault's master key must then come from the environment.
+  NODE_ENV: z.string().optional(),
 });
 
-export const configSchema = settingsSchema.refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
-  message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
-  path: ['HTTP_HEADERS_TIMEOUT_MS'],
-});
+/** Is `inner` the directory `outer` or inside it? */
+function within(outer: string, inner: string): boolean {
+  const rel = relative(resolve(outer), resolve(inner));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+export const configSchema = settingsSchema
+  .refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
+    message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS',
+    path: ['HTTP_HEADERS_TIMEOUT_MS'],
+  })
+  .refine((c) => !c.VAULT_KEY_DIR || !within(c.ARREARS_DATA_DIR, c.VAULT_KEY_DIR), {
+    message: 'must not be ARREARS_DATA_DIR or inside it: a copy of the database files would carry the key that decrypts them',
+    path: ['VAULT_KEY_DIR'],
+  })
+  .refine((c) => c.NODE_ENV !== 'production' || c.VAULT_MASTER_KEY !== undefined, {
+    message: 'required when NODE_ENV=production (32 bytes, base64, from a secret store): a generated key file would sit on the same machine as the database',
+    path: ['VAULT_MASTER_KEY'],
+  });
+
+/** The directory of the generated vault master key: VAULT_KEY_DIR, or `<ARREARS_DATA_DIR>.vault` beside the data directory. */
+export function vaultKeyDir(config: Pick<AppConfig, 'ARREARS_DATA_DIR' | 'VAULT_KEY_DIR'>): string {
+  return config.VAULT_KEY_DIR ? resolve(config.VAULT_KEY_DIR) : `${resolve(config.ARREARS_DATA_DIR)}.vault`;
+}
 
 export type AppConfig = z.infer<typeof configSchema>;
 

@@ -28,9 +28,22 @@ function open(key: Buffer, sealed: Sealed, aad: string): Buffer {
 }
 
 /**
+ * Serialises writes and erasure of one customer for the rest of the transaction. A row lock cannot
+ * do it: before the first write there is no row to lock, and an erase deletes the row a write
+ * would wait on, after which the write finds nothing and inserts a fresh key.
+ */
+async function lockCustomer(client: pg.PoolClient, customerId: string): Promise<void> {
+  // Two-key form (a namespace and the customer), a key space apart from the one-key locks elsewhere.
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('vault.customer'), hashtext($1))`, [customerId]);
+}
+
+/**
  * The personal-data vault. Each customer's record is encrypted (AES-256-GCM) with a key of its
- * own; that key is stored wrapped by the vault's master key. Erasing a customer deletes the key
- * and the record: what remains anywhere (backups, events) is an id with nothing to decrypt.
+ * own; that key is stored wrapped by the vault's master key, which is held outside the database.
+ * Erasing a customer deletes the key and the record under the customer's lock, so no write can
+ * bring them back; once Postgres has vacuumed the rows and recycled the WAL, what remains (events)
+ * is an id with nothing to decrypt. Until then the old tuples are still on disk: a copy of the
+ * database files taken before, together with the master key, decrypts (see the README).
  */
 export class PersonalDataVault {
   constructor(
@@ -44,6 +57,9 @@ export class PersonalDataVault {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // The customer's lock first, then the erasure check: an erase holds the same lock, so a
+      // write either commits before the erase starts (and is erased with the rest) or sees it.
+      await lockCustomer(client, customerId);
       const erased = await client.query('SELECT 1 FROM pii_erasures WHERE customer_id = $1', [customerId]);
       if (erased.rowCount) throw new CustomerErasedError(customerId);
       const { rows } = await client.query<{ wrapped_key: Buffer; key_iv: Buffer; key_tag: Buffer }>(
@@ -109,6 +125,7 @@ export class PersonalDataVault {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      await lockCustomer(client, customerId);
       const keys = await client.query('DELETE FROM pii_customer_keys WHERE customer_id = $1', [customerId]);
       await client.query('DELETE FROM pii_records WHERE customer_id = $1', [customerId]);
       await client.query(

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const scenarios = (process.argv[2] ?? 'eventstore,app,messaging,loans,grading').split(',');
+const scenarios = (process.argv[2] ?? 'workload,eventstore,app,messaging,loans,grading').split(',');
 let failed = 0;
 for (const scenario of scenarios) {
   process.stdout.write(`== bench ${scenario}\n`);

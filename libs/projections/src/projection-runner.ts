@@ -76,6 +76,8 @@ interface Live {
   error?: string;
   /** The checkpoint as stored; the live one may be ahead over stretches without events. */
   stored: Position;
+  /** Where the projection's reaction ledger begins (read with each batch's registry row). */
+  reactionsFrom: Position;
   storedAt: number;
 }
 
@@ -113,6 +115,9 @@ export class ProjectionRunner {
     projections: readonly Projection[],
     private readonly options: ProjectionRunnerOptions = {},
   ) {
+    for (const p of projections) {
+      if (!/^[a-z][a-z0-9_]*$/.test(p.name)) throw new Error(`projection name ${p.name} is not a plain identifier (a-z, 0-9, _)`);
+    }
     this.byName = new Map(projections.map((p) => [p.name, p]));
     this.batchSize = options.batchSize ?? 500;
     this.rebuildBatchSize = options.rebuildBatchSize ?? 5000;
@@ -457,12 +462,12 @@ export class ProjectionRunner {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.transaction(async (tx) => {
+        return await this.liveTransaction(projection.name, async (tx, finish) => {
           const fresh = await this.lockLive(tx, projection.name, state);
           if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
           const pending = events.filter((e) => comparePositions(e.globalPosition, fresh) > 0);
-          await this.applyEvents(tx, projection, state.generation, pending, true);
-          if (comparePositions(position, fresh) > 0) await this.writeCheckpoint(tx, projection.name, state.generation, position);
+          await this.applyEvents(tx, projection, state.generation, pending, state.reactionsFrom);
+          if (comparePositions(position, fresh) > 0) finish.checkpoint = { generation: state.generation, position };
           state.checkpoint = comparePositions(position, fresh) > 0 ? position : fresh;
           state.stored = state.checkpoint;
           state.storedAt = Date.now();
@@ -489,12 +494,12 @@ export class ProjectionRunner {
   ): Promise<'ok' | 'halted' | 'generation_changed'> {
     for (const event of events) {
       try {
-        const outcome = await this.transaction(async (tx) => {
+        const outcome = await this.liveTransaction(projection.name, async (tx, finish) => {
           const fresh = await this.lockLive(tx, projection.name, state);
           if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
           if (comparePositions(event.globalPosition, fresh) <= 0) return 'ok' as const;
-          await this.applyEvents(tx, projection, state.generation, [event], true);
-          await this.writeCheckpoint(tx, projection.name, state.generation, event.globalPosition);
+          await this.applyEvents(tx, projection, state.generation, [event], state.reactionsFrom);
+          finish.checkpoint = { generation: state.generation, position: event.globalPosition };
           state.checkpoint = event.globalPosition;
           return 'ok' as const;
         });
@@ -520,10 +525,10 @@ export class ProjectionRunner {
     }
     // Every event applied on its own: the batch failure was transient. Finish the batch position.
     this.log('warn', 'batch failed but its events applied one by one', { projection: projection.name, error: String(batchError) });
-    await this.transaction(async (tx) => {
+    await this.liveTransaction(projection.name, async (tx, finish) => {
       const fresh = await this.lockLive(tx, projection.name, state);
       if (typeof fresh === 'object' && comparePositions(position, fresh) > 0) {
-        await this.writeCheckpoint(tx, projection.name, state.generation, position);
+        finish.checkpoint = { generation: state.generation, position };
         state.checkpoint = position;
       }
     });
@@ -541,15 +546,22 @@ export class ProjectionRunner {
    * an id only when it first writes (its rows, or the checkpoint at the end).
    */
   private async lockLive(tx: Tx, name: string, state: Live): Promise<Position | 'generation_changed' | 'halted'> {
-    await tx.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [`${REGISTRY_LOCK}${name}`]);
-    const { rows } = await tx.query<{ active_generation: number; status: string }>('SELECT active_generation, status FROM projections WHERE name = $1', [name]);
-    if (rows[0].active_generation !== state.generation) {
-      state.generation = rows[0].active_generation;
+    // The locks were taken when the transaction began (liveTransaction); this statement's snapshot
+    // is taken after them, so it sees any swap that committed while the batch waited.
+    const { rows } = await tx.query<{ active_generation: number; status: string; from_commit: string; from_prepare: string; commit_position: string | null; prepare_position: string | null }>(
+      `SELECT p.active_generation, p.status, p.reactions_from_commit AS from_commit, p.reactions_from_prepare AS from_prepare, c.commit_position, c.prepare_position
+         FROM projections p LEFT JOIN projection_checkpoints c ON c.name = p.name AND c.generation = $2
+        WHERE p.name = $1`,
+      [name, state.generation],
+    );
+    const row = rows[0];
+    if (row.active_generation !== state.generation) {
+      state.generation = row.active_generation;
       return 'generation_changed';
     }
-    if (rows[0].status === 'halted') return 'halted';
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${BATCH_LOCK}${name}`]);
-    return this.readCheckpoint(tx, name, state.generation);
+    if (row.status === 'halted') return 'halted';
+    state.reactionsFrom = { commit: BigInt(row.from_commit), prepare: BigInt(row.from_prepare) };
+    return row.commit_position === null ? START : { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position!) };
   }
 
   /**
@@ -577,14 +589,14 @@ export class ProjectionRunner {
   }
 
   /**
-   * Applies events to a generation's tables. With `decide`, a projection that reacts gets a
+   * Applies events to a generation's tables. With `decideAfter` (the ledger's start), a projection that reacts gets a
    * reaction scope for each trigger its ledger has not recorded (and that lies after the ledger's
    * start), and every such trigger's outcome is recorded in the same transaction (`nothing` when the
    * handler ran no command for it). Without it (rebuild, verify) no scope is handed out at all.
    */
-  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[], decide = false): Promise<void> {
+  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[], decideAfter?: Position): Promise<void> {
     if (events.length === 0) return;
-    const scopes = decide && projection.reacts ? await this.undecided(tx, projection, events) : null;
+    const scopes = decideAfter && projection.reacts ? await this.undecided(tx, projection, events, decideAfter) : null;
     const ctx: ProjectionContext = {
       query: (text, values) => tx.query(text, values as unknown[]),
       table: (table) => {
@@ -598,12 +610,7 @@ export class ProjectionRunner {
   }
 
   /** Reaction scopes for the batch's triggers that were never decided. */
-  private async undecided(tx: Tx, projection: Projection, events: readonly RecordedEvent[]): Promise<Map<string, Reaction>> {
-    const { rows: floorRows } = await tx.query<{ commit: string; prepare: string }>(
-      'SELECT reactions_from_commit AS commit, reactions_from_prepare AS prepare FROM projections WHERE name = $1',
-      [projection.name],
-    );
-    const floor: Position = floorRows.length ? { commit: BigInt(floorRows[0].commit), prepare: BigInt(floorRows[0].prepare) } : START;
+  private async undecided(tx: Tx, projection: Projection, events: readonly RecordedEvent[], floor: Position): Promise<Map<string, Reaction>> {
     const candidates = events.filter((e) => isTrigger(projection, e) && comparePositions(e.globalPosition, floor) > 0);
     const scopes = new Map<string, Reaction>();
     if (!candidates.length) return scopes;
@@ -754,6 +761,38 @@ export class ProjectionRunner {
    * commit. A reaction whose ledger row was lost is replayed and recognises its own effect by its
    * idempotency key. This keeps each batch from waiting for a WAL flush.
    */
+  /**
+   * A live batch's transaction in as few round trips as the work allows: BEGIN, the asynchronous
+   * commit and both advisory locks (see lockLive) go in one message, and the checkpoint the work
+   * leaves in `checkpoint` is written in the same message as COMMIT. Projection names are plain
+   * identifiers (checked in the constructor), so they can stand in the text.
+   */
+  private async liveTransaction<T>(name: string, work: (tx: Tx, finish: { checkpoint?: { generation: number; position: Position } }) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(
+        `BEGIN; SET LOCAL synchronous_commit = ${this.options.synchronousCommit ? 'on' : 'off'};
+         SELECT pg_advisory_xact_lock_shared(hashtext('${REGISTRY_LOCK}${name}'));
+         SELECT pg_advisory_xact_lock(hashtext('${BATCH_LOCK}${name}'))`,
+      );
+      const finish: { checkpoint?: { generation: number; position: Position } } = {};
+      const result = await work(client, finish);
+      const cp = finish.checkpoint;
+      await client.query(
+        cp
+          ? `UPDATE projection_checkpoints SET commit_position = ${BigInt(cp.position.commit)}, prepare_position = ${BigInt(cp.position.prepare)}, updated_at = now()
+              WHERE name = '${name}' AND generation = ${Number(cp.generation)}; COMMIT`
+          : 'COMMIT',
+      );
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
@@ -772,7 +811,7 @@ export class ProjectionRunner {
   private state(name: string, generation: number): Live {
     let state = this.live.get(name);
     if (!state) {
-      state = { generation, status: 'stopped', checkpoint: START, caughtUp: false, stored: START, storedAt: Date.now() };
+      state = { generation, status: 'stopped', checkpoint: START, caughtUp: false, stored: START, storedAt: Date.now(), reactionsFrom: START };
       this.live.set(name, state);
     }
     state.generation = generation;

@@ -27,9 +27,18 @@ export class AuthError extends Error {}
 /** How far an issuer's clock may run ahead of ours before a token's `iat` counts as in the future. */
 export const CLOCK_SKEW_SECONDS = 30;
 
-/** Verifies bearer tokens and turns their claims into a principal. */
+/** How many verified tokens are remembered (each until its `exp`). */
+const VERIFIED_CACHE = 10_000;
+
+/**
+ * Verifies bearer tokens and turns their claims into a principal. A token that verified is
+ * remembered by its exact text until its `exp` (at most VERIFIED_CACHE of them, least recently
+ * used dropped first): the same token on the next request costs a map lookup instead of a
+ * signature check. A token that failed is never remembered.
+ */
 export class TokenVerifier {
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private readonly verified = new Map<string, { principal: Principal; exp: number }>();
 
   constructor(private readonly settings: AuthSettings) {
     if (settings.jwksUrl) this.jwks = createRemoteJWKSet(new URL(settings.jwksUrl));
@@ -37,6 +46,22 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > Date.now() / 1000) {
+        this.verified.delete(token);
+        this.verified.set(token, known);
+        return known.principal;
+      }
+      this.verified.delete(token);
+    }
+    const { principal, exp } = await this.verifyOnce(token);
+    this.verified.set(token, { principal, exp });
+    if (this.verified.size > VERIFIED_CACHE) this.verified.delete(this.verified.keys().next().value as string);
+    return principal;
+  }
+
+  private async verifyOnce(token: string): Promise<{ principal: Principal; exp: number }> {
     let payload: JWTPayload;
     try {
       // Every token must expire (`exp`); one issued in the future (`iat` past the allowed clock skew) is refused.
@@ -53,7 +78,7 @@ export class TokenVerifier {
     const role = payload.role;
     if (typeof payload.sub !== 'string' || !payload.sub) throw new AuthError('token has no subject');
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new AuthError('token has no known role');
-    return { id: payload.sub, role: role as StaffRole, ...(typeof payload.team === 'string' ? { team: payload.team } : {}) };
+    return { principal: { id: payload.sub, role: role as StaffRole, ...(typeof payload.team === 'string' ? { team: payload.team } : {}) }, exp: payload.exp as number };
   }
 }
 

@@ -74,9 +74,12 @@ export function triggerOf(event: RecordedEvent): Trigger {
   return { type: event.type, eventId: event.eventId, position: formatPosition(event.globalPosition) };
 }
 
+/** The business date a customer fact states (each one carries `asOf` or `on`); never a clock's. */
 function factDate(event: RecordedEvent): BusinessDate {
   const d = event.data as { asOf?: BusinessDate; on?: BusinessDate };
-  return d.asOf ?? d.on ?? event.metadata.occurredAt.slice(0, 10);
+  const date = d.asOf ?? d.on;
+  if (!date) throw new Error(`${event.type} ${event.eventId} states no business date`);
+  return date;
 }
 
 @Injectable()

@@ -75,6 +75,16 @@ describe('deploy files', () => {
             expect(served.has(`GET ${probe.httpGet.path}`)).toBe(true);
             const res = await t.as(null)('GET', probe.httpGet.path);
             expect(res.status).toBe(200);
+            // A timeout of its own (Kubernetes' default is 1 s), shorter than the period.
+            expect(Number.isInteger(probe.timeoutSeconds) && probe.timeoutSeconds >= 1 && probe.timeoutSeconds < probe.periodSeconds).toBe(true);
+            // The probe answers well within it: the slowest of 20 answers takes under a quarter of the timeout.
+            let slowest = 0;
+            for (let i = 0; i < 20; i++) {
+              const started = performance.now();
+              expect((await t.as(null)('GET', probe.httpGet.path)).status).toBe(200);
+              slowest = Math.max(slowest, performance.now() - started);
+            }
+            expect(slowest).toBeLessThan((probe.timeoutSeconds * 1000) / 4);
           }
         }
       }

@@ -27,9 +27,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the real app on a fresh database and a real HTTP port, with the given contexts. */
-export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}): Promise<TestApp> {
-  const db = await testDatabase({ migrate: false });
+/**
+ * Boots the real app on a fresh database and a real HTTP port, with the given contexts; with
+ * `replicaOf`, a second replica on that app's database (closing it leaves the database to the first).
+ */
+export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}, options: { replicaOf?: TestApp } = {}): Promise<TestApp> {
+  const shared = options.replicaOf?.db;
+  const db = shared ?? (await testDatabase({ migrate: false }));
   const config = loadConfig({
     DATABASE_URL: db.url,
     LOG_LEVEL: 'silent',
@@ -80,7 +84,7 @@ export async function bootApp(contexts: readonly ContextRegistration[], env: Rec
     async close() {
       await app.close();
       await runtime.close();
-      await db.close();
+      if (!shared) await db.close();
     },
   };
 }

@@ -28,6 +28,8 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
   const adapter = new FastifyAdapter({
     // Body size, request/header/idle timeouts, and problem+json for the parser's and router's refusals.
     ...(serverLimits(runtime.config) as object),
+    // X-Forwarded-For is believed from the load balancers only, so request.ip is the caller's own address.
+    trustProxy: runtime.config.TRUSTED_PROXIES ?? false,
     // The caller's correlation id when it sent a sane one, else a fresh one.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-correlation-id'];
@@ -61,6 +63,8 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
     settings: rateLimitSettings(runtime.config),
     verifier: app.get(TokenVerifier),
     metrics: runtime.metrics,
+    pool: runtime.pool,
+    onStoreError: (err) => logger.error({ err }, 'rate-limit store failed; requests are let through uncounted'),
     onLimited: (caller, request) => logger.warn({ caller: caller.key, role: caller.role, url: request.url }, 'rate limited'),
   });
 

@@ -5,6 +5,7 @@ export * from './http/problem.js';
 export * from './http/validation.js';
 export * from './http/request-context.js';
 export * from './http/rate-limit.js';
+export * from './http/rate-limit-store.js';
 export * from './http/hardening.js';
 export * from './observability/metrics.js';
 export * from './commands.js';

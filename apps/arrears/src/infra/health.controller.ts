@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import { PG_POOL, ProblemException, Public, problem } from '#platform';
+import { APP_CONFIG, PG_POOL, ProblemException, Public, problem, type AppConfig } from '#platform';
 import { MessagingService } from '#messaging';
 import { ProjectionsService } from './projections.service.js';
 
@@ -26,6 +26,7 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly projections: ProjectionsService,
     private readonly messaging: MessagingService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('live')
@@ -50,7 +51,7 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
    */
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Event store, read-model database, projections and Kafka relay are usable (503 otherwise); checked in the background every second' })
+  @ApiOperation({ summary: 'Event store, read-model database, projections (none halted or further behind than READINESS_MAX_LAG_SECONDS) and Kafka relay are usable (503 otherwise); checked in the background every second' })
   async ready() {
     if (!this.latest) await this.refresh();
     const { at, outcome } = this.latest!;
@@ -97,8 +98,15 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
       async () => {
         const i = this.indicator.check('projections');
         const halted = await this.projections.runner.haltedProjections();
-        const detail = { running: this.projections.isRunning, halted: halted.map((s) => ({ name: s.name, error: s.error })) };
-        return halted.length ? i.down(detail) : i.up(detail);
+        // Far behind: the oldest event a projection or reactor has still to apply has waited longer
+        // than READINESS_MAX_LAG_SECONDS. Checked where the projections run: an API-only process
+        // serves commands whatever the workers' lag, and taking it out would stop commands too.
+        const maxLag = this.config.READINESS_MAX_LAG_SECONDS;
+        const lagging = this.config.ARREARS_ROLES.includes('projections')
+          ? (await this.projections.runner.status()).filter((s) => s.lagSeconds > maxLag).map((s) => ({ name: s.name, lagSeconds: Math.round(s.lagSeconds), lagPositions: s.lagPositions }))
+          : [];
+        const detail = { running: this.projections.isRunning, halted: halted.map((s) => ({ name: s.name, error: s.error })), maxLagSeconds: maxLag, lagging };
+        return halted.length || lagging.length ? i.down(detail) : i.up(detail);
       },
       async () => {
         // Kafka: down while the relay backs off from an unreachable broker (or a failing mapper)

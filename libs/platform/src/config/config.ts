@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 
@@ -83,8 +84,29 @@ const settingsSchema = z.object({
   IDEMPOTENCY_LEASE_MS: int(1_000, 3_600_000)
     .default(60_000)
     .describe('after this long an unfinished first request (its process died) no longer holds its key; a repeat runs it again'),
-  // Rate limits (libs/platform/src/http/rate-limit.ts, docs/runbook.md). Counted per process, in
-  // fixed windows; /health and /metrics are never limited.
+  // Rate limits (libs/platform/src/http/rate-limit.ts, docs/runbook.md). Counted in Postgres for
+  // all replicas together (or per process), in fixed windows; /health and /metrics are never limited.
+  RATE_LIMIT_STORE: z
+    .enum(['postgres', 'memory'])
+    .default('postgres')
+    .describe('postgres: counted once for all replicas (one upsert per request); memory: per process, so N replicas allow N times the limit'),
+  TRUSTED_PROXIES: z
+    .string()
+    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(
+          z.string().refine((a) => {
+            if (['loopback', 'linklocal', 'uniquelocal'].includes(a)) return true;
+            const [address, bits, ...rest] = a.split('/');
+            const family = isIP(address);
+            return family !== 0 && rest.length === 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)));
+          }, 'each entry must be an IP address, a CIDR range, or loopback / linklocal / uniquelocal'),
+        )
+        .min(1),
+    )
+    .optional()
+    .describe('addresses or CIDR ranges of the load balancers in front: X-Forwarded-For is believed from them only, so callers are counted by their own address'),
   RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000).describe('length of a rate-limit window in milliseconds'),
   RATE_LIMIT_MAX: int(1, 10_000_000)
     .default(600)
@@ -99,6 +121,9 @@ const settingsSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  READINESS_MAX_LAG_SECONDS: int(1, 86_400)
+    .default(300)
+    .describe('a projection or reactor whose oldest unapplied event has waited longer than this makes the process unready'),
   VAULT_KEY_DIR: z
     .string()
     .min(1)

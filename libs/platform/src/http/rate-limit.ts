@@ -1,10 +1,12 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 import { AuthError, type StaffRole, type TokenVerifier } from '../auth/auth.js';
 import { bearerPrincipal } from '../auth/guard.js';
 import type { AppConfig } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ProblemException, problem } from './problem.js';
+import { postgresRateLimitStore, pruneRateLimits } from './rate-limit-store.js';
 
 /** Probes and scrapes get through whatever else is happening. */
 const EXEMPT = /^\/(health|metrics)(\/|$)/;
@@ -23,6 +25,8 @@ export interface RateLimitSettings {
   /** 0: service principals are not limited. */
   readonly serviceMax: number;
   readonly anonymousMax: number;
+  /** postgres: one count for all replicas; memory: per process. */
+  readonly store: 'postgres' | 'memory';
 }
 
 export function rateLimitSettings(config: AppConfig): RateLimitSettings {
@@ -31,6 +35,7 @@ export function rateLimitSettings(config: AppConfig): RateLimitSettings {
     max: config.RATE_LIMIT_MAX,
     serviceMax: config.RATE_LIMIT_SERVICE_MAX,
     anonymousMax: config.RATE_LIMIT_ANONYMOUS_MAX,
+    store: config.RATE_LIMIT_STORE,
   };
 }
 
@@ -45,18 +50,39 @@ export interface RateLimitOptions {
   readonly settings: RateLimitSettings;
   readonly verifier: TokenVerifier;
   readonly metrics: Metrics;
+  /** Where the counts live with `store: 'postgres'` (the app's pool). */
+  readonly pool?: pg.Pool;
   /** Called at most once per caller and window when the caller is refused. */
   readonly onLimited?: (caller: Caller, request: FastifyRequest) => void;
+  /** A failure of the shared store (the request is let through); called at most once a minute. */
+  readonly onStoreError?: (err: unknown) => void;
 }
 
 /**
- * Per-principal rate limits (fixed windows, counted in this process). The limiter runs as an
+ * Per-principal rate limits in fixed windows, counted in Postgres (one upsert per request, shared
+ * by every replica, so N replicas allow the limit once, not N times) or, with
+ * RATE_LIMIT_STORE=memory, in this process. Anonymous callers are counted by `request.ip`, which
+ * is the client's address behind the proxies TRUSTED_PROXIES names. The limiter runs as an
  * `onRequest` hook, before Nest's guards and before the body is read, so it verifies the bearer
  * token itself; the AuthGuard reuses that verification (bearerPrincipal). A refusal is a 429
  * problem with code RATE_LIMITED and `retry-after` in seconds. Register before the routes.
  */
 export async function registerRateLimit(fastify: FastifyInstance, options: RateLimitOptions): Promise<void> {
-  const { settings, verifier, metrics, onLimited } = options;
+  const { settings, verifier, metrics, onLimited, pool, onStoreError } = options;
+  let store: ReturnType<typeof postgresRateLimitStore> | undefined;
+  if (settings.store === 'postgres') {
+    if (!pool) throw new Error('RATE_LIMIT_STORE=postgres needs the pool');
+    let lastError = -Infinity;
+    store = postgresRateLimitStore(pool, (err) => {
+      if (Date.now() - lastError < 60_000) return;
+      lastError = Date.now();
+      onStoreError?.(err);
+    });
+    // Ended windows are deleted by every replica now and then (a cheap, idempotent delete).
+    const prune = setInterval(() => void pruneRateLimits(pool).catch(() => undefined), Math.max(settings.windowMs, 60_000));
+    prune.unref();
+    fastify.addHook('onClose', async () => clearInterval(prune));
+  }
   const callers = new WeakMap<object, Caller>();
   const callerOf = async (request: FastifyRequest): Promise<Caller> => {
     const known = callers.get(request.raw);
@@ -83,6 +109,7 @@ export async function registerRateLimit(fastify: FastifyInstance, options: RateL
     hook: 'onRequest',
     timeWindow: settings.windowMs,
     cache: 50_000,
+    ...(store ? { store, skipOnError: true } : {}),
     keyGenerator: async (request) => (await callerOf(request)).key,
     allowList: async (request) => limitFor((await callerOf(request)).role, settings) === null,
     max: async (request) => limitFor((await callerOf(request)).role, settings) ?? Number.MAX_SAFE_INTEGER,

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
 import { ProjectionRunner, type Projection } from '#projections';
-import { APP_CONFIG, Metrics, PG_POOL, type AppConfig } from '#platform';
+import { APP_CONFIG, Metrics, PG_POOL, createPool, type AppConfig } from '#platform';
 import { Gauge } from 'prom-client';
 
 export const PROJECTIONS = Symbol('Projections');
@@ -13,6 +13,12 @@ export class ProjectionsService implements OnApplicationShutdown {
   readonly runner: ProjectionRunner;
   private readonly logger = new Logger('Projections');
   private running = false;
+  /**
+   * The runner's own connections. A live batch holds a connection for its whole transaction while
+   * its reactions run commands on the app's pool; sharing one pool, 26 projections' batches could
+   * hold every connection and wait for one themselves, stalling reactions and commands alike.
+   */
+  private readonly batchPool: pg.Pool;
 
   constructor(
     @Inject(PG_POOL) pool: pg.Pool,
@@ -21,7 +27,8 @@ export class ProjectionsService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) config: AppConfig,
     metrics: Metrics,
   ) {
-    this.runner = new ProjectionRunner(pool, store, projections, {
+    this.batchPool = createPool(pool.options.connectionString!, projections.length + 4);
+    this.runner = new ProjectionRunner(this.batchPool, store, projections, {
       batchSize: config.PROJECTION_BATCH_SIZE,
       log: (level, message, fields) => this.logger[level === 'info' ? 'log' : level]({ ...fields, msg: message }),
     });
@@ -37,7 +44,7 @@ export class ProjectionsService implements OnApplicationShutdown {
     });
     new Gauge({
       name: 'arrears_projection_lag_seconds',
-      help: 'How long the last applied event had waited since it was recorded; 0 when caught up',
+      help: 'How long the oldest event a projection has still to apply has waited since it was recorded; 0 when none waits',
       labelNames: ['projection'],
       registers: [metrics.registry],
       async collect() {
@@ -68,5 +75,6 @@ export class ProjectionsService implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.running) await this.runner.stop();
     this.running = false;
+    await this.batchPool.end().catch(() => undefined);
   }
 }

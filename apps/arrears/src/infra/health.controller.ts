@@ -101,10 +101,18 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
         // Far behind: the oldest event a projection or reactor has still to apply has waited longer
         // than READINESS_MAX_LAG_SECONDS. Checked where the projections run: an API-only process
         // serves commands whatever the workers' lag, and taking it out would stop commands too.
+        // (Once the runner has started: before, not every projection is installed yet.)
         const maxLag = this.config.READINESS_MAX_LAG_SECONDS;
-        const lagging = this.config.ARREARS_ROLES.includes('projections')
-          ? (await this.projections.runner.status()).filter((s) => s.lagSeconds > maxLag).map((s) => ({ name: s.name, lagSeconds: Math.round(s.lagSeconds), lagPositions: s.lagPositions }))
-          : [];
+        let lagging: Array<{ name: string; lagSeconds: number; lagPositions: number }> = [];
+        if (this.config.ARREARS_ROLES.includes('projections') && this.projections.isRunning) {
+          try {
+            lagging = (await this.projections.runner.status())
+              .filter((s) => s.lagSeconds > maxLag)
+              .map((s) => ({ name: s.name, lagSeconds: Math.round(s.lagSeconds), lagPositions: s.lagPositions }));
+          } catch (err) {
+            return i.down({ running: this.projections.isRunning, error: `lag unknown: ${String((err as Error).message ?? err)}` });
+          }
+        }
         const detail = { running: this.projections.isRunning, halted: halted.map((s) => ({ name: s.name, error: s.error })), maxLagSeconds: maxLag, lagging };
         return halted.length || lagging.length ? i.down(detail) : i.up(detail);
       },

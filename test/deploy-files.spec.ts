@@ -42,6 +42,17 @@ describe('deploy files', () => {
     expect(readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8').match(/^FROM .*$/gm)!.every((l) => /:[0-9]/.test(l))).toBe(true);
   });
 
+  it('build and run the images on Node 22 LTS, the exact version CI smoke-tests the built app on', () => {
+    const froms = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8').match(/^FROM .*$/gm)!;
+    const ci = readFileSync(join(process.cwd(), '.ci', 'run'), 'utf8');
+    const version = ci.match(/^NODE22_VERSION=(\d+\.\d+\.\d+)$/m)?.[1];
+    expect(version).toMatch(/^22\./);
+    expect(froms.length).toBe(2);
+    for (const from of froms) expect(from).toMatch(new RegExp(`^FROM node:${version!.replace(/\./g, '\\.')}-bookworm-slim( AS build)?$`));
+    // The smoke test runs after the README's test command, and on that Node.
+    expect(ci).toMatch(/^npm ci && npm test\n[\s\S]*"\$node22" \.ci\/smoke\.mjs$/m);
+  });
+
   it('give the relay role the Kafka brokers, at an address the broker advertises to the other containers', () => {
     const relays = Object.entries<any>(compose.services).filter(([, s]) => String(s.environment?.ARREARS_ROLES ?? '').split(',').includes('relay'));
     expect(relays.map(([name]) => name)).toEqual(['arrears-workers']);

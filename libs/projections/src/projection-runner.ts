@@ -768,37 +768,33 @@ export class ProjectionRunner {
    * identifiers (checked in the constructor), so they can stand in the text.
    */
   private async liveTransaction<T>(name: string, work: (tx: Tx, finish: { checkpoint?: { generation: number; position: Position } }) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = ${this.options.synchronousCommit ? 'on' : 'off'};
-         SELECT pg_advisory_xact_lock_shared(hashtext('${REGISTRY_LOCK}${name}'));
-         SELECT pg_advisory_xact_lock(hashtext('${BATCH_LOCK}${name}'))`,
-      );
-      const finish: { checkpoint?: { generation: number; position: Position } } = {};
-      const result = await work(client, finish);
-      const cp = finish.checkpoint;
-      await client.query(
-        cp
+    const finish: { checkpoint?: { generation: number; position: Position } } = {};
+    return this.transaction(
+      (tx) => work(tx, finish),
+      `${this.begin()};
+       SELECT pg_advisory_xact_lock_shared(hashtext('${REGISTRY_LOCK}${name}'));
+       SELECT pg_advisory_xact_lock(hashtext('${BATCH_LOCK}${name}'))`,
+      () => {
+        const cp = finish.checkpoint;
+        return cp
           ? `UPDATE projection_checkpoints SET commit_position = ${BigInt(cp.position.commit)}, prepare_position = ${BigInt(cp.position.prepare)}, updated_at = now()
               WHERE name = '${name}' AND generation = ${Number(cp.generation)}; COMMIT`
-          : 'COMMIT',
-      );
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+          : 'COMMIT';
+      },
+    );
   }
 
-  private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  private begin(): string {
+    return this.options.synchronousCommit ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off';
+  }
+
+  /** One transaction: `opening` and `closing` are sent as they are (a live batch adds to both). */
+  private async transaction<T>(work: (tx: Tx) => Promise<T>, opening = this.begin(), closing: () => string = () => 'COMMIT'): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query(this.options.synchronousCommit ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off');
+      await client.query(opening);
       const result = await work(client);
-      await client.query('COMMIT');
+      await client.query(closing());
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

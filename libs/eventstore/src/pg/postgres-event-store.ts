@@ -440,23 +440,7 @@ export class PostgresEventStore implements EventStore {
     // One statement, one snapshot: the safe horizon, the page of events below it, and the last
     // position below it (so a filtered read that reaches the end can move past skipped events).
     const { rows } = await this.pool.query<EventRow & { kind: string }>({
-      text: `
-        WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-        page AS (
-          SELECT ${COLUMNS} FROM es_events, horizon
-           WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND tx_id < horizon.xmin ${where}
-           ORDER BY tx_id, global_position
-           LIMIT $3
-        ),
-        tail AS (
-          SELECT e.tx_id, e.global_position FROM es_events e, horizon
-           WHERE e.tx_id < horizon.xmin
-           ORDER BY e.tx_id DESC, e.global_position DESC
-           LIMIT 1
-        )
-        SELECT 'e' AS kind, * FROM page
-        UNION ALL
-        SELECT 't', tail.global_position, tail.tx_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM tail`,
+      text: pageSql(where, false),
       values: [String(from.commit), String(from.prepare), limit, ...values],
     });
     const events = rows.filter((r) => r.kind === 'e').map((r) => this.toRecorded(r));
@@ -542,30 +526,9 @@ export class PostgresEventStore implements EventStore {
       tailWake = this.wakes;
       const end = this.tail?.end ?? null;
       const { rows } = await this.pool.query<EventRow & { kind: string; held: boolean | null }>({
-        text: `
-          WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-          page AS (
-            SELECT ${COLUMNS} FROM es_events, horizon
-             WHERE $1::boolean AND (tx_id, global_position) > ($2::xid8, $3::bigint) AND tx_id < horizon.xmin
-             ORDER BY tx_id, global_position
-             LIMIT $4
-          ),
-          tail AS (
-            SELECT e.tx_id, e.global_position FROM es_events e, horizon
-             WHERE e.tx_id < horizon.xmin
-             ORDER BY e.tx_id DESC, e.global_position DESC
-             LIMIT 1
-          )
-          SELECT 'e' AS kind, *, NULL::boolean AS held FROM page
-          UNION ALL
-          SELECT 't', tail.global_position, tail.tx_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM tail
-          UNION ALL
-          SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                 -- The function, not the CTE: compared with a stable expression the primary key's
-                 -- index finds the few rows at or past the horizon; joined with the CTE it scanned
-                 -- the whole table.
-                 EXISTS (SELECT 1 FROM es_events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))`,
-        values: [end !== null, String(end?.commit ?? 0n), String(end?.prepare ?? 0n), TAIL_PAGE],
+        text: pageSql('', true),
+        // The first read takes no events: the window starts empty at the readable end.
+        values: [String(end?.commit ?? 0n), String(end?.prepare ?? 0n), end === null ? 0 : TAIL_PAGE],
       });
       const fresh = rows.filter((r) => r.kind === 'e').map((r) => this.toRecorded(r));
       const last = rows.find((r) => r.kind === 't');
@@ -715,6 +678,40 @@ function matches(filter: AllFilter | undefined, e: RecordedEvent): boolean {
   if (filter?.streamPrefixes?.length && !filter.streamPrefixes.some((p) => e.streamId.startsWith(p))) return false;
   if (filter?.eventTypes?.length && !filter.eventTypes.includes(e.type)) return false;
   return true;
+}
+
+/**
+ * One statement, one snapshot: the safe horizon, the page of events below it after ($1, $2) (at
+ * most $3, filtered by `where`), and the last position below it (so a filtered read that reaches
+ * the end can move past skipped events); with `heldBack`, also whether committed events wait at or
+ * past the horizon (compared with the function, not the CTE, so the primary key's index finds the
+ * few such rows instead of scanning the table).
+ */
+function pageSql(where: string, heldBack: boolean): string {
+  return `
+    WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
+    page AS (
+      SELECT ${COLUMNS} FROM es_events, horizon
+       WHERE (tx_id, global_position) > ($1::xid8, $2::bigint) AND tx_id < horizon.xmin ${where}
+       ORDER BY tx_id, global_position
+       LIMIT $3
+    ),
+    tail AS (
+      SELECT e.tx_id, e.global_position FROM es_events e, horizon
+       WHERE e.tx_id < horizon.xmin
+       ORDER BY e.tx_id DESC, e.global_position DESC
+       LIMIT 1
+    )
+    SELECT 'e' AS kind, *${heldBack ? ', NULL::boolean AS held' : ''} FROM page
+    UNION ALL
+    SELECT 't', tail.global_position, tail.tx_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL${heldBack ? ', NULL' : ''} FROM tail${
+      heldBack
+        ? `
+    UNION ALL
+    SELECT 'h', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           EXISTS (SELECT 1 FROM es_events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))`
+        : ''
+    }`;
 }
 
 function filterSql(filter: AllFilter | undefined, firstParam: number): { where: string; values: unknown[] } {

@@ -216,20 +216,35 @@ export class OutboundRelay {
     const subscription = this.store.subscribeToAll({ from: this.checkpoint, filter: { eventTypes: this.eventTypes }, batchSize: this.batchSize });
     this.subscription = subscription;
     this.probeTimer = setInterval(() => void this.probe(), Math.max(50, Math.floor(this.probeIntervalMs / 2)));
+    // A pipeline of three stages: while a batch is being published, the next one is read from the
+    // store, and the checkpoint of the one before is written. The checkpoint still moves only past
+    // batches the broker acknowledged, in order (one connection writes them one after another).
+    const batches = subscription[Symbol.asyncIterator]();
+    let checkpointed: Promise<void> = Promise.resolve();
     try {
-      for await (const batch of subscription) {
-        if (this.stopping) break;
+      let next = batches.next();
+      for (;;) {
+        const { value: batch, done } = await next;
+        if (done || this.stopping) break;
+        next = batches.next();
         const sent = await this.sendWithBackoff(link, batch.events);
         if (!sent) break;
         // Only now, with every message acknowledged, may the checkpoint pass the batch.
-        await lock.query(
-          `UPDATE relay_checkpoints SET commit_position = $2, prepare_position = $3, published = published + $4, updated_at = now() WHERE name = $1`,
-          [this.name, String(batch.position.commit), String(batch.position.prepare), sent.count],
-        );
-        this.checkpoint = batch.position;
-        this.published += sent.count;
-        for (const [topic, count] of sent.byTopic) this.options.onPublished?.(topic, count);
+        await checkpointed;
+        checkpointed = lock
+          .query(
+            `UPDATE relay_checkpoints SET commit_position = $2, prepare_position = $3, published = published + $4, updated_at = now() WHERE name = $1`,
+            [this.name, String(batch.position.commit), String(batch.position.prepare), sent.count],
+          )
+          .then(() => {
+            this.checkpoint = batch.position;
+            this.published += sent.count;
+            for (const [topic, count] of sent.byTopic) this.options.onPublished?.(topic, count);
+          });
+        // A failed checkpoint write must not go unnoticed: it surfaces at the next await.
+        checkpointed.catch(() => undefined);
       }
+      await checkpointed;
     } finally {
       if (this.probeTimer) clearInterval(this.probeTimer);
       this.probeTimer = undefined;

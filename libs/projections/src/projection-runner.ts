@@ -13,8 +13,8 @@ export interface ProjectionStatus {
   /** Approximate number of store positions between the checkpoint and the head. */
   readonly lagPositions: number;
   /**
-   * How long the oldest event the projection has still to apply has waited since it was recorded
-   * (0 when none waits): the read model is at least this far behind.
+   * About how long the oldest event the projection has still to apply has waited since it was
+   * recorded (0 at the live end): how far behind the read model is, from the loop's own batches.
    */
   readonly lagSeconds: number;
   readonly caughtUp: boolean;
@@ -78,6 +78,12 @@ interface Live {
   stored: Position;
   /** Where the projection's reaction ledger begins (read with each batch's registry row). */
   reactionsFrom: Position;
+  /**
+   * When the oldest event still to apply was recorded, as far as the loop knows: the first event of
+   * the batch in hand, or after a batch that did not reach the live end, its last event (the next
+   * one is younger). Undefined when the loop is at the live end.
+   */
+  oldestPendingAt?: number;
   storedAt: number;
 }
 
@@ -185,12 +191,7 @@ export class ProjectionRunner {
       const checkpoint = state?.checkpoint ?? (await this.readCheckpoint(this.pool, projection.name, row.active_generation));
       const status: ProjectionStatus['status'] = row.status === 'halted' ? 'halted' : (state?.status ?? 'stopped');
       const lag = this.head && comparePositions(this.head, checkpoint) > 0 ? Number(this.head.prepare - checkpoint.prepare) : 0;
-      let lagSeconds = 0;
-      if (lag > 0) {
-        const next = await this.store.readAll({ from: checkpoint, maxCount: 1, filter: projection.filter });
-        const waiting = next.events[0];
-        if (waiting && this.head && comparePositions(waiting.globalPosition, this.head) <= 0) lagSeconds = Math.max(0, (Date.now() - Date.parse(waiting.recordedAt)) / 1000);
-      }
+      const lagSeconds = lag > 0 && state?.oldestPendingAt ? Math.max(0, (Date.now() - state.oldestPendingAt) / 1000) : 0;
       out.push({
         name: projection.name,
         version: projection.version,
@@ -426,6 +427,7 @@ export class ProjectionRunner {
       let restart = false;
       try {
         for await (const batch of subscription) {
+          if (batch.events.length) state.oldestPendingAt ??= Date.parse(batch.events[0].recordedAt);
           const outcome = await this.applyLiveBatch(projection, state, batch.events, batch.position);
           if (outcome === 'halted') break;
           if (outcome === 'generation_changed') {
@@ -433,6 +435,8 @@ export class ProjectionRunner {
             break;
           }
           state.caughtUp = batch.caughtUp;
+          const last = batch.events[batch.events.length - 1];
+          state.oldestPendingAt = batch.caughtUp ? undefined : last ? Date.parse(last.recordedAt) : state.oldestPendingAt;
         }
       } catch (err) {
         if (!this.stopping) {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor, type OnApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type pg from 'pg';
+import pg from 'pg';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { APP_CONFIG, PG_POOL } from '../core.module.js';
 import type { AppConfig } from '../config/config.js';
@@ -53,14 +53,30 @@ function replayed(response: unknown): unknown {
  * IDEMPOTENCY_WINDOW_HOURS.
  */
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShutdown {
   /** Requests of this process holding a key, so a local repeat awaits them instead of polling. */
   private readonly local = new Map<string, Promise<void>>();
 
+  /**
+   * The key rows are written with asynchronous commit, on connections of their own: they are a
+   * record of answers, not of facts. A crash can lose the last moments of them; a repeat then
+   * takes the key again (or waits out the lease of an in-flight row) and runs the command again,
+   * and the event store recognises the command's idempotency key and appends nothing. The
+   * command's events themselves are committed synchronously before the answer leaves.
+   */
+  private readonly pool: pg.Pool;
+
   constructor(
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(PG_POOL) shared: pg.Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.pool = new pg.Pool({ ...shared.options, max: Math.max(4, Math.ceil((shared.options.max ?? 20) / 2)), options: '-c synchronous_commit=off' });
+    this.pool.on('error', () => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();

@@ -130,9 +130,16 @@ export class CollectionQueries {
    */
   async workQueue(collectorId: string, date: BusinessDate) {
     const { rows } = await this.pool.query(
+      // The collector's open cases first, then each one's items through the case index: joined the
+      // other way (all open items due, then their cases) the plan grows with every collector's work.
       `SELECT w.*, c.loan_id, c.customer_id, c.grade, c.stage, c.dpd, c.overdue_amount, c.next_promise_due
-         FROM rm_collection_work_items w JOIN rm_collection_cases c ON c.case_id = w.case_id
-        WHERE c.collector_id = $1 AND c.status = 'OPEN' AND w.status = 'OPEN' AND w.performer = 'COLLECTOR' AND w.due_on <= $2
+         FROM rm_collection_cases c
+        CROSS JOIN LATERAL (
+          SELECT * FROM rm_collection_work_items w
+           WHERE w.case_id = c.case_id AND w.status = 'OPEN' AND w.performer = 'COLLECTOR' AND w.due_on <= $2
+           OFFSET 0
+        ) w
+        WHERE c.collector_id = $1 AND c.status = 'OPEN'
         ORDER BY c.grade_rank DESC, c.overdue_amount DESC, coalesce(c.next_promise_due, '9999-12-31'), w.priority, w.due_on, w.item_id`,
       [collectorId, date],
     );

@@ -524,31 +524,35 @@ export class PostgresEventStore implements EventStore {
       if (since < TAIL_MIN_INTERVAL_MS) await new Promise((r) => setTimeout(r, TAIL_MIN_INTERVAL_MS - since));
       this.tailReadStartedAt = Date.now();
       tailWake = this.wakes;
-      const end = this.tail?.end ?? null;
-      const { rows } = await this.pool.query<EventRow & { kind: string; held: boolean | null }>({
-        text: pageSql('', true),
-        // The first read takes no events: the window starts empty at the readable end.
-        values: [String(end?.commit ?? 0n), String(end?.prepare ?? 0n), end === null ? 0 : TAIL_PAGE],
-      });
-      const fresh = rows.filter((r) => r.kind === 'e').map((r) => this.toRecorded(r));
-      const last = rows.find((r) => r.kind === 't');
-      const held = rows.find((r) => r.kind === 'h')?.held === true;
-      const lastPosition = last ? { commit: BigInt(last.tx_id), prepare: BigInt(last.global_position) } : { commit: 0n, prepare: 0n };
-      if (end === null) {
-        // The first read: the window starts empty at the readable end.
-        this.tail = { start: lastPosition, end: lastPosition, events: [], atEnd: true, heldBack: held, wake: tailWake, readAt: Date.now() };
-        return;
+      // Pages until the readable end (a few at most), so that a burst (an end of day) leaves the
+      // window whole instead of sending every subscriber to the table.
+      for (let page = 0; page < TAIL_PAGES_PER_READ; page++) {
+        const end = this.tail?.end ?? null;
+        const { rows } = await this.pool.query<EventRow & { kind: string; held: boolean | null }>({
+          text: pageSql('', true),
+          // The first read takes no events: the window starts empty at the readable end.
+          values: [String(end?.commit ?? 0n), String(end?.prepare ?? 0n), end === null ? 0 : TAIL_PAGE],
+        });
+        const fresh = rows.filter((r) => r.kind === 'e').map((r) => this.toRecorded(r));
+        const last = rows.find((r) => r.kind === 't');
+        const held = rows.find((r) => r.kind === 'h')?.held === true;
+        const lastPosition = last ? { commit: BigInt(last.tx_id), prepare: BigInt(last.global_position) } : { commit: 0n, prepare: 0n };
+        if (end === null) {
+          this.tail = { start: lastPosition, end: lastPosition, events: [], atEnd: true, heldBack: held, wake: tailWake, readAt: Date.now() };
+          return;
+        }
+        const events = this.tail!.events.concat(fresh);
+        let start = this.tail!.start;
+        if (events.length > TAIL_WINDOW) {
+          const dropped = events.splice(0, events.length - TAIL_WINDOW);
+          start = dropped[dropped.length - 1].globalPosition;
+        }
+        const atEnd = fresh.length < TAIL_PAGE;
+        let newEnd = fresh.length ? fresh[fresh.length - 1].globalPosition : end;
+        if (atEnd && comparePositions(lastPosition, newEnd) > 0) newEnd = lastPosition;
+        this.tail = { start, end: newEnd, events, atEnd, heldBack: held, wake: tailWake, readAt: Date.now() };
+        if (atEnd) return;
       }
-      const events = this.tail!.events.concat(fresh);
-      let start = this.tail!.start;
-      if (events.length > TAIL_WINDOW) {
-        const dropped = events.splice(0, events.length - TAIL_WINDOW);
-        start = dropped[dropped.length - 1].globalPosition;
-      }
-      const atEnd = fresh.length < TAIL_PAGE;
-      let newEnd = fresh.length ? fresh[fresh.length - 1].globalPosition : end;
-      if (atEnd && comparePositions(lastPosition, newEnd) > 0) newEnd = lastPosition;
-      this.tail = { start, end: newEnd, events, atEnd, heldBack: held, wake: tailWake, readAt: Date.now() };
     })().finally(() => {
       if (this.tailRefresh?.done === done) this.tailRefresh = null;
     });
@@ -660,6 +664,7 @@ const TAIL_MAX_AGE_MS = 25;
 const HELD_BACK_MAX_AGE_MS = 2;
 const TAIL_PAGE = 2_000;
 const TAIL_MIN_INTERVAL_MS = 5;
+const TAIL_PAGES_PER_READ = 5;
 const TAIL_WINDOW = 10_000;
 
 function firstAfter(events: readonly RecordedEvent[], at: Position): number {

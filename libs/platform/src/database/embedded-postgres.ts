@@ -11,6 +11,8 @@ export interface EmbeddedPostgresOptions {
   readonly port?: number;
   readonly persistent?: boolean;
   readonly log?: (line: string) => void;
+  /** More server settings (`-c name=value` pairs), e.g. for a benchmark's instrumentation. */
+  readonly extraFlags?: readonly string[];
   /** Told when a server left running on the data directory is stopped (default: standard error). */
   readonly leftover?: (line: string) => void;
 }
@@ -117,7 +119,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: options.persistent ?? true,
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(options.extraFlags ?? [])],
     onLog: (m: unknown) => log(String(m)),
     onError: (m: unknown) => log(String(m)),
   });

@@ -13,7 +13,7 @@
  * ~10 events against one with ~500 (a command's cost must not grow with its stream).
  *
  * Settings: BENCH_LOANS (20000), BENCH_HOLD_SECONDS (60), BENCH_RATES (comma list, e.g.
- * 200,400,600), BENCH_CLOSE_EVERY_SECONDS (20).
+ * 200,400,600), BENCH_CLOSE_EVERY_SECONDS (30): a whole business day every 30 s, ~2,900 times a bank's pace.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { benchServer, machine, round, serverFacts, writeResult } from '../suppor
 const LOANS = Number(process.env.BENCH_LOANS ?? 20_000);
 const HOLD = Number(process.env.BENCH_HOLD_SECONDS ?? 60);
 const RATES = (process.env.BENCH_RATES ?? '150,300,450,600,800,1000').split(',').map(Number);
-const CLOSE_EVERY = Number(process.env.BENCH_CLOSE_EVERY_SECONDS ?? 20);
+const CLOSE_EVERY = Number(process.env.BENCH_CLOSE_EVERY_SECONDS ?? 30);
 const COLLECTORS = 40;
 const TEAM = 'team-1';
 const SECRET = 'bench-secret-of-at-least-thirty-two-chars';

@@ -665,7 +665,7 @@ const HELD_BACK_MAX_AGE_MS = 2;
 const TAIL_PAGE = 2_000;
 const TAIL_MIN_INTERVAL_MS = 5;
 const TAIL_PAGES_PER_READ = 5;
-const TAIL_WINDOW = 10_000;
+const TAIL_WINDOW = 30_000;
 
 function firstAfter(events: readonly RecordedEvent[], at: Position): number {
   let lo = 0;

@@ -601,8 +601,18 @@ export class ProjectionRunner {
   private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[], decideAfter?: Position): Promise<void> {
     if (events.length === 0) return;
     const scopes = decideAfter && projection.reacts ? await this.undecided(tx, projection, events, decideAfter) : null;
+    // A handler may query from concurrent lanes (forEachPartitioned): the transaction's one
+    // connection takes them one after another, in the order they were asked.
+    let last: Promise<unknown> = Promise.resolve();
     const ctx: ProjectionContext = {
-      query: (text, values) => tx.query(text, values as unknown[]),
+      query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
+        const next = last.then(
+          () => tx.query<R>(text, values as unknown[]),
+          () => tx.query<R>(text, values as unknown[]),
+        );
+        last = next.catch(() => undefined);
+        return next;
+      },
       table: (table) => {
         if (!(table in projection.tables)) throw new Error(`projection ${projection.name} has no table ${table}`);
         return physicalTable(table, generation);

@@ -47,3 +47,6 @@ export {
   ChannelOutcomesHandler,
   collectionIntegrationEvents,
 } from './api/channel-messaging.js';
+// Case scope, for the contexts that keep their own copy of the case assignments (also the
+// dependency-free entry `#collection/read-models`).
+export { caseAssignmentsProjection, caseScopeSql, caseScoped, inCaseScope, type CaseScopePrincipal, type CaseScopeSubject } from './read-models.js';

@@ -73,3 +73,49 @@ export async function collectorWorks(
   const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE ${column} = $1 AND collector_id = $2 LIMIT 1`, [value, principal.id]);
   return (rowCount ?? 0) > 0;
 }
+
+/**
+ * Case scope of a loan or customer for a principal, by a context's own case-assignments table:
+ * the one rule a context applies to its reads and to its writes alike, so that nothing a
+ * principal may not see can be changed by them either.
+ *
+ * - A collector is in scope when a case of the subject is (or was) assigned to them.
+ * - A supervisor is in scope when a case of the subject is assigned to a collector of their team.
+ * - A subject no case has been assigned for (no case yet, or cases still waiting for a collector)
+ *   is owned by nobody: every collector and supervisor is in scope, as Collection shows its
+ *   unassigned cases to supervisors.
+ * - Other roles (risk managers, auditors, admins, services) are not limited by cases.
+ */
+export type CaseScopePrincipal = { readonly role: string; readonly id: string; readonly team?: string };
+export type CaseScopeSubject = { readonly customerId: string } | { readonly loanId: string };
+
+/** Whether the principal's role is limited by case scope at all. */
+export const caseScoped = (principal: { readonly role: string }): boolean => principal.role === 'collector' || principal.role === 'supervisor';
+
+/**
+ * The SQL condition "the row whose loan (or customer) is `subjectColumn` is within the
+ * principal's case scope", for a WHERE clause; `param` adds a value and returns its placeholder.
+ * Null when the role is not limited.
+ */
+export function caseScopeSql(table: string, subjectColumn: string, principal: CaseScopePrincipal, param: (value: unknown) => string, by: 'loan_id' | 'customer_id' = 'loan_id'): string | null {
+  if (!caseScoped(principal)) return null;
+  const [column, value] = principal.role === 'collector' ? ['collector_id', principal.id] : ['team', principal.team ?? null];
+  const mine = value === null ? 'false' : `EXISTS (SELECT 1 FROM ${table} a WHERE a.${by} = ${subjectColumn} AND a.${column} = ${param(value)})`;
+  const owned = `EXISTS (SELECT 1 FROM ${table} a WHERE a.${by} = ${subjectColumn} AND a.collector_id IS NOT NULL)`;
+  return `(${mine} OR NOT ${owned})`;
+}
+
+/** Whether the loan or customer is within the principal's case scope (see above). */
+export async function inCaseScope(
+  pool: { query(text: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> },
+  table: string,
+  principal: CaseScopePrincipal,
+  subject: CaseScopeSubject,
+): Promise<boolean> {
+  if (!caseScoped(principal)) return true;
+  const [by, id] = 'customerId' in subject ? (['customer_id', subject.customerId] as const) : (['loan_id', subject.loanId] as const);
+  const values: unknown[] = [id];
+  const condition = caseScopeSql(table, '$1', principal, (v) => (values.push(v), `$${values.length}`), by)!;
+  const { rows } = await pool.query(`SELECT ${condition} AS in_scope`, values);
+  return rows[0]?.in_scope === true;
+}

@@ -268,7 +268,10 @@ async function restructure(
   pay: (date: BusinessDate, loanId: string, reference: string, amount: number) => void,
   counts: { restructuringsRequested: number; restructuringsActivated: number },
 ): Promise<void> {
-  const collector: SimPrincipal = { role: 'collector', user: 'col-1', team: TEAM };
+  // The collector of the loan's case files and works the request: restructuring checks the same
+  // case scope as Collection (a never-paying loan is in its first delinquency episode, E1).
+  const held = await api(SUPERVISOR, 'GET', `/collection/cases/${loan.loanId}-E1`);
+  const collector: SimPrincipal = { role: 'collector', user: (held.status === 200 && held.body.collectorId) || 'col-1', team: TEAM };
   const status = (requestId: string, wanted: readonly string[]) =>
     eventually(`restructuring ${requestId} ${wanted.join('|')}`, async () => {
       const res = await api(SUPERVISOR, 'GET', `/restructuring/requests/${requestId}`);

@@ -92,15 +92,19 @@ export class RestructuringController {
   @Roles(...READERS)
   @DocQuery(ListQuery)
   list(@ValidQuery(ListQuery) query: z.infer<typeof ListQuery>, @Req() req: FastifyRequest & { user: Principal }) {
-    return this.service.queries.list({ ...query, ...(req.user.role === 'collector' ? { collectorId: req.user.id } : {}) });
+    return this.service.queries.list({ ...query, scope: req.user });
   }
 
-  /** A collector reads the requests on the loans of their own cases; others read every request. */
+  /**
+   * Collectors and supervisors read the requests on the loans of their case scope (a collector:
+   * their cases; a supervisor: their team's; a loan nobody is assigned: everyone); others read
+   * every request. Out of scope reads as not found; the same scope guards every write (403).
+   */
   @Get('requests/:requestId')
   @Roles(...READERS)
   async detail(@RequestId() requestId: string, @Req() req: FastifyRequest & { user: Principal }) {
     const view = await this.service.queries.request(requestId);
-    if (!view || !(await this.service.queries.visibleTo(req.user, view.loanId))) {
+    if (!view || !(await this.service.queries.inScope(req.user, view.loanId))) {
       throw new ProblemException(problem(404, 'RESTRUCTURING_REQUEST_NOT_FOUND', 'Restructuring request not found', `no restructuring request ${requestId}`));
     }
     return view;
@@ -109,8 +113,8 @@ export class RestructuringController {
   @Get('approval-queue')
   @Roles(...OVERSIGHT)
   @DocQuery(QueueQuery)
-  approvalQueue(@ValidQuery(QueueQuery) query: z.infer<typeof QueueQuery>, @Meta() meta: RequestMeta) {
-    return this.service.queries.approvalQueue(meta.actor.id, query);
+  approvalQueue(@ValidQuery(QueueQuery) query: z.infer<typeof QueueQuery>, @Req() req: FastifyRequest & { user: Principal }) {
+    return this.service.queries.approvalQueue(req.user, query);
   }
 
   @Get('plan-performance')

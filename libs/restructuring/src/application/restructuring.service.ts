@@ -4,7 +4,7 @@ import { deterministicId, domainError, isBusinessDate, isDomainError, newId, str
 import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
 import type { Reaction } from '#projections';
-import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainProblem, execute, type CommandAccepted, type RequestMeta } from '#platform';
+import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainProblem, execute, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
 import { activationPlan, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
 import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
 import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
@@ -75,6 +75,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const businessDate = await this.today();
     const requestId = input.requestId ?? (meta.idempotencyKey ? deterministicId('restructuring-request', meta.actor.id, meta.idempotencyKey) : newId());
     const loan = await this.loanAt(input.loanId, businessDate);
+    await this.ensureInScope(meta, input.loanId);
     const published = await this.queries.publishedGrade(loan.customerId);
     const grade = (published?.grade as Grade | undefined) ?? input.grade;
     if (!grade) {
@@ -116,6 +117,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   async assess(requestId: string, meta: RequestMeta): Promise<CommandAccepted> {
     const request = await this.existing(requestId);
+    await this.ensureInScope(meta, request.loanId);
     const businessDate = await this.today();
     const loan = await this.loanAt(request.loanId, businessDate);
     const policy = await this.currentPolicy();
@@ -131,6 +133,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   async approve(requestId: string, meta: RequestMeta): Promise<CommandAccepted> {
     const request = await this.existing(requestId);
+    await this.ensureInScope(meta, request.loanId);
     const businessDate = await this.today();
     return execute(
       this.metrics,
@@ -143,6 +146,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   async reject(requestId: string, input: { reasonCode: RejectionReason }, meta: RequestMeta): Promise<CommandAccepted> {
     const request = await this.existing(requestId);
+    await this.ensureInScope(meta, request.loanId);
     const businessDate = await this.today();
     const ctx = commandContext(meta, 'RejectRestructuring', dated(request, businessDate));
     const result = await execute(
@@ -160,6 +164,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   async offer(requestId: string, input: { channel: OfferChannel }, meta: RequestMeta): Promise<CommandAccepted> {
     const request = await this.existing(requestId);
+    await this.ensureInScope(meta, request.loanId);
     const businessDate = await this.today();
     const loan = await this.loanAt(request.loanId, businessDate);
     return execute(
@@ -173,6 +178,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   async accept(requestId: string, input: { channel: AcceptanceChannel; evidenceRef?: string }, meta: RequestMeta): Promise<CommandAccepted> {
     const request = await this.existing(requestId);
+    await this.ensureInScope(meta, request.loanId);
     const businessDate = await this.today();
     return execute(
       this.metrics,
@@ -315,6 +321,18 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   private async today(): Promise<BusinessDate> {
     const date = await this.calendar.factDate();
     return isDomainError(date) ? fail(date) : date;
+  }
+
+  /**
+   * Every staff command on a request checks the case scope its read checks (the loan's case is the
+   * collector's own, or their team's for a supervisor): out of scope is refused with 403
+   * CASE_OUT_OF_SCOPE before anything is decided, so nothing is appended.
+   */
+  private async ensureInScope(meta: RequestMeta, loanId: string): Promise<void> {
+    const principal = meta.actor as Principal;
+    if (await this.queries.inScope(principal, loanId)) return;
+    const whose = principal.role === 'collector' ? `collector ${principal.id}` : `team ${principal.team ?? '(none)'}`;
+    throw new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to ${whose}.`, { loanId }));
   }
 
   private async existing(requestId: string): Promise<OpenRequest> {

@@ -1,4 +1,4 @@
-import { caseAssignmentsProjection, collectorWorks } from '#collection/read-models';
+import { caseAssignmentsProjection, caseScopeSql, inCaseScope, type CaseScopePrincipal } from '#collection/read-models';
 import type { Projection } from '#projections';
 import type pg from 'pg';
 import type { BusinessDate } from '#kernel';
@@ -51,8 +51,8 @@ export interface ListFilter {
   readonly type?: string;
   readonly loanId?: string;
   readonly customerId?: string;
-  /** A collector sees the requests on the loans of their own cases only. */
-  readonly collectorId?: string;
+  /** Collectors and supervisors see the requests on the loans within their case scope only. */
+  readonly scope?: CaseScopePrincipal;
   readonly page: number;
   readonly pageSize: number;
 }
@@ -106,9 +106,12 @@ export class RestructuringQueries {
     return rows.length ? requestView(rows[0]) : null;
   }
 
-  /** Whether a request on the loan is within the reader's scope (a collector: their cases' loans). */
-  visibleTo(reader: { readonly role: string; readonly id: string }, loanId: string): Promise<boolean> {
-    return collectorWorks(this.pool, CASE_ASSIGNMENTS_TABLE, reader, { loanId });
+  /**
+   * Whether the loan is within the principal's case scope (Collection's rule, on restructuring's
+   * own copy of the case assignments): what every read and every write of a request checks.
+   */
+  inScope(principal: CaseScopePrincipal, loanId: string): Promise<boolean> {
+    return inCaseScope(this.pool, CASE_ASSIGNMENTS_TABLE, principal, { loanId });
   }
 
   async list(filter: ListFilter) {
@@ -122,10 +125,8 @@ export class RestructuringQueries {
     if (filter.type) add('type', filter.type);
     if (filter.loanId) add('loan_id', filter.loanId);
     if (filter.customerId) add('customer_id', filter.customerId);
-    if (filter.collectorId) {
-      values.push(filter.collectorId);
-      where.push(`EXISTS (SELECT 1 FROM ${CASE_ASSIGNMENTS_TABLE} a WHERE a.loan_id = rm_restructuring_requests.loan_id AND a.collector_id = $${values.length})`);
-    }
+    const scoped = filter.scope && caseScopeSql(CASE_ASSIGNMENTS_TABLE, 'rm_restructuring_requests.loan_id', filter.scope, (v) => (values.push(v), `$${values.length}`));
+    if (scoped) where.push(scoped);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM rm_restructuring_requests ${clause}`, values);
     const { rows } = await this.pool.query<RequestRow>(
@@ -139,9 +140,12 @@ export class RestructuringQueries {
    * Requests waiting for a supervisor: assessed with a passing outcome and not yet fully approved,
    * oldest first. `awaitingYou` says whether the viewer may give the next approval (four eyes).
    */
-  async approvalQueue(viewerId: string, filter: { type?: string; page: number; pageSize: number }) {
+  async approvalQueue(viewer: CaseScopePrincipal, filter: { type?: string; page: number; pageSize: number }) {
+    const viewerId = viewer.id;
     const values: unknown[] = [];
     let clause = `WHERE status IN ('Assessed', 'PartiallyApproved')`;
+    const scoped = caseScopeSql(CASE_ASSIGNMENTS_TABLE, 'rm_restructuring_requests.loan_id', viewer, (v) => (values.push(v), `$${values.length}`));
+    if (scoped) clause += ` AND ${scoped}`;
     if (filter.type) {
       values.push(filter.type);
       clause += ` AND type = $${values.length}`;

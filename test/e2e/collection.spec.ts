@@ -209,7 +209,8 @@ describe('collection over HTTP', () => {
     const write = await auditor('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER' });
     expect(write.status).toBe(403);
     const foreign = await otherCollector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-17T09:00:00+08:00' });
-    expect(foreign.status).toBe(404);
+    // A write checks the read's scope and says so: 403 with a stable code (the read hides the case).
+    expect({ status: foreign.status, code: foreign.body.code }).toEqual({ status: 403, code: 'CASE_OUT_OF_SCOPE' });
   });
 
   it('refuses a call outside the customer’s hours with 422 and records the refusal in the case', async () => {

@@ -25,7 +25,7 @@ import {
   ReleaseHoldBody,
   WorkQueueQuery,
 } from './dto.js';
-import { answer, attemptIdOf, caseNotFound, contactAnswer, type AuthedRequest } from './http.js';
+import { answer, attemptIdOf, caseNotFound, caseOutOfScope, contactAnswer, type AuthedRequest } from './http.js';
 import { CollectionClock } from '../application/clock.js';
 import { ladderOf } from './strategies.controller.js';
 
@@ -83,6 +83,17 @@ export class CasesController {
   private async visible(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
     const loaded = await this.cases.load(caseId);
     if (!caseVisible(scopeOf(req.user), loaded.state)) throw caseNotFound(caseId);
+    return loaded;
+  }
+
+  /**
+   * A write on a case checks the scope its read checks: an unknown case is 404, a case outside
+   * the caller's scope is refused with 403 CASE_OUT_OF_SCOPE before anything is decided.
+   */
+  private async writable(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
+    const loaded = await this.cases.load(caseId);
+    if (loaded.state.status === 'none') throw caseNotFound(caseId);
+    if (!caseVisible(scopeOf(req.user), loaded.state)) throw caseOutOfScope(caseId, req.user);
     return loaded;
   }
 
@@ -150,7 +161,7 @@ export class CasesController {
       'Record a contact attempt and its outcome. A contact rule refusal answers 422 with its code (CONTACT_OUTSIDE_HOURS, CONTACT_DAILY_CALL_LIMIT, ...) and is itself recorded as ContactBlocked.',
   })
   async contact(@Param('caseId', id) caseId: string, @ValidBody(ContactBody) body: z.infer<typeof ContactBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     const attemptId = attemptIdOf(body.attemptId, meta);
     const by: AttemptedBy = req.user.role === 'service' ? { kind: 'EXECUTOR', id: req.user.id } : { kind: 'COLLECTOR', id: req.user.id };
     const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
@@ -178,7 +189,7 @@ export class CasesController {
   @DocBody(FieldVisitBody)
   @ApiOperation({ summary: 'Request a field visit; a supervisor (not the requester) must approve it' })
   async requestVisit(@Param('caseId', id) caseId: string, @ValidBody(FieldVisitBody) body: z.infer<typeof FieldVisitBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     return answer(await this.cases.requestFieldVisit(caseId, body, commandContext(meta, 'RequestFieldVisit', { extra: { reason: body.reason } })));
   }
 
@@ -188,7 +199,7 @@ export class CasesController {
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'Approve a requested field visit' })
   async approveVisit(@Param('caseId', id) caseId: string, @Param('visitId', id) visitId: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     return answer(await this.cases.approveFieldVisit(caseId, visitId, commandContext(meta, 'ApproveFieldVisit')));
   }
 
@@ -204,7 +215,7 @@ export class CasesController {
     @Meta() meta: RequestMeta,
     @Req() req: AuthedRequest,
   ) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     return answer(await this.cases.rejectFieldVisit(caseId, visitId, body.reason, commandContext(meta, 'RejectFieldVisit', { extra: { reason: body.reason } })));
   }
 
@@ -220,7 +231,7 @@ export class CasesController {
     @Meta() meta: RequestMeta,
     @Req() req: AuthedRequest,
   ) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     const attemptId = attemptIdOf(body.attemptId, meta);
     const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
     const input: ContactAttemptInput = {
@@ -243,7 +254,7 @@ export class CasesController {
   @DocBody(AdjustPlanBody)
   @ApiOperation({ summary: 'Skip, move or add a step of the case’s plan, within the strategy’s limits, with a reason' })
   async adjust(@Param('caseId', id) caseId: string, @ValidBody(AdjustPlanBody) body: z.infer<typeof AdjustPlanBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    const loaded = await this.visible(caseId, req);
+    const loaded = await this.writable(caseId, req);
     const adjustment =
       body.kind === 'ADD' ? { kind: 'ADD' as const, step: ladderOf([body.step])[0] } : body.kind === 'MOVE' ? { kind: 'MOVE' as const, stepId: body.stepId, to: body.to } : { kind: 'SKIP' as const, stepId: body.stepId };
     const dpd = loaded.state.status === 'none' ? 0 : loaded.state.dpd;
@@ -256,7 +267,7 @@ export class CasesController {
   @DocBody(ReassignBody)
   @ApiOperation({ summary: 'Hand the case to another certified collector (of the supervisor’s team), with a reason' })
   async reassign(@Param('caseId', id) caseId: string, @ValidBody(ReassignBody) body: z.infer<typeof ReassignBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     if (req.user.role === 'supervisor') {
       const target = await this.queries.collector(body.collectorId);
       if (!target || target.team !== req.user.team) {
@@ -274,7 +285,7 @@ export class CasesController {
   @DocBody(HoldBody)
   @ApiOperation({ summary: 'Put the case on hold (dispute, complaint, deceased, ...): no contact until resumed; a dispute or complaint stops contact with the debtor' })
   async hold(@Param('caseId', id) caseId: string, @ValidBody(HoldBody) body: z.infer<typeof HoldBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     const holdId = body.holdId ?? meta.idempotencyKey ?? newId();
     const result = await this.cases.placeOnHold(
       caseId,
@@ -296,7 +307,7 @@ export class CasesController {
     @Meta() meta: RequestMeta,
     @Req() req: AuthedRequest,
   ) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     return answer(
       await this.cases.releaseHold(caseId, { holdId, resolution: body.resolution, on: body.on ?? (await this.clock.todayOrThrow()) }, commandContext(meta, 'ResumeCase', { extra: { reason: body.resolution } })),
     );
@@ -308,7 +319,7 @@ export class CasesController {
   @DocBody(CloseCaseBody)
   @ApiOperation({ summary: 'Close a case as written off (cured, paid-off and restructured closures follow the loan)' })
   async close(@Param('caseId', id) caseId: string, @ValidBody(CloseCaseBody) body: z.infer<typeof CloseCaseBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.visible(caseId, req);
+    await this.writable(caseId, req);
     return answer(await this.cases.close(caseId, body.reason, body.closedOn ?? (await this.clock.todayOrThrow()), commandContext(meta, 'CloseCase', { extra: { reason: body.note } })));
   }
 }

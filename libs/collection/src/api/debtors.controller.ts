@@ -1,14 +1,15 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { DocBody, Meta, Metrics, Roles, ValidBody, ZodPipe, commandContext, fields, type RequestMeta } from '#platform';
+import { DocBody, Meta, Metrics, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionClock } from '../application/clock.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { runCommand } from '../application/commands.js';
 import type { Channel, ThirdPartyExceptionReason } from '../domain/model.js';
 import { EmptyBody, OptOutBody, ThirdPartyExceptionBody } from './dto.js';
-import { answer } from './http.js';
+import { CollectionQueries, scopeOf } from '../read-model/queries.js';
+import { answer, caseOutOfScope, type AuthedRequest } from './http.js';
 
 const id = new ZodPipe(fields.id, 'params');
 
@@ -22,14 +23,27 @@ export class DebtorsController {
     private readonly rules: ContactRulesBook,
     private readonly metrics: Metrics,
     private readonly clock: CollectionClock,
+    private readonly queries: CollectionQueries,
   ) {}
+
+  /**
+   * A write on the debtor's ledger needs a debtor Collection knows (a case of the customer: 404
+   * DEBTOR_NOT_FOUND otherwise) and one of its cases within the caller's scope, the scope case
+   * reads check (403 CASE_OUT_OF_SCOPE otherwise); both before anything is decided.
+   */
+  private async writable(customerId: string, req: AuthedRequest): Promise<void> {
+    const verdict = await this.queries.debtorScope(customerId, scopeOf(req.user));
+    if (verdict === 'unknown') throw new ProblemException(problem(404, 'DEBTOR_NOT_FOUND', 'Debtor not found', `No collection case of customer ${customerId}.`));
+    if (verdict === 'out') throw caseOutOfScope(`Customer ${customerId}`, req.user);
+  }
 
   @Post('opt-outs')
   @Roles('collector', 'supervisor', 'service', 'admin')
   @HttpCode(202)
   @DocBody(OptOutBody)
   @ApiOperation({ summary: 'Record that the debtor opted out of (or back into) a channel the rules offer an opt-out for (SMS, EMAIL)' })
-  async optOut(@Param('customerId', id) customerId: string, @ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta) {
+  async optOut(@Param('customerId', id) customerId: string, @ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+    await this.writable(customerId, req);
     const rules = await this.rules.inForce(await this.clock.todayOrThrow());
     return answer(
       await runCommand(
@@ -47,7 +61,13 @@ export class DebtorsController {
   @HttpCode(201)
   @DocBody(ThirdPartyExceptionBody)
   @ApiOperation({ summary: 'Record an exception under which third parties may be contacted (debtor unreachable, deceased, lacking capacity)' })
-  async exception(@Param('customerId', id) customerId: string, @ValidBody(ThirdPartyExceptionBody) body: z.infer<typeof ThirdPartyExceptionBody>, @Meta() meta: RequestMeta) {
+  async exception(
+    @Param('customerId', id) customerId: string,
+    @ValidBody(ThirdPartyExceptionBody) body: z.infer<typeof ThirdPartyExceptionBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
+    await this.writable(customerId, req);
     return answer(
       await runCommand(
         this.metrics,
@@ -67,7 +87,14 @@ export class DebtorsController {
   @HttpCode(202)
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'End a third-party exception' })
-  async endException(@Param('customerId', id) customerId: string, @Param('exceptionId', id) exceptionId: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta) {
+  async endException(
+    @Param('customerId', id) customerId: string,
+    @Param('exceptionId', id) exceptionId: string,
+    @ValidBody(EmptyBody) _body: unknown,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
+    await this.writable(customerId, req);
     return answer(
       await runCommand(
         this.metrics,

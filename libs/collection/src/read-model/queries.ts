@@ -89,6 +89,22 @@ export class CollectionQueries {
     }
   }
 
+  /**
+   * Whether Collection knows the debtor (has a case of the customer) and whether one of those
+   * cases is within the scope: what a write on the debtor's ledger checks.
+   */
+  async debtorScope(customerId: string, scope: Scope): Promise<'unknown' | 'out' | 'in'> {
+    const where: string[] = [];
+    const values: unknown[] = [customerId];
+    this.scopeSql(scope, where, values);
+    const mine = where.length ? where.join(' AND ') : 'true';
+    const { rows } = await this.pool.query<{ known: boolean; mine: boolean }>(
+      `SELECT count(*) > 0 AS known, coalesce(bool_or(${mine}), false) AS mine FROM rm_collection_cases c WHERE c.customer_id = $1`,
+      values,
+    );
+    return !rows[0].known ? 'unknown' : rows[0].mine ? 'in' : 'out';
+  }
+
   async listCases(filters: CaseListFilters, scope: Scope) {
     const where: string[] = [];
     const values: unknown[] = [];

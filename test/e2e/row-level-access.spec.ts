@@ -1,8 +1,9 @@
+import { routeTable } from '../../apps/arrears/src/app.js';
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
 import { clocksAt } from '#test-support/clock.js';
-import { addDays } from '#kernel';
+import { addDays, type Position } from '#kernel';
 
 /**
  * Row-level access beyond Collection: a loan becomes delinquent, Collection opens a case and routes
@@ -182,7 +183,112 @@ describe('row-level access to clear personal data and loan accounts', () => {
     expect((await col1('GET', '/restructuring/requests')).body.items.map((r: { requestId: string }) => r.requestId)).toEqual([requestId]);
     expect(notFound(await col9('GET', `/restructuring/requests/${requestId}`))).toEqual({ status: 404, code: 'RESTRUCTURING_REQUEST_NOT_FOUND' });
     expect((await col9('GET', '/restructuring/requests')).body.items).toEqual([]);
-    expectStatus(await t.as('supervisor', 'sup-2', 'T2')('GET', `/restructuring/requests/${requestId}`), 200);
+    // Supervisors read their team's requests, the scope their writes check.
+    expectStatus(await supervisor('GET', `/restructuring/requests/${requestId}`), 200);
+    expect(notFound(await t.as('supervisor', 'sup-2', 'T2')('GET', `/restructuring/requests/${requestId}`))).toEqual({ status: 404, code: 'RESTRUCTURING_REQUEST_NOT_FOUND' });
+    expect((await t.as('supervisor', 'sup-2', 'T2')('GET', '/restructuring/requests')).body.items).toEqual([]);
+  });
+
+  /** Every event in the store, counted by reading $all to its end. */
+  async function eventCount(): Promise<number> {
+    let n = 0;
+    let from: Position | 'start' = 'start';
+    for (;;) {
+      const page = await t.runtime.store.readAll({ from, maxCount: 1_000 });
+      n += page.events.length;
+      if (page.isEnd || page.events.length === 0) return n;
+      from = page.position;
+    }
+  }
+
+  it('refuses every write outside the caller’s case scope with 403 CASE_OUT_OF_SCOPE, and appends nothing', async () => {
+    const [request] = (await col1('GET', '/restructuring/requests')).body.items as Array<{ requestId: string }>;
+    const REQ = `/restructuring/requests/${request.requestId}`;
+    const sup2 = t.as('supervisor', 'sup-2', 'T2');
+    const noTeam = t.as('supervisor', 'sup-3');
+    const deferral = {
+      loanId: LOAN,
+      terms: { type: 'DEFERRAL', deferMonths: 1 },
+      hardship: { reasonCode: 'ILLNESS_OR_INJURY', evidenceRefs: ['doc:forged-note'] },
+      monthlyIncome: 900_000,
+      grade: 'C',
+    };
+    // Every write route naming a case, loan, customer or request that a collector or supervisor
+    // may call, with a body that passes validation, and the out-of-scope principals of its roles.
+    const writes: Array<[string, string, unknown, Array<[string, Call]>]> = [
+      ['POST', '/restructuring/requests', deferral, [['col-9', col9]]],
+      ['POST', `${REQ}/assessment`, {}, [['col-9', col9], ['sup-2', sup2], ['sup-3', noTeam]]],
+      ['POST', `${REQ}/approvals`, {}, [['sup-2', sup2], ['sup-3', noTeam]]],
+      ['POST', `${REQ}/rejection`, { reasonCode: 'CUSTOMER_WITHDREW' }, [['sup-2', sup2]]],
+      ['POST', `${REQ}/offer`, { channel: 'SMS' }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `${REQ}/acceptance`, { channel: 'PHONE', evidenceRef: 'rec:forged' }, [['col-9', col9]]],
+      ['POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER' }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/field-visits`, { visitId: 'v-forged', plannedOn: '2025-02-18', reason: 'not my case' }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/field-visits/v-1/approve`, {}, [['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/field-visits/v-1/reject`, { reason: 'not my case' }, [['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/field-visits/v-1/report`, { outcome: 'NO_ANSWER' }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/plan-adjustments`, { kind: 'SKIP', stepId: 'call-1', reason: 'not my case' }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/reassign`, { collectorId: 'col-9', reason: 'take it' }, [['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/holds`, { reason: 'DISPUTE' }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/holds/h-1/release`, { resolution: 'not my case' }, [['sup-2', sup2]]],
+      ['POST', `/collection/cases/${CASE}/close`, { reason: 'WRITTEN_OFF', note: 'not my case' }, [['sup-2', sup2]]],
+      ['POST', `/collection/debtors/${CUSTOMER}/opt-outs`, { channel: 'SMS', optedOut: true }, [['col-9', col9], ['sup-2', sup2]]],
+      ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions`, { exceptionId: 'x-1', reason: 'DEBTOR_UNREACHABLE' }, [['sup-2', sup2]]],
+      ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions/x-1/end`, {}, [['sup-2', sup2]]],
+    ];
+    await projectionsCaughtUp(t);
+    const before = await eventCount();
+    const answers: Array<{ route: string; who: string; status: number; code: unknown; problem: boolean }> = [];
+    for (const [method, path, body, principals] of writes) {
+      for (const [who, call] of principals) {
+        const res = await call(method, path, body);
+        answers.push({ route: `${method} ${path}`, who, status: res.status, code: res.body?.code, problem: (res.headers.get('content-type') ?? '').includes('application/problem+json') });
+      }
+    }
+    expect(answers.filter((a) => a.status !== 403 || a.code !== 'CASE_OUT_OF_SCOPE' || !a.problem)).toEqual([]);
+    // Every write route of the app that names a case, loan, customer or request is either sent
+    // above or one no collector or supervisor may call (access-matrix.spec.ts checks the roles),
+    // so a new scoped write cannot be added without this test.
+    const UNSCOPED_ROLES_ONLY = [
+      'PUT /customers/:customerId/personal-data',
+      'DELETE /customers/:customerId/personal-data',
+      'POST /loans/accounts/:loanId/payments',
+      'POST /loans/accounts/:loanId/payments/:reference/reversal',
+      'POST /grading/customers/:customerId/profile',
+      'POST /grading/customers/:customerId/promise-outcomes',
+      'POST /grading/customers/:customerId/restructuring-outcomes',
+    ];
+    const template = (path: string) =>
+      path
+        .replace(request.requestId, ':requestId')
+        .replace(CASE, ':caseId')
+        .replace(CUSTOMER, ':customerId')
+        .replace('/field-visits/v-1/', '/field-visits/:visitId/')
+        .replace('/holds/h-1/', '/holds/:holdId/')
+        .replace('/third-party-exceptions/x-1/', '/third-party-exceptions/:exceptionId/');
+    const sent = new Set(writes.map(([method, path]) => `${method} ${template(path)}`));
+    const scopedWrites = [...new Set(routeTable(t.app).map((r) => `${r.method} ${r.url}`))]
+      .filter((r) => /^(POST|PUT|PATCH|DELETE) /.test(r) && (/:(caseId|loanId|customerId|requestId)\b/.test(r) || r === 'POST /restructuring/requests'))
+      .sort();
+    expect(scopedWrites.filter((r) => !sent.has(r) && !UNSCOPED_ROLES_ONLY.includes(r))).toEqual([]);
+    expect([...sent].filter((r) => !scopedWrites.includes(r))).toEqual([]);
+    expect(await eventCount()).toBe(before);
+    // The request is untouched and its owner still works it; the slot still holds it.
+    expect((await col1('GET', REQ)).body).toMatchObject({ status: 'Requested', approvals: [] });
+    // Writes of the owner and of unscoped roles still go through the same routes.
+    expectStatus(await col1('POST', `/collection/debtors/${CUSTOMER}/opt-outs`, { channel: 'SMS', optedOut: true }), 202);
+    expectStatus(await t.as('service', 'customer-app')('POST', `/collection/debtors/${CUSTOMER}/opt-outs`, { channel: 'SMS', optedOut: false }), 202);
+  });
+
+  it('refuses a write on a debtor or case Collection does not know, with a stable code, for every role', async () => {
+    const before = await eventCount();
+    for (const call of [col1, supervisor, t.as('service', 'customer-app'), t.as('admin', 'adm-1')]) {
+      const res = await call('POST', '/collection/debtors/cust-nobody/opt-outs', { channel: 'SMS', optedOut: true });
+      expect({ status: res.status, code: res.body?.code }).toEqual({ status: 404, code: 'DEBTOR_NOT_FOUND' });
+    }
+    const unknownCase = await supervisor('POST', '/collection/cases/L-nobody-E1/holds', { reason: 'DISPUTE' });
+    expect({ status: unknownCase.status, code: unknownCase.body?.code }).toEqual({ status: 404, code: 'CASE_NOT_FOUND' });
+    expect(await eventCount()).toBe(before);
   });
 
   it('moves the access with a reassignment', async () => {

@@ -163,7 +163,8 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
 
 export const casesProjection: Projection = rowProjection<CaseRow>({
   name: 'collection_cases',
-  version: 1,
+  // 2: indexed by customer, for the debtor-ledger writes' scope check
+  version: 2,
   table: 'rm_collection_cases',
   ddl: `CREATE TABLE {table} (
     case_id text PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL,
@@ -178,6 +179,7 @@ export const casesProjection: Projection = rowProjection<CaseRow>({
     pending_visits integer NOT NULL, revision integer NOT NULL);
     CREATE INDEX {table}_collector ON {table} (collector_id, status);
     CREATE INDEX {table}_team ON {table} (team, status);
+    CREATE INDEX {table}_customer ON {table} (customer_id);
     CREATE INDEX {table}_status ON {table} (status, stage, grade)`,
   key: 'case_id',
   filter: { streamPrefixes: ['collection.case-'], eventTypes: CASE_EVENT_TYPES },

@@ -50,34 +50,4 @@ export async function verifyChain(pool: pg.Pool, streamPrefix?: string): Promise
   };
 }
 
-const DAY_HASH = `
-  SELECT count(*)::bigint AS events,
-         (array_agg(tx_id::text || '/' || global_position::text ORDER BY tx_id DESC, global_position DESC))[1] AS last_position,
-         sha256(coalesce(string_agg(hash, ''::bytea ORDER BY tx_id, global_position), ''::bytea)) AS anchor
-    FROM es_events
-   WHERE recorded_at >= $1::date AND recorded_at < $1::date + 1`;
-
-/** Hashes every event recorded on a (UTC) day, in global order, and stores it as that day's anchor. */
-export async function anchorDay(pool: pg.Pool, day: string): Promise<{ day: string; events: number; anchor: string }> {
-  const { rows } = await pool.query<{ events: number; anchor: Buffer }>(
-    `WITH d AS (${DAY_HASH})
-     INSERT INTO es_anchors (day, events, last_position, anchor)
-     SELECT $1::date, d.events, d.last_position, d.anchor FROM d
-     ON CONFLICT (day) DO UPDATE SET events = EXCLUDED.events, last_position = EXCLUDED.last_position, anchor = EXCLUDED.anchor, created_at = now()
-     RETURNING events, anchor`,
-    [day],
-  );
-  return { day, events: Number(rows[0].events), anchor: rows[0].anchor.toString('hex') };
-}
-
-/** Recomputes every stored anchor; the first day whose events no longer hash to it is reported. */
-export async function verifyAnchors(pool: pg.Pool): Promise<{ ok: boolean; checked: number; firstMismatch?: { day: string; stored: string; recomputed: string } }> {
-  const { rows } = await pool.query<{ day: string; anchor: Buffer }>(`SELECT to_char(day, 'YYYY-MM-DD') AS day, anchor FROM es_anchors ORDER BY day`);
-  for (const row of rows) {
-    const { rows: now } = await pool.query<{ anchor: Buffer }>(DAY_HASH, [row.day]);
-    if (!now[0].anchor.equals(row.anchor)) {
-      return { ok: false, checked: rows.length, firstMismatch: { day: row.day, stored: row.anchor.toString('hex'), recomputed: now[0].anchor.toString('hex') } };
-    }
-  }
-  return { ok: true, checked: rows.length };
-}
+// Daily anchors (written once, only for ended days) live in ../anchoring/anchors.ts.

@@ -184,11 +184,22 @@ export class ProjectionRunner {
 
   async status(): Promise<ProjectionStatus[]> {
     this.head = await this.store.headPosition();
+    // One query for every projection's registry row and stored checkpoint: readiness and the
+    // metrics ask for the status every second.
+    const { rows } = await this.pool.query<{ name: string; active_generation: number; status: string; error: string | null; commit_position: string | null; prepare_position: string | null }>(
+      `SELECT p.name, p.active_generation, p.status, p.error, c.commit_position, c.prepare_position
+         FROM projections p LEFT JOIN projection_checkpoints c ON c.name = p.name AND c.generation = p.active_generation
+        WHERE p.name = ANY ($1::text[])`,
+      [[...this.byName.keys()]],
+    );
+    const registered = new Map(rows.map((r) => [r.name, r]));
     const out: ProjectionStatus[] = [];
     for (const projection of this.byName.values()) {
-      const row = await this.registry(projection.name);
+      const row = registered.get(projection.name);
+      if (!row) throw new Error(`projection ${projection.name} is not installed`);
       const state = this.live.get(projection.name);
-      const checkpoint = state?.checkpoint ?? (await this.readCheckpoint(this.pool, projection.name, row.active_generation));
+      const stored = row.commit_position === null ? START : { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position!) };
+      const checkpoint = state?.checkpoint ?? stored;
       const status: ProjectionStatus['status'] = row.status === 'halted' ? 'halted' : (state?.status ?? 'stopped');
       const lag = this.head && comparePositions(this.head, checkpoint) > 0 ? Number(this.head.prepare - checkpoint.prepare) : 0;
       const lagSeconds = lag > 0 && state?.oldestPendingAt ? Math.max(0, (Date.now() - state.oldestPendingAt) / 1000) : 0;

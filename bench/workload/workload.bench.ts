@@ -17,10 +17,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { addDays, type BusinessDate } from '#kernel';
-import { mintToken } from '#platform';
+import { freePort, mintToken } from '#platform';
 import { benchServer, machine, round, serverFacts, writeResult } from '../support.js';
 
 const LOANS = Number(process.env.BENCH_LOANS ?? 20_000);
@@ -38,17 +37,6 @@ interface Sample {
   kind: Kind;
   ms: number;
   status: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 const pct = (values: number[], p: number) => {

@@ -1,6 +1,6 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
-import { clocksAt } from '#test-support/clock.js';
+import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
 import { cashLoan3m } from '#test-support/loans.js';
 import type { Position, RecordedEvent } from '#kernel';
 
@@ -58,17 +58,7 @@ describe('invariants decided on streams, under concurrent requests', () => {
     }
   }
 
-  async function closeDay(businessDate: string) {
-    expect((await core('POST', '/loans/calendar/close', { businessDate })).status).toBe(202);
-    await eventually(
-      async () => {
-        const run = await core('GET', `/loans/calendar/days/${businessDate}`);
-        return run.status === 200 && run.body.status === 'completed' ? true : undefined;
-      },
-      20_000,
-      `end of day ${businessDate}`,
-    );
-  }
+  const closeDay = (businessDate: string) => closeBusinessDay(core, businessDate);
 
   beforeAll(async () => {
     t = await bootApp(CONTEXTS);

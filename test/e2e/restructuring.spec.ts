@@ -3,6 +3,7 @@ import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
 import { replayEverything } from '#test-support/replay.js';
+import { closeBusinessDay } from '#test-support/clock.js';
 
 /**
  * Restructuring end to end, across contexts, over HTTP: the loans context's business calendar and
@@ -63,18 +64,7 @@ describe('restructuring across contexts', () => {
     );
 
   /** Closes the open business date and waits for the loans end of day to complete (43 days are closed below). */
-  async function closeDay(businessDate: string) {
-    const res = await core('POST', '/loans/calendar/close', { businessDate });
-    expect({ businessDate, status: res.status }).toEqual({ businessDate, status: 202 });
-    await eventually(
-      async () => {
-        const run = await core('GET', `/loans/calendar/days/${businessDate}`);
-        return run.status === 200 && run.body.status === 'completed' ? true : undefined;
-      },
-      20_000,
-      `end of day ${businessDate}`,
-    );
-  }
+  const closeDay = (businessDate: string) => closeBusinessDay(core, businessDate);
 
   beforeAll(async () => {
     t = await bootApp(CONTEXTS);

@@ -23,3 +23,19 @@ export async function clocksAt(t: TestApp, date: string, timeoutMs = 20_000): Pr
     `every context's business clock at ${date}`,
   );
 }
+
+type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+
+/** Closes `businessDate` as core banking (`call`) and waits until the Loans end of day for it completed. */
+export async function closeBusinessDay(call: Call, businessDate: string): Promise<void> {
+  const res = await call('POST', '/loans/calendar/close', { businessDate });
+  expect({ businessDate, status: res.status }).toEqual({ businessDate, status: 202 });
+  await eventually(
+    async () => {
+      const run = await call('GET', `/loans/calendar/days/${businessDate}`);
+      return run.status === 200 && run.body.status === 'completed' ? true : undefined;
+    },
+    20_000,
+    `end of day ${businessDate}`,
+  );
+}

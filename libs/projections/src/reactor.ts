@@ -35,7 +35,6 @@ export class Reaction {
   private refused = 0;
   private firstCode: string | null = null;
   private readonly effects: ReactionEffect[] = [];
-  private listed = 0;
 
   constructor(
     readonly reactor: string,
@@ -74,7 +73,7 @@ export class Reaction {
     }
     if (outcome.events.length === 0 && !outcome.duplicate) return;
     this.appended++;
-    if (this.listed++ < MAX_LISTED_EFFECTS) {
+    if (this.effects.length < MAX_LISTED_EFFECTS) {
       this.effects.push({ streamId: outcome.streamId, revision: outcome.revision, events: outcome.events.length, duplicate: outcome.duplicate });
     }
   };

@@ -37,4 +37,12 @@ describe('starting the service with bad settings', () => {
     expect(stderr).toMatch(/MONITORING_REVIEW_EVERY_DAYS/);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('reports the app’s bad settings and a context’s together, not one hiding the other', async () => {
+    const { code, stderr } = await start({ PORT: 'eighty', MONITORING_REVIEW_ALPHA: '2' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^\s+- PORT: /m);
+    expect(stderr).toMatch(/^\s+- MONITORING_REVIEW_ALPHA: /m);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
 });

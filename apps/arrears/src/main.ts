@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ConfigError, loadConfig } from '#platform';
 
 // The contexts (and the modules that list them) load here rather than in static imports: a context
 // that validates its own settings as it loads (monitoring's MONITORING_*) then reports a bad one
@@ -8,7 +9,14 @@ try {
   await runArrears(CONTEXTS);
 } catch (err) {
   if (err instanceof Error && err.name === 'MonitoringSettingsError') {
-    process.stderr.write(`${err.message}\n`);
+    // Every bad setting at once: the app's own (PORT, DB_POOL_SIZE, …) with the context's.
+    const problems = [...((err as Error & { problems?: string[] }).problems ?? [err.message])];
+    try {
+      loadConfig(process.env);
+    } catch (config) {
+      if (config instanceof ConfigError) problems.unshift(...config.problems);
+    }
+    process.stderr.write(`${new ConfigError(problems).message}\n`);
     process.exit(2);
   }
   process.stderr.write(`Arrears failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);

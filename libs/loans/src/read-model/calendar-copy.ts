@@ -96,7 +96,7 @@ export class BusinessClock {
   /** The open business date, or CALENDAR_NOT_STARTED. */
   async today(): Promise<BusinessDate | DomainError> {
     const day = await this.day();
-    return day?.openBusinessDate ?? domainError('CALENDAR_NOT_STARTED', 'the business calendar has not been started, so there is no business date yet', undefined, 'conflict');
+    return day?.openBusinessDate ?? domainError('CALENDAR_NOT_STARTED', 'the business calendar has not been started, so there is no business date yet: start it with POST /loans/calendar {"openBusinessDate": "YYYY-MM-DD"} (service or admin)', undefined, 'conflict');
   }
 
   /** The open business date for an HTTP request: 409 CALENDAR_NOT_STARTED as a problem response before the calendar starts. */

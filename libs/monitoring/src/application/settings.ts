@@ -35,13 +35,18 @@ const schema = z.object({
 
 export class MonitoringSettingsError extends Error {
   override readonly name = 'MonitoringSettingsError';
+
+  /** One line a bad setting (`MONITORING_…: message`), so the app can report them with its own settings' problems. */
+  constructor(readonly problems: string[]) {
+    super(`invalid monitoring configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
 }
 
 export function monitoringSettingsFromEnv(env: Record<string, string | undefined> = process.env): MonitoringSettings {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MONITORING_') && v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new MonitoringSettingsError(`invalid monitoring configuration:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new MonitoringSettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
   return {

@@ -37,6 +37,7 @@ export {
   type ActiveLoan,
   type CollectionHoldEnded,
   type CollectionHoldStarted,
+  type DelinquencyRestated,
   type DelinquencyStageChanged,
   type LoanBecameDelinquent,
   type LoanCured,
@@ -54,6 +55,17 @@ export {
   type ScheduleRestructured,
   type UnregisteredLoan,
 } from './domain/events.js';
+export {
+  correctionOf,
+  delinquencyHistory,
+  restatementOf,
+  type CorrectionRef,
+  type DelinquencyHistory,
+  type RestatedEpisode,
+  type RestatedOverduePayment,
+  type Restatement,
+  type StageSpell,
+} from './domain/restatement.js';
 export {
   decide,
   loanDecider,

@@ -127,3 +127,15 @@ export function history(first: LoanCommand | readonly LoanEvent[], ...commands: 
 }
 
 export const stateAfter = (events: readonly LoanEvent[]): LoanState => events.reduce(loanDecider.evolve, loanDecider.initialState());
+
+/**
+ * The loan decider without the restatements a correction publishes (`DelinquencyRestated`), for the
+ * tests about the position events; `restatement.spec.ts` tests the restatements themselves.
+ */
+export const positionDecider: typeof loanDecider = {
+  ...loanDecider,
+  decide(command, state) {
+    const result = loanDecider.decide(command, state);
+    return isDomainError(result) ? result : result.filter((e) => e.type !== 'DelinquencyRestated');
+  },
+};

@@ -1,8 +1,8 @@
 import { deciderSpec } from '#kernel/testing';
 import { DEFAULT_PRODUCT_SETTINGS, loanDecider, type LoanCommand, type LoanEvent } from '#loans';
-import { DUE1, PAUSING_PRODUCT, PENALTY_PRODUCT, close, endHold, history, loanRegistered, pay, restructure, startHold } from './fixtures.js';
+import { DUE1, PAUSING_PRODUCT, PENALTY_PRODUCT, close, endHold, history, loanRegistered, pay, positionDecider, restructure, startHold } from './fixtures.js';
 
-const spec = deciderSpec(loanDecider);
+const spec = deciderSpec(positionDecider);
 const holdStarted = (holdId: string, from: string, businessDate: string): LoanEvent => ({
   type: 'CollectionHoldStarted',
   data: { holdId, reason: 'complaint under review', from, businessDate },

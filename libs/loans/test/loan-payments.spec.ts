@@ -1,5 +1,5 @@
 import { deciderSpec } from '#kernel/testing';
-import { DEFAULT_PRODUCT_SETTINGS, loanDecider, type LoanEvent } from '#loans';
+import { DEFAULT_PRODUCT_SETTINGS, type LoanEvent } from '#loans';
 import {
   DUE1,
   DUE2,
@@ -11,12 +11,13 @@ import {
   history,
   loanRegistered,
   pay,
+  positionDecider,
   restructure,
   reverse,
   stateAfter,
 } from './fixtures.js';
 
-const spec = deciderSpec(loanDecider);
+const spec = deciderSpec(positionDecider);
 
 const received = (
   reference: string,

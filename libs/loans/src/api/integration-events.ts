@@ -12,6 +12,8 @@ import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
  *   with its terms and schedule but without the product settings copied onto the loan (internal
  *   configuration); every other published loan event as recorded. Events carry ids, dates, fen
  *   amounts and codes only: the borrower is a customerId.
+ * - DelinquencyRestated (a correction changed the delinquency history) carries the episodes, stage
+ *   spells and payments while past due before and after it, and names the correcting fact.
  * - Penalty accruals and restatements stay internal: one a loan a day, and the delinquency events
  *   carry the amounts overdue.
  * - EndOfDayCompleted (keyed by the calendar id, `main`) says that every loan's events for the
@@ -33,6 +35,7 @@ export const PUBLISHED_LOAN_EVENTS = [
   'LoanCured',
   'LoanPaidOff',
   'LoanReopened',
+  'DelinquencyRestated',
 ] as const satisfies readonly LoanEvent['type'][];
 
 const LOAN_STREAM_PREFIX = loanStream('');

@@ -13,6 +13,7 @@ import {
   type ReportedPosition,
 } from './events.js';
 import { factDate, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import { correctionOf, restatementOf } from './restatement.js';
 import { DEFAULT_PRODUCT_SETTINGS, productSettingsProblem, type ProductSettings } from './product.js';
 
 /**
@@ -199,7 +200,9 @@ function withConsequences(state: RegisteredState, fact: LoanFactEvent, businessD
   const asOf = later(businessDate, state.reported.asOf);
   const after = project(recordFact(state.facts, fact), asOf);
   const before = state.facts.product.penaltyAnnualRateBps ? project(state.facts, asOf) : after;
-  return [fact, ...positionEvents(state.reported, before, after)];
+  const facts = recordFact(state.facts, fact);
+  const restated = restatementOf(state.facts, facts, correctionOf(fact, asOf), asOf);
+  return [fact, ...positionEvents(state.reported, before, after), ...(restated ? [{ type: 'DelinquencyRestated' as const, data: restated }] : [])];
 }
 
 const payments = (state: RegisteredState): PaymentFact[] => state.facts.ledger.filter((f): f is PaymentFact => f.kind === 'payment');

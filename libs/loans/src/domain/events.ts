@@ -3,6 +3,7 @@ import type { Allocation } from './allocation.js';
 import type { DelinquencyStage } from './delinquency.js';
 import { project, type LoanFacts, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
 import type { ProductSettings } from './product.js';
+import type { Restatement } from './restatement.js';
 
 /**
  * Events of the LoanAccount aggregate (stream `loans.loan-<loanId>`), its state and `evolve`.
@@ -131,6 +132,14 @@ export type LoanPaidOff = DomainEvent<'LoanPaidOff', { readonly asOf: BusinessDa
 /** A paid-off loan owes money again (a payment was reversed). */
 export type LoanReopened = DomainEvent<'LoanReopened', { readonly asOf: BusinessDate; readonly outstandingAmount: Fen }>;
 
+/**
+ * A correction (backdated payment, reversal, earlier restructuring or hold) changed the loan's
+ * delinquency history: the episodes, stage spells and payments while past due, before and after it.
+ * Recorded right after the correcting fact and the position events it caused, in the same append;
+ * `correction` names that fact. Other contexts replace what they derived from the first history.
+ */
+export type DelinquencyRestated = DomainEvent<'DelinquencyRestated', Restatement>;
+
 export type LoanEvent =
   | LoanRegistered
   | PaymentReceived
@@ -144,7 +153,8 @@ export type LoanEvent =
   | DelinquencyStageChanged
   | LoanCured
   | LoanPaidOff
-  | LoanReopened;
+  | LoanReopened
+  | DelinquencyRestated;
 
 /** The delinquency position last published in events, which the next evaluation is compared with. */
 export interface ReportedPosition {
@@ -247,6 +257,9 @@ export function evolve(state: LoanState, event: LoanEvent): LoanState {
       return settle(state.facts, withReported(state, event.data.asOf, { paidOff: true }));
     case 'LoanReopened':
       return settle(state.facts, withReported(state, event.data.asOf, { paidOff: false }));
+    case 'DelinquencyRestated':
+      // A report about the past for other contexts: the facts and the position already say it.
+      return state;
     default: {
       // An event type this code does not know (e.g. from a newer schema) changes nothing here.
       const _exhaustive: never = event;

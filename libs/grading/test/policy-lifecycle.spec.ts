@@ -116,7 +116,7 @@ describe('the active-policy registry', () => {
   });
 
   it('retiring the active policy clears the pointer; clearing another changes nothing', () => {
-    registry.given([p1]).when({ type: 'ClearActive', id: 'P1', version: 1 }).then([{ type: 'ActivePolicyChanged', data: { active: null, previous: p1.data.active } }]);
-    registry.given([p1]).when({ type: 'ClearActive', id: 'P9', version: 1 }).then([]);
+    registry.given([p1]).when({ type: 'ClearActive', id: 'P1', version: 1, on: '2026-03-20' }).then([{ type: 'ActivePolicyChanged', data: { active: null, previous: p1.data.active, clearedOn: '2026-03-20' } }]);
+    registry.given([p1]).when({ type: 'ClearActive', id: 'P9', version: 1, on: '2026-03-20' }).then([]);
   });
 });

@@ -30,6 +30,7 @@ function contract(event: RecordedEvent): { key: string; data: unknown } | null {
         policyVersion: d.policyVersion,
         asOf: d.asOf,
         triggerType: d.triggerType,
+        ...(d.restatement ? { restatement: d.restatement } : {}),
       },
     };
   }

@@ -141,7 +141,7 @@ export class PolicyService {
     const c = this.config(kind);
     const loaded = await c.repo.load(c.stream(id));
     if (loaded.state.status === 'active') {
-      orThrow(await c.registry.handle(c.registryStream, { type: 'ClearActive', id, version: loaded.state.latest.version }, { ...ctx, command: `Retire${c.noun}` }));
+      orThrow(await c.registry.handle(c.registryStream, { type: 'ClearActive', id, version: loaded.state.latest.version, on }, { ...ctx, command: `Retire${c.noun}` }));
     }
     return execute(this.metrics, c.repo, c.stream(id), { type: 'Retire', id, reason, supersededBy: null, actorId: ctx.actor.id, on }, { ...ctx, command: `Retire${c.noun}` });
   }

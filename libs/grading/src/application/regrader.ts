@@ -1,13 +1,22 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { formatPosition, streamEntityId, type BusinessDate, type RecordedEvent } from '#kernel';
-import type { LoanEvent } from '#loans';
+import type { DelinquencyRestated, LoanEvent } from '#loans';
 import { bulkUpsert, type Projection, type ProjectionContext, type Reaction } from '#projections';
 import { ProblemException } from '#platform';
-import { CUSTOMER_FACT_EVENTS, customerDecider, initialCustomerState, type CustomerFactEvent, type CustomerState, type Trigger } from '../domain/customer.js';
+import {
+  CUSTOMER_FACT_EVENTS,
+  customerDecider,
+  initialCustomerState,
+  type CustomerFactEvent,
+  type CustomerState,
+  type GradeRestatement,
+  type Trigger,
+} from '../domain/customer.js';
 import { loanClassificationDecider, type LoanClassificationState } from '../domain/loan-classification.js';
 import { foldLoanEvent, LOAN_FACT_EVENTS, loanBalance, loanEventDate, REGRADE_LOAN_EVENTS, type LoanRecord } from '../domain/loan-facts.js';
 import { streams } from '../domain/policies.js';
 import type { PortfolioRunCompleted, PortfolioRunProgressed, PortfolioRunStarted, RunKind } from '../domain/run.js';
+import { GradingClock } from './clock.js';
 import { appendPreDecided, GRADING_SYSTEM, type PreDecided } from './commands.js';
 import { InForce } from './in-force.js';
 import { PolicyService, type DocumentKind } from './policies.service.js';
@@ -90,6 +99,7 @@ export class Regrader implements OnModuleDestroy {
     private readonly repos: GradingRepositories,
     private readonly inForce: InForce,
     private readonly policies: PolicyService,
+    private readonly clock: GradingClock,
   ) {
     binding.regrader = this;
   }
@@ -110,6 +120,8 @@ export class Regrader implements OnModuleDestroy {
     /** loanId -> the latest event that touched it; customerId -> the latest trigger. */
     const classify = new Map<string, RecordedEvent>();
     const regrade = new Map<string, RecordedEvent>();
+    /** customerId -> the batch's latest Loans restatement of one of their loans, named on the regrade. */
+    const restated = new Map<string, GradeRestatement>();
     const activations: RecordedEvent[] = [];
     const runEvents: RecordedEvent[] = [];
 
@@ -124,6 +136,10 @@ export class Regrader implements OnModuleDestroy {
         if (REGRADE_LOAN_EVENTS.has(event.type)) {
           regrade.delete(next.customerId);
           regrade.set(next.customerId, event);
+        }
+        if (event.type === 'DelinquencyRestated') {
+          const { correction } = (event as unknown as DelinquencyRestated).data;
+          restated.set(next.customerId, { eventId: event.eventId, loanId, correction });
         }
       } else if (CUSTOMER_FACTS.has(event.type)) {
         const customerId = (event.data as CustomerFactEvent['data']).customerId;
@@ -150,7 +166,7 @@ export class Regrader implements OnModuleDestroy {
       const reaction = ctx.reaction(event);
       if (reaction) await this.onActivation(event, reaction);
     }
-    if (regrade.size) await this.regradeCustomers(ctx, regrade);
+    if (regrade.size) await this.regradeCustomers(ctx, regrade, restated);
     if (classify.size) await this.classifyLoans(ctx, classify, records);
   }
 
@@ -159,7 +175,7 @@ export class Regrader implements OnModuleDestroy {
    * decisions are made on the states the customers read model holds and appended together; one
    * whose state was behind its stream is redone through the repository.
    */
-  private async regradeCustomers(ctx: ProjectionContext, triggers: Map<string, RecordedEvent>): Promise<void> {
+  private async regradeCustomers(ctx: ProjectionContext, triggers: Map<string, RecordedEvent>, restated: ReadonlyMap<string, GradeRestatement>): Promise<void> {
     const policy = await this.inForce.activePolicy();
     if (!policy) return;
     // Only triggers never decided before: a replay (rebuild, verify) regrades nobody.
@@ -180,7 +196,8 @@ export class Regrader implements OnModuleDestroy {
       const event = triggers.get(customerId)!;
       const streamId = streams.customer(customerId);
       const asOf = event.streamId.startsWith('loans.loan-') ? loanEventDate(event as unknown as LoanEvent) : factDate(event);
-      const command = { type: 'Regrade' as const, customerId, asOf, policy, loans: loans.get(customerId) ?? [], trigger: triggerOf(event) };
+      const restatement = restated.get(customerId);
+      const command = { type: 'Regrade' as const, customerId, asOf, policy, loans: loans.get(customerId) ?? [], trigger: triggerOf(event), ...(restatement ? { restatement } : {}) };
       const reaction = ctx.reaction(event)!;
       const commandCtx = {
         ...reaction.context('RegradeCustomer', { actor: GRADING_SYSTEM, policyVersions: { gradingPolicy: `${policy.policyId}@${policy.version}` } }),
@@ -236,10 +253,12 @@ export class Regrader implements OnModuleDestroy {
   private async onActivation(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const kind: DocumentKind = event.type === 'ActivePolicyChanged' ? 'policy' : 'rules';
     const idField = kind === 'policy' ? 'policyId' : 'rulesetId';
-    const data = event.data as { active: Record<string, any> | null; previous: Record<string, any> | null };
+    const data = event.data as { active: Record<string, any> | null; previous: Record<string, any> | null; clearedOn?: BusinessDate };
     const ref = (r: Record<string, any> | null) => (r ? { id: String(r[idField]), version: Number(r.version) } : null);
     const active = ref(data.active);
-    const effectiveFrom: BusinessDate = data.active?.effectiveFrom ?? event.metadata.occurredAt.slice(0, 10);
+    // A new version takes effect on its stated date; a cleared pointer (a retirement) on the
+    // retirement's business date, or, for events recorded before it was kept, the open business date.
+    const effectiveFrom: BusinessDate = data.active?.effectiveFrom ?? data.clearedOn ?? (await this.clock.todayOrThrow());
     const ctx = { correlationId: event.metadata.correlationId, causationId: event.eventId, occurredAt: event.metadata.occurredAt, onOutcome: reaction.note };
     try {
       await this.policies.completeActivation(kind, { active, previous: ref(data.previous) }, effectiveFrom, event.metadata.actor, ctx);

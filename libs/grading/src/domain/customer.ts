@@ -92,8 +92,20 @@ export type CustomerGraded = DomainEvent<
     readonly triggerType: string;
     /** The trigger's global position (`commit/prepare`): older triggers never overwrite newer grades. */
     readonly triggerPosition: string | null;
+    /**
+     * A regrade because Loans restated a loan's delinquency history: the restatement and the
+     * correction it names (absent otherwise). The grade before it stays on the stream.
+     */
+    readonly restatement?: GradeRestatement;
   }
 >;
+
+/** The Loans restatement a regrade applied, and the correcting fact it names. */
+export interface GradeRestatement {
+  readonly eventId: string;
+  readonly loanId: string;
+  readonly correction: { readonly type: string; readonly ref: string; readonly effectiveFrom: BusinessDate; readonly recordedOn: BusinessDate };
+}
 
 export type CustomerEvent = CustomerProfileUpdated | PromiseOutcomeRecorded | RestructuringStatusRecorded | CustomerGraded;
 export type CustomerFactEvent = Exclude<CustomerEvent, CustomerGraded>;
@@ -143,6 +155,8 @@ export type CustomerCommand =
       /** Grading's records of the customer's loans. */
       readonly loans: readonly LoanRecord[];
       readonly trigger: Trigger;
+      /** Set when the regrade follows a Loans restatement (a correction of a loan's history). */
+      readonly restatement?: GradeRestatement;
     };
 
 /** How long promise outcomes are kept in the state (the factor looks back twelve months). */
@@ -235,6 +249,7 @@ function regrade(command: Extract<CustomerCommand, { type: 'Regrade' }>, state: 
         triggerEventId: trigger.eventId,
         triggerType: trigger.type,
         triggerPosition: trigger.position,
+        ...(command.restatement ? { restatement: command.restatement } : {}),
       },
     },
   ];

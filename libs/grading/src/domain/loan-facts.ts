@@ -101,6 +101,7 @@ export const LOAN_FACT_EVENTS = [
   'PenaltyRestated',
   'CollectionHoldStarted',
   'CollectionHoldEnded',
+  'DelinquencyRestated',
 ] as const satisfies readonly LoanEvent['type'][];
 
 /** The Loans events that regrade the loan's customer (the rest only update facts). */
@@ -114,6 +115,7 @@ export const REGRADE_LOAN_EVENTS: ReadonlySet<string> = new Set<LoanEvent['type'
   'LoanCured',
   'LoanPaidOff',
   'LoanReopened',
+  'DelinquencyRestated',
 ]);
 
 /** How long folded history is kept (episodes, payments while overdue). */
@@ -196,7 +198,16 @@ export function foldLoanEvent(record: LoanRecord | undefined, loanId: string, ev
     }
     case 'LoanBecameDelinquent': {
       const d = event.data;
-      const episodes = record.episodes.some((e) => e.end === null) ? record.episodes : [...record.episodes, { start: addDays(d.asOf, 1 - Math.max(1, d.dpd)), end: null, maxDpd: d.dpd }];
+      const start = addDays(d.asOf, 1 - Math.max(1, d.dpd));
+      const last = record.episodes.at(-1);
+      // Past due since a day on or before the last cure (a payment reversed the same day it was
+      // valued): the episode that cure closed never ended.
+      const continues = last !== undefined && last.end !== null && compareDates(start, last.end) <= 0;
+      const episodes = record.episodes.some((e) => e.end === null)
+        ? record.episodes
+        : continues
+          ? [...record.episodes.slice(0, -1), { ...last!, end: null, maxDpd: Math.max(last!.maxDpd, d.dpd) }]
+          : [...record.episodes, { start, end: null, maxDpd: d.dpd }];
       return prune({ ...base, delinquent: true, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount, episodes });
     }
     case 'DelinquencyStageChanged': {
@@ -221,6 +232,17 @@ export function foldLoanEvent(record: LoanRecord | undefined, loanId: string, ev
       });
     case 'LoanReopened':
       return { ...base, paidOff: false };
+    case 'DelinquencyRestated': {
+      // A correction changed the history: what Grading folded from the first reports is replaced by
+      // the corrected episodes and payments while past due (the position events before it in the
+      // same append already set the current DPD).
+      const { after } = event.data;
+      return prune({
+        ...base,
+        episodes: after.episodes.map((e) => ({ start: e.start, end: e.end, maxDpd: e.maxDpd })),
+        overduePayments: after.overduePayments.map((p) => ({ on: p.valueDate, partial: p.partial })),
+      });
+    }
     default:
       return base;
   }

@@ -42,7 +42,11 @@ export const policyDecider = lifecycleDecider<PolicyDocument, PolicyEvent>({
 });
 
 type ActivePolicyRef = { readonly policyId: string; readonly version: number; readonly effectiveFrom: BusinessDate };
-export type ActivePolicyChanged = DomainEvent<'ActivePolicyChanged', { readonly active: ActivePolicyRef | null; readonly previous: ActivePolicyRef | null }>;
+/** `clearedOn`: when a retirement cleared the pointer, its business date (absent on events recorded before it was kept). */
+export type ActivePolicyChanged = DomainEvent<
+  'ActivePolicyChanged',
+  { readonly active: ActivePolicyRef | null; readonly previous: ActivePolicyRef | null; readonly clearedOn?: BusinessDate }
+>;
 
 export const policyRegistryDecider = registryDecider<ActivePolicyChanged>({ idField: 'policyId', changed: 'ActivePolicyChanged', noun: 'grading policy' });
 
@@ -90,7 +94,10 @@ export const rulesDecider = lifecycleDecider<ClassificationRules, RulesEvent>({
 });
 
 type ActiveRulesRef = { readonly rulesetId: string; readonly version: number; readonly effectiveFrom: BusinessDate };
-export type ActiveClassificationRulesChanged = DomainEvent<'ActiveClassificationRulesChanged', { readonly active: ActiveRulesRef | null; readonly previous: ActiveRulesRef | null }>;
+export type ActiveClassificationRulesChanged = DomainEvent<
+  'ActiveClassificationRulesChanged',
+  { readonly active: ActiveRulesRef | null; readonly previous: ActiveRulesRef | null; readonly clearedOn?: BusinessDate }
+>;
 
 export const rulesRegistryDecider = registryDecider<ActiveClassificationRulesChanged>({ idField: 'rulesetId', changed: 'ActiveClassificationRulesChanged', noun: 'classification rules version' });
 

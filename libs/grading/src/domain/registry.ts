@@ -20,7 +20,8 @@ export interface RegistryState {
 
 export type RegistryCommand =
   | { readonly type: 'SetActive'; readonly id: string; readonly version: number; readonly effectiveFrom: BusinessDate; readonly businessDate: BusinessDate }
-  | { readonly type: 'ClearActive'; readonly id: string; readonly version: number };
+  /** `on`: the business date the pointer is cleared (the retirement's date). */
+  | { readonly type: 'ClearActive'; readonly id: string; readonly version: number; readonly on: BusinessDate };
 
 export interface RegistrySpec {
   readonly idField: 'policyId' | 'rulesetId';
@@ -66,7 +67,7 @@ export function registryDecider<E extends DomainEvent>(spec: RegistrySpec): Deci
         }
         case 'ClearActive':
           if (!state.active || state.active.id !== command.id || state.active.version !== command.version) return [];
-          return [{ type: spec.changed, data: { active: null, previous: ref(state.active) } } as unknown as E];
+          return [{ type: spec.changed, data: { active: null, previous: ref(state.active), clearedOn: command.on } } as unknown as E];
       }
     },
   };

@@ -5,6 +5,7 @@ import type { CommandContext, CommandResult, Loaded } from '#eventstore';
 import { Metrics, PG_POOL } from '#platform';
 import type { AdjustmentRequest, OpenCaseCommand } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState, OpenCase } from '../domain/case.events.js';
+import type { CorrectedEpisode, CorrectionCause } from '../domain/corrections.js';
 import { missingCertifications, skillsMatch, type Certification } from '../domain/collector.js';
 import { strategyLabel, type CloseReason, type Grade, type HoldReason, type Stage } from '../domain/model.js';
 import { CollectionStore, streams } from './collection-store.js';
@@ -166,6 +167,16 @@ export class CaseService {
 
   recordPayment(caseId: string, payment: { reference: string; amount: Fen; valueDate: BusinessDate; businessDate: BusinessDate }, ctx: CommandContext): Promise<Result> {
     return this.run(caseId, { type: 'RecordPayment', data: { caseId, ...payment } }, ctx);
+  }
+
+  /** Loans reversed a payment: the case takes it back and re-judges the promises it kept (corrections.ts). */
+  reversePayment(caseId: string, reversal: { reference: string; businessDate: BusinessDate; cause: CorrectionCause }, ctx: CommandContext): Promise<Result> {
+    return this.run(caseId, { type: 'ReverseCasePayment', data: { caseId, ...reversal } }, ctx);
+  }
+
+  /** Loans restated the loan's delinquency history: a cure the case was closed on may not have happened. */
+  undoCure(caseId: string, restated: { episodes: readonly CorrectedEpisode[]; businessDate: BusinessDate; cause: CorrectionCause }, ctx: CommandContext): Promise<Result> {
+    return this.run(caseId, { type: 'UndoCure', data: { caseId, ...restated } }, ctx);
   }
 
   /** The day's close schedules steps of the case's plan: its strategy version goes on the events' metadata. */

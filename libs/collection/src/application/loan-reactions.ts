@@ -5,12 +5,14 @@ import type { CustomerGraded } from '#grading';
 import type {
   CollectionHoldEnded,
   CollectionHoldStarted,
+  DelinquencyRestated,
   DelinquencyStageChanged,
   LoanBecameDelinquent,
   LoanCured,
   LoanPaidOff,
   LoanRegistered,
   PaymentReceived,
+  PaymentReversed,
   ScheduleRestructured,
 } from '#loans';
 import type { PlanBroken, PlanCompleted, RestructuringActivated } from '#restructuring';
@@ -30,6 +32,10 @@ import { GRADES_TABLE, LOANS_MIRROR_TABLE, MIRROR_TABLES, fromRow, nextDueDate, 
  * - LoanBecameDelinquent: open case `<loanId>-E<n>` with the strategy for (grade, stage) and route it;
  * - DelinquencyStageChanged: move the case to the strategy for (grade, new stage);
  * - PaymentReceived: record the payment on the case (promises kept);
+ * - PaymentReversed: every case of the loan that recorded the payment takes it back; a promise it
+ *   had kept is reopened (PromiseReopened) and judged again;
+ * - DelinquencyRestated: a case of the loan closed as cured whose cure the corrected history
+ *   denies says so (CaseCureUndone); the delinquency that goes on is worked on the open case;
  * - CollectionHoldStarted / Ended: put the case on hold / resume it;
  * - ScheduleRestructured, and the Restructuring context's RestructuringActivated: put the case on
  *   hold (`restructuring-<requestId>`) for as long as the plan is observed; a cure the new schedule
@@ -53,6 +59,8 @@ const LOAN_EVENTS = [
   'LoanCured',
   'LoanPaidOff',
   'PaymentReceived',
+  'PaymentReversed',
+  'DelinquencyRestated',
   'CollectionHoldStarted',
   'CollectionHoldEnded',
   'ScheduleRestructured',
@@ -67,6 +75,8 @@ type Reacted =
   | LoanCured
   | LoanPaidOff
   | PaymentReceived
+  | PaymentReversed
+  | DelinquencyRestated
   | CollectionHoldStarted
   | CollectionHoldEnded
   | ScheduleRestructured
@@ -83,6 +93,11 @@ function loanOf(event: RecordedEvent): string | null {
   if (event.streamId.startsWith('loans.loan-')) return streamEntityId(event.streamId);
   if (event.streamId.startsWith('restructuring.')) return (event.data as { loanId?: string }).loanId ?? null;
   return null;
+}
+
+/** Every case the loan has had (`<loanId>-E1` .. `-E<episodes>`), the latest first. */
+function casesOf(loan: LoanMirror): string[] {
+  return Array.from({ length: loan.episodes }, (_, n) => `${loan.loanId}-E${loan.episodes - n}`);
 }
 
 function holdReason(reason: string): HoldReason {
@@ -267,6 +282,24 @@ export class LoanReactions implements OnModuleDestroy {
             recorded,
             await this.cases.recordPayment(loan.caseId, { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate }, this.ctx(reaction, 'RecordCasePayment')),
           );
+        }
+        return undefined;
+      }
+      case 'PaymentReversed': {
+        const d = event.data;
+        if (!reaction) return undefined;
+        const cause = { eventId: recorded.eventId, type: 'PaymentReversed', ref: d.reference };
+        for (const caseId of casesOf(loan)) {
+          this.report(recorded, await this.cases.reversePayment(caseId, { reference: d.reference, businessDate: d.businessDate, cause }, this.ctx(reaction, 'ReverseCasePayment')));
+        }
+        return undefined;
+      }
+      case 'DelinquencyRestated': {
+        const d = event.data;
+        if (!reaction) return undefined;
+        const cause = { eventId: recorded.eventId, type: d.correction.type, ref: d.correction.ref };
+        for (const caseId of casesOf(loan).filter((id) => id !== loan.caseId)) {
+          this.report(recorded, await this.cases.undoCure(caseId, { episodes: d.after.episodes, businessDate: d.asOf, cause }, this.ctx(reaction, 'UndoCure')));
         }
         return undefined;
       }

@@ -37,6 +37,7 @@ import {
   type Stage,
   type StepTiming,
 } from './model.js';
+import { decideReverseCasePayment, decideUndoCure, type CorrectionCommand } from './corrections.js';
 import { judgePromises, toleranceFor, type PromiseVerdict } from './promises.js';
 import { dueSteps } from './scheduling.js';
 import { ladderProblem } from './strategy.js';
@@ -158,7 +159,8 @@ export type CaseCommand =
   | AdjustPlan
   | PlaceOnHold
   | ReleaseHold
-  | CloseCase;
+  | CloseCase
+  | CorrectionCommand;
 
 type Decision = readonly CaseEvent[] | DomainError;
 
@@ -658,6 +660,10 @@ export function decideCase(command: CaseCommand, state: CaseState): Decision {
       return decideReleaseHold(command, state);
     case 'CloseCase':
       return decideCloseCase(command, state);
+    case 'ReverseCasePayment':
+      return decideReverseCasePayment(command, state);
+    case 'UndoCure':
+      return decideUndoCure(command, state);
     default: {
       const _exhaustive: never = command;
       return domainError('UNKNOWN_COMMAND', 'unknown case command');

@@ -16,6 +16,7 @@ import type {
   StepTiming,
   StrategyRef,
 } from './model.js';
+import { CORRECTION_EVENT_TYPES, evolveCorrection, type CorrectionEvent } from './corrections.js';
 
 /**
  * Events of the CollectionCase aggregate (stream `collection.case-<caseId>`), its state and
@@ -227,7 +228,8 @@ export type CaseEvent =
   | CaseOnHold
   | CaseResumed
   | PlanAdjusted
-  | CaseClosed;
+  | CaseClosed
+  | CorrectionEvent;
 
 export const CASE_EVENT_TYPES: readonly CaseEvent['type'][] = [
   'CaseOpened',
@@ -251,6 +253,7 @@ export const CASE_EVENT_TYPES: readonly CaseEvent['type'][] = [
   'CaseResumed',
   'PlanAdjusted',
   'CaseClosed',
+  ...CORRECTION_EVENT_TYPES,
 ];
 
 // ---- state ---------------------------------------------------------------------------------------
@@ -303,6 +306,8 @@ export interface CaseFile {
   readonly visits: Readonly<Record<string, VisitState>>;
   /** Every attempt id seen, with the block code when it was refused (for idempotent replies). */
   readonly attempts: Readonly<Record<string, { readonly blocked: { readonly code: string; readonly reason: string; readonly details: Readonly<Record<string, unknown>> } | null }>>;
+  /** Set when a correction showed that the cure the case was closed on did not happen (corrections.ts). */
+  readonly cureUndone?: { readonly curedOn: BusinessDate; readonly undoneOn: BusinessDate };
 }
 
 export type NoCase = { readonly status: 'none' };
@@ -437,6 +442,10 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       };
     case 'CaseClosed':
       return { ...state, status: 'closed', closeReason: event.data.reason, closedOn: event.data.closedOn };
+    case 'CasePaymentReversed':
+    case 'PromiseReopened':
+    case 'CaseCureUndone':
+      return evolveCorrection(state, event);
     default: {
       const _exhaustive: never = event;
       return state;

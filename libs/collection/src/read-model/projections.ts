@@ -123,6 +123,9 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
         event.type === 'PromiseKept' ? { promises_kept: row.promises_kept + 1 } : event.type === 'PromiseBroken' ? { promises_broken: row.promises_broken + 1 } : {};
       return { ...withPromises(row, rest), ...counted };
     }
+    case 'PromiseReopened':
+      // Kept on a payment that was reversed: open again, no longer counted as kept.
+      return { ...withPromises(row, { ...row.promises, [event.data.promiseId]: event.data.dueOn }), promises_kept: Math.max(0, row.promises_kept - 1) };
     case 'CaseEscalated':
     case 'CaseDeescalated': {
       const d = event.data;

@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { MessagingService } from '#messaging';
 import { ProblemFilter, TokenVerifier, limitConnections, rateLimitSettings, registerRateLimit, registerRequestGuards, serverLimits, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
 import { ProjectionsService } from './infra/projections.service.js';
+import { openApiDocument } from './openapi/document.js';
 
 const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -68,15 +69,7 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
     onLimited: (caller, request) => logger.warn({ caller: caller.key, role: caller.role, url: request.url }, 'rate limited'),
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Arrears')
-      .setDescription('Consumer-loan collection: loans, grading, collection, restructuring, monitoring. Errors are RFC 9457 problem+json with a stable `code`. Requests are rate-limited per token subject: 429 `RATE_LIMITED` with `retry-after`.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   return app;
 }

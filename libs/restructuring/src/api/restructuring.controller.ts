@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, problem, type Principal, type RequestMeta } from '#platform';
@@ -44,6 +44,7 @@ export class RestructuringController {
   @Roles('collector')
   @HttpCode(201)
   @DocBody(RequestBody)
+  @ApiOperation({ summary: "File a restructuring request (deferral, installment plan or fee waiver) for a delinquent loan, on the customer's behalf" })
   request(@ValidBody(RequestBody) body: z.infer<typeof RequestBody>, @Meta() meta: RequestMeta) {
     return this.service.request(body, meta);
   }
@@ -52,6 +53,7 @@ export class RestructuringController {
   @Roles('collector', 'supervisor')
   @HttpCode(202)
   @DocBody(EmptyBody)
+  @ApiOperation({ summary: 'Assess a request: eligibility and affordability under the restructuring policy in force' })
   assess(@RequestId() requestId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
     return this.service.assess(requestId, meta);
   }
@@ -60,6 +62,7 @@ export class RestructuringController {
   @Roles('supervisor')
   @HttpCode(202)
   @DocBody(EmptyBody)
+  @ApiOperation({ summary: "Approve an assessed request (a supervisor other than the requester; a second one above the policy's threshold)" })
   approve(@RequestId() requestId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
     return this.service.approve(requestId, meta);
   }
@@ -68,6 +71,7 @@ export class RestructuringController {
   @Roles('supervisor')
   @HttpCode(202)
   @DocBody(RejectBody)
+  @ApiOperation({ summary: 'Reject a request, with a reason' })
   reject(@RequestId() requestId: string, @ValidBody(RejectBody) body: z.infer<typeof RejectBody>, @Meta() meta: RequestMeta) {
     return this.service.reject(requestId, body, meta);
   }
@@ -76,6 +80,7 @@ export class RestructuringController {
   @Roles('collector', 'supervisor')
   @HttpCode(202)
   @DocBody(OfferBody)
+  @ApiOperation({ summary: "Offer an approved request's terms to the customer" })
   offer(@RequestId() requestId: string, @ValidBody(OfferBody) body: z.infer<typeof OfferBody>, @Meta() meta: RequestMeta) {
     return this.service.offer(requestId, body, meta);
   }
@@ -84,6 +89,7 @@ export class RestructuringController {
   @Roles('service', 'collector')
   @HttpCode(202)
   @DocBody(AcceptBody)
+  @ApiOperation({ summary: "Record the customer's acceptance of an offer (with its evidence); the new schedule takes effect" })
   accept(@RequestId() requestId: string, @ValidBody(AcceptBody) body: z.infer<typeof AcceptBody>, @Meta() meta: RequestMeta) {
     return this.service.accept(requestId, body, meta);
   }
@@ -91,6 +97,7 @@ export class RestructuringController {
   @Get('requests')
   @Roles(...READERS)
   @DocQuery(ListQuery)
+  @ApiOperation({ summary: "Restructuring requests in the caller's scope, filtered by status, type, loan or customer" })
   list(@ValidQuery(ListQuery) query: z.infer<typeof ListQuery>, @Req() req: FastifyRequest & { user: Principal }) {
     return this.service.queries.list({ ...query, scope: req.user });
   }
@@ -102,6 +109,7 @@ export class RestructuringController {
    */
   @Get('requests/:requestId')
   @Roles(...READERS)
+  @ApiOperation({ summary: 'One restructuring request: terms, assessment, approvals and status' })
   async detail(@RequestId() requestId: string, @Req() req: FastifyRequest & { user: Principal }) {
     const view = await this.service.queries.request(requestId);
     if (!view || !(await this.service.queries.inScope(req.user, view.loanId))) {
@@ -113,6 +121,7 @@ export class RestructuringController {
   @Get('approval-queue')
   @Roles(...OVERSIGHT)
   @DocQuery(QueueQuery)
+  @ApiOperation({ summary: "Assessed requests waiting for a supervisor's approval, in the caller's scope" })
   approvalQueue(@ValidQuery(QueueQuery) query: z.infer<typeof QueueQuery>, @Req() req: FastifyRequest & { user: Principal }) {
     return this.service.queries.approvalQueue(req.user, query);
   }
@@ -120,12 +129,14 @@ export class RestructuringController {
   @Get('plan-performance')
   @Roles(...OVERSIGHT)
   @DocQuery(PerformanceQuery)
+  @ApiOperation({ summary: 'How activated plans perform: active, completed and broken, by type' })
   performance(@ValidQuery(PerformanceQuery) query: z.infer<typeof PerformanceQuery>) {
     return this.service.queries.performance(query);
   }
 
   @Get('policy')
   @Roles(...READERS)
+  @ApiOperation({ summary: 'The restructuring policy in force' })
   policy() {
     return this.service.currentPolicy();
   }
@@ -134,6 +145,7 @@ export class RestructuringController {
   @Roles('risk_manager')
   @HttpCode(201)
   @DocBody(PolicyBody)
+  @ApiOperation({ summary: 'Publish a new version of the restructuring policy (applies from its publication)' })
   publishPolicy(@ValidBody(PolicyBody) body: z.infer<typeof PolicyBody>, @Meta() meta: RequestMeta) {
     return this.service.publishPolicy(body as RestructuringPolicy, meta);
   }

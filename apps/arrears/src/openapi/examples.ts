@@ -1,0 +1,70 @@
+/**
+ * Worked request bodies for the OpenAPI document, keyed `METHOD /path`: the main flow of
+ * docs/quickstart.md, in its order, on a fresh start (calendar opened on Monday 2 March 2026).
+ * test/e2e/quickstart.spec.ts runs the quickstart's commands against a fresh app and checks that
+ * every body they send is one of these, so each example here is accepted as is.
+ */
+export const EXAMPLES: Record<string, Record<string, unknown>> = {
+  'POST /loans/calendar': {
+    'start the calendar': { openBusinessDate: '2026-03-02' },
+  },
+  'POST /loans/calendar/close': {
+    'close the open business date': { businessDate: '2026-03-02' },
+  },
+  'POST /collection/strategies': {
+    'a ladder for grade C in M1': {
+      strategyId: 'std-C-M1',
+      keys: [{ grade: 'C', stage: 'M1' }],
+      champion: [
+        { stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder-1', priority: 3 },
+        { stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-negotiate', priority: 1 },
+        { stepId: 'edu-5', when: { dpdDay: 5 }, channel: 'EMAIL', purpose: 'EDUCATION', templateId: 'tpl-credit-record' },
+      ],
+      reason: 'baseline ladder for grade C in M1',
+    },
+  },
+  'POST /collection/strategies/{strategyId}/versions/{version}/approve': {
+    'approve (a second risk manager)': {},
+  },
+  'POST /collection/strategies/{strategyId}/versions/{version}/activate': {
+    'activate from the open business date': { effectiveFrom: '2026-03-02' },
+  },
+  'POST /collection/collectors': {
+    'a collector of team T1': { collectorId: 'col-1', team: 'T1', capacity: 50, skills: ['M1', 'M2'] },
+  },
+  'POST /collection/collectors/{collectorId}/trainings': {
+    'a passed course': { courseId: 'basic-101', score: 82, completedOn: '2026-02-20' },
+  },
+  'POST /collection/collectors/{collectorId}/certifications': {
+    'the basic certification': { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2026-02-25', expiresOn: '2027-02-25' },
+  },
+  'POST /loans/accounts': {
+    'a 3-month cash loan of 3,000.00 yuan': {
+      loanId: 'LN-20260202-0001',
+      customerId: 'CU-000123',
+      productCode: 'CASH-3M',
+      principal: 300_000,
+      annualRateBps: 1200,
+      termMonths: 3,
+      disbursementDate: '2026-02-02',
+      timeZone: 'Asia/Shanghai',
+      schedule: [
+        { seq: 1, dueDate: '2026-03-03', principal: 100_000, interest: 3_000 },
+        { seq: 2, dueDate: '2026-04-03', principal: 100_000, interest: 2_000 },
+        { seq: 3, dueDate: '2026-05-03', principal: 100_000, interest: 1_000 },
+      ],
+      product: { waterfall: { order: ['penalty', 'interest', 'principal'], sweep: 'installment' } },
+    },
+  },
+  'POST /collection/cases/{caseId}/contacts': {
+    'a call that brings a promise': {
+      channel: 'CALL',
+      outcome: 'PROMISE_TO_PAY',
+      at: '2026-03-05T10:00:00+08:00',
+      promise: { promiseId: 'ptp-1', amount: 103_000, dueOn: '2026-03-07' },
+    },
+  },
+  'POST /loans/accounts/{loanId}/payments': {
+    'the overdue installment, paid': { reference: 'TX-20260305-0001', amount: 103_000, valueDate: '2026-03-05' },
+  },
+};

@@ -1,0 +1,201 @@
+/**
+ * Derives the success response schema of every HTTP operation from the TypeScript return type of
+ * its controller method, so the OpenAPI document describes what the code returns and cannot drift
+ * from it: `npm run build` writes them to `dist/openapi-responses.json` (again only when a source
+ * changed), and the app reads that file when it builds its document.
+ *
+ * Operations are keyed as @nestjs/swagger names them (`<Controller>_<method>`). This runs at
+ * build time only (it needs the `typescript` dev dependency, as the build does).
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+type Json = Record<string, unknown>;
+
+const HTTP_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete']);
+const MAX_DEPTH = 12;
+
+function decoratorNames(node: ts.Node): string[] {
+  return (ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []).map((d) => {
+    const e = d.expression;
+    return ts.isCallExpression(e) ? e.expression.getText() : e.getText();
+  });
+}
+
+class SchemaWriter {
+  constructor(private readonly checker: ts.TypeChecker) {}
+
+  schema(type: ts.Type, depth = 0, seen: ReadonlySet<ts.Type> = new Set()): Json {
+    const c = this.checker;
+    if (depth > MAX_DEPTH || seen.has(type)) return {};
+    const flags = type.flags;
+    if (flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return {};
+    if (flags & ts.TypeFlags.StringLiteral) return { type: 'string', enum: [(type as ts.StringLiteralType).value] };
+    if (flags & ts.TypeFlags.NumberLiteral) return { type: 'number', enum: [(type as ts.NumberLiteralType).value] };
+    if (flags & ts.TypeFlags.BooleanLiteral) return { type: 'boolean', enum: [c.typeToString(type) === 'true'] };
+    if (flags & (ts.TypeFlags.String | ts.TypeFlags.TemplateLiteral)) return { type: 'string' };
+    if (flags & ts.TypeFlags.Number) return { type: 'number' };
+    if (flags & (ts.TypeFlags.BigInt | ts.TypeFlags.BigIntLiteral)) return { type: 'string', description: 'a big integer, as a decimal string' };
+    if (flags & ts.TypeFlags.Boolean) return { type: 'boolean' };
+    if (flags & ts.TypeFlags.Null) return { nullable: true };
+    if (type.isUnion()) return this.union(type.types, depth, seen);
+    if (type.isIntersection()) {
+      // A branded primitive (`string & { __brand }`, as BusinessDate) is the primitive.
+      const primitive = type.types.find((t) => t.flags & (ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BooleanLike));
+      return primitive ? this.schema(primitive, depth, seen) : this.object(type, depth, seen);
+    }
+    const inner = new Set(seen).add(type);
+    if (c.isArrayType(type) || c.isTupleType(type)) {
+      const args = c.getTypeArguments(type as ts.TypeReference);
+      if (c.isTupleType(type)) return { type: 'array', items: args.length ? this.union(args, depth + 1, inner) : {}, minItems: args.length, maxItems: args.length };
+      return { type: 'array', items: args[0] ? this.schema(args[0], depth + 1, inner) : {} };
+    }
+    const symbol = type.getSymbol();
+    if (symbol?.getName() === 'Date') return { type: 'string', format: 'date-time' };
+    if (flags & ts.TypeFlags.Object) return this.object(type, depth, inner);
+    return {};
+  }
+
+  private union(types: readonly ts.Type[], depth: number, seen: ReadonlySet<ts.Type>): Json {
+    const present = types.filter((t) => !(t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Void)));
+    const nullable = present.some((t) => t.flags & ts.TypeFlags.Null);
+    const rest = present.filter((t) => !(t.flags & ts.TypeFlags.Null));
+    let out: Json;
+    if (rest.length === 0) out = {};
+    else if (rest.every((t) => t.flags & ts.TypeFlags.BooleanLiteral)) out = { type: 'boolean' };
+    else if (rest.every((t) => t.flags & ts.TypeFlags.StringLiteral)) out = { type: 'string', enum: rest.map((t) => (t as ts.StringLiteralType).value) };
+    else if (rest.every((t) => t.flags & ts.TypeFlags.NumberLiteral)) out = { type: 'number', enum: rest.map((t) => (t as ts.NumberLiteralType).value) };
+    else {
+      // `boolean` is the union true | false; keep it one schema.
+      const parts: Json[] = [];
+      const bools = rest.filter((t) => t.flags & ts.TypeFlags.BooleanLiteral);
+      if (bools.length) parts.push({ type: 'boolean' });
+      for (const t of rest) if (!(t.flags & ts.TypeFlags.BooleanLiteral)) parts.push(this.schema(t, depth + 1, seen));
+      const distinct = [...new Map(parts.map((p) => [JSON.stringify(p), p])).values()];
+      out = distinct.length === 1 ? distinct[0] : { oneOf: distinct };
+    }
+    return nullable ? { ...out, nullable: true } : out;
+  }
+
+  private object(type: ts.Type, depth: number, seen: ReadonlySet<ts.Type>): Json {
+    const c = this.checker;
+    const properties: Record<string, Json> = {};
+    const required: string[] = [];
+    for (const prop of c.getPropertiesOfType(type)) {
+      const declaration = prop.valueDeclaration ?? prop.declarations?.[0];
+      const propType = declaration ? c.getTypeOfSymbolAtLocation(prop, declaration) : c.getTypeOfSymbol(prop);
+      if (propType.getCallSignatures().length) continue;
+      const schema = this.schema(propType, depth + 1, seen);
+      const doc = ts.displayPartsToString(prop.getDocumentationComment(c)).trim();
+      properties[prop.getName()] = doc ? { ...schema, description: doc } : schema;
+      const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0 || (propType.isUnion() && propType.types.some((t) => t.flags & ts.TypeFlags.Undefined));
+      if (!optional) required.push(prop.getName());
+    }
+    const index = c.getIndexTypeOfType(type, ts.IndexKind.String);
+    const out: Json = { type: 'object', properties };
+    if (required.length) out.required = required;
+    if (index) out.additionalProperties = this.schema(index, depth + 1, seen);
+    return out;
+  }
+}
+
+/** `<Controller>_<method>` → { status, schema } for every route method of every controller under the roots. */
+export function responseSchemas(projectRoot: string): Record<string, { status: number; schema: Json | null }> {
+  const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
+  const files = parsed.fileNames.filter((f) => /\/(libs\/[^/]+\/src\/api|apps\/arrears\/src\/infra)\/[^/]+\.ts$/.test(f));
+  const program = ts.createProgram(files, parsed.options);
+  const checker = program.getTypeChecker();
+  const writer = new SchemaWriter(checker);
+  const out: Record<string, { status: number; schema: Json | null }> = {};
+  for (const file of files.sort()) {
+    const source = program.getSourceFile(file)!;
+    // A controller class made by a factory is renamed (`Object.defineProperty(C, 'name', { value: … })`)
+    // to the names its instances carry; its operations are keyed by each of them.
+    const aliases = new Map<string, string[]>();
+    const classes: ts.ClassDeclaration[] = [];
+    const visit = (node: ts.Node): void => {
+      if (ts.isClassDeclaration(node) && node.name && decoratorNames(node).includes('Controller')) classes.push(node);
+      if (
+        ts.isCallExpression(node) &&
+        node.expression.getText() === 'Object.defineProperty' &&
+        node.arguments.length === 3 &&
+        ts.isStringLiteral(node.arguments[1]) &&
+        node.arguments[1].text === 'name'
+      ) {
+        const names: string[] = [];
+        const collect = (n: ts.Node): void => {
+          if (ts.isStringLiteral(n)) names.push(n.text);
+          ts.forEachChild(n, collect);
+        };
+        collect(node.arguments[2]);
+        aliases.set(node.arguments[0].getText(), names);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    for (const node of classes) {
+      const classNames = aliases.get(node.name!.text) ?? [node.name!.text];
+      for (const member of node.members) {
+        if (!ts.isMethodDeclaration(member)) continue;
+        const names = decoratorNames(member);
+        const verb = names.find((n) => HTTP_DECORATORS.has(n));
+        if (!verb) continue;
+        const code = ts
+          .getDecorators(member)
+          ?.map((d) => d.expression)
+          .find((e) => ts.isCallExpression(e) && e.expression.getText() === 'HttpCode');
+        const status = code && ts.isCallExpression(code) ? Number(code.arguments[0].getText()) : verb === 'Post' ? 201 : 200;
+        const signature = checker.getSignatureFromDeclaration(member)!;
+        const returned = checker.getAwaitedType(checker.getReturnTypeOfSignature(signature)) ?? checker.getReturnTypeOfSignature(signature);
+        const empty = returned.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined);
+        const schema = empty ? null : writer.schema(returned);
+        for (const name of classNames) out[`${name}_${(member.name as ts.Identifier).text}`] = { status, schema };
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Where the build writes the schemas (`dist/openapi-responses.json`), found from the package root. */
+export function responsesFile(root = packageRoot()): string {
+  return join(root, 'dist', 'openapi-responses.json');
+}
+
+export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+/** The newest modification time of the TypeScript sources the schemas are derived from. */
+function newestSource(root: string): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'test' && entry.name !== 'node_modules') walk(path);
+      } else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const top of ['libs', 'apps']) walk(join(root, top));
+  return newest;
+}
+
+/** Writes the schemas unless they are newer than every source (a build with no source change costs a directory walk). */
+export function writeResponseSchemas(root: string, force = false): boolean {
+  const file = responsesFile(root);
+  if (!force && existsSync(file) && statSync(file).mtimeMs >= newestSource(root)) return false;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(responseSchemas(root))}\n`);
+  return true;
+}
+
+if (process.argv[1]?.endsWith('response-types.js')) {
+  const written = writeResponseSchemas(process.cwd(), process.argv.includes('--force'));
+  if (written) process.stdout.write(`wrote ${relative(process.cwd(), responsesFile(process.cwd()))}\n`);
+}

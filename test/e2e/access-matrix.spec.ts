@@ -116,6 +116,8 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'POST /collection/debtors/:customerId/third-party-exceptions': ['supervisor', 'admin'],
   'POST /collection/debtors/:customerId/third-party-exceptions/:exceptionId/end': ['supervisor', 'admin'],
   'GET /collection/debtors/:customerId/contact-ledger': ['supervisor', 'auditor', 'admin'],
+  'GET /collection/debtors/:customerId/dispatch': ['supervisor', 'auditor', 'admin'],
+  'POST /collection/dispatch': ['service', 'admin'],
   'POST /restructuring/requests': ['collector'],
   'POST /restructuring/requests/:requestId/assessment': ['collector', 'supervisor'],
   'POST /restructuring/requests/:requestId/approvals': ['supervisor'],

@@ -496,6 +496,7 @@ describe('collection over HTTP', () => {
       'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesPublished',
     ];
     expect(contract.typesOn('arrears.collection.v1')).toEqual(expect.arrayContaining(collectionTypes.map((type) => `arrears.collection.${type}`)));
-    expect(contract.typesOn('arrears.channel-actions.v1')).toEqual(['arrears.collection.ActionScheduled']);
+    // Executors see only what the dispatch gate released on the debtor's ledger.
+    expect(contract.typesOn('arrears.channel-actions.v1')).toEqual(['arrears.collection.ActionReleased']);
   });
 });

@@ -4,6 +4,7 @@ import { CasesController } from './api/cases.controller.js';
 import { CHANNEL_OUTCOMES_TOPIC, ChannelOutcomesHandler, collectionIntegrationEvents } from './api/channel-messaging.js';
 import { CollectorsController } from './api/collectors.controller.js';
 import { DebtorsController } from './api/debtors.controller.js';
+import { DispatchController } from './api/dispatch.controller.js';
 import { CollectionOperationsController, StrategiesController } from './api/strategies.controller.js';
 import { CaseService } from './application/cases.service.js';
 import { ContactRulesBook, StrategyCatalog } from './application/catalog.js';
@@ -11,6 +12,7 @@ import { CollectionClock, collectionCalendarProjection } from './application/clo
 import { CollectionStore } from './application/collection-store.js';
 import { ContactService } from './application/contacts.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
+import { DispatchService, dispatchGateProjection } from './application/dispatch.service.js';
 import { WhatIfService } from './application/what-if.service.js';
 import { LoanReactions, loanReactionsProjection } from './application/loan-reactions.js';
 import { caseDecider } from './domain/case.decider.js';
@@ -28,7 +30,7 @@ import { CollectionQueries } from './read-model/queries.js';
  */
 @Module({
   // HTTP
-  controllers: [StrategiesController, CollectionOperationsController, CollectorsController, CasesController, DebtorsController],
+  controllers: [StrategiesController, CollectionOperationsController, CollectorsController, CasesController, DebtorsController, DispatchController],
   providers: [
     // Application: repositories, configuration in force, command services, reactions, end of day
     CollectionStore,
@@ -37,6 +39,7 @@ import { CollectionQueries } from './read-model/queries.js';
     ContactRulesBook,
     CaseService,
     ContactService,
+    DispatchService,
     CollectionEndOfDay,
     LoanReactions,
     WhatIfService,
@@ -54,7 +57,8 @@ export const collectionContext: ContextRegistration = {
   module: CollectionModule,
   // The reactions first: they own the loan mirror the end of day reads. The calendar copy is
   // Collection's business clock.
-  projections: [loanReactionsProjection, collectionCalendarProjection, ...READ_MODELS],
+  // The dispatch gate judges every scheduled action on the debtor's ledger (a reactor).
+  projections: [loanReactionsProjection, collectionCalendarProjection, ...READ_MODELS, dispatchGateProjection],
   migrations: [],
   integrationEvents: collectionIntegrationEvents,
   inbound: [{ topic: CHANNEL_OUTCOMES_TOPIC, handler: ChannelOutcomesHandler }],

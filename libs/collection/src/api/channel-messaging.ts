@@ -5,14 +5,16 @@ import { fields } from '#platform';
 import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome, type IntegrationMapper } from '#messaging';
 import { ContactService } from '../application/contacts.service.js';
 import { COLLECTION_SYSTEM } from '../application/end-of-day.js';
-import { CASE_EVENT_TYPES, type ActionScheduled } from '../domain/case.events.js';
+import { CASE_EVENT_TYPES } from '../domain/case.events.js';
+import type { ActionReleased } from '../domain/debtor.js';
 import { CHANNELS, OUTCOMES } from '../domain/model.js';
 
 /**
  * Collection on Kafka. Outbound: every case, strategy, collector and debtor-ledger event on
- * `arrears.collection.v1` (keyed by its aggregate id), and each ActionScheduled also on
- * `arrears.channel-actions.v1` for the channel executors (keyed by case id, so a case's actions
- * stay in order). Inbound: executors report on `arrears.channel-outcomes.v1`; each outcome becomes
+ * `arrears.collection.v1` (keyed by its aggregate id), and each action the dispatch gate released
+ * (ActionReleased on the debtor's ledger) on `arrears.channel-actions.v1` for the channel executors
+ * (keyed by case id, so a case's actions stay in order). A scheduled action the gate withheld or
+ * rescheduled never reaches that topic. Inbound: executors report on `arrears.channel-outcomes.v1`; each outcome becomes
  * a contact attempt whose attemptId (and idempotency key) is the message id.
  */
 export const COLLECTION_TOPIC = 'arrears.collection.v1';
@@ -41,6 +43,10 @@ const OTHER_EVENTS = [
   'ThirdPartyExceptionEnded',
   'ThirdPartyRefused',
   'ContactRulesPublished',
+  'ActionReleased',
+  'ActionWithheld',
+  'ActionRescheduled',
+  'ActionExpired',
 ];
 
 function keyOf(event: RecordedEvent): string {
@@ -55,12 +61,19 @@ export const collectionIntegrationEvents: IntegrationMapper[] = [
     map: (event) => (event.streamId.startsWith('collection.') ? { key: keyOf(event), type: `arrears.collection.${event.type}`, data: event.data } : null),
   },
   {
-    eventTypes: ['ActionScheduled'],
+    // Only what the dispatch gate released reaches the executors: the action, when to send it,
+    // and the contact rules version it was judged under.
+    eventTypes: ['ActionReleased'],
     topic: CHANNEL_ACTIONS_TOPIC,
     map(event) {
-      if (!event.streamId.startsWith('collection.case-')) return null;
-      const d = (event as unknown as ActionScheduled).data;
-      return { key: d.caseId, type: 'arrears.collection.ActionScheduled', id: deterministicId(event.eventId, CHANNEL_ACTIONS_TOPIC), data: d };
+      if (!event.streamId.startsWith('collection.debtor-')) return null;
+      const d = (event as unknown as ActionReleased).data;
+      return {
+        key: d.caseId,
+        type: 'arrears.collection.ActionReleased',
+        id: deterministicId(event.eventId, CHANNEL_ACTIONS_TOPIC),
+        data: { ...d.action, sendAt: d.sendAt, localDate: d.localDate, localTime: d.localTime, timeZone: d.timeZone, rulesVersion: d.rulesVersion },
+      };
     },
   },
 ];

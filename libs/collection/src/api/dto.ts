@@ -29,6 +29,12 @@ export const StepBody = z.strictObject({
   requiredCertification: fields.id.nullable().default(null),
   priority: z.number().int().min(1).max(9).default(5),
   performer: z.enum(['COLLECTOR', 'EXECUTOR']).optional().describe('defaults to COLLECTOR for CALL and FIELD_VISIT, EXECUTOR otherwise'),
+  sendTime: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
+    .optional()
+    .describe('HH:MM the action is planned to go out on its day, in sendTimeZone (default: the opening of the contact window in the debtor’s zone)'),
+  sendTimeZone: z.string().min(1).max(64).optional().describe('IANA zone of sendTime (default: the loan’s zone)'),
 });
 export type StepInput = z.infer<typeof StepBody>;
 
@@ -71,12 +77,20 @@ export const ContactRulesBody = z.strictObject({
       end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
       channels: z.array(channel).max(6),
     }),
-    voice: z.strictObject({ maxEffectiveCallsPerDay: z.number().int().min(0).max(50), effectiveOutcomes: z.array(z.enum(OUTCOMES)).max(OUTCOMES.length) }),
+    voice: z.strictObject({
+      maxEffectiveCallsPerDay: z.number().int().min(0).max(50),
+      effectiveOutcomes: z.array(z.enum(OUTCOMES)).max(OUTCOMES.length),
+      maxDialAttemptsPerDay: z.number().int().min(0).max(100).nullable().optional(),
+      recordingRequired: z.boolean().optional(),
+    }),
     optOutChannels: z.array(channel).max(6),
     thirdParty: z.strictObject({
       allowedExceptions: z.array(z.enum(THIRD_PARTY_EXCEPTIONS as unknown as [string, ...string[]])).max(3),
       disclosureAllowedFor: z.array(z.enum(THIRD_PARTY_EXCEPTIONS as unknown as [string, ...string[]])).max(3),
+      minFailedAttemptsBeforeThirdParty: z.number().int().min(0).max(100).nullable().optional(),
     }),
+    fieldVisitMinCollectors: z.number().int().min(1).max(10).optional(),
+    firstContactIdentifiesBank: z.boolean().optional(),
     stopOnDispute: z.boolean(),
     stopOnComplaint: z.boolean(),
     fieldVisitRequiresApproval: z.boolean(),
@@ -154,6 +168,10 @@ export const ThirdPartyExceptionBody = z.strictObject({
   reason: z.enum(THIRD_PARTY_EXCEPTIONS as unknown as [string, ...string[]]),
 });
 export const EndOfDayBody = z.strictObject({ businessDate: fields.businessDate });
+
+export const DispatchRunBody = z.strictObject({
+  at: instant.describe('the instant of the run (the scheduler’s); an action is judged only if it falls on the open business date in the debtor’s zone'),
+});
 
 export const CaseListQuery = z.strictObject({
   stage: stage.optional(),

@@ -35,6 +35,8 @@ export function ladderOf(steps: readonly StepInput[]): LadderStep[] {
     requiredCertification: s.requiredCertification,
     priority: s.priority,
     performer: s.performer ?? defaultPerformer(s.channel),
+    ...(s.sendTime ? { sendTime: s.sendTime } : {}),
+    ...(s.sendTimeZone ? { sendTimeZone: s.sendTimeZone } : {}),
   }));
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { BusinessDate } from '#kernel';
 import { PG_POOL } from '#platform';
-import { rulesInForce, type ContactRules } from '../domain/contact-rules.js';
+import { BUILTIN_RULEBOOKS, rulesInForce, type ContactRules } from '../domain/contact-rules.js';
 import type { Grade, ResolvedStrategy, Stage } from '../domain/model.js';
 import { resolveStrategy, selectStrategy, type ActiveStrategyVersion, type StrategyDefinition } from '../domain/strategy.js';
 import { CollectionStore, streams } from './collection-store.js';
@@ -30,7 +30,11 @@ export class StrategyCatalog {
   }
 }
 
-/** The contact rules book: the ContactRules version in force on a date (the defaults until one is published). */
+/**
+ * The contact rules book: the ContactRules version in force on a date, among the builtin rulebooks
+ * (the 2025 national standard from 2025-02-28, the 2026 guideline from 2026-01-30) and the versions
+ * the bank published; the one effective latest wins, a published one over a builtin on the same date.
+ */
 @Injectable()
 export class ContactRulesBook {
   constructor(private readonly store: CollectionStore) {}
@@ -40,6 +44,6 @@ export class ContactRulesBook {
   }
 
   async inForce(onDate: BusinessDate): Promise<ContactRules> {
-    return rulesInForce(await this.published(), onDate);
+    return rulesInForce([...BUILTIN_RULEBOOKS, ...(await this.published())], onDate);
   }
 }

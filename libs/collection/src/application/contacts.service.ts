@@ -114,6 +114,7 @@ export class ContactService {
             outcome: data.outcome,
             at: data.at,
             rules,
+            actionId: data.actionId,
           },
         },
         { ...ctx, command: 'LogContact', idempotencyKey: key, expectedRevision: undefined, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { addDays, isDomainError, type Actor, type BusinessDate } from '#kernel';
+import { addDays, isDomainError, type BusinessDate } from '#kernel';
 import type { CommandContext } from '#eventstore';
 import { Metrics, PG_POOL } from '#platform';
 import { CaseService } from './cases.service.js';
+import { forEachConcurrent } from './system.js';
+import { DispatchService } from './dispatch.service.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { followUp, runCommand } from './commands.js';
 import { dpdOn, fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
@@ -16,18 +18,12 @@ export interface EndOfDaySummary {
   readonly promisesBroken: number;
   readonly assigned: number;
   readonly certificationsExpired: number;
+  /** Released or rescheduled actions of the day (or earlier) nobody performed. */
+  readonly actionsExpired: number;
 }
 
-/** The actor of what Collection does by itself (reactions, end of day). */
-export const COLLECTION_SYSTEM: Actor = { id: 'collection', role: 'system' };
-
-export async function forEachConcurrent<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(workers);
-}
+// Kept here for the modules that import them from the end of day.
+export { COLLECTION_SYSTEM, forEachConcurrent } from './system.js';
 
 /**
  * Collection's end of a business day: for every open case, promises are judged (kept, or broken
@@ -43,6 +39,7 @@ export class CollectionEndOfDay {
     private readonly store: CollectionStore,
     private readonly metrics: Metrics,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly dispatch: DispatchService,
   ) {}
 
   /** Runs the day over the loans with an open case, as the caller's read of the loan mirror has them. */
@@ -53,6 +50,8 @@ export class CollectionEndOfDay {
     let assigned = 0;
     let certificationsExpired = 0;
     const open = loans.filter((l) => l.caseId);
+    // The day's actions nobody performed leave the queue before the next day's are scheduled.
+    const actionsExpired = await this.dispatch.expireDay(businessDate, followUp({ ...ctx, idempotencyKey: `eod:${businessDate}:expire` }, 'ExpireAction', 'expire'));
     // Steps timed before a due date look at the installments after the day being closed.
     await forEachConcurrent(open, 8, async (loan) => {
       const caseId = loan.caseId!;
@@ -85,7 +84,7 @@ export class CollectionEndOfDay {
       );
       if (!isDomainError(result)) certificationsExpired += result.events.length;
     });
-    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired };
+    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired, actionsExpired };
   }
 
   /** The same, on request: the open cases as the loan mirror's read model has them. */

@@ -221,6 +221,8 @@ function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextD
       installmentDueDate,
       strategy: file.plan.strategy,
       supersedes,
+      ...(step.sendTime ? { sendTime: step.sendTime } : {}),
+      ...(step.sendTimeZone ? { sendTimeZone: step.sendTimeZone } : {}),
     },
   }));
 }

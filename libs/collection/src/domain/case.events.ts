@@ -95,6 +95,9 @@ export type ActionScheduled = DomainEvent<
     readonly strategy: StrategyRef | null;
     /** Earlier steps on the same channel that fell due together and are covered by this one. */
     readonly supersedes: readonly string[];
+    /** The step's planned send time and its zone, when the step names one (see dispatch.ts). */
+    readonly sendTime?: string;
+    readonly sendTimeZone?: string;
   }
 >;
 

@@ -24,6 +24,8 @@ export const CONTACT_CODES = [
   'CONTACT_THIRD_PARTY_REFUSED',
   'CONTACT_DISCLOSURE_FORBIDDEN',
   'CONTACT_DAILY_CALL_LIMIT',
+  'CONTACT_DAILY_DIAL_LIMIT',
+  'CONTACT_CASE_CLOSED',
 ] as const;
 export type ContactCode = (typeof CONTACT_CODES)[number];
 
@@ -102,6 +104,18 @@ export interface DebtorContactFacts {
   readonly refusedThirdParties: readonly string[];
   /** Effective voice calls to the debtor per local date. */
   readonly effectiveCalls: Readonly<Record<string, number>>;
+  /** Unanswered dial attempts to the debtor per local date (calls whose outcome was not effective). */
+  readonly dialAttempts: Readonly<Record<string, number>>;
+  /** Attempts on any channel that failed to reach the debtor (unanswered, undeliverable), ever. */
+  readonly failedAttempts: number;
+}
+
+/** Outcomes of an attempt to reach the debtor that failed: nobody answered, nothing was delivered. */
+export const FAILED_OUTCOMES: readonly Outcome[] = ['NO_ANSWER', 'BUSY', 'VOICEMAIL', 'UNDELIVERABLE', 'NOT_HOME'];
+
+/** Whether an attempt is a dial attempt the debtor did not answer (the 2026 daily dial limit). */
+export function isUnansweredDial(channel: Channel, party: Party, outcome: Outcome, rules: ContactRules): boolean {
+  return channel === 'CALL' && party === 'DEBTOR' && !rules.voice.effectiveOutcomes.includes(outcome);
 }
 
 export function debtorContactRefusal(facts: DebtorContactFacts, attempt: AttemptFacts, local: LocalTime, rules: ContactRules): ContactRefusal | null {
@@ -128,6 +142,15 @@ export function debtorContactRefusal(facts: DebtorContactFacts, attempt: Attempt
         details: { exceptions: active },
       };
     }
+    const minFailed = rules.thirdParty.minFailedAttemptsBeforeThirdParty;
+    const onlyUnreachable = permitted.every((r) => r === 'DEBTOR_UNREACHABLE');
+    if (onlyUnreachable && minFailed && facts.failedAttempts < minFailed) {
+      return {
+        code: 'CONTACT_THIRD_PARTY_NOT_PERMITTED',
+        message: `a third party is contacted for an unreachable debtor only after ${minFailed} failed attempts to reach the debtor (${facts.failedAttempts} so far)`,
+        details: { exceptions: active, failedAttempts: facts.failedAttempts, required: minFailed },
+      };
+    }
     if (attempt.thirdPartyContactId && facts.refusedThirdParties.includes(attempt.thirdPartyContactId)) {
       return {
         code: 'CONTACT_THIRD_PARTY_REFUSED',
@@ -150,6 +173,15 @@ export function debtorContactRefusal(facts: DebtorContactFacts, attempt: Attempt
         code: 'CONTACT_DAILY_CALL_LIMIT',
         message: `the debtor had ${calls} effective calls on ${local.date} (limit ${rules.voice.maxEffectiveCallsPerDay}, across all collectors and executors)`,
         details: { localDate: local.date, effectiveCalls: calls, limit: rules.voice.maxEffectiveCallsPerDay },
+      };
+    }
+    const maxDials = rules.voice.maxDialAttemptsPerDay;
+    const dials = facts.dialAttempts[local.date] ?? 0;
+    if (maxDials !== undefined && maxDials !== null && dials >= maxDials) {
+      return {
+        code: 'CONTACT_DAILY_DIAL_LIMIT',
+        message: `the debtor's number went unanswered ${dials} times on ${local.date} (limit ${maxDials} dial attempts a day, across all collectors and executors)`,
+        details: { localDate: local.date, dialAttempts: dials, limit: maxDials },
       };
     }
   }

@@ -1,4 +1,4 @@
-import { compareDates, domainError, type BusinessDate, type DomainError } from '#kernel';
+import { addDays, compareDates, domainError, type BusinessDate, type DomainError } from '#kernel';
 import { CHANNELS, OUTCOMES, THIRD_PARTY_EXCEPTIONS, type Channel, type Outcome, type ThirdPartyExceptionReason } from './model.js';
 
 /**
@@ -21,6 +21,14 @@ export interface ContactRules {
     readonly maxEffectiveCallsPerDay: number;
     /** Outcomes that make a call effective (a person was reached). */
     readonly effectiveOutcomes: readonly Outcome[];
+    /**
+     * Dial attempts per local day to the debtor while unanswered (attempts whose outcome is not
+     * effective), across every collector and executor; null or absent: no such limit (the 2025
+     * standard has none, the 2026 guideline says 6).
+     */
+    readonly maxDialAttemptsPerDay?: number | null;
+    /** Every call a collector reports carries a recording reference (2026 guideline). */
+    readonly recordingRequired?: boolean;
   };
   /** Channels a debtor may opt out of. */
   readonly optOutChannels: readonly Channel[];
@@ -29,7 +37,16 @@ export interface ContactRules {
     readonly allowedExceptions: readonly ThirdPartyExceptionReason[];
     /** Exceptions under which the debt may be disclosed to the third party (an heir, a guardian). */
     readonly disclosureAllowedFor: readonly ThirdPartyExceptionReason[];
+    /**
+     * Under DEBTOR_UNREACHABLE, how many failed (unanswered) attempts to reach the debtor the ledger
+     * must hold before a third party is contacted (2026 guideline: 3); null or absent: none.
+     */
+    readonly minFailedAttemptsBeforeThirdParty?: number | null;
   };
+  /** Field visits are made by at least this many collectors (2026 guideline: 2); absent: 1. */
+  readonly fieldVisitMinCollectors?: number;
+  /** The first contact of a case names the bank (and the agency acting for it); a template rule, recorded for audit. */
+  readonly firstContactIdentifiesBank?: boolean;
   /** Whether an open dispute or complaint stops all contact with the debtor. */
   readonly stopOnDispute: boolean;
   readonly stopOnComplaint: boolean;
@@ -56,6 +73,32 @@ export const DEFAULT_CONTACT_RULES: ContactRules = Object.freeze({
   collectorCertification: 'COLLECTION_BASIC',
   certificationMaxValidityDays: 366,
 } satisfies ContactRules) as ContactRules;
+
+/**
+ * The China Banking Association's 2026 guideline on collection of personal consumer loans by
+ * financial institutions (in force 2026-01-30), on top of the 2025 national standard: the same
+ * night ban; at most 6 dial attempts a day to an unanswered debtor; a third party only after 3
+ * failed attempts (or a recorded exception); field visits by at least 2 collectors; calls carry
+ * a recording; the first contact identifies the bank. docs/collection.md cites both texts.
+ */
+export const CN_2026_CONTACT_RULES: ContactRules = Object.freeze({
+  ...DEFAULT_CONTACT_RULES,
+  version: 'CN-2026.1',
+  voice: { ...DEFAULT_CONTACT_RULES.voice, maxDialAttemptsPerDay: 6, recordingRequired: true },
+  thirdParty: { ...DEFAULT_CONTACT_RULES.thirdParty, minFailedAttemptsBeforeThirdParty: 3 },
+  fieldVisitMinCollectors: 2,
+  firstContactIdentifiesBank: true,
+} satisfies ContactRules) as ContactRules;
+
+/**
+ * The rulebooks every installation starts with, effective from the dates the texts came into
+ * force. Versions the bank publishes (maker-checker, `collection.rules-contact`) sit beside them:
+ * on any date the version effective latest applies, a published one over a builtin on the same date.
+ */
+export const BUILTIN_RULEBOOKS: readonly PublishedRules[] = Object.freeze([
+  { rules: DEFAULT_CONTACT_RULES, effectiveFrom: '2025-02-28' },
+  { rules: CN_2026_CONTACT_RULES, effectiveFrom: '2026-01-30' },
+]);
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -85,6 +128,13 @@ export function contactRulesProblem(rules: ContactRules): DomainError | null {
     (r) => !THIRD_PARTY_EXCEPTIONS.includes(r),
   );
   if (unknownExceptions.length) return bad('unknown third-party exception', { exceptions: unknownExceptions });
+  for (const [field, value] of [
+    ['voice.maxDialAttemptsPerDay', rules.voice.maxDialAttemptsPerDay],
+    ['thirdParty.minFailedAttemptsBeforeThirdParty', rules.thirdParty.minFailedAttemptsBeforeThirdParty],
+    ['fieldVisitMinCollectors', rules.fieldVisitMinCollectors],
+  ] as const) {
+    if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 0 || value > 100)) return bad(`${field} must be a whole number 0-100`, { [field]: value });
+  }
   if (!rules.collectorCertification) return bad('collectorCertification is required', {});
   if (!Number.isSafeInteger(rules.certificationMaxValidityDays) || rules.certificationMaxValidityDays < 1) {
     return bad('certificationMaxValidityDays must be a positive whole number', { certificationMaxValidityDays: rules.certificationMaxValidityDays });
@@ -149,6 +199,35 @@ export function inQuietHours(minutes: number, quiet: ContactRules['quietHours'])
   const end = minutesOf(quiet.end);
   if (start === end) return false;
   return start < end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
+}
+
+/** The instant a local wall-clock time (HH:MM) on a calendar date has in a time zone. */
+export function instantAt(date: BusinessDate, hhmm: string, timeZone: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const minutes = minutesOf(hhmm);
+  const wanted = Date.UTC(y, m - 1, d, Math.floor(minutes / 60), minutes % 60);
+  // Start from the wall time read as UTC and correct by the zone's offset there (twice, for DST edges).
+  let guess = wanted;
+  for (let i = 0; i < 3; i++) {
+    const local = localTimeOf(new Date(guess).toISOString(), timeZone);
+    const [ly, lm, ld] = local.date.split('-').map(Number);
+    const seen = Date.UTC(ly, lm - 1, ld, Math.floor(local.minutes / 60), local.minutes % 60);
+    if (seen === wanted) break;
+    guess += wanted - seen;
+  }
+  return new Date(guess).toISOString();
+}
+
+/**
+ * The first instant at or after `instant` outside the quiet hours in the zone: the instant itself
+ * when it is outside them, else the end of the quiet window (today's or tomorrow's, local).
+ */
+export function nextContactWindow(instant: string, timeZone: string, quiet: ContactRules['quietHours']): string {
+  const local = localTimeOf(instant, timeZone);
+  if (!inQuietHours(local.minutes, quiet)) return new Date(Date.parse(instant)).toISOString();
+  const end = minutesOf(quiet.end);
+  const date = local.minutes < end ? local.date : addDays(local.date, 1);
+  return instantAt(date, quiet.end, timeZone);
 }
 
 /** One published version of the rules and the business date it applies from. */

@@ -1,6 +1,7 @@
-import { domainError, type Decider, type DomainError, type DomainEvent } from '#kernel';
-import { debtorContactRefusal, isEffectiveCall, pruneCallCounts, type DebtorContactFacts } from './contact-policy.js';
+import { addDays, compareDates, domainError, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { FAILED_OUTCOMES, debtorContactRefusal, isEffectiveCall, isUnansweredDial, pruneCallCounts, type DebtorContactFacts } from './contact-policy.js';
 import { isTimeZone, localTimeOf, type ContactRules } from './contact-rules.js';
+import { gateVerdict, type CaseDispatchFacts, type DispatchableAction, type ReleasedCall } from './dispatch.js';
 import { CHANNELS, THIRD_PARTY_EXCEPTIONS, type Channel, type Command, type Outcome, type Party, type ThirdPartyExceptionReason } from './model.js';
 
 /**
@@ -10,6 +11,14 @@ import { CHANNELS, THIRD_PARTY_EXCEPTIONS, type Channel, type Command, type Outc
  * two collectors racing for the third call of the day append at the same revision, one conflicts,
  * is re-decided on the fresh ledger and refused. It holds no personal data: third parties are ids
  * of contacts kept in the personal-data vault.
+ *
+ * It is also the dispatch gate (see dispatch.ts): every scheduled action is released to its
+ * executor or a collector's queue only by an ActionReleased here, decided at the planned send time
+ * on the ledger's revision; ActionWithheld and ActionRescheduled record why not, with the rule's code.
+ *
+ * The debtor has one time zone, the ledger's: the zone of the first case that contacted or released
+ * to them (recorded on that event). Days for the caps are the debtor's local days in that zone, so
+ * two loans in two zones share one day and one count.
  */
 
 export type DebtorContactLogged = DomainEvent<
@@ -27,7 +36,52 @@ export type DebtorContactLogged = DomainEvent<
     /** Effective calls to the debtor on that local date, this one included. */
     readonly effectiveCallsThatDay: number;
     readonly rulesVersion: string;
+    /** The released action the contact performed (absent on older events). */
+    readonly actionId?: string | null;
+    /** The ledger's time zone the local date is in (absent on older events: the case's). */
+    readonly timeZone?: string;
+    /** A call the debtor did not answer: counts towards the daily dial limit. */
+    readonly unansweredDial?: boolean;
   }
+>;
+
+interface DispatchRecord {
+  readonly customerId: string;
+  readonly caseId: string;
+  readonly actionId: string;
+  readonly channel: Channel;
+  /** The instant the gate judged, and the debtor's local date and time then (the ledger's zone). */
+  readonly at: string;
+  readonly localDate: string;
+  readonly localTime: string;
+  readonly timeZone: string;
+  readonly rulesVersion: string;
+}
+
+/** The action goes to its executor (Kafka) or its collector's queue, to be sent at `sendAt`. */
+export type ActionReleased = DomainEvent<'ActionReleased', DispatchRecord & { readonly sendAt: string; readonly action: DispatchableAction }>;
+/** The gate refused the action for good under the rule `code`. */
+export type ActionWithheld = DomainEvent<
+  'ActionWithheld',
+  DispatchRecord & { readonly code: string; readonly reason: string; readonly details: Readonly<Record<string, unknown>> }
+>;
+/** A time-based rule held the action: it is judged again from `releaseAt` (the next allowed moment). */
+export type ActionRescheduled = DomainEvent<
+  'ActionRescheduled',
+  DispatchRecord & {
+    readonly code: string;
+    readonly reason: string;
+    readonly details: Readonly<Record<string, unknown>>;
+    readonly releaseAt: string;
+    /** The debtor's local date of `releaseAt`: the day the action is for now (it expires at its close). */
+    readonly releaseDate: string;
+    readonly action: DispatchableAction;
+  }
+>;
+/** A released (or rescheduled) action nobody performed by the end of its day: it leaves the queue. */
+export type ActionExpired = DomainEvent<
+  'ActionExpired',
+  { readonly customerId: string; readonly caseId: string; readonly actionId: string; readonly channel: Channel; readonly businessDate: string; readonly wasStatus: 'RELEASED' | 'RESCHEDULED' }
 >;
 export type ContactStopped = DomainEvent<
   'ContactStopped',
@@ -54,10 +108,37 @@ export type DebtorEvent =
   | ChannelOptedIn
   | ThirdPartyExceptionRecorded
   | ThirdPartyExceptionEnded
-  | ThirdPartyRefused;
+  | ThirdPartyRefused
+  | ActionReleased
+  | ActionWithheld
+  | ActionRescheduled
+  | ActionExpired;
+
+export const DISPATCH_EVENT_TYPES = ['ActionReleased', 'ActionWithheld', 'ActionRescheduled', 'ActionExpired'] as const;
+
+export interface DispatchState {
+  readonly status: 'RELEASED' | 'WITHHELD' | 'RESCHEDULED' | 'EXPIRED';
+  readonly caseId: string;
+  readonly channel: Channel;
+  readonly localDate: string;
+  /** For a rescheduled action: when it may be judged again. */
+  readonly releaseAt: string | null;
+  /** The debtor's local day the action is for (it expires at that day's close if nobody performed it). */
+  readonly dispatchDate: string;
+  /** For a rescheduled action: the action, to judge it again. */
+  readonly action: DispatchableAction | null;
+  /** A contact reported on the action. */
+  readonly performed: boolean;
+}
 
 export interface DebtorState extends DebtorContactFacts {
   readonly customerId: string | null;
+  /** The debtor's zone (see above); null until the first contact or release records one. */
+  readonly timeZone: string | null;
+  /** Every action the gate judged, by action id. */
+  readonly dispatched: Readonly<Record<string, DispatchState>>;
+  /** Released calls by action id, settled once a contact reports on them (recent days only). */
+  readonly releasedCalls: Readonly<Record<string, ReleasedCall>>;
 }
 
 export type LogContact = Command<
@@ -74,8 +155,25 @@ export type LogContact = Command<
     readonly outcome: Outcome;
     readonly at: string;
     readonly rules: ContactRules;
+    /** The action the attempt performed, if any. */
+    readonly actionId?: string | null;
   }
 >;
+/** The gate: judge a scheduled action at an instant (its planned send time, or a later dispatch run's). */
+export type ReleaseAction = Command<
+  'ReleaseAction',
+  {
+    readonly customerId: string;
+    /** The case's zone: the ledger's zone when it has none yet. */
+    readonly timeZone: string;
+    readonly action: DispatchableAction;
+    readonly at: string;
+    readonly caseFacts: CaseDispatchFacts;
+    readonly rules: ContactRules;
+  }
+>;
+/** The end of a business day: a released or rescheduled action nobody performed expires. */
+export type ExpireAction = Command<'ExpireAction', { readonly customerId: string; readonly actionId: string; readonly businessDate: string; readonly performed: boolean }>;
 export type StopContact = Command<
   'StopContact',
   { readonly customerId: string; readonly stopId: string; readonly caseId: string; readonly reason: 'DISPUTE' | 'COMPLAINT' }
@@ -91,7 +189,64 @@ export type RecordThirdPartyException = Command<
 >;
 export type EndThirdPartyException = Command<'EndThirdPartyException', { readonly customerId: string; readonly exceptionId: string }>;
 
-export type DebtorCommand = LogContact | StopContact | LiftContactStop | SetChannelOptOut | RecordThirdPartyException | EndThirdPartyException;
+export type DebtorCommand =
+  | LogContact
+  | StopContact
+  | LiftContactStop
+  | SetChannelOptOut
+  | RecordThirdPartyException
+  | EndThirdPartyException
+  | ReleaseAction
+  | ExpireAction;
+
+/** The ledger's zone, or the given one for a ledger that has none yet. */
+export function ledgerZone(state: Pick<DebtorState, 'timeZone'>, fallback: string): string {
+  return state.timeZone ?? fallback;
+}
+
+function decideRelease(d: ReleaseAction['data'], state: DebtorState): readonly DebtorEvent[] | DomainError {
+  if (!isTimeZone(d.timeZone)) return domainError('INVALID_TIME_ZONE', `unknown time zone ${d.timeZone}`, { timeZone: d.timeZone });
+  if (Number.isNaN(Date.parse(d.at))) return domainError('INVALID_INSTANT', 'at must be an ISO-8601 instant', { at: d.at });
+  const a = d.action;
+  const earlier = state.dispatched[a.actionId];
+  if (earlier && earlier.status !== 'RESCHEDULED') return [];
+  if (earlier?.releaseAt && Date.parse(d.at) < Date.parse(earlier.releaseAt)) return [];
+  const timeZone = ledgerZone(state, d.timeZone);
+  const at = new Date(Date.parse(d.at)).toISOString();
+  const verdict = gateVerdict(a, at, timeZone, d.caseFacts, state, d.rules);
+  const record = {
+    customerId: d.customerId,
+    caseId: a.caseId,
+    actionId: a.actionId,
+    channel: a.channel,
+    at,
+    localDate: verdict.local.date,
+    localTime: verdict.local.time,
+    timeZone,
+    rulesVersion: d.rules.version,
+  };
+  switch (verdict.kind) {
+    case 'release':
+      return [{ type: 'ActionReleased', data: { ...record, sendAt: at, action: a } }];
+    case 'withhold':
+      return [{ type: 'ActionWithheld', data: { ...record, code: verdict.code, reason: verdict.message, details: verdict.details } }];
+    case 'reschedule':
+      return [
+        {
+          type: 'ActionRescheduled',
+          data: {
+            ...record,
+            code: verdict.code,
+            reason: verdict.message,
+            details: verdict.details,
+            releaseAt: verdict.releaseAt,
+            releaseDate: localTimeOf(verdict.releaseAt, timeZone).date,
+            action: a,
+          },
+        },
+      ];
+  }
+}
 
 export function decideDebtor(command: DebtorCommand, state: DebtorState): readonly DebtorEvent[] | DomainError {
   switch (command.type) {
@@ -102,10 +257,12 @@ export function decideDebtor(command: DebtorCommand, state: DebtorState): readon
       if (d.party === 'THIRD_PARTY' && !d.thirdPartyContactId) {
         return domainError('THIRD_PARTY_CONTACT_REQUIRED', 'a third-party attempt names the vault contact id of the third party');
       }
-      const local = localTimeOf(d.at, d.timeZone);
+      const timeZone = ledgerZone(state, d.timeZone);
+      const local = localTimeOf(d.at, timeZone);
       const refusal = debtorContactRefusal(state, d, local, d.rules);
       if (refusal) return domainError(refusal.code, refusal.message, { ...refusal.details, rulesVersion: d.rules.version });
       const effective = isEffectiveCall(d.channel, d.party, d.outcome, d.rules);
+      const unanswered = isUnansweredDial(d.channel, d.party, d.outcome, d.rules);
       const events: DebtorEvent[] = [
         {
           type: 'DebtorContactLogged',
@@ -121,6 +278,9 @@ export function decideDebtor(command: DebtorCommand, state: DebtorState): readon
             effectiveCall: effective,
             effectiveCallsThatDay: (state.effectiveCalls[local.date] ?? 0) + (effective ? 1 : 0),
             rulesVersion: d.rules.version,
+            actionId: d.actionId ?? null,
+            timeZone,
+            unansweredDial: unanswered,
           },
         },
       ];
@@ -165,16 +325,80 @@ export function decideDebtor(command: DebtorCommand, state: DebtorState): readon
       if (!state.exceptions[d.exceptionId]) return [];
       return [{ type: 'ThirdPartyExceptionEnded', data: { customerId: d.customerId, exceptionId: d.exceptionId } }];
     }
+    case 'ReleaseAction':
+      return decideRelease(command.data, state);
+    case 'ExpireAction': {
+      const d = command.data;
+      const dispatched = state.dispatched[d.actionId];
+      if (!dispatched || (dispatched.status !== 'RELEASED' && dispatched.status !== 'RESCHEDULED')) return [];
+      if (d.performed || dispatched.performed) return [];
+      if (compareDates(dispatched.dispatchDate, d.businessDate) > 0) return [];
+      return [
+        {
+          type: 'ActionExpired',
+          data: { customerId: d.customerId, caseId: dispatched.caseId, actionId: d.actionId, channel: dispatched.channel, businessDate: d.businessDate, wasStatus: dispatched.status },
+        },
+      ];
+    }
   }
+}
+
+/** Released calls of local dates older than a week are dropped: the caps are about today. */
+function pruneReleased(released: Readonly<Record<string, ReleasedCall>>, latest: string): Record<string, ReleasedCall> {
+  const cutoff = addDays(latest, -7);
+  return Object.fromEntries(Object.entries(released).filter(([, r]) => compareDates(r.localDate, cutoff) >= 0));
 }
 
 export function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
   const s = { ...state, customerId: event.data.customerId };
   switch (event.type) {
     case 'DebtorContactLogged': {
-      if (!event.data.effectiveCall) return s;
-      const counts = { ...s.effectiveCalls, [event.data.localDate]: event.data.effectiveCallsThatDay };
-      return { ...s, effectiveCalls: pruneCallCounts(counts, event.data.localDate) };
+      const d = event.data;
+      let next: DebtorState = { ...s, timeZone: s.timeZone ?? d.timeZone ?? null };
+      if (d.actionId && next.releasedCalls[d.actionId]) {
+        next = { ...next, releasedCalls: { ...next.releasedCalls, [d.actionId]: { ...next.releasedCalls[d.actionId], settled: true } } };
+      }
+      if (d.actionId && next.dispatched[d.actionId]) {
+        next = { ...next, dispatched: { ...next.dispatched, [d.actionId]: { ...next.dispatched[d.actionId], performed: true } } };
+      }
+      if (d.party === 'DEBTOR' && FAILED_OUTCOMES.includes(d.outcome)) next = { ...next, failedAttempts: next.failedAttempts + 1 };
+      if (d.unansweredDial) {
+        next = { ...next, dialAttempts: pruneCallCounts({ ...next.dialAttempts, [d.localDate]: (next.dialAttempts[d.localDate] ?? 0) + 1 }, d.localDate) };
+      }
+      if (!d.effectiveCall) return next;
+      const counts = { ...next.effectiveCalls, [d.localDate]: d.effectiveCallsThatDay };
+      return { ...next, effectiveCalls: pruneCallCounts(counts, d.localDate) };
+    }
+    case 'ActionReleased': {
+      const d = event.data;
+      const dispatched = {
+        ...s.dispatched,
+        [d.actionId]: { status: 'RELEASED' as const, caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: null, dispatchDate: d.localDate, action: null, performed: false },
+      };
+      const releasedCalls = d.channel === 'CALL' ? pruneReleased({ ...s.releasedCalls, [d.actionId]: { localDate: d.localDate, settled: false } }, d.localDate) : s.releasedCalls;
+      return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched, releasedCalls };
+    }
+    case 'ActionWithheld': {
+      const d = event.data;
+      const withheld: DispatchState = { status: 'WITHHELD', caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: null, dispatchDate: d.localDate, action: null, performed: false };
+      return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched: { ...s.dispatched, [d.actionId]: withheld } };
+    }
+    case 'ActionRescheduled': {
+      const d = event.data;
+      return {
+        ...s,
+        timeZone: s.timeZone ?? d.timeZone,
+        dispatched: {
+          ...s.dispatched,
+          [d.actionId]: { status: 'RESCHEDULED', caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: d.releaseAt, dispatchDate: d.releaseDate, action: d.action, performed: false },
+        },
+      };
+    }
+    case 'ActionExpired': {
+      const d = event.data;
+      const was = s.dispatched[d.actionId];
+      const { [d.actionId]: _expired, ...releasedCalls } = s.releasedCalls;
+      return was ? { ...s, releasedCalls, dispatched: { ...s.dispatched, [d.actionId]: { ...was, status: 'EXPIRED', releaseAt: null, action: null } } } : s;
     }
     case 'ContactStopped':
       return { ...s, stops: { ...s.stops, [event.data.stopId]: { reason: event.data.reason, caseId: event.data.caseId } } };
@@ -202,7 +426,19 @@ export function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorStat
 }
 
 export const debtorDecider: Decider<DebtorCommand, DebtorEvent, DebtorState> = {
-  initialState: () => ({ customerId: null, stops: {}, optedOut: [], exceptions: {}, refusedThirdParties: [], effectiveCalls: {} }),
+  initialState: () => ({
+    customerId: null,
+    timeZone: null,
+    stops: {},
+    optedOut: [],
+    exceptions: {},
+    refusedThirdParties: [],
+    effectiveCalls: {},
+    dialAttempts: {},
+    failedAttempts: 0,
+    dispatched: {},
+    releasedCalls: {},
+  }),
   decide: decideDebtor,
   evolve: evolveDebtor,
 };

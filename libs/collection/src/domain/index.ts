@@ -10,3 +10,4 @@ export * from './scheduling.js';
 export * from './promises.js';
 export * from './case.decider.js';
 export * from './what-if.js';
+export * from './dispatch.js';

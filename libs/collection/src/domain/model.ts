@@ -82,6 +82,10 @@ export interface LadderStep {
   /** 1 is the most urgent. */
   readonly priority: number;
   readonly performer: Performer;
+  /** HH:MM the action goes out on its day, in `sendTimeZone` (absent: the opening of the debtor's contact window). */
+  readonly sendTime?: string;
+  /** IANA zone of `sendTime` (absent: the loan's). */
+  readonly sendTimeZone?: string;
 }
 
 /** How a promise to pay is judged: days of grace after its date, and how much short still counts as kept. */

@@ -14,6 +14,7 @@ import {
   type Stage,
   type Variant,
 } from './model.js';
+import { isTimeZone } from './contact-rules.js';
 
 /**
  * CollectionStrategy (stream `collection.strategy-<strategyId>`): versioned treatment ladders for
@@ -136,6 +137,10 @@ export function ladderProblem(ladder: readonly LadderStep[], where: string): Dom
     if (!Number.isSafeInteger(step.priority) || step.priority < 1 || step.priority > 9) return invalid('priority is 1 (most urgent) to 9', at);
     if (step.performer !== 'COLLECTOR' && step.performer !== 'EXECUTOR') return invalid('performer is COLLECTOR or EXECUTOR', at);
     if (step.channel === 'FIELD_VISIT' && step.performer !== 'COLLECTOR') return invalid('a field visit is performed by a collector', at);
+    if (step.sendTime !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(step.sendTime)) return invalid('sendTime is HH:MM', { ...at, sendTime: step.sendTime });
+    if (step.sendTimeZone !== undefined && (!step.sendTime || !isTimeZone(step.sendTimeZone))) {
+      return invalid('sendTimeZone is a known IANA zone, given with a sendTime', { ...at, sendTimeZone: step.sendTimeZone });
+    }
   }
   return null;
 }

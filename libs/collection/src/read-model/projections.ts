@@ -2,6 +2,7 @@ import type { RecordedEvent } from '#kernel';
 import { rowProjection, type Projection } from '#projections';
 import { CASE_EVENT_TYPES, type CaseEvent } from '../domain/case.events.js';
 import type { CollectorEvent } from '../domain/collector.js';
+import { DISPATCH_EVENT_TYPES, type DebtorEvent } from '../domain/debtor.js';
 import { gradeRank, stageRank } from '../domain/model.js';
 import type { StrategyEvent } from '../domain/strategy.js';
 
@@ -192,10 +193,17 @@ export const casesProjection: Projection = rowProjection<CaseRow>({
 
 // ---- work items (actions and promises) ---------------------------------------------------------------
 
+/**
+ * An action's life in the queue: SCHEDULED by the case, then judged by the dispatch gate on the
+ * debtor's ledger: OPEN once released (shown to its collector, sent by its executor), WITHHELD,
+ * RESCHEDULED (judged again from `release_at`), EXPIRED at the close of its day if nobody
+ * performed it; DONE once a contact reported on it.
+ */
 export interface WorkItemRow {
   [column: string]: unknown;
   item_id: string;
   case_id: string;
+  customer_id: string | null;
   kind: 'ACTION' | 'PROMISE';
   due_on: string;
   channel: string | null;
@@ -205,30 +213,50 @@ export interface WorkItemRow {
   step_id: string | null;
   template_id: string | null;
   amount: number | null;
-  status: 'OPEN' | 'DONE' | 'CANCELLED';
+  status: 'SCHEDULED' | 'OPEN' | 'WITHHELD' | 'RESCHEDULED' | 'EXPIRED' | 'DONE' | 'CANCELLED';
+  /** The gate's rule code for a withheld or rescheduled action. */
+  hold_code: string | null;
+  release_at: string | null;
+  /** The debtor's local day the released or rescheduled action is for. */
+  dispatch_date: string | null;
+  send_at: string | null;
 }
 
 const promiseItem = (caseId: string, promiseId: string) => `${caseId}/promise/${promiseId}`;
 
 export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
   name: 'collection_work_items',
-  version: 1,
+  // 2: the dispatch gate's verdicts from the debtor ledgers (released, withheld, rescheduled, expired)
+  version: 2,
   table: 'rm_collection_work_items',
   ddl: `CREATE TABLE {table} (
-    item_id text PRIMARY KEY, case_id text NOT NULL, kind text NOT NULL, due_on text NOT NULL,
+    item_id text PRIMARY KEY, case_id text NOT NULL, customer_id text, kind text NOT NULL, due_on text NOT NULL,
     channel text, purpose text, priority integer NOT NULL, performer text NOT NULL, step_id text, template_id text,
-    amount bigint, status text NOT NULL);
+    amount bigint, status text NOT NULL, hold_code text, release_at text, dispatch_date text, send_at text);
     CREATE INDEX {table}_case ON {table} (case_id);
-    CREATE INDEX {table}_open ON {table} (status, due_on)`,
+    CREATE INDEX {table}_open ON {table} (status, due_on);
+    CREATE INDEX {table}_release ON {table} (status, release_at) WHERE status = 'RESCHEDULED'`,
   key: 'item_id',
   filter: {
-    streamPrefixes: ['collection.case-'],
-    eventTypes: ['ActionScheduled', 'ContactAttempted', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'PromiseCancelled'],
+    streamPrefixes: ['collection.case-', 'collection.debtor-'],
+    eventTypes: [
+      'ActionScheduled',
+      'ContactAttempted',
+      'PromiseToPayRecorded',
+      'PromiseKept',
+      'PromiseBroken',
+      'PromiseCancelled',
+      ...DISPATCH_EVENT_TYPES,
+    ],
   },
   keyOf(recorded) {
-    const e = recorded as unknown as CaseEvent;
+    const e = recorded as unknown as CaseEvent | DebtorEvent;
     switch (e.type) {
       case 'ActionScheduled':
+      case 'ActionReleased':
+      case 'ActionWithheld':
+      case 'ActionRescheduled':
+      case 'ActionExpired':
         return e.data.actionId;
       case 'ContactAttempted':
         return e.data.actionId;
@@ -242,13 +270,14 @@ export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
     }
   },
   evolve(row, recorded) {
-    const e = recorded as unknown as CaseEvent;
+    const e = recorded as unknown as CaseEvent | DebtorEvent;
     switch (e.type) {
       case 'ActionScheduled': {
         const d = e.data;
         return {
           item_id: d.actionId,
           case_id: d.caseId,
+          customer_id: d.customerId,
           kind: 'ACTION',
           due_on: d.dueOn,
           channel: d.channel,
@@ -258,15 +287,28 @@ export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
           step_id: d.stepId,
           template_id: d.templateId,
           amount: null,
-          status: 'OPEN',
+          status: 'SCHEDULED',
+          hold_code: null,
+          release_at: null,
+          dispatch_date: null,
+          send_at: null,
         };
       }
+      case 'ActionReleased':
+        return row && row.status !== 'DONE' ? { ...row, status: 'OPEN', hold_code: null, release_at: null, dispatch_date: e.data.localDate, send_at: e.data.sendAt } : row;
+      case 'ActionWithheld':
+        return row && row.status !== 'DONE' ? { ...row, status: 'WITHHELD', hold_code: e.data.code, release_at: null } : row;
+      case 'ActionRescheduled':
+        return row && row.status !== 'DONE' ? { ...row, status: 'RESCHEDULED', hold_code: e.data.code, release_at: e.data.releaseAt, dispatch_date: e.data.releaseDate } : row;
+      case 'ActionExpired':
+        return row && row.status !== 'DONE' ? { ...row, status: 'EXPIRED', release_at: null } : row;
       case 'ContactAttempted':
         return row ? { ...row, status: 'DONE' } : undefined;
       case 'PromiseToPayRecorded':
         return {
           item_id: promiseItem(e.data.caseId, e.data.promiseId),
           case_id: e.data.caseId,
+          customer_id: null,
           kind: 'PROMISE',
           due_on: e.data.dueOn,
           channel: null,
@@ -277,6 +319,10 @@ export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
           template_id: null,
           amount: e.data.amount,
           status: 'OPEN',
+          hold_code: null,
+          release_at: null,
+          dispatch_date: null,
+          send_at: null,
         };
       case 'PromiseKept':
       case 'PromiseBroken':

@@ -1,0 +1,141 @@
+import { addDays, type BusinessDate } from '#kernel';
+import type { ActionScheduled } from './case.events.js';
+import type { ContactCode } from './contact-policy.js';
+import { inQuietHours, instantAt, localTimeOf, nextContactWindow, type ContactRules, type LocalTime } from './contact-rules.js';
+import type { Channel, HoldReason } from './model.js';
+
+/**
+ * The dispatch gate: whether a scheduled action may be released to its executor (published on
+ * `arrears.channel-actions.v1`) or shown in a collector's queue, decided on the debtor's contact
+ * ledger at the planned send time. It checks, in order, what would make any contact wrong then:
+ *
+ * 1. the case is closed (CONTACT_CASE_CLOSED) or on hold (CONTACT_CASE_ON_HOLD);
+ * 2. an open dispute or complaint on any of the debtor's cases (CONTACT_STOPPED);
+ * 3. an opt-out of the channel (CONTACT_OPTED_OUT);
+ * 4. the quiet hours in the debtor's zone (CONTACT_OUTSIDE_HOURS);
+ * 5. for calls, the day's caps per debtor: effective calls (CONTACT_DAILY_CALL_LIMIT) and dial
+ *    attempts to an unanswered debtor (CONTACT_DAILY_DIAL_LIMIT), counting the calls already
+ *    released that day and not yet reported as if each will be made.
+ *
+ * 1-3 withhold the action for good (ActionWithheld); 4-5 are time-based and reschedule it to the
+ * next allowed moment (ActionRescheduled): the next opening of the contact window, or the next
+ * local day's. Pure: the ledger's facts, the case's facts and the rules arrive as values.
+ */
+
+export type DispatchableAction = ActionScheduled['data'];
+
+/** What the case stream says about the action's case when the gate decides. */
+export interface CaseDispatchFacts {
+  readonly status: 'open' | 'closed' | 'none';
+  readonly holds: Readonly<Record<string, HoldReason>>;
+}
+
+/** An action the ledger released and no contact has reported on yet (counts towards the day's caps). */
+export interface ReleasedCall {
+  readonly localDate: BusinessDate;
+  readonly settled: boolean;
+}
+
+export interface LedgerDispatchFacts {
+  readonly stops: Readonly<Record<string, { readonly reason: 'DISPUTE' | 'COMPLAINT'; readonly caseId: string }>>;
+  readonly optedOut: readonly Channel[];
+  readonly effectiveCalls: Readonly<Record<string, number>>;
+  readonly dialAttempts: Readonly<Record<string, number>>;
+  readonly releasedCalls: Readonly<Record<string, ReleasedCall>>;
+}
+
+export type GateVerdict =
+  | { readonly kind: 'release'; readonly local: LocalTime }
+  | { readonly kind: 'withhold'; readonly code: ContactCode; readonly message: string; readonly details: Readonly<Record<string, unknown>>; readonly local: LocalTime }
+  | {
+      readonly kind: 'reschedule';
+      readonly code: ContactCode;
+      readonly message: string;
+      readonly details: Readonly<Record<string, unknown>>;
+      readonly local: LocalTime;
+      readonly releaseAt: string;
+    };
+
+/** Released calls of a local date that no reported contact has settled yet. */
+export function outstandingCalls(released: LedgerDispatchFacts['releasedCalls'], localDate: BusinessDate): number {
+  return Object.values(released).filter((r) => !r.settled && r.localDate === localDate).length;
+}
+
+export function gateVerdict(
+  action: Pick<DispatchableAction, 'actionId' | 'channel' | 'caseId'>,
+  at: string,
+  timeZone: string,
+  caseFacts: CaseDispatchFacts,
+  ledger: LedgerDispatchFacts,
+  rules: ContactRules,
+): GateVerdict {
+  const local = localTimeOf(at, timeZone);
+  const withhold = (code: ContactCode, message: string, details: Record<string, unknown>): GateVerdict => ({ kind: 'withhold', code, message, details, local });
+  if (caseFacts.status !== 'open') return withhold('CONTACT_CASE_CLOSED', `case ${action.caseId} is not open; its actions are not sent`, { caseStatus: caseFacts.status });
+  const holds = Object.entries(caseFacts.holds);
+  if (holds.length) {
+    return withhold('CONTACT_CASE_ON_HOLD', `the case is on hold (${holds.map(([, r]) => r).join(', ')})`, { holds: holds.map(([holdId, reason]) => ({ holdId, reason })) });
+  }
+  const stops = Object.entries(ledger.stops).filter(([, s]) => (s.reason === 'DISPUTE' && rules.stopOnDispute) || (s.reason === 'COMPLAINT' && rules.stopOnComplaint));
+  if (stops.length) {
+    return withhold('CONTACT_STOPPED', `an open ${stops.map(([, s]) => s.reason.toLowerCase()).join(' and ')} on the debtor's cases stops collection contact`, {
+      stops: stops.map(([stopId, s]) => ({ stopId, reason: s.reason, caseId: s.caseId })),
+    });
+  }
+  if (rules.optOutChannels.includes(action.channel) && ledger.optedOut.includes(action.channel)) {
+    return withhold('CONTACT_OPTED_OUT', `the debtor opted out of ${action.channel}`, { channel: action.channel });
+  }
+  if (rules.quietHours.channels.includes(action.channel) && inQuietHours(local.minutes, rules.quietHours)) {
+    return {
+      kind: 'reschedule',
+      code: 'CONTACT_OUTSIDE_HOURS',
+      message: `${action.channel} at ${local.time} in ${timeZone} is inside the quiet hours ${rules.quietHours.start}-${rules.quietHours.end}`,
+      details: { localTime: local.time, localDate: local.date, timeZone, quietHours: { start: rules.quietHours.start, end: rules.quietHours.end } },
+      local,
+      releaseAt: nextContactWindow(at, timeZone, rules.quietHours),
+    };
+  }
+  if (action.channel === 'CALL') {
+    const nextDay = instantAt(addDays(local.date, 1), rules.quietHours.end, timeZone);
+    const pending = outstandingCalls(ledger.releasedCalls, local.date);
+    const effective = ledger.effectiveCalls[local.date] ?? 0;
+    if (effective + pending >= rules.voice.maxEffectiveCallsPerDay) {
+      return {
+        kind: 'reschedule',
+        code: 'CONTACT_DAILY_CALL_LIMIT',
+        message: `the debtor had ${effective} effective calls on ${local.date} and ${pending} more released (limit ${rules.voice.maxEffectiveCallsPerDay} a day, across all cases)`,
+        details: { localDate: local.date, effectiveCalls: effective, releasedCalls: pending, limit: rules.voice.maxEffectiveCallsPerDay },
+        local,
+        releaseAt: nextDay,
+      };
+    }
+    const maxDials = rules.voice.maxDialAttemptsPerDay;
+    const dials = ledger.dialAttempts[local.date] ?? 0;
+    if (maxDials !== undefined && maxDials !== null && dials + pending >= maxDials) {
+      return {
+        kind: 'reschedule',
+        code: 'CONTACT_DAILY_DIAL_LIMIT',
+        message: `the debtor's number went unanswered ${dials} times on ${local.date} with ${pending} more calls released (limit ${maxDials} dial attempts a day)`,
+        details: { localDate: local.date, dialAttempts: dials, releasedCalls: pending, limit: maxDials },
+        local,
+        releaseAt: nextDay,
+      };
+    }
+  }
+  return { kind: 'release', local };
+}
+
+/**
+ * The planned send time of an action: the day after the business day whose close scheduled it, at
+ * the step's send time in the step's zone (the case's, unless the step names one), or else at the
+ * opening of the contact window in the debtor's zone (the end of the quiet hours).
+ */
+export function plannedSendTime(
+  action: Pick<DispatchableAction, 'dueOn'> & { readonly sendTime?: string | null; readonly sendTimeZone?: string | null },
+  caseTimeZone: string,
+  debtorTimeZone: string,
+  rules: ContactRules,
+): string {
+  const day = addDays(action.dueOn, 1);
+  return action.sendTime ? instantAt(day, action.sendTime, action.sendTimeZone ?? caseTimeZone) : instantAt(day, rules.quietHours.end, debtorTimeZone);
+}

@@ -135,6 +135,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /monitoring/warnings': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'GET /monitoring/rule-sets': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'GET /monitoring/reviews': ['risk_manager', 'supervisor', 'auditor', 'admin'],
+  'GET /monitoring/restatements': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'GET /monitoring/reviews/:reviewId': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'POST /monitoring/reviews': ['risk_manager', 'admin'],
   'POST /monitoring/business-days/:date/close': ['admin', 'service'],

@@ -78,6 +78,14 @@ const ReviewsQuery = z.strictObject({
   pageSize: fields.pageSize,
 });
 
+const RestatementsQuery = z.strictObject({
+  loanId: fields.id.optional(),
+  caseId: fields.id.optional(),
+  kind: z.enum(['STAGES', 'CASE_CURE', 'PROMISE']).optional(),
+  page: fields.page,
+  pageSize: fields.pageSize,
+});
+
 const ReviewBody = z
   .strictObject({
     strategyId: fields.id,
@@ -149,6 +157,14 @@ export class MonitoringController {
   @ApiOperation({ summary: 'Effectiveness reviews and their recommendations, newest first' })
   reviews(@ValidQuery(ReviewsQuery) q: z.infer<typeof ReviewsQuery>) {
     return this.queries.reviews(q);
+  }
+
+  @Get('restatements')
+  @Roles(...READERS)
+  @DocQuery(RestatementsQuery)
+  @ApiOperation({ summary: 'Figures restated by corrections: the first figure, the corrected one and the correction that caused it' })
+  restatements(@ValidQuery(RestatementsQuery) q: z.infer<typeof RestatementsQuery>) {
+    return this.queries.restatements(q);
   }
 
   @Get('reviews/:reviewId')

@@ -65,7 +65,7 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
       for (const { event, observation: o, index } of work) {
         if (o.kind === 'LoanOpened') refs.set({ ref: `loan:${o.loanId}`, customer_id: o.customerId });
         if (o.kind === 'CaseOpened') refs.set({ ref: `case:${o.caseId}`, customer_id: o.customerId });
-        if (!WATCHED_KINDS.has(o.kind)) continue;
+        if (!WATCHED_KINDS.has(o.kind) || o.on === null) continue;
         const customerId = await customerOf(o);
         if (customerId) resolved.push({ event, observation: o, index, customerId });
       }
@@ -81,7 +81,7 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
         const streamId = customerWatchStream(customerId);
         const result = await runtime.customers.handle(
           streamId,
-          { type: 'RecordObservation', customerId, asOf: o.on, signals, current, reason: event.type, sourceEventId: event.eventId, sourcePosition: formatPosition(event.globalPosition), ruleSet },
+          { type: 'RecordObservation', customerId, asOf: o.on!, signals, current, reason: event.type, sourceEventId: event.eventId, sourcePosition: formatPosition(event.globalPosition), ruleSet },
           reaction.context('RecordObservation', {
             idempotencyKey: `${EARLY_WARNING_REACTOR}:${event.eventId}:${index}`,
             policyVersions: { earlyWarningRuleSet: ruleSet.version },

@@ -102,7 +102,9 @@ export interface CaseOpened extends Base<'CaseOpened'> {
   readonly collectorId: string | null;
   readonly overdue: Fen;
 }
-export interface CaseAssigned extends Base<'CaseAssigned'> {
+/** An assignment names no business date (Collection's contract has none): it dates nothing here. */
+export interface CaseAssigned extends Omit<Base<'CaseAssigned'>, 'on'> {
+  readonly on: null;
   readonly caseId: string;
   readonly collectorId: string;
 }
@@ -173,7 +175,32 @@ export interface BusinessDayClosed extends Base<'BusinessDayClosed'> {
   readonly businessDate: BusinessDate;
 }
 
+/** The correcting fact a restatement names (Loans' own identifiers). */
+export interface CorrectionRef {
+  readonly type: string;
+  readonly ref: string;
+  readonly effectiveFrom: BusinessDate;
+  readonly recordedOn: BusinessDate;
+}
+
+/** Loans restated the loan's delinquency history: its stage spells as the corrected facts show them. */
+export interface LoanHistoryRestated extends Base<'LoanHistoryRestated'> {
+  readonly loanId: string;
+  readonly correction: CorrectionRef;
+  readonly stages: readonly { readonly stage: Stage; readonly from: BusinessDate; readonly to: BusinessDate | null }[];
+}
+
+/** A promise judged kept is open again: the payment it rested on was reversed. */
+export interface PromiseReopened extends Base<'PromiseReopened'> {
+  readonly caseId: string;
+  readonly promiseId: string;
+  /** The Loans event the reopening rests on. */
+  readonly causeEventId: string | null;
+}
+
 export type Observation =
+  | LoanHistoryRestated
+  | PromiseReopened
   | LoanOpened
   | PaymentMade
   | PaymentReversed
@@ -194,3 +221,11 @@ export type Observation =
   | RestructuringActivated
   | RestructuringEnded
   | BusinessDayClosed;
+
+/** An observation as a source maps it, before the business date is checked: one without it is not observed. */
+export type ObservationDraft = Observation extends infer O ? (O extends { readonly on: BusinessDate } ? Omit<O, 'on'> & { readonly on: BusinessDate | null } : O) : never;
+
+/** Drafts whose business date is known (and the undated kinds, which date nothing). */
+export function dated(drafts: readonly ObservationDraft[]): Observation[] {
+  return drafts.filter((d): d is Observation => d.on !== null || d.kind === 'CaseAssigned');
+}

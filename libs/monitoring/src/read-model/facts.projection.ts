@@ -15,6 +15,7 @@ import {
   type LoanRow,
   type PaymentRow,
   type PromiseRow,
+  type RestatementRow,
   type RestructuringRow,
   type StageSpellRow,
 } from './facts.tables.js';
@@ -51,8 +52,9 @@ class FactsBatch {
   readonly disputes: RowCache<DisputeRow>;
   readonly customers: RowCache<CustomerRow>;
   readonly grades: RowCache<GradeSpellRow>;
+  readonly restatements: RowCache<RestatementRow>;
 
-  constructor(ctx: ProjectionContext) {
+  constructor(private readonly ctx: ProjectionContext) {
     this.loans = new RowCache(ctx, 'mon_loans', 'loan_id');
     this.spells = new RowCache(ctx, 'mon_loan_stages', 'spell_id');
     this.payments = new RowCache(ctx, 'mon_payments', 'payment_id');
@@ -63,6 +65,7 @@ class FactsBatch {
     this.disputes = new RowCache(ctx, 'mon_disputes', 'dispute_key');
     this.customers = new RowCache(ctx, 'mon_customers', 'customer_id');
     this.grades = new RowCache(ctx, 'mon_grades', 'spell_id');
+    this.restatements = new RowCache(ctx, 'mon_restatements', 'restatement_id');
   }
 
   /** Reads, in one query per table, the rows the observations name directly. */
@@ -93,7 +96,7 @@ class FactsBatch {
   }
 
   async flush(): Promise<void> {
-    for (const cache of [this.loans, this.spells, this.payments, this.cases, this.contacts, this.promises, this.restructurings, this.disputes, this.customers, this.grades]) {
+    for (const cache of [this.loans, this.spells, this.payments, this.cases, this.contacts, this.promises, this.restructurings, this.disputes, this.customers, this.grades, this.restatements]) {
       await cache.flush();
     }
   }
@@ -115,6 +118,66 @@ class FactsBatch {
       loan = { ...loan, spell_no: spellNo };
     }
     this.loans.set({ ...loan, stage });
+  }
+
+  /**
+   * Loans restated the loan's history: the stage spells become the corrected ones (a terminal
+   * PAID_OFF or WRITTEN_OFF spell, which Loans' history does not know, is kept at its end), the
+   * spells no longer true are emptied (from = to, so no date falls in them), each case's cure date
+   * is judged again on the corrected spells, and every figure that changed keeps its first value
+   * in mon_restatements beside the corrected one.
+   */
+  private async restateStages(o: Extract<Observation, { kind: 'LoanHistoryRestated' }>): Promise<void> {
+    const loan = await this.loans.get(o.loanId);
+    if (!loan) return;
+    const ids = Array.from({ length: loan.spell_no }, (_, n) => `${loan.loan_id}#${n + 1}`);
+    await this.spells.prefetch(ids);
+    const old = (await Promise.all(ids.map((id) => this.spells.get(id)))).filter((s): s is StageSpellRow => !!s && s.from_date !== s.to_date);
+    const terminal = old.at(-1) && (old.at(-1)!.stage === 'PAID_OFF' || old.at(-1)!.stage === 'WRITTEN_OFF') ? old.at(-1)! : null;
+    const corrected: Array<{ stage: string; from: string; to: string | null }> = [];
+    for (const s of o.stages) {
+      if (terminal && s.from >= terminal.from_date) break;
+      corrected.push({ stage: s.stage, from: s.from, to: terminal && (s.to === null || s.to > terminal.from_date) ? terminal.from_date : s.to });
+    }
+    if (terminal) corrected.push({ stage: terminal.stage, from: terminal.from_date, to: null });
+    const view = (spells: readonly { stage: string; from: string; to: string | null }[]) => spells.map((s) => ({ stage: s.stage, from: s.from, to: s.to }));
+    const before = view(old.map((s) => ({ stage: s.stage, from: s.from_date, to: s.to_date })));
+    if (JSON.stringify(before) === JSON.stringify(corrected)) return;
+    const base = { loan_id: loan.loan_id, cause_event_id: o.sourceEventId, correction: o.correction, restated_on: o.on };
+    this.restatements.set({ restatement_id: `${o.sourceEventId}#stages`, kind: 'STAGES', case_id: null, before, after: corrected, ...base });
+    corrected.forEach((s, n) => {
+      const previous = this.spells.peek(`${loan.loan_id}#${n + 1}`);
+      this.spells.set({
+        spell_id: `${loan.loan_id}#${n + 1}`,
+        loan_id: loan.loan_id,
+        customer_id: loan.customer_id,
+        spell_no: n + 1,
+        stage: s.stage,
+        from_date: s.from,
+        to_date: s.to,
+        dpd: previous?.stage === s.stage ? previous.dpd : 0,
+        overdue_fen: previous?.stage === s.stage ? previous.overdue_fen : 0,
+      });
+    });
+    for (let n = corrected.length; n < ids.length; n++) {
+      const stale = this.spells.peek(ids[n]);
+      if (stale) this.spells.set({ ...stale, to_date: stale.from_date });
+    }
+    const current = corrected.at(-1)!;
+    this.loans.set({ ...loan, stage: current.stage, spell_no: corrected.length });
+
+    // Cures judged again: the first day from the opening to the close on which the loan was current or paid off.
+    await this.cases.flush();
+    const { rows } = await this.ctx.query<{ case_id: string }>(`SELECT case_id FROM ${this.ctx.table('mon_cases')} WHERE loan_id = $1`, [loan.loan_id]);
+    const caseIds = new Set([...rows.map((r) => r.case_id), ...(loan.open_case_id ? [loan.open_case_id] : [])]);
+    for (const caseId of caseIds) {
+      const c = await this.cases.get(caseId);
+      if (!c) continue;
+      const curedOn = cureOn(c, corrected);
+      if (curedOn === c.cured_on) continue;
+      this.restatements.set({ restatement_id: `${o.sourceEventId}#${caseId}`, kind: 'CASE_CURE', case_id: caseId, before: { curedOn: c.cured_on }, after: { curedOn }, ...base });
+      this.cases.set({ ...c, cured_on: curedOn });
+    }
   }
 
   private async openCaseOf(loan: LoanRow | undefined): Promise<CaseRow | undefined> {
@@ -304,6 +367,27 @@ class FactsBatch {
         if (r && !r.outcome) this.restructurings.set({ ...r, outcome: o.outcome, ended_on: o.on });
         return;
       }
+      case 'LoanHistoryRestated':
+        await this.restateStages(o);
+        return;
+      case 'PromiseReopened': {
+        const key = `${o.caseId}#${o.promiseId}`;
+        const p = await this.promises.get(key);
+        if (!p || p.status !== 'KEPT') return;
+        this.restatements.set({
+          restatement_id: `${o.sourceEventId}#${key}`,
+          kind: 'PROMISE',
+          loan_id: null,
+          case_id: o.caseId,
+          cause_event_id: o.sourceEventId,
+          correction: { causeEventId: o.causeEventId },
+          restated_on: o.on,
+          before: { status: p.status, resolvedOn: p.resolved_on },
+          after: { status: 'OPEN', resolvedOn: null },
+        });
+        this.promises.set({ ...p, status: 'OPEN', resolved_on: null });
+        return;
+      }
       case 'ProfileUpdated':
       case 'ScheduleReplaced':
       case 'BusinessDayClosed':
@@ -316,10 +400,28 @@ class FactsBatch {
   }
 }
 
+/**
+ * A case's cure date on corrected stage spells: the first day from its opening through its close
+ * (or on, while open) that ends with the loan current or paid off; a case closed PAID_OFF is cured
+ * on its close at the latest. Null: not cured.
+ */
+export function cureOn(c: Pick<CaseRow, 'opened_on' | 'closed_on' | 'close_reason'>, spells: readonly { stage: string; from: string; to: string | null }[]): string | null {
+  let first: string | null = c.close_reason === 'PAID_OFF' ? c.closed_on : null;
+  for (const s of spells) {
+    if (s.stage !== 'M0' && s.stage !== 'PAID_OFF') continue;
+    const day = s.from > c.opened_on ? s.from : c.opened_on;
+    if (s.to !== null && day >= s.to) continue;
+    if (c.closed_on !== null && day > c.closed_on) continue;
+    if (first === null || day < first) first = day;
+  }
+  return first;
+}
+
 export function factsProjection(onDayClosed?: DayClosedHook): Projection {
   return {
     name: FACTS_PROJECTION,
-    version: 1,
+    // 2: mon_restatements; stage spells, cures and promises restated by corrections
+    version: 2,
     // With a hook, a closed day may run the scheduled reviews: those are reactions.
     ...(onDayClosed ? { reacts: true, triggers: ['MonitoringDayClosed'] } : {}),
     filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },

@@ -112,6 +112,25 @@ export interface DisputeRow extends Dims {
   [k: string]: unknown;
 }
 
+/**
+ * A figure monitoring restated because a correction reached it (a Loans DelinquencyRestated, a
+ * Collection PromiseReopened): the first figure and the corrected one, and what caused it.
+ * `kind`: STAGES (a loan's stage spells, so its aging and roll rates), CASE_CURE (a case's cure
+ * date), PROMISE (a promise's verdict).
+ */
+export interface RestatementRow {
+  restatement_id: string;
+  kind: 'STAGES' | 'CASE_CURE' | 'PROMISE';
+  loan_id: string | null;
+  case_id: string | null;
+  cause_event_id: string;
+  correction: unknown;
+  restated_on: string;
+  before: unknown;
+  after: unknown;
+  [k: string]: unknown;
+}
+
 export interface CustomerRow {
   customer_id: string;
   grade: string | null;
@@ -165,6 +184,11 @@ export const FACT_TABLES = {
       dispute_key text PRIMARY KEY, case_id text, customer_id text, type text NOT NULL, raised_on date NOT NULL, ${DIMS});
     CREATE INDEX ON {table} (case_id)`,
   mon_customers: `CREATE TABLE {table} (customer_id text PRIMARY KEY, grade text, grade_spell_no integer NOT NULL)`,
+  mon_restatements: `CREATE TABLE {table} (
+      restatement_id text PRIMARY KEY, kind text NOT NULL, loan_id text, case_id text, cause_event_id text NOT NULL,
+      correction jsonb NOT NULL, restated_on date NOT NULL, before jsonb NOT NULL, after jsonb NOT NULL);
+    CREATE INDEX ON {table} (loan_id);
+    CREATE INDEX ON {table} (case_id)`,
   mon_grades: `CREATE TABLE {table} (
       spell_id text PRIMARY KEY, customer_id text NOT NULL, spell_no integer NOT NULL, grade text NOT NULL, from_date date NOT NULL, to_date date);
     CREATE INDEX ON {table} (customer_id, from_date)`,

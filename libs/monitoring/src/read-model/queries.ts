@@ -75,6 +75,34 @@ export class MonitoringQueries {
     return { items: rows.map(reviewView), page: q.page, pageSize: q.pageSize, total: n[0].n };
   }
 
+  /** Restated figures (mon_restatements), newest first. */
+  async restatements(q: { loanId?: string; caseId?: string; kind?: string; page: number; pageSize: number }) {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (q.loanId) where.push(`loan_id = $${values.push(q.loanId)}`);
+    if (q.caseId) where.push(`case_id = $${values.push(q.caseId)}`);
+    if (q.kind) where.push(`kind = $${values.push(q.kind)}`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { rows } = await this.pool.query<{ restatement_id: string; kind: string; loan_id: string | null; case_id: string | null; cause_event_id: string; correction: unknown; restated_on: string; before: unknown; after: unknown }>(
+      `SELECT restatement_id, kind, loan_id, case_id, cause_event_id, correction, to_char(restated_on, 'YYYY-MM-DD') AS restated_on, before, after
+         FROM mon_restatements ${filter} ORDER BY restated_on DESC, restatement_id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      [...values, q.pageSize, (q.page - 1) * q.pageSize],
+    );
+    const { rows: n } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM mon_restatements ${filter}`, values);
+    const items = rows.map((r) => ({
+      restatementId: r.restatement_id,
+      kind: r.kind,
+      loanId: r.loan_id,
+      caseId: r.case_id,
+      causeEventId: r.cause_event_id,
+      correction: r.correction,
+      restatedOn: r.restated_on,
+      before: r.before,
+      after: r.after,
+    }));
+    return { items, page: q.page, pageSize: q.pageSize, total: n[0].n };
+  }
+
   async review(reviewId: string) {
     const { rows } = await this.pool.query<ReviewRow>('SELECT * FROM rm_monitoring_reviews WHERE review_id = $1', [reviewId]);
     return rows.length ? reviewView(rows[0]) : null;

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import { STAGES, type Observation, type Stage } from '../../domain/observations.js';
+import { STAGES, type Observation, type ObservationDraft, type Stage } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
 
 /**
@@ -15,6 +15,7 @@ import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
  *   (an outcome DISPUTE or COMPLAINT is also a dispute / complaint, keyed by the attempt id)
  * - PromiseToPayRecorded { caseId, promiseId, amount, dueOn, promisedOn }
  * - PromiseKept { caseId, promiseId, keptOn }; PromiseBroken { caseId, promiseId, brokenOn }
+ * - PromiseReopened { caseId, promiseId, reopenedOn, cause { eventId } } (kept on a payment Loans reversed)
  * - CaseOnHold { caseId, holdId, reason, since } (reason DISPUTE or COMPLAINT, keyed by the hold id,
  *   which Collection sets to the attempt id when the hold came from a contact outcome)
  * - CaseClosed { caseId, reason: CURED | PAID_OFF | RESTRUCTURED | WRITTEN_OFF, closedOn }
@@ -29,6 +30,7 @@ export const COLLECTION_EVENT_TYPES = [
   'PromiseToPayRecorded',
   'PromiseKept',
   'PromiseBroken',
+  'PromiseReopened',
   'CaseOnHold',
   'CaseClosed',
 ] as const;
@@ -48,7 +50,7 @@ function strategyOf(d: Data) {
   return strategyId && version !== null && variant ? { strategyId, strategyVersion: version, variant } : null;
 }
 
-export function fromCollection(event: RecordedEvent): Observation[] {
+export function fromCollection(event: RecordedEvent): ObservationDraft[] {
   const d = dataOf(event);
   const base = { sourceEventId: event.eventId };
   const caseId = entityId(event, 'caseId');
@@ -76,7 +78,7 @@ export function fromCollection(event: RecordedEvent): Observation[] {
     case 'CaseAssigned':
     case 'CaseReassigned': {
       const collectorId = str(d.collectorId) ?? str(d.to);
-      return collectorId ? [{ ...base, kind: 'CaseAssigned', on: dateOf(event, 'on', 'asOf'), caseId, collectorId }] : [];
+      return collectorId ? [{ ...base, kind: 'CaseAssigned', on: null, caseId, collectorId }] : [];
     }
     case 'CaseEscalated':
     case 'CaseDeescalated': {
@@ -88,7 +90,7 @@ export function fromCollection(event: RecordedEvent): Observation[] {
       const collectorId = by.kind === 'COLLECTOR' ? str(by.id) : str(d.collectorId);
       const on = dateOf(event, 'localDate', 'attemptedOn');
       const outcome = str(d.outcome) ?? 'UNKNOWN';
-      const out: Observation[] = [
+      const out: ObservationDraft[] = [
         { ...base, kind: 'ContactAttempted', on, caseId, customerId: str(d.customerId), channel: str(d.channel) ?? 'UNKNOWN', outcome, collectorId },
       ];
       const dispute = DISPUTE_OUTCOMES[outcome];
@@ -108,6 +110,11 @@ export function fromCollection(event: RecordedEvent): Observation[] {
       if (!promiseId) return [];
       const kept = event.type === 'PromiseKept';
       return [{ ...base, kind: 'PromiseResolved', on: dateOf(event, kept ? 'keptOn' : 'brokenOn', 'on'), caseId, promiseId, customerId: str(d.customerId), kept }];
+    }
+    case 'PromiseReopened': {
+      const promiseId = str(d.promiseId);
+      const cause = (d.cause ?? {}) as Data;
+      return promiseId ? [{ ...base, kind: 'PromiseReopened', on: dateOf(event, 'reopenedOn'), caseId, promiseId, causeEventId: str(cause.eventId) }] : [];
     }
     case 'CaseOnHold': {
       const dispute = DISPUTE_OUTCOMES[str(d.reason) ?? ''];

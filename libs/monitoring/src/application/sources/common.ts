@@ -15,12 +15,15 @@ export function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** The first of the named fields that holds a business date, else the event's business time. */
-export function dateOf(event: RecordedEvent, ...fields: string[]): BusinessDate {
+/**
+ * The first of the named fields that holds a business date, or null. Every observed contract names
+ * the business date of its fact (Loans' calendar decided it where the fact was recorded); an event
+ * without one is not observed. Never the event's receive or record time: that is a wall clock.
+ */
+export function dateOf(event: RecordedEvent, ...fields: string[]): BusinessDate | null {
   const d = dataOf(event);
   for (const f of fields) if (isBusinessDate(d[f])) return d[f] as BusinessDate;
-  const at = event.metadata.occurredAt;
-  return typeof at === 'string' && isBusinessDate(at.slice(0, 10)) ? at.slice(0, 10) : event.recordedAt.slice(0, 10);
+  return null;
 }
 
 /** The aggregate id from the stream name (`<context>.<aggregate>-<id>`). */

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import type { Observation } from '../../domain/observations.js';
+import type { Observation, ObservationDraft } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
 
 /**
@@ -11,7 +11,7 @@ import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
  */
 export const GRADING_EVENT_TYPES = ['CustomerGraded', 'CustomerProfileUpdated'] as const;
 
-export function fromGrading(event: RecordedEvent): Observation[] {
+export function fromGrading(event: RecordedEvent): ObservationDraft[] {
   const d = dataOf(event);
   const base = { sourceEventId: event.eventId, on: dateOf(event, 'asOf', 'gradedOn') };
   const customerId = entityId(event, 'customerId');

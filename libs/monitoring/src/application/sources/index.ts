@@ -1,13 +1,13 @@
 import type { RecordedEvent } from '#kernel';
 import type { AllFilter } from '#eventstore';
-import type { Observation } from '../../domain/observations.js';
+import { dated, type Observation, type ObservationDraft } from '../../domain/observations.js';
 import { COLLECTION_EVENT_TYPES, fromCollection } from './collection.js';
 import { GRADING_EVENT_TYPES, fromGrading } from './grading.js';
 import { DAY_CLOSE_EVENT_TYPES, LOAN_EVENT_TYPES, fromLoans } from './loans.js';
 import { RESTRUCTURING_EVENT_TYPES, fromRestructuring } from './restructuring.js';
 
 /** Which source reads an event: by the context its stream belongs to. */
-const BY_CONTEXT: Record<string, (e: RecordedEvent) => Observation[]> = {
+const BY_CONTEXT: Record<string, (e: RecordedEvent) => ObservationDraft[]> = {
   loans: fromLoans,
   collection: fromCollection,
   grading: fromGrading,
@@ -29,5 +29,5 @@ export const DAY_CLOSE_FILTER: AllFilter = { eventTypes: [...DAY_CLOSE_EVENT_TYP
 /** The observations an event of another context amounts to (none for events of no interest). */
 export function observe(event: RecordedEvent): Observation[] {
   const context = event.streamId.slice(0, event.streamId.indexOf('.'));
-  return (BY_CONTEXT[context] ?? (() => []))(event);
+  return dated((BY_CONTEXT[context] ?? (() => []))(event));
 }

@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import type {
+  DelinquencyRestated,
   DelinquencyStageChanged,
   LoanBecameDelinquent,
   LoanCured,
@@ -8,7 +9,7 @@ import type {
   PaymentReversed,
   ScheduleRestructured,
 } from '#loans';
-import type { Observation, PaymentPart } from '../../domain/observations.js';
+import type { ObservationDraft, Observation, PaymentPart } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, str } from './common.js';
 
 /**
@@ -21,6 +22,7 @@ import { dataOf, dateOf, entityId, str } from './common.js';
  * - DelinquencyStageChanged { from, to, dpd, overdueAmount, asOf }
  * - LoanCured { asOf, overdueAmount }; LoanPaidOff { asOf }; LoanReopened { asOf }
  * - ScheduleRestructured { businessDate, replacedSeqs, newSchedule[{seq, dueDate, principal, interest}] }
+ * - DelinquencyRestated { asOf, correction{type, ref, effectiveFrom, recordedOn}, after.stages[{stage, from, to}] }
  * - EndOfDayCompleted { calendarId, businessDate } (stream `loans.calendar-<id>`: every loan has been
  *   evaluated for the date, so the day's loan facts precede it in the global order)
  */
@@ -34,6 +36,7 @@ export const LOAN_EVENT_TYPES = [
   'LoanPaidOff',
   'LoanReopened',
   'ScheduleRestructured',
+  'DelinquencyRestated',
 ] as const;
 
 /**
@@ -42,7 +45,7 @@ export const LOAN_EVENT_TYPES = [
  */
 export const DAY_CLOSE_EVENT_TYPES = ['EndOfDayCompleted'] as const;
 
-export function fromLoans(event: RecordedEvent): Observation[] {
+export function fromLoans(event: RecordedEvent): ObservationDraft[] {
   const base = { sourceEventId: event.eventId };
   const loanId = entityId(event, 'loanId');
   switch (event.type) {
@@ -106,10 +109,14 @@ export function fromLoans(event: RecordedEvent): Observation[] {
         },
       ];
     }
+    case 'DelinquencyRestated': {
+      const d = (event as RecordedEvent<DelinquencyRestated['data']>).data;
+      return [{ ...base, kind: 'LoanHistoryRestated', on: dateOf(event, 'asOf'), loanId, correction: d.correction, stages: d.after.stages }];
+    }
     case 'EndOfDayCompleted': {
       if (!str(dataOf(event).businessDate)) return [];
       const businessDate = dateOf(event, 'businessDate');
-      return [{ ...base, kind: 'BusinessDayClosed', on: businessDate, businessDate }];
+      return businessDate ? [{ ...base, kind: 'BusinessDayClosed', on: businessDate, businessDate }] : [];
     }
     default:
       return [];

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import type { Observation } from '../../domain/observations.js';
+import type { Observation, ObservationDraft } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, str } from './common.js';
 
 /**
@@ -11,7 +11,7 @@ import { dataOf, dateOf, entityId, str } from './common.js';
  */
 export const RESTRUCTURING_EVENT_TYPES = ['RestructuringActivated', 'PlanCompleted', 'PlanBroken'] as const;
 
-export function fromRestructuring(event: RecordedEvent): Observation[] {
+export function fromRestructuring(event: RecordedEvent): ObservationDraft[] {
   const d = dataOf(event);
   const base = { sourceEventId: event.eventId };
   const restructuringId = entityId(event, 'requestId');

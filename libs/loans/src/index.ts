@@ -16,7 +16,7 @@ export {
   type HoldPeriod,
   type StageBoundaries,
 } from './domain/delinquency.js';
-export { COMPONENTS, DEFAULT_PRODUCT_SETTINGS, productSettingsProblem, type Component, type ProductSettings, type Waterfall } from './domain/product.js';
+export { COMPONENTS, DEFAULT_PRODUCT_SETTINGS, PENALTY_RATE_ABSOLUTE_CAP_BPS, penaltyRateCapBps, productSettingsProblem, type Component, type ProductSettings, type Waterfall } from './domain/product.js';
 export {
   dailyPenalty,
   project,
@@ -30,6 +30,7 @@ export {
   type PaymentFact,
   type RestructuringFact,
   type ScheduledInstallment,
+  type WriteOffFacts,
 } from './domain/position.js';
 export {
   evolve,
@@ -46,6 +47,11 @@ export {
   type LoanRegistered,
   type LoanReopened,
   type LoanState,
+  type LoanWrittenOff,
+  type RecoveryReceived,
+  type WriteOffRejected,
+  type WriteOffRequested,
+  type WrittenOffLoan,
   type PaidOffLoan,
   type PaymentReceived,
   type PaymentReversed,
@@ -69,6 +75,11 @@ export {
 export {
   decide,
   loanDecider,
+  WRITE_OFF_APPROVAL_LIMITS,
+  WRITE_OFF_REQUESTERS,
+  type ApproveWriteOff,
+  type RejectWriteOff,
+  type RequestWriteOff,
   type CloseBusinessDay,
   type EndCollectionHold,
   type LoanCommand,

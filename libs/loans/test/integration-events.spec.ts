@@ -37,6 +37,19 @@ function lifeOfALoan(): LoanEvent[] {
   );
 }
 
+/** A third loan: delinquent, written off under four eyes, then a recovery. */
+function writtenOffLoan(): LoanEvent[] {
+  const as3 = (c: LoanCommand) => ({ ...c, data: { ...c.data, loanId: 'loan-3' } }) as LoanCommand;
+  const on = '2024-03-20';
+  return history(
+    registerLoan({ loanId: 'loan-3' }),
+    ...closeDays('2024-02-16', on).map(as3),
+    { type: 'RequestWriteOff', data: { loanId: 'loan-3', requestId: 'wo-1', reason: 'debtor deceased', by: { id: 'sup-1', role: 'supervisor' }, businessDate: on } },
+    { type: 'ApproveWriteOff', data: { loanId: 'loan-3', requestId: 'wo-1', by: { id: 'rm-1', role: 'risk_manager' }, businessDate: on } },
+    as3(pay('rec-1', 10_000, '2024-03-25')),
+  );
+}
+
 function restructuredLoan(): LoanEvent[] {
   const schedule = [
     { dueDate: '2024-03-01', principal: 150_000, interest: 0 },
@@ -49,6 +62,7 @@ function restructuredLoan(): LoanEvent[] {
 describe('arrears.loans.v1', () => {
   const loan = recorded(`loans.loan-${LOAN}`, lifeOfALoan());
   const restructured = recorded('loans.loan-loan-2', restructuredLoan());
+  const writtenOff = recorded('loans.loan-loan-3', writtenOffLoan());
   const endOfDay = recorded(CALENDAR_STREAM, [
     { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: DISBURSED } },
     { type: 'BusinessDayClosed', data: { calendarId: 'main', businessDate: DISBURSED, nextBusinessDate: '2024-01-16' } },
@@ -56,7 +70,7 @@ describe('arrears.loans.v1', () => {
   ]);
 
   it('publishes every published type, valid against docs/asyncapi.yaml, and nothing else', () => {
-    const contract = checkPublished([...loan, ...restructured, ...endOfDay], loansIntegrationEvents);
+    const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...endOfDay], loansIntegrationEvents);
     expect(contract.problems).toEqual([]);
     expect(contract.typesOn(LOANS_TOPIC)).toEqual([...PUBLISHED_LOAN_EVENTS, 'EndOfDayCompleted'].map((t) => `arrears.loans.${t}`).sort());
     expect([...contract.messages.keys()]).toEqual([LOANS_TOPIC]);

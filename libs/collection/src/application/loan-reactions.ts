@@ -11,6 +11,7 @@ import type {
   LoanCured,
   LoanPaidOff,
   LoanRegistered,
+  LoanWrittenOff,
   PaymentReceived,
   PaymentReversed,
   ScheduleRestructured,
@@ -43,6 +44,7 @@ import { GRADES_TABLE, LOANS_MIRROR_TABLE, MIRROR_TABLES, fromRow, nextDueDate, 
  * - PlanCompleted: close the held case as RESTRUCTURED (or resume it if the loan is delinquent);
  * - PlanBroken: resume the case; the loan's delinquency, published meanwhile, drives its stage;
  * - LoanCured / LoanPaidOff: close the case (unless a restructuring plan holds it);
+ * - LoanWrittenOff (Loans' four-eyes write-off): close the case as WRITTEN_OFF on the write-off date;
  * - EndOfDayCompleted (the Loans business calendar): run Collection's end of day for that date.
  *
  * Facts and reactions share the projection's checkpoint, so a reaction always sees every earlier
@@ -58,6 +60,7 @@ const LOAN_EVENTS = [
   'DelinquencyStageChanged',
   'LoanCured',
   'LoanPaidOff',
+  'LoanWrittenOff',
   'PaymentReceived',
   'PaymentReversed',
   'DelinquencyRestated',
@@ -74,6 +77,7 @@ type Reacted =
   | DelinquencyStageChanged
   | LoanCured
   | LoanPaidOff
+  | LoanWrittenOff
   | PaymentReceived
   | PaymentReversed
   | DelinquencyRestated
@@ -313,6 +317,12 @@ export class LoanReactions implements OnModuleDestroy {
         const reason = event.type === 'LoanPaidOff' ? 'PAID_OFF' : restructured ? 'RESTRUCTURED' : 'CURED';
         if (reaction) this.report(recorded, await this.cases.close(loan.caseId, reason, d.asOf, this.ctx(reaction, 'CloseCase')));
         return event.type === 'LoanCured' ? cured : { ...loan, caseId: null, caseOpenedOn: null };
+      }
+      case 'LoanWrittenOff': {
+        const d = event.data;
+        if (!loan.caseId) return undefined;
+        if (reaction) this.report(recorded, await this.cases.close(loan.caseId, 'WRITTEN_OFF', d.writtenOffOn, this.ctx(reaction, 'CloseCase')));
+        return { ...loan, caseId: null, caseOpenedOn: null, restructuringId: null };
       }
       case 'CollectionHoldStarted': {
         const d = event.data;

@@ -32,6 +32,9 @@ export const ProductBody = z
     penaltyAnnualRateBps: z.number().int().min(0).max(100_000).nullable().optional().describe('annual penalty rate on overdue principal, basis points; null for none'),
     holdDaysCountTowardDpd: z.boolean().optional(),
     stageBoundaries: z.strictObject({ M0: days, M1: days, M2: days, M3: days, M4: days, M5: days, M6: days }).optional(),
+    graceDays: z.number().int().min(0).max(30).optional().describe('days after a due date before an unpaid installment makes the loan past due (default 0)'),
+    shortfallToleranceFen: z.number().int().min(0).max(10_000).optional().describe('a shortfall of principal and interest up to this many fen does not make the loan past due (default 0)'),
+    penaltyRateCapBps: z.number().int().min(0).max(100_000).nullable().optional().describe("the product's own penalty-rate cap, below the legal one"),
   })
   .describe('product settings; omitted ones take the default product (penalty > interest > principal, oldest first, no penalty rate, 30-day bands)');
 
@@ -76,7 +79,7 @@ export const LoanListQuery = z
     dpdMax: z.coerce.number().int().min(0).max(100_000).optional(),
     customerId: fields.id.optional(),
     productCode: fields.id.optional(),
-    status: z.enum(['active', 'paid_off']).optional(),
+    status: z.enum(['active', 'paid_off', 'written_off']).optional(),
     after: fields.id.optional().describe('cursor: nextCursor of the previous page'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
@@ -92,6 +95,9 @@ export function registerLoanInput(body: z.infer<typeof RegisterLoanBody>): Regis
     penaltyAnnualRateBps: product.penaltyAnnualRateBps === undefined ? DEFAULT_PRODUCT_SETTINGS.penaltyAnnualRateBps : product.penaltyAnnualRateBps,
     holdDaysCountTowardDpd: product.holdDaysCountTowardDpd ?? DEFAULT_PRODUCT_SETTINGS.holdDaysCountTowardDpd,
     stageBoundaries: product.stageBoundaries ?? DEFAULT_PRODUCT_SETTINGS.stageBoundaries,
+    ...(product.graceDays !== undefined ? { graceDays: product.graceDays } : {}),
+    ...(product.shortfallToleranceFen !== undefined ? { shortfallToleranceFen: product.shortfallToleranceFen } : {}),
+    ...(product.penaltyRateCapBps !== undefined ? { penaltyRateCapBps: product.penaltyRateCapBps } : {}),
   };
   return { ...rest, product: settings };
 }

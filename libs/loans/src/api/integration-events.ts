@@ -14,6 +14,9 @@ import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
  *   amounts and codes only: the borrower is a customerId.
  * - DelinquencyRestated (a correction changed the delinquency history) carries the episodes, stage
  *   spells and payments while past due before and after it, and names the correcting fact.
+ * - LoanWrittenOff (the four-eyes write-off: amounts taken off the books, who asked and who
+ *   approved) and RecoveryReceived (money recovered afterwards) are for accounting; write-off
+ *   requests and rejections stay internal.
  * - Penalty accruals and restatements stay internal: one a loan a day, and the delinquency events
  *   carry the amounts overdue.
  * - EndOfDayCompleted (keyed by the calendar id, `main`) says that every loan's events for the
@@ -35,6 +38,8 @@ export const PUBLISHED_LOAN_EVENTS = [
   'LoanCured',
   'LoanPaidOff',
   'LoanReopened',
+  'LoanWrittenOff',
+  'RecoveryReceived',
   'DelinquencyRestated',
 ] as const satisfies readonly LoanEvent['type'][];
 

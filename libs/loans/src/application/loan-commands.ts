@@ -115,6 +115,19 @@ export class LoanCommandHandlers {
     return this.call(loanId, 'RestructureSchedule', intake, (businessDate) => ({ type: 'RestructureSchedule', data: { loanId, ...input, businessDate } }));
   }
 
+  /** Four-eyes write-off: the intake's actor asks, and a different actor approves or rejects. */
+  async requestWriteOff(loanId: string, input: { requestId: string; reason: string }, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'RequestWriteOff', intake, (businessDate) => ({ type: 'RequestWriteOff', data: { loanId, ...input, by: intake.actor, businessDate } }));
+  }
+
+  async approveWriteOff(loanId: string, requestId: string, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'ApproveWriteOff', intake, (businessDate) => ({ type: 'ApproveWriteOff', data: { loanId, requestId, by: intake.actor, businessDate } }));
+  }
+
+  async rejectWriteOff(loanId: string, requestId: string, reason: string, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'RejectWriteOff', intake, (businessDate) => ({ type: 'RejectWriteOff', data: { loanId, requestId, reason, by: intake.actor, businessDate } }));
+  }
+
   /** Runs a call for intakes other than HTTP, timing it like `execute` does. */
   async dispatch(call: LoanCall | DomainError): Promise<CommandResult<LoanEvent> | DomainError> {
     if (isDomainError(call)) return call;

@@ -1,4 +1,4 @@
-import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type Actor, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
 import {
   evolve,
   initialLoanState,
@@ -11,10 +11,11 @@ import {
   type PaidOffLoan,
   type PaymentReceived,
   type ReportedPosition,
+  type WrittenOffLoan,
 } from './events.js';
 import { factDate, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
 import { correctionOf, restatementOf } from './restatement.js';
-import { DEFAULT_PRODUCT_SETTINGS, productSettingsProblem, type ProductSettings } from './product.js';
+import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from './product.js';
 
 /**
  * Commands of the LoanAccount aggregate and one small decide function for each. Every command
@@ -87,7 +88,39 @@ export type RestructureSchedule = Command<
   }
 >;
 
+/** Four-eyes write-off: a request with a reason, then a decision by somebody else. */
+export type RequestWriteOff = Command<
+  'RequestWriteOff',
+  { readonly loanId: string; readonly requestId: string; readonly reason: string; readonly by: Actor; readonly businessDate: BusinessDate }
+>;
+
+export type ApproveWriteOff = Command<
+  'ApproveWriteOff',
+  { readonly loanId: string; readonly requestId: string; readonly by: Actor; readonly businessDate: BusinessDate }
+>;
+
+export type RejectWriteOff = Command<
+  'RejectWriteOff',
+  { readonly loanId: string; readonly requestId: string; readonly reason: string; readonly by: Actor; readonly businessDate: BusinessDate }
+>;
+
+/**
+ * The most a role may approve for write-off, in fen (principal + interest + penalty owed on the
+ * write-off date); a role not listed may not approve. Above the highest limit the write-off is a
+ * credit-committee decision outside Arrears.
+ */
+export const WRITE_OFF_APPROVAL_LIMITS: Readonly<Record<string, Fen>> = Object.freeze({
+  supervisor: 2_000_000, // 20,000.00 yuan
+  risk_manager: 50_000_000, // 500,000.00 yuan
+});
+
+/** Who may ask for a write-off. */
+export const WRITE_OFF_REQUESTERS: readonly string[] = ['supervisor', 'risk_manager'];
+
 export type LoanCommand =
+  | RequestWriteOff
+  | ApproveWriteOff
+  | RejectWriteOff
   | RegisterLoan
   | PostPayment
   | ReversePayment
@@ -97,7 +130,8 @@ export type LoanCommand =
   | RestructureSchedule;
 
 type Decision = readonly LoanEvent[] | DomainError;
-type RegisteredState = ActiveLoan | PaidOffLoan;
+type RegisteredState = ActiveLoan | PaidOffLoan | WrittenOffLoan;
+type OnBooks = ActiveLoan | PaidOffLoan;
 
 // ---- shared rules ---------------------------------------------------------------------------------
 
@@ -117,6 +151,16 @@ function registered(state: LoanState, loanId: string): RegisteredState | DomainE
     return domainError('LOAN_NOT_FOUND', `loan ${loanId} is not registered`, { loanId }, 'not_found');
   }
   return state;
+}
+
+/** A registered loan still on the books: a written-off one takes no facts but recoveries. */
+function onBooks(state: LoanState, loanId: string): OnBooks | DomainError {
+  const loan = registered(state, loanId);
+  if (isDomainError(loan)) return loan;
+  if (loan.status === 'WrittenOff') {
+    return domainError('LOAN_WRITTEN_OFF', `loan ${loanId} was written off on ${loan.facts.writeOff!.writtenOff!.writtenOffOn}`, { loanId }, 'conflict');
+  }
+  return loan;
 }
 
 /** Installment amounts: whole fen, not negative, something owed on each. */
@@ -196,7 +240,7 @@ function positionEvents(reported: ReportedPosition, before: LoanPosition, after:
  * The fact event followed by what it changes, evaluated as of the command's business date (or the
  * last evaluated date if the command arrives late: a loan's evaluation never goes back in time).
  */
-function withConsequences(state: RegisteredState, fact: LoanFactEvent, businessDate: BusinessDate): LoanEvent[] {
+function withConsequences(state: OnBooks, fact: LoanFactEvent, businessDate: BusinessDate): LoanEvent[] {
   const asOf = later(businessDate, state.reported.asOf);
   const after = project(recordFact(state.facts, fact), asOf);
   const before = state.facts.product.penaltyAnnualRateBps ? project(state.facts, asOf) : after;
@@ -230,6 +274,13 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
   const product = d.product ?? DEFAULT_PRODUCT_SETTINGS;
   const productProblem = productSettingsProblem(product);
   if (productProblem) return domainError('INVALID_PRODUCT_SETTINGS', productProblem, { productCode: d.productCode });
+  const cap = penaltyRateCapBps(product);
+  if (product.penaltyAnnualRateBps !== null && product.penaltyAnnualRateBps > cap) {
+    return domainError('PENALTY_RATE_ABOVE_CAP', `the penalty rate may be at most ${cap} bps a year for this product`, {
+      penaltyAnnualRateBps: product.penaltyAnnualRateBps,
+      capBps: cap,
+    });
+  }
   if (d.schedule.length === 0) return domainError('EMPTY_SCHEDULE', 'a loan needs at least one installment');
   const badSeq = d.schedule.findIndex((i, n) => i.seq !== n + 1);
   if (badSeq >= 0) {
@@ -287,6 +338,7 @@ export function decidePostPayment(command: PostPayment, state: LoanState): Decis
   if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a payment must be a positive whole number of fen', { amount: d.amount });
   const badDate = invalidDates({ valueDate: d.valueDate, businessDate: d.businessDate });
   if (badDate) return badDate;
+  if (loan.status === 'WrittenOff') return decideRecovery(d, loan);
   const earlier = payments(loan).find((p) => p.reference === d.reference);
   if (earlier) {
     if (earlier.amount === d.amount) return []; // the same payment delivered again
@@ -306,7 +358,7 @@ export function decidePostPayment(command: PostPayment, state: LoanState): Decis
       disbursementDate: loan.facts.terms.disbursementDate,
     });
   }
-  const lastRestructuring = restructurings(loan).at(-1);
+  const lastRestructuring = restructurings(loan as OnBooks).at(-1);
   if (lastRestructuring && compareDates(d.valueDate, lastRestructuring.effectiveDate) < 0) {
     return domainError('VALUE_DATE_BEFORE_RESTRUCTURING', 'the schedule was restructured after this value date; the restructuring took the balance as it was', {
       valueDate: d.valueDate,
@@ -323,11 +375,35 @@ export function decidePostPayment(command: PostPayment, state: LoanState): Decis
   return withConsequences(loan, { ...received, data: { ...received.data, allocations: applied.allocations, unapplied: applied.unapplied } }, d.businessDate);
 }
 
+/** A payment on a written-off loan is a recovery: it reduces the off-book balance. */
+function decideRecovery(d: PostPayment['data'], loan: WrittenOffLoan): Decision {
+  const writeOff = loan.facts.writeOff!;
+  const earlier = writeOff.recoveries.find((r) => r.reference === d.reference) ?? payments(loan).find((p) => p.reference === d.reference);
+  if (earlier) {
+    if (earlier.amount === d.amount) return [];
+    return domainError('DUPLICATE_PAYMENT_REFERENCE', `payment ${d.reference} was already recorded with another amount`, { reference: d.reference, recordedAmount: earlier.amount, amount: d.amount }, 'conflict');
+  }
+  if (compareDates(d.valueDate, d.businessDate) > 0) {
+    return domainError('VALUE_DATE_IN_FUTURE', 'a payment cannot be valued after the business date', { valueDate: d.valueDate, businessDate: d.businessDate });
+  }
+  const writtenOffOn = writeOff.writtenOff!.writtenOffOn;
+  if (compareDates(d.valueDate, writtenOffOn) < 0) {
+    return domainError('VALUE_DATE_BEFORE_WRITE_OFF', 'the loan was written off after this value date; a payment before it belongs to the written-off balance', { valueDate: d.valueDate, writtenOffOn });
+  }
+  const recoveredTotal = writeOff.recoveries.reduce((s, r) => s + r.amount, 0) + d.amount;
+  return [
+    {
+      type: 'RecoveryReceived',
+      data: { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate, recoveredTotal, offBookBalance: Math.max(0, writeOff.writtenOff!.amount - recoveredTotal) },
+    },
+  ];
+}
+
 // ---- ReversePayment -------------------------------------------------------------------------------
 
 export function decideReversePayment(command: ReversePayment, state: LoanState): Decision {
   const d = command.data;
-  const loan = registered(state, d.loanId);
+  const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
@@ -366,6 +442,7 @@ export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanSta
   if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
+  if (loan.status === 'WrittenOff') return []; // off the books: it no longer ages or accrues
   if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return [];
   if (loan.quietThrough === null || compareDates(d.businessDate, loan.quietThrough) <= 0) return [];
   const position = project(loan.facts, d.businessDate);
@@ -376,7 +453,7 @@ export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanSta
 
 export function decideStartCollectionHold(command: StartCollectionHold, state: LoanState): Decision {
   const d = command.data;
-  const loan = registered(state, d.loanId);
+  const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ from: d.from, businessDate: d.businessDate });
   if (badDate) return badDate;
@@ -398,7 +475,7 @@ export function decideStartCollectionHold(command: StartCollectionHold, state: L
 
 export function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): Decision {
   const d = command.data;
-  const loan = registered(state, d.loanId);
+  const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
   const badDate = invalidDates({ to: d.to, businessDate: d.businessDate });
   if (badDate) return badDate;
@@ -425,7 +502,7 @@ export function decideEndCollectionHold(command: EndCollectionHold, state: LoanS
 
 export function decideRestructureSchedule(command: RestructureSchedule, state: LoanState): Decision {
   const d = command.data;
-  const loan = registered(state, d.loanId);
+  const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
   const badDate =
     invalidDates({ effectiveDate: d.effectiveDate, businessDate: d.businessDate }) ??
@@ -492,6 +569,124 @@ export function decideRestructureSchedule(command: RestructureSchedule, state: L
   );
 }
 
+// ---- Write-off (four eyes) ------------------------------------------------------------------------
+
+function pendingRequest(loan: OnBooks, requestId: string): NonNullable<NonNullable<OnBooks['facts']['writeOff']>['pending']> | DomainError {
+  const pending = loan.facts.writeOff?.pending;
+  if (!pending || pending.requestId !== requestId) {
+    return domainError('WRITE_OFF_REQUEST_NOT_FOUND', `no pending write-off request ${requestId} on this loan`, { requestId }, 'not_found');
+  }
+  return pending;
+}
+
+/** What a write-off would take off the books as of a date: the loan must be past due and owe something. */
+function writeOffPosition(loan: OnBooks, businessDate: BusinessDate): LoanPosition | DomainError {
+  const position = project(loan.facts, later(businessDate, loan.reported.asOf));
+  if (position.paidOff) return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to write off', { loanId: loan.facts.terms.loanId });
+  if (position.dpd <= 0) return domainError('WRITE_OFF_NOT_PAST_DUE', 'only a loan past due is written off', { loanId: loan.facts.terms.loanId, dpd: position.dpd });
+  return position;
+}
+
+export function decideRequestWriteOff(command: RequestWriteOff, state: LoanState): Decision {
+  const d = command.data;
+  const loan = onBooks(state, d.loanId);
+  if (isDomainError(loan)) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const pending = loan.facts.writeOff?.pending;
+  if (pending) {
+    if (pending.requestId === d.requestId && pending.reason === d.reason && pending.requestedBy === d.by.id) return [];
+    return domainError('WRITE_OFF_ALREADY_REQUESTED', `write-off request ${pending.requestId} is already pending`, { requestId: pending.requestId }, 'conflict');
+  }
+  if (!WRITE_OFF_REQUESTERS.includes(d.by.role)) {
+    return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not ask for a write-off`, { role: d.by.role }, 'forbidden');
+  }
+  if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a write-off needs a reason');
+  const position = writeOffPosition(loan, d.businessDate);
+  if (isDomainError(position)) return position;
+  return [
+    {
+      type: 'WriteOffRequested',
+      data: { requestId: d.requestId, reason: d.reason, requestedBy: d.by.id, outstandingAmount: position.outstandingAmount, dpd: position.dpd, businessDate: d.businessDate },
+    },
+  ];
+}
+
+export function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Decision {
+  const d = command.data;
+  const found = registered(state, d.loanId);
+  if (isDomainError(found)) return found;
+  if (found.status === 'WrittenOff') {
+    const done = found.facts.writeOff!.writtenOff!;
+    if (done.requestId === d.requestId && done.approvedBy === d.by.id) return []; // the same approval again
+    return onBooks(found, d.loanId) as DomainError;
+  }
+  const loan = found;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const pending = pendingRequest(loan, d.requestId);
+  if (isDomainError(pending)) return pending;
+  if (pending.requestedBy === d.by.id) {
+    return domainError('MAKER_CANNOT_CHECK', 'whoever asked for a write-off cannot approve it', { requestedBy: pending.requestedBy }, 'forbidden');
+  }
+  const limit = WRITE_OFF_APPROVAL_LIMITS[d.by.role];
+  if (limit === undefined) return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not approve a write-off`, { role: d.by.role }, 'forbidden');
+  const position = writeOffPosition(loan, d.businessDate);
+  if (isDomainError(position)) return position;
+  if (position.outstandingAmount > limit) {
+    return domainError('WRITE_OFF_ABOVE_APPROVAL_LIMIT', `a ${d.by.role} may approve write-offs up to ${limit} fen`, {
+      amount: position.outstandingAmount,
+      limit,
+      role: d.by.role,
+    }, 'forbidden');
+  }
+  const live = position.installments.filter((i) => i.replacedBy === null);
+  const principal = live.reduce((s, i) => s + i.principal - i.paidPrincipal, 0);
+  const interest = live.reduce((s, i) => s + i.interest - i.paidInterest, 0);
+  const penalty = live.reduce((s, i) => s + i.penaltyAccrued - i.paidPenalty, 0);
+  const consequences = decideCloseBusinessDay({ type: 'CloseBusinessDay', data: { loanId: d.loanId, businessDate: d.businessDate } }, loan);
+  if (isDomainError(consequences)) return consequences;
+  // What the day showed until the write-off is reported first, so the frozen position is the true one.
+  return [
+    ...consequences,
+    {
+      type: 'LoanWrittenOff',
+      data: {
+        requestId: d.requestId,
+        writtenOffOn: later(d.businessDate, loan.reported.asOf),
+        principal,
+        interest,
+        penalty,
+        amount: principal + interest + penalty,
+        dpd: position.dpd,
+        stage: position.stage,
+        reason: pending.reason,
+        requestedBy: pending.requestedBy,
+        approvedBy: d.by.id,
+        approverRole: d.by.role,
+        approvalLimit: limit,
+      },
+    },
+  ];
+}
+
+export function decideRejectWriteOff(command: RejectWriteOff, state: LoanState): Decision {
+  const d = command.data;
+  const loan = onBooks(state, d.loanId);
+  if (isDomainError(loan)) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const pending = pendingRequest(loan, d.requestId);
+  if (isDomainError(pending)) return pending;
+  if (pending.requestedBy === d.by.id) {
+    return domainError('MAKER_CANNOT_CHECK', 'whoever asked for a write-off cannot decide on it', { requestedBy: pending.requestedBy }, 'forbidden');
+  }
+  if (WRITE_OFF_APPROVAL_LIMITS[d.by.role] === undefined) {
+    return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not decide on a write-off`, { role: d.by.role }, 'forbidden');
+  }
+  return [{ type: 'WriteOffRejected', data: { requestId: d.requestId, rejectedBy: d.by.id, reason: d.reason, businessDate: d.businessDate } }];
+}
+
 // ---- the decider ----------------------------------------------------------------------------------
 
 export function decide(command: LoanCommand, state: LoanState): Decision {
@@ -510,6 +705,12 @@ export function decide(command: LoanCommand, state: LoanState): Decision {
       return decideEndCollectionHold(command, state);
     case 'RestructureSchedule':
       return decideRestructureSchedule(command, state);
+    case 'RequestWriteOff':
+      return decideRequestWriteOff(command, state);
+    case 'ApproveWriteOff':
+      return decideApproveWriteOff(command, state);
+    case 'RejectWriteOff':
+      return decideRejectWriteOff(command, state);
     default: {
       const unknown: never = command;
       return domainError('UNKNOWN_COMMAND', `unknown loan command ${JSON.stringify((unknown as { type?: unknown }).type)}`);

@@ -1,7 +1,7 @@
 import { compareDates, type BusinessDate, type DomainEvent, type Fen } from '#kernel';
 import type { Allocation } from './allocation.js';
 import type { DelinquencyStage } from './delinquency.js';
-import { project, type LoanFacts, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import { project, type LoanFacts, type PaymentFact, type WriteOffFacts, type RestructuringFact, type ScheduledInstallment } from './position.js';
 import type { ProductSettings } from './product.js';
 import type { Restatement } from './restatement.js';
 
@@ -140,7 +140,70 @@ export type LoanReopened = DomainEvent<'LoanReopened', { readonly asOf: Business
  */
 export type DelinquencyRestated = DomainEvent<'DelinquencyRestated', Restatement>;
 
+/** Four-eyes write-off, step one: someone asks for it with a reason; a different person decides. */
+export type WriteOffRequested = DomainEvent<
+  'WriteOffRequested',
+  {
+    readonly requestId: string;
+    readonly reason: string;
+    readonly requestedBy: string;
+    /** What the loan owed on the business date of the request (principal + interest + penalty). */
+    readonly outstandingAmount: Fen;
+    readonly dpd: number;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type WriteOffRejected = DomainEvent<
+  'WriteOffRejected',
+  { readonly requestId: string; readonly rejectedBy: string; readonly reason: string; readonly businessDate: BusinessDate }
+>;
+
+/**
+ * The loan is written off on the business date: it stops ageing and accruing, and what it owed moves
+ * off the books (kept here as the off-book balance that recoveries reduce).
+ */
+export type LoanWrittenOff = DomainEvent<
+  'LoanWrittenOff',
+  {
+    readonly requestId: string;
+    readonly writtenOffOn: BusinessDate;
+    readonly principal: Fen;
+    readonly interest: Fen;
+    readonly penalty: Fen;
+    /** principal + interest + penalty: the off-book balance. */
+    readonly amount: Fen;
+    readonly dpd: number;
+    readonly stage: DelinquencyStage;
+    readonly reason: string;
+    readonly requestedBy: string;
+    readonly approvedBy: string;
+    /** The approver's role and the limit (fen) it allowed. */
+    readonly approverRole: string;
+    readonly approvalLimit: Fen;
+  }
+>;
+
+/** Money recovered on a written-off loan; it reduces the off-book balance, never the frozen position. */
+export type RecoveryReceived = DomainEvent<
+  'RecoveryReceived',
+  {
+    readonly reference: string;
+    readonly amount: Fen;
+    readonly valueDate: BusinessDate;
+    readonly businessDate: BusinessDate;
+    /** Recovered so far, this recovery included. */
+    readonly recoveredTotal: Fen;
+    /** Off-book balance left after this recovery (never below 0). */
+    readonly offBookBalance: Fen;
+  }
+>;
+
 export type LoanEvent =
+  | WriteOffRequested
+  | WriteOffRejected
+  | LoanWrittenOff
+  | RecoveryReceived
   | LoanRegistered
   | PaymentReceived
   | PaymentReversed
@@ -179,19 +242,43 @@ interface RegisteredLoan {
 export type UnregisteredLoan = { readonly status: 'Unregistered' };
 export type ActiveLoan = { readonly status: 'Active' } & RegisteredLoan;
 export type PaidOffLoan = { readonly status: 'PaidOff' } & RegisteredLoan;
-export type LoanState = UnregisteredLoan | ActiveLoan | PaidOffLoan;
+/** Written off: the position is frozen as of the write-off date; only recoveries are recorded. */
+export type WrittenOffLoan = { readonly status: 'WrittenOff' } & RegisteredLoan;
+export type LoanState = UnregisteredLoan | ActiveLoan | PaidOffLoan | WrittenOffLoan;
 
 export const initialLoanState = (): LoanState => ({ status: 'Unregistered' });
 
 const later = (a: BusinessDate, b: BusinessDate): BusinessDate => (compareDates(a, b) >= 0 ? a : b);
 
-function withReported(state: ActiveLoan | PaidOffLoan, asOf: BusinessDate, change: Partial<ReportedPosition>): ReportedPosition {
+function withReported(state: ActiveLoan | PaidOffLoan | WrittenOffLoan, asOf: BusinessDate, change: Partial<ReportedPosition>): ReportedPosition {
   return { ...state.reported, ...change, asOf: later(state.reported.asOf, asOf) };
 }
 
-function settle(facts: LoanFacts, reported: ReportedPosition): ActiveLoan | PaidOffLoan {
+function settle(facts: LoanFacts, reported: ReportedPosition): ActiveLoan | PaidOffLoan | WrittenOffLoan {
+  if (facts.writeOff?.writtenOff) return { status: 'WrittenOff', facts, reported, quietThrough: null };
   const quietThrough = project(facts, reported.asOf).quietThrough;
   return { status: reported.paidOff ? 'PaidOff' : 'Active', facts, reported, quietThrough };
+}
+
+/** The account's write-off facts with one more event recorded. */
+function recordWriteOff(facts: LoanFacts, event: WriteOffRequested | WriteOffRejected | LoanWrittenOff | RecoveryReceived): LoanFacts {
+  const current: WriteOffFacts = facts.writeOff ?? { pending: null, writtenOff: null, recoveries: [] };
+  switch (event.type) {
+    case 'WriteOffRequested': {
+      const { requestId, reason, requestedBy, businessDate } = event.data;
+      return { ...facts, writeOff: { ...current, pending: { requestId, reason, requestedBy, requestedOn: businessDate } } };
+    }
+    case 'WriteOffRejected':
+      return { ...facts, writeOff: { ...current, pending: null } };
+    case 'LoanWrittenOff': {
+      const { requestId, writtenOffOn, amount, approvedBy, requestedBy } = event.data;
+      return { ...facts, writeOff: { ...current, pending: null, writtenOff: { requestId, writtenOffOn, amount, requestedBy, approvedBy } } };
+    }
+    case 'RecoveryReceived': {
+      const { reference, amount, valueDate, businessDate } = event.data;
+      return { ...facts, writeOff: { ...current, recoveries: [...current.recoveries, { reference, amount, valueDate, recordedOn: businessDate }] } };
+    }
+  }
 }
 
 /** The events that add a fact to the account (the rest report what the facts showed). */
@@ -260,6 +347,12 @@ export function evolve(state: LoanState, event: LoanEvent): LoanState {
     case 'DelinquencyRestated':
       // A report about the past for other contexts: the facts and the position already say it.
       return state;
+    case 'WriteOffRequested':
+    case 'WriteOffRejected':
+    case 'RecoveryReceived':
+      return { ...state, facts: recordWriteOff(state.facts, event) };
+    case 'LoanWrittenOff':
+      return settle(recordWriteOff(state.facts, event), withReported(state, event.data.writtenOffOn, {}));
     default: {
       // An event type this code does not know (e.g. from a newer schema) changes nothing here.
       const _exhaustive: never = event;

@@ -72,6 +72,21 @@ export interface LoanFacts {
   readonly schedule: readonly ScheduledInstallment[];
   readonly ledger: readonly LedgerFact[];
   readonly holds: readonly CollectionHold[];
+  /** Write-off request, write-off and recoveries; absent on a loan never put up for write-off. */
+  readonly writeOff?: WriteOffFacts;
+}
+
+/** The four-eyes write-off of a loan and what was recovered after it. The replay ignores them. */
+export interface WriteOffFacts {
+  readonly pending: { readonly requestId: string; readonly reason: string; readonly requestedBy: string; readonly requestedOn: BusinessDate } | null;
+  readonly writtenOff: {
+    readonly requestId: string;
+    readonly writtenOffOn: BusinessDate;
+    readonly amount: Fen;
+    readonly requestedBy: string;
+    readonly approvedBy: string;
+  } | null;
+  readonly recoveries: readonly { readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly recordedOn: BusinessDate }[];
 }
 
 /** One installment as of the projection date. */
@@ -214,8 +229,7 @@ export function project(facts: LoanFacts, asOf: BusinessDate): LoanPosition {
 
   const live = lines.filter((l) => l.replacedBy === null);
   const balances = live.map(balance);
-  const oldest = oldestUnpaidDueDate(balances, asOf);
-  const dpd = daysPastDue(oldest, asOf, facts.holds, product.holdDaysCountTowardDpd);
+  const { oldest, dpd, graceEnds } = delinquency(facts, balances, asOf);
   const stage = stageFor(dpd, product.stageBoundaries);
   const outstandingAmount = live.reduce((s, l) => s + owedTotal(l), 0);
   const paidOff = outstandingAmount <= 0;
@@ -232,8 +246,32 @@ export function project(facts: LoanFacts, asOf: BusinessDate): LoanPosition {
     paidOff,
     paidOffOn: paidOff ? (paidOffOn ?? asOf) : null,
     payments,
-    quietThrough: paidOff ? null : quietThrough(facts, live, asOf, oldest, dpd, stage),
+    quietThrough: paidOff ? null : quietThrough(facts, live, asOf, oldest, dpd, stage, graceEnds),
   };
+}
+
+/**
+ * Days past due after the product's tolerance and grace: a shortfall of principal and interest past
+ * due no larger than `shortfallToleranceFen` is not past due at all; an installment unpaid for no
+ * more than `graceDays` days is not past due yet, and once the grace has run out DPD counts from its
+ * due date. `graceEnds` is the last day of a grace still running (null when none runs).
+ */
+function delinquency(
+  facts: LoanFacts,
+  balances: readonly DueBalance[],
+  asOf: BusinessDate,
+): { oldest: BusinessDate | null; dpd: number; graceEnds: BusinessDate | null } {
+  const { product } = facts;
+  const tolerance = product.shortfallToleranceFen ?? 0;
+  if (tolerance > 0) {
+    const shortfall = balances.filter((b) => compareDates(b.dueDate, asOf) < 0).reduce((s, b) => s + b.principal + b.interest, 0);
+    if (shortfall <= tolerance) return { oldest: null, dpd: 0, graceEnds: null };
+  }
+  const oldest = oldestUnpaidDueDate(balances, asOf);
+  const dpd = daysPastDue(oldest, asOf, facts.holds, product.holdDaysCountTowardDpd);
+  const grace = product.graceDays ?? 0;
+  if (oldest !== null && grace > 0 && daysBetween(oldest, asOf) <= grace) return { oldest: null, dpd: 0, graceEnds: addDays(oldest, grace) };
+  return { oldest, dpd, graceEnds: null };
 }
 
 /**
@@ -248,9 +286,12 @@ function quietThrough(
   oldest: BusinessDate | null,
   dpd: number,
   stage: DelinquencyStage,
+  graceEnds: BusinessDate | null,
 ): BusinessDate | null {
   const { product } = facts;
   const candidates: BusinessDate[] = [];
+  // In grace: the loan turns past due the day after the grace ends.
+  if (graceEnds !== null) candidates.push(graceEnds);
   const rate = product.penaltyAnnualRateBps;
   if (rate) {
     // Tomorrow accrues on principal already past due; a later installment starts the day after its due date.
@@ -261,10 +302,11 @@ function quietThrough(
   }
   if (oldest === null) {
     // Current: the next unpaid installment turns past due the day after its due date.
-    const next = live
-      .filter((l) => owedPrincipal(l) + owedInterest(l) > 0)
-      .sort((a, b) => compareDates(a.dueDate, b.dueDate))[0];
-    if (next) candidates.push(next.dueDate);
+    // (Installments already past due here are within the tolerance or the grace, handled above.)
+    const unpaid = live.filter((l) => owedPrincipal(l) + owedInterest(l) > 0);
+    const tolerated = (product.shortfallToleranceFen ?? 0) > 0 || (product.graceDays ?? 0) > 0;
+    const next = (tolerated ? unpaid.filter((l) => compareDates(l.dueDate, asOf) >= 0) : unpaid).sort((a, b) => compareDates(a.dueDate, b.dueDate))[0];
+    if (next) candidates.push(addDays(next.dueDate, product.graceDays ?? 0));
   } else {
     const upper = stageUpperBound(stage, product.stageBoundaries);
     if (upper !== null) {

@@ -1,3 +1,4 @@
+import type { Fen } from '#kernel';
 import { DEFAULT_STAGE_BOUNDARIES, stageBoundariesProblem, type StageBoundaries } from './delinquency.js';
 
 /** The parts of what a borrower owes on an installment. */
@@ -26,6 +27,35 @@ export interface ProductSettings {
   /** Whether the days a collection hold pauses still count toward days past due. */
   readonly holdDaysCountTowardDpd: boolean;
   readonly stageBoundaries: StageBoundaries;
+  /**
+   * Days after a due date during which an unpaid installment does not make the loan past due (0:
+   * none). Once the grace has run out, DPD counts from the due date itself (the measures count
+   * overdue days from the due date, so grace never shortens them). Optional: loans registered before
+   * the setting existed have none.
+   */
+  readonly graceDays?: number;
+  /**
+   * De-minimis shortfall in fen: while the principal and interest still owed on installments past
+   * their due date total no more than this, the loan is not past due (0: any shortfall counts).
+   */
+  readonly shortfallToleranceFen?: Fen;
+  /** The product's own cap on the penalty rate, in basis points a year, when lower than the legal one. */
+  readonly penaltyRateCapBps?: number | null;
+}
+
+/**
+ * The ceiling on the penalty rate, in basis points a year: 24 % a year by default (法发〔2017〕22号,
+ * item 2: interest, compound interest, penalty and other charges above 24 % a year in total may be
+ * reduced by the court at the borrower's request, so a higher penalty rate is not enforceable). A
+ * product may set a lower cap of its own (`penaltyRateCapBps`), e.g. 150 % of its contract rate for
+ * contracts that follow PBOC 银发〔2003〕251号 item 3 (the penalty rate on overdue loans is the
+ * contract rate plus 30 %–50 %).
+ */
+export const PENALTY_RATE_ABSOLUTE_CAP_BPS = 2_400;
+
+export function penaltyRateCapBps(product: ProductSettings): number {
+  const own = product.penaltyRateCapBps;
+  return own === undefined || own === null ? PENALTY_RATE_ABSOLUTE_CAP_BPS : Math.min(PENALTY_RATE_ABSOLUTE_CAP_BPS, own);
 }
 
 /**
@@ -50,5 +80,11 @@ export function productSettingsProblem(settings: ProductSettings): string | null
   const rate = settings.penaltyAnnualRateBps;
   if (rate !== null && (!Number.isSafeInteger(rate) || rate < 0)) return 'penalty rate must be whole basis points, not negative';
   if (typeof settings.holdDaysCountTowardDpd !== 'boolean') return 'holdDaysCountTowardDpd must be a boolean';
+  const grace = settings.graceDays ?? 0;
+  if (!Number.isSafeInteger(grace) || grace < 0 || grace > 30) return 'graceDays must be whole days from 0 to 30';
+  const tolerance = settings.shortfallToleranceFen ?? 0;
+  if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 10_000) return 'shortfallToleranceFen must be whole fen from 0 to 10000';
+  const cap = settings.penaltyRateCapBps;
+  if (cap !== undefined && cap !== null && (!Number.isSafeInteger(cap) || cap < 0)) return 'penaltyRateCapBps must be whole basis points, not negative';
   return stageBoundariesProblem(settings.stageBoundaries);
 }

@@ -2,7 +2,7 @@ import { addDays, compareDates, streamEntityId, type BusinessDate, type Recorded
 import { bulkUpsert, type Projection, type ProjectionContext } from '#projections';
 import type { CalendarEvent } from '../domain/calendar.js';
 import { BOUNDED_STAGES, type DelinquencyStage } from '../domain/delinquency.js';
-import { evolve, initialLoanState, type ActiveLoan, type LoanEvent, type LoanState, type PaidOffLoan, type ReportedPosition } from '../domain/events.js';
+import { evolve, initialLoanState, type ActiveLoan, type LoanEvent, type LoanState, type PaidOffLoan, type ReportedPosition, type WrittenOffLoan } from '../domain/events.js';
 import { project, type LoanFacts } from '../domain/position.js';
 import { CALENDAR_ID, LOANS_STREAM_PREFIXES } from '../application/streams.js';
 
@@ -27,6 +27,9 @@ export const LOANS_PROJECTION = 'loans';
 
 export const STAGES: readonly DelinquencyStage[] = [...BOUNDED_STAGES, 'M6+'];
 
+/** A written-off loan is off the books: not active, never selected by the end of day. */
+export type LoanStatus = 'active' | 'paid_off' | 'written_off';
+
 export interface LoanRow {
   readonly loan_id: string;
   readonly customer_id: string;
@@ -38,7 +41,7 @@ export interface LoanRow {
   readonly dpd: number;
   readonly dpd_since: BusinessDate | null;
   readonly stage: DelinquencyStage;
-  readonly status: 'active' | 'paid_off';
+  readonly status: LoanStatus;
   readonly delinquent: boolean;
   readonly disbursement_date: BusinessDate;
   readonly registered_on: BusinessDate;
@@ -99,7 +102,7 @@ const CALENDAR_DDL = `
   )`;
 
 /** The row of a registered loan: its folded state plus what queries and the end of day select on. */
-export function loanRow(state: ActiveLoan | PaidOffLoan, revision: number, registeredOn: BusinessDate): LoanRow {
+export function loanRow(state: ActiveLoan | PaidOffLoan | WrittenOffLoan, revision: number, registeredOn: BusinessDate): LoanRow {
   const { facts, reported } = state;
   const asOf = reported.asOf;
   const position = project(facts, asOf);
@@ -111,18 +114,19 @@ export function loanRow(state: ActiveLoan | PaidOffLoan, revision: number, regis
     .filter((i) => i.replacedBy === null && i.principal - i.paidPrincipal + i.interest - i.paidInterest > 0 && compareDates(i.dueDate, asOf) >= 0)
     .map((i) => i.dueDate)
     .sort(compareDates)[0];
+  const writtenOff = state.status === 'WrittenOff';
   return {
     loan_id: facts.terms.loanId,
     customer_id: facts.terms.customerId,
     product_code: facts.terms.productCode,
     principal: facts.terms.principal,
-    outstanding: position.outstandingAmount,
+    outstanding: writtenOff ? offBookBalance(facts) : position.outstandingAmount,
     overdue_amount: position.overdueAmount,
     penalty_accrued: reported.penaltyAccrued,
     dpd: position.dpd,
-    dpd_since: position.dpd > 0 && !paused && !position.paidOff ? addDays(asOf, -position.dpd) : null,
+    dpd_since: position.dpd > 0 && !paused && !position.paidOff && !writtenOff ? addDays(asOf, -position.dpd) : null,
     stage: reported.stage,
-    status: state.status === 'PaidOff' ? 'paid_off' : 'active',
+    status: state.status === 'PaidOff' ? 'paid_off' : writtenOff ? 'written_off' : 'active',
     delinquent: reported.delinquent,
     disbursement_date: facts.terms.disbursementDate,
     registered_on: registeredOn,
@@ -135,8 +139,16 @@ export function loanRow(state: ActiveLoan | PaidOffLoan, revision: number, regis
 }
 
 /** The folded aggregate state from its two read-model parts. */
-export function loanState(row: { status: string; reported: ReportedPosition; quiet_through: BusinessDate | null }, facts: LoanFacts): ActiveLoan | PaidOffLoan {
-  return { status: row.status === 'paid_off' ? 'PaidOff' : 'Active', facts, reported: row.reported, quietThrough: row.quiet_through };
+export function loanState(row: { status: string; reported: ReportedPosition; quiet_through: BusinessDate | null }, facts: LoanFacts): ActiveLoan | PaidOffLoan | WrittenOffLoan {
+  const status = row.status === 'paid_off' ? 'PaidOff' : row.status === 'written_off' ? 'WrittenOff' : 'Active';
+  return { status, facts, reported: row.reported, quietThrough: row.quiet_through };
+}
+
+/** What a written-off loan still owes off the books: the amount written off less what was recovered. */
+export function offBookBalance(facts: LoanFacts): number {
+  const w = facts.writeOff;
+  if (!w?.writtenOff) return 0;
+  return Math.max(0, w.writtenOff.amount - w.recoveries.reduce((s, r) => s + r.amount, 0));
 }
 
 interface Entry {

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { compareDates, type BusinessDate } from '#kernel';
 import type { DelinquencyStage } from '../domain/delinquency.js';
-import type { ActiveLoan, PaidOffLoan, ReportedPosition } from '../domain/events.js';
+import type { ActiveLoan, PaidOffLoan, ReportedPosition, WrittenOffLoan } from '../domain/events.js';
 import { project, type LoanFacts, type PaymentFact, type RestructuringFact } from '../domain/position.js';
 import { CALENDAR_ID } from '../application/streams.js';
-import { STAGES, loanState } from './loan-projection.js';
+import { STAGES, loanState, offBookBalance, type LoanStatus } from './loan-projection.js';
 import { ALL_LOANS, loanScopeSql, type LoanScope } from './case-assignments.js';
 
 /**
@@ -21,7 +21,7 @@ export interface LoanListFilter {
   readonly dpdMax?: number;
   readonly customerId?: string;
   readonly productCode?: string;
-  readonly status?: 'active' | 'paid_off';
+  readonly status?: LoanStatus;
   /** Cursor: the last loan id of the previous page. */
   readonly after?: string;
   readonly limit: number;
@@ -37,7 +37,7 @@ export interface LoanListItem {
   readonly penaltyAccrued: number;
   readonly dpd: number;
   readonly stage: DelinquencyStage;
-  readonly status: 'active' | 'paid_off';
+  readonly status: LoanStatus;
   readonly disbursementDate: BusinessDate;
   readonly registeredOn: BusinessDate;
   /** The last business date the end of day or a fact evaluated the loan on. */
@@ -66,7 +66,7 @@ export interface CalendarView {
 interface ListRow {
   loan_id: string;
   stage: DelinquencyStage;
-  status: 'active' | 'paid_off';
+  status: LoanStatus;
   registered_on: string;
   as_of: string;
   quiet_through: string | null;
@@ -80,8 +80,9 @@ const LIST_COLUMNS = `l.loan_id, l.stage, l.status, l.registered_on::text AS reg
 
 const later = (a: BusinessDate, b: BusinessDate | null): BusinessDate => (b !== null && compareDates(b, a) > 0 ? b : a);
 
-function valued(state: ActiveLoan | PaidOffLoan, date: BusinessDate) {
-  const position = project(state.facts, date);
+function valued(state: ActiveLoan | PaidOffLoan | WrittenOffLoan, date: BusinessDate) {
+  // A written-off loan's position is frozen on its write-off date.
+  const position = project(state.facts, state.status === 'WrittenOff' ? state.reported.asOf : date);
   const next = position.installments
     .filter((i) => i.replacedBy === null && i.principal - i.paidPrincipal + i.interest - i.paidInterest > 0 && compareDates(i.dueDate, date) >= 0)
     .map((i) => i.dueDate)
@@ -140,7 +141,7 @@ export class LoanQueries {
         customerId: terms.customerId,
         productCode: terms.productCode,
         principal: terms.principal,
-        outstanding: position.outstandingAmount,
+        outstanding: r.status === 'written_off' ? offBookBalance(r.facts) : position.outstandingAmount,
         overdueAmount: position.overdueAmount,
         penaltyAccrued: r.reported.penaltyAccrued,
         dpd: position.dpd,
@@ -240,6 +241,15 @@ export class LoanQueries {
         };
       }),
       holds: holds.map((h) => ({ holdId: h.holdId, reason: h.reason, from: h.from, to: h.to })),
+      writeOff: state.facts.writeOff
+        ? {
+            pending: state.facts.writeOff.pending,
+            writtenOff: state.facts.writeOff.writtenOff,
+            recoveries: state.facts.writeOff.recoveries,
+            recovered: state.facts.writeOff.recoveries.reduce((s, x) => s + x.amount, 0),
+            offBookBalance: offBookBalance(state.facts),
+          }
+        : null,
       restructurings: restructurings.map((x) => ({
         restructuringId: x.restructuringId,
         effectiveDate: x.effectiveDate,

@@ -1,0 +1,149 @@
+import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { closeBusinessDay } from '#test-support/clock.js';
+
+/**
+ * The books a bank keeps, over HTTP with every context running: a write-off under four eyes that
+ * closes the loan in Loans (it stops ageing) and the case in Collection, recoveries after it, and
+ * product bounds (the penalty-rate cap).
+ *
+ * The calendar opens on 2024-03-01; loans are mirrored late (disbursed 2023-11-01, installments due
+ * on the 1st of December, January and February, nothing paid): 91 days past due on registration.
+ */
+const OPEN = '2024-03-01';
+
+function lateLoan(loanId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    loanId,
+    customerId: `cust-${loanId}`,
+    productCode: 'CASH-3M',
+    principal: 300_000,
+    annualRateBps: 1200,
+    termMonths: 3,
+    disbursementDate: '2023-11-01',
+    timeZone: 'Asia/Shanghai',
+    schedule: [
+      { seq: 1, dueDate: '2023-12-01', principal: 100_000, interest: 3_000 },
+      { seq: 2, dueDate: '2024-01-01', principal: 100_000, interest: 2_000 },
+      { seq: 3, dueDate: '2024-02-01', principal: 100_000, interest: 1_000 },
+    ],
+    ...overrides,
+  };
+}
+
+type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+
+describe('the books: write-off and bounds', () => {
+  let t: TestApp;
+  let service: Call;
+  let supervisor: Call;
+  let riskManager: Call;
+  let otherSupervisor: Call;
+
+  const types = async (loanId: string) => (await t.runtime.store.readStream(`loans.loan-${loanId}`)).map((e) => e.type);
+  const loanView = (loanId: string, ok: (body: any) => boolean, what: string) =>
+    eventually(
+      async () => {
+        const res = await supervisor('GET', `/loans/accounts/${loanId}`);
+        return res.status === 200 && ok(res.body) ? res.body : undefined;
+      },
+      20_000,
+      what,
+    );
+  const caseView = (caseId: string, ok: (body: any) => boolean, what: string) =>
+    eventually(
+      async () => {
+        const res = await t.as('auditor', 'aud-1')('GET', `/collection/cases/${caseId}`);
+        return res.status === 200 && ok(res.body) ? res.body : undefined;
+      },
+      20_000,
+      what,
+    );
+
+  beforeAll(async () => {
+    t = await bootApp(CONTEXTS);
+    service = t.as('service', 'core-banking');
+    supervisor = t.as('supervisor', 'sup-1');
+    otherSupervisor = t.as('supervisor', 'sup-2');
+    riskManager = t.as('risk_manager', 'rm-1');
+    expect((await service('POST', '/loans/calendar', { openBusinessDate: OPEN })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('writes a loan off under four eyes: the loan stops ageing, the case closes as written off, later money is a recovery', async () => {
+    expect((await service('POST', '/loans/accounts', lateLoan('WO-1'))).status).toBe(201);
+    await caseView('WO-1-E1', (c) => c.status !== 'CLOSED', 'case of WO-1 open');
+
+    // Maker: a supervisor with a reason. The maker cannot also be the checker.
+    const requested = await supervisor('POST', '/loans/accounts/WO-1/write-off', { requestId: 'wo-1', reason: 'debtor deceased, no estate' });
+    expect(requested.status).toBe(202);
+    const selfApproval = await supervisor('POST', '/loans/accounts/WO-1/write-off/wo-1/approval');
+    expect({ status: selfApproval.status, type: selfApproval.headers.get('content-type'), code: selfApproval.body.code }).toEqual({
+      status: 403,
+      type: expect.stringContaining('application/problem+json'),
+      code: 'MAKER_CANNOT_CHECK',
+    });
+    // A collector may neither ask nor approve (the route refuses the role).
+    expect((await t.as('collector', 'col-1')('POST', '/loans/accounts/WO-1/write-off/wo-1/approval')).status).toBe(403);
+    // Bad input never reaches the domain.
+    const bad = await otherSupervisor('POST', '/loans/accounts/WO-1/write-off', { requestId: 'wo-2' });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    const before = await types('WO-1');
+
+    const approved = await riskManager('POST', '/loans/accounts/WO-1/write-off/wo-1/approval');
+    expect(approved.status).toBe(202);
+    const stored = (await t.runtime.store.readStream('loans.loan-WO-1')).filter((e) => e.type === 'LoanWrittenOff');
+    expect(stored).toHaveLength(1);
+    expect(stored[0].data).toMatchObject({ writtenOffOn: OPEN, amount: 306_000, dpd: 91, requestedBy: 'sup-1', approvedBy: 'rm-1' });
+    expect((await types('WO-1')).slice(0, before.length)).toEqual(before);
+
+    const written = await loanView('WO-1', (l) => l.status === 'written_off', 'WO-1 written off');
+    expect(written.writeOff).toMatchObject({ offBookBalance: 306_000, recovered: 0, writtenOff: { writtenOffOn: OPEN, approvedBy: 'rm-1' } });
+    await caseView('WO-1-E1', (c) => c.status === 'CLOSED' && c.closeReason === 'WRITTEN_OFF', 'case of WO-1 closed as written off');
+
+    // Days pass: DPD stays frozen and the end of day appends nothing to the loan.
+    const frozen = await types('WO-1');
+    await closeBusinessDay(service, OPEN);
+    await closeBusinessDay(service, '2024-03-02');
+    expect(await types('WO-1')).toEqual(frozen);
+    const later = await loanView('WO-1', (l) => l.asOf === '2024-03-02', 'WO-1 valued on 03-02');
+    expect(later.position.dpd).toBe(91);
+
+    // A payment afterwards is a recovery against the off-book balance.
+    expect((await service('POST', '/loans/accounts/WO-1/payments', { reference: 'REC-1', amount: 50_000, valueDate: '2024-03-03' })).status).toBe(202);
+    const recovered = await loanView('WO-1', (l) => l.writeOff.recovered === 50_000, 'recovery on WO-1');
+    expect(recovered.writeOff.offBookBalance).toBe(256_000);
+    const listed = await supervisor('GET', '/loans/accounts?status=written_off');
+    expect(listed.body.items.map((l: any) => [l.loanId, l.outstanding, l.dpd])).toEqual([['WO-1', 256_000, 91]]);
+    // Nothing else is a fact on a written-off loan.
+    const again = await otherSupervisor('POST', '/loans/accounts/WO-1/write-off', { requestId: 'wo-3', reason: 'again' });
+    expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'LOAN_WRITTEN_OFF' });
+  });
+
+  it('a supervisor approves only within their limit; a rejected request appends nothing else', async () => {
+    const big = 3_000_000;
+    const body = lateLoan('WO-2', {
+      principal: big,
+      termMonths: 1,
+      schedule: [{ seq: 1, dueDate: '2023-12-01', principal: big, interest: 0 }],
+    });
+    expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
+    expect((await riskManager('POST', '/loans/accounts/WO-2/write-off', { requestId: 'wo-1', reason: 'uncollectable' })).status).toBe(202);
+    const before = await types('WO-2');
+    const tooBig = await supervisor('POST', '/loans/accounts/WO-2/write-off/wo-1/approval');
+    expect({ status: tooBig.status, code: tooBig.body.code, limit: tooBig.body.details?.limit }).toEqual({ status: 403, code: 'WRITE_OFF_ABOVE_APPROVAL_LIMIT', limit: 2_000_000 });
+    expect(await types('WO-2')).toEqual(before);
+    expect((await supervisor('POST', '/loans/accounts/WO-2/write-off/wo-1/rejection', { reason: 'recovery agency engaged' })).status).toBe(202);
+    expect((await types('WO-2')).slice(before.length)).toEqual(['WriteOffRejected']);
+  });
+
+  it('refuses a penalty rate above the cap with a stable code, and accepts grace days and a tolerance', async () => {
+    const above = await service('POST', '/loans/accounts', lateLoan('CAP-1', { product: { penaltyAnnualRateBps: 100_000 } }));
+    expect({ status: above.status, code: above.body.code, cap: above.body.details?.capBps }).toEqual({ status: 422, code: 'PENALTY_RATE_ABOVE_CAP', cap: 2_400 });
+    expect(await types('CAP-1')).toEqual([]);
+    const ok = await service('POST', '/loans/accounts', lateLoan('CAP-2', { product: { penaltyAnnualRateBps: 1_800, graceDays: 3, shortfallToleranceFen: 100 } }));
+    expect(ok.status).toBe(201);
+  });
+});

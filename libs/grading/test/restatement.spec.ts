@@ -1,7 +1,7 @@
 import { deciderSpec } from '#kernel/testing';
 import { isDomainError } from '#kernel';
 import { loanDecider, type LoanCommand, type LoanEvent, type LoanState } from '#loans';
-import { customerDecider, type CustomerGraded } from '../src/domain/customer.js';
+import { customerDecider, type CustomerEvent, type CustomerGraded } from '../src/domain/customer.js';
 import { foldLoanEvent, type LoanRecord } from '../src/domain/loan-facts.js';
 import { factorValues } from '../src/domain/scorecard.js';
 import { POLICY, registered, state, trigger } from './fixtures.js';
@@ -79,5 +79,25 @@ describe('Grading applies Loans restatements', () => {
     // No restatement needed for this fold: LoanBecameDelinquent says it is past due since 02-16.
     const events = withoutRestatements(loanEvents(close('2025-02-19'), pay('p1', 103_000, '2025-02-20'), reverse('p1', '2025-02-20')));
     expect(fold(events).episodes).toEqual([{ start: '2025-02-16', end: null, maxDpd: 5 }]);
+  });
+});
+
+describe('a promise reopened by Collection', () => {
+  const kept = { type: 'PromiseOutcomeRecorded' as const, data: { customerId: 'C1', promiseId: 'ptp-1', outcome: 'kept' as const, on: '2025-02-20' } };
+  const withdraw = { type: 'WithdrawPromiseOutcome' as const, customerId: 'C1', promiseId: 'ptp-1', on: '2025-02-25', causeEventId: 'reopened-1' };
+
+  it('withdraws the outcome recorded first, so the next verdict takes its place', () => {
+    spec.given([kept]).when(withdraw).then([{ type: 'PromiseOutcomeWithdrawn', data: { customerId: 'C1', promiseId: 'ptp-1', withdrawn: 'kept', on: '2025-02-25', causeEventId: 'reopened-1' } }]);
+    const withdrawn = spec.given([kept]).when(withdraw).result as CustomerEvent[];
+    spec
+      .given([kept, ...withdrawn])
+      .when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' })
+      .then([{ type: 'PromiseOutcomeRecorded', data: { customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' } }]);
+    // Without the withdrawal the broken verdict conflicts with the kept one.
+    spec.given([kept]).when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' }).thenError('PROMISE_OUTCOME_CONFLICT');
+  });
+
+  it('a promise with no recorded outcome has nothing to withdraw', () => {
+    spec.given([]).when(withdraw).then([]);
   });
 });

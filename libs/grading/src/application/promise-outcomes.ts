@@ -7,7 +7,8 @@ import { GradingRepositories } from './repositories.js';
 /**
  * Grading's reaction to Collection's judged promises: PromiseKept and PromiseBroken become
  * PromiseOutcomeRecorded on the customer, which the regrader then weighs (broken promises in the
- * last twelve months). The promise events name the case, not the customer, so the same projection
+ * last twelve months); PromiseReopened (the payment that kept it was reversed) withdraws the outcome
+ * (PromiseOutcomeWithdrawn), so the promise's next verdict is recorded in its place. The promise events name the case, not the customer, so the same projection
  * keeps its own small table of each case's customer from CaseOpened: facts and reactions share one
  * checkpoint, so a promise is always seen after its case's opening.
  */
@@ -19,6 +20,8 @@ interface Judged {
   readonly promiseId: string;
   readonly keptOn?: BusinessDate;
   readonly brokenOn?: BusinessDate;
+  /** PromiseReopened: the payment that kept it was reversed. */
+  readonly reopenedOn?: BusinessDate;
 }
 
 const binding: { target: PromiseOutcomes | null } = { target: null };
@@ -50,16 +53,23 @@ export class PromiseOutcomes {
         const { rows } = await ctx.query<{ customer_id: string }>(`SELECT customer_id FROM ${table} WHERE case_id = $1`, [d.caseId]);
         customerId = rows[0]?.customer_id;
       }
-      const on = d.keptOn ?? d.brokenOn;
+      const on = d.keptOn ?? d.brokenOn ?? d.reopenedOn;
       if (!customerId || !on) {
         this.logger.warn({ msg: 'promise outcome without a known case', eventId: event.eventId, caseId: d.caseId });
         continue;
       }
-      const result = await this.repos.customers.handle(
-        streams.customer(customerId),
-        { type: 'RecordPromiseOutcome', customerId, promiseId: d.promiseId, outcome: event.type === 'PromiseKept' ? 'kept' : 'broken', on },
-        reaction.context('RecordPromiseOutcome'),
-      );
+      const result =
+        event.type === 'PromiseReopened'
+          ? await this.repos.customers.handle(
+              streams.customer(customerId),
+              { type: 'WithdrawPromiseOutcome', customerId, promiseId: d.promiseId, on, causeEventId: event.eventId },
+              reaction.context('WithdrawPromiseOutcome'),
+            )
+          : await this.repos.customers.handle(
+              streams.customer(customerId),
+              { type: 'RecordPromiseOutcome', customerId, promiseId: d.promiseId, outcome: event.type === 'PromiseKept' ? 'kept' : 'broken', on },
+              reaction.context('RecordPromiseOutcome'),
+            );
       if (isDomainError(result)) this.logger.warn({ msg: 'promise outcome refused', eventId: event.eventId, code: result.code, detail: result.message });
     }
   }
@@ -69,8 +79,8 @@ export const promiseOutcomesProjection: Projection = {
   name: PROMISE_OUTCOMES,
   version: 1,
   reacts: true,
-  triggers: ['PromiseKept', 'PromiseBroken'],
-  filter: { streamPrefixes: ['collection.case-'], eventTypes: ['CaseOpened', 'PromiseKept', 'PromiseBroken'] },
+  triggers: ['PromiseKept', 'PromiseBroken', 'PromiseReopened'],
+  filter: { streamPrefixes: ['collection.case-'], eventTypes: ['CaseOpened', 'PromiseKept', 'PromiseBroken', 'PromiseReopened'] },
   tables: { [CASE_CUSTOMERS]: 'CREATE TABLE {table} (case_id text COLLATE "C" PRIMARY KEY, customer_id text NOT NULL)' },
   async apply(ctx, events) {
     if (!binding.target) throw new Error('the grading context is not initialised: no promise reactions bound');

@@ -63,6 +63,15 @@ export type PromiseOutcomeRecorded = DomainEvent<
   { readonly customerId: string; readonly promiseId: string; readonly outcome: 'kept' | 'broken'; readonly on: BusinessDate }
 >;
 
+/**
+ * A promise outcome taken back: Collection reopened the promise because the payment that kept it
+ * was reversed. The outcome recorded first stays on the stream; the promise is judged again.
+ */
+export type PromiseOutcomeWithdrawn = DomainEvent<
+  'PromiseOutcomeWithdrawn',
+  { readonly customerId: string; readonly promiseId: string; readonly withdrawn: 'kept' | 'broken'; readonly on: BusinessDate; readonly causeEventId: string }
+>;
+
 export type RestructuringStatusRecorded = DomainEvent<
   'RestructuringStatusRecorded',
   { readonly customerId: string; readonly restructuringId: string; readonly status: RestructuringStatus; readonly on: BusinessDate }
@@ -107,10 +116,10 @@ export interface GradeRestatement {
   readonly correction: { readonly type: string; readonly ref: string; readonly effectiveFrom: BusinessDate; readonly recordedOn: BusinessDate };
 }
 
-export type CustomerEvent = CustomerProfileUpdated | PromiseOutcomeRecorded | RestructuringStatusRecorded | CustomerGraded;
+export type CustomerEvent = CustomerProfileUpdated | PromiseOutcomeRecorded | PromiseOutcomeWithdrawn | RestructuringStatusRecorded | CustomerGraded;
 export type CustomerFactEvent = Exclude<CustomerEvent, CustomerGraded>;
 
-export const CUSTOMER_FACT_EVENTS = ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'RestructuringStatusRecorded'] as const satisfies readonly CustomerFactEvent['type'][];
+export const CUSTOMER_FACT_EVENTS = ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'PromiseOutcomeWithdrawn', 'RestructuringStatusRecorded'] as const satisfies readonly CustomerFactEvent['type'][];
 
 export interface GradedSummary {
   readonly grade: Grade;
@@ -145,6 +154,7 @@ export interface Trigger {
 export type CustomerCommand =
   | { readonly type: 'UpdateProfile'; readonly customerId: string; readonly changes: ProfileChanges; readonly source: string; readonly asOf: BusinessDate }
   | { readonly type: 'RecordPromiseOutcome'; readonly customerId: string; readonly promiseId: string; readonly outcome: 'kept' | 'broken'; readonly on: BusinessDate }
+  | { readonly type: 'WithdrawPromiseOutcome'; readonly customerId: string; readonly promiseId: string; readonly on: BusinessDate; readonly causeEventId: string }
   | { readonly type: 'RecordRestructuringStatus'; readonly customerId: string; readonly restructuringId: string; readonly status: RestructuringStatus; readonly on: BusinessDate }
   | {
       readonly type: 'Regrade';
@@ -177,6 +187,10 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       const { promiseId, outcome, on } = event.data;
       const horizon = addMonths(on, -PROMISE_MONTHS);
       const promises = [...state.facts.promises.filter((p) => p.promiseId !== promiseId && compareDates(p.on, horizon) >= 0), { promiseId, outcome, on }];
+      return { ...state, customerId: event.data.customerId, facts: { ...state.facts, promises } };
+    }
+    case 'PromiseOutcomeWithdrawn': {
+      const promises = state.facts.promises.filter((p) => p.promiseId !== event.data.promiseId);
       return { ...state, customerId: event.data.customerId, facts: { ...state.facts, promises } };
     }
     case 'RestructuringStatusRecorded': {
@@ -281,6 +295,12 @@ export function decideCustomer(command: CustomerCommand, state: CustomerState): 
       }
       const { customerId, promiseId, outcome, on } = command;
       return [{ type: 'PromiseOutcomeRecorded', data: { customerId, promiseId, outcome, on } }];
+    }
+    case 'WithdrawPromiseOutcome': {
+      const earlier = state.facts.promises.find((p: PromiseOutcome) => p.promiseId === command.promiseId);
+      if (!earlier) return [];
+      const { customerId, promiseId, on, causeEventId } = command;
+      return [{ type: 'PromiseOutcomeWithdrawn', data: { customerId, promiseId, withdrawn: earlier.outcome, on, causeEventId } }];
     }
     case 'RecordRestructuringStatus': {
       const earlier = state.facts.restructurings[command.restructuringId];

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { ContextRegistration } from '#platform';
 import { restructuringIntegrationEvents } from './api/integration-events.js';
 import { RestructuringController } from './api/restructuring.controller.js';
+import { restructuringCalendarProjection } from './application/clock.js';
 import { activationReactor, endOfDayReactor, planMonitorReactor } from './application/reactors.js';
 import { RestructuringService } from './application/restructuring.service.js';
 import { evolve, initialRequestState } from './domain/events.js';
@@ -31,6 +32,8 @@ export const restructuringContext: ContextRegistration = {
     requestsProjection,
     customerGradesProjection,
     restructuringCaseAssignmentsProjection,
+    // Restructuring's copy of Loans' business calendar (its business date)
+    restructuringCalendarProjection,
     // Reactors: acceptance -> activation (loan schedule replaced); loan events -> plan monitoring;
     // the loans calendar's end of day -> offer expiry and plan monitoring
     activationReactor,

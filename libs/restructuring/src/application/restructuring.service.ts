@@ -11,6 +11,7 @@ import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
 import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PublishPolicy, type RestructuringPolicyPublished } from '../domain/policy-book.js';
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';
 import { RestructuringQueries } from '../read-model/queries.js';
+import { RESTRUCTURING_CALENDAR_TABLE, RestructuringClock } from './clock.js';
 import { loanSnapshot, paidDates, restructuredSeqs, restructuringIds } from './loan-facts.js';
 import { reactionBinding, type RestructuringReactions } from './reactors.js';
 import { RestructuringSlots, requestStream } from './slots.js';
@@ -33,7 +34,7 @@ const fail = (error: DomainError): never => {
 
 /**
  * The restructuring context's use cases: each loads what the decision needs (the request, the loan
- * as the loans context records it, the bank's business date from the loans context's calendar, the
+ * as the loans context records it, the bank's business date from restructuring's copy of the loans calendar, the
  * policy in force, read-model facts), runs the pure decider through the request's repository and
  * appends. The reactions (activation on acceptance, plan monitoring on loan events, the end of
  * day) live here too, bound to the reactors when the module starts.
@@ -46,7 +47,7 @@ const fail = (error: DomainError): never => {
 export class RestructuringService implements OnModuleInit, RestructuringReactions {
   readonly requests: AggregateRepository<RestructuringCommand, RestructuringEvent, RequestState>;
   readonly policies: AggregateRepository<PublishPolicy, RestructuringPolicyPublished, PolicyBook>;
-  readonly calendar: BusinessCalendar;
+  readonly clock: RestructuringClock;
   readonly loans: LoanCommandHandlers;
   readonly queries: RestructuringQueries;
   readonly slots: RestructuringSlots;
@@ -59,8 +60,10 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   ) {
     this.requests = new AggregateRepository(store, restructuringDecider);
     this.policies = new AggregateRepository(store, policyBookDecider, { cacheStreams: 0 });
-    this.calendar = new BusinessCalendar(store);
-    this.loans = new LoanCommandHandlers(store, this.calendar, metrics);
+    this.clock = new RestructuringClock(pool, RESTRUCTURING_CALENDAR_TABLE);
+    // The new schedule is a Loans fact, recorded through Loans' own handlers, which date it on
+    // Loans' calendar (the authority); Restructuring's own decisions use its copy above.
+    this.loans = new LoanCommandHandlers(store, new BusinessCalendar(store), metrics);
     this.queries = new RestructuringQueries(pool);
     this.slots = new RestructuringSlots(store);
   }
@@ -317,9 +320,9 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     this.logger.warn({ err }, 'slot release failed; the next request on the loan releases it');
   };
 
-  /** The bank's business date, from the loans context's business calendar. */
+  /** The bank's business date: the open date of Restructuring's copy of Loans' calendar. */
   private async today(): Promise<BusinessDate> {
-    const date = await this.calendar.factDate();
+    const date = await this.clock.today();
     return isDomainError(date) ? fail(date) : date;
   }
 

@@ -13,11 +13,13 @@ import { CollectionStore } from './application/collection-store.js';
 import { ContactService } from './application/contacts.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
 import { DispatchService, dispatchGateProjection } from './application/dispatch.service.js';
+import { OutreachService, earlyOutreachProjection, outreachProjection } from './application/outreach.service.js';
 import { WhatIfService } from './application/what-if.service.js';
 import { LoanReactions, loanReactionsProjection } from './application/loan-reactions.js';
 import { caseDecider } from './domain/case.decider.js';
 import { collectorDecider } from './domain/collector.js';
 import { debtorDecider } from './domain/debtor.js';
+import { outreachDecider } from './domain/outreach.js';
 import { rulesBookDecider } from './domain/rules-book.js';
 import { strategyDecider } from './domain/strategy.js';
 import { READ_MODELS } from './read-model/projections.js';
@@ -40,6 +42,7 @@ import { CollectionQueries } from './read-model/queries.js';
     CaseService,
     ContactService,
     DispatchService,
+    OutreachService,
     CollectionEndOfDay,
     LoanReactions,
     WhatIfService,
@@ -57,8 +60,9 @@ export const collectionContext: ContextRegistration = {
   module: CollectionModule,
   // The reactions first: they own the loan mirror the end of day reads. The calendar copy is
   // Collection's business clock.
-  // The dispatch gate judges every scheduled action on the debtor's ledger (a reactor).
-  projections: [loanReactionsProjection, collectionCalendarProjection, ...READ_MODELS, dispatchGateProjection],
+  // The dispatch gate judges every scheduled action on the debtor's ledger (a reactor); early
+  // warnings start pre-delinquency tracks (a reactor) whose read model the end of day walks.
+  projections: [loanReactionsProjection, collectionCalendarProjection, ...READ_MODELS, outreachProjection, dispatchGateProjection, earlyOutreachProjection],
   migrations: [],
   integrationEvents: collectionIntegrationEvents,
   inbound: [{ topic: CHANNEL_OUTCOMES_TOPIC, handler: ChannelOutcomesHandler }],
@@ -68,5 +72,6 @@ export const collectionContext: ContextRegistration = {
     { category: 'collection.collector', initialState: collectorDecider.initialState, evolve: collectorDecider.evolve },
     { category: 'collection.strategy', initialState: strategyDecider.initialState, evolve: strategyDecider.evolve },
     { category: 'collection.rules', initialState: rulesBookDecider.initialState, evolve: rulesBookDecider.evolve },
+    { category: 'collection.outreach', initialState: outreachDecider.initialState, evolve: outreachDecider.evolve },
   ],
 };

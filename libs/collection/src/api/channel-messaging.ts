@@ -47,11 +47,14 @@ const OTHER_EVENTS = [
   'ActionWithheld',
   'ActionRescheduled',
   'ActionExpired',
+  'OutreachStarted',
+  'OutreachEnded',
+  'OutreachContactBlocked',
 ];
 
 function keyOf(event: RecordedEvent): string {
-  const d = event.data as { caseId?: string; strategyId?: string; collectorId?: string; customerId?: string };
-  return d.caseId ?? d.strategyId ?? d.collectorId ?? d.customerId ?? event.streamId;
+  const d = event.data as { caseId?: string; trackId?: string; strategyId?: string; collectorId?: string; customerId?: string };
+  return d.caseId ?? d.trackId ?? d.strategyId ?? d.collectorId ?? d.customerId ?? event.streamId;
 }
 
 export const collectionIntegrationEvents: IntegrationMapper[] = [
@@ -105,6 +108,24 @@ export class ChannelOutcomesHandler implements InboundHandler {
     }
     const d = parsed.data;
     const at = new Date(d.occurredAt).toISOString();
+    // An action of a pre-delinquency track (no case yet) is reported against the track's id.
+    const onTrack =
+      d.caseId.includes('-W') && !d.promise
+        ? await this.contacts.attemptOnTrack(
+            d.caseId,
+            { attemptId: message.id, actionId: d.actionId ?? null, channel: d.channel, outcome: d.outcome, at, by: { kind: 'EXECUTOR', id: d.executorId }, party: d.party ?? 'DEBTOR', thirdPartyContactId: d.thirdPartyContactId ?? null },
+            {
+              command: 'LogContact',
+              actor: { id: `kafka:${message.topic}`, role: COLLECTION_SYSTEM.role },
+              occurredAt: at,
+              correlationId: message.correlationId ?? message.id,
+              causationId: message.id,
+              idempotencyKey: message.id,
+              extra: { via: 'kafka', topic: message.topic, executorId: d.executorId },
+            },
+          )
+        : null;
+    if (onTrack) return isDomainError(onTrack) ? rejectedBy(onTrack) : 'ok';
     const outcome = await this.contacts.attempt(
       d.caseId,
       {

@@ -6,6 +6,7 @@ import { caseDecider, type CaseCommand } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState } from '../domain/case.events.js';
 import { collectorDecider, type CollectorCommand, type CollectorEvent, type CollectorState } from '../domain/collector.js';
 import { debtorDecider, type DebtorCommand, type DebtorEvent, type DebtorState } from '../domain/debtor.js';
+import { outreachDecider, type OutreachCommand, type OutreachEvent, type OutreachState } from '../domain/outreach.js';
 import { RULES_BOOK_STREAM, rulesBookDecider, type RulesBookCommand, type RulesBookEvent, type RulesBookState } from '../domain/rules-book.js';
 import { strategyDecider, type StrategyCommand, type StrategyEvent, type StrategyState } from '../domain/strategy.js';
 
@@ -15,6 +16,7 @@ export const streams = {
   debtor: (customerId: string) => streamName('collection', 'debtor', customerId),
   collector: (collectorId: string) => streamName('collection', 'collector', collectorId),
   strategy: (strategyId: string) => streamName('collection', 'strategy', strategyId),
+  outreach: (trackId: string) => streamName('collection', 'outreach', trackId),
   rulesBook: () => RULES_BOOK_STREAM,
 };
 
@@ -26,6 +28,7 @@ export class CollectionStore {
   readonly collectors: AggregateRepository<CollectorCommand, CollectorEvent, CollectorState>;
   readonly strategies: AggregateRepository<StrategyCommand, StrategyEvent, StrategyState>;
   readonly rulesBook: AggregateRepository<RulesBookCommand, RulesBookEvent, RulesBookState>;
+  readonly outreach: AggregateRepository<OutreachCommand, OutreachEvent, OutreachState>;
 
   constructor(@Inject(EVENT_STORE) readonly store: EventStore) {
     this.cases = new AggregateRepository(store, caseDecider);
@@ -33,6 +36,7 @@ export class CollectionStore {
     this.collectors = new AggregateRepository(store, collectorDecider);
     this.strategies = new AggregateRepository(store, strategyDecider);
     this.rulesBook = new AggregateRepository(store, rulesBookDecider, { cacheStreams: 0 });
+    this.outreach = new AggregateRepository(store, outreachDecider);
   }
 
   /**

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { isDomainError, type DomainError } from '#kernel';
+import { domainError, isDomainError, type DomainError } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
 import { Metrics } from '#platform';
 import { attemptProblem, caseRefusalOf, type ContactAttemptData, type DebtorVerdict } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState, ContactBlocked } from '../domain/case.events.js';
 import type { Certification } from '../domain/collector.js';
 import { CONTACT_CODES, type ContactCode } from '../domain/contact-policy.js';
-import { localTimeOf } from '../domain/contact-rules.js';
+import { inQuietHours, localTimeOf } from '../domain/contact-rules.js';
+import type { DebtorEvent } from '../domain/debtor.js';
+import type { OutreachEvent } from '../domain/outreach.js';
 import { strategyLabel, type AttemptedBy, type Channel, type Outcome, type Party, type PromiseInput } from '../domain/model.js';
 import { ContactRulesBook } from './catalog.js';
 import { CollectionClock } from './clock.js';
@@ -39,8 +41,14 @@ export interface ContactAttemptInput {
  * as malformed (a DomainError, nothing recorded). A repeated attemptId gets the first answer.
  */
 export type ContactOutcome =
-  | { readonly kind: 'recorded'; readonly result: CommandResult<CaseEvent> }
-  | { readonly kind: 'blocked'; readonly result: CommandResult<CaseEvent>; readonly code: string; readonly reason: string; readonly details: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'recorded'; readonly result: CommandResult<CaseEvent | DebtorEvent> }
+  | {
+      readonly kind: 'blocked';
+      readonly result: CommandResult<CaseEvent | OutreachEvent>;
+      readonly code: string;
+      readonly reason: string;
+      readonly details: Readonly<Record<string, unknown>>;
+    }
   | DomainError;
 
 const isContactCode = (code: string): code is ContactCode => (CONTACT_CODES as readonly string[]).includes(code);
@@ -145,6 +153,85 @@ export class ContactService {
     const blocked = result.events.find((e): e is ContactBlocked => e.type === 'ContactBlocked');
     if (blocked) return { kind: 'blocked', result, code: blocked.data.code, reason: blocked.data.reason, details: blocked.data.details };
     return { kind: 'recorded', result };
+  }
+
+  /**
+   * An executor's report on an action of a pre-delinquency track (no case): the debtor's ledger
+   * decides and logs it like any contact (quiet hours in the ledger's zone included); a refusal is
+   * recorded on the track (OutreachContactBlocked). Null when no track has that id.
+   */
+  async attemptOnTrack(trackId: string, input: ContactAttemptInput, ctx: CommandContext): Promise<ContactOutcome | null> {
+    const { state: track } = await this.store.outreach.load(streams.outreach(trackId));
+    if (track.status === 'none') return null;
+    const businessDate = await this.clock.today();
+    if (isDomainError(businessDate)) return businessDate;
+    const { state: ledger } = await this.store.debtors.load(streams.debtor(track.customerId));
+    const zone = ledger.timeZone ?? track.timeZone;
+    const local = localTimeOf(input.at, zone);
+    if (local.date !== businessDate) {
+      return domainError('OCCURRED_OUTSIDE_BUSINESS_DAY', `the attempt at ${input.at} falls on ${local.date} in ${zone}; the open business date is ${businessDate}`, {
+        at: input.at,
+        localDate: local.date,
+        timeZone: zone,
+        openBusinessDate: businessDate,
+      });
+    }
+    const rules = await this.rulesBook.inForce(local.date);
+    const key = `contact:${input.attemptId}`;
+    const quiet = rules.quietHours.channels.includes(input.channel) && inQuietHours(local.minutes, rules.quietHours);
+    const logged = quiet
+      ? domainError('CONTACT_OUTSIDE_HOURS', `${input.channel} at ${local.time} in ${zone} is inside the quiet hours ${rules.quietHours.start}-${rules.quietHours.end}`, {
+          localTime: local.time,
+          timeZone: zone,
+        })
+      : await runCommand(
+          this.metrics,
+          this.store.debtors,
+          streams.debtor(track.customerId),
+          {
+            type: 'LogContact',
+            data: {
+              customerId: track.customerId,
+              timeZone: track.timeZone,
+              attemptId: input.attemptId,
+              caseId: trackId,
+              channel: input.channel,
+              party: input.party ?? 'DEBTOR',
+              thirdPartyContactId: input.thirdPartyContactId ?? null,
+              debtDisclosed: input.debtDisclosed ?? false,
+              outcome: input.outcome,
+              at: input.at,
+              rules,
+              actionId: input.actionId ?? null,
+            },
+          },
+          { ...ctx, command: 'LogContact', idempotencyKey: key, expectedRevision: undefined, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
+        );
+    if (!isDomainError(logged)) return { kind: 'recorded', result: logged };
+    if (!isContactCode(logged.code)) return logged;
+    const blocked = await runCommand(
+      this.metrics,
+      this.store.outreach,
+      streams.outreach(trackId),
+      {
+        type: 'RecordBlockedContact',
+        data: {
+          trackId,
+          attemptId: input.attemptId,
+          actionId: input.actionId ?? null,
+          channel: input.channel,
+          outcome: input.outcome,
+          at: input.at,
+          localDate: local.date,
+          code: logged.code,
+          reason: logged.message,
+          rulesVersion: rules.version,
+        },
+      },
+      { ...ctx, command: 'RecordBlockedContact', idempotencyKey: key, expectedRevision: undefined, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
+    );
+    if (isDomainError(blocked)) return blocked;
+    return { kind: 'blocked', result: blocked, code: logged.code, reason: logged.message, details: logged.details ?? {} };
   }
 
   /** The first answer to an attempt id already on the case. */

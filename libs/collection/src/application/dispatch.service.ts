@@ -60,8 +60,8 @@ export class DispatchService implements OnModuleDestroy {
 
   /** Judges one action at an instant on its debtor's ledger. */
   async judge(action: DispatchableAction, at: string | null, ctx: CommandContext): Promise<Result> {
-    const [{ state: file }, { state: ledger }] = await Promise.all([this.store.cases.load(streams.case(action.caseId)), this.store.debtors.load(streams.debtor(action.customerId))]);
-    const caseZone = file.status === 'none' ? (ledger.timeZone ?? 'UTC') : file.timeZone;
+    const [subject, { state: ledger }] = await Promise.all([this.subjectOf(action), this.store.debtors.load(streams.debtor(action.customerId))]);
+    const caseZone = subject.timeZone ?? ledger.timeZone ?? 'UTC';
     const debtorZone = ledgerZone(ledger, caseZone);
     const dayRules = await this.rulesBook.inForce(addDays(action.dueOn, 1));
     const when = at ?? plannedSendTime(action, caseZone, debtorZone, dayRules);
@@ -70,11 +70,22 @@ export class DispatchService implements OnModuleDestroy {
       this.metrics,
       this.store.debtors,
       streams.debtor(action.customerId),
-      { type: 'ReleaseAction', data: { customerId: action.customerId, timeZone: caseZone, action, at: when, caseFacts: caseFactsOf(file), rules } },
+      { type: 'ReleaseAction', data: { customerId: action.customerId, timeZone: caseZone, action, at: when, caseFacts: subject.facts, rules } },
       { ...ctx, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
     );
     if (isDomainError(result)) this.logger.warn({ msg: 'dispatch refused', actionId: action.actionId, code: result.code, detail: result.message });
     return result;
+  }
+
+  /** What the action's case (or pre-delinquency track) says when the gate decides, from its stream. */
+  private async subjectOf(action: DispatchableAction): Promise<{ facts: CaseDispatchFacts; timeZone: string | null }> {
+    if (action.track === 'PRE_DELINQUENCY') {
+      const { state } = await this.store.outreach.load(streams.outreach(action.caseId));
+      if (state.status === 'none') return { facts: { status: 'none', holds: {} }, timeZone: null };
+      return { facts: { status: state.status === 'open' ? 'open' : 'closed', holds: {} }, timeZone: state.timeZone };
+    }
+    const { state } = await this.store.cases.load(streams.case(action.caseId));
+    return { facts: caseFactsOf(state), timeZone: state.status === 'none' ? null : state.timeZone };
   }
 
   /**
@@ -116,6 +127,7 @@ export class DispatchService implements OnModuleDestroy {
     );
     let expired = 0;
     await forEachConcurrent(rows, 4, async ({ customer_id, item_id }) => {
+      // A case knows which of its actions a contact performed (a track's are the executors', reported on the ledger).
       const { state: file } = await this.store.cases.load(streams.case(item_id.slice(0, item_id.indexOf('/'))));
       const performed = file.status !== 'none' && file.actions[item_id]?.performed === true;
       const result = await runCommand(
@@ -139,12 +151,12 @@ export class DispatchService implements OnModuleDestroy {
 const binding: { service: DispatchService | null } = { service: null };
 
 /**
- * The gate as a reactor on the case streams' ActionScheduled: one debtor's actions are judged in
+ * The gate as a reactor on the ActionScheduled of cases and pre-delinquency tracks: one debtor's actions are judged in
  * order (partitioned by customer, whichever case scheduled them), different debtors concurrently.
  */
 export const dispatchGateProjection: Projection = reactor({
   name: DISPATCH_GATE,
-  filter: { streamPrefixes: ['collection.case-'], eventTypes: ['ActionScheduled'] },
+  filter: { streamPrefixes: ['collection.case-', 'collection.outreach-'], eventTypes: ['ActionScheduled'] },
   partitionBy: (event) => (event.data as { customerId?: string }).customerId ?? event.streamId,
   async handle(event, reaction) {
     if (!binding.service) throw new Error('the collection dispatch gate is not initialised');

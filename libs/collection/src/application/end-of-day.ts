@@ -6,6 +6,7 @@ import { Metrics, PG_POOL } from '#platform';
 import { CaseService } from './cases.service.js';
 import { forEachConcurrent } from './system.js';
 import { DispatchService } from './dispatch.service.js';
+import { OutreachService } from './outreach.service.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { followUp, runCommand } from './commands.js';
 import { dpdOn, fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
@@ -20,6 +21,8 @@ export interface EndOfDaySummary {
   readonly certificationsExpired: number;
   /** Released or rescheduled actions of the day (or earlier) nobody performed. */
   readonly actionsExpired: number;
+  /** Actions the pre-delinquency tracks scheduled (reminders before a due date). */
+  readonly outreachScheduled: number;
 }
 
 // Kept here for the modules that import them from the end of day.
@@ -40,6 +43,7 @@ export class CollectionEndOfDay {
     private readonly metrics: Metrics,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly dispatch: DispatchService,
+    private readonly outreach: OutreachService,
   ) {}
 
   /** Runs the day over the loans with an open case, as the caller's read of the loan mirror has them. */
@@ -84,7 +88,8 @@ export class CollectionEndOfDay {
       );
       if (!isDomainError(result)) certificationsExpired += result.events.length;
     });
-    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired, actionsExpired };
+    const outreachScheduled = await this.outreach.closeDay(businessDate, { ...ctx, idempotencyKey: `eod:${businessDate}` });
+    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired, actionsExpired, outreachScheduled };
   }
 
   /** The same, on request: the open cases as the loan mirror's read model has them. */

@@ -11,3 +11,4 @@ export * from './promises.js';
 export * from './case.decider.js';
 export * from './what-if.js';
 export * from './dispatch.js';
+export * from './outreach.js';

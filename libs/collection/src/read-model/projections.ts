@@ -227,7 +227,8 @@ const promiseItem = (caseId: string, promiseId: string) => `${caseId}/promise/${
 export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
   name: 'collection_work_items',
   // 2: the dispatch gate's verdicts from the debtor ledgers (released, withheld, rescheduled, expired)
-  version: 2,
+  // 3: the pre-delinquency tracks' actions
+  version: 3,
   table: 'rm_collection_work_items',
   ddl: `CREATE TABLE {table} (
     item_id text PRIMARY KEY, case_id text NOT NULL, customer_id text, kind text NOT NULL, due_on text NOT NULL,
@@ -238,7 +239,7 @@ export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
     CREATE INDEX {table}_release ON {table} (status, release_at) WHERE status = 'RESCHEDULED'`,
   key: 'item_id',
   filter: {
-    streamPrefixes: ['collection.case-', 'collection.debtor-'],
+    streamPrefixes: ['collection.case-', 'collection.outreach-', 'collection.debtor-'],
     eventTypes: [
       'ActionScheduled',
       'ContactAttempted',

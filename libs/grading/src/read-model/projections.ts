@@ -20,7 +20,7 @@ import {
 export const customersProjection: Projection = {
   name: 'grading_customers',
   version: 1,
-  filter: { streamPrefixes: ['grading.customer-'], eventTypes: ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'RestructuringStatusRecorded', 'CustomerGraded'] },
+  filter: { streamPrefixes: ['grading.customer-'], eventTypes: ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'PromiseOutcomeWithdrawn', 'RestructuringStatusRecorded', 'CustomerGraded'] },
   tables: {
     [CUSTOMERS_TABLE]: `
       CREATE TABLE {table} (
@@ -125,6 +125,12 @@ export const customersProjection: Projection = {
          ON CONFLICT (as_of, grade) DO UPDATE SET delta = m.delta + EXCLUDED.delta`,
         [moveRows.map((r) => r.as_of), moveRows.map((r) => r.grade), moveRows.map((r) => r.delta)],
       );
+      // Moves that cancel out across batches (a grade given and taken back the same day, say by a
+      // correction) leave no row, as when one batch holds both: the table does not depend on batching.
+      await ctx.query(`DELETE FROM ${moveTable} m USING unnest($1::text[], $2::text[]) AS k(as_of, grade) WHERE m.as_of = k.as_of AND m.grade = k.grade AND m.delta = 0`, [
+        moveRows.map((r) => r.as_of),
+        moveRows.map((r) => r.grade),
+      ]);
     }
   },
 };

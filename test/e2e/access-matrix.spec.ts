@@ -85,6 +85,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /grading/runs': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'GET /grading/runs/:runId': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'POST /collection/strategies': ['risk_manager'],
+  'GET /grading/classifications/report': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'POST /collection/strategies/:strategyId/versions/:version/approve': ['risk_manager'],
   'POST /collection/strategies/:strategyId/versions/:version/reject': ['risk_manager'],
   'POST /collection/strategies/:strategyId/versions/:version/activate': ['risk_manager'],

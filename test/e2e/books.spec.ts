@@ -1,6 +1,7 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { closeBusinessDay } from '#test-support/clock.js';
+import { addDays } from '#kernel';
 
 /**
  * The books a bank keeps, over HTTP with every context running: a write-off under four eyes that
@@ -67,6 +68,11 @@ describe('the books: write-off and bounds', () => {
     otherSupervisor = t.as('supervisor', 'sup-2');
     riskManager = t.as('risk_manager', 'rm-1');
     expect((await service('POST', '/loans/calendar', { openBusinessDate: OPEN })).status).toBe(201);
+    // For the daily classification: one loan 270 days past due on the open date, one 360.
+    for (const [loanId, due] of [['C-270', '2023-06-05'], ['C-360', '2023-03-07']]) {
+      const body = lateLoan(loanId, { principal: 100_000, termMonths: 1, disbursementDate: addDays(due, -30), schedule: [{ seq: 1, dueDate: due, principal: 100_000, interest: 1_000 }] });
+      expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
+    }
   });
   afterAll(async () => {
     await t?.close();
@@ -145,5 +151,80 @@ describe('the books: write-off and bounds', () => {
     expect(await types('CAP-1')).toEqual([]);
     const ok = await service('POST', '/loans/accounts', lateLoan('CAP-2', { product: { penaltyAnnualRateBps: 1_800, graceDays: 3, shortfallToleranceFen: 100 } }));
     expect(ok.status).toBe(201);
+  });
+
+  const classification = (loanId: string, ok: (c: any) => boolean, what: string) =>
+    eventually(
+      async () => {
+        const res = await riskManager('GET', `/grading/loans/${loanId}/classification`);
+        return res.status === 200 && ok(res.body) ? res.body : undefined;
+      },
+      20_000,
+      what,
+    );
+
+  it('reclassifies at each end of day as DPD crosses 270 and 360 inside M6+, with the rules version in force', async () => {
+    // Both loans were registered on 03-01 at DPD 270 and 360: substandard and doubtful that day.
+    // The first test closed 03-01 and 03-02: on 03-02 they are 271 and 361 days past due, with no Loans event.
+    const doubtful = await classification('C-270', (c) => c.category === 'doubtful', 'C-270 doubtful');
+    expect(doubtful).toMatchObject({ rule: 'overdue.over-doubtful-days', dpd: 271, asOf: '2024-03-02', rulesVersion: 'builtin-2023' });
+    expect(doubtful.history.map((h: any) => [h.category, h.asOf, h.trigger.type])).toEqual([
+      ['doubtful', '2024-03-02', 'EndOfDayCompleted'],
+      ['substandard', OPEN, expect.any(String)],
+    ]);
+    const loss = await classification('C-360', (c) => c.category === 'loss', 'C-360 loss');
+    expect(loss).toMatchObject({ rule: 'overdue.over-loss-days', dpd: 361, asOf: '2024-03-02' });
+  });
+
+  it('reports categories per business date, equal to a count made from the events, with the migration and the NPL ratio; CSV too', async () => {
+    const date = '2024-03-02';
+    await classification('C-360', (c) => c.category === 'loss', 'C-360 loss');
+    const report = await eventually(
+      async () => {
+        const res = await riskManager('GET', `/grading/classifications/report?businessDate=${date}`);
+        return res.status === 200 && res.body.categories.find((c: any) => c.category === 'loss').loans >= 1 ? res.body : undefined;
+      },
+      20_000,
+      'report',
+    );
+    // The same count, made from the events: each loan's latest LoanClassified as of the date, over
+    // the loans registered (mirrored) by then and neither paid off nor written off by then; balance = principal
+    // less principal paid.
+    const all = await t.runtime.store.readAll({ from: 'start', maxCount: 100_000 });
+    const category = new Map<string, string>();
+    const onBook = new Map<string, number>();
+    for (const e of all.events) {
+      const d = e.data as any;
+      if (e.type === 'LoanClassified' && d.asOf <= date) category.set(d.loanId, d.category);
+      if (!e.streamId.startsWith('loans.loan-')) continue;
+      const loanId = e.streamId.slice('loans.loan-'.length);
+      if (e.type === 'LoanRegistered' && d.registeredOn <= date) onBook.set(loanId, d.principal);
+      if (e.type === 'PaymentReceived' && d.businessDate <= date && onBook.has(loanId)) {
+        onBook.set(loanId, onBook.get(loanId)! - d.allocations.filter((a: any) => a.component === 'principal').reduce((x: number, a: any) => x + a.amount, 0));
+      }
+      if ((e.type === 'LoanWrittenOff' && d.writtenOffOn <= date) || (e.type === 'LoanPaidOff' && d.asOf <= date)) onBook.delete(loanId);
+    }
+    const expected = ['normal', 'special_mention', 'substandard', 'doubtful', 'loss'].map((c) => {
+      const loans = [...onBook].filter(([id]) => (category.get(id) ?? 'normal') === c);
+      return { category: c, loans: loans.length, balance: loans.reduce((x, [, b]) => x + b, 0) };
+    });
+    expect(report.categories).toEqual(expected);
+    expect(report.categories.find((c: any) => c.category === 'doubtful').loans).toBeGreaterThanOrEqual(1);
+    expect(report.previousMonthEnd).toBe('2024-02-29');
+    // Nothing was on the books at the end of February: every loan is NEW.
+    expect(report.migration.every((m: any) => m.from === 'NEW')).toBe(true);
+    expect(report.migration.reduce((x: number, m: any) => x + m.loans, 0)).toBe(onBook.size);
+    const npl = expected.filter((c) => ['substandard', 'doubtful', 'loss'].includes(c.category)).reduce((x, c) => x + c.balance, 0);
+    const total = expected.reduce((x, c) => x + c.balance, 0);
+    expect(report.nonPerformingRatioBps).toBe(Math.round((npl * 10_000) / total));
+
+    const csv = await fetch(`${t.baseUrl}/grading/classifications/report?businessDate=${date}&format=csv`, { headers: { authorization: `Bearer ${await t.token('risk_manager', 'rm-1')}` } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('section,business_date,category,from,to,loans,balance_fen');
+    const loss = expected.find((c) => c.category === 'loss')!;
+    expect(lines).toContain(`category,${date},loss,,,${loss.loans},${loss.balance}`);
+    const bad = await riskManager('GET', '/grading/classifications/report?businessDate=2024-02-30');
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
 });

@@ -284,13 +284,14 @@ describe('grading over HTTP', () => {
     expect((await bob('POST', '/grading/classification-rules/strict-2024/approve', { version: 1 })).status).toBe(202);
     expect((await bob('POST', '/grading/classification-rules/strict-2024/activate', { effectiveFrom: '2024-02-17' })).status).toBe(202);
     const run = await runDone('reclassify-strict-2024-v1');
-    expect(run).toMatchObject({ kind: 'reclassify', processed: 3, changed: 1, cause: { type: 'rules-activated', rulesetId: 'strict-2024' } });
+    // Every loan is recorded under the activated version, the one whose category stays too.
+    expect(run).toMatchObject({ kind: 'reclassify', processed: 3, changed: 3, cause: { type: 'rules-activated', rulesetId: 'strict-2024' } });
     const late = await eventually(async () => {
       const res = await supervisor('GET', '/grading/loans/L-late/classification');
       return res.body.rulesVersion === 'strict-2024@1' ? res.body : undefined;
     });
     expect(late).toMatchObject({ category: 'substandard', previous: 'special_mention', rule: 'overdue.over-substandard-days' });
-    expect((await supervisor('GET', '/grading/loans/L-good/classification')).body).toMatchObject({ category: 'normal', rulesVersion: 'builtin-2023' });
+    expect((await supervisor('GET', '/grading/loans/L-good/classification')).body).toMatchObject({ category: 'normal', previous: 'normal', rulesVersion: 'strict-2024@1' });
   });
 
   it('rebuilding the regrader replays every trigger and changes no grade: older triggers never win', async () => {

@@ -1,13 +1,16 @@
-import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type pg from 'pg';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { deterministicId, newId } from '#kernel';
-import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
+import { DocBody, DocQuery, Meta, Metrics, PG_POOL, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
+import { classificationReport, reportCsv } from '../read-model/classification-report.js';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
 import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
-import { ClassificationQuery, PageQuery, StartRunBody } from './dto.js';
+import { ClassificationQuery, ClassificationReportQuery, PageQuery, StartRunBody } from './dto.js';
 import { IdParam, type AuthedRequest } from './params.js';
 
 const READERS = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
@@ -19,6 +22,7 @@ export class ClassificationController {
   constructor(
     private readonly queries: GradingQueries,
     private readonly scope: GradingReadScope,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
   ) {}
 
   @Get('loans/:loanId/classification')
@@ -35,6 +39,21 @@ export class ClassificationController {
   @ApiOperation({ summary: 'Loan classifications, by category or customer' })
   list(@ValidQuery(ClassificationQuery) q: z.infer<typeof ClassificationQuery>) {
     return this.queries.loanClassifications({ category: q.category, customerId: q.customerId }, q.page, q.pageSize);
+  }
+
+  @Get('classifications/report')
+  @Roles(...READERS)
+  @DocQuery(ClassificationReportQuery)
+  @ApiOperation({
+    summary:
+      'The five-category report of a business date: loans and outstanding principal per category, the migration matrix against the previous month end, the non-performing ratio; format=csv for a CSV file',
+  })
+  async report(@ValidQuery(ClassificationReportQuery) q: z.infer<typeof ClassificationReportQuery>, @Res({ passthrough: true }) reply: FastifyReply) {
+    const report = await classificationReport(this.pool, q.businessDate);
+    if (q.format !== 'csv') return report;
+    reply.header('content-type', 'text/csv; charset=utf-8');
+    reply.header('content-disposition', `attachment; filename="classification-${q.businessDate}.csv"`);
+    return reportCsv(report);
   }
 
   @Get('classifications/summary')

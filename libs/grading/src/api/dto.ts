@@ -82,4 +82,9 @@ export const DistributionQuery = z
 const versionRef = z.string().regex(/^[A-Za-z0-9._:-]{1,64}@[1-9][0-9]{0,8}$/, 'id@version');
 export const DiffQuery = z.strictObject({ from: versionRef, to: versionRef });
 export const PreviewQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional(), asOf: fields.businessDate.optional() });
+export const ClassificationReportQuery = z.strictObject({
+  businessDate: fields.businessDate.describe('the business date reported on'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
 export const ClassificationQuery = z.strictObject({ category: z.enum(CATEGORIES).optional(), customerId: fields.id.optional(), page: fields.page, pageSize: fields.pageSize });

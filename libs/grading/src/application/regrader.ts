@@ -13,7 +13,7 @@ import {
   type Trigger,
 } from '../domain/customer.js';
 import { loanClassificationDecider, type LoanClassificationState } from '../domain/loan-classification.js';
-import { foldLoanEvent, LOAN_FACT_EVENTS, loanBalance, loanEventDate, REGRADE_LOAN_EVENTS, type LoanRecord } from '../domain/loan-facts.js';
+import { foldLoanEvent, LOAN_FACT_EVENTS, loanBalance, loanEventDate, onBook, REGRADE_LOAN_EVENTS, type LoanRecord } from '../domain/loan-facts.js';
 import { streams } from '../domain/policies.js';
 import type { PortfolioRunCompleted, PortfolioRunProgressed, PortfolioRunStarted, RunKind } from '../domain/run.js';
 import { GradingClock } from './clock.js';
@@ -21,7 +21,7 @@ import { appendPreDecided, GRADING_SYSTEM, type PreDecided } from './commands.js
 import { InForce } from './in-force.js';
 import { PolicyService, type DocumentKind } from './policies.service.js';
 import { GradingRepositories } from './repositories.js';
-import { CUSTOMERS_TABLE, LOAN_CLASSES_TABLE, LOANS_TABLE, RUNS_TABLE } from '../read-model/tables.js';
+import { CUSTOMERS_TABLE, LOAN_BOOK_TABLE, LOAN_CLASSES_TABLE, LOANS_TABLE, RUNS_TABLE } from '../read-model/tables.js';
 
 /**
  * The regrader: how Grading reacts to what happens elsewhere, in global order, in one projection.
@@ -29,7 +29,11 @@ import { CUSTOMERS_TABLE, LOAN_CLASSES_TABLE, LOANS_TABLE, RUNS_TABLE } from '..
  * For each batch it (1) folds the Loans context's published events into Grading's own loan records
  * (rm_grading_loans), (2) regrades each customer a Loans event or a customer fact touched, once per
  * batch with the batch's latest trigger, (3) reclassifies each touched loan, (4) completes policy
- * activations and starts their portfolio runs, (5) keeps the runs' progress (rm_grading_runs).
+ * activations and starts their portfolio runs, (5) keeps the runs' progress (rm_grading_runs),
+ * (6) at each of Loans' EndOfDayCompleted, reclassifies in one set-based selection every loan whose
+ * extrapolated days past due cross a threshold of the rules in force that day (more than 90, 270,
+ * 360 by default, inside M6+ too, where Loans reports no stage change) and every restructured loan
+ * on the books (its observation period may end), as of the closed business date.
  *
  * Facts and reactions share one checkpoint, so a regrade always sees every loan fact up to its
  * trigger; a grade records its trigger's position and the customer decider ignores older triggers,
@@ -42,6 +46,7 @@ export const REGRADER = 'grading_regrader';
 
 const RUN_EVENTS = ['PortfolioRunStarted', 'PortfolioRunProgressed', 'PortfolioRunCompleted'] as const;
 const ACTIVATION_EVENTS = ['ActivePolicyChanged', 'ActiveClassificationRulesChanged'] as const;
+const END_OF_DAY = 'EndOfDayCompleted';
 const CUSTOMER_FACTS: ReadonlySet<string> = new Set(CUSTOMER_FACT_EVENTS);
 const CONCURRENCY = 8;
 
@@ -56,6 +61,14 @@ export const REGRADER_TABLES = {
       last_event_date text NOT NULL
     );
     CREATE INDEX {table}_customer ON {table} (customer_id);`,
+  [LOAN_BOOK_TABLE]: `
+    CREATE TABLE {table} (
+      loan_id   text COLLATE "C" NOT NULL,
+      from_date text NOT NULL,
+      balance   bigint NOT NULL,
+      on_book   boolean NOT NULL,
+      PRIMARY KEY (loan_id, from_date)
+    );`,
   [RUNS_TABLE]: `
     CREATE TABLE {table} (
       run_id           text COLLATE "C" PRIMARY KEY,
@@ -124,6 +137,9 @@ export class Regrader implements OnModuleDestroy {
     const restated = new Map<string, GradeRestatement>();
     const activations: RecordedEvent[] = [];
     const runEvents: RecordedEvent[] = [];
+    const endsOfDay: RecordedEvent[] = [];
+    /** loanId|date -> the loan's balance and book status at the end of that date's events. */
+    const book = new Map<string, { loan_id: string; from_date: string; balance: number; on_book: boolean }>();
 
     for (const event of events) {
       if (event.streamId.startsWith('loans.loan-')) {
@@ -132,6 +148,9 @@ export class Regrader implements OnModuleDestroy {
         if (!next) continue;
         records.set(loanId, next);
         changedLoans.add(loanId);
+        // On the books from its registration: Arrears reports on what it knew on each date.
+        const on = loanEventDate(event as unknown as LoanEvent);
+        book.set(`${loanId}|${on}`, { loan_id: loanId, from_date: on, balance: loanBalance(next), on_book: onBook(next) });
         classify.set(loanId, event);
         if (REGRADE_LOAN_EVENTS.has(event.type)) {
           regrade.delete(next.customerId);
@@ -149,6 +168,8 @@ export class Regrader implements OnModuleDestroy {
         activations.push(event);
       } else if ((RUN_EVENTS as readonly string[]).includes(event.type)) {
         runEvents.push(event);
+      } else if (event.type === END_OF_DAY) {
+        endsOfDay.push(event);
       }
     }
 
@@ -161,6 +182,7 @@ export class Regrader implements OnModuleDestroy {
       }),
       ['loan_id'],
     );
+    await bulkUpsert(ctx, ctx.table(LOAN_BOOK_TABLE), [...book.values()], ['loan_id', 'from_date']);
     for (const event of runEvents) await this.applyRunEvent(ctx, event);
     for (const event of activations) {
       const reaction = ctx.reaction(event);
@@ -168,6 +190,55 @@ export class Regrader implements OnModuleDestroy {
     }
     if (regrade.size) await this.regradeCustomers(ctx, regrade, restated);
     if (classify.size) await this.classifyLoans(ctx, classify, records);
+    for (const event of endsOfDay) {
+      const reaction = ctx.reaction(event);
+      if (reaction) await this.classifyAtEndOfDay(ctx, event, reaction);
+    }
+  }
+
+  /**
+   * The daily reclassification: one statement selects the loans on the books whose days past due,
+   * extrapolated from Loans' last report to the closed date, are one past a threshold of the rules
+   * in force (they crossed it that day), and the restructured ones; each is decided as of that date
+   * with the day's end as its trigger, keyed per loan. Loans with a Loans event that day were
+   * classified by it already; the decider appends nothing for an unchanged category, rule and version.
+   */
+  private async classifyAtEndOfDay(ctx: ProjectionContext, event: RecordedEvent, reaction: Reaction): Promise<void> {
+    const asOf = (event.data as { businessDate: BusinessDate }).businessDate;
+    const rules = await this.inForce.activeRules();
+    const crossings = [rules.rules.substandardOverDpd, rules.rules.doubtfulOverDpd, rules.rules.lossOverDpd].map((t) => t + 1);
+    const { rows } = await ctx.query<{ loan_id: string; record: LoanRecord }>(
+      `SELECT loan_id, record FROM ${ctx.table(LOANS_TABLE)}
+        WHERE NOT paid_off AND record->>'writtenOffOn' IS NULL
+          AND ((record->>'delinquent')::boolean AND (record->>'dpd')::int + ($1::date - (record->>'dpdAsOf')::date) = ANY ($2::int[])
+               OR jsonb_array_length(record->'restructurings') > 0)
+        ORDER BY loan_id`,
+      [asOf, crossings],
+    );
+    if (!rows.length) return;
+    const { rows: stateRows } = await ctx.query<{ loan_id: string; revision: number; state: LoanClassificationState }>(
+      `SELECT loan_id, revision, state FROM ${LOAN_CLASSES_TABLE} WHERE loan_id = ANY ($1::text[])`,
+      [rows.map((r) => r.loan_id)],
+    );
+    const states = new Map(stateRows.map((r) => [r.loan_id, r]));
+    const trigger = triggerOf(event);
+    const items: PreDecided[] = rows.map(({ loan_id: loanId, record }) => {
+      const streamId = streams.loan(loanId);
+      const command = { type: 'ClassifyLoan' as const, loan: record, asOf, rules, trigger };
+      const commandCtx = {
+        ...reaction.context('ClassifyLoan', { actor: GRADING_SYSTEM, policyVersions: { classificationRules: rules.version } }),
+        idempotencyKey: `${reaction.key}:${loanId}`,
+      };
+      const row = states.get(loanId);
+      return {
+        streamId,
+        revision: row ? Number(row.revision) : -1,
+        decided: loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState()),
+        ctx: commandCtx,
+        retry: () => this.repos.loans.handle(streamId, command, commandCtx),
+      };
+    });
+    await appendPreDecided(this.repos.store, items, CONCURRENCY);
   }
 
   /**
@@ -339,12 +410,13 @@ const binding: { regrader: Regrader | null } = { regrader: null };
 
 export const regraderProjection: Projection = {
   name: REGRADER,
-  version: 1,
+  // 2: the loan-book table (balances by date) for the classification report.
+  version: 2,
   reacts: true,
-  triggers: [...LOAN_FACT_EVENTS, ...CUSTOMER_FACT_EVENTS, ...ACTIVATION_EVENTS],
+  triggers: [...LOAN_FACT_EVENTS, ...CUSTOMER_FACT_EVENTS, ...ACTIVATION_EVENTS, END_OF_DAY],
   filter: {
-    streamPrefixes: ['loans.loan-', 'grading.customer-', 'grading.policies-registry', 'grading.rulesets-registry', 'grading.run-'],
-    eventTypes: [...LOAN_FACT_EVENTS, ...CUSTOMER_FACT_EVENTS, ...ACTIVATION_EVENTS, ...RUN_EVENTS],
+    streamPrefixes: ['loans.loan-', 'loans.calendar-', 'grading.customer-', 'grading.policies-registry', 'grading.rulesets-registry', 'grading.run-'],
+    eventTypes: [...LOAN_FACT_EVENTS, ...CUSTOMER_FACT_EVENTS, ...ACTIVATION_EVENTS, ...RUN_EVENTS, END_OF_DAY],
   },
   tables: REGRADER_TABLES,
   async apply(ctx, events) {

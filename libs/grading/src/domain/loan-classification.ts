@@ -6,7 +6,7 @@ import type { Trigger } from './customer.js';
 
 /**
  * A loan's risk classification stream (`grading.loan-<loanId>`): one LoanClassified each time the
- * category, or the rule that decides it, changes.
+ * category, the rule that decides it, or the rules version in force changes.
  */
 export type LoanClassified = DomainEvent<
   'LoanClassified',
@@ -58,7 +58,9 @@ export const loanClassificationDecider: Decider<ClassifyLoan, LoanClassification
     if (trigger.position && state.triggerPosition && comparePositions(parsePosition(trigger.position), parsePosition(state.triggerPosition)) <= 0) return [];
     const asOf = state.current && state.current.asOf > command.asOf ? state.current.asOf : command.asOf;
     const result = classifyLoan(command.rules.rules, loan, asOf);
-    if (state.current && state.current.category === result.category && state.current.rule === result.rule) return [];
+    // Unchanged only if the same rules version decided the same category by the same rule: a loan
+    // reclassified under newly activated rules records that version even when its category stays.
+    if (state.current && state.current.category === result.category && state.current.rule === result.rule && state.current.rulesVersion === command.rules.version) return [];
     return [
       {
         type: 'LoanClassified',

@@ -29,6 +29,8 @@ export interface LoanRecord {
   readonly payments: Readonly<Record<string, Fen>>;
   /** Business date of the latest event folded in. */
   readonly lastEventDate: BusinessDate;
+  /** Written off in Loans (off the books): DPD is frozen at the write-off and nothing is outstanding. */
+  readonly writtenOffOn?: BusinessDate;
 }
 
 export interface DelinquencyEpisode {
@@ -53,8 +55,11 @@ export interface LoanRestructuring {
 
 /** Outstanding principal. */
 export function loanBalance(loan: LoanRecord): Fen {
-  return loan.paidOff ? 0 : Math.max(0, loan.principal - loan.principalPaid);
+  return loan.paidOff || loan.writtenOffOn ? 0 : Math.max(0, loan.principal - loan.principalPaid);
 }
+
+/** Whether the loan is on the books: registered, neither paid off nor written off. */
+export const onBook = (loan: LoanRecord): boolean => !loan.paidOff && !loan.writtenOffOn;
 
 /**
  * Days past due on `asOf`: Loans publishes DPD when the stage changes, so between reports a loan
@@ -63,6 +68,7 @@ export function loanBalance(loan: LoanRecord): Fen {
  */
 export function dpdOn(loan: LoanRecord, asOf: BusinessDate): number {
   if (loan.paidOff || !loan.delinquent) return 0;
+  if (loan.writtenOffOn) return loan.dpd; // frozen at the write-off
   return loan.dpd + Math.max(0, daysBetween(loan.dpdAsOf, asOf));
 }
 
@@ -102,6 +108,7 @@ export const LOAN_FACT_EVENTS = [
   'CollectionHoldStarted',
   'CollectionHoldEnded',
   'DelinquencyRestated',
+  'LoanWrittenOff',
 ] as const satisfies readonly LoanEvent['type'][];
 
 /** The Loans events that regrade the loan's customer (the rest only update facts). */
@@ -123,8 +130,8 @@ const HISTORY_MONTHS = 36;
 
 /** The business date a Loans event speaks about. */
 export function loanEventDate(event: Pick<LoanEvent, 'type' | 'data'>): BusinessDate {
-  const data = event.data as { asOf?: BusinessDate; businessDate?: BusinessDate; registeredOn?: BusinessDate };
-  return data.asOf ?? data.businessDate ?? data.registeredOn ?? '1970-01-01';
+  const data = event.data as { asOf?: BusinessDate; businessDate?: BusinessDate; registeredOn?: BusinessDate; writtenOffOn?: BusinessDate };
+  return data.asOf ?? data.businessDate ?? data.writtenOffOn ?? data.registeredOn ?? '1970-01-01';
 }
 
 function closeEpisode(record: LoanRecord, on: BusinessDate): DelinquencyEpisode[] {
@@ -232,6 +239,10 @@ export function foldLoanEvent(record: LoanRecord | undefined, loanId: string, ev
       });
     case 'LoanReopened':
       return { ...base, paidOff: false };
+    case 'LoanWrittenOff': {
+      const d = event.data;
+      return { ...base, dpd: d.dpd, dpdAsOf: d.writtenOffOn, writtenOffOn: d.writtenOffOn };
+    }
     case 'DelinquencyRestated': {
       // A correction changed the history: what Grading folded from the first reports is replaced by
       // the corrected episodes and payments while past due (the position events before it in the

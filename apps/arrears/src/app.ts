@@ -8,6 +8,7 @@ import { MessagingService } from '#messaging';
 import { ProblemFilter, TokenVerifier, limitConnections, rateLimitSettings, registerRateLimit, registerRequestGuards, serverLimits, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
 import { ProjectionsService } from './infra/projections.service.js';
+import { registerConsole } from './console.js';
 import { openApiDocument } from './openapi/document.js';
 
 const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -68,6 +69,9 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
     onStoreError: (err) => logger.error({ err }, 'rate-limit store failed; requests are let through uncounted'),
     onLimited: (caller, request) => logger.warn({ caller: caller.key, role: caller.role, url: request.url }, 'rate limited'),
   });
+
+  // The staff console (/console), a page over the same public API.
+  registerConsole(fastify);
 
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

@@ -83,6 +83,8 @@ const PARAMETERS: Record<string, string> = {
   '/collection/cases/{caseId}/what-if#version': 'the version of that strategy (proposed ones too)',
   '/grading/policies/{id}/preview#version': 'the version to preview (default: the latest)',
   '/monitoring/kpis/{kpi}#strategyId': 'only cases of this strategy',
+  format: 'the answer’s format: json (default) or csv',
+  '/monitoring/restatements#kind': 'only restatements of this kind of figure (stage spells, case cures, promise outcomes)',
 };
 
 /** The RFC 9457 body of every error answer. */

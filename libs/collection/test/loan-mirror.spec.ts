@@ -25,7 +25,7 @@ describe('the case list row', () => {
     const { events } = history(
       openCase(),
       { type: 'AssignCase', data: { caseId: 'L1-E1', collectorId: 'c-1', team: 't-1' } },
-      attempt({ outcome: 'PROMISE_TO_PAY', promise: { promiseId: 'p1', amount: 100, dueOn: '2025-03-05' } }),
+      attempt({ outcome: 'PROMISE_TO_PAY', promise: { promiseId: 'p1', amount: 50_000, dueOn: '2025-03-05' } }),
       attempt({ attemptId: 'att-2', at: '2025-03-02T15:00:00Z' }),
       { type: 'PlaceOnHold', data: { caseId: 'L1-E1', holdId: 'h1', reason: 'COMPLAINT', since: '2025-03-02' } },
     );

@@ -46,7 +46,14 @@ export const ProposeStrategyBody = z.strictObject({
   champion: z.array(StepBody).min(1).max(50),
   challenger: z.strictObject({ ladder: z.array(StepBody).min(1).max(50), trafficSharePct: z.number().int().min(1).max(99) }).nullable().optional(),
   promiseTerms: z
-    .strictObject({ graceDays: z.number().int().min(0).max(30), toleranceFen: fields.fen, toleranceBps: z.number().int().min(0).max(10_000) })
+    .strictObject({
+      graceDays: z.number().int().min(0).max(30),
+      toleranceFen: fields.fen,
+      toleranceBps: z.number().int().min(0).max(10_000),
+      minAmountFen: fields.positiveFen.nullable().optional().describe('the smallest promise (e.g. one installment); the lower of it and minOverdueBps of the overdue amount applies'),
+      minOverdueBps: z.number().int().min(0).max(10_000).optional().describe('the smallest promise as a share of the overdue amount (default 1000: 10 %)'),
+      maxHorizonDays: z.number().int().min(1).max(366).optional().describe('how far ahead a promise may be dated (default 30 days)'),
+    })
     .optional(),
   adjustmentLimits: z
     .strictObject({

@@ -1,4 +1,4 @@
-import { compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import { addDays, compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
 import {
   evolveCase,
   initialCaseState,
@@ -38,7 +38,7 @@ import {
   type StepTiming,
 } from './model.js';
 import { decideReverseCasePayment, decideUndoCure, type CorrectionCommand } from './corrections.js';
-import { judgePromises, toleranceFor, type PromiseVerdict } from './promises.js';
+import { judgePromises, maxHorizonDays, minimumPromise, toleranceFor, type PromiseVerdict } from './promises.js';
 import { dueSteps } from './scheduling.js';
 import { ladderProblem } from './strategy.js';
 
@@ -393,6 +393,14 @@ export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainE
     if (!Number.isSafeInteger(d.promise.amount) || d.promise.amount <= 0) return domainError('INVALID_AMOUNT', 'a promise is a positive whole number of fen');
     if (compareDates(d.promise.dueOn, local.date) < 0) {
       return domainError('PROMISE_DATE_IN_PAST', 'a promise is to pay today or later', { dueOn: d.promise.dueOn, today: local.date });
+    }
+    const horizon = maxHorizonDays(c.plan.promiseTerms);
+    if (compareDates(d.promise.dueOn, addDays(local.date, horizon)) > 0) {
+      return domainError('PROMISE_TOO_FAR', `a promise is to pay within ${horizon} days (by ${addDays(local.date, horizon)})`, { dueOn: d.promise.dueOn, latest: addDays(local.date, horizon), maxHorizonDays: horizon });
+    }
+    const minimum = minimumPromise(c.overdueAmount, c.plan.promiseTerms);
+    if (d.promise.amount < minimum) {
+      return domainError('PROMISE_TOO_SMALL', `a promise is at least ${minimum} fen on an overdue amount of ${c.overdueAmount} fen`, { amount: d.promise.amount, minimum, overdueAmount: c.overdueAmount });
     }
     if (c.promises[d.promise.promiseId]) return domainError('PROMISE_EXISTS', `promise ${d.promise.promiseId} is already recorded`, {}, 'conflict');
   }

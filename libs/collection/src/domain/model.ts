@@ -95,9 +95,15 @@ export interface PromiseTerms {
   readonly toleranceFen: Fen;
   /** Relative shortfall tolerated, in basis points of the promised amount; the larger tolerance applies. */
   readonly toleranceBps: number;
+  /** The smallest promise, absolutely (one installment, say); the lower of it and `minOverdueBps` applies. Absent: only the share. */
+  readonly minAmountFen?: Fen | null;
+  /** The smallest promise as a share of the overdue amount, in basis points (default 1000: 10 %). */
+  readonly minOverdueBps?: number;
+  /** The furthest a promise's date may lie from the day it is made, in days (default 30). */
+  readonly maxHorizonDays?: number;
 }
 
-export const DEFAULT_PROMISE_TERMS: PromiseTerms = Object.freeze({ graceDays: 2, toleranceFen: 100, toleranceBps: 0 });
+export const DEFAULT_PROMISE_TERMS: PromiseTerms = Object.freeze({ graceDays: 2, toleranceFen: 100, toleranceBps: 0, minOverdueBps: 1000, maxHorizonDays: 30 });
 
 /** How far a collector may change a case's plan. */
 export interface AdjustmentLimits {

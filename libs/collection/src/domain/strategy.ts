@@ -166,6 +166,9 @@ export function strategyDefinitionProblem(definition: StrategyDefinition): Domai
   if (!Number.isSafeInteger(t.graceDays) || t.graceDays < 0 || t.graceDays > 30) return invalid('promise grace is 0-30 days', { graceDays: t.graceDays });
   if (!Number.isSafeInteger(t.toleranceFen) || t.toleranceFen < 0) return invalid('promise tolerance is whole fen, not negative', { toleranceFen: t.toleranceFen });
   if (!Number.isSafeInteger(t.toleranceBps) || t.toleranceBps < 0 || t.toleranceBps > 10_000) return invalid('toleranceBps is 0-10000', { toleranceBps: t.toleranceBps });
+  if (t.minAmountFen !== undefined && t.minAmountFen !== null && (!Number.isSafeInteger(t.minAmountFen) || t.minAmountFen < 1)) return invalid('minAmountFen is whole fen, at least 1', { minAmountFen: t.minAmountFen });
+  if (t.minOverdueBps !== undefined && (!Number.isSafeInteger(t.minOverdueBps) || t.minOverdueBps < 0 || t.minOverdueBps > 10_000)) return invalid('minOverdueBps is 0-10000', { minOverdueBps: t.minOverdueBps });
+  if (t.maxHorizonDays !== undefined && (!Number.isSafeInteger(t.maxHorizonDays) || t.maxHorizonDays < 1 || t.maxHorizonDays > 366)) return invalid('maxHorizonDays is 1-366', { maxHorizonDays: t.maxHorizonDays });
   const l = definition.adjustmentLimits;
   if (!Number.isSafeInteger(l.maxAdjustments) || l.maxAdjustments < 0 || l.maxAdjustments > 50) return invalid('maxAdjustments is 0-50', {});
   if (!Number.isSafeInteger(l.maxShiftDays) || l.maxShiftDays < 0 || l.maxShiftDays > 60) return invalid('maxShiftDays is 0-60', {});

@@ -67,9 +67,9 @@ export class Scenario {
   assigned(caseId: string, collectorId: string, on: string) {
     return this.append(`collection.case-${caseId}`, 'CaseAssigned', { caseId, collectorId, team: 'T1', queue: 'x' }, on);
   }
-  attempt(caseId: string, attemptId: string, channel: string, outcome: string, by: { kind: 'COLLECTOR' | 'EXECUTOR'; id: string }, on: string) {
+  attempt(caseId: string, attemptId: string, channel: string, outcome: string, by: { kind: 'COLLECTOR' | 'EXECUTOR'; id: string }, on: string, party: 'DEBTOR' | 'THIRD_PARTY' = 'DEBTOR') {
     return this.append(`collection.case-${caseId}`, 'ContactAttempted', {
-      caseId, attemptId, actionId: null, channel, party: 'DEBTOR', thirdPartyContactId: null, by, at: `${on}T02:00:00Z`, localDate: on, localTime: '10:00',
+      caseId, attemptId, actionId: null, channel, party, thirdPartyContactId: party === 'THIRD_PARTY' ? `tp-${attemptId}` : null, by, at: `${on}T02:00:00Z`, localDate: on, localTime: '10:00',
       rulesVersion: 'CN-2025.1', outcome, debtDisclosed: false, visitId: null,
     }, on);
   }

@@ -117,6 +117,8 @@ export interface ContactAttempted extends Base<'ContactAttempted'> {
   readonly customerId: string | null;
   readonly channel: string;
   readonly outcome: string;
+  /** Whom the attempt reached or tried: the debtor, or a third party (right-party contact counts only the debtor). */
+  readonly party: 'DEBTOR' | 'THIRD_PARTY';
   /** The collector who made the attempt; null when a channel executor did. */
   readonly collectorId: string | null;
 }

@@ -283,6 +283,7 @@ class FactsBatch {
           customer_id: o.customerId ?? c?.customer_id ?? null,
           channel: o.channel,
           outcome: o.outcome,
+          party: o.party,
           attempted_on: o.on,
           ...dimsOf(c, { collector_id: o.collectorId ?? c?.collector_id ?? null }),
         });
@@ -421,7 +422,8 @@ export function factsProjection(onDayClosed?: DayClosedHook): Projection {
   return {
     name: FACTS_PROJECTION,
     // 2: mon_restatements; stage spells, cures and promises restated by corrections
-    version: 2,
+    // 3: mon_contacts.party (right-party contact counts the debtor's outcomes only)
+    version: 3,
     // With a hook, a closed day may run the scheduled reviews: those are reactions.
     ...(onDayClosed ? { reacts: true, triggers: ['MonitoringDayClosed'] } : {}),
     filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },

@@ -75,6 +75,7 @@ export interface ContactRow extends Dims {
   customer_id: string | null;
   channel: string;
   outcome: string;
+  party: string;
   attempted_on: string;
   [k: string]: unknown;
 }
@@ -171,7 +172,7 @@ export const FACT_TABLES = {
     CREATE INDEX ON {table} (loan_id, opened_on)`,
   mon_contacts: `CREATE TABLE {table} (
       contact_id text PRIMARY KEY, case_id text NOT NULL, customer_id text, channel text NOT NULL, outcome text NOT NULL,
-      attempted_on date NOT NULL, ${DIMS});
+      party text NOT NULL, attempted_on date NOT NULL, ${DIMS});
     CREATE INDEX ON {table} (attempted_on)`,
   mon_promises: `CREATE TABLE {table} (
       promise_key text PRIMARY KEY, case_id text NOT NULL, customer_id text, amount_fen bigint NOT NULL, due_on date,

@@ -149,7 +149,7 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
   right_party_contact_rate: {
     name: 'right_party_contact_rate',
     title: 'Right-party-contact rate per channel',
-    numerator: `attempts that reached the debtor (${RIGHT_PARTY_OUTCOMES.join(', ')})`,
+    numerator: `attempts on the debtor (party DEBTOR) whose outcome reached them (${RIGHT_PARTY_OUTCOMES.join(', ')}); a third party's refusal or dispute is not a right-party contact`,
     denominator: 'contact attempts',
     window: 'attempts on a local date in the period',
     measures: ['attempts', 'right_party_contacts'],
@@ -162,7 +162,7 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
   promise_to_pay_rate: {
     name: 'promise_to_pay_rate',
     title: 'Promise-to-pay rate',
-    numerator: 'right-party contacts with the outcome PROMISE_TO_PAY',
+    numerator: 'right-party contacts (the debtor) with the outcome PROMISE_TO_PAY',
     denominator: 'right-party contacts',
     window: 'attempts on a local date in the period',
     measures: ['right_party_contacts', 'promises'],

@@ -126,8 +126,8 @@ function unitSql(kpi: KpiName, t: TableName): string {
       return `SELECT p.label, ${rowDims('k')}, k.channel,
                 1 AS attempts,
                 (k.outcome = ANY (${list(CONTACT_OUTCOMES)}))::int AS contacts,
-                (k.outcome = ANY (${list(RIGHT_PARTY_OUTCOMES)}))::int AS right_party_contacts,
-                (k.outcome = 'PROMISE_TO_PAY')::int AS promises
+                (k.party = 'DEBTOR' AND k.outcome = ANY (${list(RIGHT_PARTY_OUTCOMES)}))::int AS right_party_contacts,
+                (k.party = 'DEBTOR' AND k.outcome = 'PROMISE_TO_PAY')::int AS promises
               FROM p JOIN ${t('mon_contacts')} k ON k.attempted_on BETWEEN p.start_d AND p.end_d`;
     case 'promise_kept_rate':
       return `SELECT p.label, ${rowDims('r')}, NULL::text AS channel, 1 AS resolved, (r.status = 'KEPT')::int AS kept

@@ -11,8 +11,8 @@ import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
  *   (flat `strategyId` / `strategyVersion` / `variant` on the data are read too)
  * - CaseAssigned { caseId, collectorId }; CaseReassigned { caseId, to }
  * - CaseEscalated / CaseDeescalated { caseId, to, asOf }
- * - ContactAttempted { caseId, attemptId, channel, outcome, by { kind: COLLECTOR | EXECUTOR, id }, localDate }
- *   (an outcome DISPUTE or COMPLAINT is also a dispute / complaint, keyed by the attempt id)
+ * - ContactAttempted { caseId, attemptId, channel, outcome, party (DEBTOR | THIRD_PARTY), by { kind: COLLECTOR | EXECUTOR, id }, localDate }
+ *   (the debtor's outcome DISPUTE or COMPLAINT is also a dispute / complaint, keyed by the attempt id)
  * - PromiseToPayRecorded { caseId, promiseId, amount, dueOn, promisedOn }
  * - PromiseKept { caseId, promiseId, keptOn }; PromiseBroken { caseId, promiseId, brokenOn }
  * - PromiseReopened { caseId, promiseId, reopenedOn, cause { eventId } } (kept on a payment Loans reversed)
@@ -90,10 +90,13 @@ export function fromCollection(event: RecordedEvent): ObservationDraft[] {
       const collectorId = by.kind === 'COLLECTOR' ? str(by.id) : str(d.collectorId);
       const on = dateOf(event, 'localDate', 'attemptedOn');
       const outcome = str(d.outcome) ?? 'UNKNOWN';
+      // Who was reached: the debtor unless the attempt names a third party (older events: the debtor).
+      const party = d.party === 'THIRD_PARTY' ? 'THIRD_PARTY' : 'DEBTOR';
       const out: ObservationDraft[] = [
-        { ...base, kind: 'ContactAttempted', on, caseId, customerId: str(d.customerId), channel: str(d.channel) ?? 'UNKNOWN', outcome, collectorId },
+        { ...base, kind: 'ContactAttempted', on, caseId, customerId: str(d.customerId), channel: str(d.channel) ?? 'UNKNOWN', outcome, party, collectorId },
       ];
-      const dispute = DISPUTE_OUTCOMES[outcome];
+      // A third party's refusal or dispute is theirs: only the debtor's disputes and complaints count (and hold the case).
+      const dispute = party === 'DEBTOR' ? DISPUTE_OUTCOMES[outcome] : undefined;
       if (dispute) {
         out.push({ ...base, kind: 'DisputeRaised', on, disputeKey: `${caseId}#${str(d.attemptId) ?? event.eventId}`, caseId, customerId: str(d.customerId), type: dispute });
       }

@@ -54,6 +54,18 @@ describe('the staff console in a browser', () => {
     ok(await sup('POST', '/collection/collectors/col-1/trainings', example('POST /collection/collectors/{collectorId}/trainings')));
     ok(await sup('POST', '/collection/collectors/col-1/certifications', example('POST /collection/collectors/{collectorId}/certifications')));
     ok(await core('POST', '/loans/accounts', example('POST /loans/accounts')));
+    // Made-up personal data in the vault, for the masked and the clear read.
+    ok(
+      await core('PUT', '/customers/CU-000123/personal-data', {
+        fullName: '王小明',
+        phones: ['+86 138 0013 8000'],
+        emails: ['xiaoming@example.com'],
+        addresses: ['上海市浦东新区世纪大道 100 号'],
+        idNumber: '310101199001011234',
+        thirdPartyContacts: [],
+      }),
+      [204],
+    );
     for (const day of ['2026-03-02', '2026-03-03', '2026-03-04']) await closeBusinessDay(core, day);
     await clocksAt(t, '2026-03-05');
     await eventually(async () => ((await sup('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-1' ? true : undefined), 30_000, 'the case to be assigned');
@@ -79,6 +91,16 @@ describe('the staff console in a browser', () => {
     const timeline = page.getByTestId('timeline');
     await expect(timeline.textContent()).resolves.toContain('CaseOpened');
     await expect(timeline.textContent()).resolves.toContain('collectionStrategy: std-C-M1@1/champion');
+
+    // Personal data is masked until the collector names a purpose; the clear read is recorded.
+    const masked = page.getByTestId('pii-masked');
+    await masked.waitFor();
+    await expect(masked.textContent()).resolves.not.toContain('0013 8000');
+    await page.getByTestId('personal-data').getByRole('button', { name: '查看明文' }).click();
+    await page.getByTestId('pii-clear').waitFor();
+    await expect(page.getByTestId('pii-clear').textContent()).resolves.toContain('+86 138 0013 8000');
+    const log = await t.request('GET', '/customers/CU-000123/personal-data/access-log');
+    expect(log.body.items).toEqual([expect.objectContaining({ actorId: 'col-1', purpose: 'CONTACT_DEBTOR' })]);
 
     const form = page.getByTestId('contact-form');
     // The proposed instant is on the calendar's open business date in the debtor's zone, not the browser's date.

@@ -70,6 +70,13 @@ const TEXT = {
     recommendation: '结论',
     pValue: 'p 值',
     language: 'English',
+    debtor: '债务人',
+    name: '姓名',
+    phones: '电话',
+    addresses: '地址',
+    purpose: '用途',
+    showClear: '查看明文',
+    clearIsRecorded: '明文查看将被记录（谁、何时、用途）',
   },
   en: {
     title: 'Collection console',
@@ -132,6 +139,13 @@ const TEXT = {
     recommendation: 'Verdict',
     pValue: 'p-value',
     language: '中文',
+    debtor: 'Debtor',
+    name: 'Name',
+    phones: 'Phones',
+    addresses: 'Addresses',
+    purpose: 'Purpose',
+    showClear: 'Show clear values',
+    clearIsRecorded: 'a clear read is recorded (who, when, why)',
   },
 } satisfies Record<Lang, Record<string, string>>;
 
@@ -298,6 +312,7 @@ async function showCase(caseId: string): Promise<void> {
     h('h3', {}, t('actions')),
     table(['step', 'channel', 'performed'], (c.actions ?? []).map((a: Json) => [a.stepId, a.channel, a.performed ? '✓' : '']), 'actions'),
   );
+  root.append(await personalData(c.customerId));
   if (claims(state.token)?.role === 'collector' && c.status === 'OPEN') {
     const calendar = await api('GET', '/loans/calendar');
     root.append(contactForm(caseId, calendar.ok ? calendar.body.openBusinessDate : null, c.timeZone ?? 'Asia/Shanghai'));
@@ -310,6 +325,43 @@ async function showCase(caseId: string): Promise<void> {
       'timeline',
     ),
   );
+}
+
+const PURPOSES = ['CONTACT_DEBTOR', 'CONTACT_THIRD_PARTY', 'FIELD_VISIT', 'DISPUTE_HANDLING', 'LEGAL', 'DATA_SUBJECT_REQUEST'];
+
+/**
+ * The debtor's personal data from the vault: masked, until the user names a purpose (roles that may
+ * read clear values, within their case scope); the vault records every clear read with its purpose.
+ */
+async function personalData(customerId: string): Promise<HTMLElement> {
+  const box = h('section', { class: 'pii', 'data-testid': 'personal-data' });
+  const show = async (purpose?: string) => {
+    const res = await api('GET', `/customers/${encodeURIComponent(customerId)}/personal-data${purpose ? `?purpose=${purpose}` : ''}`);
+    const rows: HTMLElement[] = [];
+    if (res.ok) {
+      const d = res.body.data;
+      rows.push(
+        h(
+          'dl',
+          { class: 'facts', 'data-testid': res.body.masked ? 'pii-masked' : 'pii-clear' },
+          h('dt', {}, t('name')),
+          h('dd', {}, d.fullName),
+          h('dt', {}, t('phones')),
+          h('dd', {}, d.phones.join(', ') || '–'),
+          h('dt', {}, t('addresses')),
+          h('dd', {}, d.addresses.join('; ') || '–'),
+        ),
+      );
+    } else rows.push(problemBox(res));
+    const role = claims(state.token)?.role ?? '';
+    if ((!res.ok || res.body.masked) && ['collector', 'supervisor', 'admin', 'service'].includes(role)) {
+      const purposeSelect = h('select', { name: 'purpose', 'aria-label': t('purpose') }, ...PURPOSES.map((p) => h('option', { value: p }, p))) as HTMLSelectElement;
+      rows.push(h('p', {}, `${t('purpose')} `, purposeSelect, ' ', h('button', { click: () => void show(purposeSelect.value) }, t('showClear')), ' ', h('span', { class: 'hint' }, t('clearIsRecorded'))));
+    }
+    box.replaceChildren(h('h3', {}, `${t('debtor')} ${customerId}`), ...rows);
+  };
+  await show();
+  return box;
 }
 
 /** The UTC offset of an IANA zone on a date, as ISO-8601 wants it (+08:00). */

@@ -138,6 +138,8 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /restructuring/plan-performance': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'GET /restructuring/policy': ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'],
   'PUT /restructuring/policy': ['risk_manager'],
+  'GET /restructuring/policy/proposals': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'POST /restructuring/policy/versions/:version/approval': ['risk_manager'],
   'GET /monitoring/kpis': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'GET /monitoring/kpis/:kpi': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'GET /monitoring/warnings': ['risk_manager', 'supervisor', 'auditor', 'admin'],

@@ -151,7 +151,13 @@ describe('invariants decided on streams, under concurrent requests', () => {
       const { ...policy } = current;
       const responses = await Promise.all(Array.from({ length: N }, () => rm1('PUT', '/restructuring/policy', { ...policy, version: 'inv-2' })));
       oneWinner(responses, 201, [[409, 'POLICY_VERSION_EXISTS']]);
-      const published = (await stream('restructuring.policy-book')).filter((e) => (e.data as { policy: { version: string } }).policy.version === 'inv-2');
+      const proposed = (await stream('restructuring.policy-book')).filter((e) => (e.data as { policy: { version: string } }).policy.version === 'inv-2');
+      expect(proposed.map((e) => e.type)).toEqual(['RestructuringPolicyProposed']);
+      // Eight approvals by the checker: one publication.
+      const rm2 = t.as('risk_manager', 'rm-2');
+      const approvals = await Promise.all(Array.from({ length: N }, () => rm2('POST', '/restructuring/policy/versions/inv-2/approval')));
+      expect(approvals.map((r) => r.status)).toEqual(Array(N).fill(202));
+      const published = (await stream('restructuring.policy-book')).filter((e) => e.type === 'RestructuringPolicyPublished' && (e.data as { policy: { version: string } }).policy.version === 'inv-2');
       expect(published).toHaveLength(1);
       expect((await rm1('GET', '/restructuring/policy')).body.version).toBe('inv-2');
     });

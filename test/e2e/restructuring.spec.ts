@@ -165,8 +165,14 @@ describe('restructuring across contexts', () => {
 
   it('under a newly published policy, a large plan needs a second, different supervisor', async () => {
     const current = (await collector('GET', '/restructuring/policy')).body;
-    const published = await riskManager('PUT', '/restructuring/policy', { ...current, version: '2', secondApprovalAbove: { restructuredPrincipal: 100_000, feeWaiver: 0 } });
-    expect(published.status).toBe(201);
+    const proposed = await riskManager('PUT', '/restructuring/policy', { ...current, version: '2', secondApprovalAbove: { restructuredPrincipal: 100_000, feeWaiver: 0 } });
+    expect(proposed.status).toBe(201);
+    // Maker-checker: the proposal is not in force until another risk manager approves it.
+    expect((await collector('GET', '/restructuring/policy')).body.version).toBe(current.version);
+    const selfApproval = await riskManager('POST', '/restructuring/policy/versions/2/approval');
+    expect([selfApproval.status, selfApproval.body.code]).toEqual([403, 'MAKER_CANNOT_CHECK']);
+    expect((await t.as('risk_manager', 'rm-2')('POST', '/restructuring/policy/versions/2/approval')).status).toBe(202);
+    expect((await collector('GET', '/restructuring/policy')).body.version).toBe('2');
     expect((await riskManager('PUT', '/restructuring/policy', { ...current, version: '2' })).body.code).toBe('POLICY_VERSION_EXISTS');
     expect((await supervisor('PUT', '/restructuring/policy', { ...current, version: '3' })).status).toBe(403);
 

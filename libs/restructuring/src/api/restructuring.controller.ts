@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { FastifyRequest } from 'fastify';
 import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, problem, type Principal, type RequestMeta } from '#platform';
 import { RestructuringService } from '../application/restructuring.service.js';
@@ -20,6 +20,8 @@ import {
 
 const READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
 const OVERSIGHT = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+const PolicyVersionParam = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/);
+
 const RequestId = () => Param('requestId', new ZodPipe(RequestIdParam, 'params'));
 
 /**
@@ -31,7 +33,7 @@ const RequestId = () => Param('requestId', new ZodPipe(RequestIdParam, 'params')
  *   or by a collector who references the evidence (call recording, signed form);
  * - the business date of every command is the loans context's business calendar; its end of day
  *   expires offers and observes plans (no route of its own);
- * - risk managers publish the policy; supervisors, risk managers, auditors and admins read the
+ * - risk managers propose policy versions and another risk manager approves each; supervisors, risk managers, auditors and admins read the
  *   queue and the performance figures.
  */
 @ApiTags('restructuring')
@@ -145,8 +147,23 @@ export class RestructuringController {
   @Roles('risk_manager')
   @HttpCode(201)
   @DocBody(PolicyBody)
-  @ApiOperation({ summary: 'Publish a new version of the restructuring policy (applies from its publication)' })
-  publishPolicy(@ValidBody(PolicyBody) body: z.infer<typeof PolicyBody>, @Meta() meta: RequestMeta) {
-    return this.service.publishPolicy(body as RestructuringPolicy, meta);
+  @ApiOperation({ summary: 'Propose a new version of the restructuring policy (maker); it is in force once another risk manager approves it' })
+  proposePolicy(@ValidBody(PolicyBody) body: z.infer<typeof PolicyBody>, @Meta() meta: RequestMeta) {
+    return this.service.proposePolicy(body as RestructuringPolicy, meta);
+  }
+
+  @Get('policy/proposals')
+  @Roles('supervisor', 'risk_manager', 'auditor', 'admin')
+  @ApiOperation({ summary: 'Proposed restructuring policy versions waiting for approval' })
+  proposals() {
+    return this.service.pendingPolicies();
+  }
+
+  @Post('policy/versions/:version/approval')
+  @Roles('risk_manager')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Approve a proposed version (checker, not its proposer: MAKER_CANNOT_CHECK); it is in force from then on' })
+  approvePolicy(@Param('version', new ZodPipe(PolicyVersionParam, 'params')) version: string, @Meta() meta: RequestMeta) {
+    return this.service.approvePolicy(version, meta);
   }
 }

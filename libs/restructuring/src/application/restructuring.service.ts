@@ -8,7 +8,7 @@ import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainPro
 import { activationPlan, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
 import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
 import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
-import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PublishPolicy, type RestructuringPolicyPublished } from '../domain/policy-book.js';
+import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PolicyBookCommand, type PolicyBookEvent } from '../domain/policy-book.js';
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';
 import { RestructuringQueries } from '../read-model/queries.js';
 import { RESTRUCTURING_CALENDAR_TABLE, RestructuringClock } from './clock.js';
@@ -46,7 +46,7 @@ const fail = (error: DomainError): never => {
 @Injectable()
 export class RestructuringService implements OnModuleInit, RestructuringReactions {
   readonly requests: AggregateRepository<RestructuringCommand, RestructuringEvent, RequestState>;
-  readonly policies: AggregateRepository<PublishPolicy, RestructuringPolicyPublished, PolicyBook>;
+  readonly policies: AggregateRepository<PolicyBookCommand, PolicyBookEvent, PolicyBook>;
   readonly clock: RestructuringClock;
   readonly loans: LoanCommandHandlers;
   readonly queries: RestructuringQueries;
@@ -192,15 +192,34 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     );
   }
 
-  async publishPolicy(policy: RestructuringPolicy, meta: RequestMeta): Promise<CommandAccepted> {
+  /** Maker: a risk manager proposes a version; it is in force only once another approves it. */
+  async proposePolicy(policy: RestructuringPolicy, meta: RequestMeta): Promise<CommandAccepted> {
     const businessDate = await this.today();
     return execute(
       this.metrics,
       this.policies,
       POLICY_BOOK_STREAM,
-      { type: 'PublishPolicy', data: { policy, publishedBy: meta.actor, businessDate } },
-      commandContext(meta, 'PublishRestructuringPolicy', { policyVersions: { restructuringPolicy: policy.version }, extra: { businessDate } }),
+      { type: 'ProposePolicy', data: { policy, proposedBy: meta.actor, businessDate } },
+      commandContext(meta, 'ProposeRestructuringPolicy', { policyVersions: { restructuringPolicy: policy.version }, extra: { businessDate } }),
     );
+  }
+
+  /** Checker: a different risk manager approves a proposed version, which is then in force. */
+  async approvePolicy(version: string, meta: RequestMeta): Promise<CommandAccepted> {
+    const businessDate = await this.today();
+    return execute(
+      this.metrics,
+      this.policies,
+      POLICY_BOOK_STREAM,
+      { type: 'ApprovePolicy', data: { version, approvedBy: meta.actor, businessDate } },
+      commandContext(meta, 'ApproveRestructuringPolicy', { policyVersions: { restructuringPolicy: version }, extra: { businessDate } }),
+    );
+  }
+
+  /** Proposed versions waiting for a second risk manager. */
+  async pendingPolicies() {
+    const { state } = await this.policies.load(POLICY_BOOK_STREAM);
+    return { items: Object.entries(state.pending).map(([version, p]) => ({ version, proposedBy: p.proposedBy, proposedOn: p.proposedOn, policy: p.policy })) };
   }
 
   async currentPolicy(): Promise<RestructuringPolicy> {

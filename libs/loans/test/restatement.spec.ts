@@ -106,6 +106,16 @@ describe('DelinquencyRestated', () => {
     spec.given(current).when(pay('p1', 50_000, '2024-01-25', '2024-02-02')).thenTypes(['PaymentReceived']);
   });
 
+  it('restates days that closed quietly (no event since the delinquency began), not days still open', () => {
+    // Reported past due on 02-16; the days to 02-29 closed without events. Paid, valued 02-25.
+    const quiet = history([loanRegistered()], close('2024-02-16'), close('2024-02-29'));
+    const events = spec.given(quiet).when(pay('p1', INSTALLMENT1, '2024-02-25', '2024-03-01')).result as LoanEvent[];
+    expect((restatementIn(events)!.data as { after: { episodes: unknown } }).after.episodes).toEqual([{ start: '2024-02-16', end: '2024-02-25', maxDpd: 9 }]);
+    // Recorded while 02-15 is being closed and valued the day before: nothing closed is changed.
+    const beforeDue = history([loanRegistered()], close('2024-02-14'));
+    spec.given(beforeDue).when(pay('p1', INSTALLMENT1, '2024-02-14', '2024-02-15')).thenTypes(['PaymentReceived']);
+  });
+
   it('a backdated hold that pauses DPD restates the episode peak', () => {
     const given = history([loanRegistered(PAUSING_PRODUCT)], close('2024-02-25'));
     const events = spec.given(given).when(startHold('h1', '2024-02-20', '2024-02-26')).result as LoanEvent[];

@@ -245,7 +245,7 @@ function withConsequences(state: OnBooks, fact: LoanFactEvent, businessDate: Bus
   const after = project(recordFact(state.facts, fact), asOf);
   const before = state.facts.product.penaltyAnnualRateBps ? project(state.facts, asOf) : after;
   const facts = recordFact(state.facts, fact);
-  const restated = restatementOf(state.facts, facts, correctionOf(fact, asOf), asOf);
+  const restated = restatementOf(state.facts, facts, correctionOf(fact, asOf), asOf, state.reported.asOf);
   return [fact, ...positionEvents(state.reported, before, after), ...(restated ? [{ type: 'DelinquencyRestated' as const, data: restated }] : [])];
 }
 

@@ -195,11 +195,22 @@ export interface Restatement {
 
 /**
  * The restatement a correction makes: the history through `asOf` on the facts before it and on the
- * facts after it, or null when the correction changes nothing of the history (a backdated payment
- * that only pays early, say).
+ * facts after it, or null when the correction changes nothing of the history already reported: a
+ * backdated payment that only pays early, or one whose difference falls on a day not closed yet.
+ * Reported are the days closed before the correction's business date, and the loan's last
+ * evaluated date (`lastEvaluated`: a cure reported earlier the same day counts).
  */
-export function restatementOf(before: LoanFacts, after: LoanFacts, correction: CorrectionRef | null, asOf: BusinessDate): Restatement | null {
+export function restatementOf(
+  before: LoanFacts,
+  after: LoanFacts,
+  correction: CorrectionRef | null,
+  asOf: BusinessDate,
+  lastEvaluated: BusinessDate = asOf,
+): Restatement | null {
   if (!correction) return null;
+  const closed = later(addDays(correction.recordedOn, -1), lastEvaluated);
+  const reported = compareDates(closed, asOf) < 0 ? closed : asOf;
+  if (compareDates(reported, asOf) < 0 && sameHistory(delinquencyHistory(before, reported), delinquencyHistory(after, reported))) return null;
   const was = delinquencyHistory(before, asOf);
   const is = delinquencyHistory(after, asOf);
   return sameHistory(was, is) ? null : { asOf, correction, before: was, after: is };

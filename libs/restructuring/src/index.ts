@@ -7,6 +7,6 @@ export {
   type RestructuringActivated,
   type RestructuringEvent,
 } from './domain/events.js';
-export { amortise, annuity, type AmortisationMethod, type AmortisedInstallment } from './domain/amortisation.js';
+export { amortise, amortiseConstantPayment, annuity, type AmortisationMethod, type AmortisationRounding, type AmortisedInstallment } from './domain/amortisation.js';
 export { DEFAULT_RESTRUCTURING_POLICY, type RestructuringPolicy, type RestructuringType } from './domain/policy.js';
 export { RESTRUCTURING_TOPIC, restructuringIntegrationEvents } from './api/integration-events.js';

@@ -18,6 +18,10 @@ export const Terms = z.discriminatedUnion('type', [
     method: z.enum(['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL']).describe('EQUAL_INSTALLMENT (等额本息) or EQUAL_PRINCIPAL (等额本金)'),
     tenorMonths: months(600),
     annualRateBps: z.number().int().min(0).max(10_000).describe('annual interest rate in basis points'),
+    rounding: z
+      .enum(['CUMULATIVE_FLOOR', 'CONSTANT_PAYMENT'])
+      .optional()
+      .describe('EQUAL_INSTALLMENT only: CUMULATIVE_FLOOR (default; each part within a fen of the formula) or CONSTANT_PAYMENT (one payment a month, the last absorbs the rounding)'),
   }),
   z.strictObject({ type: z.literal('FEE_WAIVER'), waiverAmount: fields.positiveFen.describe('penalty to waive, in fen') }),
 ]);

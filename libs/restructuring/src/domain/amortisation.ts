@@ -18,6 +18,16 @@ import { MoneyError, fen, type Fen } from '#kernel';
  */
 
 export type AmortisationMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL';
+
+/**
+ * How an equal-installment (等额本息) plan rounds to the fen:
+ * - `CUMULATIVE_FLOOR` (the default, described above): each part within one fen of the formula;
+ *   the payment may differ by a fen from month to month.
+ * - `CONSTANT_PAYMENT` (what most banks print, see `amortiseConstantPayment`): one payment every
+ *   month, the last absorbing the rounding.
+ */
+export type AmortisationRounding = 'CUMULATIVE_FLOOR' | 'CONSTANT_PAYMENT';
+export const AMORTISATION_ROUNDINGS: readonly AmortisationRounding[] = ['CUMULATIVE_FLOOR', 'CONSTANT_PAYMENT'];
 export const AMORTISATION_METHODS: readonly AmortisationMethod[] = ['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL'];
 
 /** The largest tenor the arithmetic accepts (policies set far lower limits). */
@@ -149,6 +159,33 @@ export function amortise(method: AmortisationMethod, balance: Fen, annualRateBps
     out.push({ n: k, principal: fen(Number(principal - previousPrincipal)), interest: fen(Number(interest - previousInterest)) });
     previousPrincipal = principal;
     previousInterest = interest;
+  }
+  return out;
+}
+
+/**
+ * The constant-installment convention of an equal-installment plan, in exact integer arithmetic:
+ * - the monthly payment is the annuity formula's amount rounded half up to the fen;
+ * - each month's interest is the monthly rate on the balance still owed, rounded half up;
+ * - principal = payment - interest (never below 0 nor above the balance), and the balance falls by it;
+ * - the last installment repays the whole remaining balance with its interest, absorbing every
+ *   rounding difference.
+ * The principal parts sum exactly to the balance. With a zero rate the payment is the balance over
+ * the months, rounded half up, and the last takes the remainder.
+ */
+export function amortiseConstantPayment(balance: Fen, annualRateBps: number, months: number): AmortisedInstallment[] {
+  const payment = roundFraction(annuity(balance, annualRateBps, months));
+  const p = BigInt(annualRateBps);
+  const q = MONTHLY_RATE_DENOMINATOR;
+  let remaining = BigInt(balance);
+  const out: AmortisedInstallment[] = [];
+  for (let k = 1; k <= months; k++) {
+    const interest = roundFraction({ numerator: remaining * p, denominator: q });
+    let principal = k === months ? remaining : payment - interest;
+    if (principal < 0n) principal = 0n;
+    if (principal > remaining) principal = remaining;
+    out.push({ n: k, principal: fen(Number(principal)), interest: fen(Number(interest)) });
+    remaining -= principal;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { addDays, addMonths, compareDates, domainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
-import { AMORTISATION_METHODS, MAX_AMORTISATION_MONTHS, amortise, spread, type AmortisationMethod } from './amortisation.js';
+import { AMORTISATION_METHODS, AMORTISATION_ROUNDINGS, MAX_AMORTISATION_MONTHS, amortise, amortiseConstantPayment, spread, type AmortisationMethod, type AmortisationRounding } from './amortisation.js';
 import type { RestructuringType, Stage } from './policy.js';
 
 /**
@@ -42,6 +42,8 @@ export type InstallmentPlanTerms = {
   readonly method: AmortisationMethod;
   readonly tenorMonths: number;
   readonly annualRateBps: number;
+  /** Equal installments only: CUMULATIVE_FLOOR (default) or CONSTANT_PAYMENT. */
+  readonly rounding?: AmortisationRounding;
 };
 export type FeeWaiverTerms = { readonly type: 'FEE_WAIVER'; readonly waiverAmount: Fen };
 export type RestructuringTerms = DeferralTerms | InstallmentPlanTerms | FeeWaiverTerms;
@@ -82,6 +84,12 @@ export function termsProblem(terms: RestructuringTerms): DomainError | null {
       if (!AMORTISATION_METHODS.includes(terms.method)) return domainError('INVALID_TERMS', `method must be one of ${AMORTISATION_METHODS.join(', ')}`, { method: terms.method });
       if (!isCount(terms.tenorMonths, 1, MAX_AMORTISATION_MONTHS)) return domainError('INVALID_TERMS', 'tenorMonths must be a whole number of months', { tenorMonths: terms.tenorMonths });
       if (!isCount(terms.annualRateBps, 0, 10_000)) return domainError('INVALID_TERMS', 'annualRateBps must be whole basis points, 0 to 10000', { annualRateBps: terms.annualRateBps });
+      if (terms.rounding !== undefined && !AMORTISATION_ROUNDINGS.includes(terms.rounding)) {
+        return domainError('INVALID_TERMS', `rounding must be one of ${AMORTISATION_ROUNDINGS.join(', ')}`, { rounding: terms.rounding });
+      }
+      if (terms.rounding === 'CONSTANT_PAYMENT' && terms.method !== 'EQUAL_INSTALLMENT') {
+        return domainError('INVALID_TERMS', 'a constant payment applies to equal installments (等额本息) only', { method: terms.method });
+      }
       return null;
     case 'FEE_WAIVER':
       return isCount(terms.waiverAmount, 1, Number.MAX_SAFE_INTEGER) ? null : domainError('INVALID_TERMS', 'waiverAmount must be a positive whole number of fen', { waiverAmount: terms.waiverAmount });
@@ -142,7 +150,10 @@ export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, settlem
     case 'INSTALLMENT_PLAN': {
       const overdueInterest = sum(owed.filter((i) => compareDates(i.dueDate, asOf) <= 0).map((i) => i.interest));
       const carried = spread(overdueInterest + penalty, terms.tenorMonths);
-      const parts = amortise(terms.method, principal, terms.annualRateBps, terms.tenorMonths);
+      const parts =
+        terms.rounding === 'CONSTANT_PAYMENT'
+          ? amortiseConstantPayment(principal, terms.annualRateBps, terms.tenorMonths)
+          : amortise(terms.method, principal, terms.annualRateBps, terms.tenorMonths);
       return finish(
         asOf,
         principal,

@@ -14,6 +14,7 @@ import { ContactService } from './application/contacts.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
 import { DispatchService, dispatchGateProjection } from './application/dispatch.service.js';
 import { OutreachService, earlyOutreachProjection, outreachProjection } from './application/outreach.service.js';
+import { CaseRerouting } from './application/rerouting.js';
 import { WhatIfService } from './application/what-if.service.js';
 import { LoanReactions, loanReactionsProjection } from './application/loan-reactions.js';
 import { caseDecider } from './domain/case.decider.js';
@@ -43,6 +44,7 @@ import { CollectionQueries } from './read-model/queries.js';
     ContactService,
     DispatchService,
     OutreachService,
+    CaseRerouting,
     CollectionEndOfDay,
     LoanReactions,
     WhatIfService,

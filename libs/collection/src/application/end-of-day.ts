@@ -7,6 +7,7 @@ import { CaseService } from './cases.service.js';
 import { forEachConcurrent } from './system.js';
 import { DispatchService } from './dispatch.service.js';
 import { OutreachService } from './outreach.service.js';
+import { CaseRerouting } from './rerouting.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { followUp, runCommand } from './commands.js';
 import { dpdOn, fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
@@ -23,6 +24,8 @@ export interface EndOfDaySummary {
   readonly actionsExpired: number;
   /** Actions the pre-delinquency tracks scheduled (reminders before a due date). */
   readonly outreachScheduled: number;
+  /** Cases moved because their collector lacked a certification they need the next day. */
+  readonly rerouted: number;
 }
 
 // Kept here for the modules that import them from the end of day.
@@ -44,6 +47,7 @@ export class CollectionEndOfDay {
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly dispatch: DispatchService,
     private readonly outreach: OutreachService,
+    private readonly rerouting: CaseRerouting,
   ) {}
 
   /** Runs the day over the loans with an open case, as the caller's read of the loan mirror has them. */
@@ -53,6 +57,7 @@ export class CollectionEndOfDay {
     let promisesBroken = 0;
     let assigned = 0;
     let certificationsExpired = 0;
+    let rerouted = 0;
     const open = loans.filter((l) => l.caseId);
     // The day's actions nobody performed leave the queue before the next day's are scheduled.
     const actionsExpired = await this.dispatch.expireDay(businessDate, followUp({ ...ctx, idempotencyKey: `eod:${businessDate}:expire` }, 'ExpireAction', 'expire'));
@@ -60,6 +65,8 @@ export class CollectionEndOfDay {
     await forEachConcurrent(open, 8, async (loan) => {
       const caseId = loan.caseId!;
       const key = `eod:${businessDate}:${caseId}`;
+      // Whoever works the case tomorrow holds what it needs then (a lapse, an escalation's plan).
+      if (await this.rerouting.rerouteIfUncertified(caseId, addDays(businessDate, 1), { ...ctx, idempotencyKey: key })) rerouted++;
       const result = await this.cases.closeDay(caseId, businessDate, dpdOn(loan, businessDate), nextDueDate(loan, addDays(businessDate, 1)), {
         ...ctx,
         command: 'CloseCaseDay',
@@ -89,7 +96,7 @@ export class CollectionEndOfDay {
       if (!isDomainError(result)) certificationsExpired += result.events.length;
     });
     const outreachScheduled = await this.outreach.closeDay(businessDate, { ...ctx, idempotencyKey: `eod:${businessDate}` });
-    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired, actionsExpired, outreachScheduled };
+    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired, actionsExpired, outreachScheduled, rerouted };
   }
 
   /** The same, on request: the open cases as the loan mirror's read model has them. */

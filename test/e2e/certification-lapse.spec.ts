@@ -1,0 +1,134 @@
+import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
+import { addDays, type RecordedEvent } from '#kernel';
+
+/**
+ * Work follows the certifications: col-1's base certification lapses on 2026-03-05, so at the close
+ * of 03-04 its case moves to the least-loaded certified collector (col-2); when the loan escalates
+ * into M2, whose plan has a call needing NEGOTIATION_ADVANCED, the case moves on to col-3, who holds
+ * it. Each move is a CaseReassigned with the reason. (The loan's product puts M2 at 3 days past due.)
+ */
+type Call = (method: string, path: string, body?: unknown) => Promise<TestResponse>;
+
+describe('certification lapses move work', () => {
+  let t: TestApp;
+  let service: Call;
+  let rm1: Call;
+  let rm2: Call;
+  let supervisor: Call;
+
+  const reassigned = async () =>
+    (await t.runtime.store.readStream('collection.case-LR-E1')).filter((e) => e.type === 'CaseReassigned').map((e) => e.data as { from: string; to: string; reason: string });
+
+  async function closeDay(date: string) {
+    await closeBusinessDay(service, date);
+    await clocksAt(t, addDays(date, 1));
+    const completed = (await t.runtime.store.readStream('loans.calendar-main')).find((e: RecordedEvent) => e.type === 'EndOfDayCompleted' && (e.data as { businessDate: string }).businessDate === date)!;
+    await eventually(async () => {
+      const res = await t.request('GET', '/admin/projections');
+      const p = res.body.items.find((x: { name: string }) => x.name === 'collection_loan_reactions');
+      const [commit, prepare] = String(p?.checkpoint ?? '0/0').split('/').map(BigInt);
+      const at = completed.globalPosition;
+      return commit > at.commit || (commit === at.commit && prepare >= at.prepare) ? true : undefined;
+    }, 30_000, `collection's end of day ${date}`);
+  }
+
+  async function collector(collectorId: string, certifications: { certification: string; grantedOn: string; expiresOn: string }[]) {
+    expect((await supervisor('POST', '/collection/collectors', { collectorId, team: 'T1', capacity: 10, skills: ['*'] })).status).toBe(201);
+    for (const c of certifications) {
+      const courseId = `${c.certification.toLowerCase()}-course`;
+      expect((await supervisor('POST', `/collection/collectors/${collectorId}/trainings`, { courseId, score: 90, completedOn: '2025-03-01' })).status).toBe(201);
+      expect((await supervisor('POST', `/collection/collectors/${collectorId}/certifications`, { certification: c.certification, courseId, grantedOn: c.grantedOn, expiresOn: c.expiresOn })).status).toBe(201);
+    }
+    await eventually(async () => {
+      const res = await supervisor('GET', `/collection/collectors/${collectorId}`);
+      return res.status === 200 && Object.keys(res.body.certifications).length === certifications.length ? true : undefined;
+    });
+  }
+
+  async function strategy(strategyId: string, stage: string, champion: unknown[]) {
+    expect((await rm1('POST', '/collection/strategies', { strategyId, keys: [{ grade: 'C', stage }], champion, reason: 'certification scenario' })).status).toBe(201);
+    expect((await rm2('POST', `/collection/strategies/${strategyId}/versions/1/approve`, {})).status).toBe(202);
+    expect((await rm2('POST', `/collection/strategies/${strategyId}/versions/1/activate`, { effectiveFrom: '2026-03-01' })).status).toBe(202);
+    await eventually(async () => ((await rm1('GET', `/collection/strategies/${strategyId}`)).body.versions?.[0]?.status === 'ACTIVE' ? true : undefined));
+  }
+
+  beforeAll(async () => {
+    t = await bootApp(CONTEXTS);
+    service = t.as('service', 'core-banking');
+    rm1 = t.as('risk_manager', 'rm-1');
+    rm2 = t.as('risk_manager', 'rm-2');
+    supervisor = t.as('supervisor', 'sup-1', 'T1');
+    expect((await service('POST', '/loans/calendar', { openBusinessDate: '2026-03-01' })).status).toBe(201);
+    await clocksAt(t, '2026-03-01');
+    await strategy('lapse-C-M1', 'M1', [{ stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-1' }]);
+    await strategy('lapse-C-M2', 'M2', [
+      { stepId: 'call-m2', when: { dpdDay: 3 }, channel: 'CALL', purpose: 'DEMAND', templateId: 'script-m2', requiredCertification: 'NEGOTIATION_ADVANCED' },
+    ]);
+    await collector('col-1', [{ certification: 'COLLECTION_BASIC', grantedOn: '2025-03-05', expiresOn: '2026-03-05' }]);
+    const res = await service('POST', '/loans/accounts', {
+      loanId: 'LR',
+      customerId: 'cust-R',
+      productCode: 'CASH-3M',
+      principal: 300_000,
+      annualRateBps: 1200,
+      termMonths: 3,
+      disbursementDate: '2026-02-02',
+      timeZone: 'Asia/Shanghai',
+      schedule: [
+        { seq: 1, dueDate: '2026-03-02', principal: 100_000, interest: 3_000 },
+        { seq: 2, dueDate: '2026-04-02', principal: 100_000, interest: 2_000 },
+        { seq: 3, dueDate: '2026-05-02', principal: 100_000, interest: 1_000 },
+      ],
+      product: { stageBoundaries: { M0: 0, M1: 2, M2: 60, M3: 90, M4: 120, M5: 150, M6: 180 } },
+    });
+    expect(res.status).toBe(201);
+    await closeDay('2026-03-01');
+    await closeDay('2026-03-02');
+    await closeDay('2026-03-03');
+  }, 180_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('routes the new case to the only certified collector', async () => {
+    const summary = await eventually(async () => {
+      const r = await supervisor('GET', '/collection/cases/LR-E1');
+      return r.status === 200 && r.body.collectorId ? r.body : undefined;
+    });
+    expect(summary).toMatchObject({ collectorId: 'col-1', stage: 'M1' });
+  });
+
+  it('moves the case off a collector whose certification lapses, to the least-loaded certified one', async () => {
+    await collector('col-2', [{ certification: 'COLLECTION_BASIC', grantedOn: '2026-03-01', expiresOn: '2027-03-01' }]);
+    await collector('col-3', [
+      { certification: 'COLLECTION_BASIC', grantedOn: '2026-03-01', expiresOn: '2027-03-01' },
+      { certification: 'NEGOTIATION_ADVANCED', grantedOn: '2026-03-01', expiresOn: '2027-03-01' },
+    ]);
+    await closeDay('2026-03-04');
+    expect(await reassigned()).toEqual([{ caseId: 'LR-E1', from: 'col-1', to: 'col-2', team: 'T1', reason: 'certification COLLECTION_BASIC of col-1 not valid on 2026-03-05' }]);
+    await eventually(async () => {
+      const [c1, c2] = await Promise.all([supervisor('GET', '/collection/collectors/col-1'), supervisor('GET', '/collection/collectors/col-2')]);
+      return c1.body.openCases === 0 && c2.body.openCases === 1 ? true : undefined;
+    });
+  });
+
+  it('re-routes an escalation into a plan that needs a certification the collector lacks', async () => {
+    await closeDay('2026-03-05');
+    const moves = await reassigned();
+    expect(moves.map((m) => [m.from, m.to])).toEqual([
+      ['col-1', 'col-2'],
+      ['col-2', 'col-3'],
+    ]);
+    expect(moves[1].reason).toBe('certification NEGOTIATION_ADVANCED of col-2 not valid on 2026-03-06');
+    const types = (await t.runtime.store.readStream('collection.case-LR-E1')).map((e) => e.type);
+    expect(types.indexOf('CaseEscalated')).toBeLessThan(types.lastIndexOf('CaseReassigned'));
+    // The escalated plan's call is in col-3's queue once the gate released it.
+    const queue = await eventually(async () => {
+      const r = await t.as('collector', 'col-3', 'T1')('GET', '/collection/work-queue');
+      return r.status === 200 && r.body.items.length ? r.body : undefined;
+    });
+    expect(queue.items.map((i: { stepId: string }) => i.stepId)).toEqual(['call-m2']);
+  });
+});

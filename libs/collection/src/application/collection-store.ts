@@ -20,6 +20,12 @@ export const streams = {
   rulesBook: () => RULES_BOOK_STREAM,
 };
 
+/**
+ * A debtor's ledger is where every case, collector, executor and the dispatch gate meet: a conflict
+ * there is re-decided on the fresh ledger more often than on other streams before giving up.
+ */
+export const DEBTOR_LEDGER_RETRIES = 20;
+
 /** One repository per aggregate of the context (load, decide, append at the loaded revision). */
 @Injectable()
 export class CollectionStore {
@@ -32,7 +38,7 @@ export class CollectionStore {
 
   constructor(@Inject(EVENT_STORE) readonly store: EventStore) {
     this.cases = new AggregateRepository(store, caseDecider);
-    this.debtors = new AggregateRepository(store, debtorDecider);
+    this.debtors = new AggregateRepository(store, debtorDecider, { maxRetries: DEBTOR_LEDGER_RETRIES });
     this.collectors = new AggregateRepository(store, collectorDecider);
     this.strategies = new AggregateRepository(store, strategyDecider);
     this.rulesBook = new AggregateRepository(store, rulesBookDecider, { cacheStreams: 0 });

@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { auditContext } from '#audit';
-import { HASH } from '#eventstore';
-import { bootApp, type TestApp } from '#test-support/app.js';
+import { auditContext, auditHash } from '#audit';
+import { bootApp, eventually, TEST_STORE, type TestApp } from '#test-support/app.js';
+import { tamperWithEvent } from '#test-support/store.js';
 import { tallyContext } from '#test-support/tally/tally.js';
 
-describe('audit: history, state as of, explain, tamper evidence', () => {
+describe(`audit on ${TEST_STORE}: history, state as of, explain, tamper evidence`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await bootApp([tallyContext, auditContext]);
@@ -54,9 +54,9 @@ describe('audit: history, state as of, explain, tamper evidence', () => {
     const today = new Date().toISOString().slice(0, 10);
     const early = await t.request('POST', `/audit/anchors/${today}`);
     expect([early.status, early.body.code]).toEqual([422, 'ANCHOR_DAY_NOT_ENDED']);
-    expect((await t.runtime.pool.query('SELECT count(*)::int AS n FROM es_anchors')).rows[0].n).toBe(0);
+    expect((await t.runtime.pool.query('SELECT count(*)::int AS n FROM audit_anchors')).rows[0].n).toBe(0);
     // The events, as if recorded yesterday (the hash chain does not cover recorded time).
-    await t.runtime.pool.query(`UPDATE es_events SET recorded_at = recorded_at - interval '1 day'`);
+    await t.runtime.pool.query(`UPDATE audit_events SET recorded_at = recorded_at - interval '1 day'`);
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const published = jest.spyOn(Logger.prototype, 'log');
     const anchor = await t.request('POST', `/audit/anchors/${yesterday}`);
@@ -72,18 +72,20 @@ describe('audit: history, state as of, explain, tamper evidence', () => {
     expect(again.body).toEqual({ ...anchor.body, written: false });
     expect((await t.as('auditor')('GET', '/audit/anchors/verify')).body).toMatchObject({ ok: true, checked: 1 });
 
-    // An edited event no longer matches its hash.
-    await t.runtime.pool.query(`UPDATE es_events SET data = jsonb_set(data, '{amount}', '1') WHERE stream_id = 'tally.tally-a1' AND revision = 1`);
+    // An event edited in the store no longer matches the link the audit index recorded for it.
+    const [second] = await t.runtime.store.readStream('tally.tally-a1', { fromRevision: 1, maxCount: 1 });
+    await tamperWithEvent(t, 'tally.tally-a1', 1, { data: { ...(second.data as object), amount: 1 } });
     const broken = await t.as('auditor')('GET', '/audit/verify');
     expect(broken.body).toMatchObject({ ok: false, firstBroken: { streamId: 'tally.tally-a1', revision: 1, reason: 'hash_mismatch' } });
+    // History shows what the store now holds; verify is what tells.
+    const shown = await t.as('auditor')('GET', '/audit/history?streamId=tally.tally-a1');
+    expect(shown.body.items[1].data).toMatchObject({ amount: 1 });
 
-    // Rewriting the chain after the edit satisfies the chain, but not the day's anchor.
+    // Rewriting the index's chain after the edit satisfies the chain, but not the day's anchor.
     for (const revision of [1, 2]) {
-      await t.runtime.pool.query(
-        `UPDATE es_events e SET hash = ${HASH('p.hash', 'e', 'data', 'metadata')}
-           FROM es_events p WHERE e.stream_id = 'tally.tally-a1' AND e.revision = $1 AND p.stream_id = e.stream_id AND p.revision = e.revision - 1`,
-        [revision],
-      );
+      const [event] = await t.runtime.store.readStream('tally.tally-a1', { fromRevision: revision, maxCount: 1 });
+      const { rows } = await t.runtime.pool.query<{ hash: Buffer }>(`SELECT hash FROM audit_events WHERE stream_id = 'tally.tally-a1' AND revision = $1`, [revision - 1]);
+      await t.runtime.pool.query(`UPDATE audit_events SET hash = $2 WHERE stream_id = 'tally.tally-a1' AND revision = $1`, [revision, auditHash(rows[0].hash, event)]);
     }
     expect((await t.as('auditor')('GET', '/audit/verify')).body.ok).toBe(true);
     const anchors = await t.as('auditor')('GET', '/audit/anchors/verify');
@@ -91,7 +93,7 @@ describe('audit: history, state as of, explain, tamper evidence', () => {
     // Re-anchoring the rewritten chain is refused, the stored anchor stays, and the attempt is on record.
     const rewrite = await t.request('POST', `/audit/anchors/${yesterday}`);
     expect([rewrite.status, rewrite.body.code, rewrite.body.stored]).toEqual([409, 'ANCHOR_ALREADY_WRITTEN', anchor.body.anchor]);
-    const stored = await t.runtime.pool.query(`SELECT encode(anchor, 'hex') AS anchor FROM es_anchors`);
+    const stored = await t.runtime.pool.query(`SELECT encode(anchor, 'hex') AS anchor FROM audit_anchors`);
     expect(stored.rows).toEqual([{ anchor: anchor.body.anchor }]);
     const log = await t.as('auditor')('GET', '/audit/access-log?actorId=admin-1');
     expect(log.body.items.filter((i: any) => i.route === '/audit/anchors/:day').map((i: any) => [i.status, i.params.day])).toEqual([
@@ -101,9 +103,23 @@ describe('audit: history, state as of, explain, tamper evidence', () => {
       [422, today],
     ]);
 
-    // A deleted event leaves a gap.
-    await t.runtime.pool.query(`DELETE FROM es_events WHERE stream_id = 'tally.tally-a1' AND revision = 1`);
+    // An event deleted from the store is missing where the index recorded it.
+    await tamperWithEvent(t, 'tally.tally-a1', 1, 'delete');
     const gap = await t.as('auditor')('GET', '/audit/verify');
-    expect(gap.body.firstBroken).toMatchObject({ streamId: 'tally.tally-a1', revision: 2, reason: 'revision_gap' });
+    expect(gap.body.firstBroken).toMatchObject({ streamId: 'tally.tally-a1', revision: 1, eventId: second.eventId, reason: 'missing' });
+    const missing = await t.as('auditor')('GET', '/audit/history?streamId=tally.tally-a1');
+    expect(missing.body.items.map((e: any) => [e.revision, e.missingFromStore ?? false])).toEqual([
+      [0, false],
+      [1, true],
+      [2, false],
+    ]);
+    // A link deleted from the index leaves a gap in its chain.
+    await t.runtime.pool.query(`DELETE FROM audit_events WHERE stream_id = 'tally.tally-a2' AND revision = 0`);
+    await t.as('service', 'core-banking')('POST', '/tallies/a2/amounts', { amount: 5 });
+    const scoped = await eventually(async () => {
+      const r = await t.as('auditor')('GET', '/audit/verify?streamPrefix=tally.tally-a2');
+      return r.body.firstBroken ? r.body : undefined;
+    });
+    expect(scoped).toMatchObject({ ok: false, firstBroken: { streamId: 'tally.tally-a2', revision: 0, reason: 'unindexed' } });
   });
 });

@@ -5,6 +5,14 @@ import { buildApp, startRoles } from '../../apps/arrears/src/app.js';
 import { ALL_MIGRATIONS } from '../../apps/arrears/src/migrations.js';
 import { createRuntime } from '../../apps/arrears/src/runtime.js';
 import { testDatabase, type TestDatabase } from './database.js';
+import { startEsdbDouble, type EsdbDouble } from './esdb-double/index.js';
+
+/**
+ * Which event store the tests' apps use: Postgres (the default), or EventStoreDB when
+ * ARREARS_TEST_STORE=eventstoredb (the second pass of `npm test`). On EventStoreDB each app gets a
+ * fresh gRPC double of its own, or the server named by EVENTSTORE_URL when that is set.
+ */
+export const TEST_STORE: 'postgres' | 'eventstoredb' = process.env.ARREARS_TEST_STORE === 'eventstoredb' ? 'eventstoredb' : 'postgres';
 
 export interface TestResponse {
   status: number;
@@ -19,6 +27,10 @@ export interface TestApp {
   readonly runtime: Runtime;
   readonly db: TestDatabase;
   readonly baseUrl: string;
+  /** The EventStoreDB double the events live in, when the app runs on one (see TEST_STORE). */
+  readonly esdb?: EsdbDouble;
+  /** The EVENTSTORE_URL the app was given, if any. */
+  readonly eventStoreUrl?: string;
   /** fetch against the running app as an admin; JSON bodies are encoded. */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** The same, as a given role and user; `null` sends no token. */
@@ -34,6 +46,14 @@ export interface TestApp {
 export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}, options: { replicaOf?: TestApp } = {}): Promise<TestApp> {
   const shared = options.replicaOf?.db;
   const db = shared ?? (await testDatabase({ migrate: false }));
+  // A replica shares its primary's store as well as its database.
+  let esdb = options.replicaOf?.esdb;
+  let eventStoreUrl: string | undefined = env.EVENTSTORE_URL ?? options.replicaOf?.eventStoreUrl;
+  const ownsEsdb = !eventStoreUrl && !options.replicaOf && TEST_STORE === 'eventstoredb' && !process.env.EVENTSTORE_URL;
+  if (!eventStoreUrl && !options.replicaOf && TEST_STORE === 'eventstoredb') {
+    if (ownsEsdb) esdb = await startEsdbDouble();
+    eventStoreUrl = esdb?.url ?? process.env.EVENTSTORE_URL;
+  }
   const config = loadConfig({
     DATABASE_URL: db.url,
     LOG_LEVEL: 'silent',
@@ -43,6 +63,7 @@ export async function bootApp(contexts: readonly ContextRegistration[], env: Rec
     // Tests send far more requests per principal than people do; the rate-limit test sets its own.
     RATE_LIMIT_MAX: '10000000',
     RATE_LIMIT_ANONYMOUS_MAX: '10000000',
+    ...(eventStoreUrl ? { EVENTSTORE_URL: eventStoreUrl } : {}),
     ...env,
   });
   const runtime = await createRuntime(config, { migrations: [...new Set([...ALL_MIGRATIONS, ...contexts.flatMap((c) => c.migrations)])] });
@@ -78,6 +99,8 @@ export async function bootApp(contexts: readonly ContextRegistration[], env: Rec
     runtime,
     db,
     baseUrl,
+    esdb,
+    eventStoreUrl,
     token,
     request: (method, path, body, headers) => send(admin, method, path, body, headers),
     as: (role, user, team) => async (method, path, body, headers) => send(role ? await token(role, user, team) : null, method, path, body, headers),
@@ -85,6 +108,7 @@ export async function bootApp(contexts: readonly ContextRegistration[], env: Rec
       await app.close();
       await runtime.close();
       if (!shared) await db.close();
+      if (ownsEsdb) await esdb?.stop();
     },
   };
 }

@@ -1,10 +1,5 @@
 import { projectionsCaughtUp, type TestApp } from './app.js';
-
-/** How many events the store holds and the newest position: what a side effect would change. */
-async function storeHead(t: TestApp): Promise<{ events: number; last: string | null }> {
-  const { rows } = await t.runtime.pool.query<{ events: number; last: string | null }>('SELECT count(*)::int AS events, max(global_position)::text AS last FROM es_events');
-  return rows[0];
-}
+import { storeHead } from './store.js';
 
 /**
  * Verifies every registered projection and reactor, rebuilds each one that may be rebuilt (a

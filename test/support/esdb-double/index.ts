@@ -9,6 +9,7 @@
  *                 server-side filters with checkpoints every multiplier x window events).
  * Streams.Append  expected revision checks with WrongExpectedVersion details, idempotent retries.
  * ServerFeatures  lists Read and Append only, so the client never uses BatchAppend.
+ * Tests may also edit or delete a stored event in place (`tamper`), which no server allows.
  * Everything else (Delete, Tombstone, BatchAppend, stream subscriptions, other services) answers
  * UNIMPLEMENTED.
  */
@@ -36,6 +37,11 @@ export interface EsdbDouble {
   dropSubscriptions(): void;
   /** Writes events straight into the log (e.g. `$`-prefixed system events), bypassing gRPC. */
   inject(streamId: string, type: string, data?: unknown): void;
+  /**
+   * Edits a stored event's data in place, or deletes the event, bypassing the server's rules (a
+   * real node offers neither): for tamper-evidence tests. False when there is no such event.
+   */
+  tamper(streamId: string, revision: number, change: { readonly data: unknown } | 'delete'): boolean;
   stop(): Promise<void>;
 }
 
@@ -144,11 +150,11 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     if (backwards) {
       // Backwards reads return the events before the given position.
       let i = all.hasEnd() ? log.all.length - 1 : all.hasStart() ? -1 : log.indexFrom(positionOf(all.getPosition()!), true) - 1;
-      for (; i >= 0 && BigInt(out.length) < count; i--) if (!matches || matches(log.all[i])) out.push(log.all[i]);
+      for (; i >= 0 && BigInt(out.length) < count; i--) if (!log.all[i].deleted && (!matches || matches(log.all[i]))) out.push(log.all[i]);
     } else {
       // Forwards reads include the event at the given position.
       let i = all.hasStart() ? 0 : all.hasEnd() ? log.all.length : log.indexFrom(positionOf(all.getPosition()!), true);
-      for (; i < log.all.length && BigInt(out.length) < count; i++) if (!matches || matches(log.all[i])) out.push(log.all[i]);
+      for (; i < log.all.length && BigInt(out.length) < count; i++) if (!log.all[i].deleted && (!matches || matches(log.all[i]))) out.push(log.all[i]);
     }
     for (const e of out) call.write(eventResp(e));
     call.end();
@@ -179,7 +185,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
         while (!closed && cursor < log.all.length) {
           const e = log.all[cursor++];
           let writable = true;
-          if (!filtering || filtering.matches(e)) writable = call.write(eventResp(e));
+          if (!e.deleted && (!filtering || filtering.matches(e))) writable = call.write(eventResp(e));
           if (filtering && ++scanned >= filtering.checkpointInterval) {
             scanned = 0;
             writable = call.write(checkpointResp(e)) && writable;
@@ -280,6 +286,9 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
       log.append(streamId, expected, [
         { id: randomUUID(), type, contentType: 'application/json', data: Buffer.from(JSON.stringify(data)), customMetadata: new Uint8Array() },
       ]);
+    },
+    tamper(streamId, revision, change) {
+      return log.tamper(streamId, BigInt(revision), change === 'delete' ? 'delete' : { data: Buffer.from(JSON.stringify(change.data)) });
     },
     async stop() {
       for (const call of [...subscriptions]) fail(call, grpc.status.UNAVAILABLE, 'server stopping');

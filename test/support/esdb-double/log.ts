@@ -16,6 +16,8 @@ export interface StoredEvent {
   readonly created: bigint;
   readonly commit: bigint;
   readonly prepare: bigint;
+  /** Set by `tamper` on an event removed from the log: reads and subscriptions pass over it. */
+  readonly deleted?: true;
 }
 
 export interface ProposedEvent {
@@ -105,6 +107,29 @@ export class EventLog {
     }
     for (const listener of [...this.listeners]) listener();
     return { ok: true, currentRevision: revision, commit: last!.commit, prepare: last!.prepare };
+  }
+
+  /**
+   * Changes a stored event behind the server's back, as someone with access to the node's files
+   * could: new data in place (same id, revision and position), or the event removed altogether.
+   * For tamper-evidence tests; a real server offers no such operation.
+   */
+  tamper(streamId: string, revision: bigint, change: { readonly data: Uint8Array } | 'delete'): boolean {
+    const events = this.streams.get(streamId);
+    const i = events?.findIndex((e) => e.revision === revision) ?? -1;
+    if (!events || i < 0) return false;
+    const target = events[i];
+    const j = this.all.indexOf(target);
+    if (change === 'delete') {
+      // $all keeps a marker in its place, so readers' and subscriptions' places in it stay valid.
+      events.splice(i, 1);
+      this.all[j] = { ...target, deleted: true };
+    } else {
+      const edited = { ...target, data: change.data };
+      events[i] = edited;
+      this.all[j] = edited;
+    }
+    return true;
   }
 
   /** Index in `all` of the first event at or after (inclusive) / after (exclusive) a position. */

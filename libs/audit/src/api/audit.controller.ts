@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type pg from 'pg';
 import { z } from 'zod';
+import { EVENT_STORE, type EventStore } from '#eventstore';
 import { DocQuery, PG_POOL, ProblemException, Roles, ValidQuery, ZodPipe, fields, problem } from '#platform';
 import { readAccessLog } from '../application/access-log.js';
 import { AuditReader } from '../application/history.js';
@@ -43,6 +44,7 @@ export class AuditController {
   constructor(
     private readonly reader: AuditReader,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   @Get('history')
@@ -85,7 +87,7 @@ export class AuditController {
   @DocQuery(VerifyQuery)
   @ApiOperation({ summary: 'Recompute the hash chain of every stream (or a prefix) and report the first broken link' })
   verify(@ValidQuery(VerifyQuery) q: z.infer<typeof VerifyQuery>) {
-    return verifyChain(this.pool, q.streamPrefix);
+    return verifyChain(this.pool, this.store, q.streamPrefix);
   }
 
   @Post('anchors/:day')
@@ -96,7 +98,7 @@ export class AuditController {
       'Store the anchor hash over every event recorded on a day (UTC) that has ended, in global order; written once (409 ANCHOR_ALREADY_WRITTEN for another hash), published as a log line',
   })
   anchor(@Param('day', new ZodPipe(fields.businessDate, 'params')) day: string) {
-    return anchorDay(this.pool, day);
+    return anchorDay(this.pool, this.store, day);
   }
 
   @Get('anchors/verify')

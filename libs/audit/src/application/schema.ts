@@ -1,17 +1,19 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Lets audit find every stream that names a loan or a customer without scanning the store. */
+/**
+ * Audit once searched the Postgres event table directly and indexed it for that. It now keeps its
+ * own index (audit_events, see audit-index.ts) whatever the store, so this migration creates
+ * nothing any more (AuditIndexSchema drops what it made where it ran). It keeps its name so that
+ * databases which applied it stay in step.
+ */
 export class AuditIndexes1732838400200 implements MigrationInterface {
   name = 'AuditIndexes1732838400200';
 
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE INDEX es_events_loan_id ON es_events ((data->>'loanId'), stream_id) WHERE data ? 'loanId';
-      CREATE INDEX es_events_customer_id ON es_events ((data->>'customerId'), stream_id) WHERE data ? 'customerId';
-    `);
+  async up(_q: QueryRunner): Promise<void> {
+    // Superseded by AuditIndexSchema1764900000000.
   }
 
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP INDEX es_events_customer_id; DROP INDEX es_events_loan_id;');
+  async down(_q: QueryRunner): Promise<void> {
+    // Nothing was created.
   }
 }

@@ -2,7 +2,7 @@ import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { addDays, type RecordedEvent } from '#kernel';
 import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
-import { clocksAt } from '#test-support/clock.js';
+import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
 import { replayEverything } from '#test-support/replay.js';
 
 /**
@@ -34,15 +34,7 @@ describe('corrections that propagate', () => {
   const factor = (body: { factors: Array<{ factor: string; value: unknown }> }, name: string) => body.factors.find((f) => f.factor === name)?.value;
 
   async function closeDay(businessDate: string) {
-    expect((await core('POST', '/loans/calendar/close', { businessDate })).status).toBe(202);
-    await eventually(
-      async () => {
-        const res = await supervisor('GET', `/loans/calendar/days/${businessDate}`);
-        return res.status === 200 && res.body.status === 'completed' ? true : undefined;
-      },
-      60_000,
-      `end of day ${businessDate}`,
-    );
+    await closeBusinessDay(core, businessDate);
     await clocksAt(t, addDays(businessDate, 1));
   }
 

@@ -1,6 +1,6 @@
 import { deciderSpec } from '#kernel/testing';
 import { delinquencyHistory, loanDecider, type LoanEvent, type LoanState } from '#loans';
-import { DUE1, INSTALLMENT1, INSTALLMENT2, PAUSING_PRODUCT, close, endHold, history, loanRegistered, pay, reverse, startHold, stateAfter } from './fixtures.js';
+import { DUE1, INSTALLMENT1, INSTALLMENT2, PAUSING_PRODUCT, close, endHold, history, loanRegistered, pay, restructure, reverse, startHold, stateAfter } from './fixtures.js';
 
 /**
  * Corrections that change the past publish `DelinquencyRestated` with the delinquency history
@@ -114,6 +114,16 @@ describe('DelinquencyRestated', () => {
     // Recorded while 02-15 is being closed and valued the day before: nothing closed is changed.
     const beforeDue = history([loanRegistered()], close('2024-02-14'));
     spec.given(beforeDue).when(pay('p1', INSTALLMENT1, '2024-02-14', '2024-02-15')).thenTypes(['PaymentReceived']);
+  });
+
+  it('a schedule re-aged from an earlier effective date ends the episode on that date', () => {
+    // Past due from 02-16; on 02-26 a restructuring effective 02-20 replaces every unpaid installment.
+    const given = history([loanRegistered()], close('2024-02-25'));
+    const newSchedule = [{ dueDate: '2024-05-15', principal: 300_000, interest: 9_000 }];
+    const events = spec.given(given).when(restructure('r1', '2024-02-20', newSchedule, '2024-02-26')).result as LoanEvent[];
+    const restated = restatementIn(events)!.data as { correction: unknown; after: { episodes: unknown; stages: unknown } };
+    expect(restated.correction).toEqual({ type: 'ScheduleRestructured', ref: 'r1', effectiveFrom: '2024-02-20', recordedOn: '2024-02-26' });
+    expect(restated.after.episodes).toEqual([{ start: '2024-02-16', end: '2024-02-20', maxDpd: 4 }]);
   });
 
   it('a backdated hold that pauses DPD restates the episode peak', () => {

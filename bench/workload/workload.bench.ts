@@ -212,6 +212,8 @@ async function main() {
     // ---- set-up: a strategy under maker-checker, certified collectors, the calendar, the portfolio ----
     const t0 = Date.now();
     await api.ok('calendar', 'service', 'core-banking', 'POST', '/loans/calendar', { openBusinessDate: START });
+    // Each context keeps its own copy of Loans' calendar: wait until they have it.
+    await settled('the calendar copies');
     await api.ok('propose strategy', 'risk_manager', 'rm-1', 'POST', '/collection/strategies', {
       strategyId: 'bench-standard',
       keys: ['A', 'B', 'C', 'D', 'E'].flatMap((grade) => ['M1', 'M2', 'M3', 'M4', 'M5', 'M6+'].map((stage) => ({ grade, stage }))),

@@ -2,6 +2,7 @@ import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, 
 import {
   evolve,
   initialLoanState,
+  quietThroughOf,
   recordFact,
   type ActiveLoan,
   type LoanEvent,
@@ -444,7 +445,8 @@ export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanSta
   if (badDate) return badDate;
   if (loan.status === 'WrittenOff') return []; // off the books: it no longer ages or accrues
   if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return [];
-  if (loan.quietThrough === null || compareDates(d.businessDate, loan.quietThrough) <= 0) return [];
+  const quietThrough = quietThroughOf(loan);
+  if (quietThrough === null || compareDates(d.businessDate, quietThrough) <= 0) return [];
   const position = project(loan.facts, d.businessDate);
   return positionEvents(loan.reported, position, position);
 }

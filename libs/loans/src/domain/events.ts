@@ -235,8 +235,10 @@ interface RegisteredLoan {
   /**
    * Through this date a close of business has nothing to report unless new facts arrive (null:
    * never), so most loans on most days skip the replay. Derived from the facts; conservative.
+   * Undefined until asked for (`quietThroughOf`): folding a stream replays the facts once when the
+   * date is needed, not once per event, so a fold's cost grows with the stream, not its square.
    */
-  readonly quietThrough: BusinessDate | null;
+  readonly quietThrough?: BusinessDate | null;
 }
 
 export type UnregisteredLoan = { readonly status: 'Unregistered' };
@@ -256,8 +258,12 @@ function withReported(state: ActiveLoan | PaidOffLoan | WrittenOffLoan, asOf: Bu
 
 function settle(facts: LoanFacts, reported: ReportedPosition): ActiveLoan | PaidOffLoan | WrittenOffLoan {
   if (facts.writeOff?.writtenOff) return { status: 'WrittenOff', facts, reported, quietThrough: null };
-  const quietThrough = project(facts, reported.asOf).quietThrough;
-  return { status: reported.paidOff ? 'PaidOff' : 'Active', facts, reported, quietThrough };
+  return { status: reported.paidOff ? 'PaidOff' : 'Active', facts, reported, quietThrough: undefined };
+}
+
+/** The loan's quiet date (see `quietThrough`), derived from its facts when the fold left it open. */
+export function quietThroughOf(loan: ActiveLoan | PaidOffLoan | WrittenOffLoan): BusinessDate | null {
+  return loan.quietThrough !== undefined ? loan.quietThrough : project(loan.facts, loan.reported.asOf).quietThrough;
 }
 
 /** The account's write-off facts with one more event recorded. */

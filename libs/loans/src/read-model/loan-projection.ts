@@ -132,7 +132,7 @@ export function loanRow(state: ActiveLoan | PaidOffLoan | WrittenOffLoan, revisi
     registered_on: registeredOn,
     as_of: asOf,
     next_due_date: next ?? null,
-    quiet_through: state.quietThrough,
+    quiet_through: state.quietThrough !== undefined ? state.quietThrough : position.quietThrough,
     revision,
     reported,
   };

@@ -103,6 +103,18 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
     return { state, revision: events.length ? events[events.length - 1].revision : -1, events };
   }
 
+  /**
+   * The stream's state as this repository last saw it: from its cache when it holds the stream,
+   * else read (and remembered). `fresh` always reads. A cached state may be behind a writer this
+   * repository did not see (another process, another repository, a batch path); it is good for a
+   * pre-check whose refusal is confirmed on a fresh read and whose acceptance is decided again by
+   * `handle` at the append's expected revision.
+   */
+  async read(streamId: string, options: { fresh?: boolean } = {}): Promise<{ readonly state: S; readonly revision: number; readonly fromCache: boolean }> {
+    const { state, revision, fromCache } = await this.current(streamId, options.fresh ?? false);
+    return { state, revision, fromCache };
+  }
+
   private async current(streamId: string, fresh: boolean): Promise<Cached<S> & { fromCache: boolean }> {
     const cached = fresh ? undefined : this.cache.get(streamId);
     if (cached) return { ...cached, fromCache: true };
@@ -117,7 +129,9 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
   }
 
   private remember(streamId: string, entry: Cached<S>): void {
-    if (this.cacheSize <= 0 || entry.revision < 0) return;
+    // A stream that does not exist yet is remembered too: its first append expects no stream, so a
+    // writer that created it meanwhile makes the append conflict and the entry is dropped.
+    if (this.cacheSize <= 0) return;
     this.cache.delete(streamId);
     this.cache.set(streamId, entry);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);

@@ -60,6 +60,38 @@ describe('AggregateRepository on Postgres', () => {
     expect(isDomainError(refused) && refused.details).toEqual({ total: 60, limit: 100 });
   });
 
+  it('remembers a stream that does not exist yet; a writer that created it meanwhile makes the first append re-decide', async () => {
+    const reads: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'readStream') return (id: string, o?: object) => (reads.push(id), target.readStream(id, o));
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const a = new AggregateRepository(counting, tallyDecider);
+    const b = new AggregateRepository(store, tallyDecider);
+    expect(await a.read('tally.tally-new')).toMatchObject({ revision: -1, fromCache: false });
+    expect(await a.read('tally.tally-new')).toMatchObject({ revision: -1, fromCache: true });
+    expect(reads).toEqual(['tally.tally-new']);
+    // Created behind a's back: a's cached "no stream" conflicts at the append; a re-reads and re-decides.
+    await b.handle('tally.tally-new', { type: 'Open', tallyId: 'new', limit: 100 }, ctx('Open'));
+    const again = await a.handle('tally.tally-new', { type: 'Open', tallyId: 'new', limit: 100 }, ctx('Open'));
+    expect(isDomainError(again) && again.code).toBe('TALLY_ALREADY_OPEN');
+    const added = await a.handle('tally.tally-new', { type: 'Add', tallyId: 'new', amount: 5 }, ctx('Add'));
+    expect(isDomainError(added)).toBe(false);
+    expect((await a.load('tally.tally-new')).state).toEqual({ status: 'open', limit: 100, total: 5 });
+  });
+
+  it('read() answers from the cache the commands keep, and fresh: true reads the stream', async () => {
+    const a = new AggregateRepository(store, tallyDecider);
+    const b = new AggregateRepository(store, tallyDecider);
+    await a.handle('tally.tally-seen', { type: 'Open', tallyId: 'seen', limit: 100 }, ctx('Open'));
+    await b.handle('tally.tally-seen', { type: 'Add', tallyId: 'seen', amount: 7 }, ctx('Add'));
+    expect(await a.read('tally.tally-seen')).toEqual({ state: { status: 'open', limit: 100, total: 0 }, revision: 0, fromCache: true });
+    expect(await a.read('tally.tally-seen', { fresh: true })).toEqual({ state: { status: 'open', limit: 100, total: 7 }, revision: 1, fromCache: false });
+    expect(await a.read('tally.tally-seen')).toEqual({ state: { status: 'open', limit: 100, total: 7 }, revision: 1, fromCache: true });
+  });
+
   it('an idempotency key is honoured by a cold and a warm repository alike', async () => {
     const warm = new AggregateRepository(store, tallyDecider);
     await warm.handle('tally.tally-key', { type: 'Open', tallyId: 'key', limit: 100 }, ctx('Open'));

@@ -90,8 +90,10 @@ export class CasesController {
    * A write on a case checks the scope its read checks: an unknown case is 404, a case outside
    * the caller's scope is refused with 403 CASE_OUT_OF_SCOPE before anything is decided.
    */
-  private async writable(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
-    const loaded = await this.cases.load(caseId);
+  private async writable(caseId: string, req: AuthedRequest): Promise<{ readonly state: CaseState; readonly revision: number }> {
+    // Read fresh (the scope decides on the case as it is now); the command that follows decides on
+    // the state this read left in the repository's cache, at its revision.
+    const loaded = await this.cases.current(caseId, { fresh: true });
     if (loaded.state.status === 'none') throw caseNotFound(caseId);
     if (!caseVisible(scopeOf(req.user), loaded.state)) throw caseOutOfScope(caseId, req.user);
     return loaded;

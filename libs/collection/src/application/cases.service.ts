@@ -41,6 +41,11 @@ export class CaseService {
     return this.store.cases.load(streams.case(caseId));
   }
 
+  /** The case's state as the repository last saw it (see `AggregateRepository.read`); `fresh` reads it. */
+  current(caseId: string, options: { fresh?: boolean } = {}): Promise<{ readonly state: CaseState; readonly revision: number; readonly fromCache: boolean }> {
+    return this.store.cases.read(streams.case(caseId), options);
+  }
+
   private run(caseId: string, command: Parameters<CollectionStore['cases']['handle']>[1], ctx: CommandContext): Promise<Result> {
     return runCommand(this.metrics, this.store.cases, streams.case(caseId), command, ctx);
   }
@@ -64,7 +69,8 @@ export class CaseService {
    * assignee, or null when nobody is eligible (the case waits in its queue; end of day retries).
    */
   async route(caseId: string, onDate: BusinessDate, ctx: CommandContext): Promise<string | null> {
-    const { state } = await this.load(caseId);
+    // As last seen: the assignment itself is decided on the case at the append's revision.
+    const { state } = await this.current(caseId);
     if (state.status !== 'open') return null;
     if (state.collectorId) return state.collectorId;
     const rules = await this.rules.inForce(onDate);

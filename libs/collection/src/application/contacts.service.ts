@@ -93,7 +93,12 @@ export class ContactService {
       promise: input.promise ?? null,
     };
     const key = `contact:${input.attemptId}`;
-    const loaded = await this.store.cases.load(streams.case(caseId));
+    // The state as last seen (the caller's scope check has just read it): a repeat or a refusal is
+    // confirmed on a fresh read; an attempt that passes is decided again at the append.
+    let loaded = await this.store.cases.read(streams.case(caseId));
+    if (loaded.fromCache && (this.replay(loaded.state, input.attemptId, caseId, loaded.revision) || attemptProblem(loaded.state, data))) {
+      loaded = await this.store.cases.read(streams.case(caseId), { fresh: true });
+    }
     const earlier = this.replay(loaded.state, input.attemptId, caseId, loaded.revision);
     if (earlier) return earlier;
     const problem = attemptProblem(loaded.state, data);

@@ -60,3 +60,23 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+const knownTimeZones = new Map<string, boolean>();
+
+/**
+ * Whether the runtime's time-zone database knows an IANA zone name (e.g. `Asia/Shanghai`). The
+ * answer is remembered per name: building a formatter to ask costs more than most commands.
+ */
+export function isTimeZone(timeZone: string): boolean {
+  let known = knownTimeZones.get(timeZone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (knownTimeZones.size < 1_000) knownTimeZones.set(timeZone, known);
+  }
+  return known;
+}

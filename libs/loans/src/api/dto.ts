@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '#kernel';
 import { fields } from '#platform';
 import { DEFAULT_PRODUCT_SETTINGS, type ProductSettings } from '../domain/product.js';
 import type { RegisterLoanInput } from '../application/loan-commands.js';
@@ -9,14 +10,6 @@ import type { RegisterLoanInput } from '../application/loan-commands.js';
  * to the principal, value dates, duplicate references) are the decider's, answered as 404/409/422.
  */
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const days = z.number().int().min(0).max(100_000);
 const STAGE_VALUES = ['M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M6+'] as const;

@@ -172,6 +172,7 @@ async function main() {
     const url = await server.database('workload');
     const dbName = new URL(url).pathname.slice(1);
     const port = await freePort();
+    const probePort = await freePort();
     // BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the app process.
     const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
     app = spawn(process.execPath, [...nodeArgs, 'dist/apps/arrears/src/main.js'], {
@@ -179,6 +180,7 @@ async function main() {
         ...process.env,
         DATABASE_URL: url,
         PORT: String(port),
+        PROBE_PORT: String(probePort),
         JWT_SECRET: SECRET,
         LOG_LEVEL: 'warn',
         RATE_LIMIT_MAX: '10000000',
@@ -281,6 +283,7 @@ async function main() {
       const samples: Sample[] = [];
       const lagSamples: Array<{ t: number; maxSeconds: number; maxPositions: number; byName: Record<string, number> }> = [];
       const readiness: number[] = [];
+      const probeReadiness: number[] = [];
       let inFlight = 0;
       let dropped = 0;
       let running = true;
@@ -342,6 +345,10 @@ async function main() {
           const s0 = performance.now();
           const ready = await fetch(`${base}/health/ready`).then((r) => r.status).catch(() => 0);
           readiness.push(performance.now() - s0);
+          // The same answer on the probe port (PROBE_PORT: a thread of its own), as an orchestrator asks it.
+          const p0 = performance.now();
+          const probed = await fetch(`http://127.0.0.1:${probePort}/health/ready`).then((r) => r.status).catch(() => 0);
+          probeReadiness.push(probed === 200 || probed === 503 ? performance.now() - p0 : Number.POSITIVE_INFINITY);
           const res = await api.call('admin', 'bench-admin', 'GET', '/admin/projections');
           const items = (res.body?.items ?? []) as Array<{ name: string; lagSeconds: number; lagPositions: number }>;
           const byName: Record<string, number> = {};
@@ -462,6 +469,7 @@ async function main() {
         /** Per close: seconds until every read model was within a second again (null: not within the hold). */
         closeAbsorbedSeconds: closeAbsorbed(),
         readiness: { p50ms: round(pct(readiness, 50), 1), p99ms: round(pct(readiness, 99), 1) },
+        probeReadiness: { p50ms: round(pct(probeReadiness, 50), 1), p99ms: round(pct(probeReadiness, 99), 1) },
         // Postgres' figure sums the cluster's processes at both ends of the hold: a backend that
         // exited meanwhile takes its seconds with it, so a negative difference is no measurement.
         cpuSeconds: { app: round(cpuApp, 1), postgres: cpuPg >= 0 ? round(cpuPg, 1) : null, wall: round(seconds, 1) },
@@ -511,7 +519,7 @@ async function main() {
       rssMiB: rssMiB(pid),
     };
     const row = (s: any) =>
-      `| ${s.targetRate} | ${s.achievedPerSecond} | ${s.holds ? 'yes' : 'no'} | ${s.byKind.payment.p50ms} / ${s.byKind.payment.p99ms} | ${s.byKind.contact.p50ms} / ${s.byKind.contact.p99ms} | ${s.byKind.promise.p50ms} / ${s.byKind.promise.p99ms} | ${s.byKind.queue.p50ms} / ${s.byKind.queue.p99ms} | ${s.lag.steadyP50Seconds} / ${s.lag.steadyP99Seconds} s (${s.lag.p99Seconds} s; ${s.lag.p99Positions} pos)${s.lag.growing ? ', growing' : ''} | ${s.closes.map((c: any, i: number) => `${round(c.closedInMs / 1000, 1)} / ${s.closeAbsorbedSeconds[i] ?? 'not'} s`).join(', ') || '—'} | ${s.readiness.p50ms} / ${s.readiness.p99ms} | ${s.cpuSeconds.app} / ${s.cpuSeconds.postgres ?? 'n/a'} of ${s.cpuSeconds.wall} | ${s.rssMiB} |`;
+      `| ${s.targetRate} | ${s.achievedPerSecond} | ${s.holds ? 'yes' : 'no'} | ${s.byKind.payment.p50ms} / ${s.byKind.payment.p99ms} | ${s.byKind.contact.p50ms} / ${s.byKind.contact.p99ms} | ${s.byKind.promise.p50ms} / ${s.byKind.promise.p99ms} | ${s.byKind.queue.p50ms} / ${s.byKind.queue.p99ms} | ${s.lag.steadyP50Seconds} / ${s.lag.steadyP99Seconds} s (${s.lag.p99Seconds} s; ${s.lag.p99Positions} pos)${s.lag.growing ? ', growing' : ''} | ${s.closes.map((c: any, i: number) => `${round(c.closedInMs / 1000, 1)} / ${s.closeAbsorbedSeconds[i] ?? 'not'} s`).join(', ') || '—'} | ${s.readiness.p50ms} / ${s.readiness.p99ms} | ${s.probeReadiness.p50ms} / ${s.probeReadiness.p99ms} | ${s.cpuSeconds.app} / ${s.cpuSeconds.postgres ?? 'n/a'} of ${s.cpuSeconds.wall} | ${s.rssMiB} |`;
     writeResult(
       'workload',
       result,
@@ -522,8 +530,8 @@ Portfolio: ${LOANS} loans registered over HTTP (${result.portfolio.registerPerSe
 
 **Highest rate held: ${result.highestHeldRate} requests/s (${result.highestHeldCommandsPerSecond} commands/s)** (held: failures ≤ 1 %, nothing dropped by the client, steady lag p99 < 5 s and not growing, and every close absorbed by every read model before the next one).
 
-| target/s | achieved/s | held | payment p50/p99 ms | contact p50/p99 ms | promise p50/p99 ms | queue read p50/p99 ms | steady lag p50/p99 (all p99) | close: Loans done / all caught up | readiness p50/p99 ms | CPU s app / Postgres | RSS MiB |
-|---:|---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|
+| target/s | achieved/s | held | payment p50/p99 ms | contact p50/p99 ms | promise p50/p99 ms | queue read p50/p99 ms | steady lag p50/p99 (all p99) | close: Loans done / all caught up | readiness p50/p99 ms (main port) | readiness p50/p99 ms (probe port) | CPU s app / Postgres | RSS MiB |
+|---:|---:|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|
 ${steps.map(row).join('\n')}
 
 A payment on a loan with ~10 events: p50 ${short.p50ms} ms, p99 ${short.p99ms} ms; with ~500 events: p50 ${long.p50ms} ms, p99 ${long.p99ms} ms (sequential, machine otherwise idle).

@@ -1,6 +1,7 @@
 import type { Projection } from '#projections';
 import { tallyContext } from '#test-support/tally/tally.js';
 import { bootApp, eventually, type TestApp } from '#test-support/app.js';
+import { ProbeServer } from '../../apps/arrears/src/infra/probe-server.js';
 
 /**
  * Readiness says not ready while a projection is further behind than READINESS_MAX_LAG_SECONDS:
@@ -24,9 +25,15 @@ const gatedProjection: Projection = {
 
 describe('readiness and projection lag', () => {
   let t: TestApp;
+  let probePort: number;
   beforeAll(async () => {
-    t = await bootApp([{ ...tallyContext, projections: [...tallyContext.projections, gatedProjection] }], { READINESS_MAX_LAG_SECONDS: '1' });
+    t = await bootApp([{ ...tallyContext, projections: [...tallyContext.projections, gatedProjection] }], { READINESS_MAX_LAG_SECONDS: '1', PROBE_PORT: '0' });
+    probePort = t.app.get(ProbeServer).port!;
   });
+  const probe = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${probePort}${path}`);
+    return { status: res.status, body: (await res.json()) as any };
+  };
   afterAll(async () => {
     release();
     await t?.close();
@@ -39,6 +46,13 @@ describe('readiness and projection lag', () => {
       return res.status === 200 ? res : undefined;
     });
     expect(ready.body.details.projections).toMatchObject({ status: 'up', maxLagSeconds: 1, lagging: [] });
+    // The probe port gives the same answer from its own thread.
+    const probed = await eventually(async () => {
+      const res = await probe('/health/ready');
+      return res.status === 200 ? res : undefined;
+    });
+    expect(probed.body.details.projections).toMatchObject({ status: 'up', maxLagSeconds: 1, lagging: [] });
+    expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
   });
 
   it('turns 503 NOT_READY while a projection is further behind than READINESS_MAX_LAG_SECONDS, and ready again once it has caught up', async () => {
@@ -56,6 +70,11 @@ describe('readiness and projection lag', () => {
     expect(projections.lagging[0].lagSeconds).toBeGreaterThanOrEqual(1);
     // The other projection kept up and is not named.
     expect(projections.lagging.map((p: { name: string }) => p.name)).toEqual(['gated_tallies']);
+    const probed = await eventually(async () => {
+      const res = await probe('/health/ready');
+      return res.status === 503 ? res : undefined;
+    });
+    expect(probed.body).toMatchObject({ code: 'NOT_READY', failing: ['projections'] });
 
     release();
     await eventually(async () => ((await t.as(null)('GET', '/health/ready')).status === 200 ? true : undefined), 20_000, 'readiness after catching up');

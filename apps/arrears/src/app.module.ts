@@ -6,6 +6,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthGuard, CoreModule, IdempotencyInterceptor, type ContextRegistration, type Runtime } from '#platform';
 import { HealthController } from './infra/health.controller.js';
 import { MetricsController } from './infra/metrics.controller.js';
+import { ProbeServer } from './infra/probe-server.js';
 import { ProjectionsController } from './infra/projections.controller.js';
 import { PROJECTIONS, ProjectionsService } from './infra/projections.service.js';
 import { MessagingModule } from '#messaging';
@@ -38,6 +39,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: PROJECTIONS, useValue: contexts.flatMap((c) => c.projections) },
         ProjectionsService,
+        ProbeServer,
       ],
     };
   }

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { MessagingService } from '#messaging';
 import { ProblemFilter, TokenVerifier, limitConnections, rateLimitSettings, registerRateLimit, registerRequestGuards, serverLimits, type ContextRegistration, type Runtime } from '#platform';
 import { AppModule } from './app.module.js';
+import { ProbeServer } from './infra/probe-server.js';
 import { ProjectionsService } from './infra/projections.service.js';
 import { registerConsole } from './console.js';
 import { openApiDocument } from './openapi/document.js';
@@ -89,4 +90,9 @@ export async function startRoles(app: NestFastifyApplication, runtime: Runtime):
   // Kafka (relay role, KAFKA_BROKERS set): the relay and the consumers start in the background.
   if (runtime.config.ARREARS_ROLES.includes('relay')) await app.get(MessagingService).start();
   await app.listen({ port: runtime.config.PORT, host: runtime.config.HOST });
+  if (runtime.config.PROBE_PORT !== undefined) {
+    // Unready when the main thread has not reported for 10 s (its checks run every second), not
+    // live after 60 s (blocked: let the orchestrator restart it).
+    await app.get(ProbeServer).start(runtime.config.HOST, runtime.config.PROBE_PORT, { staleAfterMs: 10_000, liveStaleAfterMs: 60_000 });
+  }
 }

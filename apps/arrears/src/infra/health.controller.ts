@@ -3,8 +3,9 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import { APP_CONFIG, PG_POOL, ProblemException, Public, problem, type AppConfig } from '#platform';
+import { APP_CONFIG, PG_POOL, ProblemException, Public, problem, toProblem, type AppConfig } from '#platform';
 import { MessagingService } from '#messaging';
+import { ProbeServer } from './probe-server.js';
 import { ProjectionsService } from './projections.service.js';
 
 /** How often the checks run in the background, and how old an answer may be before a request waits for fresh checks. */
@@ -27,6 +28,7 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
     private readonly projections: ProjectionsService,
     private readonly messaging: MessagingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly probe: ProbeServer,
   ) {}
 
   @Get('live')
@@ -70,7 +72,11 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
         (value) => (this.latest = { at: Date.now(), outcome: { ok: true, value } }),
         (error: unknown) => (this.latest = { at: Date.now(), outcome: { ok: false, error } }),
       )
-      .then(() => undefined)
+      .then(({ at, outcome }) => {
+        // The probe port (PROBE_PORT) gives the same answer until the next check.
+        const body = outcome.ok ? outcome.value : toProblem(outcome.error);
+        this.probe.publish({ status: outcome.ok ? 200 : (body as { status: number }).status, body, checkedAt: at });
+      })
       .finally(() => (this.running = undefined));
     return this.running;
   }

@@ -22,6 +22,9 @@ const settingsSchema = z.object({
     .optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
+  PROBE_PORT: int(0, 65535)
+    .optional()
+    .describe('when set, /health/live and /health/ready are also answered on this port by a thread of their own, from the last check, whatever the load (0: any free port)'),
   ARREARS_ROLES: z
     .string()
     .default('api,projections,relay')

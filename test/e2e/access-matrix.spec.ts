@@ -86,6 +86,8 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /grading/classifications': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'GET /grading/classifications/summary': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'GET /grading/classifications/report': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'POST /grading/loans/:loanId/classification/overrides': ['risk_manager'],
+  'POST /grading/loans/:loanId/classification/overrides/:requestId/approval': ['risk_manager'],
   'POST /grading/runs': ['risk_manager', 'service', 'admin'],
   'GET /grading/runs': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'GET /grading/runs/:runId': ['supervisor', 'risk_manager', 'auditor', 'admin'],

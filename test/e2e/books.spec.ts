@@ -227,4 +227,30 @@ describe('the books: write-off and bounds', () => {
     const bad = await riskManager('GET', '/grading/classifications/report?businessDate=2024-02-30');
     expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
+
+  it('a manual downgrade holds with who and why; an upgrade needs a second risk manager and never goes below the rules', async () => {
+    const rm2 = t.as('risk_manager', 'rm-2');
+    await classification('C-270', (c) => c.category === 'doubtful', 'C-270 doubtful');
+    const down = await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-1', category: 'loss', reason: 'debtor absconded' });
+    expect(down.status).toBe(202);
+    const lost = await classification('C-270', (c) => c.category === 'loss', 'C-270 downgraded');
+    expect(lost).toMatchObject({ rule: 'manual.override', previous: 'doubtful' });
+    const below = await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-2', category: 'normal', reason: 'paid elsewhere' });
+    expect({ status: below.status, code: below.body.code }).toEqual({ status: 422, code: 'UPGRADE_BELOW_RULES' });
+    expect((await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-3', category: 'doubtful', reason: 'trace found the debtor' })).status).toBe(202);
+    const self = await riskManager('POST', '/grading/loans/C-270/classification/overrides/ov-3/approval');
+    expect({ status: self.status, code: self.body.code }).toEqual({ status: 403, code: 'MAKER_CANNOT_CHECK' });
+    expect((await classification('C-270', () => true, 'C-270')).category).toBe('loss');
+    expect((await rm2('POST', '/grading/loans/C-270/classification/overrides/ov-3/approval')).status).toBe(202);
+    await classification('C-270', (c) => c.category === 'doubtful', 'C-270 upgraded after approval');
+    const stream = (await t.runtime.store.readStream('grading.loan-C-270')).map((e) => [e.type, (e.data as any).manual?.approvedBy ?? null]);
+    expect(stream.slice(-3)).toEqual([
+      ['LoanClassified', null],
+      ['ClassificationUpgradeRequested', null],
+      ['LoanClassified', 'rm-2'],
+    ]);
+    const bad = await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-4', category: 'worst', reason: 'x' });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect((await supervisor('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-5', category: 'loss', reason: 'x' })).status).toBe(403);
+  });
 });

@@ -260,6 +260,8 @@ describe('row-level access to clear personal data and loan accounts', () => {
       'POST /grading/customers/:customerId/profile',
       'POST /grading/customers/:customerId/promise-outcomes',
       'POST /grading/customers/:customerId/restructuring-outcomes',
+      'POST /grading/loans/:loanId/classification/overrides',
+      'POST /grading/loans/:loanId/classification/overrides/:requestId/approval',
     ];
     const template = (path: string) =>
       path

@@ -1,6 +1,7 @@
 import { deciderSpec } from '#kernel/testing';
 import { DEFAULT_RULES } from '../src/domain/classification.js';
-import { loanClassificationDecider, type LoanClassified } from '../src/domain/loan-classification.js';
+import type { Actor } from '#kernel';
+import { loanClassificationDecider, type LoanClassificationEvent, type LoanClassified } from '../src/domain/loan-classification.js';
 import { dpdOn, foldLoanEvent, loanBalance, onBook } from '../src/domain/loan-facts.js';
 import { previousMonthEnd } from '../src/read-model/classification-report.js';
 import { delinquentLoan, loan, registered, trigger } from './fixtures.js';
@@ -54,4 +55,48 @@ describe('the report dates', () => {
     ['2024-01-31', '2023-12-31'],
     ['2025-03-01', '2025-02-28'],
   ])('the previous month end of %s is %s', (date, end) => expect(previousMonthEnd(date)).toBe(end));
+});
+
+describe('manual override of a classification', () => {
+  const rm1: Actor = { id: 'rm-1', role: 'risk_manager' };
+  const rm2: Actor = { id: 'rm-2', role: 'risk_manager' };
+  const record = delinquentLoan(10, '2026-03-01'); // special mention by the rules
+  const base = () => spec.given([]).when({ type: 'ClassifyLoan', loan: record, asOf: '2026-03-01', rules: builtin, trigger: trigger() }).thenTypes(['LoanClassified']) as LoanClassificationEvent[];
+  const override = (category: 'normal' | 'special_mention' | 'substandard' | 'doubtful', by = rm1, requestId = 'ov-1') =>
+    ({ type: 'OverrideClassification', requestId, category, reason: 'bankruptcy filing reported', by, loan: record, asOf: '2026-03-02', rules: builtin }) as const;
+
+  it('a downgrade applies at once with who and why, and holds against the rules until lifted', () => {
+    const given = base();
+    const [down] = spec.given(given).when(override('doubtful')).thenTypes(['LoanClassified']);
+    expect((down as LoanClassified).data).toMatchObject({
+      category: 'doubtful',
+      previous: 'special_mention',
+      rule: 'manual.override',
+      manual: { category: 'doubtful', requestId: 'ov-1', reason: 'bankruptcy filing reported', requestedBy: 'rm-1', approvedBy: null },
+    });
+    // The daily reclassification keeps it: the rules give special mention, the floor is doubtful.
+    spec.given([...given, down]).when({ type: 'ClassifyLoan', loan: record, asOf: '2026-03-03', rules: builtin, trigger: trigger('EndOfDayCompleted') }).then([]);
+    // A worse rule category wins over the floor.
+    const [loss] = spec
+      .given([...given, down])
+      .when({ type: 'ClassifyLoan', loan: delinquentLoan(361, '2026-03-04'), asOf: '2026-03-04', rules: builtin, trigger: trigger('EndOfDayCompleted') })
+      .thenTypes(['LoanClassified']);
+    expect((loss as LoanClassified).data).toMatchObject({ category: 'loss', rule: 'overdue.over-loss-days' });
+  });
+
+  it('an upgrade needs a second person and never goes below the rules', () => {
+    const down = spec.given(base()).when(override('doubtful')).thenTypes(['LoanClassified']);
+    const given = [...base(), ...down];
+    spec.given(given).when(override('normal', rm1, 'ov-2')).thenError('UPGRADE_BELOW_RULES');
+    const [requested] = spec.given(given).when(override('special_mention', rm1, 'ov-2')).thenTypes(['ClassificationUpgradeRequested']);
+    const approve = (by: Actor) => ({ type: 'ApproveClassificationUpgrade', requestId: 'ov-2', by, loan: record, asOf: '2026-03-05', rules: builtin }) as const;
+    spec.given([...given, requested]).when(approve(rm1)).thenError('MAKER_CANNOT_CHECK');
+    const [up] = spec.given([...given, requested]).when(approve(rm2)).thenTypes(['LoanClassified']);
+    expect((up as LoanClassified).data).toMatchObject({ category: 'special_mention', previous: 'doubtful', manual: { category: 'special_mention', requestedBy: 'rm-1', approvedBy: 'rm-2' } });
+    spec.given([...given, requested, up]).when(approve(rm2)).then([]);
+  });
+
+  it('refuses an override to the category the loan already has', () => {
+    spec.given(base()).when(override('special_mention')).thenError('OVERRIDE_UNCHANGED');
+  });
 });

@@ -4,13 +4,17 @@ import type pg from 'pg';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { deterministicId, newId } from '#kernel';
-import { DocBody, DocQuery, Meta, Metrics, PG_POOL, Roles, ValidBody, ValidQuery, commandContext, execute, type RequestMeta } from '#platform';
+import { DocBody, DocQuery, Meta, Metrics, PG_POOL, ProblemException, Roles, ValidBody, ValidQuery, commandContext, execute, problem, type RequestMeta } from '#platform';
+import { GradingClock } from '../application/clock.js';
+import { InForce } from '../application/in-force.js';
+import type { LoanRecord } from '../domain/loan-facts.js';
+import { LOANS_TABLE } from '../read-model/tables.js';
 import { classificationReport, reportCsv } from '../read-model/classification-report.js';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
 import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
-import { ClassificationQuery, ClassificationReportQuery, PageQuery, StartRunBody } from './dto.js';
+import { ClassificationOverrideBody, ClassificationQuery, ClassificationReportQuery, PageQuery, StartRunBody } from './dto.js';
 import { IdParam, type AuthedRequest } from './params.js';
 
 const READERS = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
@@ -23,7 +27,51 @@ export class ClassificationController {
     private readonly queries: GradingQueries,
     private readonly scope: GradingReadScope,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly repos: GradingRepositories,
+    private readonly inForce: InForce,
+    private readonly clock: GradingClock,
+    private readonly metrics: Metrics,
   ) {}
+
+  /** What an override is decided on: Grading's record of the loan, the rules in force, the open business date. */
+  private async overrideInputs(loanId: string) {
+    const { rows } = await this.pool.query<{ record: LoanRecord }>(`SELECT record FROM ${LOANS_TABLE} WHERE loan_id = $1`, [loanId]);
+    if (!rows.length) throw new ProblemException(problem(404, 'LOAN_NOT_FOUND', 'Loan not found', `Grading knows no loan ${loanId}.`, { loanId }));
+    return { loan: rows[0].record, rules: await this.inForce.activeRules(), asOf: await this.clock.todayOrThrow() };
+  }
+
+  @Post('loans/:loanId/classification/overrides')
+  @Roles('risk_manager')
+  @HttpCode(202)
+  @DocBody(ClassificationOverrideBody)
+  @ApiOperation({
+    summary: 'Override a loan\'s category with a reason: a downgrade applies at once; an upgrade waits for a second risk manager (never below what the rules give: UPGRADE_BELOW_RULES)',
+  })
+  async override(@IdParam('loanId') loanId: string, @ValidBody(ClassificationOverrideBody) body: z.infer<typeof ClassificationOverrideBody>, @Meta() meta: RequestMeta) {
+    const inputs = await this.overrideInputs(loanId);
+    return execute(
+      this.metrics,
+      this.repos.loans,
+      streams.loan(loanId),
+      { type: 'OverrideClassification', requestId: body.requestId, category: body.category, reason: body.reason, by: meta.actor, ...inputs },
+      commandContext(meta, 'OverrideClassification', { policyVersions: { classificationRules: inputs.rules.version } }),
+    );
+  }
+
+  @Post('loans/:loanId/classification/overrides/:requestId/approval')
+  @Roles('risk_manager')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Approve a requested upgrade (not by its requester: MAKER_CANNOT_CHECK)' })
+  async approveOverride(@IdParam('loanId') loanId: string, @IdParam('requestId') requestId: string, @Meta() meta: RequestMeta) {
+    const inputs = await this.overrideInputs(loanId);
+    return execute(
+      this.metrics,
+      this.repos.loans,
+      streams.loan(loanId),
+      { type: 'ApproveClassificationUpgrade', requestId, by: meta.actor, ...inputs },
+      commandContext(meta, 'ApproveClassificationUpgrade', { policyVersions: { classificationRules: inputs.rules.version } }),
+    );
+  }
 
   @Get('loans/:loanId/classification')
   @Roles('collector', ...READERS)

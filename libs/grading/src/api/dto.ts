@@ -82,6 +82,12 @@ export const DistributionQuery = z
 const versionRef = z.string().regex(/^[A-Za-z0-9._:-]{1,64}@[1-9][0-9]{0,8}$/, 'id@version');
 export const DiffQuery = z.strictObject({ from: versionRef, to: versionRef });
 export const PreviewQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional(), asOf: fields.businessDate.optional() });
+export const ClassificationOverrideBody = z.strictObject({
+  requestId: fields.id.describe('chosen by the caller; the same request again is a no-op'),
+  category: z.enum(CATEGORIES),
+  reason: z.string().trim().min(1).max(500),
+});
+
 export const ClassificationReportQuery = z.strictObject({
   businessDate: fields.businessDate.describe('the business date reported on'),
   format: z.enum(['json', 'csv']).default('json'),

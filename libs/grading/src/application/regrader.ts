@@ -12,7 +12,7 @@ import {
   type GradeRestatement,
   type Trigger,
 } from '../domain/customer.js';
-import { loanClassificationDecider, type LoanClassificationState } from '../domain/loan-classification.js';
+import { loanClassificationDecider, type ClassifyLoan, type LoanClassificationState } from '../domain/loan-classification.js';
 import { foldLoanEvent, LOAN_FACT_EVENTS, loanBalance, loanEventDate, onBook, REGRADE_LOAN_EVENTS, type LoanRecord } from '../domain/loan-facts.js';
 import { streams } from '../domain/policies.js';
 import type { PortfolioRunCompleted, PortfolioRunProgressed, PortfolioRunStarted, RunKind } from '../domain/run.js';
@@ -222,23 +222,26 @@ export class Regrader implements OnModuleDestroy {
     );
     const states = new Map(stateRows.map((r) => [r.loan_id, r]));
     const trigger = triggerOf(event);
-    const items: PreDecided[] = rows.map(({ loan_id: loanId, record }) => {
-      const streamId = streams.loan(loanId);
-      const command = { type: 'ClassifyLoan' as const, loan: record, asOf, rules, trigger };
-      const commandCtx = {
-        ...reaction.context('ClassifyLoan', { actor: GRADING_SYSTEM, policyVersions: { classificationRules: rules.version } }),
-        idempotencyKey: `${reaction.key}:${loanId}`,
-      };
-      const row = states.get(loanId);
-      return {
-        streamId,
-        revision: row ? Number(row.revision) : -1,
-        decided: loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState()),
-        ctx: commandCtx,
-        retry: () => this.repos.loans.handle(streamId, command, commandCtx),
-      };
-    });
+    const items = rows.map(({ loan_id: loanId, record }) =>
+      this.classification({ type: 'ClassifyLoan', loan: record, asOf, rules, trigger }, reaction, `${reaction.key}:${loanId}`, states.get(loanId)),
+    );
     await appendPreDecided(this.repos.store, items, CONCURRENCY);
+  }
+
+  /** One loan's classification decided on the state its read model holds, appended at that revision (or redone on the stream). */
+  private classification(command: ClassifyLoan, reaction: Reaction, idempotencyKey: string, row: { revision: number; state: LoanClassificationState } | undefined): PreDecided {
+    const streamId = streams.loan(command.loan.loanId);
+    const commandCtx = {
+      ...reaction.context('ClassifyLoan', { actor: GRADING_SYSTEM, policyVersions: { classificationRules: command.rules.version } }),
+      idempotencyKey,
+    };
+    return {
+      streamId,
+      revision: row ? Number(row.revision) : -1,
+      decided: loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState()),
+      ctx: commandCtx,
+      retry: () => this.repos.loans.handle(streamId, command, commandCtx),
+    };
   }
 
   /**
@@ -299,23 +302,11 @@ export class Regrader implements OnModuleDestroy {
       [ids],
     );
     const states = new Map(rows.map((r) => [r.loan_id, r]));
-    const items: PreDecided[] = ids.map((loanId) => {
+    const items = ids.map((loanId) => {
       const event = triggers.get(loanId)!;
-      const streamId = streams.loan(loanId);
-      const command = { type: 'ClassifyLoan' as const, loan: records.get(loanId)!, asOf: loanEventDate(event as unknown as LoanEvent), rules, trigger: triggerOf(event) };
       const reaction = ctx.reaction(event)!;
-      const commandCtx = {
-        ...reaction.context('ClassifyLoan', { actor: GRADING_SYSTEM, policyVersions: { classificationRules: rules.version } }),
-        idempotencyKey: reaction.key,
-      };
-      const row = states.get(loanId);
-      return {
-        streamId,
-        revision: row ? Number(row.revision) : -1,
-        decided: loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState()),
-        ctx: commandCtx,
-        retry: () => this.repos.loans.handle(streamId, command, commandCtx),
-      };
+      const command: ClassifyLoan = { type: 'ClassifyLoan', loan: records.get(loanId)!, asOf: loanEventDate(event as unknown as LoanEvent), rules, trigger: triggerOf(event) };
+      return this.classification(command, reaction, reaction.key, states.get(loanId));
     });
     await appendPreDecided(this.repos.store, items, CONCURRENCY);
   }

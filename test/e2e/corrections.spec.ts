@@ -4,6 +4,7 @@ import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestRespon
 import { cashLoan3m } from '#test-support/loans.js';
 import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
 import { replayEverything } from '#test-support/replay.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 
 /**
  * Corrections that reach every context, as they were seen: a backdated payment and the reversal
@@ -184,6 +185,17 @@ describe('corrections that propagate', () => {
     // The promise kept on the bounced payment is broken now; rev's case is not cured.
     const kept = await supervisor('GET', '/monitoring/kpis/promise_kept_rate?from=2025-02-14&to=2025-02-28&granularity=total');
     expect(kept.body.rows.map((r: { numerator: number; denominator: number }) => [r.numerator, r.denominator])).toEqual([[0, 1]]);
+  });
+
+  it('publishes the restatements and re-judgements as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    expect(contract.typesOn('arrears.loans.v1')).toContain('arrears.loans.DelinquencyRestated');
+    expect(contract.typesOn('arrears.collection.v1')).toEqual(
+      expect.arrayContaining(['arrears.collection.CasePaymentReversed', 'arrears.collection.PromiseReopened', 'arrears.collection.CaseCureUndone']),
+    );
+    const regraded = (contract.messages.get('arrears.grading.v1') ?? []).filter((m) => JSON.parse(String(m.value)).restatement);
+    expect(regraded.length).toBeGreaterThan(0);
   });
 
   it('replays, rebuilds and verifies without deciding any reaction again', async () => {

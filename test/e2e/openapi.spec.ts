@@ -61,6 +61,7 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  // A new parameter needs `.describe(...)` on its zod field, or an entry in PARAMETERS (apps/arrears/src/openapi/document.ts).
   it('describes every parameter', () => {
     const missing = operations(document).flatMap(({ path, method, operation }) =>
       ((operation.parameters ?? []) as { name: string; in: string; description?: string }[])

@@ -84,6 +84,8 @@ const PARAMETERS: Record<string, string> = {
   '/grading/policies/{id}/preview#version': 'the version to preview (default: the latest)',
   '/monitoring/kpis/{kpi}#strategyId': 'only cases of this strategy',
   format: 'the answer’s format: json (default) or csv',
+  complaintId: 'a complaint or dispute id (from its filing’s response or the complaints list)',
+  '/complaints#kind': 'only disputes (the debt is contested) or only complaints (about how the bank or its agents acted)',
   '/monitoring/restatements#kind': 'only restatements of this kind of figure (stage spells, case cures, promise outcomes)',
 };
 

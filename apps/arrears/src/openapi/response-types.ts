@@ -1,13 +1,13 @@
 /**
  * Derives the success response schema of every HTTP operation from the TypeScript return type of
  * its controller method, so the OpenAPI document describes what the code returns and cannot drift
- * from it: `npm run build` writes them to `dist/openapi-responses.json` (again only when a source
- * changed), and the app reads that file when it builds its document.
+ * from it: `npm run build` (scripts/build.mjs) derives them from the program it compiles and writes
+ * `dist/openapi-responses.json`, which the app reads when it builds its document.
  *
  * Operations are keyed as @nestjs/swagger names them (`<Controller>_<method>`). This runs at
  * build time only (it needs the `typescript` dev dependency, as the build does).
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -65,15 +65,16 @@ class SchemaWriter {
     let out: Json;
     if (rest.length === 0) out = {};
     else if (rest.every((t) => t.flags & ts.TypeFlags.BooleanLiteral)) out = { type: 'boolean' };
-    else if (rest.every((t) => t.flags & ts.TypeFlags.StringLiteral)) out = { type: 'string', enum: rest.map((t) => (t as ts.StringLiteralType).value) };
-    else if (rest.every((t) => t.flags & ts.TypeFlags.NumberLiteral)) out = { type: 'number', enum: rest.map((t) => (t as ts.NumberLiteralType).value) };
+    // Sorted: the checker orders a union's members by when it met them, which differs between programs.
+    else if (rest.every((t) => t.flags & ts.TypeFlags.StringLiteral)) out = { type: 'string', enum: rest.map((t) => (t as ts.StringLiteralType).value).sort() };
+    else if (rest.every((t) => t.flags & ts.TypeFlags.NumberLiteral)) out = { type: 'number', enum: rest.map((t) => (t as ts.NumberLiteralType).value).sort((a, b) => a - b) };
     else {
       // `boolean` is the union true | false; keep it one schema.
       const parts: Json[] = [];
       const bools = rest.filter((t) => t.flags & ts.TypeFlags.BooleanLiteral);
       if (bools.length) parts.push({ type: 'boolean' });
       for (const t of rest) if (!(t.flags & ts.TypeFlags.BooleanLiteral)) parts.push(this.schema(t, depth + 1, seen));
-      const distinct = [...new Map(parts.map((p) => [JSON.stringify(p), p])).values()];
+      const distinct = [...new Map(parts.map((p) => [JSON.stringify(p), p])).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, p]) => p);
       out = distinct.length === 1 ? distinct[0] : { oneOf: distinct };
     }
     return nullable ? { ...out, nullable: true } : out;
@@ -95,18 +96,28 @@ class SchemaWriter {
     }
     const index = c.getIndexTypeOfType(type, ts.IndexKind.String);
     const out: Json = { type: 'object', properties };
-    if (required.length) out.required = required;
+    if (required.length) out.required = required.sort();
     if (index) out.additionalProperties = this.schema(index, depth + 1, seen);
     return out;
   }
 }
 
-/** `<Controller>_<method>` → { status, schema } for every route method of every controller under the roots. */
+/** The controller sources the schemas are derived from: every context's api/ folder and the app's infra/. */
+export const CONTROLLER_FILES = /\/(libs\/[^/]+\/src\/api|apps\/arrears\/src\/infra)\/[^/]+\.ts$/;
+
+/** `<Controller>_<method>` → { status, schema }, from a fresh program over the project's tsconfig.json. */
 export function responseSchemas(projectRoot: string): Record<string, { status: number; schema: Json | null }> {
   const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
-  const files = parsed.fileNames.filter((f) => /\/(libs\/[^/]+\/src\/api|apps\/arrears\/src\/infra)\/[^/]+\.ts$/.test(f));
-  const program = ts.createProgram(files, parsed.options);
+  return responseSchemasOf(ts.createProgram(parsed.fileNames.filter((f) => CONTROLLER_FILES.test(f)), parsed.options));
+}
+
+/** `<Controller>_<method>` → { status, schema } for every route method of every controller in the program (the build's own, see scripts/build.mjs). */
+export function responseSchemasOf(program: ts.Program): Record<string, { status: number; schema: Json | null }> {
+  const files = program
+    .getSourceFiles()
+    .map((f) => f.fileName)
+    .filter((f) => CONTROLLER_FILES.test(f));
   const checker = program.getTypeChecker();
   const writer = new SchemaWriter(checker);
   const out: Record<string, { status: number; schema: Json | null }> = {};
@@ -171,31 +182,10 @@ export function packageRoot(from = dirname(fileURLToPath(import.meta.url))): str
   }
 }
 
-/** The newest modification time of the TypeScript sources the schemas are derived from. */
-function newestSource(root: string): number {
-  let newest = 0;
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'test' && entry.name !== 'node_modules') walk(path);
-      } else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const top of ['libs', 'apps']) walk(join(root, top));
-  return newest;
-}
-
-/** Writes the schemas unless they are newer than every source (a build with no source change costs a directory walk). */
-export function writeResponseSchemas(root: string, force = false): boolean {
+/** Writes the schemas the build's program derives (scripts/build.mjs calls this after emitting). */
+export function writeResponseSchemas(root: string, program: ts.Program): string {
   const file = responsesFile(root);
-  if (!force && existsSync(file) && statSync(file).mtimeMs >= newestSource(root)) return false;
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(responseSchemas(root))}\n`);
-  return true;
-}
-
-if (process.argv[1]?.endsWith('response-types.js')) {
-  const written = writeResponseSchemas(process.cwd(), process.argv.includes('--force'));
-  if (written) process.stdout.write(`wrote ${relative(process.cwd(), responsesFile(process.cwd()))}\n`);
+  writeFileSync(file, `${JSON.stringify(responseSchemasOf(program))}\n`);
+  return relative(root, file);
 }

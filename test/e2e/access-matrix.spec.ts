@@ -128,6 +128,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /collection/debtors/:customerId/contact-ledger': ['supervisor', 'auditor', 'admin'],
   'GET /collection/debtors/:customerId/dispatch': ['supervisor', 'auditor', 'admin'],
   'POST /collection/dispatch': ['service', 'admin'],
+  'POST /collection/contact-rules/impact': ['risk_manager', 'auditor', 'admin'],
   'POST /restructuring/requests': ['collector'],
   'POST /restructuring/requests/:requestId/assessment': ['collector', 'supervisor'],
   'POST /restructuring/requests/:requestId/approvals': ['supervisor'],

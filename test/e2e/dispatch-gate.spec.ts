@@ -234,6 +234,27 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     expect(blocked.map((e) => (e.data as { code: string }).code)).toEqual(['CONTACT_DAILY_DIAL_LIMIT']);
   });
 
+  it('shows a compliance officer which past contacts a proposed rulebook would have refused, recording nothing', async () => {
+    const rules = (await rm1('GET', '/collection/contact-rules')).body.inForce;
+    expect(rules.version).toBe('CN-2026.1');
+    const proposal = { ...rules, version: 'BANK-2026.2', voice: { ...rules.voice, maxDialAttemptsPerDay: 3 } };
+    const before = (await checkStoredEvents(t.runtime.store, CONTEXTS)).messages.size;
+    const res = await rm1('POST', '/collection/contact-rules/impact', { rules: proposal, from: '2026-03-01', to: '2026-03-31' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      rulesVersion: 'BANK-2026.2',
+      refusedCount: 3,
+      byRule: [{ code: 'CONTACT_DAILY_DIAL_LIMIT', count: 3 }],
+      byCollector: [{ by: 'collector:col-1', code: 'CONTACT_DAILY_DIAL_LIMIT', count: 3 }],
+      byChannel: [{ channel: 'CALL', code: 'CONTACT_DAILY_DIAL_LIMIT', count: 3 }],
+    });
+    expect(res.body.refused.map((r: { localDate: string; madeUnder: string }) => [r.localDate, r.madeUnder])).toEqual(Array.from({ length: 3 }, () => ['2026-03-06', 'CN-2026.1']));
+    expect((await checkStoredEvents(t.runtime.store, CONTEXTS)).messages.size).toBe(before);
+    const bad = await rm1('POST', '/collection/contact-rules/impact', { rules: { ...proposal, quietHours: { ...proposal.quietHours, start: '25:00' } }, from: '2026-03-01', to: '2026-03-31' });
+    expect(bad.status).toBe(400);
+    expect((await collector('POST', '/collection/contact-rules/impact', { rules: proposal, from: '2026-03-01', to: '2026-03-31' })).status).toBe(403);
+  });
+
   it('expires the actions nobody performed at the close of their day: they leave the queue', async () => {
     const expired = (await ledger('cust-A')).filter((d) => d.type === 'ActionExpired').map((d) => stepOf(d.actionId)).sort();
     expect(expired).toEqual(['call-1', 'call-1', 'email-2', 'email-2', 'sms-1', 'sms-1']);

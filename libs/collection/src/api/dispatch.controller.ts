@@ -1,11 +1,26 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { DocBody, Meta, Roles, ValidBody, ZodPipe, commandContext, fields, type RequestMeta } from '#platform';
+import { compareDates, daysBetween, domainError, type Position } from '#kernel';
+import { DocBody, Meta, Roles, ValidBody, ZodPipe, commandContext, domainProblem, fields, type RequestMeta } from '#platform';
+import { contactRulesProblem, type ContactRules } from '../domain/contact-rules.js';
+import { rulebookImpact, type ImpactEvent } from '../domain/rulebook-impact.js';
 import { CollectionClock } from '../application/clock.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { DispatchService } from '../application/dispatch.service.js';
-import { DispatchRunBody } from './dto.js';
+import { DispatchRunBody, RulebookImpactBody } from './dto.js';
+
+const IMPACT_EVENT_TYPES = [
+  'CaseOpened',
+  'ContactAttempted',
+  'ContactStopped',
+  'ContactStopLifted',
+  'ChannelOptedOut',
+  'ChannelOptedIn',
+  'ThirdPartyExceptionRecorded',
+  'ThirdPartyExceptionEnded',
+  'ThirdPartyRefused',
+];
 
 const id = new ZodPipe(fields.id, 'params');
 
@@ -36,6 +51,35 @@ export class DispatchController {
     const businessDate = await this.clock.todayOrThrow();
     const at = new Date(body.at).toISOString();
     return { businessDate, ...(await this.dispatch.releaseDue(at, businessDate, commandContext(meta, 'ReleaseAction', { occurredAt: at }))) };
+  }
+
+  /**
+   * Rulebook impact: the past contacts a proposed rulebook would have refused, by rule, collector
+   * and channel, replayed from the event store (the whole Collection history is read: an analysis,
+   * not a hot path). Nothing is recorded.
+   */
+  @Post('contact-rules/impact')
+  @Roles('risk_manager', 'auditor', 'admin')
+  @HttpCode(200)
+  @DocBody(RulebookImpactBody)
+  @ApiOperation({ summary: 'Which past contacts (local dates from..to) a proposed contact rulebook would have refused, by rule, collector and channel' })
+  async impact(@ValidBody(RulebookImpactBody) body: z.infer<typeof RulebookImpactBody>) {
+    const rules = body.rules as ContactRules;
+    const problem = contactRulesProblem(rules);
+    if (problem) throw domainProblem(problem);
+    if (compareDates(body.from, body.to) > 0 || daysBetween(body.from, body.to) > 366) {
+      throw domainProblem(domainError('INVALID_RANGE', 'from..to is at most a year, from first', { from: body.from, to: body.to }));
+    }
+    const events: ImpactEvent[] = [];
+    let from: Position | 'start' = 'start';
+    for (;;) {
+      const page = await this.store.store.readAll({ from, maxCount: 5_000, filter: { streamPrefixes: ['collection.case-', 'collection.debtor-'], eventTypes: IMPACT_EVENT_TYPES } });
+      events.push(...page.events);
+      if (page.isEnd) break;
+      from = page.position;
+    }
+    const impact = rulebookImpact(events, rules, body.from, body.to);
+    return { ...impact, refusedCount: impact.refused.length, refused: impact.refused.slice(0, 200) };
   }
 
   @Get('debtors/:customerId/dispatch')

@@ -176,6 +176,12 @@ export const ThirdPartyExceptionBody = z.strictObject({
 });
 export const EndOfDayBody = z.strictObject({ businessDate: fields.businessDate });
 
+export const RulebookImpactBody = z.strictObject({
+  rules: ContactRulesBody.shape.rules.describe('the proposed rulebook'),
+  from: fields.businessDate.describe('first local date of the contacts judged again'),
+  to: fields.businessDate.describe('last local date (inclusive)'),
+});
+
 export const DispatchRunBody = z.strictObject({
   at: instant.describe('the instant of the run (the scheduler’s); an action is judged only if it falls on the open business date in the debtor’s zone'),
 });

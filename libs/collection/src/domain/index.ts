@@ -12,3 +12,4 @@ export * from './case.decider.js';
 export * from './what-if.js';
 export * from './dispatch.js';
 export * from './outreach.js';
+export * from './rulebook-impact.js';

@@ -3,9 +3,12 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStoreDbEventStore, PostgresEventStore, type EventStore } from '#eventstore';
 import { freePort, mintToken } from '#platform';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
-import { eventually, TEST_JWT_SECRET } from '#test-support/app.js';
+import { eventually, TEST_JWT_SECRET, TEST_STORE } from '#test-support/app.js';
+import { startEsdbDouble, type EsdbDouble } from '#test-support/esdb-double/index.js';
+import { storedEvents } from '#test-support/store.js';
 import { kcatAvailable, kcatRead, startMockCluster, type MockCluster } from '#test-support/kafka/mock-cluster.js';
 import { TALLY_TOPIC } from '#test-support/tally/tally-integration.js';
 
@@ -21,8 +24,10 @@ const TALLIES = 12;
  */
 const WITH_KAFKA = kcatAvailable() || process.env.CI === 'true';
 if (!WITH_KAFKA) process.stdout.write('crash safety runs without Kafka: kcat (the mock cluster) is not installed\n');
-describe('crash safety under SIGKILL', () => {
+describe(`crash safety under SIGKILL, events in ${TEST_STORE}`, () => {
   let db: TestDatabase;
+  let esdb: EsdbDouble | undefined;
+  let store: EventStore | undefined;
   let port: number;
   let env: NodeJS.ProcessEnv;
   let token: string;
@@ -58,6 +63,9 @@ describe('crash safety under SIGKILL', () => {
       ARREARS_DATA_DIR: mkdtempSync(join(tmpdir(), 'arrears-crash-')),
       PROJECTION_POLL_MS: '100',
     };
+    // On EventStoreDB the process talks gRPC to a double in this test's process (or a real server).
+    if (TEST_STORE === 'eventstoredb') env.EVENTSTORE_URL = process.env.EVENTSTORE_URL ?? (esdb = await startEsdbDouble()).url;
+    else delete env.EVENTSTORE_URL;
     if (WITH_KAFKA) {
       cluster = await startMockCluster(3);
       env.KAFKA_BROKERS = cluster.bootstrap;
@@ -68,6 +76,8 @@ describe('crash safety under SIGKILL', () => {
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
     await cluster?.stop();
+    await store?.close();
+    await esdb?.stop();
     await db?.close();
   });
 
@@ -111,10 +121,15 @@ describe('crash safety under SIGKILL', () => {
     expect(code).toBe(0);
     expect(acked.size).toBeGreaterThanOrEqual(120);
 
-    const { rows } = await db.pool.query<{ key: string; n: number }>(
+    store = env.EVENTSTORE_URL ? new EventStoreDbEventStore(env.EVENTSTORE_URL) : new PostgresEventStore(db.pool);
+    const counts = new Map<string, number>();
+    for (const e of await storedEvents(store)) {
       // Commands carry the key scoped to its sender (`load:<key>`).
-      `SELECT regexp_replace(metadata->>'idempotencyKey', '^load:', '') AS key, count(*)::int AS n FROM es_events WHERE type = 'AmountAdded' GROUP BY 1`,
-    );
+      if (e.type !== 'AmountAdded') continue;
+      const key = String(e.metadata.idempotencyKey).replace(/^load:/, '');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const rows = [...counts].map(([key, n]) => ({ key, n }));
     const stored = new Map(rows.map((r) => [r.key, r.n]));
     expect([...acked].filter((k) => !stored.has(k))).toEqual([]);
     expect(rows.filter((r) => r.n > 1)).toEqual([]);
@@ -130,7 +145,7 @@ describe('crash safety under SIGKILL', () => {
 
     if (cluster) {
       // At least once: every stored event reached the topic, whatever the kills interrupted.
-      const { rows: events } = await db.pool.query<{ event_id: string }>(`SELECT event_id::text FROM es_events WHERE stream_id LIKE 'tally.%'`);
+      const events = (await storedEvents(store)).filter((e) => e.streamId.startsWith('tally.')).map((e) => ({ event_id: e.eventId }));
       const missing = await eventually(async () => {
         const published = new Set((await kcatRead(cluster!.bootstrap, TALLY_TOPIC)).map((m) => m.headers.ce_id));
         const left = events.filter((e) => !published.has(e.event_id));

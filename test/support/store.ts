@@ -1,4 +1,5 @@
 import { formatPosition, type RecordedEvent } from '#kernel';
+import type { EventStore } from '#eventstore';
 import type { TestApp } from './app.js';
 
 /**
@@ -8,11 +9,12 @@ import type { TestApp } from './app.js';
  */
 
 /** Every event the store holds, in global order, read through the store's own port. */
-export async function storedEvents(t: TestApp): Promise<RecordedEvent[]> {
+export async function storedEvents(t: TestApp | EventStore): Promise<RecordedEvent[]> {
+  const store = 'runtime' in t ? t.runtime.store : t;
   const out: RecordedEvent[] = [];
   let from: RecordedEvent['globalPosition'] | 'start' = 'start';
   for (;;) {
-    const page = await t.runtime.store.readAll({ from, maxCount: 5000 });
+    const page = await store.readAll({ from, maxCount: 5000 });
     out.push(...page.events);
     if (page.isEnd) return out;
     from = page.position;

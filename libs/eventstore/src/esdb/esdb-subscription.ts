@@ -15,6 +15,15 @@ export interface EsdbSubscriptionOptions {
   readonly maxRetryDelayMs: number;
   /** Told about every drop (e.g. for logging); the subscription resubscribes on its own. */
   readonly onDrop?: (error: unknown, attempt: number) => void;
+  /**
+   * Once live and idle (`idleProbeMs`, default 500 ms, then less often), the subscription asks how far past its last position
+   * $all holds nothing the filter lets through (the furthest position before the next matching
+   * event, or undefined when nothing lies past it), and moves its position there. The server's
+   * filtered checkpoints come only every so many events scanned, so without this a quiet
+   * subscriber's position would stay behind the events its filter skipped at the end of $all.
+   */
+  readonly probe?: (after: Position) => Promise<Position | undefined>;
+  readonly idleProbeMs?: number;
 }
 
 /**
@@ -61,11 +70,42 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
   /** Set when resubscribing itself fails (e.g. the client rejects the options): ends the iteration. */
   let failure: unknown;
   let wake: (() => void) | undefined;
+  let probeTimer: NodeJS.Timeout | undefined;
+  let probing = false;
 
   const notify = () => {
     const w = wake;
     wake = undefined;
     w?.();
+  };
+
+  /**
+   * While live and idle, probe the skipped tail of $all now and then: first `idleProbeMs` after a
+   * batch, then at doubling intervals (up to 16 times that) while nothing arrives, since events
+   * the server filters out send nothing at all.
+   */
+  let probeDelay = options.idleProbeMs ?? 500;
+  const scheduleProbe = (reset: boolean) => {
+    if (reset) probeDelay = options.idleProbeMs ?? 500;
+    if (!options.probe || closed || probeTimer || probing) return;
+    probeTimer = setTimeout(() => {
+      probeTimer = undefined;
+      // Nothing received yet: from the start of $all (no record sits at 0/0).
+      const after = received ?? { commit: 0n, prepare: 0n };
+      if (closed || !live || queue.length > 0) return;
+      probing = true;
+      options.probe!(after)
+        .then((position) => {
+          // Anything the server delivered meanwhile lies past the probe's reach or is skipped by the filter.
+          if (position && !closed && accept(position)) enqueue({ kind: 'checkpoint', position });
+          else probeDelay = Math.min(probeDelay * 2, (options.idleProbeMs ?? 500) * 16);
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          probing = false;
+          if (live && queue.length === 0) scheduleProbe(false);
+        });
+    }, probeDelay);
   };
 
   const enqueue = (item: Item) => {
@@ -147,6 +187,8 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
     closed = true;
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = undefined;
+    if (probeTimer) clearTimeout(probeTimer);
+    probeTimer = undefined;
     const sub = current;
     current = undefined;
     notify();
@@ -188,6 +230,7 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
         if (current?.isPaused() && queue.length < highWater / 2) current.resume();
         const moved = position !== undefined && (delivered === undefined || comparePositions(position, delivered) > 0);
         const caughtUp = live && queue.length === 0;
+        if (caughtUp) scheduleProbe(events.length > 0 || moved);
         if (events.length > 0 || moved || (caughtUp && !reportedLive)) {
           if (moved) delivered = position;
           reportedLive = caughtUp;

@@ -183,6 +183,7 @@ export class EventStoreDbEventStore implements EventStore {
       retryDelayMs: this.options.resubscribeDelayMs ?? 250,
       maxRetryDelayMs: this.options.maxResubscribeDelayMs ?? 30_000,
       onDrop: this.options.onSubscriptionDrop,
+      probe: (after) => this.skippedTail(after, options.filter),
     });
     const subscription: Subscription = {
       [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
@@ -233,6 +234,23 @@ export class EventStoreDbEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
     if (this.ownsClient) await this.client.dispose();
+  }
+
+  /**
+   * The furthest position after `after` up to which $all holds nothing the filter lets through:
+   * the last record before the first matching one (or the last record read). Looks at one page.
+   */
+  private async skippedTail(after: Position, filter: SubscribeOptions['filter']): Promise<Position | undefined> {
+    const matches = matchesFilter(filter);
+    let furthest: Position | undefined;
+    for (const resolved of await this.readAllRaw(after, 256, FORWARDS)) {
+      const position = positionOf(resolved);
+      const event = resolved.event;
+      if (!event || !position || comparePositions(position, after) <= 0) continue;
+      if (matches(event)) break;
+      furthest = position;
+    }
+    return furthest;
   }
 
   /** Position of the last record of $all, system records included; null for an empty log. */

@@ -187,7 +187,9 @@ export class CaseService {
 
   /** The day's close schedules steps of the case's plan: its strategy version goes on the events' metadata. */
   async closeDay(caseId: string, businessDate: BusinessDate, dpd: number, nextDueDate: BusinessDate | null, ctx: CommandContext): Promise<Result> {
-    const { state } = await this.load(caseId);
+    // As last seen (a close runs every open case): strategies change only by the reactions of the
+    // process that runs the close, so the label is that of the state the command decides on.
+    const { state } = await this.current(caseId);
     const planned = state.status === 'open' ? { ...ctx, policyVersions: { ...ctx.policyVersions, collectionStrategy: strategyLabel(state.plan.strategy) } } : ctx;
     return this.run(caseId, { type: 'CloseCaseDay', data: { caseId, businessDate, dpd, nextDueDate } }, planned);
   }

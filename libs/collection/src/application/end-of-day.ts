@@ -63,11 +63,12 @@ export class CollectionEndOfDay {
     const actionsExpired = await this.dispatch.expireDay(businessDate, followUp({ ...ctx, idempotencyKey: `eod:${businessDate}:expire` }, 'ExpireAction', 'expire'));
     // Steps timed before a due date look at the installments after the day being closed. Sixteen
     // cases at a time: their appends share the store's group commits.
+    const reroute = this.rerouting.forDay(addDays(businessDate, 1));
     await forEachConcurrent(open, 16, async (loan) => {
       const caseId = loan.caseId!;
       const key = `eod:${businessDate}:${caseId}`;
       // Whoever works the case tomorrow holds what it needs then (a lapse, an escalation's plan).
-      if (await this.rerouting.rerouteIfUncertified(caseId, addDays(businessDate, 1), { ...ctx, idempotencyKey: key })) rerouted++;
+      if (await reroute(caseId, { ...ctx, idempotencyKey: key })) rerouted++;
       const result = await this.cases.closeDay(caseId, businessDate, dpdOn(loan, businessDate), nextDueDate(loan, addDays(businessDate, 1)), {
         ...ctx,
         command: 'CloseCaseDay',

@@ -31,12 +31,44 @@ export class CaseRerouting {
   ) {}
 
   /** Re-routes the case if its collector lacks a certification on `onDate`; returns the new collector or null. */
-  async rerouteIfUncertified(caseId: string, onDate: BusinessDate, ctx: CommandContext): Promise<string | null> {
-    const { state } = await this.cases.load(caseId);
+  rerouteIfUncertified(caseId: string, onDate: BusinessDate, ctx: CommandContext): Promise<string | null> {
+    return this.forDay(onDate)(caseId, ctx);
+  }
+
+  /**
+   * The same for many cases of one close: the rules in force on `onDate` are read once, and each
+   * collector's stream once (a close does not change certifications), instead of once per case.
+   */
+  forDay(onDate: BusinessDate): (caseId: string, ctx: CommandContext) => Promise<string | null> {
+    let rules: ReturnType<ContactRulesBook['inForce']> | undefined;
+    const collectors = new Map<string, ReturnType<CollectionStore['collectors']['load']>>();
+    return (caseId, ctx) =>
+      this.reroute(
+        caseId,
+        onDate,
+        ctx,
+        () => (rules ??= this.rules.inForce(onDate)),
+        (id) => {
+          let loaded = collectors.get(id);
+          if (!loaded) collectors.set(id, (loaded = this.store.collectors.load(streams.collector(id))));
+          return loaded;
+        },
+      );
+  }
+
+  private async reroute(
+    caseId: string,
+    onDate: BusinessDate,
+    ctx: CommandContext,
+    rulesInForce: () => ReturnType<ContactRulesBook['inForce']>,
+    collectorOf: (id: string) => ReturnType<CollectionStore['collectors']['load']>,
+  ): Promise<string | null> {
+    // The case as the repository last saw it: the reassignment decides on it at its revision.
+    const { state } = await this.cases.current(caseId);
     if (state.status !== 'open' || !state.collectorId) return null;
-    const rules = await this.rules.inForce(onDate);
+    const rules = await rulesInForce();
     const required = [rules.collectorCertification, ...planCertifications(state)];
-    const { state: collector } = await this.store.collectors.load(streams.collector(state.collectorId));
+    const { state: collector } = await collectorOf(state.collectorId);
     const missing = collector.status === 'registered' ? missingCertifications(collector, required, onDate) : required;
     if (missing.length === 0) return null;
     const { rows } = await this.pool.query<{ collector_id: string; skills: string[]; certifications: Record<string, Omit<Certification, 'certification'>> }>(

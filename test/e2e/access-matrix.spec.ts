@@ -152,6 +152,28 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /monitoring/reviews/:reviewId': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'POST /monitoring/reviews': ['risk_manager', 'admin'],
   'POST /monitoring/business-days/:date/close': ['admin', 'service'],
+  // The customer's own channel: a customer principal only (the bank's app acting for one customer).
+  'GET /self-service/loans': ['customer'],
+  'GET /self-service/loans/:loanId': ['customer'],
+  'GET /self-service/contacts': ['customer'],
+  'POST /self-service/loans/:loanId/promises': ['customer'],
+  'POST /self-service/loans/:loanId/restructuring-requests': ['customer'],
+  'GET /self-service/restructuring-requests': ['customer'],
+  'GET /self-service/restructuring-requests/:requestId': ['customer'],
+  'POST /self-service/restructuring-requests/:requestId/acceptance': ['customer'],
+  'GET /self-service/contact-preferences': ['customer'],
+  'POST /self-service/contact-preferences/opt-outs': ['customer'],
+  'POST /self-service/complaints': ['customer'],
+  'GET /self-service/complaints': ['customer'],
+  'GET /self-service/complaints/:complaintId': ['customer'],
+  // The complaints register: handled outside the collection teams.
+  'POST /complaints': ['collector', 'supervisor', 'risk_manager', 'admin'],
+  'GET /complaints': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'GET /complaints/stats': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'GET /complaints/:complaintId': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'POST /complaints/:complaintId/acknowledgement': ['supervisor', 'risk_manager', 'admin'],
+  'POST /complaints/:complaintId/investigation': ['supervisor', 'risk_manager', 'admin'],
+  'POST /complaints/:complaintId/resolution': ['supervisor', 'risk_manager', 'admin'],
 };
 
 function concrete(url: string): string {

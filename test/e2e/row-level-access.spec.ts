@@ -249,6 +249,26 @@ describe('row-level access to clear personal data and loan accounts', () => {
       }
     }
     expect(answers.filter((a) => a.status !== 403 || a.code !== 'CASE_OUT_OF_SCOPE' || !a.problem)).toEqual([]);
+    // A customer principal (the bank's app acting for another customer) reads and writes none of
+    // it: the customer's own writes name the loan or request in the path, and another's is not found.
+    const otherCustomer = t.as('customer', OTHER_CUSTOMER);
+    const customerWrites: Array<[string, string, unknown, string]> = [
+      ['POST', `/self-service/loans/${LOAN}/promises`, { amount: 103_000, dueOn: '2025-02-20' }, 'LOAN_NOT_FOUND'],
+      ['POST', `/self-service/loans/${LOAN}/restructuring-requests`, { terms: deferral.terms, hardship: deferral.hardship, monthlyIncome: 900_000 }, 'LOAN_NOT_FOUND'],
+      ['POST', `/self-service/restructuring-requests/${request.requestId}/acceptance`, {}, 'RESTRUCTURING_REQUEST_NOT_FOUND'],
+      ['POST', '/self-service/complaints', { kind: 'DISPUTE', category: 'NOT_MY_DEBT', loanId: LOAN }, 'LOAN_NOT_FOUND'],
+    ];
+    for (const [method, path, body, code] of customerWrites) {
+      const res = await otherCustomer(method, path, body);
+      expect({ path, status: res.status, code: res.body?.code }).toEqual({ path, status: 404, code });
+    }
+    for (const path of [`/self-service/loans/${LOAN}`, `/self-service/restructuring-requests/${request.requestId}`]) expect((await otherCustomer('GET', path)).status).toBe(404);
+    expect((await otherCustomer('GET', '/self-service/loans')).body.items).toEqual([]);
+    expect((await otherCustomer('GET', '/self-service/restructuring-requests')).body.items).toEqual([]);
+    // The owner, as a customer, reads the same loan and request.
+    const owner = t.as('customer', CUSTOMER);
+    expectStatus(await owner('GET', `/self-service/loans/${LOAN}`), 200);
+    expectStatus(await owner('GET', `/self-service/restructuring-requests/${request.requestId}`), 200);
     // Every write route of the app that names a case, loan, customer or request is either sent
     // above or one no collector or supervisor may call (access-matrix.spec.ts checks the roles),
     // so a new scoped write cannot be added without this test.
@@ -262,6 +282,10 @@ describe('row-level access to clear personal data and loan accounts', () => {
       'POST /grading/customers/:customerId/restructuring-outcomes',
       'POST /grading/loans/:loanId/classification/overrides',
       'POST /grading/loans/:loanId/classification/overrides/:requestId/approval',
+      // A customer's own writes (role customer only), refused above for another customer.
+      'POST /self-service/loans/:loanId/promises',
+      'POST /self-service/loans/:loanId/restructuring-requests',
+      'POST /self-service/restructuring-requests/:requestId/acceptance',
     ];
     const template = (path: string) =>
       path

@@ -63,6 +63,7 @@ export async function bootApp(contexts: readonly ContextRegistration[], env: Rec
     // Tests send far more requests per principal than people do; the rate-limit test sets its own.
     RATE_LIMIT_MAX: '10000000',
     RATE_LIMIT_ANONYMOUS_MAX: '10000000',
+    RATE_LIMIT_CUSTOMER_MAX: '10000000',
     ...(eventStoreUrl ? { EVENTSTORE_URL: eventStoreUrl } : {}),
     ...env,
   });

@@ -1,6 +1,7 @@
 /**
  * Operator commands, sharing the app's configuration (same environment variables):
  *   token --role <role> --user <id> [--team <team>] [--expires 12h]   mint a token (embedded default)
+ *         a customer token: --role customer --user <customer id> [--channel APP|WEB] [--act <client id>]
  *   projections status                                                  list projections
  *   projections rebuild <name|all>                                      blue/green rebuild
  *   projections verify <name|all>                                       rebuild into scratch tables and diff
@@ -8,13 +9,14 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ProjectionRunner, ReactorNotRebuildableError } from '#projections';
-import { ROLES, loadConfig, mintToken, type StaffRole } from '#platform';
+import { CUSTOMER_CHANNELS, ROLES, loadConfig, mintToken, type CustomerChannel, type StaffRole } from '#platform';
 import { CONTEXTS } from './contexts.js';
 import { ALL_MIGRATIONS } from './migrations.js';
 import { authSettings, createRuntime } from './runtime.js';
 
 const USAGE = `usage:
   arrears token --role <${ROLES.join('|')}> --user <id> [--team <team>] [--expires 12h]
+  arrears token --role customer --user <customer id> [--channel APP|WEB] [--act <client id>]
   arrears projections status
   arrears projections rebuild <name|all>
   arrears projections verify <name|all>`;
@@ -23,7 +25,14 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, user: { type: 'string' }, team: { type: 'string' }, expires: { type: 'string', default: '12h' } },
+    options: {
+      role: { type: 'string' },
+      user: { type: 'string' },
+      team: { type: 'string' },
+      channel: { type: 'string' },
+      act: { type: 'string' },
+      expires: { type: 'string', default: '12h' },
+    },
   });
   const config = loadConfig(process.env);
   const [command, sub, name] = positionals;
@@ -33,13 +42,14 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write('tokens come from the identity provider when JWKS_URL is set\n');
       return 2;
     }
-    if (!values.role || !(ROLES as readonly string[]).includes(values.role) || !values.user) {
+    const channel = values.channel as CustomerChannel | undefined;
+    if (!values.role || !(ROLES as readonly string[]).includes(values.role) || !values.user || (channel !== undefined && !CUSTOMER_CHANNELS.includes(channel))) {
       process.stderr.write(`${USAGE}\n`);
       return 2;
     }
     const token = await mintToken(
       { issuer: auth.issuer, audience: auth.audience, secret: auth.secret },
-      { sub: values.user, role: values.role as StaffRole, team: values.team },
+      { sub: values.user, role: values.role as StaffRole, team: values.team, channel, ...(values.act ? { act: { sub: values.act } } : {}) },
       values.expires,
     );
     process.stdout.write(`${token}\n`);

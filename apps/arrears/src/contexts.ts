@@ -5,6 +5,7 @@ import { gradingContext } from '#grading';
 import { loansContext } from '#loans';
 import { monitoringContext } from '#monitoring';
 import { restructuringContext } from '#restructuring';
+import { selfServiceContext } from '#self-service';
 import { vaultContext } from '#vault';
 
 /** The bounded contexts this deployable runs. */
@@ -15,5 +16,6 @@ export const CONTEXTS: readonly ContextRegistration[] = [
   gradingContext,
   collectionContext,
   restructuringContext,
+  selfServiceContext,
   monitoringContext,
 ];

@@ -11,6 +11,7 @@ import { ContactRulesBook, StrategyCatalog } from './application/catalog.js';
 import { CollectionClock, collectionCalendarProjection } from './application/clock.js';
 import { CollectionStore } from './application/collection-store.js';
 import { ContactService } from './application/contacts.service.js';
+import { DebtorPreferencesService } from './application/debtor-preferences.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
 import { DispatchService, dispatchGateProjection } from './application/dispatch.service.js';
 import { OutreachService, earlyOutreachProjection, outreachProjection } from './application/outreach.service.js';
@@ -42,6 +43,7 @@ import { CollectionQueries } from './read-model/queries.js';
     ContactRulesBook,
     CaseService,
     ContactService,
+    DebtorPreferencesService,
     DispatchService,
     OutreachService,
     CaseRerouting,
@@ -53,7 +55,7 @@ import { CollectionQueries } from './read-model/queries.js';
     // Read model
     CollectionQueries,
   ],
-  exports: [ContactService, CaseService],
+  exports: [ContactService, CaseService, DebtorPreferencesService, CollectionClock],
 })
 export class CollectionModule {}
 

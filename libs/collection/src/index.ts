@@ -38,6 +38,16 @@ export { CHANNELS, OUTCOMES, PURPOSES, type Channel, type Outcome, type Purpose,
 // Contact attempts from channel executors (Kafka): an outcome message maps onto ContactAttemptInput,
 // its message id as attemptId and idempotency key; a rule refusal comes back as kind 'blocked'.
 export { ContactService, type ContactAttemptInput, type ContactOutcome } from './application/contacts.service.js';
+// The case's own commands for other contexts that act for a customer or on a complaint (the
+// self-service channel): the customer's promise, holds that stop and resume contact, and the
+// debtor's channel opt-outs; the same commands and rules the staff routes use.
+export { CaseService } from './application/cases.service.js';
+export { DebtorPreferencesService, type DebtorPreferences } from './application/debtor-preferences.service.js';
+export { CollectionClock } from './application/clock.js';
+export { caseDecider } from './domain/case.decider.js';
+export { maxHorizonDays, minimumPromise } from './domain/promises.js';
+export type { CaseState, OpenCase, ClosedCase, Plan, PromiseState, ScheduledAction } from './domain/case.events.js';
+export type { LadderStep, HoldReason } from './domain/model.js';
 export {
   CHANNEL_ACTIONS_TOPIC,
   CHANNEL_OUTCOMES_TOPIC,

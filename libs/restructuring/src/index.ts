@@ -1,5 +1,10 @@
 // The Restructuring context: what other contexts and the app may use.
 export { restructuringContext, RestructuringModule } from './restructuring.module.js';
+// The use cases, for a context that files and follows requests for a customer (self-service):
+// the same commands, policy and four-eyes steps as the staff routes.
+export { RestructuringService, type RequestInput } from './application/restructuring.service.js';
+export { ACCEPTANCE_CHANNELS, HARDSHIP_REASONS, type AcceptanceChannel, type HardshipReason } from './domain/events.js';
+export type { RestructuringTerms } from './domain/plan.js';
 export {
   PUBLISHED_EVENT_TYPES,
   type PlanBroken,

@@ -239,6 +239,12 @@ export class CaseService {
     return result;
   }
 
+  /** The customer's own promise (self-service): the same promise rules as on a call, on the open business date. */
+  recordCustomerPromise(caseId: string, promise: { requestId: string; promiseId: string; amount: Fen; dueOn: BusinessDate; businessDate: BusinessDate }, ctx: CommandContext): Promise<Result> {
+    const { requestId, businessDate, ...made } = promise;
+    return this.run(caseId, { type: 'RecordCustomerPromise', data: { caseId, requestId, businessDate, promise: made } }, ctx);
+  }
+
   requestFieldVisit(caseId: string, visit: { visitId: string; plannedOn: BusinessDate; reason: string }, ctx: CommandContext): Promise<Result> {
     return this.run(caseId, { type: 'RequestFieldVisit', data: { caseId, ...visit, by: ctx.actor } }, ctx);
   }

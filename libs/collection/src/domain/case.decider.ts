@@ -141,6 +141,11 @@ export type AdjustPlan = Command<
   'AdjustPlan',
   { readonly caseId: string; readonly adjustment: AdjustmentRequest; readonly reason: string; readonly by: Actor; readonly dpd: number }
 >;
+/** A promise the customer makes in the bank's app or web portal, on the open business date. */
+export type RecordCustomerPromise = Command<
+  'RecordCustomerPromise',
+  { readonly caseId: string; readonly requestId: string; readonly promise: PromiseInput; readonly businessDate: BusinessDate }
+>;
 export type PlaceOnHold = Command<'PlaceOnHold', { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }>;
 export type ReleaseHold = Command<'ReleaseHold', { readonly caseId: string; readonly holdId: string; readonly resolution: string; readonly on: BusinessDate }>;
 export type CloseCase = Command<'CloseCase', { readonly caseId: string; readonly reason: CloseReason; readonly closedOn: BusinessDate }>;
@@ -153,6 +158,7 @@ export type CaseCommand =
   | CloseCaseDay
   | RecordPayment
   | AttemptContact
+  | RecordCustomerPromise
   | RequestFieldVisit
   | ApproveFieldVisit
   | RejectFieldVisit
@@ -387,23 +393,31 @@ export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainE
       return domainError('ACTION_CHANNEL_MISMATCH', `action ${d.actionId} is a ${action.channel} action`, { actionChannel: action.channel, channel: d.channel });
     }
   }
-  if (d.promise) {
-    const local = localTimeOf(d.at, c.timeZone);
-    if (!isBusinessDate(d.promise.dueOn)) return domainError('INVALID_DATE', 'the promise date must be a calendar date', { dueOn: d.promise.dueOn });
-    if (!Number.isSafeInteger(d.promise.amount) || d.promise.amount <= 0) return domainError('INVALID_AMOUNT', 'a promise is a positive whole number of fen');
-    if (compareDates(d.promise.dueOn, local.date) < 0) {
-      return domainError('PROMISE_DATE_IN_PAST', 'a promise is to pay today or later', { dueOn: d.promise.dueOn, today: local.date });
-    }
-    const horizon = maxHorizonDays(c.plan.promiseTerms);
-    if (compareDates(d.promise.dueOn, addDays(local.date, horizon)) > 0) {
-      return domainError('PROMISE_TOO_FAR', `a promise is to pay within ${horizon} days (by ${addDays(local.date, horizon)})`, { dueOn: d.promise.dueOn, latest: addDays(local.date, horizon), maxHorizonDays: horizon });
-    }
-    const minimum = minimumPromise(c.overdueAmount, c.plan.promiseTerms);
-    if (d.promise.amount < minimum) {
-      return domainError('PROMISE_TOO_SMALL', `a promise is at least ${minimum} fen on an overdue amount of ${c.overdueAmount} fen`, { amount: d.promise.amount, minimum, overdueAmount: c.overdueAmount });
-    }
-    if (c.promises[d.promise.promiseId]) return domainError('PROMISE_EXISTS', `promise ${d.promise.promiseId} is already recorded`, {}, 'conflict');
+  if (d.promise) return promiseProblem(c, d.promise, localTimeOf(d.at, c.timeZone).date);
+  return null;
+}
+
+/**
+ * The promise rules, the same whoever records the promise (a collector's call, an executor's
+ * outcome, the customer in the bank's app): a positive amount of at least the case's minimum, due
+ * from `today` (the debtor's local date of the attempt, or the open business date) within the
+ * strategy's horizon, under an id not yet used.
+ */
+export function promiseProblem(c: OpenCase, promise: PromiseInput, today: BusinessDate): DomainError | null {
+  if (!isBusinessDate(promise.dueOn)) return domainError('INVALID_DATE', 'the promise date must be a calendar date', { dueOn: promise.dueOn });
+  if (!Number.isSafeInteger(promise.amount) || promise.amount <= 0) return domainError('INVALID_AMOUNT', 'a promise is a positive whole number of fen');
+  if (compareDates(promise.dueOn, today) < 0) {
+    return domainError('PROMISE_DATE_IN_PAST', 'a promise is to pay today or later', { dueOn: promise.dueOn, today });
   }
+  const horizon = maxHorizonDays(c.plan.promiseTerms);
+  if (compareDates(promise.dueOn, addDays(today, horizon)) > 0) {
+    return domainError('PROMISE_TOO_FAR', `a promise is to pay within ${horizon} days (by ${addDays(today, horizon)})`, { dueOn: promise.dueOn, latest: addDays(today, horizon), maxHorizonDays: horizon });
+  }
+  const minimum = minimumPromise(c.overdueAmount, c.plan.promiseTerms);
+  if (promise.amount < minimum) {
+    return domainError('PROMISE_TOO_SMALL', `a promise is at least ${minimum} fen on an overdue amount of ${c.overdueAmount} fen`, { amount: promise.amount, minimum, overdueAmount: c.overdueAmount });
+  }
+  if (c.promises[promise.promiseId]) return domainError('PROMISE_EXISTS', `promise ${promise.promiseId} is already recorded`, {}, 'conflict');
   return null;
 }
 
@@ -474,24 +488,7 @@ export function decideAttemptContact(command: AttemptContact, state: CaseState):
     return [{ type: 'ContactBlocked', data: { ...record, outcome: d.outcome, code: refusal.code, reason: refusal.message, details: refusal.details } }];
   }
   const events: CaseEvent[] = [{ type: 'ContactAttempted', data: { ...record, outcome: d.outcome, debtDisclosed: d.debtDisclosed, visitId: d.visitId } }];
-  if (d.promise) {
-    for (const p of Object.values(c.promises)) {
-      if (p.status === 'OPEN') events.push({ type: 'PromiseCancelled', data: { caseId: d.caseId, promiseId: p.promiseId, reason: 'SUPERSEDED', paidAmount: 0 } });
-    }
-    events.push({
-      type: 'PromiseToPayRecorded',
-      data: {
-        caseId: d.caseId,
-        promiseId: d.promise.promiseId,
-        attemptId: d.attemptId,
-        amount: d.promise.amount,
-        dueOn: d.promise.dueOn,
-        promisedOn: local.date,
-        graceDays: c.plan.promiseTerms.graceDays,
-        toleranceFen: toleranceFor(d.promise.amount, c.plan.promiseTerms),
-      },
-    });
-  }
+  if (d.promise) events.push(...promiseRecorded(c, d.promise, d.attemptId, local.date));
   if (d.channel === 'FIELD_VISIT' && d.visitId) {
     events.push({ type: 'FieldVisitReported', data: { caseId: d.caseId, visitId: d.visitId, attemptId: d.attemptId, outcome: d.outcome, reportedBy: d.by.id } });
   }
@@ -499,6 +496,46 @@ export function decideAttemptContact(command: AttemptContact, state: CaseState):
     events.push({ type: 'CaseOnHold', data: { caseId: d.caseId, holdId: d.attemptId, reason: d.outcome, since: local.date } });
   }
   return events;
+}
+
+/** A new promise supersedes the open ones (cancelled) and is recorded with the strategy's grace and tolerance. */
+function promiseRecorded(c: OpenCase, promise: PromiseInput, attemptId: string, promisedOn: BusinessDate): CaseEvent[] {
+  const events: CaseEvent[] = [];
+  for (const p of Object.values(c.promises)) {
+    if (p.status === 'OPEN') events.push({ type: 'PromiseCancelled', data: { caseId: c.caseId, promiseId: p.promiseId, reason: 'SUPERSEDED', paidAmount: 0 } });
+  }
+  events.push({
+    type: 'PromiseToPayRecorded',
+    data: {
+      caseId: c.caseId,
+      promiseId: promise.promiseId,
+      attemptId,
+      amount: promise.amount,
+      dueOn: promise.dueOn,
+      promisedOn,
+      graceDays: c.plan.promiseTerms.graceDays,
+      toleranceFen: toleranceFor(promise.amount, c.plan.promiseTerms),
+    },
+  });
+  return events;
+}
+
+/**
+ * The customer promises a payment themselves (the bank's app or web portal): no contact attempt,
+ * so no contact rule applies, but the same promise rules as a promise made on a call, judged on
+ * the open business date. `requestId` stands where a call's attempt id would (the promise's
+ * `attemptId`). The same promise again is nothing new.
+ */
+export function decideRecordCustomerPromise(command: RecordCustomerPromise, state: CaseState): Decision {
+  const d = command.data;
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  const known = c.promises[d.promise.promiseId];
+  if (known && known.amount === d.promise.amount && known.dueOn === d.promise.dueOn) return [];
+  if (!isBusinessDate(d.businessDate)) return domainError('INVALID_DATE', 'the business date must be a calendar date', { businessDate: d.businessDate });
+  const problem = promiseProblem(c, d.promise, d.businessDate);
+  if (problem) return problem;
+  return promiseRecorded(c, d.promise, d.requestId, d.businessDate);
 }
 
 // ---- field visits ---------------------------------------------------------------------------------
@@ -656,6 +693,8 @@ export function decideCase(command: CaseCommand, state: CaseState): Decision {
       return decideRecordPayment(command, state);
     case 'AttemptContact':
       return decideAttemptContact(command, state);
+    case 'RecordCustomerPromise':
+      return decideRecordCustomerPromise(command, state);
     case 'RequestFieldVisit':
       return decideRequestFieldVisit(command, state);
     case 'ApproveFieldVisit':

@@ -68,6 +68,7 @@ export async function collectorWorks(
   principal: { readonly role: string; readonly id: string },
   subject: { readonly customerId: string } | { readonly loanId: string },
 ): Promise<boolean> {
+  if (principal.role === 'customer') return 'customerId' in subject ? subject.customerId === principal.id : customerOwns(pool, table, principal.id, subject.loanId);
   if (principal.role !== 'collector') return true;
   const [column, value] = 'customerId' in subject ? ['customer_id', subject.customerId] : ['loan_id', subject.loanId];
   const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE ${column} = $1 AND collector_id = $2 LIMIT 1`, [value, principal.id]);
@@ -84,13 +85,15 @@ export async function collectorWorks(
  * - A subject no case has been assigned for (no case yet, or cases still waiting for a collector)
  *   is owned by nobody: every collector and supervisor is in scope, as Collection shows its
  *   unassigned cases to supervisors.
+ * - A customer (self-service) is in scope for their own customer id and the loans of their own
+ *   cases, nothing else, whether or not a collector works them.
  * - Other roles (risk managers, auditors, admins, services) are not limited by cases.
  */
 export type CaseScopePrincipal = { readonly role: string; readonly id: string; readonly team?: string };
 export type CaseScopeSubject = { readonly customerId: string } | { readonly loanId: string };
 
 /** Whether the principal's role is limited by case scope at all. */
-export const caseScoped = (principal: { readonly role: string }): boolean => principal.role === 'collector' || principal.role === 'supervisor';
+export const caseScoped = (principal: { readonly role: string }): boolean => principal.role === 'collector' || principal.role === 'supervisor' || principal.role === 'customer';
 
 /**
  * The SQL condition "the row whose loan (or customer) is `subjectColumn` is within the
@@ -99,6 +102,7 @@ export const caseScoped = (principal: { readonly role: string }): boolean => pri
  */
 export function caseScopeSql(table: string, subjectColumn: string, principal: CaseScopePrincipal, param: (value: unknown) => string, by: 'loan_id' | 'customer_id' = 'loan_id'): string | null {
   if (!caseScoped(principal)) return null;
+  if (principal.role === 'customer') return `EXISTS (SELECT 1 FROM ${table} a WHERE a.${by} = ${subjectColumn} AND a.customer_id = ${param(principal.id)})`;
   const [column, value] = principal.role === 'collector' ? ['collector_id', principal.id] : ['team', principal.team ?? null];
   const mine = value === null ? 'false' : `EXISTS (SELECT 1 FROM ${table} a WHERE a.${by} = ${subjectColumn} AND a.${column} = ${param(value)})`;
   const owned = `EXISTS (SELECT 1 FROM ${table} a WHERE a.${by} = ${subjectColumn} AND a.collector_id IS NOT NULL)`;
@@ -118,4 +122,9 @@ export async function inCaseScope(
   const condition = caseScopeSql(table, '$1', principal, (v) => (values.push(v), `$${values.length}`), by)!;
   const { rows } = await pool.query(`SELECT ${condition} AS in_scope`, values);
   return rows[0]?.in_scope === true;
+}
+
+async function customerOwns(pool: { query(text: string, values: unknown[]): Promise<{ rowCount: number | null }> }, table: string, customerId: string, loanId: string): Promise<boolean> {
+  const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE loan_id = $1 AND customer_id = $2 LIMIT 1`, [loanId, customerId]);
+  return (rowCount ?? 0) > 0;
 }

@@ -4,14 +4,37 @@ import { dirname, join } from 'node:path';
 import { SignJWT, createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Actor, Role } from '#kernel';
 
-export const ROLES = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service'] as const;
+/**
+ * Roles a token may carry: the bank's staff, `service` for systems (core banking, executors), and
+ * `customer` for a customer acting through the bank's own app or web portal (self-service).
+ */
+export const ROLES = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service', 'customer'] as const;
 export type StaffRole = (typeof ROLES)[number];
+
+/** The customer channels a customer principal comes through. */
+export const CUSTOMER_CHANNELS = ['APP', 'WEB'] as const;
+export type CustomerChannel = (typeof CUSTOMER_CHANNELS)[number];
+
+/** Ids a token may name as its subject or acting client (the same alphabet as route ids). */
+const TOKEN_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 export interface Principal extends Actor {
   readonly role: StaffRole;
   /** A supervisor's or collector's team, when the token carries one. */
   readonly team?: string;
+  /**
+   * A customer principal (role `customer`): `id` is the customer id the bank's identity provider
+   * authenticated (the token's `sub`), `channel` the customer channel (`channel` claim), and `via`
+   * the client acting for the customer (the `act.sub` claim of a delegated token, RFC 8693 § 4.1),
+   * when there is one. All three are ids, never personal data, and ride on every event's
+   * `metadata.actor`.
+   */
+  readonly channel?: CustomerChannel;
+  readonly via?: string;
 }
+
+/** Whether the principal is a customer acting for themselves (self-service). */
+export const isCustomer = (principal: { readonly role: string }): boolean => principal.role === 'customer';
 
 export interface AuthSettings {
   /** HS256 shared secret (the embedded default). */
@@ -78,17 +101,45 @@ export class TokenVerifier {
     const role = payload.role;
     if (typeof payload.sub !== 'string' || !payload.sub) throw new AuthError('token has no subject');
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new AuthError('token has no known role');
+    if (role === 'customer') return { principal: customerPrincipal(payload), exp: payload.exp as number };
     return { principal: { id: payload.sub, role: role as StaffRole, ...(typeof payload.team === 'string' ? { team: payload.team } : {}) }, exp: payload.exp as number };
   }
+}
+
+/**
+ * A customer token: `sub` is the customer id (a plain id), `channel` is APP or WEB, and a
+ * delegated token (the bank's app exchanged the customer's login for a token to call Arrears)
+ * names the acting client in `act.sub`. A customer token carries no team; anything else malformed
+ * refuses the token.
+ */
+function customerPrincipal(payload: JWTPayload): Principal {
+  const sub = payload.sub as string;
+  if (!TOKEN_ID.test(sub)) throw new AuthError('a customer token names the customer id (letters, digits and . _ : -) as its subject');
+  const channel = payload.channel;
+  if (typeof channel !== 'string' || !(CUSTOMER_CHANNELS as readonly string[]).includes(channel)) {
+    throw new AuthError(`a customer token names its channel (${CUSTOMER_CHANNELS.join(' or ')})`);
+  }
+  if (payload.team !== undefined) throw new AuthError('a customer token carries no team');
+  const act = payload.act;
+  let via: string | undefined;
+  if (act !== undefined) {
+    const actor = typeof act === 'object' && act !== null ? (act as { sub?: unknown }).sub : undefined;
+    if (typeof actor !== 'string' || !TOKEN_ID.test(actor)) throw new AuthError('the "act" claim names the acting client in act.sub');
+    if (actor === sub) throw new AuthError('the "act" claim names a client, not the customer');
+    via = actor;
+  }
+  return { id: sub, role: 'customer', channel: channel as CustomerChannel, ...(via ? { via } : {}) };
 }
 
 /** Mints an HS256 token (embedded default and tests). */
 export async function mintToken(
   settings: Pick<AuthSettings, 'issuer' | 'audience'> & { secret: Uint8Array },
-  claims: { sub: string; role: StaffRole | Role; team?: string },
+  claims: { sub: string; role: StaffRole | Role; team?: string; channel?: CustomerChannel; act?: { sub: string } },
   expiresIn = '12h',
 ): Promise<string> {
-  return new SignJWT({ role: claims.role, ...(claims.team ? { team: claims.team } : {}) })
+  // A customer token without a stated channel is an APP token (the CLI's and tests' default).
+  const channel = claims.channel ?? (claims.role === 'customer' ? 'APP' : undefined);
+  return new SignJWT({ role: claims.role, ...(claims.team ? { team: claims.team } : {}), ...(channel ? { channel } : {}), ...(claims.act ? { act: claims.act } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
     .setIssuer(settings.issuer)

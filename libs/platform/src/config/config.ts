@@ -117,9 +117,18 @@ const settingsSchema = z.object({
   RATE_LIMIT_SERVICE_MAX: int(0, 100_000_000)
     .default(0)
     .describe('requests per window for one principal with role service (core banking, channel executors); 0 = not limited'),
+  RATE_LIMIT_CUSTOMER_MAX: int(1, 10_000_000)
+    .default(120)
+    .describe('requests per window for one customer (role customer, the bank\'s app or web portal acting for them), counted per customer id'),
   RATE_LIMIT_ANONYMOUS_MAX: int(1, 10_000_000)
     .default(120)
     .describe('requests per window from one client address without a valid bearer token (API docs, refused tokens)'),
+  // Complaints and disputes (libs/self-service, docs/self-service.md): deadlines in days after the
+  // business date a complaint is raised on, on Loans' business calendar.
+  COMPLAINT_ACKNOWLEDGE_DAYS: int(0, 30).default(2).describe('days after it is raised by which a complaint must be acknowledged'),
+  COMPLAINT_RESOLUTION_DAYS: int(1, 90)
+    .default(15)
+    .describe('days after it is raised by which a complaint must be resolved; an end of day past it escalates the complaint'),
   VAULT_MASTER_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
@@ -150,6 +159,10 @@ export const configSchema = settingsSchema
   .refine((c) => !c.VAULT_KEY_DIR || !within(c.ARREARS_DATA_DIR, c.VAULT_KEY_DIR), {
     message: 'must not be ARREARS_DATA_DIR or inside it: a copy of the database files would carry the key that decrypts them',
     path: ['VAULT_KEY_DIR'],
+  })
+  .refine((c) => c.COMPLAINT_ACKNOWLEDGE_DAYS <= c.COMPLAINT_RESOLUTION_DAYS, {
+    message: 'must not exceed COMPLAINT_RESOLUTION_DAYS: a complaint is acknowledged no later than it is resolved',
+    path: ['COMPLAINT_ACKNOWLEDGE_DAYS'],
   })
   .refine((c) => c.NODE_ENV !== 'production' || c.VAULT_MASTER_KEY !== undefined, {
     message: 'required when NODE_ENV=production (32 bytes, base64, from a secret store): a generated key file would sit on the same machine as the database',

@@ -24,6 +24,8 @@ export interface RateLimitSettings {
   readonly max: number;
   /** 0: service principals are not limited. */
   readonly serviceMax: number;
+  /** Per customer (role customer), whichever client acts for them. */
+  readonly customerMax: number;
   readonly anonymousMax: number;
   /** postgres: one count for all replicas; memory: per process. */
   readonly store: 'postgres' | 'memory';
@@ -34,6 +36,7 @@ export function rateLimitSettings(config: AppConfig): RateLimitSettings {
     windowMs: config.RATE_LIMIT_WINDOW_MS,
     max: config.RATE_LIMIT_MAX,
     serviceMax: config.RATE_LIMIT_SERVICE_MAX,
+    customerMax: config.RATE_LIMIT_CUSTOMER_MAX,
     anonymousMax: config.RATE_LIMIT_ANONYMOUS_MAX,
     store: config.RATE_LIMIT_STORE,
   };
@@ -43,6 +46,7 @@ export function rateLimitSettings(config: AppConfig): RateLimitSettings {
 export function limitFor(role: CallerRole, settings: RateLimitSettings): number | null {
   if (role === 'anonymous') return settings.anonymousMax;
   if (role === 'service') return settings.serviceMax === 0 ? null : settings.serviceMax;
+  if (role === 'customer') return settings.customerMax;
   return settings.max;
 }
 
@@ -94,7 +98,10 @@ export async function registerRateLimit(fastify: FastifyInstance, options: RateL
           throw err;
         })
       : null;
-    const caller: Caller = principal ? { key: `sub:${principal.id}`, role: principal.role } : { key: `ip:${normalizeIP(request.ip)}`, role: 'anonymous' };
+    // A customer is counted by their customer id, apart from staff subjects and from the client acting for them.
+    const caller: Caller = principal
+      ? { key: principal.role === 'customer' ? `customer:${principal.id}` : `sub:${principal.id}`, role: principal.role }
+      : { key: `ip:${normalizeIP(request.ip)}`, role: 'anonymous' };
     callers.set(request.raw, caller);
     return caller;
   };

@@ -435,8 +435,12 @@ export function decideAccept(command: AcceptOffer, state: RequestState): Decisio
     return domainError('DATE_BEFORE_OFFER', 'an acceptance cannot precede the offer', { offeredOn: offer.offeredOn, businessDate: d.businessDate });
   }
   if (!ACCEPTANCE_CHANNELS.includes(d.channel)) return domainError('INVALID_CHANNEL', `channel must be one of ${ACCEPTANCE_CHANNELS.join(', ')}`, { channel: d.channel });
-  if (d.recordedBy.role !== 'service' && d.recordedBy.role !== 'collector') {
-    return domainError('ACCEPTANCE_RECORDER_NOT_ALLOWED', 'a customer channel (service) or a collector records the acceptance', { role: d.recordedBy.role }, 'forbidden');
+  if (d.recordedBy.role !== 'service' && d.recordedBy.role !== 'collector' && d.recordedBy.role !== 'customer') {
+    return domainError('ACCEPTANCE_RECORDER_NOT_ALLOWED', 'the customer (self-service), a customer channel (service) or a collector records the acceptance', { role: d.recordedBy.role }, 'forbidden');
+  }
+  // The customer accepts only an offer made to them (self-service, in the bank's app or portal).
+  if (d.recordedBy.role === 'customer' && d.recordedBy.id !== request.customerId) {
+    return domainError('ACCEPTANCE_RECORDER_NOT_ALLOWED', 'a customer accepts only an offer made to them', { role: d.recordedBy.role }, 'forbidden');
   }
   if (d.evidenceRef !== null && !REF.test(d.evidenceRef)) return domainError('INVALID_EVIDENCE_REF', 'the evidence reference is a document id, not content');
   if (d.recordedBy.role === 'collector' && d.evidenceRef === null) {

@@ -28,7 +28,8 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 export const OFFER_CHANNELS = ['SMS', 'EMAIL', 'PHONE', 'LETTER', 'APP', 'BRANCH'] as const;
 export type OfferChannel = (typeof OFFER_CHANNELS)[number];
 
-export const ACCEPTANCE_CHANNELS = ['APP', 'PHONE', 'BRANCH', 'SIGNED_FORM'] as const;
+/** WEB: the bank's web portal (self-service), beside its app. */
+export const ACCEPTANCE_CHANNELS = ['APP', 'WEB', 'PHONE', 'BRANCH', 'SIGNED_FORM'] as const;
 export type AcceptanceChannel = (typeof ACCEPTANCE_CHANNELS)[number];
 
 export type GradeSource = 'GRADING' | 'DECLARED';

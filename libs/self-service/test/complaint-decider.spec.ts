@@ -1,0 +1,108 @@
+import { deciderSpec } from '#kernel/testing';
+import { complaintDecider, DEFAULT_COMPLAINT_POLICY, type ComplaintEvent, type ComplaintRaised, type RaiseComplaint } from '../src/domain/complaint.js';
+
+const spec = deciderSpec(complaintDecider);
+const customer = { id: 'C-1', role: 'customer' as const };
+const supervisorB = { id: 'sup-b', role: 'supervisor' as const };
+const supervisorA = { id: 'sup-a', role: 'supervisor' as const };
+
+const raise = (over: Partial<RaiseComplaint['data']> = {}): RaiseComplaint => ({
+  type: 'RaiseComplaint',
+  data: {
+    complaintId: 'K-1',
+    customerId: 'C-1',
+    kind: 'DISPUTE',
+    category: 'DEBT_AMOUNT',
+    source: 'CUSTOMER',
+    loanId: 'L-1',
+    caseIds: ['case-1'],
+    caseTeams: ['team-a'],
+    caseCollectors: ['col-a'],
+    statementRef: null,
+    raisedBy: customer,
+    raisedOn: '2025-03-01',
+    policy: DEFAULT_COMPLAINT_POLICY,
+    ...over,
+  },
+});
+
+const raised = (): ComplaintRaised => {
+  const events = spec.given([]).when(raise()).thenTypes(['ComplaintRaised']);
+  return events[0] as ComplaintRaised;
+};
+
+describe('the complaint decider', () => {
+  it('dates the deadlines from the business date it was raised on, by the policy', () => {
+    const e = raised();
+    expect(e.data).toMatchObject({ raisedOn: '2025-03-01', acknowledgeBy: '2025-03-03', resolveBy: '2025-03-16', caseIds: ['case-1'] });
+    expect(spec.given([]).when(raise({ policy: { version: 'p', acknowledgeWithinDays: 0, resolveWithinDays: 5 } })).thenTypes(['ComplaintRaised'])[0].data).toMatchObject({ acknowledgeBy: '2025-03-01', resolveBy: '2025-03-06' });
+  });
+
+  it.each([
+    ['a customer raising for another customer', raise({ raisedBy: { id: 'C-2', role: 'customer' } }), 'COMPLAINT_SOURCE_MISMATCH'],
+    ['a customer claiming to be staff', raise({ source: 'STAFF' }), 'COMPLAINT_SOURCE_MISMATCH'],
+    ['a regulator referral without its letter', raise({ source: 'REGULATOR', raisedBy: supervisorA }), 'REFERRAL_REF_REQUIRED'],
+    ['a date that is not one', raise({ raisedOn: '2025-02-30x' }), 'INVALID_DATE'],
+    ['acknowledgement later than resolution', raise({ policy: { version: 'p', acknowledgeWithinDays: 9, resolveWithinDays: 3 } }), 'INVALID_COMPLAINT_POLICY'],
+  ])('refuses %s', (_what, command, code) => {
+    spec.given([]).when(command).thenError(code);
+  });
+
+  it('is raised once: the same again is nothing new, another under its id a conflict', () => {
+    const e = raised();
+    spec.given([e]).when(raise()).then([]);
+    spec.given([e]).when(raise({ raisedOn: '2025-03-02' })).thenError('COMPLAINT_EXISTS');
+  });
+
+  it('is investigated only by someone outside the teams and collectors of its cases, and acknowledged on the way', () => {
+    const e = raised();
+    spec.given([e]).when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: supervisorA, investigatorTeam: 'team-a', businessDate: '2025-03-02' } }).thenError('INVESTIGATOR_NOT_INDEPENDENT');
+    spec.given([e]).when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: { id: 'col-a', role: 'collector' }, investigatorTeam: null, businessDate: '2025-03-02' } }).thenError('INVESTIGATOR_NOT_ALLOWED');
+    spec
+      .given([e])
+      .when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', businessDate: '2025-03-02' } })
+      .thenTypes(['ComplaintAcknowledged', 'ComplaintInvestigationStarted']);
+  });
+
+  it('is resolved by its investigator with an outcome and remedies that fit it; late when past its deadline', () => {
+    const e = raised();
+    const investigated: ComplaintEvent[] = [
+      e,
+      { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } },
+      { type: 'ComplaintInvestigationStarted', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', startedOn: '2025-03-02' } },
+    ];
+    const resolve = (over: object) => ({ type: 'ResolveComplaint' as const, data: { complaintId: 'K-1', outcome: 'UPHELD' as const, remedies: ['FEE_REFUND' as const], resolutionRef: null, by: supervisorB, businessDate: '2025-03-10', ...over } });
+    spec.given([e]).when(resolve({})).thenError('INVESTIGATION_REQUIRED');
+    spec.given(investigated).when(resolve({ by: supervisorA })).thenError('RESOLVER_NOT_INVESTIGATOR');
+    spec.given(investigated).when(resolve({ outcome: 'NOT_UPHELD', remedies: ['FEE_REFUND'] })).thenError('REMEDY_WITHOUT_FINDING');
+    spec.given(investigated).when(resolve({ remedies: ['NONE'] })).thenError('REMEDY_REQUIRED');
+    spec.given(investigated).when(resolve({ businessDate: '2025-02-28' })).thenError('DATE_BEFORE_COMPLAINT');
+    const [onTime] = spec.given(investigated).when(resolve({})).thenTypes(['ComplaintResolved']);
+    expect(onTime.data).toMatchObject({ outcome: 'UPHELD', remedies: ['FEE_REFUND'], caseIds: ['case-1'], late: false, customerId: 'C-1', kind: 'DISPUTE' });
+    const [late] = spec.given(investigated).when(resolve({ businessDate: '2025-03-17' })).thenTypes(['ComplaintResolved']);
+    expect(late.data).toMatchObject({ late: true });
+    spec.given([...investigated, onTime]).when(resolve({})).then([]);
+    spec.given([...investigated, onTime]).when({ type: 'AcknowledgeComplaint', data: { complaintId: 'K-1', by: supervisorB, businessDate: '2025-03-11' } }).thenError('COMPLAINT_RESOLVED');
+  });
+
+  it('escalates each missed deadline once, at the close of the day it fell on or later, and never a resolved complaint', () => {
+    const e = raised();
+    const escalate = (closedDate: string) => ({ type: 'EscalateOverdue' as const, data: { complaintId: 'K-1', closedDate } });
+    spec.given([e]).when(escalate('2025-03-02')).then([]);
+    const [ack] = spec.given([e]).when(escalate('2025-03-03')).thenTypes(['ComplaintEscalated']);
+    expect(ack.data).toMatchObject({ deadline: 'ACKNOWLEDGEMENT', due: '2025-03-03', escalatedOn: '2025-03-03' });
+    spec.given([e, ack]).when(escalate('2025-03-04')).then([]);
+    const [res] = spec.given([e, ack]).when(escalate('2025-03-16')).thenTypes(['ComplaintEscalated']);
+    expect(res.data).toMatchObject({ deadline: 'RESOLUTION', due: '2025-03-16' });
+    spec.given([e, ack, res]).when(escalate('2025-03-20')).then([]);
+    // Acknowledged in time: only the resolution deadline can be missed.
+    const acked: ComplaintEvent = { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } };
+    spec.given([e, acked]).when(escalate('2025-03-20')).thenTypes(['ComplaintEscalated']);
+    const resolved: ComplaintEvent = { type: 'ComplaintResolved', data: { complaintId: 'K-1', customerId: 'C-1', kind: 'DISPUTE', outcome: 'NOT_UPHELD', remedies: ['NONE'], resolutionRef: null, resolvedBy: supervisorB, resolvedOn: '2025-03-05', caseIds: ['case-1'], late: false } };
+    spec.given([e, acked, resolved]).when(escalate('2025-03-20')).then([]);
+  });
+
+  it('is acknowledged by the bank, not the customer', () => {
+    spec.given([raised()]).when({ type: 'AcknowledgeComplaint', data: { complaintId: 'K-1', by: customer, businessDate: '2025-03-01' } }).thenError('STAFF_REQUIRED');
+  });
+});

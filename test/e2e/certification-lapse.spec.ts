@@ -1,7 +1,7 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
-import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
-import { addDays, type RecordedEvent } from '#kernel';
+import { clocksAt } from '#test-support/clock.js';
+import { closeCollectionDay } from '#test-support/collection.js';
 
 /**
  * Work follows the certifications: col-1's base certification lapses on 2026-03-05, so at the close
@@ -21,18 +21,7 @@ describe('certification lapses move work', () => {
   const reassigned = async () =>
     (await t.runtime.store.readStream('collection.case-LR-E1')).filter((e) => e.type === 'CaseReassigned').map((e) => e.data as { from: string; to: string; reason: string });
 
-  async function closeDay(date: string) {
-    await closeBusinessDay(service, date);
-    await clocksAt(t, addDays(date, 1));
-    const completed = (await t.runtime.store.readStream('loans.calendar-main')).find((e: RecordedEvent) => e.type === 'EndOfDayCompleted' && (e.data as { businessDate: string }).businessDate === date)!;
-    await eventually(async () => {
-      const res = await t.request('GET', '/admin/projections');
-      const p = res.body.items.find((x: { name: string }) => x.name === 'collection_loan_reactions');
-      const [commit, prepare] = String(p?.checkpoint ?? '0/0').split('/').map(BigInt);
-      const at = completed.globalPosition;
-      return commit > at.commit || (commit === at.commit && prepare >= at.prepare) ? true : undefined;
-    }, 30_000, `collection's end of day ${date}`);
-  }
+  const closeDay = (date: string) => closeCollectionDay(t, service, date);
 
   async function collector(collectorId: string, certifications: { certification: string; grantedOn: string; expiresOn: string }[]) {
     expect((await supervisor('POST', '/collection/collectors', { collectorId, team: 'T1', capacity: 10, skills: ['*'] })).status).toBe(201);

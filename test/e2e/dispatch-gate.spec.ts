@@ -1,9 +1,10 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
-import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
+import { clocksAt } from '#test-support/clock.js';
+import { closeCollectionDay } from '#test-support/collection.js';
 import { replayEverything } from '#test-support/replay.js';
-import { addDays, type RecordedEvent } from '#kernel';
+import type { RecordedEvent } from '#kernel';
 
 /**
  * The dispatch gate end to end: a scheduled action reaches an executor (the channel-actions topic)
@@ -60,24 +61,7 @@ describe('the dispatch gate over HTTP and Kafka', () => {
   const verdicts = async (customerId: string) => (await ledger(customerId)).map((d) => [d.caseId, d.actionId.slice(d.actionId.lastIndexOf('/') + 1), d.type, d.code ?? null]);
 
   /** Closes a day and waits until Collection's reactions handled its end of day (so ran Collection's). */
-  async function closeDay(date: string) {
-    await closeBusinessDay(service, date);
-    await clocksAt(t, addDays(date, 1));
-    const completed = (await t.runtime.store.readStream('loans.calendar-main')).find(
-      (e) => e.type === 'EndOfDayCompleted' && (e.data as { businessDate: string }).businessDate === date,
-    )!;
-    const target = completed.globalPosition;
-    await eventually(
-      async () => {
-        const res = await t.request('GET', '/admin/projections');
-        const reactions = res.body.items.find((p: { name: string }) => p.name === 'collection_loan_reactions');
-        const [commit, prepare] = String(reactions?.checkpoint ?? '0/0').split('/').map(BigInt);
-        return commit > target.commit || (commit === target.commit && prepare >= target.prepare) ? true : undefined;
-      },
-      30_000,
-      `collection's end of day ${date}`,
-    );
-  }
+  const closeDay = (date: string) => closeCollectionDay(t, service, date);
 
   /** Waits until the gate judged every action the cases scheduled (each has one verdict on its ledger). */
   async function judged(customerIds: string[]) {

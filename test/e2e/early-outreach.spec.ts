@@ -1,8 +1,9 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
-import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
-import { addDays, type RecordedEvent } from '#kernel';
+import { clocksAt } from '#test-support/clock.js';
+import { closeCollectionDay } from '#test-support/collection.js';
+import { addDays } from '#kernel';
 import { CHANNEL_OUTCOMES_TOPIC, CHANNEL_OUTCOME_TYPE, ChannelOutcomesHandler } from '#collection';
 
 /**
@@ -46,18 +47,7 @@ describe('pre-delinquency outreach from an early warning', () => {
       .filter((m) => m.caseId === 'WY-W1');
   };
 
-  async function closeDay(date: string) {
-    await closeBusinessDay(service, date);
-    await clocksAt(t, addDays(date, 1));
-    const completed = (await t.runtime.store.readStream('loans.calendar-main')).find((e: RecordedEvent) => e.type === 'EndOfDayCompleted' && (e.data as { businessDate: string }).businessDate === date)!;
-    await eventually(async () => {
-      const res = await t.request('GET', '/admin/projections');
-      const p = res.body.items.find((x: { name: string }) => x.name === 'collection_loan_reactions');
-      const [commit, prepare] = String(p?.checkpoint ?? '0/0').split('/').map(BigInt);
-      const at = completed.globalPosition;
-      return commit > at.commit || (commit === at.commit && prepare >= at.prepare) ? true : undefined;
-    }, 30_000, `collection's end of day ${date}`);
-  }
+  const closeDay = (date: string) => closeCollectionDay(t, service, date);
 
   beforeAll(async () => {
     t = await bootApp(CONTEXTS);

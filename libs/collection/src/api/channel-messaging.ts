@@ -108,47 +108,30 @@ export class ChannelOutcomesHandler implements InboundHandler {
     }
     const d = parsed.data;
     const at = new Date(d.occurredAt).toISOString();
+    const input = {
+      attemptId: message.id,
+      actionId: d.actionId ?? null,
+      channel: d.channel,
+      outcome: d.outcome,
+      at,
+      by: { kind: 'EXECUTOR' as const, id: d.executorId },
+      party: d.party ?? 'DEBTOR',
+      thirdPartyContactId: d.thirdPartyContactId ?? null,
+      promise: d.promise ? { promiseId: `${message.id}-promise`, amount: d.promise.amount, dueOn: d.promise.dueOn } : null,
+    };
+    const ctx = (command: string) => ({
+      command,
+      actor: { id: `kafka:${message.topic}`, role: COLLECTION_SYSTEM.role },
+      occurredAt: at,
+      correlationId: message.correlationId ?? message.id,
+      causationId: message.id,
+      idempotencyKey: message.id,
+      extra: { via: 'kafka', topic: message.topic, executorId: d.executorId },
+    });
     // An action of a pre-delinquency track (no case yet) is reported against the track's id.
-    const onTrack =
-      d.caseId.includes('-W') && !d.promise
-        ? await this.contacts.attemptOnTrack(
-            d.caseId,
-            { attemptId: message.id, actionId: d.actionId ?? null, channel: d.channel, outcome: d.outcome, at, by: { kind: 'EXECUTOR', id: d.executorId }, party: d.party ?? 'DEBTOR', thirdPartyContactId: d.thirdPartyContactId ?? null },
-            {
-              command: 'LogContact',
-              actor: { id: `kafka:${message.topic}`, role: COLLECTION_SYSTEM.role },
-              occurredAt: at,
-              correlationId: message.correlationId ?? message.id,
-              causationId: message.id,
-              idempotencyKey: message.id,
-              extra: { via: 'kafka', topic: message.topic, executorId: d.executorId },
-            },
-          )
-        : null;
+    const onTrack = d.caseId.includes('-W') && !d.promise ? await this.contacts.attemptOnTrack(d.caseId, input, ctx('LogContact')) : null;
     if (onTrack) return isDomainError(onTrack) ? rejectedBy(onTrack) : 'ok';
-    const outcome = await this.contacts.attempt(
-      d.caseId,
-      {
-        attemptId: message.id,
-        actionId: d.actionId ?? null,
-        channel: d.channel,
-        outcome: d.outcome,
-        at,
-        by: { kind: 'EXECUTOR', id: d.executorId },
-        party: d.party ?? 'DEBTOR',
-        thirdPartyContactId: d.thirdPartyContactId ?? null,
-        promise: d.promise ? { promiseId: `${message.id}-promise`, amount: d.promise.amount, dueOn: d.promise.dueOn } : null,
-      },
-      {
-        command: 'AttemptContact',
-        actor: { id: `kafka:${message.topic}`, role: COLLECTION_SYSTEM.role },
-        occurredAt: at,
-        correlationId: message.correlationId ?? message.id,
-        causationId: message.id,
-        idempotencyKey: message.id,
-        extra: { via: 'kafka', topic: message.topic, executorId: d.executorId },
-      },
-    );
+    const outcome = await this.contacts.attempt(d.caseId, input, ctx('AttemptContact'));
     // A contact the rules refused is recorded on the case (ContactBlocked): handled, not a dead letter.
     return isDomainError(outcome) ? rejectedBy(outcome) : 'ok';
   }

@@ -4,6 +4,7 @@ import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { TEST_JWT_SECRET, bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
 import { replayEverything } from '#test-support/replay.js';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 
 /**
  * Self-service end to end, over HTTP: the bank's app calls Arrears for one authenticated customer
@@ -396,5 +397,11 @@ describe('self-service and complaints over HTTP', () => {
     expect(await holdsOf()).toEqual(['CaseOnHold', 'CaseResumed']);
     const complaints = await supervisor('GET', '/complaints');
     expect(complaints.body.total).toBe(2);
+  });
+
+  it('publishes what the customers did as Kafka messages valid against docs/asyncapi.yaml', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(['arrears.restructuring.RestructuringAccepted']));
   });
 });

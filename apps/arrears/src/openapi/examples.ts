@@ -67,4 +67,30 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'POST /loans/accounts/{loanId}/payments': {
     'the overdue installment, paid': { reference: 'TX-20260305-0001', amount: 103_000, valueDate: '2026-03-05' },
   },
+  // The customer's own channel (docs/self-service.md), with a customer token from the bank's app.
+  'POST /self-service/loans/{loanId}/promises': {
+    'the customer promises the overdue installment': { amount: 103_000, dueOn: '2026-03-07' },
+  },
+  'POST /self-service/loans/{loanId}/restructuring-requests': {
+    'a six-month installment plan after losing a job': {
+      terms: { type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths: 6, annualRateBps: 1_200 },
+      hardship: { reasonCode: 'JOB_LOSS', evidenceRefs: ['doc:termination-letter-77'] },
+      monthlyIncome: 800_000,
+    },
+  },
+  'POST /self-service/restructuring-requests/{requestId}/acceptance': {
+    'accept the offer in the app': {},
+  },
+  'POST /self-service/contact-preferences/opt-outs': {
+    'stop text messages': { channel: 'SMS', optedOut: true },
+  },
+  'POST /self-service/complaints': {
+    'dispute the amount of a loan': { kind: 'DISPUTE', category: 'DEBT_AMOUNT', loanId: 'L-1001', statementRef: 'doc:customer-letter-1' },
+  },
+  'POST /complaints': {
+    'a complaint taken on a call': { customerId: 'C-1001', source: 'STAFF', kind: 'COMPLAINT', category: 'CONTACT_FREQUENCY', loanId: 'L-1001' },
+  },
+  'POST /complaints/{complaintId}/resolution': {
+    'partly upheld, the penalty waived': { outcome: 'PARTLY_UPHELD', remedies: ['PENALTY_WAIVER'], resolutionRef: 'doc:answer-1' },
+  },
 };

@@ -325,6 +325,11 @@ describe('self-service and complaints over HTTP', () => {
     expect(listed.items[0]).toMatchObject({ complaintId, source: 'STAFF', raisedBy: { id: 'col-1', role: 'collector' }, resolveBy: '2026-03-07', caseIds: ['LS2-E1'] });
     const stats = await t.as('auditor', 'aud-1')('GET', '/complaints/stats');
     expect(stats.body).toMatchObject({ open: 1, escalatedOpen: 1, resolved: 1, byOutcome: { PARTLY_UPHELD: 1 }, upheldRate: 1, meanDaysToResolve: 1 });
+    // One investigator, decided on the complaint's stream: two independent handlers taking it at once, one wins.
+    const takes = await Promise.all([outsider('POST', `/complaints/${complaintId}/investigation`, {}), rm1('POST', `/complaints/${complaintId}/investigation`, {})]);
+    expect(takes.map((r) => r.status).sort()).toEqual([202, 409]);
+    expect(takes.find((r) => r.status === 409)!.body.code).toBe('INVESTIGATOR_ASSIGNED');
+    expect((await ofType(`selfservice.complaint-${complaintId}`, 'ComplaintInvestigationStarted')).length).toBe(1);
     // The customer reads it among their complaints; a customer cannot call the staff register.
     expect((await s1('GET', '/self-service/complaints')).body.items.map((c: { complaintId: string }) => c.complaintId)).toEqual([complaintId]);
     expect((await s1('GET', '/complaints')).status).toBe(403);

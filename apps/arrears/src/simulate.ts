@@ -1,13 +1,14 @@
 /**
- * npm run simulate -- [--customers 300] [--days 90] [--seed 1] [--start 2026-01-05] [--exit]
+ * npm run simulate -- [--customers 300] [--days 90] [--seed 1] [--start 2026-01-05] [--port 3000] [--fresh] [--exit]
  *
- * Starts Arrears on the embedded default (a fresh database under ARREARS_DATA_DIR/simulation, or
+ * Starts Arrears on the embedded default (a database under ARREARS_DATA_DIR/simulation, or
  * DATABASE_URL, which should then name an empty database), drives a synthetic portfolio through
  * its HTTP API day by day, prints the KPI report, and keeps serving so the result can be explored
- * (Ctrl-C stops it; --exit stops at once).
+ * (Ctrl-C stops it; --exit stops at once). An earlier portfolio in the data directory is kept:
+ * the run stops and says how to reopen it, unless --fresh replaces it.
  */
 import 'reflect-metadata';
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isBusinessDate } from '#kernel';
@@ -19,7 +20,15 @@ import { authSettings, createRuntime } from './runtime.js';
 import { formatReport, kpiReport } from './simulation/report.js';
 import { simulate, type SimApi, type SimPrincipal, type SimProgress } from './simulation/simulate.js';
 
-const USAGE = 'usage: npm run simulate -- [--customers 300] [--days 90] [--seed 1] [--start YYYY-MM-DD] [--exit]';
+const USAGE = `usage: npm run simulate -- [options]
+  --customers <n>   customers in the synthetic portfolio, one loan each (default 300)
+  --days <n>        business days to simulate (default 90)
+  --seed <n>        the random seed: the same seed gives the same run (default 1)
+  --start <date>    the first business date, YYYY-MM-DD (default 2026-01-05)
+  --port <n>        the port Arrears serves on (default PORT, 3000; 0: any free port)
+  --fresh           replace an earlier simulated portfolio in the data directory (kept otherwise)
+  --exit            stop when the report is printed instead of serving the portfolio
+  --help            this text`;
 
 function positive(name: string, value: string, max: number): number {
   const n = Number(value);
@@ -34,16 +43,32 @@ function progressBar(p: SimProgress): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      customers: { type: 'string', default: '300' },
-      days: { type: 'string', default: '90' },
-      seed: { type: 'string', default: '1' },
-      start: { type: 'string', default: '2026-01-05' },
-      exit: { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: process.argv.slice(2),
+      strict: true,
+      options: {
+        customers: { type: 'string', default: '300' },
+        days: { type: 'string', default: '90' },
+        seed: { type: 'string', default: '1' },
+        start: { type: 'string', default: '2026-01-05' },
+        port: { type: 'string' },
+        fresh: { type: 'boolean', default: false },
+        exit: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new Error(`--port must be a port number\n${USAGE}`);
   const customers = positive('customers', values.customers!, 100_000);
   const days = positive('days', values.days!, 3_650);
   const seed = positive('seed', values.seed!, 2 ** 31);
@@ -51,10 +76,27 @@ async function main(): Promise<void> {
 
   const base = loadConfig(process.env);
   const dataDir = join(base.ARREARS_DATA_DIR, 'simulation');
-  if (!process.env.DATABASE_URL) rmSync(dataDir, { recursive: true, force: true });
+  const reopen = `ARREARS_DATA_DIR=${dataDir} npm start`;
+  if (!process.env.DATABASE_URL) {
+    const earlier = existsSync(dataDir) && readdirSync(dataDir).length > 0;
+    if (earlier && !values.fresh) {
+      process.stderr.write(
+        `An earlier simulated portfolio is kept in ${dataDir}.\n  Reopen it:   ${reopen}   (console at /console)\n  Replace it:  npm run simulate -- --fresh [options]\n`,
+      );
+      process.exit(2);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
   // The simulation is this instance's only client, driving it as fast as it goes: read models poll
   // often and one principal may send far more than a person would.
-  const config = loadConfig({ LOG_LEVEL: 'warn', PROJECTION_POLL_MS: '50', RATE_LIMIT_MAX: '10000000', ...process.env, ARREARS_DATA_DIR: dataDir });
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    PROJECTION_POLL_MS: '50',
+    RATE_LIMIT_MAX: '10000000',
+    ...process.env,
+    ...(values.port !== undefined ? { PORT: values.port } : {}),
+    ARREARS_DATA_DIR: dataDir,
+  });
   process.stderr.write(`Starting Arrears on ${process.env.DATABASE_URL ? 'DATABASE_URL' : `a fresh embedded Postgres in ${dataDir}`} ...\n`);
   const runtime = await createRuntime(config, { migrations: [...new Set([...ALL_MIGRATIONS, ...CONTEXTS.flatMap((c) => c.migrations)])] });
   const app = await buildApp(runtime, CONTEXTS);
@@ -104,7 +146,7 @@ async function main(): Promise<void> {
   if (tty) process.stderr.write('\n');
   const report = await kpiReport(api, result);
   const tokenHint = `ARREARS_DATA_DIR=${dataDir} npm run cli -- token --role risk_manager --user rm-1`;
-  process.stdout.write(formatReport(result, report, baseUrl, tokenHint));
+  process.stdout.write(formatReport(result, report, baseUrl, tokenHint, process.env.DATABASE_URL ? 'DATABASE_URL=<the same database> npm start' : reopen));
   process.stdout.write(`Simulated in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`);
 
   const stop = async () => {

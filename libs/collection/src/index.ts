@@ -44,10 +44,8 @@ export { ContactService, type ContactAttemptInput, type ContactOutcome } from '.
 export { CaseService } from './application/cases.service.js';
 export { DebtorPreferencesService, type DebtorPreferences } from './application/debtor-preferences.service.js';
 export { CollectionClock } from './application/clock.js';
-export { caseDecider } from './domain/case.decider.js';
 export { maxHorizonDays, minimumPromise } from './domain/promises.js';
-export type { CaseState, OpenCase, ClosedCase, Plan, PromiseState, ScheduledAction } from './domain/case.events.js';
-export type { LadderStep, HoldReason } from './domain/model.js';
+export type { OpenCase, ClosedCase } from './domain/case.events.js';
 export {
   CHANNEL_ACTIONS_TOPIC,
   CHANNEL_OUTCOMES_TOPIC,

@@ -2,9 +2,9 @@
 export { restructuringContext, RestructuringModule } from './restructuring.module.js';
 // The use cases, for a context that files and follows requests for a customer (self-service):
 // the same commands, policy and four-eyes steps as the staff routes.
-export { RestructuringService, type RequestInput } from './application/restructuring.service.js';
-export { ACCEPTANCE_CHANNELS, HARDSHIP_REASONS, type AcceptanceChannel, type HardshipReason } from './domain/events.js';
-export type { RestructuringTerms } from './domain/plan.js';
+export { RestructuringService } from './application/restructuring.service.js';
+// The request body staff file, for a customer channel filing the same request (less what it fixes itself).
+export { RequestBody as RestructuringRequestBody } from './api/schemas.js';
 export {
   PUBLISHED_EVENT_TYPES,
   type PlanBroken,

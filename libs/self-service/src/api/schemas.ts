@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fields } from '#platform';
-import { HARDSHIP_REASONS } from '#restructuring';
+import { RestructuringRequestBody } from '#restructuring';
 import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_OUTCOMES, REMEDIES } from '../domain/complaint.js';
 
 /** Request bodies and queries of the self-service and complaints API. Bad input never reaches the domain. */
@@ -18,27 +18,8 @@ export const PromiseBody = z.strictObject({
   dueOn: fields.businessDate.describe('the date by which they will pay (from today up to the strategy’s horizon)'),
 });
 
-const months = (max: number) => z.number().int().min(1).max(max);
-export const SelfServiceTerms = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('DEFERRAL'), deferMonths: months(120).describe('months the remaining installments move out') }),
-  z.strictObject({
-    type: z.literal('INSTALLMENT_PLAN'),
-    method: z.enum(['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL']).describe('EQUAL_INSTALLMENT (等额本息) or EQUAL_PRINCIPAL (等额本金)'),
-    tenorMonths: months(600),
-    annualRateBps: z.number().int().min(0).max(10_000).describe('annual interest rate in basis points (the rate the app offers for the product)'),
-  }),
-  z.strictObject({ type: z.literal('FEE_WAIVER'), waiverAmount: fields.positiveFen.describe('penalty to waive, in fen') }),
-]);
-
-export const SelfServiceRestructuringBody = z.strictObject({
-  requestId: fields.id.optional().describe('client-chosen id; derived from the Idempotency-Key (or generated) when absent'),
-  terms: SelfServiceTerms,
-  hardship: z.strictObject({
-    reasonCode: z.enum(HARDSHIP_REASONS).describe('why the customer cannot pay as scheduled'),
-    evidenceRefs: z.array(documentRef).min(1).max(20).describe('income evidence and other documents the customer uploaded to the bank'),
-  }),
-  monthlyIncome: fields.fen.describe('the customer’s stated monthly income, in fen'),
-});
+/** Restructuring's own request body, less the loan (the path names it) and a declared grade (a customer states none). */
+export const SelfServiceRestructuringBody = RestructuringRequestBody.omit({ loanId: true, grade: true });
 
 export const OptOutBody = z.strictObject({
   channel: z.enum(['SMS', 'EMAIL']).describe('a channel the contact rules offer an opt-out of'),

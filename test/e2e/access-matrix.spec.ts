@@ -158,6 +158,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /self-service/contacts': ['customer'],
   'POST /self-service/loans/:loanId/promises': ['customer'],
   'POST /self-service/loans/:loanId/restructuring-requests': ['customer'],
+  'GET /self-service/loans/:loanId/restructuring-options': ['customer'],
   'GET /self-service/restructuring-requests': ['customer'],
   'GET /self-service/restructuring-requests/:requestId': ['customer'],
   'POST /self-service/restructuring-requests/:requestId/acceptance': ['customer'],

@@ -340,6 +340,17 @@ describe('self-service and complaints over HTTP', () => {
       const { rows } = await t.runtime.pool.query('SELECT grade FROM rm_restructuring_customer_grades WHERE customer_id = $1', ['cust-S2']);
       return rows.length ? true : undefined;
     }, 30_000, 'S2 graded for restructuring');
+    // Before applying: what the policy would grant today, for the income the customer states.
+    const options = await s2('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=800000');
+    expect(options.status).toBe(200);
+    expect(options.body).toMatchObject({ loanId: 'LT1', asOf: '2026-03-08', monthlyIncome: 800_000 });
+    const sixMonths = options.body.options.find((o: { terms: { type: string; tenorMonths?: number } }) => o.terms.type === 'INSTALLMENT_PLAN' && o.terms.tenorMonths === 6);
+    expect(sixMonths).toMatchObject({ eligible: true, failed: [], terms: { annualRateBps: 1200 } });
+    expect(sixMonths.schedule.installments.reduce((s: number, i: { principal: number }) => s + i.principal, 0)).toBe(300_000);
+    const poor = await s2('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=1000');
+    expect(poor.body.options.filter((o: { terms: { type: string } }) => o.terms.type === 'INSTALLMENT_PLAN').every((o: { failed: string[] }) => o.failed.includes('AFFORDABILITY'))).toBe(true);
+    expect((await s1('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=800000')).status).toBe(404);
+    expect((await stream('restructuring.slot-LT1')).length).toBe(0);
     const applied = await s2('POST', '/self-service/loans/LT1/restructuring-requests', {
       terms: { type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths: 6, annualRateBps: 1_200 },
       hardship: { reasonCode: 'JOB_LOSS', evidenceRefs: ['doc:s2-payslip-2026-02'] },

@@ -5,7 +5,7 @@ import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore 
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
 import type { Reaction } from '#projections';
 import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainProblem, execute, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
-import { activationPlan, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
+import { activationPlan, assess, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
 import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
 import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
 import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PolicyBookCommand, type PolicyBookEvent } from '../domain/policy-book.js';
@@ -190,6 +190,54 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       { type: 'AcceptOffer', data: { requestId, recordedBy: meta.actor, channel: input.channel, evidenceRef: input.evidenceRef ?? null, businessDate } },
       commandContext(meta, 'AcceptOffer', dated(request, businessDate)),
     );
+  }
+
+  /**
+   * What the policy in force would say today to a few standard terms on the loan, for the
+   * customer's own channel before they apply: a deferral of one month and of the policy's longest,
+   * equal-installment plans over the policy's shortest tenor, 6 and 12 months and its longest, at
+   * the loan's contract rate capped by the policy's, and a waiver of the penalty owed up to the
+   * policy's limit. Each is assessed with the same pure `assess` a request is, with the income
+   * stated; nothing is recorded. Needs the grade Grading published.
+   */
+  async options(loanId: string, monthlyIncome: number, meta: RequestMeta) {
+    const businessDate = await this.today();
+    const { state } = await this.loans.repository.load(loanStream(loanId));
+    const loan = loanSnapshot(state, loanId, businessDate);
+    if (isDomainError(loan)) fail(loan);
+    const snapshot = loan as LoanSnapshot;
+    await this.ensureInScope(meta, loanId);
+    const published = await this.queries.publishedGrade(snapshot.customerId);
+    if (!published) fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer yet', { customerId: snapshot.customerId }, 'conflict'));
+    const grade = published!.grade as Grade;
+    const policy = await this.currentPolicy();
+    const lastRestructuredOn = await this.queries.customerLastRestructuredOn(snapshot.customerId);
+    const contractRate = state.status === 'Unregistered' ? policy.maxAnnualRateBps : state.facts.terms.annualRateBps;
+    const rate = Math.min(contractRate, policy.maxAnnualRateBps);
+    const penaltyOwed = snapshot.installments.reduce((sum, i) => sum + i.penalty, 0);
+    const tenors = [...new Set([policy.minTenorMonths, 6, 12, policy.maxTenorMonths])].filter((m) => m >= policy.minTenorMonths && m <= policy.maxTenorMonths).sort((a, b) => a - b);
+    const candidates: RestructuringTerms[] = [
+      ...[...new Set([1, policy.maxDeferralMonths])].map((deferMonths): RestructuringTerms => ({ type: 'DEFERRAL', deferMonths })),
+      ...tenors.map((tenorMonths): RestructuringTerms => ({ type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths, annualRateBps: rate })),
+      ...(penaltyOwed > 0 ? [{ type: 'FEE_WAIVER', waiverAmount: Math.min(penaltyOwed, policy.maxFeeWaiver) } as RestructuringTerms] : []),
+    ];
+    return {
+      loanId,
+      asOf: businessDate,
+      policyVersion: policy.version,
+      grade,
+      monthlyIncome,
+      options: candidates.map((terms) => {
+        const result = assess({ type: terms.type, terms, grade, monthlyIncome }, snapshot, policy, lastRestructuredOn);
+        return {
+          terms,
+          eligible: result.outcome === 'PASSED',
+          failed: result.checks.filter((c) => !c.passed).map((c) => c.rule),
+          approvalsRequired: result.approvalsRequired,
+          schedule: result.plan,
+        };
+      }),
+    };
   }
 
   /** Maker: a risk manager proposes a version; it is in force only once another approves it. */

@@ -21,6 +21,10 @@ export const PromiseBody = z.strictObject({
 /** Restructuring's own request body, less the loan (the path names it) and a declared grade (a customer states none). */
 export const SelfServiceRestructuringBody = RestructuringRequestBody.omit({ loanId: true, grade: true });
 
+export const OptionsQuery = z.strictObject({
+  monthlyIncome: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).describe('the customer’s stated monthly income, in fen (affordability is judged on it)'),
+});
+
 export const OptOutBody = z.strictObject({
   channel: z.enum(['SMS', 'EMAIL']).describe('a channel the contact rules offer an opt-out of'),
   optedOut: z.boolean().describe('true: stop this channel; false: allow it again'),

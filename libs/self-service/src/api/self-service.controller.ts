@@ -5,10 +5,10 @@ import type { z } from 'zod';
 import { deterministicId, isDomainError, newId } from '#kernel';
 import { CaseService, CollectionClock, DebtorPreferencesService, type Channel } from '#collection';
 import { RestructuringService } from '#restructuring';
-import { DocBody, Meta, ProblemException, Roles, ValidBody, ZodPipe, accepted, commandContext, domainProblem, fields, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, accepted, commandContext, domainProblem, fields, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
 import { ComplaintsService } from '../application/complaints.service.js';
 import { SelfServiceReader } from '../application/self-service.reader.js';
-import { CustomerComplaintBody, EmptyBody, OptOutBody, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
+import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
 
 type CustomerRequest = FastifyRequest & { user: Principal };
 const id = new ZodPipe(fields.id, 'params');
@@ -104,6 +104,18 @@ export class SelfServiceController {
   ): Promise<CommandAccepted & { requestId: string }> {
     await this.reader.myLoan(req.user.id, loanId);
     return this.restructuring.request({ ...body, loanId }, meta);
+  }
+
+  @Get('loans/:loanId/restructuring-options')
+  @Roles('customer')
+  @DocQuery(OptionsQuery)
+  @ApiOperation({
+    summary:
+      'Which restructurings the policy in force would grant me today on this loan, for my stated income: deferrals, installment plans with their schedules to the fen, a penalty waiver; each with the checks it fails (nothing is recorded)',
+  })
+  async restructuringOptions(@Param('loanId', id) loanId: string, @ValidQuery(OptionsQuery) q: z.infer<typeof OptionsQuery>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
+    await this.reader.myLoan(req.user.id, loanId);
+    return this.restructuring.options(loanId, q.monthlyIncome, meta);
   }
 
   @Get('restructuring-requests')

@@ -79,6 +79,11 @@ interface Live {
   /** Where the projection's reaction ledger begins (read with each batch's registry row). */
   reactionsFrom: Position;
   /**
+   * Where the ledger begins for each trigger type, when later than `reactionsFrom`: a type a
+   * reactor came to react to in a later version counts as decided up to the checkpoint it had then.
+   */
+  typeFloors: ReadonlyMap<string, Position>;
+  /**
    * When the oldest event still to apply was recorded, as far as the loop knows: the first event of
    * the batch in hand, or after a batch that did not reach the live end, its last event (the next
    * one is younger). Undefined when the loop is at the live end.
@@ -135,7 +140,36 @@ export class ProjectionRunner {
 
   /** Creates missing tables and views; does not start applying events. */
   async install(): Promise<void> {
-    for (const projection of this.byName.values()) await this.installOne(projection);
+    for (const projection of this.byName.values()) {
+      await this.installOne(projection);
+      if (projection.reacts) await this.recordTriggerTypes(projection);
+    }
+  }
+
+  /**
+   * Gives each trigger type of a reacting projection its ledger start, once: the active
+   * generation's checkpoint when the type is first seen (0 for a new projection). A type a later
+   * version reacts to is thereby decided only for events after the upgrade: the events before it
+   * were applied under a version that did not react to them, and a replay must not decide them now.
+   */
+  private async recordTriggerTypes(projection: Projection): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO projection_reaction_triggers (reactor, trigger_type, from_commit, from_prepare)
+       SELECT $1, t.type, coalesce(c.commit_position, 0), coalesce(c.prepare_position, 0)
+         FROM unnest($2::text[]) AS t(type)
+         JOIN projections p ON p.name = $1
+         LEFT JOIN projection_checkpoints c ON c.name = p.name AND c.generation = p.active_generation
+       ON CONFLICT (reactor, trigger_type) DO NOTHING`,
+      [projection.name, triggerTypes(projection)],
+    );
+  }
+
+  private async typeFloors(db: Pick<pg.Pool, 'query'> | Tx, reactor: string): Promise<Map<string, Position>> {
+    const { rows } = await db.query<{ trigger_type: string; commit: string; prepare: string }>(
+      'SELECT trigger_type, from_commit AS commit, from_prepare AS prepare FROM projection_reaction_triggers WHERE reactor = $1',
+      [reactor],
+    );
+    return new Map(rows.map((r) => [r.trigger_type, { commit: BigInt(r.commit), prepare: BigInt(r.prepare) }]));
   }
 
   /** Installs, then starts every projection's loop. A changed version is rebuilt first. */
@@ -423,6 +457,7 @@ export class ProjectionRunner {
   private async startLoop(projection: Projection): Promise<void> {
     const row = await this.registry(projection.name);
     const state = this.state(projection.name, row.active_generation);
+    if (projection.reacts) state.typeFloors = await this.typeFloors(this.pool, projection.name);
     if (row.status === 'halted') {
       state.status = 'halted';
       state.error = row.error ?? undefined;
@@ -481,7 +516,7 @@ export class ProjectionRunner {
           const fresh = await this.lockLive(tx, projection.name, state);
           if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
           const pending = events.filter((e) => comparePositions(e.globalPosition, fresh) > 0);
-          await this.applyEvents(tx, projection, state.generation, pending, state.reactionsFrom);
+          await this.applyEvents(tx, projection, state.generation, pending, { from: state.reactionsFrom, byType: state.typeFloors });
           if (comparePositions(position, fresh) > 0) finish.checkpoint = { generation: state.generation, position };
           state.checkpoint = comparePositions(position, fresh) > 0 ? position : fresh;
           state.stored = state.checkpoint;
@@ -513,7 +548,7 @@ export class ProjectionRunner {
           const fresh = await this.lockLive(tx, projection.name, state);
           if (fresh === 'generation_changed' || fresh === 'halted') return fresh;
           if (comparePositions(event.globalPosition, fresh) <= 0) return 'ok' as const;
-          await this.applyEvents(tx, projection, state.generation, [event], state.reactionsFrom);
+          await this.applyEvents(tx, projection, state.generation, [event], { from: state.reactionsFrom, byType: state.typeFloors });
           finish.checkpoint = { generation: state.generation, position: event.globalPosition };
           state.checkpoint = event.globalPosition;
           return 'ok' as const;
@@ -609,7 +644,7 @@ export class ProjectionRunner {
    * start), and every such trigger's outcome is recorded in the same transaction (`nothing` when the
    * handler ran no command for it). Without it (rebuild, verify) no scope is handed out at all.
    */
-  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[], decideAfter?: Position): Promise<void> {
+  private async applyEvents(tx: Tx, projection: Projection, generation: number, events: readonly RecordedEvent[], decideAfter?: LedgerFloor): Promise<void> {
     if (events.length === 0) return;
     const scopes = decideAfter && projection.reacts ? await this.undecided(tx, projection, events, decideAfter) : null;
     // A handler may query from concurrent lanes (forEachPartitioned): the transaction's one
@@ -635,8 +670,8 @@ export class ProjectionRunner {
   }
 
   /** Reaction scopes for the batch's triggers that were never decided. */
-  private async undecided(tx: Tx, projection: Projection, events: readonly RecordedEvent[], floor: Position): Promise<Map<string, Reaction>> {
-    const candidates = events.filter((e) => isTrigger(projection, e) && comparePositions(e.globalPosition, floor) > 0);
+  private async undecided(tx: Tx, projection: Projection, events: readonly RecordedEvent[], floor: LedgerFloor): Promise<Map<string, Reaction>> {
+    const candidates = events.filter((e) => isTrigger(projection, e) && comparePositions(e.globalPosition, floorOf(floor, e.type)) > 0);
     const scopes = new Map<string, Reaction>();
     if (!candidates.length) return scopes;
     const { rows } = await tx.query<{ trigger_id: string }>(
@@ -676,6 +711,7 @@ export class ProjectionRunner {
       [projection.name],
     );
     const floor: Position = { commit: BigInt(floorRows[0].commit), prepare: BigInt(floorRows[0].prepare) };
+    const floors: LedgerFloor = { from: floor, byType: await this.typeFloors(tx, projection.name) };
     const { rows: ledger } = await tx.query<{ trigger_id: string; outcome: string }>(
       'SELECT trigger_id, outcome FROM projection_reactions WHERE reactor = $1',
       [projection.name],
@@ -691,7 +727,7 @@ export class ProjectionRunner {
     for (;;) {
       const page = clip(await this.store.readAll({ from, maxCount: this.rebuildBatchSize, filter: projection.filter }), position);
       for (const e of page.events) {
-        if (!isTrigger(projection, e)) continue;
+        if (!isTrigger(projection, e) || comparePositions(e.globalPosition, floorOf(floors, e.type)) <= 0) continue;
         triggers++;
         seen.add(e.eventId);
         if (!recorded.has(e.eventId)) {
@@ -832,7 +868,7 @@ export class ProjectionRunner {
   private state(name: string, generation: number): Live {
     let state = this.live.get(name);
     if (!state) {
-      state = { generation, status: 'stopped', checkpoint: START, caughtUp: false, stored: START, storedAt: Date.now(), reactionsFrom: START };
+      state = { generation, status: 'stopped', checkpoint: START, caughtUp: false, stored: START, storedAt: Date.now(), reactionsFrom: START, typeFloors: new Map() };
       this.live.set(name, state);
     }
     state.generation = generation;
@@ -848,6 +884,25 @@ export class ProjectionRunner {
   private log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
     this.options.log?.(level, message, fields);
   }
+}
+
+/** Where a reacting projection's ledger begins, overall and for the trigger types added later. */
+interface LedgerFloor {
+  readonly from: Position;
+  readonly byType: ReadonlyMap<string, Position>;
+}
+
+/** The ledger's start for an event of `type`: the later of the projection's and the type's. */
+function floorOf(floor: LedgerFloor, type: string): Position {
+  const typed = floor.byType.get(type) ?? floor.byType.get(ANY_TRIGGER);
+  return typed && comparePositions(typed, floor.from) > 0 ? typed : floor.from;
+}
+
+/** Stands for every event type, for a projection whose triggers are its whole filter and that filter names no types. */
+const ANY_TRIGGER = '*';
+
+function triggerTypes(projection: Projection): string[] {
+  return [...(projection.triggers ?? projection.filter?.eventTypes ?? [ANY_TRIGGER])];
 }
 
 function isTrigger(projection: Projection, event: RecordedEvent): boolean {

@@ -83,3 +83,30 @@ export class ReactionLedgerSchema1732838400003 implements MigrationInterface {
     await q.query(`DROP TABLE projection_reactions; ALTER TABLE projections DROP COLUMN reactions_from_commit, DROP COLUMN reactions_from_prepare;`);
   }
 }
+
+/**
+ * Where the reaction ledger begins for each trigger type of a reactor: a type a later version of a
+ * reactor reacts to starts at the checkpoint the reactor had when that version was first installed,
+ * so the earlier events of that type (applied by a version that ignored them) are never decided on a
+ * replay, and verify does not look for their outcomes.
+ */
+export class ReactionTriggersSchema1732838400005 implements MigrationInterface {
+  name = 'ReactionTriggersSchema1732838400005';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE projection_reaction_triggers (
+        reactor      text NOT NULL,
+        trigger_type text NOT NULL,
+        from_commit  numeric(20, 0) NOT NULL,
+        from_prepare numeric(20, 0) NOT NULL,
+        recorded_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (reactor, trigger_type)
+      );
+    `);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE projection_reaction_triggers');
+  }
+}

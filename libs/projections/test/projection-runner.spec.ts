@@ -4,13 +4,13 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { comparePositions, type NewEvent, type Position } from '#kernel';
 import { PostgresEventStore } from '#eventstore';
-import { ProjectionRunner, ReactorNotRebuildableError, rowProjection } from '#projections';
+import { ProjectionRunner, ReactorNotRebuildableError, reactor, rowProjection } from '#projections';
 import { AggregateRepository } from '#eventstore';
 import { tallyDecider } from '#test-support/tally/tally.js';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { eventually } from '#test-support/app.js';
 import { counterProjection } from '#test-support/counter-projection.js';
-import { COUNTED_REACTOR, countedReactor, openTallies } from '#test-support/counted-reactor.js';
+import { COUNTED_REACTOR, countedReactor, openTallies, tallyOf } from '#test-support/counted-reactor.js';
 
 const WORKER = join(process.cwd(), 'dist/test/support/projection-worker.js');
 const REACTION_WORKER = join(process.cwd(), 'dist/test/support/reaction-worker.js');
@@ -241,6 +241,45 @@ describe('projection runner', () => {
       expect(calls.n).toBe(30);
       expect(await reactorCheckpoint()).toEqual(checkpointBefore);
       expect((await db.pool.query(`SELECT version FROM projections WHERE name = $1`, [COUNTED_REACTOR])).rows[0].version).toBe(2);
+    });
+
+    it('a trigger type a new version reacts to is decided only after the upgrade: verify finds nothing missing and a reset decides no earlier event', async () => {
+      const recounted = (n: number): NewEvent => ({ ...counted(n), type: 'Recounted' });
+      for (let i = 1; i <= 3; i++) await store.appendToStream(`react.r-${i}`, [recounted(100 + i)], 'no_stream');
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [countedReactor(store)]));
+      // Version 2 also reacts to Recounted, which version 1 ignored.
+      const tallies = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
+      const recounts = { n: 0 };
+      const v2 = {
+        ...reactor({
+          name: COUNTED_REACTOR,
+          filter: { eventTypes: ['Counted', 'Recounted'] },
+          async handle(event, reaction) {
+            const n = (event.data as { n: number }).n;
+            if (event.type === 'Recounted') recounts.n++;
+            else if (n % 5 === 0) return;
+            const streamId = event.type === 'Counted' && n % 7 === 0 ? 'tally.tally-missing' : tallyOf(n);
+            await tallies.handle(streamId, { type: 'Add', tallyId: streamId, amount: n }, reaction.context(event.type === 'Counted' ? 'AddCounted' : 'AddRecounted'));
+          },
+        }),
+        version: 2,
+      };
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [v2]));
+      expect(recounts.n).toBe(0);
+      for (let i = 4; i <= 5; i++) await store.appendToStream(`react.r-${i}`, [recounted(100 + i)], 'no_stream');
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [v2]));
+      expect(recounts.n).toBe(2);
+
+      const runner = new ProjectionRunner(db.pool, store, [v2]);
+      await runner.install();
+      expect(await runner.verify(COUNTED_REACTOR)).toMatchObject({ ok: true, reactions: { triggers: 32, recorded: 32, missing: 0, unexpected: 0 } });
+
+      const before = await storeSize();
+      await db.pool.query(`UPDATE projection_checkpoints SET commit_position = 0, prepare_position = 0 WHERE name = $1`, [COUNTED_REACTOR]);
+      await runUntilCaughtUp(new ProjectionRunner(db.pool, store, [v2]));
+      expect(recounts.n).toBe(2);
+      expect(await storeSize()).toEqual(before);
+      expect((await ledger()).filter((r) => r.outcome === 'appended').length).toBe(22);
     });
 
     it('after SIGKILLs between reactions and their records, every trigger has exactly one outcome and one effect', async () => {

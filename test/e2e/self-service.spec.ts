@@ -257,6 +257,11 @@ describe('self-service and complaints over HTTP', () => {
     expect(held.metadata.causationId).toBe(raisedEvent.eventId);
     expect(held.metadata).toMatchObject({ cause: { event: 'ComplaintRaised', complaintId: dispute.body.complaintId } });
     expect(raisedEvent.metadata.actor).toEqual({ id: 'cust-S3', role: 'customer', channel: 'APP', via: 'bank-app' });
+    // Monitoring counts the dispute on each case it holds (its disputes-and-complaints KPI).
+    await eventually(async () => {
+      const { rows } = await t.runtime.pool.query('SELECT case_id, type FROM mon_disputes WHERE dispute_key LIKE $1 ORDER BY case_id', [`%#complaint-${dispute.body.complaintId}`]);
+      return rows.length === 2 ? rows : undefined;
+    }, 20_000, 'monitoring to count the dispute');
     const explained = await s3('GET', '/self-service/loans/LU2');
     expect(explained.body).toMatchObject({ onHold: true, whatHappensNext: { steps: [] } });
     expect(explained.body.whatHappensNext.paused.zh).toContain('暂停催收联系');

@@ -424,5 +424,9 @@ describe('self-service and complaints over HTTP', () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(['arrears.restructuring.RestructuringAccepted']));
+    // S1 stopped SMS on 03-04: the SMS actions published for them are the day-1 reminders sent before.
+    const actions = (contract.messages.get('arrears.channel-actions.v1') ?? []).map((m) => JSON.parse(String(m.value)) as { customerId: string; channel: string; stepId: string });
+    expect(actions.filter((a) => a.customerId === 'cust-S1' && a.channel === 'SMS').map((a) => a.stepId)).toEqual(['sms-1', 'sms-1']);
+    expect(actions.filter((a) => a.customerId === 'cust-S1' && a.channel === 'EMAIL').map((a) => a.stepId)).toEqual(['email-2']);
   });
 });

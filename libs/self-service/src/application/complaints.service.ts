@@ -21,6 +21,7 @@ import {
   type ComplaintRaised,
   type ComplaintSource,
   type ComplaintState,
+  type RaiseComplaint,
   type Remedy,
 } from '../domain/complaint.js';
 import { SELF_SERVICE_CALENDAR_TABLE, SELF_SERVICE_CASES_TABLE } from '../read-model/projections.js';
@@ -95,7 +96,7 @@ export class ComplaintsService implements OnModuleInit {
     }
     // The cases it concerns: the open cases of the loan it names, else every open case of the customer.
     const cases = (await this.queries.customerCases(input.customerId, input.loanId)).filter((c) => c.open);
-    const data: ComplaintRaised['data'] = {
+    const raised: RaiseComplaint['data'] = {
       complaintId,
       customerId: input.customerId,
       kind: input.kind,
@@ -108,18 +109,16 @@ export class ComplaintsService implements OnModuleInit {
       statementRef: input.statementRef ?? null,
       raisedBy: actorOf(meta),
       raisedOn: businessDate,
-      acknowledgeBy: businessDate,
-      resolveBy: businessDate,
+      policy: this.policy,
     };
-    const { acknowledgeBy: _a, resolveBy: _r, ...raised } = data;
     const result = await execute(
       this.metrics,
       this.complaints,
       complaintStream(complaintId),
-      { type: 'RaiseComplaint', data: { ...raised, policy: this.policy } },
+      { type: 'RaiseComplaint', data: raised },
       commandContext(meta, 'RaiseComplaint', { policyVersions: { complaintPolicy: this.policy.version }, extra: { businessDate } }),
     );
-    return { ...result, complaintId, caseIds: data.caseIds };
+    return { ...result, complaintId, caseIds: raised.caseIds };
   }
 
   async acknowledge(complaintId: string, meta: RequestMeta): Promise<CommandAccepted> {

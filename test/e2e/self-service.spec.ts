@@ -330,6 +330,8 @@ describe('self-service and complaints over HTTP', () => {
     expect(listed.items[0]).toMatchObject({ complaintId, source: 'STAFF', raisedBy: { id: 'col-1', role: 'collector' }, resolveBy: '2026-03-07', caseIds: ['LS2-E1'] });
     const stats = await t.as('auditor', 'aud-1')('GET', '/complaints/stats');
     expect(stats.body).toMatchObject({ open: 1, escalatedOpen: 1, resolved: 1, byOutcome: { PARTLY_UPHELD: 1 }, upheldRate: 1, meanDaysToResolve: 1 });
+    expect(stats.body.byCollector).toEqual([{ collectorId: 'col-1', complaints: 2, upheld: 1 }]);
+    expect(stats.body.byTeam).toEqual([{ team: 'T1', complaints: 2, upheld: 1 }]);
     // One investigator, decided on the complaint's stream: two independent handlers taking it at once, one wins.
     const takes = await Promise.all([outsider('POST', `/complaints/${complaintId}/investigation`, {}), rm1('POST', `/complaints/${complaintId}/investigation`, {})]);
     expect(takes.map((r) => r.status).sort()).toEqual([202, 409]);

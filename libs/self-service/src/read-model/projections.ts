@@ -26,6 +26,7 @@ export interface ComplaintRow {
   loan_id: string | null;
   case_ids: string[];
   case_teams: string[];
+  case_collectors: string[];
   status: string;
   raised_by: string;
   raised_by_role: string;
@@ -61,6 +62,7 @@ export function evolveComplaintRow(row: ComplaintRow | undefined, recorded: Reco
         loan_id: d.loanId,
         case_ids: [...d.caseIds],
         case_teams: [...d.caseTeams],
+        case_collectors: [...d.caseCollectors],
         status: 'RAISED',
         raised_by: d.raisedBy.id,
         raised_by_role: d.raisedBy.role,
@@ -98,7 +100,7 @@ export const complaintsProjection: Projection = rowProjection<ComplaintRow>({
   table: COMPLAINTS_TABLE,
   ddl: `CREATE TABLE {table} (
     complaint_id text PRIMARY KEY, customer_id text NOT NULL, kind text NOT NULL, category text NOT NULL, source text NOT NULL,
-    loan_id text, case_ids jsonb NOT NULL, case_teams jsonb NOT NULL, status text NOT NULL,
+    loan_id text, case_ids jsonb NOT NULL, case_teams jsonb NOT NULL, case_collectors jsonb NOT NULL, status text NOT NULL,
     raised_by text NOT NULL, raised_by_role text NOT NULL, raised_on text NOT NULL, acknowledge_by text NOT NULL, resolve_by text NOT NULL,
     acknowledged_on text, investigator_id text, investigator_team text, investigation_started_on text,
     resolved_on text, outcome text, remedies jsonb NOT NULL, late boolean, escalations jsonb NOT NULL, channel text);

@@ -55,6 +55,9 @@ export interface ComplaintStats {
   /** Mean days from raised to resolved, on business dates (null when none is resolved). */
   readonly meanDaysToResolve: number | null;
   readonly byKind: Record<string, number>;
+  /** Per collector and per team of the cases complained about (a complaint on two teams' cases counts for each). */
+  readonly byCollector: ReadonlyArray<{ readonly collectorId: string; readonly complaints: number; readonly upheld: number }>;
+  readonly byTeam: ReadonlyArray<{ readonly team: string; readonly complaints: number; readonly upheld: number }>;
 }
 
 function view(r: Record<string, any>): ComplaintView {
@@ -146,8 +149,18 @@ export class SelfServiceQueries {
     );
     const outcomes = await this.pool.query<{ outcome: string; n: number }>(`SELECT outcome, count(*)::int AS n FROM ${COMPLAINTS_TABLE} WHERE outcome IS NOT NULL GROUP BY outcome ORDER BY outcome`);
     const kinds = await this.pool.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM ${COMPLAINTS_TABLE} GROUP BY kind ORDER BY kind`);
+    const per = async (column: 'case_collectors' | 'case_teams') =>
+      (
+        await this.pool.query<{ k: string; complaints: number; upheld: number }>(
+          `SELECT k, count(*)::int AS complaints, count(*) FILTER (WHERE outcome IN ('UPHELD', 'PARTLY_UPHELD'))::int AS upheld
+             FROM ${COMPLAINTS_TABLE}, jsonb_array_elements_text(${column}) AS k GROUP BY k ORDER BY k`,
+        )
+      ).rows;
+    const [collectors, teams] = [await per('case_collectors'), await per('case_teams')];
     const r = rows[0];
     return {
+      byCollector: collectors.map((c) => ({ collectorId: c.k, complaints: c.complaints, upheld: c.upheld })),
+      byTeam: teams.map((c) => ({ team: c.k, complaints: c.complaints, upheld: c.upheld })),
       open: r.open,
       escalatedOpen: r.escalated_open,
       resolved: r.resolved,

@@ -219,10 +219,11 @@ async function main() {
     await api.ok('propose strategy', 'risk_manager', 'rm-1', 'POST', '/collection/strategies', {
       strategyId: 'bench-standard',
       keys: ['A', 'B', 'C', 'D', 'E'].flatMap((grade) => ['M1', 'M2', 'M3', 'M4', 'M5', 'M6+'].map((stage) => ({ grade, stage }))),
+      // A reminder on the first day, then a call every day past due: actions nobody performs expire
+      // at the close of their day, so each day's queue holds that day's calls.
       champion: [
         { stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-sms-1', priority: 3 },
-        { stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'tpl-call-1', priority: 1 },
-        { stepId: 'call-3', when: { dpdDay: 3 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'tpl-call-3', priority: 1 },
+        ...Array.from({ length: 45 }, (_, i) => ({ stepId: `call-${i + 1}`, when: { dpdDay: i + 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'tpl-call', priority: 1 })),
       ],
       reason: 'bench: the workload strategy',
     });

@@ -30,13 +30,9 @@ export class CaseRerouting {
     @Inject(PG_POOL) private readonly pool: pg.Pool,
   ) {}
 
-  /** Re-routes the case if its collector lacks a certification on `onDate`; returns the new collector or null. */
-  rerouteIfUncertified(caseId: string, onDate: BusinessDate, ctx: CommandContext): Promise<string | null> {
-    return this.forDay(onDate)(caseId, ctx);
-  }
-
   /**
-   * The same for many cases of one close: the rules in force on `onDate` are read once, and each
+   * For the cases of one close: re-routes a case whose collector lacks a certification on `onDate`
+   * and answers the new collector or null. The rules in force on `onDate` are read once, and each
    * collector's stream once (a close does not change certifications), instead of once per case.
    */
   forDay(onDate: BusinessDate): (caseId: string, ctx: CommandContext) => Promise<string | null> {

@@ -1,4 +1,4 @@
-import { addDays, compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import { addDays, compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type Fen, isTimeZone } from '#kernel';
 import {
   evolveCase,
   initialCaseState,
@@ -15,7 +15,7 @@ import {
 } from './case.events.js';
 import type { Certification } from './collector.js';
 import { caseContactRefusal, type ContactRefusal } from './contact-policy.js';
-import { isTimeZone, localTimeOf, type ContactRules } from './contact-rules.js';
+import { localTimeOf, type ContactRules } from './contact-rules.js';
 import {
   DEFAULT_ADJUSTMENT_LIMITS,
   DEFAULT_PROMISE_TERMS,

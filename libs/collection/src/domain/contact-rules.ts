@@ -153,8 +153,6 @@ export interface LocalTime {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Whether the runtime knows an IANA time zone (the kernel's, re-exported for Collection's deciders). */
-export { isTimeZone } from '#kernel';
 
 /**
  * The wall-clock date and time an instant has in a time zone, through the Intl API (so daylight

@@ -1,6 +1,6 @@
-import { addDays, compareDates, domainError, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { addDays, compareDates, domainError, type Decider, type DomainError, type DomainEvent, isTimeZone } from '#kernel';
 import { FAILED_OUTCOMES, debtorContactRefusal, isEffectiveCall, isUnansweredDial, pruneCallCounts, type DebtorContactFacts } from './contact-policy.js';
-import { isTimeZone, localTimeOf, type ContactRules } from './contact-rules.js';
+import { localTimeOf, type ContactRules } from './contact-rules.js';
 import { gateVerdict, type CaseDispatchFacts, type DispatchableAction, type ReleasedCall } from './dispatch.js';
 import { CHANNELS, THIRD_PARTY_EXCEPTIONS, type Channel, type Command, type Outcome, type Party, type ThirdPartyExceptionReason } from './model.js';
 

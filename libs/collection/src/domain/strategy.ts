@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent, isTimeZone } from '#kernel';
 import {
   CHANNELS,
   GRADES,
@@ -14,7 +14,6 @@ import {
   type Stage,
   type Variant,
 } from './model.js';
-import { isTimeZone } from './contact-rules.js';
 
 /**
  * CollectionStrategy (stream `collection.strategy-<strategyId>`): versioned treatment ladders for

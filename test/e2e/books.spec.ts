@@ -1,5 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
-import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { bootApp, eventually, storeReadable, type TestApp, type TestResponse } from '#test-support/app.js';
 import { closeBusinessDay } from '#test-support/clock.js';
 import { addDays } from '#kernel';
 
@@ -190,6 +190,7 @@ describe('the books: write-off and bounds', () => {
     // The same count, made from the events: each loan's latest LoanClassified as of the date, over
     // the loans registered (mirrored) by then and neither paid off nor written off by then; balance = principal
     // less principal paid.
+    await storeReadable(t);
     const all = await t.runtime.store.readAll({ from: 'start', maxCount: 100_000 });
     const category = new Map<string, string>();
     const onBook = new Map<string, number>();

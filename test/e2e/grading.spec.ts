@@ -1,6 +1,6 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
-import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
+import { bootApp, eventually, storeReadable, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
 import { clocksAt } from '#test-support/clock.js';
 import { addDays } from '#kernel';
@@ -296,6 +296,7 @@ describe('grading over HTTP', () => {
 
   it('rebuilding the regrader replays every trigger and changes no grade: older triggers never win', async () => {
     const gradingEvents = async () => {
+      await storeReadable(t);
       const all = await t.runtime.store.readAll({ from: 'start', maxCount: 100_000, filter: { eventTypes: ['CustomerGraded', 'LoanClassified', 'PolicyActivated', 'PolicyRetired', 'PortfolioRunStarted'] } });
       return all.events.map((e) => e.eventId);
     };

@@ -1,5 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
-import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { bootApp, eventually, storeReadable, type TestApp, type TestResponse } from '#test-support/app.js';
 import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
 import { cashLoan3m } from '#test-support/loans.js';
 import type { Position, RecordedEvent } from '#kernel';
@@ -48,6 +48,7 @@ describe('invariants decided on streams, under concurrent requests', () => {
   const types = async (id: string) => (await stream(id)).map((e) => e.type);
   /** Every stored event of the streams whose names start with the prefix. */
   async function category(prefix: string): Promise<RecordedEvent[]> {
+    await storeReadable(t);
     const events: RecordedEvent[] = [];
     let from: Position | 'start' = 'start';
     for (;;) {

@@ -1,6 +1,6 @@
 import { routeTable } from '../../apps/arrears/src/app.js';
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
-import { bootApp, eventually, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
+import { bootApp, eventually, storeReadable, projectionsCaughtUp, type TestApp, type TestResponse } from '#test-support/app.js';
 import { cashLoan3m } from '#test-support/loans.js';
 import { clocksAt } from '#test-support/clock.js';
 import { addDays, type Position } from '#kernel';
@@ -191,6 +191,7 @@ describe('row-level access to clear personal data and loan accounts', () => {
 
   /** Every event in the store, counted by reading $all to its end. */
   async function eventCount(): Promise<number> {
+    await storeReadable(t);
     let n = 0;
     let from: Position | 'start' = 'start';
     for (;;) {

@@ -125,27 +125,34 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
+/**
+ * Waits until the store's readable head has passed every event committed so far. The head stays
+ * below any transaction still open in the cluster, so a read of `$all` right after a 2xx may stop
+ * short of that request's own events while another writer's transaction is open.
+ */
+export async function storeReadable(t: TestApp, timeoutMs = 60_000): Promise<void> {
+  if (t.runtime.store.kind !== 'postgres') return;
+  const { rows } = await t.runtime.pool.query<{ c: string; p: string }>(
+    'SELECT tx_id::text AS c, global_position::text AS p FROM es_events ORDER BY tx_id DESC, global_position DESC LIMIT 1',
+  );
+  if (!rows.length) return;
+  const target = { commit: BigInt(rows[0].c), prepare: BigInt(rows[0].p) };
+  await eventually(
+    async () => {
+      const head = await t.runtime.store.headPosition();
+      return head && comparePositions(head, target) >= 0 ? true : undefined;
+    },
+    timeoutMs,
+    'the store to make every committed event readable',
+  );
+}
+
 /** Waits until every projection (and reactor) has applied everything stored so far. */
 export async function projectionsCaughtUp(t: TestApp, timeoutMs = 60_000): Promise<void> {
-  // Projections report "caught up" against the store's readable head, which stays below any
-  // transaction still open in the cluster. Wait first until that head has passed every event
-  // committed so far, so an open transaction elsewhere cannot make a lagging read model look current.
-  if (t.runtime.store.kind === 'postgres') {
-    const { rows } = await t.runtime.pool.query<{ c: string; p: string }>(
-      'SELECT tx_id::text AS c, global_position::text AS p FROM es_events ORDER BY tx_id DESC, global_position DESC LIMIT 1',
-    );
-    if (rows.length) {
-      const target = { commit: BigInt(rows[0].c), prepare: BigInt(rows[0].p) };
-      await eventually(
-        async () => {
-          const head = await t.runtime.store.headPosition();
-          return head && comparePositions(head, target) >= 0 ? true : undefined;
-        },
-        timeoutMs,
-        'the store to make every committed event readable',
-      );
-    }
-  }
+  // Projections report "caught up" against the store's readable head; wait first until that head
+  // has passed every committed event, so an open transaction elsewhere cannot make a lagging read
+  // model look current.
+  await storeReadable(t, timeoutMs);
   await eventually(
     async () => {
       const res = await t.request('GET', '/admin/projections');

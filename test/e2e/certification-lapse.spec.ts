@@ -8,6 +8,7 @@ import { closeCollectionDay } from '#test-support/collection.js';
  * of 03-04 its case moves to the least-loaded certified collector (col-2); when the loan escalates
  * into M2, whose plan has a call needing NEGOTIATION_ADVANCED, the case moves on to col-3, who holds
  * it. Each move is a CaseReassigned with the reason. (The loan's product puts M2 at 3 days past due.)
+ * One strategy covers both stages with a plan per stage: the escalation releases only M2's first step.
  */
 type Call = (method: string, path: string, body?: unknown) => Promise<TestResponse>;
 
@@ -36,8 +37,9 @@ describe('certification lapses move work', () => {
     });
   }
 
-  async function strategy(strategyId: string, stage: string, champion: unknown[]) {
-    expect((await rm1('POST', '/collection/strategies', { strategyId, keys: [{ grade: 'C', stage }], champion, reason: 'certification scenario' })).status).toBe(201);
+  async function strategy(strategyId: string, stages: string[], champion: unknown[]) {
+    const keys = stages.map((stage) => ({ grade: 'C', stage }));
+    expect((await rm1('POST', '/collection/strategies', { strategyId, keys, champion, reason: 'certification scenario' })).status).toBe(201);
     expect((await rm2('POST', `/collection/strategies/${strategyId}/versions/1/approve`, {})).status).toBe(202);
     expect((await rm2('POST', `/collection/strategies/${strategyId}/versions/1/activate`, { effectiveFrom: '2026-03-01' })).status).toBe(202);
     await eventually(async () => ((await rm1('GET', `/collection/strategies/${strategyId}`)).body.versions?.[0]?.status === 'ACTIVE' ? true : undefined));
@@ -51,9 +53,12 @@ describe('certification lapses move work', () => {
     supervisor = t.as('supervisor', 'sup-1', 'T1');
     expect((await service('POST', '/loans/calendar', { openBusinessDate: '2026-03-01' })).status).toBe(201);
     await clocksAt(t, '2026-03-01');
-    await strategy('lapse-C-M1', 'M1', [{ stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-1' }]);
-    await strategy('lapse-C-M2', 'M2', [
-      { stepId: 'call-m2', when: { dpdDay: 3 }, channel: 'CALL', purpose: 'DEMAND', templateId: 'script-m2', requiredCertification: 'NEGOTIATION_ADVANCED' },
+    // One strategy covering M1 and M2, a plan per stage: each step is placed on its stage.
+    await strategy('lapse-C', ['M1', 'M2'], [
+      { stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-1', stage: 'M1' },
+      { stepId: 'sms-2', when: { dpdDay: 2 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder', stage: 'M1' },
+      { stepId: 'call-m2', when: { dpdDay: 3 }, channel: 'CALL', purpose: 'DEMAND', templateId: 'script-m2', requiredCertification: 'NEGOTIATION_ADVANCED', stage: 'M2' },
+      { stepId: 'letter-m2', when: { dpdDay: 6 }, channel: 'LETTER', purpose: 'DEMAND', templateId: 'tpl-letter', stage: 'M2' },
     ]);
     await collector('col-1', [{ certification: 'COLLECTION_BASIC', grantedOn: '2025-03-05', expiresOn: '2026-03-05' }]);
     const res = await service('POST', '/loans/accounts', {
@@ -119,5 +124,19 @@ describe('certification lapses move work', () => {
       return r.status === 200 && r.body.items.length ? r.body : undefined;
     });
     expect(queue.items.map((i: { stepId: string }) => i.stepId)).toEqual(['call-m2']);
+  });
+
+  it('an escalation releases only the new stage’s first step, not the M1 steps before it', async () => {
+    const events = await t.runtime.store.readStream('collection.case-LR-E1');
+    const escalated = events.find((e) => e.type === 'CaseEscalated')!;
+    expect(escalated.data).toMatchObject({ from: 'M1', to: 'M2', plan: { planId: 'M2.lapse-C.v1.champion', steps: [{ stepId: 'call-m2' }, { stepId: 'letter-m2' }] } });
+    const plans = (events.filter((e) => e.type === 'ActionScheduled').map((e) => e.data) as { planId: string; stepId: string }[]).map((a) => `${a.planId.split('.')[0]}/${a.stepId}`);
+    expect(plans).toEqual(['M1/call-1', 'M1/sms-2', 'M2/call-m2']);
+    // The debtor's ledger released the one M2 action; nothing of the M1 ladder went out again.
+    const released = await eventually(async () => {
+      const ledger = (await t.runtime.store.readStream('collection.debtor-cust-R')).filter((e) => e.type === 'ActionReleased').map((e) => (e.data as { actionId: string }).actionId);
+      return ledger.some((a) => a.includes('/M2.')) ? ledger : undefined;
+    });
+    expect(released.filter((a) => a.includes('/M2.'))).toEqual(['LR-E1/M2.lapse-C.v1.champion/call-m2']);
   });
 });

@@ -1,6 +1,6 @@
 import { deciderSpec } from '#kernel/testing';
-import { caseDecider, type ActionScheduled, type CaseEvent, type CloseCaseDay } from '../src/domain/index.js';
-import { CASE, M2_LADDER, OPENED, history, openCase, resolved, run, step, types } from './fixtures.js';
+import { caseDecider, strategyDefinitionProblem, type ActionScheduled, type CaseEvent, type CloseCaseDay } from '../src/domain/index.js';
+import { CASE, M1_LADDER, M2_LADDER, OPENED, definition, history, openCase, resolved, run, step, types } from './fixtures.js';
 
 const spec = deciderSpec(caseDecider);
 
@@ -93,6 +93,34 @@ describe('ladder scheduling', () => {
       data: { caseId: CASE, stage: 'M2', dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'D', strategy: resolved(M2_LADDER, 'std-D-M2', 4), nextDueDate: null },
     });
     expect(scheduled(run(after.state, day('2025-04-15', 45, null))).map((s) => s.step)).toEqual(['visit-45']);
+  });
+
+  it('a strategy covering two stages has a plan per stage: escalating releases only the new stage’s first step, then its ladder day by day', () => {
+    const bothStages = [...M1_LADDER.map((s) => ({ ...s, stage: 'M1' as const })), ...M2_LADDER.map((s) => ({ ...s, stage: 'M2' as const }))];
+    const { state } = history(openCase({ strategy: resolved(bothStages) }), day('2025-03-04', 3));
+    const escalate = { type: 'ChangeStage' as const, data: { caseId: CASE, stage: 'M2' as const, dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'C' as const, strategy: resolved(bothStages), nextDueDate: null } };
+    const events = run(state, escalate);
+    expect(events[0].data).toMatchObject({ plan: { planId: 'M2.std-C.v1.champion', steps: M2_LADDER.map((s) => ({ stepId: s.stepId, stage: 'M2' })) } });
+    expect(scheduled(events).map((s) => s.step)).toEqual(['call-31']);
+    const after = history(openCase({ strategy: resolved(bothStages) }), day('2025-03-04', 3), escalate);
+    expect(scheduled(run(after.state, day('2025-04-15', 45, null))).map((s) => s.step)).toEqual(['visit-45']);
+  });
+
+  it('entering a stage on a ladder placed on no stage releases only the furthest step reached, covering the earlier ones', () => {
+    const oneLadder = [...M1_LADDER, ...M2_LADDER];
+    const { state } = history(openCase({ strategy: resolved(oneLadder) }), day('2025-03-04', 3));
+    const events = run(state, {
+      type: 'ChangeStage',
+      data: { caseId: CASE, stage: 'M2', dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'C', strategy: resolved(oneLadder), nextDueDate: null },
+    });
+    const released = events.filter((e): e is ActionScheduled => e.type === 'ActionScheduled');
+    expect(released.map((e) => e.data.stepId)).toEqual(['call-31']);
+    expect([...released[0].data.supersedes].sort()).toEqual(M1_LADDER.map((s) => s.stepId).sort());
+  });
+
+  it('refuses a step placed on a stage the strategy does not cover', () => {
+    const problem = strategyDefinitionProblem(definition({ champion: [{ ...M1_LADDER[0], stage: 'M3' }] }));
+    expect(problem).toMatchObject({ code: 'INVALID_STRATEGY', details: { stepId: 'sms-1', stage: 'M3' } });
   });
 
   it('de-escalates when the stage improves, and ignores a repeated stage or a cure (closing handles that)', () => {

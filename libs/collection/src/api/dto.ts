@@ -35,6 +35,7 @@ export const StepBody = z.strictObject({
     .optional()
     .describe('HH:MM the action is planned to go out on its day, in sendTimeZone (default: the opening of the contact window in the debtor’s zone)'),
   sendTimeZone: z.string().min(1).max(64).optional().describe('IANA zone of sendTime (default: the loan’s zone)'),
+  stage: stage.optional().describe('the stage whose plan the step is on, for a strategy covering several stages (default: every stage of the strategy); one of its keys’ stages'),
 });
 export type StepInput = z.infer<typeof StepBody>;
 

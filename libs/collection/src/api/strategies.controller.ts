@@ -9,7 +9,7 @@ import { CollectionClock } from '../application/clock.js';
 import { runCommand } from '../application/commands.js';
 import { CollectionEndOfDay } from '../application/end-of-day.js';
 import { WhatIfService } from '../application/what-if.service.js';
-import { DEFAULT_ADJUSTMENT_LIMITS, DEFAULT_PROMISE_TERMS, defaultPerformer, type LadderStep } from '../domain/model.js';
+import { DEFAULT_ADJUSTMENT_LIMITS, DEFAULT_PROMISE_TERMS, defaultPerformer, type LadderStep, type Stage } from '../domain/model.js';
 import { RULES_BOOK_STREAM } from '../domain/rules-book.js';
 import type { ContactRules } from '../domain/contact-rules.js';
 import { CollectionQueries } from '../read-model/queries.js';
@@ -37,6 +37,7 @@ export function ladderOf(steps: readonly StepInput[]): LadderStep[] {
     performer: s.performer ?? defaultPerformer(s.channel),
     ...(s.sendTime ? { sendTime: s.sendTime } : {}),
     ...(s.sendTimeZone ? { sendTimeZone: s.sendTimeZone } : {}),
+    ...(s.stage ? { stage: s.stage as Stage } : {}),
   }));
 }
 

@@ -197,16 +197,20 @@ export function planFor(stage: Stage, strategy: ResolvedStrategy | null): Plan {
     promiseTerms: strategy?.promiseTerms ?? DEFAULT_PROMISE_TERMS,
     adjustmentLimits: strategy?.adjustmentLimits ?? DEFAULT_ADJUSTMENT_LIMITS,
   };
+/** The plan of a stage: the strategy's steps placed on that stage, and those placed on no stage. */
 }
 
 export function actionIdOf(caseId: string, planId: string, stepId: string, installmentDueDate: BusinessDate | null): string {
   return `${caseId}/${occurrenceKey(planId, stepId, installmentDueDate)}`;
 }
 
-/** The steps due on a date become ActionScheduled; nothing is scheduled while the case is on hold. */
-function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextDueDate: BusinessDate | null): ActionScheduled[] {
+/**
+ * The steps due on a date become ActionScheduled; nothing is scheduled while the case is on hold.
+ * On a stage change (`entering`) the new plan starts from its first step due: see `dueSteps`.
+ */
+function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextDueDate: BusinessDate | null, entering = false): ActionScheduled[] {
   if (Object.keys(file.holds).length) return [];
-  return dueSteps(file.plan, file.scheduled, dpd, businessDate, nextDueDate).map(({ step, installmentDueDate, supersedes }) => ({
+  return dueSteps(file.plan, file.scheduled, dpd, businessDate, nextDueDate, entering).map(({ step, installmentDueDate, supersedes }) => ({
     type: 'ActionScheduled',
     data: {
       caseId: file.caseId,

@@ -86,6 +86,11 @@ export interface LadderStep {
   readonly sendTime?: string;
   /** IANA zone of `sendTime` (absent: the loan's). */
   readonly sendTimeZone?: string;
+  /**
+   * The stage whose plan the step belongs to, when a strategy covers several stages (absent: the
+   * step is on the plan of every stage the strategy covers).
+   */
+  readonly stage?: Stage;
 }
 
 /** How a promise to pay is judged: days of grace after its date, and how much short still counts as kept. */

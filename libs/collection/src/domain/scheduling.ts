@@ -36,12 +36,27 @@ function latestPerChannel(candidates: readonly { step: LadderStep; rank: number 
   return out;
 }
 
+function fromFurthestDay(candidates: readonly { step: LadderStep; rank: number }[]): DueStep[] {
+  if (!candidates.length) return [];
+  const furthest = Math.max(...candidates.map((c) => c.rank));
+  const kept = latestPerChannel(candidates.filter((c) => c.rank === furthest), null);
+  const earlier = candidates.filter((c) => c.rank < furthest).map((c) => c.step.stepId);
+  return kept.map((k, i) => (i === 0 ? { ...k, supersedes: [...k.supersedes, ...earlier] } : k));
+}
+
+/**
+ * `entering`: the plan starts now (the case changed stage). Of its steps timed by DPD and already
+ * due, only those of the furthest day reached go out (the stage's first step, for a plan whose steps
+ * are placed on their stage); the earlier ones are recorded as covered by them, so entering a stage
+ * never releases the ladder up to it at once.
+ */
 export function dueSteps(
   plan: Plan,
   scheduled: readonly string[],
   dpd: number,
   businessDate: BusinessDate,
   nextDueDate: BusinessDate | null,
+  entering = false,
 ): DueStep[] {
   const done = new Set(scheduled);
   const byDpd: { step: LadderStep; rank: number }[] = [];
@@ -54,7 +69,7 @@ export function dueSteps(
       if (!done.has(occurrenceKey(plan.planId, step.stepId, nextDueDate))) beforeDue.push({ step, rank: -step.when.daysBeforeDue });
     }
   }
-  return [...latestPerChannel(byDpd, null), ...latestPerChannel(beforeDue, nextDueDate)].sort(
+  return [...(entering ? fromFurthestDay(byDpd) : latestPerChannel(byDpd, null)), ...latestPerChannel(beforeDue, nextDueDate)].sort(
     (a, b) => a.step.priority - b.step.priority || a.step.stepId.localeCompare(b.step.stepId),
   );
 }

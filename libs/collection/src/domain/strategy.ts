@@ -140,8 +140,16 @@ export function ladderProblem(ladder: readonly LadderStep[], where: string): Dom
     if (step.sendTimeZone !== undefined && (!step.sendTime || !isTimeZone(step.sendTimeZone))) {
       return invalid('sendTimeZone is a known IANA zone, given with a sendTime', { ...at, sendTimeZone: step.sendTimeZone });
     }
+    if (step.stage !== undefined && !STAGES.includes(step.stage)) return invalid('unknown stage', { ...at, stage: step.stage });
   }
   return null;
+}
+
+/** A step placed on a stage's plan must be on a stage the strategy covers. */
+function stageProblem(ladder: readonly LadderStep[], where: string, keys: readonly StrategyKey[]): DomainError | null {
+  const stages = new Set(keys.map((k) => k.stage));
+  const step = ladder.find((s) => s.stage !== undefined && !stages.has(s.stage));
+  return step ? invalid('a step’s stage must be one of the strategy’s keys’ stages', { ladder: where, stepId: step.stepId, stage: step.stage }) : null;
 }
 
 export function strategyDefinitionProblem(definition: StrategyDefinition): DomainError | null {
@@ -153,12 +161,12 @@ export function strategyDefinitionProblem(definition: StrategyDefinition): Domai
     if (seen.has(k)) return invalid('a key is listed twice', { key });
     seen.add(k);
   }
-  const champion = ladderProblem(definition.champion, 'champion');
+  const champion = ladderProblem(definition.champion, 'champion') ?? stageProblem(definition.champion, 'champion', definition.keys);
   if (champion) return champion;
   if (definition.challenger) {
     const share = definition.challenger.trafficSharePct;
     if (!Number.isSafeInteger(share) || share < 1 || share > 99) return invalid('the challenger traffic share is 1-99 percent', { trafficSharePct: share });
-    const challenger = ladderProblem(definition.challenger.ladder, 'challenger');
+    const challenger = ladderProblem(definition.challenger.ladder, 'challenger') ?? stageProblem(definition.challenger.ladder, 'challenger', definition.keys);
     if (challenger) return challenger;
   }
   const t = definition.promiseTerms;

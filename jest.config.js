@@ -27,7 +27,6 @@ export default {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_DEPS.join('|')})/)`],
   moduleNameMapper: {
     '^#kernel/testing$': '<rootDir>/libs/kernel/src/testing.ts',
-    '^#collection/read-models$': '<rootDir>/libs/collection/src/read-models.ts',
     '^#test-support/(.*)\\.js$': '<rootDir>/test/support/$1.ts',
     '^#([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

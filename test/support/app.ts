@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { comparePositions } from '#kernel';
-import { loadConfig, mintToken, type ContextRegistration, type Runtime, type StaffRole } from '#platform';
+import { loadConfig, mintToken, type Runtime, type StaffRole } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { buildApp, startRoles } from '../../apps/arrears/src/app.js';
 import { ALL_MIGRATIONS } from '../../apps/arrears/src/migrations.js';
 import { createRuntime } from '../../apps/arrears/src/runtime.js';

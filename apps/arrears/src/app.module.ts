@@ -3,13 +3,13 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { AuthGuard, CoreModule, IdempotencyInterceptor, type ContextRegistration, type Runtime } from '#platform';
+import { AuthGuard, CoreModule, IdempotencyInterceptor, type Runtime } from '#platform';
 import { HealthController } from './infra/health.controller.js';
 import { MetricsController } from './infra/metrics.controller.js';
 import { ProbeServer } from './infra/probe-server.js';
 import { ProjectionsController } from './infra/projections.controller.js';
 import { PROJECTIONS, ProjectionsService } from './infra/projections.service.js';
-import { MessagingModule } from '#messaging';
+import { MessagingModule, type ContextRegistration } from '#messaging';
 
 /** The deployable: shared runtime, operations endpoints, and the bounded contexts. */
 @Module({})

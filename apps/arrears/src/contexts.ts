@@ -1,4 +1,5 @@
-import type { ContextRegistration } from '#platform';
+import type { ContextRegistration } from '#messaging';
+import { agenciesContext } from '#agencies';
 import { auditContext } from '#audit';
 import { collectionContext } from '#collection';
 import { gradingContext } from '#grading';
@@ -17,5 +18,6 @@ export const CONTEXTS: readonly ContextRegistration[] = [
   collectionContext,
   restructuringContext,
   selfServiceContext,
+  agenciesContext,
   monitoringContext,
 ];

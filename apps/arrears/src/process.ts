@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig, type ContextRegistration } from '#platform';
+import { ConfigError, loadConfig } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { buildApp, startRoles } from './app.js';
 import { ALL_MIGRATIONS } from './migrations.js';
 import { createRuntime } from './runtime.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { ContextRegistration } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { CasesController } from './api/cases.controller.js';
 import { CHANNEL_OUTCOMES_TOPIC, ChannelOutcomesHandler, collectionIntegrationEvents } from './api/channel-messaging.js';
 import { CollectorsController } from './api/collectors.controller.js';
@@ -55,7 +55,7 @@ import { CollectionQueries } from './read-model/queries.js';
     // Read model
     CollectionQueries,
   ],
-  exports: [ContactService, CaseService, DebtorPreferencesService, CollectionClock],
+  exports: [ContactService, CaseService, DebtorPreferencesService, CollectionClock, DispatchService],
 })
 export class CollectionModule {}
 

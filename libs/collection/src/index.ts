@@ -44,6 +44,8 @@ export { ContactService, type ContactAttemptInput, type ContactOutcome } from '.
 export { CaseService } from './application/cases.service.js';
 export { DebtorPreferencesService, type DebtorPreferences } from './application/debtor-preferences.service.js';
 export { CollectionClock } from './application/clock.js';
+// The dispatch gate, for a context that has a notice of its own judged on the debtor's ledger (an agency placement's notice).
+export { DispatchService } from './application/dispatch.service.js';
 export { maxHorizonDays, minimumPromise } from './domain/promises.js';
 export type { OpenCase, ClosedCase } from './domain/case.events.js';
 export {
@@ -55,6 +57,3 @@ export {
   ChannelOutcomesHandler,
   collectionIntegrationEvents,
 } from './api/channel-messaging.js';
-// Case scope, for the contexts that keep their own copy of the case assignments (also the
-// dependency-free entry `#collection/read-models`).
-export { caseAssignmentsProjection, caseScopeSql, caseScoped, inCaseScope, type CaseScopePrincipal, type CaseScopeSubject } from './read-models.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { ContextRegistration } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { ClassificationController, RunsController } from './api/classification.controller.js';
 import { CustomersController } from './api/customers.controller.js';
 import { gradingIntegrationEvents } from './api/integration-events.js';

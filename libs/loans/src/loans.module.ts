@@ -1,7 +1,8 @@
 import { Injectable, Logger, Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import { Metrics, PG_POOL, type ContextRegistration } from '#platform';
+import { Metrics, PG_POOL } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { BusinessCalendarController } from './api/business-calendar.controller.js';
 import { CORE_BANKING_LOANS_TOPIC, CoreBankingLoansHandler } from './api/core-banking-messaging.js';
 import { loansIntegrationEvents } from './api/integration-events.js';

@@ -7,3 +7,4 @@ export * from './inbound.js';
 export * from './schema.js';
 export * from './settings.js';
 export * from './messaging.module.js';
+export * from './context.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import type { IntegrationMapper } from '#messaging';
-import { Metrics, type ContextRegistration } from '#platform';
+import type { IntegrationMapper, ContextRegistration } from '#messaging';
+import { Metrics } from '#platform';
 import { customerWatchDecider } from './domain/customer-watch.decider.js';
 import { cadenceDecider, reviewDecider } from './domain/review.decider.js';
 import { MonitoringController } from './api/monitoring.controller.js';

@@ -1,10 +1,7 @@
-import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import type { Projection } from '#projections';
-import type { InboundRegistration, IntegrationMapper } from '#messaging';
 import type { AppConfig } from './config/config.js';
-import type { MigrationClass } from './database/database.js';
 import { Metrics } from './observability/metrics.js';
 import { TokenVerifier, type AuthSettings } from './auth/auth.js';
 
@@ -31,20 +28,6 @@ export interface AggregateRegistration {
 }
 
 export const AGGREGATES = Symbol('Aggregates');
-
-/** A bounded context as the app composes it. */
-export interface ContextRegistration {
-  readonly name: string;
-  readonly module: Type | DynamicModule;
-  readonly projections: readonly Projection[];
-  readonly migrations: readonly MigrationClass[];
-  /** Domain events this context publishes to Kafka, each mapped to its public contract (#messaging). */
-  readonly integrationEvents?: readonly IntegrationMapper[];
-  /** Kafka topics this context consumes, each with the handler that turns a message into a command. */
-  readonly inbound?: readonly InboundRegistration[];
-  /** Aggregates whose past states the audit context can rebuild. */
-  readonly aggregates?: readonly AggregateRegistration[];
-}
 
 /** Makes the runtime's parts injectable everywhere. */
 @Global()

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { ContextRegistration } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { restructuringIntegrationEvents } from './api/integration-events.js';
 import { RestructuringController } from './api/restructuring.controller.js';
 import { restructuringCalendarProjection } from './application/clock.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CollectionModule } from '#collection';
 import { RestructuringModule } from '#restructuring';
-import type { ContextRegistration } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { ComplaintsController } from './api/complaints.controller.js';
 import { SelfServiceController } from './api/self-service.controller.js';
 import { ComplaintsService } from './application/complaints.service.js';

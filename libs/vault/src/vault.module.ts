@@ -3,7 +3,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, unlinkSyn
 import { join } from 'node:path';
 import { Logger, Module } from '@nestjs/common';
 import type pg from 'pg';
-import { APP_CONFIG, PG_POOL, vaultKeyDir, type AppConfig, type ContextRegistration } from '#platform';
+import { APP_CONFIG, PG_POOL, vaultKeyDir, type AppConfig } from '#platform';
+import type { ContextRegistration } from '#messaging';
 import { PersonalDataController } from './api/personal-data.controller.js';
 import { VaultSchema1732838400100 } from './application/schema.js';
 import { PersonalDataVault } from './application/vault.js';

@@ -7,8 +7,7 @@
  */
 import type { Position, RecordedEvent } from '#kernel';
 import type { EventStore } from '#eventstore';
-import type { ContextRegistration } from '#platform';
-import { mapEvent, type IntegrationMapper, type MappedMessage } from '#messaging';
+import { mapEvent, type IntegrationMapper, type MappedMessage, type ContextRegistration } from '#messaging';
 import { AsyncApiDocument } from './asyncapi.js';
 
 let arrearsDoc: AsyncApiDocument | undefined;

@@ -7,8 +7,8 @@ import { Inject, Injectable, Module } from '@nestjs/common';
 import { z } from 'zod';
 import { isDomainError } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type EventStore } from '#eventstore';
-import { fields, type ContextRegistration } from '#platform';
-import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome } from '#messaging';
+import { fields } from '#platform';
+import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome, type ContextRegistration } from '#messaging';
 import { tallyIntegrationEvents, TALLY_TOPIC } from './tally-integration.js';
 import { tallyDecider } from './tally.js';
 

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { domainError, type Decider, type DomainEvent } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type EventStore } from '#eventstore';
 import { rowProjection } from '#projections';
-import { DocBody, Meta, Roles, Metrics, PG_POOL, ProblemException, ValidBody, commandContext, execute, fields, problem, type ContextRegistration, type RequestMeta } from '#platform';
+import { DocBody, Meta, Roles, Metrics, PG_POOL, ProblemException, ValidBody, commandContext, execute, fields, problem, type RequestMeta } from '#platform';
+import type { ContextRegistration } from '#messaging';
 
 type TallyEvent =
   | DomainEvent<'TallyOpened', { tallyId: string; limit: number }>

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { caseAssignmentsProjection, collectorWorks } from '#collection/read-models';
+import { caseAssignmentsProjection, collectorWorks } from '#case-scope';
 import type { Projection } from '#projections';
 import { PG_POOL, ProblemException, problem, type Principal } from '#platform';
 

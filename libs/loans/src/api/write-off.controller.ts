@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import type pg from 'pg';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { inCaseScope } from '#collection/read-models';
+import { inCaseScope } from '#case-scope';
 import { DocBody, Meta, Metrics, PG_POOL, ProblemException, Roles, ValidBody, ZodPipe, fields, problem, type Principal, type RequestMeta } from '#platform';
 import { LoanCommandHandlers } from '../application/loan-commands.js';
 import { httpIntake, runOverHttp } from './intake.js';

@@ -1,4 +1,4 @@
-import { caseAssignmentsProjection } from '#collection/read-models';
+import { caseAssignmentsProjection } from '#case-scope';
 import type { Projection } from '#projections';
 import type { Principal } from '#platform';
 

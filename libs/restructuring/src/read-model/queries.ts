@@ -1,4 +1,4 @@
-import { caseAssignmentsProjection, caseScopeSql, inCaseScope, type CaseScopePrincipal } from '#collection/read-models';
+import { caseAssignmentsProjection, caseScopeSql, inCaseScope, type CaseScopePrincipal } from '#case-scope';
 import type { Projection } from '#projections';
 import type pg from 'pg';
 import type { BusinessDate } from '#kernel';

@@ -4,7 +4,7 @@ import { deterministicId, isBusinessDate, isDomainError, newId, type Actor, type
 import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
 import { BusinessClock } from '#loans';
 import { CaseService } from '#collection';
-import { inCaseScope } from '#collection/read-models';
+import { inCaseScope } from '#case-scope';
 import type { Reaction } from '#projections';
 import { APP_CONFIG, Metrics, PG_POOL, ProblemException, commandContext, execute, problem, type AppConfig, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
 import {

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import { caseAssignmentsProjection } from '#collection/read-models';
+import { caseAssignmentsProjection } from '#case-scope';
 import { businessCalendarCopy } from '#loans';
 import { rowProjection, type Projection } from '#projections';
 import { COMPLAINT_EVENT_TYPES, type ComplaintEvent } from '../domain/complaint.js';

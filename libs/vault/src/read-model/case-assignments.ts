@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { caseAssignmentsProjection as assignments } from '#collection/read-models';
+import { caseAssignmentsProjection as assignments } from '#case-scope';
 import type { Projection } from '#projections';
 import type { Principal } from '#platform';
 

@@ -1,14 +1,27 @@
-import type { RecordedEvent } from '#kernel';
+import type { DomainEvent, RecordedEvent } from '#kernel';
 import { rowProjection, type Projection } from '#projections';
-import type { CaseAssigned, CaseClosed, CaseOpened, CaseReassigned } from '../domain/case.events.js';
 
 /**
- * Who works which case, as a read model other contexts build for themselves from Collection's
- * published case events (CaseOpened, CaseAssigned, CaseReassigned, CaseClosed): one row per case
- * with its loan, customer, collector, team and whether it is open. Each context keeps its own table
- * under its own projection name, so none of them reads Collection's tables or asks Collection;
- * Collection only says here how its events fold.
+ * Case scope: who may see and act on which customer, loan and request, the one rule every context
+ * applies to its reads and its writes. Its home is here, apart from every context, so that none of
+ * them imports another to scope its rows.
+ *
+ * Who works which case is a read model each context builds for itself from Collection's case
+ * events (CaseOpened, CaseAssigned, CaseReassigned, CaseClosed): one row per case with its loan,
+ * customer, collector, team and whether it is open. Each context keeps its own table under its own
+ * projection name, so none of them reads Collection's tables or asks Collection.
  */
+
+/**
+ * The fields of Collection's case events the fold reads: the contract Collection keeps with every
+ * context that scopes by case (Collection checks at compile time that its events carry them).
+ */
+export type CaseScopeEvent =
+  | DomainEvent<'CaseOpened', { readonly caseId: string; readonly loanId: string; readonly customerId: string }>
+  | DomainEvent<'CaseAssigned', { readonly caseId: string; readonly collectorId: string; readonly team: string }>
+  | DomainEvent<'CaseReassigned', { readonly caseId: string; readonly to: string; readonly team: string }>
+  | DomainEvent<'CaseClosed', { readonly caseId: string }>;
+
 export interface CaseAssignmentRow {
   [column: string]: unknown;
   case_id: string;
@@ -19,11 +32,10 @@ export interface CaseAssignmentRow {
   open: boolean;
 }
 
-type AssignmentEvent = CaseOpened | CaseAssigned | CaseReassigned | CaseClosed;
-const EVENT_TYPES: readonly AssignmentEvent['type'][] = ['CaseOpened', 'CaseAssigned', 'CaseReassigned', 'CaseClosed'];
+const EVENT_TYPES: readonly CaseScopeEvent['type'][] = ['CaseOpened', 'CaseAssigned', 'CaseReassigned', 'CaseClosed'];
 
 export function evolveCaseAssignment(row: CaseAssignmentRow | undefined, recorded: RecordedEvent): CaseAssignmentRow | undefined {
-  const event = recorded as unknown as AssignmentEvent;
+  const event = recorded as unknown as CaseScopeEvent;
   switch (event.type) {
     case 'CaseOpened': {
       const d = event.data;

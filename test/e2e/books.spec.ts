@@ -81,6 +81,13 @@ describe('the books: write-off and bounds', () => {
   it('writes a loan off under four eyes: the loan stops ageing, the case closes as written off, later money is a recovery', async () => {
     expect((await service('POST', '/loans/accounts', lateLoan('WO-1'))).status).toBe(201);
     await caseView('WO-1-E1', (c) => c.status !== 'CLOSED', 'case of WO-1 open');
+    // Collection cannot close a case as written off before Loans has written the loan off.
+    const caseEvents = async () => (await t.runtime.store.readStream('collection.case-WO-1-E1')).length;
+    const openCase = await caseEvents();
+    const admin = t.as('admin', 'adm-1');
+    const early = await admin('POST', '/collection/cases/WO-1-E1/close', { reason: 'WRITTEN_OFF', note: 'uncollectable' });
+    expect({ status: early.status, code: early.body.code }).toEqual({ status: 409, code: 'LOAN_NOT_WRITTEN_OFF' });
+    expect(await caseEvents()).toBe(openCase);
 
     // Maker: a supervisor with a reason. The maker cannot also be the checker.
     const requested = await supervisor('POST', '/loans/accounts/WO-1/write-off', { requestId: 'wo-1', reason: 'debtor deceased, no estate' });
@@ -108,6 +115,9 @@ describe('the books: write-off and bounds', () => {
     const written = await loanView('WO-1', (l) => l.status === 'written_off', 'WO-1 written off');
     expect(written.writeOff).toMatchObject({ offBookBalance: 306_000, recovered: 0, writtenOff: { writtenOffOn: OPEN, approvedBy: 'rm-1' } });
     await caseView('WO-1-E1', (c) => c.status === 'CLOSED' && c.closeReason === 'WRITTEN_OFF', 'case of WO-1 closed as written off');
+    const closedCase = await caseEvents();
+    expect((await admin('POST', '/collection/cases/WO-1-E1/close', { reason: 'WRITTEN_OFF', note: 'uncollectable' })).status).toBe(202);
+    expect(await caseEvents()).toBe(closedCase);
 
     // Days pass: DPD stays frozen and the end of day appends nothing to the loan.
     const frozen = await types('WO-1');

@@ -340,7 +340,9 @@ describe('row-level access to clear personal data and loan accounts', () => {
   });
 
   it('ends clear reads when the case closes; the collector keeps the loan, as they keep the case', async () => {
-    expectStatus(await supervisor('POST', `/collection/cases/${CASE}/close`, { reason: 'WRITTEN_OFF', closedOn: '2025-02-17', note: 'uncollectable' }), 202);
+    // The case closes as written off once Loans writes the loan off (four eyes).
+    expectStatus(await supervisor('POST', `/loans/accounts/${LOAN}/write-off`, { requestId: 'wo-1', reason: 'uncollectable' }), 202);
+    expectStatus(await t.as('risk_manager', 'rm-1')('POST', `/loans/accounts/${LOAN}/write-off/wo-1/approval`), 202);
     // The vault learns of the close from Collection's event: wait for its read model to say so.
     await eventually(async () => ((await col2('GET', CLEAR(CUSTOMER))).status === 403 ? true : undefined), 20_000, 'the vault to see the case closed');
     expectOutOfScope(await col2('GET', CLEAR(CUSTOMER)));

@@ -1,9 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type pg from 'pg';
 import { z } from 'zod';
 import { isDomainError, newId } from '#kernel';
+import { LoanQueries } from '#loans';
 import type { Loaded } from '#eventstore';
-import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
+import { DocBody, DocQuery, Meta, PG_POOL, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
 import { CaseService } from '../application/cases.service.js';
 import { ContactService, type ContactAttemptInput } from '../application/contacts.service.js';
 import { WhatIfService } from '../application/what-if.service.js';
@@ -78,7 +80,13 @@ export class CasesController {
     private readonly queries: CollectionQueries,
     private readonly whatIfs: WhatIfService,
     private readonly clock: CollectionClock,
-  ) {}
+    @Inject(PG_POOL) pool: pg.Pool,
+  ) {
+    this.loanBook = new LoanQueries(pool);
+  }
+
+  /** Loans' read model: whether Loans wrote a case's loan off. */
+  private readonly loanBook: LoanQueries;
 
   private async visible(caseId: string, req: AuthedRequest): Promise<Loaded<CaseState>> {
     const loaded = await this.cases.load(caseId);
@@ -319,9 +327,14 @@ export class CasesController {
   @Roles('supervisor', 'admin')
   @HttpCode(202)
   @DocBody(CloseCaseBody)
-  @ApiOperation({ summary: 'Close a case as written off (cured, paid-off and restructured closures follow the loan)' })
+  @ApiOperation({
+    summary:
+      'Close a case as written off once Loans has written its loan off (409 LOAN_NOT_WRITTEN_OFF before; the write-off itself closes the case too); cured, paid-off and restructured closures follow the loan',
+  })
   async close(@Param('caseId', id) caseId: string, @ValidBody(CloseCaseBody) body: z.infer<typeof CloseCaseBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    await this.writable(caseId, req);
-    return answer(await this.cases.close(caseId, body.reason, body.closedOn ?? (await this.clock.todayOrThrow()), commandContext(meta, 'CloseCase', { extra: { reason: body.note } })));
+    const { state } = await this.writable(caseId, req);
+    const writtenOffOn = state.status === 'none' ? null : await this.loanBook.writtenOffOn(state.loanId);
+    const closedOn = body.closedOn ?? writtenOffOn ?? (await this.clock.todayOrThrow());
+    return answer(await this.cases.close(caseId, body.reason, closedOn, commandContext(meta, 'CloseCase', { extra: { reason: body.note } }), writtenOffOn));
   }
 }

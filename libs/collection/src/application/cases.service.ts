@@ -194,9 +194,9 @@ export class CaseService {
     return this.run(caseId, { type: 'CloseCaseDay', data: { caseId, businessDate, dpd, nextDueDate } }, planned);
   }
 
-  /** Closes the case and frees its collector's capacity. */
-  async close(caseId: string, reason: CloseReason, closedOn: BusinessDate, ctx: CommandContext): Promise<Result> {
-    const result = await this.run(caseId, { type: 'CloseCase', data: { caseId, reason, closedOn } }, ctx);
+  /** Closes the case and frees its collector's capacity; WRITTEN_OFF only once Loans wrote the loan off (`loanWrittenOffOn`). */
+  async close(caseId: string, reason: CloseReason, closedOn: BusinessDate, ctx: CommandContext, loanWrittenOffOn: BusinessDate | null = null): Promise<Result> {
+    const result = await this.run(caseId, { type: 'CloseCase', data: { caseId, reason, closedOn, loanWrittenOffOn } }, ctx);
     if (isDomainError(result)) return result;
     const { state } = await this.load(caseId);
     if (state.status !== 'none' && state.collectorId) await this.releaseCollector(state.collectorId, caseId, followUp(ctx, 'ReleaseCase', `release:${caseId}`));

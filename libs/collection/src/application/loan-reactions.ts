@@ -321,7 +321,7 @@ export class LoanReactions implements OnModuleDestroy {
       case 'LoanWrittenOff': {
         const d = event.data;
         if (!loan.caseId) return undefined;
-        if (reaction) this.report(recorded, await this.cases.close(loan.caseId, 'WRITTEN_OFF', d.writtenOffOn, this.ctx(reaction, 'CloseCase')));
+        if (reaction) this.report(recorded, await this.cases.close(loan.caseId, 'WRITTEN_OFF', d.writtenOffOn, this.ctx(reaction, 'CloseCase'), d.writtenOffOn));
         return { ...loan, caseId: null, caseOpenedOn: null, restructuringId: null };
       }
       case 'CollectionHoldStarted': {

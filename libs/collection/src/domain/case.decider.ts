@@ -148,7 +148,16 @@ export type RecordCustomerPromise = Command<
 >;
 export type PlaceOnHold = Command<'PlaceOnHold', { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }>;
 export type ReleaseHold = Command<'ReleaseHold', { readonly caseId: string; readonly holdId: string; readonly resolution: string; readonly on: BusinessDate }>;
-export type CloseCase = Command<'CloseCase', { readonly caseId: string; readonly reason: CloseReason; readonly closedOn: BusinessDate }>;
+export type CloseCase = Command<
+  'CloseCase',
+  {
+    readonly caseId: string;
+    readonly reason: CloseReason;
+    readonly closedOn: BusinessDate;
+    /** When the reason is WRITTEN_OFF: the date Loans wrote the loan off (null or absent: it has not). */
+    readonly loanWrittenOffOn?: BusinessDate | null;
+  }
+>;
 
 export type CaseCommand =
   | OpenCaseCommand
@@ -343,6 +352,10 @@ export function decideCloseCase(command: CloseCase, state: CaseState): Decision 
   if (c.status === 'closed') return [];
   const badDate = invalidDates({ closedOn: d.closedOn });
   if (badDate) return badDate;
+  // A write-off is a Loans fact under four eyes; the case only follows it, never precedes it.
+  if (d.reason === 'WRITTEN_OFF' && !d.loanWrittenOffOn) {
+    return domainError('LOAN_NOT_WRITTEN_OFF', `the loan of case ${d.caseId} has not been written off in Loans`, { caseId: d.caseId }, 'conflict');
+  }
   return [
     ...promiseEvents(c.caseId, judgePromises(c, d.closedOn, 'close'), d.closedOn),
     { type: 'CaseClosed', data: { caseId: d.caseId, reason: d.reason, closedOn: d.closedOn } },

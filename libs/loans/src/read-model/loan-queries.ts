@@ -103,6 +103,16 @@ export class LoanQueries {
     return r ? { openBusinessDate: r.open_business_date, lastClosed: r.last_closed, closing: r.closing, lastCompleted: r.last_completed } : null;
   }
 
+  /** The business date Loans wrote the loan off on, or null (not written off, or no such loan). */
+  async writtenOffOn(loanId: string): Promise<BusinessDate | null> {
+    const { rows } = await this.pool.query<{ on: string | null }>(
+      `SELECT f.facts->'writeOff'->'writtenOff'->>'writtenOffOn' AS on FROM rm_loans l JOIN rm_loan_facts f ON f.loan_id = l.loan_id
+        WHERE l.loan_id = $1 AND l.status = 'written_off'`,
+      [loanId],
+    );
+    return rows[0]?.on ?? null;
+  }
+
   /** Loans within the caller's scope (a collector: those of cases assigned to them). */
   async list(filter: LoanListFilter, scope: LoanScope = ALL_LOANS): Promise<LoanPage> {
     const asOf = (await this.calendar())?.lastCompleted ?? null;

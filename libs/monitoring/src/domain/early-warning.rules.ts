@@ -181,7 +181,8 @@ export function assess(ruleSet: RuleSet, behaviour: CustomerBehaviour, obs: Obse
     }
     case 'PaymentMade': {
       const loan = behaviour.loans[obs.loanId];
-      if (!loan) return none(behaviour);
+      // A recovery on a written-off loan says nothing about how the customer pays installments.
+      if (!loan || obs.recovery) return none(behaviour);
       const paidBySeq = new Map<number, number>();
       for (const p of obs.parts) paidBySeq.set(p.seq, (paidBySeq.get(p.seq) ?? 0) + p.paid);
       const installments = loan.installments.map((i) => (paidBySeq.has(i.seq) ? { ...i, paid: i.paid + paidBySeq.get(i.seq)! } : i));

@@ -60,6 +60,8 @@ export interface PaymentMade extends Base<'PaymentMade'> {
   readonly valueDate: BusinessDate;
   /** How the payment was applied to principal and interest, per installment (penalty left out). */
   readonly parts: readonly PaymentPart[];
+  /** Money recovered on a loan Loans wrote off (`RecoveryReceived`): off the books, so no parts. */
+  readonly recovery?: boolean;
 }
 export interface PaymentReversed extends Base<'PaymentReversed'> {
   readonly loanId: string;

@@ -225,13 +225,15 @@ class FactsBatch {
           payment_id: key,
           loan_id: o.loanId,
           customer_id: loan.customer_id,
-          case_id: open && !open.closed_on ? open.case_id : null,
+          // A recovery belongs to no open case: the recovery KPI finds the case closed WRITTEN_OFF by its loan.
+          case_id: open && !open.closed_on && !o.recovery ? open.case_id : null,
           reference: o.reference,
           amount_fen: o.amount,
           principal_fen: o.parts.reduce((s, p) => s + p.principal, 0),
           business_date: o.on,
           value_date: o.valueDate,
           reversed_on: null,
+          recovery: o.recovery === true,
         });
         return;
       }
@@ -423,7 +425,8 @@ export function factsProjection(onDayClosed?: DayClosedHook): Projection {
     name: FACTS_PROJECTION,
     // 2: mon_restatements; stage spells, cures and promises restated by corrections
     // 3: mon_contacts.party (right-party contact counts the debtor's outcomes only)
-    version: 3,
+    // 4: mon_payments.recovery (recoveries after a write-off count in the recovery rate)
+    version: 4,
     // With a hook, a closed day may run the scheduled reviews: those are reactions.
     ...(onDayClosed ? { reacts: true, triggers: ['MonitoringDayClosed'] } : {}),
     filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },

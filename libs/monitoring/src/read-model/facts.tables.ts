@@ -53,6 +53,8 @@ export interface PaymentRow {
   business_date: string;
   value_date: string;
   reversed_on: string | null;
+  /** Money recovered after Loans wrote the loan off (`RecoveryReceived`): no case, no principal on the books. */
+  recovery: boolean;
   [k: string]: unknown;
 }
 
@@ -162,7 +164,8 @@ export const FACT_TABLES = {
     CREATE INDEX ON {table} (from_date, to_date)`,
   mon_payments: `CREATE TABLE {table} (
       payment_id text PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL, case_id text, reference text NOT NULL,
-      amount_fen bigint NOT NULL, principal_fen bigint NOT NULL, business_date date NOT NULL, value_date date NOT NULL, reversed_on date);
+      amount_fen bigint NOT NULL, principal_fen bigint NOT NULL, business_date date NOT NULL, value_date date NOT NULL, reversed_on date,
+      recovery boolean NOT NULL DEFAULT false);
     CREATE INDEX ON {table} (loan_id, business_date);
     CREATE INDEX ON {table} (case_id) WHERE case_id IS NOT NULL`,
   mon_cases: `CREATE TABLE {table} (

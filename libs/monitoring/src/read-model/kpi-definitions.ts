@@ -123,10 +123,11 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
   recovery_rate: {
     name: 'recovery_rate',
     title: 'Recovery rate (collected ÷ overdue at case entry)',
-    numerator: 'per case, payments on the loan while the case was open and not reversed by `to`, capped at the overdue amount at entry; summed',
+    numerator:
+      'per case, payments on the loan while the case was open and not reversed by `to`, and for a case closed WRITTEN_OFF the recoveries Loans recorded on the loan after the write-off by `to`, capped at the overdue amount at entry; summed',
     denominator: 'overdue amount at entry, summed over cases opened during the period',
     window: 'entry in the period; payments recorded up to the end of the queried range (`to`)',
-    measures: ['cases', 'overdue_fen', 'collected_fen', 'recovered_fen'],
+    measures: ['cases', 'overdue_fen', 'collected_fen', 'recovered_fen', 'after_write_off_fen'],
     numeratorMeasure: 'recovered_fen',
     denominatorMeasure: 'overdue_fen',
     dimensions: CASE_DIMS,

@@ -115,11 +115,17 @@ function unitSql(kpi: KpiName, t: TableName): string {
       return `SELECT p.label, ${caseDims}, 1 AS cases, (c.cured_on IS NOT NULL AND c.cured_on <= $4::date)::int AS cured
               FROM p JOIN ${C} c ON c.opened_on BETWEEN p.start_d AND p.end_d`;
     case 'recovery_rate':
+      // Collected: payments while the case was open, plus, for the case closed WRITTEN_OFF, what
+      // Loans recovered on its loan after the write-off (RecoveryReceived), both recorded by `to`.
       return `SELECT p.label, ${caseDims}, 1 AS cases, c.overdue_at_entry_fen AS overdue_fen,
-                coalesce(x.collected, 0) AS collected_fen, LEAST(c.overdue_at_entry_fen, coalesce(x.collected, 0)) AS recovered_fen
+                coalesce(x.collected, 0) + coalesce(w.recovered, 0) AS collected_fen,
+                LEAST(c.overdue_at_entry_fen, coalesce(x.collected, 0) + coalesce(w.recovered, 0)) AS recovered_fen,
+                coalesce(w.recovered, 0) AS after_write_off_fen
               FROM p JOIN ${C} c ON c.opened_on BETWEEN p.start_d AND p.end_d
               LEFT JOIN LATERAL (SELECT sum(x.amount_fen) AS collected FROM ${P} x WHERE x.case_id = c.case_id AND x.business_date <= $4::date
-                AND (x.reversed_on IS NULL OR x.reversed_on > $4::date)) x ON true`;
+                AND (x.reversed_on IS NULL OR x.reversed_on > $4::date)) x ON true
+              LEFT JOIN LATERAL (SELECT sum(x.amount_fen) AS recovered FROM ${P} x WHERE c.close_reason = 'WRITTEN_OFF' AND x.loan_id = c.loan_id
+                AND x.recovery AND x.business_date <= $4::date) w ON true`;
     case 'contact_rate':
     case 'right_party_contact_rate':
     case 'promise_to_pay_rate':

@@ -7,6 +7,7 @@ import type {
   LoanRegistered,
   PaymentReceived,
   PaymentReversed,
+  RecoveryReceived,
   ScheduleRestructured,
 } from '#loans';
 import type { ObservationDraft, Observation, PaymentPart } from '../../domain/observations.js';
@@ -18,6 +19,7 @@ import { dataOf, dateOf, entityId, str } from './common.js';
  * - LoanRegistered { loanId, customerId, principal, schedule[{seq, dueDate, principal, interest}], registeredOn }
  * - PaymentReceived { reference, amount, valueDate, businessDate, allocations[{seq, component, amount}] }
  * - PaymentReversed { reference, amount, businessDate }
+ * - RecoveryReceived { reference, amount, valueDate, businessDate } (money on a written-off loan)
  * - LoanBecameDelinquent { dpd, stage, overdueAmount, asOf }
  * - DelinquencyStageChanged { from, to, dpd, overdueAmount, asOf }
  * - LoanCured { asOf, overdueAmount }; LoanPaidOff { asOf }; LoanReopened { asOf }
@@ -30,6 +32,7 @@ export const LOAN_EVENT_TYPES = [
   'LoanRegistered',
   'PaymentReceived',
   'PaymentReversed',
+  'RecoveryReceived',
   'LoanBecameDelinquent',
   'DelinquencyStageChanged',
   'LoanCured',
@@ -75,6 +78,10 @@ export function fromLoans(event: RecordedEvent): ObservationDraft[] {
       }
       const parts: PaymentPart[] = [...bySeq.entries()].sort(([a], [b]) => a - b).map(([seq, p]) => ({ seq, ...p }));
       return [{ ...base, kind: 'PaymentMade', on: dateOf(event, 'businessDate', 'valueDate'), loanId, reference: d.reference, amount: d.amount, valueDate: d.valueDate, parts }];
+    }
+    case 'RecoveryReceived': {
+      const d = (event as RecordedEvent<RecoveryReceived['data']>).data;
+      return [{ ...base, kind: 'PaymentMade', on: dateOf(event, 'businessDate', 'valueDate'), loanId, reference: d.reference, amount: d.amount, valueDate: d.valueDate, parts: [], recovery: true }];
     }
     case 'PaymentReversed': {
       const d = (event as RecordedEvent<PaymentReversed['data']>).data;

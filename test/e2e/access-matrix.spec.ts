@@ -25,6 +25,8 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /console': 'public',
   'GET /console/': 'public',
   'GET /console/console.js': 'public',
+  // Development only: on the embedded default (no JWKS_URL, not NODE_ENV=production) it mints a token (console.spec.ts).
+  'POST /console/dev-token': 'public',
   'GET /admin/projections': ['admin', 'auditor'],
   'POST /admin/projections/:name/rebuild': ['admin'],
   'POST /admin/projections/:name/retry': ['admin'],

@@ -1,7 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '#platform';
+import { devSignIn } from '../../apps/arrears/src/console.js';
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { authSettings } from '../../apps/arrears/src/runtime.js';
 import { EXAMPLES } from '../../apps/arrears/src/openapi/examples.js';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
@@ -27,7 +30,7 @@ describe('the staff console in a browser', () => {
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(`${t.baseUrl}/console`);
     await page.getByLabel(/访问令牌/).fill(await t.token(role, user, team));
-    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '登录', exact: true }).click();
     await page.getByTestId('who').waitFor();
     return page;
   }
@@ -53,6 +56,13 @@ describe('the staff console in a browser', () => {
     ok(await sup('POST', '/collection/collectors', example('POST /collection/collectors')));
     ok(await sup('POST', '/collection/collectors/col-1/trainings', example('POST /collection/collectors/{collectorId}/trainings')));
     ok(await sup('POST', '/collection/collectors/col-1/certifications', example('POST /collection/collectors/{collectorId}/certifications')));
+    // A second certified collector of the team, to reassign the case to.
+    ok(await sup('POST', '/collection/collectors', { ...(example('POST /collection/collectors') as object), collectorId: 'col-2' }));
+    ok(await sup('POST', '/collection/collectors/col-2/trainings', example('POST /collection/collectors/{collectorId}/trainings')));
+    ok(await sup('POST', '/collection/collectors/col-2/certifications', example('POST /collection/collectors/{collectorId}/certifications')));
+    // A grading policy draft waits for a second risk manager.
+    const template = await rm1('GET', '/grading/policies/template');
+    ok(await rm1('POST', '/grading/policies', { policyId: 'pol-console', document: template.body.document, reason: 'the shipped template, reviewed' }));
     ok(await core('POST', '/loans/accounts', example('POST /loans/accounts')));
     // Made-up personal data in the vault, for the masked and the clear read.
     ok(
@@ -71,6 +81,8 @@ describe('the staff console in a browser', () => {
     await eventually(async () => ((await sup('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-1' ? true : undefined), 30_000, 'the case to be assigned');
     // The collector asks for a field visit: the supervisor's approvals inbox.
     ok(await t.as('collector', 'col-1', 'T1')('POST', `/collection/cases/${CASE}/field-visits`, { visitId: 'fv-1', plannedOn: '2026-03-06', reason: 'unreachable by phone' }));
+    // Another supervisor of the team asks for a write-off: the supervisor's inbox again.
+    ok(await t.as('supervisor', 'sup-2', 'T1')('POST', '/loans/accounts/LN-20260202-0001/write-off', { requestId: 'wo-1', reason: 'debtor deceased' }));
   });
   afterEach(() => {
     expect(pageErrors.splice(0)).toEqual([]);
@@ -117,11 +129,16 @@ describe('the staff console in a browser', () => {
     await form.locator('input[name=at]').fill('2026-03-05T10:00:00+08:00');
     await form.locator('input[name=amount]').fill('1030');
     await form.locator('input[name=dueOn]').fill('2026-03-07');
+    await form.locator('input[name=recordingRef]').fill('rec-20260305-0001');
+    await form.locator('input[name=identified]').check();
     await form.getByRole('button', { name: '提交' }).click();
-    await page.getByTestId('contact-result').locator('.ok').waitFor();
+    // What was recorded, or the refusal (so a failure says which rule refused).
+    await page.getByTestId('contact-result').locator('.ok, [data-testid=problem]').waitFor();
     await expect(page.getByTestId('contact-result').textContent()).resolves.toContain('PromiseToPayRecorded');
     const promise = (await t.runtime.store.readStream(`collection.case-${CASE}`)).find((e) => e.type === 'PromiseToPayRecorded');
     expect(promise?.data).toMatchObject({ amount: 103_000, dueOn: '2026-03-07' });
+    const attempt = (await t.runtime.store.readStream(`collection.case-${CASE}`)).find((e) => e.type === 'ContactAttempted');
+    expect(attempt?.data).toMatchObject({ recordingRef: 'rec-20260305-0001', identified: true });
 
     await page.reload();
     await page.getByTestId('timeline').getByText('PromiseToPayRecorded').waitFor();
@@ -132,7 +149,7 @@ describe('the staff console in a browser', () => {
     await page.close();
   });
 
-  it('supervisor: the approvals inbox shows who asked, and approving a field visit records it', async () => {
+  it('supervisor: the approvals inbox shows who asked (a field visit approved, a write-off rejected); on the case, what-if side by side and a reassignment', async () => {
     const page = await signIn('supervisor', 'sup-1', 'T1');
     await page.getByRole('link', { name: '待审批' }).click();
     const visits = page.getByTestId('approvals-visits');
@@ -142,11 +159,35 @@ describe('the staff console in a browser', () => {
     await row.getByRole('button', { name: '批准' }).click();
     await page.getByTestId('approval-result').locator('.ok').waitFor();
     await expect(page.getByTestId('approval-result').textContent()).resolves.toContain('FieldVisitApproved');
+    // The write-off another supervisor asked for, rejected with the reason typed above.
+    const writeOff = page.getByTestId('approvals-write-offs').locator('tr', { hasText: 'wo-1' });
+    await expect(writeOff.textContent()).resolves.toContain('sup-2');
+    await page.getByLabel('意见').fill('家属仍在还款');
+    await writeOff.getByRole('button', { name: '驳回' }).click();
+    await page.getByTestId('approval-result').getByText('WriteOffRejected').waitFor();
+    const rejected = (await t.runtime.store.readStream('loans.loan-LN-20260202-0001')).find((e) => e.type === 'WriteOffRejected');
+    expect(rejected?.data).toMatchObject({ requestId: 'wo-1', reason: '家属仍在还款' });
     await page.screenshot({ path: join(ARTIFACTS, 'console-supervisor-approvals.png'), fullPage: true });
+
+    // On the case: what the case would have got under the proposed version, then a reassignment.
+    await page.goto(`${t.baseUrl}/console/#case/${CASE}`);
+    const whatIf = page.getByTestId('what-if-form');
+    await whatIf.locator('select[name=version]').selectOption('std-C-M1@2');
+    await whatIf.getByRole('button', { name: '提交' }).click();
+    await page.getByTestId('what-if-days').waitFor();
+    await expect(page.getByTestId('what-if-days').textContent()).resolves.toContain('sms-1 · SMS · REMINDER');
+    await expect(page.getByTestId('what-if-summary').textContent()).resolves.toMatch(/实际计划 \d+ · 假设计划 \d+/);
+    const reassign = page.getByTestId('reassign-form');
+    await expect(reassign.locator('select[name=collectorId] option').allTextContents()).resolves.toEqual(['col-2']);
+    await reassign.locator('input[name=reason]').fill('col-1 on leave');
+    await reassign.getByRole('button', { name: '改派' }).click();
+    await page.getByTestId('reassign-result').getByText('CaseReassigned').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'console-supervisor-case.png'), fullPage: true });
+    await eventually(async () => ((await t.as('supervisor', 'sup-1', 'T1')('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-2' ? true : undefined), 30_000, 'the reassignment to be read');
     await page.close();
   });
 
-  it('risk manager: self-approval refused visibly, another checker approves; the KPI dashboard draws aging and rates by variant', async () => {
+  it('risk manager: self-approval refused visibly, another checker approves the strategy and a grading policy; the KPI dashboard draws aging and rates by variant', async () => {
     const maker = await signIn('risk_manager', 'rm-1');
     await maker.getByRole('link', { name: '待审批' }).click();
     const row = maker.getByTestId('approvals-strategies').locator('tr', { hasText: 'std-C-M1@2' });
@@ -174,11 +215,28 @@ describe('the staff console in a browser', () => {
     await checker.getByTestId('approvals-strategies').locator('tr', { hasText: 'std-C-M1@2' }).getByRole('button', { name: '批准' }).click();
     await checker.getByTestId('approval-result').locator('.ok').waitFor();
     await expect(checker.getByTestId('approval-result').textContent()).resolves.toContain('StrategyVersionApproved');
+    // The grading policy draft rm-1 proposed, approved by rm-2.
+    const policy = checker.getByTestId('approvals-grading-policies').locator('tr', { hasText: 'pol-console@1' });
+    await expect(policy.textContent()).resolves.toContain('rm-1');
+    await policy.getByRole('button', { name: '批准' }).click();
+    await checker.getByTestId('approval-result').getByText('PolicyApproved').waitFor();
+    await checker.getByTestId('approvals-classification-rules').waitFor();
+    expect((await t.as('risk_manager', 'rm-2')('GET', '/grading/policies/pol-console')).body.versions[0]).toMatchObject({ status: 'approved', reviewedBy: 'rm-2' });
     await checker.close();
   });
 
-  it('auditor: tamper verification, the loan’s history across contexts, and explain', async () => {
-    const page = await signIn('auditor', 'aud-1');
+  it('auditor (signed in with the development sign-in): tamper verification, the loan’s history across contexts, and explain', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${t.baseUrl}/console`);
+    const dev = page.getByTestId('dev-sign-in');
+    await expect(dev.textContent()).resolves.toContain('仅限开发环境');
+    await dev.locator('select[name=role]').selectOption('auditor');
+    await dev.locator('input[name=user]').fill('aud-1');
+    await dev.locator('input[name=team]').fill('');
+    await dev.getByRole('button', { name: '以此身份登录' }).click();
+    await expect(page.getByTestId('who').textContent()).resolves.toContain('aud-1 · auditor');
+    await expect(page.getByTestId('dev-badge').textContent()).resolves.toContain('开发令牌');
     await page.getByTestId('audit-verify').locator('.ok').waitFor();
     await page.getByLabel('贷款').fill('LN-20260202-0001');
     await page.getByLabel('截至营业日').fill('2026-03-03');
@@ -191,5 +249,41 @@ describe('the staff console in a browser', () => {
     await page.getByTestId('explain').filter({ hasText: 'LoanBecameDelinquent' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'console-auditor.png'), fullPage: true });
     await page.close();
+  });
+
+  it('the development sign-in mints staff tokens only, and they carry what was chosen', async () => {
+    const minted = await t.as(null)('POST', '/console/dev-token', { role: 'collector', user: 'col-1', team: 'T1' });
+    expect(minted).toMatchObject({ status: 201, body: { sub: 'col-1', role: 'collector', team: 'T1', developmentOnly: true } });
+    const queue = await t.as(null)('GET', '/collection/work-queue', undefined, { authorization: `Bearer ${minted.body.token}` });
+    expect(queue.status).toBe(200);
+    for (const bad of [{ role: 'service', user: 'core-banking' }, { role: 'customer', user: 'CU-000123' }, { role: 'admin', user: 'a b' }, { role: 'admin' }]) {
+      const res = await t.as(null)('POST', '/console/dev-token', bad);
+      expect({ bad, status: res.status, code: res.body.code }).toEqual({ bad, status: 400, code: 'VALIDATION_FAILED' });
+    }
+  });
+});
+
+describe('the development sign-in off the embedded default', () => {
+  it('is not offered with JWKS_URL set: no route, and the page has no such form', async () => {
+    const t = await bootApp([], { JWKS_URL: 'https://sso.bank.example/realms/collection/protocol/openid-connect/certs' });
+    try {
+      const res = await t.as(null)('POST', '/console/dev-token', { role: 'admin', user: 'adm-1' });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+      const page = await fetch(`${t.baseUrl}/console/`).then((r) => r.text());
+      expect(page).toContain('<body>');
+      expect(page).not.toContain('data-dev-sign-in');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is not offered with NODE_ENV=production, even with a local secret (the container image)', () => {
+    const on = (env: Record<string, string>) => {
+      const config = loadConfig({ JWT_SECRET: 'x'.repeat(32), VAULT_MASTER_KEY: Buffer.alloc(32).toString('base64'), ...env });
+      return devSignIn(config, authSettings(config)) !== null;
+    };
+    expect(on({})).toBe(true);
+    expect(on({ NODE_ENV: 'production' })).toBe(false);
+    expect(on({ JWKS_URL: 'https://sso.bank.example/jwks' })).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { ProblemFilter, TokenVerifier, limitConnections, rateLimitSettings, regi
 import { AppModule } from './app.module.js';
 import { ProbeServer } from './infra/probe-server.js';
 import { ProjectionsService } from './infra/projections.service.js';
-import { registerConsole } from './console.js';
+import { devSignIn, registerConsole } from './console.js';
 import { openApiDocument } from './openapi/document.js';
 
 const CORRELATION = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -71,8 +71,8 @@ export async function buildApp(runtime: Runtime, contexts: readonly ContextRegis
     onLimited: (caller, request) => logger.warn({ caller: caller.key, role: caller.role, url: request.url }, 'rate limited'),
   });
 
-  // The staff console (/console), a page over the same public API.
-  registerConsole(fastify);
+  // The staff console (/console), a page over the same public API; a development sign-in on the embedded default.
+  registerConsole(fastify, devSignIn(runtime.config, runtime.auth));
 
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

@@ -2,13 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ProblemException, ZodPipe, fields, mintToken, type AppConfig, type AuthSettings } from '#platform';
 
 /**
  * The staff console at /console: one HTML page and the script the build compiled from
  * apps/console/src/console.ts. Both are public like /docs; everything the page shows comes from
  * the JSON API with the signed-in user's token, under the same route × role matrix as any client.
  */
-const PAGE = `<!doctype html>
+const page = (devSignIn: boolean) => `<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
@@ -41,10 +43,12 @@ const PAGE = `<!doctype html>
   svg text { font-size: 12px; fill: #334; }
   rect.bar { fill: #3d7cc9; }
   .empty { color: #889; }
+  .dev { border: 2px dashed #b26a00; background: #fff8e1; }
+  .dev-badge { background: #b26a00; color: #fff; padding: .1rem .4rem; font-size: .8rem; }
   code { background: #eef2f6; padding: .1rem .3rem; display: inline-block; }
 </style>
 </head>
-<body>
+<body${devSignIn ? ' data-dev-sign-in="true"' : ''}>
 <header><h1 id="title">催收工作台</h1><button id="lang" type="button">English</button></header>
 <nav id="nav"></nav>
 <main id="main"></main>
@@ -64,7 +68,31 @@ function consoleScript(): string {
   return `document.body.textContent = 'The console is not built: run npm run build.';`;
 }
 
-export function registerConsole(fastify: FastifyInstance): void {
+/** The roles the console has views for; the development sign-in mints tokens for these only. */
+const CONSOLE_ROLES = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+
+const DevSignInBody = z.strictObject({
+  role: z.enum(CONSOLE_ROLES),
+  user: fields.id.describe('the subject recorded on events, e.g. col-1'),
+  team: fields.id.optional().describe('the team of a collector or supervisor, e.g. T1'),
+});
+
+/** How long a development token lasts (a working day). */
+const DEV_TOKEN_LIFETIME = '8h';
+
+export type DevSignIn = Pick<AuthSettings, 'issuer' | 'audience'> & { readonly secret: Uint8Array };
+
+/**
+ * The development sign-in's signing settings: on the embedded default only (a local HS256 secret,
+ * no JWKS_URL) and never with NODE_ENV=production (the container image, which may run with a
+ * JWT_SECRET on a network address). Otherwise null, and the route does not exist.
+ */
+export function devSignIn(config: Pick<AppConfig, 'NODE_ENV'>, auth: AuthSettings): DevSignIn | null {
+  if (auth.jwksUrl || !auth.secret || config.NODE_ENV === 'production') return null;
+  return { issuer: auth.issuer, audience: auth.audience, secret: auth.secret };
+}
+
+export function registerConsole(fastify: FastifyInstance, dev: DevSignIn | null): void {
   const script = consoleScript().replace(/\/\/# sourceMappingURL=.*$/m, '');
   const headers = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
   fastify.get('/console', async (_request, reply) => reply.redirect('/console/'));
@@ -72,7 +100,22 @@ export function registerConsole(fastify: FastifyInstance): void {
     reply
       .headers({ ...headers, 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" })
       .type('text/html; charset=utf-8')
-      .send(PAGE),
+      .send(page(dev !== null)),
   );
   fastify.get('/console/console.js', async (_request, reply) => reply.headers(headers).type('text/javascript; charset=utf-8').send(script));
+  if (!dev) return;
+  // Development only: anyone who reaches the page may sign in as anybody, as the CLI's `token` does
+  // for anyone with the data directory. Each minting is logged.
+  fastify.post('/console/dev-token', async (request, reply) => {
+    let body: z.infer<typeof DevSignInBody>;
+    try {
+      body = new ZodPipe(DevSignInBody).transform(request.body);
+    } catch (err) {
+      if (!(err instanceof ProblemException)) throw err;
+      return reply.code(err.problem.status).type('application/problem+json').send({ ...err.problem, instance: request.url, correlationId: String(request.id) });
+    }
+    const token = await mintToken(dev, { sub: body.user, role: body.role, team: body.team }, DEV_TOKEN_LIFETIME);
+    request.log.warn({ sub: body.user, role: body.role, team: body.team }, 'development sign-in minted a token');
+    return reply.code(201).headers({ 'cache-control': 'no-store' }).send({ token, sub: body.user, role: body.role, team: body.team ?? null, expiresIn: DEV_TOKEN_LIFETIME, developmentOnly: true });
+  });
 }

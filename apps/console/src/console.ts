@@ -77,6 +77,28 @@ const TEXT = {
     purpose: '用途',
     showClear: '查看明文',
     clearIsRecorded: '明文查看将被记录（谁、何时、用途）',
+    devSignIn: '开发登录（仅限开发环境）',
+    devSignInHint: '仅在嵌入式默认环境（未设置 JWKS_URL，且非 NODE_ENV=production）提供：可以任意身份登录，切勿用于生产。',
+    devSignInAs: '以此身份登录',
+    role: '角色',
+    user: '用户号',
+    team: '团队',
+    devToken: '开发令牌',
+    reassign: '改派',
+    whatIf: '假设分析（换用另一策略版本重放，不写入任何数据）',
+    actual: '实际计划',
+    whatIfPlan: '假设计划',
+    same: '相同',
+    onlyActual: '仅实际',
+    onlyWhatIf: '仅假设',
+    writeOffs: '核销申请',
+    gradingPolicies: '评级政策',
+    classificationRules: '五级分类规则',
+    version: '版本',
+    date: '日期',
+    requestReason: '申请理由',
+    recordingRef: '录音编号（通话必填）',
+    identified: '已表明银行（及受托机构）身份',
   },
   en: {
     title: 'Collection console',
@@ -146,6 +168,28 @@ const TEXT = {
     purpose: 'Purpose',
     showClear: 'Show clear values',
     clearIsRecorded: 'a clear read is recorded (who, when, why)',
+    devSignIn: 'Development sign-in (development only)',
+    devSignInHint: 'Offered on the embedded default only (no JWKS_URL, not NODE_ENV=production): anyone can sign in as anybody; never use it in production.',
+    devSignInAs: 'Sign in as',
+    role: 'Role',
+    user: 'User id',
+    team: 'Team',
+    devToken: 'development token',
+    reassign: 'Reassign',
+    whatIf: 'What-if (the case replayed under another strategy version; nothing is written)',
+    actual: 'Actual plan',
+    whatIfPlan: 'What-if plan',
+    same: 'Same',
+    onlyActual: 'Only actual',
+    onlyWhatIf: 'Only what-if',
+    writeOffs: 'Write-off requests',
+    gradingPolicies: 'Grading policies',
+    classificationRules: 'Loan classification rules',
+    version: 'Version',
+    date: 'Date',
+    requestReason: 'Reason given',
+    recordingRef: 'Recording reference (every call)',
+    identified: 'Named the bank (and the agency acting for it)',
   },
 } satisfies Record<Lang, Record<string, string>>;
 
@@ -166,6 +210,8 @@ const VIEWS: Record<string, string[]> = {
 const state = {
   lang: (localStorage.getItem('arrears.lang') as Lang | null) ?? 'zh',
   token: sessionStorage.getItem('arrears.token') ?? '',
+  /** Signed in with the development sign-in (shown in the navigation bar). */
+  dev: sessionStorage.getItem('arrears.dev') === '1',
 };
 
 const t = (key: Key): string => TEXT[state.lang][key];
@@ -317,6 +363,9 @@ async function showCase(caseId: string): Promise<void> {
     const calendar = await api('GET', '/loans/calendar');
     root.append(contactForm(caseId, calendar.ok ? calendar.body.openBusinessDate : null, c.timeZone ?? 'Asia/Shanghai'));
   }
+  const role = claims(state.token)?.role ?? '';
+  if ((role === 'supervisor' || role === 'admin') && c.status === 'OPEN') root.append(await reassignForm(caseId, c.collectorId));
+  if (['supervisor', 'risk_manager', 'auditor', 'admin'].includes(role)) root.append(await whatIfPanel(caseId));
   root.append(
     h('h3', {}, t('timeline')),
     table(
@@ -388,17 +437,73 @@ function contactForm(caseId: string, businessDate: string | null, timeZone: stri
     h('label', {}, `${t('at')} (ISO-8601, ${timeZone})`, h('input', { name: 'at', value: now })),
     h('label', {}, t('promiseAmount'), h('input', { name: 'amount', inputmode: 'decimal' })),
     h('label', {}, t('promiseDue'), h('input', { name: 'dueOn', type: 'date' })),
+    h('label', {}, t('recordingRef'), h('input', { name: 'recordingRef' })),
+    h('label', { class: 'check' }, h('input', { name: 'identified', type: 'checkbox', value: 'true' }), ` ${t('identified')}`),
     h('button', { type: 'submit' }, t('submit')),
     out,
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    out.replaceChildren(); // no answer of an earlier submission stays on show
     const data = new FormData(form as HTMLFormElement);
     const amount = String(data.get('amount') ?? '').trim();
     const body: Json = { channel: data.get('channel'), outcome: data.get('outcome'), at: data.get('at') };
     if (amount) body.promise = { amount: Math.round(Number(amount) * 100), dueOn: data.get('dueOn') };
+    const recordingRef = String(data.get('recordingRef') ?? '').trim();
+    if (recordingRef) body.recordingRef = recordingRef;
+    if (data.get('identified')) body.identified = true;
     const res = await api('POST', `/collection/cases/${encodeURIComponent(caseId)}/contacts`, body);
-    out.replaceChildren(res.ok ? h('p', { class: 'ok' }, `${t('recorded')}: ${res.body.events.join(', ')}`) : problemBox(res));
+    out.replaceChildren(outcome(res));
+  });
+  return form;
+}
+
+/** A command's answer: what was recorded, or the refusal with the rule's code and message. */
+function outcome(res: { ok: boolean; status: number; body: Json }): HTMLElement {
+  return res.ok ? h('p', { class: 'ok' }, `${t('recorded')}: ${res.body.events.join(', ')}`) : problemBox(res);
+}
+
+/** Hands the case to another collector of the team (the API checks certification, team and scope). */
+async function reassignForm(caseId: string, current: string | null): Promise<HTMLElement> {
+  const collectors = await api('GET', '/collection/collectors');
+  const ids: string[] = collectors.ok ? collectors.body.items.map((c: Json) => c.collectorId).filter((id: string) => id !== current) : [];
+  const collector = h('select', { name: 'collectorId', 'aria-label': t('collector') }, ...ids.map((id) => h('option', { value: id }, id))) as HTMLSelectElement;
+  const reason = h('input', { name: 'reason', 'aria-label': t('reason'), required: 'required' }) as HTMLInputElement;
+  const out = h('div', { 'data-testid': 'reassign-result' }, collectors.ok ? null : problemBox(collectors));
+  const form = h(
+    'form',
+    { class: 'contact', 'data-testid': 'reassign-form' },
+    h('h3', {}, t('reassign')),
+    h('label', {}, t('collector'), collector),
+    h('label', {}, t('reason'), reason),
+    h('button', { type: 'submit' }, t('reassign')),
+    out,
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    out.replaceChildren(outcome(await api('POST', `/collection/cases/${encodeURIComponent(caseId)}/reassign`, { collectorId: collector.value, reason: reason.value.trim() })));
+  });
+  return form;
+}
+
+/** The case replayed under another strategy version (any status, proposed ones too), day by day beside what it really got. */
+async function whatIfPanel(caseId: string): Promise<HTMLElement> {
+  const strategies = await api('GET', '/collection/strategies');
+  const versions: string[] = strategies.ok ? strategies.body.items.map((v: Json) => `${v.strategyId}@${v.version}`) : [];
+  const version = h('select', { name: 'version', 'aria-label': t('version') }, ...versions.map((v) => h('option', { value: v }, v))) as HTMLSelectElement;
+  const out = h('div', { 'data-testid': 'what-if-result' }, strategies.ok ? null : problemBox(strategies));
+  const form = h('form', { class: 'contact', 'data-testid': 'what-if-form' }, h('h3', {}, t('whatIf')), h('label', {}, t('strategy'), version), h('button', { type: 'submit' }, t('submit')), out);
+  const list = (actions: Json[]) => actions.map((a) => `${a.stepId} · ${a.channel} · ${a.purpose}`).join('\n');
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const [strategyId, v] = version.value.split('@');
+    const res = await api('GET', `/collection/cases/${encodeURIComponent(caseId)}/what-if?strategyId=${encodeURIComponent(strategyId)}&version=${v}`);
+    if (!res.ok) return void out.replaceChildren(problemBox(res));
+    const sum = res.body.summary;
+    out.replaceChildren(
+      h('p', { 'data-testid': 'what-if-summary' }, `${t('actual')} ${sum.actual} · ${t('whatIfPlan')} ${sum.whatIf} · ${t('same')} ${sum.same} · ${t('onlyActual')} ${sum.onlyActual} · ${t('onlyWhatIf')} ${sum.onlyWhatIf}`),
+      table(['date', 'actual', 'whatIfPlan'], res.body.days.map((d: Json) => [d.date, h('pre', {}, list(d.actual)), h('pre', {}, list(d.whatIf))]), 'what-if-days'),
+    );
   });
   return form;
 }
@@ -410,7 +515,7 @@ function decision(label: string, out: HTMLElement, send: () => Promise<{ ok: boo
     {
       click: async () => {
         const r = await send();
-        out.replaceChildren(r.ok ? h('p', { class: 'ok' }, `${t('recorded')}: ${r.body.events.join(', ')}`) : problemBox(r));
+        out.replaceChildren(outcome(r));
         if (r.ok) after();
       },
     },
@@ -418,9 +523,21 @@ function decision(label: string, out: HTMLElement, send: () => Promise<{ ok: boo
   );
 }
 
-/** Everything under four eyes that waits for this user: restructurings, field visits, strategy versions. */
+/**
+ * Everything under four eyes that waits for this user: restructurings, field visits, write-offs,
+ * strategy versions, grading policies and classification rules.
+ */
 async function showApprovals(notice?: Node): Promise<void> {
   const role = claims(state.token)!.role;
+  // The open cases in the user's scope, with their details (field visits and write-offs wait on them), read once.
+  let cases: Promise<Json[] | HTMLElement> | undefined;
+  const openCases = () =>
+    (cases ??= (async () => {
+      const list = await api('GET', '/collection/cases?status=OPEN&pageSize=200');
+      if (!list.ok) return problemBox(list);
+      const details = await Promise.all(list.body.items.map((c: Json) => api('GET', `/collection/cases/${encodeURIComponent(c.caseId)}`)));
+      return details.filter((d) => d.ok).map((d) => d.body);
+    })());
   const root = main();
   const out = h('div', { 'data-testid': 'approval-result' }, notice);
   const reason = h('input', { name: 'reason', value: state.lang === 'zh' ? '审核意见' : 'reviewed', 'aria-label': t('reason') }) as HTMLInputElement;
@@ -460,10 +577,9 @@ async function showApprovals(notice?: Node): Promise<void> {
     sections.push(
       (async () => {
         // Field visits wait on their cases: the open cases in the supervisor's scope, and their requested visits.
-        const cases = await api('GET', '/collection/cases?status=OPEN&pageSize=200');
-        if (!cases.ok) return problemBox(cases);
-        const details = await Promise.all(cases.body.items.map((c: Json) => api('GET', `/collection/cases/${encodeURIComponent(c.caseId)}`)));
-        const visits = details.flatMap((d) => (d.ok ? (d.body.fieldVisits ?? []).filter((v: Json) => v.status === 'REQUESTED').map((v: Json) => ({ ...v, caseId: d.body.caseId })) : []));
+        const details = await openCases();
+        if (!Array.isArray(details)) return details;
+        const visits = details.flatMap((d) => (d.fieldVisits ?? []).filter((v: Json) => v.status === 'REQUESTED').map((v: Json) => ({ ...v, caseId: d.caseId })));
         return h(
           'section',
           {},
@@ -485,6 +601,74 @@ async function showApprovals(notice?: Node): Promise<void> {
       })(),
     );
   }
+  if (role === 'supervisor' || role === 'risk_manager') {
+    sections.push(
+      (async () => {
+        // A write-off waits on its loan: the loans of the open cases in scope, and their pending requests.
+        const details = await openCases();
+        if (!Array.isArray(details)) return details;
+        const loans = await Promise.all([...new Set(details.map((d) => d.loanId as string))].map((loanId) => api('GET', `/loans/accounts/${encodeURIComponent(loanId)}`)));
+        const pending = loans.flatMap((l) => (l.ok && l.body.writeOff?.pending ? [{ loanId: l.body.loanId, ...l.body.writeOff.pending }] : []));
+        return h(
+          'section',
+          {},
+          h('h3', {}, t('writeOffs')),
+          table(
+            ['loan', 'request', 'requestReason', 'requestedBy', 'decide'],
+            pending.map((w: Json) => {
+              const path = `/loans/accounts/${encodeURIComponent(w.loanId)}/write-off/${encodeURIComponent(w.requestId)}`;
+              return [
+                w.loanId,
+                `${w.requestId} (${w.requestedOn})`,
+                w.reason,
+                w.requestedBy,
+                h('span', {}, decision(t('approve'), out, () => api('POST', `${path}/approval`, {}), refresh), ' ', decision(t('reject'), out, () => api('POST', `${path}/rejection`, { reason: reason.value }), refresh)),
+              ];
+            }),
+            'approvals-write-offs',
+          ),
+        );
+      })(),
+    );
+  }
+  if (role === 'risk_manager') {
+    // Grading policies and classification rules: drafts wait for a second risk manager.
+    for (const [path, key, id] of [
+      ['/grading/policies', 'gradingPolicies', 'approvals-grading-policies'],
+      ['/grading/classification-rules', 'classificationRules', 'approvals-classification-rules'],
+    ] as const) {
+      sections.push(
+        api('GET', `${path}?status=draft&pageSize=100`).then((res) =>
+          h(
+            'section',
+            {},
+            h('h3', {}, t(key)),
+            res.ok
+              ? table(
+                  ['request', 'requestReason', 'requestedBy', 'decide'],
+                  res.body.items.map((v: Json) => {
+                    const at = `${path}/${encodeURIComponent(v.id)}`;
+                    return [
+                      `${v.id}@${v.version}`,
+                      v.reason,
+                      v.proposedBy,
+                      h(
+                        'span',
+                        {},
+                        decision(t('approve'), out, () => api('POST', `${at}/approve`, { version: v.version }), refresh),
+                        ' ',
+                        decision(t('reject'), out, () => api('POST', `${at}/reject`, { version: v.version, reason: reason.value }), refresh),
+                      ),
+                    ];
+                  }),
+                  id,
+                )
+              : problemBox(res),
+          ),
+        ),
+      );
+    }
+  }
   if (role === 'risk_manager' || role === 'admin') {
     sections.push(
       api('GET', '/collection/strategies').then((res) => {
@@ -495,7 +679,7 @@ async function showApprovals(notice?: Node): Promise<void> {
           {},
           h('h3', {}, t('strategies')),
           table(
-            ['strategy', 'why', 'requestedBy', 'decide'],
+            ['strategy', 'requestReason', 'requestedBy', 'decide'],
             proposed.map((v: Json) => {
               const path = `/collection/strategies/${encodeURIComponent(v.strategyId)}/versions/${v.version}`;
               return [
@@ -612,6 +796,15 @@ async function showDashboard(): Promise<void> {
 
 // Shell: sign-in, navigation, language
 
+function signInWith(token: string, dev: boolean): void {
+  state.token = token;
+  state.dev = dev;
+  sessionStorage.setItem('arrears.token', token);
+  sessionStorage.setItem('arrears.dev', dev ? '1' : '0');
+  location.hash = '';
+  void render();
+}
+
 function showSignIn(message?: string): void {
   const input = h('textarea', { id: 'token', rows: '4', 'aria-label': t('tokenLabel') });
   const form = h(
@@ -627,26 +820,58 @@ function showSignIn(message?: string): void {
     e.preventDefault();
     const token = (input as HTMLTextAreaElement).value.trim();
     if (!claims(token)) return showSignIn(t('badToken'));
-    state.token = token;
-    sessionStorage.setItem('arrears.token', token);
-    location.hash = '';
-    void render();
+    signInWith(token, false);
   });
   document.getElementById('nav')!.replaceChildren();
   main().replaceChildren(form);
+  // The server offers the development sign-in on the embedded default only (the page says so).
+  if (document.body.dataset.devSignIn === 'true') main().append(devSignInForm());
+}
+
+/** Mints a token for a chosen role and id (POST /console/dev-token, development only). */
+function devSignInForm(): HTMLElement {
+  const role = h('select', { name: 'role', 'aria-label': t('role') }, ...Object.keys(VIEWS).map((r) => h('option', { value: r }, r))) as HTMLSelectElement;
+  const user = h('input', { name: 'user', value: 'col-1', 'aria-label': t('user') }) as HTMLInputElement;
+  const team = h('input', { name: 'team', value: 'T1', 'aria-label': t('team') }) as HTMLInputElement;
+  const out = h('div', { 'data-testid': 'dev-sign-in-result' });
+  const form = h(
+    'form',
+    { class: 'signin dev', 'data-testid': 'dev-sign-in' },
+    h('strong', {}, t('devSignIn')),
+    h('p', { class: 'hint' }, t('devSignInHint')),
+    h('label', {}, `${t('role')} `, role),
+    h('label', {}, `${t('user')} `, user),
+    h('label', {}, `${t('team')} `, team),
+    out,
+    h('button', { type: 'submit' }, t('devSignInAs')),
+  );
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const res = await fetch('/console/dev-token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: role.value, user: user.value.trim(), ...(team.value.trim() ? { team: team.value.trim() } : {}) }),
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok || typeof body?.token !== 'string') return void out.replaceChildren(problemBox({ status: res.status, body }));
+    signInWith(body.token, true);
+  });
+  return form;
 }
 
 function nav(views: string[]): void {
   const who = claims(state.token)!;
   document.getElementById('nav')!.replaceChildren(
     ...views.map((v) => h('a', { href: `#${v}`, class: location.hash.slice(1).startsWith(v) ? 'active' : '' }, t(v as Key))),
-    h('span', { class: 'who', 'data-testid': 'who' }, `${who.sub} · ${who.role}${who.team ? ` · ${who.team}` : ''}`),
+    h('span', { class: 'who', 'data-testid': 'who' }, `${who.sub} · ${who.role}${who.team ? ` · ${who.team}` : ''}`, state.dev ? h('span', { class: 'dev-badge', 'data-testid': 'dev-badge' }, ` ${t('devToken')} `) : null),
     h(
       'button',
       {
         click: () => {
           state.token = '';
+          state.dev = false;
           sessionStorage.removeItem('arrears.token');
+          sessionStorage.removeItem('arrears.dev');
           showSignIn();
         },
       },

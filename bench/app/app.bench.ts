@@ -7,7 +7,6 @@
  * The command is the minimal full path (auth, validation, decide, append, projection) of the
  * test-support tally context: one small event per command.
  */
-import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { AggregateRepository } from '#eventstore';

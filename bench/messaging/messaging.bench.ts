@@ -18,7 +18,7 @@ import { OutboundRelay } from '../../libs/messaging/src/relay.js';
 import { MessagingSchema1732838400100 } from '../../libs/messaging/src/schema.js';
 import { createPool } from '../../libs/platform/src/database/database.js';
 import { kcatAvailable, startMockCluster } from '../../test/support/kafka/mock-cluster.js';
-import { TALLY_TOPIC, tallyIntegrationEvents } from '../../test/support/tally/tally-integration.js';
+import { tallyIntegrationEvents } from '../../test/support/tally/tally-integration.js';
 import { benchServer, machine, round, seedTallyEvents, serverFacts, writeResult } from '../support.js';
 
 const EVENTS = Number(process.env.BENCH_RELAY_EVENTS ?? 50_000);

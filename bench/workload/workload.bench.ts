@@ -17,7 +17,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { addDays, type BusinessDate } from '#kernel';
 import { freePort, mintToken } from '#platform';
 import { benchServer, machine, round, serverFacts, writeResult } from '../support.js';

@@ -4,7 +4,8 @@ import type { RecordedEvent } from './envelope.js';
  * Events are never edited. When an event's shape changes it gets a new schemaVersion, and an
  * upcaster turns version n into n+1 on read, so old events stay readable forever.
  */
-export type Upcaster = (data: any, event: RecordedEvent) => unknown;
+/** A step from one version's data to the next; each step names the old shape it reads. */
+export type Upcaster = (data: never, event: RecordedEvent) => unknown;
 
 export class Upcasters {
   private readonly steps = new Map<string, Map<number, Upcaster>>();
@@ -29,7 +30,7 @@ export class Upcasters {
     let data = event.data;
     let version = event.schemaVersion;
     for (let step = byVersion.get(version); step; step = byVersion.get(version)) {
-      data = step(data, event);
+      data = step(data as never, event);
       version += 1;
     }
     return version === event.schemaVersion ? event : { ...event, data, schemaVersion: version };

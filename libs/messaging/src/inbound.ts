@@ -265,7 +265,7 @@ export class InboundConsumer {
         // Giving the message back to the client after a while lets the group rebalance meanwhile.
         if (connection && attempt >= this.maxAttempts) throw err;
         await new Promise((r) => setTimeout(r, delay));
-        if (this.stopping) throw new Error('stopping: the message stays uncommitted');
+        if (this.stopping) throw new Error('stopping: the message stays uncommitted', { cause: err });
         await control.heartbeat().catch(() => undefined);
         continue;
       }

@@ -49,13 +49,15 @@ export class MessagingService implements OnApplicationShutdown {
       labelNames: ['topic'],
       registers,
     });
-    const self = this;
+    // A gauge's collect() runs with the gauge as `this`; the relay is read through this closure.
+    const relay = () => this.relay;
     new Gauge({
       name: 'arrears_relay_broker_up',
       help: '1 when the last request of the relay to Kafka succeeded (a send or the idle probe), 0 while it backs off',
       registers,
       collect() {
-        if (self.relay) this.set(self.relay.brokerReachable ? 1 : 0);
+        const current = relay();
+        if (current) this.set(current.brokerReachable ? 1 : 0);
       },
     });
     new Gauge({
@@ -63,8 +65,9 @@ export class MessagingService implements OnApplicationShutdown {
       help: 'Store positions between the relay checkpoint and the head (approximate event count)',
       registers,
       async collect() {
-        if (!self.relay) return;
-        const status = await self.relay.status().catch(() => undefined);
+        const current = relay();
+        if (!current) return;
+        const status = await current.status().catch(() => undefined);
         if (status) this.set(status.lagPositions);
       },
     });
@@ -73,8 +76,9 @@ export class MessagingService implements OnApplicationShutdown {
       help: '1 when this process holds the relay lock (the one publishing instance)',
       registers,
       async collect() {
-        if (!self.relay) return;
-        this.set((await self.relay.status().catch(() => undefined))?.active ? 1 : 0);
+        const current = relay();
+        if (!current) return;
+        this.set((await current.status().catch(() => undefined))?.active ? 1 : 0);
       },
     });
     this.inboundResults = new Counter({

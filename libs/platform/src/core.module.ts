@@ -24,7 +24,8 @@ export interface AggregateRegistration {
   /** Stream category, e.g. `loans.loan` (the part of the stream id before the first dash). */
   readonly category: string;
   readonly initialState: () => unknown;
-  readonly evolve: (state: any, event: any) => unknown;
+  /** The aggregate's own evolve; its state and event types are its own, so they are not named here. */
+  readonly evolve: (state: never, event: never) => unknown;
 }
 
 export const AGGREGATES = Symbol('Aggregates');

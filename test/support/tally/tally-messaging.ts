@@ -9,7 +9,7 @@ import { isDomainError } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type EventStore } from '#eventstore';
 import { fields } from '#platform';
 import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome, type ContextRegistration } from '#messaging';
-import { tallyIntegrationEvents, TALLY_TOPIC } from './tally-integration.js';
+import { tallyIntegrationEvents } from './tally-integration.js';
 import { tallyDecider } from './tally.js';
 
 export { TALLY_TOPIC, tallyIntegrationEvents } from './tally-integration.js';

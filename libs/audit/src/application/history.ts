@@ -193,7 +193,7 @@ export class AuditReader {
         (!upTo || comparePositions(e.globalPosition, upTo) <= 0) &&
         (onOrBefore === null || (e.metadata.occurredAt ?? '').slice(0, 10) <= onOrBefore),
     );
-    const state = fold(aggregate.evolve, aggregate.initialState(), events.map((e) => ({ type: e.type, data: e.data }) as unknown as RecordedEvent));
+    const state = fold(aggregate.evolve as (s: unknown, e: RecordedEvent) => unknown, aggregate.initialState(), events.map((e) => ({ type: e.type, data: e.data }) as unknown as RecordedEvent));
     return { streamId, revision: events.length ? events[events.length - 1].revision : -1, state, events: events.length, ...(basis ? { asOf: basis } : {}) };
   }
 

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import { STAGES, type Observation, type ObservationDraft, type Stage } from '../../domain/observations.js';
+import { STAGES, type ObservationDraft, type Stage } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
 
 /**

@@ -10,7 +10,7 @@ import type {
   RecoveryReceived,
   ScheduleRestructured,
 } from '#loans';
-import type { ObservationDraft, Observation, PaymentPart } from '../../domain/observations.js';
+import type { ObservationDraft, PaymentPart } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, str } from './common.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import type { Observation, ObservationDraft } from '../../domain/observations.js';
+import type { ObservationDraft } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, str } from './common.js';
 
 /**

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
@@ -19,7 +18,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRuntime(runtime, contexts.flatMap((c) => c.aggregates ?? [])),
-        CqrsModule.forRoot(),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         LoggerModule.forRoot({
           pinoHttp: {

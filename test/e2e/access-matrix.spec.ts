@@ -166,6 +166,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'POST /self-service/restructuring-requests/:requestId/acceptance': ['customer'],
   'GET /self-service/contact-preferences': ['customer'],
   'POST /self-service/contact-preferences/opt-outs': ['customer'],
+  'POST /self-service/contact-preferences/preferred-times': ['customer'],
   'POST /self-service/complaints': ['customer'],
   'GET /self-service/complaints': ['customer'],
   'GET /self-service/complaints/:complaintId': ['customer'],
@@ -176,6 +177,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /complaints/:complaintId': ['supervisor', 'risk_manager', 'auditor', 'admin'],
   'POST /complaints/:complaintId/acknowledgement': ['supervisor', 'risk_manager', 'admin'],
   'POST /complaints/:complaintId/investigation': ['supervisor', 'risk_manager', 'admin'],
+  'POST /complaints/:complaintId/deadline-extension': ['supervisor', 'risk_manager', 'admin'],
   'POST /complaints/:complaintId/resolution': ['supervisor', 'risk_manager', 'admin'],
 };
 

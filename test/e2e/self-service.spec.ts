@@ -400,7 +400,7 @@ describe('self-service and complaints over HTTP', () => {
     const smsId = (sms.data as { actionId: string }).actionId;
     const gateway = t.as('service', 'sms-gateway');
     expect((await gateway('POST', '/collection/cases/LU1-E1/contacts', { actionId: smsId, channel: 'SMS', outcome: 'DELIVERED', at: '2026-03-08T09:00:00+08:00' })).status).toBe(201);
-    expect((await collector('POST', '/collection/cases/LU2-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: '2026-03-08T10:30:00+08:00' })).status).toBe(201);
+    expect((await collector('POST', '/collection/cases/LU2-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: '2026-03-08T10:30:00+08:00', recordingRef: 'rec-lu2-1' })).status).toBe(201);
     const history = await s3('GET', '/self-service/contacts');
     expect(history.status).toBe(200);
     expect(history.body.items.map((i: { loanId: string; channel: string; outcome: string; purpose: string | null }) => [i.loanId, i.channel, i.outcome, i.purpose])).toEqual([
@@ -412,6 +412,73 @@ describe('self-service and complaints over HTTP', () => {
     expect((await s1('GET', '/self-service/contacts')).body.items.some((i: { loanId: string }) => i.loanId.startsWith('LU'))).toBe(false);
   });
 
+  it('extends a complaint’s resolution deadline once, by its investigator, within the policy and before the deadline passes', async () => {
+    // S1's complaint escalated at the close of 03-07: a deadline that has passed is not extended.
+    const [missed] = (await supervisor('GET', '/complaints?escalated=true&status=OPEN')).body.items;
+    const investigatorOf = (id: string) => (id === 'sup-2' ? outsider : rm1);
+    const late = await investigatorOf(missed.investigator.id)('POST', `/complaints/${missed.complaintId}/deadline-extension`, { days: 5, reason: 'COMPLEX_CASE' });
+    expect([late.status, late.body.code]).toEqual([409, 'DEADLINE_PASSED']);
+
+    const raised = await s2('POST', '/self-service/complaints', { kind: 'COMPLAINT', category: 'CONTACT_FREQUENCY', loanId: 'LT1' });
+    expect(raised.status).toBe(201);
+    const { complaintId } = raised.body;
+    const extend = (call: Call, body: unknown) => call('POST', `/complaints/${complaintId}/deadline-extension`, body);
+    const body = { days: 5, reason: 'COMPLEX_CASE', noticeRef: 'doc:s2-extension-notice' };
+    expect((await extend(outsider, body)).body.code).toBe('INVESTIGATION_REQUIRED');
+    expect((await outsider('POST', `/complaints/${complaintId}/investigation`, {})).status).toBe(202);
+    const notInvestigator = await extend(rm1, body);
+    expect([notInvestigator.status, notInvestigator.body.code]).toEqual([403, 'EXTENDER_NOT_INVESTIGATOR']);
+    const tooLong = await extend(outsider, { ...body, days: 16 });
+    expect([tooLong.status, tooLong.body.code]).toEqual([422, 'EXTENSION_TOO_LONG']);
+    expect((await extend(outsider, { days: 5, reason: 'BECAUSE' })).status).toBe(400);
+    const extended = await extend(outsider, body);
+    expect([extended.status, extended.body.events]).toEqual([202, ['ComplaintDeadlineExtended']]);
+    const [event] = await ofType(`selfservice.complaint-${complaintId}`, 'ComplaintDeadlineExtended');
+    expect(event.data).toMatchObject({ previousResolveBy: '2026-03-10', resolveBy: '2026-03-15', days: 5, reason: 'COMPLEX_CASE', extendedOn: '2026-03-08', extendedBy: { id: 'sup-2' } });
+    expect(event.metadata.policyVersions).toMatchObject({ complaintPolicy: 'complaints-ack0-res2-ext15' });
+    const again = await extend(outsider, { days: 1, reason: 'AWAITING_CUSTOMER' });
+    expect([again.status, again.body.code]).toEqual([409, 'DEADLINE_ALREADY_EXTENDED']);
+    // The customer sees the new deadline and why.
+    const mine = await eventually(async () => {
+      const res = await s2('GET', `/self-service/complaints/${complaintId}`);
+      return res.body?.extension ? res.body : undefined;
+    }, 20_000, 'the extension in the register');
+    expect(mine).toMatchObject({ resolveBy: '2026-03-15', extension: { days: 5, reason: 'COMPLEX_CASE', previousResolveBy: '2026-03-10', noticeRef: 'doc:s2-extension-notice' } });
+  });
+
+  it('keeps to the times the customer prefers: a call planned outside them is rescheduled to their window, within the legal hours, and released there', async () => {
+    const night = await s3('POST', '/self-service/contact-preferences/preferred-times', { channel: 'CALL', windows: [{ start: '21:00', end: '23:00' }] });
+    expect([night.status, night.body.code]).toEqual([422, 'PREFERRED_TIME_OUTSIDE_HOURS']);
+    const set = await s3('POST', '/self-service/contact-preferences/preferred-times', { channel: 'CALL', windows: [{ start: '18:00', end: '20:00' }] });
+    expect([set.status, set.body.events]).toEqual([202, ['ContactTimesPreferred']]);
+    const [preferred] = await ofType('collection.debtor-cust-S3', 'ContactTimesPreferred');
+    expect(preferred.data).toEqual({ customerId: 'cust-S3', channel: 'CALL', windows: [{ start: '18:00', end: '20:00' }] });
+    expect(preferred.metadata.actor).toEqual({ id: 'cust-S3', role: 'customer', channel: 'APP', via: 'bank-app' });
+    expect((await s3('GET', '/self-service/contact-preferences')).body).toMatchObject({ preferredTimes: { CALL: [{ start: '18:00', end: '20:00' }] }, quietHours: { start: '22:00', end: '08:00' } });
+    expect((await s1('GET', '/self-service/contact-preferences')).body.preferredTimes).toEqual({});
+
+    // The day-7 calls on S3's two cases are planned for the opening of the contact hours (08:00).
+    const judgedCalls = async () => (await ledger('cust-S3')).filter((e) => stepOf((e.data as { actionId: string }).actionId) === 'call-7');
+    for (const day of ['2026-03-08', '2026-03-09']) {
+      if ((await judgedCalls()).length) break;
+      await closeDay(day);
+    }
+    const calls = await judgedCalls();
+    expect(calls.map((e) => [e.type, (e.data as { code?: string }).code, (e.data as { localTime: string }).localTime])).toEqual([
+      ['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', '08:00'],
+      ['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', '08:00'],
+    ]);
+    const { releaseAt, releaseDate } = calls[0].data as { releaseAt: string; releaseDate: string };
+    expect(releaseAt).toBe(`${releaseDate}T10:00:00.000Z`); // 18:00 in Shanghai, the same day
+    const scheduler = t.as('service', 'scheduler');
+    const early = await scheduler('POST', '/collection/dispatch', { at: `${releaseDate}T09:00:00Z` });
+    expect(early.body).toMatchObject({ released: 0 });
+    const due = await scheduler('POST', '/collection/dispatch', { at: releaseAt });
+    expect(due.body).toMatchObject({ released: 2 });
+    const released = (await judgedCalls()).filter((e) => e.type === 'ActionReleased');
+    expect(released.map((e) => (e.data as { localTime: string }).localTime)).toEqual(['18:00', '18:00']);
+  });
+
   it('decides nothing again on replay: complaint holds, releases and escalations stay as they were', async () => {
     const holdsOf = async () => (await stream('collection.case-LU1-E1')).map((e) => e.type).filter((x) => x === 'CaseOnHold' || x === 'CaseResumed');
     const report = await replayEverything(t);
@@ -419,7 +486,7 @@ describe('self-service and complaints over HTTP', () => {
     expect(report.reactionsChecked).toEqual(expect.arrayContaining(['selfservice_complaint_holds', 'selfservice_complaint_deadlines']));
     expect(await holdsOf()).toEqual(['CaseOnHold', 'CaseResumed']);
     const complaints = await supervisor('GET', '/complaints');
-    expect(complaints.body.total).toBe(2);
+    expect(complaints.body.total).toBe(3);
   });
 
   it('publishes what the customers did as Kafka messages valid against docs/asyncapi.yaml', async () => {

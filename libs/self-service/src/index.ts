@@ -8,6 +8,7 @@ export {
   COMPLAINT_OUTCOMES,
   REMEDIES,
   type ComplaintAcknowledged,
+  type ComplaintDeadlineExtended,
   type ComplaintEscalated,
   type ComplaintEvent,
   type ComplaintInvestigationStarted,

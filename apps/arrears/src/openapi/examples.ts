@@ -84,11 +84,17 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'POST /self-service/contact-preferences/opt-outs': {
     'stop text messages': { channel: 'SMS', optedOut: true },
   },
+  'POST /self-service/contact-preferences/preferred-times': {
+    'calls only in the lunch break or the evening': { channel: 'CALL', windows: [{ start: '12:00', end: '13:30' }, { start: '18:00', end: '20:00' }] },
+  },
   'POST /self-service/complaints': {
     'dispute the amount of a loan': { kind: 'DISPUTE', category: 'DEBT_AMOUNT', loanId: 'L-1001', statementRef: 'doc:customer-letter-1' },
   },
   'POST /complaints': {
     'a complaint taken on a call': { customerId: 'C-1001', source: 'STAFF', kind: 'COMPLAINT', category: 'CONTACT_FREQUENCY', loanId: 'L-1001' },
+  },
+  'POST /complaints/{complaintId}/deadline-extension': {
+    'a complex case, the customer told': { days: 15, reason: 'COMPLEX_CASE', noticeRef: 'doc:extension-notice-1' },
   },
   'POST /complaints/{complaintId}/resolution': {
     'partly upheld, the penalty waived': { outcome: 'PARTLY_UPHELD', remedies: ['PENALTY_WAIVER'], resolutionRef: 'doc:answer-1' },

@@ -39,6 +39,7 @@ const OTHER_EVENTS = [
   'ContactStopLifted',
   'ChannelOptedOut',
   'ChannelOptedIn',
+  'ContactTimesPreferred',
   'ThirdPartyExceptionRecorded',
   'ThirdPartyExceptionEnded',
   'ThirdPartyRefused',

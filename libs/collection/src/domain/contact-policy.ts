@@ -29,6 +29,7 @@ export const CONTACT_CODES = [
 ] as const;
 export type ContactCode = (typeof CONTACT_CODES)[number];
 
+  'CONTACT_OUTSIDE_PREFERRED_TIME',
 export interface ContactRefusal {
   readonly code: ContactCode;
   readonly message: string;

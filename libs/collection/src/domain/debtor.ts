@@ -1,7 +1,7 @@
 import { addDays, compareDates, domainError, type Decider, type DomainError, type DomainEvent, isTimeZone } from '#kernel';
 import { FAILED_OUTCOMES, debtorContactRefusal, isEffectiveCall, isUnansweredDial, pruneCallCounts, type DebtorContactFacts } from './contact-policy.js';
 import { localTimeOf, type ContactRules } from './contact-rules.js';
-import { gateVerdict, type CaseDispatchFacts, type DispatchableAction, type ReleasedCall } from './dispatch.js';
+import { gateVerdict, windowWithinHours, type CaseDispatchFacts, type ContactWindow, type DispatchableAction, type ReleasedCall } from './dispatch.js';
 import { CHANNELS, THIRD_PARTY_EXCEPTIONS, type Channel, type Command, type Outcome, type Party, type ThirdPartyExceptionReason } from './model.js';
 
 /**
@@ -90,6 +90,8 @@ export type ContactStopped = DomainEvent<
 export type ContactStopLifted = DomainEvent<'ContactStopLifted', { readonly customerId: string; readonly stopId: string; readonly resolution: string }>;
 export type ChannelOptedOut = DomainEvent<'ChannelOptedOut', { readonly customerId: string; readonly channel: Channel }>;
 export type ChannelOptedIn = DomainEvent<'ChannelOptedIn', { readonly customerId: string; readonly channel: Channel }>;
+/** The debtor's preferred contact times on a channel (local times in the ledger's zone; none: no preference). */
+export type ContactTimesPreferred = DomainEvent<'ContactTimesPreferred', { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[] }>;
 export type ThirdPartyExceptionRecorded = DomainEvent<
   'ThirdPartyExceptionRecorded',
   { readonly customerId: string; readonly exceptionId: string; readonly reason: ThirdPartyExceptionReason; readonly recordedBy: string }
@@ -106,6 +108,7 @@ export type DebtorEvent =
   | ContactStopLifted
   | ChannelOptedOut
   | ChannelOptedIn
+  | ContactTimesPreferred
   | ThirdPartyExceptionRecorded
   | ThirdPartyExceptionEnded
   | ThirdPartyRefused
@@ -139,6 +142,8 @@ export interface DebtorState extends DebtorContactFacts {
   readonly dispatched: Readonly<Record<string, DispatchState>>;
   /** Released calls by action id, settled once a contact reports on them (recent days only). */
   readonly releasedCalls: Readonly<Record<string, ReleasedCall>>;
+  /** The debtor's preferred contact times by channel (the dispatch gate keeps to them). */
+  readonly preferredTimes: Readonly<Partial<Record<Channel, readonly ContactWindow[]>>>;
 }
 
 export type LogContact = Command<
@@ -183,6 +188,13 @@ export type SetChannelOptOut = Command<
   'SetChannelOptOut',
   { readonly customerId: string; readonly channel: Channel; readonly optedOut: boolean; readonly rules: ContactRules }
 >;
+/** The channels a debtor may give preferred contact times for (field visits are arranged, not timed by preference). */
+export const PREFERRED_TIME_CHANNELS: readonly Channel[] = ['CALL', 'SMS', 'EMAIL', 'APP_PUSH'];
+export const MAX_PREFERRED_WINDOWS = 3;
+export type SetPreferredContactTimes = Command<
+  'SetPreferredContactTimes',
+  { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[]; readonly rules: ContactRules }
+>;
 export type RecordThirdPartyException = Command<
   'RecordThirdPartyException',
   { readonly customerId: string; readonly exceptionId: string; readonly reason: ThirdPartyExceptionReason; readonly recordedBy: string }
@@ -194,6 +206,7 @@ export type DebtorCommand =
   | StopContact
   | LiftContactStop
   | SetChannelOptOut
+  | SetPreferredContactTimes
   | RecordThirdPartyException
   | EndThirdPartyException
   | ReleaseAction
@@ -246,6 +259,34 @@ function decideRelease(d: ReleaseAction['data'], state: DebtorState): readonly D
         },
       ];
   }
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/**
+ * Preferred contact times: up to three windows a day per channel, each inside the hours the rules
+ * in force allow contact (outside the quiet hours), not overlapping; none clears the preference.
+ */
+function decidePreferredTimes(d: SetPreferredContactTimes['data'], state: DebtorState): readonly DebtorEvent[] | DomainError {
+  if (!PREFERRED_TIME_CHANNELS.includes(d.channel)) {
+    return domainError('PREFERRED_TIME_NOT_OFFERED', `preferred contact times are taken for ${PREFERRED_TIME_CHANNELS.join(', ')}`, { channel: d.channel });
+  }
+  if (d.windows.length > MAX_PREFERRED_WINDOWS) return domainError('INVALID_PREFERRED_TIMES', `at most ${MAX_PREFERRED_WINDOWS} windows a channel`, { windows: d.windows.length });
+  const windows = [...d.windows].sort((a, b) => a.start.localeCompare(b.start));
+  for (const [i, w] of windows.entries()) {
+    if (!HHMM.test(w.start) || !HHMM.test(w.end) || w.start >= w.end) return domainError('INVALID_PREFERRED_TIMES', 'a window is HH:MM to a later HH:MM the same day', { window: w });
+    if (i > 0 && w.start < windows[i - 1].end) return domainError('INVALID_PREFERRED_TIMES', 'windows must not overlap', { windows });
+    if (!windowWithinHours(w, d.rules, d.channel)) {
+      return domainError('PREFERRED_TIME_OUTSIDE_HOURS', `${w.start}-${w.end} is not wholly outside the quiet hours ${d.rules.quietHours.start}-${d.rules.quietHours.end}`, {
+        window: w,
+        quietHours: { start: d.rules.quietHours.start, end: d.rules.quietHours.end },
+        rulesVersion: d.rules.version,
+      });
+    }
+  }
+  const now = state.preferredTimes[d.channel] ?? [];
+  if (JSON.stringify(now) === JSON.stringify(windows)) return [];
+  return [{ type: 'ContactTimesPreferred', data: { customerId: d.customerId, channel: d.channel, windows: windows.map((w) => ({ start: w.start, end: w.end })) } }];
 }
 
 export function decideDebtor(command: DebtorCommand, state: DebtorState): readonly DebtorEvent[] | DomainError {
@@ -312,6 +353,8 @@ export function decideDebtor(command: DebtorCommand, state: DebtorState): readon
       if (now === d.optedOut) return [];
       return [{ type: d.optedOut ? 'ChannelOptedOut' : 'ChannelOptedIn', data: { customerId: d.customerId, channel: d.channel } }];
     }
+    case 'SetPreferredContactTimes':
+      return decidePreferredTimes(command.data, state);
     case 'RecordThirdPartyException': {
       const d = command.data;
       if (!THIRD_PARTY_EXCEPTIONS.includes(d.reason)) return domainError('INVALID_EXCEPTION', `unknown third-party exception ${d.reason}`);
@@ -410,6 +453,8 @@ export function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorStat
       return { ...s, optedOut: [...s.optedOut.filter((c) => c !== event.data.channel), event.data.channel] };
     case 'ChannelOptedIn':
       return { ...s, optedOut: s.optedOut.filter((c) => c !== event.data.channel) };
+    case 'ContactTimesPreferred':
+      return { ...s, preferredTimes: { ...s.preferredTimes, [event.data.channel]: event.data.windows } };
     case 'ThirdPartyExceptionRecorded':
       return { ...s, exceptions: { ...s.exceptions, [event.data.exceptionId]: event.data.reason } };
     case 'ThirdPartyExceptionEnded': {
@@ -438,6 +483,7 @@ export const debtorDecider: Decider<DebtorCommand, DebtorEvent, DebtorState> = {
     failedAttempts: 0,
     dispatched: {},
     releasedCalls: {},
+    preferredTimes: {},
   }),
   decide: decideDebtor,
   evolve: evolveDebtor,

@@ -1,7 +1,7 @@
 import { addDays, type BusinessDate } from '#kernel';
 import type { ActionScheduled } from './case.events.js';
 import type { ContactCode } from './contact-policy.js';
-import { inQuietHours, instantAt, localTimeOf, nextContactWindow, type ContactRules, type LocalTime } from './contact-rules.js';
+import { inQuietHours, instantAt, localTimeOf, minutesOf, nextContactWindow, type ContactRules, type LocalTime } from './contact-rules.js';
 import type { Channel, HoldReason } from './model.js';
 
 /**
@@ -12,14 +12,15 @@ import type { Channel, HoldReason } from './model.js';
  * 1. the case is closed (CONTACT_CASE_CLOSED) or on hold (CONTACT_CASE_ON_HOLD);
  * 2. an open dispute or complaint on any of the debtor's cases (CONTACT_STOPPED);
  * 3. an opt-out of the channel (CONTACT_OPTED_OUT);
- * 4. the quiet hours in the debtor's zone (CONTACT_OUTSIDE_HOURS);
+ * 4. the quiet hours in the debtor's zone (CONTACT_OUTSIDE_HOURS), then the debtor's own preferred
+ *    contact times for the channel, within those hours (CONTACT_OUTSIDE_PREFERRED_TIME);
  * 5. for calls, the day's caps per debtor: effective calls (CONTACT_DAILY_CALL_LIMIT) and dial
  *    attempts to an unanswered debtor (CONTACT_DAILY_DIAL_LIMIT), counting the calls already
  *    released that day and not yet reported as if each will be made.
  *
  * 1-3 withhold the action for good (ActionWithheld); 4-5 are time-based and reschedule it to the
- * next allowed moment (ActionRescheduled): the next opening of the contact window, or the next
- * local day's. Pure: the ledger's facts, the case's facts and the rules arrive as values.
+ * next allowed moment (ActionRescheduled): the next opening of the contact window or of a preferred
+ * window, or the next local day's. Pure: the ledger's facts, the case's facts and the rules arrive as values.
  */
 
 export type DispatchableAction = ActionScheduled['data'];
@@ -42,6 +43,14 @@ export interface LedgerDispatchFacts {
   readonly effectiveCalls: Readonly<Record<string, number>>;
   readonly dialAttempts: Readonly<Record<string, number>>;
   readonly releasedCalls: Readonly<Record<string, ReleasedCall>>;
+  /** The debtor's preferred contact times per channel (local times in the ledger's zone); absent or empty: none. */
+  readonly preferredTimes?: Readonly<Partial<Record<Channel, readonly ContactWindow[]>>>;
+}
+
+/** A window of local time, `start` (inclusive) to `end` (exclusive), HH:MM, within one day. */
+export interface ContactWindow {
+  readonly start: string;
+  readonly end: string;
 }
 
 export type GateVerdict =
@@ -95,6 +104,8 @@ export function gateVerdict(
       releaseAt: nextContactWindow(at, timeZone, rules.quietHours),
     };
   }
+  const preferred = preferredTimeVerdict(action.channel, local, timeZone, ledger, rules);
+  if (preferred) return preferred;
   if (action.channel === 'CALL') {
     const nextDay = instantAt(addDays(local.date, 1), rules.quietHours.end, timeZone);
     const pending = outstandingCalls(ledger.releasedCalls, local.date);
@@ -123,6 +134,44 @@ export function gateVerdict(
     }
   }
   return { kind: 'release', local };
+}
+
+/**
+ * The debtor's preferred contact times (set in the self-service channel): an action on a channel
+ * the debtor gave windows for, judged outside all of them, is rescheduled to the next opening of
+ * one (today's, else the first of the next local day). Only the windows that lie wholly outside
+ * the quiet hours of the rules in force count, so a preference never moves contact into hours the
+ * rules forbid; with none left, the rules' hours alone apply. Null: no preference holds the action.
+ */
+export function preferredTimeVerdict(
+  channel: Channel,
+  local: LocalTime,
+  timeZone: string,
+  ledger: Pick<LedgerDispatchFacts, 'preferredTimes'>,
+  rules: ContactRules,
+): GateVerdict | null {
+  const windows = (ledger.preferredTimes?.[channel] ?? []).filter((w) => windowWithinHours(w, rules, channel)).sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
+  if (!windows.length || windows.some((w) => local.minutes >= minutesOf(w.start) && local.minutes < minutesOf(w.end))) return null;
+  const later = windows.find((w) => minutesOf(w.start) > local.minutes);
+  const releaseAt = later ? instantAt(local.date, later.start, timeZone) : instantAt(addDays(local.date, 1), windows[0].start, timeZone);
+  return {
+    kind: 'reschedule',
+    code: 'CONTACT_OUTSIDE_PREFERRED_TIME',
+    message: `${channel} at ${local.time} in ${timeZone} is outside the times the debtor prefers (${windows.map((w) => `${w.start}-${w.end}`).join(', ')})`,
+    details: { localTime: local.time, localDate: local.date, timeZone, preferredTimes: windows },
+    local,
+    releaseAt,
+  };
+}
+
+/** Whether a window lies wholly in the hours the rules allow contact (outside the quiet hours), for channels they govern. */
+export function windowWithinHours(w: ContactWindow, rules: ContactRules, channel?: Channel): boolean {
+  if (channel && !rules.quietHours.channels.includes(channel)) return true;
+  const start = minutesOf(w.start);
+  const end = minutesOf(w.end);
+  if (!(start < end)) return false;
+  for (let m = start; m < end; m++) if (inQuietHours(m, rules.quietHours)) return false;
+  return true;
 }
 
 /**

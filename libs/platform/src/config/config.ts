@@ -129,6 +129,9 @@ const settingsSchema = z.object({
   COMPLAINT_RESOLUTION_DAYS: int(1, 90)
     .default(15)
     .describe('days after it is raised by which a complaint must be resolved; an end of day past it escalates the complaint'),
+  COMPLAINT_EXTENSION_MAX_DAYS: int(0, 90)
+    .default(15)
+    .describe('days by which the investigator may extend a complaint\'s resolution deadline, once, before it passes (0: never)'),
   VAULT_MASTER_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')

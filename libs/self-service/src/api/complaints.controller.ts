@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, fields, problem, type RequestMeta } from '#platform';
 import { ComplaintsService } from '../application/complaints.service.js';
-import { ComplaintListQuery, EmptyBody, ResolveBody, StaffComplaintBody } from './schemas.js';
+import { ComplaintListQuery, EmptyBody, ExtensionBody, ResolveBody, StaffComplaintBody } from './schemas.js';
 
 const id = new ZodPipe(fields.id, 'params');
 const HANDLERS = ['supervisor', 'risk_manager', 'admin'] as const;
@@ -71,6 +71,18 @@ export class ComplaintsController {
   @ApiOperation({ summary: 'Take the investigation of a complaint (INVESTIGATOR_NOT_INDEPENDENT when the caller’s team works the cases it concerns)' })
   investigate(@Param('complaintId', id) complaintId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
     return this.complaints.investigate(complaintId, meta);
+  }
+
+  @Post(':complaintId/deadline-extension')
+  @Roles(...HANDLERS)
+  @HttpCode(202)
+  @DocBody(ExtensionBody)
+  @ApiOperation({
+    summary:
+      'Extend the resolution deadline of a complaint under investigation, once, by up to COMPLAINT_EXTENSION_MAX_DAYS business days with the reason (the investigator only, before the deadline passes)',
+  })
+  extend(@Param('complaintId', id) complaintId: string, @ValidBody(ExtensionBody) body: z.infer<typeof ExtensionBody>, @Meta() meta: RequestMeta) {
+    return this.complaints.extend(complaintId, body, meta);
   }
 
   @Post(':complaintId/resolution')

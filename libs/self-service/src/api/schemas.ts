@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fields } from '#platform';
 import { RestructuringRequestBody } from '#restructuring';
-import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_OUTCOMES, REMEDIES } from '../domain/complaint.js';
+import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, COMPLAINT_OUTCOMES, EXTENSION_REASONS, REMEDIES } from '../domain/complaint.js';
 
 /** Request bodies and queries of the self-service and complaints API. Bad input never reaches the domain. */
 
@@ -30,6 +30,16 @@ export const OptOutBody = z.strictObject({
   optedOut: z.boolean().describe('true: stop this channel; false: allow it again'),
 });
 
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH:MM');
+
+export const PreferredTimesBody = z.strictObject({
+  channel: z.enum(['CALL', 'SMS', 'EMAIL', 'APP_PUSH']).describe('the channel the times are for'),
+  windows: z
+    .array(z.strictObject({ start: localTime.describe('from (inclusive), local time'), end: localTime.describe('to (exclusive), local time, later the same day') }))
+    .max(3)
+    .describe('up to three windows a day, in my time zone, inside the hours the contact rules allow; [] clears the preference'),
+});
+
 export const CustomerComplaintBody = z.strictObject({
   complaintId: fields.id.optional().describe('client-chosen id; derived from the Idempotency-Key (or generated) when absent'),
   kind: z.enum(COMPLAINT_KINDS).describe('DISPUTE: the debt itself is contested (amount, not mine); COMPLAINT: how the bank or its agents acted'),
@@ -47,6 +57,12 @@ export const ResolveBody = z.strictObject({
   outcome: z.enum(COMPLAINT_OUTCOMES),
   remedies: z.array(z.enum(REMEDIES)).min(1).max(REMEDIES.length).describe('what the bank does about it (NONE when not upheld)'),
   resolutionRef: documentRef.optional().describe('the investigation report and the answer sent to the customer'),
+});
+
+export const ExtensionBody = z.strictObject({
+  days: z.number().int().min(1).max(90).describe('business days added to the current resolution deadline (up to COMPLAINT_EXTENSION_MAX_DAYS)'),
+  reason: z.enum(EXTENSION_REASONS).describe('why the matter needs longer: a complex case, waiting for the customer, or for a third party'),
+  noticeRef: documentRef.optional().describe('the notice telling the customer of the extension and why'),
 });
 
 export const ComplaintListQuery = z.strictObject({

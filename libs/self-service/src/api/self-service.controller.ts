@@ -8,7 +8,7 @@ import { RestructuringService } from '#restructuring';
 import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, accepted, commandContext, domainProblem, fields, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
 import { ComplaintsService } from '../application/complaints.service.js';
 import { SelfServiceReader } from '../application/self-service.reader.js';
-import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
+import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PreferredTimesBody, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
 
 type CustomerRequest = FastifyRequest & { user: Principal };
 const id = new ZodPipe(fields.id, 'params');
@@ -158,6 +158,20 @@ export class SelfServiceController {
   @ApiOperation({ summary: 'Stop (or allow again) a channel the contact rules offer an opt-out of: the same command as staff record; no action on it is released to an executor afterwards' })
   async optOut(@ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
     const result = await this.preferences.setOptOut(req.user.id, body.channel as Channel, body.optedOut, commandContext(meta, 'SetChannelOptOut'));
+    if (isDomainError(result)) throw domainProblem(result);
+    return accepted(result);
+  }
+
+  @Post('contact-preferences/preferred-times')
+  @Roles('customer')
+  @HttpCode(202)
+  @DocBody(PreferredTimesBody)
+  @ApiOperation({
+    summary:
+      'Set the times of day I prefer to be contacted on a channel (within the hours the contact rules allow, else 422 PREFERRED_TIME_OUTSIDE_HOURS): an action planned outside them is rescheduled to the next of my windows instead of being sent',
+  })
+  async preferredTimes(@ValidBody(PreferredTimesBody) body: z.infer<typeof PreferredTimesBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
+    const result = await this.preferences.setPreferredTimes(req.user.id, body.channel as Channel, body.windows, commandContext(meta, 'SetPreferredContactTimes'));
     if (isDomainError(result)) throw domainProblem(result);
     return accepted(result);
   }

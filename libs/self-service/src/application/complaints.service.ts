@@ -21,6 +21,7 @@ import {
   type ComplaintRaised,
   type ComplaintSource,
   type ComplaintState,
+  type ExtensionReason,
   type RaiseComplaint,
   type Remedy,
 } from '../domain/complaint.js';
@@ -39,10 +40,11 @@ export interface RaiseInput {
 }
 
 /** The complaint policy in force, from the configuration; its version names its deadlines. */
-export function complaintPolicyOf(config: Pick<AppConfig, 'COMPLAINT_ACKNOWLEDGE_DAYS' | 'COMPLAINT_RESOLUTION_DAYS'>): ComplaintPolicy {
+export function complaintPolicyOf(config: Pick<AppConfig, 'COMPLAINT_ACKNOWLEDGE_DAYS' | 'COMPLAINT_RESOLUTION_DAYS' | 'COMPLAINT_EXTENSION_MAX_DAYS'>): ComplaintPolicy {
   const ack = config.COMPLAINT_ACKNOWLEDGE_DAYS;
   const resolve = config.COMPLAINT_RESOLUTION_DAYS;
-  return { version: `complaints-ack${ack}-res${resolve}`, acknowledgeWithinDays: ack, resolveWithinDays: resolve };
+  const ext = config.COMPLAINT_EXTENSION_MAX_DAYS;
+  return { version: `complaints-ack${ack}-res${resolve}-ext${ext}`, acknowledgeWithinDays: ack, resolveWithinDays: resolve, maxExtensionDays: ext };
 }
 
 /**
@@ -136,6 +138,18 @@ export class ComplaintsService implements OnModuleInit {
       complaintStream(complaintId),
       { type: 'StartInvestigation', data: { complaintId, investigator: actorOf(meta), investigatorTeam: principal.team ?? null, businessDate } },
       commandContext(meta, 'StartComplaintInvestigation', { extra: { businessDate } }),
+    );
+  }
+
+  /** The investigator extends the resolution deadline (once, within the policy's limit, before it passes). */
+  async extend(complaintId: string, input: { days: number; reason: ExtensionReason; noticeRef?: string }, meta: RequestMeta): Promise<CommandAccepted> {
+    const businessDate = await this.clock.todayOrThrow();
+    return execute(
+      this.metrics,
+      this.complaints,
+      complaintStream(complaintId),
+      { type: 'ExtendResolutionDeadline', data: { complaintId, days: input.days, reason: input.reason, noticeRef: input.noticeRef ?? null, by: actorOf(meta), businessDate, policy: this.policy } },
+      commandContext(meta, 'ExtendComplaintDeadline', { policyVersions: { complaintPolicy: this.policy.version }, extra: { businessDate, reason: input.reason } }),
     );
   }
 

@@ -29,6 +29,10 @@ export type ComplaintOutcome = (typeof COMPLAINT_OUTCOMES)[number];
 export const REMEDIES = ['FEE_REFUND', 'PENALTY_WAIVER', 'DEBT_CORRECTION', 'CONTACT_STOP', 'COLLECTOR_RETRAINING', 'APOLOGY', 'NONE'] as const;
 export type Remedy = (typeof REMEDIES)[number];
 
+/** Why a resolution deadline is extended: the matter needs more than the usual time. */
+export const EXTENSION_REASONS = ['COMPLEX_CASE', 'AWAITING_CUSTOMER', 'AWAITING_THIRD_PARTY'] as const;
+export type ExtensionReason = (typeof EXTENSION_REASONS)[number];
+
 /** Which deadline an escalation is for. */
 export type Deadline = 'ACKNOWLEDGEMENT' | 'RESOLUTION';
 
@@ -40,14 +44,17 @@ export interface ComplaintPolicy {
   readonly version: string;
   readonly acknowledgeWithinDays: number;
   readonly resolveWithinDays: number;
+  /** How many days the investigator may extend the resolution deadline by, once (0: no extension). */
+  readonly maxExtensionDays: number;
 }
 
-export const DEFAULT_COMPLAINT_POLICY: ComplaintPolicy = Object.freeze({ version: 'complaints-1', acknowledgeWithinDays: 2, resolveWithinDays: 15 });
+export const DEFAULT_COMPLAINT_POLICY: ComplaintPolicy = Object.freeze({ version: 'complaints-1', acknowledgeWithinDays: 2, resolveWithinDays: 15, maxExtensionDays: 15 });
 
 export function complaintPolicyProblem(policy: ComplaintPolicy): string | null {
   const { acknowledgeWithinDays: ack, resolveWithinDays: resolve } = policy;
   if (!Number.isInteger(ack) || ack < 0 || !Number.isInteger(resolve) || resolve < 1) return 'deadlines are whole days (acknowledgement from 0, resolution from 1)';
   if (ack > resolve) return 'a complaint is acknowledged no later than it is resolved';
+  if (!Number.isInteger(policy.maxExtensionDays) || policy.maxExtensionDays < 0) return 'an extension is a whole number of days, from 0';
   return null;
 }
 
@@ -98,6 +105,22 @@ export type ComplaintResolved = DomainEvent<
     readonly late: boolean;
   }
 >;
+/** The investigator moved the resolution deadline later, once, within the policy's limit, for a stated reason. */
+export type ComplaintDeadlineExtended = DomainEvent<
+  'ComplaintDeadlineExtended',
+  {
+    readonly complaintId: string;
+    readonly customerId: string;
+    readonly previousResolveBy: BusinessDate;
+    readonly resolveBy: BusinessDate;
+    readonly days: number;
+    readonly reason: ExtensionReason;
+    /** The notice telling the customer of the extension and why, in the document store. */
+    readonly noticeRef: string | null;
+    readonly extendedBy: Actor;
+    readonly extendedOn: BusinessDate;
+  }
+>;
 export type ComplaintEscalated = DomainEvent<
   'ComplaintEscalated',
   {
@@ -110,8 +133,15 @@ export type ComplaintEscalated = DomainEvent<
   }
 >;
 
-export type ComplaintEvent = ComplaintRaised | ComplaintAcknowledged | ComplaintInvestigationStarted | ComplaintResolved | ComplaintEscalated;
-export const COMPLAINT_EVENT_TYPES: readonly ComplaintEvent['type'][] = ['ComplaintRaised', 'ComplaintAcknowledged', 'ComplaintInvestigationStarted', 'ComplaintResolved', 'ComplaintEscalated'];
+export type ComplaintEvent = ComplaintRaised | ComplaintAcknowledged | ComplaintInvestigationStarted | ComplaintDeadlineExtended | ComplaintResolved | ComplaintEscalated;
+export const COMPLAINT_EVENT_TYPES: readonly ComplaintEvent['type'][] = [
+  'ComplaintRaised',
+  'ComplaintAcknowledged',
+  'ComplaintInvestigationStarted',
+  'ComplaintDeadlineExtended',
+  'ComplaintResolved',
+  'ComplaintEscalated',
+];
 
 // ---- state -----------------------------------------------------------------------------------------
 
@@ -131,6 +161,8 @@ export interface ComplaintFile {
   readonly acknowledgedOn: BusinessDate | null;
   readonly investigator: Actor | null;
   readonly escalated: readonly Deadline[];
+  /** Whether the resolution deadline was extended (once at most). */
+  readonly extended: boolean;
 }
 
 export type ComplaintState = { readonly status: 'NONE' } | ({ readonly status: ComplaintStatus } & ComplaintFile);
@@ -156,12 +188,15 @@ export function evolveComplaint(state: ComplaintState, event: ComplaintEvent): C
         acknowledgedOn: null,
         investigator: null,
         escalated: [],
+        extended: false,
       };
     }
     case 'ComplaintAcknowledged':
       return state.status === 'NONE' ? state : { ...state, status: 'ACKNOWLEDGED', acknowledgedOn: event.data.acknowledgedOn };
     case 'ComplaintInvestigationStarted':
       return state.status === 'NONE' ? state : { ...state, status: 'INVESTIGATING', investigator: event.data.investigator };
+    case 'ComplaintDeadlineExtended':
+      return state.status === 'NONE' ? state : { ...state, resolveBy: event.data.resolveBy, extended: true };
     case 'ComplaintResolved':
       return state.status === 'NONE' ? state : { ...state, status: 'RESOLVED' };
     case 'ComplaintEscalated':
@@ -195,10 +230,22 @@ export type ResolveComplaint = {
     readonly businessDate: BusinessDate;
   };
 };
+export type ExtendResolutionDeadline = {
+  readonly type: 'ExtendResolutionDeadline';
+  readonly data: {
+    readonly complaintId: string;
+    readonly days: number;
+    readonly reason: ExtensionReason;
+    readonly noticeRef: string | null;
+    readonly by: Actor;
+    readonly businessDate: BusinessDate;
+    readonly policy: ComplaintPolicy;
+  };
+};
 /** The end of business day `closedDate`: every deadline on or before it that is still unmet escalates. */
 export type EscalateOverdue = { readonly type: 'EscalateOverdue'; readonly data: { readonly complaintId: string; readonly closedDate: BusinessDate } };
 
-export type ComplaintCommand = RaiseComplaint | AcknowledgeComplaint | StartInvestigation | ResolveComplaint | EscalateOverdue;
+export type ComplaintCommand = RaiseComplaint | AcknowledgeComplaint | StartInvestigation | ExtendResolutionDeadline | ResolveComplaint | EscalateOverdue;
 
 type Decision = readonly ComplaintEvent[] | DomainError;
 type Open = Exclude<ComplaintState, { status: 'NONE' }>;
@@ -321,6 +368,46 @@ function decideResolve(command: ResolveComplaint, state: ComplaintState): Decisi
   ];
 }
 
+/**
+ * The resolution deadline extended: by the investigator (who knows why the matter takes longer),
+ * once, by 1 to the policy's `maxExtensionDays` business days counted from the current deadline,
+ * for a stated reason, while the deadline has not yet passed (a missed deadline has escalated and
+ * stays missed). The customer is told; `noticeRef` references that notice.
+ */
+function decideExtend(command: ExtendResolutionDeadline, state: ComplaintState): Decision {
+  const d = command.data;
+  const c = open(state, d.complaintId);
+  if (isError(c)) return c;
+  if (!c.investigator) return domainError('INVESTIGATION_REQUIRED', 'the investigator extends the deadline, once the investigation has started', {}, 'conflict');
+  if (c.investigator.id !== d.by.id) return domainError('EXTENDER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) extends the deadline`, {}, 'forbidden');
+  const when = dated(c, d.businessDate);
+  if (when) return when;
+  if (!(EXTENSION_REASONS as readonly string[]).includes(d.reason)) return domainError('INVALID_EXTENSION_REASON', `reason must be one of ${EXTENSION_REASONS.join(', ')}`);
+  if (!Number.isInteger(d.days) || d.days < 1 || d.days > d.policy.maxExtensionDays) {
+    return domainError('EXTENSION_TOO_LONG', `the deadline is extended by 1 to ${d.policy.maxExtensionDays} days`, { days: d.days, maxExtensionDays: d.policy.maxExtensionDays });
+  }
+  if (c.extended) return domainError('DEADLINE_ALREADY_EXTENDED', `complaint ${d.complaintId}'s deadline was extended already (to ${c.resolveBy})`, { resolveBy: c.resolveBy }, 'conflict');
+  if (compareDates(d.businessDate, c.resolveBy) > 0) {
+    return domainError('DEADLINE_PASSED', `the resolution deadline ${c.resolveBy} has passed; it is not extended afterwards`, { resolveBy: c.resolveBy }, 'conflict');
+  }
+  return [
+    {
+      type: 'ComplaintDeadlineExtended',
+      data: {
+        complaintId: d.complaintId,
+        customerId: c.customerId,
+        previousResolveBy: c.resolveBy,
+        resolveBy: addDays(c.resolveBy, d.days),
+        days: d.days,
+        reason: d.reason,
+        noticeRef: d.noticeRef,
+        extendedBy: d.by,
+        extendedOn: d.businessDate,
+      },
+    },
+  ];
+}
+
 function decideEscalate(command: EscalateOverdue, state: ComplaintState): Decision {
   const d = command.data;
   if (state.status === 'NONE' || state.status === 'RESOLVED') return [];
@@ -344,6 +431,8 @@ export function decideComplaint(command: ComplaintCommand, state: ComplaintState
       return decideAcknowledge(command, state);
     case 'StartInvestigation':
       return decideStartInvestigation(command, state);
+    case 'ExtendResolutionDeadline':
+      return decideExtend(command, state);
     case 'ResolveComplaint':
       return decideResolve(command, state);
     case 'EscalateOverdue':

@@ -44,6 +44,8 @@ export interface ComplaintRow {
   escalations: Array<{ deadline: string; due: string; escalatedOn: string }>;
   /** The channel (APP, WEB) a customer raised it through; null when staff raised it. */
   channel: string | null;
+  /** The resolution deadline's extension, if any (resolve_by is then the extended deadline). */
+  extension: { days: number; reason: string; previousResolveBy: string; extendedBy: string; extendedOn: string; noticeRef: string | null } | null;
 }
 
 export function evolveComplaintRow(row: ComplaintRow | undefined, recorded: RecordedEvent): ComplaintRow | undefined {
@@ -79,12 +81,18 @@ export function evolveComplaintRow(row: ComplaintRow | undefined, recorded: Reco
         late: null,
         escalations: [],
         channel: d.raisedBy.role === 'customer' ? (actor.channel ?? null) : null,
+        extension: null,
       };
     }
     case 'ComplaintAcknowledged':
       return row && { ...row, status: row.status === 'RAISED' ? 'ACKNOWLEDGED' : row.status, acknowledged_on: event.data.acknowledgedOn };
     case 'ComplaintInvestigationStarted':
       return row && { ...row, status: 'INVESTIGATING', investigator_id: event.data.investigator.id, investigator_team: event.data.investigatorTeam, investigation_started_on: event.data.startedOn };
+    case 'ComplaintDeadlineExtended': {
+      const d = event.data;
+      const extension = { days: d.days, reason: d.reason, previousResolveBy: d.previousResolveBy, extendedBy: d.extendedBy.id, extendedOn: d.extendedOn, noticeRef: d.noticeRef };
+      return row && { ...row, resolve_by: d.resolveBy, extension };
+    }
     case 'ComplaintResolved':
       return row && { ...row, status: 'RESOLVED', resolved_on: event.data.resolvedOn, outcome: event.data.outcome, remedies: [...event.data.remedies], late: event.data.late };
     case 'ComplaintEscalated':
@@ -96,14 +104,14 @@ export function evolveComplaintRow(row: ComplaintRow | undefined, recorded: Reco
 
 export const complaintsProjection: Projection = rowProjection<ComplaintRow>({
   name: 'selfservice_complaints',
-  version: 1,
+  version: 2,
   table: COMPLAINTS_TABLE,
   ddl: `CREATE TABLE {table} (
     complaint_id text PRIMARY KEY, customer_id text NOT NULL, kind text NOT NULL, category text NOT NULL, source text NOT NULL,
     loan_id text, case_ids jsonb NOT NULL, case_teams jsonb NOT NULL, case_collectors jsonb NOT NULL, status text NOT NULL,
     raised_by text NOT NULL, raised_by_role text NOT NULL, raised_on text NOT NULL, acknowledge_by text NOT NULL, resolve_by text NOT NULL,
     acknowledged_on text, investigator_id text, investigator_team text, investigation_started_on text,
-    resolved_on text, outcome text, remedies jsonb NOT NULL, late boolean, escalations jsonb NOT NULL, channel text);
+    resolved_on text, outcome text, remedies jsonb NOT NULL, late boolean, escalations jsonb NOT NULL, channel text, extension jsonb);
     CREATE INDEX {table}_customer ON {table} (customer_id);
     CREATE INDEX {table}_open ON {table} (status, resolve_by)`,
   key: 'complaint_id',

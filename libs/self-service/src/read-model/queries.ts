@@ -33,6 +33,8 @@ export interface ComplaintView {
   readonly remedies: string[];
   readonly late: boolean | null;
   readonly escalations: Array<{ deadline: string; due: string; escalatedOn: string }>;
+  /** The resolution deadline's extension (resolveBy is the extended one), or null. */
+  readonly extension: { days: number; reason: string; previousResolveBy: string; extendedBy: string; extendedOn: string; noticeRef: string | null } | null;
 }
 
 export interface ComplaintFilter {
@@ -83,6 +85,7 @@ function view(r: Record<string, any>): ComplaintView {
     remedies: r.remedies,
     late: r.late,
     escalations: r.escalations,
+    extension: r.extension ?? null,
   };
 }
 

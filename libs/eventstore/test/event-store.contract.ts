@@ -150,6 +150,22 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
       expect(stored.map((e) => e.eventId)).toEqual(batch.map((e) => e.eventId));
     });
 
+    it('of concurrent repeats of one append, exactly one is reported as new and the events are stored once', async () => {
+      for (const expected of ['no_stream', 'any'] as const) {
+        const s = stream(`idem-race-${expected}`);
+        const batch = [event('A'), event('B')];
+        const results = await Promise.all(Array.from({ length: 8 }, () => h.store.appendToStream(s, batch, expected)));
+        expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+        for (const r of results) {
+          expect(r.nextExpectedRevision).toBe(1);
+          expect(formatPosition(r.position)).toBe(formatPosition(results[0].position));
+        }
+        const stored = await h.store.readStream(s);
+        expect(stored.map((e) => e.eventId)).toEqual(batch.map((e) => e.eventId));
+        expect(stored[0].metadata).toEqual(batch[0].metadata);
+      }
+    });
+
     describe('appendMany (optional batched append)', () => {
       it('appends to many streams at once, each checked against its own expected revision', async () => {
         const appendMany = h.store.appendMany?.bind(h.store);

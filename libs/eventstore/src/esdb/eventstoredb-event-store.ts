@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   ANY,
   BACKWARDS,
@@ -28,14 +29,14 @@ import type {
   Subscription,
 } from '../event-store.js';
 import { esdbSubscription } from './esdb-subscription.js';
-import { isSystemEvent, matchesFilter, positionOf, toEventData, toRecorded } from './mapping.js';
+import { appendAttemptOf, isSystemEvent, matchesFilter, positionOf, toEventData, toRecorded } from './mapping.js';
 
 export interface EventStoreDbEventStoreOptions {
   /** Applied to every event read back. */
   readonly upcasters?: Upcasters;
   /**
    * Report `duplicate: true` for an append the server treated as an idempotent retry. Costs one
-   * read of the head of $all before each append (see `appendToStream`). Default true.
+   * stream read after each append (see `appendToStream`). Default true.
    */
   readonly detectDuplicates?: boolean;
   /** Default upper bound of events per subscription batch (default 500). */
@@ -82,17 +83,22 @@ export class EventStoreDbEventStore implements EventStore {
 
   /**
    * Appends with the server's expected-revision check. A retry with the same event ids is a no-op
-   * on the server, which answers with the original result. The answer itself does not say that it
-   * was a retry, so the adapter reads the last position of $all first: a fresh append always lands
-   * after it, a retry of an append that was already stored answers with a position at or before
-   * it. (Two concurrent first attempts with the same ids may both be reported as not duplicate.)
+   * on the server, which answers with the original result and keeps the original events. The
+   * answer itself does not say that it was a retry, so the first event carries a fresh random
+   * token in its metadata (APPEND_ATTEMPT_KEY, never returned by reads), and the adapter reads that
+   * event back: another token means an earlier append stored these events and this one is a repeat,
+   * however close together the two were sent (one stream read per append).
    */
   async appendToStream(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return this.checkExpectation(streamId, expected);
-    const before = this.options.detectDuplicates === false ? undefined : await this.lastLogPosition();
+    const attempt = this.options.detectDuplicates === false ? undefined : randomUUID();
     let result;
     try {
-      result = await this.client.appendToStream(streamId, events.map(toEventData), { expectedRevision: toEsdbExpected(expected) });
+      result = await this.client.appendToStream(
+        streamId,
+        events.map((e, i) => toEventData(e, i === 0 ? attempt : undefined)),
+        { expectedRevision: toEsdbExpected(expected) },
+      );
     } catch (err) {
       if (err instanceof WrongExpectedVersionError) {
         const actual = err.actualVersion;
@@ -109,7 +115,7 @@ export class EventStoreDbEventStore implements EventStore {
       return { nextExpectedRevision, position: last?.globalPosition ?? ZERO, duplicate: true };
     }
     const position = { commit: result.position.commit, prepare: result.position.prepare };
-    const duplicate = before != null && comparePositions(position, before) <= 0;
+    const duplicate = attempt !== undefined && (await this.storedAttempt(streamId, nextExpectedRevision - events.length + 1)) !== attempt;
     return { nextExpectedRevision, position, duplicate };
   }
 
@@ -253,10 +259,14 @@ export class EventStoreDbEventStore implements EventStore {
     return furthest;
   }
 
-  /** Position of the last record of $all, system records included; null for an empty log. */
-  private async lastLogPosition(): Promise<Position | null> {
-    const [last] = await this.readAllRaw(END, 1, BACKWARDS);
-    return (last && positionOf(last)) ?? null;
+  /** The append token of the event at a revision of a stream (see APPEND_ATTEMPT_KEY). */
+  private async storedAttempt(streamId: string, revision: number): Promise<unknown> {
+    // Read to the end (one event) rather than leaving the loop early, which would leave the call open.
+    let attempt: unknown;
+    for await (const resolved of this.client.readStream(streamId, { fromRevision: BigInt(revision), maxCount: 1 })) {
+      if (resolved.event) attempt = appendAttemptOf(resolved.event);
+    }
+    return attempt;
   }
 
   private async readAllRaw(fromPosition: ReadPosition, maxCount: number, direction: Direction): Promise<AllStreamResolvedEvent[]> {

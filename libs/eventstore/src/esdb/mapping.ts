@@ -15,15 +15,35 @@ import type { AllFilter } from '../event-store.js';
  */
 export const SCHEMA_VERSION_KEY = '$schemaVersion';
 
-export function toEventData(event: NewEvent) {
+/**
+ * Key of a random token that the first event of each append carries in its metadata (removed
+ * again on read). The server answers a repeat of stored event ids with the first append's result
+ * and keeps the first append's metadata, so reading the token back tells the append that stored
+ * the events from every repeat of it, concurrent ones included.
+ */
+export const APPEND_ATTEMPT_KEY = '$appendAttempt';
+
+export function toEventData(event: NewEvent, attempt?: string) {
   return {
     id: event.eventId,
     contentType: 'application/json' as const,
     type: event.type,
     // JSON.stringify(undefined) is not JSON; an absent payload is stored as null.
     data: (event.data ?? null) as Record<string, unknown>,
-    metadata: { ...event.metadata, [SCHEMA_VERSION_KEY]: event.schemaVersion } as Record<string, unknown>,
+    metadata: {
+      ...event.metadata,
+      [SCHEMA_VERSION_KEY]: event.schemaVersion,
+      ...(attempt === undefined ? {} : { [APPEND_ATTEMPT_KEY]: attempt }),
+    } as Record<string, unknown>,
   };
+}
+
+/** The append token an event's metadata carries (see APPEND_ATTEMPT_KEY), if any. */
+export function appendAttemptOf(event: EsdbRecordedEvent): unknown {
+  const raw = event.metadata;
+  return raw && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Uint8Array)
+    ? (raw as Record<string, unknown>)[APPEND_ATTEMPT_KEY]
+    : undefined;
 }
 
 /** System records ($-prefixed event types or streams: stats, metadata, links) are never returned. */
@@ -42,7 +62,7 @@ export function toRecorded(event: EsdbRecordedEvent, position: Position | undefi
   let metadata = {} as EventMetadata;
   let schemaVersion = 1;
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Uint8Array)) {
-    const { [SCHEMA_VERSION_KEY]: version, ...rest } = raw as Record<string, unknown>;
+    const { [SCHEMA_VERSION_KEY]: version, [APPEND_ATTEMPT_KEY]: _attempt, ...rest } = raw as Record<string, unknown>;
     metadata = rest as EventMetadata;
     if (typeof version === 'number' && Number.isInteger(version)) schemaVersion = version;
   }

@@ -150,7 +150,7 @@ describe('the dispatch gate over HTTP and Kafka', () => {
   it('after an SMS opt-out publishes no SMS action of that debtor: the step is withheld with CONTACT_OPTED_OUT, the email still goes', async () => {
     expect((await collector('POST', '/collection/debtors/cust-A/opt-outs', { channel: 'SMS', optedOut: true })).status).toBe(202);
     // B disputes on LB1 (a right-party call reported by the collector).
-    const dispute = await collector('POST', '/collection/cases/LB1-E1/contacts', { channel: 'CALL', outcome: 'DISPUTE', at: '2026-03-04T10:00:00+08:00' });
+    const dispute = await collector('POST', '/collection/cases/LB1-E1/contacts', { channel: 'CALL', outcome: 'DISPUTE', at: '2026-03-04T10:00:00+08:00', recordingRef: 'rec-b1', identified: true });
     expect(dispute.status).toBe(201);
     await closeDay('2026-03-04');
     await judged(['cust-A', 'cust-B', 'cust-C']);
@@ -208,10 +208,10 @@ describe('the dispatch gate over HTTP and Kafka', () => {
 
   it('refuses the 7th dial attempt of the day to an unanswered debtor (2026 guideline) and records it', async () => {
     for (let i = 0; i < 6; i++) {
-      const res = await collector('POST', '/collection/cases/LA1-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: `2026-03-06T${String(9 + i).padStart(2, '0')}:00:00+08:00` });
+      const res = await collector('POST', '/collection/cases/LA1-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: `2026-03-06T${String(9 + i).padStart(2, '0')}:00:00+08:00`, recordingRef: `rec-${i}` });
       expect(res.status).toBe(201);
     }
-    const seventh = await collector('POST', '/collection/cases/LA2-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: '2026-03-06T16:00:00+08:00' });
+    const seventh = await collector('POST', '/collection/cases/LA2-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: '2026-03-06T16:00:00+08:00', recordingRef: 'rec-7' });
     expect([seventh.status, seventh.body.code]).toEqual([422, 'CONTACT_DAILY_DIAL_LIMIT']);
     expect(seventh.body.details).toMatchObject({ localDate: '2026-03-06', dialAttempts: 6, limit: 6, rulesVersion: 'CN-2026.1' });
     const blocked = (await t.runtime.store.readStream('collection.case-LA2-E1')).filter((e) => e.type === 'ContactBlocked');
@@ -237,6 +237,31 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     const bad = await rm1('POST', '/collection/contact-rules/impact', { rules: { ...proposal, quietHours: { ...proposal.quietHours, start: '25:00' } }, from: '2026-03-01', to: '2026-03-31' });
     expect(bad.status).toBe(400);
     expect((await collector('POST', '/collection/contact-rules/impact', { rules: proposal, from: '2026-03-01', to: '2026-03-31' })).status).toBe(403);
+  });
+
+  it('enforces the 2026 procedure rules on reports: a recording on every call, the bank named at the first contact, field visits by two collectors', async () => {
+    const contact = (body: Record<string, unknown>) => collector('POST', '/collection/cases/LC1-E1/contacts', { channel: 'CALL', at: '2026-03-06T10:00:00+09:00', ...body });
+    const unrecorded = await contact({ outcome: 'NO_ANSWER' });
+    expect([unrecorded.status, unrecorded.body.code]).toEqual([422, 'CONTACT_RECORDING_MISSING']);
+    const anonymous = await contact({ outcome: 'RIGHT_PARTY_CONTACT', recordingRef: 'rec-c1' });
+    expect([anonymous.status, anonymous.body.code]).toEqual([422, 'CONTACT_IDENTIFICATION_MISSING']);
+    expect((await contact({ outcome: 'RIGHT_PARTY_CONTACT', recordingRef: 'rec-c2', identified: true })).status).toBe(201);
+    expect((await collector('POST', '/collection/cases/LC1-E1/field-visits', { visitId: 'visit-c', plannedOn: '2026-03-06', reason: 'asked for a visit' })).status).toBe(201);
+    expect((await supervisor('POST', '/collection/cases/LC1-E1/field-visits/visit-c/approve', {})).status).toBe(202);
+    const report = (body: Record<string, unknown>) => collector('POST', '/collection/cases/LC1-E1/field-visits/visit-c/report', { outcome: 'NOT_HOME', at: '2026-03-06T15:00:00+09:00', ...body });
+    const alone = await report({});
+    expect([alone.status, alone.body.code, alone.body.details]).toEqual([422, 'CONTACT_FIELD_VISIT_UNDERSTAFFED', expect.objectContaining({ collectors: ['col-1'], required: 2 })]);
+    expect((await report({ accompaniedBy: ['col-2'] })).status).toBe(201);
+    const events = await t.runtime.store.readStream('collection.case-LC1-E1');
+    expect(events.filter((e) => e.type === 'ContactBlocked').map((e) => (e.data as { code: string }).code)).toEqual([
+      'CONTACT_RECORDING_MISSING',
+      'CONTACT_IDENTIFICATION_MISSING',
+      'CONTACT_FIELD_VISIT_UNDERSTAFFED',
+    ]);
+    expect(events.filter((e) => e.type === 'ContactAttempted').map((e) => e.data)).toEqual([
+      expect.objectContaining({ channel: 'CALL', recordingRef: 'rec-c2', identified: true }),
+      expect.objectContaining({ channel: 'FIELD_VISIT', accompaniedBy: ['col-2'] }),
+    ]);
   });
 
   it('expires the actions nobody performed at the close of their day: they leave the queue', async () => {

@@ -169,6 +169,8 @@ describe('monitoring over a simulated month with two strategy variants', () => {
           channel: 'CALL',
           outcome,
           at: '2026-11-03T10:00:00+08:00',
+          recordingRef: `rec-${loanId}`,
+          identified: true,
           ...(promise ? { promise: { promiseId: `ptp-${loanId}`, amount: OWED, dueOn: day(5) } } : {}),
         }),
         201,

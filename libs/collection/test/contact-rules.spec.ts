@@ -1,6 +1,7 @@
 import { fold } from '#kernel';
 import { deciderSpec } from '#kernel/testing';
 import {
+  CN_2026_CONTACT_RULES,
   DEFAULT_CONTACT_RULES,
   caseDecider,
   debtorDecider,
@@ -14,7 +15,7 @@ import {
   type LogContact,
   type Outcome,
 } from '../src/domain/index.js';
-import { BASIC, CASE, CUSTOMER, OPENED, attempt, history, openCase, run, types } from './fixtures.js';
+import { BASIC, CASE, CUSTOMER, OPENED, attempt, attempt as baseAttempt, history, openCase, run, types } from './fixtures.js';
 
 const cases = deciderSpec(caseDecider);
 const ledger = deciderSpec(debtorDecider);
@@ -291,6 +292,49 @@ describe('field visits need a supervisor’s approval', () => {
     expect(blockedCode(cases.given(reported).when(attempt({ attemptId: 'att-2', channel: 'FIELD_VISIT', visitId: 'v1' })).result as ContactBlocked[])).toBe(
       'CONTACT_FIELD_VISIT_NOT_APPROVED',
     );
+  });
+});
+
+describe('the 2026 guideline’s procedure rules, checked on the report', () => {
+  const sup = { id: 'sup-1', role: 'supervisor' as const };
+  const rules = CN_2026_CONTACT_RULES;
+  const at = '2026-03-02T02:00:00Z';
+  const certified = { COLLECTION_BASIC: { ...BASIC.COLLECTION_BASIC, grantedOn: '2026-01-01', expiresOn: '2027-01-01' } };
+  const attempt = ({ rules: inForce, ...overrides }: Parameters<typeof baseAttempt>[0] & { rules?: ContactRules }) =>
+    baseAttempt(overrides, { collectorCertifications: certified, ...(inForce ? { rules: inForce } : {}) });
+  const opened = history(openCase({ asOf: '2026-03-01', oldestUnpaidDueDate: '2026-02-28' })).events;
+  const approvedVisit = history(
+    openCase({ asOf: '2026-03-01', oldestUnpaidDueDate: '2026-02-28' }),
+    { type: 'RequestFieldVisit', data: { caseId: CASE, visitId: 'v1', plannedOn: '2026-03-02', reason: 'unreachable by phone', by: { id: 'c-1', role: 'collector' } } },
+    { type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } },
+  ).events;
+
+  it('refuses and records a call without its recording reference; with one it is recorded on the attempt', () => {
+    expect(blockedCode(cases.given(opened).when(attempt({ at, outcome: 'NO_ANSWER', rules })).result as ContactBlocked[])).toBe('CONTACT_RECORDING_MISSING');
+    const [recorded] = cases.given(opened).when(attempt({ at, outcome: 'NO_ANSWER', rules, recordingRef: 'rec-1' })).thenTypes(['ContactAttempted']);
+    expect(recorded.data).toMatchObject({ recordingRef: 'rec-1' });
+    // The 2025 standard asks for none.
+    cases.given(opened).when(attempt({ at, outcome: 'NO_ANSWER' })).thenTypes(['ContactAttempted']);
+  });
+
+  it('refuses a field visit made by one collector; two (the reporter and accompaniedBy) pass', () => {
+    const visit = (accompaniedBy: string[]) => attempt({ at, channel: 'FIELD_VISIT', outcome: 'NOT_HOME', visitId: 'v1', rules, accompaniedBy });
+    const alone = cases.given(approvedVisit).when(visit([])).result as ContactBlocked[];
+    expect(blockedCode(alone)).toBe('CONTACT_FIELD_VISIT_UNDERSTAFFED');
+    expect(alone[0].data.details).toEqual({ collectors: ['c-1'], required: 2 });
+    expect(blockedCode(cases.given(approvedVisit).when(visit(['c-1'])).result as ContactBlocked[])).toBe('CONTACT_FIELD_VISIT_UNDERSTAFFED');
+    const [reported] = cases.given(approvedVisit).when(visit(['c-2'])).thenTypes(['ContactAttempted', 'FieldVisitReported']);
+    expect(reported.data).toMatchObject({ accompaniedBy: ['c-2'] });
+  });
+
+  it('the first call that reaches someone names the bank; unanswered calls before it and contacts after it need not', () => {
+    const call = (attemptId: string, outcome: Outcome, identified = false) => attempt({ attemptId, at, outcome, rules, recordingRef: `rec-${attemptId}`, identified });
+    const unanswered = cases.given(opened).when(call('a1', 'NO_ANSWER')).thenTypes(['ContactAttempted']);
+    const first = cases.given([...opened, ...unanswered]).when(call('a2', 'RIGHT_PARTY_CONTACT')).result as ContactBlocked[];
+    expect(blockedCode(first)).toBe('CONTACT_IDENTIFICATION_MISSING');
+    const identified = cases.given([...opened, ...unanswered]).when(call('a2', 'RIGHT_PARTY_CONTACT', true)).thenTypes(['ContactAttempted']);
+    expect(identified[0].data).toMatchObject({ identified: true });
+    cases.given([...opened, ...unanswered, ...identified]).when(call('a3', 'CALLBACK_REQUESTED')).thenTypes(['ContactAttempted']);
   });
 });
 

@@ -62,6 +62,8 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
       outcome: 'PROMISE_TO_PAY',
       at: '2026-03-05T10:00:00+08:00',
       promise: { promiseId: 'ptp-1', amount: 103_000, dueOn: '2026-03-07' },
+      recordingRef: 'rec-20260305-0001',
+      identified: true,
     },
   },
   'POST /loans/accounts/{loanId}/payments': {

@@ -210,6 +210,9 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
           channel: 'CALL',
           outcome: promises ? 'PROMISE_TO_PAY' : reached ? 'RIGHT_PARTY_CONTACT' : 'NO_ANSWER',
           at,
+          // The 2026 guideline: every call carries its recording and opens by naming the bank.
+          recordingRef: `rec-${item.actionId}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(-64),
+          identified: true,
           ...(promises ? { promise: { amount: item.overdueAmount, dueOn } } : {}),
         });
         if (res.status >= 300 && res.status !== 422) expectOk('record a contact', res);

@@ -187,6 +187,9 @@ export class CasesController {
       debtDisclosed: body.debtDisclosed,
       visitId: body.visitId ?? null,
       promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
+      recordingRef: body.recordingRef ?? null,
+      accompaniedBy: body.accompaniedBy ?? [],
+      identified: body.identified ?? false,
     };
     return contactAnswer(await this.contacts.attempt(caseId, input, commandContext(meta, 'AttemptContact', { occurredAt: at })), attemptId);
   }
@@ -252,6 +255,8 @@ export class CasesController {
       by: { kind: 'COLLECTOR', id: req.user.id },
       visitId,
       promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
+      accompaniedBy: body.accompaniedBy ?? [],
+      identified: body.identified ?? false,
     };
     return contactAnswer(await this.contacts.attempt(caseId, input, commandContext(meta, 'ReportFieldVisit', { occurredAt: at })), attemptId);
   }

@@ -93,6 +93,10 @@ export const ChannelOutcomeData = z.strictObject({
   party: z.enum(['DEBTOR', 'THIRD_PARTY']).optional(),
   thirdPartyContactId: fields.id.optional(),
   promise: z.strictObject({ amount: fields.positiveFen, dueOn: fields.businessDate }).optional(),
+  /** A dialer's call recording (an id); every call carries one under the 2026 guideline. */
+  recordingRef: fields.id.optional(),
+  /** The contact opened by naming the bank (and agency): required of a case's first call reaching someone (2026). */
+  identified: z.boolean().optional(),
 });
 
 @Injectable()
@@ -119,6 +123,8 @@ export class ChannelOutcomesHandler implements InboundHandler {
       party: d.party ?? 'DEBTOR',
       thirdPartyContactId: d.thirdPartyContactId ?? null,
       promise: d.promise ? { promiseId: `${message.id}-promise`, amount: d.promise.amount, dueOn: d.promise.dueOn } : null,
+      recordingRef: d.recordingRef ?? null,
+      identified: d.identified ?? false,
     };
     const ctx = (command: string) => ({
       command,

@@ -132,6 +132,13 @@ export const CertificationBody = z.strictObject({
   expiresOn: fields.businessDate,
 });
 
+/** What the 2026 guideline asks a report to show (see docs/collection.md, the rulebooks). */
+const procedureFields = {
+  recordingRef: fields.id.optional().describe('the call’s recording in the bank’s recording system (an id); every call carries one under CN-2026.1 (422 CONTACT_RECORDING_MISSING)'),
+  accompaniedBy: z.array(fields.id).max(5).optional().describe('the other collectors on a field visit; CN-2026.1 asks for 2 collectors in all (422 CONTACT_FIELD_VISIT_UNDERSTAFFED)'),
+  identified: z.boolean().optional().describe('the contact opened by naming the bank (and the agency acting for it); required of a case’s first call or visit that reaches someone under CN-2026.1 (422 CONTACT_IDENTIFICATION_MISSING)'),
+};
+
 const PromiseBody = z.strictObject({ promiseId: fields.id.optional(), amount: fields.positiveFen, dueOn: fields.businessDate });
 
 export const ContactBody = z.strictObject({
@@ -145,6 +152,7 @@ export const ContactBody = z.strictObject({
   debtDisclosed: z.boolean().default(false),
   visitId: fields.id.optional(),
   promise: PromiseBody.optional(),
+  ...procedureFields,
 });
 
 export const FieldVisitBody = z.strictObject({ visitId: fields.id, plannedOn: fields.businessDate, reason });
@@ -153,6 +161,8 @@ export const FieldVisitReportBody = z.strictObject({
   outcome: z.enum(OUTCOMES),
   at: instant.optional(),
   promise: PromiseBody.optional(),
+  accompaniedBy: procedureFields.accompaniedBy,
+  identified: procedureFields.identified,
 });
 
 export const AdjustPlanBody = z.discriminatedUnion('kind', [

@@ -33,6 +33,9 @@ export interface ContactAttemptInput {
   readonly debtDisclosed?: boolean;
   readonly visitId?: string | null;
   readonly promise?: PromiseInput | null;
+  readonly recordingRef?: string | null;
+  readonly accompaniedBy?: readonly string[];
+  readonly identified?: boolean;
 }
 
 /**
@@ -91,6 +94,9 @@ export class ContactService {
       debtDisclosed: input.debtDisclosed ?? false,
       visitId: input.visitId ?? null,
       promise: input.promise ?? null,
+      recordingRef: input.recordingRef ?? null,
+      accompaniedBy: input.accompaniedBy ?? [],
+      identified: input.identified ?? false,
     };
     const key = `contact:${input.attemptId}`;
     // The state as last seen (the caller's scope check has just read it): a repeat or a refusal is

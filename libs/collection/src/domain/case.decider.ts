@@ -115,6 +115,12 @@ export interface ContactAttemptData {
   readonly debtDisclosed: boolean;
   readonly visitId: string | null;
   readonly promise: PromiseInput | null;
+  /** The call's recording reference (required for calls under the 2026 guideline). */
+  readonly recordingRef: string | null;
+  /** The other collectors on a field visit (the 2026 guideline asks for at least two in all). */
+  readonly accompaniedBy: readonly string[];
+  /** The contact opened by naming the bank (and agency): required of a case's first contact reaching someone (2026). */
+  readonly identified: boolean;
 }
 
 export type AttemptContact = Command<
@@ -197,16 +203,16 @@ function openCase(state: CaseState, caseId: string): OpenCase | DomainError {
   return c;
 }
 
+/** The plan of a stage: the strategy's steps placed on that stage, and those placed on no stage. */
 export function planFor(stage: Stage, strategy: ResolvedStrategy | null): Plan {
   return {
     planId: strategy ? `${stage}.${strategy.ref.strategyId}.v${strategy.ref.version}.${strategy.ref.variant}` : `${stage}.none`,
     stage,
     strategy: strategy?.ref ?? null,
-    steps: strategy?.ladder ?? [],
+    steps: (strategy?.ladder ?? []).filter((step) => step.stage === undefined || step.stage === stage),
     promiseTerms: strategy?.promiseTerms ?? DEFAULT_PROMISE_TERMS,
     adjustmentLimits: strategy?.adjustmentLimits ?? DEFAULT_ADJUSTMENT_LIMITS,
   };
-/** The plan of a stage: the strategy's steps placed on that stage, and those placed on no stage. */
 }
 
 export function actionIdOf(caseId: string, planId: string, stepId: string, installmentDueDate: BusinessDate | null): string {
@@ -319,7 +325,7 @@ export function decideChangeStage(command: ChangeStage, state: CaseState): Decis
   };
   const changed: CaseEvent = stageRank(d.stage) > stageRank(c.stage) ? { type: 'CaseEscalated', data: change } : { type: 'CaseDeescalated', data: change };
   const file = evolveCase(c, changed) as OpenCase;
-  return [changed, ...schedule(file, d.dpd, d.asOf, d.nextDueDate)];
+  return [changed, ...schedule(file, d.dpd, d.asOf, d.nextDueDate, true)];
 }
 
 export function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Decision {
@@ -474,6 +480,7 @@ export function caseRefusalOf(c: OpenCase, d: ContactAttemptData, rules: Contact
       visitStatus: d.visitId ? (c.visits[d.visitId]?.status ?? null) : null,
       collectorCertifications: d.by.kind === 'COLLECTOR' ? (collectorCertifications ?? {}) : null,
       actionCertification: action?.requiredCertification ?? null,
+      spokenTo: c.spokenTo ?? false,
     },
     d,
     rules,
@@ -504,7 +511,12 @@ export function decideAttemptContact(command: AttemptContact, state: CaseState):
   if (refusal) {
     return [{ type: 'ContactBlocked', data: { ...record, outcome: d.outcome, code: refusal.code, reason: refusal.message, details: refusal.details } }];
   }
-  const events: CaseEvent[] = [{ type: 'ContactAttempted', data: { ...record, outcome: d.outcome, debtDisclosed: d.debtDisclosed, visitId: d.visitId } }];
+  const procedure = {
+    ...(d.recordingRef ? { recordingRef: d.recordingRef } : {}),
+    ...(d.accompaniedBy.length ? { accompaniedBy: d.accompaniedBy } : {}),
+    ...(d.identified ? { identified: true } : {}),
+  };
+  const events: CaseEvent[] = [{ type: 'ContactAttempted', data: { ...record, outcome: d.outcome, debtDisclosed: d.debtDisclosed, visitId: d.visitId, ...procedure } }];
   if (d.promise) events.push(...promiseRecorded(c, d.promise, d.attemptId, local.date));
   if (d.channel === 'FIELD_VISIT' && d.visitId) {
     events.push({ type: 'FieldVisitReported', data: { caseId: d.caseId, visitId: d.visitId, attemptId: d.attemptId, outcome: d.outcome, reportedBy: d.by.id } });

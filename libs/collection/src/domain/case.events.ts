@@ -17,6 +17,7 @@ import type {
   StrategyRef,
 } from './model.js';
 import { CORRECTION_EVENT_TYPES, evolveCorrection, type CorrectionEvent } from './corrections.js';
+import { reachesPerson } from './contact-policy.js';
 
 /**
  * Events of the CollectionCase aggregate (stream `collection.case-<caseId>`), its state and
@@ -120,7 +121,17 @@ export interface AttemptRecord {
 
 export type ContactAttempted = DomainEvent<
   'ContactAttempted',
-  AttemptRecord & { readonly outcome: Outcome; readonly debtDisclosed: boolean; readonly visitId: string | null }
+  AttemptRecord & {
+    readonly outcome: Outcome;
+    readonly debtDisclosed: boolean;
+    readonly visitId: string | null;
+    /** The call's recording (an id in the recording system), when reported. */
+    readonly recordingRef?: string;
+    /** The other collectors on a field visit, when any. */
+    readonly accompaniedBy?: readonly string[];
+    /** The contact opened by naming the bank (and agency), when reported so. */
+    readonly identified?: boolean;
+  }
 >;
 
 /** A contact the rules refused: recorded so audits see it; the caller got a 422 with `code`. */
@@ -313,6 +324,8 @@ export interface CaseFile {
   readonly attempts: Readonly<Record<string, { readonly blocked: { readonly code: string; readonly reason: string; readonly details: Readonly<Record<string, unknown>> } | null }>>;
   /** Set when a correction showed that the cure the case was closed on did not happen (corrections.ts). */
   readonly cureUndone?: { readonly curedOn: BusinessDate; readonly undoneOn: BusinessDate };
+  /** Whether a call or field visit of the case reached someone (the first contact is behind it). */
+  readonly spokenTo?: boolean;
 }
 
 export type NoCase = { readonly status: 'none' };
@@ -391,7 +404,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     case 'ContactAttempted': {
       const d = event.data;
       const actions = d.actionId && state.actions[d.actionId] ? { ...state.actions, [d.actionId]: { ...state.actions[d.actionId], performed: true } } : state.actions;
-      return { ...state, actions, attempts: { ...state.attempts, [d.attemptId]: { blocked: null } } };
+      const spokenTo = state.spokenTo || reachesPerson(d.channel, d.outcome);
+      return { ...state, actions, attempts: { ...state.attempts, [d.attemptId]: { blocked: null } }, ...(spokenTo ? { spokenTo } : {}) };
     }
     case 'ContactBlocked':
       return {

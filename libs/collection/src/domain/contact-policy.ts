@@ -1,7 +1,7 @@
 import { addDays, compareDates, type BusinessDate } from '#kernel';
 import { missingCertifications, type Certification } from './collector.js';
 import { inQuietHours, localTimeOf, type ContactRules, type LocalTime } from './contact-rules.js';
-import type { Channel, Outcome, Party, ThirdPartyExceptionReason } from './model.js';
+import type { AttemptedBy, Channel, Outcome, Party, ThirdPartyExceptionReason } from './model.js';
 
 /**
  * The contact rules as pure checks. A refusal is a value with a stable code; the case records it as
@@ -25,11 +25,14 @@ export const CONTACT_CODES = [
   'CONTACT_DISCLOSURE_FORBIDDEN',
   'CONTACT_DAILY_CALL_LIMIT',
   'CONTACT_DAILY_DIAL_LIMIT',
+  'CONTACT_RECORDING_MISSING',
+  'CONTACT_FIELD_VISIT_UNDERSTAFFED',
+  'CONTACT_IDENTIFICATION_MISSING',
   'CONTACT_CASE_CLOSED',
+  'CONTACT_OUTSIDE_PREFERRED_TIME',
 ] as const;
 export type ContactCode = (typeof CONTACT_CODES)[number];
 
-  'CONTACT_OUTSIDE_PREFERRED_TIME',
 export interface ContactRefusal {
   readonly code: ContactCode;
   readonly message: string;
@@ -42,6 +45,15 @@ export interface AttemptFacts {
   readonly at: string;
   readonly thirdPartyContactId: string | null;
   readonly debtDisclosed: boolean;
+  /** What the case-level procedure rules look at (2026 guideline); absent where no case judges. */
+  readonly outcome?: Outcome;
+  readonly by?: AttemptedBy;
+  /** The call's recording in the bank's recording system (an id, never the recording). */
+  readonly recordingRef?: string | null;
+  /** The other collectors on a field visit (collector ids). */
+  readonly accompaniedBy?: readonly string[];
+  /** The contact opened by naming the bank (and the agency acting for it). */
+  readonly identified?: boolean;
 }
 
 // ---- case level -------------------------------------------------------------------------------------
@@ -56,6 +68,42 @@ export interface CaseContactFacts {
   readonly collectorCertifications: Readonly<Record<string, Certification>> | null;
   /** What the scheduled action being performed requires, if any. */
   readonly actionCertification: string | null;
+  /** Whether a call or visit of the case already reached someone (so this is not the first contact). */
+  readonly spokenTo?: boolean;
+}
+
+/** A call or field visit that reached someone: the contact that must identify the bank if first. */
+export function reachesPerson(channel: Channel, outcome: Outcome): boolean {
+  return (channel === 'CALL' || channel === 'FIELD_VISIT') && !FAILED_OUTCOMES.includes(outcome);
+}
+
+/**
+ * The 2026 guideline's procedure rules, which the case checks on the report itself: a call carries
+ * its recording, a field visit is made by enough collectors, the first contact names the bank.
+ */
+function procedureRefusal(facts: CaseContactFacts, attempt: AttemptFacts, rules: ContactRules): ContactRefusal | null {
+  if (rules.voice.recordingRequired && attempt.channel === 'CALL' && !attempt.recordingRef) {
+    return { code: 'CONTACT_RECORDING_MISSING', message: 'every call carries a reference to its recording (recordingRef)', details: { channel: attempt.channel } };
+  }
+  const minCollectors = rules.fieldVisitMinCollectors ?? 1;
+  if (attempt.channel === 'FIELD_VISIT' && minCollectors > 1) {
+    const collectors = new Set([...(attempt.by?.kind === 'COLLECTOR' ? [attempt.by.id] : []), ...(attempt.accompaniedBy ?? [])]);
+    if (collectors.size < minCollectors) {
+      return {
+        code: 'CONTACT_FIELD_VISIT_UNDERSTAFFED',
+        message: `a field visit is made by at least ${minCollectors} collectors (${collectors.size} named: the reporter and accompaniedBy)`,
+        details: { collectors: [...collectors], required: minCollectors },
+      };
+    }
+  }
+  if (rules.firstContactIdentifiesBank && !facts.spokenTo && attempt.outcome && reachesPerson(attempt.channel, attempt.outcome) && !attempt.identified) {
+    return {
+      code: 'CONTACT_IDENTIFICATION_MISSING',
+      message: 'the first contact that reaches someone names the bank (and the agency acting for it): report it with identified: true',
+      details: { channel: attempt.channel, outcome: attempt.outcome },
+    };
+  }
+  return null;
 }
 
 export function caseContactRefusal(facts: CaseContactFacts, attempt: AttemptFacts, rules: ContactRules): ContactRefusal | null {
@@ -93,7 +141,7 @@ export function caseContactRefusal(facts: CaseContactFacts, attempt: AttemptFact
       };
     }
   }
-  return null;
+  return procedureRefusal(facts, attempt, rules);
 }
 
 // ---- debtor level -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import type { Position } from './position.js';
 
-export type Role = 'collector' | 'supervisor' | 'risk_manager' | 'auditor' | 'admin' | 'service' | 'customer' | 'system';
+export type Role = 'collector' | 'supervisor' | 'risk_manager' | 'auditor' | 'admin' | 'service' | 'customer' | 'agency' | 'system';
 
 export interface Actor {
   readonly id: string;

@@ -6,9 +6,11 @@ import type { Actor, Role } from '#kernel';
 
 /**
  * Roles a token may carry: the bank's staff, `service` for systems (core banking, executors), and
- * `customer` for a customer acting through the bank's own app or web portal (self-service).
+ * `customer` for a customer acting through the bank's own app or web portal (self-service), and
+ * `agency` for a collection agency's system (`sub` is the agency id; it reaches only the cases
+ * placed with it, see docs/agencies.md).
  */
-export const ROLES = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service', 'customer'] as const;
+export const ROLES = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service', 'customer', 'agency'] as const;
 export type StaffRole = (typeof ROLES)[number];
 
 /** The customer channels a customer principal comes through. */

@@ -1,0 +1,312 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type pg from 'pg';
+import { addDays, deterministicId, domainError, isDomainError, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
+import { AggregateRepository, EVENT_STORE, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
+import { CaseService, CollectionClock, DispatchService, type ActionScheduled, type CaseEvent, type OpenCase } from '#collection';
+import { Metrics, PG_POOL } from '#platform';
+import type { Reaction } from '#projections';
+import { agencyDecider, agencyStream, type AgencyCommand, type AgencyContract, type AgencyEvent, type AgencyStage, type AgencyState } from '../domain/agency.js';
+import {
+  DEFAULT_PLACEMENT_POLICY,
+  placementDecider,
+  placementStream,
+  rankAgencies,
+  ruleHoldsBack,
+  type AgencyCandidate,
+  type CaseFacts,
+  type PlacementCommand,
+  type PlacementEvent,
+  type PlacementPolicy,
+  type PlacementRequested,
+  type PlacementSource,
+  type PlacementState,
+  type RecallReason,
+} from '../domain/placement.js';
+import { AGENCIES_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE } from '../read-model/projections.js';
+import { placementReactions, type PlacementReactions } from './reactors.js';
+
+type Result<E extends AgencyEvent | PlacementEvent> = CommandResult<E> | DomainError;
+
+/** Which recall a Collection hold or closure means. */
+const HOLD_RECALLS: Readonly<Record<string, RecallReason>> = { DISPUTE: 'DISPUTE', COMPLAINT: 'COMPLAINT', RESTRUCTURING: 'RESTRUCTURING' };
+const CLOSE_RECALLS: Readonly<Record<string, RecallReason>> = { CURED: 'CURED', PAID_OFF: 'CURED', RESTRUCTURED: 'RESTRUCTURING', WRITTEN_OFF: 'CASE_CLOSED' };
+
+/**
+ * Placements: a case goes to an agency (by the placement rule when it enters a stage the rule
+ * places, or by a supervisor), the debtor is told first through Collection's dispatch gate, the
+ * agency holds it for a term, and it comes back on a recall. Agencies owns the placement and the
+ * agency; Collection owns the case, its contact ledger and the gate, used through its published
+ * services only (CaseService to read the case, DispatchService to judge the notice).
+ *
+ * Two aggregates take part in a placement, in this order: the agency takes it within its contract
+ * and capacity (at its stream's revision), then the case's placement stream records it if no other
+ * agency holds the case (at its revision); a placement refused there gives the capacity back.
+ */
+@Injectable()
+export class PlacementService implements PlacementReactions, OnModuleInit, OnModuleDestroy {
+  readonly agencies: AggregateRepository<AgencyCommand, AgencyEvent, AgencyState>;
+  readonly placements: AggregateRepository<PlacementCommand, PlacementEvent, PlacementState>;
+  readonly policy: PlacementPolicy = DEFAULT_PLACEMENT_POLICY;
+  private readonly logger = new Logger('AgencyPlacements');
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly metrics: Metrics,
+    private readonly cases: CaseService,
+    private readonly dispatch: DispatchService,
+    readonly clock: CollectionClock,
+  ) {
+    this.agencies = new AggregateRepository(store, agencyDecider);
+    this.placements = new AggregateRepository(store, placementDecider);
+  }
+
+  onModuleInit(): void {
+    placementReactions.target = this;
+  }
+
+  onModuleDestroy(): void {
+    if (placementReactions.target === this) placementReactions.target = null;
+  }
+
+  async runAgency(agencyId: string, command: AgencyCommand, ctx: CommandContext): Promise<Result<AgencyEvent>> {
+    return this.timed(ctx, () => this.agencies.handle(agencyStream(agencyId), command, ctx));
+  }
+
+  async runPlacement(caseId: string, command: PlacementCommand, ctx: CommandContext): Promise<Result<PlacementEvent>> {
+    return this.timed(ctx, () => this.placements.handle(placementStream(caseId), command, { ...ctx, policyVersions: { ...ctx.policyVersions, placementPolicy: this.policy.version } }));
+  }
+
+  private async timed<R extends CommandResult | DomainError>(ctx: CommandContext, run: () => Promise<R>): Promise<R> {
+    const stop = this.metrics.commandDuration.startTimer({ command: ctx.command });
+    const result = await run();
+    stop({ outcome: isDomainError(result) ? 'rejected' : result.duplicate ? 'duplicate' : 'accepted' });
+    return result;
+  }
+
+  // ---- placing ----------------------------------------------------------------------------------------
+
+  /**
+   * Places an open case with an agency: the named one (a supervisor), or the first the policy ranks
+   * among those whose contract covers the case's stage today and who have room (the rule).
+   */
+  async place(
+    input: { caseId: string; agencyId: string | null; source: PlacementSource; reason: string; termDays?: number; onDate?: BusinessDate },
+    ctx: CommandContext,
+  ): Promise<Result<PlacementEvent>> {
+    // The business date of the trigger (the close that moved the case), else the open business date.
+    const today = input.onDate ?? (await this.clock.today());
+    if (isDomainError(today)) return today;
+    const { state } = await this.cases.load(input.caseId);
+    if (state.status === 'none') return domainError('CASE_NOT_FOUND', `no collection case ${input.caseId}`, { caseId: input.caseId }, 'not_found');
+    if (state.status !== 'open') return domainError('CASE_CLOSED', `case ${input.caseId} is closed`, { caseId: input.caseId }, 'conflict');
+    if (Object.keys(state.holds).length) return domainError('CASE_ON_HOLD', `case ${input.caseId} is on hold`, { holds: Object.values(state.holds) }, 'conflict');
+    const { state: placement } = await this.placements.load(placementStream(input.caseId));
+    if (placement.current) return domainError('CASE_ALREADY_PLACED', `case ${input.caseId} is placed with agency ${placement.current.agencyId}`, { agencyId: placement.current.agencyId }, 'conflict');
+    const placementId = `${input.caseId}-P${placement.placements + 1}`;
+    const candidates = input.agencyId ? [input.agencyId] : rankAgencies(await this.candidates(state.stage, today), this.policy.selection).map((c) => c.agencyId);
+    if (!candidates.length) return domainError('NO_AGENCY_AVAILABLE', `no active agency has room for a ${state.stage} case on ${today}`, { stage: state.stage }, 'conflict');
+    let refusal: DomainError | null = null;
+    for (const agencyId of candidates) {
+      const taken = await this.runAgency(
+        agencyId,
+        { type: 'TakePlacement', data: { agencyId, caseId: input.caseId, placementId, stage: state.stage, onDate: today } },
+        { ...ctx, command: 'TakePlacement', idempotencyKey: `${ctx.idempotencyKey ?? placementId}:take:${agencyId}`, expectedRevision: undefined },
+      );
+      if (isDomainError(taken)) {
+        refusal = taken;
+        continue;
+      }
+      const { state: agency } = await this.agencies.load(agencyStream(agencyId));
+      if (agency.status === 'none') continue;
+      const requested = await this.runPlacement(input.caseId, { type: 'RequestPlacement', data: this.request(state, placementId, agencyId, agency.contract, input, today) }, ctx);
+      if (isDomainError(requested)) await this.release(agencyId, input.caseId, placementId, { ...ctx, command: 'ReleasePlacement', idempotencyKey: `${ctx.idempotencyKey ?? placementId}:undo:${agencyId}` });
+      return requested;
+    }
+    return refusal ?? domainError('NO_AGENCY_AVAILABLE', `no agency could take case ${input.caseId}`, undefined, 'conflict');
+  }
+
+  private request(
+    state: OpenCase,
+    placementId: string,
+    agencyId: string,
+    contract: AgencyContract,
+    input: { caseId: string; source: PlacementSource; reason: string; termDays?: number },
+    today: BusinessDate,
+  ): PlacementRequested['data'] {
+    return {
+      placementId,
+      caseId: input.caseId,
+      agencyId,
+      loanId: state.loanId,
+      customerId: state.customerId,
+      stage: state.stage as AgencyStage,
+      overdueAmount: state.overdueAmount,
+      requestedOn: today,
+      termDays: input.termDays ?? this.policy.termDays,
+      source: input.source,
+      reason: input.reason,
+      contractNo: contract.contractNo,
+      commission: contract.commission,
+      noticeActionId: `${input.caseId}/agency-notice/${placementId}`,
+    };
+  }
+
+  /** Agencies whose contract covers the stage today, with room, and their record for the ranking. */
+  private async candidates(stage: string, today: BusinessDate): Promise<AgencyCandidate[]> {
+    const { rows } = await this.pool.query<{ agency_id: string; placements: number; placed: string | null; recovered: string | null }>(
+      `SELECT a.agency_id, a.placements,
+              (SELECT sum(p.overdue_amount) FROM ${PLACEMENTS_TABLE} p WHERE p.agency_id = a.agency_id AND p.starts_on >= $3) AS placed,
+              (SELECT sum(r.amount) FROM ${RECOVERIES_TABLE} r WHERE r.agency_id = a.agency_id AND r.reversed_on IS NULL AND r.business_date >= $3) AS recovered
+         FROM ${AGENCIES_TABLE} a
+        WHERE a.status = 'ACTIVE' AND a.holding < (a.contract->>'capacity')::int AND a.contract->'stages' ? $1
+          AND a.contract->>'startsOn' <= $2 AND a.contract->>'endsOn' >= $2
+        ORDER BY a.agency_id`,
+      [stage, today, addDays(today, -365)],
+    );
+    return rows.map((r) => ({
+      agencyId: r.agency_id,
+      placements: r.placements,
+      recoveryBps: r.placed && Number(r.placed) > 0 ? Math.round((Number(r.recovered ?? 0) * 10_000) / Number(r.placed)) : null,
+    }));
+  }
+
+  async recall(caseId: string, reason: RecallReason, note: string | null, onDate: BusinessDate, ctx: CommandContext): Promise<Result<PlacementEvent>> {
+    return this.runPlacement(caseId, { type: 'RecallCase', data: { reason, note, onDate } }, ctx);
+  }
+
+  private release(agencyId: string, caseId: string, placementId: string, ctx: CommandContext): Promise<Result<AgencyEvent>> {
+    return this.runAgency(agencyId, { type: 'ReleasePlacement', data: { agencyId, caseId, placementId } }, { ...ctx, expectedRevision: undefined });
+  }
+
+  // ---- reactions --------------------------------------------------------------------------------------
+
+  /**
+   * PlacementRequested: the debtor's notice is judged by Collection's dispatch gate on the debtor's
+   * ledger (the contact rules: stops, opt-outs, quiet hours), due today and so sent at the opening of
+   * the next contact window. Released, the placement starts on the notice's local date (the agency
+   * may act from then); withheld, it is cancelled with the gate's code. PlacementCancelled and
+   * CaseRecalled give the agency its capacity back.
+   */
+  async onPlacementEvent(event: RecordedEvent, reaction: Reaction): Promise<void> {
+    const e = event as unknown as PlacementEvent;
+    if (e.type === 'PlacementCancelled' || e.type === 'CaseRecalled') {
+      await this.release(e.data.agencyId, e.data.caseId, e.data.placementId, reaction.context('ReleasePlacement'));
+      return;
+    }
+    if (e.type !== 'PlacementRequested') return;
+    const d = e.data;
+    const { state } = await this.cases.load(d.caseId);
+    const notice: ActionScheduled['data'] = {
+      caseId: d.caseId,
+      actionId: d.noticeActionId,
+      loanId: d.loanId,
+      customerId: d.customerId,
+      planId: `agency.${d.placementId}`,
+      stepId: 'agency-notice',
+      channel: this.policy.notice.channel,
+      purpose: 'REMINDER',
+      templateId: this.policy.notice.templateId,
+      requiredCertification: null,
+      priority: 1,
+      performer: 'EXECUTOR',
+      collectorId: null,
+      dueOn: d.requestedOn,
+      dpd: state.status === 'none' ? 0 : state.dpd,
+      installmentDueDate: null,
+      strategy: null,
+      supersedes: [],
+    };
+    const judged = await this.dispatch.judge(notice, null, reaction.context('ReleaseAction', { extra: { placementId: d.placementId, agencyId: d.agencyId } }));
+    if (isDomainError(judged)) {
+      await this.runPlacement(d.caseId, { type: 'CancelPlacement', data: { placementId: d.placementId, code: judged.code, reason: judged.message } }, reaction.context('CancelPlacement'));
+      return;
+    }
+    const verdict = judged.events[0] as unknown as { type: string; data: { localDate: string; sendAt?: string; code?: string; reason?: string } } | undefined;
+    if (!verdict) return;
+    if (verdict.type === 'ActionReleased') {
+      await this.runPlacement(
+        d.caseId,
+        { type: 'StartPlacement', data: { placementId: d.placementId, loanId: d.loanId, customerId: d.customerId, startsOn: verdict.data.localDate, sentAt: verdict.data.sendAt ?? '' } },
+        reaction.context('StartPlacement'),
+      );
+    } else {
+      // Withheld, or held for a time-based rule: the agency is not given a case the debtor was not told of.
+      await this.runPlacement(
+        d.caseId,
+        { type: 'CancelPlacement', data: { placementId: d.placementId, code: verdict.data.code ?? verdict.type, reason: verdict.data.reason ?? 'the notice was not released' } },
+        reaction.context('CancelPlacement'),
+      );
+    }
+  }
+
+  async onCaseEvent(event: RecordedEvent, reaction: Reaction): Promise<void> {
+    const e = event as unknown as CaseEvent;
+    const caseId = e.data.caseId;
+    switch (e.type) {
+      case 'CaseOpened':
+        await this.placeByRule(caseId, e.data.openedOn, reaction);
+        return;
+      case 'CaseEscalated':
+        await this.placeByRule(caseId, e.data.asOf, reaction);
+        return;
+      case 'CaseOnHold': {
+        const reason = HOLD_RECALLS[e.data.reason];
+        if (reason) await this.recallIfPlaced(caseId, reason, `case hold ${e.data.holdId}`, e.data.since, reaction);
+        return;
+      }
+      case 'CaseClosed':
+        await this.recallIfPlaced(caseId, CLOSE_RECALLS[e.data.reason] ?? 'CASE_CLOSED', `case closed ${e.data.reason}`, e.data.closedOn, reaction);
+        return;
+      case 'PaymentRecorded':
+        await this.runPlacement(
+          caseId,
+          { type: 'AttributePayment', data: { reference: e.data.reference, amount: e.data.amount, valueDate: e.data.valueDate, businessDate: e.data.businessDate } },
+          reaction.context('AttributePayment'),
+        );
+        return;
+      case 'CasePaymentReversed':
+        await this.runPlacement(
+          caseId,
+          { type: 'ReversePayment', data: { reference: e.data.reference, businessDate: e.data.reversedOn, cause: `${e.data.cause.type} ${e.data.cause.eventId}` } },
+          reaction.context('ReversePayment'),
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async recallIfPlaced(caseId: string, reason: RecallReason, note: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {
+    const { state } = await this.placements.load(placementStream(caseId));
+    if (state.current) await this.recall(caseId, reason, note, onDate, reaction.context('RecallCase'));
+  }
+
+  /** The placement rule, on the business date of the case event: a case that entered a stage the policy places, with no promise kept lately, goes to the agency the policy ranks first. */
+  private async placeByRule(caseId: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {
+    const loaded = await this.cases.load(caseId);
+    const s = loaded.state;
+    const facts: CaseFacts = {
+      status: s.status,
+      stage: s.status === 'none' ? '' : s.stage,
+      onHold: s.status !== 'none' && Object.keys(s.holds).length > 0,
+      promisesKeptOn: loaded.events.filter((ev) => ev.type === 'PromiseKept').map((ev) => (ev.data as { keptOn: BusinessDate }).keptOn),
+    };
+    const heldBack = ruleHoldsBack(facts, this.policy, onDate);
+    if (heldBack) return;
+    const result = await this.place({ caseId, agencyId: null, source: 'RULE', reason: `placement rule ${this.policy.version}`, onDate }, reaction.context('PlaceCase'));
+    if (isDomainError(result)) {
+      reaction.note(result);
+      this.logger.log({ msg: 'case not placed by the rule', caseId, code: result.code, detail: result.message });
+    }
+  }
+
+  /** Loans' end of day for D: every active placement whose term ends on or before D is recalled as expired. */
+  async onEndOfDay(event: RecordedEvent, reaction: Reaction): Promise<void> {
+    const businessDate = (event.data as { businessDate: BusinessDate }).businessDate;
+    const { rows } = await this.pool.query<{ case_id: string }>(`SELECT case_id FROM ${PLACEMENTS_TABLE} WHERE status = 'ACTIVE' AND ends_on <= $1 ORDER BY case_id`, [businessDate]);
+    for (const { case_id } of rows) {
+      await this.runPlacement(case_id, { type: 'ExpirePlacement', data: { businessDate } }, reaction.context('ExpirePlacement', { idempotencyKey: deterministicId(reaction.key, case_id) }));
+    }
+  }
+}

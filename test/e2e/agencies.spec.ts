@@ -1,0 +1,212 @@
+import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { agenciesContext } from '#agencies';
+import { comparePositions, type RecordedEvent } from '#kernel';
+import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
+import { clocksAt } from '#test-support/clock.js';
+import { closeCollectionDay } from '#test-support/collection.js';
+
+/**
+ * Collection agencies end to end. Customer A has two loans: LA1 fell due on 2025-12-31 (60 days
+ * past due when the calendar opens on 2026-03-01, stage M2) and LA2 on 2026-02-20 (M1). The close of
+ * 03-02 takes LA1 to M3 (61 days); the placement rule places it with agency ag-1 (round-robin
+ * between ag-1 and ag-2, both covering M3), and the debtor's notice goes through the dispatch gate;
+ * the placement starts on 03-03, the day the notice is sent. On 03-03 the bank's collector calls A
+ * twice on LA2, the agency once on LA1, and the agency's next call is refused: three effective calls
+ * a day per debtor, whoever calls. A payment on LA1 is the agency's recovery and its commission is
+ * published; a dispute recalls the case.
+ */
+type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+
+const at = (time: string) => `2026-03-03T${time}:00+08:00`;
+
+describe('collection agencies: placement, shared contact limits, attribution, recall', () => {
+  let t: TestApp;
+  let service: Call;
+  let rm1: Call;
+  let rm2: Call;
+  let supervisor: Call;
+  let collector: Call;
+  let agency: Call;
+  let otherAgency: Call;
+
+  const placementEvents = async (caseId: string): Promise<RecordedEvent[]> => t.runtime.store.readStream(`agencies.placement-${caseId}`);
+  const types = async (caseId: string) => (await placementEvents(caseId)).map((e) => e.type);
+
+  const contract = (contractNo: string) => ({
+    contractNo,
+    startsOn: '2026-01-01',
+    endsOn: '2026-12-31',
+    stages: ['M1', 'M3'],
+    capacity: 5,
+    commission: { defaultBps: 1000, byStage: { M3: 1500 } },
+  });
+
+  beforeAll(async () => {
+    t = await bootApp(CONTEXTS);
+    service = t.as('service', 'core-banking');
+    rm1 = t.as('risk_manager', 'rm-1');
+    rm2 = t.as('risk_manager', 'rm-2');
+    supervisor = t.as('supervisor', 'sup-1', 'T1');
+    collector = t.as('collector', 'col-1', 'T1');
+    agency = t.as('agency', 'ag-1');
+    otherAgency = t.as('agency', 'ag-2');
+
+    expect((await service('POST', '/loans/calendar', { openBusinessDate: '2026-03-01' })).status).toBe(201);
+    await clocksAt(t, '2026-03-01');
+    expect((await supervisor('POST', '/collection/collectors', { collectorId: 'col-1', team: 'T1', capacity: 20, skills: ['*'] })).status).toBe(201);
+    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(201);
+    expect(
+      (await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2026-01-10', expiresOn: '2027-01-10' })).status,
+    ).toBe(201);
+    for (const agencyId of ['ag-1', 'ag-2']) {
+      const proposed = await rm1('POST', '/agencies', { agencyId, name: `${agencyId} Recovery Co., Ltd.`, licenceRef: `LIC-${agencyId}`, contract: contract(`C-${agencyId}`) });
+      expect(proposed.status).toBe(201);
+      // Maker-checker: the proposer cannot approve.
+      const own = await rm1('POST', `/agencies/${agencyId}/approval`, {});
+      expect({ status: own.status, code: own.body.code }).toEqual({ status: 403, code: 'MAKER_CANNOT_CHECK' });
+      expect((await rm2('POST', `/agencies/${agencyId}/approval`, {})).status).toBe(202);
+    }
+    expect((await supervisor('POST', '/agencies/ag-1/agents/agent-7/certifications', { certification: 'COLLECTION_BASIC', grantedOn: '2026-01-05', expiresOn: '2027-01-05' })).status).toBe(201);
+    await eventually(async () => ((await collector('GET', '/agencies')).body.items?.length === 2 ? true : undefined));
+    await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-1')).body.certifications?.COLLECTION_BASIC ? true : undefined));
+
+    const loan = (loanId: string, firstDue: string) => ({
+      loanId,
+      customerId: 'cust-A',
+      productCode: 'CASH-3M',
+      principal: 300_000,
+      annualRateBps: 1200,
+      termMonths: 3,
+      disbursementDate: '2025-11-20',
+      timeZone: 'Asia/Shanghai',
+      schedule: [
+        { seq: 1, dueDate: firstDue, principal: 100_000, interest: 3_000 },
+        { seq: 2, dueDate: '2026-03-31', principal: 100_000, interest: 2_000 },
+        { seq: 3, dueDate: '2026-04-30', principal: 100_000, interest: 1_000 },
+      ],
+    });
+    expect((await service('POST', '/loans/accounts', loan('LA1', '2025-12-31'))).status).toBe(201);
+    expect((await service('POST', '/loans/accounts', loan('LA2', '2026-02-20'))).status).toBe(201);
+    const personal = { fullName: '张三', phones: ['+86 138 0000 0000'], emails: ['zhang@example.cn'], addresses: ['上海市浦东新区世纪大道 1 号'], idNumber: '310101199001011234', thirdPartyContacts: [] };
+    expect((await service('PUT', '/customers/cust-A/personal-data', personal)).status).toBe(204);
+    await eventually(async () => {
+      const [a, b] = await Promise.all([supervisor('GET', '/collection/cases/LA1-E1'), supervisor('GET', '/collection/cases/LA2-E1')]);
+      return a.body.collectorId && b.body.collectorId ? true : undefined;
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('places the case that reaches M3 with an agency once the debtor’s notice went through the dispatch gate', async () => {
+    expect((await supervisor('GET', '/collection/cases/LA1-E1')).body.stage).toBe('M2');
+    await closeCollectionDay(t, service, '2026-03-01');
+    await closeCollectionDay(t, service, '2026-03-02');
+    await clocksAt(t, '2026-03-03');
+    expect((await supervisor('GET', '/collection/cases/LA1-E1')).body.stage).toBe('M3');
+    await eventually(async () => ((await types('LA1-E1')).includes('CasePlaced') ? true : undefined));
+    const [requested, placed] = await placementEvents('LA1-E1');
+    expect(requested.data).toMatchObject({ agencyId: 'ag-1', source: 'RULE', stage: 'M3', requestedOn: '2026-03-02', noticeActionId: 'LA1-E1/agency-notice/LA1-E1-P1' });
+    expect(placed.data).toMatchObject({ agencyId: 'ag-1', startsOn: '2026-03-03', endsOn: '2026-05-31' });
+    // The notice was released on the debtor's ledger (so published on the channel-actions topic) before the placement started.
+    const ledger = await t.runtime.store.readStream('collection.debtor-cust-A');
+    const notice = ledger.find((e) => e.type === 'ActionReleased' && (e.data as { actionId: string }).actionId === 'LA1-E1/agency-notice/LA1-E1-P1');
+    expect(notice?.data).toMatchObject({ channel: 'SMS', localDate: '2026-03-03', localTime: '08:00' });
+    expect(comparePositions(notice!.globalPosition, placed.globalPosition)).toBeLessThan(0);
+    expect((placed.data as { noticeSentAt: string }).noticeSentAt).toBe((notice!.data as { sendAt: string }).sendAt);
+    // LA2 (M1) is not placed by the rule, which places M3.
+    expect(await types('LA2-E1')).toEqual([]);
+  });
+
+  it('shows the agency only the case placed with it, its debtor masked unless a purpose is named (the clear read logged)', async () => {
+    const mine = await eventually(async () => {
+      const res = await agency('GET', '/agencies/my/cases');
+      return res.body.items?.length ? res.body : undefined;
+    });
+    expect(mine.items.map((c: { caseId: string }) => c.caseId)).toEqual(['LA1-E1']);
+    expect((await otherAgency('GET', '/agencies/my/cases')).body.items).toEqual([]);
+    expect((await otherAgency('GET', '/agencies/my/cases/LA1-E1')).status).toBe(404);
+    expect((await agency('GET', '/agencies/my/cases/LA2-E1')).status).toBe(404);
+    // Collection's own routes are closed to an agency principal.
+    expect((await agency('GET', '/collection/cases/LA1-E1')).status).toBe(403);
+    expect((await agency('GET', '/customers/cust-A/personal-data')).status).toBe(403);
+
+    const masked = await agency('GET', '/agencies/my/cases/LA1-E1');
+    expect(masked.status).toBe(200);
+    expect(masked.body).toMatchObject({ caseId: 'LA1-E1', stage: 'M3', debtor: { masked: true } });
+    expect(JSON.stringify(masked.body)).not.toContain('张三');
+    const clear = await agency('GET', '/agencies/my/cases/LA1-E1?purpose=CONTACT_DEBTOR');
+    expect(clear.body.debtor).toMatchObject({ masked: false, data: { fullName: '张三' } });
+    const log = await t.as('auditor', 'aud-1')('GET', '/customers/cust-A/personal-data/access-log');
+    expect(log.body.items).toEqual([expect.objectContaining({ actorId: 'ag-1', actorRole: 'agency', purpose: 'CONTACT_DEBTOR' })]);
+  });
+
+  it('refuses the agency’s 4th effective call of the day: the bank called twice and the agency once', async () => {
+    for (const [i, time] of ['10:00', '11:00'].entries()) {
+      const res = await collector('POST', '/collection/cases/LA2-E1/contacts', { attemptId: `bank-${i}`, channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: at(time), recordingRef: `rec-bank-${i}`, identified: true });
+      expect({ status: res.status, code: res.body.code }).toEqual({ status: 201, code: undefined });
+    }
+    const call = (attemptId: string, time: string, agentId = 'agent-7') => agency('POST', '/agencies/my/cases/LA1-E1/contacts', { attemptId, agentId, channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: at(time), recordingRef: `rec-${attemptId}`, identified: true });
+    // An agency collector without the base certification may not contact the debtor.
+    const uncertified = await call('ag-0', '11:30', 'agent-8');
+    expect({ status: uncertified.status, code: uncertified.body.code }).toEqual({ status: 422, code: 'AGENT_NOT_CERTIFIED' });
+    expect((await call('ag-1', '12:00')).status).toBe(201);
+    const fourth = await call('ag-2', '14:00');
+    expect({ status: fourth.status, code: fourth.body.code }).toEqual({ status: 422, code: 'CONTACT_DAILY_CALL_LIMIT' });
+    expect(fourth.body.details).toMatchObject({ effectiveCalls: 3, limit: 3 });
+    // The agency may not write on a case not placed with it.
+    expect((await agency('POST', '/agencies/my/cases/LA2-E1/contacts', { attemptId: 'ag-3', agentId: 'agent-7', channel: 'CALL', outcome: 'NO_ANSWER', at: at('15:00'), recordingRef: 'rec-ag-3' })).status).toBe(404);
+    // On the case: the agency's contact and its refusal, by the agency as executor.
+    const caseEvents = await t.runtime.store.readStream('collection.case-LA1-E1');
+    const contacts = caseEvents.filter((e) => e.type === 'ContactAttempted' || e.type === 'ContactBlocked').map((e) => [e.type, (e.data as { by: { id: string } }).by.id]);
+    expect(contacts).toEqual([
+      ['ContactAttempted', 'agency:ag-1'],
+      ['ContactBlocked', 'agency:ag-1'],
+    ]);
+  });
+
+  it('attributes a payment during the placement to the agency and publishes its commission', async () => {
+    expect((await service('POST', '/loans/accounts/LA1/payments', { reference: 'PAY-1', amount: 50_333, valueDate: '2026-03-03' })).status).toBe(202);
+    const attributed = await eventually(async () => (await placementEvents('LA1-E1')).find((e) => e.type === 'RecoveryAttributed'));
+    expect(attributed.data).toMatchObject({ agencyId: 'ag-1', reference: 'PAY-1', amount: 50_333, commission: 7_550, contractNo: 'C-ag-1' });
+    const [published] = agenciesContext.integrationEvents!.map((m) => (m.eventTypes.includes(attributed.type) ? m.map(attributed) : null)).filter(Boolean);
+    expect(published).toMatchObject({ key: 'LA1-E1', type: 'arrears.agencies.RecoveryAttributed', data: { commission: 7_550 } });
+    expect(agenciesContext.integrationEvents![0].topic).toBe('arrears.agencies.v1');
+    const evaluation = await eventually(async () => {
+      const res = await rm1('GET', '/agencies/evaluations?year=2026');
+      const ag1 = res.body.items?.find((i: { agencyId: string }) => i.agencyId === 'ag-1');
+      return ag1?.recovered ? ag1 : undefined;
+    });
+    expect(evaluation).toMatchObject({ placements: 1, recovered: 50_333, commission: 7_550, contacts: 2, ruleRefusals: 1, ruleRefusalsPerThousandContacts: 500, costPerYuanRecoveredFen: 15 });
+  });
+
+  it('recalls the case on a dispute and gives the agency its capacity back', async () => {
+    expect((await collector('POST', '/collection/cases/LA1-E1/holds', { reason: 'DISPUTE', holdId: 'dispute-1' })).status).toBe(202);
+    const recalled = await eventually(async () => (await placementEvents('LA1-E1')).find((e) => e.type === 'CaseRecalled'));
+    expect(recalled.data).toMatchObject({ agencyId: 'ag-1', reason: 'DISPUTE', recalledOn: '2026-03-03', recoveredAmount: 50_333, commission: 7_550 });
+    await eventually(async () => ((await agency('GET', '/agencies/my/cases')).body.items.length === 0 ? true : undefined));
+    expect((await agency('GET', '/agencies/my/cases/LA1-E1')).status).toBe(404);
+    await eventually(async () => ((await collector('GET', '/agencies')).body.items.find((a: { agencyId: string }) => a.agencyId === 'ag-1')?.holding === 0 ? true : undefined));
+  });
+
+  it('places one case with one agency when two supervisors place it at once, and cancels a placement whose notice the gate withheld', async () => {
+    const [a, b] = await Promise.all(
+      ['ag-1', 'ag-2'].map((agencyId) => supervisor('POST', '/agencies/placements', { caseId: 'LA2-E1', agencyId, reason: 'hard to reach' })),
+    );
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    expect([a, b].find((r) => r.status === 409)!.body.code).toBe('CASE_ALREADY_PLACED');
+    expect((await types('LA2-E1')).filter((type) => type === 'PlacementRequested')).toHaveLength(1);
+    // The debtor's open dispute (on LA1) stops contact: the gate withholds the notice, so the
+    // placement is cancelled before it starts, and neither agency holds a case.
+    await eventually(async () => ((await types('LA2-E1')).includes('PlacementCancelled') ? true : undefined));
+    expect((await placementEvents('LA2-E1')).find((e) => e.type === 'PlacementCancelled')?.data).toMatchObject({ code: 'CONTACT_STOPPED' });
+    await eventually(async () => {
+      const items = (await collector('GET', '/agencies')).body.items as { agencyId: string; holding: number }[];
+      return items.every((i) => i.holding === 0) ? true : undefined;
+    });
+    // A supervisor of another team may not place or recall the bank's cases outside their scope.
+    const outside = await t.as('supervisor', 'sup-9', 'T9')('POST', '/agencies/placements/LA2-E1/recall', { reason: 'not mine' });
+    expect({ status: outside.status, code: outside.body.code }).toEqual({ status: 403, code: 'CASE_OUT_OF_SCOPE' });
+  });
+});

@@ -5,10 +5,16 @@ import type { DomainError } from './errors.js';
  * An aggregate as two pure functions: `decide` turns a command and the current state into new
  * events (or a DomainError), `evolve` folds one event into the state. No I/O, no clock.
  */
-export interface Decider<Command, Event extends DomainEvent, State> {
+export interface Decider<C, Event extends DomainEvent, State> {
   readonly initialState: () => State;
-  readonly decide: (command: Command, state: State) => readonly Event[] | DomainError;
+  readonly decide: (command: C, state: State) => readonly Event[] | DomainError;
   readonly evolve: (state: State, event: Event) => State;
+}
+
+/** What an actor asks an aggregate to do, as data: the one command shape every decider takes. */
+export interface Command<T extends string = string, D = unknown> {
+  readonly type: T;
+  readonly data: D;
 }
 
 export function fold<Event, State>(evolve: (s: State, e: Event) => State, initial: State, events: Iterable<Event>): State {

@@ -7,10 +7,7 @@ import type { BusinessDate, Fen } from '#kernel';
  * third party is the id of a contact kept in the personal-data vault.
  */
 
-export interface Command<T extends string, D> {
-  readonly type: T;
-  readonly data: D;
-}
+export type { Command } from '#kernel';
 
 export const CHANNELS = ['SMS', 'CALL', 'EMAIL', 'FIELD_VISIT', 'LETTER', 'APP_PUSH'] as const;
 export type Channel = (typeof CHANNELS)[number];

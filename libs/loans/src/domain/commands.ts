@@ -1,4 +1,4 @@
-import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type Actor, type BusinessDate, type Decider, type DomainError, type Fen } from '#kernel';
+import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type Actor, type BusinessDate, type Command, type Decider, type DomainError, type Fen } from '#kernel';
 import {
   evolve,
   initialLoanState,
@@ -24,11 +24,6 @@ import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, ty
  * fact are followed by whatever the replay of the facts now shows as of that date (stage changes,
  * cure, pay-off, penalty).
  */
-
-interface Command<T extends string, D> {
-  readonly type: T;
-  readonly data: D;
-}
 
 export type RegisterLoan = Command<
   'RegisterLoan',

@@ -8,6 +8,7 @@ import {
   isDomainError,
   type Actor,
   type BusinessDate,
+  type Command,
   type Decider,
   type DomainError,
   type Fen,
@@ -38,11 +39,6 @@ import { GRADES, type Grade, type RestructuringPolicy } from './policy.js';
  * every fact from other contexts (the loan snapshot, the policy in force) arrive on the command;
  * nothing here reads a clock or a database.
  */
-
-interface Command<T extends string, D> {
-  readonly type: T;
-  readonly data: D;
-}
 
 export type RequestRestructuring = Command<
   'RequestRestructuring',

@@ -4,6 +4,7 @@ import { bootApp, eventually, type TestApp, type TestResponse } from '#test-supp
 import { replayEverything } from '#test-support/replay.js';
 import { clocksAt } from '#test-support/clock.js';
 import { addDays } from '#kernel';
+import { CHANNEL_OUTCOMES_TOPIC, CHANNEL_OUTCOME_TYPE, ChannelOutcomesHandler } from '#collection';
 
 /**
  * Collection end to end over HTTP, on the real app with the Loans context:
@@ -354,6 +355,25 @@ describe('collection over HTTP', () => {
     expect({ status: late.status, code: late.body.code }).toEqual({ status: 409, code: 'CASE_CLOSED' });
   });
 
+  it('records an executor’s late receipt for an action of the closed case on its history (Kafka), reopening and counting nothing', async () => {
+    const action = (await caseEvents('ActionScheduled')).map((e) => e.data as { actionId: string; channel: string }).find((a) => a.channel === 'SMS')!;
+    const ledgerBefore = (await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`)).length;
+    const receipt = { caseId: CASE, actionId: action.actionId, executorId: 'sms-gw-1', channel: 'SMS', outcome: 'DELIVERED', occurredAt: '2025-02-18T09:00:00+08:00' };
+    const message = { id: 'receipt-late-1', topic: CHANNEL_OUTCOMES_TOPIC, partition: 0, offset: '0', key: CASE, type: CHANNEL_OUTCOME_TYPE, headers: {}, data: receipt };
+    const handler = t.app.get(ChannelOutcomesHandler);
+    expect(await handler.handle(message)).toBe('ok');
+    expect(await handler.handle(message)).toBe('ok');
+    const types = await caseTypes();
+    expect(types.slice(types.indexOf('CaseClosed'))).toEqual(['CaseClosed', 'LateReceiptRecorded']);
+    const [recorded] = await caseEvents('LateReceiptRecorded');
+    expect(recorded.data).toEqual({ caseId: CASE, attemptId: 'receipt-late-1', actionId: action.actionId, channel: 'SMS', outcome: 'DELIVERED', at: '2025-02-18T01:00:00.000Z', localDate: '2025-02-18', executorId: 'sms-gw-1', closedOn: '2025-02-18' });
+    expect((await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`)).length).toBe(ledgerBefore);
+    // A receipt that names no action of the case is still refused (dead letter), as is a promise.
+    const stray = await handler.handle({ ...message, id: 'receipt-late-2', data: { ...receipt, actionId: `${CASE}/nothing` } });
+    expect(stray).toMatchObject({ rejected: { code: 'CASE_CLOSED' } });
+    expect((await supervisor('GET', `/collection/cases/${CASE}`)).body).toMatchObject({ status: 'CLOSED' });
+  });
+
   describe('a second delinquent loan: rules versions, opt-outs, field visits, plan adjustments, holds, reassignment', () => {
     const LOAN2 = 'L-e2e-2';
     const CUSTOMER2 = 'cust-e2e-2';
@@ -493,7 +513,7 @@ describe('collection over HTTP', () => {
       'CaseOpened', 'CaseAssigned', 'CaseReassigned', 'ActionScheduled', 'ContactAttempted', 'ContactBlocked', 'PromiseToPayRecorded',
       'PromiseKept', 'FieldVisitRequested', 'FieldVisitApproved', 'FieldVisitReported', 'PlanAdjusted', 'CaseOnHold', 'CaseResumed',
       'CaseClosed', 'StrategyVersionProposed', 'StrategyVersionActivated', 'CollectorRegistered', 'TrainingCompleted',
-      'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesPublished',
+      'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesPublished', 'LateReceiptRecorded',
     ];
     expect(contract.typesOn('arrears.collection.v1')).toEqual(expect.arrayContaining(collectionTypes.map((type) => `arrears.collection.${type}`)));
     // Executors see only what the dispatch gate released on the debtor's ledger.

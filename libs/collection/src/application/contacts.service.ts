@@ -107,6 +107,7 @@ export class ContactService {
     }
     const earlier = this.replay(loaded.state, input.attemptId, caseId, loaded.revision);
     if (earlier) return earlier;
+    if (loaded.state.status === 'closed' && data.by.kind === 'EXECUTOR') return this.lateReceipt(caseId, data, ctx);
     const problem = attemptProblem(loaded.state, data);
     if (problem) return problem;
     const state = loaded.state as Extract<CaseState, { status: 'open' }>;
@@ -246,6 +247,18 @@ export class ContactService {
   }
 
   /** The first answer to an attempt id already on the case. */
+  /** An executor's receipt for a closed case: recorded on its history (LateReceiptRecorded), nothing judged. */
+  private async lateReceipt(caseId: string, data: ContactAttemptData, ctx: CommandContext): Promise<ContactOutcome> {
+    const result = await runCommand(
+      this.metrics,
+      this.store.cases,
+      streams.case(caseId),
+      { type: 'AttemptContact', data: { ...data, rules: await this.rulesBook.inForce(data.businessDate), collectorCertifications: null, debtorVerdict: { cleared: true } } },
+      { ...ctx, command: 'AttemptContact', idempotencyKey: `contact:${data.attemptId}`, expectedRevision: undefined },
+    );
+    return isDomainError(result) ? result : { kind: 'recorded', result };
+  }
+
   private replay(state: CaseState, attemptId: string, caseId: string, revision: number): ContactOutcome | null {
     if (state.status === 'none') return null;
     const earlier = state.attempts[attemptId];

@@ -487,9 +487,41 @@ export function caseRefusalOf(c: OpenCase, d: ContactAttemptData, rules: Contact
   );
 }
 
+/**
+ * An executor's receipt for an action of a closed case is history, not a contact to judge: it is
+ * recorded (LateReceiptRecorded) when it names an action of the case on its channel, carries no
+ * promise and is not dated after the open business date; the case stays closed.
+ */
+function decideLateReceipt(c: ClosedCase, d: ContactAttemptData): Decision {
+  const action = d.actionId ? c.actions[d.actionId] : undefined;
+  if (!action || d.promise) {
+    const why = d.promise ? 'takes no promise' : 'takes only executors’ receipts for its own actions';
+    return domainError('CASE_CLOSED', `case ${c.caseId} was closed (${c.closeReason}) on ${c.closedOn}; it ${why}`, { caseId: c.caseId, reason: c.closeReason }, 'conflict');
+  }
+  if (action.channel !== d.channel) {
+    return domainError('ACTION_CHANNEL_MISMATCH', `action ${action.actionId} is a ${action.channel} action`, { actionChannel: action.channel, channel: d.channel });
+  }
+  if (Number.isNaN(Date.parse(d.at))) return domainError('INVALID_INSTANT', 'at must be an ISO-8601 instant', { at: d.at });
+  const local = localTimeOf(d.at, c.timeZone);
+  if (compareDates(local.date, d.businessDate) > 0) {
+    return domainError('OCCURRED_OUTSIDE_BUSINESS_DAY', `the receipt at ${d.at} falls on ${local.date} in ${c.timeZone}, after the open business date ${d.businessDate}`, {
+      at: d.at,
+      localDate: local.date,
+      openBusinessDate: d.businessDate,
+    });
+  }
+  return [
+    {
+      type: 'LateReceiptRecorded',
+      data: { caseId: c.caseId, attemptId: d.attemptId, actionId: action.actionId, channel: d.channel, outcome: d.outcome, at: d.at, localDate: local.date, executorId: d.by.id, closedOn: c.closedOn },
+    },
+  ];
+}
+
 export function decideAttemptContact(command: AttemptContact, state: CaseState): Decision {
   const d = command.data;
   if (state.status !== 'none' && state.attempts[d.attemptId]) return [];
+  if (state.status === 'closed' && d.by.kind === 'EXECUTOR') return decideLateReceipt(state, d);
   const problem = attemptProblem(state, d);
   if (problem) return problem;
   const c = state as OpenCase;

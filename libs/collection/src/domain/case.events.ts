@@ -134,6 +134,27 @@ export type ContactAttempted = DomainEvent<
   }
 >;
 
+/**
+ * An executor's receipt (delivered, no answer, ...) for an action of a case that has closed since:
+ * kept on the case's history, nothing more. The case stays closed, no contact rule is judged, the
+ * debtor's ledger counts nothing and no KPI reads it (the contact, if any, was made before).
+ */
+export type LateReceiptRecorded = DomainEvent<
+  'LateReceiptRecorded',
+  {
+    readonly caseId: string;
+    readonly attemptId: string;
+    readonly actionId: string;
+    readonly channel: Channel;
+    readonly outcome: Outcome;
+    readonly at: string;
+    /** The debtor's local date of `at`. */
+    readonly localDate: BusinessDate;
+    readonly executorId: string;
+    readonly closedOn: BusinessDate;
+  }
+>;
+
 /** A contact the rules refused: recorded so audits see it; the caller got a 422 with `code`. */
 export type ContactBlocked = DomainEvent<
   'ContactBlocked',
@@ -245,9 +266,11 @@ export type CaseEvent =
   | CaseResumed
   | PlanAdjusted
   | CaseClosed
+  | LateReceiptRecorded
   | CorrectionEvent;
 
 export const CASE_EVENT_TYPES: readonly CaseEvent['type'][] = [
+  'LateReceiptRecorded',
   'CaseOpened',
   'CaseAssigned',
   'CaseReassigned',
@@ -461,6 +484,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       };
     case 'CaseClosed':
       return { ...state, status: 'closed', closeReason: event.data.reason, closedOn: event.data.closedOn };
+    case 'LateReceiptRecorded':
+      return { ...state, attempts: { ...state.attempts, [event.data.attemptId]: { blocked: null } } };
     case 'CasePaymentReversed':
     case 'PromiseReopened':
     case 'CaseCureUndone':

@@ -3,7 +3,9 @@ import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
 import { operations } from '../../apps/arrears/src/openapi/document.js';
 import { EXAMPLES } from '../../apps/arrears/src/openapi/examples.js';
 import { responseSchemas } from '../../apps/arrears/src/openapi/response-types.js';
-import { bootApp, type TestApp } from '#test-support/app.js';
+import type { StaffRole } from '#platform';
+import { bootApp, eventually, type TestApp } from '#test-support/app.js';
+import { clocksAt, closeBusinessDay } from '#test-support/clock.js';
 
 /**
  * The OpenAPI document a newcomer integrates from (/docs/json on the real app): every operation
@@ -118,4 +120,108 @@ describe('the OpenAPI document', () => {
     // e.g. the calendar's state, as its handler returns it
     expect(fresh.BusinessCalendarController_state.schema).toMatchObject({ oneOf: expect.any(Array) });
   });
+
+  /**
+   * Every worked example, sent as is to this fresh app in one story (the main flow, then the
+   * staff's and the customer's other commands), each after what it needs; each must be accepted.
+   * A new example needs its step here.
+   */
+  it('has every example body accepted as is by a fresh app', async () => {
+    const sent = new Set<string>();
+    const refused: unknown[] = [];
+    /** Sends the example of `route` (its only one, or `name`) to the route with `values` in its path, as `caller`. */
+    const send = async (caller: [StaffRole, string?, string?], route: string, values: Record<string, string> = {}, name?: string) => {
+      const examples = EXAMPLES[route];
+      if (!examples) throw new Error(`no example for ${route}`);
+      const chosen = name ?? Object.keys(examples)[0];
+      const [method, template] = route.split(' ');
+      const path = template.replace(/\{([^}]+)\}/g, (_, key: string) => encodeURIComponent(values[key] ?? `<${key}?>`));
+      const res = await t.as(...caller)(method, path, examples[chosen]);
+      sent.add(`${route} "${chosen}"`);
+      if (res.status < 200 || res.status > 299) refused.push({ route, example: chosen, path, status: res.status, code: res.body?.code, detail: res.body?.detail ?? res.body?.errors });
+      return res;
+    };
+    const core: [StaffRole, string] = ['service', 'core-banking'];
+    const rm1: [StaffRole, string] = ['risk_manager', 'rm-1'];
+    const rm2: [StaffRole, string] = ['risk_manager', 'rm-2'];
+    const sup1: [StaffRole, string, string] = ['supervisor', 'sup-1', 'T1'];
+    const sup2: [StaffRole, string, string] = ['supervisor', 'sup-2', 'T1'];
+    const col1: [StaffRole, string, string] = ['collector', 'col-1', 'T1'];
+    const customer: [StaffRole, string] = ['customer', 'CU-000123'];
+    const loan = 'LN-20260202-0001';
+    const caseId = `${loan}-E1`;
+    const strategy = { strategyId: 'std-C-M1' };
+    const registered = Object.values(EXAMPLES['POST /loans/accounts'])[0] as Record<string, unknown>;
+
+    // The main flow (docs/quickstart.md), with a second collector and two more loans of the same customer.
+    await send(core, 'POST /loans/calendar');
+    await clocksAt(t, '2026-03-02');
+    await send(rm1, 'POST /collection/strategies');
+    await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/approve', { ...strategy, version: '1' });
+    await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/activate', { ...strategy, version: '1' });
+    // A grading policy in force (the shipped template), so the customer has a published grade.
+    const template = await t.as(...rm1)('GET', '/grading/policies/template');
+    expect((await t.as(...rm1)('POST', '/grading/policies', { policyId: 'scorecard', document: template.body.document, reason: 'the shipped template' })).status).toBe(201);
+    expect((await t.as(...rm2)('POST', '/grading/policies/scorecard/approve', { version: 1 })).status).toBe(202);
+    expect((await t.as(...rm2)('POST', '/grading/policies/scorecard/activate', { effectiveFrom: '2026-03-02' })).status).toBe(202);
+    for (const collectorId of ['col-1', 'col-2']) {
+      if (collectorId === 'col-1') await send(sup1, 'POST /collection/collectors');
+      else expect((await t.as(...sup1)('POST', '/collection/collectors', { ...(Object.values(EXAMPLES['POST /collection/collectors'])[0] as object), collectorId })).status).toBe(201);
+      await send(sup1, 'POST /collection/collectors/{collectorId}/trainings', { collectorId });
+      await send(sup1, 'POST /collection/collectors/{collectorId}/certifications', { collectorId });
+    }
+    await send(core, 'POST /loans/accounts');
+    for (const other of ['LN-20260202-0002', 'LN-20260202-0003']) expect((await t.as(...core)('POST', '/loans/accounts', { ...registered, loanId: other })).status).toBe(201);
+    expect(refused).toEqual([]);
+    await send(core, 'POST /loans/calendar/close');
+    await eventually(async () => ((await t.as(...core)('GET', '/loans/calendar/days/2026-03-02')).body?.status === 'completed' ? true : undefined), 20_000, 'end of day 2026-03-02');
+    for (const day of ['2026-03-03', '2026-03-04']) await closeBusinessDay(t.as(...core), day);
+    await clocksAt(t, '2026-03-05');
+    for (const id of [caseId, 'LN-20260202-0002-E1', 'LN-20260202-0003-E1']) {
+      await eventually(async () => ((await t.as(...sup1)('GET', `/collection/cases/${id}`)).body?.collectorId ? true : undefined), 30_000, `${id} assigned`);
+    }
+
+    // The staff's other commands on the open case.
+    await send(core, 'PUT /customers/{customerId}/personal-data', { customerId: 'CU-000123' });
+    await send(col1, 'POST /collection/cases/{caseId}/contacts', { caseId });
+    await send(col1, 'POST /collection/cases/{caseId}/field-visits', { caseId });
+    await send(sup1, 'POST /collection/cases/{caseId}/field-visits/{visitId}/approve', { caseId, visitId: 'fv-1' });
+    await send(sup1, 'POST /collection/cases/{caseId}/reassign', { caseId });
+    await send(sup2, 'POST /loans/accounts/{loanId}/write-off', { loanId: loan });
+    await send(sup1, 'POST /loans/accounts/{loanId}/write-off/{requestId}/rejection', { loanId: loan, requestId: 'wo-1' });
+    expect((await t.as(...rm1)('POST', '/collection/strategies', { ...(Object.values(EXAMPLES['POST /collection/strategies'])[0] as object), reason: 'a second version' })).status).toBe(201);
+    await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/reject', { ...strategy, version: '2' });
+    await send(core, 'POST /loans/accounts/{loanId}/payments', { loanId: loan });
+    expect(refused).toEqual([]);
+
+    // The complaints register: raised by staff, handled outside the collection team.
+    const complaint = await send(sup1, 'POST /complaints');
+    const complaintId = complaint.body?.complaintId;
+    await send(rm1, 'POST /complaints/{complaintId}/acknowledgement', { complaintId });
+    await send(rm1, 'POST /complaints/{complaintId}/investigation', { complaintId });
+    await send(rm1, 'POST /complaints/{complaintId}/deadline-extension', { complaintId });
+    await send(rm1, 'POST /complaints/{complaintId}/resolution', { complaintId });
+
+    // The customer in the bank's app: a promise on the second loan, a restructuring of the third, preferences, a dispute.
+    await send(customer, 'POST /self-service/loans/{loanId}/promises', { loanId: 'LN-20260202-0002' });
+    const filed = await send(customer, 'POST /self-service/loans/{loanId}/restructuring-requests', { loanId: 'LN-20260202-0003' });
+    const requestId = filed.body?.requestId;
+    const status = (wanted: string) =>
+      eventually(async () => ((await t.as(...customer)('GET', `/self-service/restructuring-requests/${requestId}`)).body?.status === wanted ? true : undefined), 20_000, `request ${wanted}`);
+    if (requestId) {
+      await status('Requested');
+      await send(col1, 'POST /restructuring/requests/{requestId}/assessment', { requestId });
+      await status('Assessed');
+      await send(sup1, 'POST /restructuring/requests/{requestId}/approvals', { requestId });
+      await send(sup1, 'POST /restructuring/requests/{requestId}/offer', { requestId });
+      await status('Offered');
+      await send(customer, 'POST /self-service/restructuring-requests/{requestId}/acceptance', { requestId });
+    }
+    for (const route of Object.keys(EXAMPLES).filter((r) => r.startsWith('POST /self-service/contact-preferences/'))) await send(customer, route);
+    await send(customer, 'POST /self-service/complaints');
+
+    expect(refused).toEqual([]);
+    const all = Object.entries(EXAMPLES).flatMap(([route, examples]) => Object.keys(examples).map((name) => `${route} "${name}"`));
+    expect(all.filter((e) => !sent.has(e))).toEqual([]);
+  }, 180_000);
 });

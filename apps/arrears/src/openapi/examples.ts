@@ -1,8 +1,11 @@
 /**
  * Worked request bodies for the OpenAPI document, keyed `METHOD /path`: the main flow of
- * docs/quickstart.md, in its order, on a fresh start (calendar opened on Monday 2 March 2026).
- * test/e2e/quickstart.spec.ts runs the quickstart's commands against a fresh app and checks that
- * every body they send is one of these, so each example here is accepted as is.
+ * docs/quickstart.md, in its order, on a fresh start (calendar opened on Monday 2 March 2026),
+ * then the staff's and the customer's other commands on the same portfolio (customer CU-000123,
+ * loan LN-20260202-0001). test/e2e/quickstart.spec.ts runs the quickstart's commands against a
+ * fresh app and checks that every body they send is one of these; test/e2e/openapi.spec.ts sends
+ * every example here to a fresh app, in a story that gives each its preconditions, and each must be
+ * accepted as is.
  */
 export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'POST /loans/calendar': {
@@ -66,6 +69,35 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
       identified: true,
     },
   },
+  // Beyond the main flow: the staff's other commands on the same case, before it is paid.
+  'PUT /customers/{customerId}/personal-data': {
+    'made-up personal data, kept encrypted in the vault': {
+      fullName: '王小明',
+      phones: ['+86 138 0013 8000'],
+      emails: ['xiaoming@example.com'],
+      addresses: ['上海市浦东新区世纪大道 100 号'],
+      idNumber: '310101199001011234',
+      thirdPartyContacts: [],
+    },
+  },
+  'POST /collection/cases/{caseId}/field-visits': {
+    'a visit, the debtor unreachable by phone': { visitId: 'fv-1', plannedOn: '2026-03-06', reason: 'unreachable by phone' },
+  },
+  'POST /collection/cases/{caseId}/field-visits/{visitId}/approve': {
+    'approve (the team’s supervisor)': {},
+  },
+  'POST /collection/cases/{caseId}/reassign': {
+    'to another collector of the team': { collectorId: 'col-2', reason: 'col-1 is on leave this week' },
+  },
+  'POST /loans/accounts/{loanId}/write-off': {
+    'ask for a write-off (maker)': { requestId: 'wo-1', reason: 'debtor deceased, no estate' },
+  },
+  'POST /loans/accounts/{loanId}/write-off/{requestId}/rejection': {
+    'reject it (another supervisor)': { reason: 'the family keeps paying' },
+  },
+  'POST /collection/strategies/{strategyId}/versions/{version}/reject': {
+    'reject a proposed version (a second risk manager)': { reason: 'the call must come before the SMS' },
+  },
   'POST /loans/accounts/{loanId}/payments': {
     'the overdue installment, paid': { reference: 'TX-20260305-0001', amount: 103_000, valueDate: '2026-03-05' },
   },
@@ -90,10 +122,25 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
     'calls only in the lunch break or the evening': { channel: 'CALL', windows: [{ start: '12:00', end: '13:30' }, { start: '18:00', end: '20:00' }] },
   },
   'POST /self-service/complaints': {
-    'dispute the amount of a loan': { kind: 'DISPUTE', category: 'DEBT_AMOUNT', loanId: 'L-1001', statementRef: 'doc:customer-letter-1' },
+    'dispute the amount of a loan': { kind: 'DISPUTE', category: 'DEBT_AMOUNT', loanId: 'LN-20260202-0001', statementRef: 'doc:customer-letter-1' },
+  },
+  'POST /restructuring/requests/{requestId}/assessment': {
+    'assess the request (the case’s collector)': {},
+  },
+  'POST /restructuring/requests/{requestId}/approvals': {
+    'approve the assessed request (a supervisor)': {},
+  },
+  'POST /restructuring/requests/{requestId}/offer': {
+    'offer the approved terms in the app': { channel: 'APP' },
   },
   'POST /complaints': {
-    'a complaint taken on a call': { customerId: 'C-1001', source: 'STAFF', kind: 'COMPLAINT', category: 'CONTACT_FREQUENCY', loanId: 'L-1001' },
+    'a complaint taken on a call': { customerId: 'CU-000123', source: 'STAFF', kind: 'COMPLAINT', category: 'CONTACT_FREQUENCY', loanId: 'LN-20260202-0001' },
+  },
+  'POST /complaints/{complaintId}/acknowledgement': {
+    'acknowledge it (outside the collection team)': {},
+  },
+  'POST /complaints/{complaintId}/investigation': {
+    'take the investigation': {},
   },
   'POST /complaints/{complaintId}/deadline-extension': {
     'a complex case, the customer told': { days: 15, reason: 'COMPLEX_CASE', noticeRef: 'doc:extension-notice-1' },

@@ -82,6 +82,8 @@ describe('restructuring across contexts', () => {
     ]) {
       expect((await core('POST', '/loans/accounts', loan(loanId, customerId))).status).toBe(201);
     }
+    // A fourth loan accrues penalty at 18.25 % a year (0.50 a day per 1,000.00 overdue), for the fee waiver.
+    expect((await core('POST', '/loans/accounts', { ...loan('LR-4', 'CR-4'), product: { penaltyAnnualRateBps: 1_825 } })).status).toBe(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -280,6 +282,52 @@ describe('restructuring across contexts', () => {
     expect(performance.body.byStage).toEqual([expect.objectContaining({ key: 'M2', activated: 2 })]);
   }, 240_000);
 
+  it('a fee waiver takes penalty off the loan under four eyes and is not a cure: no schedule replaced, DPD unchanged, the case not held', async () => {
+    // 2024-05-02 is open. Valued on 05-01 (the last day closed), LR-4 is 76 days past due with
+    // 38.00 + 23.50 + 8.00 = 69.50 of penalty; on 05-02, 77 days and 71.00.
+    const loanView = async () => (await supervisor('GET', '/loans/accounts/LR-4')).body;
+    const before = await loanView();
+    expect(before.position).toMatchObject({ dpd: 76, stage: 'M3', penaltyAccrued: 6_950, penaltyWaived: 0, overdueAmount: 306_000 + 6_950 });
+    const filed = await collector('POST', '/restructuring/requests', {
+      loanId: 'LR-4',
+      terms: { type: 'FEE_WAIVER', waiverAmount: 5_000 },
+      hardship: { reasonCode: 'ILLNESS_OR_INJURY', evidenceRefs: ['doc:hospital-discharge-2024-04'] },
+      monthlyIncome: 300_000,
+      grade: 'C',
+    });
+    expect(filed.status).toBe(201);
+    const waiverId = filed.body.requestId;
+    await detail(waiverId, 'Requested');
+    expect((await collector('POST', `/restructuring/requests/${waiverId}/assessment`, {})).status).toBe(202);
+    // Policy version 2 asks a second, different supervisor for any waiver above 0.
+    expect((await detail(waiverId, 'Assessed')).assessment).toMatchObject({ outcome: 'PASSED', policyVersion: '2', approvalsRequired: 2 });
+    expect((await supervisor('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(202);
+    expect((await supervisor('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(422);
+    expect((await supervisor2('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(202);
+    expect((await collector('POST', `/restructuring/requests/${waiverId}/offer`, { channel: 'SMS' })).status).toBe(202);
+    await detail(waiverId, 'Offered');
+    expect((await t.as('service', 'customer-app')('POST', `/restructuring/requests/${waiverId}/acceptance`, { channel: 'APP' })).status).toBe(202);
+
+    const done = await detail(waiverId, 'Completed');
+    expect(done.activation).toMatchObject({ effectiveDate: '2024-05-02', installments: [] });
+    const loanTypes = await types('loans.loan-LR-4');
+    expect(loanTypes).not.toContain('ScheduleRestructured');
+    const waived = (await t.runtime.store.readStream('loans.loan-LR-4')).find((e) => e.type === 'PenaltyWaived')!;
+    expect(waived.data).toEqual({ waiverId, amount: 5_000, reason: `fee waiver ${waiverId}`, businessDate: '2024-05-02', penaltyOwed: 7_100 });
+    // Only the day's accrual follows: no cure, no stage change.
+    expect(loanTypes.slice(loanTypes.indexOf('PenaltyWaived') + 1)).toEqual(['PenaltyAccrued']);
+    const after = await eventually(async () => {
+      const view = await loanView();
+      return view.position.penaltyWaived === 5_000 ? view : undefined;
+    }, 20_000, 'the loan read model to show the waiver');
+    expect(after.position).toMatchObject({ dpd: 77, stage: 'M3', penaltyAccrued: 7_100, overdueAmount: 306_000 + 7_100 - 5_000 });
+    expect(after.waivers).toEqual([{ waiverId, amount: 5_000, recordedOn: '2024-05-02' }]);
+    // Collection goes on working the case: a waiver holds nothing.
+    const caseEvents = await types('collection.case-LR-4-E1');
+    expect(caseEvents).not.toContain('CaseOnHold');
+    expect((await caseView('LR-4-E1', 'OPEN')).holds).toEqual([]);
+  });
+
   it('replays every projection and reactor without side effects: verify and rebuild append nothing, every trigger has one outcome', async () => {
     const replay = await replayEverything(t);
     expect(replay.notRebuildable).toEqual(expect.arrayContaining(['restructuring_activation', 'restructuring_plan_monitor', 'restructuring_end_of_day', 'grading_restructuring_outcomes', 'monitoring_calendar']));
@@ -296,5 +344,6 @@ describe('restructuring across contexts', () => {
     ];
     expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(restructuringTypes.map((type) => `arrears.restructuring.${type}`)));
     expect(contract.typesOn('arrears.loans.v1')).toContain('arrears.loans.ScheduleRestructured');
+    expect(contract.typesOn('arrears.loans.v1')).toContain('arrears.loans.PenaltyWaived');
   });
 });

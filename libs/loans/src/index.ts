@@ -19,6 +19,7 @@ export {
 export { COMPONENTS, DEFAULT_PRODUCT_SETTINGS, PENALTY_RATE_ABSOLUTE_CAP_BPS, penaltyRateCapBps, productSettingsProblem, type Component, type ProductSettings, type Waterfall } from './domain/product.js';
 export {
   dailyPenalty,
+  penaltyOwed,
   project,
   type CollectionHold,
   type InstallmentPosition,
@@ -30,6 +31,7 @@ export {
   type PaymentFact,
   type RestructuringFact,
   type ScheduledInstallment,
+  type WaiverFact,
   type WriteOffFacts,
 } from './domain/position.js';
 export {
@@ -57,6 +59,7 @@ export {
   type PaymentReversed,
   type PenaltyAccrued,
   type PenaltyRestated,
+  type PenaltyWaived,
   type ReportedPosition,
   type ScheduleRestructured,
   type UnregisteredLoan,
@@ -89,6 +92,7 @@ export {
   type RestructureSchedule,
   type ReversePayment,
   type StartCollectionHold,
+  type WaivePenalty,
 } from './domain/commands.js';
 
 export {

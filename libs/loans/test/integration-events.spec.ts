@@ -50,6 +50,17 @@ function writtenOffLoan(): LoanEvent[] {
   );
 }
 
+/** A fourth loan: penalty accrues, and part of it is waived. */
+function waivedLoan(): LoanEvent[] {
+  const as4 = (c: LoanCommand) => ({ ...c, data: { ...c.data, loanId: 'loan-4' } }) as LoanCommand;
+  const on = '2024-03-01';
+  return history(
+    registerLoan({ loanId: 'loan-4', product: PENALTY_PRODUCT }),
+    ...closeDays('2024-02-16', on).map(as4),
+    { type: 'WaivePenalty', data: { loanId: 'loan-4', waiverId: 'rq-1', amount: 100, reason: 'fee waiver approved', businessDate: on } },
+  );
+}
+
 function restructuredLoan(): LoanEvent[] {
   const schedule = [
     { dueDate: '2024-03-01', principal: 150_000, interest: 0 },
@@ -63,6 +74,7 @@ describe('arrears.loans.v1', () => {
   const loan = recorded(`loans.loan-${LOAN}`, lifeOfALoan());
   const restructured = recorded('loans.loan-loan-2', restructuredLoan());
   const writtenOff = recorded('loans.loan-loan-3', writtenOffLoan());
+  const waived = recorded('loans.loan-loan-4', waivedLoan());
   const endOfDay = recorded(CALENDAR_STREAM, [
     { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: DISBURSED } },
     { type: 'BusinessDayClosed', data: { calendarId: 'main', businessDate: DISBURSED, nextBusinessDate: '2024-01-16' } },
@@ -70,7 +82,7 @@ describe('arrears.loans.v1', () => {
   ]);
 
   it('publishes every published type, valid against docs/asyncapi.yaml, and nothing else', () => {
-    const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...endOfDay], loansIntegrationEvents);
+    const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...waived, ...endOfDay], loansIntegrationEvents);
     expect(contract.problems).toEqual([]);
     expect(contract.typesOn(LOANS_TOPIC)).toEqual([...PUBLISHED_LOAN_EVENTS, 'EndOfDayCompleted'].map((t) => `arrears.loans.${t}`).sort());
     expect([...contract.messages.keys()]).toEqual([LOANS_TOPIC]);

@@ -53,14 +53,11 @@ describe('laying a restructuring out on the loan', () => {
     expect(p.installments.map((i) => i.dueDate)).toEqual(['2024-04-15', '2024-05-15', '2024-06-15']);
   });
 
-  it('a fee waiver waives part of the penalty; the arrears fall due on the settlement date with the rest of it', () => {
+  it('a fee waiver waives part of the penalty and nothing else: no installment is replaced or moved, so it is not a cure', () => {
     const owed = OWED.map((i, k) => ({ ...i, penalty: [1_700, 250, 0][k] }));
     const p = plan(buildPlan({ type: 'FEE_WAIVER', waiverAmount: 1_500 }, snapshot({ installments: owed }), 10));
-    expect(p.installments).toEqual([
-      { n: 1, dueDate: '2024-03-30', principal: 200_000, interest: 5_000, carried: 450 },
-      { n: 2, dueDate: '2024-04-15', principal: 100_000, interest: 1_000, carried: 0 },
-    ]);
-    expect(p).toMatchObject({ restructuredPrincipal: 300_000, waivedPenalty: 1_500, carriedCharges: 450 });
+    expect(p.installments).toEqual([]);
+    expect(p).toMatchObject({ restructuredPrincipal: 300_000, waivedPenalty: 1_500, carriedCharges: 0, totalDue: 0 });
   });
 
   it.each([

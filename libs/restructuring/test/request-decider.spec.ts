@@ -324,3 +324,19 @@ describe('RestructuringRequest: plan monitoring', () => {
     spec.given(history(request())).when(observe('2024-05-03')).then([]);
   });
 });
+
+describe('RestructuringRequest: a fee waiver is not a restructuring', () => {
+  const withPenalty = (asOf = ASOF) => snapshot({ asOf, installments: OWED.map((i, k) => ({ ...i, penalty: [1_700, 250, 0][k] })) });
+  const WAIVER = { type: 'FEE_WAIVER', waiverAmount: 1_500 } as const;
+  const accepted = () => history(request(WAIVER, { loan: withPenalty() }), assessCmd({ loan: withPenalty() }), approve(), offer('2024-03-21', withPenalty('2024-03-21')), accept());
+
+  it('lays out no installments, and is complete the moment Loans has waived the penalty (no plan to watch)', () => {
+    const events = spec.given(accepted()).when(activate([], withPenalty('2024-03-22'))).thenTypes(['RestructuringActivated', 'PlanCompleted']);
+    expect(events[0].data).toMatchObject({ type: 'FEE_WAIVER', installments: [], waivedPenalty: 1_500, carriedCharges: 0, effectiveDate: '2024-03-22', observationEnds: '2024-03-22' });
+    expect(events[1].data).toEqual({ requestId: REQ, loanId: LOAN, customerId: CUSTOMER, type: 'FEE_WAIVER', completedOn: '2024-03-22', installmentsObserved: 0 });
+    const done = [...accepted(), ...events];
+    expect(stateAfter(done).status).toBe('Completed');
+    spec.given(done).when(activate([], withPenalty('2024-03-22'))).then([]);
+    spec.given(done).when(observe('2024-03-23', {}, [])).then([]);
+  });
+});

@@ -350,6 +350,8 @@ export class LoanReactions implements OnModuleDestroy {
       }
       case 'RestructuringActivated': {
         const d = event.data;
+        // A fee waiver changes no schedule and cures nothing: the case goes on as before.
+        if (d.type === 'FEE_WAIVER') return undefined;
         await this.holdForRestructuring(loan, d.requestId, d.effectiveDate, recorded, reaction);
         return { ...loan, restructuringId: d.requestId };
       }

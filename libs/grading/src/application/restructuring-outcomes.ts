@@ -8,7 +8,7 @@ import { GradingRepositories } from './repositories.js';
 /**
  * Grading's reaction to the Restructuring context's published outcomes: each activation, broken
  * plan and completed plan is recorded on the customer (RestructuringStatusRecorded), which the
- * regrader then weighs. The loan-level consequences (restructured flag, observation period) come
+ * regrader then weighs; a fee waiver (Loans' PenaltyWaived, no schedule replaced) is not recorded. The loan-level consequences (restructured flag, observation period) come
  * from the Loans context's ScheduleRestructured, which the regrader reads itself.
  */
 export const RESTRUCTURING_OUTCOMES = 'grading_restructuring_outcomes';
@@ -25,6 +25,7 @@ interface Outcome {
   readonly effectiveDate?: string;
   readonly brokenOn?: string;
   readonly completedOn?: string;
+  readonly type?: string;
 }
 
 const binding: { target: RestructuringOutcomes | null } = { target: null };
@@ -41,7 +42,8 @@ export class RestructuringOutcomes {
     const status = STATUS[event.type];
     const d = event.data as Outcome;
     const on = d.effectiveDate ?? d.brokenOn ?? d.completedOn;
-    if (!status || !on) return;
+    // A fee waiver is not a restructuring of the debt: it leaves the customer's record as it was.
+    if (!status || !on || d.type === 'FEE_WAIVER') return;
     const result = await this.repos.customers.handle(
       streams.customer(d.customerId),
       { type: 'RecordRestructuringStatus', customerId: d.customerId, restructuringId: d.requestId, status, on },

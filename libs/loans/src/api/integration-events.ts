@@ -40,6 +40,7 @@ export const PUBLISHED_LOAN_EVENTS = [
   'LoanReopened',
   'LoanWrittenOff',
   'RecoveryReceived',
+  'PenaltyWaived',
   'DelinquencyRestated',
 ] as const satisfies readonly LoanEvent['type'][];
 

@@ -115,6 +115,11 @@ export class LoanCommandHandlers {
     return this.call(loanId, 'RestructureSchedule', intake, (businessDate) => ({ type: 'RestructureSchedule', data: { loanId, ...input, businessDate } }));
   }
 
+  /** A penalty waiver on the business date (Restructuring's accepted fee waiver). */
+  async waivePenalty(loanId: string, input: { waiverId: string; amount: number; reason: string }, intake: Intake): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'WaivePenalty', intake, (businessDate) => ({ type: 'WaivePenalty', data: { loanId, ...input, businessDate } }));
+  }
+
   /** Four-eyes write-off: the intake's actor asks, and a different actor approves or rejects. */
   async requestWriteOff(loanId: string, input: { requestId: string; reason: string }, intake: Intake): Promise<LoanCall | DomainError> {
     return this.call(loanId, 'RequestWriteOff', intake, (businessDate) => ({ type: 'RequestWriteOff', data: { loanId, ...input, by: intake.actor, businessDate } }));

@@ -14,7 +14,7 @@ import {
   type ReportedPosition,
   type WrittenOffLoan,
 } from './events.js';
-import { factDate, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import { factDate, penaltyOwed, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment, type WaiverFact } from './position.js';
 import { correctionOf, restatementOf } from './restatement.js';
 import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from './product.js';
 
@@ -84,6 +84,15 @@ export type RestructureSchedule = Command<
   }
 >;
 
+/**
+ * Waive penalty owed on the business date. Sent by Restructuring once a fee waiver has passed its
+ * four-eyes approval and the customer accepted it (`waiverId` is the restructuring request).
+ */
+export type WaivePenalty = Command<
+  'WaivePenalty',
+  { readonly loanId: string; readonly waiverId: string; readonly amount: Fen; readonly reason: string; readonly businessDate: BusinessDate }
+>;
+
 /** Four-eyes write-off: a request with a reason, then a decision by somebody else. */
 export type RequestWriteOff = Command<
   'RequestWriteOff',
@@ -123,7 +132,8 @@ export type LoanCommand =
   | CloseBusinessDay
   | StartCollectionHold
   | EndCollectionHold
-  | RestructureSchedule;
+  | RestructureSchedule
+  | WaivePenalty;
 
 type Decision = readonly LoanEvent[] | DomainError;
 type RegisteredState = ActiveLoan | PaidOffLoan | WrittenOffLoan;
@@ -248,6 +258,7 @@ function withConsequences(state: OnBooks, fact: LoanFactEvent, businessDate: Bus
 const payments = (state: RegisteredState): PaymentFact[] => state.facts.ledger.filter((f): f is PaymentFact => f.kind === 'payment');
 const restructurings = (state: RegisteredState): RestructuringFact[] =>
   state.facts.ledger.filter((f): f is RestructuringFact => f.kind === 'restructuring');
+const waivers = (state: RegisteredState): WaiverFact[] => state.facts.ledger.filter((f): f is WaiverFact => f.kind === 'waiver');
 
 // ---- RegisterLoan ---------------------------------------------------------------------------------
 
@@ -558,10 +569,42 @@ export function decideRestructureSchedule(command: RestructureSchedule, state: L
         replacedSeqs: replaced.map((i) => i.seq),
         restructuredPrincipal,
         supersededInterest: replaced.reduce((s, i) => s + i.interest - i.paidInterest, 0),
-        supersededPenalty: replaced.reduce((s, i) => s + i.penaltyAccrued - i.paidPenalty, 0),
+        supersededPenalty: replaced.reduce((s, i) => s + penaltyOwed(i), 0),
         newSchedule: d.newSchedule.map((i, n) => ({ seq: nextSeq + n, dueDate: i.dueDate, principal: i.principal, interest: i.interest })),
       },
     },
+    d.businessDate,
+  );
+}
+
+// ---- WaivePenalty ---------------------------------------------------------------------------------
+
+/**
+ * A waiver takes penalty off the books and nothing else: it is not a restructuring, so no
+ * installment is replaced or moved and days past due fall only if nothing but penalty was past due.
+ */
+export function decideWaivePenalty(command: WaivePenalty, state: LoanState): Decision {
+  const d = command.data;
+  const loan = onBooks(state, d.loanId);
+  if (isDomainError(loan)) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const applied = waivers(loan).find((w) => w.waiverId === d.waiverId);
+  if (applied) {
+    if (applied.amount === d.amount) return [];
+    return domainError('WAIVER_ALREADY_APPLIED', `waiver ${d.waiverId} was already applied with another amount`, { waiverId: d.waiverId, amount: applied.amount }, 'conflict');
+  }
+  if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a waiver must be a positive whole number of fen', { amount: d.amount });
+  if (loan.status === 'PaidOff') return domainError('LOAN_PAID_OFF', 'a paid-off loan owes no penalty', { loanId: d.loanId });
+  const owed = project(loan.facts, d.businessDate)
+    .installments.filter((i) => i.replacedBy === null && compareDates(i.dueDate, d.businessDate) <= 0)
+    .reduce((s, i) => s + penaltyOwed(i), 0);
+  if (d.amount > owed) {
+    return domainError('WAIVER_EXCEEDS_PENALTY', 'the waiver is larger than the penalty owed on the loan', { amount: d.amount, penaltyOwed: owed });
+  }
+  return withConsequences(
+    loan,
+    { type: 'PenaltyWaived', data: { waiverId: d.waiverId, amount: d.amount, reason: d.reason, businessDate: d.businessDate, penaltyOwed: owed } },
     d.businessDate,
   );
 }
@@ -640,7 +683,7 @@ export function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState
   const live = position.installments.filter((i) => i.replacedBy === null);
   const principal = live.reduce((s, i) => s + i.principal - i.paidPrincipal, 0);
   const interest = live.reduce((s, i) => s + i.interest - i.paidInterest, 0);
-  const penalty = live.reduce((s, i) => s + i.penaltyAccrued - i.paidPenalty, 0);
+  const penalty = live.reduce((s, i) => s + penaltyOwed(i), 0);
   const consequences = decideCloseBusinessDay({ type: 'CloseBusinessDay', data: { loanId: d.loanId, businessDate: d.businessDate } }, loan);
   if (isDomainError(consequences)) return consequences;
   // What the day showed until the write-off is reported first, so the frozen position is the true one.
@@ -702,6 +745,8 @@ export function decide(command: LoanCommand, state: LoanState): Decision {
       return decideEndCollectionHold(command, state);
     case 'RestructureSchedule':
       return decideRestructureSchedule(command, state);
+    case 'WaivePenalty':
+      return decideWaivePenalty(command, state);
     case 'RequestWriteOff':
       return decideRequestWriteOff(command, state);
     case 'ApproveWriteOff':

@@ -1,7 +1,7 @@
 import { compareDates, type BusinessDate, type DomainEvent, type Fen } from '#kernel';
 import type { Allocation } from './allocation.js';
 import type { DelinquencyStage } from './delinquency.js';
-import { project, type LoanFacts, type PaymentFact, type WriteOffFacts, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import { project, type LoanFacts, type PaymentFact, type WaiverFact, type WriteOffFacts, type RestructuringFact, type ScheduledInstallment } from './position.js';
 import type { ProductSettings } from './product.js';
 import type { Restatement } from './restatement.js';
 
@@ -87,6 +87,23 @@ export type ScheduleRestructured = DomainEvent<
     readonly supersededInterest: Fen;
     readonly supersededPenalty: Fen;
     readonly newSchedule: readonly ScheduledInstallment[];
+  }
+>;
+
+/**
+ * Penalty waived on the business date (a Restructuring fee waiver approved under four eyes, named
+ * by `waiverId`): it is no longer owed; principal and interest owed are unchanged, so DPD falls
+ * only if nothing but penalty was past due.
+ */
+export type PenaltyWaived = DomainEvent<
+  'PenaltyWaived',
+  {
+    readonly waiverId: string;
+    readonly amount: Fen;
+    readonly reason: string;
+    readonly businessDate: BusinessDate;
+    /** Penalty owed on installments due by the business date, before the waiver. */
+    readonly penaltyOwed: Fen;
   }
 >;
 
@@ -210,6 +227,7 @@ export type LoanEvent =
   | CollectionHoldStarted
   | CollectionHoldEnded
   | ScheduleRestructured
+  | PenaltyWaived
   | PenaltyAccrued
   | PenaltyRestated
   | LoanBecameDelinquent
@@ -288,7 +306,7 @@ function recordWriteOff(facts: LoanFacts, event: WriteOffRequested | WriteOffRej
 }
 
 /** The events that add a fact to the account (the rest report what the facts showed). */
-export type LoanFactEvent = PaymentReceived | PaymentReversed | ScheduleRestructured | CollectionHoldStarted | CollectionHoldEnded;
+export type LoanFactEvent = PaymentReceived | PaymentReversed | ScheduleRestructured | PenaltyWaived | CollectionHoldStarted | CollectionHoldEnded;
 
 /** The account's facts with one more fact recorded; shared by `evolve` and the deciders. */
 export function recordFact(facts: LoanFacts, event: LoanFactEvent): LoanFacts {
@@ -306,6 +324,11 @@ export function recordFact(facts: LoanFacts, event: LoanFactEvent): LoanFacts {
     case 'ScheduleRestructured': {
       const { restructuringId, effectiveDate, businessDate, replacedSeqs, newSchedule } = event.data;
       const fact: RestructuringFact = { kind: 'restructuring', restructuringId, effectiveDate, recordedOn: businessDate, replacedSeqs, newSchedule };
+      return { ...facts, ledger: [...facts.ledger, fact] };
+    }
+    case 'PenaltyWaived': {
+      const { waiverId, amount, businessDate } = event.data;
+      const fact: WaiverFact = { kind: 'waiver', waiverId, amount, valueDate: businessDate, recordedOn: businessDate };
       return { ...facts, ledger: [...facts.ledger, fact] };
     }
     case 'CollectionHoldStarted': {
@@ -332,6 +355,7 @@ export function evolve(state: LoanState, event: LoanEvent): LoanState {
     case 'PaymentReceived':
     case 'PaymentReversed':
     case 'ScheduleRestructured':
+    case 'PenaltyWaived':
     case 'CollectionHoldStarted':
     case 'CollectionHoldEnded':
       return settle(recordFact(state.facts, event), withReported(state, event.data.businessDate, {}));

@@ -58,8 +58,21 @@ export interface RestructuringFact {
   readonly newSchedule: readonly ScheduledInstallment[];
 }
 
-/** Payments and restructurings, in the order they were recorded. */
-export type LedgerFact = PaymentFact | RestructuringFact;
+/**
+ * A penalty waiver: `amount` of the penalty owed on installments due by `valueDate` (its business
+ * date) is waived, oldest installment first. Principal and interest are untouched, so the waiver
+ * moves days past due only as far as what remains is covered.
+ */
+export interface WaiverFact {
+  readonly kind: 'waiver';
+  readonly waiverId: string;
+  readonly amount: Fen;
+  readonly valueDate: BusinessDate;
+  readonly recordedOn: BusinessDate;
+}
+
+/** Payments, restructurings and penalty waivers, in the order they were recorded. */
+export type LedgerFact = PaymentFact | RestructuringFact | WaiverFact;
 
 export interface CollectionHold extends HoldPeriod {
   readonly holdId: string;
@@ -94,10 +107,15 @@ export interface InstallmentPosition extends ScheduledInstallment {
   readonly paidPrincipal: Fen;
   readonly paidInterest: Fen;
   readonly paidPenalty: Fen;
+  /** Penalty waived (WaiverFact): no longer owed, never paid. */
+  readonly waivedPenalty: Fen;
   readonly penaltyAccrued: Fen;
   /** The restructuring that replaced this installment, or null while it is live. */
   readonly replacedBy: string | null;
 }
+
+/** Penalty still owed on an installment: accrued, less paid, less waived. */
+export const penaltyOwed = (i: Pick<InstallmentPosition, 'penaltyAccrued' | 'paidPenalty' | 'waivedPenalty'>): Fen => i.penaltyAccrued - i.paidPenalty - (i.waivedPenalty ?? 0);
 
 export interface PaymentApplication {
   readonly allocations: readonly Allocation[];
@@ -116,6 +134,8 @@ export interface LoanPosition {
   readonly outstandingAmount: Fen;
   /** Penalty accrued since disbursement, paid or not (replaced installments included). */
   readonly penaltyAccrued: Fen;
+  /** Of it, penalty waived (replaced installments included). */
+  readonly penaltyWaived: Fen;
   readonly paidOff: boolean;
   /** The value date on which the balance reached zero, while it stays there. */
   readonly paidOffOn: BusinessDate | null;
@@ -146,22 +166,23 @@ interface Line {
   paidPrincipal: Fen;
   paidInterest: Fen;
   paidPenalty: Fen;
+  waivedPenalty: Fen;
   penaltyAccrued: Fen;
   replacedBy: string | null;
 }
 
 const owedPrincipal = (l: Line) => l.principal - l.paidPrincipal;
 const owedInterest = (l: Line) => l.interest - l.paidInterest;
-const owedPenalty = (l: Line) => l.penaltyAccrued - l.paidPenalty;
+const owedPenalty = (l: Line) => penaltyOwed(l);
 const owedTotal = (l: Line) => owedPrincipal(l) + owedInterest(l) + owedPenalty(l);
 const balance = (l: Line): DueBalance => ({ dueDate: l.dueDate, principal: owedPrincipal(l), interest: owedInterest(l), penalty: owedPenalty(l) });
 
 function newLine(i: ScheduledInstallment): Line {
-  return { ...i, paidPrincipal: 0, paidInterest: 0, paidPenalty: 0, penaltyAccrued: 0, replacedBy: null };
+  return { ...i, paidPrincipal: 0, paidInterest: 0, paidPenalty: 0, waivedPenalty: 0, penaltyAccrued: 0, replacedBy: null };
 }
 
 export function factDate(fact: LedgerFact): BusinessDate {
-  return fact.kind === 'payment' ? fact.valueDate : fact.effectiveDate;
+  return fact.kind === 'restructuring' ? fact.effectiveDate : fact.valueDate;
 }
 
 /**
@@ -181,8 +202,23 @@ function accrue(lines: readonly Line[], after: BusinessDate, through: BusinessDa
   }
 }
 
+/** A waiver takes penalty off the live installments due by its date, oldest first, never below zero. */
+function waive(lines: readonly Line[], fact: WaiverFact): void {
+  let left = fact.amount;
+  const due = lines
+    .filter((l) => l.replacedBy === null && compareDates(l.dueDate, fact.valueDate) <= 0)
+    .sort((a, b) => compareDates(a.dueDate, b.dueDate) || a.seq - b.seq);
+  for (const l of due) {
+    if (left <= 0) break;
+    const take = Math.min(left, owedPenalty(l));
+    if (take <= 0) continue;
+    l.waivedPenalty += take;
+    left -= take;
+  }
+}
+
 /**
- * Replays the facts up to `asOf`: payments (not reversed) and restructurings in value-date order,
+ * Replays the facts up to `asOf`: payments (not reversed), restructurings and waivers in value-date order,
  * ties in recording order, penalty accruing between them; then measures delinquency at the end of
  * `asOf`.
  */
@@ -218,6 +254,8 @@ export function project(facts: LoanFacts, asOf: BusinessDate): LoanPosition {
         else line.paidPenalty += a.amount;
       }
       payments.set(fact.reference, result);
+    } else if (fact.kind === 'waiver') {
+      waive(lines, fact);
     } else {
       for (const l of lines) if (fact.replacedSeqs.includes(l.seq) && l.replacedBy === null) l.replacedBy = fact.restructuringId;
       for (const i of fact.newSchedule) lines.push(newLine(i));
@@ -243,6 +281,7 @@ export function project(facts: LoanFacts, asOf: BusinessDate): LoanPosition {
     overdueAmount: overdueAmount(balances, asOf),
     outstandingAmount,
     penaltyAccrued: lines.reduce((s, l) => s + l.penaltyAccrued, 0),
+    penaltyWaived: lines.reduce((s, l) => s + l.waivedPenalty, 0),
     paidOff,
     paidOffOn: paidOff ? (paidOffOn ?? asOf) : null,
     payments,

@@ -46,7 +46,7 @@ export interface DelinquencyHistory {
 
 /** The fact that corrected the history, by its own identifiers (no personal data). */
 export interface CorrectionRef {
-  readonly type: 'PaymentReceived' | 'PaymentReversed' | 'ScheduleRestructured' | 'CollectionHoldStarted' | 'CollectionHoldEnded';
+  readonly type: 'PaymentReceived' | 'PaymentReversed' | 'ScheduleRestructured' | 'PenaltyWaived' | 'CollectionHoldStarted' | 'CollectionHoldEnded';
   /** The payment's reference, the restructuring's or the hold's id. */
   readonly ref: string;
   /** The first day the fact speaks about: value date, effective date, hold start or end. */
@@ -154,6 +154,7 @@ export function correctionOf(
     | { readonly type: 'PaymentReceived'; readonly data: { readonly reference: string; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'PaymentReversed'; readonly data: { readonly reference: string; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'ScheduleRestructured'; readonly data: { readonly restructuringId: string; readonly effectiveDate: BusinessDate; readonly businessDate: BusinessDate } }
+    | { readonly type: 'PenaltyWaived'; readonly data: { readonly waiverId: string; readonly businessDate: BusinessDate } }
     | { readonly type: 'CollectionHoldStarted'; readonly data: { readonly holdId: string; readonly from: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'CollectionHoldEnded'; readonly data: { readonly holdId: string; readonly to: BusinessDate; readonly businessDate: BusinessDate } },
   asOf: BusinessDate,
@@ -170,6 +171,10 @@ export function correctionOf(
     case 'ScheduleRestructured':
       ref = fact.data.restructuringId;
       effectiveFrom = fact.data.effectiveDate;
+      break;
+    case 'PenaltyWaived':
+      ref = fact.data.waiverId;
+      effectiveFrom = fact.data.businessDate;
       break;
     case 'CollectionHoldStarted':
       ref = fact.data.holdId;

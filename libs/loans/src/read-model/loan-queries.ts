@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { compareDates, type BusinessDate } from '#kernel';
 import type { DelinquencyStage } from '../domain/delinquency.js';
 import type { ActiveLoan, PaidOffLoan, ReportedPosition, WrittenOffLoan } from '../domain/events.js';
-import { project, type LoanFacts, type PaymentFact, type RestructuringFact } from '../domain/position.js';
+import { penaltyOwed, project, type LoanFacts, type PaymentFact, type RestructuringFact, type WaiverFact } from '../domain/position.js';
 import { CALENDAR_ID } from '../application/streams.js';
 import { STAGES, loanState, offBookBalance, type LoanStatus } from './loan-projection.js';
 import { ALL_LOANS, loanScopeSql, type LoanScope } from './case-assignments.js';
@@ -191,6 +191,7 @@ export class LoanQueries {
     const { terms, product, ledger, holds } = state.facts;
     const payments = ledger.filter((f): f is PaymentFact => f.kind === 'payment');
     const restructurings = ledger.filter((f): f is RestructuringFact => f.kind === 'restructuring');
+    const waivers = ledger.filter((f): f is WaiverFact => f.kind === 'waiver');
     return {
       loanId: terms.loanId,
       customerId: terms.customerId,
@@ -216,12 +217,13 @@ export class LoanQueries {
         overdueAmount: position.overdueAmount,
         outstandingAmount: position.outstandingAmount,
         penaltyAccrued: position.penaltyAccrued,
+        penaltyWaived: position.penaltyWaived,
         paidOff: position.paidOff,
         paidOffOn: position.paidOffOn,
         nextDueDate,
       },
       schedule: position.installments.map((i) => {
-        const owed = i.principal - i.paidPrincipal + i.interest - i.paidInterest + i.penaltyAccrued - i.paidPenalty;
+        const owed = i.principal - i.paidPrincipal + i.interest - i.paidInterest + penaltyOwed(i);
         return {
           seq: i.seq,
           dueDate: i.dueDate,
@@ -231,6 +233,7 @@ export class LoanQueries {
           paidInterest: i.paidInterest,
           penaltyAccrued: i.penaltyAccrued,
           paidPenalty: i.paidPenalty,
+          waivedPenalty: i.waivedPenalty,
           owed: i.replacedBy === null ? owed : 0,
           status: i.replacedBy !== null ? 'replaced' : owed <= 0 ? 'paid' : compareDates(i.dueDate, asOf) < 0 ? 'overdue' : 'not_due',
           replacedBy: i.replacedBy,
@@ -251,6 +254,7 @@ export class LoanQueries {
         };
       }),
       holds: holds.map((h) => ({ holdId: h.holdId, reason: h.reason, from: h.from, to: h.to })),
+      waivers: waivers.map((w) => ({ waiverId: w.waiverId, amount: w.amount, recordedOn: w.recordedOn })),
       writeOff: state.facts.writeOff
         ? {
             pending: state.facts.writeOff.pending,

@@ -190,7 +190,7 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
     name: 'restructuring_success_rate',
     title: 'Restructuring success rate',
     numerator: 'plans completed (observation period passed cleanly)',
-    denominator: 'plans completed or broken',
+    denominator: 'plans completed or broken (deferrals and installment plans; a fee waiver is no plan)',
     window: 'plans that ended during the period',
     measures: ['ended', 'completed'],
     numeratorMeasure: 'completed',

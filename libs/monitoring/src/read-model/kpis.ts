@@ -140,7 +140,7 @@ function unitSql(kpi: KpiName, t: TableName): string {
               FROM p JOIN ${t('mon_promises')} r ON r.resolved_on BETWEEN p.start_d AND p.end_d AND r.status IN ('KEPT', 'BROKEN')`;
     case 'restructuring_success_rate':
       return `SELECT p.label, ${rowDims('r')}, NULL::text AS channel, 1 AS ended, (r.outcome = 'COMPLETED')::int AS completed
-              FROM p JOIN ${t('mon_restructurings')} r ON r.ended_on BETWEEN p.start_d AND p.end_d`;
+              FROM p JOIN ${t('mon_restructurings')} r ON r.ended_on BETWEEN p.start_d AND p.end_d AND r.type IS DISTINCT FROM 'FEE_WAIVER'`;
     case 'disputes_complaints':
       return `SELECT p.label, ${caseDims}, 1 AS active_cases, coalesce(d.disputes, 0) AS disputes, coalesce(d.complaints, 0) AS complaints,
                 (coalesce(d.disputes, 0) + coalesce(d.complaints, 0) > 0)::int AS cases_with_either

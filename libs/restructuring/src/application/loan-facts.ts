@@ -1,5 +1,5 @@
 import { compareDates, domainError, type BusinessDate, type DomainError } from '#kernel';
-import { project, type LoanFacts, type LoanState } from '#loans';
+import { penaltyOwed, project, type LoanFacts, type LoanState } from '#loans';
 import type { LoanSnapshot } from '../domain/plan.js';
 
 /**
@@ -22,14 +22,14 @@ export function loanSnapshot(state: LoanState, loanId: string, asOf: BusinessDat
   }
   // A retried activation looks at the loan as it was before its own restructuring was applied.
   const excluded = options.excludeRestructuring;
-  const facts = excluded ? { ...state.facts, ledger: state.facts.ledger.filter((f) => !(f.kind === 'restructuring' && f.restructuringId === excluded)) } : state.facts;
+  const facts = excluded ? { ...state.facts, ledger: state.facts.ledger.filter((f) => !(f.kind === 'restructuring' && f.restructuringId === excluded) && !(f.kind === 'waiver' && f.waiverId === excluded)) } : state.facts;
   if (compareDates(asOf, facts.terms.disbursementDate) < 0) {
     return domainError('DATE_BEFORE_DISBURSEMENT', 'the business date is before the loan was disbursed', { asOf, disbursementDate: facts.terms.disbursementDate });
   }
   const position = project(facts, asOf);
   const installments = position.installments
     .filter((i) => i.replacedBy === null && owedPrincipal(i) + owedInterest(i) > 0)
-    .map((i) => ({ seq: i.seq, dueDate: i.dueDate, principal: owedPrincipal(i), interest: owedInterest(i), penalty: i.penaltyAccrued - i.paidPenalty }));
+    .map((i) => ({ seq: i.seq, dueDate: i.dueDate, principal: owedPrincipal(i), interest: owedInterest(i), penalty: penaltyOwed(i) }));
   const restructured = facts.ledger.flatMap((f) => (f.kind === 'restructuring' && compareDates(f.effectiveDate, asOf) <= 0 ? [f.effectiveDate] : []));
   return {
     loanId,

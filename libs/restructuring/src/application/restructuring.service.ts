@@ -278,9 +278,10 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   /**
    * On RestructuringAccepted: lay the plan out on the loan as of the acceptance date, replace the
-   * loan's schedule through the loans context's RestructureSchedule command, then record the
-   * activation (or why it failed). Safe to run again for the same event: both commands are keyed by
-   * it, and a retry reads the loan as it was before its own restructuring.
+   * loan's schedule through the loans context's RestructureSchedule command (a fee waiver: waive the
+   * penalty through WaivePenalty, the schedule untouched), then record the activation (or why it
+   * failed). Safe to run again for the same event: both commands are keyed by it, and a retry reads
+   * the loan as it was before its own restructuring or waiver.
    */
   async activate(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const requestId = (event.data as { requestId: string }).requestId;
@@ -307,17 +308,21 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       idempotencyKey: key,
       source: 'restructuring',
     };
-    const call = await this.loans.restructureSchedule(
-      state.loanId,
-      {
-        restructuringId: requestId,
-        effectiveDate,
-        newSchedule: plan.installments.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest + i.carried })),
-      },
-      intake,
-    );
+    const call =
+      state.type === 'FEE_WAIVER'
+        ? await this.loans.waivePenalty(state.loanId, { waiverId: requestId, amount: plan.waivedPenalty, reason: `fee waiver ${requestId}` }, intake)
+        : await this.loans.restructureSchedule(
+            state.loanId,
+            {
+              restructuringId: requestId,
+              effectiveDate,
+              newSchedule: plan.installments.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest + i.carried })),
+            },
+            intake,
+          );
     const applied = await this.loans.dispatch(call);
     if (isDomainError(applied)) return record({ applied: false, code: applied.code, reason: applied.message });
+    if (state.type === 'FEE_WAIVER') return record({ applied: true, loan, loanSeqs: [] });
     const seqs = restructuredSeqs((await this.loans.repository.load(loanStream(state.loanId))).state, requestId);
     if (!seqs) return record({ applied: false, code: 'LOAN_SCHEDULE_NOT_FOUND', reason: 'the loan does not show the new schedule' });
     return record({ applied: true, loan, loanSeqs: seqs });

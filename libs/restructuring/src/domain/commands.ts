@@ -512,8 +512,13 @@ export function decideActivate(command: ActivateRestructuring, state: RequestSta
   }
   const policy = policyOf(request);
   const effectiveDate = request.acceptance!.acceptedOn;
-  const lastDue = plan.installments[plan.installments.length - 1].dueDate;
+  // A fee waiver has no installments to watch: it is complete as soon as Loans has waived the penalty.
+  const lastDue = plan.installments.at(-1)?.dueDate ?? effectiveDate;
   const observationEnd = addMonths(effectiveDate, policy.observationMonths);
+  const completed: RestructuringEvent[] =
+    plan.installments.length === 0
+      ? [{ type: 'PlanCompleted', data: { requestId: request.requestId, loanId: request.loanId, customerId: request.customerId, type: request.type, completedOn: effectiveDate, installmentsObserved: 0 } }]
+      : [];
   return [
     {
       type: 'RestructuringActivated',
@@ -535,6 +540,7 @@ export function decideActivate(command: ActivateRestructuring, state: RequestSta
         policyVersion: policy.version,
       },
     },
+    ...completed,
   ];
 }
 

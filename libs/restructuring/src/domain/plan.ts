@@ -1,4 +1,4 @@
-import { addDays, addMonths, compareDates, domainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
+import { addMonths, compareDates, domainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
 import { AMORTISATION_METHODS, AMORTISATION_ROUNDINGS, MAX_AMORTISATION_MONTHS, amortise, amortiseConstantPayment, spread, type AmortisationMethod, type AmortisationRounding } from './amortisation.js';
 import type { RestructuringType, Stage } from './policy.js';
 
@@ -122,11 +122,14 @@ function finish(startsOn: BusinessDate, restructuredPrincipal: Fen, waivedPenalt
  * - INSTALLMENT_PLAN: the outstanding principal is amortised over `tenorMonths` months at
  *   `annualRateBps`, equal installments or equal principal, due monthly from the effective date;
  *   interest owed on installments already due and penalty owed are carried, spread over the plan.
- * - FEE_WAIVER: `waiverAmount` of the penalty is waived; everything due up to the settlement date
- *   (effective date + `settlementDays`) falls due on that date with the rest of the penalty; later
- *   installments keep their dates and amounts.
+ * - FEE_WAIVER: `waiverAmount` of the penalty owed is waived and nothing else changes: no
+ *   installment is replaced or moved (the plan has none), so the loan stays as far past due as the
+ *   principal and interest it still owes (Loans' `PenaltyWaived`). A waiver is not a cure.
+ *
+ * `settlementDays` (the policy's `feeWaiverSettlementDays`) is no longer used: a waiver used to lay
+ * the arrears out again on a settlement date, which reset days past due without any payment.
  */
-export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, settlementDays: number): Plan | DomainError {
+export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, _settlementDays: number): Plan | DomainError {
   const bad = termsProblem(terms);
   if (bad) return bad;
   const owed = loan.installments;
@@ -165,23 +168,7 @@ export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, settlem
       if (terms.waiverAmount > penalty) {
         return domainError('WAIVER_EXCEEDS_PENALTY', 'the waiver is larger than the penalty owed on the loan', { waiverAmount: terms.waiverAmount, penaltyOwed: penalty });
       }
-      const settlement = addDays(asOf, settlementDays);
-      const due = owed.filter((i) => compareDates(i.dueDate, settlement) <= 0);
-      const later = owed.filter((i) => compareDates(i.dueDate, settlement) > 0);
-      const installments: PlanInstallment[] = [];
-      if (due.length) {
-        installments.push({
-          n: 1,
-          dueDate: settlement,
-          principal: sum(due.map((i) => i.principal)),
-          interest: sum(due.map((i) => i.interest)),
-          carried: penalty - terms.waiverAmount,
-        });
-      }
-      // Penalty on an installment not yet due cannot exist; were it so, it is carried on the first.
-      for (const i of later) installments.push({ n: installments.length + 1, dueDate: i.dueDate, principal: i.principal, interest: i.interest, carried: 0 });
-      if (!due.length) installments[0] = { ...installments[0], carried: penalty - terms.waiverAmount };
-      return finish(asOf, principal, terms.waiverAmount, installments);
+      return finish(asOf, principal, terms.waiverAmount, []);
     }
   }
 }

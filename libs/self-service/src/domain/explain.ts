@@ -29,6 +29,8 @@ export interface ScheduleRow {
   readonly paidInterest: Fen;
   readonly penaltyAccrued: Fen;
   readonly paidPenalty: Fen;
+  /** Penalty waived (a fee waiver): no longer owed. */
+  readonly waivedPenalty?: Fen;
   readonly status: string;
 }
 
@@ -51,7 +53,7 @@ export function overdueBreakdown(schedule: readonly ScheduleRow[], waterfall: { 
   const overdue = schedule
     .filter((i) => i.status === 'overdue')
     .map((i) => {
-      const penalty = Math.max(0, i.penaltyAccrued - i.paidPenalty);
+      const penalty = Math.max(0, i.penaltyAccrued - i.paidPenalty - (i.waivedPenalty ?? 0));
       const interest = Math.max(0, i.interest - i.paidInterest);
       const principal = Math.max(0, i.principal - i.paidPrincipal);
       return { seq: i.seq, dueDate: i.dueDate, daysOverdue: Math.max(0, daysBetween(i.dueDate, asOf)), penalty, interest, principal, total: penalty + interest + principal };

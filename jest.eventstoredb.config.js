@@ -24,6 +24,7 @@ export const EVENTSTORE_E2E = [
   'crash-safety',
   'eventstoredb',
   'invariants',
+  'self-service',
 ];
 
 export default {

@@ -270,8 +270,10 @@ describe('self-service and complaints over HTTP', () => {
     expect((await supervisor('POST', `/complaints/${dispute.body.complaintId}/acknowledgement`, {})).status).toBe(202);
     await closeDay('2026-03-04');
 
-    const s1Actions = await ledger('cust-S1');
-    const day2 = s1Actions.filter((e) => ['sms-2', 'email-2'].includes(stepOf((e.data as { actionId: string }).actionId)));
+    const day2 = await eventually(async () => {
+      const verdicts = (await ledger('cust-S1')).filter((e) => ['sms-2', 'email-2'].includes(stepOf((e.data as { actionId: string }).actionId)));
+      return verdicts.length === 2 ? verdicts : undefined;
+    }, 20_000, 'the gate to judge the day-2 actions');
     expect(day2.map((e) => [(e.data as { caseId: string }).caseId, stepOf((e.data as { actionId: string }).actionId), e.type, (e.data as { code?: string }).code ?? null]).sort()).toEqual([
       ['LS2-E1', 'email-2', 'ActionReleased', null],
       ['LS2-E1', 'sms-2', 'ActionWithheld', 'CONTACT_OPTED_OUT'],
@@ -457,19 +459,21 @@ describe('self-service and complaints over HTTP', () => {
     expect((await s3('GET', '/self-service/contact-preferences')).body).toMatchObject({ preferredTimes: { CALL: [{ start: '18:00', end: '20:00' }] }, quietHours: { start: '22:00', end: '08:00' } });
     expect((await s1('GET', '/self-service/contact-preferences')).body.preferredTimes).toEqual({});
 
-    // The day-7 calls on S3's two cases are planned for the opening of the contact hours (08:00).
+    // The close of 03-09 (day 7 past due) schedules the calls on S3's two cases for 03-10, planned at
+    // the opening of the contact hours (08:00).
     const judgedCalls = async () => (await ledger('cust-S3')).filter((e) => stepOf((e.data as { actionId: string }).actionId) === 'call-7');
-    for (const day of ['2026-03-08', '2026-03-09']) {
-      if ((await judgedCalls()).length) break;
-      await closeDay(day);
-    }
-    const calls = await judgedCalls();
+    await closeDay('2026-03-08');
+    await closeDay('2026-03-09');
+    const calls = await eventually(async () => {
+      const judged = await judgedCalls();
+      return judged.length === 2 ? judged : undefined;
+    }, 20_000, 'the gate to judge both day-7 calls');
     expect(calls.map((e) => [e.type, (e.data as { code?: string }).code, (e.data as { localTime: string }).localTime])).toEqual([
       ['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', '08:00'],
       ['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', '08:00'],
     ]);
     const { releaseAt, releaseDate } = calls[0].data as { releaseAt: string; releaseDate: string };
-    expect(releaseAt).toBe(`${releaseDate}T10:00:00.000Z`); // 18:00 in Shanghai, the same day
+    expect([releaseAt, releaseDate]).toEqual(['2026-03-10T10:00:00.000Z', '2026-03-10']); // 18:00 in Shanghai, the same day
     const scheduler = t.as('service', 'scheduler');
     const early = await scheduler('POST', '/collection/dispatch', { at: `${releaseDate}T09:00:00Z` });
     expect(early.body).toMatchObject({ released: 0 });

@@ -179,6 +179,23 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'POST /complaints/:complaintId/investigation': ['supervisor', 'risk_manager', 'admin'],
   'POST /complaints/:complaintId/deadline-extension': ['supervisor', 'risk_manager', 'admin'],
   'POST /complaints/:complaintId/resolution': ['supervisor', 'risk_manager', 'admin'],
+  // Collection agencies (docs/agencies.md): the published list for anyone authenticated; contracts
+  // under maker-checker; placements by supervisors; the agency principal only on its own routes.
+  'GET /agencies': ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service', 'customer', 'agency'],
+  'POST /agencies': ['risk_manager'],
+  'POST /agencies/:agencyId/approval': ['risk_manager'],
+  'POST /agencies/:agencyId/rejection': ['risk_manager'],
+  'POST /agencies/:agencyId/contract-amendments': ['risk_manager'],
+  'POST /agencies/:agencyId/contract-amendments/approval': ['risk_manager'],
+  'POST /agencies/:agencyId/suspension': ['supervisor', 'risk_manager'],
+  'POST /agencies/:agencyId/agents/:agentId/certifications': ['supervisor', 'risk_manager'],
+  'GET /agencies/evaluations': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'POST /agencies/placements': ['supervisor', 'admin'],
+  'GET /agencies/placements': ['supervisor', 'risk_manager', 'auditor', 'admin'],
+  'POST /agencies/placements/:caseId/recall': ['supervisor', 'admin'],
+  'GET /agencies/my/cases': ['agency'],
+  'GET /agencies/my/cases/:caseId': ['agency'],
+  'POST /agencies/my/cases/:caseId/contacts': ['agency'],
 };
 
 function concrete(url: string): string {

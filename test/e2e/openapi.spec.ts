@@ -191,6 +191,14 @@ describe('the OpenAPI document', () => {
     await send(sup1, 'POST /loans/accounts/{loanId}/write-off/{requestId}/rejection', { loanId: loan, requestId: 'wo-1' });
     expect((await t.as(...rm1)('POST', '/collection/strategies', { ...(Object.values(EXAMPLES['POST /collection/strategies'])[0] as object), reason: 'a second version' })).status).toBe(201);
     await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/reject', { ...strategy, version: '2' });
+    // A collection agency: its contract under maker-checker, a placement of the case and its recall.
+    await send(rm1, 'POST /agencies');
+    await send(rm2, 'POST /agencies/{agencyId}/approval', { agencyId: 'ag-hd' });
+    await send(rm1, 'POST /agencies/{agencyId}/contract-amendments', { agencyId: 'ag-hd' });
+    await send(rm2, 'POST /agencies/{agencyId}/contract-amendments/approval', { agencyId: 'ag-hd' });
+    await send(sup1, 'POST /agencies/{agencyId}/agents/{agentId}/certifications', { agencyId: 'ag-hd', agentId: 'hd-017' });
+    await send(sup1, 'POST /agencies/placements');
+    await send(sup1, 'POST /agencies/placements/{caseId}/recall', { caseId });
     await send(core, 'POST /loans/accounts/{loanId}/payments', { loanId: loan });
     expect(refused).toEqual([]);
 

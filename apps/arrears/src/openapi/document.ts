@@ -22,6 +22,8 @@ and paste it under **Authorize**. In production tokens come from the bank's iden
 
 /** What each path or query parameter means, by name; `<path>#<name>` where one name means different things. */
 const PARAMETERS: Record<string, string> = {
+  agencyId: 'a collection agency id (the `sub` of the agency’s token, e.g. ag-hd)',
+  agentId: 'the id of one of the agency’s collectors, as the agency names them (no personal data)',
   businessDate: 'a business date, YYYY-MM-DD',
   caseId: 'a collection case id: `<loanId>-E<n>`, the n-th delinquency episode of the loan (e.g. LN-20260302-0001-E1)',
   collectorId: 'a collector id (the `sub` of the collector’s token, e.g. col-1)',

@@ -148,4 +148,40 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'POST /complaints/{complaintId}/resolution': {
     'partly upheld, the penalty waived': { outcome: 'PARTLY_UPHELD', remedies: ['PENALTY_WAIVER'], resolutionRef: 'doc:answer-1' },
   },
+  // Collection agencies (docs/agencies.md): a contract under maker-checker, a placement and its recall.
+  'POST /agencies': {
+    'an agency for M1 to M3 cases': {
+      agencyId: 'ag-hd',
+      name: 'Huadong Credit Recovery Co., Ltd.',
+      licenceRef: 'LIC-310000-2025-0042',
+      contract: { contractNo: 'HD-2026-01', startsOn: '2026-03-01', endsOn: '2027-02-28', stages: ['M1', 'M2', 'M3'], capacity: 200, commission: { defaultBps: 800, byStage: { M3: 1500 } } },
+    },
+  },
+  'POST /agencies/{agencyId}/approval': {
+    'approve (a second risk manager)': {},
+  },
+  'POST /agencies/{agencyId}/contract-amendments': {
+    'rates by recovery band': {
+      contract: {
+        contractNo: 'HD-2026-02',
+        startsOn: '2026-03-01',
+        endsOn: '2027-02-28',
+        stages: ['M1', 'M2', 'M3'],
+        capacity: 300,
+        commission: { defaultBps: 0, bands: [{ fromFen: 0, bps: 800 }, { fromFen: 500_000, bps: 1200 }] },
+      },
+    },
+  },
+  'POST /agencies/{agencyId}/contract-amendments/approval': {
+    'approve the amendment (a second risk manager)': {},
+  },
+  'POST /agencies/{agencyId}/agents/{agentId}/certifications': {
+    'the base certification of an agency collector': { certification: 'COLLECTION_BASIC', grantedOn: '2026-02-01', expiresOn: '2027-01-31' },
+  },
+  'POST /agencies/placements': {
+    'place a case with the agency': { caseId: 'LN-20260202-0001-E1', agencyId: 'ag-hd', reason: 'unreachable by the team for two weeks', termDays: 60 },
+  },
+  'POST /agencies/placements/{caseId}/recall': {
+    'recall it, with a reason': { reason: 'the customer asked to deal with the bank directly' },
+  },
 };

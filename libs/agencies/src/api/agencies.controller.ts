@@ -217,9 +217,9 @@ export class AgenciesController {
 
   @Get('my/cases')
   @Roles('agency')
-  @ApiOperation({ summary: 'The cases placed with the calling agency now' })
-  myCases(@Req() req: AuthedRequest) {
-    return this.queries.agencyCases(req.user.id);
+  @ApiOperation({ summary: 'The cases placed with the calling agency now (from the day the debtor’s notice is sent)' })
+  async myCases(@Req() req: AuthedRequest) {
+    return this.queries.agencyCases(req.user.id, await this.placements.clock.todayOrThrow());
   }
 
   @Get('my/cases/:caseId')
@@ -227,7 +227,7 @@ export class AgenciesController {
   @DocQuery(AgencyCaseQuery)
   @ApiOperation({ summary: 'A case placed with the calling agency: its arrears, promises and payments, the debtor masked unless a purpose is named (the clear read is logged)' })
   async myCase(@Param('caseId', id) caseId: string, @ValidQuery(AgencyCaseQuery) q: z.infer<typeof AgencyCaseQuery>, @Req() req: AuthedRequest) {
-    const placement = await this.queries.activePlacement(req.user.id, caseId);
+    const placement = await this.queries.activePlacement(req.user.id, caseId, await this.placements.clock.todayOrThrow());
     if (!placement) throw notPlaced(caseId);
     const { state } = await this.cases.load(caseId);
     if (state.status === 'none') throw notPlaced(caseId);
@@ -266,8 +266,9 @@ export class AgenciesController {
     // The write checks the placement on its stream (as it is now), the scope the reads check.
     const { state: placement } = await this.placements.placements.load(`agencies.placement-${caseId}`);
     const current = placement.current;
-    if (!current || current.agencyId !== req.user.id || current.status !== 'ACTIVE') throw notPlaced(caseId);
     const today = await this.placements.clock.todayOrThrow();
+    // Placed with the caller and started: the debtor's notice went out (its send date is the placement's first day).
+    if (!current || current.agencyId !== req.user.id || current.status !== 'ACTIVE' || !current.startsOn || current.startsOn > today) throw notPlaced(caseId);
     const { state: agency } = await this.placements.agencies.load(`agencies.agency-${req.user.id}`);
     if (agency.status === 'none' || !agentCertified(agency, body.agentId, AGENT_BASE_CERTIFICATION, today)) {
       throw new ProblemException(problem(422, 'AGENT_NOT_CERTIFIED', 'Agent not certified', `Agent ${body.agentId} of ${req.user.id} holds no valid ${AGENT_BASE_CERTIFICATION} on ${today}.`));

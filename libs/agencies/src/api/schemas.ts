@@ -53,14 +53,14 @@ export const PlaceBody = z.strictObject({
 });
 
 export const PlacementListQuery = z.strictObject({
-  agencyId: fields.id.optional(),
-  caseId: fields.id.optional(),
-  status: z.enum(['NOTICE_PENDING', 'ACTIVE', 'CANCELLED', 'RECALLED']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  agencyId: fields.id.optional().describe('only the placements with this agency'),
+  caseId: fields.id.optional().describe('only the placements of this case'),
+  status: z.enum(['NOTICE_PENDING', 'ACTIVE', 'CANCELLED', 'RECALLED']).optional().describe('only placements in this state'),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('at most this many (default 50)'),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('skip this many first'),
 });
 
-export const EvaluationQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
+export const EvaluationQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year evaluated (placements started, payments recorded, contacts made in it)') });
 
 export const AgencyCaseQuery = z.strictObject({
   purpose: z.enum(['CONTACT_DEBTOR', 'CONTACT_THIRD_PARTY']).optional().describe('names why the debtor’s personal data is read in clear (the read is logged); absent: masked'),

@@ -244,11 +244,12 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     const e = event as unknown as CaseEvent;
     const caseId = e.data.caseId;
     switch (e.type) {
+      // Only a stage the rule places costs a look at the case.
       case 'CaseOpened':
-        await this.placeByRule(caseId, e.data.openedOn, reaction);
+        if (this.placesStage(e.data.stage)) await this.placeByRule(caseId, e.data.openedOn, reaction);
         return;
       case 'CaseEscalated':
-        await this.placeByRule(caseId, e.data.asOf, reaction);
+        if (this.placesStage(e.data.to)) await this.placeByRule(caseId, e.data.asOf, reaction);
         return;
       case 'CaseOnHold': {
         const reason = HOLD_RECALLS[e.data.reason];
@@ -275,6 +276,10 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       default:
         return;
     }
+  }
+
+  private placesStage(stage: string): boolean {
+    return (this.policy.stages as readonly string[]).includes(stage);
   }
 
   private async recallIfPlaced(caseId: string, reason: RecallReason, note: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {

@@ -289,7 +289,7 @@ export function decidePlacement(command: PlacementCommand, state: PlacementState
       return [{ type: 'PlacementCancelled', data: { placementId: c.placementId, caseId: c.caseId, agencyId: c.agencyId, code: command.data.code, reason: command.data.reason } }];
     case 'RecallCase': {
       const d = command.data;
-      if (!c) return domainError('CASE_NOT_PLACED', `case ${state.caseId ?? ''} is not placed with an agency`, undefined, 'conflict');
+      if (!c) return domainError('CASE_NOT_PLACED', 'the case is not placed with an agency', undefined, 'conflict');
       if (d.reason === 'SUPERVISOR' && !d.note?.trim()) return domainError('REASON_REQUIRED', 'a supervisor recalls a case with a reason');
       return [recalled(c, d.reason, d.note, d.onDate)];
     }

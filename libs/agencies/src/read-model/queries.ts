@@ -65,14 +65,14 @@ export class AgencyQueries {
     return { items: rows.map(placementView), limit: filter.limit, offset: filter.offset };
   }
 
-  /** The case placed with the agency now (its scope), or null. */
-  async activePlacement(agencyId: string, caseId: string): Promise<PlacementRow | null> {
-    const { rows } = await this.pool.query<PlacementRow>(`SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND case_id = $2 AND status = 'ACTIVE'`, [agencyId, caseId]);
+  /** The case placed with the agency and started by `today` (its scope), or null. */
+  async activePlacement(agencyId: string, caseId: string, today: string): Promise<PlacementRow | null> {
+    const { rows } = await this.pool.query<PlacementRow>(`SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND case_id = $2 AND status = 'ACTIVE' AND starts_on <= $3`, [agencyId, caseId, today]);
     return rows[0] ?? null;
   }
 
-  async agencyCases(agencyId: string) {
-    const { rows } = await this.pool.query<PlacementRow>(`SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND status = 'ACTIVE' ORDER BY starts_on, case_id`, [agencyId]);
+  async agencyCases(agencyId: string, today: string) {
+    const { rows } = await this.pool.query<PlacementRow>(`SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND status = 'ACTIVE' AND starts_on <= $2 ORDER BY starts_on, case_id`, [agencyId, today]);
     return { items: rows.map(placementView) };
   }
 

@@ -72,7 +72,7 @@ const WarningsQuery = z.strictObject({
 
 const ReviewsQuery = z.strictObject({
   strategyId: fields.id.optional(),
-  recommendation: z.enum(['PROMOTE_CHALLENGER', 'KEEP_CHAMPION', 'NO_SIGNIFICANT_DIFFERENCE', 'COLLECT_MORE_DATA']).optional(),
+  recommendation: z.enum(['PROMOTE_CHALLENGER', 'KEEP_CHAMPION', 'NO_SIGNIFICANT_DIFFERENCE', 'COLLECT_MORE_DATA', 'GUARDRAIL_BREACHED']).optional(),
   trigger: z.enum(['ON_DEMAND', 'CADENCE']).optional(),
   page: fields.page,
   pageSize: fields.pageSize,

@@ -13,16 +13,18 @@ export interface ReviewRequest {
   readonly to: BusinessDate;
 }
 
-/** Cases and cured cases per arm, from the case fact table (the cure-rate KPI, whole window). */
+/** Cases and cured cases per arm, from the case fact table (the cure-rate KPI, whole window), and their contacts and complaints in the window (the guardrail). */
 export async function armCounts(sql: Sql, table: TableName, r: Omit<ReviewRequest, 'reviewId'>): Promise<{ champion: ArmCounts; challenger: ArmCounts }> {
   const filters: Filters = { strategyId: r.strategyId };
   if (r.strategyVersion !== null) filters.strategyVersion = r.strategyVersion;
   if (r.segment.grade) filters.grade = r.segment.grade;
   if (r.segment.stage) filters.stage = r.segment.stage;
   const result = await new KpiQueries(sql, table).run({ kpi: 'cure_rate', from: r.from, to: r.to, granularity: 'total', groupBy: ['variant'], filters });
+  const complaints = await new KpiQueries(sql, table).run({ kpi: 'complaints_per_1000_contacts', from: r.from, to: r.to, granularity: 'total', groupBy: ['variant'], filters });
   const arm = (variant: string): ArmCounts => {
     const row = result.rows.find((x) => x.variant === variant);
-    return { cases: row ? Number(row.cases) : 0, cured: row ? Number(row.cured) : 0 };
+    const c = complaints.rows.find((x) => x.variant === variant);
+    return { cases: row ? Number(row.cases) : 0, cured: row ? Number(row.cured) : 0, contacts: c ? Number(c.attempts) : 0, complaints: c ? Number(c.complaints) : 0 };
   };
   return { champion: arm('champion'), challenger: arm('challenger') };
 }

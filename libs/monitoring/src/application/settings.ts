@@ -31,6 +31,9 @@ const schema = z.object({
   MONITORING_REVIEW_WINDOW_DAYS: int(1, 3660).default(DEFAULT_MONITORING_SETTINGS.reviewWindowDays),
   MONITORING_REVIEW_ALPHA: z.coerce.number().gt(0).lt(1).default(DEFAULT_REVIEW_SETTINGS.alpha),
   MONITORING_REVIEW_MIN_SAMPLE: int(1, 1_000_000).default(DEFAULT_REVIEW_SETTINGS.minSampleSize),
+  MONITORING_REVIEW_COMPLAINT_GUARDRAIL: z
+    .union([z.literal('off'), z.coerce.number().min(0).max(1000)])
+    .default(DEFAULT_REVIEW_SETTINGS.complaintsPer1000Max ?? 'off'),
 });
 
 export class MonitoringSettingsError extends Error {
@@ -53,6 +56,10 @@ export function monitoringSettingsFromEnv(env: Record<string, string | undefined
     ruleSet: RULE_SETS[e.MONITORING_RULE_SET],
     reviewEveryDays: e.MONITORING_REVIEW_EVERY_DAYS,
     reviewWindowDays: e.MONITORING_REVIEW_WINDOW_DAYS,
-    review: { alpha: e.MONITORING_REVIEW_ALPHA, minSampleSize: e.MONITORING_REVIEW_MIN_SAMPLE },
+    review: {
+      alpha: e.MONITORING_REVIEW_ALPHA,
+      minSampleSize: e.MONITORING_REVIEW_MIN_SAMPLE,
+      complaintsPer1000Max: e.MONITORING_REVIEW_COMPLAINT_GUARDRAIL === 'off' ? null : e.MONITORING_REVIEW_COMPLAINT_GUARDRAIL,
+    },
   };
 }

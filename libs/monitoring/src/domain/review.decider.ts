@@ -12,7 +12,7 @@ import { twoProportionZTest } from './statistics.js';
  * open) on or before `to`.
  */
 
-export type Recommendation = 'PROMOTE_CHALLENGER' | 'KEEP_CHAMPION' | 'NO_SIGNIFICANT_DIFFERENCE' | 'COLLECT_MORE_DATA';
+export type Recommendation = 'PROMOTE_CHALLENGER' | 'KEEP_CHAMPION' | 'NO_SIGNIFICANT_DIFFERENCE' | 'COLLECT_MORE_DATA' | 'GUARDRAIL_BREACHED';
 export type ReviewTrigger = 'ON_DEMAND' | 'CADENCE';
 
 export interface Segment {
@@ -28,6 +28,30 @@ export function segmentLabel(s: Segment): string {
 export interface ArmCounts {
   readonly cases: number;
   readonly cured: number;
+  /** Contact attempts and conduct complaints on the arm's cases in the window (the complaint guardrail); absent: not counted. */
+  readonly contacts?: number;
+  readonly complaints?: number;
+}
+
+/** An arm's complaints per 1,000 contacts, as the guardrail judged it. */
+export interface ArmComplaints {
+  readonly contacts: number;
+  readonly complaints: number;
+  /** null when the arm had no contacts. */
+  readonly perThousand: number | null;
+}
+
+/**
+ * The complaint guardrail: an arm whose complaints per 1,000 contacts exceed the limit is not
+ * declared the better one, however it cures (a challenger that collects more but draws more
+ * complaints is not better).
+ */
+export interface ComplaintGuardrail {
+  readonly metric: 'COMPLAINTS_PER_1000_CONTACTS';
+  readonly limitPer1000: number;
+  readonly champion: ArmComplaints;
+  readonly challenger: ArmComplaints;
+  readonly breached: readonly ('champion' | 'challenger')[];
 }
 
 export interface ArmResult {
@@ -41,9 +65,11 @@ export interface ReviewSettings {
   readonly alpha: number;
   /** Cases each arm needs before a difference may be called. */
   readonly minSampleSize: number;
+  /** The complaint guardrail: the most complaints per 1,000 contacts the better arm may have; null or absent: none. */
+  readonly complaintsPer1000Max?: number | null;
 }
 
-export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = Object.freeze({ alpha: 0.05, minSampleSize: 30 });
+export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = Object.freeze({ alpha: 0.05, minSampleSize: 30, complaintsPer1000Max: 5 });
 
 export const REVIEW_METHOD =
   'cure rate of cases entering in the window, cured by its end; two-proportion z-test, pooled SE, two-sided; normal CDF by Abramowitz & Stegun 26.2.17';
@@ -71,6 +97,8 @@ export type EffectivenessReviewCompleted = DomainEvent<
     readonly better: 'champion' | 'challenger' | null;
     readonly recommendation: Recommendation;
     readonly method: string;
+    /** The complaint guardrail, when the settings set one (absent on reviews before it). */
+    readonly guardrail?: ComplaintGuardrail;
   }
 >;
 
@@ -95,7 +123,22 @@ export interface CompleteReview {
 export type ReviewCommand = CompleteReview;
 
 function badCounts(arm: ArmCounts): boolean {
-  return !Number.isSafeInteger(arm.cases) || !Number.isSafeInteger(arm.cured) || arm.cases < 0 || arm.cured < 0 || arm.cured > arm.cases;
+  const count = (n: number | undefined) => n === undefined || (Number.isSafeInteger(n) && n >= 0);
+  return !Number.isSafeInteger(arm.cases) || !Number.isSafeInteger(arm.cured) || arm.cases < 0 || arm.cured < 0 || arm.cured > arm.cases || !count(arm.contacts) || !count(arm.complaints);
+}
+
+/** The guardrail of a comparison under the settings, or null when they set none. */
+export function complaintGuardrail(champion: ArmCounts, challenger: ArmCounts, settings: ReviewSettings): ComplaintGuardrail | null {
+  const limit = settings.complaintsPer1000Max;
+  if (limit === undefined || limit === null) return null;
+  const arm = (a: ArmCounts): ArmComplaints => {
+    const contacts = a.contacts ?? 0;
+    const complaints = a.complaints ?? 0;
+    return { contacts, complaints, perThousand: contacts > 0 ? (complaints * 1000) / contacts : null };
+  };
+  const arms = { champion: arm(champion), challenger: arm(challenger) };
+  const breached = (['champion', 'challenger'] as const).filter((k) => arms[k].perThousand !== null && arms[k].perThousand! > limit);
+  return { metric: 'COMPLAINTS_PER_1000_CONTACTS', limitPer1000: limit, ...arms, breached };
 }
 
 /** The verdict of a comparison: which arm is better, if any, and what to do. */
@@ -111,7 +154,13 @@ export function recommend(champion: ArmCounts, challenger: ArmCounts, settings: 
   } else {
     recommendation = 'NO_SIGNIFICANT_DIFFERENCE';
   }
-  return { test, recommendation, better };
+  // The better arm must keep within the complaint guardrail to be declared the winner.
+  const guardrail = complaintGuardrail(champion, challenger, settings);
+  if (better && guardrail?.breached.includes(better)) {
+    better = null;
+    recommendation = 'GUARDRAIL_BREACHED';
+  }
+  return { test, recommendation, better, guardrail };
 }
 
 export function decide(command: ReviewCommand, state: ReviewState): readonly ReviewEvent[] | DomainError {
@@ -129,11 +178,11 @@ export function decide(command: ReviewCommand, state: ReviewState): readonly Rev
       if (daysBetween(command.window.from, command.window.to) < 0) {
         return domainError('INVALID_REVIEW_WINDOW', 'the window must not end before it starts', { window: command.window });
       }
-      const { alpha, minSampleSize } = command.settings;
-      if (!(alpha > 0 && alpha < 1) || !Number.isSafeInteger(minSampleSize) || minSampleSize < 1) {
+      const { alpha, minSampleSize, complaintsPer1000Max: limit } = command.settings;
+      if (!(alpha > 0 && alpha < 1) || !Number.isSafeInteger(minSampleSize) || minSampleSize < 1 || (limit !== undefined && limit !== null && !(limit >= 0))) {
         return domainError('INVALID_REVIEW_SETTINGS', 'alpha must be in (0, 1) and the minimum sample a positive whole number', { alpha, minSampleSize });
       }
-      const { test, recommendation, better } = recommend(command.champion, command.challenger, command.settings);
+      const { test, recommendation, better, guardrail } = recommend(command.champion, command.challenger, command.settings);
       return [
         {
           type: 'EffectivenessReviewCompleted',
@@ -156,6 +205,7 @@ export function decide(command: ReviewCommand, state: ReviewState): readonly Rev
             better,
             recommendation,
             method: REVIEW_METHOD,
+            ...(guardrail ? { guardrail } : {}),
           },
         },
       ];

@@ -44,6 +44,8 @@ export const KPI_NAMES = [
   'promise_kept_rate',
   'restructuring_success_rate',
   'disputes_complaints',
+  'complaints_per_1000_contacts',
+  'self_cure_rate',
 ] as const;
 export type KpiName = (typeof KPI_NAMES)[number];
 
@@ -211,5 +213,35 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
     dimensions: CASE_DIMS,
     alwaysBy: [],
     slices: 'the case, as for the cure rate',
+  },
+  // Complaint KPIs (docs/self-service.md): by collector and variant here. By agency: once cases
+  // carry their agency (libs/agencies), add an `agencyId` dimension (a column on the fact rows'
+  // Dims, copied from the case like the collector) and list it in COMPLAINT_DIMS.
+  complaints_per_1000_contacts: {
+    name: 'complaints_per_1000_contacts',
+    title: 'Complaints per 1,000 contacts',
+    numerator: 'complaints about conduct (kind COMPLAINT) raised on the slice’s cases in the period: a debtor’s contact outcome COMPLAINT, or a complaint raised in the app, by staff or on a referral, once per case it concerns (rows also count `disputes`)',
+    denominator: 'contact attempts in the period on the slice’s cases (rows give `perThousand` = rate × 1,000)',
+    window: 'complaints raised and attempts made on a date in the period',
+    measures: ['attempts', 'complaints', 'disputes'],
+    numeratorMeasure: 'complaints',
+    denominatorMeasure: 'attempts',
+    dimensions: CASE_DIMS,
+    alwaysBy: [],
+    slices: "the case's strategy, version and variant, grade and stage; the collector: the attempting one (else the case's) for attempts, the case's for complaints",
+  },
+  self_cure_rate: {
+    name: 'self_cure_rate',
+    title: 'Self-cure rate: cases cured or put on a plan without a collector’s call or visit',
+    numerator:
+      'of the denominator, cases that cured (as for the cure rate) or whose loan took a deferral or installment plan while the case was open, on or before `to`, with no call or field visit on the case up to that day (reminders by SMS, email, app push or letter do not count as a collector contact)',
+    denominator: 'cases opened during the period',
+    window: 'entry in the period; cure or plan observed up to the end of the queried range (`to`)',
+    measures: ['cases', 'cured_or_plan', 'self_cured'],
+    numeratorMeasure: 'self_cured',
+    denominatorMeasure: 'cases',
+    dimensions: CASE_DIMS,
+    alwaysBy: [],
+    slices: 'the case, as for the cure rate (grade at entry, strategy variant)',
   },
 };

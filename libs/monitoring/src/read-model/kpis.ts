@@ -147,6 +147,21 @@ function unitSql(kpi: KpiName, t: TableName): string {
               FROM p JOIN ${C} c ON c.opened_on <= p.end_d AND (c.closed_on IS NULL OR c.closed_on >= p.start_d)
               LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE d.type = 'DISPUTE') AS disputes, count(*) FILTER (WHERE d.type = 'COMPLAINT') AS complaints
                 FROM ${t('mon_disputes')} d WHERE d.case_id = c.case_id AND d.raised_on BETWEEN p.start_d AND p.end_d) d ON true`;
+    case 'complaints_per_1000_contacts':
+      return `SELECT p.label, ${rowDims('k')}, NULL::text AS channel, 1 AS attempts, 0 AS complaints, 0 AS disputes
+              FROM p JOIN ${t('mon_contacts')} k ON k.attempted_on BETWEEN p.start_d AND p.end_d
+              UNION ALL
+              SELECT p.label, ${rowDims('d')}, NULL::text AS channel, 0, (d.type = 'COMPLAINT')::int, (d.type = 'DISPUTE')::int
+              FROM p JOIN ${t('mon_disputes')} d ON d.raised_on BETWEEN p.start_d AND p.end_d`;
+    case 'self_cure_rate':
+      // The first cure or plan by `to`; self-cured when no call or visit on the case came on or before it.
+      return `SELECT p.label, ${caseDims}, 1 AS cases, (x.cured_at IS NOT NULL)::int AS cured_or_plan,
+                (x.cured_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${t('mon_contacts')} k WHERE k.case_id = c.case_id
+                  AND k.channel IN ('CALL', 'FIELD_VISIT') AND k.attempted_on <= x.cured_at))::int AS self_cured
+              FROM p JOIN ${C} c ON c.opened_on BETWEEN p.start_d AND p.end_d
+              LEFT JOIN LATERAL (SELECT least(CASE WHEN c.cured_on <= $4::date THEN c.cured_on END,
+                (SELECT min(r.activated_on) FROM ${t('mon_restructurings')} r WHERE r.case_id = c.case_id AND r.activated_on <= $4::date
+                  AND r.type IS DISTINCT FROM 'FEE_WAIVER')) AS cured_at) x ON true`;
   }
 }
 
@@ -199,6 +214,7 @@ export class KpiQueries {
       row.numerator = numerator;
       row.denominator = denominator;
       row.rate = ratio(numerator, denominator);
+      if (q.kpi === 'complaints_per_1000_contacts') row.perThousand = row.rate === null ? null : Number(row.rate) * 1000;
       if (q.kpi === 'roll_rate') {
         row.toStage = nextStage(row.stage as Stage);
         row.balanceRate = ratio(Number(r.rolled_balance_fen), Number(r.balance_fen));

@@ -163,6 +163,32 @@ describe('the books: write-off and bounds', () => {
     expect(ok.status).toBe(201);
   });
 
+  it("rolls a due date on a public holiday or a weekend to China's next working day when the product says so", async () => {
+    const schedule = [
+      { seq: 1, dueDate: '2024-04-04', principal: 50_000, interest: 500 }, // 清明: rolled to Sunday 7 April, a make-up working day
+      { seq: 2, dueDate: '2024-05-01', principal: 50_000, interest: 500 }, // 劳动节: rolled to Monday 6 May
+    ];
+    const body = lateLoan('ROLL-1', { principal: 100_000, termMonths: 2, disbursementDate: '2024-03-01', schedule, product: { dueDateRoll: 'NEXT_WORKING_DAY' } });
+    expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
+    const registered = (await t.runtime.store.readStream('loans.loan-ROLL-1')).find((e) => e.type === 'LoanRegistered')!.data as any;
+    expect(registered.schedule.map((i: any) => [i.contractualDueDate, i.dueDate])).toEqual([
+      ['2024-04-04', '2024-04-07'],
+      ['2024-05-01', '2024-05-06'],
+    ]);
+    expect(registered.product.workingDayCalendar).toMatch(/^CN\/chinese-days@/);
+    const view = await loanView('ROLL-1', () => true, 'ROLL-1 registered');
+    expect(view.schedule.map((i: any) => [i.contractualDueDate, i.dueDate])).toEqual([
+      ['2024-04-04', '2024-04-07'],
+      ['2024-05-01', '2024-05-06'],
+    ]);
+    expect(view.position.nextDueDate).toBe('2024-04-07');
+    // Without the setting the dates stay as sent; an unknown convention never reaches the domain.
+    expect((await service('POST', '/loans/accounts', lateLoan('ROLL-2', { ...body, loanId: 'ROLL-2', product: undefined }))).status).toBe(201);
+    expect((await loanView('ROLL-2', () => true, 'ROLL-2 registered')).schedule[0]).toMatchObject({ dueDate: '2024-04-04', contractualDueDate: null });
+    const bad = await service('POST', '/loans/accounts', { ...body, loanId: 'ROLL-3', product: { dueDateRoll: 'PRECEDING' } });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+  });
+
   const classification = (loanId: string, ok: (c: any) => boolean, what: string) =>
     eventually(
       async () => {

@@ -16,7 +16,19 @@ export {
   type HoldPeriod,
   type StageBoundaries,
 } from './domain/delinquency.js';
-export { COMPONENTS, DEFAULT_PRODUCT_SETTINGS, PENALTY_RATE_ABSOLUTE_CAP_BPS, penaltyRateCapBps, productSettingsProblem, type Component, type ProductSettings, type Waterfall } from './domain/product.js';
+export {
+  COMPONENTS,
+  DEFAULT_PRODUCT_SETTINGS,
+  DUE_DATE_ROLLS,
+  PENALTY_RATE_ABSOLUTE_CAP_BPS,
+  penaltyRateCapBps,
+  productSettingsProblem,
+  type Component,
+  type DueDateRoll,
+  type ProductSettings,
+  type Waterfall,
+} from './domain/product.js';
+export { WORKING_DAY_CALENDAR, isWorkingDay, nextWorkingDay } from './domain/working-days.js';
 export {
   dailyPenalty,
   penaltyOwed,

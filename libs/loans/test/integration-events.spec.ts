@@ -50,12 +50,12 @@ function writtenOffLoan(): LoanEvent[] {
   );
 }
 
-/** A fourth loan: penalty accrues, and part of it is waived. */
+/** A fourth loan, its due dates rolled past the Spring Festival: penalty accrues, and part of it is waived. */
 function waivedLoan(): LoanEvent[] {
   const as4 = (c: LoanCommand) => ({ ...c, data: { ...c.data, loanId: 'loan-4' } }) as LoanCommand;
   const on = '2024-03-01';
   return history(
-    registerLoan({ loanId: 'loan-4', product: PENALTY_PRODUCT }),
+    registerLoan({ loanId: 'loan-4', product: { ...PENALTY_PRODUCT, dueDateRoll: 'NEXT_WORKING_DAY' } }),
     ...closeDays('2024-02-16', on).map(as4),
     { type: 'WaivePenalty', data: { loanId: 'loan-4', waiverId: 'rq-1', amount: 100, reason: 'fee waiver approved', businessDate: on } },
   );
@@ -84,6 +84,8 @@ describe('arrears.loans.v1', () => {
   it('publishes every published type, valid against docs/asyncapi.yaml, and nothing else', () => {
     const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...waived, ...endOfDay], loansIntegrationEvents);
     expect(contract.problems).toEqual([]);
+    // 15 February 2024 fell in the Spring Festival holiday: rolled to Sunday the 18th, a make-up working day.
+    expect((waived[0].data as { schedule: unknown[] }).schedule[0]).toEqual({ seq: 1, dueDate: '2024-02-18', contractualDueDate: '2024-02-15', principal: 100_000, interest: 3_000 });
     expect(contract.typesOn(LOANS_TOPIC)).toEqual([...PUBLISHED_LOAN_EVENTS, 'EndOfDayCompleted'].map((t) => `arrears.loans.${t}`).sort());
     expect([...contract.messages.keys()]).toEqual([LOANS_TOPIC]);
     // The scenario did accrue penalty; accruals stay internal.

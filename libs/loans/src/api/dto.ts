@@ -28,6 +28,10 @@ export const ProductBody = z
     graceDays: z.number().int().min(0).max(30).optional().describe('days after a due date before an unpaid installment makes the loan past due (default 0)'),
     shortfallToleranceFen: z.number().int().min(0).max(10_000).optional().describe('a shortfall of principal and interest up to this many fen does not make the loan past due (default 0)'),
     penaltyRateCapBps: z.number().int().min(0).max(100_000).nullable().optional().describe("the product's own penalty-rate cap, below the legal one"),
+    dueDateRoll: z
+      .enum(['NONE', 'NEXT_WORKING_DAY'])
+      .optional()
+      .describe("a due date on a weekend or a public holiday of China's calendar: NONE keeps it (default), NEXT_WORKING_DAY rolls it to the next working day at registration"),
   })
   .describe('product settings; omitted ones take the default product (penalty > interest > principal, oldest first, no penalty rate, 30-day bands)');
 
@@ -91,6 +95,7 @@ export function registerLoanInput(body: z.infer<typeof RegisterLoanBody>): Regis
     ...(product.graceDays !== undefined ? { graceDays: product.graceDays } : {}),
     ...(product.shortfallToleranceFen !== undefined ? { shortfallToleranceFen: product.shortfallToleranceFen } : {}),
     ...(product.penaltyRateCapBps !== undefined ? { penaltyRateCapBps: product.penaltyRateCapBps } : {}),
+    ...(product.dueDateRoll !== undefined ? { dueDateRoll: product.dueDateRoll } : {}),
   };
   return { ...rest, product: settings };
 }

@@ -17,6 +17,7 @@ import {
 import { factDate, penaltyOwed, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment, type WaiverFact } from './position.js';
 import { correctionOf, restatementOf } from './restatement.js';
 import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from './product.js';
+import { WORKING_DAY_CALENDAR, nextWorkingDay } from './working-days.js';
 
 /**
  * Commands of the LoanAccount aggregate and one small decide function for each. Every command
@@ -311,6 +312,13 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
   if (compareDates(d.disbursementDate, d.businessDate) > 0) {
     return domainError('DISBURSEMENT_IN_FUTURE', 'only disbursed loans are registered', { disbursementDate: d.disbursementDate, businessDate: d.businessDate });
   }
+  // A product that rolls due dates on non-working days does it once, here, so every context reads
+  // the same due dates and a later calendar cannot move a date already recorded.
+  const rolls = product.dueDateRoll === 'NEXT_WORKING_DAY';
+  const schedule = d.schedule.map(({ seq, dueDate, principal, interest }) => {
+    const due = rolls ? nextWorkingDay(dueDate) : dueDate;
+    return due === dueDate ? { seq, dueDate, principal, interest } : { seq, dueDate: due, contractualDueDate: dueDate, principal, interest };
+  });
   const registered: LoanRegistered = {
       type: 'LoanRegistered',
       data: {
@@ -322,8 +330,8 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
         termMonths: d.termMonths,
         disbursementDate: d.disbursementDate,
         timeZone: d.timeZone,
-        schedule: d.schedule.map(({ seq, dueDate, principal, interest }) => ({ seq, dueDate, principal, interest })),
-        product,
+        schedule,
+        product: rolls ? { ...product, workingDayCalendar: WORKING_DAY_CALENDAR.id } : product,
         registeredOn: d.businessDate,
       },
   };

@@ -22,6 +22,8 @@ import type { ProductSettings } from './product.js';
 export interface ScheduledInstallment {
   readonly seq: number;
   readonly dueDate: BusinessDate;
+  /** The date core banking sent, when the product rolled it to the next working day (`dueDate`). */
+  readonly contractualDueDate?: BusinessDate;
   readonly principal: Fen;
   readonly interest: Fen;
 }

@@ -41,7 +41,19 @@ export interface ProductSettings {
   readonly shortfallToleranceFen?: Fen;
   /** The product's own cap on the penalty rate, in basis points a year, when lower than the legal one. */
   readonly penaltyRateCapBps?: number | null;
+  /**
+   * A due date on a non-working day (a weekend or a public holiday of China's calendar, make-up
+   * working days counted as working): `NONE` keeps it as core banking sent it (the default);
+   * `NEXT_WORKING_DAY` rolls it, at registration, to the next working day (the "following"
+   * convention), which is then the due date DPD counts from. The event keeps the contractual date.
+   */
+  readonly dueDateRoll?: DueDateRoll;
+  /** Set at registration when due dates were rolled: the working-day calendar (and its version) used. */
+  readonly workingDayCalendar?: string;
 }
+
+export type DueDateRoll = 'NONE' | 'NEXT_WORKING_DAY';
+export const DUE_DATE_ROLLS: readonly DueDateRoll[] = ['NONE', 'NEXT_WORKING_DAY'];
 
 /**
  * The ceiling on the penalty rate, in basis points a year: 24 % a year by default (法发〔2017〕22号,
@@ -86,5 +98,6 @@ export function productSettingsProblem(settings: ProductSettings): string | null
   if (!Number.isSafeInteger(tolerance) || tolerance < 0 || tolerance > 10_000) return 'shortfallToleranceFen must be whole fen from 0 to 10000';
   const cap = settings.penaltyRateCapBps;
   if (cap !== undefined && cap !== null && (!Number.isSafeInteger(cap) || cap < 0)) return 'penaltyRateCapBps must be whole basis points, not negative';
+  if (settings.dueDateRoll !== undefined && !DUE_DATE_ROLLS.includes(settings.dueDateRoll)) return `dueDateRoll must be one of ${DUE_DATE_ROLLS.join(', ')}`;
   return stageBoundariesProblem(settings.stageBoundaries);
 }

@@ -227,6 +227,7 @@ export class LoanQueries {
         return {
           seq: i.seq,
           dueDate: i.dueDate,
+          contractualDueDate: i.contractualDueDate ?? null,
           principal: i.principal,
           interest: i.interest,
           paidPrincipal: i.paidPrincipal,

@@ -135,6 +135,15 @@ describe('grading over HTTP', () => {
     expect((await grade('thin', 'C')).score).toBe(570);
   });
 
+  it('a collection strategy for grade B customers in M1 (explained below)', async () => {
+    const open = '2024-02-14'; // the open business date: the next test closes it
+    const champion = [{ stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder' }];
+    expect((await alice('POST', '/collection/strategies', { strategyId: 'std-B-M1', keys: [{ grade: 'B', stage: 'M1' }], champion, reason: 'grade B reminders' })).status).toBe(201);
+    expect((await bob('POST', '/collection/strategies/std-B-M1/versions/1/approve', {})).status).toBe(202);
+    expect((await bob('POST', '/collection/strategies/std-B-M1/versions/1/activate', { effectiveFrom: open })).status).toBe(202);
+    await eventually(async () => ((await alice('GET', '/collection/strategies/std-B-M1')).body.versions?.[0]?.status === 'ACTIVE' ? true : undefined));
+  });
+
   it('a delinquency reported by Loans moves the grade, and the history explains each grade', async () => {
     for (const day of ['2024-02-14', '2024-02-15', '2024-02-16']) await closeDay(day);
     const d = await grade('late', 'D');
@@ -175,6 +184,15 @@ describe('grading over HTTP', () => {
       { category: 'normal', loans: 2, balance: 400_000 },
       { category: 'special_mention', loans: 1, balance: 300_000 },
     ]);
+  });
+
+  it('explains a collection action by the grade and the grading policy version it rested on, beside the strategy step and version', async () => {
+    const scheduled = await eventually(async () => (await t.runtime.store.readStream('collection.case-L-late-E1')).find((e) => e.type === 'ActionScheduled'));
+    const res = await supervisor('GET', `/audit/events/${scheduled.eventId}/explain`);
+    expect(res.status).toBe(200);
+    expect(res.body.chain[0].data).toMatchObject({ stepId: 'sms-1', strategy: { strategyId: 'std-B-M1', version: 1 }, grade: 'B', gradingPolicy: 'consumer-2024@v1' });
+    const opened = (await t.runtime.store.readStream('collection.case-L-late-E1')).find((e) => e.type === 'CaseOpened')!;
+    expect(opened.data).toMatchObject({ grade: 'B', gradingPolicy: 'consumer-2024@v1' });
   });
 
   it('grades a bureau profile without asOf as of the calendar’s business date, not the server’s clock', async () => {

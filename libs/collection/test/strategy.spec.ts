@@ -4,6 +4,7 @@ import {
   resolveStrategy,
   selectStrategy,
   strategyDecider,
+  strategyDefinitionProblem,
   variantBucket,
   type StrategyEvent,
 } from '../src/domain/index.js';
@@ -168,7 +169,21 @@ describe('champion / challenger', () => {
     const entry = catalogEntry('std-C', 3, '2025-01-01', 1, definition({ challenger: { ladder: challengerLadder, trafficSharePct: 50 } }));
     const inChallenger = ids.find((id) => chooseVariant('std-C', id, 50) === 'challenger')!;
     const inChampion = ids.find((id) => chooseVariant('std-C', id, 50) === 'champion')!;
-    expect(resolveStrategy(entry, inChallenger)).toMatchObject({ ref: { strategyId: 'std-C', version: 3, variant: 'challenger' }, ladder: challengerLadder });
-    expect(resolveStrategy(entry, inChampion)).toMatchObject({ ref: { variant: 'champion' }, ladder: M1_LADDER });
+    const byCase = (caseId: string) => ({ caseId, loanId: 'L-x', customerId: 'cust-x' });
+    expect(resolveStrategy(entry, byCase(inChallenger))).toMatchObject({ ref: { strategyId: 'std-C', version: 3, variant: 'challenger' }, ladder: challengerLadder });
+    expect(resolveStrategy(entry, byCase(inChampion))).toMatchObject({ ref: { variant: 'champion' }, ladder: M1_LADDER });
+  });
+
+  it('draws the arm by loan when the version says so: a loan that cures and falls behind again keeps its arm; by case it need not', () => {
+    const challengerLadder = [step('app-1', { dpdDay: 1 }, 'APP_PUSH', 'EDUCATION')];
+    const challenger = { ladder: challengerLadder, trafficSharePct: 50 };
+    const byLoan = catalogEntry('std-C', 4, '2025-01-01', 1, definition({ challenger, assignmentUnit: 'LOAN' }));
+    const byCase = catalogEntry('std-C', 4, '2025-01-01', 1, definition({ challenger }));
+    const loans = Array.from({ length: 200 }, (_, i) => `L-${i}`);
+    const arm = (entry: typeof byLoan, loanId: string, episode: number) => resolveStrategy(entry, { caseId: `${loanId}-E${episode}`, loanId, customerId: `c-${loanId}` }).ref.variant;
+    expect(loans.filter((l) => arm(byLoan, l, 1) !== arm(byLoan, l, 2))).toEqual([]);
+    expect(loans.filter((l) => arm(byCase, l, 1) !== arm(byCase, l, 2)).length).toBeGreaterThan(50);
+    expect(new Set(loans.map((l) => arm(byLoan, l, 1)))).toEqual(new Set(['champion', 'challenger']));
+    expect(strategyDefinitionProblem(definition({ assignmentUnit: 'BRANCH' as never }))).toMatchObject({ code: 'INVALID_STRATEGY' });
   });
 });

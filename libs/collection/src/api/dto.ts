@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fields } from '#platform';
 import { CHANNELS, GRADES, HOLD_REASONS, OUTCOMES, PURPOSES, STAGES, THIRD_PARTY_EXCEPTIONS } from '../domain/model.js';
+import { ASSIGNMENT_UNITS } from '../domain/strategy.js';
 
 /**
  * Request shapes of the Collection API: strict objects (unknown fields are a 400), money in whole
@@ -44,6 +45,10 @@ export const ProposeStrategyBody = z.strictObject({
   /** The champion/challenger review that motivates the version, recorded with it for auditors. */
   reviewId: fields.id.optional(),
   keys: z.array(z.strictObject({ grade, stage })).min(1).max(60),
+  assignmentUnit: z
+    .enum(ASSIGNMENT_UNITS)
+    .default('LOAN')
+    .describe('what the champion/challenger arm is drawn for: LOAN (default; a loan that cures and falls behind again keeps its arm), CUSTOMER, or CASE'),
   champion: z.array(StepBody).min(1).max(50),
   challenger: z.strictObject({ ladder: z.array(StepBody).min(1).max(50), trafficSharePct: z.number().int().min(1).max(99) }).nullable().optional(),
   promiseTerms: z

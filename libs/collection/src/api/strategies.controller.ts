@@ -62,6 +62,7 @@ export class StrategiesController {
   async propose(@ValidBody(ProposeStrategyBody) body: z.infer<typeof ProposeStrategyBody>, @Meta() meta: RequestMeta) {
     const definition = {
       keys: body.keys as never,
+      assignmentUnit: body.assignmentUnit,
       champion: ladderOf(body.champion),
       challenger: body.challenger ? { ladder: ladderOf(body.challenger.ladder), trafficSharePct: body.challenger.trafficSharePct } : null,
       promiseTerms: body.promiseTerms ?? DEFAULT_PROMISE_TERMS,

@@ -52,7 +52,7 @@ export class CaseService {
 
   /** Opens the case with the strategy for (grade, stage) on the date, then routes it to a collector. */
   async open(input: OpenCaseInput, ctx: CommandContext): Promise<Result> {
-    const strategy = await this.catalog.resolve(input.caseId, input.grade, input.stage, input.asOf);
+    const strategy = await this.catalog.resolve(input, input.grade, input.stage, input.asOf);
     const result = await this.run(
       input.caseId,
       { type: 'OpenCase', data: { ...input, strategy } },
@@ -163,7 +163,9 @@ export class CaseService {
     change: { stage: Stage; dpd: number; overdueAmount: Fen; asOf: BusinessDate; grade: Grade; nextDueDate: BusinessDate | null },
     ctx: CommandContext,
   ): Promise<Result> {
-    const strategy = await this.catalog.resolve(caseId, change.grade, change.stage, change.asOf);
+    const { state } = await this.current(caseId);
+    const subject = state.status === 'none' ? { caseId, loanId: caseId, customerId: caseId } : { caseId, loanId: state.loanId, customerId: state.customerId };
+    const strategy = await this.catalog.resolve(subject, change.grade, change.stage, change.asOf);
     return this.run(
       caseId,
       { type: 'ChangeStage', data: { caseId, ...change, strategy } },

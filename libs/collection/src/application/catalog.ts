@@ -4,7 +4,7 @@ import type { BusinessDate } from '#kernel';
 import { PG_POOL } from '#platform';
 import { BUILTIN_RULEBOOKS, rulesInForce, type ContactRules } from '../domain/contact-rules.js';
 import type { Grade, ResolvedStrategy, Stage } from '../domain/model.js';
-import { resolveStrategy, selectStrategy, type ActiveStrategyVersion, type StrategyDefinition } from '../domain/strategy.js';
+import { resolveStrategy, selectStrategy, type ActiveStrategyVersion, type AssignmentSubject, type StrategyDefinition } from '../domain/strategy.js';
 import { CollectionStore, streams } from './collection-store.js';
 
 /**
@@ -23,10 +23,10 @@ export class StrategyCatalog {
     return rows.map((r, i) => ({ strategyId: r.strategy_id, version: r.version, effectiveFrom: r.effective_from, activationSeq: i, definition: r.definition }));
   }
 
-  /** The strategy for (grade, stage) on a date, its arm chosen for the case; null when none applies. */
-  async resolve(caseId: string, grade: Grade, stage: Stage, onDate: BusinessDate): Promise<ResolvedStrategy | null> {
+  /** The strategy for (grade, stage) on a date, its arm drawn for the subject's loan, customer or case; null when none applies. */
+  async resolve(subject: AssignmentSubject, grade: Grade, stage: Stage, onDate: BusinessDate): Promise<ResolvedStrategy | null> {
     const entry = selectStrategy(await this.active(), grade, stage, onDate);
-    return entry ? resolveStrategy(entry, caseId) : null;
+    return entry ? resolveStrategy(entry, subject) : null;
   }
 }
 

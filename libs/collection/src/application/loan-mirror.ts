@@ -42,7 +42,7 @@ export const MIRROR_TABLES = {
     episodes integer NOT NULL, case_id text, case_opened_on text, delinquent boolean NOT NULL, stage text NOT NULL,
     dpd integer NOT NULL, dpd_as_of text, overdue_amount bigint NOT NULL, restructured_on text, restructuring_id text);
     CREATE INDEX {table}_case ON {table} (case_id) WHERE case_id IS NOT NULL`,
-  [GRADES_TABLE]: `CREATE TABLE {table} (customer_id text COLLATE "C" PRIMARY KEY, grade text NOT NULL, as_of text NOT NULL, trigger_position text)`,
+  [GRADES_TABLE]: `CREATE TABLE {table} (customer_id text COLLATE "C" PRIMARY KEY, grade text NOT NULL, policy text, as_of text NOT NULL, trigger_position text)`,
 };
 
 export interface MirrorRow {

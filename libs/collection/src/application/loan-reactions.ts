@@ -2,6 +2,12 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { formatPosition, isDomainError, streamEntityId, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
 import type { CustomerGraded } from '#grading';
+
+/** A customer's grade and the Grading policy version behind it (null: not graded yet, the default grade). */
+interface Graded {
+  readonly grade: Grade;
+  readonly gradingPolicy: string | null;
+}
 import type {
   CollectionHoldEnded,
   CollectionHoldStarted,
@@ -142,13 +148,13 @@ export class LoanReactions implements OnModuleDestroy {
       const { rows } = await ctx.query<MirrorRow>(`SELECT * FROM ${loansTable} WHERE loan_id = ANY ($1::text[])`, [loanIds]);
       for (const r of rows) loans.set(r.loan_id, fromRow(r));
     }
-    const grades = new Map<string, { grade: Grade; asOf: string; position: string }>();
+    const grades = new Map<string, { grade: Grade; policy: string; asOf: string; position: string }>();
     const touched = new Set<string>();
-    const gradeOf = async (customerId: string): Promise<Grade> => {
+    const gradeOf = async (customerId: string): Promise<Graded> => {
       const known = grades.get(customerId);
-      if (known) return known.grade;
-      const { rows } = await ctx.query<{ grade: Grade }>(`SELECT grade FROM ${gradesTable} WHERE customer_id = $1`, [customerId]);
-      return rows[0]?.grade ?? DEFAULT_GRADE;
+      if (known) return { grade: known.grade, gradingPolicy: known.policy };
+      const { rows } = await ctx.query<{ grade: Grade; policy: string | null }>(`SELECT grade, policy FROM ${gradesTable} WHERE customer_id = $1`, [customerId]);
+      return rows[0] ? { grade: rows[0].grade, gradingPolicy: rows[0].policy } : { grade: DEFAULT_GRADE, gradingPolicy: null };
     };
 
     // One loan's events in order, different loans concurrently; grades and day closes are barriers
@@ -157,7 +163,7 @@ export class LoanReactions implements OnModuleDestroy {
     await forEachPartitioned(events, keyOf, 8, async (event) => {
       if (event.type === 'CustomerGraded') {
         const d = (event as unknown as CustomerGraded).data;
-        grades.set(d.customerId, { grade: d.grade as Grade, asOf: d.asOf, position: formatPosition(event.globalPosition) });
+        grades.set(d.customerId, { grade: d.grade as Grade, policy: `${d.policyId}@v${d.policyVersion}`, asOf: d.asOf, position: formatPosition(event.globalPosition) });
         return;
       }
       if (event.type === 'EndOfDayCompleted') {
@@ -187,16 +193,16 @@ export class LoanReactions implements OnModuleDestroy {
     await bulkUpsert(
       ctx,
       gradesTable,
-      [...grades].map(([customer_id, g]) => ({ customer_id, grade: g.grade, as_of: g.asOf, trigger_position: g.position })),
+      [...grades].map(([customer_id, g]) => ({ customer_id, grade: g.grade, policy: g.policy, as_of: g.asOf, trigger_position: g.position })),
       ['customer_id'],
     );
   }
 
   /** Move the loan's open case to the stage, DPD and overdue amount the mirror now records. */
-  private async followStage(caseId: string, loan: LoanMirror, recorded: RecordedEvent, reaction: Reaction | null, gradeOf: (customerId: string) => Promise<Grade>): Promise<void> {
+  private async followStage(caseId: string, loan: LoanMirror, recorded: RecordedEvent, reaction: Reaction | null, gradeOf: (customerId: string) => Promise<Graded>): Promise<void> {
     if (!reaction) return;
     const asOf = loan.dpdAsOf!;
-    const change = { stage: loan.stage, dpd: loan.dpd, overdueAmount: loan.overdueAmount, asOf, grade: await gradeOf(loan.customerId), nextDueDate: nextDueDate(loan, asOf) };
+    const change = { stage: loan.stage, dpd: loan.dpd, overdueAmount: loan.overdueAmount, asOf, ...(await gradeOf(loan.customerId)), nextDueDate: nextDueDate(loan, asOf) };
     this.report(recorded, await this.cases.changeStage(caseId, change, this.ctx(reaction, 'ChangeCaseStage')));
   }
 
@@ -216,7 +222,7 @@ export class LoanReactions implements OnModuleDestroy {
     event: Reacted,
     recorded: RecordedEvent,
     reaction: Reaction | null,
-    gradeOf: (customerId: string) => Promise<Grade>,
+    gradeOf: (customerId: string) => Promise<Graded>,
   ): Promise<LoanMirror | undefined> {
     if (event.type === 'LoanRegistered') {
       const d = event.data;
@@ -250,7 +256,7 @@ export class LoanReactions implements OnModuleDestroy {
         }
         const episodes = loan.episodes + 1;
         const caseId = `${loanId}-E${episodes}`;
-        const grade = await gradeOf(loan.customerId);
+        const graded = await gradeOf(loan.customerId);
         const next: LoanMirror = { ...loan, episodes, caseId, caseOpenedOn: d.asOf, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
         if (reaction) this.report(
           recorded,
@@ -260,7 +266,7 @@ export class LoanReactions implements OnModuleDestroy {
               loanId,
               customerId: loan.customerId,
               timeZone: loan.timeZone,
-              grade,
+              ...graded,
               stage: d.stage,
               dpd: d.dpd,
               overdueAmount: d.overdueAmount,
@@ -388,7 +394,7 @@ export class LoanReactions implements OnModuleDestroy {
 /** The reactions as a projection: the runner gives them checkpoints, batches and poison handling. */
 export const loanReactionsProjection: Projection = {
   name: LOAN_REACTIONS,
-  version: 2,
+  version: 3,
   reacts: true,
   triggers: [...LOAN_EVENTS.filter((t) => t !== 'LoanRegistered'), ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted'],
   filter: { streamPrefixes: ['loans.', 'grading.', 'restructuring.'], eventTypes: [...LOAN_EVENTS, ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'] },

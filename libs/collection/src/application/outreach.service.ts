@@ -67,7 +67,7 @@ export class OutreachService implements OnModuleDestroy {
     const grade = graded[0]?.grade ?? DEFAULT_GRADE;
     for (const loan of rows.map(fromRow)) {
       const trackId = `${loan.loanId}-W${w.episode.number}`;
-      const strategy = await this.catalog.resolve(trackId, grade, 'M0', w.asOf);
+      const strategy = await this.catalog.resolve({ caseId: trackId, loanId: loan.loanId, customerId: w.customerId }, grade, 'M0', w.asOf);
       const result = await runCommand(
         this.metrics,
         this.store.outreach,

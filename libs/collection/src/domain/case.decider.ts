@@ -65,6 +65,8 @@ export type OpenCaseCommand = Command<
     /** The strategy for (grade, stage) on `asOf`, its arm chosen for this case; null when none applies. */
     readonly strategy: ResolvedStrategy | null;
     readonly nextDueDate: BusinessDate | null;
+    /** The Grading policy version behind `grade` (null: the default grade, not graded yet). */
+    readonly gradingPolicy?: string | null;
   }
 >;
 export type AssignCase = Command<'AssignCase', { readonly caseId: string; readonly collectorId: string; readonly team: string }>;
@@ -80,6 +82,7 @@ export type ChangeStage = Command<
     readonly grade: Grade;
     readonly strategy: ResolvedStrategy | null;
     readonly nextDueDate: BusinessDate | null;
+    readonly gradingPolicy?: string | null;
   }
 >;
 /** The end of a business day for one case: promises are judged and due steps scheduled. */
@@ -230,6 +233,8 @@ function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextD
     data: {
       caseId: file.caseId,
       actionId: actionIdOf(file.caseId, file.plan.planId, step.stepId, installmentDueDate),
+      grade: file.grade,
+      gradingPolicy: file.gradingPolicy ?? null,
       loanId: file.loanId,
       customerId: file.customerId,
       planId: file.plan.planId,
@@ -301,6 +306,7 @@ export function decideOpenCase(command: OpenCaseCommand, state: CaseState): Deci
       openedOn: d.asOf,
       queue: `${d.grade}:${d.stage}`,
       plan,
+      gradingPolicy: d.gradingPolicy ?? null,
     },
   };
   const file = evolveCase(state, opened) as OpenCase;
@@ -322,6 +328,7 @@ export function decideChangeStage(command: ChangeStage, state: CaseState): Decis
     queue: `${d.grade}:${d.stage}`,
     asOf: d.asOf,
     plan: planFor(d.stage, d.strategy),
+    gradingPolicy: d.gradingPolicy ?? null,
   };
   const changed: CaseEvent = stageRank(d.stage) > stageRank(c.stage) ? { type: 'CaseEscalated', data: change } : { type: 'CaseDeescalated', data: change };
   const file = evolveCase(c, changed) as OpenCase;

@@ -44,6 +44,8 @@ interface PlanChange {
   readonly queue: string;
   readonly asOf: BusinessDate;
   readonly plan: Plan;
+  /** The Grading policy version behind the grade; absent on older events. */
+  readonly gradingPolicy?: string | null;
 }
 
 export type CaseOpened = DomainEvent<
@@ -62,6 +64,8 @@ export type CaseOpened = DomainEvent<
     /** The routing queue: `<grade>:<stage>`. */
     readonly queue: string;
     readonly plan: Plan;
+    /** The Grading policy version behind the grade (`<policyId>@v<version>`); null: not graded yet (the default grade). Absent on older events. */
+    readonly gradingPolicy?: string | null;
   }
 >;
 
@@ -77,6 +81,9 @@ export type ActionScheduled = DomainEvent<
     readonly caseId: string;
     /** Unique per case and step occurrence; channel executors report outcomes against it. */
     readonly actionId: string;
+    /** The grade the plan rested on and the Grading policy version behind it (absent on older events and on outreach tracks). */
+    readonly grade?: Grade;
+    readonly gradingPolicy?: string | null;
     readonly loanId: string;
     readonly customerId: string;
     readonly planId: string;
@@ -349,6 +356,8 @@ export interface CaseFile {
   readonly cureUndone?: { readonly curedOn: BusinessDate; readonly undoneOn: BusinessDate };
   /** Whether a call or field visit of the case reached someone (the first contact is behind it). */
   readonly spokenTo?: boolean;
+  /** The Grading policy version behind the case's grade (null: the default grade). */
+  readonly gradingPolicy?: string | null;
 }
 
 export type NoCase = { readonly status: 'none' };
@@ -389,6 +398,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       overdueAmount: d.overdueAmount,
       openedOn: d.openedOn,
       plan: d.plan,
+      gradingPolicy: d.gradingPolicy ?? null,
       adjustments: 0,
       scheduled: [],
       actions: {},
@@ -468,7 +478,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     case 'CaseEscalated':
     case 'CaseDeescalated': {
       const d = event.data;
-      return { ...state, stage: d.to, dpd: d.dpd, overdueAmount: d.overdueAmount, grade: d.grade, plan: d.plan, adjustments: 0 };
+      return { ...state, stage: d.to, dpd: d.dpd, overdueAmount: d.overdueAmount, grade: d.grade, gradingPolicy: d.gradingPolicy ?? null, plan: d.plan, adjustments: 0 };
     }
     case 'CaseOnHold':
       return { ...state, holds: { ...state.holds, [event.data.holdId]: event.data.reason } };

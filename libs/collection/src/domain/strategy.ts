@@ -27,8 +27,18 @@ export interface StrategyKey {
   readonly stage: Stage;
 }
 
+/**
+ * What the champion/challenger arm is drawn for: the loan (so a loan that cures and falls behind
+ * again keeps its arm), the customer (all their loans in one arm), or the case (versions proposed
+ * before the unit was recorded, whose events carry none).
+ */
+export const ASSIGNMENT_UNITS = ['LOAN', 'CUSTOMER', 'CASE'] as const;
+export type AssignmentUnit = (typeof ASSIGNMENT_UNITS)[number];
+
 export interface StrategyDefinition {
   readonly keys: readonly StrategyKey[];
+  /** Absent on versions proposed before it was recorded: CASE. */
+  readonly assignmentUnit?: AssignmentUnit;
   readonly champion: readonly LadderStep[];
   readonly challenger: { readonly ladder: readonly LadderStep[]; readonly trafficSharePct: number } | null;
   readonly promiseTerms: PromiseTerms;
@@ -160,6 +170,9 @@ export function strategyDefinitionProblem(definition: StrategyDefinition): Domai
     const k = `${key.grade}:${key.stage}`;
     if (seen.has(k)) return invalid('a key is listed twice', { key });
     seen.add(k);
+  }
+  if (definition.assignmentUnit !== undefined && !ASSIGNMENT_UNITS.includes(definition.assignmentUnit)) {
+    return invalid('assignmentUnit is LOAN, CUSTOMER or CASE', { assignmentUnit: definition.assignmentUnit });
   }
   const champion = ladderProblem(definition.champion, 'champion') ?? stageProblem(definition.champion, 'champion', definition.keys);
   if (champion) return champion;
@@ -359,10 +372,23 @@ export function chooseVariant(strategyId: string, caseId: string, challengerShar
   return variantBucket(strategyId, caseId) < challengerSharePct * 100 ? 'challenger' : 'champion';
 }
 
-/** The strategy a case follows: version, arm and that arm's ladder. */
-export function resolveStrategy(entry: ActiveStrategyVersion, caseId: string): ResolvedStrategy {
+/** Whom a strategy is resolved for: the case (or pre-delinquency track), its loan and its customer. */
+export interface AssignmentSubject {
+  readonly caseId: string;
+  readonly loanId: string;
+  readonly customerId: string;
+}
+
+/** The id the arm is drawn from, by the version's unit of assignment. */
+export function assignmentKey(definition: StrategyDefinition, subject: AssignmentSubject): string {
+  const unit = definition.assignmentUnit ?? 'CASE';
+  return unit === 'LOAN' ? subject.loanId : unit === 'CUSTOMER' ? subject.customerId : subject.caseId;
+}
+
+/** The strategy a case follows: version, arm (drawn for the version's unit) and that arm's ladder. */
+export function resolveStrategy(entry: ActiveStrategyVersion, subject: AssignmentSubject): ResolvedStrategy {
   const challenger = entry.definition.challenger;
-  const variant = chooseVariant(entry.strategyId, caseId, challenger?.trafficSharePct ?? null);
+  const variant = chooseVariant(entry.strategyId, assignmentKey(entry.definition, subject), challenger?.trafficSharePct ?? null);
   return {
     ref: { strategyId: entry.strategyId, version: entry.version, variant },
     ladder: variant === 'challenger' && challenger ? challenger.ladder : entry.definition.champion,

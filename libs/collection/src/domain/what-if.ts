@@ -122,6 +122,7 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
               asOf: d.openedOn,
               strategy: choose(d.grade, d.stage, d.openedOn, d.plan),
               nextDueDate: nextDueDate(input, d.openedOn),
+              gradingPolicy: d.gradingPolicy ?? null,
             },
           }),
         });
@@ -145,6 +146,7 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
               grade: d.grade,
               strategy: choose(d.grade, d.to, d.asOf, d.plan),
               nextDueDate: nextDueDate(input, d.asOf),
+              gradingPolicy: d.gradingPolicy ?? null,
             },
           }),
         });
@@ -184,7 +186,10 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
   const choose = (grade: Grade, stage: Stage, asOf: BusinessDate, actual: Plan): ResolvedStrategy | null => {
     const covers = alt.definition.keys.some((k) => k.grade === grade && k.stage === stage);
     const strategy = covers
-      ? resolveStrategy({ strategyId: alt.strategyId, version: alt.version, effectiveFrom: asOf, activationSeq: 0, definition: alt.definition }, caseId)
+      ? resolveStrategy(
+          { strategyId: alt.strategyId, version: alt.version, effectiveFrom: asOf, activationSeq: 0, definition: alt.definition },
+          { caseId, loanId: opened.data.loanId, customerId: opened.data.customerId },
+        )
       : asStrategy(actual);
     plans.push({ asOf, stage, strategy: strategyLabel(strategy?.ref ?? null), alternative: covers });
     return strategy;

@@ -1,5 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
-import { agenciesContext } from '#agencies';
+import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { comparePositions, type RecordedEvent } from '#kernel';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
 import { clocksAt } from '#test-support/clock.js';
@@ -170,9 +170,6 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect((await service('POST', '/loans/accounts/LA1/payments', { reference: 'PAY-1', amount: 50_333, valueDate: '2026-03-03' })).status).toBe(202);
     const attributed = await eventually(async () => (await placementEvents('LA1-E1')).find((e) => e.type === 'RecoveryAttributed'));
     expect(attributed.data).toMatchObject({ agencyId: 'ag-1', reference: 'PAY-1', amount: 50_333, commission: 7_550, contractNo: 'C-ag-1' });
-    const [published] = agenciesContext.integrationEvents!.map((m) => (m.eventTypes.includes(attributed.type) ? m.map(attributed) : null)).filter(Boolean);
-    expect(published).toMatchObject({ key: 'LA1-E1', type: 'arrears.agencies.RecoveryAttributed', data: { commission: 7_550 } });
-    expect(agenciesContext.integrationEvents![0].topic).toBe('arrears.agencies.v1');
     const evaluation = await eventually(async () => {
       const res = await rm1('GET', '/agencies/evaluations?year=2026');
       const ag1 = res.body.items?.find((i: { agencyId: string }) => i.agencyId === 'ag-1');
@@ -208,5 +205,13 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     // A supervisor of another team may not place or recall the bank's cases outside their scope.
     const outside = await t.as('supervisor', 'sup-9', 'T9')('POST', '/agencies/placements/LA2-E1/recall', { reason: 'not mine' });
     expect({ status: outside.status, code: outside.body.code }).toEqual({ status: 403, code: 'CASE_OUT_OF_SCOPE' });
+  });
+
+  it('publishes every agency and placement event on arrears.agencies.v1 as docs/asyncapi.yaml describes it, the commission for accounting', async () => {
+    const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
+    expect(contract.problems).toEqual([]);
+    const published = (contract.messages.get('arrears.agencies.v1') ?? []).map((m) => ({ key: String(m.key), value: JSON.parse(String(m.value)) as { reference?: string; commission?: number } }));
+    expect(contract.typesOn('arrears.agencies.v1')).toEqual(expect.arrayContaining(['arrears.agencies.AgencyApproved', 'arrears.agencies.CasePlaced', 'arrears.agencies.RecoveryAttributed', 'arrears.agencies.CaseRecalled']));
+    expect(published.filter((m) => m.value.reference === 'PAY-1')).toEqual([{ key: 'LA1-E1', value: expect.objectContaining({ agencyId: 'ag-1', amount: 50_333, commission: 7_550 }) }]);
   });
 });

@@ -46,6 +46,8 @@ export { DebtorPreferencesService, type DebtorPreferences } from './application/
 export { CollectionClock } from './application/clock.js';
 // The dispatch gate, for a context that has a notice of its own judged on the debtor's ledger (an agency placement's notice).
 export { DispatchService } from './application/dispatch.service.js';
+// A contact attempt's HTTP answer (a rule refusal: 422 with its code, recorded), for a context's own contact route.
+export { contactAnswer } from './api/http.js';
 export { maxHorizonDays, minimumPromise } from './domain/promises.js';
 export type { OpenCase, ClosedCase } from './domain/case.events.js';
 export {

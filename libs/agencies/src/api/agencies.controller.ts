@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { isDomainError, newId, type DomainError } from '#kernel';
 import type { CommandResult } from '#eventstore';
 import { inCaseScope } from '#case-scope';
-import { CaseService, ContactService, type ContactOutcome } from '#collection';
+import { CaseService, ContactService, contactAnswer, type ContactOutcome } from '#collection';
 import { PersonalDataVault, maskPersonalData } from '#vault';
 import {
   DocBody,
@@ -292,16 +292,6 @@ export class AgenciesController {
       },
       commandContext(meta, 'AttemptContact', { occurredAt: at, extra: { agencyId: req.user.id, agentId: body.agentId, placementId: current.placementId } }),
     );
-    if (isDomainError(outcome)) throw domainProblem(outcome);
-    if (outcome.kind === 'blocked') {
-      throw new ProblemException(
-        problem(422, outcome.code, 'Contact blocked', outcome.reason, {
-          details: outcome.details,
-          attemptId,
-          recorded: { event: 'ContactBlocked', streamId: outcome.result.streamId, revision: outcome.result.revision },
-        }),
-      );
-    }
-    return { ...accepted(outcome.result), attemptId };
+    return contactAnswer(outcome, attemptId);
   }
 }

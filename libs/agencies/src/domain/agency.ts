@@ -86,6 +86,8 @@ export const AGENCY_EVENT_TYPES: readonly AgencyEvent['type'][] = [
 
 export interface AgencyFile {
   readonly agencyId: string;
+  readonly name: string;
+  readonly licenceRef: string;
   readonly status: AgencyStatus;
   /** The contract in force (the proposed one until the agency is approved). */
   readonly contract: AgencyContract;
@@ -94,6 +96,8 @@ export interface AgencyFile {
   readonly agents: Readonly<Record<string, Readonly<Record<string, { readonly grantedOn: BusinessDate; readonly expiresOn: BusinessDate }>>>>;
   /** Cases held now, by case id: the placement id. */
   readonly holding: Readonly<Record<string, string>>;
+  /** Placements taken so far (round-robin counts them). */
+  readonly placementsTaken: number;
 }
 
 export type AgencyState = { readonly status: 'none' } | AgencyFile;
@@ -101,7 +105,7 @@ export type AgencyState = { readonly status: 'none' } | AgencyFile;
 export function evolveAgency(state: AgencyState, event: AgencyEvent): AgencyState {
   if (event.type === 'AgencyProposed') {
     const d = event.data;
-    return { agencyId: d.agencyId, status: 'PROPOSED', contract: d.contract, proposedBy: d.proposedBy, amendment: null, agents: {}, holding: {} };
+    return { agencyId: d.agencyId, name: d.name, licenceRef: d.licenceRef, status: 'PROPOSED', contract: d.contract, proposedBy: d.proposedBy, amendment: null, agents: {}, holding: {}, placementsTaken: 0 };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
@@ -120,7 +124,7 @@ export function evolveAgency(state: AgencyState, event: AgencyEvent): AgencyStat
       return { ...state, agents: { ...state.agents, [agentId]: { ...state.agents[agentId], [certification]: { grantedOn, expiresOn } } } };
     }
     case 'AgencyPlacementTaken':
-      return { ...state, holding: { ...state.holding, [event.data.caseId]: event.data.placementId } };
+      return { ...state, holding: { ...state.holding, [event.data.caseId]: event.data.placementId }, placementsTaken: state.placementsTaken + 1 };
     case 'AgencyPlacementReleased': {
       const { [event.data.caseId]: _released, ...holding } = state.holding;
       return { ...state, holding };

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#kernel';
 import { caseAssignmentsProjection } from '#case-scope';
 import { rowProjection, type Projection } from '#projections';
-import { AGENCY_EVENT_TYPES, type AgencyEvent } from '../domain/agency.js';
+import { AGENCY_EVENT_TYPES, evolveAgency, type AgencyContract, type AgencyEvent, type AgencyFile } from '../domain/agency.js';
 import { PLACEMENT_EVENT_TYPES, type PlacementEvent } from '../domain/placement.js';
 
 /**
@@ -24,46 +24,18 @@ export const agencyCaseAssignmentsProjection: Projection = caseAssignmentsProjec
 export interface AgencyRow {
   [column: string]: unknown;
   agency_id: string;
-  name: string;
-  licence_ref: string;
   status: string;
-  contract: unknown;
-  amendment: unknown;
-  proposed_by: string;
   holding: number;
   placements: number;
-  agents: Record<string, Record<string, { grantedOn: string; expiresOn: string }>>;
+  contract: AgencyContract;
+  /** The agency as its own stream folds it (the same `evolveAgency`): name, contract, pending amendment, agents. */
+  state: AgencyFile;
 }
 
 export function evolveAgencyRow(row: AgencyRow | undefined, recorded: RecordedEvent): AgencyRow | undefined {
-  const event = recorded as unknown as AgencyEvent;
-  if (event.type === 'AgencyProposed') {
-    const d = event.data;
-    return row ?? { agency_id: d.agencyId, name: d.name, licence_ref: d.licenceRef, status: 'PROPOSED', contract: d.contract, amendment: null, proposed_by: d.proposedBy, holding: 0, placements: 0, agents: {} };
-  }
-  if (!row) return undefined;
-  switch (event.type) {
-    case 'AgencyApproved':
-      return { ...row, status: 'ACTIVE' };
-    case 'AgencyRejected':
-      return { ...row, status: 'REJECTED' };
-    case 'AgencySuspended':
-      return { ...row, status: 'SUSPENDED' };
-    case 'ContractAmendmentProposed':
-      return { ...row, amendment: event.data.contract };
-    case 'ContractAmendmentApproved':
-      return { ...row, contract: event.data.contract, amendment: null };
-    case 'AgentCertified': {
-      const { agentId, certification, grantedOn, expiresOn } = event.data;
-      return { ...row, agents: { ...row.agents, [agentId]: { ...row.agents[agentId], [certification]: { grantedOn, expiresOn } } } };
-    }
-    case 'AgencyPlacementTaken':
-      return { ...row, holding: row.holding + 1, placements: row.placements + 1 };
-    case 'AgencyPlacementReleased':
-      return { ...row, holding: row.holding - 1 };
-    default:
-      return undefined;
-  }
+  const next = evolveAgency(row?.state ?? { status: 'none' }, recorded as unknown as AgencyEvent);
+  if (next.status === 'none') return undefined;
+  return { agency_id: next.agencyId, status: next.status, holding: Object.keys(next.holding).length, placements: next.placementsTaken, contract: next.contract, state: next };
 }
 
 export const agenciesProjection: Projection = rowProjection<AgencyRow>({
@@ -71,8 +43,7 @@ export const agenciesProjection: Projection = rowProjection<AgencyRow>({
   version: 1,
   table: AGENCIES_TABLE,
   ddl: `CREATE TABLE {table} (
-    agency_id text PRIMARY KEY, name text NOT NULL, licence_ref text NOT NULL, status text NOT NULL, contract jsonb NOT NULL,
-    amendment jsonb, proposed_by text NOT NULL, holding integer NOT NULL, placements integer NOT NULL, agents jsonb NOT NULL)`,
+    agency_id text PRIMARY KEY, status text NOT NULL, holding integer NOT NULL, placements integer NOT NULL, contract jsonb NOT NULL, state jsonb NOT NULL)`,
   key: 'agency_id',
   filter: { streamPrefixes: ['agencies.agency-'], eventTypes: AGENCY_EVENT_TYPES },
   keyOf: (e) => (e.data as { agencyId?: string }).agencyId ?? null,

@@ -6,14 +6,14 @@ const num = (v: unknown): number => Number(v ?? 0);
 function agencyView(r: AgencyRow) {
   return {
     agencyId: r.agency_id,
-    name: r.name,
-    licenceRef: r.licence_ref,
+    name: r.state.name,
+    licenceRef: r.state.licenceRef,
     status: r.status,
     contract: r.contract,
-    amendmentPending: r.amendment !== null,
+    amendmentPending: r.state.amendment !== null,
     holding: r.holding,
     placements: r.placements,
-    agents: Object.entries(r.agents).map(([agentId, certifications]) => ({ agentId, certifications })),
+    agents: Object.entries(r.state.agents).map(([agentId, certifications]) => ({ agentId, certifications })),
   };
 }
 
@@ -86,7 +86,7 @@ export class AgencyQueries {
     const from = `${year}-01-01`;
     const to = `${year}-12-31`;
     const { rows } = await this.pool.query<Record<string, unknown>>(
-      `SELECT a.agency_id, a.name,
+      `SELECT a.agency_id, a.state->>'name' AS name,
           (SELECT count(*) FROM ${PLACEMENTS_TABLE} p WHERE p.agency_id = a.agency_id AND p.starts_on BETWEEN $1 AND $2) AS placements,
           (SELECT coalesce(sum(p.overdue_amount), 0) FROM ${PLACEMENTS_TABLE} p WHERE p.agency_id = a.agency_id AND p.starts_on BETWEEN $1 AND $2) AS placed,
           (SELECT coalesce(sum(r.amount), 0) FROM ${RECOVERIES_TABLE} r WHERE r.agency_id = a.agency_id AND r.reversed_on IS NULL AND r.business_date BETWEEN $1 AND $2) AS recovered,

@@ -51,6 +51,29 @@ const STREAMS_SERVICE = 'event_store.client.streams.Streams';
 /** The server's default filter search window; checkpoints come every multiplier x window events. */
 const DEFAULT_WINDOW = 32;
 
+/**
+ * Each stored event's Read response is built and serialised once, however many reads and
+ * subscriptions send it (a real node also serves hot events from its caches): the Streams service
+ * definition with a serialiser that remembers its output per message. An edited event is a new
+ * StoredEvent, so it gets a response of its own.
+ */
+const responses = new WeakMap<StoredEvent, ReadResp>();
+const serialized = new WeakMap<ReadResp, Buffer>();
+const STREAMS_SERVICE_CACHED = {
+  ...streamsGrpc.StreamsService,
+  read: {
+    ...streamsGrpc.StreamsService.read,
+    responseSerialize: (message: ReadResp): Buffer => {
+      let bytes = serialized.get(message);
+      if (!bytes) {
+        bytes = streamsGrpc.StreamsService.read.responseSerialize(message);
+        serialized.set(message, bytes);
+      }
+      return bytes;
+    },
+  },
+};
+
 type Predicate = (e: StoredEvent) => boolean;
 
 interface Filtering {
@@ -65,7 +88,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
   const subscriptions = new Set<grpc.ServerWritableStream<ReadReq, ReadResp>>();
   const server = new grpc.Server();
 
-  server.addService(streamsGrpc.StreamsService, {
+  server.addService(STREAMS_SERVICE_CACHED, {
     read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => read(call),
     append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
       append(call, callback),
@@ -355,6 +378,15 @@ function compileFilter(filter: InstanceType<typeof ReadReqMsg.Options.FilterOpti
 }
 
 function eventResp(e: StoredEvent): ReadResp {
+  let resp = responses.get(e);
+  if (!resp) {
+    resp = buildEventResp(e);
+    responses.set(e, resp);
+  }
+  return resp;
+}
+
+function buildEventResp(e: StoredEvent): ReadResp {
   const id = new sharedPb.UUID();
   id.setString(e.id);
   const identifier = new sharedPb.StreamIdentifier();

@@ -54,6 +54,9 @@ export interface EventStoreDbEventStoreOptions {
 }
 
 const ZERO: Position = Object.freeze({ commit: 0n, prepare: 0n });
+/** How long a subscription's tail probe waits for others to share its read, and that read's size. */
+const TAIL_COALESCE_MS = 50;
+const TAIL_PAGE = 256;
 
 /**
  * The EventStore port on EventStoreDB (gRPC client `@eventstore/db-client`; every use of the client
@@ -71,6 +74,8 @@ export class EventStoreDbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly ownsClient: boolean;
   private readonly subscriptions = new Set<Subscription>();
+  private tailWaiters: Array<{ after: Position; resolve: (page: AllStreamResolvedEvent[]) => void; reject: (err: unknown) => void }> = [];
+  private tailTimer?: NodeJS.Timeout;
 
   /** Takes a client (which the caller keeps and disposes) or an `esdb://` connection string. */
   constructor(
@@ -202,11 +207,14 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
-  /** Newest non-system event of $all, found by reading backwards from the end. */
+  /**
+   * Newest non-system event of $all, found by reading backwards from the end: a small page first
+   * (the head is rarely a system record), then larger ones.
+   */
   async headPosition(): Promise<Position | null> {
-    const pageSize = 100;
+    let pageSize = 8;
     let cursor: ReadPosition = END;
-    for (;;) {
+    for (;; pageSize = Math.min(pageSize * 4, 512)) {
       const page = await this.readAllRaw(cursor, pageSize, BACKWARDS);
       let last: Position | undefined;
       for (const resolved of page) {
@@ -239,17 +247,21 @@ export class EventStoreDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
+    if (this.tailTimer) clearTimeout(this.tailTimer);
+    this.tailTimer = undefined;
+    for (const w of this.tailWaiters.splice(0)) w.resolve([]);
     if (this.ownsClient) await this.client.dispose();
   }
 
   /**
    * The furthest position after `after` up to which $all holds nothing the filter lets through:
-   * the last record before the first matching one (or the last record read). Looks at one page.
+   * the last record before the first matching one (or the last record read). Looks at one page,
+   * read once for all the subscriptions probing at about the same time (`readTail`).
    */
   private async skippedTail(after: Position, filter: SubscribeOptions['filter']): Promise<Position | undefined> {
     const matches = matchesFilter(filter);
     let furthest: Position | undefined;
-    for (const resolved of await this.readAllRaw(after, 256, FORWARDS)) {
+    for (const resolved of await this.readTail(after)) {
       const position = positionOf(resolved);
       const event = resolved.event;
       if (!event || !position || comparePositions(position, after) <= 0) continue;
@@ -257,6 +269,41 @@ export class EventStoreDbEventStore implements EventStore {
       furthest = position;
     }
     return furthest;
+  }
+
+  /**
+   * A page of $all from `after` (inclusive), shared: every idle subscription of the store probes its
+   * skipped tail (see esdbSubscription), mostly at about the same moments, so the probes of the
+   * next TAIL_COALESCE_MS are answered by one read from the earliest of their positions. A probe
+   * whose position lies past a full shared page reads on its own.
+   */
+  private readTail(after: Position): Promise<AllStreamResolvedEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.tailWaiters.push({ after, resolve, reject });
+      if (!this.tailTimer) {
+        this.tailTimer = setTimeout(() => void this.flushTail(), TAIL_COALESCE_MS);
+        this.tailTimer.unref();
+      }
+    });
+  }
+
+  private async flushTail(): Promise<void> {
+    const waiters = this.tailWaiters;
+    this.tailWaiters = [];
+    this.tailTimer = undefined;
+    if (waiters.length === 0) return;
+    const from = waiters.reduce((min, w) => (comparePositions(w.after, min) < 0 ? w.after : min), waiters[0].after);
+    try {
+      const page = await this.readAllRaw(from, TAIL_PAGE, FORWARDS);
+      const last = page.length ? positionOf(page[page.length - 1]) : undefined;
+      for (const w of waiters) {
+        const beyond = page.length >= TAIL_PAGE && (!last || comparePositions(w.after, last) >= 0);
+        if (beyond) this.readAllRaw(w.after, TAIL_PAGE, FORWARDS).then(w.resolve, w.reject);
+        else w.resolve(page);
+      }
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+    }
   }
 
   /** The append token of the event at a revision of a stream (see APPEND_ATTEMPT_KEY). */

@@ -17,6 +17,7 @@ import {
   type DispatchableAction,
   type LogContact,
   type ReleaseAction,
+  type SetPreferredContactTimes,
 } from '../src/domain/index.js';
 
 /**
@@ -253,5 +254,63 @@ describe('the builtin rulebooks', () => {
       fieldVisitMinCollectors: 2,
       firstContactIdentifiesBank: true,
     });
+  });
+});
+
+/** Preferred contact times (set by the customer in the self-service channel) on the debtor's ledger, and the gate keeping to them. */
+describe('preferred contact times at the gate', () => {
+  const prefer = (channel: SetPreferredContactTimes['data']['channel'], windows: { start: string; end: string }[]): SetPreferredContactTimes => ({
+    type: 'SetPreferredContactTimes',
+    data: { customerId: CUSTOMER, channel, windows, rules: DEFAULT_CONTACT_RULES },
+  });
+  const call = (actionId: string) => action(actionId, { channel: 'CALL', performer: 'COLLECTOR', purpose: 'NEGOTIATION' });
+  const windows = [{ start: '12:00', end: '13:30' }, { start: '18:00', end: '20:00' }];
+
+  it('records windows inside the allowed hours, sorted, once; refuses windows in the quiet hours, overlapping, inverted or on field visits', () => {
+    const r = ledger(
+      prefer('CALL', [windows[1], windows[0]]),
+      prefer('CALL', windows),
+      prefer('CALL', [{ start: '21:00', end: '23:00' }]),
+      prefer('CALL', [{ start: '07:30', end: '09:00' }]),
+      prefer('SMS', [{ start: '09:00', end: '11:00' }, { start: '10:00', end: '12:00' }]),
+      prefer('SMS', [{ start: '11:00', end: '10:00' }]),
+      prefer('FIELD_VISIT', [{ start: '09:00', end: '11:00' }]),
+    );
+    expect(r.answers[0]).toEqual([{ type: 'ContactTimesPreferred', data: { customerId: CUSTOMER, channel: 'CALL', windows } }]);
+    expect(r.answers.slice(1).map(codeOf)).toEqual([null, 'PREFERRED_TIME_OUTSIDE_HOURS', 'PREFERRED_TIME_OUTSIDE_HOURS', 'INVALID_PREFERRED_TIMES', 'INVALID_PREFERRED_TIMES', 'PREFERRED_TIME_NOT_OFFERED']);
+    expect(r.state.preferredTimes).toEqual({ CALL: windows });
+  });
+
+  it('reschedules an action planned outside the windows to the next one (today’s, else tomorrow’s first), releases it inside, and leaves other channels alone', () => {
+    const r = ledger(
+      prefer('CALL', windows),
+      release(call('call-a'), '2026-03-09T00:00:00Z'), // 08:00 local: before the first window
+      release(call('call-b'), '2026-03-09T06:00:00Z'), // 14:00 local: between the windows
+      release(call('call-c'), '2026-03-09T12:30:00Z'), // 20:30 local: after the last
+      release(call('call-d'), '2026-03-09T10:15:00Z'), // 18:15 local: inside one
+      release(action('sms-a'), '2026-03-09T00:00:00Z'), // no SMS preference
+    );
+    const verdict = (i: number) => (r.answers[i] as DebtorEvent[])[0];
+    for (const [i, releaseAt, releaseDate] of [
+      [1, '2026-03-09T04:00:00.000Z', '2026-03-09'],
+      [2, '2026-03-09T10:00:00.000Z', '2026-03-09'],
+      [3, '2026-03-10T04:00:00.000Z', '2026-03-10'],
+    ] as const) {
+      const e = verdict(i) as ActionRescheduled;
+      expect([e.type, e.data.code, e.data.releaseAt, e.data.releaseDate]).toEqual(['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', releaseAt, releaseDate]);
+      expect(e.data.details).toMatchObject({ preferredTimes: windows, timeZone: 'Asia/Shanghai' });
+    }
+    expect([verdict(4).type, verdict(5).type]).toEqual(['ActionReleased', 'ActionReleased']);
+    // Judged again at the window's opening, the rescheduled call is released.
+    expect(typesOf(debtorDecider.decide(release(call('call-b'), '2026-03-09T10:00:00Z'), r.state) as DebtorEvent[])).toEqual(['ActionReleased']);
+  });
+
+  it('never moves contact into the quiet hours: windows the rules now forbid are ignored, and cleared windows hold nothing', () => {
+    const { state } = ledger(prefer('CALL', [{ start: '08:00', end: '09:00' }]));
+    // A later rulebook starts the allowed hours at 09:00: the 08:00-09:00 window is no longer allowed.
+    const later: ContactRules = { ...DEFAULT_CONTACT_RULES, version: 'later', quietHours: { ...DEFAULT_CONTACT_RULES.quietHours, end: '09:00' } };
+    expect(typesOf(debtorDecider.decide(release(call('call-e'), '2026-03-09T02:00:00Z', { rules: later }), state) as DebtorEvent[])).toEqual(['ActionReleased']);
+    const cleared = ledger(prefer('CALL', windows), prefer('CALL', []), release(call('call-f'), '2026-03-09T02:00:00Z'));
+    expect(typesOf(last(cleared))).toEqual(['ActionReleased']);
   });
 });

@@ -1,10 +1,6 @@
-import { PostgresEventStore } from '#eventstore';
-import { ProjectionRunner } from '#projections';
-import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { armCounts } from '../src/application/reviews.js';
-import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.projection.js';
 import { KpiQueries } from '../src/read-model/kpis.js';
-import { caughtUp, Scenario } from './scenario.js';
+import { factsOf } from './scenario.js';
 
 /**
  * The complaint and self-cure KPIs over a hand-made November 2026 (strategy S1 v1, stage M1):
@@ -18,56 +14,48 @@ import { caughtUp, Scenario } from './scenario.js';
  *   K5 champion, grade B, U1: the loan cures Nov 8; a call the day after              → self-cured
  */
 describe('complaint and self-cure KPIs', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let runner: ProjectionRunner;
+  let facts: Awaited<ReturnType<typeof factsOf>>;
   let kpis: KpiQueries;
 
   beforeAll(async () => {
-    db = await testDatabase();
-    store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
-    const s = new Scenario(store);
-    const S1 = { strategyId: 'S1', version: 1, stage: 'M1' };
-    const cases = [
-      ['K1', 'L1', 'C1', 'champion', 'B', 'U1', '2026-11-02'],
-      ['K2', 'L2', 'C2', 'challenger', 'C', 'U2', '2026-11-02'],
-      ['K3', 'L3', 'C3', 'challenger', 'C', 'U2', '2026-11-03'],
-      ['K4', 'L4', 'C4', 'champion', 'A', 'U1', '2026-11-03'],
-      ['K5', 'L5', 'C5', 'champion', 'B', 'U1', '2026-11-03'],
-    ] as const;
-    for (const [, loan, customer, , grade] of cases) {
-      await s.loanRegistered(loan, customer, 100_000, '2026-10-01');
-      await s.graded(customer, grade, null, '2026-10-15');
-    }
-    for (const [caseId, loan, customer, variant, grade, collector, on] of cases) {
-      await s.delinquent(loan, 'M1', 1, 10_000, on);
-      await s.caseOpened(caseId, loan, customer, { ...S1, variant, grade, overdue: 10_000 }, on);
-      await s.assigned(caseId, collector, on);
-    }
-    await s.attempt('K1', 'A1', 'SMS', 'DELIVERED', { kind: 'EXECUTOR', id: 'sms-gateway' }, '2026-11-03');
-    await s.attempt('K2', 'A2', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-03');
-    await s.attempt('K2', 'A3', 'CALL', 'COMPLAINT', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-04');
-    await s.onHold('K2', 'A3', 'COMPLAINT', '2026-11-04');
-    await s.attempt('K4', 'A4', 'CALL', 'NO_ANSWER', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-04');
-    await s.cured('L1', '2026-11-05');
-    await s.caseClosed('K1', 'CURED', '2026-11-05');
-    await s.restructured('RQ3', 'L3', 'C3', '2026-11-06');
-    await s.onHold('K3', 'complaint-X', 'COMPLAINT', '2026-11-07');
-    await s.onHold('K3', 'complaint-Y', 'DISPUTE', '2026-11-07');
-    await s.cured('L5', '2026-11-08');
-    await s.attempt('K5', 'A5', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-09');
-    await s.cured('L2', '2026-11-10');
-    await s.caseClosed('K2', 'CURED', '2026-11-10');
-    runner = new ProjectionRunner(db.pool, store, [factsProjection()], { batchSize: 5 });
-    await runner.start();
-    await caughtUp(db.pool, FACTS_PROJECTION, s.last);
-    kpis = new KpiQueries(db.pool);
+    facts = await factsOf(async (s) => {
+      const S1 = { strategyId: 'S1', version: 1, stage: 'M1' };
+      const cases = [
+        ['K1', 'L1', 'C1', 'champion', 'B', 'U1', '2026-11-02'],
+        ['K2', 'L2', 'C2', 'challenger', 'C', 'U2', '2026-11-02'],
+        ['K3', 'L3', 'C3', 'challenger', 'C', 'U2', '2026-11-03'],
+        ['K4', 'L4', 'C4', 'champion', 'A', 'U1', '2026-11-03'],
+        ['K5', 'L5', 'C5', 'champion', 'B', 'U1', '2026-11-03'],
+      ] as const;
+      for (const [, loan, customer, , grade] of cases) {
+        await s.loanRegistered(loan, customer, 100_000, '2026-10-01');
+        await s.graded(customer, grade, null, '2026-10-15');
+      }
+      for (const [caseId, loan, customer, variant, grade, collector, on] of cases) {
+        await s.delinquent(loan, 'M1', 1, 10_000, on);
+        await s.caseOpened(caseId, loan, customer, { ...S1, variant, grade, overdue: 10_000 }, on);
+        await s.assigned(caseId, collector, on);
+      }
+      await s.attempt('K1', 'A1', 'SMS', 'DELIVERED', { kind: 'EXECUTOR', id: 'sms-gateway' }, '2026-11-03');
+      await s.attempt('K2', 'A2', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-03');
+      await s.attempt('K2', 'A3', 'CALL', 'COMPLAINT', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-04');
+      await s.onHold('K2', 'A3', 'COMPLAINT', '2026-11-04');
+      await s.attempt('K4', 'A4', 'CALL', 'NO_ANSWER', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-04');
+      await s.cured('L1', '2026-11-05');
+      await s.caseClosed('K1', 'CURED', '2026-11-05');
+      await s.restructured('RQ3', 'L3', 'C3', '2026-11-06');
+      await s.onHold('K3', 'complaint-X', 'COMPLAINT', '2026-11-07');
+      await s.onHold('K3', 'complaint-Y', 'DISPUTE', '2026-11-07');
+      await s.cured('L5', '2026-11-08');
+      await s.attempt('K5', 'A5', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-09');
+      await s.cured('L2', '2026-11-10');
+      await s.caseClosed('K2', 'CURED', '2026-11-10');
+    });
+    kpis = new KpiQueries(facts.pool);
   });
 
   afterAll(async () => {
-    await runner?.stop();
-    await store?.close();
-    await db?.close();
+    await facts?.close();
   });
 
   const pick = (rows: readonly Record<string, unknown>[], ...fields: string[]) => rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f]])));
@@ -106,7 +94,7 @@ describe('complaint and self-cure KPIs', () => {
   });
 
   it('gives the champion/challenger review each arm’s contacts and complaints in the window, for the guardrail', async () => {
-    const arms = await armCounts(db.pool, (t) => t, { strategyId: 'S1', strategyVersion: 1, segment: { grade: null, stage: null }, from: '2026-11-01', to: '2026-11-30' });
+    const arms = await armCounts(facts.pool, (t) => t, { strategyId: 'S1', strategyVersion: 1, segment: { grade: null, stage: null }, from: '2026-11-01', to: '2026-11-30' });
     expect(arms).toEqual({ champion: { cases: 3, cured: 2, contacts: 3, complaints: 0 }, challenger: { cases: 2, cured: 1, contacts: 2, complaints: 2 } });
   });
 });

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { comparePositions, type NewEvent, type Position } from '#kernel';
-import type { EventStore } from '#eventstore';
+import { PostgresEventStore, type EventStore } from '#eventstore';
+import { ProjectionRunner } from '#projections';
+import { testDatabase } from '#test-support/database.js';
+import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.projection.js';
 
 /**
  * Test helpers: append other contexts' events in their published shapes, and wait for a
@@ -128,4 +131,27 @@ export async function caughtUp(pool: pg.Pool, projection: string, position: Posi
     if (Date.now() > deadline) throw new Error(`projection ${projection} did not reach the position in time`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A fresh database holding the KPI fact tables of a scenario: `build` appends the events, the
+ * facts projection applies them in batches of `batchSize` (so batch boundaries fall between
+ * related events), and the answer is ready once it has caught up.
+ */
+export async function factsOf(build: (s: Scenario) => Promise<void>, batchSize = 5): Promise<{ pool: pg.Pool; close(): Promise<void> }> {
+  const db = await testDatabase();
+  const store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
+  const s = new Scenario(store);
+  await build(s);
+  const runner = new ProjectionRunner(db.pool, store, [factsProjection()], { batchSize });
+  await runner.start();
+  await caughtUp(db.pool, FACTS_PROJECTION, s.last);
+  return {
+    pool: db.pool,
+    async close() {
+      await runner.stop();
+      await store.close();
+      await db.close();
+    },
+  };
 }

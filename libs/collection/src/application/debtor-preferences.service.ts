@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { DomainError } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
 import { Metrics } from '#platform';
-import { PREFERRED_TIME_CHANNELS, type DebtorEvent } from '../domain/debtor.js';
+import type { ContactRules } from '../domain/contact-rules.js';
+import { PREFERRED_TIME_CHANNELS, type DebtorCommand, type DebtorEvent } from '../domain/debtor.js';
 import type { ContactWindow } from '../domain/dispatch.js';
 import type { Channel } from '../domain/model.js';
 import { ContactRulesBook } from './catalog.js';
@@ -43,26 +44,18 @@ export class DebtorPreferencesService {
   ) {}
 
   async setOptOut(customerId: string, channel: Channel, optedOut: boolean, ctx: CommandContext): Promise<CommandResult<DebtorEvent> | DomainError> {
-    const rules = await this.rules.inForce(await this.clock.todayOrThrow());
-    return runCommand(
-      this.metrics,
-      this.store.debtors,
-      streams.debtor(customerId),
-      { type: 'SetChannelOptOut', data: { customerId, channel, optedOut, rules } },
-      { ...ctx, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
-    );
+    return this.onLedger(customerId, (rules) => ({ type: 'SetChannelOptOut', data: { customerId, channel, optedOut, rules } }), ctx);
   }
 
   /** The debtor's preferred contact times on a channel (SetPreferredContactTimes), judged against the rules in force. */
   async setPreferredTimes(customerId: string, channel: Channel, windows: readonly ContactWindow[], ctx: CommandContext): Promise<CommandResult<DebtorEvent> | DomainError> {
+    return this.onLedger(customerId, (rules) => ({ type: 'SetPreferredContactTimes', data: { customerId, channel, windows, rules } }), ctx);
+  }
+
+  /** A command on the debtor's ledger under the contact rules in force on the business date, their version recorded. */
+  private async onLedger(customerId: string, command: (rules: ContactRules) => DebtorCommand, ctx: CommandContext): Promise<CommandResult<DebtorEvent> | DomainError> {
     const rules = await this.rules.inForce(await this.clock.todayOrThrow());
-    return runCommand(
-      this.metrics,
-      this.store.debtors,
-      streams.debtor(customerId),
-      { type: 'SetPreferredContactTimes', data: { customerId, channel, windows, rules } },
-      { ...ctx, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
-    );
+    return runCommand(this.metrics, this.store.debtors, streams.debtor(customerId), command(rules), { ...ctx, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } });
   }
 
   async preferences(customerId: string): Promise<DebtorPreferences> {

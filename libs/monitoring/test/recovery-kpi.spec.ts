@@ -1,9 +1,4 @@
-import { PostgresEventStore } from '#eventstore';
-import { ProjectionRunner } from '#projections';
-import { testDatabase, type TestDatabase } from '#test-support/database.js';
-import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.projection.js';
-import { KpiQueries } from '../src/read-model/kpis.js';
-import { caughtUp, Scenario } from './scenario.js';
+import { factsOf, type FactsHarness } from './facts-harness.js';
 
 /**
  * Recoveries after a write-off count in the recovery rate, against the case closed WRITTEN_OFF.
@@ -15,44 +10,34 @@ import { caughtUp, Scenario } from './scenario.js';
  *   Nov 26  W2 pays P2 4,000 while KX is open; W2 was never written off
  */
 describe('recovery rate: recoveries after a write-off', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let runner: ProjectionRunner;
-  let kpis: KpiQueries;
+  let facts: FactsHarness | undefined;
 
   beforeAll(async () => {
-    db = await testDatabase();
-    store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
-    const s = new Scenario(store);
-    const S1 = { strategyId: 'S1', version: 1, stage: 'M1', grade: 'C' };
-    await s.loanRegistered('W1', 'CW1', 300_000, '2026-10-01');
-    await s.loanRegistered('W2', 'CW2', 300_000, '2026-10-01');
-    await s.delinquent('W1', 'M1', 1, 40_000, '2026-11-02');
-    await s.caseOpened('KW', 'W1', 'CW1', { ...S1, variant: 'champion', overdue: 40_000 }, '2026-11-02');
-    await s.delinquent('W2', 'M1', 1, 10_000, '2026-11-02');
-    await s.caseOpened('KX', 'W2', 'CW2', { ...S1, variant: 'challenger', overdue: 10_000 }, '2026-11-02');
-    await s.payment('W1', 'P1', 5_000, 4_000, '2026-11-06');
-    await s.append('loans.loan-W1', 'LoanWrittenOff', { requestId: 'wo-1', writtenOffOn: '2026-11-20', amount: 300_000, dpd: 19, stage: 'M1' }, '2026-11-20');
-    await s.caseClosed('KW', 'WRITTEN_OFF', '2026-11-20');
-    const recovery = (reference: string, amount: number, on: string) =>
-      s.append('loans.loan-W1', 'RecoveryReceived', { reference, amount, valueDate: on, businessDate: on, recoveredTotal: amount, offBookBalance: 0 }, on);
-    await recovery('R1', 12_000, '2026-11-25');
-    await s.payment('W2', 'P2', 4_000, 3_000, '2026-11-26');
-    await recovery('R2', 30_000, '2026-12-05');
-    runner = new ProjectionRunner(db.pool, store, [factsProjection()], { batchSize: 3 });
-    await runner.start();
-    await caughtUp(db.pool, FACTS_PROJECTION, s.last);
-    kpis = new KpiQueries(db.pool);
+    facts = await factsOf(async (s) => {
+      const S1 = { strategyId: 'S1', version: 1, stage: 'M1', grade: 'C' };
+      await s.loanRegistered('W1', 'CW1', 300_000, '2026-10-01');
+      await s.loanRegistered('W2', 'CW2', 300_000, '2026-10-01');
+      await s.delinquent('W1', 'M1', 1, 40_000, '2026-11-02');
+      await s.caseOpened('KW', 'W1', 'CW1', { ...S1, variant: 'champion', overdue: 40_000 }, '2026-11-02');
+      await s.delinquent('W2', 'M1', 1, 10_000, '2026-11-02');
+      await s.caseOpened('KX', 'W2', 'CW2', { ...S1, variant: 'challenger', overdue: 10_000 }, '2026-11-02');
+      await s.payment('W1', 'P1', 5_000, 4_000, '2026-11-06');
+      await s.append('loans.loan-W1', 'LoanWrittenOff', { requestId: 'wo-1', writtenOffOn: '2026-11-20', amount: 300_000, dpd: 19, stage: 'M1' }, '2026-11-20');
+      await s.caseClosed('KW', 'WRITTEN_OFF', '2026-11-20');
+      const recovery = (reference: string, amount: number, on: string) =>
+        s.append('loans.loan-W1', 'RecoveryReceived', { reference, amount, valueDate: on, businessDate: on, recoveredTotal: amount, offBookBalance: 0 }, on);
+      await recovery('R1', 12_000, '2026-11-25');
+      await s.payment('W2', 'P2', 4_000, 3_000, '2026-11-26');
+      await recovery('R2', 30_000, '2026-12-05');
+    });
   });
 
   afterAll(async () => {
-    await runner?.stop();
-    await store?.close();
-    await db?.close();
+    await facts?.close();
   });
 
   const recoveryRate = async (to: string) => {
-    const r = await kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
+    const r = await facts!.kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
     return r.rows.map((row) => ({ variant: row.variant, overdue: row.overdueFen, collected: row.collectedFen, recovered: row.recoveredFen, afterWriteOff: row.afterWriteOffFen }));
   };
 
@@ -70,7 +55,7 @@ describe('recovery rate: recoveries after a write-off', () => {
   });
 
   it('keeps recoveries off the books: no case holds them, and they take no principal off the balance', async () => {
-    const { rows } = await db.pool.query(`SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`);
+    const { rows } = await facts!.db.pool.query(`SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`);
     expect(rows).toEqual([
       { reference: 'P1', case_id: 'KW', principal: 4_000, recovery: false },
       { reference: 'R1', case_id: null, principal: 0, recovery: true },

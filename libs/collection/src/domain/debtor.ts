@@ -190,7 +190,7 @@ export type SetChannelOptOut = Command<
 >;
 /** The channels a debtor may give preferred contact times for (field visits are arranged, not timed by preference). */
 export const PREFERRED_TIME_CHANNELS: readonly Channel[] = ['CALL', 'SMS', 'EMAIL', 'APP_PUSH'];
-export const MAX_PREFERRED_WINDOWS = 3;
+const MAX_PREFERRED_WINDOWS = 3;
 export type SetPreferredContactTimes = Command<
   'SetPreferredContactTimes',
   { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[]; readonly rules: ContactRules }

@@ -143,7 +143,7 @@ export function gateVerdict(
  * the quiet hours of the rules in force count, so a preference never moves contact into hours the
  * rules forbid; with none left, the rules' hours alone apply. Null: no preference holds the action.
  */
-export function preferredTimeVerdict(
+function preferredTimeVerdict(
   channel: Channel,
   local: LocalTime,
   timeZone: string,

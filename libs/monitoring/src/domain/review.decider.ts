@@ -128,7 +128,7 @@ function badCounts(arm: ArmCounts): boolean {
 }
 
 /** The guardrail of a comparison under the settings, or null when they set none. */
-export function complaintGuardrail(champion: ArmCounts, challenger: ArmCounts, settings: ReviewSettings): ComplaintGuardrail | null {
+function complaintGuardrail(champion: ArmCounts, challenger: ArmCounts, settings: ReviewSettings): ComplaintGuardrail | null {
   const limit = settings.complaintsPer1000Max;
   if (limit === undefined || limit === null) return null;
   const arm = (a: ArmCounts): ArmComplaints => {

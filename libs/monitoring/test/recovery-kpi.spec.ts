@@ -1,4 +1,5 @@
-import { factsOf, type FactsHarness } from './facts-harness.js';
+import { KpiQueries } from '../src/read-model/kpis.js';
+import { factsOf } from './scenario.js';
 
 /**
  * Recoveries after a write-off count in the recovery rate, against the case closed WRITTEN_OFF.
@@ -10,7 +11,8 @@ import { factsOf, type FactsHarness } from './facts-harness.js';
  *   Nov 26  W2 pays P2 4,000 while KX is open; W2 was never written off
  */
 describe('recovery rate: recoveries after a write-off', () => {
-  let facts: FactsHarness | undefined;
+  let facts: Awaited<ReturnType<typeof factsOf>> | undefined;
+  let kpis: KpiQueries;
 
   beforeAll(async () => {
     facts = await factsOf(async (s) => {
@@ -29,7 +31,8 @@ describe('recovery rate: recoveries after a write-off', () => {
       await recovery('R1', 12_000, '2026-11-25');
       await s.payment('W2', 'P2', 4_000, 3_000, '2026-11-26');
       await recovery('R2', 30_000, '2026-12-05');
-    });
+    }, 3);
+    kpis = new KpiQueries(facts.pool);
   });
 
   afterAll(async () => {
@@ -37,7 +40,7 @@ describe('recovery rate: recoveries after a write-off', () => {
   });
 
   const recoveryRate = async (to: string) => {
-    const r = await facts!.kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
+    const r = await kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
     return r.rows.map((row) => ({ variant: row.variant, overdue: row.overdueFen, collected: row.collectedFen, recovered: row.recoveredFen, afterWriteOff: row.afterWriteOffFen }));
   };
 
@@ -55,7 +58,7 @@ describe('recovery rate: recoveries after a write-off', () => {
   });
 
   it('keeps recoveries off the books: no case holds them, and they take no principal off the balance', async () => {
-    const { rows } = await facts!.db.pool.query(`SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`);
+    const { rows } = await facts!.pool.query(`SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`);
     expect(rows).toEqual([
       { reference: 'P1', case_id: 'KW', principal: 4_000, recovery: false },
       { reference: 'R1', case_id: null, principal: 0, recovery: true },

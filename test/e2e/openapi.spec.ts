@@ -33,6 +33,9 @@ function jsonSchema(schema: any): any {
 describe('the OpenAPI document', () => {
   let t: TestApp;
   let document: any;
+  // What the code is now, derived once (a fresh TypeScript program takes a while).
+  let derived: ReturnType<typeof responseSchemas> | undefined;
+  const derive = () => (derived ??= responseSchemas(process.cwd()));
 
   beforeAll(async () => {
     t = await bootApp(CONTEXTS);
@@ -73,6 +76,36 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  // The codes come from the code the controller method reaches (response-types.ts) and the refusals shared by every operation of its kind (document.ts).
+  it('lists the problem codes each operation can answer, each under its status, as the code is now', () => {
+    const fresh = derive();
+    const missing: string[] = [];
+    for (const { path, method, operation } of operations(document)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      const listed: string[] = operation['x-problem-codes'] ?? [];
+      // Only a public probe (liveness, metrics) may answer no problem at all.
+      if (!listed.length && !/^\/(health|metrics)\b/.test(path)) missing.push(`${where}: no problem codes`);
+      for (const entry of listed) {
+        const [status, code] = entry.split(' ');
+        const response = operation.responses[status];
+        if (!response?.content?.['application/problem+json'] || !response.description.includes(`\`${code}\``)) missing.push(`${where}: ${entry} not under its status`);
+      }
+      // Nothing the code answers is left out of the document (a stale build would miss some).
+      for (const p of fresh[operation.operationId]?.problems ?? []) if (!listed.includes(`${p.status} ${p.code}`) && !listed.some((l) => l.endsWith(` ${p.code}`))) missing.push(`${where}: ${p.status} ${p.code} not listed`);
+    }
+    expect(missing).toEqual([]);
+    const codes = (path: string, method: string) => document.paths[path][method]['x-problem-codes'] as string[];
+    const names = (path: string, method: string) => codes(path, method).map((c) => c.split(' ')[1]);
+    // The write-off request: its rules, the case scope its controller checks, the calendar, the token, the body.
+    expect(codes('/loans/accounts/{loanId}/write-off', 'post')).toEqual(expect.arrayContaining(['409 WRITE_OFF_ALREADY_REQUESTED', '403 CASE_OUT_OF_SCOPE', '401 UNAUTHENTICATED', '400 VALIDATION_FAILED', '422 IDEMPOTENCY_KEY_REUSED']));
+    expect(names('/loans/accounts/{loanId}/write-off', 'post')).toEqual(expect.arrayContaining(['CALENDAR_NOT_STARTED', 'WRITE_OFF_ROLE_NOT_ALLOWED']));
+    // A contact: the contact rules' refusals; a strategy version's approval: four eyes.
+    expect(names('/collection/cases/{caseId}/contacts', 'post')).toEqual(expect.arrayContaining(['CONTACT_OUTSIDE_HOURS']));
+    expect(names('/collection/strategies/{strategyId}/versions/{version}/approve', 'post')).toEqual(expect.arrayContaining(['STRATEGY_SELF_APPROVAL']));
+    // A read answers no write's refusals.
+    expect(codes('/loans/calendar', 'get')).not.toContain('409 REVISION_CONFLICT');
+  });
+
   it('says how to get a token and declares the bearer scheme', () => {
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     expect(document.info.description).toContain('npm run -s cli -- token --role');
@@ -105,7 +138,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('derives the response schemas from the controllers’ return types, as the code is now', () => {
-    const fresh = responseSchemas(process.cwd());
+    const fresh = derive();
     const documented = Object.fromEntries(
       operations(document)
         .filter(({ operation }) => fresh[operation.operationId])
@@ -116,7 +149,7 @@ describe('the OpenAPI document', () => {
     );
     // Every operation of the app is a controller method the generator found (none documented from a stale build).
     expect(operations(document).filter(({ operation }) => !fresh[operation.operationId]).map(({ operation }) => operation.operationId)).toEqual([]);
-    expect(documented).toEqual(Object.fromEntries(Object.keys(documented).map((id) => [id, fresh[id]])));
+    expect(documented).toEqual(Object.fromEntries(Object.keys(documented).map((id) => [id, { status: fresh[id].status, schema: fresh[id].schema }])));
     // e.g. the calendar's state, as its handler returns it
     expect(fresh.BusinessCalendarController_state.schema).toMatchObject({ oneOf: expect.any(Array) });
   });

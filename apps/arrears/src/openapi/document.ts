@@ -115,7 +115,33 @@ const PROBLEM: Json = {
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-type ResponseSchemas = Record<string, { status: number; schema: Json | null }>;
+type ResponseSchemas = Record<string, { status: number; schema: Json | null; problems?: readonly { status: number; code: string }[] }>;
+
+/** Operations anyone may call (no token): they answer none of the token's refusals. */
+const PUBLIC = /^\/(health|metrics)\b/;
+
+/**
+ * The refusals every operation of a kind shares, which no controller states: the token and the
+ * route × role matrix, the rate limit, the validation of parameters and bodies, the JSON body
+ * parser, the Idempotency-Key of a POST, and an append that lost a race for its stream.
+ */
+function sharedProblems(path: string, method: string, operation: Json): { status: number; code: string }[] {
+  const out: { status: number; code: string }[] = [];
+  if (!PUBLIC.test(path)) out.push({ status: 401, code: 'UNAUTHENTICATED' }, { status: 403, code: 'FORBIDDEN' }, { status: 429, code: 'RATE_LIMITED' });
+  if ((operation.parameters ?? []).length || operation.requestBody) out.push({ status: 400, code: 'VALIDATION_FAILED' });
+  if (operation.requestBody) out.push({ status: 400, code: 'MALFORMED_REQUEST' }, { status: 413, code: 'PAYLOAD_TOO_LARGE' }, { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+  if (method === 'post') out.push({ status: 400, code: 'BAD_IDEMPOTENCY_KEY' }, { status: 409, code: 'IDEMPOTENCY_KEY_IN_FLIGHT' }, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+  if (method !== 'get') out.push({ status: 409, code: 'REVISION_CONFLICT' });
+  return out;
+}
+
+/** A problem body as the API answers it, for Swagger UI's examples. */
+function problemExample(status: number, code: string): Json {
+  const words = code.toLowerCase().replaceAll('_', ' ');
+  return { type: `https://arrears.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`, title: words.charAt(0).toUpperCase() + words.slice(1), status, code };
+}
+
+const REASONS: Record<number, string> = { 400: 'Bad request', 401: 'No valid token', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict', 413: 'Body too large', 415: 'Not JSON', 422: 'Refused by a rule', 429: 'Rate limited', 503: 'Unavailable' };
 
 /**
  * The response schemas the build derived from the controllers' return types (response-types.ts),
@@ -158,6 +184,16 @@ export function completeDocument(document: OpenAPIObject, responses: ResponseSch
       if (generated.schema && !existing.content) existing.content = { 'application/json': { schema: generated.schema } };
       existing.description ||= generated.schema ? 'Success' : 'Success, no body';
       operation.responses[status] = existing;
+    }
+    // Each problem the operation can answer, under its status: `x-problem-codes` lists them all.
+    const problems = [...(generated?.problems ?? []), ...sharedProblems(path, method, operation)].filter((p, i, all) => all.findIndex((q) => q.code === p.code) === i);
+    operation['x-problem-codes'] = problems.map((p) => `${p.status} ${p.code}`);
+    for (const status of [...new Set(problems.map((p) => p.status))].sort()) {
+      const codes = problems.filter((p) => p.status === status).map((p) => p.code).sort();
+      operation.responses[String(status)] ??= {
+        description: `${REASONS[status] ?? 'Refused'}: ${codes.map((c) => `\`${c}\``).join(', ')}`,
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples: Object.fromEntries(codes.map((code) => [code, { value: problemExample(status, code) }])) } },
+      };
     }
     operation.responses.default ??= {
       description: 'An error: problem+json with a stable `code` (400 VALIDATION_FAILED, 401, 403, 404, 409, 415, 422, 429 …)',

@@ -102,25 +102,120 @@ class SchemaWriter {
   }
 }
 
+/** A problem an operation can answer: its HTTP status and stable code. */
+export interface ProblemCode {
+  readonly status: number;
+  readonly code: string;
+}
+
+const CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+const CATEGORY_STATUS: Record<string, number> = { rule: 422, not_found: 404, conflict: 409, forbidden: 403 };
+
+/**
+ * The problem codes code can answer, found by walking it: `domainError(code, …, category)`,
+ * `problem(status, code, …)`, `notFound(code, …)` and `{ code: 'X' }` refusals (422) in the code
+ * itself, in every function or method it calls that the program has the body of (resolved by the
+ * type checker), and, where it builds a command (`{ type: 'RequestWriteOff', … }`), in every
+ * `case 'RequestWriteOff':` of the program's deciders, which a repository reaches only through an
+ * interface. It over-approximates (a helper's every refusal counts) and misses codes built at run
+ * time; the document adds the refusals every operation of a kind shares (document.ts).
+ */
+class ProblemCodeFinder {
+  private readonly memo = new Map<ts.Node, Map<string, number>>();
+  private readonly cases = new Map<string, ts.CaseClause[]>();
+
+  constructor(
+    private readonly program: ts.Program,
+    private readonly checker: ts.TypeChecker,
+  ) {
+    for (const file of program.getSourceFiles()) {
+      // Deciders live in the contexts' domain folders; reactors elsewhere switch on event types the command records, which the HTTP answer never waits for.
+      if (!this.own(file) || !/\/libs\/[^/]+\/src\/domain\//.test(file.fileName)) continue;
+      const visit = (node: ts.Node): void => {
+        if (ts.isCaseClause(node) && ts.isStringLiteral(node.expression)) this.cases.set(node.expression.text, [...(this.cases.get(node.expression.text) ?? []), node]);
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+    }
+  }
+
+  private own(file: ts.SourceFile): boolean {
+    return !file.isDeclarationFile && !file.fileName.includes('/node_modules/') && !this.program.isSourceFileFromExternalLibrary(file);
+  }
+
+  /** Code → status for a node (a method, a function, a case clause) and everything it reaches. */
+  of(root: ts.Node): Map<string, number> {
+    const known = this.memo.get(root);
+    if (known) return known;
+    const found = new Map<string, number>();
+    this.memo.set(root, found); // a cycle sees what is found so far
+    const add = (codes: Iterable<string>, status: number) => {
+      for (const code of codes) if (!found.has(code)) found.set(code, status);
+    };
+    const merge = (other: Map<string, number>) => other.forEach((status, code) => add([code], status));
+    const literals = (node: ts.Node | undefined): string[] => {
+      const out: string[] = [];
+      const visit = (n: ts.Node): void => {
+        if (ts.isStringLiteralLike(n) && CODE.test(n.text)) out.push(n.text);
+        ts.forEachChild(n, visit);
+      };
+      if (node) visit(node);
+      return out;
+    };
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) {
+        const callee = node.expression;
+        const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+        const [first, second, , fourth] = node.arguments;
+        if (name === 'domainError') add(literals(first), CATEGORY_STATUS[fourth && ts.isStringLiteralLike(fourth) ? fourth.text : 'rule'] ?? 422);
+        else if (name === 'problem' && first && ts.isNumericLiteral(first)) add(literals(second), Number(first.text));
+        else if (/^notFound$/i.test(name)) add(literals(first), 404);
+        // The callee's declaration by its symbol (cheaper than resolving the call's signature); an alias is followed to what it imports.
+        let symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(callee) ? callee.name : callee);
+        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+        for (const declaration of symbol?.declarations ?? []) {
+          const body = ts.isFunctionLike(declaration) && 'body' in declaration ? declaration : ts.isVariableDeclaration(declaration) && declaration.initializer && ts.isFunctionLike(declaration.initializer) ? declaration.initializer : undefined;
+          if (body && (body as { body?: ts.Node }).body && this.own(declaration.getSourceFile())) merge(this.of(body));
+        }
+      }
+      if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && ts.isStringLiteralLike(node.initializer)) {
+        if (node.name.text === 'type') for (const clause of this.cases.get(node.initializer.text) ?? []) merge(this.of(clause));
+        if (node.name.text === 'code' && CODE.test(node.initializer.text)) add([node.initializer.text], 422);
+      }
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(root, visit);
+    return found;
+  }
+}
+
 /** The controller sources the schemas are derived from: every context's api/ folder and the app's infra/. */
 export const CONTROLLER_FILES = /\/(libs\/[^/]+\/src\/api|apps\/arrears\/src\/infra)\/[^/]+\.ts$/;
 
 /** `<Controller>_<method>` → { status, schema }, from a fresh program over the project's tsconfig.json. */
-export function responseSchemas(projectRoot: string): Record<string, { status: number; schema: Json | null }> {
+export function responseSchemas(projectRoot: string): Record<string, OperationFacts> {
   const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
   return responseSchemasOf(ts.createProgram(parsed.fileNames.filter((f) => CONTROLLER_FILES.test(f)), parsed.options));
 }
 
-/** `<Controller>_<method>` → { status, schema } for every route method of every controller in the program (the build's own, see scripts/build.mjs). */
-export function responseSchemasOf(program: ts.Program): Record<string, { status: number; schema: Json | null }> {
+export interface OperationFacts {
+  readonly status: number;
+  readonly schema: Json | null;
+  /** The problems the controller method's code can answer, by status then code. */
+  readonly problems: readonly ProblemCode[];
+}
+
+/** `<Controller>_<method>` → { status, schema, problems } for every route method of every controller in the program (the build's own, see scripts/build.mjs). */
+export function responseSchemasOf(program: ts.Program): Record<string, OperationFacts> {
   const files = program
     .getSourceFiles()
     .map((f) => f.fileName)
     .filter((f) => CONTROLLER_FILES.test(f));
   const checker = program.getTypeChecker();
   const writer = new SchemaWriter(checker);
-  const out: Record<string, { status: number; schema: Json | null }> = {};
+  const finder = new ProblemCodeFinder(program, checker);
+  const out: Record<string, OperationFacts> = {};
   for (const file of files.sort()) {
     const source = program.getSourceFile(file)!;
     // A controller class made by a factory is renamed (`Object.defineProperty(C, 'name', { value: … })`)
@@ -163,7 +258,8 @@ export function responseSchemasOf(program: ts.Program): Record<string, { status:
         const returned = checker.getAwaitedType(checker.getReturnTypeOfSignature(signature)) ?? checker.getReturnTypeOfSignature(signature);
         const empty = returned.flags & (ts.TypeFlags.Void | ts.TypeFlags.Undefined);
         const schema = empty ? null : writer.schema(returned);
-        for (const name of classNames) out[`${name}_${(member.name as ts.Identifier).text}`] = { status, schema };
+        const problems = [...finder.of(member)].map(([c, st]) => ({ status: st, code: c })).sort((a, b) => a.status - b.status || a.code.localeCompare(b.code));
+        for (const name of classNames) out[`${name}_${(member.name as ts.Identifier).text}`] = { status, schema, problems };
       }
     }
   }

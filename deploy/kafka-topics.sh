@@ -67,9 +67,11 @@ TOPICS=(
   # Consumed by Arrears (their producers may create them first; then nothing happens here).
   "core-banking.loans.v1        $PARTITIONS $((30 * DAY))"
   "arrears.channel-outcomes.v1  $PARTITIONS $((30 * DAY))"
+  "arrears.agency-outcomes.v1   $PARTITIONS $((30 * DAY))"
   # Dead letters of the inbound topics: kept longer, for investigation and replay.
   "core-banking.loans.v1.dlq       3 $((90 * DAY))"
   "arrears.channel-outcomes.v1.dlq 3 $((90 * DAY))"
+  "arrears.agency-outcomes.v1.dlq  3 $((90 * DAY))"
 )
 
 for entry in "${TOPICS[@]}"; do

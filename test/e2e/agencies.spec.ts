@@ -1,4 +1,5 @@
 import { CONTEXTS } from '../../apps/arrears/src/contexts.js';
+import { AGENCY_OUTCOMES_TOPIC, AGENCY_OUTCOME_TYPE, AgencyOutcomesHandler } from '#agencies';
 import { checkStoredEvents } from '#test-support/kafka/published-contract.js';
 import { comparePositions, type RecordedEvent } from '#kernel';
 import { bootApp, eventually, type TestApp, type TestResponse } from '#test-support/app.js';
@@ -166,6 +167,20 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     ]);
   });
 
+  it('takes the agency’s reports over Kafka with the same validation, scope and rules as over HTTP', async () => {
+    const handler = t.app.get(AgencyOutcomesHandler);
+    const message = (id: string, data: unknown) => ({ id, topic: AGENCY_OUTCOMES_TOPIC, partition: 0, offset: '0', key: 'LA1-E1', type: AGENCY_OUTCOME_TYPE, headers: {}, data });
+    const sms = { agencyId: 'ag-1', caseId: 'LA1-E1', agentId: 'agent-7', channel: 'SMS', outcome: 'DELIVERED', occurredAt: at('16:00') };
+    expect(await handler.handle(message('ag-kafka-1', sms))).toBe('ok');
+    // Redelivered: the same attempt, nothing new.
+    expect(await handler.handle(message('ag-kafka-1', sms))).toBe('ok');
+    expect(await handler.handle(message('ag-kafka-2', { ...sms, channel: 'FIELD_VISIT' }))).toMatchObject({ rejected: { code: 'VALIDATION_FAILED' } });
+    expect(await handler.handle(message('ag-kafka-3', { ...sms, agencyId: 'ag-2' }))).toMatchObject({ rejected: { code: 'CASE_NOT_FOUND' } });
+    expect(await handler.handle(message('ag-kafka-4', { ...sms, agentId: 'agent-8' }))).toMatchObject({ rejected: { code: 'AGENT_NOT_CERTIFIED' } });
+    const attempts = (await t.runtime.store.readStream('collection.case-LA1-E1')).filter((e) => e.type === 'ContactAttempted' && (e.data as { attemptId: string }).attemptId.startsWith('ag-kafka'));
+    expect(attempts.map((e) => [(e.data as { channel: string }).channel, (e.data as { by: { id: string } }).by.id])).toEqual([['SMS', 'agency:ag-1']]);
+  });
+
   it('attributes a payment during the placement to the agency and publishes its commission', async () => {
     expect((await service('POST', '/loans/accounts/LA1/payments', { reference: 'PAY-1', amount: 50_333, valueDate: '2026-03-03' })).status).toBe(202);
     const attributed = await eventually(async () => (await placementEvents('LA1-E1')).find((e) => e.type === 'RecoveryAttributed'));
@@ -175,7 +190,7 @@ describe('collection agencies: placement, shared contact limits, attribution, re
       const ag1 = res.body.items?.find((i: { agencyId: string }) => i.agencyId === 'ag-1');
       return ag1?.recovered ? ag1 : undefined;
     });
-    expect(evaluation).toMatchObject({ placements: 1, recovered: 50_333, commission: 7_550, contacts: 2, ruleRefusals: 1, ruleRefusalsPerThousandContacts: 500, costPerYuanRecoveredFen: 15 });
+    expect(evaluation).toMatchObject({ placements: 1, recovered: 50_333, commission: 7_550, contacts: 3, ruleRefusals: 1, ruleRefusalsPerThousandContacts: 333, costPerYuanRecoveredFen: 15 });
   });
 
   it('recalls the case on a dispute and gives the agency its capacity back', async () => {

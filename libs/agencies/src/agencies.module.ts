@@ -3,6 +3,7 @@ import { CollectionModule } from '#collection';
 import type { ContextRegistration } from '#messaging';
 import { VaultModule } from '#vault';
 import { AgenciesController } from './api/agencies.controller.js';
+import { AGENCY_OUTCOMES_TOPIC, AgencyOutcomesHandler } from './api/agency-outcomes.js';
 import { agenciesIntegrationEvents } from './api/integration-events.js';
 import { PlacementService } from './application/placement.service.js';
 import { caseReactor, placementExpiryReactor, placementNoticeReactor } from './application/reactors.js';
@@ -22,7 +23,7 @@ import { AGENCY_READ_MODELS } from './read-model/projections.js';
   // HTTP
   controllers: [AgenciesController],
   // Application: placements, recalls, attribution, and the agency commands
-  providers: [PlacementService],
+  providers: [PlacementService, AgencyOutcomesHandler],
 })
 export class AgenciesModule {}
 
@@ -39,6 +40,8 @@ export const agenciesContext: ContextRegistration = {
   ],
   migrations: [],
   integrationEvents: agenciesIntegrationEvents,
+  // Kafka: agencies' outcomes from their own systems
+  inbound: [{ topic: AGENCY_OUTCOMES_TOPIC, handler: AgencyOutcomesHandler }],
   aggregates: [
     { category: 'agencies.agency', initialState: agencyDecider.initialState, evolve: agencyDecider.evolve },
     { category: 'agencies.placement', initialState: placementDecider.initialState, evolve: placementDecider.evolve },

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { isDomainError, newId, type DomainError } from '#kernel';
 import type { CommandResult } from '#eventstore';
 import { inCaseScope } from '#case-scope';
-import { CaseService, ContactService, contactAnswer, type ContactOutcome } from '#collection';
+import { CaseService, contactAnswer } from '#collection';
 import { PersonalDataVault, maskPersonalData } from '#vault';
 import {
   DocBody,
@@ -29,8 +29,8 @@ import {
   type RequestMeta,
 } from '#platform';
 import { PlacementService } from '../application/placement.service.js';
-import { AGENT_BASE_CERTIFICATION, agentCertified, type AgencyCommand } from '../domain/agency.js';
-import { AGENCY_CASES_TABLE, agencyExecutorId } from '../read-model/projections.js';
+import type { AgencyCommand } from '../domain/agency.js';
+import { AGENCY_CASES_TABLE } from '../read-model/projections.js';
 import { AgencyQueries, placementView } from '../read-model/queries.js';
 import {
   AgencyCaseQuery,
@@ -59,6 +59,7 @@ function answer(result: CommandResult | DomainError): CommandAccepted {
 
 const notPlaced = (caseId: string) => new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No case ${caseId} is placed with your agency.`));
 
+
 /**
  * Agencies: the published list, contracts under maker-checker, placements and recalls by
  * supervisors, the yearly evaluation, and the agency's own routes (role `agency`, `sub` = the
@@ -76,7 +77,6 @@ export class AgenciesController {
   constructor(
     private readonly placements: PlacementService,
     private readonly cases: CaseService,
-    private readonly contacts: ContactService,
     private readonly vault: PersonalDataVault,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
   ) {
@@ -263,35 +263,9 @@ export class AgenciesController {
       'Record the agency’s contact attempt on a case placed with it: Collection’s contact command, rules and debtor ledger, counted with the bank’s own contacts (a refusal answers 422 with the rule’s code and is recorded)',
   })
   async contact(@Param('caseId', id) caseId: string, @ValidBody(AgencyContactBody) body: z.infer<typeof AgencyContactBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
-    // The write checks the placement on its stream (as it is now), the scope the reads check.
-    const { state: placement } = await this.placements.placements.load(`agencies.placement-${caseId}`);
-    const current = placement.current;
-    const today = await this.placements.clock.todayOrThrow();
-    // Placed with the caller and started: the debtor's notice went out (its send date is the placement's first day).
-    if (!current || current.agencyId !== req.user.id || current.status !== 'ACTIVE' || !current.startsOn || current.startsOn > today) throw notPlaced(caseId);
-    const { state: agency } = await this.placements.agencies.load(`agencies.agency-${req.user.id}`);
-    if (agency.status === 'none' || !agentCertified(agency, body.agentId, AGENT_BASE_CERTIFICATION, today)) {
-      throw new ProblemException(problem(422, 'AGENT_NOT_CERTIFIED', 'Agent not certified', `Agent ${body.agentId} of ${req.user.id} holds no valid ${AGENT_BASE_CERTIFICATION} on ${today}.`));
-    }
     const attemptId = body.attemptId ?? meta.idempotencyKey ?? newId();
     const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
-    const outcome: ContactOutcome = await this.contacts.attempt(
-      caseId,
-      {
-        attemptId,
-        actionId: null,
-        channel: body.channel,
-        outcome: body.outcome,
-        at,
-        by: { kind: 'EXECUTOR', id: agencyExecutorId(req.user.id) },
-        party: body.party,
-        thirdPartyContactId: body.thirdPartyContactId ?? null,
-        promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
-        recordingRef: body.recordingRef ?? null,
-        identified: body.identified ?? false,
-      },
-      commandContext(meta, 'AttemptContact', { occurredAt: at, extra: { agencyId: req.user.id, agentId: body.agentId, placementId: current.placementId } }),
-    );
+    const outcome = await this.placements.agencyContact(req.user.id, caseId, { ...body, attemptId, at }, commandContext(meta, 'AttemptContact', { occurredAt: at }));
     return contactAnswer(outcome, attemptId);
   }
 }

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import type pg from 'pg';
 import { addDays, deterministicId, domainError, isDomainError, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import { CaseService, CollectionClock, DispatchService, type ActionScheduled, type CaseEvent, type OpenCase } from '#collection';
+import { CaseService, CollectionClock, ContactService, DispatchService, type ActionScheduled, type CaseEvent, type ContactAttemptInput, type ContactOutcome, type OpenCase } from '#collection';
 import { Metrics, PG_POOL } from '#platform';
 import type { Reaction } from '#projections';
-import { agencyDecider, agencyStream, type AgencyCommand, type AgencyContract, type AgencyEvent, type AgencyStage, type AgencyState } from '../domain/agency.js';
+import { AGENT_BASE_CERTIFICATION, agencyDecider, agencyStream, agentCertified, type AgencyCommand, type AgencyContract, type AgencyEvent, type AgencyStage, type AgencyState } from '../domain/agency.js';
 import {
   DEFAULT_PLACEMENT_POLICY,
   placementDecider,
@@ -22,8 +22,22 @@ import {
   type PlacementState,
   type RecallReason,
 } from '../domain/placement.js';
-import { AGENCIES_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE } from '../read-model/projections.js';
+import { AGENCIES_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE, agencyExecutorId } from '../read-model/projections.js';
 import { placementReactions, type PlacementReactions } from './reactors.js';
+
+/** An agency's report of a contact (its HTTP body or Kafka message, validated), with its attempt id and instant. */
+export interface AgencyContactInput {
+  readonly attemptId: string;
+  readonly agentId: string;
+  readonly channel: 'CALL' | 'SMS' | 'EMAIL' | 'LETTER';
+  readonly outcome: ContactAttemptInput['outcome'];
+  readonly at: string;
+  readonly party?: 'DEBTOR' | 'THIRD_PARTY';
+  readonly thirdPartyContactId?: string;
+  readonly promise?: { readonly promiseId?: string; readonly amount: number; readonly dueOn: string };
+  readonly recordingRef?: string;
+  readonly identified?: boolean;
+}
 
 type Result<E extends AgencyEvent | PlacementEvent> = CommandResult<E> | DomainError;
 
@@ -55,6 +69,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     private readonly metrics: Metrics,
     private readonly cases: CaseService,
     private readonly dispatch: DispatchService,
+    private readonly contacts: ContactService,
     readonly clock: CollectionClock,
   ) {
     this.agencies = new AggregateRepository(store, agencyDecider);
@@ -177,6 +192,45 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
 
   private release(agencyId: string, caseId: string, placementId: string, ctx: CommandContext): Promise<Result<AgencyEvent>> {
     return this.runAgency(agencyId, { type: 'ReleasePlacement', data: { agencyId, caseId, placementId } }, { ...ctx, expectedRevision: undefined });
+  }
+
+  // ---- the agency's contacts ----------------------------------------------------------------------------
+
+  /**
+   * An agency's contact attempt (HTTP or Kafka alike): on a case placed with it and started (the
+   * placement stream as it is now: the scope its reads check), by one of its certified agents, then
+   * Collection's own contact command, rules and debtor ledger, as the executor `agency:<id>`.
+   */
+  async agencyContact(agencyId: string, caseId: string, input: AgencyContactInput, ctx: CommandContext): Promise<ContactOutcome> {
+    const today = await this.clock.today();
+    if (isDomainError(today)) return today;
+    const { state: placement } = await this.placements.load(placementStream(caseId));
+    const current = placement.current;
+    // Placed with the caller and started: the debtor's notice went out (its send date is the placement's first day).
+    if (!current || current.agencyId !== agencyId || current.status !== 'ACTIVE' || !current.startsOn || current.startsOn > today) {
+      return domainError('CASE_NOT_FOUND', `no case ${caseId} is placed with agency ${agencyId}`, { caseId }, 'not_found');
+    }
+    const { state: agency } = await this.agencies.load(agencyStream(agencyId));
+    if (agency.status === 'none' || !agentCertified(agency, input.agentId, AGENT_BASE_CERTIFICATION, today)) {
+      return domainError('AGENT_NOT_CERTIFIED', `agent ${input.agentId} of ${agencyId} holds no valid ${AGENT_BASE_CERTIFICATION} on ${today}`, { agentId: input.agentId });
+    }
+    return this.contacts.attempt(
+      caseId,
+      {
+        attemptId: input.attemptId,
+        actionId: null,
+        channel: input.channel,
+        outcome: input.outcome,
+        at: input.at,
+        by: { kind: 'EXECUTOR', id: agencyExecutorId(agencyId) },
+        party: input.party,
+        thirdPartyContactId: input.thirdPartyContactId ?? null,
+        promise: input.promise ? { promiseId: input.promise.promiseId ?? `${input.attemptId}-promise`, amount: input.promise.amount, dueOn: input.promise.dueOn } : null,
+        recordingRef: input.recordingRef ?? null,
+        identified: input.identified ?? false,
+      },
+      { ...ctx, extra: { ...ctx.extra, agencyId, agentId: input.agentId, placementId: current.placementId } },
+    );
   }
 
   // ---- reactions --------------------------------------------------------------------------------------

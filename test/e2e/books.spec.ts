@@ -163,6 +163,25 @@ describe('the books: write-off and bounds', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a shortfall within the tolerance is not past due, and an installment within its grace days is not yet', async () => {
+    // One installment of 1,010.00 due the day before the open business date.
+    const yesterday = addDays((await service('GET', '/loans/calendar')).body.openBusinessDate, -1);
+    const dueYesterday = (loanId: string, product?: Record<string, unknown>) =>
+      lateLoan(loanId, { principal: 100_000, termMonths: 1, disbursementDate: '2024-02-01', schedule: [{ seq: 1, dueDate: yesterday, principal: 100_000, interest: 1_000 }], product });
+    // Paid on the due date but for 0.50: past due without a tolerance, not with a tolerance of 1.00.
+    for (const [loanId, product] of [['TOL-1', { shortfallToleranceFen: 100 }], ['TOL-2', undefined]] as const) {
+      expect((await service('POST', '/loans/accounts', dueYesterday(loanId, product))).status).toBe(201);
+      expect((await service('POST', `/loans/accounts/${loanId}/payments`, { reference: `P-${loanId}`, amount: 100_950, valueDate: yesterday })).status).toBe(202);
+    }
+    expect((await loanView('TOL-1', (l) => l.payments.length === 1, 'TOL-1 paid')).position).toMatchObject({ dpd: 0, overdueAmount: 50 });
+    expect((await loanView('TOL-2', (l) => l.payments.length === 1, 'TOL-2 paid')).position).toMatchObject({ dpd: 1, overdueAmount: 50 });
+    expect((await types('TOL-1')).slice(-2)).toEqual(['LoanCured', 'DelinquencyRestated']);
+    // Three grace days: unpaid one day after its due date, the loan is not past due yet.
+    expect((await service('POST', '/loans/accounts', dueYesterday('GRACE-1', { graceDays: 3 }))).status).toBe(201);
+    expect((await loanView('GRACE-1', () => true, 'GRACE-1 registered')).position.dpd).toBe(0);
+    expect(await types('GRACE-1')).not.toContain('LoanBecameDelinquent');
+  });
+
   it("rolls a due date on a public holiday or a weekend to China's next working day when the product says so", async () => {
     const schedule = [
       { seq: 1, dueDate: '2024-04-04', principal: 50_000, interest: 500 }, // 清明: rolled to Sunday 7 April, a make-up working day

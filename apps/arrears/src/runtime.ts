@@ -53,9 +53,10 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions):
     const applied = await runMigrations(url, options.migrations);
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     const pool = createPool(url, config.DB_POOL_SIZE);
+    const metrics = new Metrics();
     let store: EventStore;
     try {
-      store = await openEventStore(config, pool, options.upcasters);
+      store = await openEventStore(config, pool, metrics, options.upcasters);
     } catch (err) {
       await pool.end();
       throw err;
@@ -64,7 +65,7 @@ export async function createRuntime(config: AppConfig, options: RuntimeOptions):
       config,
       pool,
       store,
-      metrics: new Metrics(),
+      metrics,
       databaseUrl: url,
       auth: authSettings(config),
       async close() {
@@ -90,9 +91,13 @@ export function authSettings(config: AppConfig) {
  * Events live in Postgres by default; EVENTSTORE_URL moves them to EventStoreDB while checkpoints
  * and read models stay in Postgres.
  */
-async function openEventStore(config: AppConfig, pool: pg.Pool, upcasters?: Upcasters): Promise<EventStore> {
+async function openEventStore(config: AppConfig, pool: pg.Pool, metrics: Metrics, upcasters?: Upcasters): Promise<EventStore> {
   if (config.EVENTSTORE_URL) {
-    const store = new EventStoreDbEventStore(config.EVENTSTORE_URL, { upcasters });
+    const store = new EventStoreDbEventStore(config.EVENTSTORE_URL, {
+      upcasters,
+      // A dropped subscription resubscribes by itself from its last position; count each drop.
+      onSubscriptionDrop: () => metrics.eventStoreSubscriptionDrops.inc({ kind: 'eventstoredb' }),
+    });
     await store.checkHealth();
     return store;
   }

@@ -9,7 +9,9 @@
  *                 server-side filters with checkpoints every multiplier x window events).
  * Streams.Append  expected revision checks with WrongExpectedVersion details, idempotent retries.
  * ServerFeatures  lists Read and Append only, so the client never uses BatchAppend.
- * Tests may also edit or delete a stored event in place (`tamper`), which no server allows.
+ * Tests may also edit or delete a stored event in place (`tamper`), which no server allows, and
+ * take the node away and bring it back on the same port with the same log (`goDown`, `comeBack`),
+ * as a client sees a failover to another node of a cluster (leader election is not imitated).
  * Everything else (Delete, Tombstone, BatchAppend, stream subscriptions, other services) answers
  * UNIMPLEMENTED.
  */
@@ -42,6 +44,12 @@ export interface EsdbDouble {
    * real node offers neither): for tamper-evidence tests. False when there is no such event.
    */
   tamper(streamId: string, revision: number, change: { readonly data: unknown } | 'delete'): boolean;
+  /**
+   * Takes the node away as a failover would: every open call ends with UNAVAILABLE and the port
+   * stops answering until `comeBack`, which serves the same log on the same port again.
+   */
+  goDown(): Promise<void>;
+  comeBack(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,14 +94,11 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
 // (which the app treats as "before everything"); the double starts past it likewise.
   const log = new EventLog(options.startPosition ?? 1024n);
   const subscriptions = new Set<grpc.ServerWritableStream<ReadReq, ReadResp>>();
-  const server = new grpc.Server();
-
-  server.addService(STREAMS_SERVICE_CACHED, {
+  let server: grpc.Server | undefined;
+  const handlers = {
     read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => read(call),
     append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
       append(call, callback),
-  });
-  server.addService(featuresGrpc.ServerFeaturesService, {
     getSupportedMethods: (_call: grpc.ServerUnaryCall<Empty, SupportedMethods>, callback: grpc.sendUnaryData<SupportedMethods>) => {
       const supported = new featuresPb.SupportedMethods();
       supported.setEventStoreServerVersion('24.10.0');
@@ -105,11 +110,22 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
       }
       callback(null, supported);
     },
-  });
+  };
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
+  const serve = (at: number) => {
+    const next = new grpc.Server();
+    next.addService(STREAMS_SERVICE_CACHED, { read: handlers.read, append: handlers.append });
+    next.addService(featuresGrpc.ServerFeaturesService, { getSupportedMethods: handlers.getSupportedMethods });
+    return new Promise<number>((resolve, reject) =>
+      next.bindAsync(`127.0.0.1:${at}`, grpc.ServerCredentials.createInsecure(), (err, p) => {
+        if (err) return reject(err);
+        server = next;
+        resolve(p);
+      }),
+    );
+  };
+  const port = await serve(0);
+  let down = false;
 
   function read(call: grpc.ServerWritableStream<ReadReq, ReadResp>): void {
     const options = call.request.getOptions();
@@ -313,9 +329,20 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     tamper(streamId, revision, change) {
       return log.tamper(streamId, BigInt(revision), change === 'delete' ? 'delete' : { data: Buffer.from(JSON.stringify(change.data)) });
     },
+    async goDown() {
+      if (down) return;
+      down = true;
+      for (const call of [...subscriptions]) fail(call, grpc.status.UNAVAILABLE, 'node going away');
+      server?.forceShutdown();
+    },
+    async comeBack() {
+      if (!down) return;
+      await serve(port);
+      down = false;
+    },
     async stop() {
       for (const call of [...subscriptions]) fail(call, grpc.status.UNAVAILABLE, 'server stopping');
-      server.forceShutdown();
+      server?.forceShutdown();
     },
   };
 }

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '#eventstore';
-import { APP_CONFIG, PG_POOL, ProblemException, Public, problem, toProblem, type AppConfig } from '#platform';
+import { APP_CONFIG, Metrics, PG_POOL, ProblemException, Public, problem, toProblem, type AppConfig } from '#platform';
 import { MessagingService } from '#messaging';
 import { ProbeServer } from './probe-server.js';
 import { ProjectionsService } from './projections.service.js';
@@ -29,6 +29,7 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
     private readonly messaging: MessagingService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly probe: ProbeServer,
+    private readonly metrics: Metrics,
   ) {}
 
   @Get('live')
@@ -87,8 +88,10 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
         const i = this.indicator.check('eventStore');
         try {
           await this.store.checkHealth();
+          this.metrics.eventStoreUp.set({ kind: this.store.kind }, 1);
           return i.up({ kind: this.store.kind });
         } catch (err) {
+          this.metrics.eventStoreUp.set({ kind: this.store.kind }, 0);
           return i.down({ kind: this.store.kind, error: String((err as Error).message ?? err) });
         }
       },

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The process's Prometheus registry and the metrics every part shares. */
 export class Metrics {
@@ -7,6 +7,8 @@ export class Metrics {
   readonly appendedEvents: Counter<'category'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly rateLimited: Counter<'role'>;
+  readonly eventStoreUp: Gauge<'kind'>;
+  readonly eventStoreSubscriptionDrops: Counter<'kind'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'arrears_' });
@@ -33,6 +35,18 @@ export class Metrics {
       name: 'arrears_http_rate_limited_total',
       help: 'Requests refused with 429 RATE_LIMITED, by the caller role (anonymous: no valid token)',
       labelNames: ['role'],
+      registers: [this.registry],
+    });
+    this.eventStoreUp = new Gauge({
+      name: 'arrears_event_store_up',
+      help: 'Whether the event store (postgres or eventstoredb) answered the latest readiness check (1) or not (0); checked every second',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    this.eventStoreSubscriptionDrops = new Counter({
+      name: 'arrears_event_store_subscription_drops_total',
+      help: 'Subscriptions to the event store dropped by the server or the connection (each resubscribes from its last position)',
+      labelNames: ['kind'],
       registers: [this.registry],
     });
   }

@@ -1,21 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { isDomainError, type Actor, type BusinessDate, type Decider, type DomainError } from '#kernel';
+import { isDomainError, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
 import type { AggregateRepository, CommandContext, CommandResult } from '#eventstore';
 import { Metrics, accepted, domainProblem, execute, type CommandAccepted } from '#platform';
 import type { ClassificationRules } from '../domain/classification.js';
 import type { LifecycleCommand, LifecycleState, VersionRef } from '../domain/lifecycle.js';
-import { policyDecider, rulesDecider, streams } from '../domain/policies.js';
-import type { RegistryCommand, RegistryState } from '../domain/registry.js';
+import { policyDecider, rulesDecider, streams, type ActiveClassificationRulesChanged, type ActivePolicyChanged, type PolicyEvent, type RulesEvent } from '../domain/policies.js';
+import type { ActiveRecord, RegistryCommand, RegistryState } from '../domain/registry.js';
 import type { RunKind } from '../domain/run.js';
 import type { PolicyDocument } from '../domain/scorecard.js';
 import { GradingRepositories } from './repositories.js';
 
 export type DocumentKind = 'policy' | 'rules';
 
-interface KindConfig<D> {
-  readonly repo: AggregateRepository<LifecycleCommand<D>, any, LifecycleState<D>>;
-  readonly decider: Decider<LifecycleCommand<D>, any, LifecycleState<D>>;
-  readonly registry: AggregateRepository<RegistryCommand, any, RegistryState>;
+interface KindConfig<D, E extends DomainEvent = DomainEvent, R extends DomainEvent = DomainEvent> {
+  readonly repo: AggregateRepository<LifecycleCommand<D>, E, LifecycleState<D>>;
+  readonly decider: Decider<LifecycleCommand<D>, E, LifecycleState<D>>;
+  readonly registry: AggregateRepository<RegistryCommand, R, RegistryState>;
   readonly stream: (id: string) => string;
   readonly registryStream: string;
   /** Command names recorded on events, e.g. `ProposePolicy`. */
@@ -42,7 +42,10 @@ function orThrow<T>(result: T | DomainError): T {
  */
 @Injectable()
 export class PolicyService {
-  private readonly kinds: { policy: KindConfig<PolicyDocument>; rules: KindConfig<ClassificationRules> };
+  private readonly kinds: {
+    policy: KindConfig<PolicyDocument, PolicyEvent, ActivePolicyChanged>;
+    rules: KindConfig<ClassificationRules, RulesEvent, ActiveClassificationRulesChanged>;
+  };
 
   constructor(
     private readonly repos: GradingRepositories,
@@ -54,8 +57,9 @@ export class PolicyService {
     };
   }
 
-  private config(kind: DocumentKind): KindConfig<any> {
-    return this.kinds[kind];
+  /** The kind's parts, over any document and event: the lifecycle steps below read neither. */
+  private config(kind: DocumentKind): KindConfig<unknown> {
+    return this.kinds[kind] as unknown as KindConfig<unknown>;
   }
 
   propose(kind: DocumentKind, id: string, document: unknown, reason: string, on: BusinessDate, ctx: CommandContext): Promise<CommandAccepted> {
@@ -84,8 +88,8 @@ export class PolicyService {
       const moved = orThrow(
         await c.registry.handle(c.registryStream, { type: 'SetActive', id, version, effectiveFrom, businessDate }, { ...ctx, command: `Activate${c.noun}` }),
       );
-      const change = moved.events[0]?.data as { active: Record<string, any> | null; previous: Record<string, any> | null } | undefined;
-      const previous = change?.previous ? { id: change.previous[kind === 'policy' ? 'policyId' : 'rulesetId'], version: change.previous.version } : null;
+      const change = moved.events[0]?.data as { active: ActiveRecord | null; previous: ActiveRecord | null } | undefined;
+      const previous = change?.previous ? { id: String(change.previous[kind === 'policy' ? 'policyId' : 'rulesetId']), version: change.previous.version } : null;
       const result = await this.completeActivation(kind, { active: { id, version }, previous }, effectiveFrom, ctx.actor, ctx);
       stop({ outcome: 'accepted' });
       return { ...accepted(result), registryRevision: moved.revision };

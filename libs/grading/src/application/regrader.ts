@@ -15,6 +15,7 @@ import {
 import { loanClassificationDecider, type ClassifyLoan, type LoanClassificationState } from '../domain/loan-classification.js';
 import { foldLoanEvent, LOAN_FACT_EVENTS, loanBalance, loanEventDate, onBook, REGRADE_LOAN_EVENTS, type LoanRecord } from '../domain/loan-facts.js';
 import { streams } from '../domain/policies.js';
+import type { ActiveRecord } from '../domain/registry.js';
 import type { PortfolioRunCompleted, PortfolioRunProgressed, PortfolioRunStarted, RunKind } from '../domain/run.js';
 import { GradingClock } from './clock.js';
 import { appendPreDecided, GRADING_SYSTEM, type PreDecided } from './commands.js';
@@ -315,8 +316,8 @@ export class Regrader implements OnModuleDestroy {
   private async onActivation(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const kind: DocumentKind = event.type === 'ActivePolicyChanged' ? 'policy' : 'rules';
     const idField = kind === 'policy' ? 'policyId' : 'rulesetId';
-    const data = event.data as { active: Record<string, any> | null; previous: Record<string, any> | null; clearedOn?: BusinessDate };
-    const ref = (r: Record<string, any> | null) => (r ? { id: String(r[idField]), version: Number(r.version) } : null);
+    const data = event.data as { active: ActiveRecord | null; previous: ActiveRecord | null; clearedOn?: BusinessDate };
+    const ref = (r: ActiveRecord | null) => (r ? { id: String(r[idField]), version: Number(r.version) } : null);
     const active = ref(data.active);
     // A new version takes effect on its stated date; a cleared pointer (a retirement) on the
     // retirement's business date, or, for events recorded before it was kept, the open business date.

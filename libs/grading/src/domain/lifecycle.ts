@@ -53,7 +53,21 @@ export interface LifecycleSpec<D> {
   readonly validate: (document: D) => string | null;
 }
 
-type AnyEvent = DomainEvent<string, Record<string, any>>;
+/** The fields of a kind's lifecycle events that `evolve` reads; the id sits under the kind's field. */
+type LifecycleEventOf<D> = DomainEvent<
+  string,
+  {
+    readonly policyId?: string;
+    readonly rulesetId?: string;
+    readonly version: number;
+    readonly document: D;
+    readonly reason: string;
+    readonly proposedBy: string;
+    readonly proposedOn: BusinessDate;
+    readonly approvedBy: string;
+    readonly effectiveFrom: BusinessDate;
+  }
+>;
 
 /** Builds the lifecycle decider for one kind of versioned document. */
 export function lifecycleDecider<D, E extends DomainEvent>(spec: LifecycleSpec<D>): Decider<LifecycleCommand<D>, E, LifecycleState<D>> {
@@ -62,12 +76,12 @@ export function lifecycleDecider<D, E extends DomainEvent>(spec: LifecycleSpec<D
   const event = (type: string, data: Record<string, unknown>) => ({ type, data }) as unknown as E;
 
   function evolve(state: LifecycleState<D>, e: E): LifecycleState<D> {
-    const { type, data } = e as unknown as AnyEvent;
+    const { type, data } = e as unknown as LifecycleEventOf<D>;
     switch (type) {
       case names.proposed:
         return {
           status: 'draft',
-          id: data[idField],
+          id: String(data[idField]),
           latest: { version: data.version, document: data.document, reason: data.reason, proposedBy: data.proposedBy, proposedOn: data.proposedOn },
           approvedBy: null,
           effectiveFrom: null,

@@ -30,14 +30,22 @@ export interface RegistrySpec {
   readonly noun: string;
 }
 
+/** The active pointer as a registry event records it: the version and its id under the kind's field. */
+export interface ActiveRecord {
+  readonly version: number;
+  readonly effectiveFrom: BusinessDate;
+  readonly policyId?: string;
+  readonly rulesetId?: string;
+}
+
 export function registryDecider<E extends DomainEvent>(spec: RegistrySpec): Decider<RegistryCommand, E, RegistryState> {
   const ref = (r: ActiveRef | null) => (r ? { [spec.idField]: r.id, version: r.version, effectiveFrom: r.effectiveFrom } : null);
-  const unref = (r: Record<string, any> | null): ActiveRef | null => (r ? { id: r[spec.idField], version: r.version, effectiveFrom: r.effectiveFrom } : null);
+  const unref = (r: ActiveRecord | null): ActiveRef | null => (r ? { id: String(r[spec.idField]), version: r.version, effectiveFrom: r.effectiveFrom } : null);
   return {
     initialState: () => ({ active: null, lastEffectiveFrom: null }),
     evolve(state, event) {
       if (event.type !== spec.changed) return state;
-      const active = unref((event.data as { active: Record<string, any> | null }).active);
+      const active = unref((event.data as { active: ActiveRecord | null }).active);
       return { active, lastEffectiveFrom: active?.effectiveFrom ?? state.lastEffectiveFrom };
     },
     decide(command, state): readonly E[] | DomainError {

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '#kernel';
 import { bulkUpsert, type Projection, type ProjectionContext } from '#projections';
 import { evolveCustomer, initialCustomerState, type CustomerEvent, type CustomerGraded, type CustomerState } from '../domain/customer.js';
 import { loanClassificationDecider, type LoanClassified, type LoanClassificationState } from '../domain/loan-classification.js';
+import type { ActiveRecord } from '../domain/registry.js';
 import {
   ACTIVATIONS_TABLE,
   CUSTOMERS_TABLE,
@@ -153,6 +154,25 @@ const LIFECYCLE: Record<string, { kind: Kind; step: 'proposed' | 'rejected' | 'a
  * Policies and classification rules: every version with its status and who did what, and every
  * change of what is in force (from the registries).
  */
+
+/** The fields of the policy and rules lifecycle events (and the registries' pointer moves) the versions view reads. */
+interface LifecycleEventData {
+  readonly policyId?: string;
+  readonly rulesetId?: string;
+  readonly version: number;
+  readonly document?: unknown;
+  readonly reason?: string | null;
+  readonly comment?: string | null;
+  readonly proposedBy?: string;
+  readonly proposedOn?: string;
+  readonly approvedBy?: string;
+  readonly rejectedBy?: string;
+  readonly effectiveFrom?: string;
+  readonly retiredOn?: string;
+  readonly supersededBy?: unknown;
+  readonly active?: ActiveRecord | null;
+  readonly previous?: ActiveRecord | null;
+}
 export const policiesProjection: Projection = {
   name: 'grading_policies',
   version: 1,
@@ -198,7 +218,7 @@ export const policiesProjection: Projection = {
   async apply(ctx, events) {
     const versions = ctx.table(POLICY_VERSIONS_TABLE);
     for (const event of events) {
-      const data = event.data as Record<string, any>;
+      const data = event.data as LifecycleEventData;
       if (event.type === 'ActivePolicyChanged' || event.type === 'ActiveClassificationRulesChanged') {
         const kind: Kind = event.type === 'ActivePolicyChanged' ? 'policy' : 'rules';
         const idField = kind === 'policy' ? 'policyId' : 'rulesetId';

@@ -306,7 +306,40 @@ export class GradingQueries {
   }
 }
 
-function versionView(r: Record<string, any>) {
+/** A row of rm_grading_policy_versions. */
+interface VersionRow {
+  readonly id: string;
+  readonly version: number;
+  readonly status: string;
+  readonly reason: string;
+  readonly proposed_by: string;
+  readonly proposed_on: string;
+  readonly reviewed_by: string | null;
+  readonly review_note: string | null;
+  readonly effective_from: string | null;
+  readonly retired_on: string | null;
+  readonly retired_reason: string | null;
+  readonly superseded_by: { readonly version: number; readonly policyId?: string; readonly rulesetId?: string } | null;
+}
+
+/** A row of rm_grading_runs. */
+interface RunRow {
+  readonly run_id: string;
+  readonly kind: string;
+  readonly as_of: string;
+  readonly status: string;
+  readonly cause: Record<string, unknown>;
+  readonly requested_by: string;
+  readonly started_at: string;
+  readonly updated_at: string;
+  readonly cursor: string | null;
+  readonly processed: number;
+  readonly changed: number;
+  readonly total: number | null;
+  readonly superseded_by: string | null;
+}
+
+function versionView(r: VersionRow) {
   return {
     id: r.id,
     version: r.version,
@@ -323,7 +356,7 @@ function versionView(r: Record<string, any>) {
   };
 }
 
-function runView(r: Record<string, any>) {
+function runView(r: RunRow) {
   const total = r.total === null ? null : Number(r.total);
   return {
     runId: r.run_id,

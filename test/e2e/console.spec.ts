@@ -65,17 +65,7 @@ describe('the staff console in a browser', () => {
     ok(await rm1('POST', '/grading/policies', { policyId: 'pol-console', document: template.body.document, reason: 'the shipped template, reviewed' }));
     ok(await core('POST', '/loans/accounts', example('POST /loans/accounts')));
     // Made-up personal data in the vault, for the masked and the clear read.
-    ok(
-      await core('PUT', '/customers/CU-000123/personal-data', {
-        fullName: '王小明',
-        phones: ['+86 138 0013 8000'],
-        emails: ['xiaoming@example.com'],
-        addresses: ['上海市浦东新区世纪大道 100 号'],
-        idNumber: '310101199001011234',
-        thirdPartyContacts: [],
-      }),
-      [204],
-    );
+    ok(await core('PUT', '/customers/CU-000123/personal-data', example('PUT /customers/{customerId}/personal-data')), [204]);
     for (const day of ['2026-03-02', '2026-03-03', '2026-03-04']) await closeBusinessDay(core, day);
     await clocksAt(t, '2026-03-05');
     await eventually(async () => ((await sup('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-1' ? true : undefined), 30_000, 'the case to be assigned');

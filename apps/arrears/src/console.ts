@@ -35,6 +35,7 @@ const page = (devSignIn: boolean) => `<!doctype html>
   dd { margin: 0; font-weight: 600; }
   form.contact, form.signin { display: grid; gap: .5rem; max-width: 520px; background: #fff; padding: .8rem; margin-bottom: 1rem; }
   form.contact label { display: grid; gap: .2rem; }
+  form.contact label.check { display: flex; gap: .4rem; align-items: center; }
   .problem { border-left: 4px solid #c0392b; background: #fdecea; padding: .5rem .8rem; margin: .5rem 0; }
   .ok { border-left: 4px solid #2e7d32; background: #e8f5e9; padding: .5rem .8rem; }
   .charts { display: flex; flex-wrap: wrap; gap: 1rem; }

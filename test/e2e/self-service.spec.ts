@@ -295,6 +295,11 @@ describe('self-service and complaints over HTTP', () => {
     for (const caseId of ['LU1-E1', 'LU2-E1']) await caseView(caseId, (c) => c.status === 'OPEN', `${caseId} resumed`);
     const [resumed] = await ofType('collection.case-LU2-E1', 'CaseResumed');
     expect(resumed.data).toMatchObject({ resolution: 'COMPLAINT_PARTLY_UPHELD', on: '2026-03-05' });
+    // Monitoring takes the outcome onto the dispute it counted on each case (its complaint KPIs count the upheld ones).
+    await eventually(async () => {
+      const { rows } = await t.runtime.pool.query('SELECT outcome FROM mon_disputes WHERE dispute_key LIKE $1', [`%#complaint-${complaintId}`]);
+      return rows.length === 2 && rows.every((r) => r.outcome === 'PARTLY_UPHELD') ? true : undefined;
+    }, 20_000, 'monitoring to see the resolution');
     const ledgerEvents = await stream('collection.debtor-cust-S3');
     expect(ledgerEvents.filter((e) => e.type === 'ContactStopLifted').length).toBeGreaterThan(0);
     const mine = await eventually(async () => {

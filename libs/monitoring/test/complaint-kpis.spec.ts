@@ -9,7 +9,7 @@ import { factsOf } from './scenario.js';
  *   K2 challenger, grade C, U2: calls Nov 3 (reached) and Nov 4 (the debtor complains; the hold
  *      it causes is the same complaint); the loan cures Nov 10                         → cured after a call
  *   K3 challenger, grade C, U2: no call; an installment plan Nov 6; a complaint and a dispute
- *      raised in the app (holds complaint-X, complaint-Y) Nov 7                       → self-cured by a plan
+ *      raised in the app (holds complaint-X, complaint-Y) Nov 7, the complaint upheld Nov 20 → self-cured by a plan
  *   K4 champion, grade A, U1: a call Nov 4 unanswered; nothing else                 → not cured
  *   K5 champion, grade B, U1: the loan cures Nov 8; a call the day after              → self-cured
  */
@@ -50,6 +50,8 @@ describe('complaint and self-cure KPIs', () => {
       await s.attempt('K5', 'A5', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-09');
       await s.cured('L2', '2026-11-10');
       await s.caseClosed('K2', 'CURED', '2026-11-10');
+      const resolved = { customerId: 'C3', kind: 'COMPLAINT', remedies: ['APOLOGY'], resolutionRef: null, resolvedBy: { id: 'sup-9', role: 'supervisor' }, caseIds: ['K3'], late: false };
+      await s.append('selfservice.complaint-X', 'ComplaintResolved', { ...resolved, complaintId: 'X', outcome: 'UPHELD', resolvedOn: '2026-11-20' }, '2026-11-20');
     });
     kpis = new KpiQueries(facts.pool);
   });
@@ -81,10 +83,10 @@ describe('complaint and self-cure KPIs', () => {
 
   it('complaints per 1,000 contacts by variant and by collector: a contact outcome and the hold it causes count once; disputes apart', async () => {
     const byVariant = await kpis.run({ kpi: 'complaints_per_1000_contacts', ...november, groupBy: ['variant'] });
-    // challenger: A2, A3 attempted; complaints K2#A3 and K3#complaint-X, the dispute K3#complaint-Y apart. champion: A1, A4, A5, none.
-    expect(pick(byVariant.rows, 'variant', 'attempts', 'complaints', 'disputes', 'rate', 'perThousand')).toEqual([
-      { variant: 'challenger', attempts: 2, complaints: 2, disputes: 1, rate: 1, perThousand: 1000 },
-      { variant: 'champion', attempts: 3, complaints: 0, disputes: 0, rate: 0, perThousand: 0 },
+    // challenger: A2, A3 attempted; complaints K2#A3 and K3#complaint-X (upheld), the dispute K3#complaint-Y apart. champion: A1, A4, A5, none.
+    expect(pick(byVariant.rows, 'variant', 'attempts', 'complaints', 'upheld', 'disputes', 'rate', 'perThousand', 'upheldPerThousand')).toEqual([
+      { variant: 'challenger', attempts: 2, complaints: 2, upheld: 1, disputes: 1, rate: 1, perThousand: 1000, upheldPerThousand: 500 },
+      { variant: 'champion', attempts: 3, complaints: 0, upheld: 0, disputes: 0, rate: 0, perThousand: 0, upheldPerThousand: 0 },
     ]);
     const byCollector = await kpis.run({ kpi: 'complaints_per_1000_contacts', ...november, groupBy: ['collectorId'] });
     expect(pick(byCollector.rows, 'collectorId', 'attempts', 'complaints')).toEqual([
@@ -95,6 +97,6 @@ describe('complaint and self-cure KPIs', () => {
 
   it('gives the champion/challenger review each arm’s contacts and complaints in the window, for the guardrail', async () => {
     const arms = await armCounts(facts.pool, (t) => t, { strategyId: 'S1', strategyVersion: 1, segment: { grade: null, stage: null }, from: '2026-11-01', to: '2026-11-30' });
-    expect(arms).toEqual({ champion: { cases: 3, cured: 2, contacts: 3, complaints: 0 }, challenger: { cases: 2, cured: 1, contacts: 2, complaints: 2 } });
+    expect(arms).toEqual({ champion: { cases: 3, cured: 2, contacts: 3, complaints: 0, upheld: 0 }, challenger: { cases: 2, cured: 1, contacts: 2, complaints: 2, upheld: 1 } });
   });
 });

@@ -23,7 +23,7 @@ const review = (champion: ArmCounts, challenger: ArmCounts, complaintsPer1000Max
 const completed = (command: CompleteReview) => (reviews.given([]).when(command).thenTypes(['EffectivenessReviewCompleted'])[0] as EffectivenessReviewCompleted).data;
 
 describe('the complaint guardrail of a review', () => {
-  const champion = { cases: 40, cured: 10, contacts: 2_000, complaints: 4 }; // 2 per 1,000
+  const champion = { cases: 40, cured: 10, contacts: 2_000, complaints: 4, upheld: 2 }; // 2 per 1,000
 
   it('does not declare a challenger that cures more but draws more complaints than the limit the winner', () => {
     const d = completed(review(champion, { cases: 40, cured: 30, contacts: 1_000, complaints: 8 })); // 8 per 1,000
@@ -31,8 +31,8 @@ describe('the complaint guardrail of a review', () => {
     expect(d.guardrail).toEqual({
       metric: 'COMPLAINTS_PER_1000_CONTACTS',
       limitPer1000: 5,
-      champion: { contacts: 2_000, complaints: 4, perThousand: 2 },
-      challenger: { contacts: 1_000, complaints: 8, perThousand: 8 },
+      champion: { contacts: 2_000, complaints: 4, upheld: 2, perThousand: 2, upheldPerThousand: 1 },
+      challenger: { contacts: 1_000, complaints: 8, upheld: 0, perThousand: 8, upheldPerThousand: 0 },
       breached: ['challenger'],
     });
   });

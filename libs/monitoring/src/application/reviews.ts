@@ -24,7 +24,7 @@ export async function armCounts(sql: Sql, table: TableName, r: Omit<ReviewReques
   const arm = (variant: string): ArmCounts => {
     const row = result.rows.find((x) => x.variant === variant);
     const c = complaints.rows.find((x) => x.variant === variant);
-    return { cases: row ? Number(row.cases) : 0, cured: row ? Number(row.cured) : 0, contacts: c ? Number(c.attempts) : 0, complaints: c ? Number(c.complaints) : 0 };
+    return { cases: row ? Number(row.cases) : 0, cured: row ? Number(row.cured) : 0, contacts: c ? Number(c.attempts) : 0, complaints: c ? Number(c.complaints) : 0, upheld: c ? Number(c.upheld) : 0 };
   };
   return { champion: arm('champion'), challenger: arm('challenger') };
 }

@@ -148,6 +148,14 @@ export interface DisputeRaised extends Base<'DisputeRaised'> {
   readonly type: 'DISPUTE' | 'COMPLAINT';
 }
 
+// ---- self-service -------------------------------------------------------------------------------
+/** A complaint or dispute resolved: its outcome reaches the dispute row of each case it held. */
+export interface ComplaintResolved extends Base<'ComplaintResolved'> {
+  readonly complaintId: string;
+  readonly caseIds: readonly string[];
+  readonly outcome: string;
+}
+
 // ---- grading ----------------------------------------------------------------------------------
 export interface CustomerGraded extends Base<'CustomerGraded'> {
   readonly customerId: string;
@@ -220,6 +228,7 @@ export type Observation =
   | PromiseResolved
   | CaseClosed
   | DisputeRaised
+  | ComplaintResolved
   | CustomerGraded
   | ProfileUpdated
   | RestructuringActivated

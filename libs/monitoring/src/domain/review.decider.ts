@@ -31,14 +31,19 @@ export interface ArmCounts {
   /** Contact attempts and conduct complaints on the arm's cases in the window (the complaint guardrail); absent: not counted. */
   readonly contacts?: number;
   readonly complaints?: number;
+  /** Of those complaints, the ones resolved upheld or partly upheld so far. */
+  readonly upheld?: number;
 }
 
 /** An arm's complaints per 1,000 contacts, as the guardrail judged it. */
 export interface ArmComplaints {
   readonly contacts: number;
   readonly complaints: number;
-  /** null when the arm had no contacts. */
+  readonly upheld: number;
+  /** Complaints per 1,000 contacts (what the limit applies to); null when the arm had no contacts. */
   readonly perThousand: number | null;
+  /** Upheld complaints per 1,000 contacts, for the reviewer (resolutions lag the complaints). */
+  readonly upheldPerThousand: number | null;
 }
 
 /**
@@ -124,7 +129,7 @@ export type ReviewCommand = CompleteReview;
 
 function badCounts(arm: ArmCounts): boolean {
   const count = (n: number | undefined) => n === undefined || (Number.isSafeInteger(n) && n >= 0);
-  return !Number.isSafeInteger(arm.cases) || !Number.isSafeInteger(arm.cured) || arm.cases < 0 || arm.cured < 0 || arm.cured > arm.cases || !count(arm.contacts) || !count(arm.complaints);
+  return !Number.isSafeInteger(arm.cases) || !Number.isSafeInteger(arm.cured) || arm.cases < 0 || arm.cured < 0 || arm.cured > arm.cases || !count(arm.contacts) || !count(arm.complaints) || !count(arm.upheld);
 }
 
 /** The guardrail of a comparison under the settings, or null when they set none. */
@@ -134,7 +139,9 @@ function complaintGuardrail(champion: ArmCounts, challenger: ArmCounts, settings
   const arm = (a: ArmCounts): ArmComplaints => {
     const contacts = a.contacts ?? 0;
     const complaints = a.complaints ?? 0;
-    return { contacts, complaints, perThousand: contacts > 0 ? (complaints * 1000) / contacts : null };
+    const upheld = a.upheld ?? 0;
+    const per = (n: number) => (contacts > 0 ? (n * 1000) / contacts : null);
+    return { contacts, complaints, upheld, perThousand: per(complaints), upheldPerThousand: per(upheld) };
   };
   const arms = { champion: arm(champion), challenger: arm(challenger) };
   const breached = (['champion', 'challenger'] as const).filter((k) => arms[k].perThousand !== null && arms[k].perThousand! > limit);

@@ -329,7 +329,15 @@ class FactsBatch {
       case 'DisputeRaised': {
         if (await this.disputes.get(o.disputeKey)) return;
         const c = o.caseId ? await this.cases.get(o.caseId) : undefined;
-        this.disputes.set({ dispute_key: o.disputeKey, case_id: o.caseId, customer_id: o.customerId ?? c?.customer_id ?? null, type: o.type, raised_on: o.on, ...dimsOf(c) });
+        this.disputes.set({ dispute_key: o.disputeKey, case_id: o.caseId, customer_id: o.customerId ?? c?.customer_id ?? null, type: o.type, raised_on: o.on, outcome: null, ...dimsOf(c) });
+        return;
+      }
+      case 'ComplaintResolved': {
+        // The complaint's hold on each case it concerned is its dispute row there (key `<caseId>#complaint-<id>`).
+        for (const caseId of o.caseIds) {
+          const row = await this.disputes.get(`${caseId}#complaint-${o.complaintId}`);
+          if (row && !row.outcome) this.disputes.set({ ...row, outcome: o.outcome });
+        }
         return;
       }
       case 'CustomerGraded': {
@@ -426,7 +434,8 @@ export function factsProjection(onDayClosed?: DayClosedHook): Projection {
     // 2: mon_restatements; stage spells, cures and promises restated by corrections
     // 3: mon_contacts.party (right-party contact counts the debtor's outcomes only)
     // 4: mon_payments.recovery (recoveries after a write-off count in the recovery rate)
-    version: 4,
+    // 5: mon_disputes.outcome (a resolved complaint's outcome, for upheld complaints per 1,000 contacts)
+    version: 5,
     // With a hook, a closed day may run the scheduled reviews: those are reactions.
     ...(onDayClosed ? { reacts: true, triggers: ['MonitoringDayClosed'] } : {}),
     filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },

@@ -112,6 +112,8 @@ export interface DisputeRow extends Dims {
   customer_id: string | null;
   type: string;
   raised_on: string;
+  /** The outcome of the complaint that placed the hold, once resolved (UPHELD, PARTLY_UPHELD, NOT_UPHELD). */
+  outcome: string | null;
   [k: string]: unknown;
 }
 
@@ -185,7 +187,7 @@ export const FACT_TABLES = {
       restructuring_id text PRIMARY KEY, loan_id text, customer_id text, case_id text, type text, activated_on date NOT NULL,
       outcome text, ended_on date, ${DIMS})`,
   mon_disputes: `CREATE TABLE {table} (
-      dispute_key text PRIMARY KEY, case_id text, customer_id text, type text NOT NULL, raised_on date NOT NULL, ${DIMS});
+      dispute_key text PRIMARY KEY, case_id text, customer_id text, type text NOT NULL, raised_on date NOT NULL, outcome text, ${DIMS});
     CREATE INDEX ON {table} (case_id)`,
   mon_customers: `CREATE TABLE {table} (customer_id text PRIMARY KEY, grade text, grade_spell_no integer NOT NULL)`,
   mon_restatements: `CREATE TABLE {table} (

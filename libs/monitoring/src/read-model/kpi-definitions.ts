@@ -220,10 +220,11 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
   complaints_per_1000_contacts: {
     name: 'complaints_per_1000_contacts',
     title: 'Complaints per 1,000 contacts',
-    numerator: 'complaints about conduct (kind COMPLAINT) raised on the slice’s cases in the period: a debtor’s contact outcome COMPLAINT, or a complaint raised in the app, by staff or on a referral, once per case it concerns (rows also count `disputes`)',
-    denominator: 'contact attempts in the period on the slice’s cases (rows give `perThousand` = rate × 1,000)',
+    numerator:
+      'complaints about conduct (kind COMPLAINT) raised on the slice’s cases in the period: a debtor’s contact outcome COMPLAINT, or a complaint raised in the app, by staff or on a referral, once per case it concerns (rows also count those since resolved upheld or partly upheld, `upheld`, and `disputes`)',
+    denominator: 'contact attempts in the period on the slice’s cases (rows give `perThousand` = rate × 1,000, and `upheldPerThousand`)',
     window: 'complaints raised and attempts made on a date in the period',
-    measures: ['attempts', 'complaints', 'disputes'],
+    measures: ['attempts', 'complaints', 'upheld', 'disputes'],
     numeratorMeasure: 'complaints',
     denominatorMeasure: 'attempts',
     dimensions: CASE_DIMS,

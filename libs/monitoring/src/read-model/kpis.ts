@@ -148,10 +148,11 @@ function unitSql(kpi: KpiName, t: TableName): string {
               LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE d.type = 'DISPUTE') AS disputes, count(*) FILTER (WHERE d.type = 'COMPLAINT') AS complaints
                 FROM ${t('mon_disputes')} d WHERE d.case_id = c.case_id AND d.raised_on BETWEEN p.start_d AND p.end_d) d ON true`;
     case 'complaints_per_1000_contacts':
-      return `SELECT p.label, ${rowDims('k')}, NULL::text AS channel, 1 AS attempts, 0 AS complaints, 0 AS disputes
+      return `SELECT p.label, ${rowDims('k')}, NULL::text AS channel, 1 AS attempts, 0 AS complaints, 0 AS upheld, 0 AS disputes
               FROM p JOIN ${t('mon_contacts')} k ON k.attempted_on BETWEEN p.start_d AND p.end_d
               UNION ALL
-              SELECT p.label, ${rowDims('d')}, NULL::text AS channel, 0, (d.type = 'COMPLAINT')::int, (d.type = 'DISPUTE')::int
+              SELECT p.label, ${rowDims('d')}, NULL::text AS channel, 0, (d.type = 'COMPLAINT')::int,
+                (d.type = 'COMPLAINT' AND d.outcome IN ('UPHELD', 'PARTLY_UPHELD'))::int, (d.type = 'DISPUTE')::int
               FROM p JOIN ${t('mon_disputes')} d ON d.raised_on BETWEEN p.start_d AND p.end_d`;
     case 'self_cure_rate':
       // The first cure or plan by `to`; self-cured when no call or visit on the case came on or before it.
@@ -214,7 +215,10 @@ export class KpiQueries {
       row.numerator = numerator;
       row.denominator = denominator;
       row.rate = ratio(numerator, denominator);
-      if (q.kpi === 'complaints_per_1000_contacts') row.perThousand = row.rate === null ? null : Number(row.rate) * 1000;
+      if (q.kpi === 'complaints_per_1000_contacts') {
+        row.perThousand = row.rate === null ? null : Number(row.rate) * 1000;
+        row.upheldPerThousand = denominator > 0 ? (Number(r.upheld) * 1000) / denominator : null;
+      }
       if (q.kpi === 'roll_rate') {
         row.toStage = nextStage(row.stage as Stage);
         row.balanceRate = ratio(Number(r.rolled_balance_fen), Number(r.balance_fen));

@@ -5,6 +5,7 @@ import { COLLECTION_EVENT_TYPES, fromCollection } from './collection.js';
 import { GRADING_EVENT_TYPES, fromGrading } from './grading.js';
 import { DAY_CLOSE_EVENT_TYPES, LOAN_EVENT_TYPES, fromLoans } from './loans.js';
 import { RESTRUCTURING_EVENT_TYPES, fromRestructuring } from './restructuring.js';
+import { SELF_SERVICE_EVENT_TYPES, fromSelfService } from './self-service.js';
 
 /** Which source reads an event: by the context its stream belongs to. */
 const BY_CONTEXT: Record<string, (e: RecordedEvent) => ObservationDraft[]> = {
@@ -12,16 +13,17 @@ const BY_CONTEXT: Record<string, (e: RecordedEvent) => ObservationDraft[]> = {
   collection: fromCollection,
   grading: fromGrading,
   restructuring: fromRestructuring,
+  selfservice: fromSelfService,
 };
 
 /** Every published event type monitoring observes. */
 export const OBSERVED_EVENT_TYPES: readonly string[] = [
-  ...new Set<string>([...LOAN_EVENT_TYPES, ...COLLECTION_EVENT_TYPES, ...GRADING_EVENT_TYPES, ...RESTRUCTURING_EVENT_TYPES]),
+  ...new Set<string>([...LOAN_EVENT_TYPES, ...COLLECTION_EVENT_TYPES, ...GRADING_EVENT_TYPES, ...RESTRUCTURING_EVENT_TYPES, ...SELF_SERVICE_EVENT_TYPES]),
 ];
 
 export const OBSERVED: AllFilter = {
   eventTypes: OBSERVED_EVENT_TYPES,
-  streamPrefixes: ['loans.', 'collection.', 'grading.', 'restructuring.'],
+  streamPrefixes: ['loans.', 'collection.', 'grading.', 'restructuring.', 'selfservice.'],
 };
 
 export const DAY_CLOSE_FILTER: AllFilter = { eventTypes: [...DAY_CLOSE_EVENT_TYPES], streamPrefixes: ['loans.'] };

@@ -101,6 +101,7 @@ const MATRIX: Record<string, readonly StaffRole[] | 'public'> = {
   'GET /collection/strategies/:strategyId': ['risk_manager', 'supervisor', 'auditor', 'admin'],
   'GET /collection/strategies/:strategyId/versions/:version/what-if': ['risk_manager', 'auditor', 'admin'],
   'POST /collection/contact-rules': ['risk_manager', 'admin'],
+  'POST /collection/contact-rules/:rulesVersion/approve': ['risk_manager', 'admin'],
   'GET /collection/contact-rules': ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service'],
   'POST /collection/end-of-day': ['service', 'admin'],
   'POST /collection/collectors': ['supervisor', 'admin'],

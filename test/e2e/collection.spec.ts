@@ -417,6 +417,14 @@ describe('collection over HTTP', () => {
       expect([backdated.status, backdated.body.code]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST']);
       expect((await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', businessDate: '2025-02-22', reason: 'stricter hours', rules: stricter })).body.code).toBe('BUSINESS_DATE_NOT_OPEN');
       expectStatus(await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', reason: 'stricter hours', rules: stricter }), 201);
+      // Maker-checker: proposed, it is not in force; its proposer cannot approve it, a second risk manager does.
+      const book = (await rm1('GET', '/collection/contact-rules')).body;
+      expect([book.inForce.version, book.proposed.map((p: { rules: { version: string } }) => p.rules.version)]).toEqual([current.version, ['CN-2025.2']]);
+      const self = await rm1('POST', '/collection/contact-rules/CN-2025.2/approve', {});
+      expect([self.status, self.body.code]).toEqual([422, 'CONTACT_RULES_SELF_APPROVAL']);
+      expectStatus(await rm2('POST', '/collection/contact-rules/CN-2025.2/approve', {}), 202);
+      const [published] = (await t.runtime.store.readStream('collection.rules-contact')).filter((e) => e.type === 'ContactRulesPublished');
+      expect(published.data).toMatchObject({ effectiveFrom: '2025-02-22', proposedBy: 'rm-1', approvedBy: 'rm-2', rules: { version: 'CN-2025.2' } });
       expectStatus(await contact2(collector, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-21T08:30:00+08:00' }), 201);
       await closeDay('2025-02-21');
       const refused = await contact2(collector, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-22T08:30:00+08:00' });
@@ -513,7 +521,7 @@ describe('collection over HTTP', () => {
       'CaseOpened', 'CaseAssigned', 'CaseReassigned', 'ActionScheduled', 'ContactAttempted', 'ContactBlocked', 'PromiseToPayRecorded',
       'PromiseKept', 'FieldVisitRequested', 'FieldVisitApproved', 'FieldVisitReported', 'PlanAdjusted', 'CaseOnHold', 'CaseResumed',
       'CaseClosed', 'StrategyVersionProposed', 'StrategyVersionActivated', 'CollectorRegistered', 'TrainingCompleted',
-      'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesPublished', 'LateReceiptRecorded',
+      'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesProposed', 'ContactRulesPublished', 'LateReceiptRecorded',
     ];
     expect(contract.typesOn('arrears.collection.v1')).toEqual(expect.arrayContaining(collectionTypes.map((type) => `arrears.collection.${type}`)));
     // Executors see only what the dispatch gate released on the debtor's ledger.

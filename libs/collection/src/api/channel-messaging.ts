@@ -43,6 +43,7 @@ const OTHER_EVENTS = [
   'ThirdPartyExceptionRecorded',
   'ThirdPartyExceptionEnded',
   'ThirdPartyRefused',
+  'ContactRulesProposed',
   'ContactRulesPublished',
   'ActionReleased',
   'ActionWithheld',

@@ -19,6 +19,7 @@ import { answer } from './http.js';
 const READERS = ['risk_manager', 'supervisor', 'auditor', 'admin'] as const;
 const version = new ZodPipe(z.coerce.number().int().min(1).max(100_000), 'params');
 const id = new ZodPipe(fields.id, 'params');
+const rulesVersion = new ZodPipe(z.string().min(1).max(40), 'params');
 const CohortWhatIfQuery = z.strictObject({
   cohortVersion: z.coerce.number().int().min(1).max(100_000).describe('the version the cohort’s cases ran under'),
   cohortStrategyId: fields.id.optional().describe('the strategy the cohort ran under (default: this one)'),
@@ -190,7 +191,10 @@ export class CollectionOperationsController {
   @Roles('risk_manager', 'admin')
   @HttpCode(201)
   @DocBody(ContactRulesBody)
-  @ApiOperation({ summary: 'Publish a new version of the contact rules, applying from a business date: the open business date or later (422 EFFECTIVE_DATE_IN_PAST)' })
+  @ApiOperation({
+    summary:
+      'Propose a new version of the contact rules, to apply from a business date (the open one or later: 422 EFFECTIVE_DATE_IN_PAST); it is in force only once a different risk manager or admin approved it (maker-checker)',
+  })
   async publish(@ValidBody(ContactRulesBody) body: z.infer<typeof ContactRulesBody>, @Meta() meta: RequestMeta) {
     const businessDate = await this.clock.statedToday(body.businessDate);
     return answer(
@@ -199,20 +203,42 @@ export class CollectionOperationsController {
         this.store.rulesBook,
         RULES_BOOK_STREAM,
         {
-          type: 'PublishContactRules',
-          data: { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate, reason: body.reason },
+          type: 'ProposeContactRules',
+          data: { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate, reason: body.reason, by: meta.actor },
         },
-        commandContext(meta, 'PublishContactRules', { policyVersions: { contactRules: body.rules.version } }),
+        commandContext(meta, 'ProposeContactRules', { policyVersions: { contactRules: body.rules.version } }),
+      ),
+    );
+  }
+
+  @Post('contact-rules/:rulesVersion/approve')
+  @Roles('risk_manager', 'admin')
+  @HttpCode(202)
+  @DocBody(EmptyBody)
+  @ApiOperation({
+    summary:
+      'Approve a proposed contact rules version (not its proposer: 422 CONTACT_RULES_SELF_APPROVAL); it is then published, in force from its effectiveFrom, which must not have passed (422 EFFECTIVE_DATE_IN_PAST)',
+  })
+  async approveRules(@Param('rulesVersion', rulesVersion) version: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta) {
+    const businessDate = await this.clock.todayOrThrow();
+    return answer(
+      await runCommand(
+        this.metrics,
+        this.store.rulesBook,
+        RULES_BOOK_STREAM,
+        { type: 'ApproveContactRules', data: { version, businessDate, by: meta.actor } },
+        commandContext(meta, 'ApproveContactRules', { policyVersions: { contactRules: version } }),
       ),
     );
   }
 
   @Get('contact-rules')
   @Roles('collector', 'supervisor', 'risk_manager', 'auditor', 'admin', 'service')
-  @ApiOperation({ summary: 'The contact rules in force on the open business date and every published version' })
+  @ApiOperation({ summary: 'The contact rules in force on the open business date, every published version and the proposals awaiting approval' })
   async rulesInForce() {
     const date = await this.clock.todayOrThrow();
-    return { businessDate: date, inForce: await this.rules.inForce(date), published: await this.rules.published() };
+    const book = (await this.store.rulesBook.load(RULES_BOOK_STREAM)).state;
+    return { businessDate: date, inForce: await this.rules.inForce(date), published: book.published, proposed: Object.values(book.proposed) };
   }
 
   @Post('end-of-day')

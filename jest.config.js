@@ -32,6 +32,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // Runs in the EventStoreDB pass only (jest.eventstoredb.config.js), which has time to spare.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/libs/eventstore/test/esdb-reactions-crash.spec.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 120_000,

@@ -9,8 +9,15 @@ import base from './jest.config.js';
  * Postgres) run in the first pass only.
  *
  * Not yet passing on EventStoreDB, so left out for now:
- * - monitoring: the simulated month's cases do not all open and get assigned within the test's
- *   45 s wait (not yet diagnosed: slower bulk appends without appendMany, or a reaction).
+ * - monitoring: the simulated month's 44 cases do not all open and get assigned within the test's
+ *   30 s wait. Measured: Collection's loan reactions take ~20 store round trips per case (a dozen
+ *   reads of the case stream, the collector's growing stream, the debtor, Monitoring's and
+ *   Grading's appends), and every round trip goes through the in-process double on the same event
+ *   loop as the app's 45 subscriptions, so on a loaded machine a case takes about a second;
+ * - books: Grading records an extra `normal` classification of a loan registered already past
+ *   due (LoanRegistered and the delinquency arrive in different subscription batches there), so
+ *   the classification history has three entries where the test expects two;
+ * - simulation and the store-independent files above.
  */
 export const EVENTSTORE_E2E = [
   'loans',
@@ -24,12 +31,20 @@ export const EVENTSTORE_E2E = [
   'crash-safety',
   'eventstoredb',
   'invariants',
+  'dispatch-gate',
+  'early-outreach',
+  'kafka-relay',
   'self-service',
 ];
 
 export default {
   ...base,
   displayName: 'eventstoredb',
-  testMatch: EVENTSTORE_E2E.map((name) => `<rootDir>/test/e2e/${name}.spec.ts`),
+  testMatch: [
+    ...EVENTSTORE_E2E.map((name) => `<rootDir>/test/e2e/${name}.spec.ts`),
+    // Exactly-once reactions with events in EventStoreDB and the ledger in Postgres, under SIGKILL.
+    '<rootDir>/libs/eventstore/test/esdb-reactions-crash.spec.ts',
+  ],
+  testPathIgnorePatterns: ['/node_modules/'],
   setupFiles: ['<rootDir>/test/support/eventstoredb-pass.js'],
 };

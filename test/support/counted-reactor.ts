@@ -1,10 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { NewEvent } from '#kernel';
 import type { EventStore } from '#eventstore';
 import { AggregateRepository } from '#eventstore';
 import { reactor, type Projection } from '#projections';
 import { tallyDecider } from './tally/tally.js';
 
 export const COUNTED_REACTOR = 'counted_reactor';
+
+/** A `Counted` trigger for the reactor, with fresh ids. */
+export function counted(n: number): NewEvent {
+  const id = randomUUID();
+  return {
+    eventId: id,
+    type: 'Counted',
+    schemaVersion: 1,
+    data: { n },
+    metadata: { correlationId: id, causationId: id, actor: { id: 't', role: 'system' }, command: 'Count', occurredAt: '2026-11-29T00:00:00Z' },
+  };
+}
 
 /** Where the reactor adds an event's `n`: one of four open tallies, by `n`. */
 export const tallyOf = (n: number) => `tally.tally-rx${n % 4}`;

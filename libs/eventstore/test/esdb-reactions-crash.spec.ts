@@ -1,27 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventStoreDbEventStore, type EventStore } from '#eventstore';
-import type { NewEvent, Position } from '#kernel';
+import type { Position } from '#kernel';
 import { ProjectionRunner } from '#projections';
 import { eventually } from '#test-support/app.js';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { startEsdbDouble, type EsdbDouble } from '#test-support/esdb-double/index.js';
-import { COUNTED_REACTOR, countedReactor, openTallies } from '#test-support/counted-reactor.js';
+import { COUNTED_REACTOR, counted, countedReactor, openTallies } from '#test-support/counted-reactor.js';
 
 const REACTION_WORKER = join(process.cwd(), 'dist/test/support/reaction-worker.js');
-
-function counted(n: number): NewEvent {
-  const id = randomUUID();
-  return {
-    eventId: id,
-    type: 'Counted',
-    schemaVersion: 1,
-    data: { n },
-    metadata: { correlationId: id, causationId: id, actor: { id: 't', role: 'system' }, command: 'Count', occurredAt: '2026-11-29T00:00:00Z' },
-  };
-}
 
 /**
  * Exactly-once reactions across two stores: the triggers and effects in EventStoreDB (the gRPC

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { comparePositions, type NewEvent, type Position } from '#kernel';
@@ -10,21 +9,10 @@ import { tallyDecider } from '#test-support/tally/tally.js';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { eventually } from '#test-support/app.js';
 import { counterProjection } from '#test-support/counter-projection.js';
-import { COUNTED_REACTOR, countedReactor, openTallies, tallyOf } from '#test-support/counted-reactor.js';
+import { COUNTED_REACTOR, counted, countedReactor, openTallies, tallyOf } from '#test-support/counted-reactor.js';
 
 const WORKER = join(process.cwd(), 'dist/test/support/projection-worker.js');
 const REACTION_WORKER = join(process.cwd(), 'dist/test/support/reaction-worker.js');
-
-function counted(n: number): NewEvent {
-  const id = randomUUID();
-  return {
-    eventId: id,
-    type: 'Counted',
-    schemaVersion: 1,
-    data: { n },
-    metadata: { correlationId: id, causationId: id, actor: { id: 't', role: 'system' }, command: 'Count', occurredAt: '2026-11-29T00:00:00Z' },
-  };
-}
 
 async function checkpoint(db: TestDatabase): Promise<Position> {
   const { rows } = await db.pool.query(

@@ -13,7 +13,7 @@ import type { AllFilter } from '../event-store.js';
  * Key under which the event's schemaVersion travels in the EventStoreDB event metadata (next to
  * the EventMetadata fields); removed again on read.
  */
-export const SCHEMA_VERSION_KEY = '$schemaVersion';
+const SCHEMA_VERSION_KEY = '$schemaVersion';
 
 /**
  * Key of a random token that the first event of each append carries in its metadata (removed
@@ -21,7 +21,7 @@ export const SCHEMA_VERSION_KEY = '$schemaVersion';
  * and keeps the first append's metadata, so reading the token back tells the append that stored
  * the events from every repeat of it, concurrent ones included.
  */
-export const APPEND_ATTEMPT_KEY = '$appendAttempt';
+const APPEND_ATTEMPT_KEY = '$appendAttempt';
 
 export function toEventData(event: NewEvent, attempt?: string) {
   return {

@@ -54,10 +54,14 @@ describe('app on EventStoreDB through a failover', () => {
     expect(res.status).toBe(202);
   };
   const view = (id: string, total: number, additions: number) =>
-    eventually(async () => {
-      const r = await t.request('GET', `/tallies/${id}`);
-      return r.status === 200 && r.body.total === total && r.body.additions === additions ? r.body : undefined;
-    }, 20_000, `tally ${id} at ${total} after ${additions} additions`);
+    eventually(
+      async () => {
+        const r = await t.request('GET', `/tallies/${id}`);
+        return r.status === 200 && r.body.total === total && r.body.additions === additions ? r.body : undefined;
+      },
+      20_000,
+      `tally ${id} at ${total} after ${additions} additions`,
+    );
 
   beforeAll(async () => {
     esdb = await startEsdbDouble();
@@ -77,10 +81,14 @@ describe('app on EventStoreDB through a failover', () => {
     await eventually(async () => ((await metric('arrears_event_store_up')) === 1 ? true : undefined), 10_000, 'the up metric');
 
     await esdb.goDown();
-    const unready = await eventually(async () => {
-      const r = await t.request('GET', '/health/ready');
-      return r.status === 503 && r.body.checks?.eventStore?.status === 'down' ? r.body : undefined;
-    }, 20_000, 'readiness to fail');
+    const unready = await eventually(
+      async () => {
+        const r = await t.request('GET', '/health/ready');
+        return r.status === 503 && r.body.checks?.eventStore?.status === 'down' ? r.body : undefined;
+      },
+      20_000,
+      'readiness to fail',
+    );
     expect(unready).toMatchObject({ code: 'NOT_READY', failing: expect.arrayContaining(['eventStore']) });
     expect(unready.checks.eventStore.kind).toBe('eventstoredb');
     expect(await metric('arrears_event_store_up')).toBe(0);

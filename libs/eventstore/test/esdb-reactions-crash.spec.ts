@@ -36,7 +36,11 @@ describe('reactions with events in EventStoreDB, killed between effect and recor
 
   it('after SIGKILLs, every trigger has exactly one outcome and one effect', async () => {
     const ledger = async () =>
-      (await db.pool.query<{ trigger_id: string; outcome: string }>(`SELECT trigger_id, outcome FROM projection_reactions WHERE reactor = $1`, [COUNTED_REACTOR])).rows;
+      (
+        await db.pool.query<{ trigger_id: string; outcome: string }>(`SELECT trigger_id, outcome FROM projection_reactions WHERE reactor = $1`, [
+          COUNTED_REACTOR,
+        ])
+      ).rows;
     await openTallies(store);
     const triggers = 150;
     for (let n = 1; n <= triggers; n++) await store.appendToStream(`react.s-${n}`, [counted(n)], 'no_stream');
@@ -63,7 +67,7 @@ describe('reactions with events in EventStoreDB, killed between effect and recor
     expect(rows).toHaveLength(triggers);
     expect(new Set(rows.map((r) => r.trigger_id)).size).toBe(triggers);
     const effects: Array<{ cause: string; amount: number }> = [];
-    for (let from: Position | 'start' = 'start'; ; ) {
+    for (let from: Position | 'start' = 'start'; ;) {
       const page = await store.readAll({ from, maxCount: 1_000, filter: { eventTypes: ['AmountAdded'] } });
       for (const e of page.events) effects.push({ cause: e.metadata.causationId as string, amount: (e.data as { amount: number }).amount });
       if (page.isEnd) break;

@@ -214,7 +214,7 @@ export class EventStoreDbEventStore implements EventStore {
   async headPosition(): Promise<Position | null> {
     let pageSize = 8;
     let cursor: ReadPosition = END;
-    for (;; pageSize = Math.min(pageSize * 4, 512)) {
+    for (; ; pageSize = Math.min(pageSize * 4, 512)) {
       const page = await this.readAllRaw(cursor, pageSize, BACKWARDS);
       let last: Position | undefined;
       for (const resolved of page) {

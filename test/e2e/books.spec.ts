@@ -309,4 +309,55 @@ describe('the books: write-off and bounds', () => {
     expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     expect((await supervisor('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-5', category: 'loss', reason: 'x' })).status).toBe(403);
   });
+
+  it('settles a loan under four eyes: payments after the approval reach the amount by dueBy, the rest is forgiven, the loan is paid off and its case closes', async () => {
+    const open = (await service('GET', '/loans/calendar')).body.openBusinessDate as string;
+    expect((await service('POST', '/loans/accounts', lateLoan('ST-1'))).status).toBe(201);
+    await caseView('ST-1-E1', (c) => c.status !== 'CLOSED', 'case of ST-1 open');
+    const offer = { settlementId: 'st-1', amount: 200_000, dueBy: addDays(open, 3), reason: 'hardship: a lump sum from family' };
+    expect((await supervisor('POST', '/loans/accounts/ST-1/settlements', offer)).status).toBe(202);
+    // Refusals append nothing: the maker approving, a second offer, bad input.
+    const before = await types('ST-1');
+    const self = await supervisor('POST', '/loans/accounts/ST-1/settlements/st-1/approval');
+    expect({ status: self.status, code: self.body.code }).toEqual({ status: 403, code: 'MAKER_CANNOT_CHECK' });
+    const second = await riskManager('POST', '/loans/accounts/ST-1/settlements', { ...offer, settlementId: 'st-2' });
+    expect({ status: second.status, code: second.body.code }).toEqual({ status: 409, code: 'SETTLEMENT_ALREADY_OPEN' });
+    const bad = await riskManager('POST', '/loans/accounts/ST-1/settlements', { ...offer, amount: 1.5 });
+    expect({ status: bad.status, code: bad.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await types('ST-1')).toEqual(before);
+
+    expect((await otherSupervisor('POST', '/loans/accounts/ST-1/settlements/st-1/approval')).status).toBe(202);
+    for (const [reference, amount] of [['ST-P1', 120_000], ['ST-P2', 80_000]] as const) {
+      expect((await service('POST', '/loans/accounts/ST-1/payments', { reference, amount, valueDate: open })).status).toBe(202);
+    }
+    const settled = (await t.runtime.store.readStream('loans.loan-ST-1')).filter((e) => e.type === 'LoanSettled');
+    expect(settled.map((e) => e.data)).toEqual([
+      expect.objectContaining({ settlementId: 'st-1', settledOn: open, amount: 200_000, paid: 200_000, forgiven: 106_000, proposedBy: 'sup-1', approvedBy: 'sup-2' }),
+    ]);
+    expect((await types('ST-1')).slice(-1)).toEqual(['LoanPaidOff']);
+    const view = await loanView('ST-1', (l) => l.status === 'paid_off', 'ST-1 paid off');
+    expect(view.position).toMatchObject({ outstandingAmount: 0, paidOff: true, paidOffOn: open });
+    expect(view.settlement).toEqual({ open: null, closed: [{ settlementId: 'st-1', outcome: 'settled', approvedBy: 'sup-2' }] });
+    await caseView('ST-1-E1', (c) => c.status === 'CLOSED', 'case of ST-1 closed');
+  });
+
+  it('an offer not paid in full lapses at the first end of day after dueBy, even on a loan the end of day would skip', async () => {
+    const open = (await service('GET', '/loans/calendar')).body.openBusinessDate as string;
+    // Current, its only installment due in 60 days: without the offer no end of day before then replays it.
+    const body = lateLoan('ST-2', { principal: 100_000, termMonths: 2, disbursementDate: addDays(open, -5), schedule: [{ seq: 1, dueDate: addDays(open, 60), principal: 100_000, interest: 2_000 }] });
+    expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
+    expect((await supervisor('POST', '/loans/accounts/ST-2/settlements', { settlementId: 'st-1', amount: 60_000, dueBy: open, reason: 'early payoff at a discount' })).status).toBe(202);
+    expect((await riskManager('POST', '/loans/accounts/ST-2/settlements/st-1/approval')).status).toBe(202);
+    expect((await service('POST', '/loans/accounts/ST-2/payments', { reference: 'ST2-P1', amount: 20_000, valueDate: open })).status).toBe(202);
+    await closeBusinessDay(service, open);
+    expect(await types('ST-2')).not.toContain('SettlementLapsed');
+    await closeBusinessDay(service, addDays(open, 1));
+    const lapsed = (await t.runtime.store.readStream('loans.loan-ST-2')).filter((e) => e.type === 'SettlementLapsed');
+    expect(lapsed.map((e) => e.data)).toEqual([{ settlementId: 'st-1', amount: 60_000, dueBy: open, paid: 20_000, approved: true, businessDate: addDays(open, 1) }]);
+    const view = await loanView('ST-2', (l) => l.settlement?.open === null, 'ST-2 offer lapsed');
+    expect(view).toMatchObject({ status: 'active', position: { outstandingAmount: 82_000 } });
+    // Too late to approve or pay it now: the offer is gone.
+    const late = await otherSupervisor('POST', '/loans/accounts/ST-2/settlements/st-1/approval');
+    expect({ status: late.status, code: late.body.code }).toEqual({ status: 404, code: 'SETTLEMENT_NOT_FOUND' });
+  });
 });

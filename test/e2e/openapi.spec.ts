@@ -222,6 +222,8 @@ describe('the OpenAPI document', () => {
     await send(sup1, 'POST /collection/cases/{caseId}/reassign', { caseId });
     await send(sup2, 'POST /loans/accounts/{loanId}/write-off', { loanId: loan });
     await send(sup1, 'POST /loans/accounts/{loanId}/write-off/{requestId}/rejection', { loanId: loan, requestId: 'wo-1' });
+    await send(sup2, 'POST /loans/accounts/{loanId}/settlements', { loanId: loan });
+    await send(sup1, 'POST /loans/accounts/{loanId}/settlements/{settlementId}/rejection', { loanId: loan, settlementId: 'st-1' });
     expect((await t.as(...rm1)('POST', '/collection/strategies', { ...(Object.values(EXAMPLES['POST /collection/strategies'])[0] as object), reason: 'a second version' })).status).toBe(201);
     await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/reject', { ...strategy, version: '2' });
     // A collection agency: its contract under maker-checker, a placement of the case and its recall.

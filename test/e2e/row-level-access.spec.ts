@@ -236,6 +236,9 @@ describe('row-level access to clear personal data and loan accounts', () => {
       ['POST', `/loans/accounts/${LOAN}/write-off`, { requestId: 'wo-forged', reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
       ['POST', `/loans/accounts/${LOAN}/write-off/wo-1/approval`, {}, [['sup-2', sup2]]],
       ['POST', `/loans/accounts/${LOAN}/write-off/wo-1/rejection`, { reason: 'not my case' }, [['sup-2', sup2]]],
+      ['POST', `/loans/accounts/${LOAN}/settlements`, { settlementId: 'st-forged', amount: 1_000, dueBy: '2025-02-20', reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
+      ['POST', `/loans/accounts/${LOAN}/settlements/st-1/approval`, {}, [['sup-2', sup2]]],
+      ['POST', `/loans/accounts/${LOAN}/settlements/st-1/rejection`, { reason: 'not my case' }, [['sup-2', sup2]]],
       ['POST', `/collection/debtors/${CUSTOMER}/opt-outs`, { channel: 'SMS', optedOut: true }, [['col-9', col9], ['sup-2', sup2]]],
       ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions`, { exceptionId: 'x-1', reason: 'DEBTOR_UNREACHABLE' }, [['sup-2', sup2]]],
       ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions/x-1/end`, {}, [['sup-2', sup2]]],
@@ -297,6 +300,7 @@ describe('row-level access to clear personal data and loan accounts', () => {
         .replace('/holds/h-1/', '/holds/:holdId/')
         .replace(`/loans/accounts/${LOAN}/`, '/loans/accounts/:loanId/')
         .replace('/write-off/wo-1/', '/write-off/:requestId/')
+        .replace('/settlements/st-1/', '/settlements/:settlementId/')
         .replace('/third-party-exceptions/x-1/', '/third-party-exceptions/:exceptionId/');
     const sent = new Set(writes.map(([method, path]) => `${method} ${template(path)}`));
     const scopedWrites = [...new Set(routeTable(t.app).map((r) => `${r.method} ${r.url}`))]

@@ -7,6 +7,7 @@ import { BusinessCalendarController } from './api/business-calendar.controller.j
 import { CORE_BANKING_LOANS_TOPIC, CoreBankingLoansHandler } from './api/core-banking-messaging.js';
 import { loansIntegrationEvents } from './api/integration-events.js';
 import { LoanAccountsController } from './api/loan-accounts.controller.js';
+import { SettlementController } from './api/settlement.controller.js';
 import { WriteOffController } from './api/write-off.controller.js';
 import { BusinessCalendar } from './application/business-calendar.js';
 import { EndOfDay } from './application/end-of-day.js';
@@ -52,7 +53,7 @@ function endOfDayLog(logger: Logger) {
  */
 @Module({
   // HTTP: commands and queries
-  controllers: [LoanAccountsController, WriteOffController, BusinessCalendarController],
+  controllers: [LoanAccountsController, WriteOffController, SettlementController, BusinessCalendarController],
   providers: [
     // Application: command handlers (shared by HTTP and the Kafka intake), the calendar, the end of day
     { provide: BusinessCalendar, inject: [EVENT_STORE], useFactory: (store: EventStore) => new BusinessCalendar(store) },

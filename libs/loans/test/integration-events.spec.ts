@@ -61,6 +61,19 @@ function waivedLoan(): LoanEvent[] {
   );
 }
 
+/** A fifth loan settled under four eyes, and a sixth whose offer lapsed unpaid. */
+function settlementLoans(): [LoanEvent[], LoanEvent[]] {
+  const on = '2024-03-20';
+  const offer = (loanId: string): LoanCommand[] => [
+    ...closeDays('2024-02-16', on).map((c) => ({ ...c, data: { ...c.data, loanId } }) as LoanCommand),
+    { type: 'ProposeSettlement', data: { loanId, settlementId: 'st-1', amount: 200_000, dueBy: '2024-03-25', reason: 'hardship', by: { id: 'sup-1', role: 'supervisor' }, businessDate: on } },
+    { type: 'ApproveSettlement', data: { loanId, settlementId: 'st-1', by: { id: 'rm-1', role: 'risk_manager' }, businessDate: on } },
+  ];
+  const settled = history(registerLoan({ loanId: 'loan-5' }), ...offer('loan-5'), { type: 'PostPayment', data: { loanId: 'loan-5', reference: 'p1', amount: 200_000, valueDate: on, businessDate: on } });
+  const lapsed = history(registerLoan({ loanId: 'loan-6' }), ...offer('loan-6'), { type: 'CloseBusinessDay', data: { loanId: 'loan-6', businessDate: '2024-03-26' } });
+  return [settled, lapsed];
+}
+
 function restructuredLoan(): LoanEvent[] {
   const schedule = [
     { dueDate: '2024-03-01', principal: 150_000, interest: 0 },
@@ -75,6 +88,8 @@ describe('arrears.loans.v1', () => {
   const restructured = recorded('loans.loan-loan-2', restructuredLoan());
   const writtenOff = recorded('loans.loan-loan-3', writtenOffLoan());
   const waived = recorded('loans.loan-loan-4', waivedLoan());
+  const [settled, lapsed] = settlementLoans();
+  const settlements = [...recorded('loans.loan-loan-5', settled), ...recorded('loans.loan-loan-6', lapsed)];
   const endOfDay = recorded(CALENDAR_STREAM, [
     { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: DISBURSED } },
     { type: 'BusinessDayClosed', data: { calendarId: 'main', businessDate: DISBURSED, nextBusinessDate: '2024-01-16' } },
@@ -82,7 +97,7 @@ describe('arrears.loans.v1', () => {
   ]);
 
   it('publishes every published type, valid against docs/asyncapi.yaml, and nothing else', () => {
-    const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...waived, ...endOfDay], loansIntegrationEvents);
+    const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...waived, ...settlements, ...endOfDay], loansIntegrationEvents);
     expect(contract.problems).toEqual([]);
     // 15 February 2024 fell in the Spring Festival holiday: rolled to Sunday the 18th, a make-up working day.
     expect((waived[0].data as { schedule: unknown[] }).schedule[0]).toEqual({ seq: 1, dueDate: '2024-02-18', contractualDueDate: '2024-02-15', principal: 100_000, interest: 3_000 });

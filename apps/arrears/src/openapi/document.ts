@@ -39,6 +39,7 @@ const PARAMETERS: Record<string, string> = {
   reference: 'the core-banking transaction reference the payment was recorded with',
   requestId: 'a restructuring request id (from the filing’s response or the request list)',
   reviewId: 'an effectiveness review id (from GET /monitoring/reviews)',
+  settlementId: 'a settlement offer id on the loan (as given when the offer was proposed)',
   rulesVersion: 'a contact rules version, as proposed (e.g. BANK-2026.2; GET /collection/contact-rules lists the proposals)',
   runId: 'a grading run id (from POST /grading/runs or GET /grading/runs)',
   strategyId: 'a collection strategy id (e.g. std-C-M1)',

@@ -95,6 +95,12 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
   'POST /loans/accounts/{loanId}/write-off/{requestId}/rejection': {
     'reject it (another supervisor)': { reason: 'the family keeps paying' },
   },
+  'POST /loans/accounts/{loanId}/settlements': {
+    'offer a discounted payoff (maker)': { settlementId: 'st-1', amount: 150_000, dueBy: '2026-03-20', reason: 'hardship: a lump sum from family' },
+  },
+  'POST /loans/accounts/{loanId}/settlements/{settlementId}/rejection': {
+    'reject it (another supervisor)': { reason: 'the customer can pay more' },
+  },
   'POST /collection/strategies/{strategyId}/versions/{version}/reject': {
     'reject a proposed version (a second risk manager)': { reason: 'the call must come before the SMS' },
   },

@@ -17,6 +17,9 @@ import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
  * - LoanWrittenOff (the four-eyes write-off: amounts taken off the books, who asked and who
  *   approved) and RecoveryReceived (money recovered afterwards) are for accounting; write-off
  *   requests and rejections stay internal.
+ * - LoanSettled (a settlement paid by its date: the forgiven principal, interest and penalty, who
+ *   proposed and who approved; LoanPaidOff follows) is for accounting, and SettlementLapsed says an
+ *   offer ended unpaid; proposals, approvals and rejections stay internal.
  * - Penalty accruals and restatements stay internal: one a loan a day, and the delinquency events
  *   carry the amounts overdue.
  * - EndOfDayCompleted (keyed by the calendar id, `main`) says that every loan's events for the
@@ -40,6 +43,8 @@ export const PUBLISHED_LOAN_EVENTS = [
   'LoanReopened',
   'LoanWrittenOff',
   'RecoveryReceived',
+  'LoanSettled',
+  'SettlementLapsed',
   'PenaltyWaived',
   'DelinquencyRestated',
 ] as const satisfies readonly LoanEvent['type'][];

@@ -2,10 +2,10 @@ import { Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import type pg from 'pg';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { inCaseScope } from '#case-scope';
-import { DocBody, Meta, Metrics, PG_POOL, ProblemException, Roles, ValidBody, ZodPipe, fields, problem, type Principal, type RequestMeta } from '#platform';
+import { DocBody, Meta, Metrics, PG_POOL, Roles, ValidBody, ZodPipe, fields, type RequestMeta } from '#platform';
 import { LoanCommandHandlers } from '../application/loan-commands.js';
 import { httpIntake, runOverHttp } from './intake.js';
+import { ensureLoanInScope } from './loan-scope.js';
 
 const reason = z.string().trim().min(1).max(500);
 
@@ -37,10 +37,8 @@ export class WriteOffController {
     @Inject(PG_POOL) private readonly pool: pg.Pool,
   ) {}
 
-  private async ensureInScope(meta: RequestMeta, loanId: string): Promise<void> {
-    const principal = meta.actor as Principal;
-    if (await inCaseScope(this.pool, 'rm_loan_case_assignments', principal, { loanId })) return;
-    throw new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to team ${principal.team ?? '(none)'}.`, { loanId }));
+  private ensureInScope(meta: RequestMeta, loanId: string): Promise<void> {
+    return ensureLoanInScope(this.pool, meta, loanId);
   }
 
   @Post()

@@ -1,4 +1,4 @@
-import { compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type Actor, type BusinessDate, type Command, type Decider, type DomainError, type Fen } from '#kernel';
+import { addDays, compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type Actor, type BusinessDate, type Command, type Decider, type DomainError, type Fen } from '#kernel';
 import {
   evolve,
   initialLoanState,
@@ -6,6 +6,7 @@ import {
   recordFact,
   type ActiveLoan,
   type LoanEvent,
+  type LoanSettled,
   type LoanFactEvent,
   type LoanRegistered,
   type LoanState,
@@ -14,7 +15,7 @@ import {
   type ReportedPosition,
   type WrittenOffLoan,
 } from './events.js';
-import { factDate, penaltyOwed, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment, type WaiverFact } from './position.js';
+import { factDate, penaltyOwed, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment, type SettlementOffer, type WaiverFact } from './position.js';
 import { correctionOf, restatementOf } from './restatement.js';
 import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from './product.js';
 import { WORKING_DAY_CALENDAR, nextWorkingDay } from './working-days.js';
@@ -123,7 +124,53 @@ export const WRITE_OFF_APPROVAL_LIMITS: Readonly<Record<string, Fen>> = Object.f
 /** Who may ask for a write-off. */
 export const WRITE_OFF_REQUESTERS: readonly string[] = ['supervisor', 'risk_manager'];
 
+/**
+ * Settlement offers under four eyes: a proposal (pay `amount` by `dueBy`, the rest is forgiven),
+ * then an approval or a rejection by somebody else.
+ */
+export type ProposeSettlement = Command<
+  'ProposeSettlement',
+  {
+    readonly loanId: string;
+    readonly settlementId: string;
+    readonly amount: Fen;
+    readonly dueBy: BusinessDate;
+    readonly reason: string;
+    readonly by: Actor;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type ApproveSettlement = Command<
+  'ApproveSettlement',
+  { readonly loanId: string; readonly settlementId: string; readonly by: Actor; readonly businessDate: BusinessDate }
+>;
+
+export type RejectSettlement = Command<
+  'RejectSettlement',
+  { readonly loanId: string; readonly settlementId: string; readonly reason: string; readonly by: Actor; readonly businessDate: BusinessDate }
+>;
+
+/** Who may propose a settlement. */
+export const SETTLEMENT_PROPOSERS: readonly string[] = ['supervisor', 'risk_manager'];
+
+/**
+ * The most a role may forgive by approving a settlement, in fen (what the loan owes on the approval
+ * date less the settlement amount); a role not listed may not approve. Above it the offer is a
+ * credit-committee decision outside Arrears.
+ */
+export const SETTLEMENT_APPROVAL_LIMITS: Readonly<Record<string, Fen>> = Object.freeze({
+  supervisor: 500_000, // 5,000.00 yuan
+  risk_manager: 20_000_000, // 200,000.00 yuan
+});
+
+/** The latest `dueBy` a proposal may set: this many calendar days after its business date. */
+export const SETTLEMENT_MAX_DAYS = 30;
+
 export type LoanCommand =
+  | ProposeSettlement
+  | ApproveSettlement
+  | RejectSettlement
   | RequestWriteOff
   | ApproveWriteOff
   | RejectWriteOff
@@ -387,7 +434,8 @@ export function decidePostPayment(command: PostPayment, state: LoanState): Decis
   };
   const asOf = later(d.businessDate, loan.reported.asOf);
   const applied = project(recordFact(loan.facts, received), asOf).payments.get(d.reference)!;
-  return withConsequences(loan, { ...received, data: { ...received.data, allocations: applied.allocations, unapplied: applied.unapplied } }, d.businessDate);
+  const events = withConsequences(loan, { ...received, data: { ...received.data, allocations: applied.allocations, unapplied: applied.unapplied } }, d.businessDate);
+  return [...events, ...settlementCompleted(events.reduce(evolve, loan as LoanState) as OnBooks, d.businessDate)];
 }
 
 /** A payment on a written-off loan is a recovery: it reduces the off-book balance. */
@@ -458,11 +506,12 @@ export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanSta
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
   if (loan.status === 'WrittenOff') return []; // off the books: it no longer ages or accrues
-  if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return [];
+  const lapsed = settlementLapse(loan, d.businessDate);
+  if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return lapsed;
   const quietThrough = quietThroughOf(loan);
-  if (quietThrough === null || compareDates(d.businessDate, quietThrough) <= 0) return [];
+  if (quietThrough === null || compareDates(d.businessDate, quietThrough) <= 0) return lapsed;
   const position = project(loan.facts, d.businessDate);
-  return positionEvents(loan.reported, position, position);
+  return [...lapsed, ...positionEvents(loan.reported, position, position)];
 }
 
 // ---- Collection holds -----------------------------------------------------------------------------
@@ -646,6 +695,10 @@ export function decideRequestWriteOff(command: RequestWriteOff, state: LoanState
     if (pending.requestId === d.requestId && pending.reason === d.reason && pending.requestedBy === d.by.id) return [];
     return domainError('WRITE_OFF_ALREADY_REQUESTED', `write-off request ${pending.requestId} is already pending`, { requestId: pending.requestId }, 'conflict');
   }
+  const offer = loan.facts.settlement?.open;
+  if (offer) {
+    return domainError('SETTLEMENT_OPEN', `settlement ${offer.settlementId} is open on this loan until ${offer.dueBy}`, { settlementId: offer.settlementId }, 'conflict');
+  }
   if (!WRITE_OFF_REQUESTERS.includes(d.by.role)) {
     return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not ask for a write-off`, { role: d.by.role }, 'forbidden');
   }
@@ -735,6 +788,186 @@ export function decideRejectWriteOff(command: RejectWriteOff, state: LoanState):
   return [{ type: 'WriteOffRejected', data: { requestId: d.requestId, rejectedBy: d.by.id, reason: d.reason, businessDate: d.businessDate } }];
 }
 
+// ---- Settlement offers (four eyes) ----------------------------------------------------------------
+
+/** Counted towards an approved offer: payments recorded after the approval, not reversed, valued by `dueBy`. */
+function settlementPaid(loan: RegisteredState): Fen {
+  const offer = loan.facts.settlement?.open;
+  if (!offer?.approval) return 0;
+  return loan.facts.ledger
+    .slice(offer.approval.ledgerFrom)
+    .filter((f): f is PaymentFact => f.kind === 'payment' && f.reversal === null && compareDates(f.valueDate, offer.dueBy) <= 0)
+    .reduce((s, p) => s + p.amount, 0);
+}
+
+/**
+ * After a payment: when the approved offer's payments reach its amount, everything the loan still
+ * owes as of the business date is forgiven (LoanSettled), and the loan is paid off.
+ */
+function settlementCompleted(loan: OnBooks, businessDate: BusinessDate): LoanEvent[] {
+  const offer = loan.facts.settlement?.open;
+  if (!offer?.approval) return [];
+  const paid = settlementPaid(loan);
+  if (paid < offer.amount) return [];
+  const settledOn = later(businessDate, loan.reported.asOf);
+  const live = project(loan.facts, settledOn).installments.filter((i) => i.replacedBy === null);
+  const forgivenPrincipal = live.reduce((s, i) => s + Math.max(0, i.principal - i.paidPrincipal), 0);
+  const forgivenInterest = live.reduce((s, i) => s + Math.max(0, i.interest - i.paidInterest), 0);
+  const forgivenPenalty = live.reduce((s, i) => s + Math.max(0, penaltyOwed(i)), 0);
+  const settled: LoanSettled = {
+    type: 'LoanSettled',
+    data: {
+      settlementId: offer.settlementId,
+      settledOn,
+      amount: offer.amount,
+      paid,
+      forgivenPrincipal,
+      forgivenInterest,
+      forgivenPenalty,
+      forgiven: forgivenPrincipal + forgivenInterest + forgivenPenalty,
+      proposedBy: offer.proposedBy,
+      approvedBy: offer.approval.approvedBy,
+      businessDate,
+    },
+  };
+  return withConsequences(loan, settled, businessDate);
+}
+
+/** At the first close of business after `dueBy`, an offer still open lapses. */
+function settlementLapse(loan: OnBooks, businessDate: BusinessDate): LoanEvent[] {
+  const offer = loan.facts.settlement?.open;
+  if (!offer || compareDates(businessDate, offer.dueBy) <= 0) return [];
+  return [
+    {
+      type: 'SettlementLapsed',
+      data: { settlementId: offer.settlementId, amount: offer.amount, dueBy: offer.dueBy, paid: settlementPaid(loan), approved: offer.approval !== null, businessDate },
+    },
+  ];
+}
+
+function openOffer(loan: RegisteredState, settlementId: string): SettlementOffer | DomainError {
+  const offer = loan.facts.settlement?.open;
+  if (!offer || offer.settlementId !== settlementId) {
+    return domainError('SETTLEMENT_NOT_FOUND', `no open settlement ${settlementId} on this loan`, { settlementId }, 'not_found');
+  }
+  return offer;
+}
+
+/** What the loan owes as of the date, which a settlement must be below; a paid-off loan has nothing to settle. */
+function settlementBalance(loan: OnBooks, businessDate: BusinessDate, amount: Fen): Fen | DomainError {
+  const position = project(loan.facts, later(businessDate, loan.reported.asOf));
+  if (loan.status === 'PaidOff' || position.paidOff) return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to settle', { loanId: loan.facts.terms.loanId });
+  if (amount >= position.outstandingAmount) {
+    return domainError('SETTLEMENT_NOT_BELOW_BALANCE', 'a settlement must be less than what the loan owes', { amount, outstandingAmount: position.outstandingAmount });
+  }
+  return position.outstandingAmount;
+}
+
+export function decideProposeSettlement(command: ProposeSettlement, state: LoanState): Decision {
+  const d = command.data;
+  const loan = onBooks(state, d.loanId);
+  if (isDomainError(loan)) return loan;
+  const badDate = invalidDates({ dueBy: d.dueBy, businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const settlement = loan.facts.settlement;
+  const open = settlement?.open;
+  if (open) {
+    if (open.settlementId === d.settlementId && open.amount === d.amount && open.dueBy === d.dueBy && open.proposedBy === d.by.id) return []; // the same proposal again
+    return domainError('SETTLEMENT_ALREADY_OPEN', `settlement ${open.settlementId} is already open on this loan`, { settlementId: open.settlementId }, 'conflict');
+  }
+  if (settlement?.closed.some((c) => c.settlementId === d.settlementId)) {
+    return domainError('SETTLEMENT_ID_USED', `settlement ${d.settlementId} was already decided on this loan`, { settlementId: d.settlementId }, 'conflict');
+  }
+  if (!SETTLEMENT_PROPOSERS.includes(d.by.role)) {
+    return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not propose a settlement`, { role: d.by.role }, 'forbidden');
+  }
+  if (loan.facts.writeOff?.pending) {
+    return domainError('WRITE_OFF_ALREADY_REQUESTED', `write-off request ${loan.facts.writeOff.pending.requestId} is pending`, { requestId: loan.facts.writeOff.pending.requestId }, 'conflict');
+  }
+  if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a settlement needs a reason');
+  if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a settlement must be a positive whole number of fen', { amount: d.amount });
+  if (compareDates(d.dueBy, d.businessDate) < 0) {
+    return domainError('SETTLEMENT_DUE_DATE_PASSED', 'a settlement cannot be due before the business date', { dueBy: d.dueBy, businessDate: d.businessDate });
+  }
+  const latest = addDays(d.businessDate, SETTLEMENT_MAX_DAYS);
+  if (compareDates(d.dueBy, latest) > 0) {
+    return domainError('SETTLEMENT_DUE_DATE_TOO_LATE', `a settlement is due within ${SETTLEMENT_MAX_DAYS} days of the business date`, { dueBy: d.dueBy, latest });
+  }
+  const outstanding = settlementBalance(loan, d.businessDate, d.amount);
+  if (isDomainError(outstanding)) return outstanding;
+  return [
+    {
+      type: 'SettlementProposed',
+      data: {
+        settlementId: d.settlementId,
+        amount: d.amount,
+        dueBy: d.dueBy,
+        reason: d.reason,
+        proposedBy: d.by.id,
+        outstandingAmount: outstanding,
+        forgivenAmount: outstanding - d.amount,
+        businessDate: d.businessDate,
+      },
+    },
+  ];
+}
+
+export function decideApproveSettlement(command: ApproveSettlement, state: LoanState): Decision {
+  const d = command.data;
+  const found = registered(state, d.loanId);
+  if (isDomainError(found)) return found;
+  const done = found.facts.settlement?.closed.find((c) => c.settlementId === d.settlementId);
+  if (done && done.outcome === 'settled' && done.approvedBy === d.by.id) return []; // the same approval again
+  const loan = onBooks(found, d.loanId);
+  if (isDomainError(loan)) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const offer = openOffer(loan, d.settlementId);
+  if (isDomainError(offer)) return offer;
+  if (offer.approval) {
+    if (offer.approval.approvedBy === d.by.id) return [];
+    return domainError('SETTLEMENT_ALREADY_APPROVED', `settlement ${d.settlementId} was already approved`, { settlementId: d.settlementId }, 'conflict');
+  }
+  if (offer.proposedBy === d.by.id) {
+    return domainError('MAKER_CANNOT_CHECK', 'whoever proposed a settlement cannot approve it', { proposedBy: offer.proposedBy }, 'forbidden');
+  }
+  const limit = SETTLEMENT_APPROVAL_LIMITS[d.by.role];
+  if (limit === undefined) return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not approve a settlement`, { role: d.by.role }, 'forbidden');
+  if (compareDates(d.businessDate, offer.dueBy) > 0) {
+    return domainError('SETTLEMENT_EXPIRED', `settlement ${d.settlementId} was due by ${offer.dueBy}`, { settlementId: d.settlementId, dueBy: offer.dueBy }, 'conflict');
+  }
+  const outstanding = settlementBalance(loan, d.businessDate, offer.amount);
+  if (isDomainError(outstanding)) return outstanding;
+  const forgivenAmount = outstanding - offer.amount;
+  if (forgivenAmount > limit) {
+    return domainError('SETTLEMENT_ABOVE_APPROVAL_LIMIT', `a ${d.by.role} may approve settlements forgiving up to ${limit} fen`, { forgivenAmount, limit, role: d.by.role }, 'forbidden');
+  }
+  return [
+    { type: 'SettlementApproved', data: { settlementId: d.settlementId, approvedBy: d.by.id, approverRole: d.by.role, approvalLimit: limit, forgivenAmount, businessDate: d.businessDate } },
+  ];
+}
+
+export function decideRejectSettlement(command: RejectSettlement, state: LoanState): Decision {
+  const d = command.data;
+  const loan = onBooks(state, d.loanId);
+  if (isDomainError(loan)) return loan;
+  const badDate = invalidDates({ businessDate: d.businessDate });
+  if (badDate) return badDate;
+  const offer = openOffer(loan, d.settlementId);
+  if (isDomainError(offer)) return offer;
+  if (offer.approval) {
+    return domainError('SETTLEMENT_ALREADY_APPROVED', `settlement ${d.settlementId} was already approved`, { settlementId: d.settlementId }, 'conflict');
+  }
+  if (offer.proposedBy === d.by.id) {
+    return domainError('MAKER_CANNOT_CHECK', 'whoever proposed a settlement cannot decide on it', { proposedBy: offer.proposedBy }, 'forbidden');
+  }
+  if (SETTLEMENT_APPROVAL_LIMITS[d.by.role] === undefined) {
+    return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not decide on a settlement`, { role: d.by.role }, 'forbidden');
+  }
+  if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a rejection needs a reason');
+  return [{ type: 'SettlementRejected', data: { settlementId: d.settlementId, rejectedBy: d.by.id, reason: d.reason, businessDate: d.businessDate } }];
+}
+
 // ---- the decider ----------------------------------------------------------------------------------
 
 export function decide(command: LoanCommand, state: LoanState): Decision {
@@ -761,6 +994,12 @@ export function decide(command: LoanCommand, state: LoanState): Decision {
       return decideApproveWriteOff(command, state);
     case 'RejectWriteOff':
       return decideRejectWriteOff(command, state);
+    case 'ProposeSettlement':
+      return decideProposeSettlement(command, state);
+    case 'ApproveSettlement':
+      return decideApproveSettlement(command, state);
+    case 'RejectSettlement':
+      return decideRejectSettlement(command, state);
     default: {
       const unknown: never = command;
       return domainError('UNKNOWN_COMMAND', `unknown loan command ${JSON.stringify((unknown as { type?: unknown }).type)}`);

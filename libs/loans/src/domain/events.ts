@@ -1,7 +1,7 @@
 import { compareDates, type BusinessDate, type DomainEvent, type Fen } from '#kernel';
 import type { Allocation } from './allocation.js';
 import type { DelinquencyStage } from './delinquency.js';
-import { project, type LoanFacts, type PaymentFact, type WaiverFact, type WriteOffFacts, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import { project, type ForgivenessFact, type LoanFacts, type PaymentFact, type SettlementFacts, type WaiverFact, type WriteOffFacts, type RestructuringFact, type ScheduledInstallment } from './position.js';
 import type { ProductSettings } from './product.js';
 import type { Restatement } from './restatement.js';
 
@@ -216,7 +216,87 @@ export type RecoveryReceived = DomainEvent<
   }
 >;
 
+/**
+ * A settlement offer, step one: pay `amount` by `dueBy` (on the business calendar) and the rest of
+ * the balance is forgiven. A different person approves or rejects it.
+ */
+export type SettlementProposed = DomainEvent<
+  'SettlementProposed',
+  {
+    readonly settlementId: string;
+    readonly amount: Fen;
+    readonly dueBy: BusinessDate;
+    readonly reason: string;
+    readonly proposedBy: string;
+    /** What the loan owed on the business date of the proposal, and what the offer would forgive of it. */
+    readonly outstandingAmount: Fen;
+    readonly forgivenAmount: Fen;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+/** The offer approved by someone other than its proposer, within their role's limit on the forgiven amount. */
+export type SettlementApproved = DomainEvent<
+  'SettlementApproved',
+  {
+    readonly settlementId: string;
+    readonly approvedBy: string;
+    readonly approverRole: string;
+    /** The most (fen) the approver's role may forgive, and what the offer forgives on the approval date. */
+    readonly approvalLimit: Fen;
+    readonly forgivenAmount: Fen;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+export type SettlementRejected = DomainEvent<
+  'SettlementRejected',
+  { readonly settlementId: string; readonly rejectedBy: string; readonly reason: string; readonly businessDate: BusinessDate }
+>;
+
+/** The first close of business after `dueBy` found the offer not paid in full: it ends; payments made stay applied. */
+export type SettlementLapsed = DomainEvent<
+  'SettlementLapsed',
+  {
+    readonly settlementId: string;
+    readonly amount: Fen;
+    readonly dueBy: BusinessDate;
+    /** Counted towards the amount (payments after the approval, valued by `dueBy`); 0 if never approved. */
+    readonly paid: Fen;
+    readonly approved: boolean;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
+/**
+ * The payments after approval reached the settlement amount by `dueBy`: what the loan still owed is
+ * forgiven (for accounting, by component) as of `settledOn`, so the loan is paid off (LoanPaidOff
+ * follows in the same append).
+ */
+export type LoanSettled = DomainEvent<
+  'LoanSettled',
+  {
+    readonly settlementId: string;
+    readonly settledOn: BusinessDate;
+    readonly amount: Fen;
+    /** Counted towards the amount: payments after the approval, valued by `dueBy`. */
+    readonly paid: Fen;
+    readonly forgivenPrincipal: Fen;
+    readonly forgivenInterest: Fen;
+    readonly forgivenPenalty: Fen;
+    readonly forgiven: Fen;
+    readonly proposedBy: string;
+    readonly approvedBy: string;
+    readonly businessDate: BusinessDate;
+  }
+>;
+
 export type LoanEvent =
+  | SettlementProposed
+  | SettlementApproved
+  | SettlementRejected
+  | SettlementLapsed
+  | LoanSettled
   | WriteOffRequested
   | WriteOffRejected
   | LoanWrittenOff
@@ -305,8 +385,35 @@ function recordWriteOff(facts: LoanFacts, event: WriteOffRequested | WriteOffRej
   }
 }
 
+/** The account's settlement offers with one more event recorded (LoanSettled is also a ledger fact: see `recordFact`). */
+function recordSettlement(facts: LoanFacts, event: SettlementProposed | SettlementApproved | SettlementRejected | SettlementLapsed | LoanSettled): LoanFacts {
+  const current: SettlementFacts = facts.settlement ?? { open: null, closed: [] };
+  const close = (outcome: 'settled' | 'rejected' | 'lapsed'): LoanFacts => ({
+    ...facts,
+    settlement: { open: null, closed: [...current.closed, { settlementId: event.data.settlementId, outcome, approvedBy: current.open?.approval?.approvedBy ?? null }] },
+  });
+  switch (event.type) {
+    case 'SettlementProposed': {
+      const { settlementId, amount, dueBy, reason, proposedBy, businessDate } = event.data;
+      return { ...facts, settlement: { ...current, open: { settlementId, amount, dueBy, reason, proposedBy, proposedOn: businessDate, approval: null } } };
+    }
+    case 'SettlementApproved': {
+      const { approvedBy, approverRole, businessDate } = event.data;
+      if (!current.open) return facts;
+      const approval = { approvedBy, approverRole, approvedOn: businessDate, ledgerFrom: facts.ledger.length };
+      return { ...facts, settlement: { ...current, open: { ...current.open, approval } } };
+    }
+    case 'SettlementRejected':
+      return close('rejected');
+    case 'SettlementLapsed':
+      return close('lapsed');
+    case 'LoanSettled':
+      return close('settled');
+  }
+}
+
 /** The events that add a fact to the account (the rest report what the facts showed). */
-export type LoanFactEvent = PaymentReceived | PaymentReversed | ScheduleRestructured | PenaltyWaived | CollectionHoldStarted | CollectionHoldEnded;
+export type LoanFactEvent = PaymentReceived | PaymentReversed | ScheduleRestructured | PenaltyWaived | LoanSettled | CollectionHoldStarted | CollectionHoldEnded;
 
 /** The account's facts with one more fact recorded; shared by `evolve` and the deciders. */
 export function recordFact(facts: LoanFacts, event: LoanFactEvent): LoanFacts {
@@ -330,6 +437,19 @@ export function recordFact(facts: LoanFacts, event: LoanFactEvent): LoanFacts {
       const { waiverId, amount, businessDate } = event.data;
       const fact: WaiverFact = { kind: 'waiver', waiverId, amount, valueDate: businessDate, recordedOn: businessDate };
       return { ...facts, ledger: [...facts.ledger, fact] };
+    }
+    case 'LoanSettled': {
+      const { settlementId, forgivenPrincipal, forgivenInterest, forgivenPenalty, settledOn, businessDate } = event.data;
+      const fact: ForgivenessFact = {
+        kind: 'forgiveness',
+        settlementId,
+        principal: forgivenPrincipal,
+        interest: forgivenInterest,
+        penalty: forgivenPenalty,
+        valueDate: settledOn,
+        recordedOn: businessDate,
+      };
+      return recordSettlement({ ...facts, ledger: [...facts.ledger, fact] }, event);
     }
     case 'CollectionHoldStarted': {
       const { holdId, reason, from } = event.data;
@@ -356,6 +476,7 @@ export function evolve(state: LoanState, event: LoanEvent): LoanState {
     case 'PaymentReversed':
     case 'ScheduleRestructured':
     case 'PenaltyWaived':
+    case 'LoanSettled':
     case 'CollectionHoldStarted':
     case 'CollectionHoldEnded':
       return settle(recordFact(state.facts, event), withReported(state, event.data.businessDate, {}));
@@ -383,6 +504,12 @@ export function evolve(state: LoanState, event: LoanEvent): LoanState {
       return { ...state, facts: recordWriteOff(state.facts, event) };
     case 'LoanWrittenOff':
       return settle(recordWriteOff(state.facts, event), withReported(state, event.data.writtenOffOn, {}));
+    case 'SettlementProposed':
+    case 'SettlementApproved':
+    case 'SettlementRejected':
+    case 'SettlementLapsed':
+      // The offer's `dueBy` is a date the close of business must look at: the quiet date is re-derived.
+      return settle(recordSettlement(state.facts, event), state.reported);
     default: {
       // An event type this code does not know (e.g. from a newer schema) changes nothing here.
       const _exhaustive: never = event;

@@ -73,8 +73,23 @@ export interface WaiverFact {
   readonly recordedOn: BusinessDate;
 }
 
-/** Payments, restructurings and penalty waivers, in the order they were recorded. */
-export type LedgerFact = PaymentFact | RestructuringFact | WaiverFact;
+/**
+ * What a settlement forgave when it completed (LoanSettled): these amounts of principal, interest
+ * and penalty are no longer owed from `valueDate` on, taken off the live installments oldest first.
+ * Fixed amounts, so a later reversal of a payment that counted makes the loan owe that payment again.
+ */
+export interface ForgivenessFact {
+  readonly kind: 'forgiveness';
+  readonly settlementId: string;
+  readonly principal: Fen;
+  readonly interest: Fen;
+  readonly penalty: Fen;
+  readonly valueDate: BusinessDate;
+  readonly recordedOn: BusinessDate;
+}
+
+/** Payments, restructurings, penalty waivers and settlement forgiveness, in the order they were recorded. */
+export type LedgerFact = PaymentFact | RestructuringFact | WaiverFact | ForgivenessFact;
 
 export interface CollectionHold extends HoldPeriod {
   readonly holdId: string;
@@ -89,6 +104,29 @@ export interface LoanFacts {
   readonly holds: readonly CollectionHold[];
   /** Write-off request, write-off and recoveries; absent on a loan never put up for write-off. */
   readonly writeOff?: WriteOffFacts;
+  /** Settlement offers; absent on a loan never offered one. */
+  readonly settlement?: SettlementFacts;
+}
+
+/** A settlement offer: pay `amount` by `dueBy` and the rest of the balance is forgiven. */
+export interface SettlementOffer {
+  readonly settlementId: string;
+  readonly amount: Fen;
+  readonly dueBy: BusinessDate;
+  readonly reason: string;
+  readonly proposedBy: string;
+  readonly proposedOn: BusinessDate;
+  /**
+   * Set by the four-eyes approval. Payments recorded after it (ledger entries from `ledgerFrom` on,
+   * not reversed, valued by `dueBy`) count towards the amount.
+   */
+  readonly approval: { readonly approvedBy: string; readonly approverRole: string; readonly approvedOn: BusinessDate; readonly ledgerFrom: number } | null;
+}
+
+/** The open offer (proposed or approved) and the ids of every offer closed (settled, rejected or lapsed). */
+export interface SettlementFacts {
+  readonly open: SettlementOffer | null;
+  readonly closed: readonly { readonly settlementId: string; readonly outcome: 'settled' | 'rejected' | 'lapsed'; readonly approvedBy: string | null }[];
 }
 
 /** The four-eyes write-off of a loan and what was recovered after it. The replay ignores them. */
@@ -148,6 +186,25 @@ export interface LoanPosition {
    * DPD line, accrued penalty, paid-off). Never later than the truth; null means never.
    */
   readonly quietThrough: BusinessDate | null;
+}
+
+/** A forgiveness takes its amounts off the live installments, oldest first, component by component. */
+function forgive(lines: readonly Line[], fact: ForgivenessFact): void {
+  const live = lines.filter((l) => l.replacedBy === null).sort((a, b) => compareDates(a.dueDate, b.dueDate) || a.seq - b.seq);
+  let principal = fact.principal;
+  let interest = fact.interest;
+  let penalty = fact.penalty;
+  for (const l of live) {
+    const p = Math.min(principal, Math.max(0, owedPrincipal(l)));
+    const i = Math.min(interest, Math.max(0, owedInterest(l)));
+    const n = Math.min(penalty, Math.max(0, owedPenalty(l)));
+    l.principal -= p;
+    l.interest -= i;
+    l.waivedPenalty += n;
+    principal -= p;
+    interest -= i;
+    penalty -= n;
+  }
 }
 
 /**
@@ -258,6 +315,8 @@ export function project(facts: LoanFacts, asOf: BusinessDate): LoanPosition {
       payments.set(fact.reference, result);
     } else if (fact.kind === 'waiver') {
       waive(lines, fact);
+    } else if (fact.kind === 'forgiveness') {
+      forgive(lines, fact);
     } else {
       for (const l of lines) if (fact.replacedSeqs.includes(l.seq) && l.replacedBy === null) l.replacedBy = fact.restructuringId;
       for (const i of fact.newSchedule) lines.push(newLine(i));
@@ -333,6 +392,8 @@ function quietThrough(
   const candidates: BusinessDate[] = [];
   // In grace: the loan turns past due the day after the grace ends.
   if (graceEnds !== null) candidates.push(graceEnds);
+  // An open settlement offer lapses at the first close of business after its `dueBy`.
+  if (facts.settlement?.open) candidates.push(facts.settlement.open.dueBy);
   const rate = product.penaltyAnnualRateBps;
   if (rate) {
     // Tomorrow accrues on principal already past due; a later installment starts the day after its due date.

@@ -155,10 +155,13 @@ export function correctionOf(
     | { readonly type: 'PaymentReversed'; readonly data: { readonly reference: string; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'ScheduleRestructured'; readonly data: { readonly restructuringId: string; readonly effectiveDate: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'PenaltyWaived'; readonly data: { readonly waiverId: string; readonly businessDate: BusinessDate } }
+    | { readonly type: 'LoanSettled'; readonly data: { readonly settlementId: string; readonly settledOn: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'CollectionHoldStarted'; readonly data: { readonly holdId: string; readonly from: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'CollectionHoldEnded'; readonly data: { readonly holdId: string; readonly to: BusinessDate; readonly businessDate: BusinessDate } },
   asOf: BusinessDate,
 ): CorrectionRef | null {
+  // A settlement is valued on the business date it completes on: it never speaks about the past.
+  if (fact.type === 'LoanSettled') return null;
   const recordedOn = fact.data.businessDate;
   let ref: string;
   let effectiveFrom: BusinessDate;

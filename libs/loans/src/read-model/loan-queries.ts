@@ -265,6 +265,8 @@ export class LoanQueries {
             offBookBalance: offBookBalance(state.facts),
           }
         : null,
+      // Settlement offers: the open one (proposed or approved) and those closed (settled, rejected or lapsed).
+      settlement: state.facts.settlement ?? null,
       restructurings: restructurings.map((x) => ({
         restructuringId: x.restructuringId,
         effectiveDate: x.effectiveDate,

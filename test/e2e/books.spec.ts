@@ -341,6 +341,25 @@ describe('the books: write-off and bounds', () => {
     await caseView('ST-1-E1', (c) => c.status === 'CLOSED', 'case of ST-1 closed');
   });
 
+  it('keeps one open offer a loan and one approval of it when requests race', async () => {
+    const open = (await service('GET', '/loans/calendar')).body.openBusinessDate as string;
+    expect((await service('POST', '/loans/accounts', lateLoan('ST-3'))).status).toBe(201);
+    const makers = [supervisor, otherSupervisor, riskManager, t.as('risk_manager', 'rm-2')];
+    const proposals = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => makers[n % 4]('POST', '/loans/accounts/ST-3/settlements', { settlementId: `st-${n}`, amount: 250_000, dueBy: addDays(open, 5), reason: 'race' })),
+    );
+    expect(proposals.filter((r) => r.status === 202)).toHaveLength(1);
+    expect(proposals.filter((r) => r.status !== 202).map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 7 }, () => [409, 'SETTLEMENT_ALREADY_OPEN']));
+    const proposed = (await t.runtime.store.readStream('loans.loan-ST-3')).filter((e) => e.type === 'SettlementProposed');
+    expect(proposed).toHaveLength(1);
+    const { settlementId, proposedBy } = proposed[0].data as { settlementId: string; proposedBy: string };
+    const checkers = [supervisor, otherSupervisor, riskManager].filter((_, n) => ['sup-1', 'sup-2', 'rm-1'][n] !== proposedBy);
+    const approvals = await Promise.all(checkers.map((call) => call('POST', `/loans/accounts/ST-3/settlements/${settlementId}/approval`)));
+    expect(approvals.filter((r) => r.status === 202)).toHaveLength(1);
+    expect(approvals.filter((r) => r.status !== 202).map((r) => [r.status, r.body.code])).toEqual(approvals.filter((r) => r.status !== 202).map(() => [409, 'SETTLEMENT_ALREADY_APPROVED']));
+    expect((await types('ST-3')).filter((type) => type === 'SettlementApproved')).toHaveLength(1);
+  });
+
   it('an offer not paid in full lapses at the first end of day after dueBy, even on a loan the end of day would skip', async () => {
     const open = (await service('GET', '/loans/calendar')).body.openBusinessDate as string;
     // Current, its only installment due in 60 days: without the offer no end of day before then replays it.

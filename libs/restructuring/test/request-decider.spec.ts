@@ -22,7 +22,6 @@ import {
   policy,
   reject,
   request,
-  service,
   snapshot,
   stateAfter,
   supervisor,

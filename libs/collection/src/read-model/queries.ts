@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { addDays, type BusinessDate, type RecordedEvent } from '#kernel';
 import { PG_POOL, type Principal } from '#platform';
 import type { CaseState } from '../domain/case.events.js';
+import type { CaseRow, CollectorRow, StrategyVersionRow } from './projections.js';
 
 /**
  * Queries on the Collection read models, always within the caller's scope (row-level access):
@@ -39,7 +40,7 @@ export interface CaseListFilters {
   readonly pageSize: number;
 }
 
-function caseSummary(r: Record<string, any>) {
+function caseSummary(r: CaseRow) {
   return {
     caseId: r.case_id,
     loanId: r.loan_id,
@@ -255,7 +256,7 @@ export class CollectionQueries {
   }
 }
 
-function collectorView(k: Record<string, any>) {
+function collectorView(k: CollectorRow) {
   return {
     collectorId: k.collector_id,
     team: k.team,
@@ -268,7 +269,7 @@ function collectorView(k: Record<string, any>) {
   };
 }
 
-function strategyView(r: Record<string, any>) {
+function strategyView(r: StrategyVersionRow) {
   return {
     strategyId: r.strategy_id,
     version: r.version,

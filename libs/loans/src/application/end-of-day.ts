@@ -296,7 +296,7 @@ export class EndOfDay {
       occurredAt: date,
       idempotencyKey: endOfDayKey(date),
     };
-    let cursor = run.cursor_loan_id ?? '';
+    const cursor = run.cursor_loan_id ?? '';
     const stages = { fetchWaitMs: 0, decideMs: 0, appendWaitMs: 0 };
     // A three-stage pipeline: the database reads batch k+1 and appends batch k-1 while batch k is
     // decided here. Appends (and the resume point after each) stay strictly in order.

@@ -71,7 +71,7 @@ export interface BusinessDay {
 }
 
 interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { LoanQueries } from '#loans';
-import { CaseService, CollectionClock, maxHorizonDays, minimumPromise, type OpenCase, type ClosedCase } from '#collection';
+import { CaseService, CollectionClock, maxHorizonDays, minimumPromise, type CaseEvent, type OpenCase, type ClosedCase } from '#collection';
 import { addDays } from '#kernel';
 import { RestructuringService } from '#restructuring';
 import { PG_POOL, ProblemException, problem } from '#platform';
@@ -145,9 +145,10 @@ export class SelfServiceReader {
       if (loaded.state.status === 'none' || s.customerId !== customerId) continue;
       const purposes = new Map<string, string>();
       for (const e of loaded.events) {
-        const d = e.data as Record<string, any>;
-        if (e.type === 'ActionScheduled') purposes.set(d.actionId, d.purpose);
-        if (e.type !== 'ContactAttempted' || d.party !== 'DEBTOR') continue;
+        const event = e as unknown as CaseEvent;
+        if (event.type === 'ActionScheduled') purposes.set(event.data.actionId, event.data.purpose);
+        if (event.type !== 'ContactAttempted' || event.data.party !== 'DEBTOR') continue;
+        const d = event.data;
         const purpose = d.actionId ? (purposes.get(d.actionId) ?? null) : null;
         const channel = channelName(d.channel);
         const why = purpose ? purposeName(purpose) : { zh: '关于您的逾期款项', en: 'about your overdue payment' };

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { BusinessDate } from '#kernel';
-import { COMPLAINTS_TABLE, SELF_SERVICE_CASES_TABLE } from './projections.js';
+import { COMPLAINTS_TABLE, SELF_SERVICE_CASES_TABLE, type ComplaintRow } from './projections.js';
 
 export interface CustomerCase {
   readonly caseId: string;
@@ -62,7 +62,7 @@ export interface ComplaintStats {
   readonly byTeam: ReadonlyArray<{ readonly team: string; readonly complaints: number; readonly upheld: number }>;
 }
 
-function view(r: Record<string, any>): ComplaintView {
+function view(r: ComplaintRow): ComplaintView {
   return {
     complaintId: r.complaint_id,
     customerId: r.customer_id,

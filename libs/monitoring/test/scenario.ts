@@ -92,6 +92,27 @@ export class Scenario {
     return this.append(`collection.case-${caseId}`, 'CaseClosed', { caseId, reason, closedOn: on }, on);
   }
 
+  /** A pre-delinquency track (libs/collection/src/domain/outreach.ts) towards the installment due on `dueDate`. */
+  outreachStarted(trackId: string, loanId: string, customerId: string, o: { strategyId: string; version: number; variant: string; dueDate: string }, on: string) {
+    return this.append(`collection.outreach-${trackId}`, 'OutreachStarted', {
+      trackId, loanId, customerId, timeZone: 'Asia/Shanghai', grade: 'B', dueDate: o.dueDate, startedOn: on,
+      plan: { planId: `${trackId}-p1`, stage: 'M0', strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant }, steps: [], promiseTerms: {}, adjustmentLimits: {} },
+      warning: { eventId: `w-${trackId}`, episode: 1, severity: 'HIGH', asOf: on },
+    }, on);
+  }
+
+  // ---- monitoring's own warnings (libs/monitoring/src/domain/customer-watch.decider.ts) ----
+  warningRaised(customerId: string, episode: number, severity: string, startedOn: string, on = startedOn) {
+    return this.append(`monitoring.customer-${customerId}`, 'EarlyWarningRaised', {
+      customerId, signals: [], severity, score: 1, ruleSetVersion: 'EW-1', episode: { number: episode, startedOn }, asOf: on, sourcePosition: '0/0',
+    }, on);
+  }
+  warningClosed(customerId: string, episode: number, startedOn: string, on: string) {
+    return this.append(`monitoring.customer-${customerId}`, 'EarlyWarningEpisodeClosed', {
+      customerId, episode: { number: episode, startedOn }, closedOn: on, reason: 'CURRENT', sourceEventId: 'x', sourcePosition: '0/0',
+    }, on);
+  }
+
   // ---- grading (libs/grading/src/domain/customer.ts) ----
   graded(customerId: string, grade: string, previousGrade: string | null, on: string) {
     return this.append(`grading.customer-${customerId}`, 'CustomerGraded', {

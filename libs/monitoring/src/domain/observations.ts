@@ -140,6 +140,15 @@ export interface CaseClosed extends Base<'CaseClosed'> {
   readonly caseId: string;
   readonly reason: string;
 }
+/** Pre-due outreach started for a current loan (Collection's pre-delinquency track), working towards one installment. */
+export interface OutreachStarted extends Base<'OutreachStarted'> {
+  readonly trackId: string;
+  readonly loanId: string;
+  readonly customerId: string;
+  /** The due date of the installment the outreach works towards. */
+  readonly dueDate: BusinessDate;
+  readonly strategy: StrategyArm | null;
+}
 export interface DisputeRaised extends Base<'DisputeRaised'> {
   /** Identifies the dispute or complaint across the events that report it (counted once). */
   readonly disputeKey: string;
@@ -228,6 +237,7 @@ export type Observation =
   | PromiseResolved
   | CaseClosed
   | DisputeRaised
+  | OutreachStarted
   | ComplaintResolved
   | CustomerGraded
   | ProfileUpdated

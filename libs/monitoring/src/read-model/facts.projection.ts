@@ -12,13 +12,18 @@ import {
   type Dims,
   type DisputeRow,
   type GradeSpellRow,
+  type InstallmentRow,
   type LoanRow,
+  type OutreachRow,
+  type PaymentPartRow,
   type PaymentRow,
   type PromiseRow,
   type RestatementRow,
   type RestructuringRow,
   type StageSpellRow,
+  type WarningEpisodeRow,
 } from './facts.tables.js';
+import type { EarlyWarningEpisodeClosed, EarlyWarningRaised } from '../domain/customer-watch.decider.js';
 
 export const FACTS_PROJECTION = 'monitoring_kpi_facts';
 
@@ -53,6 +58,10 @@ class FactsBatch {
   readonly customers: RowCache<CustomerRow>;
   readonly grades: RowCache<GradeSpellRow>;
   readonly restatements: RowCache<RestatementRow>;
+  readonly installments: RowCache<InstallmentRow>;
+  readonly parts: RowCache<PaymentPartRow>;
+  readonly outreach: RowCache<OutreachRow>;
+  readonly warnings: RowCache<WarningEpisodeRow>;
 
   constructor(private readonly ctx: ProjectionContext) {
     this.loans = new RowCache(ctx, 'mon_loans', 'loan_id');
@@ -66,6 +75,10 @@ class FactsBatch {
     this.customers = new RowCache(ctx, 'mon_customers', 'customer_id');
     this.grades = new RowCache(ctx, 'mon_grades', 'spell_id');
     this.restatements = new RowCache(ctx, 'mon_restatements', 'restatement_id');
+    this.installments = new RowCache(ctx, 'mon_installments', 'installment_id');
+    this.parts = new RowCache(ctx, 'mon_payment_parts', 'part_id');
+    this.outreach = new RowCache(ctx, 'mon_outreach', 'track_id');
+    this.warnings = new RowCache(ctx, 'mon_warnings', 'warning_id');
   }
 
   /** Reads, in one query per table, the rows the observations name directly. */
@@ -96,7 +109,7 @@ class FactsBatch {
   }
 
   async flush(): Promise<void> {
-    for (const cache of [this.loans, this.spells, this.payments, this.cases, this.contacts, this.promises, this.restructurings, this.disputes, this.customers, this.grades, this.restatements]) {
+    for (const cache of [this.loans, this.spells, this.payments, this.cases, this.contacts, this.promises, this.restructurings, this.disputes, this.customers, this.grades, this.restatements, this.installments, this.parts, this.outreach, this.warnings]) {
       await cache.flush();
     }
   }
@@ -180,6 +193,26 @@ class FactsBatch {
     }
   }
 
+  /** Monitoring's own warnings: the episode open on a date tells which customers were warned (the outreach KPI's control group). */
+  async applyWarning(event: RecordedEvent): Promise<void> {
+    if (event.type === 'EarlyWarningRaised') {
+      const d = event.data as EarlyWarningRaised['data'];
+      const id = `${d.customerId}#${d.episode.number}`;
+      const row = await this.warnings.get(id);
+      this.warnings.set({ warning_id: id, customer_id: d.customerId, severity: d.severity, started_on: d.episode.startedOn, closed_on: row?.closed_on ?? null });
+      return;
+    }
+    const d = event.data as EarlyWarningEpisodeClosed['data'];
+    const row = await this.warnings.get(`${d.customerId}#${d.episode.number}`);
+    if (row && !row.closed_on) this.warnings.set({ ...row, closed_on: d.closedOn });
+  }
+
+  private setInstallments(loan: Pick<LoanRow, 'loan_id' | 'customer_id'>, installments: readonly { seq: number; dueDate: string; owed: number }[]): void {
+    for (const i of installments) {
+      this.installments.set({ installment_id: `${loan.loan_id}#${i.seq}`, loan_id: loan.loan_id, customer_id: loan.customer_id, seq: i.seq, due_date: i.dueDate, owed_fen: i.owed, replaced_on: null });
+    }
+  }
+
   private async openCaseOf(loan: LoanRow | undefined): Promise<CaseRow | undefined> {
     return loan?.open_case_id ? this.cases.get(loan.open_case_id) : undefined;
   }
@@ -195,6 +228,7 @@ class FactsBatch {
         if (await this.loans.get(o.loanId)) return;
         this.loans.set({ loan_id: o.loanId, customer_id: o.customerId, principal_fen: o.principal, registered_on: o.on, stage: 'M0', spell_no: 1, open_case_id: null });
         this.spells.set({ spell_id: `${o.loanId}#1`, loan_id: o.loanId, customer_id: o.customerId, spell_no: 1, stage: 'M0', from_date: o.on, to_date: null, dpd: 0, overdue_fen: 0 });
+        this.setInstallments({ loan_id: o.loanId, customer_id: o.customerId }, o.installments);
         return;
       }
       case 'LoanStageChanged': {
@@ -235,6 +269,7 @@ class FactsBatch {
           reversed_on: null,
           recovery: o.recovery === true,
         });
+        for (const part of o.parts) this.parts.set({ part_id: `${key}#${part.seq}`, payment_id: key, loan_id: o.loanId, seq: part.seq, paid_fen: part.paid });
         return;
       }
       case 'PaymentReversed': {
@@ -399,8 +434,31 @@ class FactsBatch {
         this.promises.set({ ...p, status: 'OPEN', resolved_on: null });
         return;
       }
+      case 'ScheduleReplaced': {
+        const loan = await this.loans.get(o.loanId);
+        if (!loan) return;
+        for (const seq of o.replacedSeqs) {
+          const row = await this.installments.get(`${o.loanId}#${seq}`);
+          if (row && !row.replaced_on) this.installments.set({ ...row, replaced_on: o.on });
+        }
+        this.setInstallments(loan, o.installments);
+        return;
+      }
+      case 'OutreachStarted': {
+        if (await this.outreach.get(o.trackId)) return;
+        this.outreach.set({
+          track_id: o.trackId,
+          loan_id: o.loanId,
+          customer_id: o.customerId,
+          due_date: o.dueDate,
+          started_on: o.on,
+          strategy_id: o.strategy?.strategyId ?? null,
+          strategy_version: o.strategy?.strategyVersion ?? null,
+          variant: o.strategy?.variant ?? null,
+        });
+        return;
+      }
       case 'ProfileUpdated':
-      case 'ScheduleReplaced':
       case 'BusinessDayClosed':
         return;
       default: {
@@ -428,6 +486,8 @@ export function cureOn(c: Pick<CaseRow, 'opened_on' | 'closed_on' | 'close_reaso
   return first;
 }
 
+const WARNING_EVENT_TYPES: readonly string[] = ['EarlyWarningRaised', 'EarlyWarningEpisodeClosed'];
+
 export function factsProjection(onDayClosed?: DayClosedHook): Projection {
   return {
     name: FACTS_PROJECTION,
@@ -435,20 +495,26 @@ export function factsProjection(onDayClosed?: DayClosedHook): Projection {
     // 3: mon_contacts.party (right-party contact counts the debtor's outcomes only)
     // 4: mon_payments.recovery (recoveries after a write-off count in the recovery rate)
     // 5: mon_disputes.outcome (a resolved complaint's outcome, for upheld complaints per 1,000 contacts)
-    version: 5,
+    // 6: mon_installments, mon_payment_parts, mon_outreach, mon_warnings (on-time payment with and without pre-due outreach)
+    version: 6,
     // With a hook, a closed day may run the scheduled reviews: those are reactions.
     ...(onDayClosed ? { reacts: true, triggers: ['MonitoringDayClosed'] } : {}),
-    filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed'] },
+    filter: { eventTypes: [...OBSERVED_EVENT_TYPES, 'MonitoringDayClosed', ...WARNING_EVENT_TYPES] },
     tables: FACT_TABLES,
     async apply(ctx, events) {
       const batch = new FactsBatch(ctx);
-      const observed = events.map((e) => ({ event: e, observations: e.type === 'MonitoringDayClosed' ? [] : observe(e) }));
+      const own = (e: RecordedEvent) => e.type === 'MonitoringDayClosed' || WARNING_EVENT_TYPES.includes(e.type);
+      const observed = events.map((e) => ({ event: e, observations: own(e) ? [] : observe(e) }));
       await batch.prefetch(observed.flatMap((o) => o.observations));
       for (const { event, observations } of observed) {
         if (event.type === 'MonitoringDayClosed') {
           if (!event.streamId.startsWith('monitoring.')) continue;
           await batch.flush();
           if (onDayClosed) await onDayClosed(ctx, event.data as MonitoringDayClosed['data'], event);
+          continue;
+        }
+        if (WARNING_EVENT_TYPES.includes(event.type)) {
+          if (event.streamId.startsWith('monitoring.customer-')) await batch.applyWarning(event);
           continue;
         }
         for (const o of observations) await batch.apply(o);

@@ -136,6 +136,52 @@ export interface RestatementRow {
   [k: string]: unknown;
 }
 
+/** One installment of a loan's schedule; a replaced one (restructuring) keeps its row with `replaced_on`. */
+export interface InstallmentRow {
+  installment_id: string;
+  loan_id: string;
+  customer_id: string;
+  seq: number;
+  due_date: string;
+  /** Principal plus interest scheduled. */
+  owed_fen: number;
+  replaced_on: string | null;
+  [k: string]: unknown;
+}
+
+/** What one payment paid on one installment (principal and interest; penalty left out). */
+export interface PaymentPartRow {
+  part_id: string;
+  payment_id: string;
+  loan_id: string;
+  seq: number;
+  paid_fen: number;
+  [k: string]: unknown;
+}
+
+/** A pre-delinquency outreach track Collection started for a current loan, towards the installment due on `due_date`. */
+export interface OutreachRow {
+  track_id: string;
+  loan_id: string;
+  customer_id: string;
+  due_date: string;
+  started_on: string;
+  strategy_id: string | null;
+  strategy_version: number | null;
+  variant: string | null;
+  [k: string]: unknown;
+}
+
+/** A customer's early-warning episode (Monitoring's own EarlyWarningRaised / EarlyWarningEpisodeClosed). */
+export interface WarningEpisodeRow {
+  warning_id: string;
+  customer_id: string;
+  severity: string;
+  started_on: string;
+  closed_on: string | null;
+  [k: string]: unknown;
+}
+
 export interface CustomerRow {
   customer_id: string;
   grade: string | null;
@@ -189,6 +235,20 @@ export const FACT_TABLES = {
   mon_disputes: `CREATE TABLE {table} (
       dispute_key text PRIMARY KEY, case_id text, customer_id text, type text NOT NULL, raised_on date NOT NULL, outcome text, ${DIMS});
     CREATE INDEX ON {table} (case_id)`,
+  mon_installments: `CREATE TABLE {table} (
+      installment_id text PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL, seq integer NOT NULL, due_date date NOT NULL,
+      owed_fen bigint NOT NULL, replaced_on date);
+    CREATE INDEX ON {table} (due_date)`,
+  mon_payment_parts: `CREATE TABLE {table} (
+      part_id text PRIMARY KEY, payment_id text NOT NULL, loan_id text NOT NULL, seq integer NOT NULL, paid_fen bigint NOT NULL);
+    CREATE INDEX ON {table} (loan_id, seq)`,
+  mon_outreach: `CREATE TABLE {table} (
+      track_id text PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL, due_date date NOT NULL, started_on date NOT NULL,
+      strategy_id text, strategy_version integer, variant text);
+    CREATE INDEX ON {table} (loan_id, due_date)`,
+  mon_warnings: `CREATE TABLE {table} (
+      warning_id text PRIMARY KEY, customer_id text NOT NULL, severity text NOT NULL, started_on date NOT NULL, closed_on date);
+    CREATE INDEX ON {table} (customer_id)`,
   mon_customers: `CREATE TABLE {table} (customer_id text PRIMARY KEY, grade text, grade_spell_no integer NOT NULL)`,
   mon_restatements: `CREATE TABLE {table} (
       restatement_id text PRIMARY KEY, kind text NOT NULL, loan_id text, case_id text, cause_event_id text NOT NULL,

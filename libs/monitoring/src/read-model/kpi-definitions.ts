@@ -46,6 +46,7 @@ export const KPI_NAMES = [
   'disputes_complaints',
   'complaints_per_1000_contacts',
   'self_cure_rate',
+  'outreach_on_time_rate',
 ] as const;
 export type KpiName = (typeof KPI_NAMES)[number];
 
@@ -244,5 +245,20 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
     dimensions: CASE_DIMS,
     alwaysBy: [],
     slices: 'the case, as for the cure rate (grade at entry, strategy variant)',
+  },
+  outreach_on_time_rate: {
+    name: 'outreach_on_time_rate',
+    title: 'On-time payment with and without pre-due outreach',
+    numerator:
+      'of the denominator, installments paid in full (principal and interest) by payments recorded on or before their due date and not reversed by `to` (rows also give `outreached`, `outreachedOnTime`, `warned`, `warnedOnTime` and the rates `rateWithOutreach`, `rateWithoutOutreach` and `rateWarnedWithoutOutreach`)',
+    denominator:
+      'installments falling due in the period on loans current (M0) at the end of the day before; `outreached`: those for which Collection started a pre-delinquency track towards that due date, on or before it, whatever the gate then let through; `warned`: the outreached ones and those of customers with an early-warning episode open at the end of the day before (the fairer control group: warned, not reached)',
+    window: 'installments due from the first to the last day of the period (a schedule replaced before the due date drops its installment)',
+    measures: ['installments', 'on_time', 'outreached', 'outreached_on_time', 'warned', 'warned_on_time'],
+    numeratorMeasure: 'on_time',
+    denominatorMeasure: 'installments',
+    dimensions: ['strategyId', 'strategyVersion', 'variant', 'grade'],
+    alwaysBy: [],
+    slices: 'strategy, version and variant of the outreach track (installments without outreach have none); grade as of the day before the due date',
   },
 };

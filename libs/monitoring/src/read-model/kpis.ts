@@ -163,6 +163,21 @@ function unitSql(kpi: KpiName, t: TableName): string {
               LEFT JOIN LATERAL (SELECT least(CASE WHEN c.cured_on <= $4::date THEN c.cured_on END,
                 (SELECT min(r.activated_on) FROM ${t('mon_restructurings')} r WHERE r.case_id = c.case_id AND r.activated_on <= $4::date
                   AND r.type IS DISTINCT FROM 'FEE_WAIVER')) AS cured_at) x ON true`;
+    case 'outreach_on_time_rate':
+      // Intent to treat: an installment is outreached when a track was started towards it, whatever was then sent.
+      return `SELECT p.label, o.strategy_id, o.strategy_version, o.variant, g.grade, 'M0'::text AS stage, NULL::text AS collector_id, NULL::text AS channel,
+                1 AS installments, (coalesce(x.paid, 0) >= i.owed_fen)::int AS on_time,
+                (o.track_id IS NOT NULL)::int AS outreached, (o.track_id IS NOT NULL AND coalesce(x.paid, 0) >= i.owed_fen)::int AS outreached_on_time,
+                (o.track_id IS NOT NULL OR w.warned)::int AS warned, ((o.track_id IS NOT NULL OR w.warned) AND coalesce(x.paid, 0) >= i.owed_fen)::int AS warned_on_time
+              FROM p JOIN ${t('mon_installments')} i ON i.due_date BETWEEN p.start_d AND p.end_d AND (i.replaced_on IS NULL OR i.replaced_on > i.due_date)
+              JOIN ${S} s ON s.loan_id = i.loan_id AND s.stage = 'M0' AND ${at('s', '(i.due_date - 1)')}
+              LEFT JOIN LATERAL (SELECT o.* FROM ${t('mon_outreach')} o WHERE o.loan_id = i.loan_id AND o.due_date = i.due_date AND o.started_on <= i.due_date
+                ORDER BY o.started_on, o.track_id LIMIT 1) o ON true
+              LEFT JOIN ${G} g ON g.customer_id = i.customer_id AND ${at('g', '(i.due_date - 1)')}
+              LEFT JOIN LATERAL (SELECT true AS warned FROM ${t('mon_warnings')} w WHERE w.customer_id = i.customer_id AND w.started_on <= i.due_date - 1
+                AND (w.closed_on IS NULL OR w.closed_on > i.due_date - 1) LIMIT 1) w ON true
+              LEFT JOIN LATERAL (SELECT sum(pp.paid_fen) AS paid FROM ${t('mon_payment_parts')} pp JOIN ${P} x ON x.payment_id = pp.payment_id
+                WHERE pp.loan_id = i.loan_id AND pp.seq = i.seq AND x.business_date <= i.due_date AND (x.reversed_on IS NULL OR x.reversed_on > $4::date)) x ON true`;
   }
 }
 
@@ -218,6 +233,13 @@ export class KpiQueries {
       if (q.kpi === 'complaints_per_1000_contacts') {
         row.perThousand = row.rate === null ? null : Number(row.rate) * 1000;
         row.upheldPerThousand = denominator > 0 ? (Number(r.upheld) * 1000) / denominator : null;
+      }
+      if (q.kpi === 'outreach_on_time_rate') {
+        const outreached = Number(r.outreached);
+        const onTimeOutreached = Number(r.outreached_on_time);
+        row.rateWithOutreach = ratio(onTimeOutreached, outreached);
+        row.rateWithoutOutreach = ratio(numerator - onTimeOutreached, denominator - outreached);
+        row.rateWarnedWithoutOutreach = ratio(Number(r.warned_on_time) - onTimeOutreached, Number(r.warned) - outreached);
       }
       if (q.kpi === 'roll_rate') {
         row.toStage = nextStage(row.stage as Stage);

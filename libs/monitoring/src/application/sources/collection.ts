@@ -19,6 +19,8 @@ import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
  * - CaseOnHold { caseId, holdId, reason, since } (reason DISPUTE or COMPLAINT, keyed by the hold id,
  *   which Collection sets to the attempt id when the hold came from a contact outcome)
  * - CaseClosed { caseId, reason: CURED | PAID_OFF | RESTRUCTURED | WRITTEN_OFF, closedOn }
+ * Stream `collection.outreach-<trackId>` (libs/collection/src/domain/outreach.ts):
+ * - OutreachStarted { trackId, loanId, customerId, dueDate, startedOn, plan.strategy { strategyId, version, variant } | null }
  */
 export const COLLECTION_EVENT_TYPES = [
   'CaseOpened',
@@ -33,6 +35,7 @@ export const COLLECTION_EVENT_TYPES = [
   'PromiseReopened',
   'CaseOnHold',
   'CaseClosed',
+  'OutreachStarted',
 ] as const;
 
 const DISPUTE_OUTCOMES: Record<string, 'DISPUTE' | 'COMPLAINT'> = { DISPUTE: 'DISPUTE', COMPLAINT: 'COMPLAINT' };
@@ -125,6 +128,13 @@ export function fromCollection(event: RecordedEvent): ObservationDraft[] {
       return [
         { ...base, kind: 'DisputeRaised', on: dateOf(event, 'since'), disputeKey: `${caseId}#${str(d.holdId) ?? event.eventId}`, caseId, customerId: str(d.customerId), type: dispute },
       ];
+    }
+    case 'OutreachStarted': {
+      const loanId = str(d.loanId);
+      const customerId = str(d.customerId);
+      const dueDate = dateOf(event, 'dueDate');
+      if (!loanId || !customerId || !dueDate) return [];
+      return [{ ...base, kind: 'OutreachStarted', on: dateOf(event, 'startedOn'), trackId: entityId(event, 'trackId'), loanId, customerId, dueDate, strategy: strategyOf(d) }];
     }
     case 'CaseClosed':
       return [{ ...base, kind: 'CaseClosed', on: dateOf(event, 'closedOn'), caseId, reason: str(d.reason) ?? 'UNKNOWN' }];

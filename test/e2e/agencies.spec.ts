@@ -118,6 +118,10 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect((placed.data as { noticeSentAt: string }).noticeSentAt).toBe((notice!.data as { sendAt: string }).sendAt);
     // LA2 (M1) is not placed by the rule, which places M3.
     expect(await types('LA2-E1')).toEqual([]);
+    // The case stream learns of the placement: the bank's collector may no longer work the case (refused, nothing recorded).
+    await eventually(async () => ((await t.runtime.store.readStream('collection.case-LA1-E1')).some((e) => e.type === 'CasePlacedWithAgency') ? true : undefined));
+    const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', { attemptId: 'bank-placed', channel: 'CALL', outcome: 'NO_ANSWER', at: at('09:00'), recordingRef: 'rec-bank-placed' });
+    expect({ status: bankCall.status, code: bankCall.body.code, agencyId: bankCall.body.details?.agencyId }).toEqual({ status: 409, code: 'CASE_PLACED_WITH_AGENCY', agencyId: 'ag-1' });
   });
 
   it('shows the agency only the case placed with it, its debtor masked unless a purpose is named (the clear read logged)', async () => {
@@ -200,6 +204,9 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     await eventually(async () => ((await agency('GET', '/agencies/my/cases')).body.items.length === 0 ? true : undefined));
     expect((await agency('GET', '/agencies/my/cases/LA1-E1')).status).toBe(404);
     await eventually(async () => ((await collector('GET', '/agencies')).body.items.find((a: { agencyId: string }) => a.agencyId === 'ag-1')?.holding === 0 ? true : undefined));
+    // The case is the bank's again (still on hold for the dispute until it is resolved: see the next test).
+    const ended = await eventually(async () => (await t.runtime.store.readStream('collection.case-LA1-E1')).find((e) => e.type === 'CasePlacementEnded'));
+    expect(ended.data).toMatchObject({ placementId: 'LA1-E1-P1', agencyId: 'ag-1', reason: 'DISPUTE', on: '2026-03-03' });
   });
 
   it('places one case with one agency when two supervisors place it at once, and cancels a placement whose notice the gate withheld', async () => {
@@ -220,6 +227,10 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     // A supervisor of another team may not place or recall the bank's cases outside their scope.
     const outside = await t.as('supervisor', 'sup-9', 'T9')('POST', '/agencies/placements/LA2-E1/recall', { reason: 'not mine' });
     expect({ status: outside.status, code: outside.body.code }).toEqual({ status: 403, code: 'CASE_OUT_OF_SCOPE' });
+    // The dispute resolved, the recalled case is the bank collector's to work again (an SMS: the day's three calls are spent).
+    expect((await supervisor('POST', '/collection/cases/LA1-E1/holds/dispute-1/release', { resolution: 'the debtor withdrew the dispute' })).status).toBe(202);
+    const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', { attemptId: 'bank-recalled', channel: 'SMS', outcome: 'DELIVERED', at: at('17:00') });
+    expect({ status: bankCall.status, code: bankCall.body.code }).toEqual({ status: 201, code: undefined });
   });
 
   it('publishes every agency and placement event on arrears.agencies.v1 as docs/asyncapi.yaml describes it, the commission for accounting', async () => {

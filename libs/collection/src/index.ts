@@ -12,6 +12,8 @@ export type {
   CaseEvent,
   CaseOnHold,
   CaseOpened,
+  CasePlacedWithAgency,
+  CasePlacementEnded,
   CaseReassigned,
   CaseResumed,
   ContactAttempted,

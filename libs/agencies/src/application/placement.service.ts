@@ -244,8 +244,17 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
    */
   async onPlacementEvent(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const e = event as unknown as PlacementEvent;
+    // The case stream learns of the placement, so the bank's collectors stop (and resume) working it.
+    if (e.type === 'CasePlaced') {
+      await this.cases.markPlaced(e.data.caseId, { placementId: e.data.placementId, agencyId: e.data.agencyId, since: e.data.startsOn }, reaction.context('MarkPlaced'));
+      return;
+    }
     if (e.type === 'PlacementCancelled' || e.type === 'CaseRecalled') {
       await this.release(e.data.agencyId, e.data.caseId, e.data.placementId, reaction.context('ReleasePlacement'));
+      // A cancellation comes before the start (the notice was withheld): the case was never marked placed.
+      if (e.type === 'CaseRecalled') {
+        await this.cases.endPlacement(e.data.caseId, { placementId: e.data.placementId, reason: e.data.reason, on: e.data.recalledOn }, reaction.context('EndPlacement'));
+      }
       return;
     }
     if (e.type !== 'PlacementRequested') return;

@@ -16,10 +16,14 @@ const bound = (): PlacementReactions => {
   return placementReactions.target;
 };
 
-/** A requested placement sends the debtor's notice through Collection's dispatch gate; a placement that ended frees its agency's capacity. */
+/**
+ * A requested placement sends the debtor's notice through Collection's dispatch gate; a started one
+ * marks Collection's case placed (MarkPlaced); a placement that ended frees its agency's capacity
+ * and, when recalled, gives the case back to the bank's collectors (EndPlacement).
+ */
 export const placementNoticeReactor: Projection = reactor({
   name: 'agencies_placement_lifecycle',
-  filter: { streamPrefixes: ['agencies.placement-'], eventTypes: ['PlacementRequested', 'PlacementCancelled', 'CaseRecalled'] },
+  filter: { streamPrefixes: ['agencies.placement-'], eventTypes: ['PlacementRequested', 'CasePlaced', 'PlacementCancelled', 'CaseRecalled'] },
   handle: (event, reaction) => bound().onPlacementEvent(event, reaction),
 });
 

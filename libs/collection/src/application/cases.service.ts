@@ -241,6 +241,16 @@ export class CaseService {
     return result;
   }
 
+  /** Agencies' placement of the case started: the bank's collectors stop working it (see `placementProblem`). */
+  markPlaced(caseId: string, placement: { placementId: string; agencyId: string; since: BusinessDate }, ctx: CommandContext): Promise<Result> {
+    return this.run(caseId, { type: 'MarkPlaced', data: { caseId, ...placement } }, ctx);
+  }
+
+  /** Agencies' placement ended (recall, expiry, cancellation): the case is the bank's collectors' again. */
+  endPlacement(caseId: string, ended: { placementId: string; reason: string; on: BusinessDate }, ctx: CommandContext): Promise<Result> {
+    return this.run(caseId, { type: 'EndPlacement', data: { caseId, ...ended } }, ctx);
+  }
+
   /** The customer's own promise (self-service): the same promise rules as on a call, on the open business date. */
   recordCustomerPromise(caseId: string, promise: { requestId: string; promiseId: string; amount: Fen; dueOn: BusinessDate; businessDate: BusinessDate }, ctx: CommandContext): Promise<Result> {
     const { requestId, businessDate, ...made } = promise;

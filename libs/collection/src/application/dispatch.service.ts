@@ -29,7 +29,7 @@ export interface DispatchRunSummary {
 type Result = CommandResult<DebtorEvent> | DomainError;
 
 function caseFactsOf(state: CaseState): CaseDispatchFacts {
-  return state.status === 'none' ? { status: 'none', holds: {} } : { status: state.status, holds: state.holds };
+  return state.status === 'none' ? { status: 'none', holds: {} } : { status: state.status, holds: state.holds, ...(state.placement ? { placedWith: state.placement.agencyId } : {}) };
 }
 
 /**

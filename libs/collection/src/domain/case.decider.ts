@@ -168,7 +168,16 @@ export type CloseCase = Command<
   }
 >;
 
+/**
+ * Agencies' placement of the case started (the debtor was told) or ended (recall, expiry,
+ * cancellation): sent by Agencies through CaseService, in reaction to its own placement events.
+ */
+export type MarkPlaced = Command<'MarkPlaced', { readonly caseId: string; readonly placementId: string; readonly agencyId: string; readonly since: BusinessDate }>;
+export type EndPlacement = Command<'EndPlacement', { readonly caseId: string; readonly placementId: string; readonly reason: string; readonly on: BusinessDate }>;
+
 export type CaseCommand =
+  | MarkPlaced
+  | EndPlacement
   | OpenCaseCommand
   | AssignCase
   | ReassignCase
@@ -228,7 +237,8 @@ export function actionIdOf(caseId: string, planId: string, stepId: string, insta
  */
 function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextDueDate: BusinessDate | null, entering = false): ActionScheduled[] {
   if (Object.keys(file.holds).length) return [];
-  return dueSteps(file.plan, file.scheduled, dpd, businessDate, nextDueDate, entering).map(({ step, installmentDueDate, supersedes }) => ({
+  const plan = file.placement ? { ...file.plan, steps: file.plan.steps.filter(keptDuringPlacement) } : file.plan;
+  return dueSteps(plan, file.scheduled, dpd, businessDate, nextDueDate, entering).map(({ step, installmentDueDate, supersedes }) => ({
     type: 'ActionScheduled',
     data: {
       caseId: file.caseId,
@@ -399,10 +409,54 @@ export function decideReassignCase(command: ReassignCase, state: CaseState): Dec
 
 // ---- contact --------------------------------------------------------------------------------------
 
+/**
+ * What the strategy keeps of the bank's own plan while the case is placed with an agency: its
+ * LETTER steps (the bank's notices and demand letters go out in the bank's name); every other step
+ * waits until the placement ends, as on a hold.
+ */
+export function keptDuringPlacement(step: LadderStep): boolean {
+  return step.channel === 'LETTER';
+}
+
+/**
+ * A placed case is the agency's to work: a bank collector's own attempt is refused outright (409
+ * CASE_PLACED_WITH_AGENCY, nothing recorded). The agency's contacts (executor `agency:<id>`) and
+ * executors' receipts for the bank's released actions are not collectors' and stay allowed.
+ */
+export function placementProblem(c: OpenCase, d: Pick<ContactAttemptData, 'by'>): DomainError | null {
+  if (!c.placement || d.by.kind !== 'COLLECTOR') return null;
+  const { placementId, agencyId, since } = c.placement;
+  return domainError('CASE_PLACED_WITH_AGENCY', `case ${c.caseId} is placed with agency ${agencyId} since ${since}; the bank's collectors do not work it until it is recalled`, { placementId, agencyId, since }, 'conflict');
+}
+
+export function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed' || c.placement?.placementId === d.placementId) return [];
+  const badDate = invalidDates({ since: d.since });
+  if (badDate) return badDate;
+  if (c.placement) return domainError('CASE_PLACED_WITH_AGENCY', `case ${d.caseId} is placed with agency ${c.placement.agencyId}`, { ...c.placement }, 'conflict');
+  return [{ type: 'CasePlacedWithAgency', data: { caseId: d.caseId, placementId: d.placementId, agencyId: d.agencyId, since: d.since } }];
+}
+
+/** Ends the named placement; a placement the case does not hold (never started, already ended) is nothing new. */
+export function decideEndPlacement(command: EndPlacement, state: CaseState): Decision {
+  const d = command.data;
+  const c = existing(state, d.caseId);
+  if (isError(c)) return c;
+  if (c.status === 'closed' || c.placement?.placementId !== d.placementId) return [];
+  const badDate = invalidDates({ on: d.on });
+  if (badDate) return badDate;
+  return [{ type: 'CasePlacementEnded', data: { caseId: d.caseId, placementId: d.placementId, agencyId: c.placement.agencyId, reason: d.reason, on: d.on } }];
+}
+
 /** Malformed attempts are refused outright (nothing recorded); rule refusals are recorded as blocks. */
 export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainError | null {
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
+  const placed = placementProblem(c, d);
+  if (placed) return placed;
   if (!(OUTCOMES as readonly string[]).includes(d.outcome)) return domainError('INVALID_OUTCOME', `unknown outcome ${d.outcome}`);
   if (Number.isNaN(Date.parse(d.at))) return domainError('INVALID_INSTANT', 'at must be an ISO-8601 instant', { at: d.at });
   const when = instantProblem(c, d);
@@ -781,6 +835,10 @@ export function decideCase(command: CaseCommand, state: CaseState): Decision {
       return decideReverseCasePayment(command, state);
     case 'UndoCure':
       return decideUndoCure(command, state);
+    case 'MarkPlaced':
+      return decideMarkPlaced(command, state);
+    case 'EndPlacement':
+      return decideEndPlacement(command, state);
     default: {
       const _exhaustive: never = command;
       return domainError('UNKNOWN_COMMAND', 'unknown case command');

@@ -251,7 +251,25 @@ export type PlanAdjusted = DomainEvent<
 
 export type CaseClosed = DomainEvent<'CaseClosed', { readonly caseId: string; readonly reason: CloseReason; readonly closedOn: BusinessDate }>;
 
+/**
+ * The case was placed with a collection agency (Agencies' placement started, the debtor told): the
+ * bank's collectors stop working it and only its LETTER steps are scheduled until the placement
+ * ends (case.decider: `placementProblem`, `keptDuringPlacement`). Internal to the case stream: the
+ * placement itself is published by Agencies on `arrears.agencies.v1`.
+ */
+export type CasePlacedWithAgency = DomainEvent<
+  'CasePlacedWithAgency',
+  { readonly caseId: string; readonly placementId: string; readonly agencyId: string; readonly since: BusinessDate }
+>;
+/** The placement ended (recall, expiry, or a cancellation): the bank's collectors work the case again. */
+export type CasePlacementEnded = DomainEvent<
+  'CasePlacementEnded',
+  { readonly caseId: string; readonly placementId: string; readonly agencyId: string; readonly reason: string; readonly on: BusinessDate }
+>;
+
 export type CaseEvent =
+  | CasePlacedWithAgency
+  | CasePlacementEnded
   | CaseOpened
   | CaseAssigned
   | CaseReassigned
@@ -358,6 +376,8 @@ export interface CaseFile {
   readonly spokenTo?: boolean;
   /** The Grading policy version behind the case's grade (null: the default grade). */
   readonly gradingPolicy?: string | null;
+  /** The agency placement in force (CasePlacedWithAgency until CasePlacementEnded); absent or null: none. */
+  readonly placement?: { readonly placementId: string; readonly agencyId: string; readonly since: BusinessDate } | null;
 }
 
 export type NoCase = { readonly status: 'none' };
@@ -494,6 +514,10 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
       };
     case 'CaseClosed':
       return { ...state, status: 'closed', closeReason: event.data.reason, closedOn: event.data.closedOn };
+    case 'CasePlacedWithAgency':
+      return { ...state, placement: { placementId: event.data.placementId, agencyId: event.data.agencyId, since: event.data.since } };
+    case 'CasePlacementEnded':
+      return { ...state, placement: null };
     case 'LateReceiptRecorded':
       return { ...state, attempts: { ...state.attempts, [event.data.attemptId]: { blocked: null } } };
     case 'CasePaymentReversed':

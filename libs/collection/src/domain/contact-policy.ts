@@ -30,6 +30,7 @@ export const CONTACT_CODES = [
   'CONTACT_IDENTIFICATION_MISSING',
   'CONTACT_CASE_CLOSED',
   'CONTACT_OUTSIDE_PREFERRED_TIME',
+  'CONTACT_CASE_PLACED',
 ] as const;
 export type ContactCode = (typeof CONTACT_CODES)[number];
 

@@ -29,6 +29,8 @@ export type DispatchableAction = ActionScheduled['data'];
 export interface CaseDispatchFacts {
   readonly status: 'open' | 'closed' | 'none';
   readonly holds: Readonly<Record<string, HoldReason>>;
+  /** The agency the case is placed with (CasePlacedWithAgency): only the bank's LETTER actions go out meanwhile. */
+  readonly placedWith?: string | null;
 }
 
 /** An action the ledger released and no contact has reported on yet (counts towards the day's caps). */
@@ -84,6 +86,9 @@ export function gateVerdict(
   const holds = Object.entries(caseFacts.holds);
   if (holds.length) {
     return withhold('CONTACT_CASE_ON_HOLD', `the case is on hold (${holds.map(([, r]) => r).join(', ')})`, { holds: holds.map(([holdId, reason]) => ({ holdId, reason })) });
+  }
+  if (caseFacts.placedWith && action.channel !== 'LETTER') {
+    return withhold('CONTACT_CASE_PLACED', `the case is placed with agency ${caseFacts.placedWith}; only the bank's letters go out meanwhile`, { agencyId: caseFacts.placedWith });
   }
   const stops = Object.entries(ledger.stops).filter(([, s]) => (s.reason === 'DISPUTE' && rules.stopOnDispute) || (s.reason === 'COMPLAINT' && rules.stopOnComplaint));
   if (stops.length) {

@@ -177,7 +177,12 @@ describe('the staff console in a browser', () => {
     await page.close();
   });
 
-  it('risk manager: self-approval refused visibly, another checker approves the strategy and a grading policy; the KPI dashboard draws aging and rates by variant', async () => {
+  it('risk manager: self-approval refused visibly, another checker approves the strategy, a grading policy, a contact rulebook and a restructuring policy; the KPI dashboard draws aging and rates by variant', async () => {
+    // A rulebook rm-1 proposes, in force only from long after every date this file's steps use.
+    const current = (await t.as('risk_manager', 'rm-1')('GET', '/collection/contact-rules')).body.inForce;
+    ok(await t.as('risk_manager', 'rm-1')('POST', '/collection/contact-rules', { effectiveFrom: '2026-12-01', reason: 'year-end review of quiet hours', rules: { ...current, version: 'CN-CONSOLE' } }));
+    // And a restructuring policy version with the same terms (no restructuring in this file).
+    ok(await t.as('risk_manager', 'rm-1')('PUT', '/restructuring/policy', { ...(await t.as('risk_manager', 'rm-1')('GET', '/restructuring/policy')).body, version: 'rp-console' }));
     const maker = await signIn('risk_manager', 'rm-1');
     await maker.getByRole('link', { name: '待审批' }).click();
     const row = maker.getByTestId('approvals-strategies').locator('tr', { hasText: 'std-C-M1@2' });
@@ -187,6 +192,15 @@ describe('the staff console in a browser', () => {
     const refusal = maker.getByTestId('approval-result').getByTestId('problem');
     await refusal.waitFor();
     await expect(refusal.textContent()).resolves.toContain('STRATEGY_SELF_APPROVAL');
+    // The rulebook shows who proposed it and why; its proposer's approval is refused on the page.
+    const rulebook = maker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' });
+    await expect(rulebook.textContent()).resolves.toMatch(/2026-12-01.*year-end review of quiet hours.*rm-1/);
+    await rulebook.getByRole('button', { name: '批准' }).click();
+    await maker.getByTestId('approval-result').getByText('CONTACT_RULES_SELF_APPROVAL').waitFor();
+    const restructuringPolicy = maker.getByTestId('approvals-restructuring-policies').locator('tr', { hasText: 'rp-console' });
+    await expect(restructuringPolicy.textContent()).resolves.toContain('rm-1');
+    await restructuringPolicy.getByRole('button', { name: '批准' }).click();
+    await maker.getByTestId('approval-result').getByText('MAKER_CANNOT_CHECK').waitFor();
 
     await maker.getByRole('link', { name: '指标看板' }).click();
     const aging = maker.getByTestId('chart-aging');
@@ -212,6 +226,14 @@ describe('the staff console in a browser', () => {
     await checker.getByTestId('approval-result').getByText('PolicyApproved').waitFor();
     await checker.getByTestId('approvals-classification-rules').waitFor();
     expect((await t.as('risk_manager', 'rm-2')('GET', '/grading/policies/pol-console')).body.versions[0]).toMatchObject({ status: 'approved', reviewedBy: 'rm-2' });
+    // rm-1's rulebook, approved by rm-2: published, no longer waiting.
+    await checker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' }).getByRole('button', { name: '批准' }).click();
+    await checker.getByTestId('approval-result').getByText('ContactRulesPublished').waitFor();
+    const book = (await t.as('risk_manager', 'rm-2')('GET', '/collection/contact-rules')).body;
+    expect({ published: book.published.some((p: { rules: { version: string } }) => p.rules.version === 'CN-CONSOLE'), proposed: book.proposed }).toEqual({ published: true, proposed: [] });
+    await checker.getByTestId('approvals-restructuring-policies').locator('tr', { hasText: 'rp-console' }).getByRole('button', { name: '批准' }).click();
+    await checker.getByTestId('approval-result').getByText('RestructuringPolicyPublished').waitFor();
+    expect((await t.as('risk_manager', 'rm-2')('GET', '/restructuring/policy')).body.version).toBe('rp-console');
     await checker.close();
   });
 

@@ -94,6 +94,10 @@ const TEXT = {
     writeOffs: '核销申请',
     gradingPolicies: '评级政策',
     classificationRules: '五级分类规则',
+    contactRules: '联系规则',
+    restructuringPolicies: '重组政策',
+    effectiveFrom: '生效日',
+    proposedOn: '提出日',
     version: '版本',
     date: '日期',
     requestReason: '申请理由',
@@ -185,6 +189,10 @@ const TEXT = {
     writeOffs: 'Write-off requests',
     gradingPolicies: 'Grading policies',
     classificationRules: 'Loan classification rules',
+    contactRules: 'Contact rulebooks',
+    restructuringPolicies: 'Restructuring policies',
+    effectiveFrom: 'In force from',
+    proposedOn: 'Proposed on',
     version: 'Version',
     date: 'Date',
     requestReason: 'Reason given',
@@ -525,7 +533,8 @@ function decision(label: string, out: HTMLElement, send: () => Promise<{ ok: boo
 
 /**
  * Everything under four eyes that waits for this user: restructurings, field visits, write-offs,
- * strategy versions, grading policies and classification rules.
+ * strategy versions, grading policies, classification rules, contact rulebooks and restructuring
+ * policies.
  */
 async function showApprovals(notice?: Node): Promise<void> {
   const role = claims(state.token)!.role;
@@ -695,7 +704,40 @@ async function showApprovals(notice?: Node): Promise<void> {
       }),
     );
   }
+  if (role === 'risk_manager' || role === 'admin') {
+    // Contact rulebooks: a proposal is in force only once somebody other than its proposer approves it.
+    sections.push(
+      pendingSection('/collection/contact-rules', 'contactRules', 'approvals-contact-rules', ['version', 'effectiveFrom', 'requestReason', 'requestedBy', 'decide'], (body) =>
+        body.proposed.map((p: Json) => [
+          p.rules.version,
+          p.effectiveFrom,
+          p.reason,
+          p.proposedBy,
+          decision(t('approve'), out, () => api('POST', `/collection/contact-rules/${encodeURIComponent(p.rules.version)}/approve`, {}), refresh),
+        ]),
+      ),
+    );
+  }
+  if (role === 'risk_manager') {
+    // Restructuring policies: a proposed version waits for a second risk manager (its proposal carries no reason).
+    sections.push(
+      pendingSection('/restructuring/policy/proposals', 'restructuringPolicies', 'approvals-restructuring-policies', ['version', 'proposedOn', 'requestedBy', 'decide'], (body) =>
+        body.items.map((p: Json) => [
+          p.version,
+          p.proposedOn,
+          p.proposedBy,
+          decision(t('approve'), out, () => api('POST', `/restructuring/policy/versions/${encodeURIComponent(p.version)}/approval`, {}), refresh),
+        ]),
+      ),
+    );
+  }
   root.append(...(await Promise.all(sections)));
+}
+
+/** One section of the approvals inbox: what a list route says waits, as a table, or the refusal. */
+async function pendingSection(path: string, title: Key, testId: string, headers: Key[], rows: (body: Json) => (Node | string | number | null)[][]): Promise<HTMLElement> {
+  const res = await api('GET', path);
+  return h('section', {}, h('h3', {}, t(title)), res.ok ? table(headers, rows(res.body), testId) : problemBox(res));
 }
 
 /** The auditor's desk: a loan's whole history, the state of a stream as of a business date, explain, tamper verification. */

@@ -242,6 +242,8 @@ describe('row-level access to clear personal data and loan accounts', () => {
       ['POST', `/collection/debtors/${CUSTOMER}/opt-outs`, { channel: 'SMS', optedOut: true }, [['col-9', col9], ['sup-2', sup2]]],
       ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions`, { exceptionId: 'x-1', reason: 'DEBTOR_UNREACHABLE' }, [['sup-2', sup2]]],
       ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions/x-1/end`, {}, [['sup-2', sup2]]],
+      ['POST', '/agencies/placements', { caseId: CASE, agencyId: 'ag-1', reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
+      ['POST', `/agencies/placements/${CASE}/recall`, { reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
     ];
     await projectionsCaughtUp(t);
     const before = await eventCount();
@@ -269,6 +271,11 @@ describe('row-level access to clear personal data and loan accounts', () => {
     for (const path of [`/self-service/loans/${LOAN}`, `/self-service/restructuring-requests/${request.requestId}`]) expect((await otherCustomer('GET', path)).status).toBe(404);
     expect((await otherCustomer('GET', '/self-service/loans')).body.items).toEqual([]);
     expect((await otherCustomer('GET', '/self-service/restructuring-requests')).body.items).toEqual([]);
+    // An agency works only the cases placed with it: on any other case its write is not found,
+    // as if the case did not exist, and appends nothing.
+    const agency = t.as('agency', 'ag-none');
+    const agencyContact = await agency('POST', `/agencies/my/cases/${CASE}/contacts`, { agentId: 'agent-1', channel: 'CALL', outcome: 'NO_ANSWER' });
+    expect({ status: agencyContact.status, code: agencyContact.body?.code }).toEqual({ status: 404, code: 'CASE_NOT_FOUND' });
     // The owner, as a customer, reads the same loan and request.
     const owner = t.as('customer', CUSTOMER);
     expectStatus(await owner('GET', `/self-service/loans/${LOAN}`), 200);
@@ -290,6 +297,8 @@ describe('row-level access to clear personal data and loan accounts', () => {
       'POST /self-service/loans/:loanId/promises',
       'POST /self-service/loans/:loanId/restructuring-requests',
       'POST /self-service/restructuring-requests/:requestId/acceptance',
+      // The agency principal's write (role agency only), refused above on a case not placed with it.
+      'POST /agencies/my/cases/:caseId/contacts',
     ];
     const template = (path: string) =>
       path
@@ -304,7 +313,7 @@ describe('row-level access to clear personal data and loan accounts', () => {
         .replace('/third-party-exceptions/x-1/', '/third-party-exceptions/:exceptionId/');
     const sent = new Set(writes.map(([method, path]) => `${method} ${template(path)}`));
     const scopedWrites = [...new Set(routeTable(t.app).map((r) => `${r.method} ${r.url}`))]
-      .filter((r) => /^(POST|PUT|PATCH|DELETE) /.test(r) && (/:(caseId|loanId|customerId|requestId)\b/.test(r) || r === 'POST /restructuring/requests'))
+      .filter((r) => /^(POST|PUT|PATCH|DELETE) /.test(r) && (/:(caseId|loanId|customerId|requestId)\b/.test(r) || r === 'POST /restructuring/requests' || r === 'POST /agencies/placements'))
       .sort();
     expect(scopedWrites.filter((r) => !sent.has(r) && !UNSCOPED_ROLES_ONLY.includes(r))).toEqual([]);
     expect([...sent].filter((r) => !scopedWrites.includes(r))).toEqual([]);

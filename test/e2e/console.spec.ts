@@ -177,12 +177,14 @@ describe('the staff console in a browser', () => {
     await page.close();
   });
 
-  it('risk manager: self-approval refused visibly, another checker approves the strategy, a grading policy, a contact rulebook and a restructuring policy; the KPI dashboard draws aging and rates by variant', async () => {
+  it('risk manager: self-approval refused visibly; another checker approves the strategy, a grading policy, a rulebook and a restructuring policy; the KPI dashboard', async () => {
+    const rm1 = t.as('risk_manager', 'rm-1');
     // A rulebook rm-1 proposes, in force only from long after every date this file's steps use.
-    const current = (await t.as('risk_manager', 'rm-1')('GET', '/collection/contact-rules')).body.inForce;
-    ok(await t.as('risk_manager', 'rm-1')('POST', '/collection/contact-rules', { effectiveFrom: '2026-12-01', reason: 'year-end review of quiet hours', rules: { ...current, version: 'CN-CONSOLE' } }));
+    const current = (await rm1('GET', '/collection/contact-rules')).body.inForce;
+    const rulebook = { effectiveFrom: '2026-12-01', reason: 'year-end review of quiet hours', rules: { ...current, version: 'CN-CONSOLE' } };
+    ok(await rm1('POST', '/collection/contact-rules', rulebook));
     // And a restructuring policy version with the same terms (no restructuring in this file).
-    ok(await t.as('risk_manager', 'rm-1')('PUT', '/restructuring/policy', { ...(await t.as('risk_manager', 'rm-1')('GET', '/restructuring/policy')).body, version: 'rp-console' }));
+    ok(await rm1('PUT', '/restructuring/policy', { ...(await rm1('GET', '/restructuring/policy')).body, version: 'rp-console' }));
     const maker = await signIn('risk_manager', 'rm-1');
     await maker.getByRole('link', { name: '待审批' }).click();
     const row = maker.getByTestId('approvals-strategies').locator('tr', { hasText: 'std-C-M1@2' });
@@ -193,9 +195,9 @@ describe('the staff console in a browser', () => {
     await refusal.waitFor();
     await expect(refusal.textContent()).resolves.toContain('STRATEGY_SELF_APPROVAL');
     // The rulebook shows who proposed it and why; its proposer's approval is refused on the page.
-    const rulebook = maker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' });
-    await expect(rulebook.textContent()).resolves.toMatch(/2026-12-01.*year-end review of quiet hours.*rm-1/);
-    await rulebook.getByRole('button', { name: '批准' }).click();
+    const rulebookRow = maker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' });
+    await expect(rulebookRow.textContent()).resolves.toMatch(/2026-12-01.*year-end review of quiet hours.*rm-1/);
+    await rulebookRow.getByRole('button', { name: '批准' }).click();
     await maker.getByTestId('approval-result').getByText('CONTACT_RULES_SELF_APPROVAL').waitFor();
     const restructuringPolicy = maker.getByTestId('approvals-restructuring-policies').locator('tr', { hasText: 'rp-console' });
     await expect(restructuringPolicy.textContent()).resolves.toContain('rm-1');
@@ -230,7 +232,8 @@ describe('the staff console in a browser', () => {
     await checker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' }).getByRole('button', { name: '批准' }).click();
     await checker.getByTestId('approval-result').getByText('ContactRulesPublished').waitFor();
     const book = (await t.as('risk_manager', 'rm-2')('GET', '/collection/contact-rules')).body;
-    expect({ published: book.published.some((p: { rules: { version: string } }) => p.rules.version === 'CN-CONSOLE'), proposed: book.proposed }).toEqual({ published: true, proposed: [] });
+    const versions = book.published.map((p: { rules: { version: string } }) => p.rules.version);
+    expect({ published: versions.includes('CN-CONSOLE'), proposed: book.proposed }).toEqual({ published: true, proposed: [] });
     await checker.getByTestId('approvals-restructuring-policies').locator('tr', { hasText: 'rp-console' }).getByRole('button', { name: '批准' }).click();
     await checker.getByTestId('approval-result').getByText('RestructuringPolicyPublished').waitFor();
     expect((await t.as('risk_manager', 'rm-2')('GET', '/restructuring/policy')).body.version).toBe('rp-console');

@@ -706,9 +706,10 @@ async function showApprovals(notice?: Node): Promise<void> {
   }
   if (role === 'risk_manager' || role === 'admin') {
     // Contact rulebooks: a proposal is in force only once somebody other than its proposer approves it.
+    const columns: Key[] = ['version', 'effectiveFrom', 'requestReason', 'requestedBy', 'decide'];
     sections.push(
-      pendingSection('/collection/contact-rules', 'contactRules', 'approvals-contact-rules', ['version', 'effectiveFrom', 'requestReason', 'requestedBy', 'decide'], (body) =>
-        body.proposed.map((p: Json) => [
+      pendingSection('/collection/contact-rules', 'contactRules', 'approvals-contact-rules', columns, (b) =>
+        b.proposed.map((p: Json) => [
           p.rules.version,
           p.effectiveFrom,
           p.reason,
@@ -720,9 +721,10 @@ async function showApprovals(notice?: Node): Promise<void> {
   }
   if (role === 'risk_manager') {
     // Restructuring policies: a proposed version waits for a second risk manager (its proposal carries no reason).
+    const columns: Key[] = ['version', 'proposedOn', 'requestedBy', 'decide'];
     sections.push(
-      pendingSection('/restructuring/policy/proposals', 'restructuringPolicies', 'approvals-restructuring-policies', ['version', 'proposedOn', 'requestedBy', 'decide'], (body) =>
-        body.items.map((p: Json) => [
+      pendingSection('/restructuring/policy/proposals', 'restructuringPolicies', 'approvals-restructuring-policies', columns, (b) =>
+        b.items.map((p: Json) => [
           p.version,
           p.proposedOn,
           p.proposedBy,
@@ -735,7 +737,8 @@ async function showApprovals(notice?: Node): Promise<void> {
 }
 
 /** One section of the approvals inbox: what a list route says waits, as a table, or the refusal. */
-async function pendingSection(path: string, title: Key, testId: string, headers: Key[], rows: (body: Json) => (Node | string | number | null)[][]): Promise<HTMLElement> {
+type Cell = Node | string | number | null;
+async function pendingSection(path: string, title: Key, testId: string, headers: Key[], rows: (body: Json) => Cell[][]): Promise<HTMLElement> {
   const res = await api('GET', path);
   return h('section', {}, h('h3', {}, t(title)), res.ok ? table(headers, rows(res.body), testId) : problemBox(res));
 }

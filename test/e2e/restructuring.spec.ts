@@ -219,12 +219,13 @@ describe('restructuring across contexts', () => {
     expect(late.status).toBe(422);
     expect(late.body.code).toBe('OFFER_EXPIRED');
 
-    // The first plan installment (485.64 + 30.00 interest + 8.33 carried) is due 2024-04-20. The
+    // The first plan installment (487.65 + 30.00 interest + 8.33 carried: the default constant
+    // payment of 517.65 a month plus the carried charges) is due 2024-04-20. The
     // third loan pays it on 2024-04-19: the plan monitor sees the payment and records it paid.
     for (let day = '2024-03-28'; day <= '2024-04-18'; day = addDays(day, 1)) await closeDay(day);
     const firstDue = (await detail(performingId, 'Active')).activation.installments[0];
-    expect(firstDue).toMatchObject({ seq: 4, dueDate: '2024-04-20', principal: 48_764, interest: 3_000, carried: 833 });
-    expect((await core('POST', '/loans/accounts/LR-3/payments', { reference: 'pay-LR3-1', amount: 52_597, valueDate: '2024-04-19' })).status).toBe(202);
+    expect(firstDue).toMatchObject({ seq: 4, dueDate: '2024-04-20', principal: 48_765, interest: 3_000, carried: 833 });
+    expect((await core('POST', '/loans/accounts/LR-3/payments', { reference: 'pay-LR3-1', amount: 52_598, valueDate: '2024-04-19' })).status).toBe(202);
     const paid = await eventually(async () => {
       const events = await t.runtime.store.readStream(`restructuring.request-${performingId}`);
       return events.find((e) => e.type === 'PlanInstallmentPaid');

@@ -359,7 +359,8 @@ describe('self-service and complaints over HTTP', () => {
     expect(options.status).toBe(200);
     expect(options.body).toMatchObject({ loanId: 'LT1', asOf: '2026-03-08', monthlyIncome: 800_000 });
     const sixMonths = options.body.options.find((o: { terms: { type: string; tenorMonths?: number } }) => o.terms.type === 'INSTALLMENT_PLAN' && o.terms.tenorMonths === 6);
-    expect(sixMonths).toMatchObject({ eligible: true, failed: [], terms: { annualRateBps: 1200 } });
+    // The option names the rounding convention its schedule used: the constant payment, the default.
+    expect(sixMonths).toMatchObject({ eligible: true, failed: [], terms: { annualRateBps: 1200, rounding: 'CONSTANT_PAYMENT' } });
     expect(sixMonths.schedule.installments.reduce((s: number, i: { principal: number }) => s + i.principal, 0)).toBe(300_000);
     const poor = await s2('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=1000');
     expect(poor.body.options.filter((o: { terms: { type: string } }) => o.terms.type === 'INSTALLMENT_PLAN').every((o: { failed: string[] }) => o.failed.includes('AFFORDABILITY'))).toBe(true);

@@ -12,11 +12,19 @@ describe('laying a restructuring out on the loan', () => {
     const p = plan(buildPlan(PLAN_TERMS, snapshot(), 10));
     expect(p.restructuredPrincipal).toBe(300_000);
     expect(p.installments.map((i) => i.dueDate)).toEqual(['2024-04-20', '2024-05-20', '2024-06-20', '2024-07-20', '2024-08-20', '2024-09-20']);
-    expect(p.installments.map((i) => i.principal)).toEqual([48_764, 49_252, 49_745, 50_242, 50_745, 51_252]);
-    expect(p.installments.map((i) => i.interest)).toEqual([3_000, 2_512, 2_020, 1_522, 1_020, 513]);
+    // The default constant payment: 517.65 a month (the annuity, rounded half up), the last 517.61.
+    expect(p.installments.map((i) => i.principal)).toEqual([48_765, 49_253, 49_745, 50_243, 50_745, 51_249]);
+    expect(p.installments.map((i) => i.interest)).toEqual([3_000, 2_512, 2_020, 1_522, 1_020, 512]);
     // 30.00 + 20.00 of interest on the two overdue installments, spread over six months.
     expect(p.installments.map((i) => i.carried)).toEqual([833, 833, 834, 833, 833, 834]);
-    expect(p).toMatchObject({ carriedCharges: 5_000, waivedPenalty: 0, largestInstallment: 52_599, totalDue: 300_000 + 10_587 + 5_000 });
+    expect(p).toMatchObject({ carriedCharges: 5_000, waivedPenalty: 0, largestInstallment: 52_599, totalDue: 300_000 + 10_586 + 5_000 });
+  });
+
+  it('lays the same plan out by the cumulative floor when its terms ask for it', () => {
+    const p = plan(buildPlan({ ...PLAN_TERMS, rounding: 'CUMULATIVE_FLOOR' }, snapshot(), 10));
+    expect(p.installments.map((i) => i.principal)).toEqual([48_764, 49_252, 49_745, 50_242, 50_745, 51_252]);
+    expect(p.installments.map((i) => i.interest)).toEqual([3_000, 2_512, 2_020, 1_522, 1_020, 513]);
+    expect(p).toMatchObject({ carriedCharges: 5_000, largestInstallment: 52_599, totalDue: 300_000 + 10_587 + 5_000 });
   });
 
   it('an equal-principal plan repays the same principal each month', () => {

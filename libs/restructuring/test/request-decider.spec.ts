@@ -42,7 +42,8 @@ describe('RestructuringRequest: request', () => {
           loanId: LOAN,
           customerId: CUSTOMER,
           type: 'INSTALLMENT_PLAN',
-          terms: PLAN_TERMS,
+          // The rounding convention the plan will use is recorded: the default, named.
+          terms: { ...PLAN_TERMS, rounding: 'CONSTANT_PAYMENT' },
           hardship: { reasonCode: 'JOB_LOSS', evidenceRefs: ['doc:termination-letter-77'] },
           monthlyIncome: 800_000,
           grade: 'C',
@@ -216,6 +217,45 @@ describe('RestructuringRequest: offer, acceptance and expiry', () => {
     spec.given([...offered(), ...expired]).when(expire('2024-03-29')).then([]);
     spec.given([...offered(), ...expired]).when(accept('2024-03-28')).thenError('OFFER_EXPIRED');
     spec.given(history(request(), assessCmd(), approve(), offer(), accept())).when(expire('2024-04-30')).then([]);
+  });
+});
+
+describe('RestructuringRequest: the rounding convention on replay', () => {
+  const planOf = (events: readonly RestructuringEvent[]) =>
+    (events.find((e) => e.type === 'RestructuringOffered') as Extract<RestructuringEvent, { type: 'RestructuringOffered' }>).data.plan.installments.map((i) => [i.principal, i.interest]);
+
+  it('keeps the rounding a request chose explicitly, either convention', () => {
+    const floor: RestructuringTerms = { ...PLAN_TERMS, rounding: 'CUMULATIVE_FLOOR' };
+    const [requested] = spec.given([]).when(request(floor)).thenTypes(['RestructuringRequested']);
+    expect((requested.data as { terms: RestructuringTerms }).terms).toEqual(floor);
+    const equalPrincipal: RestructuringTerms = { ...PLAN_TERMS, method: 'EQUAL_PRINCIPAL' };
+    const [other] = spec.given([]).when(request(equalPrincipal)).thenTypes(['RestructuringRequested']);
+    expect((other.data as { terms: RestructuringTerms }).terms).toEqual(equalPrincipal);
+  });
+
+  it('an old-shape request (terms without a rounding) still folds and lays out its plan by CUMULATIVE_FLOOR, as before', () => {
+    // The events such a request has in the store: recorded before the rounding was recorded, when
+    // the default was the cumulative floor. Its assessment previewed the floor plan.
+    const recorded = history(request({ ...PLAN_TERMS, rounding: 'CUMULATIVE_FLOOR' }), assessCmd(), approve());
+    const oldShape = recorded.map((e) => (e.type === 'RestructuringRequested' ? { ...e, data: { ...e.data, terms: PLAN_TERMS } } : e)) as RestructuringEvent[];
+    expect(oldShape[0].data).toMatchObject({ terms: { type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths: 6, annualRateBps: 1_200 } });
+    expect('rounding' in (oldShape[0].data as { terms: object }).terms).toBe(false);
+    const state = stateAfter(oldShape);
+    expect(state.status).toBe('Approved');
+    expect(state.status !== 'None' && state.terms).toEqual({ ...PLAN_TERMS, rounding: 'CUMULATIVE_FLOOR' });
+    const offered = spec.given(oldShape).when(offer()).thenTypes(['RestructuringOffered']);
+    // 487.64 / 492.52 / ... : the old convention's amounts, not the constant payment's 487.65 / 492.53 / ...
+    expect(planOf(offered)).toEqual([
+      [48_764, 3_000],
+      [49_252, 2_512],
+      [49_745, 2_020],
+      [50_242, 1_522],
+      [50_745, 1_020],
+      [51_252, 513],
+    ]);
+    expect(planOf(offered)).toEqual(planOf(history(request({ ...PLAN_TERMS, rounding: 'CUMULATIVE_FLOOR' }), assessCmd(), approve(), offer())));
+    // A new request with the same terms gets the constant payment.
+    expect(planOf(history(request(PLAN_TERMS), assessCmd(), approve(), offer()))[0]).toEqual([48_765, 3_000]);
   });
 });
 

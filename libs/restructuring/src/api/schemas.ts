@@ -21,7 +21,7 @@ export const Terms = z.discriminatedUnion('type', [
     rounding: z
       .enum(['CUMULATIVE_FLOOR', 'CONSTANT_PAYMENT'])
       .optional()
-      .describe('EQUAL_INSTALLMENT only: CUMULATIVE_FLOOR (default; each part within a fen of the formula) or CONSTANT_PAYMENT (one payment a month, the last absorbs the rounding)'),
+      .describe('EQUAL_INSTALLMENT only: CONSTANT_PAYMENT (the default when absent; one payment a month, the last absorbs the rounding) or CUMULATIVE_FLOOR (each part within a fen of the formula). The request records the convention chosen.'),
   }),
   z.strictObject({ type: z.literal('FEE_WAIVER'), waiverAmount: fields.positiveFen.describe('penalty to waive, in fen') }),
 ]);

@@ -7,7 +7,7 @@ import type { Reaction } from '#projections';
 import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainProblem, execute, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
 import { activationPlan, assess, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
 import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
-import type { LoanSnapshot, RestructuringTerms } from '../domain/plan.js';
+import { withRounding, type LoanSnapshot, type RestructuringTerms } from '../domain/plan.js';
 import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PolicyBookCommand, type PolicyBookEvent } from '../domain/policy-book.js';
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';
 import { RestructuringQueries } from '../read-model/queries.js';
@@ -218,7 +218,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const tenors = [...new Set([policy.minTenorMonths, 6, 12, policy.maxTenorMonths])].filter((m) => m >= policy.minTenorMonths && m <= policy.maxTenorMonths).sort((a, b) => a - b);
     const candidates: RestructuringTerms[] = [
       ...[...new Set([1, policy.maxDeferralMonths])].map((deferMonths): RestructuringTerms => ({ type: 'DEFERRAL', deferMonths })),
-      ...tenors.map((tenorMonths): RestructuringTerms => ({ type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths, annualRateBps: rate })),
+      ...tenors.map((tenorMonths): RestructuringTerms => withRounding({ type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths, annualRateBps: rate })),
       ...(penaltyOwed > 0 ? [{ type: 'FEE_WAIVER', waiverAmount: Math.min(penaltyOwed, policy.maxFeeWaiver) } as RestructuringTerms] : []),
     ];
     return {

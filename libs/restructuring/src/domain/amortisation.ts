@@ -7,7 +7,8 @@ import { MoneyError, fen, type Fen } from '#kernel';
  * p/q with p = annualRateBps and q = 120 000. Every formula value below is an exact bigint
  * fraction; only the final split into fen rounds.
  *
- * Rounding (both methods, principal and interest separately): the formula's cumulative amounts
+ * Rounding of `amortise` (equal principal, and equal installments under `CUMULATIVE_FLOOR`;
+ * principal and interest separately): the formula's cumulative amounts
  * C_k = sum of the first k formula values are floored to the fen, and installment k gets
  * floor(C_k) - floor(C_{k-1}). The sub-fen remainder is carried forward from installment to
  * installment, so what is left of it lands on the last one, and
@@ -21,12 +22,17 @@ export type AmortisationMethod = 'EQUAL_INSTALLMENT' | 'EQUAL_PRINCIPAL';
 
 /**
  * How an equal-installment (等额本息) plan rounds to the fen:
- * - `CUMULATIVE_FLOOR` (the default, described above): each part within one fen of the formula;
- *   the payment may differ by a fen from month to month.
- * - `CONSTANT_PAYMENT` (what most banks print, see `amortiseConstantPayment`): one payment every
- *   month, the last absorbing the rounding.
+ * - `CONSTANT_PAYMENT` (the default for new plans, what most banks print, see
+ *   `amortiseConstantPayment`): one payment every month, the last absorbing the rounding.
+ * - `CUMULATIVE_FLOOR` (described above, the default before; still selectable): each part within
+ *   one fen of the formula; the payment may differ by a fen from month to month. Requests
+ *   recorded without a rounding used it, and are read so (`recordedTerms` in plan.ts).
  */
 export type AmortisationRounding = 'CUMULATIVE_FLOOR' | 'CONSTANT_PAYMENT';
+/** The convention a new equal-installment plan gets when its terms name none. */
+export const DEFAULT_AMORTISATION_ROUNDING: AmortisationRounding = 'CONSTANT_PAYMENT';
+/** The convention of equal-installment terms recorded before the rounding was recorded. */
+export const LEGACY_AMORTISATION_ROUNDING: AmortisationRounding = 'CUMULATIVE_FLOOR';
 export const AMORTISATION_ROUNDINGS: readonly AmortisationRounding[] = ['CUMULATIVE_FLOOR', 'CONSTANT_PAYMENT'];
 export const AMORTISATION_METHODS: readonly AmortisationMethod[] = ['EQUAL_INSTALLMENT', 'EQUAL_PRINCIPAL'];
 

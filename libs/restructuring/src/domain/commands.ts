@@ -31,7 +31,7 @@ import {
   type RequestStatus,
   type RestructuringEvent,
 } from './events.js';
-import { amountDue, approvalAmount, buildPlan, termsProblem, type LoanSnapshot, type Plan, type RestructuringTerms } from './plan.js';
+import { amountDue, approvalAmount, buildPlan, termsProblem, withRounding, type LoanSnapshot, type Plan, type RestructuringTerms } from './plan.js';
 import { GRADES, type Grade, type RestructuringPolicy } from './policy.js';
 
 /**
@@ -195,7 +195,8 @@ export function decideRequest(command: RequestRestructuring, state: RequestState
         loanId: d.loan.loanId,
         customerId: d.loan.customerId,
         type: d.terms.type,
-        terms: d.terms,
+        // The rounding convention is recorded, so a later change of the default cannot change the plan.
+        terms: withRounding(d.terms),
         hardship: { reasonCode: d.hardship.reasonCode, evidenceRefs: [...d.hardship.evidenceRefs] },
         monthlyIncome: d.monthlyIncome,
         grade: d.grade,

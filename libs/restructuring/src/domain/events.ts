@@ -1,5 +1,5 @@
 import type { BusinessDate, DomainEvent, Fen, Role } from '#kernel';
-import type { Plan, RestructuringTerms } from './plan.js';
+import { recordedTerms, type Plan, type RestructuringTerms } from './plan.js';
 import type { Grade, RestructuringPolicy, RestructuringType, Stage } from './policy.js';
 
 /**
@@ -369,7 +369,7 @@ export function evolve(state: RequestState, event: RestructuringEvent): RequestS
       loanId: d.loanId,
       customerId: d.customerId,
       type: d.type,
-      terms: d.terms,
+      terms: recordedTerms(d.terms),
       requestedBy: d.requestedBy,
       requestedOn: d.requestedOn,
       grade: d.grade,

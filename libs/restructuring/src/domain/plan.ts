@@ -1,5 +1,16 @@
 import { addMonths, compareDates, domainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
-import { AMORTISATION_METHODS, AMORTISATION_ROUNDINGS, MAX_AMORTISATION_MONTHS, amortise, amortiseConstantPayment, spread, type AmortisationMethod, type AmortisationRounding } from './amortisation.js';
+import {
+  AMORTISATION_METHODS,
+  AMORTISATION_ROUNDINGS,
+  DEFAULT_AMORTISATION_ROUNDING,
+  LEGACY_AMORTISATION_ROUNDING,
+  MAX_AMORTISATION_MONTHS,
+  amortise,
+  amortiseConstantPayment,
+  spread,
+  type AmortisationMethod,
+  type AmortisationRounding,
+} from './amortisation.js';
 import type { RestructuringType, Stage } from './policy.js';
 
 /**
@@ -42,7 +53,11 @@ export type InstallmentPlanTerms = {
   readonly method: AmortisationMethod;
   readonly tenorMonths: number;
   readonly annualRateBps: number;
-  /** Equal installments only: CUMULATIVE_FLOOR (default) or CONSTANT_PAYMENT. */
+  /**
+   * Equal installments only: CONSTANT_PAYMENT (the default when absent) or CUMULATIVE_FLOOR. A new
+   * request records the convention chosen (`withRounding`); a request recorded without one used
+   * CUMULATIVE_FLOOR and is read so (`recordedTerms`).
+   */
   readonly rounding?: AmortisationRounding;
 };
 export type FeeWaiverTerms = { readonly type: 'FEE_WAIVER'; readonly waiverAmount: Fen };
@@ -72,6 +87,25 @@ export interface Plan {
 }
 
 export const amountDue = (i: PlanInstallment): Fen => i.principal + i.interest + i.carried;
+
+/** The terms with the rounding convention of an equal-installment plan named: the default when absent. */
+export function withRounding<T extends RestructuringTerms>(terms: T): T {
+  return fillRounding(terms, DEFAULT_AMORTISATION_ROUNDING);
+}
+
+/**
+ * Terms as recorded on a request's event, read for folding: an equal-installment plan recorded
+ * without a rounding (before it was recorded) was laid out by CUMULATIVE_FLOOR, and still is, so
+ * replaying old requests lays out the plans they had.
+ */
+export function recordedTerms<T extends RestructuringTerms>(terms: T): T {
+  return fillRounding(terms, LEGACY_AMORTISATION_ROUNDING);
+}
+
+function fillRounding<T extends RestructuringTerms>(terms: T, rounding: AmortisationRounding): T {
+  if (terms.type !== 'INSTALLMENT_PLAN' || terms.method !== 'EQUAL_INSTALLMENT' || terms.rounding !== undefined) return terms;
+  return { ...terms, rounding };
+}
 
 const isCount = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
@@ -120,7 +154,8 @@ function finish(startsOn: BusinessDate, restructuredPrincipal: Fen, waivedPenalt
  *   `deferMonths` months after the next regular due date (or after the effective date when that is
  *   already past), the others monthly after it. Penalty owed is carried, spread over the plan.
  * - INSTALLMENT_PLAN: the outstanding principal is amortised over `tenorMonths` months at
- *   `annualRateBps`, equal installments or equal principal, due monthly from the effective date;
+ *   `annualRateBps`, equal installments (by `terms.rounding`, CONSTANT_PAYMENT when absent) or
+ *   equal principal, due monthly from the effective date;
  *   interest owed on installments already due and penalty owed are carried, spread over the plan.
  * - FEE_WAIVER: `waiverAmount` of the penalty owed is waived and nothing else changes: no
  *   installment is replaced or moved (the plan has none), so the loan stays as far past due as the
@@ -154,7 +189,7 @@ export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, _settle
       const overdueInterest = sum(owed.filter((i) => compareDates(i.dueDate, asOf) <= 0).map((i) => i.interest));
       const carried = spread(overdueInterest + penalty, terms.tenorMonths);
       const parts =
-        terms.rounding === 'CONSTANT_PAYMENT'
+        terms.method === 'EQUAL_INSTALLMENT' && (terms.rounding ?? DEFAULT_AMORTISATION_ROUNDING) === 'CONSTANT_PAYMENT'
           ? amortiseConstantPayment(principal, terms.annualRateBps, terms.tenorMonths)
           : amortise(terms.method, principal, terms.annualRateBps, terms.tenorMonths);
       return finish(

@@ -1,6 +1,7 @@
 import type { RecordedEvent } from '#kernel';
 import { rowProjection } from '#projections';
 import { RESTRUCTURING_EVENT_TYPES, type RestructuringEvent } from '../domain/events.js';
+import { recordedTerms } from '../domain/plan.js';
 
 /**
  * Read models of the restructuring context.
@@ -101,7 +102,8 @@ function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): Re
       customer_id: d.customerId,
       type: d.type,
       status: 'Requested',
-      terms: d.terms,
+      // Names the rounding convention an old request used (CUMULATIVE_FLOOR when none was recorded).
+      terms: recordedTerms(d.terms),
       hardship_reason: d.hardship.reasonCode,
       evidence_refs: d.hardship.evidenceRefs,
       monthly_income: d.monthlyIncome,

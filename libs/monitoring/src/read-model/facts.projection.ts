@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#kernel';
 import type { Projection, ProjectionContext } from '#projections';
 import type { MonitoringDayClosed } from '../domain/review.decider.js';
-import type { LoanStage, Observation } from '../domain/observations.js';
+import type { LoanStage, Observation, StrategyArm } from '../domain/observations.js';
 import { OBSERVED_EVENT_TYPES, observe } from '../application/sources/index.js';
 import { RowCache } from './row-cache.js';
 import {
@@ -31,6 +31,11 @@ export const FACTS_PROJECTION = 'monitoring_kpi_facts';
 export type DayClosedHook = (ctx: ProjectionContext, day: MonitoringDayClosed['data'], event: RecordedEvent) => Promise<void>;
 
 const NO_DIMS: Dims = { strategy_id: null, strategy_version: null, variant: null, grade: null, stage: null, collector_id: null };
+
+/** A strategy arm's columns on a fact row. */
+function armColumns(s: StrategyArm | null): Pick<Dims, 'strategy_id' | 'strategy_version' | 'variant'> {
+  return { strategy_id: s?.strategyId ?? null, strategy_version: s?.strategyVersion ?? null, variant: s?.variant ?? null };
+}
 
 function dimsOf(c: CaseRow | undefined, overrides: Partial<Dims> = {}): Dims {
   if (!c) return { ...NO_DIMS, ...overrides };
@@ -284,9 +289,7 @@ class FactsBatch {
           case_id: o.caseId,
           loan_id: o.loanId,
           customer_id: o.customerId,
-          strategy_id: o.strategy?.strategyId ?? null,
-          strategy_version: o.strategy?.strategyVersion ?? null,
-          variant: o.strategy?.variant ?? null,
+          ...armColumns(o.strategy),
           grade: o.grade ?? customer?.grade ?? null,
           stage: o.stage,
           collector_id: o.collectorId,
@@ -452,9 +455,7 @@ class FactsBatch {
           customer_id: o.customerId,
           due_date: o.dueDate,
           started_on: o.on,
-          strategy_id: o.strategy?.strategyId ?? null,
-          strategy_version: o.strategy?.strategyVersion ?? null,
-          variant: o.strategy?.variant ?? null,
+          ...armColumns(o.strategy),
         });
         return;
       }

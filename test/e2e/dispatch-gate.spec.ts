@@ -5,6 +5,7 @@ import { clocksAt } from '#test-support/clock.js';
 import { closeCollectionDay } from '#test-support/collection.js';
 import { replayEverything } from '#test-support/replay.js';
 import type { RecordedEvent } from '#kernel';
+import { CollectionClock, DispatchService, DispatchWorker } from '#collection';
 
 /**
  * The dispatch gate end to end: a scheduled action reaches an executor (the channel-actions topic)
@@ -199,9 +200,13 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     const notYourDay = await scheduler('POST', '/collection/dispatch', { at: '2026-03-05T23:00:00Z' });
     expect(notYourDay.body).toMatchObject({ businessDate: '2026-03-05', released: 0, waiting: 1 });
     await closeDay('2026-03-05');
-    const run = await scheduler('POST', '/collection/dispatch', { at: '2026-03-05T23:00:00Z' });
-    expect(run.status).toBe(200);
-    expect(run.body).toMatchObject({ businessDate: '2026-03-06', released: 1 });
+    // The in-process scheduler makes the same run: its instant from the clock it is given, its day from the calendar.
+    const worker = new DispatchWorker(t.app.get(DispatchService), t.app.get(CollectionClock), { COLLECTION_DISPATCH_EVERY_SECONDS: 0, ARREARS_ROLES: ['projections'] }, { now: () => new Date('2026-03-05T23:00:00Z') });
+    expect(await worker.tick()).toMatchObject({ at: '2026-03-05T23:00:00.000Z', released: 1 });
+    const again = await scheduler('POST', '/collection/dispatch', { at: '2026-03-05T23:00:00Z' });
+    expect(again.status).toBe(200);
+    // A second run at the same instant (from outside) releases nothing again.
+    expect(again.body).toMatchObject({ businessDate: '2026-03-06', released: 0 });
     expect((await ledger('cust-C')).filter((d) => d.actionId === late.actionId).map((d) => d.type)).toEqual(['ActionRescheduled', 'ActionReleased']);
     expect(await smsOut()).toEqual([expect.objectContaining({ sendAt: '2026-03-05T23:00:00.000Z' })]);
   });

@@ -14,6 +14,7 @@ import { ContactService } from './application/contacts.service.js';
 import { DebtorPreferencesService } from './application/debtor-preferences.service.js';
 import { CollectionEndOfDay } from './application/end-of-day.js';
 import { DispatchService, dispatchGateProjection } from './application/dispatch.service.js';
+import { DispatchWorker } from './application/dispatch-worker.js';
 import { OutreachService, earlyOutreachProjection, outreachProjection } from './application/outreach.service.js';
 import { CaseRerouting } from './application/rerouting.js';
 import { WhatIfService } from './application/what-if.service.js';
@@ -45,6 +46,7 @@ import { CollectionQueries } from './read-model/queries.js';
     ContactService,
     DebtorPreferencesService,
     DispatchService,
+    DispatchWorker,
     OutreachService,
     CaseRerouting,
     CollectionEndOfDay,

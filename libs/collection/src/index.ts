@@ -48,6 +48,8 @@ export { DebtorPreferencesService, type DebtorPreferences } from './application/
 export { CollectionClock } from './application/clock.js';
 // The dispatch gate, for a context that has a notice of its own judged on the debtor's ledger (an agency placement's notice).
 export { DispatchService } from './application/dispatch.service.js';
+// The in-process dispatch scheduler and where it takes its instant from (a test binds its own clock).
+export { DispatchWorker, DISPATCH_INSTANTS } from './application/dispatch-worker.js';
 // A contact attempt's HTTP answer (a rule refusal: 422 with its code, recorded), for a context's own contact route.
 export { contactAnswer } from './api/http.js';
 export { maxHorizonDays, minimumPromise } from './domain/promises.js';

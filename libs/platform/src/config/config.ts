@@ -132,6 +132,10 @@ const settingsSchema = z.object({
   COMPLAINT_EXTENSION_MAX_DAYS: int(0, 90)
     .default(15)
     .describe('days by which the investigator may extend a complaint\'s resolution deadline, once, before it passes (0: never)'),
+  // Collection's in-process dispatch scheduler (libs/collection, docs/collection.md); 0: off.
+  COLLECTION_DISPATCH_EVERY_SECONDS: int(0, 3_600)
+    .default(0)
+    .describe('seconds between dispatch runs in a process with the projections role (rescheduled actions whose moment has come); 0: off, POST /collection/dispatch is called from outside'),
   VAULT_MASTER_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')

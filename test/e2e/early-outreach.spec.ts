@@ -123,6 +123,20 @@ describe('pre-delinquency outreach from an early warning', () => {
     expect(ended.map((e) => e.data)).toEqual([{ trackId: 'WY-W1', loanId: 'WY', endedOn: '2026-06-08', reason: 'DUE_DATE_REACHED' }]);
   });
 
+  it('shows in Monitoring what the outreach bought: WY’s installment, outreached, against WX’s, neither paid on time', async () => {
+    // June: WX due 06-02 (current on 06-01, no warning yet, no track) and WY due 06-08 (track WY-W1); neither paid.
+    const rows = await eventually(async () => {
+      const res = await rm1('GET', '/monitoring/kpis/outreach_on_time_rate?from=2026-06-01&to=2026-06-30&granularity=total&groupBy=variant');
+      expect(res.status).toBe(200);
+      return res.body.rows?.length === 2 ? (res.body.rows as Array<Record<string, unknown>>) : undefined;
+    }, 30_000, 'the outreach KPI rows');
+    expect(rows.map((r) => ({ variant: r.variant === null ? null : 'arm', installments: r.installments, onTime: r.onTime, outreached: r.outreached, warned: r.warned }))).toEqual([
+      { variant: null, installments: 1, onTime: 0, outreached: 0, warned: 0 },
+      { variant: 'arm', installments: 1, onTime: 0, outreached: 1, warned: 1 },
+    ]);
+    expect(rows[1]).toMatchObject({ rateWithOutreach: 0 });
+  });
+
   it('records an executor’s report on an outreach action (Kafka) on the debtor’s ledger, keyed by the track', async () => {
     const [email] = (await released()) as unknown as { actionId: string }[];
     const handler = t.app.get(ChannelOutcomesHandler);

@@ -21,7 +21,7 @@ import { loanCaseAssignmentsProjection } from './read-model/case-assignments.js'
 
 /** Resumes an interrupted end of day at start-up and lets a running one stop cleanly at shutdown. */
 @Injectable()
-export class EndOfDayWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class EndOfDayWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('loans.end-of-day');
   constructor(private readonly endOfDay: EndOfDay) {}
 

@@ -19,7 +19,7 @@ import { AgencyContactBody } from './schemas.js';
 export const AGENCY_OUTCOMES_TOPIC = 'arrears.agency-outcomes.v1';
 export const AGENCY_OUTCOME_TYPE = 'arrears.agencies.AgencyContactReported';
 
-export const AgencyOutcomeData = AgencyContactBody.omit({ attemptId: true, at: true }).extend({
+const AgencyOutcomeData = AgencyContactBody.omit({ attemptId: true, at: true }).extend({
   agencyId: fields.id,
   caseId: fields.id,
   occurredAt: z.iso.datetime({ offset: true }),

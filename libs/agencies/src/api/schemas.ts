@@ -11,7 +11,7 @@ const bps = z.number().int().min(0).max(5000).describe('basis points (1/100 of a
 export const EmptyBody = z.strictObject({});
 export const ReasonBody = z.strictObject({ reason: text(500) });
 
-export const ContractBody = z.strictObject({
+const ContractBody = z.strictObject({
   contractNo: fields.id,
   startsOn: fields.businessDate,
   endsOn: fields.businessDate,

@@ -42,22 +42,22 @@ export interface AgencyContract {
   readonly commission: CommissionTerms;
 }
 
-export type AgencyStatus = 'PROPOSED' | 'ACTIVE' | 'REJECTED' | 'SUSPENDED';
+type AgencyStatus = 'PROPOSED' | 'ACTIVE' | 'REJECTED' | 'SUSPENDED';
 
 // ---- events ----------------------------------------------------------------------------------------
 
-export type AgencyProposed = DomainEvent<'AgencyProposed', { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly proposedBy: string }>;
-export type AgencyApproved = DomainEvent<'AgencyApproved', { readonly agencyId: string; readonly contractNo: string; readonly approvedBy: string }>;
-export type AgencyRejected = DomainEvent<'AgencyRejected', { readonly agencyId: string; readonly rejectedBy: string; readonly reason: string }>;
-export type ContractAmendmentProposed = DomainEvent<'ContractAmendmentProposed', { readonly agencyId: string; readonly contract: AgencyContract; readonly proposedBy: string }>;
-export type ContractAmendmentApproved = DomainEvent<'ContractAmendmentApproved', { readonly agencyId: string; readonly contract: AgencyContract; readonly approvedBy: string }>;
-export type AgencySuspended = DomainEvent<'AgencySuspended', { readonly agencyId: string; readonly suspendedBy: string; readonly reason: string; readonly suspendedOn: BusinessDate }>;
-export type AgentCertified = DomainEvent<
+type AgencyProposed = DomainEvent<'AgencyProposed', { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly proposedBy: string }>;
+type AgencyApproved = DomainEvent<'AgencyApproved', { readonly agencyId: string; readonly contractNo: string; readonly approvedBy: string }>;
+type AgencyRejected = DomainEvent<'AgencyRejected', { readonly agencyId: string; readonly rejectedBy: string; readonly reason: string }>;
+type ContractAmendmentProposed = DomainEvent<'ContractAmendmentProposed', { readonly agencyId: string; readonly contract: AgencyContract; readonly proposedBy: string }>;
+type ContractAmendmentApproved = DomainEvent<'ContractAmendmentApproved', { readonly agencyId: string; readonly contract: AgencyContract; readonly approvedBy: string }>;
+type AgencySuspended = DomainEvent<'AgencySuspended', { readonly agencyId: string; readonly suspendedBy: string; readonly reason: string; readonly suspendedOn: BusinessDate }>;
+type AgentCertified = DomainEvent<
   'AgentCertified',
   { readonly agencyId: string; readonly agentId: string; readonly certification: string; readonly grantedOn: BusinessDate; readonly expiresOn: BusinessDate; readonly recordedBy: string }
 >;
-export type AgencyPlacementTaken = DomainEvent<'AgencyPlacementTaken', { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly onDate: BusinessDate }>;
-export type AgencyPlacementReleased = DomainEvent<'AgencyPlacementReleased', { readonly agencyId: string; readonly caseId: string; readonly placementId: string }>;
+type AgencyPlacementTaken = DomainEvent<'AgencyPlacementTaken', { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly onDate: BusinessDate }>;
+type AgencyPlacementReleased = DomainEvent<'AgencyPlacementReleased', { readonly agencyId: string; readonly caseId: string; readonly placementId: string }>;
 
 export type AgencyEvent =
   | AgencyProposed
@@ -156,7 +156,7 @@ export type AgencyCommand =
   | { readonly type: 'ReleasePlacement'; readonly data: { readonly agencyId: string; readonly caseId: string; readonly placementId: string } };
 
 /** What is wrong with a contract, or null. */
-export function contractProblem(contract: AgencyContract): DomainError | null {
+function contractProblem(contract: AgencyContract): DomainError | null {
   const bad = (message: string, details?: Record<string, unknown>) => domainError('CONTRACT_INVALID', message, details);
   if (!isBusinessDate(contract.startsOn) || !isBusinessDate(contract.endsOn)) return bad('the contract term is two business dates');
   if (compareDates(contract.endsOn, contract.startsOn) < 0) return bad('a contract ends on or after it starts', { startsOn: contract.startsOn, endsOn: contract.endsOn });
@@ -171,7 +171,7 @@ export function contractProblem(contract: AgencyContract): DomainError | null {
 }
 
 /** Whether the contract lets the agency be given a case at `stage` on `onDate`, or why not. */
-export function contractRefusal(contract: AgencyContract, stage: string, onDate: BusinessDate): DomainError | null {
+function contractRefusal(contract: AgencyContract, stage: string, onDate: BusinessDate): DomainError | null {
   if (compareDates(onDate, contract.startsOn) < 0 || compareDates(onDate, contract.endsOn) > 0) {
     return domainError('CONTRACT_NOT_IN_FORCE', `contract ${contract.contractNo} runs ${contract.startsOn} to ${contract.endsOn}, not on ${onDate}`, { contractNo: contract.contractNo, onDate }, 'conflict');
   }
@@ -193,7 +193,7 @@ function existing(state: AgencyState, agencyId: string): AgencyFile | DomainErro
 
 const makerCannotCheck = (maker: string) => domainError('MAKER_CANNOT_CHECK', 'whoever proposed a contract cannot approve it', { proposedBy: maker }, 'forbidden');
 
-export function decideAgency(command: AgencyCommand, state: AgencyState): readonly AgencyEvent[] | DomainError {
+function decideAgency(command: AgencyCommand, state: AgencyState): readonly AgencyEvent[] | DomainError {
   const d = command.data;
   if (command.type === 'ProposeAgency') {
     if (state.status !== 'none') return domainError('AGENCY_EXISTS', `agency ${d.agencyId} is already registered`, { agencyId: d.agencyId }, 'conflict');

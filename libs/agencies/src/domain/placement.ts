@@ -74,7 +74,7 @@ export type CasePlaced = DomainEvent<
   'CasePlaced',
   PlacementRef & { readonly loanId: string; readonly customerId: string; readonly startsOn: BusinessDate; readonly endsOn: BusinessDate; readonly noticeActionId: string; readonly noticeSentAt: string }
 >;
-export type PlacementCancelled = DomainEvent<'PlacementCancelled', PlacementRef & { readonly code: string; readonly reason: string }>;
+type PlacementCancelled = DomainEvent<'PlacementCancelled', PlacementRef & { readonly code: string; readonly reason: string }>;
 export type CaseRecalled = DomainEvent<
   'CaseRecalled',
   PlacementRef & { readonly reason: RecallReason; readonly note: string | null; readonly recalledOn: BusinessDate; readonly recoveredAmount: Fen; readonly commission: Fen }
@@ -102,7 +102,7 @@ export const PLACEMENT_EVENT_TYPES: readonly PlacementEvent['type'][] = ['Placem
 
 // ---- state -----------------------------------------------------------------------------------------
 
-export interface CurrentPlacement extends PlacementRef {
+interface CurrentPlacement extends PlacementRef {
   readonly status: 'NOTICE_PENDING' | 'ACTIVE';
   readonly stage: AgencyStage;
   readonly contractNo: string;
@@ -123,9 +123,9 @@ export interface PlacementState {
   readonly attributed: Readonly<Record<string, { readonly placementId: string; readonly agencyId: string; readonly amount: Fen; readonly commission: Fen }>>;
 }
 
-export const initialPlacementState = (): PlacementState => ({ caseId: null, current: null, placements: 0, attributed: {} });
+const initialPlacementState = (): PlacementState => ({ caseId: null, current: null, placements: 0, attributed: {} });
 
-export function evolvePlacement(state: PlacementState, event: PlacementEvent): PlacementState {
+function evolvePlacement(state: PlacementState, event: PlacementEvent): PlacementState {
   switch (event.type) {
     case 'PlacementRequested': {
       const e = event.data;
@@ -253,7 +253,7 @@ function recalled(c: CurrentPlacement, reason: RecallReason, note: string | null
   return { type: 'CaseRecalled', data: { placementId: c.placementId, caseId: c.caseId, agencyId: c.agencyId, reason, note, recalledOn: onDate, recoveredAmount: c.recovered, commission: c.earned } };
 }
 
-export function decidePlacement(command: PlacementCommand, state: PlacementState): readonly PlacementEvent[] | DomainError {
+function decidePlacement(command: PlacementCommand, state: PlacementState): readonly PlacementEvent[] | DomainError {
   const c = state.current;
   switch (command.type) {
     case 'RequestPlacement': {

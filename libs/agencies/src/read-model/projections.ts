@@ -19,7 +19,7 @@ export const AGENCY_CASES_TABLE = 'rm_agencies_case_assignments';
 /** The executor id an agency's contacts carry on Collection's events. */
 export const agencyExecutorId = (agencyId: string): string => `agency:${agencyId}`;
 
-export const agencyCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: 'agencies_case_assignments', table: AGENCY_CASES_TABLE });
+const agencyCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: 'agencies_case_assignments', table: AGENCY_CASES_TABLE });
 
 export interface AgencyRow {
   [column: string]: unknown;
@@ -32,13 +32,13 @@ export interface AgencyRow {
   state: AgencyFile;
 }
 
-export function evolveAgencyRow(row: AgencyRow | undefined, recorded: RecordedEvent): AgencyRow | undefined {
+function evolveAgencyRow(row: AgencyRow | undefined, recorded: RecordedEvent): AgencyRow | undefined {
   const next = evolveAgency(row?.state ?? { status: 'none' }, recorded as unknown as AgencyEvent);
   if (next.status === 'none') return undefined;
   return { agency_id: next.agencyId, status: next.status, holding: Object.keys(next.holding).length, placements: next.placementsTaken, contract: next.contract, state: next };
 }
 
-export const agenciesProjection: Projection = rowProjection<AgencyRow>({
+const agenciesProjection: Projection = rowProjection<AgencyRow>({
   name: 'agencies_list',
   version: 1,
   table: AGENCIES_TABLE,
@@ -73,7 +73,7 @@ export interface PlacementRow {
   commission: number;
 }
 
-export function evolvePlacementRow(row: PlacementRow | undefined, recorded: RecordedEvent): PlacementRow | undefined {
+function evolvePlacementRow(row: PlacementRow | undefined, recorded: RecordedEvent): PlacementRow | undefined {
   const event = recorded as unknown as PlacementEvent;
   if (event.type === 'PlacementRequested') {
     const d = event.data;
@@ -118,7 +118,7 @@ export function evolvePlacementRow(row: PlacementRow | undefined, recorded: Reco
   }
 }
 
-export const placementsProjection: Projection = rowProjection<PlacementRow>({
+const placementsProjection: Projection = rowProjection<PlacementRow>({
   name: 'agencies_placements',
   version: 1,
   table: PLACEMENTS_TABLE,
@@ -136,7 +136,7 @@ export const placementsProjection: Projection = rowProjection<PlacementRow>({
   evolve: evolvePlacementRow,
 });
 
-export interface RecoveryRow {
+interface RecoveryRow {
   [column: string]: unknown;
   recovery_id: string;
   placement_id: string;
@@ -150,7 +150,7 @@ export interface RecoveryRow {
   reversed_on: string | null;
 }
 
-export const recoveriesProjection: Projection = rowProjection<RecoveryRow>({
+const recoveriesProjection: Projection = rowProjection<RecoveryRow>({
   name: 'agencies_recoveries',
   version: 1,
   table: RECOVERIES_TABLE,
@@ -175,7 +175,7 @@ export const recoveriesProjection: Projection = rowProjection<RecoveryRow>({
   },
 });
 
-export interface AgencyContactRow {
+interface AgencyContactRow {
   [column: string]: unknown;
   attempt_id: string;
   agency_id: string;
@@ -195,7 +195,7 @@ interface AttemptData {
 }
 
 /** Collection's record of every contact an agency made or tried (ContactAttempted, ContactBlocked with an agency as executor). */
-export const agencyContactsProjection: Projection = rowProjection<AgencyContactRow>({
+const agencyContactsProjection: Projection = rowProjection<AgencyContactRow>({
   name: 'agencies_contacts',
   version: 1,
   table: AGENCY_CONTACTS_TABLE,

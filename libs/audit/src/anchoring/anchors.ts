@@ -37,7 +37,7 @@ export interface AnchorPublisher {
 
 const logger = new Logger('AuditAnchors');
 
-export const LOG_PUBLISHER: AnchorPublisher = {
+const LOG_PUBLISHER: AnchorPublisher = {
   published: (anchor) => logger.log({ msg: 'audit anchor', auditAnchor: anchor }),
   refused: (attempt) => logger.warn({ msg: 'audit anchor rewrite refused', auditAnchorRefused: attempt }),
 };

@@ -12,11 +12,11 @@ import { PG_POOL, ProblemException, type Principal } from '#platform';
  * request an auditor makes anywhere. The row is written before the response leaves, so no audit
  * read goes unrecorded; a refused or failed query is recorded with its status.
  */
-export const ACCESS_LOG_TABLE = 'audit_access_log';
+const ACCESS_LOG_TABLE = 'audit_access_log';
 
 type AuditedRequest = FastifyRequest & { user?: Principal; routeOptions?: { url?: string } };
 
-export function isAuditQuery(route: string, role: string | undefined): boolean {
+function isAuditQuery(route: string, role: string | undefined): boolean {
   return route.startsWith('/audit/') || route.endsWith('/what-if') || role === 'auditor';
 }
 

@@ -21,7 +21,7 @@ const timing = z.union([
   z.strictObject({ daysBeforeDue: z.number().int().min(1).max(60) }),
 ]);
 
-export const StepBody = z.strictObject({
+const StepBody = z.strictObject({
   stepId: fields.id,
   when: timing,
   channel,

@@ -14,7 +14,7 @@ import { CollectionStore, streams } from './collection-store.js';
 import { runCommand } from './commands.js';
 import { COLLECTION_SYSTEM, forEachConcurrent } from './system.js';
 
-export const DISPATCH_GATE = 'collection_dispatch_gate';
+const DISPATCH_GATE = 'collection_dispatch_gate';
 
 export interface DispatchRunSummary {
   readonly at: string;

@@ -29,7 +29,7 @@ export interface EndOfDaySummary {
 }
 
 // Kept here for the modules that import them from the end of day.
-export { COLLECTION_SYSTEM, forEachConcurrent } from './system.js';
+export { COLLECTION_SYSTEM,  } from './system.js';
 
 /**
  * Collection's end of a business day: for every open case, promises are judged (kept, or broken

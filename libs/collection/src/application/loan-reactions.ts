@@ -58,7 +58,7 @@ import { GRADES_TABLE, LOANS_MIRROR_TABLE, MIRROR_TABLES, fromRow, nextDueDate, 
  * reset checkpoint) only refolds the mirror; a batch re-run after a crash runs its commands again
  * under the same keys, which append nothing twice.
  */
-export const LOAN_REACTIONS = 'collection_loan_reactions';
+const LOAN_REACTIONS = 'collection_loan_reactions';
 
 const LOAN_EVENTS = [
   'LoanRegistered',

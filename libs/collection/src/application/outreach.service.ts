@@ -13,7 +13,7 @@ import { runCommand } from './commands.js';
 import { GRADES_TABLE, LOANS_MIRROR_TABLE, fromRow, nextDueDate, type MirrorRow } from './loan-mirror.js';
 import { COLLECTION_SYSTEM, forEachConcurrent } from './system.js';
 
-export const EARLY_OUTREACH = 'collection_early_outreach';
+const EARLY_OUTREACH = 'collection_early_outreach';
 
 const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH'] as const;
 type Severity = (typeof SEVERITIES)[number];
@@ -22,14 +22,14 @@ type Severity = (typeof SEVERITIES)[number];
  * The severity from which an early warning starts outreach: `COLLECTION_OUTREACH_MIN_SEVERITY`
  * (LOW, MEDIUM or HIGH; default HIGH). An unknown value stops the app at start.
  */
-export function outreachMinSeverity(env: Record<string, string | undefined> = process.env): Severity {
+function outreachMinSeverity(env: Record<string, string | undefined> = process.env): Severity {
   const v = env.COLLECTION_OUTREACH_MIN_SEVERITY;
   if (v === undefined || v === '') return 'HIGH';
   if (!(SEVERITIES as readonly string[]).includes(v)) throw new Error(`COLLECTION_OUTREACH_MIN_SEVERITY must be one of ${SEVERITIES.join(', ')} (got ${v})`);
   return v as Severity;
 }
 
-export function atLeast(severity: string, min: Severity): boolean {
+function atLeast(severity: string, min: Severity): boolean {
   return SEVERITIES.indexOf(severity as Severity) >= SEVERITIES.indexOf(min);
 }
 
@@ -122,7 +122,7 @@ export const earlyOutreachProjection: Projection = reactor({
 });
 
 /** The tracks, for the end of day (which are open) and for staff (who was reached before falling behind). */
-export interface OutreachRow {
+interface OutreachRow {
   [column: string]: unknown;
   track_id: string;
   loan_id: string;

@@ -69,9 +69,9 @@ export type OpenCaseCommand = Command<
     readonly gradingPolicy?: string | null;
   }
 >;
-export type AssignCase = Command<'AssignCase', { readonly caseId: string; readonly collectorId: string; readonly team: string }>;
-export type ReassignCase = Command<'ReassignCase', { readonly caseId: string; readonly to: string; readonly team: string; readonly reason: string }>;
-export type ChangeStage = Command<
+type AssignCase = Command<'AssignCase', { readonly caseId: string; readonly collectorId: string; readonly team: string }>;
+type ReassignCase = Command<'ReassignCase', { readonly caseId: string; readonly to: string; readonly team: string; readonly reason: string }>;
+type ChangeStage = Command<
   'ChangeStage',
   {
     readonly caseId: string;
@@ -90,7 +90,7 @@ export type CloseCaseDay = Command<
   'CloseCaseDay',
   { readonly caseId: string; readonly businessDate: BusinessDate; readonly dpd: number; readonly nextDueDate: BusinessDate | null }
 >;
-export type RecordPayment = Command<
+type RecordPayment = Command<
   'RecordPayment',
   { readonly caseId: string; readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate }
 >;
@@ -135,29 +135,29 @@ export type AttemptContact = Command<
     readonly debtorVerdict: DebtorVerdict;
   }
 >;
-export type RequestFieldVisit = Command<
+type RequestFieldVisit = Command<
   'RequestFieldVisit',
   { readonly caseId: string; readonly visitId: string; readonly plannedOn: BusinessDate; readonly reason: string; readonly by: Actor }
 >;
-export type ApproveFieldVisit = Command<'ApproveFieldVisit', { readonly caseId: string; readonly visitId: string; readonly by: Actor }>;
-export type RejectFieldVisit = Command<'RejectFieldVisit', { readonly caseId: string; readonly visitId: string; readonly reason: string; readonly by: Actor }>;
+type ApproveFieldVisit = Command<'ApproveFieldVisit', { readonly caseId: string; readonly visitId: string; readonly by: Actor }>;
+type RejectFieldVisit = Command<'RejectFieldVisit', { readonly caseId: string; readonly visitId: string; readonly reason: string; readonly by: Actor }>;
 
 export type AdjustmentRequest =
   | { readonly kind: 'SKIP'; readonly stepId: string }
   | { readonly kind: 'MOVE'; readonly stepId: string; readonly to: StepTiming }
   | { readonly kind: 'ADD'; readonly step: LadderStep };
-export type AdjustPlan = Command<
+type AdjustPlan = Command<
   'AdjustPlan',
   { readonly caseId: string; readonly adjustment: AdjustmentRequest; readonly reason: string; readonly by: Actor; readonly dpd: number }
 >;
 /** A promise the customer makes in the bank's app or web portal, on the open business date. */
-export type RecordCustomerPromise = Command<
+type RecordCustomerPromise = Command<
   'RecordCustomerPromise',
   { readonly caseId: string; readonly requestId: string; readonly promise: PromiseInput; readonly businessDate: BusinessDate }
 >;
-export type PlaceOnHold = Command<'PlaceOnHold', { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }>;
-export type ReleaseHold = Command<'ReleaseHold', { readonly caseId: string; readonly holdId: string; readonly resolution: string; readonly on: BusinessDate }>;
-export type CloseCase = Command<
+type PlaceOnHold = Command<'PlaceOnHold', { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }>;
+type ReleaseHold = Command<'ReleaseHold', { readonly caseId: string; readonly holdId: string; readonly resolution: string; readonly on: BusinessDate }>;
+type CloseCase = Command<
   'CloseCase',
   {
     readonly caseId: string;
@@ -172,8 +172,8 @@ export type CloseCase = Command<
  * Agencies' placement of the case started (the debtor was told) or ended (recall, expiry,
  * cancellation): sent by Agencies through CaseService, in reaction to its own placement events.
  */
-export type MarkPlaced = Command<'MarkPlaced', { readonly caseId: string; readonly placementId: string; readonly agencyId: string; readonly since: BusinessDate }>;
-export type EndPlacement = Command<'EndPlacement', { readonly caseId: string; readonly placementId: string; readonly reason: string; readonly on: BusinessDate }>;
+type MarkPlaced = Command<'MarkPlaced', { readonly caseId: string; readonly placementId: string; readonly agencyId: string; readonly since: BusinessDate }>;
+type EndPlacement = Command<'EndPlacement', { readonly caseId: string; readonly placementId: string; readonly reason: string; readonly on: BusinessDate }>;
 
 export type CaseCommand =
   | MarkPlaced
@@ -227,7 +227,7 @@ export function planFor(stage: Stage, strategy: ResolvedStrategy | null): Plan {
   };
 }
 
-export function actionIdOf(caseId: string, planId: string, stepId: string, installmentDueDate: BusinessDate | null): string {
+function actionIdOf(caseId: string, planId: string, stepId: string, installmentDueDate: BusinessDate | null): string {
   return `${caseId}/${occurrenceKey(planId, stepId, installmentDueDate)}`;
 }
 
@@ -293,7 +293,7 @@ function invalidDates(dates: Record<string, unknown>): DomainError | null {
 
 // ---- OpenCase / stage / day -----------------------------------------------------------------------
 
-export function decideOpenCase(command: OpenCaseCommand, state: CaseState): Decision {
+function decideOpenCase(command: OpenCaseCommand, state: CaseState): Decision {
   const d = command.data;
   if (state.status !== 'none') return [];
   const badDate = invalidDates({ asOf: d.asOf, oldestUnpaidDueDate: d.oldestUnpaidDueDate });
@@ -323,7 +323,7 @@ export function decideOpenCase(command: OpenCaseCommand, state: CaseState): Deci
   return [opened, ...schedule(file, d.dpd, d.asOf, d.nextDueDate)];
 }
 
-export function decideChangeStage(command: ChangeStage, state: CaseState): Decision {
+function decideChangeStage(command: ChangeStage, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;
@@ -345,7 +345,7 @@ export function decideChangeStage(command: ChangeStage, state: CaseState): Decis
   return [changed, ...schedule(file, d.dpd, d.asOf, d.nextDueDate, true)];
 }
 
-export function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Decision {
+function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;
@@ -355,7 +355,7 @@ export function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Dec
   return [...promiseEvents(c.caseId, judgePromises(c, d.businessDate, 'endOfDay'), d.businessDate), ...schedule(c, d.dpd, d.businessDate, d.nextDueDate)];
 }
 
-export function decideRecordPayment(command: RecordPayment, state: CaseState): Decision {
+function decideRecordPayment(command: RecordPayment, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;
@@ -368,7 +368,7 @@ export function decideRecordPayment(command: RecordPayment, state: CaseState): D
   return [recorded, ...promiseEvents(c.caseId, judgePromises(after, d.businessDate, 'payment'), d.businessDate)];
 }
 
-export function decideCloseCase(command: CloseCase, state: CaseState): Decision {
+function decideCloseCase(command: CloseCase, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;
@@ -387,7 +387,7 @@ export function decideCloseCase(command: CloseCase, state: CaseState): Decision 
 
 // ---- assignment -----------------------------------------------------------------------------------
 
-export function decideAssignCase(command: AssignCase, state: CaseState): Decision {
+function decideAssignCase(command: AssignCase, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -398,7 +398,7 @@ export function decideAssignCase(command: AssignCase, state: CaseState): Decisio
   return [{ type: 'CaseAssigned', data: { caseId: d.caseId, collectorId: d.collectorId, team: d.team, queue: `${c.grade}:${c.stage}` } }];
 }
 
-export function decideReassignCase(command: ReassignCase, state: CaseState): Decision {
+function decideReassignCase(command: ReassignCase, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -414,7 +414,7 @@ export function decideReassignCase(command: ReassignCase, state: CaseState): Dec
  * LETTER steps (the bank's notices and demand letters go out in the bank's name); every other step
  * waits until the placement ends, as on a hold.
  */
-export function keptDuringPlacement(step: LadderStep): boolean {
+function keptDuringPlacement(step: LadderStep): boolean {
   return step.channel === 'LETTER';
 }
 
@@ -423,13 +423,13 @@ export function keptDuringPlacement(step: LadderStep): boolean {
  * CASE_PLACED_WITH_AGENCY, nothing recorded). The agency's contacts (executor `agency:<id>`) and
  * executors' receipts for the bank's released actions are not collectors' and stay allowed.
  */
-export function placementProblem(c: OpenCase, d: Pick<ContactAttemptData, 'by'>): DomainError | null {
+function placementProblem(c: OpenCase, d: Pick<ContactAttemptData, 'by'>): DomainError | null {
   if (!c.placement || d.by.kind !== 'COLLECTOR') return null;
   const { placementId, agencyId, since } = c.placement;
   return domainError('CASE_PLACED_WITH_AGENCY', `case ${c.caseId} is placed with agency ${agencyId} since ${since}; the bank's collectors do not work it until it is recalled`, { placementId, agencyId, since }, 'conflict');
 }
 
-export function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
+function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;
@@ -441,7 +441,7 @@ export function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decisio
 }
 
 /** Ends the named placement; a placement the case does not hold (never started, already ended) is nothing new. */
-export function decideEndPlacement(command: EndPlacement, state: CaseState): Decision {
+function decideEndPlacement(command: EndPlacement, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;
@@ -487,7 +487,7 @@ export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainE
  * from `today` (the debtor's local date of the attempt, or the open business date) within the
  * strategy's horizon, under an id not yet used.
  */
-export function promiseProblem(c: OpenCase, promise: PromiseInput, today: BusinessDate): DomainError | null {
+function promiseProblem(c: OpenCase, promise: PromiseInput, today: BusinessDate): DomainError | null {
   if (!isBusinessDate(promise.dueOn)) return domainError('INVALID_DATE', 'the promise date must be a calendar date', { dueOn: promise.dueOn });
   if (!Number.isSafeInteger(promise.amount) || promise.amount <= 0) return domainError('INVALID_AMOUNT', 'a promise is a positive whole number of fen');
   if (compareDates(promise.dueOn, today) < 0) {
@@ -579,7 +579,7 @@ function decideLateReceipt(c: ClosedCase, d: ContactAttemptData): Decision {
   ];
 }
 
-export function decideAttemptContact(command: AttemptContact, state: CaseState): Decision {
+function decideAttemptContact(command: AttemptContact, state: CaseState): Decision {
   const d = command.data;
   if (state.status !== 'none' && state.attempts[d.attemptId]) return [];
   if (state.status === 'closed' && d.by.kind === 'EXECUTOR') return decideLateReceipt(state, d);
@@ -648,7 +648,7 @@ function promiseRecorded(c: OpenCase, promise: PromiseInput, attemptId: string, 
  * the open business date. `requestId` stands where a call's attempt id would (the promise's
  * `attemptId`). The same promise again is nothing new.
  */
-export function decideRecordCustomerPromise(command: RecordCustomerPromise, state: CaseState): Decision {
+function decideRecordCustomerPromise(command: RecordCustomerPromise, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -662,7 +662,7 @@ export function decideRecordCustomerPromise(command: RecordCustomerPromise, stat
 
 // ---- field visits ---------------------------------------------------------------------------------
 
-export function decideRequestFieldVisit(command: RequestFieldVisit, state: CaseState): Decision {
+function decideRequestFieldVisit(command: RequestFieldVisit, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -683,7 +683,7 @@ function visitForDecision(c: OpenCase, visitId: string, by: Actor) {
   return visit;
 }
 
-export function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseState): Decision {
+function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -694,7 +694,7 @@ export function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseS
   return [{ type: 'FieldVisitApproved', data: { caseId: d.caseId, visitId: d.visitId, approvedBy: d.by.id } }];
 }
 
-export function decideRejectFieldVisit(command: RejectFieldVisit, state: CaseState): Decision {
+function decideRejectFieldVisit(command: RejectFieldVisit, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -716,7 +716,7 @@ function timingValue(t: StepTiming): number {
   return 'dpdDay' in t ? t.dpdDay : t.daysBeforeDue;
 }
 
-export function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
+function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -777,7 +777,7 @@ export function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decisio
 
 // ---- holds ----------------------------------------------------------------------------------------
 
-export function decidePlaceOnHold(command: PlaceOnHold, state: CaseState): Decision {
+function decidePlaceOnHold(command: PlaceOnHold, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
   if (isError(c)) return c;
@@ -786,7 +786,7 @@ export function decidePlaceOnHold(command: PlaceOnHold, state: CaseState): Decis
   return [{ type: 'CaseOnHold', data: { caseId: d.caseId, holdId: d.holdId, reason: d.reason, since: d.since } }];
 }
 
-export function decideReleaseHold(command: ReleaseHold, state: CaseState): Decision {
+function decideReleaseHold(command: ReleaseHold, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
   if (isError(c)) return c;

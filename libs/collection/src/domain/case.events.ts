@@ -146,7 +146,7 @@ export type ContactAttempted = DomainEvent<
  * kept on the case's history, nothing more. The case stays closed, no contact rule is judged, the
  * debtor's ledger counts nothing and no KPI reads it (the contact, if any, was made before).
  */
-export type LateReceiptRecorded = DomainEvent<
+type LateReceiptRecorded = DomainEvent<
   'LateReceiptRecorded',
   {
     readonly caseId: string;
@@ -332,7 +332,7 @@ export interface PromiseState {
   readonly status: 'OPEN' | 'KEPT' | 'BROKEN' | 'CANCELLED';
 }
 
-export interface ScheduledAction {
+interface ScheduledAction {
   readonly actionId: string;
   readonly stepId: string;
   readonly channel: Channel;
@@ -340,7 +340,7 @@ export interface ScheduledAction {
   readonly performed: boolean;
 }
 
-export interface VisitState {
+interface VisitState {
   readonly visitId: string;
   readonly status: 'REQUESTED' | 'APPROVED' | 'REJECTED' | 'REPORTED';
   readonly requestedBy: string;
@@ -380,7 +380,7 @@ export interface CaseFile {
   readonly placement?: { readonly placementId: string; readonly agencyId: string; readonly since: BusinessDate } | null;
 }
 
-export type NoCase = { readonly status: 'none' };
+type NoCase = { readonly status: 'none' };
 export type OpenCase = { readonly status: 'open' } & CaseFile;
 export type ClosedCase = { readonly status: 'closed'; readonly closeReason: CloseReason; readonly closedOn: BusinessDate } & CaseFile;
 export type CaseState = NoCase | OpenCase | ClosedCase;

@@ -19,35 +19,35 @@ export interface Certification {
   readonly expiresOn: BusinessDate;
 }
 
-export interface TrainingRecord {
+interface TrainingRecord {
   readonly courseId: string;
   readonly score: number;
   readonly passed: boolean;
   readonly completedOn: BusinessDate;
 }
 
-export type CollectorRegistered = DomainEvent<
+type CollectorRegistered = DomainEvent<
   'CollectorRegistered',
   { readonly collectorId: string; readonly team: string; readonly capacity: number; readonly skills: readonly string[] }
 >;
-export type CollectorProfileChanged = DomainEvent<
+type CollectorProfileChanged = DomainEvent<
   'CollectorProfileChanged',
   { readonly collectorId: string; readonly team: string; readonly capacity: number; readonly skills: readonly string[]; readonly active: boolean }
 >;
-export type TrainingCompleted = DomainEvent<
+type TrainingCompleted = DomainEvent<
   'TrainingCompleted',
   { readonly collectorId: string; readonly courseId: string; readonly score: number; readonly passScore: number; readonly passed: boolean; readonly completedOn: BusinessDate }
 >;
-export type CertificationGranted = DomainEvent<'CertificationGranted', { readonly collectorId: string } & Certification>;
-export type CertificationExpired = DomainEvent<
+type CertificationGranted = DomainEvent<'CertificationGranted', { readonly collectorId: string } & Certification>;
+type CertificationExpired = DomainEvent<
   'CertificationExpired',
   { readonly collectorId: string; readonly certification: string; readonly expiresOn: BusinessDate; readonly businessDate: BusinessDate }
 >;
-export type CollectorCaseAssigned = DomainEvent<
+type CollectorCaseAssigned = DomainEvent<
   'CollectorCaseAssigned',
   { readonly collectorId: string; readonly caseId: string; readonly openCases: number; readonly capacity: number }
 >;
-export type CollectorCaseReleased = DomainEvent<'CollectorCaseReleased', { readonly collectorId: string; readonly caseId: string; readonly openCases: number }>;
+type CollectorCaseReleased = DomainEvent<'CollectorCaseReleased', { readonly collectorId: string; readonly caseId: string; readonly openCases: number }>;
 
 export type CollectorEvent =
   | CollectorRegistered
@@ -71,19 +71,19 @@ export interface CollectorProfile {
 
 export type CollectorState = { readonly status: 'none' } | ({ readonly status: 'registered' } & CollectorProfile);
 
-export type RegisterCollector = Command<
+type RegisterCollector = Command<
   'RegisterCollector',
   { readonly collectorId: string; readonly team: string; readonly capacity: number; readonly skills: readonly string[] }
 >;
-export type ChangeCollectorProfile = Command<
+type ChangeCollectorProfile = Command<
   'ChangeCollectorProfile',
   { readonly collectorId: string; readonly team?: string; readonly capacity?: number; readonly skills?: readonly string[]; readonly active?: boolean }
 >;
-export type RecordTraining = Command<
+type RecordTraining = Command<
   'RecordTraining',
   { readonly collectorId: string; readonly courseId: string; readonly score: number; readonly passScore: number; readonly completedOn: BusinessDate }
 >;
-export type GrantCertification = Command<
+type GrantCertification = Command<
   'GrantCertification',
   {
     readonly collectorId: string;
@@ -95,7 +95,7 @@ export type GrantCertification = Command<
     readonly maxValidityDays: number;
   }
 >;
-export type ExpireCertifications = Command<'ExpireCertifications', { readonly collectorId: string; readonly businessDate: BusinessDate }>;
+type ExpireCertifications = Command<'ExpireCertifications', { readonly collectorId: string; readonly businessDate: BusinessDate }>;
 export type AcceptCase = Command<
   'AcceptCase',
   {
@@ -109,13 +109,13 @@ export type AcceptCase = Command<
     readonly enforceSkills: boolean;
   }
 >;
-export type ReleaseCase = Command<'ReleaseCase', { readonly collectorId: string; readonly caseId: string }>;
+type ReleaseCase = Command<'ReleaseCase', { readonly collectorId: string; readonly caseId: string }>;
 
 export type CollectorCommand = RegisterCollector | ChangeCollectorProfile | RecordTraining | GrantCertification | ExpireCertifications | AcceptCase | ReleaseCase;
 
 // ---- rules ---------------------------------------------------------------------------------------
 
-export function isCertified(profile: Pick<CollectorProfile, 'certifications'>, certification: string, onDate: BusinessDate): boolean {
+function isCertified(profile: Pick<CollectorProfile, 'certifications'>, certification: string, onDate: BusinessDate): boolean {
   const c = profile.certifications[certification];
   return !!c && compareDates(c.grantedOn, onDate) <= 0 && compareDates(onDate, c.expiresOn) < 0;
 }
@@ -150,7 +150,7 @@ function isError(value: unknown): value is DomainError {
   return typeof value === 'object' && value !== null && (value as DomainError).kind === 'DomainError';
 }
 
-export function decideCollector(command: CollectorCommand, state: CollectorState): readonly CollectorEvent[] | DomainError {
+function decideCollector(command: CollectorCommand, state: CollectorState): readonly CollectorEvent[] | DomainError {
   switch (command.type) {
     case 'RegisterCollector': {
       const d = command.data;
@@ -273,7 +273,7 @@ export function decideCollector(command: CollectorCommand, state: CollectorState
   }
 }
 
-export function evolveCollector(state: CollectorState, event: CollectorEvent): CollectorState {
+function evolveCollector(state: CollectorState, event: CollectorEvent): CollectorState {
   if (event.type === 'CollectorRegistered') {
     const { collectorId, team, capacity, skills } = event.data;
     return { status: 'registered', collectorId, team, capacity, skills, active: true, trainings: [], certifications: {}, cases: [] };

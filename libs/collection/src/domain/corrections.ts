@@ -20,13 +20,13 @@ export interface CorrectionCause {
 }
 
 /** A payment the case had recorded was reversed by Loans. */
-export type CasePaymentReversed = DomainEvent<
+type CasePaymentReversed = DomainEvent<
   'CasePaymentReversed',
   { readonly caseId: string; readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly reversedOn: BusinessDate; readonly cause: CorrectionCause }
 >;
 
 /** A promise judged kept rested on the reversed payment: it is open again (and judged again). */
-export type PromiseReopened = DomainEvent<
+type PromiseReopened = DomainEvent<
   'PromiseReopened',
   {
     readonly caseId: string;
@@ -41,7 +41,7 @@ export type PromiseReopened = DomainEvent<
 >;
 
 /** The case was closed as cured, and the corrected history shows the loan was still past due then. */
-export type CaseCureUndone = DomainEvent<
+type CaseCureUndone = DomainEvent<
   'CaseCureUndone',
   {
     readonly caseId: string;

@@ -21,7 +21,7 @@ import { CHANNELS, THIRD_PARTY_EXCEPTIONS, type Channel, type Command, type Outc
  * two loans in two zones share one day and one count.
  */
 
-export type DebtorContactLogged = DomainEvent<
+type DebtorContactLogged = DomainEvent<
   'DebtorContactLogged',
   {
     readonly customerId: string;
@@ -79,25 +79,25 @@ export type ActionRescheduled = DomainEvent<
   }
 >;
 /** A released (or rescheduled) action nobody performed by the end of its day: it leaves the queue. */
-export type ActionExpired = DomainEvent<
+type ActionExpired = DomainEvent<
   'ActionExpired',
   { readonly customerId: string; readonly caseId: string; readonly actionId: string; readonly channel: Channel; readonly businessDate: string; readonly wasStatus: 'RELEASED' | 'RESCHEDULED' }
 >;
-export type ContactStopped = DomainEvent<
+type ContactStopped = DomainEvent<
   'ContactStopped',
   { readonly customerId: string; readonly stopId: string; readonly caseId: string; readonly reason: 'DISPUTE' | 'COMPLAINT' }
 >;
-export type ContactStopLifted = DomainEvent<'ContactStopLifted', { readonly customerId: string; readonly stopId: string; readonly resolution: string }>;
-export type ChannelOptedOut = DomainEvent<'ChannelOptedOut', { readonly customerId: string; readonly channel: Channel }>;
-export type ChannelOptedIn = DomainEvent<'ChannelOptedIn', { readonly customerId: string; readonly channel: Channel }>;
+type ContactStopLifted = DomainEvent<'ContactStopLifted', { readonly customerId: string; readonly stopId: string; readonly resolution: string }>;
+type ChannelOptedOut = DomainEvent<'ChannelOptedOut', { readonly customerId: string; readonly channel: Channel }>;
+type ChannelOptedIn = DomainEvent<'ChannelOptedIn', { readonly customerId: string; readonly channel: Channel }>;
 /** The debtor's preferred contact times on a channel (local times in the ledger's zone; none: no preference). */
-export type ContactTimesPreferred = DomainEvent<'ContactTimesPreferred', { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[] }>;
-export type ThirdPartyExceptionRecorded = DomainEvent<
+type ContactTimesPreferred = DomainEvent<'ContactTimesPreferred', { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[] }>;
+type ThirdPartyExceptionRecorded = DomainEvent<
   'ThirdPartyExceptionRecorded',
   { readonly customerId: string; readonly exceptionId: string; readonly reason: ThirdPartyExceptionReason; readonly recordedBy: string }
 >;
-export type ThirdPartyExceptionEnded = DomainEvent<'ThirdPartyExceptionEnded', { readonly customerId: string; readonly exceptionId: string }>;
-export type ThirdPartyRefused = DomainEvent<
+type ThirdPartyExceptionEnded = DomainEvent<'ThirdPartyExceptionEnded', { readonly customerId: string; readonly exceptionId: string }>;
+type ThirdPartyRefused = DomainEvent<
   'ThirdPartyRefused',
   { readonly customerId: string; readonly thirdPartyContactId: string; readonly attemptId: string }
 >;
@@ -119,7 +119,7 @@ export type DebtorEvent =
 
 export const DISPATCH_EVENT_TYPES = ['ActionReleased', 'ActionWithheld', 'ActionRescheduled', 'ActionExpired'] as const;
 
-export interface DispatchState {
+interface DispatchState {
   readonly status: 'RELEASED' | 'WITHHELD' | 'RESCHEDULED' | 'EXPIRED';
   readonly caseId: string;
   readonly channel: Channel;
@@ -178,13 +178,13 @@ export type ReleaseAction = Command<
   }
 >;
 /** The end of a business day: a released or rescheduled action nobody performed expires. */
-export type ExpireAction = Command<'ExpireAction', { readonly customerId: string; readonly actionId: string; readonly businessDate: string; readonly performed: boolean }>;
-export type StopContact = Command<
+type ExpireAction = Command<'ExpireAction', { readonly customerId: string; readonly actionId: string; readonly businessDate: string; readonly performed: boolean }>;
+type StopContact = Command<
   'StopContact',
   { readonly customerId: string; readonly stopId: string; readonly caseId: string; readonly reason: 'DISPUTE' | 'COMPLAINT' }
 >;
-export type LiftContactStop = Command<'LiftContactStop', { readonly customerId: string; readonly stopId: string; readonly resolution: string }>;
-export type SetChannelOptOut = Command<
+type LiftContactStop = Command<'LiftContactStop', { readonly customerId: string; readonly stopId: string; readonly resolution: string }>;
+type SetChannelOptOut = Command<
   'SetChannelOptOut',
   { readonly customerId: string; readonly channel: Channel; readonly optedOut: boolean; readonly rules: ContactRules }
 >;
@@ -195,11 +195,11 @@ export type SetPreferredContactTimes = Command<
   'SetPreferredContactTimes',
   { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[]; readonly rules: ContactRules }
 >;
-export type RecordThirdPartyException = Command<
+type RecordThirdPartyException = Command<
   'RecordThirdPartyException',
   { readonly customerId: string; readonly exceptionId: string; readonly reason: ThirdPartyExceptionReason; readonly recordedBy: string }
 >;
-export type EndThirdPartyException = Command<'EndThirdPartyException', { readonly customerId: string; readonly exceptionId: string }>;
+type EndThirdPartyException = Command<'EndThirdPartyException', { readonly customerId: string; readonly exceptionId: string }>;
 
 export type DebtorCommand =
   | LogContact
@@ -289,7 +289,7 @@ function decidePreferredTimes(d: SetPreferredContactTimes['data'], state: Debtor
   return [{ type: 'ContactTimesPreferred', data: { customerId: d.customerId, channel: d.channel, windows: windows.map((w) => ({ start: w.start, end: w.end })) } }];
 }
 
-export function decideDebtor(command: DebtorCommand, state: DebtorState): readonly DebtorEvent[] | DomainError {
+function decideDebtor(command: DebtorCommand, state: DebtorState): readonly DebtorEvent[] | DomainError {
   switch (command.type) {
     case 'LogContact': {
       const d = command.data;
@@ -392,7 +392,7 @@ function pruneReleased(released: Readonly<Record<string, ReleasedCall>>, latest:
   return Object.fromEntries(Object.entries(released).filter(([, r]) => compareDates(r.localDate, cutoff) >= 0));
 }
 
-export function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
+function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
   const s = { ...state, customerId: event.data.customerId };
   switch (event.type) {
     case 'DebtorContactLogged': {

@@ -68,7 +68,7 @@ export type GateVerdict =
     };
 
 /** Released calls of a local date that no reported contact has settled yet. */
-export function outstandingCalls(released: LedgerDispatchFacts['releasedCalls'], localDate: BusinessDate): number {
+function outstandingCalls(released: LedgerDispatchFacts['releasedCalls'], localDate: BusinessDate): number {
   return Object.values(released).filter((r) => !r.settled && r.localDate === localDate).length;
 }
 

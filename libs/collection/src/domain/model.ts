@@ -147,12 +147,6 @@ export interface ResolvedStrategy {
   readonly adjustmentLimits: AdjustmentLimits;
 }
 
-export interface DebtorRef {
-  readonly customerId: string;
-  /** IANA time zone of the customer (from the loan), for the contact hours rule. */
-  readonly timeZone: string;
-}
-
 export type CloseReason = 'CURED' | 'PAID_OFF' | 'RESTRUCTURED' | 'WRITTEN_OFF';
 export type HoldReason = 'RESTRUCTURING' | 'DISPUTE' | 'COMPLAINT' | 'DECEASED' | 'LOAN_HOLD';
 export const HOLD_REASONS: readonly HoldReason[] = ['RESTRUCTURING', 'DISPUTE', 'COMPLAINT', 'DECEASED', 'LOAN_HOLD'];

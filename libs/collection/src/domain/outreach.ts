@@ -17,7 +17,7 @@ import { dueSteps } from './scheduling.js';
  * past due and then a case takes over: a loan cannot be delinquent before that).
  */
 
-export type OutreachStarted = DomainEvent<
+type OutreachStarted = DomainEvent<
   'OutreachStarted',
   {
     readonly trackId: string;
@@ -34,9 +34,9 @@ export type OutreachStarted = DomainEvent<
   }
 >;
 /** The installment fell due: paid, or past due (then a case takes over). A loan is never delinquent before. */
-export type OutreachEnded = DomainEvent<'OutreachEnded', { readonly trackId: string; readonly loanId: string; readonly endedOn: BusinessDate; readonly reason: 'DUE_DATE_REACHED' }>;
+type OutreachEnded = DomainEvent<'OutreachEnded', { readonly trackId: string; readonly loanId: string; readonly endedOn: BusinessDate; readonly reason: 'DUE_DATE_REACHED' }>;
 /** An executor reported on a track's action and the debtor's ledger refused it (the contact is logged nowhere else). */
-export type OutreachContactBlocked = DomainEvent<
+type OutreachContactBlocked = DomainEvent<
   'OutreachContactBlocked',
   {
     readonly trackId: string;
@@ -52,8 +52,6 @@ export type OutreachContactBlocked = DomainEvent<
   }
 >;
 export type OutreachEvent = OutreachStarted | OutreachEnded | ActionScheduled | OutreachContactBlocked;
-
-export const OUTREACH_EVENT_TYPES = ['OutreachStarted', 'OutreachEnded', 'OutreachContactBlocked'] as const;
 
 export type OutreachState =
   | { readonly status: 'none' }
@@ -84,8 +82,8 @@ export type StartOutreach = Command<
     readonly warning: OutreachStarted['data']['warning'];
   }
 >;
-export type CloseOutreachDay = Command<'CloseOutreachDay', { readonly trackId: string; readonly businessDate: BusinessDate }>;
-export type RecordBlockedContact = Command<'RecordBlockedContact', OutreachContactBlocked['data']>;
+type CloseOutreachDay = Command<'CloseOutreachDay', { readonly trackId: string; readonly businessDate: BusinessDate }>;
+type RecordBlockedContact = Command<'RecordBlockedContact', OutreachContactBlocked['data']>;
 export type OutreachCommand = StartOutreach | CloseOutreachDay | RecordBlockedContact;
 
 type Open = Extract<OutreachState, { status: 'open' | 'ended' }>;
@@ -119,7 +117,7 @@ function schedule(track: Open, businessDate: BusinessDate): ActionScheduled[] {
   }));
 }
 
-export function decideOutreach(command: OutreachCommand, state: OutreachState): readonly OutreachEvent[] | DomainError {
+function decideOutreach(command: OutreachCommand, state: OutreachState): readonly OutreachEvent[] | DomainError {
   switch (command.type) {
     case 'StartOutreach': {
       const d = command.data;
@@ -162,7 +160,7 @@ export function decideOutreach(command: OutreachCommand, state: OutreachState): 
   }
 }
 
-export function evolveOutreach(state: OutreachState, event: OutreachEvent): OutreachState {
+function evolveOutreach(state: OutreachState, event: OutreachEvent): OutreachState {
   switch (event.type) {
     case 'OutreachStarted': {
       const d = event.data;

@@ -18,7 +18,7 @@ export interface ImpactEvent {
   readonly data: unknown;
 }
 
-export interface ImpactRefusal {
+interface ImpactRefusal {
   readonly attemptId: string;
   readonly caseId: string;
   readonly customerId: string;

@@ -11,7 +11,7 @@ import type { Command } from './model.js';
  */
 export const RULES_BOOK_STREAM = 'collection.rules-contact';
 
-export type ContactRulesProposed = DomainEvent<
+type ContactRulesProposed = DomainEvent<
   'ContactRulesProposed',
   { readonly rules: ContactRules; readonly effectiveFrom: BusinessDate; readonly reason: string; readonly proposedBy: string }
 >;
@@ -28,7 +28,7 @@ export type ContactRulesPublished = DomainEvent<
 >;
 export type RulesBookEvent = ContactRulesProposed | ContactRulesPublished;
 
-export interface ProposedRules extends PublishedRules {
+interface ProposedRules extends PublishedRules {
   readonly reason: string;
   readonly proposedBy: string;
 }
@@ -39,11 +39,11 @@ export interface RulesBookState {
   readonly proposed: Readonly<Record<string, ProposedRules>>;
 }
 
-export type ProposeContactRules = Command<
+type ProposeContactRules = Command<
   'ProposeContactRules',
   { readonly rules: ContactRules; readonly effectiveFrom: BusinessDate; readonly businessDate: BusinessDate; readonly reason: string; readonly by: Actor }
 >;
-export type ApproveContactRules = Command<'ApproveContactRules', { readonly version: string; readonly businessDate: BusinessDate; readonly by: Actor }>;
+type ApproveContactRules = Command<'ApproveContactRules', { readonly version: string; readonly businessDate: BusinessDate; readonly by: Actor }>;
 export type RulesBookCommand = ProposeContactRules | ApproveContactRules;
 
 function notBefore(effectiveFrom: BusinessDate, businessDate: BusinessDate): DomainError | null {
@@ -86,11 +86,11 @@ function decideApprove(d: ApproveContactRules['data'], state: RulesBookState): r
   ];
 }
 
-export function decideRulesBook(command: RulesBookCommand, state: RulesBookState): readonly RulesBookEvent[] | DomainError {
+function decideRulesBook(command: RulesBookCommand, state: RulesBookState): readonly RulesBookEvent[] | DomainError {
   return command.type === 'ProposeContactRules' ? decidePropose(command.data, state) : decideApprove(command.data, state);
 }
 
-export function evolveRulesBook(state: RulesBookState, event: RulesBookEvent): RulesBookState {
+function evolveRulesBook(state: RulesBookState, event: RulesBookEvent): RulesBookState {
   const d = event.data;
   if (event.type === 'ContactRulesProposed') {
     return { ...state, proposed: { ...state.proposed, [d.rules.version]: { rules: d.rules, effectiveFrom: d.effectiveFrom, reason: d.reason, proposedBy: event.data.proposedBy } } };

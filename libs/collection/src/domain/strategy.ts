@@ -22,7 +22,7 @@ import {
  * business date. A version may carry a challenger ladder that receives a share of the cases.
  */
 
-export interface StrategyKey {
+interface StrategyKey {
   readonly grade: Grade;
   readonly stage: Stage;
 }
@@ -33,7 +33,7 @@ export interface StrategyKey {
  * before the unit was recorded, whose events carry none).
  */
 export const ASSIGNMENT_UNITS = ['LOAN', 'CUSTOMER', 'CASE'] as const;
-export type AssignmentUnit = (typeof ASSIGNMENT_UNITS)[number];
+type AssignmentUnit = (typeof ASSIGNMENT_UNITS)[number];
 
 export interface StrategyDefinition {
   readonly keys: readonly StrategyKey[];
@@ -45,7 +45,7 @@ export interface StrategyDefinition {
   readonly adjustmentLimits: AdjustmentLimits;
 }
 
-export type StrategyVersionProposed = DomainEvent<
+type StrategyVersionProposed = DomainEvent<
   'StrategyVersionProposed',
   {
     readonly strategyId: string;
@@ -57,12 +57,12 @@ export type StrategyVersionProposed = DomainEvent<
     readonly reviewId?: string | null;
   }
 >;
-export type StrategyVersionApproved = DomainEvent<'StrategyVersionApproved', { readonly strategyId: string; readonly version: number; readonly approvedBy: string }>;
-export type StrategyVersionRejected = DomainEvent<
+type StrategyVersionApproved = DomainEvent<'StrategyVersionApproved', { readonly strategyId: string; readonly version: number; readonly approvedBy: string }>;
+type StrategyVersionRejected = DomainEvent<
   'StrategyVersionRejected',
   { readonly strategyId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }
 >;
-export type StrategyVersionActivated = DomainEvent<
+type StrategyVersionActivated = DomainEvent<
   'StrategyVersionActivated',
   {
     readonly strategyId: string;
@@ -75,9 +75,9 @@ export type StrategyVersionActivated = DomainEvent<
 >;
 export type StrategyEvent = StrategyVersionProposed | StrategyVersionApproved | StrategyVersionRejected | StrategyVersionActivated;
 
-export type VersionStatus = 'PROPOSED' | 'APPROVED' | 'REJECTED' | 'ACTIVE';
+type VersionStatus = 'PROPOSED' | 'APPROVED' | 'REJECTED' | 'ACTIVE';
 
-export interface StrategyVersion {
+interface StrategyVersion {
   readonly version: number;
   readonly definition: StrategyDefinition;
   readonly status: VersionStatus;
@@ -91,7 +91,7 @@ export interface StrategyState {
   readonly versions: readonly StrategyVersion[];
 }
 
-export type ProposeStrategyVersion = Command<
+type ProposeStrategyVersion = Command<
   'ProposeStrategyVersion',
   {
     readonly strategyId: string;
@@ -103,12 +103,12 @@ export type ProposeStrategyVersion = Command<
     readonly by: Actor;
   }
 >;
-export type ApproveStrategyVersion = Command<'ApproveStrategyVersion', { readonly strategyId: string; readonly version: number; readonly by: Actor }>;
-export type RejectStrategyVersion = Command<
+type ApproveStrategyVersion = Command<'ApproveStrategyVersion', { readonly strategyId: string; readonly version: number; readonly by: Actor }>;
+type RejectStrategyVersion = Command<
   'RejectStrategyVersion',
   { readonly strategyId: string; readonly version: number; readonly reason: string; readonly by: Actor }
 >;
-export type ActivateStrategyVersion = Command<
+type ActivateStrategyVersion = Command<
   'ActivateStrategyVersion',
   { readonly strategyId: string; readonly version: number; readonly effectiveFrom: BusinessDate; readonly businessDate: BusinessDate; readonly by: Actor }
 >;
@@ -213,7 +213,7 @@ function isError(value: unknown): value is DomainError {
   return typeof value === 'object' && value !== null && (value as DomainError).kind === 'DomainError';
 }
 
-export function decideStrategy(command: StrategyCommand, state: StrategyState): readonly StrategyEvent[] | DomainError {
+function decideStrategy(command: StrategyCommand, state: StrategyState): readonly StrategyEvent[] | DomainError {
   switch (command.type) {
     case 'ProposeStrategyVersion': {
       const d = command.data;
@@ -298,7 +298,7 @@ export function decideStrategy(command: StrategyCommand, state: StrategyState): 
   }
 }
 
-export function evolveStrategy(state: StrategyState, event: StrategyEvent): StrategyState {
+function evolveStrategy(state: StrategyState, event: StrategyEvent): StrategyState {
   const update = (version: number, change: Partial<StrategyVersion>): StrategyState => ({
     ...state,
     versions: state.versions.map((v) => (v.version === version ? { ...v, ...change } : v)),
@@ -380,7 +380,7 @@ export interface AssignmentSubject {
 }
 
 /** The id the arm is drawn from, by the version's unit of assignment. */
-export function assignmentKey(definition: StrategyDefinition, subject: AssignmentSubject): string {
+function assignmentKey(definition: StrategyDefinition, subject: AssignmentSubject): string {
   const unit = definition.assignmentUnit ?? 'CASE';
   return unit === 'LOAN' ? subject.loanId : unit === 'CUSTOMER' ? subject.customerId : subject.caseId;
 }

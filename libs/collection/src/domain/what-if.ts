@@ -34,7 +34,7 @@ export interface WhatIfInput {
   readonly through?: BusinessDate;
 }
 
-export interface PlannedAction {
+interface PlannedAction {
   readonly dueOn: BusinessDate;
   readonly stepId: string;
   readonly channel: string;
@@ -43,7 +43,7 @@ export interface PlannedAction {
   readonly strategy: string;
 }
 
-export interface WhatIfDay {
+interface WhatIfDay {
   readonly date: BusinessDate;
   readonly actual: readonly PlannedAction[];
   readonly whatIf: readonly PlannedAction[];

@@ -165,7 +165,7 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
   }
 }
 
-export const casesProjection: Projection = rowProjection<CaseRow>({
+const casesProjection: Projection = rowProjection<CaseRow>({
   name: 'collection_cases',
   // 2: indexed by customer, for the debtor-ledger writes' scope check
   version: 2,
@@ -199,7 +199,7 @@ export const casesProjection: Projection = rowProjection<CaseRow>({
  * RESCHEDULED (judged again from `release_at`), EXPIRED at the close of its day if nobody
  * performed it; DONE once a contact reported on it.
  */
-export interface WorkItemRow {
+interface WorkItemRow {
   [column: string]: unknown;
   item_id: string;
   case_id: string;
@@ -224,7 +224,7 @@ export interface WorkItemRow {
 
 const promiseItem = (caseId: string, promiseId: string) => `${caseId}/promise/${promiseId}`;
 
-export const workItemsProjection: Projection = rowProjection<WorkItemRow>({
+const workItemsProjection: Projection = rowProjection<WorkItemRow>({
   name: 'collection_work_items',
   // 2: the dispatch gate's verdicts from the debtor ledgers (released, withheld, rescheduled, expired)
   // 3: the pre-delinquency tracks' actions
@@ -350,7 +350,7 @@ export interface CollectorRow {
   open_cases: number;
 }
 
-export const collectorsProjection: Projection = rowProjection<CollectorRow>({
+const collectorsProjection: Projection = rowProjection<CollectorRow>({
   name: 'collection_collectors',
   version: 1,
   table: 'rm_collection_collectors',
@@ -423,7 +423,7 @@ export interface StrategyVersionRow {
   activation_prepare: string | null;
 }
 
-export const strategiesProjection: Projection = rowProjection<StrategyVersionRow>({
+const strategiesProjection: Projection = rowProjection<StrategyVersionRow>({
   name: 'collection_strategies',
   version: 1,
   table: 'rm_collection_strategy_versions',

@@ -15,7 +15,7 @@ const Override = z.discriminatedUnion('action', [
   z.strictObject({ flag: z.enum(OVERRIDE_FLAGS), action: z.literal('fixed'), grade: z.enum(SCORE_GRADES) }),
 ]);
 
-export const PolicyDocumentSchema = z.strictObject({
+const PolicyDocumentSchema = z.strictObject({
   basePoints: points,
   factors: z.strictObject(Object.fromEntries(FACTORS.map((f) => [f, FactorRule])) as Record<FactorName, typeof FactorRule>),
   thresholds: z.strictObject({ A: points, B: points, C: points, D: points }).describe('minimum score of each grade; below D is E'),
@@ -23,7 +23,7 @@ export const PolicyDocumentSchema = z.strictObject({
 });
 
 const days = z.number().int().min(0).max(10_000);
-export const RulesDocumentSchema = z.strictObject({
+const RulesDocumentSchema = z.strictObject({
   specialMentionFromDpd: days,
   substandardOverDpd: days,
   doubtfulOverDpd: days,

@@ -9,7 +9,7 @@ export const GRADING_SYSTEM: Actor = { id: 'grading', role: 'system' };
  * derived from the idempotency key the same way, so a decision appended here and retried through
  * the repository (or the other way round) is stored once.
  */
-export function newEvents(decided: readonly DomainEvent[], ctx: CommandContext & { idempotencyKey: string }, streamId: string): NewEvent[] {
+function newEvents(decided: readonly DomainEvent[], ctx: CommandContext & { idempotencyKey: string }, streamId: string): NewEvent[] {
   const metadata: EventMetadata = {
     ...ctx.extra,
     correlationId: ctx.correlationId ?? ctx.idempotencyKey,
@@ -24,7 +24,7 @@ export function newEvents(decided: readonly DomainEvent[], ctx: CommandContext &
 }
 
 /** A decision made on a state the caller already had (a read-model row mirroring the stream). */
-export interface Decision {
+interface Decision {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
   /** The revision the state was at (-1: no stream). */
@@ -39,7 +39,7 @@ const PARALLEL_BATCHES = 4;
  * store offers it. Returns, per decision, whether it was appended or conflicted (its state was
  * behind the stream: the caller decides it again through the repository).
  */
-export async function appendDecisions(store: EventStore, decisions: readonly Decision[], concurrency: number): Promise<Array<'appended' | 'conflict'>> {
+async function appendDecisions(store: EventStore, decisions: readonly Decision[], concurrency: number): Promise<Array<'appended' | 'conflict'>> {
   const outcomes: Array<'appended' | 'conflict'> = new Array(decisions.length);
   const expected = (d: Decision) => (d.revision < 0 ? ('no_stream' as const) : d.revision);
   if (store.appendMany) {
@@ -118,7 +118,7 @@ export async function appendPreDecided(store: EventStore, items: readonly PreDec
 }
 
 /** Runs `work` over `items` with at most `concurrency` in flight. */
-export async function forEachConcurrent<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+async function forEachConcurrent<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {

@@ -12,7 +12,7 @@ import { GradingRepositories } from './repositories.js';
  * keeps its own small table of each case's customer from CaseOpened: facts and reactions share one
  * checkpoint, so a promise is always seen after its case's opening.
  */
-export const PROMISE_OUTCOMES = 'grading_promise_outcomes';
+const PROMISE_OUTCOMES = 'grading_promise_outcomes';
 const CASE_CUSTOMERS = 'rm_grading_case_customers';
 
 interface Judged {

@@ -43,7 +43,7 @@ import { CUSTOMERS_TABLE, LOAN_BOOK_TABLE, LOAN_CLASSES_TABLE, LOANS_TABLE, RUNS
  * Commands are decided on the states the customers and loan-classes read models hold and appended
  * together (a state behind its stream is caught by the expected revision and redone on the stream).
  */
-export const REGRADER = 'grading_regrader';
+const REGRADER = 'grading_regrader';
 
 const RUN_EVENTS = ['PortfolioRunStarted', 'PortfolioRunProgressed', 'PortfolioRunCompleted'] as const;
 const ACTIVATION_EVENTS = ['ActivePolicyChanged', 'ActiveClassificationRulesChanged'] as const;
@@ -51,7 +51,7 @@ const END_OF_DAY = 'EndOfDayCompleted';
 const CUSTOMER_FACTS: ReadonlySet<string> = new Set(CUSTOMER_FACT_EVENTS);
 const CONCURRENCY = 8;
 
-export const REGRADER_TABLES = {
+const REGRADER_TABLES = {
   [LOANS_TABLE]: `
     CREATE TABLE {table} (
       loan_id         text COLLATE "C" PRIMARY KEY,
@@ -93,7 +93,7 @@ export const REGRADER_TABLES = {
 };
 
 /** The trigger of a reaction: the event, with its position. */
-export function triggerOf(event: RecordedEvent): Trigger {
+function triggerOf(event: RecordedEvent): Trigger {
   return { type: event.type, eventId: event.eventId, position: formatPosition(event.globalPosition) };
 }
 

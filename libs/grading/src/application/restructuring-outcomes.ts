@@ -11,7 +11,7 @@ import { GradingRepositories } from './repositories.js';
  * regrader then weighs; a fee waiver (Loans' PenaltyWaived, no schedule replaced) is not recorded. The loan-level consequences (restructured flag, observation period) come
  * from the Loans context's ScheduleRestructured, which the regrader reads itself.
  */
-export const RESTRUCTURING_OUTCOMES = 'grading_restructuring_outcomes';
+const RESTRUCTURING_OUTCOMES = 'grading_restructuring_outcomes';
 
 const STATUS: Readonly<Record<string, RestructuringStatus>> = {
   RestructuringActivated: 'activated',

@@ -22,8 +22,8 @@ interface RunRow {
 }
 
 /** Customers (or loans) per recorded batch, and commands in flight within a batch. */
-export const RUN_PAGE = 2_000;
-export const RUN_CONCURRENCY = 8;
+const RUN_PAGE = 2_000;
+const RUN_CONCURRENCY = 8;
 const IDLE_MS = 200;
 
 /**

@@ -49,14 +49,14 @@ export type CustomerProfileUpdated = DomainEvent<
 >;
 
 /** A report of some profile facts; what it leaves out stays as it was. */
-export interface ProfileChanges {
+interface ProfileChanges {
   readonly bureauScore?: number | null;
   readonly monthlyIncome?: Fen | null;
   readonly monthlyObligations?: Fen | null;
   readonly flags?: Partial<OverrideFlags>;
 }
 
-export const EMPTY_PROFILE: ProfileFacts = Object.freeze({ bureauScore: null, monthlyIncome: null, monthlyObligations: null, flags: NO_FLAGS });
+const EMPTY_PROFILE: ProfileFacts = Object.freeze({ bureauScore: null, monthlyIncome: null, monthlyObligations: null, flags: NO_FLAGS });
 
 export type PromiseOutcomeRecorded = DomainEvent<
   'PromiseOutcomeRecorded',
@@ -67,7 +67,7 @@ export type PromiseOutcomeRecorded = DomainEvent<
  * A promise outcome taken back: Collection reopened the promise because the payment that kept it
  * was reversed. The outcome recorded first stays on the stream; the promise is judged again.
  */
-export type PromiseOutcomeWithdrawn = DomainEvent<
+type PromiseOutcomeWithdrawn = DomainEvent<
   'PromiseOutcomeWithdrawn',
   { readonly customerId: string; readonly promiseId: string; readonly withdrawn: 'kept' | 'broken'; readonly on: BusinessDate; readonly causeEventId: string }
 >;
@@ -77,7 +77,7 @@ export type RestructuringStatusRecorded = DomainEvent<
   { readonly customerId: string; readonly restructuringId: string; readonly status: RestructuringStatus; readonly on: BusinessDate }
 >;
 
-export interface AppliedOverride {
+interface AppliedOverride {
   readonly flag: OverrideFlag;
   readonly action: 'hold' | 'fixed';
 }
@@ -121,7 +121,7 @@ export type CustomerFactEvent = Exclude<CustomerEvent, CustomerGraded>;
 
 export const CUSTOMER_FACT_EVENTS = ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'PromiseOutcomeWithdrawn', 'RestructuringStatusRecorded'] as const satisfies readonly CustomerFactEvent['type'][];
 
-export interface GradedSummary {
+interface GradedSummary {
   readonly grade: Grade;
   readonly score: number | null;
   readonly override: OverrideFlag | null;
@@ -269,7 +269,7 @@ function regrade(command: Extract<CustomerCommand, { type: 'Regrade' }>, state: 
   ];
 }
 
-export function decideCustomer(command: CustomerCommand, state: CustomerState): readonly CustomerEvent[] | DomainError {
+function decideCustomer(command: CustomerCommand, state: CustomerState): readonly CustomerEvent[] | DomainError {
   switch (command.type) {
     case 'UpdateProfile': {
       const before = state.facts.profile ?? EMPTY_PROFILE;

@@ -24,8 +24,3 @@ export type Category = (typeof CATEGORIES)[number];
 export function categoryRank(category: Category): number {
   return CATEGORIES.indexOf(category);
 }
-
-/** The worse (higher-risk) of two categories. */
-export function worseCategory(a: Category, b: Category): Category {
-  return categoryRank(b) > categoryRank(a) ? b : a;
-}

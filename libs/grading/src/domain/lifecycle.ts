@@ -11,14 +11,14 @@ import { domainError, type BusinessDate, type Decider, type DomainError, type Do
  * are the successive drafts, and the approved version is the one that can be activated. Which
  * policy is active overall is kept by the registry (see registry.ts).
  */
-export type LifecycleStatus = 'draft' | 'rejected' | 'approved' | 'active' | 'retired';
+type LifecycleStatus = 'draft' | 'rejected' | 'approved' | 'active' | 'retired';
 
 export interface VersionRef {
   readonly id: string;
   readonly version: number;
 }
 
-export interface LatestVersion<D> {
+interface LatestVersion<D> {
   readonly version: number;
   readonly document: D;
   readonly reason: string;

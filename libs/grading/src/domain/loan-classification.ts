@@ -32,7 +32,7 @@ export type LoanClassified = DomainEvent<
 >;
 
 /** A manual classification floor: who set it, why, and who approved it (null: a downgrade, one person). */
-export interface ManualFloor {
+interface ManualFloor {
   readonly category: Category;
   readonly requestId: string;
   readonly reason: string;
@@ -41,7 +41,7 @@ export interface ManualFloor {
 }
 
 /** An upgrade asked for: it waits for a second person (maker-checker). */
-export type ClassificationUpgradeRequested = DomainEvent<
+type ClassificationUpgradeRequested = DomainEvent<
   'ClassificationUpgradeRequested',
   { readonly loanId: string; readonly requestId: string; readonly category: Category; readonly reason: string; readonly requestedBy: string; readonly asOf: BusinessDate }
 >;
@@ -74,7 +74,7 @@ export type ClassifyLoan = {
  * requested here, and takes effect when a different person approves it. The rules of the measures
  * stay floors themselves: an upgrade below what they give is refused.
  */
-export type OverrideClassification = {
+type OverrideClassification = {
   readonly type: 'OverrideClassification';
   readonly requestId: string;
   readonly category: Category;
@@ -85,7 +85,7 @@ export type OverrideClassification = {
   readonly rules: RulesInForce;
 };
 
-export type ApproveClassificationUpgrade = {
+type ApproveClassificationUpgrade = {
   readonly type: 'ApproveClassificationUpgrade';
   readonly requestId: string;
   readonly by: Actor;

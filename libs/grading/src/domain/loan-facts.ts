@@ -39,7 +39,7 @@ export interface DelinquencyEpisode {
   readonly maxDpd: number;
 }
 
-export interface OverduePayment {
+interface OverduePayment {
   readonly on: BusinessDate;
   readonly partial: boolean;
 }

@@ -1,6 +1,6 @@
 import type { BusinessDate, DomainEvent } from '#kernel';
 import { BUILTIN_RULES_VERSION, rulesProblem, type ClassificationRules } from './classification.js';
-import { lifecycleDecider, type LifecycleCommand, type LifecycleState } from './lifecycle.js';
+import { lifecycleDecider } from './lifecycle.js';
 import { registryDecider } from './registry.js';
 import { policyProblem, type PolicyDocument } from './scorecard.js';
 
@@ -30,8 +30,6 @@ export type PolicyRetired = DomainEvent<
   }
 >;
 export type PolicyEvent = PolicyDraftProposed | PolicyDraftRejected | PolicyApproved | PolicyActivated | PolicyRetired;
-export type PolicyState = LifecycleState<PolicyDocument>;
-export type PolicyCommand = LifecycleCommand<PolicyDocument>;
 
 export const policyDecider = lifecycleDecider<PolicyDocument, PolicyEvent>({
   idField: 'policyId',
@@ -76,8 +74,6 @@ export type ClassificationRulesRetired = DomainEvent<
   }
 >;
 export type RulesEvent = ClassificationRulesProposed | ClassificationRulesRejected | ClassificationRulesApproved | ClassificationRulesActivated | ClassificationRulesRetired;
-export type RulesState = LifecycleState<ClassificationRules>;
-export type RulesCommand = LifecycleCommand<ClassificationRules>;
 
 export const rulesDecider = lifecycleDecider<ClassificationRules, RulesEvent>({
   idField: 'rulesetId',

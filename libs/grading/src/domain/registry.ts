@@ -6,7 +6,7 @@ import { compareDates, domainError, type BusinessDate, type Decider, type Domain
  * superseding the previous is decided at one expected revision: two concurrent activations cannot
  * both win, and the registry's history is the audit trail of what was in force from when.
  */
-export interface ActiveRef {
+interface ActiveRef {
   readonly id: string;
   readonly version: number;
   readonly effectiveFrom: BusinessDate;

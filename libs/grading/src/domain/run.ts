@@ -8,7 +8,7 @@ import { domainError, type BusinessDate, type Decider, type DomainError, type Do
  */
 export type RunKind = 'regrade' | 'reclassify';
 
-export interface RunCause {
+interface RunCause {
   readonly type: 'policy-activated' | 'rules-activated' | 'requested';
   /** The activation (registry event) that started the run, when one did. */
   readonly activationEventId: string | null;

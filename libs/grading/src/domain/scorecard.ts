@@ -25,13 +25,13 @@ export type FactorName = (typeof FACTORS)[number];
 export type FactorValues = Readonly<Record<FactorName, number | null>>;
 
 /** A half-open range [from, to) of factor values; null bounds are open. */
-export interface Bin {
+interface Bin {
   readonly from: number | null;
   readonly to: number | null;
   readonly points: number;
 }
 
-export interface FactorRule {
+interface FactorRule {
   readonly bins: readonly Bin[];
   /** Points when the value is unknown. */
   readonly missingPoints: number;
@@ -43,7 +43,7 @@ export type OverrideFlags = Readonly<Record<OverrideFlag, boolean>>;
 export const NO_FLAGS: OverrideFlags = Object.freeze({ activeDispute: false, deceased: false, suspectedFraud: false });
 
 /** `hold`: the HOLD grade (no score-based treatment); `fixed`: a set grade. */
-export type OverrideRule =
+type OverrideRule =
   | { readonly flag: OverrideFlag; readonly action: 'hold' }
   | { readonly flag: OverrideFlag; readonly action: 'fixed'; readonly grade: ScoreGrade };
 

@@ -15,9 +15,9 @@ import { LOAN_BOOK_TABLE, LOAN_CLASS_HISTORY_TABLE } from './tables.js';
  * The non-performing ratio is the balance of substandard, doubtful and loss over the total balance,
  * in basis points (0 when nothing is outstanding).
  */
-export const NON_PERFORMING: readonly Category[] = ['substandard', 'doubtful', 'loss'];
+const NON_PERFORMING: readonly Category[] = ['substandard', 'doubtful', 'loss'];
 
-export interface CategoryTotals {
+interface CategoryTotals {
   readonly category: Category;
   readonly loans: number;
   readonly balance: number;

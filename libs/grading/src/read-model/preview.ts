@@ -7,7 +7,7 @@ import { loanBalance } from '../domain/loan-facts.js';
 import { evaluate, factorValues, NO_FLAGS, type PolicyDocument } from '../domain/scorecard.js';
 import { portfolioInputs, portfolioPage } from './portfolio.js';
 
-export interface MigrationCell {
+interface MigrationCell {
   readonly from: string;
   readonly to: string;
   readonly customers: number;

@@ -25,7 +25,7 @@ export function parseVersionRef(text: string): { id: string; version: number } |
 }
 
 /** "Why is this customer D?": the score, each factor's value and points, and the band it fell in. */
-export function explain(entry: { grade: string; score: number | null; factors: readonly FactorContribution[]; override: { flag: string; action: string } | null }, document: PolicyDocument | null): string {
+function explain(entry: { grade: string; score: number | null; factors: readonly FactorContribution[]; override: { flag: string; action: string } | null }, document: PolicyDocument | null): string {
   if (entry.override) {
     return `${entry.grade}: override "${entry.override.flag}" (${entry.override.action === 'hold' ? 'on hold, no score-based treatment' : `fixed grade ${entry.grade}`}) applied before any score`;
   }

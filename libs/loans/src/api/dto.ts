@@ -14,7 +14,7 @@ import type { RegisterLoanInput } from '../application/loan-commands.js';
 const days = z.number().int().min(0).max(100_000);
 const STAGE_VALUES = ['M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M6+'] as const;
 
-export const ProductBody = z
+const ProductBody = z
   .strictObject({
     waterfall: z
       .strictObject({
@@ -35,7 +35,7 @@ export const ProductBody = z
   })
   .describe('product settings; omitted ones take the default product (penalty > interest > principal, oldest first, no penalty rate, 30-day bands)');
 
-export const InstallmentBody = z.strictObject({
+const InstallmentBody = z.strictObject({
   seq: z.number().int().min(1).max(1_000),
   dueDate: fields.businessDate,
   principal: fields.fen,

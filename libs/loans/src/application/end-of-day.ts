@@ -40,7 +40,7 @@ export interface EndOfDayOptions {
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-export type RunStatus = 'waiting' | 'processing' | 'completed' | 'interrupted' | 'failed';
+type RunStatus = 'waiting' | 'processing' | 'completed' | 'interrupted' | 'failed';
 
 export interface EndOfDayRun {
   readonly businessDate: BusinessDate;
@@ -72,7 +72,7 @@ export const endOfDayKey = (date: BusinessDate) => `eod:${date}`;
  * one day's ids sit next to each other in the event-id index instead of all over it (a UUID of
  * version 8: 24 bits of epoch day, then 98 bits of SHA-1 of the date, stream and index).
  */
-export function endOfDayEventId(date: BusinessDate, streamId: string, index: number): string {
+function endOfDayEventId(date: BusinessDate, streamId: string, index: number): string {
   const hash = createHash('sha1').update(`arrears:end-of-day\u0000${date}\u0000${streamId}\u0000${index}`).digest();
   const day = daysBetween('1970-01-01', date);
   const b = Buffer.alloc(16);

@@ -46,10 +46,10 @@ export type CalendarCommand =
       readonly data: { readonly calendarId: string; readonly businessDate: BusinessDate; readonly candidates: number; readonly loansChanged: number; readonly events: number };
     };
 
-export const initialCalendarState = (): CalendarState => ({ status: 'NotStarted' });
+const initialCalendarState = (): CalendarState => ({ status: 'NotStarted' });
 
 /** Each event fully determines the state after it, so the last event alone gives the state. */
-export function evolveCalendar(_state: CalendarState, event: CalendarEvent): CalendarState {
+function evolveCalendar(_state: CalendarState, event: CalendarEvent): CalendarState {
   switch (event.type) {
     case 'BusinessCalendarStarted':
       return { status: 'Open', openBusinessDate: event.data.openBusinessDate, lastClosed: null };
@@ -74,7 +74,7 @@ function invalidDate(field: string, value: unknown): DomainError | null {
   return isBusinessDate(value) ? null : domainError('INVALID_DATE', `${field} must be a calendar date (YYYY-MM-DD)`, { field, value });
 }
 
-export function decideCalendar(command: CalendarCommand, state: CalendarState): readonly CalendarEvent[] | DomainError {
+function decideCalendar(command: CalendarCommand, state: CalendarState): readonly CalendarEvent[] | DomainError {
   switch (command.type) {
     case 'StartCalendar': {
       const { calendarId, openBusinessDate } = command.data;

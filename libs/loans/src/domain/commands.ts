@@ -310,7 +310,7 @@ const waivers = (state: RegisteredState): WaiverFact[] => state.facts.ledger.fil
 
 // ---- RegisterLoan ---------------------------------------------------------------------------------
 
-export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Decision {
+function decideRegisterLoan(command: RegisterLoan, state: LoanState): Decision {
   const d = command.data;
   if (state.status !== 'Unregistered') {
     return domainError('LOAN_ALREADY_REGISTERED', `loan ${d.loanId} is already registered`, { loanId: d.loanId }, 'conflict');
@@ -393,7 +393,7 @@ export function decideRegisterLoan(command: RegisterLoan, state: LoanState): Dec
 
 // ---- PostPayment ----------------------------------------------------------------------------------
 
-export function decidePostPayment(command: PostPayment, state: LoanState): Decision {
+function decidePostPayment(command: PostPayment, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -464,7 +464,7 @@ function decideRecovery(d: PostPayment['data'], loan: WrittenOffLoan): Decision 
 
 // ---- ReversePayment -------------------------------------------------------------------------------
 
-export function decideReversePayment(command: ReversePayment, state: LoanState): Decision {
+function decideReversePayment(command: ReversePayment, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -499,7 +499,7 @@ export function decideReversePayment(command: ReversePayment, state: LoanState):
  * Otherwise the facts are replayed as of the date and only differences from what was last
  * published are emitted.
  */
-export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanState): Decision {
+function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanState): Decision {
   const d = command.data;
   const loan = registered(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -516,7 +516,7 @@ export function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanSta
 
 // ---- Collection holds -----------------------------------------------------------------------------
 
-export function decideStartCollectionHold(command: StartCollectionHold, state: LoanState): Decision {
+function decideStartCollectionHold(command: StartCollectionHold, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -538,7 +538,7 @@ export function decideStartCollectionHold(command: StartCollectionHold, state: L
   );
 }
 
-export function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): Decision {
+function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -565,7 +565,7 @@ export function decideEndCollectionHold(command: EndCollectionHold, state: LoanS
 
 // ---- RestructureSchedule --------------------------------------------------------------------------
 
-export function decideRestructureSchedule(command: RestructureSchedule, state: LoanState): Decision {
+function decideRestructureSchedule(command: RestructureSchedule, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -640,7 +640,7 @@ export function decideRestructureSchedule(command: RestructureSchedule, state: L
  * A waiver takes penalty off the books and nothing else: it is not a restructuring, so no
  * installment is replaced or moved and days past due fall only if nothing but penalty was past due.
  */
-export function decideWaivePenalty(command: WaivePenalty, state: LoanState): Decision {
+function decideWaivePenalty(command: WaivePenalty, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -684,7 +684,7 @@ function writeOffPosition(loan: OnBooks, businessDate: BusinessDate): LoanPositi
   return position;
 }
 
-export function decideRequestWriteOff(command: RequestWriteOff, state: LoanState): Decision {
+function decideRequestWriteOff(command: RequestWriteOff, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -713,7 +713,7 @@ export function decideRequestWriteOff(command: RequestWriteOff, state: LoanState
   ];
 }
 
-export function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Decision {
+function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Decision {
   const d = command.data;
   const found = registered(state, d.loanId);
   if (isDomainError(found)) return found;
@@ -771,7 +771,7 @@ export function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState
   ];
 }
 
-export function decideRejectWriteOff(command: RejectWriteOff, state: LoanState): Decision {
+function decideRejectWriteOff(command: RejectWriteOff, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -863,7 +863,7 @@ function settlementBalance(loan: OnBooks, businessDate: BusinessDate, amount: Fe
   return position.outstandingAmount;
 }
 
-export function decideProposeSettlement(command: ProposeSettlement, state: LoanState): Decision {
+function decideProposeSettlement(command: ProposeSettlement, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;
@@ -912,7 +912,7 @@ export function decideProposeSettlement(command: ProposeSettlement, state: LoanS
   ];
 }
 
-export function decideApproveSettlement(command: ApproveSettlement, state: LoanState): Decision {
+function decideApproveSettlement(command: ApproveSettlement, state: LoanState): Decision {
   const d = command.data;
   const found = registered(state, d.loanId);
   if (isDomainError(found)) return found;
@@ -947,7 +947,7 @@ export function decideApproveSettlement(command: ApproveSettlement, state: LoanS
   ];
 }
 
-export function decideRejectSettlement(command: RejectSettlement, state: LoanState): Decision {
+function decideRejectSettlement(command: RejectSettlement, state: LoanState): Decision {
   const d = command.data;
   const loan = onBooks(state, d.loanId);
   if (isDomainError(loan)) return loan;

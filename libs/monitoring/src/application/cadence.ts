@@ -6,7 +6,7 @@ import type { DomainError } from '#kernel';
 import { DAY_CLOSE_FILTER, observe } from './sources/index.js';
 import type { MonitoringRuntime } from './runtime.js';
 
-export const CALENDAR_REACTOR = 'monitoring_calendar';
+const CALENDAR_REACTOR = 'monitoring_calendar';
 
 /** Closes a business day for monitoring; the cadence decides whether reviews are due. */
 export async function closeMonitoringDay(runtime: MonitoringRuntime, businessDate: BusinessDate, ctx: CommandContext): Promise<CommandResult<CadenceEvent> | DomainError> {

@@ -30,7 +30,7 @@ export async function armCounts(sql: Sql, table: TableName, r: Omit<ReviewReques
 }
 
 /** Strategies (id and version) with cases in both arms entering in the window. */
-export async function strategiesUnderTest(sql: Sql, table: TableName, from: BusinessDate, to: BusinessDate) {
+async function strategiesUnderTest(sql: Sql, table: TableName, from: BusinessDate, to: BusinessDate) {
   const { rows } = await sql.query<{ strategy_id: string; strategy_version: number }>(
     `SELECT strategy_id, strategy_version FROM ${table('mon_cases')}
       WHERE opened_on BETWEEN $1::date AND $2::date AND strategy_id IS NOT NULL AND strategy_version IS NOT NULL

@@ -36,7 +36,7 @@ const schema = z.object({
     .default(DEFAULT_REVIEW_SETTINGS.complaintsPer1000Max ?? 'off'),
 });
 
-export class MonitoringSettingsError extends Error {
+class MonitoringSettingsError extends Error {
   override readonly name = 'MonitoringSettingsError';
 
   /** One line a bad setting (`MONITORING_…: message`), so the app can report them with its own settings' problems. */

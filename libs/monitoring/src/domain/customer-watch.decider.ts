@@ -85,7 +85,7 @@ export interface RecordObservation {
 
 export type CustomerWatchCommand = RecordObservation;
 
-export function evolve(state: CustomerWatchState, event: CustomerWatchEvent): CustomerWatchState {
+function evolve(state: CustomerWatchState, event: CustomerWatchEvent): CustomerWatchState {
   switch (event.type) {
     case 'EarlyWarningRaised': {
       const { episode, signals, score, severity } = event.data;
@@ -107,7 +107,7 @@ export function evolve(state: CustomerWatchState, event: CustomerWatchEvent): Cu
   }
 }
 
-export function decide(command: CustomerWatchCommand, state: CustomerWatchState): readonly CustomerWatchEvent[] | DomainError {
+function decide(command: CustomerWatchCommand, state: CustomerWatchState): readonly CustomerWatchEvent[] | DomainError {
   switch (command.type) {
     case 'RecordObservation': {
       if (state.lastSource !== null && comparePositions(parsePosition(command.sourcePosition), parsePosition(state.lastSource)) <= 0) return [];

@@ -86,14 +86,14 @@ export function severityFor(score: number, thresholds: RuleSet['severity']): Sev
 
 // ---- what the rules remember about a customer ---------------------------------------------------
 
-export interface WatchedInstallment {
+interface WatchedInstallment {
   readonly seq: number;
   readonly dueDate: BusinessDate;
   readonly owed: Fen;
   readonly paid: Fen;
 }
 
-export interface WatchedLoan {
+interface WatchedLoan {
   readonly loanId: string;
   readonly stage: LoanStage;
   readonly dpd: number;

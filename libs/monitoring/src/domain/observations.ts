@@ -13,7 +13,7 @@ import type { BusinessDate, Fen } from '#kernel';
 /** Delinquency stages as Loans publishes them, plus the two ends of a loan's life. */
 export type Stage = 'M0' | 'M1' | 'M2' | 'M3' | 'M4' | 'M5' | 'M6' | 'M6+';
 export const STAGES: readonly Stage[] = ['M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M6+'];
-export type TerminalStage = 'PAID_OFF' | 'WRITTEN_OFF';
+type TerminalStage = 'PAID_OFF' | 'WRITTEN_OFF';
 export type LoanStage = Stage | TerminalStage;
 
 export function stageRank(stage: string): number {
@@ -26,7 +26,7 @@ export function nextStage(stage: Stage): LoanStage {
   return i === STAGES.length - 1 ? 'WRITTEN_OFF' : STAGES[i + 1];
 }
 
-export interface Installment {
+interface Installment {
   readonly seq: number;
   readonly dueDate: BusinessDate;
   /** Principal plus interest scheduled (penalty is not part of what an installment asks for). */
@@ -47,13 +47,13 @@ interface Base<K extends string> {
 }
 
 // ---- loans ------------------------------------------------------------------------------------
-export interface LoanOpened extends Base<'LoanOpened'> {
+interface LoanOpened extends Base<'LoanOpened'> {
   readonly loanId: string;
   readonly customerId: string;
   readonly principal: Fen;
   readonly installments: readonly Installment[];
 }
-export interface PaymentMade extends Base<'PaymentMade'> {
+interface PaymentMade extends Base<'PaymentMade'> {
   readonly loanId: string;
   readonly reference: string;
   readonly amount: Fen;
@@ -63,26 +63,26 @@ export interface PaymentMade extends Base<'PaymentMade'> {
   /** Money recovered on a loan Loans wrote off (`RecoveryReceived`): off the books, so no parts. */
   readonly recovery?: boolean;
 }
-export interface PaymentReversed extends Base<'PaymentReversed'> {
+interface PaymentReversed extends Base<'PaymentReversed'> {
   readonly loanId: string;
   readonly reference: string;
   readonly amount: Fen;
 }
 /** Became delinquent, changed stage, or cured (stage M0). */
-export interface LoanStageChanged extends Base<'LoanStageChanged'> {
+interface LoanStageChanged extends Base<'LoanStageChanged'> {
   readonly loanId: string;
   readonly from: Stage | null;
   readonly to: Stage;
   readonly dpd: number;
   readonly overdue: Fen;
 }
-export interface LoanPaidOff extends Base<'LoanPaidOff'> {
+interface LoanPaidOff extends Base<'LoanPaidOff'> {
   readonly loanId: string;
 }
-export interface LoanReopened extends Base<'LoanReopened'> {
+interface LoanReopened extends Base<'LoanReopened'> {
   readonly loanId: string;
 }
-export interface ScheduleReplaced extends Base<'ScheduleReplaced'> {
+interface ScheduleReplaced extends Base<'ScheduleReplaced'> {
   readonly loanId: string;
   readonly replacedSeqs: readonly number[];
   readonly installments: readonly Installment[];
@@ -94,7 +94,7 @@ export interface StrategyArm {
   readonly strategyVersion: number;
   readonly variant: string;
 }
-export interface CaseOpened extends Base<'CaseOpened'> {
+interface CaseOpened extends Base<'CaseOpened'> {
   readonly caseId: string;
   readonly loanId: string;
   readonly customerId: string;
@@ -105,16 +105,16 @@ export interface CaseOpened extends Base<'CaseOpened'> {
   readonly overdue: Fen;
 }
 /** An assignment names no business date (Collection's contract has none): it dates nothing here. */
-export interface CaseAssigned extends Omit<Base<'CaseAssigned'>, 'on'> {
+interface CaseAssigned extends Omit<Base<'CaseAssigned'>, 'on'> {
   readonly on: null;
   readonly caseId: string;
   readonly collectorId: string;
 }
-export interface CaseStageChanged extends Base<'CaseStageChanged'> {
+interface CaseStageChanged extends Base<'CaseStageChanged'> {
   readonly caseId: string;
   readonly stage: Stage;
 }
-export interface ContactAttempted extends Base<'ContactAttempted'> {
+interface ContactAttempted extends Base<'ContactAttempted'> {
   readonly caseId: string;
   readonly customerId: string | null;
   readonly channel: string;
@@ -124,24 +124,24 @@ export interface ContactAttempted extends Base<'ContactAttempted'> {
   /** The collector who made the attempt; null when a channel executor did. */
   readonly collectorId: string | null;
 }
-export interface PromiseMade extends Base<'PromiseMade'> {
+interface PromiseMade extends Base<'PromiseMade'> {
   readonly caseId: string;
   readonly promiseId: string;
   readonly amount: Fen;
   readonly dueOn: BusinessDate | null;
 }
-export interface PromiseResolved extends Base<'PromiseResolved'> {
+interface PromiseResolved extends Base<'PromiseResolved'> {
   readonly caseId: string;
   readonly promiseId: string;
   readonly customerId: string | null;
   readonly kept: boolean;
 }
-export interface CaseClosed extends Base<'CaseClosed'> {
+interface CaseClosed extends Base<'CaseClosed'> {
   readonly caseId: string;
   readonly reason: string;
 }
 /** Pre-due outreach started for a current loan (Collection's pre-delinquency track), working towards one installment. */
-export interface OutreachStarted extends Base<'OutreachStarted'> {
+interface OutreachStarted extends Base<'OutreachStarted'> {
   readonly trackId: string;
   readonly loanId: string;
   readonly customerId: string;
@@ -149,7 +149,7 @@ export interface OutreachStarted extends Base<'OutreachStarted'> {
   readonly dueDate: BusinessDate;
   readonly strategy: StrategyArm | null;
 }
-export interface DisputeRaised extends Base<'DisputeRaised'> {
+interface DisputeRaised extends Base<'DisputeRaised'> {
   /** Identifies the dispute or complaint across the events that report it (counted once). */
   readonly disputeKey: string;
   readonly caseId: string | null;
@@ -159,19 +159,19 @@ export interface DisputeRaised extends Base<'DisputeRaised'> {
 
 // ---- self-service -------------------------------------------------------------------------------
 /** A complaint or dispute resolved: its outcome reaches the dispute row of each case it held. */
-export interface ComplaintResolved extends Base<'ComplaintResolved'> {
+interface ComplaintResolved extends Base<'ComplaintResolved'> {
   readonly complaintId: string;
   readonly caseIds: readonly string[];
   readonly outcome: string;
 }
 
 // ---- grading ----------------------------------------------------------------------------------
-export interface CustomerGraded extends Base<'CustomerGraded'> {
+interface CustomerGraded extends Base<'CustomerGraded'> {
   readonly customerId: string;
   readonly grade: string;
   readonly previousGrade: string | null;
 }
-export interface ProfileUpdated extends Base<'ProfileUpdated'> {
+interface ProfileUpdated extends Base<'ProfileUpdated'> {
   readonly customerId: string;
   readonly bureauScore: number | null;
   /** Monthly income in fen. */
@@ -179,25 +179,25 @@ export interface ProfileUpdated extends Base<'ProfileUpdated'> {
 }
 
 // ---- restructuring ----------------------------------------------------------------------------
-export interface RestructuringActivated extends Base<'RestructuringActivated'> {
+interface RestructuringActivated extends Base<'RestructuringActivated'> {
   readonly restructuringId: string;
   readonly loanId: string | null;
   readonly customerId: string | null;
   readonly caseId: string | null;
   readonly type: string | null;
 }
-export interface RestructuringEnded extends Base<'RestructuringEnded'> {
+interface RestructuringEnded extends Base<'RestructuringEnded'> {
   readonly restructuringId: string;
   readonly outcome: 'COMPLETED' | 'BROKEN';
 }
 
 // ---- the business calendar ----------------------------------------------------------------------
-export interface BusinessDayClosed extends Base<'BusinessDayClosed'> {
+interface BusinessDayClosed extends Base<'BusinessDayClosed'> {
   readonly businessDate: BusinessDate;
 }
 
 /** The correcting fact a restatement names (Loans' own identifiers). */
-export interface CorrectionRef {
+interface CorrectionRef {
   readonly type: string;
   readonly ref: string;
   readonly effectiveFrom: BusinessDate;
@@ -205,14 +205,14 @@ export interface CorrectionRef {
 }
 
 /** Loans restated the loan's delinquency history: its stage spells as the corrected facts show them. */
-export interface LoanHistoryRestated extends Base<'LoanHistoryRestated'> {
+interface LoanHistoryRestated extends Base<'LoanHistoryRestated'> {
   readonly loanId: string;
   readonly correction: CorrectionRef;
   readonly stages: readonly { readonly stage: Stage; readonly from: BusinessDate; readonly to: BusinessDate | null }[];
 }
 
 /** A promise judged kept is open again: the payment it rested on was reversed. */
-export interface PromiseReopened extends Base<'PromiseReopened'> {
+interface PromiseReopened extends Base<'PromiseReopened'> {
   readonly caseId: string;
   readonly promiseId: string;
   /** The Loans event the reopening rests on. */

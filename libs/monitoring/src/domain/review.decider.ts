@@ -13,7 +13,7 @@ import { twoProportionZTest } from './statistics.js';
  */
 
 export type Recommendation = 'PROMOTE_CHALLENGER' | 'KEEP_CHAMPION' | 'NO_SIGNIFICANT_DIFFERENCE' | 'COLLECT_MORE_DATA' | 'GUARDRAIL_BREACHED';
-export type ReviewTrigger = 'ON_DEMAND' | 'CADENCE';
+type ReviewTrigger = 'ON_DEMAND' | 'CADENCE';
 
 export interface Segment {
   readonly grade: string | null;
@@ -36,7 +36,7 @@ export interface ArmCounts {
 }
 
 /** An arm's complaints per 1,000 contacts, as the guardrail judged it. */
-export interface ArmComplaints {
+interface ArmComplaints {
   readonly contacts: number;
   readonly complaints: number;
   readonly upheld: number;
@@ -51,7 +51,7 @@ export interface ArmComplaints {
  * declared the better one, however it cures (a challenger that collects more but draws more
  * complaints is not better).
  */
-export interface ComplaintGuardrail {
+interface ComplaintGuardrail {
   readonly metric: 'COMPLAINTS_PER_1000_CONTACTS';
   readonly limitPer1000: number;
   readonly champion: ArmComplaints;
@@ -59,7 +59,7 @@ export interface ComplaintGuardrail {
   readonly breached: readonly ('champion' | 'challenger')[];
 }
 
-export interface ArmResult {
+interface ArmResult {
   readonly sampleSize: number;
   readonly cured: number;
   readonly cureRate: number | null;
@@ -76,7 +76,7 @@ export interface ReviewSettings {
 
 export const DEFAULT_REVIEW_SETTINGS: ReviewSettings = Object.freeze({ alpha: 0.05, minSampleSize: 30, complaintsPer1000Max: 5 });
 
-export const REVIEW_METHOD =
+const REVIEW_METHOD =
   'cure rate of cases entering in the window, cured by its end; two-proportion z-test, pooled SE, two-sided; normal CDF by Abramowitz & Stegun 26.2.17';
 
 export type EffectivenessReviewCompleted = DomainEvent<
@@ -149,7 +149,7 @@ function complaintGuardrail(champion: ArmCounts, challenger: ArmCounts, settings
 }
 
 /** The verdict of a comparison: which arm is better, if any, and what to do. */
-export function recommend(champion: ArmCounts, challenger: ArmCounts, settings: ReviewSettings) {
+function recommend(champion: ArmCounts, challenger: ArmCounts, settings: ReviewSettings) {
   const test = twoProportionZTest({ successes: champion.cured, trials: champion.cases }, { successes: challenger.cured, trials: challenger.cases });
   let recommendation: Recommendation;
   let better: 'champion' | 'challenger' | null = null;
@@ -170,7 +170,7 @@ export function recommend(champion: ArmCounts, challenger: ArmCounts, settings: 
   return { test, recommendation, better, guardrail };
 }
 
-export function decide(command: ReviewCommand, state: ReviewState): readonly ReviewEvent[] | DomainError {
+function decide(command: ReviewCommand, state: ReviewState): readonly ReviewEvent[] | DomainError {
   switch (command.type) {
     case 'CompleteReview': {
       if (state.status === 'completed') {
@@ -222,7 +222,7 @@ export function decide(command: ReviewCommand, state: ReviewState): readonly Rev
   }
 }
 
-export function evolve(state: ReviewState, event: ReviewEvent): ReviewState {
+function evolve(state: ReviewState, event: ReviewEvent): ReviewState {
   switch (event.type) {
     case 'EffectivenessReviewCompleted':
       return { status: 'completed', recommendation: event.data.recommendation };
@@ -274,7 +274,7 @@ export interface CloseMonitoringDay {
   readonly windowDays: number;
 }
 
-export function decideCadence(command: CloseMonitoringDay, state: CadenceState): readonly CadenceEvent[] | DomainError {
+function decideCadence(command: CloseMonitoringDay, state: CadenceState): readonly CadenceEvent[] | DomainError {
   if (!Number.isSafeInteger(command.everyDays) || command.everyDays < 1 || !Number.isSafeInteger(command.windowDays) || command.windowDays < 1) {
     return domainError('INVALID_CADENCE', 'everyDays and windowDays must be positive whole numbers', { everyDays: command.everyDays, windowDays: command.windowDays });
   }
@@ -284,7 +284,7 @@ export function decideCadence(command: CloseMonitoringDay, state: CadenceState):
   return [{ type: 'MonitoringDayClosed', data: { businessDate: command.businessDate, reviewDue, everyDays: command.everyDays, windowDays: command.windowDays } }];
 }
 
-export function evolveCadence(state: CadenceState, event: CadenceEvent): CadenceState {
+function evolveCadence(state: CadenceState, event: CadenceEvent): CadenceState {
   const { businessDate, reviewDue } = event.data;
   const clockFrom = state.status === 'running' ? state.clockFrom : addDays(businessDate, -1);
   return { status: 'running', lastClosed: businessDate, clockFrom: reviewDue ? businessDate : clockFrom };

@@ -10,7 +10,7 @@
 const P = 0.2316419;
 const B = [0.31938153, -0.356563782, 1.781477937, -1.821255978, 1.330274429] as const;
 
-export function normalPdf(x: number): number {
+function normalPdf(x: number): number {
   return Math.exp(-(x * x) / 2) / Math.sqrt(2 * Math.PI);
 }
 

@@ -259,5 +259,3 @@ export const FACT_TABLES = {
       spell_id text PRIMARY KEY, customer_id text NOT NULL, spell_no integer NOT NULL, grade text NOT NULL, from_date date NOT NULL, to_date date);
     CREATE INDEX ON {table} (customer_id, from_date)`,
 } as const;
-
-export type FactTable = keyof typeof FACT_TABLES;

@@ -31,7 +31,7 @@ export interface KpiQuery {
   readonly filters?: Filters;
 }
 
-export interface KpiRow {
+interface KpiRow {
   readonly period: string;
   readonly periodStart: BusinessDate;
   readonly periodEnd: BusinessDate;

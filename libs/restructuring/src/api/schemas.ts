@@ -11,7 +11,7 @@ const documentRef = z
   .describe('reference to a document in the document store');
 const months = (max: number) => z.number().int().min(1).max(max);
 
-export const Terms = z.discriminatedUnion('type', [
+const Terms = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('DEFERRAL'), deferMonths: months(120).describe('months the remaining installments move out') }),
   z.strictObject({
     type: z.literal('INSTALLMENT_PLAN'),

@@ -30,7 +30,7 @@ class ReactionBinding {
 export const reactionBinding = new ReactionBinding();
 
 /** Loan events after which a plan's installments may have been paid, missed or reopened. */
-export const LOAN_EVENTS_OBSERVED = [
+const LOAN_EVENTS_OBSERVED = [
   'PaymentReceived',
   'PaymentReversed',
   'LoanBecameDelinquent',

@@ -16,7 +16,7 @@ import { loanSnapshot, paidDates, restructuredSeqs, restructuringIds } from './l
 import { reactionBinding, type RestructuringReactions } from './reactors.js';
 import { RestructuringSlots, requestStream } from './slots.js';
 
-export { requestStream } from './slots.js';
+;
 
 export interface RequestInput {
   readonly requestId?: string;

@@ -39,7 +39,7 @@ export const AMORTISATION_METHODS: readonly AmortisationMethod[] = ['EQUAL_INSTA
 /** The largest tenor the arithmetic accepts (policies set far lower limits). */
 export const MAX_AMORTISATION_MONTHS = 600;
 /** The largest annual rate the arithmetic accepts, in basis points (1000%). */
-export const MAX_ANNUAL_RATE_BPS = 100_000;
+const MAX_ANNUAL_RATE_BPS = 100_000;
 
 export const MONTHLY_RATE_DENOMINATOR = 120_000n;
 
@@ -72,7 +72,7 @@ function floorDiv(n: bigint, d: bigint): bigint {
 }
 
 /** Round half up of a non-negative fraction. */
-export function roundFraction(f: Fraction): bigint {
+function roundFraction(f: Fraction): bigint {
   return (2n * f.numerator + f.denominator) / (2n * f.denominator);
 }
 

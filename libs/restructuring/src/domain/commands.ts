@@ -55,7 +55,7 @@ export type RequestRestructuring = Command<
   }
 >;
 
-export type AssessRestructuring = Command<
+type AssessRestructuring = Command<
   'AssessRestructuring',
   {
     readonly requestId: string;
@@ -68,19 +68,19 @@ export type AssessRestructuring = Command<
   }
 >;
 
-export type ApproveRestructuring = Command<'ApproveRestructuring', { readonly requestId: string; readonly approver: Actor; readonly businessDate: BusinessDate }>;
+type ApproveRestructuring = Command<'ApproveRestructuring', { readonly requestId: string; readonly approver: Actor; readonly businessDate: BusinessDate }>;
 
-export type RejectRestructuring = Command<
+type RejectRestructuring = Command<
   'RejectRestructuring',
   { readonly requestId: string; readonly rejectedBy: Actor; readonly reasonCode: RejectionReason; readonly businessDate: BusinessDate }
 >;
 
-export type OfferRestructuring = Command<
+type OfferRestructuring = Command<
   'OfferRestructuring',
   { readonly requestId: string; readonly loan: LoanSnapshot; readonly channel: OfferChannel; readonly offeredBy: Actor; readonly businessDate: BusinessDate }
 >;
 
-export type AcceptOffer = Command<
+type AcceptOffer = Command<
   'AcceptOffer',
   {
     readonly requestId: string;
@@ -92,7 +92,7 @@ export type AcceptOffer = Command<
 >;
 
 /** The end of a business day: `closedDate` is the day just closed. */
-export type ExpireOffer = Command<'ExpireOffer', { readonly requestId: string; readonly closedDate: BusinessDate }>;
+type ExpireOffer = Command<'ExpireOffer', { readonly requestId: string; readonly closedDate: BusinessDate }>;
 
 export type ActivationOutcome =
   | {
@@ -104,12 +104,12 @@ export type ActivationOutcome =
     }
   | { readonly applied: false; readonly code: string; readonly reason: string };
 
-export type ActivateRestructuring = Command<
+type ActivateRestructuring = Command<
   'ActivateRestructuring',
   { readonly requestId: string; readonly outcome: ActivationOutcome; readonly businessDate: BusinessDate }
 >;
 
-export type ObservePlan = Command<
+type ObservePlan = Command<
   'ObservePlan',
   {
     readonly requestId: string;
@@ -270,7 +270,7 @@ export function assess(
   return { outcome, checks, plan, approvalsRequired };
 }
 
-export function decideAssess(command: AssessRestructuring, state: RequestState): Decision {
+function decideAssess(command: AssessRestructuring, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -316,7 +316,7 @@ function checker(request: OpenRequest, actor: Actor, action: string): DomainErro
   return null;
 }
 
-export function decideApprove(command: ApproveRestructuring, state: RequestState): Decision {
+function decideApprove(command: ApproveRestructuring, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -350,7 +350,7 @@ export function decideApprove(command: ApproveRestructuring, state: RequestState
   ];
 }
 
-export function decideReject(command: RejectRestructuring, state: RequestState): Decision {
+function decideReject(command: RejectRestructuring, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -372,7 +372,7 @@ export function decideReject(command: RejectRestructuring, state: RequestState):
  * The plan laid out on the loan as it is on `loan.asOf`, provided the balance is still the one
  * assessed and approved; otherwise the error says what changed.
  */
-export function currentPlan(request: OpenRequest, loan: LoanSnapshot): Plan | DomainError {
+function currentPlan(request: OpenRequest, loan: LoanSnapshot): Plan | DomainError {
   const policy = policyOf(request);
   const plan = buildPlan(request.terms, loan, policy.feeWaiverSettlementDays);
   if (isDomainError(plan)) return plan;
@@ -386,7 +386,7 @@ export function currentPlan(request: OpenRequest, loan: LoanSnapshot): Plan | Do
   return plan;
 }
 
-export function decideOffer(command: OfferRestructuring, state: RequestState): Decision {
+function decideOffer(command: OfferRestructuring, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -416,7 +416,7 @@ export function decideOffer(command: OfferRestructuring, state: RequestState): D
   ];
 }
 
-export function decideAccept(command: AcceptOffer, state: RequestState): Decision {
+function decideAccept(command: AcceptOffer, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -463,7 +463,7 @@ export function decideAccept(command: AcceptOffer, state: RequestState): Decisio
  * An end-of-day check: once the offer's last day has been closed it can no longer be accepted, so
  * it expires; anything else is a no-op.
  */
-export function decideExpire(command: ExpireOffer, state: RequestState): Decision {
+function decideExpire(command: ExpireOffer, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -493,7 +493,7 @@ export function activationPlan(state: RequestState, loan: LoanSnapshot): Plan | 
   return currentPlan(state, loan);
 }
 
-export function decideActivate(command: ActivateRestructuring, state: RequestState): Decision {
+function decideActivate(command: ActivateRestructuring, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -554,7 +554,7 @@ export function decideActivate(command: ActivateRestructuring, state: RequestSta
  * observation period has ended with every installment due in it paid, the plan is completed.
  * Installments due after the observation period ends are not watched. Emits only what changed.
  */
-export function decideObserve(command: ObservePlan, state: RequestState): Decision {
+function decideObserve(command: ObservePlan, state: RequestState): Decision {
   const d = command.data;
   const request = existing(state, d.requestId);
   if (isDomainError(request)) return request;
@@ -611,7 +611,7 @@ export function decideObserve(command: ObservePlan, state: RequestState): Decisi
 
 // ---- the decider ----------------------------------------------------------------------------------
 
-export function decide(command: RestructuringCommand, state: RequestState): Decision {
+function decide(command: RestructuringCommand, state: RequestState): Decision {
   switch (command.type) {
     case 'RequestRestructuring':
       return decideRequest(command, state);

@@ -101,7 +101,7 @@ export type RestructuringAssessed = DomainEvent<
   }
 >;
 
-export type RestructuringApproved = DomainEvent<
+type RestructuringApproved = DomainEvent<
   'RestructuringApproved',
   {
     readonly requestId: string;
@@ -116,12 +116,12 @@ export type RestructuringApproved = DomainEvent<
   }
 >;
 
-export type RestructuringRejected = DomainEvent<
+type RestructuringRejected = DomainEvent<
   'RestructuringRejected',
   { readonly requestId: string; readonly loanId: string; readonly rejectedBy: string; readonly reasonCode: RejectionReason; readonly rejectedOn: BusinessDate }
 >;
 
-export type RestructuringOffered = DomainEvent<
+type RestructuringOffered = DomainEvent<
   'RestructuringOffered',
   {
     readonly requestId: string;
@@ -137,7 +137,7 @@ export type RestructuringOffered = DomainEvent<
   }
 >;
 
-export type RestructuringAccepted = DomainEvent<
+type RestructuringAccepted = DomainEvent<
   'RestructuringAccepted',
   {
     readonly requestId: string;
@@ -153,12 +153,12 @@ export type RestructuringAccepted = DomainEvent<
 >;
 
 /** The offer's last day (`expiresOn`) was closed without an acceptance; `expiredOn` is the day closed. */
-export type RestructuringOfferExpired = DomainEvent<
+type RestructuringOfferExpired = DomainEvent<
   'RestructuringOfferExpired',
   { readonly requestId: string; readonly loanId: string; readonly customerId: string; readonly expiresOn: BusinessDate; readonly expiredOn: BusinessDate }
 >;
 
-export interface ActivatedInstallment {
+interface ActivatedInstallment {
   readonly n: number;
   /** The installment's number in the loan's schedule. */
   readonly seq: number;
@@ -192,12 +192,12 @@ export type RestructuringActivated = DomainEvent<
   }
 >;
 
-export type RestructuringActivationFailed = DomainEvent<
+type RestructuringActivationFailed = DomainEvent<
   'RestructuringActivationFailed',
   { readonly requestId: string; readonly loanId: string; readonly code: string; readonly reason: string; readonly failedOn: BusinessDate }
 >;
 
-export type PlanInstallmentPaid = DomainEvent<
+type PlanInstallmentPaid = DomainEvent<
   'PlanInstallmentPaid',
   {
     readonly requestId: string;
@@ -213,7 +213,7 @@ export type PlanInstallmentPaid = DomainEvent<
   }
 >;
 
-export type PlanInstallmentMissed = DomainEvent<
+type PlanInstallmentMissed = DomainEvent<
   'PlanInstallmentMissed',
   {
     readonly requestId: string;
@@ -229,7 +229,7 @@ export type PlanInstallmentMissed = DomainEvent<
 >;
 
 /** A payment that had settled an installment was reversed: the installment is owed again. */
-export type PlanInstallmentPaymentReversed = DomainEvent<
+type PlanInstallmentPaymentReversed = DomainEvent<
   'PlanInstallmentPaymentReversed',
   { readonly requestId: string; readonly loanId: string; readonly n: number; readonly seq: number; readonly asOf: BusinessDate }
 >;
@@ -316,15 +316,15 @@ export type RequestStatus =
   | 'Completed'
   | 'Broken';
 
-export type InstallmentStatus = 'Pending' | 'Missed' | 'Paid';
+type InstallmentStatus = 'Pending' | 'Missed' | 'Paid';
 
-export interface ObservedInstallment extends ActivatedInstallment {
+interface ObservedInstallment extends ActivatedInstallment {
   readonly status: InstallmentStatus;
   /** The value date the installment was recorded as paid, while it is. */
   readonly paidOn: BusinessDate | null;
 }
 
-export interface RequestFacts {
+interface RequestFacts {
   readonly requestId: string;
   readonly loanId: string;
   readonly customerId: string;
@@ -346,7 +346,7 @@ export interface RequestFacts {
   } | null;
 }
 
-export type NoRequest = { readonly status: 'None' };
+type NoRequest = { readonly status: 'None' };
 export type OpenRequest = { readonly status: RequestStatus } & RequestFacts;
 export type RequestState = NoRequest | OpenRequest;
 

@@ -47,7 +47,7 @@ export interface LoanSnapshot {
   readonly lastRestructuredOn: BusinessDate | null;
 }
 
-export type DeferralTerms = { readonly type: 'DEFERRAL'; readonly deferMonths: number };
+type DeferralTerms = { readonly type: 'DEFERRAL'; readonly deferMonths: number };
 export type InstallmentPlanTerms = {
   readonly type: 'INSTALLMENT_PLAN';
   readonly method: AmortisationMethod;
@@ -60,7 +60,7 @@ export type InstallmentPlanTerms = {
    */
   readonly rounding?: AmortisationRounding;
 };
-export type FeeWaiverTerms = { readonly type: 'FEE_WAIVER'; readonly waiverAmount: Fen };
+type FeeWaiverTerms = { readonly type: 'FEE_WAIVER'; readonly waiverAmount: Fen };
 export type RestructuringTerms = DeferralTerms | InstallmentPlanTerms | FeeWaiverTerms;
 
 export interface PlanInstallment {

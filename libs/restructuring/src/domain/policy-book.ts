@@ -13,12 +13,12 @@ import { DEFAULT_RESTRUCTURING_POLICY, policyProblem, type RestructuringPolicy }
 
 export const POLICY_BOOK_STREAM = 'restructuring.policy-book';
 
-export type RestructuringPolicyProposed = DomainEvent<
+type RestructuringPolicyProposed = DomainEvent<
   'RestructuringPolicyProposed',
   { readonly policy: RestructuringPolicy; readonly proposedBy: string; readonly proposedOn: BusinessDate }
 >;
 
-export type RestructuringPolicyPublished = DomainEvent<
+type RestructuringPolicyPublished = DomainEvent<
   'RestructuringPolicyPublished',
   {
     readonly policy: RestructuringPolicy;

@@ -8,7 +8,7 @@ import type { Fen } from '#kernel';
  */
 
 export type RestructuringType = 'DEFERRAL' | 'INSTALLMENT_PLAN' | 'FEE_WAIVER';
-export const RESTRUCTURING_TYPES: readonly RestructuringType[] = ['DEFERRAL', 'INSTALLMENT_PLAN', 'FEE_WAIVER'];
+const RESTRUCTURING_TYPES: readonly RestructuringType[] = ['DEFERRAL', 'INSTALLMENT_PLAN', 'FEE_WAIVER'];
 
 /** Customer grades, best first, as the grading context publishes them (HOLD: grading suspended). */
 export const GRADES = ['A', 'B', 'C', 'D', 'E', 'HOLD'] as const;

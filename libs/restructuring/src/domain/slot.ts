@@ -17,7 +17,7 @@ import type { RequestStatus, RestructuringRequested } from './events.js';
 export const slotStream = (loanId: string): string => `restructuring.slot-${loanId}`;
 
 /** The statuses in which a request has ended and no longer holds its loan's slot. */
-export const ENDED_STATUSES = ['Rejected', 'OfferExpired', 'ActivationFailed', 'Completed', 'Broken'] as const satisfies readonly RequestStatus[];
+const ENDED_STATUSES = ['Rejected', 'OfferExpired', 'ActivationFailed', 'Completed', 'Broken'] as const satisfies readonly RequestStatus[];
 export type EndedStatus = (typeof ENDED_STATUSES)[number];
 export const isEnded = (status: string): status is EndedStatus => (ENDED_STATUSES as readonly string[]).includes(status);
 
@@ -34,7 +34,7 @@ export type RestructuringSlotTaken = DomainEvent<
   }
 >;
 
-export type RestructuringSlotReleased = DomainEvent<
+type RestructuringSlotReleased = DomainEvent<
   'RestructuringSlotReleased',
   {
     readonly loanId: string;
@@ -46,7 +46,6 @@ export type RestructuringSlotReleased = DomainEvent<
 >;
 
 export type SlotEvent = RestructuringSlotTaken | RestructuringSlotReleased;
-export const SLOT_EVENT_TYPES: readonly SlotEvent['type'][] = ['RestructuringSlotTaken', 'RestructuringSlotReleased'];
 
 export interface SlotState {
   /** The request holding the slot, with its take; null when the slot is free. */

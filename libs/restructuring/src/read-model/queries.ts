@@ -4,13 +4,10 @@ import type pg from 'pg';
 import type { BusinessDate } from '#kernel';
 import type { RequestRow } from './projections.js';
 
-/** Statuses in which a request is still open (a new request on the same loan waits for it). */
-export const OPEN_STATUSES = ['Requested', 'Assessed', 'AssessmentFailed', 'PartiallyApproved', 'Approved', 'Offered', 'Accepted'] as const;
-
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** The request as staff see it: the request, its assessment, approvals, offer and plan. */
-export function requestView(row: RequestRow) {
+function requestView(row: RequestRow) {
   return {
     requestId: row.request_id,
     loanId: row.loan_id,
@@ -58,7 +55,7 @@ export interface ListFilter {
 }
 
 /** Restructuring's own view of who works which loan, folded from Collection's published case events. */
-export const CASE_ASSIGNMENTS_TABLE = 'rm_restructuring_case_assignments';
+const CASE_ASSIGNMENTS_TABLE = 'rm_restructuring_case_assignments';
 export const restructuringCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: 'restructuring_case_assignments', table: CASE_ASSIGNMENTS_TABLE });
 
 export interface PerformanceFilter {
@@ -66,7 +63,7 @@ export interface PerformanceFilter {
   readonly activatedTo?: BusinessDate;
 }
 
-export interface PerformanceRow {
+interface PerformanceRow {
   readonly key: string;
   readonly activated: number;
   readonly active: number;

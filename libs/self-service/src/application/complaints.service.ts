@@ -40,7 +40,7 @@ export interface RaiseInput {
 }
 
 /** The complaint policy in force, from the configuration; its version names its deadlines. */
-export function complaintPolicyOf(config: Pick<AppConfig, 'COMPLAINT_ACKNOWLEDGE_DAYS' | 'COMPLAINT_RESOLUTION_DAYS' | 'COMPLAINT_EXTENSION_MAX_DAYS'>): ComplaintPolicy {
+function complaintPolicyOf(config: Pick<AppConfig, 'COMPLAINT_ACKNOWLEDGE_DAYS' | 'COMPLAINT_RESOLUTION_DAYS' | 'COMPLAINT_EXTENSION_MAX_DAYS'>): ComplaintPolicy {
   const ack = config.COMPLAINT_ACKNOWLEDGE_DAYS;
   const resolve = config.COMPLAINT_RESOLUTION_DAYS;
   const ext = config.COMPLAINT_EXTENSION_MAX_DAYS;

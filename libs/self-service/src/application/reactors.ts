@@ -2,7 +2,7 @@ import type { RecordedEvent } from '#kernel';
 import { reactor, type Projection, type Reaction } from '#projections';
 
 /** What the reactors call; implemented by the ComplaintsService. */
-export interface ComplaintReactions {
+interface ComplaintReactions {
   holdOrRelease(event: RecordedEvent, reaction: Reaction): Promise<void>;
   endOfDay(event: RecordedEvent, reaction: Reaction): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { PG_POOL, ProblemException, problem } from '#platform';
 import { channelName, nextSteps, overdueBreakdown, purposeName, type Bilingual, type Component, type NextSteps, type OverdueBreakdown } from '../domain/explain.js';
 import { SelfServiceQueries, type CustomerCase } from '../read-model/queries.js';
 
-export const loanNotFound = (loanId: string) => new ProblemException(problem(404, 'LOAN_NOT_FOUND', 'Loan not found', `You have no loan ${loanId}.`));
+const loanNotFound = (loanId: string) => new ProblemException(problem(404, 'LOAN_NOT_FOUND', 'Loan not found', `You have no loan ${loanId}.`));
 
 export interface CustomerLoan {
   readonly loanId: string;

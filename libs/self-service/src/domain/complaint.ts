@@ -20,7 +20,7 @@ export type ComplaintKind = (typeof COMPLAINT_KINDS)[number];
 export const COMPLAINT_CATEGORIES = ['CONTACT_CONDUCT', 'CONTACT_FREQUENCY', 'THIRD_PARTY_CONTACT', 'DEBT_AMOUNT', 'NOT_MY_DEBT', 'FEES_AND_PENALTIES', 'RESTRUCTURING', 'OTHER'] as const;
 export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
 
-export const COMPLAINT_SOURCES = ['CUSTOMER', 'STAFF', 'REGULATOR'] as const;
+const COMPLAINT_SOURCES = ['CUSTOMER', 'STAFF', 'REGULATOR'] as const;
 export type ComplaintSource = (typeof COMPLAINT_SOURCES)[number];
 
 export const COMPLAINT_OUTCOMES = ['UPHELD', 'PARTLY_UPHELD', 'NOT_UPHELD'] as const;
@@ -34,7 +34,7 @@ export const EXTENSION_REASONS = ['COMPLEX_CASE', 'AWAITING_CUSTOMER', 'AWAITING
 export type ExtensionReason = (typeof EXTENSION_REASONS)[number];
 
 /** Which deadline an escalation is for. */
-export type Deadline = 'ACKNOWLEDGEMENT' | 'RESOLUTION';
+type Deadline = 'ACKNOWLEDGEMENT' | 'RESOLUTION';
 
 /**
  * The complaint handling policy: how many days after the business date it was raised a complaint
@@ -50,7 +50,7 @@ export interface ComplaintPolicy {
 
 export const DEFAULT_COMPLAINT_POLICY: ComplaintPolicy = Object.freeze({ version: 'complaints-1', acknowledgeWithinDays: 2, resolveWithinDays: 15, maxExtensionDays: 15 });
 
-export function complaintPolicyProblem(policy: ComplaintPolicy): string | null {
+function complaintPolicyProblem(policy: ComplaintPolicy): string | null {
   const { acknowledgeWithinDays: ack, resolveWithinDays: resolve } = policy;
   if (!Number.isInteger(ack) || ack < 0 || !Number.isInteger(resolve) || resolve < 1) return 'deadlines are whole days (acknowledgement from 0, resolution from 1)';
   if (ack > resolve) return 'a complaint is acknowledged no later than it is resolved';
@@ -145,9 +145,9 @@ export const COMPLAINT_EVENT_TYPES: readonly ComplaintEvent['type'][] = [
 
 // ---- state -----------------------------------------------------------------------------------------
 
-export type ComplaintStatus = 'RAISED' | 'ACKNOWLEDGED' | 'INVESTIGATING' | 'RESOLVED';
+type ComplaintStatus = 'RAISED' | 'ACKNOWLEDGED' | 'INVESTIGATING' | 'RESOLVED';
 
-export interface ComplaintFile {
+interface ComplaintFile {
   readonly complaintId: string;
   readonly customerId: string;
   readonly kind: ComplaintKind;
@@ -167,9 +167,9 @@ export interface ComplaintFile {
 
 export type ComplaintState = { readonly status: 'NONE' } | ({ readonly status: ComplaintStatus } & ComplaintFile);
 
-export const initialComplaintState = (): ComplaintState => ({ status: 'NONE' });
+const initialComplaintState = (): ComplaintState => ({ status: 'NONE' });
 
-export function evolveComplaint(state: ComplaintState, event: ComplaintEvent): ComplaintState {
+function evolveComplaint(state: ComplaintState, event: ComplaintEvent): ComplaintState {
   switch (event.type) {
     case 'ComplaintRaised': {
       const d = event.data;
@@ -214,12 +214,12 @@ export type RaiseComplaint = {
   readonly type: 'RaiseComplaint';
   readonly data: Omit<ComplaintRaised['data'], 'acknowledgeBy' | 'resolveBy'> & { readonly policy: ComplaintPolicy };
 };
-export type AcknowledgeComplaint = { readonly type: 'AcknowledgeComplaint'; readonly data: { readonly complaintId: string; readonly by: Actor; readonly businessDate: BusinessDate } };
-export type StartInvestigation = {
+type AcknowledgeComplaint = { readonly type: 'AcknowledgeComplaint'; readonly data: { readonly complaintId: string; readonly by: Actor; readonly businessDate: BusinessDate } };
+type StartInvestigation = {
   readonly type: 'StartInvestigation';
   readonly data: { readonly complaintId: string; readonly investigator: Actor; readonly investigatorTeam: string | null; readonly businessDate: BusinessDate };
 };
-export type ResolveComplaint = {
+type ResolveComplaint = {
   readonly type: 'ResolveComplaint';
   readonly data: {
     readonly complaintId: string;
@@ -230,7 +230,7 @@ export type ResolveComplaint = {
     readonly businessDate: BusinessDate;
   };
 };
-export type ExtendResolutionDeadline = {
+type ExtendResolutionDeadline = {
   readonly type: 'ExtendResolutionDeadline';
   readonly data: {
     readonly complaintId: string;
@@ -243,7 +243,7 @@ export type ExtendResolutionDeadline = {
   };
 };
 /** The end of business day `closedDate`: every deadline on or before it that is still unmet escalates. */
-export type EscalateOverdue = { readonly type: 'EscalateOverdue'; readonly data: { readonly complaintId: string; readonly closedDate: BusinessDate } };
+type EscalateOverdue = { readonly type: 'EscalateOverdue'; readonly data: { readonly complaintId: string; readonly closedDate: BusinessDate } };
 
 export type ComplaintCommand = RaiseComplaint | AcknowledgeComplaint | StartInvestigation | ExtendResolutionDeadline | ResolveComplaint | EscalateOverdue;
 
@@ -423,7 +423,7 @@ function decideEscalate(command: EscalateOverdue, state: ComplaintState): Decisi
   return events;
 }
 
-export function decideComplaint(command: ComplaintCommand, state: ComplaintState): Decision {
+function decideComplaint(command: ComplaintCommand, state: ComplaintState): Decision {
   switch (command.type) {
     case 'RaiseComplaint':
       return decideRaise(command, state);

@@ -95,7 +95,7 @@ export interface PlanStepView {
   readonly purpose: string;
 }
 
-export interface UpcomingStep {
+interface UpcomingStep {
   readonly stepId: string;
   /** The business date it falls due on if nothing changes (no payment, no plan, no hold). */
   readonly expectedOn: BusinessDate;

@@ -48,7 +48,7 @@ export interface ComplaintRow {
   extension: { days: number; reason: string; previousResolveBy: string; extendedBy: string; extendedOn: string; noticeRef: string | null } | null;
 }
 
-export function evolveComplaintRow(row: ComplaintRow | undefined, recorded: RecordedEvent): ComplaintRow | undefined {
+function evolveComplaintRow(row: ComplaintRow | undefined, recorded: RecordedEvent): ComplaintRow | undefined {
   const event = recorded as unknown as ComplaintEvent;
   switch (event.type) {
     case 'ComplaintRaised': {

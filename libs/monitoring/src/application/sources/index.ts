@@ -21,11 +21,6 @@ export const OBSERVED_EVENT_TYPES: readonly string[] = [
   ...new Set<string>([...LOAN_EVENT_TYPES, ...COLLECTION_EVENT_TYPES, ...GRADING_EVENT_TYPES, ...RESTRUCTURING_EVENT_TYPES, ...SELF_SERVICE_EVENT_TYPES]),
 ];
 
-export const OBSERVED: AllFilter = {
-  eventTypes: OBSERVED_EVENT_TYPES,
-  streamPrefixes: ['loans.', 'collection.', 'grading.', 'restructuring.', 'selfservice.'],
-};
-
 export const DAY_CLOSE_FILTER: AllFilter = { eventTypes: [...DAY_CLOSE_EVENT_TYPES], streamPrefixes: ['loans.'] };
 
 /** The observations an event of another context amounts to (none for events of no interest). */

@@ -21,8 +21,13 @@ export async function benchServer(): Promise<BenchServer> {
       // BENCH_PG_FLAGS="-c shared_preload_libraries=pg_stat_statements" instruments the server.
       ...(process.env.BENCH_PG_FLAGS ? { extraFlags: process.env.BENCH_PG_FLAGS.split(' ').filter(Boolean) } : {}),
       // BENCH_PG_LOG=1 shows the server's own log (crashes, checkpoints) on stderr.
-      ...(process.env.BENCH_PG_LOG ? { log: (line: string) => process.stderr.write(`[pg] ${line.trimEnd()}
-`) } : {}),
+      ...(process.env.BENCH_PG_LOG
+        ? {
+            log: (line: string) =>
+              process.stderr.write(`[pg] ${line.trimEnd()}
+`),
+          }
+        : {}),
     });
     adminUrl = embedded.url;
   }

@@ -34,12 +34,18 @@ describe('deploy files', () => {
 
   it('pin every image to a version', () => {
     const images = [
-      ...Object.values<any>(compose.services).map((s) => s.image).filter(Boolean),
+      ...Object.values<any>(compose.services)
+        .map((s) => s.image)
+        .filter(Boolean),
       ...k8s.filter((d) => d.kind === 'Deployment').flatMap((d) => d.spec.template.spec.containers.map((c: any) => c.image)),
     ];
     expect(images.length).toBeGreaterThan(3);
     for (const image of images) expect(image).toMatch(/:[0-9][\w.-]*$/);
-    expect(readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8').match(/^FROM .*$/gm)!.every((l) => /:[0-9]/.test(l))).toBe(true);
+    expect(
+      readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8')
+        .match(/^FROM .*$/gm)!
+        .every((l) => /:[0-9]/.test(l)),
+    ).toBe(true);
   });
 
   it('build and run the images on Node 22 LTS, the exact version CI smoke-tests the built app on', () => {
@@ -54,7 +60,11 @@ describe('deploy files', () => {
   });
 
   it('give the relay role the Kafka brokers, at an address the broker advertises to the other containers', () => {
-    const relays = Object.entries<any>(compose.services).filter(([, s]) => String(s.environment?.ARREARS_ROLES ?? '').split(',').includes('relay'));
+    const relays = Object.entries<any>(compose.services).filter(([, s]) =>
+      String(s.environment?.ARREARS_ROLES ?? '')
+        .split(',')
+        .includes('relay'),
+    );
     expect(relays.map(([name]) => name)).toEqual(['arrears-workers']);
     // A client connects to a bootstrap broker, then to the addresses the brokers advertise.
     const advertised = String(compose.services.kafka.environment.KAFKA_ADVERTISED_LISTENERS)
@@ -92,7 +102,8 @@ describe('deploy files', () => {
             expect(port).toBeDefined();
             const onProbePort = String(port.containerPort) === String(config.PROBE_PORT);
             expect(onProbePort || port.containerPort === 3000).toBe(true);
-            const get = async (path: string) => (onProbePort ? { status: (await fetch(`http://127.0.0.1:${probePort}${path}`)).status } : t.as(null)('GET', path));
+            const get = async (path: string) =>
+              onProbePort ? { status: (await fetch(`http://127.0.0.1:${probePort}${path}`)).status } : t.as(null)('GET', path);
             const res = await eventually(async () => {
               const r = await get(probe.httpGet.path);
               return r.status === 200 ? r : undefined;

@@ -53,7 +53,10 @@ async function main() {
     await startRoles(app, runtime);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const token = await mintToken({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: new TextEncoder().encode(SECRET) }, { sub: 'bench', role: 'service' });
+    const token = await mintToken(
+      { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: new TextEncoder().encode(SECRET) },
+      { sub: 'bench', role: 'service' },
+    );
 
     const repo = new AggregateRepository(runtime.store, tallyDecider);
     const ctx = { command: 'OpenTally', actor: { id: 'bench', role: 'system' as const }, occurredAt: '2026-11-29T00:00:00Z' };
@@ -112,8 +115,21 @@ async function main() {
         bareFastify: { rps: Math.round(bare32.requests.average), p50ms: bare32.latency.p50, p99ms: bare32.latency.p99 },
         share: round(app32.requests.average / bare32.requests.average, 3),
       },
-      projectionLag: { targetRate: 1_000, achievedRps: Math.round(steady.requests.average), events: lag[0].n, p50ms: round(Number(lag[0].p50), 1), p99ms: round(Number(lag[0].p99), 1), goalP99ms: 250 },
-      rebuild: { events: rebuilt.events, storeEvents: total[0].n, seconds: round(rebuildSeconds, 2), eventsPerSecond: Math.round(rebuilt.events / rebuildSeconds), goal: 50_000 },
+      projectionLag: {
+        targetRate: 1_000,
+        achievedRps: Math.round(steady.requests.average),
+        events: lag[0].n,
+        p50ms: round(Number(lag[0].p50), 1),
+        p99ms: round(Number(lag[0].p99), 1),
+        goalP99ms: 250,
+      },
+      rebuild: {
+        events: rebuilt.events,
+        storeEvents: total[0].n,
+        seconds: round(rebuildSeconds, 2),
+        eventsPerSecond: Math.round(rebuilt.events / rebuildSeconds),
+        goal: 50_000,
+      },
       memory: { rssMiB: Math.round(rss / 2 ** 20) },
     };
     writeResult(

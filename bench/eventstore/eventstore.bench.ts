@@ -113,7 +113,13 @@ async function main() {
     const json = pg.types.getTypeParser(pg.types.builtins.JSON, 'text');
     const types = {
       getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === pg.types.builtins.INT8 ? int8 : oid === pg.types.builtins.JSONB ? jsonb : oid === pg.types.builtins.JSON ? json : pg.types.getTypeParser(oid, format as 'text'),
+        oid === pg.types.builtins.INT8
+          ? int8
+          : oid === pg.types.builtins.JSONB
+            ? jsonb
+            : oid === pg.types.builtins.JSON
+              ? json
+              : pg.types.getTypeParser(oid, format as 'text'),
     };
     const pool = new pg.Pool({ connectionString: oursUrl, max: POOL, idleTimeoutMillis: 30_000, types: types as never });
     pool.on('error', () => undefined);
@@ -131,9 +137,13 @@ async function main() {
       });
     const seedEmmett = (prefix: string) =>
       drive(STREAMS, CONCURRENCY, async (i) => {
-        await peer.appendToStream(`bench.counter-${prefix}-${i}`, Array.from({ length: SEEDED_EVENTS }, () => ({ type: 'Incremented' as const, data: { by: 1 } })), {
-          expectedStreamVersion: STREAM_DOES_NOT_EXIST,
-        });
+        await peer.appendToStream(
+          `bench.counter-${prefix}-${i}`,
+          Array.from({ length: SEEDED_EVENTS }, () => ({ type: 'Incremented' as const, data: { by: 1 } })),
+          {
+            expectedStreamVersion: STREAM_DOES_NOT_EXIST,
+          },
+        );
       });
     const pick = (prefix: string) => `bench.counter-${prefix}-${Math.floor(Math.random() * STREAMS)}`;
 
@@ -189,8 +199,14 @@ async function main() {
         const y = await b();
         return [await a(), y];
       };
-      const [aA, aE] = await pair(() => appendsArrears(APPENDS), () => appendsEmmett(APPENDS));
-      const [cOff, cE] = await pair(() => commandsArrears(`r${r}-off`, COMMANDS, 0), () => commandsEmmett(`r${r}`, COMMANDS));
+      const [aA, aE] = await pair(
+        () => appendsArrears(APPENDS),
+        () => appendsEmmett(APPENDS),
+      );
+      const [cOff, cE] = await pair(
+        () => commandsArrears(`r${r}-off`, COMMANDS, 0),
+        () => commandsEmmett(`r${r}`, COMMANDS),
+      );
       const cOn = await commandsArrears(`r${r}-on`, COMMANDS, 10_000);
       const entry = {
         order: arrearsFirst ? 'Arrears first' : 'Emmett first',
@@ -220,7 +236,10 @@ async function main() {
       appendsArrears: summary('appendsArrears'),
       appendsEmmett: summary('appendsEmmett'),
       commandsArrearsCacheOff: summary('commandsArrearsCacheOff'),
-      commandsArrearsCacheOn: { ...summary('commandsArrearsCacheOn'), cacheHitRate: round(median(rounds.map((x) => x.commandsArrearsCacheOn.cacheHitRate!)), 3) },
+      commandsArrearsCacheOn: {
+        ...summary('commandsArrearsCacheOn'),
+        cacheHitRate: round(median(rounds.map((x) => x.commandsArrearsCacheOn.cacheHitRate!)), 3),
+      },
       commandsEmmett: summary('commandsEmmett'),
     };
     const medianRatios = {
@@ -256,8 +275,13 @@ async function main() {
       perRoundRatios: ratios,
       rounds,
     };
-    const row = (label: string, a: { perSecond: number; p50ms: number; p99ms: number }, e: { perSecond: number; p50ms: number; p99ms: number }, ratio: number, perRound: number[]) =>
-      `| ${label} | ${a.perSecond} | ${a.p50ms} / ${a.p99ms} | ${e.perSecond} | ${e.p50ms} / ${e.p99ms} | **${ratio}×** | ${perRound.join(', ')} |`;
+    const row = (
+      label: string,
+      a: { perSecond: number; p50ms: number; p99ms: number },
+      e: { perSecond: number; p50ms: number; p99ms: number },
+      ratio: number,
+      perRound: number[],
+    ) => `| ${label} | ${a.perSecond} | ${a.p50ms} / ${a.p99ms} | ${e.perSecond} | ${e.p50ms} / ${e.p99ms} | **${ratio}×** | ${perRound.join(', ')} |`;
     writeResult(
       'eventstore',
       result,
@@ -267,9 +291,27 @@ Ran ${result.ranAt} on ${result.machine.cpus} × ${result.machine.cpuModel}, ${r
 
 | scenario | Arrears ops/s | p50 / p99 ms | emmett-postgresql ops/s | p50 / p99 ms | median ratio | ratio per round |
 |---|---:|---:|---:|---:|---:|---|
-${row(`(a) single-event append to a new stream (${APPENDS})`, medians.appendsArrears, medians.appendsEmmett, medianRatios.appends, ratios.map((x) => x.appends))}
-${row(`(b) command: load ~${SEEDED_EVENTS} events, decide, append at expected revision (${COMMANDS}), stream cache off`, medians.commandsArrearsCacheOff, medians.commandsEmmett, medianRatios.commandsCacheOff, ratios.map((x) => x.commandsCacheOff))}
-${row(`(b) the same, stream cache on (hit rate ${Math.round(medians.commandsArrearsCacheOn.cacheHitRate * 100)} %)`, medians.commandsArrearsCacheOn, medians.commandsEmmett, medianRatios.commandsCacheOn, ratios.map((x) => x.commandsCacheOn))}
+${row(
+  `(a) single-event append to a new stream (${APPENDS})`,
+  medians.appendsArrears,
+  medians.appendsEmmett,
+  medianRatios.appends,
+  ratios.map((x) => x.appends),
+)}
+${row(
+  `(b) command: load ~${SEEDED_EVENTS} events, decide, append at expected revision (${COMMANDS}), stream cache off`,
+  medians.commandsArrearsCacheOff,
+  medians.commandsEmmett,
+  medianRatios.commandsCacheOff,
+  ratios.map((x) => x.commandsCacheOff),
+)}
+${row(
+  `(b) the same, stream cache on (hit rate ${Math.round(medians.commandsArrearsCacheOn.cacheHitRate * 100)} %)`,
+  medians.commandsArrearsCacheOn,
+  medians.commandsEmmett,
+  medianRatios.commandsCacheOn,
+  ratios.map((x) => x.commandsCacheOn),
+)}
 
 Each command run has ${STREAMS} streams of ${SEEDED_EVENTS} events of its own, so a command loads 10 to about ${SEEDED_EVENTS + Math.ceil((2 * COMMANDS) / STREAMS)} events. The cached run uses a fresh repository each round: its first command on a stream reads it, later ones decide on the cached state. Cache off is the like-for-like figure (Emmett's command handler reads the stream every time).
 

@@ -21,8 +21,13 @@ const counter: Decider<{ by: number }, Ev, { count: number }> = {
 };
 function newEvent(): NewEvent {
   const id = randomUUID();
-  return { eventId: id, type: 'Incremented', schemaVersion: 1, data: { by: 1 },
-    metadata: { correlationId: id, causationId: id, actor: { id: 'bench', role: 'system' }, command: 'Increment', occurredAt: '2026-11-29T00:00:00Z' } };
+  return {
+    eventId: id,
+    type: 'Incremented',
+    schemaVersion: 1,
+    data: { by: 1 },
+    metadata: { correlationId: id, causationId: id, actor: { id: 'bench', role: 'system' }, command: 'Increment', occurredAt: '2026-11-29T00:00:00Z' },
+  };
 }
 const ctx = { command: 'Increment', actor: { id: 'bench', role: 'system' as const }, occurredAt: '2026-11-29T00:00:00Z' };
 
@@ -54,10 +59,11 @@ try {
   await drive(STREAMS, 16, (i) => store.appendToStream(`bench.counter-${i}`, Array.from({ length: 10 }, newEvent), 'no_stream').then(() => undefined));
   await pool.query('ANALYZE es_events');
   const repository = new AggregateRepository(store, counter, { cacheStreams: 0 });
-  const run = () => drive(COMMANDS, 16, async () => {
-    const r = await repository.handle(`bench.counter-${Math.floor(Math.random() * STREAMS)}`, { by: 1 }, ctx);
-    if ('kind' in r) throw new Error(r.message);
-  });
+  const run = () =>
+    drive(COMMANDS, 16, async () => {
+      const r = await repository.handle(`bench.counter-${Math.floor(Math.random() * STREAMS)}`, { by: 1 }, ctx);
+      if ('kind' in r) throw new Error(r.message);
+    });
   await run();
   const c0 = cpu();
   const timed = await run();

@@ -46,7 +46,13 @@ const addDays = (d: string, days: number) => new Date(Date.parse(`${d}T00:00:00Z
 
 function event(type: string, data: unknown, command: string, occurredAt: string): NewEvent {
   const eventId = randomUUID();
-  return { eventId, type, schemaVersion: 1, data, metadata: { correlationId: eventId, causationId: eventId, actor: { id: 'bench-seed', role: 'service' }, command, occurredAt } };
+  return {
+    eventId,
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: { correlationId: eventId, causationId: eventId, actor: { id: 'bench-seed', role: 'service' }, command, occurredAt },
+  };
 }
 
 /** The events of customer n: a profile, a loan, for some a delinquency. */
@@ -91,7 +97,9 @@ function customerStreams(n: number): Array<{ streamId: string; events: NewEvent[
   if (rand(n, 9) < 0.12) {
     const dpd = 1 + Math.floor(rand(n, 10) * 150);
     const asOf = addDays(TODAY, -1);
-    loanEvents.push(event('LoanBecameDelinquent', { dpd, stage: 'M1', overdueAmount: 53_000, oldestUnpaidDueDate: addDays(asOf, -dpd), asOf }, 'CloseBusinessDay', asOf));
+    loanEvents.push(
+      event('LoanBecameDelinquent', { dpd, stage: 'M1', overdueAmount: 53_000, oldestUnpaidDueDate: addDays(asOf, -dpd), asOf }, 'CloseBusinessDay', asOf),
+    );
   }
   return [
     { streamId: `grading.customer-${customerId}`, events: [event('CustomerProfileUpdated', profile, 'UpdateCustomerProfile', profile.asOf)] },
@@ -138,15 +146,19 @@ async function main() {
         await new Promise((r) => setTimeout(r, 100));
       }
     };
-    await waitFor('catch-up', async () =>
-      (await count(`SELECT count(*) AS n FROM rm_grading_loan_classes`)) === CUSTOMERS && (await count(`SELECT count(*) AS n FROM rm_grading_customers`)) === CUSTOMERS,
+    await waitFor(
+      'catch-up',
+      async () =>
+        (await count(`SELECT count(*) AS n FROM rm_grading_loan_classes`)) === CUSTOMERS &&
+        (await count(`SELECT count(*) AS n FROM rm_grading_customers`)) === CUSTOMERS,
     );
     const catchUpSeconds = seconds(Date.now() - t0);
     log(`projections caught up (loan records, ${CUSTOMERS} first classifications) in ${catchUpSeconds} s`);
 
     const address = app.getHttpServer().address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    const tokenFor = (sub: string) => mintToken({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: new TextEncoder().encode(SECRET) }, { sub, role: 'risk_manager' });
+    const tokenFor = (sub: string) =>
+      mintToken({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: new TextEncoder().encode(SECRET) }, { sub, role: 'risk_manager' });
     const [alice, bob] = await Promise.all([tokenFor('rm-alice'), tokenFor('rm-bob')]);
     const call = async (token: string, method: string, path: string, body?: unknown): Promise<any> => {
       const res = await fetch(`${base}${path}`, {
@@ -187,7 +199,10 @@ async function main() {
       });
       const runMs = Date.now() - started;
       const loadAfter = round(loadavg()[0], 1);
-      await waitFor('customers read model', async () => (await count(`SELECT count(*) AS n FROM rm_grading_customers WHERE policy_id = '${p.policyId}'`)) === CUSTOMERS);
+      await waitFor(
+        'customers read model',
+        async () => (await count(`SELECT count(*) AS n FROM rm_grading_customers WHERE policy_id = '${p.policyId}'`)) === CUSTOMERS,
+      );
       const readModelMs = Date.now() - started;
       const grades = Object.fromEntries(
         (await pool.query(`SELECT grade, count(*)::int AS n FROM rm_grading_customers GROUP BY grade ORDER BY grade`)).rows.map((r) => [r.grade, r.n]),
@@ -208,7 +223,9 @@ async function main() {
         loadAverage: { before: loadBefore, after: loadAfter },
         withinTarget: runMs / 1000 < TARGET_SECONDS,
       };
-      log(`${p.policyId}: run ${seconds(runMs)} s (${result.customersPerSecond}/s, ${result.changed} changed), read model ${seconds(readModelMs)} s; grades ${JSON.stringify(grades)}`);
+      log(
+        `${p.policyId}: run ${seconds(runMs)} s (${result.customersPerSecond}/s, ${result.changed} changed), read model ${seconds(readModelMs)} s; grades ${JSON.stringify(grades)}`,
+      );
       runs.push(result);
     }
 

@@ -56,11 +56,15 @@ async function main() {
     // The seeding's writes settle before the clock starts.
     await pool.query('CHECKPOINT').catch(() => undefined);
     const operator = { actor: { id: 'bench-operator', role: 'service' as const }, receivedAt: new Date().toISOString(), source: 'bench' };
-    const started = await calendar.repository.handle(CALENDAR_STREAM, { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: FIRST_DAY } }, {
-      command: 'StartBusinessCalendar',
-      actor: operator.actor,
-      occurredAt: operator.receivedAt,
-    });
+    const started = await calendar.repository.handle(
+      CALENDAR_STREAM,
+      { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: FIRST_DAY } },
+      {
+        command: 'StartBusinessCalendar',
+        actor: operator.actor,
+        occurredAt: operator.receivedAt,
+      },
+    );
     if (isDomainError(started)) throw new Error(started.code);
     await runner.start();
 

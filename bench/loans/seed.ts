@@ -179,7 +179,9 @@ export async function seedPortfolio(
     const slots: Array<{ slot: number; template: number }> = [];
     for (const t of list) for (let i = 0; i < t.slots; i++) slots.push({ slot: slots.length, template: t.id });
     await pool.query(`INSERT INTO bench_seed_slots SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(slot integer, template integer)`, [JSON.stringify(slots)]);
-    const events = list.flatMap((t) => t.events.map((e, revision) => ({ template: t.id, revision, type: e.type, data: JSON.stringify(e.data), meta: SEED_META })));
+    const events = list.flatMap((t) =>
+      t.events.map((e, revision) => ({ template: t.id, revision, type: e.type, data: JSON.stringify(e.data), meta: SEED_META })),
+    );
     await pool.query(
       `INSERT INTO bench_seed_events SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, revision integer, type text, data text, meta jsonb)`,
       [JSON.stringify(events)],
@@ -189,7 +191,9 @@ export async function seedPortfolio(
       row: loanRow(t.state, t.events.length - 1, t.state.facts.terms.disbursementDate),
       facts: JSON.stringify(t.state.facts),
     }));
-    await pool.query(`INSERT INTO bench_seed_rows SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, row jsonb, facts text)`, [JSON.stringify(rows)]);
+    await pool.query(`INSERT INTO bench_seed_rows SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(template integer, row jsonb, facts text)`, [
+      JSON.stringify(rows),
+    ]);
     await pool.query(
       `INSERT INTO bench_seed_loans
        SELECT n, 'L' || lpad(n::text, 7, '0'), 'C' || lpad((n % 800000)::text, 6, '0'), s.template

@@ -94,7 +94,12 @@ async function main() {
         const slice = messages.slice(i, i + 500);
         await producer.sendBatch({
           acks: -1,
-          topicMessages: [{ topic: `${slice[0].topic}.bare`, messages: slice.map((m) => ({ key: m.message.key, value: m.message.value, headers: { ...m.message.headers } })) }],
+          topicMessages: [
+            {
+              topic: `${slice[0].topic}.bare`,
+              messages: slice.map((m) => ({ key: m.message.key, value: m.message.value, headers: { ...m.message.headers } })),
+            },
+          ],
         });
       }
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -159,7 +164,13 @@ async function main() {
       bareProducer: { messagesPerSecond: median(perRound.map((r) => r.barePerSecond)), batchSize: 500 },
       medianRatio: median(perRound.map((r) => r.ratio)),
       perRound,
-      relayUnbatched: { events: UNBATCHED_EVENTS, published: unbatched.published, seconds: round(unbatched.seconds, 2), eventsPerSecond: rate(UNBATCHED_EVENTS, unbatched.seconds), batchSize: 1 },
+      relayUnbatched: {
+        events: UNBATCHED_EVENTS,
+        published: unbatched.published,
+        seconds: round(unbatched.seconds, 2),
+        eventsPerSecond: rate(UNBATCHED_EVENTS, unbatched.seconds),
+        batchSize: 1,
+      },
     };
     writeResult(
       'messaging',

@@ -139,9 +139,11 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 
 async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < items.length; i = next++) await work(items[i]);
+    }),
+  );
 }
 
 /** A 3-month cash loan disbursed a month before START: its first installment falls due on START + 1. */
@@ -191,13 +193,17 @@ async function main() {
     });
     const base = `http://127.0.0.1:${port}`;
     const api = new Api(base, new TextEncoder().encode(SECRET));
-    await until('the app to be ready', async () => {
-      try {
-        return (await fetch(`${base}/health/ready`)).status === 200 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 120_000);
+    await until(
+      'the app to be ready',
+      async () => {
+        try {
+          return (await fetch(`${base}/health/ready`)).status === 200 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      120_000,
+    );
     const pid = app.pid!;
 
     const settled = async (what: string) => {
@@ -222,24 +228,57 @@ async function main() {
       // at the close of their day, so each day's queue holds that day's calls.
       champion: [
         { stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-sms-1', priority: 3 },
-        ...Array.from({ length: 45 }, (_, i) => ({ stepId: `call-${i + 1}`, when: { dpdDay: i + 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'tpl-call', priority: 1 })),
+        ...Array.from({ length: 45 }, (_, i) => ({
+          stepId: `call-${i + 1}`,
+          when: { dpdDay: i + 1 },
+          channel: 'CALL',
+          purpose: 'NEGOTIATION',
+          templateId: 'tpl-call',
+          priority: 1,
+        })),
       ],
       reason: 'bench: the workload strategy',
     });
     await api.ok('approve strategy', 'risk_manager', 'rm-2', 'POST', '/collection/strategies/bench-standard/versions/1/approve', {});
-    await api.ok('activate strategy', 'risk_manager', 'rm-2', 'POST', '/collection/strategies/bench-standard/versions/1/activate', { effectiveFrom: START, businessDate: START });
+    await api.ok('activate strategy', 'risk_manager', 'rm-2', 'POST', '/collection/strategies/bench-standard/versions/1/activate', {
+      effectiveFrom: START,
+      businessDate: START,
+    });
     const collectors = Array.from({ length: COLLECTORS }, (_, i) => `wcol-${i + 1}`);
     for (const collectorId of collectors) {
       await api.ok('collector', 'supervisor', 'sup-1', 'POST', '/collection/collectors', { collectorId, team: TEAM, capacity: 2_000, skills: ['*'] }, TEAM);
-      await api.ok('training', 'supervisor', 'sup-1', 'POST', `/collection/collectors/${collectorId}/trainings`, { courseId: 'basic-101', score: 90, completedOn: addDays(START, -60) }, TEAM);
-      await api.ok('certification', 'supervisor', 'sup-1', 'POST', `/collection/collectors/${collectorId}/certifications`, {
-        certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: addDays(START, -59), expiresOn: addDays(START, 300),
-      }, TEAM);
+      await api.ok(
+        'training',
+        'supervisor',
+        'sup-1',
+        'POST',
+        `/collection/collectors/${collectorId}/trainings`,
+        { courseId: 'basic-101', score: 90, completedOn: addDays(START, -60) },
+        TEAM,
+      );
+      await api.ok(
+        'certification',
+        'supervisor',
+        'sup-1',
+        'POST',
+        `/collection/collectors/${collectorId}/certifications`,
+        {
+          certification: 'COLLECTION_BASIC',
+          courseId: 'basic-101',
+          grantedOn: addDays(START, -59),
+          expiresOn: addDays(START, 300),
+        },
+        TEAM,
+      );
     }
     const registerStarted = Date.now();
-    await inParallel(Array.from({ length: LOANS }, (_, n) => n), 32, async (n) => {
-      await api.ok(`register W-${n}`, 'service', 'core-banking', 'POST', '/loans/accounts', loanBody(n));
-    });
+    await inParallel(
+      Array.from({ length: LOANS }, (_, n) => n),
+      32,
+      async (n) => {
+        await api.ok(`register W-${n}`, 'service', 'core-banking', 'POST', '/loans/accounts', loanBody(n));
+      },
+    );
     const registerSeconds = (Date.now() - registerStarted) / 1000;
     // 85 % pay the first installment on time; the others become delinquent, and their cases open.
     let openDate: BusinessDate = START;
@@ -252,9 +291,17 @@ async function main() {
     };
     await closeDay(START);
     openDate = addDays(START, 1);
-    await inParallel(Array.from({ length: LOANS }, (_, n) => n).filter((n) => n % 100 >= 15), 32, async (n) => {
-      await api.ok('pay', 'service', 'core-banking', 'POST', `/loans/accounts/W-${n}/payments`, { reference: `W-${n}-1`, amount: 103_000, valueDate: openDate });
-    });
+    await inParallel(
+      Array.from({ length: LOANS }, (_, n) => n).filter((n) => n % 100 >= 15),
+      32,
+      async (n) => {
+        await api.ok('pay', 'service', 'core-banking', 'POST', `/loans/accounts/W-${n}/payments`, {
+          reference: `W-${n}-1`,
+          amount: 103_000,
+          valueDate: openDate,
+        });
+      },
+    );
     for (let d = 0; d < 3; d++) {
       await closeDay(openDate);
       openDate = addDays(openDate, 1);
@@ -307,19 +354,49 @@ async function main() {
         const n = seq++;
         if (r < 0.5) {
           const loan = Math.floor(Math.random() * LOANS);
-          fire('payment', () => api.call('service', 'core-banking', 'POST', `/loans/accounts/W-${loan}/payments`, { reference: `wl-${rate}-${n}`, amount: 500 + (n % 2000), valueDate: openDate }, undefined, `wl-${rate}-${n}`));
+          fire('payment', () =>
+            api.call(
+              'service',
+              'core-banking',
+              'POST',
+              `/loans/accounts/W-${loan}/payments`,
+              { reference: `wl-${rate}-${n}`, amount: 500 + (n % 2000), valueDate: openDate },
+              undefined,
+              `wl-${rate}-${n}`,
+            ),
+          );
           return;
         }
         const c = work[n % work.length];
         const at = new Date(Date.parse(`${openDate}T02:00:00Z`) + (minute++ % 480) * 60_000).toISOString();
         if (r < 0.75) {
           const outcome = n % 5 === 0 ? 'RIGHT_PARTY_CONTACT' : 'NO_ANSWER';
-          fire('contact', () => api.call('collector', c.collectorId, 'POST', `/collection/cases/${c.caseId}/contacts`, { attemptId: `wa-${rate}-${n}`, channel: 'CALL', outcome, at }, TEAM));
+          fire('contact', () =>
+            api.call(
+              'collector',
+              c.collectorId,
+              'POST',
+              `/collection/cases/${c.caseId}/contacts`,
+              { attemptId: `wa-${rate}-${n}`, channel: 'CALL', outcome, at },
+              TEAM,
+            ),
+          );
         } else if (r < 0.85) {
           fire('promise', () =>
-            api.call('collector', c.collectorId, 'POST', `/collection/cases/${c.caseId}/contacts`, {
-              attemptId: `wp-${rate}-${n}`, channel: 'CALL', outcome: 'PROMISE_TO_PAY', at, promise: { amount: Math.max(100, c.overdue), dueOn: addDays(openDate, 3) },
-            }, TEAM),
+            api.call(
+              'collector',
+              c.collectorId,
+              'POST',
+              `/collection/cases/${c.caseId}/contacts`,
+              {
+                attemptId: `wp-${rate}-${n}`,
+                channel: 'CALL',
+                outcome: 'PROMISE_TO_PAY',
+                at,
+                promise: { amount: Math.max(100, c.overdue), dueOn: addDays(openDate, 3) },
+              },
+              TEAM,
+            ),
           );
         } else {
           fire('queue', () => api.call('collector', c.collectorId, 'GET', `/collection/work-queue?date=${openDate}`, undefined, TEAM));
@@ -343,11 +420,15 @@ async function main() {
       const sampler = (async () => {
         while (running) {
           const s0 = performance.now();
-          const ready = await fetch(`${base}/health/ready`).then((r) => r.status).catch(() => 0);
+          const ready = await fetch(`${base}/health/ready`)
+            .then((r) => r.status)
+            .catch(() => 0);
           readiness.push(performance.now() - s0);
           // The same answer on the probe port (PROBE_PORT: a thread of its own), as an orchestrator asks it.
           const p0 = performance.now();
-          const probed = await fetch(`http://127.0.0.1:${probePort}/health/ready`).then((r) => r.status).catch(() => 0);
+          const probed = await fetch(`http://127.0.0.1:${probePort}/health/ready`)
+            .then((r) => r.status)
+            .catch(() => 0);
           probeReadiness.push(probed === 200 || probed === 503 ? performance.now() - p0 : Number.POSITIVE_INFINITY);
           const res = await api.call('admin', 'bench-admin', 'GET', '/admin/projections');
           const items = (res.body?.items ?? []) as Array<{ name: string; lagSeconds: number; lagPositions: number }>;
@@ -374,22 +455,32 @@ async function main() {
           if (res.status >= 300) continue;
           openDate = addDays(date, 1);
           const closeAt = (Date.now() - holdStarted) / 1000;
-          await until(`end of day ${date}`, async () => {
-            const r = await api.call('service', 'core-banking', 'GET', `/loans/calendar/days/${date}`);
-            return r.status === 200 && r.body.status === 'completed' ? true : undefined;
-          }, 120_000, 100).catch(() => undefined);
+          await until(
+            `end of day ${date}`,
+            async () => {
+              const r = await api.call('service', 'core-banking', 'GET', `/loans/calendar/days/${date}`);
+              return r.status === 200 && r.body.status === 'completed' ? true : undefined;
+            },
+            120_000,
+            100,
+          ).catch(() => undefined);
           const closedInMs = Math.round(performance.now() - c0);
           // Then until every read model and reaction has absorbed the day (Collection's, Grading's
           // and Monitoring's work on it included).
           let quiet = 0;
-          await until(`read models after ${date}`, async () => {
-            const r = await api.call('admin', 'bench-admin', 'GET', '/admin/projections');
-            // Under load something always waits; "absorbed" is every projection within about two
-            // seconds of traffic, three samples in a row.
-            const items = (r.body?.items ?? []) as Array<{ lagPositions: number; lagSeconds: number }>;
-            quiet = items.length > 0 && items.every((p) => p.lagSeconds < 2 && p.lagPositions < Math.max(200, 2 * rate * 5)) ? quiet + 1 : 0;
-            return quiet >= 3 ? true : undefined;
-          }, 180_000, 200).catch(() => undefined);
+          await until(
+            `read models after ${date}`,
+            async () => {
+              const r = await api.call('admin', 'bench-admin', 'GET', '/admin/projections');
+              // Under load something always waits; "absorbed" is every projection within about two
+              // seconds of traffic, three samples in a row.
+              const items = (r.body?.items ?? []) as Array<{ lagPositions: number; lagSeconds: number }>;
+              quiet = items.length > 0 && items.every((p) => p.lagSeconds < 2 && p.lagPositions < Math.max(200, 2 * rate * 5)) ? quiet + 1 : 0;
+              return quiet >= 3 ? true : undefined;
+            },
+            180_000,
+            200,
+          ).catch(() => undefined);
           const caughtUpInMs = Math.round(performance.now() - c0);
           closeWindows.push({ from: closeAt, to: closeAt + caughtUpInMs / 1000 });
           closes.push({ date, closedInMs, caughtUpInMs });
@@ -416,8 +507,20 @@ async function main() {
           ok: of.filter((s) => s.status >= 200 && s.status < 300).length,
           refused422: of.filter((s) => s.status === 422).length,
           failed: of.filter((s) => s.status === 0 || s.status >= 500 || (s.status >= 300 && s.status !== 422 && s.status !== 409)).length,
-          p50ms: round(pct(of.map((s) => s.ms), 50), 1),
-          p99ms: round(pct(of.map((s) => s.ms), 99), 1),
+          p50ms: round(
+            pct(
+              of.map((s) => s.ms),
+              50,
+            ),
+            1,
+          ),
+          p99ms: round(
+            pct(
+              of.map((s) => s.ms),
+              99,
+            ),
+            1,
+          ),
         };
       }
       const commands = samples.filter((s) => s.kind !== 'queue' && s.kind !== 'close');
@@ -446,7 +549,9 @@ async function main() {
           for (const [name, v] of Object.entries(s.byName)) acc[name] = Math.max(acc[name] ?? 0, v);
           return acc;
         }, {}),
-      ).sort((a, b) => b[1] - a[1]).slice(0, 3);
+      )
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3);
       const step = {
         targetRate: rate,
         achievedPerSecond: Math.round(samples.filter((s) => s.kind !== 'close').length / seconds),
@@ -477,9 +582,15 @@ async function main() {
         loadAverage: loadAverage(),
       };
       const holds =
-        failed <= samples.length * 0.01 && dropped === 0 && !growing && step.lag.steadyP99Seconds < 5 && step.closeAbsorbedSeconds.every((a) => a !== null && a < CLOSE_EVERY);
+        failed <= samples.length * 0.01 &&
+        dropped === 0 &&
+        !growing &&
+        step.lag.steadyP99Seconds < 5 &&
+        step.closeAbsorbedSeconds.every((a) => a !== null && a < CLOSE_EVERY);
       steps.push({ ...step, holds });
-      process.stdout.write(`${JSON.stringify({ rate, holds, achieved: step.achievedPerSecond, lag: step.lag, readiness: step.readiness, cpu: step.cpuSeconds, closes: closes.length })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ rate, holds, achieved: step.achievedPerSecond, lag: step.lag, readiness: step.readiness, cpu: step.cpuSeconds, closes: closes.length })}\n`,
+      );
       if (!holds) break;
     }
 
@@ -488,14 +599,30 @@ async function main() {
       const latencies: number[] = [];
       for (let i = 0; i < payments; i++) {
         const t = performance.now();
-        const res = await api.call('service', 'core-banking', 'POST', `/loans/accounts/${loanId}/payments`, { reference: `len-${loanId}-${i}`, amount: 1, valueDate: openDate });
+        const res = await api.call('service', 'core-banking', 'POST', `/loans/accounts/${loanId}/payments`, {
+          reference: `len-${loanId}-${i}`,
+          amount: 1,
+          valueDate: openDate,
+        });
         if (res.status >= 300) throw new Error(`payment on ${loanId}: ${res.status} ${JSON.stringify(res.body)}`);
         if (i >= payments - measured) latencies.push(performance.now() - t);
       }
       return { p50ms: round(pct(latencies, 50), 2), p99ms: round(pct(latencies, 99), 2) };
     };
-    await api.ok('register', 'service', 'core-banking', 'POST', '/loans/accounts', { ...loanBody(LOANS), loanId: 'W-LONG', customerId: 'WC-LONG', disbursementDate: addDays(openDate, -1), schedule: loanBody(0).schedule.map((i, k) => ({ ...i, dueDate: addDays(openDate, 30 * (k + 1)) })) });
-    await api.ok('register', 'service', 'core-banking', 'POST', '/loans/accounts', { ...loanBody(LOANS), loanId: 'W-SHORT', customerId: 'WC-SHORT', disbursementDate: addDays(openDate, -1), schedule: loanBody(0).schedule.map((i, k) => ({ ...i, dueDate: addDays(openDate, 30 * (k + 1)) })) });
+    await api.ok('register', 'service', 'core-banking', 'POST', '/loans/accounts', {
+      ...loanBody(LOANS),
+      loanId: 'W-LONG',
+      customerId: 'WC-LONG',
+      disbursementDate: addDays(openDate, -1),
+      schedule: loanBody(0).schedule.map((i, k) => ({ ...i, dueDate: addDays(openDate, 30 * (k + 1)) })),
+    });
+    await api.ok('register', 'service', 'core-banking', 'POST', '/loans/accounts', {
+      ...loanBody(LOANS),
+      loanId: 'W-SHORT',
+      customerId: 'WC-SHORT',
+      disbursementDate: addDays(openDate, -1),
+      schedule: loanBody(0).schedule.map((i, k) => ({ ...i, dueDate: addDays(openDate, 30 * (k + 1)) })),
+    });
     await settled('quiet before the stream-length measure');
     const short = await stream('W-SHORT', 30, 20);
     const long = await stream('W-LONG', 520, 20);
@@ -509,7 +636,14 @@ async function main() {
       machine: machine(),
       postgres: facts,
       loadAverageAtEnd: loadAverage(),
-      portfolio: { loans: LOANS, cases: work.length, collectors: COLLECTORS, registerSeconds: round(registerSeconds, 1), registerPerSecond: Math.round(LOANS / registerSeconds), setupSeconds: round(setupSeconds, 1) },
+      portfolio: {
+        loans: LOANS,
+        cases: work.length,
+        collectors: COLLECTORS,
+        registerSeconds: round(registerSeconds, 1),
+        registerPerSecond: Math.round(LOANS / registerSeconds),
+        setupSeconds: round(setupSeconds, 1),
+      },
       mix: 'payments 50 %, contact attempts 25 %, promises 10 %, work-queue reads 15 %; a business-day close every ' + CLOSE_EVERY + ' s',
       holdSeconds: HOLD,
       highestHeldRate: best?.achievedPerSecond ?? 0,

@@ -55,19 +55,41 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect((await service('POST', '/loans/calendar', { openBusinessDate: '2026-03-01' })).status).toBe(201);
     await clocksAt(t, '2026-03-01');
     expect((await supervisor('POST', '/collection/collectors', { collectorId: 'col-1', team: 'T1', capacity: 20, skills: ['*'] })).status).toBe(201);
-    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(201);
+    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(
+      201,
+    );
     expect(
-      (await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2026-01-10', expiresOn: '2027-01-10' })).status,
+      (
+        await supervisor('POST', '/collection/collectors/col-1/certifications', {
+          certification: 'COLLECTION_BASIC',
+          courseId: 'basic-101',
+          grantedOn: '2026-01-10',
+          expiresOn: '2027-01-10',
+        })
+      ).status,
     ).toBe(201);
     for (const agencyId of ['ag-1', 'ag-2']) {
-      const proposed = await rm1('POST', '/agencies', { agencyId, name: `${agencyId} Recovery Co., Ltd.`, licenceRef: `LIC-${agencyId}`, contract: contract(`C-${agencyId}`) });
+      const proposed = await rm1('POST', '/agencies', {
+        agencyId,
+        name: `${agencyId} Recovery Co., Ltd.`,
+        licenceRef: `LIC-${agencyId}`,
+        contract: contract(`C-${agencyId}`),
+      });
       expect(proposed.status).toBe(201);
       // Maker-checker: the proposer cannot approve.
       const own = await rm1('POST', `/agencies/${agencyId}/approval`, {});
       expect({ status: own.status, code: own.body.code }).toEqual({ status: 403, code: 'MAKER_CANNOT_CHECK' });
       expect((await rm2('POST', `/agencies/${agencyId}/approval`, {})).status).toBe(202);
     }
-    expect((await supervisor('POST', '/agencies/ag-1/agents/agent-7/certifications', { certification: 'COLLECTION_BASIC', grantedOn: '2026-01-05', expiresOn: '2027-01-05' })).status).toBe(201);
+    expect(
+      (
+        await supervisor('POST', '/agencies/ag-1/agents/agent-7/certifications', {
+          certification: 'COLLECTION_BASIC',
+          grantedOn: '2026-01-05',
+          expiresOn: '2027-01-05',
+        })
+      ).status,
+    ).toBe(201);
     await eventually(async () => ((await collector('GET', '/agencies')).body.items?.length === 2 ? true : undefined));
     await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-1')).body.certifications?.COLLECTION_BASIC ? true : undefined));
 
@@ -88,7 +110,14 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     });
     expect((await service('POST', '/loans/accounts', loan('LA1', '2025-12-31'))).status).toBe(201);
     expect((await service('POST', '/loans/accounts', loan('LA2', '2026-02-20'))).status).toBe(201);
-    const personal = { fullName: '张三', phones: ['+86 138 0000 0000'], emails: ['zhang@example.cn'], addresses: ['上海市浦东新区世纪大道 1 号'], idNumber: '310101199001011234', thirdPartyContacts: [] };
+    const personal = {
+      fullName: '张三',
+      phones: ['+86 138 0000 0000'],
+      emails: ['zhang@example.cn'],
+      addresses: ['上海市浦东新区世纪大道 1 号'],
+      idNumber: '310101199001011234',
+      thirdPartyContacts: [],
+    };
     expect((await service('PUT', '/customers/cust-A/personal-data', personal)).status).toBe(204);
     await eventually(async () => {
       const [a, b] = await Promise.all([supervisor('GET', '/collection/cases/LA1-E1'), supervisor('GET', '/collection/cases/LA2-E1')]);
@@ -108,7 +137,13 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect((await supervisor('GET', '/collection/cases/LA1-E1')).body.stage).toBe('M3');
     await eventually(async () => ((await types('LA1-E1')).includes('CasePlaced') ? true : undefined));
     const [requested, placed] = await placementEvents('LA1-E1');
-    expect(requested.data).toMatchObject({ agencyId: 'ag-1', source: 'RULE', stage: 'M3', requestedOn: '2026-03-02', noticeActionId: 'LA1-E1/agency-notice/LA1-E1-P1' });
+    expect(requested.data).toMatchObject({
+      agencyId: 'ag-1',
+      source: 'RULE',
+      stage: 'M3',
+      requestedOn: '2026-03-02',
+      noticeActionId: 'LA1-E1/agency-notice/LA1-E1-P1',
+    });
     expect(placed.data).toMatchObject({ agencyId: 'ag-1', startsOn: '2026-03-03', endsOn: '2026-05-31' });
     // The notice was released on the debtor's ledger (so published on the channel-actions topic) before the placement started.
     const ledger = await t.runtime.store.readStream('collection.debtor-cust-A');
@@ -119,9 +154,21 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     // LA2 (M1) is not placed by the rule, which places M3.
     expect(await types('LA2-E1')).toEqual([]);
     // The case stream learns of the placement: the bank's collector may no longer work the case (refused, nothing recorded).
-    await eventually(async () => ((await t.runtime.store.readStream('collection.case-LA1-E1')).some((e) => e.type === 'CasePlacedWithAgency') ? true : undefined));
-    const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', { attemptId: 'bank-placed', channel: 'CALL', outcome: 'NO_ANSWER', at: at('09:00'), recordingRef: 'rec-bank-placed' });
-    expect({ status: bankCall.status, code: bankCall.body.code, agencyId: bankCall.body.details?.agencyId }).toEqual({ status: 409, code: 'CASE_PLACED_WITH_AGENCY', agencyId: 'ag-1' });
+    await eventually(async () =>
+      (await t.runtime.store.readStream('collection.case-LA1-E1')).some((e) => e.type === 'CasePlacedWithAgency') ? true : undefined,
+    );
+    const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', {
+      attemptId: 'bank-placed',
+      channel: 'CALL',
+      outcome: 'NO_ANSWER',
+      at: at('09:00'),
+      recordingRef: 'rec-bank-placed',
+    });
+    expect({ status: bankCall.status, code: bankCall.body.code, agencyId: bankCall.body.details?.agencyId }).toEqual({
+      status: 409,
+      code: 'CASE_PLACED_WITH_AGENCY',
+      agencyId: 'ag-1',
+    });
   });
 
   it('shows the agency only the case placed with it, its debtor masked unless a purpose is named (the clear read logged)', async () => {
@@ -149,10 +196,26 @@ describe('collection agencies: placement, shared contact limits, attribution, re
 
   it('refuses the agency’s 4th effective call of the day: the bank called twice and the agency once', async () => {
     for (const [i, time] of ['10:00', '11:00'].entries()) {
-      const res = await collector('POST', '/collection/cases/LA2-E1/contacts', { attemptId: `bank-${i}`, channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: at(time), recordingRef: `rec-bank-${i}`, identified: true });
+      const res = await collector('POST', '/collection/cases/LA2-E1/contacts', {
+        attemptId: `bank-${i}`,
+        channel: 'CALL',
+        outcome: 'RIGHT_PARTY_CONTACT',
+        at: at(time),
+        recordingRef: `rec-bank-${i}`,
+        identified: true,
+      });
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 201, code: undefined });
     }
-    const call = (attemptId: string, time: string, agentId = 'agent-7') => agency('POST', '/agencies/my/cases/LA1-E1/contacts', { attemptId, agentId, channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: at(time), recordingRef: `rec-${attemptId}`, identified: true });
+    const call = (attemptId: string, time: string, agentId = 'agent-7') =>
+      agency('POST', '/agencies/my/cases/LA1-E1/contacts', {
+        attemptId,
+        agentId,
+        channel: 'CALL',
+        outcome: 'RIGHT_PARTY_CONTACT',
+        at: at(time),
+        recordingRef: `rec-${attemptId}`,
+        identified: true,
+      });
     // An agency collector without the base certification may not contact the debtor.
     const uncertified = await call('ag-0', '11:30', 'agent-8');
     expect({ status: uncertified.status, code: uncertified.body.code }).toEqual({ status: 422, code: 'AGENT_NOT_CERTIFIED' });
@@ -161,10 +224,23 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect({ status: fourth.status, code: fourth.body.code }).toEqual({ status: 422, code: 'CONTACT_DAILY_CALL_LIMIT' });
     expect(fourth.body.details).toMatchObject({ effectiveCalls: 3, limit: 3 });
     // The agency may not write on a case not placed with it.
-    expect((await agency('POST', '/agencies/my/cases/LA2-E1/contacts', { attemptId: 'ag-3', agentId: 'agent-7', channel: 'CALL', outcome: 'NO_ANSWER', at: at('15:00'), recordingRef: 'rec-ag-3' })).status).toBe(404);
+    expect(
+      (
+        await agency('POST', '/agencies/my/cases/LA2-E1/contacts', {
+          attemptId: 'ag-3',
+          agentId: 'agent-7',
+          channel: 'CALL',
+          outcome: 'NO_ANSWER',
+          at: at('15:00'),
+          recordingRef: 'rec-ag-3',
+        })
+      ).status,
+    ).toBe(404);
     // On the case: the agency's contact and its refusal, by the agency as executor.
     const caseEvents = await t.runtime.store.readStream('collection.case-LA1-E1');
-    const contacts = caseEvents.filter((e) => e.type === 'ContactAttempted' || e.type === 'ContactBlocked').map((e) => [e.type, (e.data as { by: { id: string } }).by.id]);
+    const contacts = caseEvents
+      .filter((e) => e.type === 'ContactAttempted' || e.type === 'ContactBlocked')
+      .map((e) => [e.type, (e.data as { by: { id: string } }).by.id]);
     expect(contacts).toEqual([
       ['ContactAttempted', 'agency:ag-1'],
       ['ContactBlocked', 'agency:ag-1'],
@@ -173,7 +249,16 @@ describe('collection agencies: placement, shared contact limits, attribution, re
 
   it('takes the agency’s reports over Kafka with the same validation, scope and rules as over HTTP', async () => {
     const handler = t.app.get(AgencyOutcomesHandler);
-    const message = (id: string, data: unknown) => ({ id, topic: AGENCY_OUTCOMES_TOPIC, partition: 0, offset: '0', key: 'LA1-E1', type: AGENCY_OUTCOME_TYPE, headers: {}, data });
+    const message = (id: string, data: unknown) => ({
+      id,
+      topic: AGENCY_OUTCOMES_TOPIC,
+      partition: 0,
+      offset: '0',
+      key: 'LA1-E1',
+      type: AGENCY_OUTCOME_TYPE,
+      headers: {},
+      data,
+    });
     const sms = { agencyId: 'ag-1', caseId: 'LA1-E1', agentId: 'agent-7', channel: 'SMS', outcome: 'DELIVERED', occurredAt: at('16:00') };
     expect(await handler.handle(message('ag-kafka-1', sms))).toBe('ok');
     // Redelivered: the same attempt, nothing new.
@@ -181,7 +266,9 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect(await handler.handle(message('ag-kafka-2', { ...sms, channel: 'FIELD_VISIT' }))).toMatchObject({ rejected: { code: 'VALIDATION_FAILED' } });
     expect(await handler.handle(message('ag-kafka-3', { ...sms, agencyId: 'ag-2' }))).toMatchObject({ rejected: { code: 'CASE_NOT_FOUND' } });
     expect(await handler.handle(message('ag-kafka-4', { ...sms, agentId: 'agent-8' }))).toMatchObject({ rejected: { code: 'AGENT_NOT_CERTIFIED' } });
-    const attempts = (await t.runtime.store.readStream('collection.case-LA1-E1')).filter((e) => e.type === 'ContactAttempted' && (e.data as { attemptId: string }).attemptId.startsWith('ag-kafka'));
+    const attempts = (await t.runtime.store.readStream('collection.case-LA1-E1')).filter(
+      (e) => e.type === 'ContactAttempted' && (e.data as { attemptId: string }).attemptId.startsWith('ag-kafka'),
+    );
     expect(attempts.map((e) => [(e.data as { channel: string }).channel, (e.data as { by: { id: string } }).by.id])).toEqual([['SMS', 'agency:ag-1']]);
   });
 
@@ -194,7 +281,15 @@ describe('collection agencies: placement, shared contact limits, attribution, re
       const ag1 = res.body.items?.find((i: { agencyId: string }) => i.agencyId === 'ag-1');
       return ag1?.recovered ? ag1 : undefined;
     });
-    expect(evaluation).toMatchObject({ placements: 1, recovered: 50_333, commission: 7_550, contacts: 3, ruleRefusals: 1, ruleRefusalsPerThousandContacts: 333, costPerYuanRecoveredFen: 15 });
+    expect(evaluation).toMatchObject({
+      placements: 1,
+      recovered: 50_333,
+      commission: 7_550,
+      contacts: 3,
+      ruleRefusals: 1,
+      ruleRefusalsPerThousandContacts: 333,
+      costPerYuanRecoveredFen: 15,
+    });
   });
 
   it('recalls the case on a dispute and gives the agency its capacity back', async () => {
@@ -203,7 +298,9 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect(recalled.data).toMatchObject({ agencyId: 'ag-1', reason: 'DISPUTE', recalledOn: '2026-03-03', recoveredAmount: 50_333, commission: 7_550 });
     await eventually(async () => ((await agency('GET', '/agencies/my/cases')).body.items.length === 0 ? true : undefined));
     expect((await agency('GET', '/agencies/my/cases/LA1-E1')).status).toBe(404);
-    await eventually(async () => ((await collector('GET', '/agencies')).body.items.find((a: { agencyId: string }) => a.agencyId === 'ag-1')?.holding === 0 ? true : undefined));
+    await eventually(async () =>
+      (await collector('GET', '/agencies')).body.items.find((a: { agencyId: string }) => a.agencyId === 'ag-1')?.holding === 0 ? true : undefined,
+    );
     // The case is the bank's again (still on hold for the dispute until it is resolved: see the next test).
     const ended = await eventually(async () => (await t.runtime.store.readStream('collection.case-LA1-E1')).find((e) => e.type === 'CasePlacementEnded'));
     expect(ended.data).toMatchObject({ placementId: 'LA1-E1-P1', agencyId: 'ag-1', reason: 'DISPUTE', on: '2026-03-03' });
@@ -229,15 +326,32 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect({ status: outside.status, code: outside.body.code }).toEqual({ status: 403, code: 'CASE_OUT_OF_SCOPE' });
     // The dispute resolved, the recalled case is the bank collector's to work again (an SMS: the day's three calls are spent).
     expect((await supervisor('POST', '/collection/cases/LA1-E1/holds/dispute-1/release', { resolution: 'the debtor withdrew the dispute' })).status).toBe(202);
-    const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', { attemptId: 'bank-recalled', channel: 'SMS', outcome: 'DELIVERED', at: at('17:00') });
+    const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', {
+      attemptId: 'bank-recalled',
+      channel: 'SMS',
+      outcome: 'DELIVERED',
+      at: at('17:00'),
+    });
     expect({ status: bankCall.status, code: bankCall.body.code }).toEqual({ status: 201, code: undefined });
   });
 
   it('publishes every agency and placement event on arrears.agencies.v1 as docs/asyncapi.yaml describes it, the commission for accounting', async () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
-    const published = (contract.messages.get('arrears.agencies.v1') ?? []).map((m) => ({ key: String(m.key), value: JSON.parse(String(m.value)) as { reference?: string; commission?: number } }));
-    expect(contract.typesOn('arrears.agencies.v1')).toEqual(expect.arrayContaining(['arrears.agencies.AgencyApproved', 'arrears.agencies.CasePlaced', 'arrears.agencies.RecoveryAttributed', 'arrears.agencies.CaseRecalled']));
-    expect(published.filter((m) => m.value.reference === 'PAY-1')).toEqual([{ key: 'LA1-E1', value: expect.objectContaining({ agencyId: 'ag-1', amount: 50_333, commission: 7_550 }) }]);
+    const published = (contract.messages.get('arrears.agencies.v1') ?? []).map((m) => ({
+      key: String(m.key),
+      value: JSON.parse(String(m.value)) as { reference?: string; commission?: number },
+    }));
+    expect(contract.typesOn('arrears.agencies.v1')).toEqual(
+      expect.arrayContaining([
+        'arrears.agencies.AgencyApproved',
+        'arrears.agencies.CasePlaced',
+        'arrears.agencies.RecoveryAttributed',
+        'arrears.agencies.CaseRecalled',
+      ]),
+    );
+    expect(published.filter((m) => m.value.reference === 'PAY-1')).toEqual([
+      { key: 'LA1-E1', value: expect.objectContaining({ agencyId: 'ag-1', amount: 50_333, commission: 7_550 }) },
+    ]);
   });
 });

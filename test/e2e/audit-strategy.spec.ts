@@ -15,7 +15,13 @@ type Call = (method: string, path: string, body?: unknown, headers?: Record<stri
 const STRATEGY = 'std-C-M1';
 const LOAN = 'L-AUD';
 const CASE = `${LOAN}-E1`;
-const step = (stepId: string, dpdDay: number, channel: string, purpose: string) => ({ stepId, when: { dpdDay }, channel, purpose, templateId: `tpl-${stepId}` });
+const step = (stepId: string, dpdDay: number, channel: string, purpose: string) => ({
+  stepId,
+  when: { dpdDay },
+  channel,
+  purpose,
+  templateId: `tpl-${stepId}`,
+});
 const V1 = [step('sms-1', 1, 'SMS', 'REMINDER'), step('call-3', 3, 'CALL', 'NEGOTIATION'), step('edu-5', 5, 'EMAIL', 'EDUCATION')];
 const V2 = [step('call-1', 1, 'CALL', 'NEGOTIATION'), step('sms-4', 4, 'SMS', 'REMINDER')];
 
@@ -29,10 +35,14 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
 
   async function closeDay(businessDate: string) {
     expect((await service('POST', '/loans/calendar/close', { businessDate })).status).toBe(202);
-    await eventually(async () => {
-      const run = await service('GET', `/loans/calendar/days/${businessDate}`);
-      return run.status === 200 && run.body.status === 'completed' ? true : undefined;
-    }, 20_000, `end of day ${businessDate}`);
+    await eventually(
+      async () => {
+        const run = await service('GET', `/loans/calendar/days/${businessDate}`);
+        return run.status === 200 && run.body.status === 'completed' ? true : undefined;
+      },
+      20_000,
+      `end of day ${businessDate}`,
+    );
     await clocksAt(t, addDays(businessDate, 1));
   }
   const scheduled = async () => (await t.runtime.store.readStream(`collection.case-${CASE}`)).filter((e) => e.type === 'ActionScheduled');
@@ -42,11 +52,17 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
     expect(proposed.status).toBe(201);
     const version = (await t.runtime.store.readStream(`collection.strategy-${STRATEGY}`)).filter((e) => e.type === 'StrategyVersionProposed').length;
     expect((await rm2('POST', `/collection/strategies/${STRATEGY}/versions/${version}/approve`, {})).status).toBe(202);
-    expect((await rm2('POST', `/collection/strategies/${STRATEGY}/versions/${version}/activate`, { effectiveFrom, businessDate: effectiveFrom })).status).toBe(202);
-    await eventually(async () => {
-      const res = await rm1('GET', `/collection/strategies/${STRATEGY}`);
-      return res.body.versions?.find((v: { version: number; status: string }) => v.version === version && v.status === 'ACTIVE');
-    }, 20_000, `version ${version} active`);
+    expect((await rm2('POST', `/collection/strategies/${STRATEGY}/versions/${version}/activate`, { effectiveFrom, businessDate: effectiveFrom })).status).toBe(
+      202,
+    );
+    await eventually(
+      async () => {
+        const res = await rm1('GET', `/collection/strategies/${STRATEGY}`);
+        return res.body.versions?.find((v: { version: number; status: string }) => v.version === version && v.status === 'ACTIVE');
+      },
+      20_000,
+      `version ${version} active`,
+    );
     return version;
   }
 
@@ -79,10 +95,14 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
     // The open case keeps the plan it was opened with: its day-5 step still comes from v1.
     await closeDay('2025-02-19');
     await closeDay('2025-02-20');
-    const actions = await eventually(async () => {
-      const all = await scheduled();
-      return all.length === 3 ? all : undefined;
-    }, 20_000, 'the v1 step of day 5');
+    const actions = await eventually(
+      async () => {
+        const all = await scheduled();
+        return all.length === 3 ? all : undefined;
+      },
+      20_000,
+      'the v1 step of day 5',
+    );
     expect(actions.map((e) => [(e.data as { stepId: string }).stepId, (e.data as { dueOn: string }).dueOn])).toEqual([
       ['sms-1', '2025-02-16'],
       ['call-3', '2025-02-18'],
@@ -153,7 +173,13 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
     const res = await auditor('GET', `/collection/cases/${CASE}/what-if?strategyId=${STRATEGY}&version=2`);
     expect(res.status).toBe(200);
     expect(res.body.plans).toEqual([{ asOf: '2025-02-16', stage: 'M1', strategy: 'std-C-M1@2/champion', alternative: true }]);
-    expect(res.body.days.map((d: { date: string; actual: { stepId: string }[]; whatIf: { stepId: string }[] }) => [d.date, d.actual.map((a) => a.stepId), d.whatIf.map((a) => a.stepId)])).toEqual([
+    expect(
+      res.body.days.map((d: { date: string; actual: { stepId: string }[]; whatIf: { stepId: string }[] }) => [
+        d.date,
+        d.actual.map((a) => a.stepId),
+        d.whatIf.map((a) => a.stepId),
+      ]),
+    ).toEqual([
       ['2025-02-16', ['sms-1'], ['call-1']],
       ['2025-02-18', ['call-3'], []],
       ['2025-02-19', [], ['sms-4']],
@@ -184,7 +210,12 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
   it('keeps every audit query on record: who looked at which case, when, with what outcome', async () => {
     const log = await t.as('admin', 'admin-1')('GET', `/audit/access-log?subject=${CASE}`);
     expect(log.status).toBe(200);
-    const entries = log.body.items.map((e: { actor: { id: string }; route: string; status: number; query: Record<string, string> }) => [e.actor.id, e.route, e.status, e.query.version]);
+    const entries = log.body.items.map((e: { actor: { id: string }; route: string; status: number; query: Record<string, string> }) => [
+      e.actor.id,
+      e.route,
+      e.status,
+      e.query.version,
+    ]);
     expect(entries).toEqual([
       ['aud-1', '/collection/cases/:caseId/what-if', 404, '9'],
       ['aud-1', '/collection/cases/:caseId/what-if', 200, '1'],
@@ -195,7 +226,9 @@ describe('audit: a case under strategy v1, the strategy revised to v2, history, 
       expect.arrayContaining(['/audit/history', '/collection/cases/:caseId/what-if']),
     );
     const explained = await t.as('admin', 'admin-1')('GET', '/audit/access-log?actorId=sup-1');
-    expect(explained.body.items).toEqual([expect.objectContaining({ route: '/audit/events/:eventId/explain', status: 200, actor: { id: 'sup-1', role: 'supervisor', team: null } })]);
+    expect(explained.body.items).toEqual([
+      expect.objectContaining({ route: '/audit/events/:eventId/explain', status: 200, actor: { id: 'sup-1', role: 'supervisor', team: null } }),
+    ]);
     expect(new Date(explained.body.items[0].at).getTime()).toBeLessThanOrEqual(Date.now());
     // The auditor reading the log is itself recorded.
     const own = await auditor('GET', '/audit/access-log?actorId=rm-2');

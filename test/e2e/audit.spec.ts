@@ -84,8 +84,13 @@ describe(`audit on ${TEST_STORE}: history, state as of, explain, tamper evidence
     // Rewriting the index's chain after the edit satisfies the chain, but not the day's anchor.
     for (const revision of [1, 2]) {
       const [event] = await t.runtime.store.readStream('tally.tally-a1', { fromRevision: revision, maxCount: 1 });
-      const { rows } = await t.runtime.pool.query<{ hash: Buffer }>(`SELECT hash FROM audit_events WHERE stream_id = 'tally.tally-a1' AND revision = $1`, [revision - 1]);
-      await t.runtime.pool.query(`UPDATE audit_events SET hash = $2 WHERE stream_id = 'tally.tally-a1' AND revision = $1`, [revision, auditHash(rows[0].hash, event)]);
+      const { rows } = await t.runtime.pool.query<{ hash: Buffer }>(`SELECT hash FROM audit_events WHERE stream_id = 'tally.tally-a1' AND revision = $1`, [
+        revision - 1,
+      ]);
+      await t.runtime.pool.query(`UPDATE audit_events SET hash = $2 WHERE stream_id = 'tally.tally-a1' AND revision = $1`, [
+        revision,
+        auditHash(rows[0].hash, event),
+      ]);
     }
     expect((await t.as('auditor')('GET', '/audit/verify')).body.ok).toBe(true);
     const anchors = await t.as('auditor')('GET', '/audit/anchors/verify');

@@ -69,8 +69,16 @@ describe('the books: write-off and bounds', () => {
     riskManager = t.as('risk_manager', 'rm-1');
     expect((await service('POST', '/loans/calendar', { openBusinessDate: OPEN })).status).toBe(201);
     // For the daily classification: one loan 270 days past due on the open date, one 360.
-    for (const [loanId, due] of [['C-270', '2023-06-05'], ['C-360', '2023-03-07']]) {
-      const body = lateLoan(loanId, { principal: 100_000, termMonths: 1, disbursementDate: addDays(due, -30), schedule: [{ seq: 1, dueDate: due, principal: 100_000, interest: 1_000 }] });
+    for (const [loanId, due] of [
+      ['C-270', '2023-06-05'],
+      ['C-360', '2023-03-07'],
+    ]) {
+      const body = lateLoan(loanId, {
+        principal: 100_000,
+        termMonths: 1,
+        disbursementDate: addDays(due, -30),
+        schedule: [{ seq: 1, dueDate: due, principal: 100_000, interest: 1_000 }],
+      });
       expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
     }
   });
@@ -149,7 +157,11 @@ describe('the books: write-off and bounds', () => {
     expect((await riskManager('POST', '/loans/accounts/WO-2/write-off', { requestId: 'wo-1', reason: 'uncollectable' })).status).toBe(202);
     const before = await types('WO-2');
     const tooBig = await supervisor('POST', '/loans/accounts/WO-2/write-off/wo-1/approval');
-    expect({ status: tooBig.status, code: tooBig.body.code, limit: tooBig.body.details?.limit }).toEqual({ status: 403, code: 'WRITE_OFF_ABOVE_APPROVAL_LIMIT', limit: 2_000_000 });
+    expect({ status: tooBig.status, code: tooBig.body.code, limit: tooBig.body.details?.limit }).toEqual({
+      status: 403,
+      code: 'WRITE_OFF_ABOVE_APPROVAL_LIMIT',
+      limit: 2_000_000,
+    });
     expect(await types('WO-2')).toEqual(before);
     expect((await supervisor('POST', '/loans/accounts/WO-2/write-off/wo-1/rejection', { reason: 'recovery agency engaged' })).status).toBe(202);
     expect((await types('WO-2')).slice(before.length)).toEqual(['WriteOffRejected']);
@@ -157,9 +169,17 @@ describe('the books: write-off and bounds', () => {
 
   it('refuses a penalty rate above the cap with a stable code, and accepts grace days and a tolerance', async () => {
     const above = await service('POST', '/loans/accounts', lateLoan('CAP-1', { product: { penaltyAnnualRateBps: 100_000 } }));
-    expect({ status: above.status, code: above.body.code, cap: above.body.details?.capBps }).toEqual({ status: 422, code: 'PENALTY_RATE_ABOVE_CAP', cap: 2_400 });
+    expect({ status: above.status, code: above.body.code, cap: above.body.details?.capBps }).toEqual({
+      status: 422,
+      code: 'PENALTY_RATE_ABOVE_CAP',
+      cap: 2_400,
+    });
     expect(await types('CAP-1')).toEqual([]);
-    const ok = await service('POST', '/loans/accounts', lateLoan('CAP-2', { product: { penaltyAnnualRateBps: 1_800, graceDays: 3, shortfallToleranceFen: 100 } }));
+    const ok = await service(
+      'POST',
+      '/loans/accounts',
+      lateLoan('CAP-2', { product: { penaltyAnnualRateBps: 1_800, graceDays: 3, shortfallToleranceFen: 100 } }),
+    );
     expect(ok.status).toBe(201);
   });
 
@@ -167,11 +187,22 @@ describe('the books: write-off and bounds', () => {
     // One installment of 1,010.00 due the day before the open business date.
     const yesterday = addDays((await service('GET', '/loans/calendar')).body.openBusinessDate, -1);
     const dueYesterday = (loanId: string, product?: Record<string, unknown>) =>
-      lateLoan(loanId, { principal: 100_000, termMonths: 1, disbursementDate: '2024-02-01', schedule: [{ seq: 1, dueDate: yesterday, principal: 100_000, interest: 1_000 }], product });
+      lateLoan(loanId, {
+        principal: 100_000,
+        termMonths: 1,
+        disbursementDate: '2024-02-01',
+        schedule: [{ seq: 1, dueDate: yesterday, principal: 100_000, interest: 1_000 }],
+        product,
+      });
     // Paid on the due date but for 0.50: past due without a tolerance, not with a tolerance of 1.00.
-    for (const [loanId, product] of [['TOL-1', { shortfallToleranceFen: 100 }], ['TOL-2', undefined]] as const) {
+    for (const [loanId, product] of [
+      ['TOL-1', { shortfallToleranceFen: 100 }],
+      ['TOL-2', undefined],
+    ] as const) {
       expect((await service('POST', '/loans/accounts', dueYesterday(loanId, product))).status).toBe(201);
-      expect((await service('POST', `/loans/accounts/${loanId}/payments`, { reference: `P-${loanId}`, amount: 100_950, valueDate: yesterday })).status).toBe(202);
+      expect((await service('POST', `/loans/accounts/${loanId}/payments`, { reference: `P-${loanId}`, amount: 100_950, valueDate: yesterday })).status).toBe(
+        202,
+      );
     }
     expect((await loanView('TOL-1', (l) => l.payments.length === 1, 'TOL-1 paid')).position).toMatchObject({ dpd: 0, overdueAmount: 50 });
     expect((await loanView('TOL-2', (l) => l.payments.length === 1, 'TOL-2 paid')).position).toMatchObject({ dpd: 1, overdueAmount: 50 });
@@ -187,7 +218,13 @@ describe('the books: write-off and bounds', () => {
       { seq: 1, dueDate: '2024-04-04', principal: 50_000, interest: 500 }, // 清明: rolled to Sunday 7 April, a make-up working day
       { seq: 2, dueDate: '2024-05-01', principal: 50_000, interest: 500 }, // 劳动节: rolled to Monday 6 May
     ];
-    const body = lateLoan('ROLL-1', { principal: 100_000, termMonths: 2, disbursementDate: '2024-03-01', schedule, product: { dueDateRoll: 'NEXT_WORKING_DAY' } });
+    const body = lateLoan('ROLL-1', {
+      principal: 100_000,
+      termMonths: 2,
+      disbursementDate: '2024-03-01',
+      schedule,
+      product: { dueDateRoll: 'NEXT_WORKING_DAY' },
+    });
     expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
     const registered = (await t.runtime.store.readStream('loans.loan-ROLL-1')).find((e) => e.type === 'LoanRegistered')!.data as any;
     expect(registered.schedule.map((i: any) => [i.contractualDueDate, i.dueDate])).toEqual([
@@ -274,7 +311,9 @@ describe('the books: write-off and bounds', () => {
     const total = expected.reduce((x, c) => x + c.balance, 0);
     expect(report.nonPerformingRatioBps).toBe(Math.round((npl * 10_000) / total));
 
-    const csv = await fetch(`${t.baseUrl}/grading/classifications/report?businessDate=${date}&format=csv`, { headers: { authorization: `Bearer ${await t.token('risk_manager', 'rm-1')}` } });
+    const csv = await fetch(`${t.baseUrl}/grading/classifications/report?businessDate=${date}&format=csv`, {
+      headers: { authorization: `Bearer ${await t.token('risk_manager', 'rm-1')}` },
+    });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\n');
     expect(lines[0]).toBe('section,business_date,category,from,to,loans,balance_fen');
@@ -287,13 +326,29 @@ describe('the books: write-off and bounds', () => {
   it('a manual downgrade holds with who and why; an upgrade needs a second risk manager and never goes below the rules', async () => {
     const rm2 = t.as('risk_manager', 'rm-2');
     await classification('C-270', (c) => c.category === 'doubtful', 'C-270 doubtful');
-    const down = await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-1', category: 'loss', reason: 'debtor absconded' });
+    const down = await riskManager('POST', '/grading/loans/C-270/classification/overrides', {
+      requestId: 'ov-1',
+      category: 'loss',
+      reason: 'debtor absconded',
+    });
     expect(down.status).toBe(202);
     const lost = await classification('C-270', (c) => c.category === 'loss', 'C-270 downgraded');
     expect(lost).toMatchObject({ rule: 'manual.override', previous: 'doubtful' });
-    const below = await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-2', category: 'normal', reason: 'paid elsewhere' });
+    const below = await riskManager('POST', '/grading/loans/C-270/classification/overrides', {
+      requestId: 'ov-2',
+      category: 'normal',
+      reason: 'paid elsewhere',
+    });
     expect({ status: below.status, code: below.body.code }).toEqual({ status: 422, code: 'UPGRADE_BELOW_RULES' });
-    expect((await riskManager('POST', '/grading/loans/C-270/classification/overrides', { requestId: 'ov-3', category: 'doubtful', reason: 'trace found the debtor' })).status).toBe(202);
+    expect(
+      (
+        await riskManager('POST', '/grading/loans/C-270/classification/overrides', {
+          requestId: 'ov-3',
+          category: 'doubtful',
+          reason: 'trace found the debtor',
+        })
+      ).status,
+    ).toBe(202);
     const self = await riskManager('POST', '/grading/loans/C-270/classification/overrides/ov-3/approval');
     expect({ status: self.status, code: self.body.code }).toEqual({ status: 403, code: 'MAKER_CANNOT_CHECK' });
     expect((await classification('C-270', () => true, 'C-270')).category).toBe('loss');
@@ -327,12 +382,23 @@ describe('the books: write-off and bounds', () => {
     expect(await types('ST-1')).toEqual(before);
 
     expect((await otherSupervisor('POST', '/loans/accounts/ST-1/settlements/st-1/approval')).status).toBe(202);
-    for (const [reference, amount] of [['ST-P1', 120_000], ['ST-P2', 80_000]] as const) {
+    for (const [reference, amount] of [
+      ['ST-P1', 120_000],
+      ['ST-P2', 80_000],
+    ] as const) {
       expect((await service('POST', '/loans/accounts/ST-1/payments', { reference, amount, valueDate: open })).status).toBe(202);
     }
     const settled = (await t.runtime.store.readStream('loans.loan-ST-1')).filter((e) => e.type === 'LoanSettled');
     expect(settled.map((e) => e.data)).toEqual([
-      expect.objectContaining({ settlementId: 'st-1', settledOn: open, amount: 200_000, paid: 200_000, forgiven: 106_000, proposedBy: 'sup-1', approvedBy: 'sup-2' }),
+      expect.objectContaining({
+        settlementId: 'st-1',
+        settledOn: open,
+        amount: 200_000,
+        paid: 200_000,
+        forgiven: 106_000,
+        proposedBy: 'sup-1',
+        approvedBy: 'sup-2',
+      }),
     ]);
     expect((await types('ST-1')).slice(-1)).toEqual(['LoanPaidOff']);
     const view = await loanView('ST-1', (l) => l.status === 'paid_off', 'ST-1 paid off');
@@ -346,33 +412,55 @@ describe('the books: write-off and bounds', () => {
     expect((await service('POST', '/loans/accounts', lateLoan('ST-3'))).status).toBe(201);
     const makers = [supervisor, otherSupervisor, riskManager, t.as('risk_manager', 'rm-2')];
     const proposals = await Promise.all(
-      Array.from({ length: 8 }, (_, n) => makers[n % 4]('POST', '/loans/accounts/ST-3/settlements', { settlementId: `st-${n}`, amount: 250_000, dueBy: addDays(open, 5), reason: 'race' })),
+      Array.from({ length: 8 }, (_, n) =>
+        makers[n % 4]('POST', '/loans/accounts/ST-3/settlements', { settlementId: `st-${n}`, amount: 250_000, dueBy: addDays(open, 5), reason: 'race' }),
+      ),
     );
     expect(proposals.filter((r) => r.status === 202)).toHaveLength(1);
-    expect(proposals.filter((r) => r.status !== 202).map((r) => [r.status, r.body.code])).toEqual(Array.from({ length: 7 }, () => [409, 'SETTLEMENT_ALREADY_OPEN']));
+    expect(proposals.filter((r) => r.status !== 202).map((r) => [r.status, r.body.code])).toEqual(
+      Array.from({ length: 7 }, () => [409, 'SETTLEMENT_ALREADY_OPEN']),
+    );
     const proposed = (await t.runtime.store.readStream('loans.loan-ST-3')).filter((e) => e.type === 'SettlementProposed');
     expect(proposed).toHaveLength(1);
     const { settlementId, proposedBy } = proposed[0].data as { settlementId: string; proposedBy: string };
     const checkers = [supervisor, otherSupervisor, riskManager].filter((_, n) => ['sup-1', 'sup-2', 'rm-1'][n] !== proposedBy);
     const approvals = await Promise.all(checkers.map((call) => call('POST', `/loans/accounts/ST-3/settlements/${settlementId}/approval`)));
     expect(approvals.filter((r) => r.status === 202)).toHaveLength(1);
-    expect(approvals.filter((r) => r.status !== 202).map((r) => [r.status, r.body.code])).toEqual(approvals.filter((r) => r.status !== 202).map(() => [409, 'SETTLEMENT_ALREADY_APPROVED']));
+    expect(approvals.filter((r) => r.status !== 202).map((r) => [r.status, r.body.code])).toEqual(
+      approvals.filter((r) => r.status !== 202).map(() => [409, 'SETTLEMENT_ALREADY_APPROVED']),
+    );
     expect((await types('ST-3')).filter((type) => type === 'SettlementApproved')).toHaveLength(1);
   });
 
   it('an offer not paid in full lapses at the first end of day after dueBy, even on a loan the end of day would skip', async () => {
     const open = (await service('GET', '/loans/calendar')).body.openBusinessDate as string;
     // Current, its only installment due in 60 days: without the offer no end of day before then replays it.
-    const body = lateLoan('ST-2', { principal: 100_000, termMonths: 2, disbursementDate: addDays(open, -5), schedule: [{ seq: 1, dueDate: addDays(open, 60), principal: 100_000, interest: 2_000 }] });
+    const body = lateLoan('ST-2', {
+      principal: 100_000,
+      termMonths: 2,
+      disbursementDate: addDays(open, -5),
+      schedule: [{ seq: 1, dueDate: addDays(open, 60), principal: 100_000, interest: 2_000 }],
+    });
     expect((await service('POST', '/loans/accounts', body)).status).toBe(201);
-    expect((await supervisor('POST', '/loans/accounts/ST-2/settlements', { settlementId: 'st-1', amount: 60_000, dueBy: open, reason: 'early payoff at a discount' })).status).toBe(202);
+    expect(
+      (
+        await supervisor('POST', '/loans/accounts/ST-2/settlements', {
+          settlementId: 'st-1',
+          amount: 60_000,
+          dueBy: open,
+          reason: 'early payoff at a discount',
+        })
+      ).status,
+    ).toBe(202);
     expect((await riskManager('POST', '/loans/accounts/ST-2/settlements/st-1/approval')).status).toBe(202);
     expect((await service('POST', '/loans/accounts/ST-2/payments', { reference: 'ST2-P1', amount: 20_000, valueDate: open })).status).toBe(202);
     await closeBusinessDay(service, open);
     expect(await types('ST-2')).not.toContain('SettlementLapsed');
     await closeBusinessDay(service, addDays(open, 1));
     const lapsed = (await t.runtime.store.readStream('loans.loan-ST-2')).filter((e) => e.type === 'SettlementLapsed');
-    expect(lapsed.map((e) => e.data)).toEqual([{ settlementId: 'st-1', amount: 60_000, dueBy: open, paid: 20_000, approved: true, businessDate: addDays(open, 1) }]);
+    expect(lapsed.map((e) => e.data)).toEqual([
+      { settlementId: 'st-1', amount: 60_000, dueBy: open, paid: 20_000, approved: true, businessDate: addDays(open, 1) },
+    ]);
     const view = await loanView('ST-2', (l) => l.settlement?.open === null, 'ST-2 offer lapsed');
     expect(view).toMatchObject({ status: 'active', position: { outstandingAmount: 82_000 } });
     // Too late to approve or pay it now: the offer is gone.

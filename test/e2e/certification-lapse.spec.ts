@@ -20,7 +20,9 @@ describe('certification lapses move work', () => {
   let supervisor: Call;
 
   const reassigned = async () =>
-    (await t.runtime.store.readStream('collection.case-LR-E1')).filter((e) => e.type === 'CaseReassigned').map((e) => e.data as { from: string; to: string; reason: string });
+    (await t.runtime.store.readStream('collection.case-LR-E1'))
+      .filter((e) => e.type === 'CaseReassigned')
+      .map((e) => e.data as { from: string; to: string; reason: string });
 
   const closeDay = (date: string) => closeCollectionDay(t, service, date);
 
@@ -28,8 +30,19 @@ describe('certification lapses move work', () => {
     expect((await supervisor('POST', '/collection/collectors', { collectorId, team: 'T1', capacity: 10, skills: ['*'] })).status).toBe(201);
     for (const c of certifications) {
       const courseId = `${c.certification.toLowerCase()}-course`;
-      expect((await supervisor('POST', `/collection/collectors/${collectorId}/trainings`, { courseId, score: 90, completedOn: '2025-03-01' })).status).toBe(201);
-      expect((await supervisor('POST', `/collection/collectors/${collectorId}/certifications`, { certification: c.certification, courseId, grantedOn: c.grantedOn, expiresOn: c.expiresOn })).status).toBe(201);
+      expect((await supervisor('POST', `/collection/collectors/${collectorId}/trainings`, { courseId, score: 90, completedOn: '2025-03-01' })).status).toBe(
+        201,
+      );
+      expect(
+        (
+          await supervisor('POST', `/collection/collectors/${collectorId}/certifications`, {
+            certification: c.certification,
+            courseId,
+            grantedOn: c.grantedOn,
+            expiresOn: c.expiresOn,
+          })
+        ).status,
+      ).toBe(201);
     }
     await eventually(async () => {
       const res = await supervisor('GET', `/collection/collectors/${collectorId}`);
@@ -54,12 +67,24 @@ describe('certification lapses move work', () => {
     expect((await service('POST', '/loans/calendar', { openBusinessDate: '2026-03-01' })).status).toBe(201);
     await clocksAt(t, '2026-03-01');
     // One strategy covering M1 and M2, a plan per stage: each step is placed on its stage.
-    await strategy('lapse-C', ['M1', 'M2'], [
-      { stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-1', stage: 'M1' },
-      { stepId: 'sms-2', when: { dpdDay: 2 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder', stage: 'M1' },
-      { stepId: 'call-m2', when: { dpdDay: 3 }, channel: 'CALL', purpose: 'DEMAND', templateId: 'script-m2', requiredCertification: 'NEGOTIATION_ADVANCED', stage: 'M2' },
-      { stepId: 'letter-m2', when: { dpdDay: 6 }, channel: 'LETTER', purpose: 'DEMAND', templateId: 'tpl-letter', stage: 'M2' },
-    ]);
+    await strategy(
+      'lapse-C',
+      ['M1', 'M2'],
+      [
+        { stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-1', stage: 'M1' },
+        { stepId: 'sms-2', when: { dpdDay: 2 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder', stage: 'M1' },
+        {
+          stepId: 'call-m2',
+          when: { dpdDay: 3 },
+          channel: 'CALL',
+          purpose: 'DEMAND',
+          templateId: 'script-m2',
+          requiredCertification: 'NEGOTIATION_ADVANCED',
+          stage: 'M2',
+        },
+        { stepId: 'letter-m2', when: { dpdDay: 6 }, channel: 'LETTER', purpose: 'DEMAND', templateId: 'tpl-letter', stage: 'M2' },
+      ],
+    );
     await collector('col-1', [{ certification: 'COLLECTION_BASIC', grantedOn: '2025-03-05', expiresOn: '2026-03-05' }]);
     const res = await service('POST', '/loans/accounts', {
       loanId: 'LR',
@@ -101,7 +126,9 @@ describe('certification lapses move work', () => {
       { certification: 'NEGOTIATION_ADVANCED', grantedOn: '2026-03-01', expiresOn: '2027-03-01' },
     ]);
     await closeDay('2026-03-04');
-    expect(await reassigned()).toEqual([{ caseId: 'LR-E1', from: 'col-1', to: 'col-2', team: 'T1', reason: 'certification COLLECTION_BASIC of col-1 not valid on 2026-03-05' }]);
+    expect(await reassigned()).toEqual([
+      { caseId: 'LR-E1', from: 'col-1', to: 'col-2', team: 'T1', reason: 'certification COLLECTION_BASIC of col-1 not valid on 2026-03-05' },
+    ]);
     await eventually(async () => {
       const [c1, c2] = await Promise.all([supervisor('GET', '/collection/collectors/col-1'), supervisor('GET', '/collection/collectors/col-2')]);
       return c1.body.openCases === 0 && c2.body.openCases === 1 ? true : undefined;
@@ -129,12 +156,20 @@ describe('certification lapses move work', () => {
   it('an escalation releases only the new stage’s first step, not the M1 steps before it', async () => {
     const events = await t.runtime.store.readStream('collection.case-LR-E1');
     const escalated = events.find((e) => e.type === 'CaseEscalated')!;
-    expect(escalated.data).toMatchObject({ from: 'M1', to: 'M2', plan: { planId: 'M2.lapse-C.v1.champion', steps: [{ stepId: 'call-m2' }, { stepId: 'letter-m2' }] } });
-    const plans = (events.filter((e) => e.type === 'ActionScheduled').map((e) => e.data) as { planId: string; stepId: string }[]).map((a) => `${a.planId.split('.')[0]}/${a.stepId}`);
+    expect(escalated.data).toMatchObject({
+      from: 'M1',
+      to: 'M2',
+      plan: { planId: 'M2.lapse-C.v1.champion', steps: [{ stepId: 'call-m2' }, { stepId: 'letter-m2' }] },
+    });
+    const plans = (events.filter((e) => e.type === 'ActionScheduled').map((e) => e.data) as { planId: string; stepId: string }[]).map(
+      (a) => `${a.planId.split('.')[0]}/${a.stepId}`,
+    );
     expect(plans).toEqual(['M1/call-1', 'M1/sms-2', 'M2/call-m2']);
     // The debtor's ledger released the one M2 action; nothing of the M1 ladder went out again.
     const released = await eventually(async () => {
-      const ledger = (await t.runtime.store.readStream('collection.debtor-cust-R')).filter((e) => e.type === 'ActionReleased').map((e) => (e.data as { actionId: string }).actionId);
+      const ledger = (await t.runtime.store.readStream('collection.debtor-cust-R'))
+        .filter((e) => e.type === 'ActionReleased')
+        .map((e) => (e.data as { actionId: string }).actionId);
       return ledger.some((a) => a.includes('/M2.')) ? ledger : undefined;
     });
     expect(released.filter((a) => a.includes('/M2.'))).toEqual(['LR-E1/M2.lapse-C.v1.champion/call-m2']);

@@ -25,12 +25,7 @@ describe('collection under restructuring plans', () => {
   };
   const loanFacts = (loanId: string) => ({
     registered: () =>
-      publish(
-        `loans.loan-${loanId}`,
-        'LoanRegistered',
-        { ...cashLoan3m(loanId, `C-${loanId}`, 2024), registeredOn: '2024-01-15' },
-        '2024-01-15',
-      ),
+      publish(`loans.loan-${loanId}`, 'LoanRegistered', { ...cashLoan3m(loanId, `C-${loanId}`, 2024), registeredOn: '2024-01-15' }, '2024-01-15'),
     delinquent: (stage: string, dpd: number, asOf: string) =>
       publish(`loans.loan-${loanId}`, 'LoanBecameDelinquent', { dpd, stage, overdueAmount: 100_000, oldestUnpaidDueDate: '2024-02-15', asOf }, asOf),
     restructured: (restructuringId: string, on: string) =>

@@ -63,12 +63,18 @@ describe('collection over HTTP', () => {
       (e) => e.type === 'EndOfDayCompleted' && (e.data as { businessDate: string }).businessDate === businessDate,
     )!;
     const target = completed.globalPosition;
-    await eventually(async () => {
-      const res = await t.request('GET', '/admin/projections');
-      const reactions = res.body.items.find((p: { name: string }) => p.name === 'collection_loan_reactions');
-      const [commit, prepare] = String(reactions?.checkpoint ?? '0/0').split('/').map(BigInt);
-      return commit > target.commit || (commit === target.commit && prepare >= target.prepare) ? true : undefined;
-    }, 20_000, `collection's end of day ${businessDate}`);
+    await eventually(
+      async () => {
+        const res = await t.request('GET', '/admin/projections');
+        const reactions = res.body.items.find((p: { name: string }) => p.name === 'collection_loan_reactions');
+        const [commit, prepare] = String(reactions?.checkpoint ?? '0/0')
+          .split('/')
+          .map(BigInt);
+        return commit > target.commit || (commit === target.commit && prepare >= target.prepare) ? true : undefined;
+      },
+      20_000,
+      `collection's end of day ${businessDate}`,
+    );
   }
 
   beforeAll(async () => {
@@ -111,7 +117,11 @@ describe('collection over HTTP', () => {
     expectStatus(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/approve', {}), 202);
     // Backdated: "from 2020-01-01" is refused, and so is stating another day as today.
     const backdated = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2020-01-01' });
-    expect([backdated.status, backdated.body.code, backdated.body.details]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST', { effectiveFrom: '2020-01-01', businessDate: '2025-02-14' }]);
+    expect([backdated.status, backdated.body.code, backdated.body.details]).toEqual([
+      422,
+      'EFFECTIVE_DATE_IN_PAST',
+      { effectiveFrom: '2020-01-01', businessDate: '2025-02-14' },
+    ]);
     const statedToday = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2020-01-01', businessDate: '2020-01-01' });
     expect([statedToday.status, statedToday.body.code]).toEqual([422, 'BUSINESS_DATE_NOT_OPEN']);
     expect((await t.runtime.store.readStream('collection.strategy-std-C-M1')).map((e) => e.type)).not.toContain('StrategyVersionActivated');
@@ -136,7 +146,12 @@ describe('collection over HTTP', () => {
     expect(uncertified.body.code).toBe('CERTIFICATION_REQUIRES_TRAINING');
     expectStatus(await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 82, completedOn: '2025-01-08' }), 201);
     expectStatus(
-      await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-01-10', expiresOn: '2026-01-10' }),
+      await supervisor('POST', '/collection/collectors/col-1/certifications', {
+        certification: 'COLLECTION_BASIC',
+        courseId: 'basic-101',
+        grantedOn: '2025-01-10',
+        expiresOn: '2026-01-10',
+      }),
       201,
     );
     await eventually(async () => {
@@ -165,10 +180,14 @@ describe('collection over HTTP', () => {
     await closeDay('2025-02-15');
     await closeDay('2025-02-16');
 
-    const summary = await eventually(async () => {
-      const res = await supervisor('GET', `/collection/cases/${CASE}`);
-      return res.status === 200 && res.body.collectorId ? res.body : undefined;
-    }, 20_000, 'the case to open and be assigned');
+    const summary = await eventually(
+      async () => {
+        const res = await supervisor('GET', `/collection/cases/${CASE}`);
+        return res.status === 200 && res.body.collectorId ? res.body : undefined;
+      },
+      20_000,
+      'the case to open and be assigned',
+    );
     expect(summary).toMatchObject({
       loanId: LOAN,
       customerId: CUSTOMER,
@@ -194,7 +213,9 @@ describe('collection over HTTP', () => {
       const res = await collector('GET', '/collection/work-queue?date=2025-02-17');
       return res.status === 200 && res.body.items.length ? res.body : undefined;
     });
-    expect(queue.items).toEqual([expect.objectContaining({ kind: 'ACTION', caseId: CASE, stepId: 'call-1', channel: 'CALL', grade: 'C', overdueAmount: 103_000 })]);
+    expect(queue.items).toEqual([
+      expect.objectContaining({ kind: 'ACTION', caseId: CASE, stepId: 'call-1', channel: 'CALL', grade: 'C', overdueAmount: 103_000 }),
+    ]);
     const listed = await eventually(async () => {
       const res = await supervisor('GET', '/collection/cases?stage=M1&status=OPEN&variant=champion');
       return res.status === 200 && res.body.total === 1 ? res.body : undefined;
@@ -209,13 +230,18 @@ describe('collection over HTTP', () => {
     expect((await auditor('GET', `/collection/cases/${CASE}`)).status).toBe(200);
     const write = await auditor('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER' });
     expect(write.status).toBe(403);
-    const foreign = await otherCollector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-17T09:00:00+08:00' });
+    const foreign = await otherCollector('POST', `/collection/cases/${CASE}/contacts`, {
+      channel: 'CALL',
+      outcome: 'NO_ANSWER',
+      at: '2025-02-17T09:00:00+08:00',
+    });
     // A write checks the read's scope and says so: 403 with a stable code (the read hides the case).
     expect({ status: foreign.status, code: foreign.body.code }).toEqual({ status: 403, code: 'CASE_OUT_OF_SCOPE' });
   });
 
   it('refuses a call outside the customer’s hours with 422 and records the refusal in the case', async () => {
-    const actionId = ((await caseEvents('ActionScheduled')).find((e) => (e.data as { stepId: string }).stepId === 'call-1')!.data as { actionId: string }).actionId;
+    const actionId = ((await caseEvents('ActionScheduled')).find((e) => (e.data as { stepId: string }).stepId === 'call-1')!.data as { actionId: string })
+      .actionId;
     const res = await collector('POST', `/collection/cases/${CASE}/contacts`, {
       actionId,
       channel: 'CALL',
@@ -230,23 +256,46 @@ describe('collection over HTTP', () => {
       recorded: { event: 'ContactBlocked', streamId: `collection.case-${CASE}` },
     });
     const [blocked] = await caseEvents('ContactBlocked');
-    expect(blocked.data).toMatchObject({ code: 'CONTACT_OUTSIDE_HOURS', channel: 'CALL', by: { kind: 'COLLECTOR', id: 'col-1' }, localTime: '06:30', rulesVersion: 'CN-2025.1' });
+    expect(blocked.data).toMatchObject({
+      code: 'CONTACT_OUTSIDE_HOURS',
+      channel: 'CALL',
+      by: { kind: 'COLLECTOR', id: 'col-1' },
+      localTime: '06:30',
+      rulesVersion: 'CN-2025.1',
+    });
     expect(blocked.metadata).toMatchObject({ actor: { id: 'col-1', role: 'collector' }, policyVersions: { contactRules: 'CN-2025.1' } });
     // The same attempt sent again gets the same answer and records nothing more.
-    const again = await collector(
-      'POST',
-      `/collection/cases/${CASE}/contacts`,
-      { attemptId: res.body.attemptId, actionId, channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2025-02-17T06:30:00+08:00' },
-    );
+    const again = await collector('POST', `/collection/cases/${CASE}/contacts`, {
+      attemptId: res.body.attemptId,
+      actionId,
+      channel: 'CALL',
+      outcome: 'RIGHT_PARTY_CONTACT',
+      at: '2025-02-17T06:30:00+08:00',
+    });
     expect(again.body.code).toBe('CONTACT_OUTSIDE_HOURS');
     expect(await caseEvents('ContactBlocked')).toHaveLength(1);
   });
 
   it('counts effective calls per debtor across the collector and the dialer: the fourth of the day is refused', async () => {
-    const actionId = ((await caseEvents('ActionScheduled')).find((e) => (e.data as { stepId: string }).stepId === 'call-1')!.data as { actionId: string }).actionId;
-    expectStatus(await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-17T09:00:00+08:00' }), 201);
-    expectStatus(await dialer('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'CALLBACK_REQUESTED', at: '2025-02-17T09:10:00+08:00' }), 201);
-    expectStatus(await collector('POST', `/collection/cases/${CASE}/contacts`, { actionId, channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2025-02-17T09:30:00+08:00' }), 201);
+    const actionId = ((await caseEvents('ActionScheduled')).find((e) => (e.data as { stepId: string }).stepId === 'call-1')!.data as { actionId: string })
+      .actionId;
+    expectStatus(
+      await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER', at: '2025-02-17T09:00:00+08:00' }),
+      201,
+    );
+    expectStatus(
+      await dialer('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'CALLBACK_REQUESTED', at: '2025-02-17T09:10:00+08:00' }),
+      201,
+    );
+    expectStatus(
+      await collector('POST', `/collection/cases/${CASE}/contacts`, {
+        actionId,
+        channel: 'CALL',
+        outcome: 'RIGHT_PARTY_CONTACT',
+        at: '2025-02-17T09:30:00+08:00',
+      }),
+      201,
+    );
     // Two more effective calls race for the last one of the day: exactly one gets it.
     const [a, b] = await Promise.all([
       collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2025-02-17T10:00:00+08:00' }),
@@ -256,7 +305,11 @@ describe('collection over HTTP', () => {
     expect([a, b].find((r) => r.status === 422)!.body.code).toBe('CONTACT_DAILY_CALL_LIMIT');
     const ledger = await supervisor('GET', `/collection/debtors/${CUSTOMER}/contact-ledger`);
     expect(ledger.body.effectiveCalls).toEqual({ '2025-02-17': 3 });
-    const late = await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2025-02-17T15:00:00+08:00' });
+    const late = await collector('POST', `/collection/cases/${CASE}/contacts`, {
+      channel: 'CALL',
+      outcome: 'RIGHT_PARTY_CONTACT',
+      at: '2025-02-17T15:00:00+08:00',
+    });
     expect(late.body.code).toBe('CONTACT_DAILY_CALL_LIMIT');
     expect((await caseEvents('ContactBlocked')).map((e) => (e.data as { code: string }).code)).toEqual([
       'CONTACT_OUTSIDE_HOURS',
@@ -274,7 +327,11 @@ describe('collection over HTTP', () => {
     const before = (await t.runtime.store.readStream(`collection.case-${CASE}`)).length;
     const ledgerBefore = await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`);
     // A call dated 2027-06-01 (a day the debtor's ledger never saw) is refused outright, recorded nowhere.
-    const future = await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2027-06-01T10:00:00+08:00' });
+    const future = await collector('POST', `/collection/cases/${CASE}/contacts`, {
+      channel: 'CALL',
+      outcome: 'RIGHT_PARTY_CONTACT',
+      at: '2027-06-01T10:00:00+08:00',
+    });
     expect([future.status, future.body.code]).toEqual([422, 'OCCURRED_OUTSIDE_BUSINESS_DAY']);
     expect(future.body.details).toMatchObject({ localDate: '2027-06-01', timeZone: 'Asia/Shanghai', openBusinessDate: '2025-02-17' });
     // So is one stamped with the server's clock (no `at`): the server's date is not the business date.
@@ -296,7 +353,11 @@ describe('collection over HTTP', () => {
     const ledger = await supervisor('GET', `/collection/debtors/${CUSTOMER}/contact-ledger`);
     expect(ledger.body.effectiveCalls).toEqual({ '2025-02-17': 3 });
     // The limit still holds on the real day.
-    const fourth = await collector('POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'RIGHT_PARTY_CONTACT', at: '2025-02-17T16:00:00+08:00' });
+    const fourth = await collector('POST', `/collection/cases/${CASE}/contacts`, {
+      channel: 'CALL',
+      outcome: 'RIGHT_PARTY_CONTACT',
+      at: '2025-02-17T16:00:00+08:00',
+    });
     expect(fourth.body.code).toBe('CONTACT_DAILY_CALL_LIMIT');
   });
 
@@ -330,10 +391,14 @@ describe('collection over HTTP', () => {
     const [closed] = await caseEvents('CaseClosed');
     expect(closed.data).toMatchObject({ reason: 'CURED', closedOn: '2025-02-18' });
     // Grading records the kept promise on the customer, from Collection's event.
-    const outcome = await eventually(async () => {
-      const events = await t.runtime.store.readStream(`grading.customer-${CUSTOMER}`);
-      return events.find((e) => e.type === 'PromiseOutcomeRecorded');
-    }, 20_000, 'grading to record the promise outcome');
+    const outcome = await eventually(
+      async () => {
+        const events = await t.runtime.store.readStream(`grading.customer-${CUSTOMER}`);
+        return events.find((e) => e.type === 'PromiseOutcomeRecorded');
+      },
+      20_000,
+      'grading to record the promise outcome',
+    );
     expect(outcome.data).toEqual({ customerId: CUSTOMER, promiseId: 'ptp-1', outcome: 'kept', on: '2025-02-18' });
     expect(outcome.metadata).toMatchObject({ actor: { id: 'reactor:grading_promise_outcomes', role: 'system' }, causationId: kept.eventId });
 
@@ -358,15 +423,41 @@ describe('collection over HTTP', () => {
   it('records an executor’s late receipt for an action of the closed case on its history (Kafka), reopening and counting nothing', async () => {
     const action = (await caseEvents('ActionScheduled')).map((e) => e.data as { actionId: string; channel: string }).find((a) => a.channel === 'SMS')!;
     const ledgerBefore = (await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`)).length;
-    const receipt = { caseId: CASE, actionId: action.actionId, executorId: 'sms-gw-1', channel: 'SMS', outcome: 'DELIVERED', occurredAt: '2025-02-18T09:00:00+08:00' };
-    const message = { id: 'receipt-late-1', topic: CHANNEL_OUTCOMES_TOPIC, partition: 0, offset: '0', key: CASE, type: CHANNEL_OUTCOME_TYPE, headers: {}, data: receipt };
+    const receipt = {
+      caseId: CASE,
+      actionId: action.actionId,
+      executorId: 'sms-gw-1',
+      channel: 'SMS',
+      outcome: 'DELIVERED',
+      occurredAt: '2025-02-18T09:00:00+08:00',
+    };
+    const message = {
+      id: 'receipt-late-1',
+      topic: CHANNEL_OUTCOMES_TOPIC,
+      partition: 0,
+      offset: '0',
+      key: CASE,
+      type: CHANNEL_OUTCOME_TYPE,
+      headers: {},
+      data: receipt,
+    };
     const handler = t.app.get(ChannelOutcomesHandler);
     expect(await handler.handle(message)).toBe('ok');
     expect(await handler.handle(message)).toBe('ok');
     const types = await caseTypes();
     expect(types.slice(types.indexOf('CaseClosed'))).toEqual(['CaseClosed', 'LateReceiptRecorded']);
     const [recorded] = await caseEvents('LateReceiptRecorded');
-    expect(recorded.data).toEqual({ caseId: CASE, attemptId: 'receipt-late-1', actionId: action.actionId, channel: 'SMS', outcome: 'DELIVERED', at: '2025-02-18T01:00:00.000Z', localDate: '2025-02-18', executorId: 'sms-gw-1', closedOn: '2025-02-18' });
+    expect(recorded.data).toEqual({
+      caseId: CASE,
+      attemptId: 'receipt-late-1',
+      actionId: action.actionId,
+      channel: 'SMS',
+      outcome: 'DELIVERED',
+      at: '2025-02-18T01:00:00.000Z',
+      localDate: '2025-02-18',
+      executorId: 'sms-gw-1',
+      closedOn: '2025-02-18',
+    });
     expect((await t.runtime.store.readStream(`collection.debtor-${CUSTOMER}`)).length).toBe(ledgerBefore);
     // A receipt that names no action of the case is still refused (dead letter), as is a promise.
     const stray = await handler.handle({ ...message, id: 'receipt-late-2', data: { ...receipt, actionId: `${CASE}/nothing` } });
@@ -402,10 +493,14 @@ describe('collection over HTTP', () => {
       await closeDay('2025-02-18');
       await closeDay('2025-02-19');
       await closeDay('2025-02-20');
-      const opened = await eventually(async () => {
-        const res = await supervisor('GET', `/collection/cases/${CASE2}`);
-        return res.status === 200 && res.body.collectorId ? res.body : undefined;
-      }, 20_000, 'the second case');
+      const opened = await eventually(
+        async () => {
+          const res = await supervisor('GET', `/collection/cases/${CASE2}`);
+          return res.status === 200 && res.body.collectorId ? res.body : undefined;
+        },
+        20_000,
+        'the second case',
+      );
       expect(opened).toMatchObject({ collectorId: 'col-1', openedOn: '2025-02-20', dpd: 1 });
     });
 
@@ -415,7 +510,10 @@ describe('collection over HTTP', () => {
       // The open business date is the 21st: rules cannot be backdated to the 20th.
       const backdated = await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-20', reason: 'stricter hours', rules: stricter });
       expect([backdated.status, backdated.body.code]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST']);
-      expect((await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', businessDate: '2025-02-22', reason: 'stricter hours', rules: stricter })).body.code).toBe('BUSINESS_DATE_NOT_OPEN');
+      expect(
+        (await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', businessDate: '2025-02-22', reason: 'stricter hours', rules: stricter }))
+          .body.code,
+      ).toBe('BUSINESS_DATE_NOT_OPEN');
       expectStatus(await rm1('POST', '/collection/contact-rules', { effectiveFrom: '2025-02-22', reason: 'stricter hours', rules: stricter }), 201);
       // Maker-checker: proposed, it is not in force; its proposer cannot approve it, a second risk manager does.
       const book = (await rm1('GET', '/collection/contact-rules')).body;
@@ -438,19 +536,33 @@ describe('collection over HTTP', () => {
       expectStatus(await collector('POST', `/collection/debtors/${CUSTOMER2}/opt-outs`, { channel: 'SMS', optedOut: true }), 202);
       const optOutCall = await collector('POST', `/collection/debtors/${CUSTOMER2}/opt-outs`, { channel: 'CALL', optedOut: true });
       expect(optOutCall.body.code).toBe('OPT_OUT_NOT_OFFERED');
-      const sms = await contact2(t.as('service', 'sms-gw'), { actionId: await actionOf('sms-1'), channel: 'SMS', outcome: 'DELIVERED', at: '2025-02-22T10:00:00+08:00' });
+      const sms = await contact2(t.as('service', 'sms-gw'), {
+        actionId: await actionOf('sms-1'),
+        channel: 'SMS',
+        outcome: 'DELIVERED',
+        at: '2025-02-22T10:00:00+08:00',
+      });
       expect(sms.body.code).toBe('CONTACT_OPTED_OUT');
       expect((await events2('ContactBlocked')).at(-1)!.data).toMatchObject({ code: 'CONTACT_OPTED_OUT', by: { kind: 'EXECUTOR', id: 'sms-gw' } });
     });
 
     it('performs a field visit only after a supervisor’s approval', async () => {
-      expectStatus(await collector('POST', `/collection/cases/${CASE2}/field-visits`, { visitId: 'visit-1', plannedOn: '2025-02-22', reason: 'no answer by phone' }), 201);
+      expectStatus(
+        await collector('POST', `/collection/cases/${CASE2}/field-visits`, { visitId: 'visit-1', plannedOn: '2025-02-22', reason: 'no answer by phone' }),
+        201,
+      );
       const early = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-22T13:00:00+08:00' });
       expect(early.body.code).toBe('CONTACT_FIELD_VISIT_NOT_APPROVED');
       expectStatus(await supervisor('POST', `/collection/cases/${CASE2}/field-visits/visit-1/approve`, {}), 202);
-      const future = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-23T14:00:00+08:00' });
+      const future = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, {
+        outcome: 'NOT_HOME',
+        at: '2025-02-23T14:00:00+08:00',
+      });
       expect([future.status, future.body.code]).toEqual([422, 'OCCURRED_OUTSIDE_BUSINESS_DAY']);
-      const report = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, { outcome: 'NOT_HOME', at: '2025-02-22T14:00:00+08:00' });
+      const report = await collector('POST', `/collection/cases/${CASE2}/field-visits/visit-1/report`, {
+        outcome: 'NOT_HOME',
+        at: '2025-02-22T14:00:00+08:00',
+      });
       expectStatus(report, 201);
       expect(report.body.events).toEqual(['ContactAttempted', 'FieldVisitReported']);
       const [approved] = await events2('FieldVisitApproved');
@@ -458,9 +570,17 @@ describe('collection over HTTP', () => {
     });
 
     it('moves a step within the limits, and the end of day driven by the Loans calendar schedules it on its new day', async () => {
-      const tooFar = await collector('POST', `/collection/cases/${CASE2}/plan-adjustments`, { kind: 'MOVE', stepId: 'edu-5', to: { dpdDay: 20 }, reason: 'after payday' });
+      const tooFar = await collector('POST', `/collection/cases/${CASE2}/plan-adjustments`, {
+        kind: 'MOVE',
+        stepId: 'edu-5',
+        to: { dpdDay: 20 },
+        reason: 'after payday',
+      });
       expect(tooFar.body.code).toBe('PLAN_SHIFT_TOO_LARGE');
-      expectStatus(await collector('POST', `/collection/cases/${CASE2}/plan-adjustments`, { kind: 'MOVE', stepId: 'edu-5', to: { dpdDay: 7 }, reason: 'after payday' }), 202);
+      expectStatus(
+        await collector('POST', `/collection/cases/${CASE2}/plan-adjustments`, { kind: 'MOVE', stepId: 'edu-5', to: { dpdDay: 7 }, reason: 'after payday' }),
+        202,
+      );
       for (const day of ['2025-02-22', '2025-02-23', '2025-02-24']) await closeDay(day);
       // DPD 5 on the 24th: where the step was, but the moved step is not due yet.
       await collectionDayClosed('2025-02-24');
@@ -482,20 +602,35 @@ describe('collection over HTTP', () => {
       const ledger = await supervisor('GET', `/collection/debtors/${CUSTOMER2}/contact-ledger`);
       expect(ledger.body.stops).toEqual([{ stopId: disputed.body.attemptId, reason: 'DISPUTE', caseId: CASE2 }]);
       expect((await collector('POST', `/collection/cases/${CASE2}/holds/${disputed.body.attemptId}/release`, { resolution: 'x' })).status).toBe(403);
-      expectStatus(await supervisor('POST', `/collection/cases/${CASE2}/holds/${disputed.body.attemptId}/release`, { resolution: 'statement sent; debt confirmed' }), 202);
+      expectStatus(
+        await supervisor('POST', `/collection/cases/${CASE2}/holds/${disputed.body.attemptId}/release`, { resolution: 'statement sent; debt confirmed' }),
+        202,
+      );
       expectStatus(await contact2(t.as('service', 'mailer'), { channel: 'EMAIL', outcome: 'DELIVERED', at: '2025-02-27T12:00:00+08:00' }), 201);
       expect((await supervisor('GET', `/collection/debtors/${CUSTOMER2}/contact-ledger`)).body.stops).toEqual([]);
     });
 
     it('reassigns only to a certified collector of the supervisor’s team; the case follows its collector', async () => {
-      const toUncertified = await supervisor('POST', `/collection/cases/${CASE2}/reassign`, { collectorId: 'col-0', reason: 'rebalance', businessDate: '2025-02-27' });
+      const toUncertified = await supervisor('POST', `/collection/cases/${CASE2}/reassign`, {
+        collectorId: 'col-0',
+        reason: 'rebalance',
+        businessDate: '2025-02-27',
+      });
       expect(toUncertified.body).toMatchObject({ code: 'COLLECTOR_NOT_CERTIFIED', details: { missing: ['COLLECTION_BASIC'] } });
       expectStatus(await supervisor('POST', '/collection/collectors/col-0/trainings', { courseId: 'basic-101', score: 75, completedOn: '2025-02-01' }), 201);
       expectStatus(
-        await supervisor('POST', '/collection/collectors/col-0/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-02-02', expiresOn: '2026-02-02' }),
+        await supervisor('POST', '/collection/collectors/col-0/certifications', {
+          certification: 'COLLECTION_BASIC',
+          courseId: 'basic-101',
+          grantedOn: '2025-02-02',
+          expiresOn: '2026-02-02',
+        }),
         201,
       );
-      expectStatus(await supervisor('POST', `/collection/cases/${CASE2}/reassign`, { collectorId: 'col-0', reason: 'rebalance', businessDate: '2025-02-27' }), 202);
+      expectStatus(
+        await supervisor('POST', `/collection/cases/${CASE2}/reassign`, { collectorId: 'col-0', reason: 'rebalance', businessDate: '2025-02-27' }),
+        202,
+      );
       const [reassigned] = await events2('CaseReassigned');
       expect(reassigned.data).toMatchObject({ from: 'col-1', to: 'col-0', team: 'T1', reason: 'rebalance' });
       expect((await collector('GET', `/collection/cases/${CASE2}`)).status).toBe(404);
@@ -509,8 +644,18 @@ describe('collection over HTTP', () => {
 
   it('replays every projection and reactor without side effects: verify and rebuild append nothing, every trigger has one outcome', async () => {
     const replay = await replayEverything(t);
-    expect(replay.notRebuildable).toEqual(expect.arrayContaining(['restructuring_activation', 'restructuring_plan_monitor', 'restructuring_end_of_day', 'grading_restructuring_outcomes', 'monitoring_calendar']));
-    expect(replay.reactionsChecked).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader', 'grading_promise_outcomes', 'monitoring_early_warning']));
+    expect(replay.notRebuildable).toEqual(
+      expect.arrayContaining([
+        'restructuring_activation',
+        'restructuring_plan_monitor',
+        'restructuring_end_of_day',
+        'grading_restructuring_outcomes',
+        'monitoring_calendar',
+      ]),
+    );
+    expect(replay.reactionsChecked).toEqual(
+      expect.arrayContaining(['collection_loan_reactions', 'grading_regrader', 'grading_promise_outcomes', 'monitoring_early_warning']),
+    );
     expect(replay.rebuilt).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader']));
   }, 240_000);
 
@@ -518,10 +663,32 @@ describe('collection over HTTP', () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     const collectionTypes = [
-      'CaseOpened', 'CaseAssigned', 'CaseReassigned', 'ActionScheduled', 'ContactAttempted', 'ContactBlocked', 'PromiseToPayRecorded',
-      'PromiseKept', 'FieldVisitRequested', 'FieldVisitApproved', 'FieldVisitReported', 'PlanAdjusted', 'CaseOnHold', 'CaseResumed',
-      'CaseClosed', 'StrategyVersionProposed', 'StrategyVersionActivated', 'CollectorRegistered', 'TrainingCompleted',
-      'CertificationGranted', 'DebtorContactLogged', 'ContactStopped', 'ChannelOptedOut', 'ContactRulesProposed', 'ContactRulesPublished', 'LateReceiptRecorded',
+      'CaseOpened',
+      'CaseAssigned',
+      'CaseReassigned',
+      'ActionScheduled',
+      'ContactAttempted',
+      'ContactBlocked',
+      'PromiseToPayRecorded',
+      'PromiseKept',
+      'FieldVisitRequested',
+      'FieldVisitApproved',
+      'FieldVisitReported',
+      'PlanAdjusted',
+      'CaseOnHold',
+      'CaseResumed',
+      'CaseClosed',
+      'StrategyVersionProposed',
+      'StrategyVersionActivated',
+      'CollectorRegistered',
+      'TrainingCompleted',
+      'CertificationGranted',
+      'DebtorContactLogged',
+      'ContactStopped',
+      'ChannelOptedOut',
+      'ContactRulesProposed',
+      'ContactRulesPublished',
+      'LateReceiptRecorded',
     ];
     expect(contract.typesOn('arrears.collection.v1')).toEqual(expect.arrayContaining(collectionTypes.map((type) => `arrears.collection.${type}`)));
     // Executors see only what the dispatch gate released on the debtor's ledger.

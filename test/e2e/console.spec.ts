@@ -35,7 +35,8 @@ describe('the staff console in a browser', () => {
     return page;
   }
 
-  const ok = (res: TestResponse, status = [200, 201, 202]) => expect({ status: status.includes(res.status), body: status.includes(res.status) ? null : res.body }).toEqual({ status: true, body: null });
+  const ok = (res: TestResponse, status = [200, 201, 202]) =>
+    expect({ status: status.includes(res.status), body: status.includes(res.status) ? null : res.body }).toEqual({ status: true, body: null });
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
@@ -50,7 +51,9 @@ describe('the staff console in a browser', () => {
     await clocksAt(t, '2026-03-02');
     ok(await rm1('POST', '/collection/strategies', example('POST /collection/strategies')));
     ok(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/approve', {}));
-    ok(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', example('POST /collection/strategies/{strategyId}/versions/{version}/activate')));
+    ok(
+      await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', example('POST /collection/strategies/{strategyId}/versions/{version}/activate')),
+    );
     // A second version waits for a checker: the risk manager's approvals inbox.
     ok(await rm1('POST', '/collection/strategies', { ...(example('POST /collection/strategies') as object), reason: 'call before the SMS' }));
     ok(await sup('POST', '/collection/collectors', example('POST /collection/collectors')));
@@ -68,9 +71,19 @@ describe('the staff console in a browser', () => {
     ok(await core('PUT', '/customers/CU-000123/personal-data', example('PUT /customers/{customerId}/personal-data')), [204]);
     for (const day of ['2026-03-02', '2026-03-03', '2026-03-04']) await closeBusinessDay(core, day);
     await clocksAt(t, '2026-03-05');
-    await eventually(async () => ((await sup('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-1' ? true : undefined), 30_000, 'the case to be assigned');
+    await eventually(
+      async () => ((await sup('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-1' ? true : undefined),
+      30_000,
+      'the case to be assigned',
+    );
     // The collector asks for a field visit: the supervisor's approvals inbox.
-    ok(await t.as('collector', 'col-1', 'T1')('POST', `/collection/cases/${CASE}/field-visits`, { visitId: 'fv-1', plannedOn: '2026-03-06', reason: 'unreachable by phone' }));
+    ok(
+      await t.as('collector', 'col-1', 'T1')('POST', `/collection/cases/${CASE}/field-visits`, {
+        visitId: 'fv-1',
+        plannedOn: '2026-03-06',
+        reason: 'unreachable by phone',
+      }),
+    );
     // Another supervisor of the team asks for a write-off: the supervisor's inbox again.
     ok(await t.as('supervisor', 'sup-2', 'T1')('POST', '/loans/accounts/LN-20260202-0001/write-off', { requestId: 'wo-1', reason: 'debtor deceased' }));
   });
@@ -173,7 +186,11 @@ describe('the staff console in a browser', () => {
     await reassign.getByRole('button', { name: '改派' }).click();
     await page.getByTestId('reassign-result').getByText('CaseReassigned').waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'console-supervisor-case.png'), fullPage: true });
-    await eventually(async () => ((await t.as('supervisor', 'sup-1', 'T1')('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-2' ? true : undefined), 30_000, 'the reassignment to be read');
+    await eventually(
+      async () => ((await t.as('supervisor', 'sup-1', 'T1')('GET', `/collection/cases/${CASE}`)).body?.collectorId === 'col-2' ? true : undefined),
+      30_000,
+      'the reassignment to be read',
+    );
     await page.close();
   });
 
@@ -227,7 +244,10 @@ describe('the staff console in a browser', () => {
     await policy.getByRole('button', { name: '批准' }).click();
     await checker.getByTestId('approval-result').getByText('PolicyApproved').waitFor();
     await checker.getByTestId('approvals-classification-rules').waitFor();
-    expect((await t.as('risk_manager', 'rm-2')('GET', '/grading/policies/pol-console')).body.versions[0]).toMatchObject({ status: 'approved', reviewedBy: 'rm-2' });
+    expect((await t.as('risk_manager', 'rm-2')('GET', '/grading/policies/pol-console')).body.versions[0]).toMatchObject({
+      status: 'approved',
+      reviewedBy: 'rm-2',
+    });
     // rm-1's rulebook, approved by rm-2: published, no longer waiting.
     await checker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' }).getByRole('button', { name: '批准' }).click();
     await checker.getByTestId('approval-result').getByText('ContactRulesPublished').waitFor();

@@ -71,7 +71,10 @@ describe('corrections that propagate', () => {
     await clocksAt(t, '2025-02-14');
     for (const name of ['ontime', 'back', 'rev', 'never']) expect((await core('POST', '/loans/accounts', cashLoan3m(`L-${name}`, name))).status).toBe(201);
     const template = await alice('GET', '/grading/policies/template');
-    expect((await alice('POST', '/grading/policies', { policyId: 'consumer-2025', document: template.body.document, reason: 'scorecard for the cash loan book' })).status).toBe(201);
+    expect(
+      (await alice('POST', '/grading/policies', { policyId: 'consumer-2025', document: template.body.document, reason: 'scorecard for the cash loan book' }))
+        .status,
+    ).toBe(201);
     expect((await bob('POST', '/grading/policies/consumer-2025/approve', { version: 1 })).status).toBe(202);
     expect((await bob('POST', '/grading/policies/consumer-2025/activate', { effectiveFrom: '2025-02-14' })).status).toBe(202);
     for (const name of ['ontime', 'back', 'rev', 'never']) await graded(name, (b) => b.grade === 'C' && b.score === 570, `${name} graded C 570`);
@@ -92,7 +95,9 @@ describe('corrections that propagate', () => {
     await closeDays('2025-02-17', '2025-02-19');
     expect((await core('POST', '/loans/accounts/L-rev/payments', { reference: 'rv-1', amount: 103_000, valueDate: '2025-02-20' })).status).toBe(202);
     await eventually(async () => ((await ofType('collection.case-L-rev-E1', 'CaseClosed')).length ? true : undefined), 30_000, 'L-rev-E1 closed');
-    expect((await ofType('collection.case-L-rev-E1', 'PromiseKept')).map((e) => e.data)).toEqual([expect.objectContaining({ promiseId: 'ptp-rev', keptOn: '2025-02-20' })]);
+    expect((await ofType('collection.case-L-rev-E1', 'PromiseKept')).map((e) => e.data)).toEqual([
+      expect.objectContaining({ promiseId: 'ptp-rev', keptOn: '2025-02-20' }),
+    ]);
     expect((await ofType('collection.case-L-rev-E1', 'CaseClosed'))[0].data).toMatchObject({ reason: 'CURED', closedOn: '2025-02-20' });
     await closeDays('2025-02-20', '2025-02-25');
     // back has been reported past due since 02-16 and was graded down for it.
@@ -117,7 +122,11 @@ describe('corrections that propagate', () => {
     // The corrected grade names the restatement and the correction; the grades before it stay.
     const grades = await ofType('grading.customer-back', 'CustomerGraded');
     const last = grades.at(-1)!;
-    expect(last.data).toMatchObject({ triggerType: 'DelinquencyRestated', triggerEventId: restated.eventId, restatement: { eventId: restated.eventId, loanId: 'L-back', correction: { type: 'PaymentReceived', ref: 'bk-1' } } });
+    expect(last.data).toMatchObject({
+      triggerType: 'DelinquencyRestated',
+      triggerEventId: restated.eventId,
+      restatement: { eventId: restated.eventId, loanId: 'L-back', correction: { type: 'PaymentReceived', ref: 'bk-1' } },
+    });
     expect(last.metadata.causationId).toBe(restated.eventId);
     expect(grades.some((g) => (g.data as { score: number }).score < 570)).toBe(true);
   });
@@ -140,7 +149,11 @@ describe('corrections that propagate', () => {
     expect([factor(rev, 'delinquentEpisodes12m'), factor(rev, 'worstDpd12m'), factor(rev, 'partialPaymentRatioBps')]).toEqual([1, 11, null]);
     const never = await supervisor('GET', '/grading/customers/never');
     expect([factor(never.body, 'delinquentEpisodes12m'), factor(never.body, 'partialPaymentRatioBps')]).toEqual([1, null]);
-    await eventually(async () => ((await ofType('grading.customer-rev', 'PromiseOutcomeWithdrawn')).length ? true : undefined), 30_000, 'the kept outcome withdrawn');
+    await eventually(
+      async () => ((await ofType('grading.customer-rev', 'PromiseOutcomeWithdrawn')).length ? true : undefined),
+      30_000,
+      'the kept outcome withdrawn',
+    );
 
     // Collection: the first case takes the payment back, reopens the promise (its grace days are
     // over: broken) and says its cure did not happen; the delinquency goes on on a new case.
@@ -149,7 +162,12 @@ describe('corrections that propagate', () => {
     const types = e1.map((e) => e.type);
     expect(types.slice(types.indexOf('CasePaymentReversed'))).toEqual(['CasePaymentReversed', 'PromiseReopened', 'PromiseBroken', 'CaseCureUndone']);
     const byType = (type: string) => e1.find((e) => e.type === type) as RecordedEvent<any>;
-    expect(byType('PromiseReopened').data).toMatchObject({ promiseId: 'ptp-rev', paidAmount: 0, reopenedOn: '2025-02-26', cause: { eventId: reversed.eventId, type: 'PaymentReversed', ref: 'rv-1' } });
+    expect(byType('PromiseReopened').data).toMatchObject({
+      promiseId: 'ptp-rev',
+      paidAmount: 0,
+      reopenedOn: '2025-02-26',
+      cause: { eventId: reversed.eventId, type: 'PaymentReversed', ref: 'rv-1' },
+    });
     expect(byType('PromiseReopened').metadata.causationId).toBe(reversed.eventId);
     expect(byType('CaseCureUndone').data).toMatchObject({ curedOn: '2025-02-20', correctedCureOn: null, cause: { eventId: restated.eventId } });
     expect(byType('CaseCureUndone').metadata.causationId).toBe(restated.eventId);
@@ -171,7 +189,9 @@ describe('corrections that propagate', () => {
       }),
     ]);
     const rev = await auditor('GET', '/monitoring/restatements?caseId=L-rev-E1');
-    const kinds = Object.fromEntries(rev.body.items.map((i: { kind: string; before: unknown; after: unknown }) => [i.kind, { before: i.before, after: i.after }]));
+    const kinds = Object.fromEntries(
+      rev.body.items.map((i: { kind: string; before: unknown; after: unknown }) => [i.kind, { before: i.before, after: i.after }]),
+    );
     expect(kinds).toMatchObject({
       CASE_CURE: { before: { curedOn: '2025-02-20' }, after: { curedOn: null } },
       PROMISE: { before: { status: 'KEPT', resolvedOn: '2025-02-20' }, after: { status: 'OPEN', resolvedOn: null } },

@@ -36,13 +36,17 @@ describe(`crash safety under SIGKILL, events in ${TEST_STORE}`, () => {
 
   const start = async () => {
     child = spawn(process.execPath, [PROCESS], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    await eventually(async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 60_000, 'the app to listen');
+    await eventually(
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      60_000,
+      'the app to listen',
+    );
   };
   const post = (path: string, body: unknown, key?: string) =>
     fetch(`http://127.0.0.1:${port}${path}`, {
@@ -136,21 +140,29 @@ describe(`crash safety under SIGKILL, events in ${TEST_STORE}`, () => {
 
     await start();
     const total = rows.length;
-    await eventually(async () => {
-      const r = await db.pool.query<{ sum: number }>('SELECT coalesce(sum(additions), 0)::int AS sum FROM rm_tally_totals');
-      return r.rows[0].sum === total ? true : undefined;
-    }, 60_000, 'the read model to catch up');
+    await eventually(
+      async () => {
+        const r = await db.pool.query<{ sum: number }>('SELECT coalesce(sum(additions), 0)::int AS sum FROM rm_tally_totals');
+        return r.rows[0].sum === total ? true : undefined;
+      },
+      60_000,
+      'the read model to catch up',
+    );
     const verify = await post('/admin/projections/tally_totals/verify', {});
     expect(((await verify.json()) as { ok: boolean }).ok).toBe(true);
 
     if (cluster) {
       // At least once: every stored event reached the topic, whatever the kills interrupted.
       const events = (await storedEvents(store)).filter((e) => e.streamId.startsWith('tally.')).map((e) => ({ event_id: e.eventId }));
-      const missing = await eventually(async () => {
-        const published = new Set((await kcatRead(cluster!.bootstrap, TALLY_TOPIC)).map((m) => m.headers.ce_id));
-        const left = events.filter((e) => !published.has(e.event_id));
-        return left.length === 0 ? left : undefined;
-      }, 90_000, 'every stored event on the topic');
+      const missing = await eventually(
+        async () => {
+          const published = new Set((await kcatRead(cluster!.bootstrap, TALLY_TOPIC)).map((m) => m.headers.ce_id));
+          const left = events.filter((e) => !published.has(e.event_id));
+          return left.length === 0 ? left : undefined;
+        },
+        90_000,
+        'every stored event on the topic',
+      );
       expect(missing).toEqual([]);
     }
     child!.kill('SIGTERM');

@@ -57,9 +57,11 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     (await t.runtime.store.readStream(`collection.debtor-${customerId}`))
       .filter((e) => e.type.startsWith('Action'))
       .map((e) => ({ type: e.type, ...(e.data as Omit<Dispatched, 'type'>) }));
-  const scheduledOn = async (caseId: string): Promise<RecordedEvent[]> => (await t.runtime.store.readStream(`collection.case-${caseId}`)).filter((e) => e.type === 'ActionScheduled');
+  const scheduledOn = async (caseId: string): Promise<RecordedEvent[]> =>
+    (await t.runtime.store.readStream(`collection.case-${caseId}`)).filter((e) => e.type === 'ActionScheduled');
   const stepOf = (actionId: string) => actionId.slice(actionId.lastIndexOf('/') + 1);
-  const verdicts = async (customerId: string) => (await ledger(customerId)).map((d) => [d.caseId, d.actionId.slice(d.actionId.lastIndexOf('/') + 1), d.type, d.code ?? null]);
+  const verdicts = async (customerId: string) =>
+    (await ledger(customerId)).map((d) => [d.caseId, d.actionId.slice(d.actionId.lastIndexOf('/') + 1), d.type, d.code ?? null]);
 
   /** Closes a day and waits until Collection's reactions handled its end of day (so ran Collection's). */
   const closeDay = (date: string) => closeCollectionDay(t, service, date);
@@ -98,7 +100,15 @@ describe('the dispatch gate over HTTP and Kafka', () => {
       champion: [
         { stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder', priority: 3 },
         { stepId: 'call-1', when: { dpdDay: 1 }, channel: 'CALL', purpose: 'NEGOTIATION', templateId: 'script-1', priority: 1 },
-        { stepId: 'sms-2', when: { dpdDay: 2 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-evening', sendTime: '21:50', sendTimeZone: 'Asia/Shanghai' },
+        {
+          stepId: 'sms-2',
+          when: { dpdDay: 2 },
+          channel: 'SMS',
+          purpose: 'REMINDER',
+          templateId: 'tpl-evening',
+          sendTime: '21:50',
+          sendTimeZone: 'Asia/Shanghai',
+        },
         { stepId: 'email-2', when: { dpdDay: 2 }, channel: 'EMAIL', purpose: 'EDUCATION', templateId: 'tpl-credit' },
       ],
       reason: 'dispatch gate scenario',
@@ -107,9 +117,18 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     expect((await rm2('POST', '/collection/strategies/gate-C-M1/versions/1/approve', {})).status).toBe(202);
     expect((await rm2('POST', '/collection/strategies/gate-C-M1/versions/1/activate', { effectiveFrom: '2026-03-01' })).status).toBe(202);
     expect((await supervisor('POST', '/collection/collectors', { collectorId: 'col-1', team: 'T1', capacity: 20, skills: ['*'] })).status).toBe(201);
-    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(201);
+    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(
+      201,
+    );
     expect(
-      (await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2026-01-10', expiresOn: '2027-01-10' })).status,
+      (
+        await supervisor('POST', '/collection/collectors/col-1/certifications', {
+          certification: 'COLLECTION_BASIC',
+          courseId: 'basic-101',
+          grantedOn: '2026-01-10',
+          expiresOn: '2027-01-10',
+        })
+      ).status,
     ).toBe(201);
     await eventually(async () => ((await rm1('GET', '/collection/strategies/gate-C-M1')).body.versions?.[0]?.status === 'ACTIVE' ? true : undefined));
     await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-1')).body.certifications?.COLLECTION_BASIC ? true : undefined));
@@ -151,7 +170,13 @@ describe('the dispatch gate over HTTP and Kafka', () => {
   it('after an SMS opt-out publishes no SMS action of that debtor: the step is withheld with CONTACT_OPTED_OUT, the email still goes', async () => {
     expect((await collector('POST', '/collection/debtors/cust-A/opt-outs', { channel: 'SMS', optedOut: true })).status).toBe(202);
     // B disputes on LB1 (a right-party call reported by the collector).
-    const dispute = await collector('POST', '/collection/cases/LB1-E1/contacts', { channel: 'CALL', outcome: 'DISPUTE', at: '2026-03-04T10:00:00+08:00', recordingRef: 'rec-b1', identified: true });
+    const dispute = await collector('POST', '/collection/cases/LB1-E1/contacts', {
+      channel: 'CALL',
+      outcome: 'DISPUTE',
+      at: '2026-03-04T10:00:00+08:00',
+      recordingRef: 'rec-b1',
+      identified: true,
+    });
     expect(dispute.status).toBe(201);
     await closeDay('2026-03-04');
     await judged(['cust-A', 'cust-B', 'cust-C']);
@@ -165,7 +190,9 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     expect(contract.typesOn('arrears.channel-actions.v1')).toEqual(['arrears.collection.ActionReleased']);
-    const published = (contract.messages.get('arrears.channel-actions.v1') ?? []).map((m) => JSON.parse(String(m.value)) as { customerId: string; stepId: string; channel: string });
+    const published = (contract.messages.get('arrears.channel-actions.v1') ?? []).map(
+      (m) => JSON.parse(String(m.value)) as { customerId: string; stepId: string; channel: string },
+    );
     expect(published.filter((m) => m.customerId === 'cust-A' && m.channel === 'SMS').map((m) => m.stepId)).toEqual(['sms-1', 'sms-1']);
     const withheld = (await ledger('cust-A')).filter((d) => d.type === 'ActionWithheld').map((d) => d.actionId);
     expect(published.some((m) => withheld.includes((m as unknown as { actionId: string }).actionId))).toBe(false);
@@ -178,7 +205,9 @@ describe('the dispatch gate over HTTP and Kafka', () => {
       ['LB2-E1', 'email-2', 'ActionWithheld', 'CONTACT_STOPPED'],
       ['LB2-E1', 'sms-2', 'ActionWithheld', 'CONTACT_STOPPED'],
     ]);
-    const [stopped] = (await ledger('cust-B')).filter((d) => d.type === 'ActionWithheld') as unknown as { details: { stops: { caseId: string; reason: string }[] } }[];
+    const [stopped] = (await ledger('cust-B')).filter((d) => d.type === 'ActionWithheld') as unknown as {
+      details: { stops: { caseId: string; reason: string }[] };
+    }[];
     expect(stopped.details.stops).toEqual([expect.objectContaining({ caseId: 'LB1-E1', reason: 'DISPUTE' })]);
   });
 
@@ -187,7 +216,9 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     expect(late).toMatchObject({ type: 'ActionRescheduled', code: 'CONTACT_OUTSIDE_HOURS', localTime: '22:50', releaseAt: '2026-03-05T23:00:00.000Z' });
     const smsOut = async () => {
       const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
-      return (contract.messages.get('arrears.channel-actions.v1') ?? []).map((m) => JSON.parse(String(m.value)) as { actionId: string; sendAt: string }).filter((m) => m.actionId === late.actionId);
+      return (contract.messages.get('arrears.channel-actions.v1') ?? [])
+        .map((m) => JSON.parse(String(m.value)) as { actionId: string; sendAt: string })
+        .filter((m) => m.actionId === late.actionId);
     };
     expect(await smsOut()).toEqual([]);
     // A run before its moment, or on a business day that is not the customer's day yet, releases nothing.
@@ -201,7 +232,12 @@ describe('the dispatch gate over HTTP and Kafka', () => {
     expect(notYourDay.body).toMatchObject({ businessDate: '2026-03-05', released: 0, waiting: 1 });
     await closeDay('2026-03-05');
     // The in-process scheduler makes the same run: its instant from the clock it is given, its day from the calendar.
-    const worker = new DispatchWorker(t.app.get(DispatchService), t.app.get(CollectionClock), { COLLECTION_DISPATCH_EVERY_SECONDS: 0, ARREARS_ROLES: ['projections'] }, { now: () => new Date('2026-03-05T23:00:00Z') });
+    const worker = new DispatchWorker(
+      t.app.get(DispatchService),
+      t.app.get(CollectionClock),
+      { COLLECTION_DISPATCH_EVERY_SECONDS: 0, ARREARS_ROLES: ['projections'] },
+      { now: () => new Date('2026-03-05T23:00:00Z') },
+    );
     expect(await worker.tick()).toMatchObject({ at: '2026-03-05T23:00:00.000Z', released: 1 });
     const again = await scheduler('POST', '/collection/dispatch', { at: '2026-03-05T23:00:00Z' });
     expect(again.status).toBe(200);
@@ -213,10 +249,20 @@ describe('the dispatch gate over HTTP and Kafka', () => {
 
   it('refuses the 7th dial attempt of the day to an unanswered debtor (2026 guideline) and records it', async () => {
     for (let i = 0; i < 6; i++) {
-      const res = await collector('POST', '/collection/cases/LA1-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: `2026-03-06T${String(9 + i).padStart(2, '0')}:00:00+08:00`, recordingRef: `rec-${i}` });
+      const res = await collector('POST', '/collection/cases/LA1-E1/contacts', {
+        channel: 'CALL',
+        outcome: 'NO_ANSWER',
+        at: `2026-03-06T${String(9 + i).padStart(2, '0')}:00:00+08:00`,
+        recordingRef: `rec-${i}`,
+      });
       expect(res.status).toBe(201);
     }
-    const seventh = await collector('POST', '/collection/cases/LA2-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: '2026-03-06T16:00:00+08:00', recordingRef: 'rec-7' });
+    const seventh = await collector('POST', '/collection/cases/LA2-E1/contacts', {
+      channel: 'CALL',
+      outcome: 'NO_ANSWER',
+      at: '2026-03-06T16:00:00+08:00',
+      recordingRef: 'rec-7',
+    });
     expect([seventh.status, seventh.body.code]).toEqual([422, 'CONTACT_DAILY_DIAL_LIMIT']);
     expect(seventh.body.details).toMatchObject({ localDate: '2026-03-06', dialAttempts: 6, limit: 6, rulesVersion: 'CN-2026.1' });
     const blocked = (await t.runtime.store.readStream('collection.case-LA2-E1')).filter((e) => e.type === 'ContactBlocked');
@@ -237,25 +283,39 @@ describe('the dispatch gate over HTTP and Kafka', () => {
       byCollector: [{ by: 'collector:col-1', code: 'CONTACT_DAILY_DIAL_LIMIT', count: 3 }],
       byChannel: [{ channel: 'CALL', code: 'CONTACT_DAILY_DIAL_LIMIT', count: 3 }],
     });
-    expect(res.body.refused.map((r: { localDate: string; madeUnder: string }) => [r.localDate, r.madeUnder])).toEqual(Array.from({ length: 3 }, () => ['2026-03-06', 'CN-2026.1']));
+    expect(res.body.refused.map((r: { localDate: string; madeUnder: string }) => [r.localDate, r.madeUnder])).toEqual(
+      Array.from({ length: 3 }, () => ['2026-03-06', 'CN-2026.1']),
+    );
     expect((await checkStoredEvents(t.runtime.store, CONTEXTS)).messages.size).toBe(before);
-    const bad = await rm1('POST', '/collection/contact-rules/impact', { rules: { ...proposal, quietHours: { ...proposal.quietHours, start: '25:00' } }, from: '2026-03-01', to: '2026-03-31' });
+    const bad = await rm1('POST', '/collection/contact-rules/impact', {
+      rules: { ...proposal, quietHours: { ...proposal.quietHours, start: '25:00' } },
+      from: '2026-03-01',
+      to: '2026-03-31',
+    });
     expect(bad.status).toBe(400);
     expect((await collector('POST', '/collection/contact-rules/impact', { rules: proposal, from: '2026-03-01', to: '2026-03-31' })).status).toBe(403);
   });
 
   it('enforces the 2026 procedure rules on reports: a recording on every call, the bank named at the first contact, field visits by two collectors', async () => {
-    const contact = (body: Record<string, unknown>) => collector('POST', '/collection/cases/LC1-E1/contacts', { channel: 'CALL', at: '2026-03-06T10:00:00+09:00', ...body });
+    const contact = (body: Record<string, unknown>) =>
+      collector('POST', '/collection/cases/LC1-E1/contacts', { channel: 'CALL', at: '2026-03-06T10:00:00+09:00', ...body });
     const unrecorded = await contact({ outcome: 'NO_ANSWER' });
     expect([unrecorded.status, unrecorded.body.code]).toEqual([422, 'CONTACT_RECORDING_MISSING']);
     const anonymous = await contact({ outcome: 'RIGHT_PARTY_CONTACT', recordingRef: 'rec-c1' });
     expect([anonymous.status, anonymous.body.code]).toEqual([422, 'CONTACT_IDENTIFICATION_MISSING']);
     expect((await contact({ outcome: 'RIGHT_PARTY_CONTACT', recordingRef: 'rec-c2', identified: true })).status).toBe(201);
-    expect((await collector('POST', '/collection/cases/LC1-E1/field-visits', { visitId: 'visit-c', plannedOn: '2026-03-06', reason: 'asked for a visit' })).status).toBe(201);
+    expect(
+      (await collector('POST', '/collection/cases/LC1-E1/field-visits', { visitId: 'visit-c', plannedOn: '2026-03-06', reason: 'asked for a visit' })).status,
+    ).toBe(201);
     expect((await supervisor('POST', '/collection/cases/LC1-E1/field-visits/visit-c/approve', {})).status).toBe(202);
-    const report = (body: Record<string, unknown>) => collector('POST', '/collection/cases/LC1-E1/field-visits/visit-c/report', { outcome: 'NOT_HOME', at: '2026-03-06T15:00:00+09:00', ...body });
+    const report = (body: Record<string, unknown>) =>
+      collector('POST', '/collection/cases/LC1-E1/field-visits/visit-c/report', { outcome: 'NOT_HOME', at: '2026-03-06T15:00:00+09:00', ...body });
     const alone = await report({});
-    expect([alone.status, alone.body.code, alone.body.details]).toEqual([422, 'CONTACT_FIELD_VISIT_UNDERSTAFFED', expect.objectContaining({ collectors: ['col-1'], required: 2 })]);
+    expect([alone.status, alone.body.code, alone.body.details]).toEqual([
+      422,
+      'CONTACT_FIELD_VISIT_UNDERSTAFFED',
+      expect.objectContaining({ collectors: ['col-1'], required: 2 }),
+    ]);
     expect((await report({ accompaniedBy: ['col-2'] })).status).toBe(201);
     const events = await t.runtime.store.readStream('collection.case-LC1-E1');
     expect(events.filter((e) => e.type === 'ContactBlocked').map((e) => (e.data as { code: string }).code)).toEqual([
@@ -270,7 +330,10 @@ describe('the dispatch gate over HTTP and Kafka', () => {
   });
 
   it('expires the actions nobody performed at the close of their day: they leave the queue', async () => {
-    const expired = (await ledger('cust-A')).filter((d) => d.type === 'ActionExpired').map((d) => stepOf(d.actionId)).sort();
+    const expired = (await ledger('cust-A'))
+      .filter((d) => d.type === 'ActionExpired')
+      .map((d) => stepOf(d.actionId))
+      .sort();
     expect(expired).toEqual(['call-1', 'call-1', 'email-2', 'email-2', 'sms-1', 'sms-1']);
     const queue = await eventually(async () => {
       const res = await collector('GET', '/collection/work-queue');

@@ -38,12 +38,24 @@ describe('pre-delinquency outreach from an early warning', () => {
   let rm2: Call;
 
   const track = () => t.runtime.store.readStream('collection.outreach-WY-W1');
-  const warnings = async () => (await t.runtime.store.readStream('monitoring.customer-cust-W')).filter((e) => e.type === 'EarlyWarningRaised').map((e) => e.data as { severity: string });
+  const warnings = async () =>
+    (await t.runtime.store.readStream('monitoring.customer-cust-W')).filter((e) => e.type === 'EarlyWarningRaised').map((e) => e.data as { severity: string });
   const released = async () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     return (contract.messages.get('arrears.channel-actions.v1') ?? [])
-      .map((m) => JSON.parse(String(m.value)) as { caseId: string; stepId: string; channel: string; purpose: string; track?: string; sendAt: string; installmentDueDate: string })
+      .map(
+        (m) =>
+          JSON.parse(String(m.value)) as {
+            caseId: string;
+            stepId: string;
+            channel: string;
+            purpose: string;
+            track?: string;
+            sendAt: string;
+            installmentDueDate: string;
+          },
+      )
       .filter((m) => m.caseId === 'WY-W1');
   };
 
@@ -89,29 +101,54 @@ describe('pre-delinquency outreach from an early warning', () => {
     expect((await service('POST', '/loans/accounts/WX/payments', { reference: 'pay-x1', amount: 50_000, valueDate: '2026-06-04' })).status).toBe(202);
     expect((await service('POST', '/loans/accounts/WX/payments/pay-x1/reversal', { reason: 'bounced' })).status).toBe(202);
     await eventually(async () => ((await warnings()).some((w) => w.severity === 'HIGH') ? true : undefined), 30_000, 'a HIGH warning');
-    const started = await eventually(async () => {
-      const events = await track();
-      return events.length >= 2 ? events : undefined;
-    }, 30_000, 'the outreach track');
+    const started = await eventually(
+      async () => {
+        const events = await track();
+        return events.length >= 2 ? events : undefined;
+      },
+      30_000,
+      'the outreach track',
+    );
     expect(started.map((e) => e.type)).toEqual(['OutreachStarted', 'ActionScheduled']);
-    expect(started[0].data).toMatchObject({ loanId: 'WY', customerId: 'cust-W', dueDate: '2026-06-08', startedOn: '2026-06-04', warning: { severity: 'HIGH', episode: 1 } });
+    expect(started[0].data).toMatchObject({
+      loanId: 'WY',
+      customerId: 'cust-W',
+      dueDate: '2026-06-08',
+      startedOn: '2026-06-04',
+      warning: { severity: 'HIGH', episode: 1 },
+    });
     expect(started[0].metadata).toMatchObject({ actor: { id: 'collection', role: 'system' }, causationId: expect.any(String) });
     // No case exists for WY: the outreach is on the track.
     expect(await t.runtime.store.readStream('collection.case-WY-E1')).toEqual([]);
-    const out = await eventually(async () => {
-      const msgs = await released();
-      return msgs.length === 1 ? msgs : undefined;
-    }, 30_000, 'the released email');
-    expect(out[0]).toMatchObject({ stepId: 'edu-7', channel: 'EMAIL', purpose: 'EDUCATION', track: 'PRE_DELINQUENCY', installmentDueDate: '2026-06-08', sendAt: '2026-06-05T00:00:00.000Z' });
+    const out = await eventually(
+      async () => {
+        const msgs = await released();
+        return msgs.length === 1 ? msgs : undefined;
+      },
+      30_000,
+      'the released email',
+    );
+    expect(out[0]).toMatchObject({
+      stepId: 'edu-7',
+      channel: 'EMAIL',
+      purpose: 'EDUCATION',
+      track: 'PRE_DELINQUENCY',
+      installmentDueDate: '2026-06-08',
+      sendAt: '2026-06-05T00:00:00.000Z',
+    });
   });
 
   it('adds the 3-day SMS reminder at the close of its day and ends the track when the installment falls due', async () => {
     await closeDay('2026-06-04');
     await closeDay('2026-06-05');
-    const out = await eventually(async () => {
-      const msgs = await released();
-      return msgs.length === 2 ? msgs : undefined;
-    }, 30_000, 'the released SMS');
+    const out = await eventually(
+      async () => {
+        const msgs = await released();
+        return msgs.length === 2 ? msgs : undefined;
+      },
+      30_000,
+      'the released SMS',
+    );
     expect(out.map((m) => [m.stepId, m.sendAt])).toEqual([
       ['edu-7', '2026-06-05T00:00:00.000Z'],
       ['sms-3', '2026-06-06T00:00:00.000Z'],
@@ -125,12 +162,24 @@ describe('pre-delinquency outreach from an early warning', () => {
 
   it('shows in Monitoring what the outreach bought: WY’s installment, outreached, against WX’s, neither paid on time', async () => {
     // June: WX due 06-02 (current on 06-01, no warning yet, no track) and WY due 06-08 (track WY-W1); neither paid.
-    const rows = await eventually(async () => {
-      const res = await rm1('GET', '/monitoring/kpis/outreach_on_time_rate?from=2026-06-01&to=2026-06-30&granularity=total&groupBy=variant');
-      expect(res.status).toBe(200);
-      return res.body.rows?.length === 2 ? (res.body.rows as Array<Record<string, unknown>>) : undefined;
-    }, 30_000, 'the outreach KPI rows');
-    expect(rows.map((r) => ({ variant: r.variant === null ? null : 'arm', installments: r.installments, onTime: r.onTime, outreached: r.outreached, warned: r.warned }))).toEqual([
+    const rows = await eventually(
+      async () => {
+        const res = await rm1('GET', '/monitoring/kpis/outreach_on_time_rate?from=2026-06-01&to=2026-06-30&granularity=total&groupBy=variant');
+        expect(res.status).toBe(200);
+        return res.body.rows?.length === 2 ? (res.body.rows as Array<Record<string, unknown>>) : undefined;
+      },
+      30_000,
+      'the outreach KPI rows',
+    );
+    expect(
+      rows.map((r) => ({
+        variant: r.variant === null ? null : 'arm',
+        installments: r.installments,
+        onTime: r.onTime,
+        outreached: r.outreached,
+        warned: r.warned,
+      })),
+    ).toEqual([
       { variant: null, installments: 1, onTime: 0, outreached: 0, warned: 0 },
       { variant: 'arm', installments: 1, onTime: 0, outreached: 1, warned: 1 },
     ]);
@@ -148,13 +197,40 @@ describe('pre-delinquency outreach from an early warning', () => {
       key: 'WY-W1',
       type: CHANNEL_OUTCOME_TYPE,
       headers: {},
-      data: { caseId: 'WY-W1', actionId: email.actionId, executorId: 'mailer-1', channel: 'EMAIL', outcome: 'DELIVERED', occurredAt: '2026-06-09T09:00:00+08:00' },
+      data: {
+        caseId: 'WY-W1',
+        actionId: email.actionId,
+        executorId: 'mailer-1',
+        channel: 'EMAIL',
+        outcome: 'DELIVERED',
+        occurredAt: '2026-06-09T09:00:00+08:00',
+      },
     });
     expect(handled).toBe('ok');
     const logged = (await t.runtime.store.readStream('collection.debtor-cust-W')).filter((e) => e.type === 'DebtorContactLogged').map((e) => e.data);
-    expect(logged).toEqual([expect.objectContaining({ caseId: 'WY-W1', actionId: email.actionId, channel: 'EMAIL', outcome: 'DELIVERED', attemptId: 'msg-outreach-1' })]);
+    expect(logged).toEqual([
+      expect.objectContaining({ caseId: 'WY-W1', actionId: email.actionId, channel: 'EMAIL', outcome: 'DELIVERED', attemptId: 'msg-outreach-1' }),
+    ]);
     // The same message again records nothing more.
-    expect(await handler.handle({ id: 'msg-outreach-1', topic: CHANNEL_OUTCOMES_TOPIC, partition: 0, offset: '0', key: 'WY-W1', type: CHANNEL_OUTCOME_TYPE, headers: {}, data: { caseId: 'WY-W1', actionId: email.actionId, executorId: 'mailer-1', channel: 'EMAIL', outcome: 'DELIVERED', occurredAt: '2026-06-09T09:00:00+08:00' } })).toBe('ok');
+    expect(
+      await handler.handle({
+        id: 'msg-outreach-1',
+        topic: CHANNEL_OUTCOMES_TOPIC,
+        partition: 0,
+        offset: '0',
+        key: 'WY-W1',
+        type: CHANNEL_OUTCOME_TYPE,
+        headers: {},
+        data: {
+          caseId: 'WY-W1',
+          actionId: email.actionId,
+          executorId: 'mailer-1',
+          channel: 'EMAIL',
+          outcome: 'DELIVERED',
+          occurredAt: '2026-06-09T09:00:00+08:00',
+        },
+      }),
+    ).toBe('ok');
     expect((await t.runtime.store.readStream('collection.debtor-cust-W')).filter((e) => e.type === 'DebtorContactLogged')).toHaveLength(1);
   });
 });

@@ -50,14 +50,18 @@ describe('the embedded default after the app is killed', () => {
     let stderr = '';
     app.stdout!.on('data', (d: Buffer) => (stderr += d.toString()));
     app.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await eventually(async () => {
-      if (app!.exitCode !== null) throw new Error(`the app exited with ${app!.exitCode}: ${stderr}`);
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 120_000, 'the app to be ready');
+    await eventually(
+      async () => {
+        if (app!.exitCode !== null) throw new Error(`the app exited with ${app!.exitCode}: ${stderr}`);
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      120_000,
+      'the app to be ready',
+    );
     return { stderr: () => stderr };
   }
 

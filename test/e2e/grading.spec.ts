@@ -32,7 +32,9 @@ describe('grading over HTTP', () => {
     eventually(
       async () => {
         const res = await supervisor('GET', `/grading/customers/${customerId}`);
-        return res.status === 200 && res.body.grade === expected && (!policy || `${res.body.policy.policyId}@${res.body.policy.version}` === policy) ? res.body : undefined;
+        return res.status === 200 && res.body.grade === expected && (!policy || `${res.body.policy.policyId}@${res.body.policy.version}` === policy)
+          ? res.body
+          : undefined;
       },
       60_000,
       `${customerId} graded ${expected}${policy ? ` under ${policy}` : ''}`,
@@ -76,17 +78,39 @@ describe('grading over HTTP', () => {
   it('grades the portfolio under a policy proposed, previewed, approved by another risk manager and activated', async () => {
     expect((await core('POST', '/loans/calendar', { openBusinessDate: '2024-02-14' })).status).toBe(201);
     await clocksAt(t, '2024-02-14');
-    for (const [loanId, customerId] of [['L-good', 'good'], ['L-late', 'late'], ['L-thin', 'thin']]) {
+    for (const [loanId, customerId] of [
+      ['L-good', 'good'],
+      ['L-late', 'late'],
+      ['L-thin', 'thin'],
+    ]) {
       expect((await core('POST', '/loans/accounts', loan(loanId, customerId))).status).toBe(201);
     }
     // good and thin pay their first installment on time; late does not.
     for (const loanId of ['L-good', 'L-thin']) {
-      expect((await core('POST', `/loans/accounts/${loanId}/payments`, { reference: `TX-${loanId}`, amount: 103_000, valueDate: '2024-02-14' })).status).toBe(202);
+      expect((await core('POST', `/loans/accounts/${loanId}/payments`, { reference: `TX-${loanId}`, amount: 103_000, valueDate: '2024-02-14' })).status).toBe(
+        202,
+      );
     }
-    const good = await core('POST', '/grading/customers/good/profile', { source: 'core-banking', bureauScore: 720, monthlyIncome: 1_500_000, monthlyObligations: 300_000, asOf: '2024-02-14' });
+    const good = await core('POST', '/grading/customers/good/profile', {
+      source: 'core-banking',
+      bureauScore: 720,
+      monthlyIncome: 1_500_000,
+      monthlyObligations: 300_000,
+      asOf: '2024-02-14',
+    });
     expect(good.status).toBe(202);
     expect(good.body.events).toEqual(['CustomerProfileUpdated']);
-    expect((await core('POST', '/grading/customers/late/profile', { source: 'core-banking', bureauScore: 620, monthlyIncome: 1_000_000, monthlyObligations: 450_000, asOf: '2024-02-14' })).status).toBe(202);
+    expect(
+      (
+        await core('POST', '/grading/customers/late/profile', {
+          source: 'core-banking',
+          bureauScore: 620,
+          monthlyIncome: 1_000_000,
+          monthlyObligations: 450_000,
+          asOf: '2024-02-14',
+        })
+      ).status,
+    ).toBe(202);
     // Personal data never goes in: an unknown field (a name) is refused.
     const named = await core('POST', '/grading/customers/late/profile', { source: 'core-banking', bureauScore: 600, fullName: 'x' });
     expect([named.status, named.body.code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -96,7 +120,12 @@ describe('grading over HTTP', () => {
     expect((await supervisor('GET', '/grading/customers/good')).body.grade).toBeNull();
 
     const template = await alice('GET', '/grading/policies/template');
-    const proposed = await alice('POST', '/grading/policies', { policyId: 'consumer-2024', document: template.body.document, reason: 'first scorecard for the cash loan book', on: '2024-02-14' });
+    const proposed = await alice('POST', '/grading/policies', {
+      policyId: 'consumer-2024',
+      document: template.body.document,
+      reason: 'first scorecard for the cash loan book',
+      on: '2024-02-14',
+    });
     expect(proposed.status).toBe(201);
     expect(proposed.body).toMatchObject({ streamId: 'grading.policy-consumer-2024', events: ['PolicyDraftProposed'] });
 
@@ -120,7 +149,11 @@ describe('grading over HTTP', () => {
     expect([early.status, early.body.code]).toEqual([422, 'EFFECTIVE_DATE_IN_FUTURE']);
     // Backdated: a policy cannot take effect before the open business date, nor can the caller say what today is.
     const backdated = await bob('POST', '/grading/policies/consumer-2024/activate', { effectiveFrom: '2020-01-01' });
-    expect([backdated.status, backdated.body.code, backdated.body.details]).toEqual([422, 'EFFECTIVE_DATE_IN_PAST', { effectiveFrom: '2020-01-01', businessDate: '2024-02-14' }]);
+    expect([backdated.status, backdated.body.code, backdated.body.details]).toEqual([
+      422,
+      'EFFECTIVE_DATE_IN_PAST',
+      { effectiveFrom: '2020-01-01', businessDate: '2024-02-14' },
+    ]);
     const statedToday = await bob('POST', '/grading/policies/consumer-2024/activate', { effectiveFrom: '2020-01-01', businessDate: '2020-01-01' });
     expect([statedToday.status, statedToday.body.code]).toEqual([422, 'BUSINESS_DATE_NOT_OPEN']);
     expect(await t.runtime.store.readStream('grading.policies-registry')).toEqual([]);
@@ -129,7 +162,15 @@ describe('grading over HTTP', () => {
     expect((await t.runtime.store.readStream('grading.policies-registry')).map((e) => e.type)).toEqual(['ActivePolicyChanged']);
 
     const run = await runDone('regrade-consumer-2024-v1');
-    expect(run).toMatchObject({ kind: 'regrade', asOf: '2024-02-14', processed: 3, changed: 3, total: 3, progressBps: 10_000, cause: { type: 'policy-activated', policyId: 'consumer-2024', version: 1 } });
+    expect(run).toMatchObject({
+      kind: 'regrade',
+      asOf: '2024-02-14',
+      processed: 3,
+      changed: 3,
+      total: 3,
+      progressBps: 10_000,
+      cause: { type: 'policy-activated', policyId: 'consumer-2024', version: 1 },
+    });
     expect((await grade('good', 'A')).score).toBe(690);
     expect((await grade('late', 'B')).score).toBe(620);
     expect((await grade('thin', 'C')).score).toBe(570);
@@ -138,7 +179,10 @@ describe('grading over HTTP', () => {
   it('a collection strategy for grade B customers in M1 (explained below)', async () => {
     const open = '2024-02-14'; // the open business date: the next test closes it
     const champion = [{ stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder' }];
-    expect((await alice('POST', '/collection/strategies', { strategyId: 'std-B-M1', keys: [{ grade: 'B', stage: 'M1' }], champion, reason: 'grade B reminders' })).status).toBe(201);
+    expect(
+      (await alice('POST', '/collection/strategies', { strategyId: 'std-B-M1', keys: [{ grade: 'B', stage: 'M1' }], champion, reason: 'grade B reminders' }))
+        .status,
+    ).toBe(201);
     expect((await bob('POST', '/collection/strategies/std-B-M1/versions/1/approve', {})).status).toBe(202);
     expect((await bob('POST', '/collection/strategies/std-B-M1/versions/1/activate', { effectiveFrom: open })).status).toBe(202);
     await eventually(async () => ((await alice('GET', '/collection/strategies/std-B-M1')).body.versions?.[0]?.status === 'ACTIVE' ? true : undefined));
@@ -190,7 +234,12 @@ describe('grading over HTTP', () => {
     const scheduled = await eventually(async () => (await t.runtime.store.readStream('collection.case-L-late-E1')).find((e) => e.type === 'ActionScheduled'));
     const res = await supervisor('GET', `/audit/events/${scheduled.eventId}/explain`);
     expect(res.status).toBe(200);
-    expect(res.body.chain[0].data).toMatchObject({ stepId: 'sms-1', strategy: { strategyId: 'std-B-M1', version: 1 }, grade: 'B', gradingPolicy: 'consumer-2024@v1' });
+    expect(res.body.chain[0].data).toMatchObject({
+      stepId: 'sms-1',
+      strategy: { strategyId: 'std-B-M1', version: 1 },
+      grade: 'B',
+      gradingPolicy: 'consumer-2024@v1',
+    });
     const opened = (await t.runtime.store.readStream('collection.case-L-late-E1')).find((e) => e.type === 'CaseOpened')!;
     expect(opened.data).toMatchObject({ grade: 'B', gradingPolicy: 'consumer-2024@v1' });
   });
@@ -202,10 +251,14 @@ describe('grading over HTTP', () => {
     expect([reported.status, reported.body.events]).toEqual([202, ['CustomerProfileUpdated']]);
     const [updated] = (await t.runtime.store.readStream('grading.customer-late')).filter((e) => e.type === 'CustomerProfileUpdated').slice(-1);
     expect(updated.data).toMatchObject({ asOf: '2024-02-17' });
-    const regraded = await eventually(async () => {
-      const res = await supervisor('GET', '/grading/customers/late');
-      return res.body.gradedOn === '2024-02-17' ? res.body : undefined;
-    }, 60_000, 'late regraded as of the business date');
+    const regraded = await eventually(
+      async () => {
+        const res = await supervisor('GET', '/grading/customers/late');
+        return res.body.gradedOn === '2024-02-17' ? res.body : undefined;
+      },
+      60_000,
+      'late regraded as of the business date',
+    );
     // Two days past due on the 17th (not hundreds, as the wall clock's date would say, which would
     // cost 200 points and grade E): 500 - 40 - 10 + 10 + 10 - 20 (bureau 590).
     expect(regraded.factors).toContainEqual({ factor: 'currentDpd', value: 2, points: -40 });
@@ -218,7 +271,9 @@ describe('grading over HTTP', () => {
   it('a second policy supersedes the first: preview against it, activation retires it, the portfolio moves', async () => {
     const first = (await alice('GET', '/grading/policies/template')).body.document;
     const stricter = { ...first, thresholds: { A: 700, B: 600, C: 500, D: 400 } };
-    expect((await alice('POST', '/grading/policies', { policyId: 'consumer-2024b', document: stricter, reason: 'A only above 700', on: '2024-02-16' })).status).toBe(201);
+    expect(
+      (await alice('POST', '/grading/policies', { policyId: 'consumer-2024b', document: stricter, reason: 'A only above 700', on: '2024-02-16' })).status,
+    ).toBe(201);
     const preview = await bob('GET', '/grading/policies/consumer-2024b/preview?asOf=2024-02-16');
     expect(preview.body).toMatchObject({ against: { id: 'consumer-2024', version: 1 }, customers: 3, unchanged: 2, upgraded: 0, downgraded: 1 });
     expect(preview.body.matrix).toEqual([
@@ -230,13 +285,19 @@ describe('grading over HTTP', () => {
       const res = await supervisor('GET', '/grading/policies/diff?from=consumer-2024@1&to=consumer-2024b@1');
       return res.status === 200 ? res.body : undefined;
     });
-    expect(diff.changes).toEqual([{ path: 'thresholds.A', from: 640, to: 700 }, { path: 'thresholds.B', from: 580, to: 600 }]);
+    expect(diff.changes).toEqual([
+      { path: 'thresholds.A', from: 640, to: 700 },
+      { path: 'thresholds.B', from: 580, to: 600 },
+    ]);
 
     expect((await bob('POST', '/grading/policies/consumer-2024b/approve', { version: 1 })).status).toBe(202);
     const activated = await alice('POST', '/grading/policies/consumer-2024b/activate', { effectiveFrom: '2024-02-17', businessDate: '2024-02-17' });
     expect(activated.status).toBe(202);
     const retired = (await t.runtime.store.readStream('grading.policy-consumer-2024')).at(-1)!;
-    expect(retired).toMatchObject({ type: 'PolicyRetired', data: { reason: 'superseded by consumer-2024b@1', supersededBy: { policyId: 'consumer-2024b', version: 1 } } });
+    expect(retired).toMatchObject({
+      type: 'PolicyRetired',
+      data: { reason: 'superseded by consumer-2024b@1', supersededBy: { policyId: 'consumer-2024b', version: 1 } },
+    });
 
     await runDone('regrade-consumer-2024b-v1');
     expect((await grade('good', 'B', 'consumer-2024b@1')).score).toBe(690);
@@ -253,7 +314,9 @@ describe('grading over HTTP', () => {
       const res = await supervisor('GET', '/grading/policies');
       return res.body.items?.length === 2 && res.body.items.some((v: { status: string }) => v.status === 'retired') ? res.body : undefined;
     });
-    expect(versions.items.map((v: { id: string; status: string; proposedBy: string; reviewedBy: string }) => [v.id, v.status, v.proposedBy, v.reviewedBy])).toEqual([
+    expect(
+      versions.items.map((v: { id: string; status: string; proposedBy: string; reviewedBy: string }) => [v.id, v.status, v.proposedBy, v.reviewedBy]),
+    ).toEqual([
       ['consumer-2024b', 'active', 'rm-alice', 'rm-bob'],
       ['consumer-2024', 'retired', 'rm-alice', 'rm-bob'],
     ]);
@@ -262,7 +325,9 @@ describe('grading over HTTP', () => {
 
     // The second policy took effect on the 17th, the open business date it was activated on.
     const distribution = await supervisor('GET', '/grading/distribution?from=2024-02-14&to=2024-02-17');
-    expect(distribution.body.points.map((p: { date: string; counts: Record<string, number> }) => [p.date, p.counts.A, p.counts.B, p.counts.C, p.counts.D])).toEqual([
+    expect(
+      distribution.body.points.map((p: { date: string; counts: Record<string, number> }) => [p.date, p.counts.A, p.counts.B, p.counts.C, p.counts.D]),
+    ).toEqual([
       ['2024-02-14', 1, 1, 1, 0],
       ['2024-02-16', 1, 0, 1, 1],
       ['2024-02-17', 0, 1, 1, 1],
@@ -295,7 +360,11 @@ describe('grading over HTTP', () => {
 
     const rules = (await alice('GET', '/grading/classification-rules/template')).body.document;
     expect(rules).toMatchObject({ specialMentionFromDpd: 1, substandardOverDpd: 90, doubtfulOverDpd: 270, lossOverDpd: 360 });
-    const proposed = await alice('POST', '/grading/classification-rules', { rulesetId: 'strict-2024', document: { ...rules, substandardOverDpd: 0 }, reason: 'any arrears is substandard' });
+    const proposed = await alice('POST', '/grading/classification-rules', {
+      rulesetId: 'strict-2024',
+      document: { ...rules, substandardOverDpd: 0 },
+      reason: 'any arrears is substandard',
+    });
     expect([proposed.status, proposed.body.events]).toEqual([201, ['ClassificationRulesProposed']]);
     const lax = await alice('POST', '/grading/classification-rules', { rulesetId: 'lax', document: { ...rules, lossOverDpd: 720 }, reason: 'x' });
     expect([lax.status, lax.body.code]).toEqual([422, 'RULES_INVALID']);
@@ -309,13 +378,21 @@ describe('grading over HTTP', () => {
       return res.body.rulesVersion === 'strict-2024@1' ? res.body : undefined;
     });
     expect(late).toMatchObject({ category: 'substandard', previous: 'special_mention', rule: 'overdue.over-substandard-days' });
-    expect((await supervisor('GET', '/grading/loans/L-good/classification')).body).toMatchObject({ category: 'normal', previous: 'normal', rulesVersion: 'strict-2024@1' });
+    expect((await supervisor('GET', '/grading/loans/L-good/classification')).body).toMatchObject({
+      category: 'normal',
+      previous: 'normal',
+      rulesVersion: 'strict-2024@1',
+    });
   });
 
   it('rebuilding the regrader replays every trigger and changes no grade: older triggers never win', async () => {
     const gradingEvents = async () => {
       await storeReadable(t);
-      const all = await t.runtime.store.readAll({ from: 'start', maxCount: 100_000, filter: { eventTypes: ['CustomerGraded', 'LoanClassified', 'PolicyActivated', 'PolicyRetired', 'PortfolioRunStarted'] } });
+      const all = await t.runtime.store.readAll({
+        from: 'start',
+        maxCount: 100_000,
+        filter: { eventTypes: ['CustomerGraded', 'LoanClassified', 'PolicyActivated', 'PolicyRetired', 'PortfolioRunStarted'] },
+      });
       return all.events.map((e) => e.eventId);
     };
     const before = await gradingEvents();

@@ -57,9 +57,7 @@ describe('HTTP hardening: timeouts, connection limit, hostile input', () => {
   it('cuts off a body sent one byte at a time with 408 problem+json', async () => {
     const socket = await open(t.baseUrl);
     const done = outcome(socket, 10_000);
-    socket.write(
-      `POST /tallies HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n`,
-    );
+    socket.write(`POST /tallies HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n`);
     let sent = 0;
     const drip = setInterval(() => {
       if (!socket.destroyed) socket.write('{"tallyId":"slow-1","limit":1}'.charAt(sent++ % 30));
@@ -105,7 +103,11 @@ describe('HTTP hardening: timeouts, connection limit, hostile input', () => {
 
   it("answers the router's 400 and 414 and Node's 431 as problem+json", async () => {
     const badUrl = await t.request('GET', '/tallies/%E0%A4%A');
-    expect([badUrl.status, badUrl.headers.get('content-type')?.split(';')[0], badUrl.body.code]).toEqual([400, 'application/problem+json', 'MALFORMED_REQUEST']);
+    expect([badUrl.status, badUrl.headers.get('content-type')?.split(';')[0], badUrl.body.code]).toEqual([
+      400,
+      'application/problem+json',
+      'MALFORMED_REQUEST',
+    ]);
     const long = await t.request('GET', `/tallies/${'x'.repeat(500)}`);
     expect([long.status, long.headers.get('content-type')?.split(';')[0], long.body.code]).toEqual([414, 'application/problem+json', 'URI_TOO_LONG']);
 
@@ -120,7 +122,10 @@ describe('HTTP hardening: timeouts, connection limit, hostile input', () => {
     const secret = new TextEncoder().encode(TEST_JWT_SECRET);
     const base = () => new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('admin-1').setIssuer('arrears').setAudience('arrears');
     const noExp = await base().setIssuedAt().sign(secret);
-    const future = await base().setIssuedAt(Math.floor(Date.now() / 1000) + 3_600).setExpirationTime('2h').sign(secret);
+    const future = await base()
+      .setIssuedAt(Math.floor(Date.now() / 1000) + 3_600)
+      .setExpirationTime('2h')
+      .sign(secret);
     const fine = await base().setIssuedAt().setExpirationTime('1h').sign(secret);
     const call = (jwt: string) => fetch(`${t.baseUrl}/admin/projections`, { headers: { authorization: `Bearer ${jwt}` } });
     const [a, b, c] = await Promise.all([call(noExp), call(future), call(fine)]);

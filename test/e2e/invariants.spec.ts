@@ -81,7 +81,9 @@ describe('invariants decided on streams, under concurrent requests', () => {
   describe('one open restructuring per loan', () => {
     const slot = (loanId: string) => `restructuring.slot-${loanId}`;
     const requestsOn = async (loanId: string) => {
-      const firsts = (await category('restructuring.request-')).filter((e) => e.type === 'RestructuringRequested' && (e.data as { loanId: string }).loanId === loanId);
+      const firsts = (await category('restructuring.request-')).filter(
+        (e) => e.type === 'RestructuringRequested' && (e.data as { loanId: string }).loanId === loanId,
+      );
       return firsts.map((e) => (e.data as { requestId: string }).requestId);
     };
 
@@ -108,7 +110,7 @@ describe('invariants decided on streams, under concurrent requests', () => {
       const responses = await Promise.all(collectors.map((call) => call('POST', '/restructuring/requests', planRequest('INV-R1'))));
       const winner = oneWinner(responses, 201, [[409, 'OPEN_REQUEST_EXISTS']]);
       expect(winner.body.requestId).not.toBe(first);
-      expect((await types(slot('INV-R1')))).toEqual(['RestructuringSlotTaken', 'RestructuringSlotReleased', 'RestructuringSlotTaken']);
+      expect(await types(slot('INV-R1'))).toEqual(['RestructuringSlotTaken', 'RestructuringSlotReleased', 'RestructuringSlotTaken']);
       expect((await requestsOn('INV-R1')).sort()).toEqual([first, winner.body.requestId].sort());
     });
 
@@ -158,7 +160,9 @@ describe('invariants decided on streams, under concurrent requests', () => {
       const rm2 = t.as('risk_manager', 'rm-2');
       const approvals = await Promise.all(Array.from({ length: N }, () => rm2('POST', '/restructuring/policy/versions/inv-2/approval')));
       expect(approvals.map((r) => r.status)).toEqual(Array(N).fill(202));
-      const published = (await stream('restructuring.policy-book')).filter((e) => e.type === 'RestructuringPolicyPublished' && (e.data as { policy: { version: string } }).policy.version === 'inv-2');
+      const published = (await stream('restructuring.policy-book')).filter(
+        (e) => e.type === 'RestructuringPolicyPublished' && (e.data as { policy: { version: string } }).policy.version === 'inv-2',
+      );
       expect(published).toHaveLength(1);
       expect((await rm1('GET', '/restructuring/policy')).body.version).toBe('inv-2');
     });
@@ -176,7 +180,10 @@ describe('invariants decided on streams, under concurrent requests', () => {
     });
 
     it('collection strategy: of eight activations of one version from different dates, one is recorded', async () => {
-      expect((await rm1('POST', '/collection/strategies', { strategyId: 'inv-strat', keys: [{ grade: 'C', stage: 'M1' }], champion: ladder, reason: 'baseline' })).status).toBe(201);
+      expect(
+        (await rm1('POST', '/collection/strategies', { strategyId: 'inv-strat', keys: [{ grade: 'C', stage: 'M1' }], champion: ladder, reason: 'baseline' }))
+          .status,
+      ).toBe(201);
       expect((await rm2('POST', '/collection/strategies/inv-strat/versions/1/approve', {})).status).toBe(202);
       const responses = await Promise.all(
         Array.from({ length: N }, (_, i) => rm2('POST', '/collection/strategies/inv-strat/versions/1/activate', { effectiveFrom: `2025-03-1${i}` })),
@@ -189,7 +196,9 @@ describe('invariants decided on streams, under concurrent requests', () => {
 
     it('grading policy: eight activations of one version move the registry once', async () => {
       const template = await rm1('GET', '/grading/policies/template');
-      expect((await rm1('POST', '/grading/policies', { policyId: 'inv-policy', document: template.body.document, reason: 'first scorecard' })).status).toBe(201);
+      expect((await rm1('POST', '/grading/policies', { policyId: 'inv-policy', document: template.body.document, reason: 'first scorecard' })).status).toBe(
+        201,
+      );
       expect((await rm2('POST', '/grading/policies/inv-policy/approve', { version: 1 })).status).toBe(202);
       const responses = await Promise.all(Array.from({ length: N }, () => rm2('POST', '/grading/policies/inv-policy/activate', { effectiveFrom: OPEN_DATE })));
       for (const r of responses) expect(r.status === 202 || (r.status === 409 && typeof r.body.code === 'string')).toBe(true);
@@ -204,7 +213,13 @@ describe('invariants decided on streams, under concurrent requests', () => {
       const before = await types('collection.strategy-inv-strat');
       const responses = await Promise.all(
         Array.from({ length: N }, () =>
-          rm1('POST', '/collection/strategies', { strategyId: 'inv-strat', keys: [{ grade: 'C', stage: 'M1' }], champion: ladder, reason: 'revision', reviewId: 'no-such-review' }),
+          rm1('POST', '/collection/strategies', {
+            strategyId: 'inv-strat',
+            keys: [{ grade: 'C', stage: 'M1' }],
+            champion: ladder,
+            reason: 'revision',
+            reviewId: 'no-such-review',
+          }),
         ),
       );
       for (const r of responses) expect([r.status, r.body.code]).toEqual([422, 'REVIEW_NOT_FOUND']);
@@ -216,7 +231,13 @@ describe('invariants decided on streams, under concurrent requests', () => {
       expect(review.status).toBe(201);
       const responses = await Promise.all(
         Array.from({ length: N }, () =>
-          rm1('POST', '/collection/strategies', { strategyId: 'inv-strat', keys: [{ grade: 'C', stage: 'M1' }], champion: ladder, reason: 'revision', reviewId: review.body.reviewId }),
+          rm1('POST', '/collection/strategies', {
+            strategyId: 'inv-strat',
+            keys: [{ grade: 'C', stage: 'M1' }],
+            champion: ladder,
+            reason: 'revision',
+            reviewId: review.body.reviewId,
+          }),
         ),
       );
       oneWinner(responses, 201, [[409, 'STRATEGY_PROPOSAL_PENDING']]);
@@ -247,10 +268,14 @@ describe('invariants decided on streams, under concurrent requests', () => {
       await eventually(async () => ((await types(`collection.case-${caseId}`)).length ? true : undefined), 20_000, 'the case opened');
       expect((await types('loans.loan-INV-C1')).filter((type) => type === 'LoanBecameDelinquent')).toHaveLength(1);
       // $all shows an event once the read horizon has passed it (readStream sees it at commit).
-      const cases = await eventually(async () => {
-        const opened = (await category('collection.case-INV-C1-')).filter((e) => e.type === 'CaseOpened');
-        return opened.length ? opened : undefined;
-      }, 20_000, 'the opening in $all');
+      const cases = await eventually(
+        async () => {
+          const opened = (await category('collection.case-INV-C1-')).filter((e) => e.type === 'CaseOpened');
+          return opened.length ? opened : undefined;
+        },
+        20_000,
+        'the opening in $all',
+      );
       expect(cases.map((e) => e.streamId)).toEqual([`collection.case-${caseId}`]);
     });
   });

@@ -132,7 +132,10 @@ describeWithKafka('outbound relay (mock cluster)', () => {
       new Promise<void>((resolve, reject) => {
         let count = 0;
         worker.stdout!.on('data', (chunk: Buffer) => {
-          count += chunk.toString().split('\n').filter((l) => l === line).length;
+          count += chunk
+            .toString()
+            .split('\n')
+            .filter((l) => l === line).length;
           if (count >= n) resolve();
         });
         worker.once('exit', () => reject(new Error('relay worker exited early')));
@@ -140,7 +143,11 @@ describeWithKafka('outbound relay (mock cluster)', () => {
 
     // Killed right after the broker acknowledged a batch (before the checkpoint moved past it),
     // then while a send is in flight, then after an acknowledgement again.
-    for (const [line, n] of [['acked', 2], ['sending', 3], ['acked', 4]] as const) {
+    for (const [line, n] of [
+      ['acked', 2],
+      ['sending', 3],
+      ['acked', 4],
+    ] as const) {
       const before = await checkpoint(db);
       const worker = start();
       await reported(worker, line, n);

@@ -143,10 +143,14 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     const expectedIds = new Set(stored.map((e) => e.eventId));
 
     // A kafkajs consumer group sees every event...
-    await eventually(async () => {
-      const ids = new Set(ofTopic(TALLY_TOPIC).map((m) => m.headers.ce_id));
-      return [...expectedIds].every((id) => ids.has(id)) ? true : undefined;
-    }, 20_000, 'all events on the topic');
+    await eventually(
+      async () => {
+        const ids = new Set(ofTopic(TALLY_TOPIC).map((m) => m.headers.ce_id));
+        return [...expectedIds].every((id) => ids.has(id)) ? true : undefined;
+      },
+      20_000,
+      'all events on the topic',
+    );
     const published = ofTopic(TALLY_TOPIC).filter((m) => expectedIds.has(m.headers.ce_id));
 
     // ...and so does kcat, an independent client reading every partition without a group.
@@ -177,7 +181,9 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
           ce_time: event.metadata.occurredAt,
           'content-type': 'application/json',
         });
-        expect(payload).toEqual(event.type === 'TallyOpened' ? { tallyId: m.key, limit: 1_000_000 } : { tallyId: m.key, amount: (event.data as { amount: number }).amount });
+        expect(payload).toEqual(
+          event.type === 'TallyOpened' ? { tallyId: m.key, limit: 1_000_000 } : { tallyId: m.key, amount: (event.data as { amount: number }).amount },
+        );
       }
     }
 
@@ -204,21 +210,37 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     await sender.send([{ topic: TALLY_COMMANDS_TOPIC, messages: [once] }]);
     const structured: OutgoingMessage = {
       key: 'in-1',
-      value: JSON.stringify({ specversion: '1.0', id: 'feed-in-1-b', source: '/tests/tally-feeder', type: ADD_AMOUNT_TYPE, data: { tallyId: 'in-1', amount: 5 } }),
+      value: JSON.stringify({
+        specversion: '1.0',
+        id: 'feed-in-1-b',
+        source: '/tests/tally-feeder',
+        type: ADD_AMOUNT_TYPE,
+        data: { tallyId: 'in-1', amount: 5 },
+      }),
       headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
     };
     await sender.send([{ topic: TALLY_COMMANDS_TOPIC, messages: [structured] }]);
 
-    const events = await eventually(async () => {
-      const e = await streamEvents('tally.tally-in-1');
-      return e.length >= 3 ? e : undefined;
-    }, 20_000, 'the inbound commands');
+    const events = await eventually(
+      async () => {
+        const e = await streamEvents('tally.tally-in-1');
+        return e.length >= 3 ? e : undefined;
+      },
+      20_000,
+      'the inbound commands',
+    );
     expect(events.map((e) => [e.type, (e.data as { amount?: number }).amount])).toEqual([
       ['TallyOpened', undefined],
       ['AmountAdded', 7],
       ['AmountAdded', 5],
     ]);
-    expect(events[1].metadata).toMatchObject({ idempotencyKey: 'feed-in-1-a', correlationId: 'corr-feed-1', command: 'AddAmount', occurredAt: '2026-11-29T09:30:00Z', actor: { role: 'system' } });
+    expect(events[1].metadata).toMatchObject({
+      idempotencyKey: 'feed-in-1-a',
+      correlationId: 'corr-feed-1',
+      command: 'AddAmount',
+      occurredAt: '2026-11-29T09:30:00Z',
+      actor: { role: 'system' },
+    });
     expect(events[2].metadata).toMatchObject({ idempotencyKey: 'feed-in-1-b' });
     const view = await eventually(async () => {
       const r = await t.request('GET', '/tallies/in-1');
@@ -242,17 +264,25 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     await sender.send([{ topic: TALLY_COMMANDS_TOPIC, messages: [notJson, overLimit, badShape, good] }]);
 
     // The good message behind the three bad ones is applied: the partition moved on.
-    const events = await eventually(async () => {
-      const e = await streamEvents('tally.tally-dlq-1');
-      return e.length >= 2 ? e : undefined;
-    }, 20_000, 'the good command');
+    const events = await eventually(
+      async () => {
+        const e = await streamEvents('tally.tally-dlq-1');
+        return e.length >= 2 ? e : undefined;
+      },
+      20_000,
+      'the good command',
+    );
     expect(events.map((e) => e.type)).toEqual(['TallyOpened', 'AmountAdded']);
     expect(events[1].metadata.idempotencyKey).toBe('dlq-good');
 
-    const letters = await eventually(async () => {
-      const l = ofTopic(DLQ_TOPIC).filter((m) => m.key === 'dlq-1');
-      return l.length >= 3 ? l : undefined;
-    }, 20_000, 'three dead letters');
+    const letters = await eventually(
+      async () => {
+        const l = ofTopic(DLQ_TOPIC).filter((m) => m.key === 'dlq-1');
+        return l.length >= 3 ? l : undefined;
+      },
+      20_000,
+      'three dead letters',
+    );
     expect(letters.map((m) => [m.headers.ce_id, m.headers[DLQ_HEADERS.code]])).toEqual([
       ['dlq-bad-json', 'MALFORMED_MESSAGE'],
       ['dlq-over-limit', 'TALLY_LIMIT_EXCEEDED'],
@@ -276,7 +306,12 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
   it('takes core banking loans and payments in from core-banking.loans.v1, each once however often it is delivered', async () => {
     expect((await t.request('POST', '/loans/calendar', { openBusinessDate: '2024-01-20' })).status).toBe(201);
     const registered = coreBanking('cb-kb1-reg', CORE_BANKING_TYPES.loanRegistered, coreBankingLoan('KB-1'), { ce_correlationid: 'corr-cb-kb1' });
-    const payment = coreBanking('cb-kb1-pay-1', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-1', reference: 'TX-1', amount: 102_000, valueDate: '2024-01-20' });
+    const payment = coreBanking('cb-kb1-pay-1', CORE_BANKING_TYPES.paymentReceived, {
+      loanId: 'KB-1',
+      reference: 'TX-1',
+      amount: 102_000,
+      valueDate: '2024-01-20',
+    });
     // The last message in structured mode; once it is applied, everything before it on the key was handled.
     const second: OutgoingMessage = {
       key: 'KB-1',
@@ -290,14 +325,19 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
       headers: { 'content-type': 'application/cloudevents+json' },
     };
     const doc = arrearsAsyncApi();
-    for (const m of [registered, payment]) expect(doc.validate(CORE_BANKING_LOANS_TOPIC, { headers: m.headers, payload: JSON.parse(String(m.value)) })).toEqual([]);
+    for (const m of [registered, payment])
+      expect(doc.validate(CORE_BANKING_LOANS_TOPIC, { headers: m.headers, payload: JSON.parse(String(m.value)) })).toEqual([]);
     await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [registered, payment] }]);
     await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [registered, payment, second] }]);
 
-    const events = await eventually(async () => {
-      const e = await streamEvents('loans.loan-KB-1');
-      return e.some((x) => x.type === 'PaymentReceived' && (x.data as { reference: string }).reference === 'TX-2') ? e : undefined;
-    }, 20_000, 'the core banking messages');
+    const events = await eventually(
+      async () => {
+        const e = await streamEvents('loans.loan-KB-1');
+        return e.some((x) => x.type === 'PaymentReceived' && (x.data as { reference: string }).reference === 'TX-2') ? e : undefined;
+      },
+      20_000,
+      'the core banking messages',
+    );
     const facts = events.filter((e) => ['LoanRegistered', 'PaymentReceived'].includes(e.type));
     expect(facts.map((e) => [e.type, (e.data as { reference?: string }).reference, e.metadata.idempotencyKey])).toEqual([
       ['LoanRegistered', undefined, 'cb-kb1-reg'],
@@ -312,10 +352,14 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     });
 
     // The loan exists over HTTP, its payment posted once.
-    const loan = await eventually(async () => {
-      const r = await t.request('GET', '/loans/accounts/KB-1');
-      return r.status === 200 && r.body.revision >= events[events.length - 1].revision ? r.body : undefined;
-    }, 20_000, 'the loan in the read model');
+    const loan = await eventually(
+      async () => {
+        const r = await t.request('GET', '/loans/accounts/KB-1');
+        return r.status === 200 && r.body.revision >= events[events.length - 1].revision ? r.body : undefined;
+      },
+      20_000,
+      'the loan in the read model',
+    );
     expect(loan).toMatchObject({ loanId: 'KB-1', customerId: 'cust-KB-1', principal: 200_000, registeredOn: '2024-01-20', status: 'active' });
     expect(loan.payments.map((p: { reference: string; amount: number; status: string }) => [p.reference, p.amount, p.status])).toEqual([
       ['TX-1', 102_000, 'applied'],
@@ -326,24 +370,45 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
   });
 
   it('dead-letters unreadable, invalid and refused core banking messages, and applies the one behind them', async () => {
-    const notJson: OutgoingMessage = { ...coreBanking('cb-bad-json', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2' }), value: '{"loanId": "KB-2", "amount": ' };
-    const invalid = coreBanking('cb-bad-amount', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2', reference: 'TX-9', amount: '90.00', valueDate: '2024-01-20' });
-    const unknownLoan = coreBanking('cb-no-loan', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2', reference: 'TX-9', amount: 9_000, valueDate: '2024-01-20' });
+    const notJson: OutgoingMessage = {
+      ...coreBanking('cb-bad-json', CORE_BANKING_TYPES.paymentReceived, { loanId: 'KB-2' }),
+      value: '{"loanId": "KB-2", "amount": ',
+    };
+    const invalid = coreBanking('cb-bad-amount', CORE_BANKING_TYPES.paymentReceived, {
+      loanId: 'KB-2',
+      reference: 'TX-9',
+      amount: '90.00',
+      valueDate: '2024-01-20',
+    });
+    const unknownLoan = coreBanking('cb-no-loan', CORE_BANKING_TYPES.paymentReceived, {
+      loanId: 'KB-2',
+      reference: 'TX-9',
+      amount: 9_000,
+      valueDate: '2024-01-20',
+    });
     const unknownType = coreBanking('cb-write-off', 'core-banking.LoanWrittenOff', { loanId: 'KB-2' });
     const good = coreBanking('cb-kb2-reg', CORE_BANKING_TYPES.loanRegistered, coreBankingLoan('KB-2'));
     await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [notJson, invalid, unknownLoan, unknownType, good] }]);
 
-    const events = await eventually(async () => {
-      const e = await streamEvents('loans.loan-KB-2');
-      return e.length ? e : undefined;
-    }, 20_000, 'the good message');
+    const events = await eventually(
+      async () => {
+        const e = await streamEvents('loans.loan-KB-2');
+        return e.length ? e : undefined;
+      },
+      20_000,
+      'the good message',
+    );
     expect(events[0]).toMatchObject({ type: 'LoanRegistered', metadata: { idempotencyKey: 'cb-kb2-reg' } });
     expect(events.some((e) => e.type === 'PaymentReceived')).toBe(false);
 
-    const letters = await eventually(async () => {
-      const l = ofTopic(CORE_BANKING_DLQ).filter((m) => m.key === 'KB-2');
-      return l.length >= 4 ? l : undefined;
-    }, 20_000, 'four dead letters');
+    const letters = await eventually(
+      async () => {
+        const l = ofTopic(CORE_BANKING_DLQ).filter((m) => m.key === 'KB-2');
+        return l.length >= 4 ? l : undefined;
+      },
+      20_000,
+      'four dead letters',
+    );
     expect(letters.map((m) => [m.headers.ce_id, m.headers[DLQ_HEADERS.code]])).toEqual([
       ['cb-bad-json', 'MALFORMED_MESSAGE'],
       ['cb-bad-amount', 'VALIDATION_FAILED'],
@@ -354,7 +419,11 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     expect(letters.map((m) => m.headers[DLQ_HEADERS.messageId])).toEqual(['cb-bad-json', 'cb-bad-amount', 'cb-no-loan', 'cb-write-off']);
     expect(letters[1].value).toBe(invalid.value);
     expect(JSON.parse(letters[1].headers[DLQ_HEADERS.error]).errors).toEqual([expect.objectContaining({ path: 'amount' })]);
-    expect(letters[2].headers).toMatchObject({ [DLQ_HEADERS.topic]: CORE_BANKING_LOANS_TOPIC, [DLQ_HEADERS.messageId]: 'cb-no-loan', [DLQ_HEADERS.group]: 'arrears' });
+    expect(letters[2].headers).toMatchObject({
+      [DLQ_HEADERS.topic]: CORE_BANKING_LOANS_TOPIC,
+      [DLQ_HEADERS.messageId]: 'cb-no-loan',
+      [DLQ_HEADERS.group]: 'arrears',
+    });
     for (const m of letters) expect(arrearsAsyncApi().validate(CORE_BANKING_DLQ, { headers: m.headers, payload: m.value })).toEqual([]);
     const viaKcat = (await kcatRead(cluster.bootstrap, CORE_BANKING_DLQ)).filter((m) => m.key === 'KB-2');
     expect(viaKcat.map((m) => m.headers[DLQ_HEADERS.code])).toEqual(['MALFORMED_MESSAGE', 'VALIDATION_FAILED', 'LOAN_NOT_FOUND', 'UNKNOWN_MESSAGE_TYPE']);
@@ -362,26 +431,46 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
 
   it('publishes the loans events on arrears.loans.v1, in order per loan, valid against docs/asyncapi.yaml', async () => {
     // Core banking closes the business date: the end of day runs and the next date opens.
-    await sender.send([{ topic: CORE_BANKING_LOANS_TOPIC, messages: [coreBanking('cb-close-2024-01-20', CORE_BANKING_TYPES.businessDayClosed, { businessDate: '2024-01-20' })] }]);
-    const calendar = await eventually(async () => {
-      const e = await streamEvents('loans.calendar-main');
-      return e.some((x) => x.type === 'EndOfDayCompleted') ? e : undefined;
-    }, 30_000, 'the end of day');
+    await sender.send([
+      { topic: CORE_BANKING_LOANS_TOPIC, messages: [coreBanking('cb-close-2024-01-20', CORE_BANKING_TYPES.businessDayClosed, { businessDate: '2024-01-20' })] },
+    ]);
+    const calendar = await eventually(
+      async () => {
+        const e = await streamEvents('loans.calendar-main');
+        return e.some((x) => x.type === 'EndOfDayCompleted') ? e : undefined;
+      },
+      30_000,
+      'the end of day',
+    );
     const stored = [...(await streamEvents('loans.loan-KB-1')), ...(await streamEvents('loans.loan-KB-2')), ...calendar];
     const published = stored.filter((e) => !['PenaltyAccrued', 'PenaltyRestated', 'BusinessCalendarStarted', 'BusinessDayClosed'].includes(e.type));
     // Registered a day past due, then cured by the payment: every kind of fact and position event.
-    expect(new Set(published.map((e) => e.type))).toEqual(new Set(['LoanRegistered', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'PaymentReceived', 'LoanCured', 'EndOfDayCompleted']));
+    expect(new Set(published.map((e) => e.type))).toEqual(
+      new Set(['LoanRegistered', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'PaymentReceived', 'LoanCured', 'EndOfDayCompleted']),
+    );
 
-    const messages = await eventually(async () => {
-      const ids = new Set(published.map((e) => e.eventId));
-      const seenIds = new Set(ofTopic(LOANS_TOPIC).map((m) => m.headers.ce_id));
-      return [...ids].every((id) => seenIds.has(id)) ? ofTopic(LOANS_TOPIC).filter((m) => ids.has(m.headers.ce_id)) : undefined;
-    }, 20_000, 'the loans events on arrears.loans.v1');
+    const messages = await eventually(
+      async () => {
+        const ids = new Set(published.map((e) => e.eventId));
+        const seenIds = new Set(ofTopic(LOANS_TOPIC).map((m) => m.headers.ce_id));
+        return [...ids].every((id) => seenIds.has(id)) ? ofTopic(LOANS_TOPIC).filter((m) => ids.has(m.headers.ce_id)) : undefined;
+      },
+      20_000,
+      'the loans events on arrears.loans.v1',
+    );
     for (const m of messages) {
       const event = published.find((e) => e.eventId === m.headers.ce_id)!;
       const payload = JSON.parse(m.value!);
-      expect({ type: event.type, problems: messageProblems({ topic: LOANS_TOPIC, message: { key: m.key, value: m.value, headers: m.headers } }) }).toEqual({ type: event.type, problems: [] });
-      expect(m.headers).toMatchObject({ ce_source: '/arrears/loans', ce_type: `arrears.loans.${event.type}`, ce_sequence: String(event.revision), ce_subject: m.key });
+      expect({ type: event.type, problems: messageProblems({ topic: LOANS_TOPIC, message: { key: m.key, value: m.value, headers: m.headers } }) }).toEqual({
+        type: event.type,
+        problems: [],
+      });
+      expect(m.headers).toMatchObject({
+        ce_source: '/arrears/loans',
+        ce_type: `arrears.loans.${event.type}`,
+        ce_sequence: String(event.revision),
+        ce_subject: m.key,
+      });
       if (event.type === 'EndOfDayCompleted') expect([m.key, payload.businessDate]).toEqual(['main', '2024-01-20']);
       else expect(payload.loanId).toBe(m.key);
     }
@@ -397,10 +486,14 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
     try {
       expect((await t.request('POST', '/tallies', { tallyId: 'outage-1', limit: 1_000 })).status).toBe(201);
       for (let n = 1; n <= 3; n++) expect((await t.request('POST', '/tallies/outage-1/amounts', { amount: n })).status).toBe(202);
-      const down = await eventually(async () => {
-        const r = await t.request('GET', '/health/ready');
-        return r.status === 503 ? r : undefined;
-      }, 20_000, 'readiness to fail');
+      const down = await eventually(
+        async () => {
+          const r = await t.request('GET', '/health/ready');
+          return r.status === 503 ? r : undefined;
+        },
+        20_000,
+        'readiness to fail',
+      );
       expect(down.body.failing).toContain('messaging');
       expect(down.body.checks.messaging.relay).toMatchObject({ state: 'backoff', brokerUp: false, active: true });
       expect(down.body.checks.messaging.relay.lagPositions).toBeGreaterThan(0);
@@ -409,15 +502,23 @@ describeWithKafka('Kafka end to end (mock cluster)', () => {
       cluster.resume();
     }
     const stored = await streamEvents('tally.tally-outage-1');
-    const up = await eventually(async () => {
-      const r = await t.request('GET', '/health/ready');
-      return r.status === 200 ? r : undefined;
-    }, 20_000, 'readiness to recover');
+    const up = await eventually(
+      async () => {
+        const r = await t.request('GET', '/health/ready');
+        return r.status === 200 ? r : undefined;
+      },
+      20_000,
+      'readiness to recover',
+    );
     expect(up.body.details.messaging.relay).toMatchObject({ state: 'running', active: true, brokerUp: true });
-    const onTopic = await eventually(async () => {
-      const ids = new Set((await kcatRead(cluster.bootstrap, TALLY_TOPIC)).map((m) => m.headers.ce_id));
-      return stored.every((e) => ids.has(e.eventId)) ? ids : undefined;
-    }, 20_000, 'the events stored during the outage');
+    const onTopic = await eventually(
+      async () => {
+        const ids = new Set((await kcatRead(cluster.bootstrap, TALLY_TOPIC)).map((m) => m.headers.ce_id));
+        return stored.every((e) => ids.has(e.eventId)) ? ids : undefined;
+      },
+      20_000,
+      'the events stored during the outage',
+    );
     expect(stored.filter((e) => onTopic.has(e.eventId))).toHaveLength(4);
     expect((await t.request('GET', '/metrics')).body).toMatch(/^arrears_relay_broker_up 1$/m);
   });

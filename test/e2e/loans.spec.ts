@@ -59,7 +59,11 @@ describe('loans over HTTP', () => {
       `end of day ${businessDate}`,
     );
     // `EndOfDayCompleted` is the day's last event: once the read model is valued on the date, it holds the whole day.
-    await eventually(async () => ((await supervisor('GET', '/loans/accounts?limit=1')).body.asOf === businessDate ? true : undefined), 10_000, `read model on ${businessDate}`);
+    await eventually(
+      async () => ((await supervisor('GET', '/loans/accounts?limit=1')).body.asOf === businessDate ? true : undefined),
+      10_000,
+      `read model on ${businessDate}`,
+    );
     return run;
   }
 
@@ -204,7 +208,11 @@ describe('loans over HTTP', () => {
     const open = await supervisor('GET', '/loans/calendar');
     expect(open.body).toMatchObject({ status: 'open', openBusinessDate: '2024-02-18', lastClosed: '2024-02-17' });
     const skip = await service('POST', '/loans/calendar/close', { businessDate: '2024-02-20' });
-    expect([skip.status, skip.body.code, skip.body.details]).toEqual([422, 'BUSINESS_DAY_SKIPPED', { businessDate: '2024-02-20', openBusinessDate: '2024-02-18' }]);
+    expect([skip.status, skip.body.code, skip.body.details]).toEqual([
+      422,
+      'BUSINESS_DAY_SKIPPED',
+      { businessDate: '2024-02-20', openBusinessDate: '2024-02-18' },
+    ]);
     const back = await service('POST', '/loans/calendar/close', { businessDate: '2024-02-16' });
     expect([back.status, back.body.code]).toEqual([409, 'BUSINESS_DAY_ALREADY_CLOSED']);
     expect(await calendarEvents()).toEqual(before);
@@ -222,17 +230,66 @@ describe('loans over HTTP', () => {
     it.each<[string, string, Record<string, unknown>, number, string, string]>([
       ['an unknown loan', '/loans/accounts/nope/payments', { reference: 'TX-1', amount: 100, valueDate: '2024-02-17' }, 404, 'LOAN_NOT_FOUND', 'nope'],
       ['a negative amount', '/loans/accounts/bad-1/payments', { reference: 'TX-10', amount: -100, valueDate: '2024-02-17' }, 400, 'VALIDATION_FAILED', 'bad-1'],
-      ['a fractional amount of fen', '/loans/accounts/bad-1/payments', { reference: 'TX-11', amount: 100.5, valueDate: '2024-02-17' }, 400, 'VALIDATION_FAILED', 'bad-1'],
-      ['an amount given as a string', '/loans/accounts/bad-1/payments', { reference: 'TX-12', amount: '100', valueDate: '2024-02-17' }, 400, 'VALIDATION_FAILED', 'bad-1'],
-      ['an unknown field', '/loans/accounts/bad-1/payments', { reference: 'TX-13', amount: 100, valueDate: '2024-02-17', payer: 'x' }, 400, 'VALIDATION_FAILED', 'bad-1'],
-      ['a date that does not exist', '/loans/accounts/bad-1/payments', { reference: 'TX-14', amount: 100, valueDate: '2024-02-30' }, 400, 'VALIDATION_FAILED', 'bad-1'],
-      ['a value date after the business date', '/loans/accounts/bad-1/payments', { reference: 'TX-15', amount: 100, valueDate: '2024-02-19' }, 422, 'VALUE_DATE_IN_FUTURE', 'bad-1'],
-      ['a known reference with another amount', '/loans/accounts/bad-1/payments', { reference: 'TX-9', amount: 5_001, valueDate: '2024-02-17' }, 409, 'DUPLICATE_PAYMENT_REFERENCE', 'bad-1'],
+      [
+        'a fractional amount of fen',
+        '/loans/accounts/bad-1/payments',
+        { reference: 'TX-11', amount: 100.5, valueDate: '2024-02-17' },
+        400,
+        'VALIDATION_FAILED',
+        'bad-1',
+      ],
+      [
+        'an amount given as a string',
+        '/loans/accounts/bad-1/payments',
+        { reference: 'TX-12', amount: '100', valueDate: '2024-02-17' },
+        400,
+        'VALIDATION_FAILED',
+        'bad-1',
+      ],
+      [
+        'an unknown field',
+        '/loans/accounts/bad-1/payments',
+        { reference: 'TX-13', amount: 100, valueDate: '2024-02-17', payer: 'x' },
+        400,
+        'VALIDATION_FAILED',
+        'bad-1',
+      ],
+      [
+        'a date that does not exist',
+        '/loans/accounts/bad-1/payments',
+        { reference: 'TX-14', amount: 100, valueDate: '2024-02-30' },
+        400,
+        'VALIDATION_FAILED',
+        'bad-1',
+      ],
+      [
+        'a value date after the business date',
+        '/loans/accounts/bad-1/payments',
+        { reference: 'TX-15', amount: 100, valueDate: '2024-02-19' },
+        422,
+        'VALUE_DATE_IN_FUTURE',
+        'bad-1',
+      ],
+      [
+        'a known reference with another amount',
+        '/loans/accounts/bad-1/payments',
+        { reference: 'TX-9', amount: 5_001, valueDate: '2024-02-17' },
+        409,
+        'DUPLICATE_PAYMENT_REFERENCE',
+        'bad-1',
+      ],
       ['a reversal of an unknown payment', '/loans/accounts/bad-1/payments/TX-404/reversal', { reason: 'bounced' }, 404, 'PAYMENT_NOT_FOUND', 'bad-1'],
       ['a schedule not summing to the principal', '/loans/accounts', loan('bad-2', { principal: 300_001 }), 422, 'SCHEDULE_PRINCIPAL_MISMATCH', 'bad-2'],
       ['a negative installment', '/loans/accounts', loan('bad-3', { schedule: [{ ...SCHEDULE[0], principal: -1 }] }), 400, 'VALIDATION_FAILED', 'bad-3'],
       ['an unknown time zone', '/loans/accounts', loan('bad-4', { timeZone: 'Mars/Olympus' }), 400, 'VALIDATION_FAILED', 'bad-4'],
-      ['a disbursement after the business date', '/loans/accounts', loan('bad-5', { disbursementDate: '2024-02-19', schedule: [{ seq: 1, dueDate: '2024-03-19', principal: 300_000, interest: 0 }] }), 422, 'DISBURSEMENT_IN_FUTURE', 'bad-5'],
+      [
+        'a disbursement after the business date',
+        '/loans/accounts',
+        loan('bad-5', { disbursementDate: '2024-02-19', schedule: [{ seq: 1, dueDate: '2024-03-19', principal: 300_000, interest: 0 }] }),
+        422,
+        'DISBURSEMENT_IN_FUTURE',
+        'bad-5',
+      ],
     ])('%s', async (_what, path, body, status, code, loanId) => {
       const before = await types(loanId);
       const res = await service('POST', path, body);
@@ -284,7 +341,12 @@ describe('loans over HTTP', () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     const loansTypes = [
-      'LoanRegistered', 'PaymentReceived', 'PaymentReversed', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'LoanCured',
+      'LoanRegistered',
+      'PaymentReceived',
+      'PaymentReversed',
+      'LoanBecameDelinquent',
+      'DelinquencyStageChanged',
+      'LoanCured',
       'EndOfDayCompleted',
     ];
     expect(contract.typesOn('arrears.loans.v1')).toEqual(expect.arrayContaining(loansTypes.map((type) => `arrears.loans.${type}`)));

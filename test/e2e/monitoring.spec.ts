@@ -104,7 +104,12 @@ describe('monitoring over a simulated month with two strategy variants', () => {
     expectStatus(await supervisor('POST', '/collection/collectors', { collectorId: 'col-1', team: 'T1', capacity: 100, skills: ['*'] }), 201);
     expectStatus(await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-10-01' }), 201);
     expectStatus(
-      await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2026-10-02', expiresOn: '2027-10-01' }),
+      await supervisor('POST', '/collection/collectors/col-1/certifications', {
+        certification: 'COLLECTION_BASIC',
+        courseId: 'basic-101',
+        grantedOn: '2026-10-02',
+        expiresOn: '2027-10-01',
+      }),
       201,
     );
     await eventually(async () => {
@@ -208,7 +213,12 @@ describe('monitoring over a simulated month with two strategy variants', () => {
     const nCl = challenger.length;
     const kCh = Math.floor(nCh / 4);
     const kCl = Math.ceil((nCl * 3) / 4);
-    const cure = byVariant(await kpi(`cure_rate?from=${day(1)}&to=${day(30)}&granularity=total&groupBy=variant&strategyId=${STRATEGY}`), 'cases', 'cured', 'rate');
+    const cure = byVariant(
+      await kpi(`cure_rate?from=${day(1)}&to=${day(30)}&granularity=total&groupBy=variant&strategyId=${STRATEGY}`),
+      'cases',
+      'cured',
+      'rate',
+    );
     expect(cure).toEqual({
       champion: { cases: nCh, cured: kCh, rate: kCh / nCh },
       challenger: { cases: nCl, cured: kCl, rate: kCl / nCl },
@@ -226,7 +236,11 @@ describe('monitoring over a simulated month with two strategy variants', () => {
     const nCl = challenger.length;
     const kCh = Math.floor(nCh / 4);
     const kCl = Math.ceil((nCl * 3) / 4);
-    const contact = byVariant(await kpi(`contact_rate?from=${day(1)}&to=${day(30)}&granularity=total&groupBy=variant&channel=CALL&collectorId=col-1`), 'attempts', 'contacts');
+    const contact = byVariant(
+      await kpi(`contact_rate?from=${day(1)}&to=${day(30)}&granularity=total&groupBy=variant&channel=CALL&collectorId=col-1`),
+      'attempts',
+      'contacts',
+    );
     expect(contact).toEqual({ champion: { attempts: nCh, contacts: kCh }, challenger: { attempts: nCl, contacts: kCl } });
     const ptp = byVariant(await kpi(`promise_to_pay_rate?from=${day(1)}&to=${day(30)}&granularity=total&groupBy=variant`), 'numerator', 'denominator', 'rate');
     expect(ptp).toEqual({ champion: { numerator: 0, denominator: kCh, rate: 0 }, challenger: { numerator: kCl, denominator: kCl, rate: 1 } });
@@ -296,7 +310,12 @@ describe('monitoring over a simulated month with two strategy variants', () => {
   });
 
   it('runs the same review on demand for a risk manager, with the same figures', async () => {
-    const res = await rm1('POST', '/monitoring/reviews', { strategyId: STRATEGY, strategyVersion: 1, from: day(1), to: day(30) }, { 'idempotency-key': 'review-nov' });
+    const res = await rm1(
+      'POST',
+      '/monitoring/reviews',
+      { strategyId: STRATEGY, strategyVersion: 1, from: day(1), to: day(30) },
+      { 'idempotency-key': 'review-nov' },
+    );
     expectStatus(res, 201);
     expect(res.body.review).toMatchObject({
       trigger: 'ON_DEMAND',
@@ -304,7 +323,12 @@ describe('monitoring over a simulated month with two strategy variants', () => {
       challenger: { sampleSize: challenger.length, cured: Math.ceil((challenger.length * 3) / 4) },
       better: 'challenger',
     });
-    const again = await rm1('POST', '/monitoring/reviews', { strategyId: STRATEGY, strategyVersion: 1, from: day(1), to: day(30) }, { 'idempotency-key': 'review-nov' });
+    const again = await rm1(
+      'POST',
+      '/monitoring/reviews',
+      { strategyId: STRATEGY, strategyVersion: 1, from: day(1), to: day(30) },
+      { 'idempotency-key': 'review-nov' },
+    );
     expect(again.body.reviewId).toBe(res.body.reviewId);
     const listed = await eventually(async () => {
       const r = await rm1('GET', `/monitoring/reviews/${res.body.reviewId}`);

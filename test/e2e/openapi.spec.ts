@@ -18,7 +18,10 @@ function jsonSchema(schema: any): any {
   if (Array.isArray(schema)) return schema.map(jsonSchema);
   if (!schema || typeof schema !== 'object') return schema;
   const out: any = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, jsonSchema(v)]));
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (typeof out[flag] === 'boolean') {
       if (out[flag]) out[flag] = out[bound];
       else delete out[flag];
@@ -88,16 +91,27 @@ describe('the OpenAPI document', () => {
       for (const entry of listed) {
         const [status, code] = entry.split(' ');
         const response = operation.responses[status];
-        if (!response?.content?.['application/problem+json'] || !response.description.includes(`\`${code}\``)) missing.push(`${where}: ${entry} not under its status`);
+        if (!response?.content?.['application/problem+json'] || !response.description.includes(`\`${code}\``))
+          missing.push(`${where}: ${entry} not under its status`);
       }
       // Nothing the code answers is left out of the document (a stale build would miss some).
-      for (const p of fresh[operation.operationId]?.problems ?? []) if (!listed.includes(`${p.status} ${p.code}`) && !listed.some((l) => l.endsWith(` ${p.code}`))) missing.push(`${where}: ${p.status} ${p.code} not listed`);
+      for (const p of fresh[operation.operationId]?.problems ?? [])
+        if (!listed.includes(`${p.status} ${p.code}`) && !listed.some((l) => l.endsWith(` ${p.code}`)))
+          missing.push(`${where}: ${p.status} ${p.code} not listed`);
     }
     expect(missing).toEqual([]);
     const codes = (path: string, method: string) => document.paths[path][method]['x-problem-codes'] as string[];
     const names = (path: string, method: string) => codes(path, method).map((c) => c.split(' ')[1]);
     // The write-off request: its rules, the case scope its controller checks, the calendar, the token, the body.
-    expect(codes('/loans/accounts/{loanId}/write-off', 'post')).toEqual(expect.arrayContaining(['409 WRITE_OFF_ALREADY_REQUESTED', '403 CASE_OUT_OF_SCOPE', '401 UNAUTHENTICATED', '400 VALIDATION_FAILED', '422 IDEMPOTENCY_KEY_REUSED']));
+    expect(codes('/loans/accounts/{loanId}/write-off', 'post')).toEqual(
+      expect.arrayContaining([
+        '409 WRITE_OFF_ALREADY_REQUESTED',
+        '403 CASE_OUT_OF_SCOPE',
+        '401 UNAUTHENTICATED',
+        '400 VALIDATION_FAILED',
+        '422 IDEMPOTENCY_KEY_REUSED',
+      ]),
+    );
     expect(names('/loans/accounts/{loanId}/write-off', 'post')).toEqual(expect.arrayContaining(['CALENDAR_NOT_STARTED', 'WRITE_OFF_ROLE_NOT_ALLOWED']));
     // A contact: the contact rules' refusals; a strategy version's approval: four eyes.
     expect(names('/collection/cases/{caseId}/contacts', 'post')).toEqual(expect.arrayContaining(['CONTACT_OUTSIDE_HOURS']));
@@ -144,11 +158,24 @@ describe('the OpenAPI document', () => {
         .filter(({ operation }) => fresh[operation.operationId])
         .map(({ operation }) => {
           const { status } = fresh[operation.operationId];
-          return [operation.operationId, { status, schema: operation.responses[String(status)]?.content?.['application/json']?.schema ?? operation.responses[String(status)]?.content?.['text/plain']?.schema ?? null }];
+          return [
+            operation.operationId,
+            {
+              status,
+              schema:
+                operation.responses[String(status)]?.content?.['application/json']?.schema ??
+                operation.responses[String(status)]?.content?.['text/plain']?.schema ??
+                null,
+            },
+          ];
         }),
     );
     // Every operation of the app is a controller method the generator found (none documented from a stale build).
-    expect(operations(document).filter(({ operation }) => !fresh[operation.operationId]).map(({ operation }) => operation.operationId)).toEqual([]);
+    expect(
+      operations(document)
+        .filter(({ operation }) => !fresh[operation.operationId])
+        .map(({ operation }) => operation.operationId),
+    ).toEqual([]);
     expect(documented).toEqual(Object.fromEntries(Object.keys(documented).map((id) => [id, { status: fresh[id].status, schema: fresh[id].schema }])));
     // e.g. the calendar's state, as its handler returns it
     expect(fresh.BusinessCalendarController_state.schema).toMatchObject({ oneOf: expect.any(Array) });
@@ -171,7 +198,8 @@ describe('the OpenAPI document', () => {
       const path = template.replace(/\{([^}]+)\}/g, (_, key: string) => encodeURIComponent(values[key] ?? `<${key}?>`));
       const res = await t.as(...caller)(method, path, examples[chosen]);
       sent.add(`${route} "${chosen}"`);
-      if (res.status < 200 || res.status > 299) refused.push({ route, example: chosen, path, status: res.status, code: res.body?.code, detail: res.body?.detail ?? res.body?.errors });
+      if (res.status < 200 || res.status > 299)
+        refused.push({ route, example: chosen, path, status: res.status, code: res.body?.code, detail: res.body?.detail ?? res.body?.errors });
       return res;
     };
     const core: [StaffRole, string] = ['service', 'core-banking'];
@@ -194,20 +222,31 @@ describe('the OpenAPI document', () => {
     await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/activate', { ...strategy, version: '1' });
     // A grading policy in force (the shipped template), so the customer has a published grade.
     const template = await t.as(...rm1)('GET', '/grading/policies/template');
-    expect((await t.as(...rm1)('POST', '/grading/policies', { policyId: 'scorecard', document: template.body.document, reason: 'the shipped template' })).status).toBe(201);
+    expect(
+      (await t.as(...rm1)('POST', '/grading/policies', { policyId: 'scorecard', document: template.body.document, reason: 'the shipped template' })).status,
+    ).toBe(201);
     expect((await t.as(...rm2)('POST', '/grading/policies/scorecard/approve', { version: 1 })).status).toBe(202);
     expect((await t.as(...rm2)('POST', '/grading/policies/scorecard/activate', { effectiveFrom: '2026-03-02' })).status).toBe(202);
     for (const collectorId of ['col-1', 'col-2']) {
       if (collectorId === 'col-1') await send(sup1, 'POST /collection/collectors');
-      else expect((await t.as(...sup1)('POST', '/collection/collectors', { ...(Object.values(EXAMPLES['POST /collection/collectors'])[0] as object), collectorId })).status).toBe(201);
+      else
+        expect(
+          (await t.as(...sup1)('POST', '/collection/collectors', { ...(Object.values(EXAMPLES['POST /collection/collectors'])[0] as object), collectorId }))
+            .status,
+        ).toBe(201);
       await send(sup1, 'POST /collection/collectors/{collectorId}/trainings', { collectorId });
       await send(sup1, 'POST /collection/collectors/{collectorId}/certifications', { collectorId });
     }
     await send(core, 'POST /loans/accounts');
-    for (const other of ['LN-20260202-0002', 'LN-20260202-0003']) expect((await t.as(...core)('POST', '/loans/accounts', { ...registered, loanId: other })).status).toBe(201);
+    for (const other of ['LN-20260202-0002', 'LN-20260202-0003'])
+      expect((await t.as(...core)('POST', '/loans/accounts', { ...registered, loanId: other })).status).toBe(201);
     expect(refused).toEqual([]);
     await send(core, 'POST /loans/calendar/close');
-    await eventually(async () => ((await t.as(...core)('GET', '/loans/calendar/days/2026-03-02')).body?.status === 'completed' ? true : undefined), 20_000, 'end of day 2026-03-02');
+    await eventually(
+      async () => ((await t.as(...core)('GET', '/loans/calendar/days/2026-03-02')).body?.status === 'completed' ? true : undefined),
+      20_000,
+      'end of day 2026-03-02',
+    );
     for (const day of ['2026-03-03', '2026-03-04']) await closeBusinessDay(t.as(...core), day);
     await clocksAt(t, '2026-03-05');
     for (const id of [caseId, 'LN-20260202-0002-E1', 'LN-20260202-0003-E1']) {
@@ -224,7 +263,14 @@ describe('the OpenAPI document', () => {
     await send(sup1, 'POST /loans/accounts/{loanId}/write-off/{requestId}/rejection', { loanId: loan, requestId: 'wo-1' });
     await send(sup2, 'POST /loans/accounts/{loanId}/settlements', { loanId: loan });
     await send(sup1, 'POST /loans/accounts/{loanId}/settlements/{settlementId}/rejection', { loanId: loan, settlementId: 'st-1' });
-    expect((await t.as(...rm1)('POST', '/collection/strategies', { ...(Object.values(EXAMPLES['POST /collection/strategies'])[0] as object), reason: 'a second version' })).status).toBe(201);
+    expect(
+      (
+        await t.as(...rm1)('POST', '/collection/strategies', {
+          ...(Object.values(EXAMPLES['POST /collection/strategies'])[0] as object),
+          reason: 'a second version',
+        })
+      ).status,
+    ).toBe(201);
     await send(rm2, 'POST /collection/strategies/{strategyId}/versions/{version}/reject', { ...strategy, version: '2' });
     // A collection agency: its contract under maker-checker, a placement of the case and its recall.
     await send(rm1, 'POST /agencies');
@@ -250,7 +296,11 @@ describe('the OpenAPI document', () => {
     const filed = await send(customer, 'POST /self-service/loans/{loanId}/restructuring-requests', { loanId: 'LN-20260202-0003' });
     const requestId = filed.body?.requestId;
     const status = (wanted: string) =>
-      eventually(async () => ((await t.as(...customer)('GET', `/self-service/restructuring-requests/${requestId}`)).body?.status === wanted ? true : undefined), 20_000, `request ${wanted}`);
+      eventually(
+        async () => ((await t.as(...customer)('GET', `/self-service/restructuring-requests/${requestId}`)).body?.status === wanted ? true : undefined),
+        20_000,
+        `request ${wanted}`,
+      );
     if (requestId) {
       await status('Requested');
       await send(col1, 'POST /restructuring/requests/{requestId}/assessment', { requestId });

@@ -86,7 +86,9 @@ describe('docs/quickstart.md', () => {
 
     // And the store says the same.
     const types = (await t.runtime.store.readStream('collection.case-LN-20260202-0001-E1')).map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(['CaseOpened', 'CaseAssigned', 'ContactAttempted', 'PromiseToPayRecorded', 'PaymentRecorded', 'PromiseKept', 'CaseClosed']));
+    expect(types).toEqual(
+      expect.arrayContaining(['CaseOpened', 'CaseAssigned', 'ContactAttempted', 'PromiseToPayRecorded', 'PaymentRecorded', 'PromiseKept', 'CaseClosed']),
+    );
     expect(types.at(-1)).toBe('CaseClosed');
   });
 });

@@ -149,7 +149,7 @@ describe('rate limits', () => {
       expect(results.filter((r) => r.status === 429)).toHaveLength(14);
     });
 
-    it("counts an anonymous caller by its own address from X-Forwarded-For, across replicas", async () => {
+    it('counts an anonymous caller by its own address from X-Forwarded-For, across replicas', async () => {
       const from = (ip: string, app: TestApp) => app.as(null)('GET', PATH, undefined, { 'x-forwarded-for': ip });
       const statuses: number[] = [];
       for (let i = 0; i < 5; i++) statuses.push((await from('203.0.113.7', i % 2 ? b : a)).status);
@@ -157,7 +157,9 @@ describe('rate limits', () => {
       // Another client behind the same load balancer has its own allowance, and so has the balancer itself.
       expect((await from('203.0.113.8', b)).status).toBe(401);
       expect((await a.as(null)('GET', PATH)).status).toBe(401);
-      const counted = await a.runtime.pool.query<{ key: string; count: string }>(`SELECT key, count::text FROM http_rate_limits WHERE key LIKE 'ip:%' ORDER BY key`);
+      const counted = await a.runtime.pool.query<{ key: string; count: string }>(
+        `SELECT key, count::text FROM http_rate_limits WHERE key LIKE 'ip:%' ORDER BY key`,
+      );
       expect(counted.rows).toEqual([
         { key: 'ip:127.0.0.1', count: '1' },
         { key: 'ip:203.0.113.7', count: '5' },

@@ -58,10 +58,14 @@ describe('readiness and projection lag', () => {
   it('turns 503 NOT_READY while a projection is further behind than READINESS_MAX_LAG_SECONDS, and ready again once it has caught up', async () => {
     closeGate();
     expect((await t.request('POST', '/tallies', { tallyId: 'T-2', limit: 100 })).status).toBe(201);
-    const unready = await eventually(async () => {
-      const res = await t.as(null)('GET', '/health/ready');
-      return res.status === 503 ? res : undefined;
-    }, 20_000, 'readiness to notice the lag');
+    const unready = await eventually(
+      async () => {
+        const res = await t.as(null)('GET', '/health/ready');
+        return res.status === 503 ? res : undefined;
+      },
+      20_000,
+      'readiness to notice the lag',
+    );
     expect(unready.headers.get('content-type')).toContain('application/problem+json');
     expect(unready.body.code).toBe('NOT_READY');
     expect(unready.body.failing).toEqual(['projections']);

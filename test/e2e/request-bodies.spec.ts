@@ -51,7 +51,8 @@ describe('request bodies on the real routes', () => {
       ]) {
         const res = await fetch(`${t.baseUrl}${url}`, { method: route.method, headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
         const problem = (await res.json()) as { code?: string };
-        if (res.status !== 415 || problem.code !== 'UNSUPPORTED_MEDIA_TYPE') answers.push(`${route.method} ${route.url} (${type}): ${res.status} ${problem.code}`);
+        if (res.status !== 415 || problem.code !== 'UNSUPPORTED_MEDIA_TYPE')
+          answers.push(`${route.method} ${route.url} (${type}): ${res.status} ${problem.code}`);
       }
     }
     expect(answers).toEqual([]);

@@ -95,7 +95,15 @@ describe('restructuring across contexts', () => {
     expect(filed.body).toMatchObject({ events: ['RestructuringRequested'], revision: 0 });
     planId = filed.body.requestId;
     const requested = await detail(planId, 'Requested');
-    expect(requested).toMatchObject({ loanId: 'LR-1', customerId: 'CR-1', stage: 'M2', dpd: 34, grade: 'C', gradeSource: 'DECLARED', requestedOn: '2024-03-20' });
+    expect(requested).toMatchObject({
+      loanId: 'LR-1',
+      customerId: 'CR-1',
+      stage: 'M2',
+      dpd: 34,
+      grade: 'C',
+      gradeSource: 'DECLARED',
+      requestedOn: '2024-03-20',
+    });
 
     // One open request per loan.
     const again = await collector2('POST', '/restructuring/requests', planRequest('LR-1'));
@@ -108,12 +116,21 @@ describe('restructuring across contexts', () => {
     expect(view.assessment).toMatchObject({ outcome: 'PASSED', policyVersion: '1', approvalsRequired: 1 });
     const preview = view.schedulePreview;
     expect(preview.source).toBe('ASSESSMENT');
-    expect(preview.installments.map((i: { dueDate: string }) => i.dueDate)).toEqual(['2024-04-20', '2024-05-20', '2024-06-20', '2024-07-20', '2024-08-20', '2024-09-20']);
+    expect(preview.installments.map((i: { dueDate: string }) => i.dueDate)).toEqual([
+      '2024-04-20',
+      '2024-05-20',
+      '2024-06-20',
+      '2024-07-20',
+      '2024-08-20',
+      '2024-09-20',
+    ]);
     expect(preview.installments.reduce((s: number, i: { principal: number }) => s + i.principal, 0)).toBe(300_000);
 
     const queue = await supervisor('GET', '/restructuring/approval-queue');
     expect(queue.status).toBe(200);
-    expect(queue.body.items).toEqual([expect.objectContaining({ requestId: planId, restructuredPrincipal: 300_000, approvalsGiven: 0, approvalsRequired: 1, awaitingYou: true })]);
+    expect(queue.body.items).toEqual([
+      expect.objectContaining({ requestId: planId, restructuredPrincipal: 300_000, approvalsGiven: 0, approvalsRequired: 1, awaitingYou: true }),
+    ]);
 
     // Four eyes: a collector cannot approve, nor can the requester under a supervisor's role.
     expect((await collector('POST', `/restructuring/requests/${planId}/approvals`, {})).status).toBe(403);
@@ -133,12 +150,21 @@ describe('restructuring across contexts', () => {
     expect((await t.as('service', 'customer-app')('POST', `/restructuring/requests/${planId}/acceptance`, { channel: 'APP' })).status).toBe(202);
 
     // Activation: the loans context replaces the schedule, then the restructuring is active.
-    const loanEvents = await eventually(async () => {
-      const events = await t.runtime.store.readStream('loans.loan-LR-1');
-      return events.some((e) => e.type === 'ScheduleRestructured') ? events : undefined;
-    }, 20_000, 'the loan schedule restructured');
+    const loanEvents = await eventually(
+      async () => {
+        const events = await t.runtime.store.readStream('loans.loan-LR-1');
+        return events.some((e) => e.type === 'ScheduleRestructured') ? events : undefined;
+      },
+      20_000,
+      'the loan schedule restructured',
+    );
     const restructured = loanEvents.find((e) => e.type === 'ScheduleRestructured')!;
-    const data = restructured.data as { restructuringId: string; effectiveDate: string; restructuredPrincipal: number; newSchedule: { seq: number; principal: number }[] };
+    const data = restructured.data as {
+      restructuringId: string;
+      effectiveDate: string;
+      restructuredPrincipal: number;
+      newSchedule: { seq: number; principal: number }[];
+    };
     expect(data).toMatchObject({ restructuringId: planId, effectiveDate: '2024-03-20', restructuredPrincipal: 300_000 });
     expect(data.newSchedule.map((i) => i.seq)).toEqual([4, 5, 6, 7, 8, 9]);
     expect(data.newSchedule.reduce((s, i) => s + i.principal, 0)).toBe(300_000);
@@ -146,7 +172,9 @@ describe('restructuring across contexts', () => {
 
     const active = await detail(planId, 'Active');
     expect(active.activation).toMatchObject({ effectiveDate: '2024-03-20', observationEnds: '2024-09-20', stageBefore: 'M2' });
-    expect(active.activation.installments.map((i: { seq: number; status: string }) => [i.seq, i.status])).toEqual([4, 5, 6, 7, 8, 9].map((s) => [s, 'Pending']));
+    expect(active.activation.installments.map((i: { seq: number; status: string }) => [i.seq, i.status])).toEqual(
+      [4, 5, 6, 7, 8, 9].map((s) => [s, 'Pending']),
+    );
     const activated = (await t.runtime.store.readStream(`restructuring.request-${planId}`)).find((e) => e.type === 'RestructuringActivated')!;
     expect(activated.data).toMatchObject({ loanId: 'LR-1', customerId: 'CR-1', type: 'INSTALLMENT_PLAN', restructuredPrincipal: 300_000 });
     expect(activated.metadata.policyVersions).toEqual({ restructuringPolicy: '1' });
@@ -158,16 +186,24 @@ describe('restructuring across contexts', () => {
     expect(held).toMatchObject({ closeReason: null, stage: 'M2' });
 
     // Grading records the activation on the customer from the published event.
-    const graded = await eventually(async () => {
-      const res = await t.as('risk_manager', 'rm-1')('GET', '/grading/customers/CR-1');
-      return res.status === 200 && res.body.facts.restructurings[planId] ? res.body : undefined;
-    }, 20_000, 'grading saw the activation');
+    const graded = await eventually(
+      async () => {
+        const res = await t.as('risk_manager', 'rm-1')('GET', '/grading/customers/CR-1');
+        return res.status === 200 && res.body.facts.restructurings[planId] ? res.body : undefined;
+      },
+      20_000,
+      'grading saw the activation',
+    );
     expect(graded.facts.restructurings[planId]).toEqual({ status: 'activated', on: '2024-03-20' });
   });
 
   it('under a newly published policy, a large plan needs a second, different supervisor', async () => {
     const current = (await collector('GET', '/restructuring/policy')).body;
-    const proposed = await riskManager('PUT', '/restructuring/policy', { ...current, version: '2', secondApprovalAbove: { restructuredPrincipal: 100_000, feeWaiver: 0 } });
+    const proposed = await riskManager('PUT', '/restructuring/policy', {
+      ...current,
+      version: '2',
+      secondApprovalAbove: { restructuredPrincipal: 100_000, feeWaiver: 0 },
+    });
     expect(proposed.status).toBe(201);
     // Maker-checker: the proposal is not in force until another risk manager approves it.
     expect((await collector('GET', '/restructuring/policy')).body.version).toBe(current.version);
@@ -204,10 +240,18 @@ describe('restructuring across contexts', () => {
     await supervisor2('POST', `/restructuring/requests/${performingId}/approvals`, {});
     await collector2('POST', `/restructuring/requests/${performingId}/offer`, { channel: 'PHONE' });
     await detail(performingId, 'Offered');
-    const accepted = await collector2('POST', `/restructuring/requests/${performingId}/acceptance`, { channel: 'PHONE', evidenceRef: 'rec:call-2024-03-20-0042' });
+    const accepted = await collector2('POST', `/restructuring/requests/${performingId}/acceptance`, {
+      channel: 'PHONE',
+      evidenceRef: 'rec:call-2024-03-20-0042',
+    });
     expect(accepted.status).toBe(202);
     const active = await detail(performingId, 'Active');
-    expect(active.acceptance).toEqual({ acceptedOn: '2024-03-20', channel: 'PHONE', recordedBy: { id: 'col-2', role: 'collector' }, evidenceRef: 'rec:call-2024-03-20-0042' });
+    expect(active.acceptance).toEqual({
+      acceptedOn: '2024-03-20',
+      channel: 'PHONE',
+      recordedBy: { id: 'col-2', role: 'collector' },
+      evidenceRef: 'rec:call-2024-03-20-0042',
+    });
   });
 
   it('as days close, the unaccepted offer expires and the missed installment breaks the plan', async () => {
@@ -226,16 +270,24 @@ describe('restructuring across contexts', () => {
     const firstDue = (await detail(performingId, 'Active')).activation.installments[0];
     expect(firstDue).toMatchObject({ seq: 4, dueDate: '2024-04-20', principal: 48_765, interest: 3_000, carried: 833 });
     expect((await core('POST', '/loans/accounts/LR-3/payments', { reference: 'pay-LR3-1', amount: 52_598, valueDate: '2024-04-19' })).status).toBe(202);
-    const paid = await eventually(async () => {
-      const events = await t.runtime.store.readStream(`restructuring.request-${performingId}`);
-      return events.find((e) => e.type === 'PlanInstallmentPaid');
-    }, 20_000, 'installment paid');
+    const paid = await eventually(
+      async () => {
+        const events = await t.runtime.store.readStream(`restructuring.request-${performingId}`);
+        return events.find((e) => e.type === 'PlanInstallmentPaid');
+      },
+      20_000,
+      'installment paid',
+    );
     expect(paid.data).toMatchObject({ loanId: 'LR-3', n: 1, seq: 4, paidOn: '2024-04-19', daysLate: 0 });
     expect(paid.metadata.actor).toEqual({ id: 'reactor:restructuring_plan_monitor', role: 'system' });
 
     // The first plan, unpaid, is missed the day after its due date...
     for (let day = '2024-04-19'; day <= '2024-04-21'; day = addDays(day, 1)) await closeDay(day);
-    await eventually(async () => ((await types(`restructuring.request-${planId}`)).includes('PlanInstallmentMissed') ? true : undefined), 20_000, 'installment missed');
+    await eventually(
+      async () => ((await types(`restructuring.request-${planId}`)).includes('PlanInstallmentMissed') ? true : undefined),
+      20_000,
+      'installment missed',
+    );
     expect((await types(`restructuring.request-${planId}`)).includes('PlanBroken')).toBe(false);
 
     // ... and after the 10 grace days (through 2024-04-30) it breaks the plan.
@@ -259,15 +311,25 @@ describe('restructuring across contexts', () => {
     expect(resumedEvent.data).toMatchObject({ holdId: `restructuring-${planId}`, on: '2024-05-01', stillOnHold: false });
     expect(resumedEvent.metadata.causationId).toBe(brokenEvent.eventId);
 
-    const gradingFacts = await eventually(async () => {
-      const res = await t.as('risk_manager', 'rm-1')('GET', '/grading/customers/CR-1');
-      return res.body.facts?.restructurings[planId]?.status === 'broken' ? res.body.facts : undefined;
-    }, 20_000, 'grading saw the broken plan');
+    const gradingFacts = await eventually(
+      async () => {
+        const res = await t.as('risk_manager', 'rm-1')('GET', '/grading/customers/CR-1');
+        return res.body.facts?.restructurings[planId]?.status === 'broken' ? res.body.facts : undefined;
+      },
+      20_000,
+      'grading saw the broken plan',
+    );
     expect(gradingFacts.restructurings[planId]).toEqual({ status: 'broken', on: '2024-05-01' });
     const recorded = (await t.runtime.store.readStream('grading.customer-CR-1')).filter((e) => e.type === 'RestructuringStatusRecorded');
     expect(recorded.map((e) => [e.data, e.metadata.actor])).toEqual([
-      [{ customerId: 'CR-1', restructuringId: planId, status: 'activated', on: '2024-03-20' }, { id: 'reactor:grading_restructuring_outcomes', role: 'system' }],
-      [{ customerId: 'CR-1', restructuringId: planId, status: 'broken', on: '2024-05-01' }, { id: 'reactor:grading_restructuring_outcomes', role: 'system' }],
+      [
+        { customerId: 'CR-1', restructuringId: planId, status: 'activated', on: '2024-03-20' },
+        { id: 'reactor:grading_restructuring_outcomes', role: 'system' },
+      ],
+      [
+        { customerId: 'CR-1', restructuringId: planId, status: 'broken', on: '2024-05-01' },
+        { id: 'reactor:grading_restructuring_outcomes', role: 'system' },
+      ],
     ]);
 
     // The plan that is paid keeps its case held.
@@ -317,10 +379,14 @@ describe('restructuring across contexts', () => {
     expect(waived.data).toEqual({ waiverId, amount: 5_000, reason: `fee waiver ${waiverId}`, businessDate: '2024-05-02', penaltyOwed: 7_100 });
     // Only the day's accrual follows: no cure, no stage change.
     expect(loanTypes.slice(loanTypes.indexOf('PenaltyWaived') + 1)).toEqual(['PenaltyAccrued']);
-    const after = await eventually(async () => {
-      const view = await loanView();
-      return view.position.penaltyWaived === 5_000 ? view : undefined;
-    }, 20_000, 'the loan read model to show the waiver');
+    const after = await eventually(
+      async () => {
+        const view = await loanView();
+        return view.position.penaltyWaived === 5_000 ? view : undefined;
+      },
+      20_000,
+      'the loan read model to show the waiver',
+    );
     expect(after.position).toMatchObject({ dpd: 77, stage: 'M3', penaltyAccrued: 7_100, overdueAmount: 306_000 + 7_100 - 5_000 });
     expect(after.waivers).toEqual([{ waiverId, amount: 5_000, recordedOn: '2024-05-02' }]);
     // Collection goes on working the case: a waiver holds nothing.
@@ -331,8 +397,18 @@ describe('restructuring across contexts', () => {
 
   it('replays every projection and reactor without side effects: verify and rebuild append nothing, every trigger has one outcome', async () => {
     const replay = await replayEverything(t);
-    expect(replay.notRebuildable).toEqual(expect.arrayContaining(['restructuring_activation', 'restructuring_plan_monitor', 'restructuring_end_of_day', 'grading_restructuring_outcomes', 'monitoring_calendar']));
-    expect(replay.reactionsChecked).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader', 'grading_promise_outcomes', 'monitoring_early_warning']));
+    expect(replay.notRebuildable).toEqual(
+      expect.arrayContaining([
+        'restructuring_activation',
+        'restructuring_plan_monitor',
+        'restructuring_end_of_day',
+        'grading_restructuring_outcomes',
+        'monitoring_calendar',
+      ]),
+    );
+    expect(replay.reactionsChecked).toEqual(
+      expect.arrayContaining(['collection_loan_reactions', 'grading_regrader', 'grading_promise_outcomes', 'monitoring_early_warning']),
+    );
     expect(replay.rebuilt).toEqual(expect.arrayContaining(['collection_loan_reactions', 'grading_regrader']));
   }, 240_000);
 
@@ -340,8 +416,16 @@ describe('restructuring across contexts', () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     const restructuringTypes = [
-      'RestructuringRequested', 'RestructuringAssessed', 'RestructuringApproved', 'RestructuringOffered', 'RestructuringAccepted',
-      'RestructuringOfferExpired', 'RestructuringActivated', 'PlanInstallmentPaid', 'PlanInstallmentMissed', 'PlanBroken',
+      'RestructuringRequested',
+      'RestructuringAssessed',
+      'RestructuringApproved',
+      'RestructuringOffered',
+      'RestructuringAccepted',
+      'RestructuringOfferExpired',
+      'RestructuringActivated',
+      'PlanInstallmentPaid',
+      'PlanInstallmentMissed',
+      'PlanBroken',
     ];
     expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(restructuringTypes.map((type) => `arrears.restructuring.${type}`)));
     expect(contract.typesOn('arrears.loans.v1')).toContain('arrears.loans.ScheduleRestructured');

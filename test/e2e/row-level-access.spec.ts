@@ -62,7 +62,8 @@ describe('row-level access to clear personal data and loan accounts', () => {
     await clocksAt(t, addDays(businessDate, 1));
   }
 
-  const clearReaders = async () => (await t.as('auditor')('GET', `/customers/${CUSTOMER}/personal-data/access-log`)).body.items.map((i: { actorId: string }) => i.actorId);
+  const clearReaders = async () =>
+    (await t.as('auditor')('GET', `/customers/${CUSTOMER}/personal-data/access-log`)).body.items.map((i: { actorId: string }) => i.actorId);
 
   beforeAll(async () => {
     t = await bootApp(CONTEXTS);
@@ -95,7 +96,12 @@ describe('row-level access to clear personal data and loan accounts', () => {
     }
     expectStatus(await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 82, completedOn: '2025-01-08' }), 201);
     expectStatus(
-      await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-01-10', expiresOn: '2026-01-10' }),
+      await supervisor('POST', '/collection/collectors/col-1/certifications', {
+        certification: 'COLLECTION_BASIC',
+        courseId: 'basic-101',
+        grantedOn: '2025-01-10',
+        expiresOn: '2026-01-10',
+      }),
       201,
     );
     await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-1')).body?.certifications?.COLLECTION_BASIC ? true : undefined));
@@ -103,17 +109,18 @@ describe('row-level access to clear personal data and loan accounts', () => {
 
     expectStatus(await service('PUT', `/customers/${CUSTOMER}/personal-data`, PERSON), 204);
     expectStatus(await service('PUT', `/customers/${OTHER_CUSTOMER}/personal-data`, PERSON), 204);
-    expectStatus(
-      await service('POST', '/loans/accounts', cashLoan3m(LOAN, CUSTOMER)),
-      201,
-    );
+    expectStatus(await service('POST', '/loans/accounts', cashLoan3m(LOAN, CUSTOMER)), 201);
     await closeDay('2025-02-14');
     await closeDay('2025-02-15');
     await closeDay('2025-02-16');
-    const opened = await eventually(async () => {
-      const res = await supervisor('GET', `/collection/cases/${CASE}`);
-      return res.status === 200 && res.body.collectorId ? res.body : undefined;
-    }, 30_000, 'the case to open and be assigned');
+    const opened = await eventually(
+      async () => {
+        const res = await supervisor('GET', `/collection/cases/${CASE}`);
+        return res.status === 200 && res.body.collectorId ? res.body : undefined;
+      },
+      30_000,
+      'the case to open and be assigned',
+    );
     expect(opened).toMatchObject({ customerId: CUSTOMER, collectorId: 'col-1', team: 'T1', status: 'OPEN' });
     await projectionsCaughtUp(t);
   });
@@ -185,7 +192,10 @@ describe('row-level access to clear personal data and loan accounts', () => {
     expect((await col9('GET', '/restructuring/requests')).body.items).toEqual([]);
     // Supervisors read their team's requests, the scope their writes check.
     expectStatus(await supervisor('GET', `/restructuring/requests/${requestId}`), 200);
-    expect(notFound(await t.as('supervisor', 'sup-2', 'T2')('GET', `/restructuring/requests/${requestId}`))).toEqual({ status: 404, code: 'RESTRUCTURING_REQUEST_NOT_FOUND' });
+    expect(notFound(await t.as('supervisor', 'sup-2', 'T2')('GET', `/restructuring/requests/${requestId}`))).toEqual({
+      status: 404,
+      code: 'RESTRUCTURING_REQUEST_NOT_FOUND',
+    });
     expect((await t.as('supervisor', 'sup-2', 'T2')('GET', '/restructuring/requests')).body.items).toEqual([]);
   });
 
@@ -218,32 +228,137 @@ describe('row-level access to clear personal data and loan accounts', () => {
     // may call, with a body that passes validation, and the out-of-scope principals of its roles.
     const writes: Array<[string, string, unknown, Array<[string, Call]>]> = [
       ['POST', '/restructuring/requests', deferral, [['col-9', col9]]],
-      ['POST', `${REQ}/assessment`, {}, [['col-9', col9], ['sup-2', sup2], ['sup-3', noTeam]]],
-      ['POST', `${REQ}/approvals`, {}, [['sup-2', sup2], ['sup-3', noTeam]]],
+      [
+        'POST',
+        `${REQ}/assessment`,
+        {},
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+          ['sup-3', noTeam],
+        ],
+      ],
+      [
+        'POST',
+        `${REQ}/approvals`,
+        {},
+        [
+          ['sup-2', sup2],
+          ['sup-3', noTeam],
+        ],
+      ],
       ['POST', `${REQ}/rejection`, { reasonCode: 'CUSTOMER_WITHDREW' }, [['sup-2', sup2]]],
-      ['POST', `${REQ}/offer`, { channel: 'SMS' }, [['col-9', col9], ['sup-2', sup2]]],
+      [
+        'POST',
+        `${REQ}/offer`,
+        { channel: 'SMS' },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
       ['POST', `${REQ}/acceptance`, { channel: 'PHONE', evidenceRef: 'rec:forged' }, [['col-9', col9]]],
-      ['POST', `/collection/cases/${CASE}/contacts`, { channel: 'CALL', outcome: 'NO_ANSWER' }, [['col-9', col9], ['sup-2', sup2]]],
-      ['POST', `/collection/cases/${CASE}/field-visits`, { visitId: 'v-forged', plannedOn: '2025-02-18', reason: 'not my case' }, [['col-9', col9], ['sup-2', sup2]]],
+      [
+        'POST',
+        `/collection/cases/${CASE}/contacts`,
+        { channel: 'CALL', outcome: 'NO_ANSWER' },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
+      [
+        'POST',
+        `/collection/cases/${CASE}/field-visits`,
+        { visitId: 'v-forged', plannedOn: '2025-02-18', reason: 'not my case' },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
       ['POST', `/collection/cases/${CASE}/field-visits/v-1/approve`, {}, [['sup-2', sup2]]],
       ['POST', `/collection/cases/${CASE}/field-visits/v-1/reject`, { reason: 'not my case' }, [['sup-2', sup2]]],
-      ['POST', `/collection/cases/${CASE}/field-visits/v-1/report`, { outcome: 'NO_ANSWER' }, [['col-9', col9], ['sup-2', sup2]]],
-      ['POST', `/collection/cases/${CASE}/plan-adjustments`, { kind: 'SKIP', stepId: 'call-1', reason: 'not my case' }, [['col-9', col9], ['sup-2', sup2]]],
+      [
+        'POST',
+        `/collection/cases/${CASE}/field-visits/v-1/report`,
+        { outcome: 'NO_ANSWER' },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
+      [
+        'POST',
+        `/collection/cases/${CASE}/plan-adjustments`,
+        { kind: 'SKIP', stepId: 'call-1', reason: 'not my case' },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
       ['POST', `/collection/cases/${CASE}/reassign`, { collectorId: 'col-9', reason: 'take it' }, [['sup-2', sup2]]],
-      ['POST', `/collection/cases/${CASE}/holds`, { reason: 'DISPUTE' }, [['col-9', col9], ['sup-2', sup2]]],
+      [
+        'POST',
+        `/collection/cases/${CASE}/holds`,
+        { reason: 'DISPUTE' },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
       ['POST', `/collection/cases/${CASE}/holds/h-1/release`, { resolution: 'not my case' }, [['sup-2', sup2]]],
       ['POST', `/collection/cases/${CASE}/close`, { reason: 'WRITTEN_OFF', note: 'not my case' }, [['sup-2', sup2]]],
-      ['POST', `/loans/accounts/${LOAN}/write-off`, { requestId: 'wo-forged', reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
+      [
+        'POST',
+        `/loans/accounts/${LOAN}/write-off`,
+        { requestId: 'wo-forged', reason: 'not my case' },
+        [
+          ['sup-2', sup2],
+          ['sup-3', noTeam],
+        ],
+      ],
       ['POST', `/loans/accounts/${LOAN}/write-off/wo-1/approval`, {}, [['sup-2', sup2]]],
       ['POST', `/loans/accounts/${LOAN}/write-off/wo-1/rejection`, { reason: 'not my case' }, [['sup-2', sup2]]],
-      ['POST', `/loans/accounts/${LOAN}/settlements`, { settlementId: 'st-forged', amount: 1_000, dueBy: '2025-02-20', reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
+      [
+        'POST',
+        `/loans/accounts/${LOAN}/settlements`,
+        { settlementId: 'st-forged', amount: 1_000, dueBy: '2025-02-20', reason: 'not my case' },
+        [
+          ['sup-2', sup2],
+          ['sup-3', noTeam],
+        ],
+      ],
       ['POST', `/loans/accounts/${LOAN}/settlements/st-1/approval`, {}, [['sup-2', sup2]]],
       ['POST', `/loans/accounts/${LOAN}/settlements/st-1/rejection`, { reason: 'not my case' }, [['sup-2', sup2]]],
-      ['POST', `/collection/debtors/${CUSTOMER}/opt-outs`, { channel: 'SMS', optedOut: true }, [['col-9', col9], ['sup-2', sup2]]],
+      [
+        'POST',
+        `/collection/debtors/${CUSTOMER}/opt-outs`,
+        { channel: 'SMS', optedOut: true },
+        [
+          ['col-9', col9],
+          ['sup-2', sup2],
+        ],
+      ],
       ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions`, { exceptionId: 'x-1', reason: 'DEBTOR_UNREACHABLE' }, [['sup-2', sup2]]],
       ['POST', `/collection/debtors/${CUSTOMER}/third-party-exceptions/x-1/end`, {}, [['sup-2', sup2]]],
-      ['POST', '/agencies/placements', { caseId: CASE, agencyId: 'ag-1', reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
-      ['POST', `/agencies/placements/${CASE}/recall`, { reason: 'not my case' }, [['sup-2', sup2], ['sup-3', noTeam]]],
+      [
+        'POST',
+        '/agencies/placements',
+        { caseId: CASE, agencyId: 'ag-1', reason: 'not my case' },
+        [
+          ['sup-2', sup2],
+          ['sup-3', noTeam],
+        ],
+      ],
+      [
+        'POST',
+        `/agencies/placements/${CASE}/recall`,
+        { reason: 'not my case' },
+        [
+          ['sup-2', sup2],
+          ['sup-3', noTeam],
+        ],
+      ],
     ];
     await projectionsCaughtUp(t);
     const before = await eventCount();
@@ -251,7 +366,13 @@ describe('row-level access to clear personal data and loan accounts', () => {
     for (const [method, path, body, principals] of writes) {
       for (const [who, call] of principals) {
         const res = await call(method, path, body);
-        answers.push({ route: `${method} ${path}`, who, status: res.status, code: res.body?.code, problem: (res.headers.get('content-type') ?? '').includes('application/problem+json') });
+        answers.push({
+          route: `${method} ${path}`,
+          who,
+          status: res.status,
+          code: res.body?.code,
+          problem: (res.headers.get('content-type') ?? '').includes('application/problem+json'),
+        });
       }
     }
     expect(answers.filter((a) => a.status !== 403 || a.code !== 'CASE_OUT_OF_SCOPE' || !a.problem)).toEqual([]);
@@ -260,7 +381,12 @@ describe('row-level access to clear personal data and loan accounts', () => {
     const otherCustomer = t.as('customer', OTHER_CUSTOMER);
     const customerWrites: Array<[string, string, unknown, string]> = [
       ['POST', `/self-service/loans/${LOAN}/promises`, { amount: 103_000, dueOn: '2025-02-20' }, 'LOAN_NOT_FOUND'],
-      ['POST', `/self-service/loans/${LOAN}/restructuring-requests`, { terms: deferral.terms, hardship: deferral.hardship, monthlyIncome: 900_000 }, 'LOAN_NOT_FOUND'],
+      [
+        'POST',
+        `/self-service/loans/${LOAN}/restructuring-requests`,
+        { terms: deferral.terms, hardship: deferral.hardship, monthlyIncome: 900_000 },
+        'LOAN_NOT_FOUND',
+      ],
       ['POST', `/self-service/restructuring-requests/${request.requestId}/acceptance`, {}, 'RESTRUCTURING_REQUEST_NOT_FOUND'],
       ['POST', '/self-service/complaints', { kind: 'DISPUTE', category: 'NOT_MY_DEBT', loanId: LOAN }, 'LOAN_NOT_FOUND'],
     ];
@@ -268,7 +394,8 @@ describe('row-level access to clear personal data and loan accounts', () => {
       const res = await otherCustomer(method, path, body);
       expect({ path, status: res.status, code: res.body?.code }).toEqual({ path, status: 404, code });
     }
-    for (const path of [`/self-service/loans/${LOAN}`, `/self-service/restructuring-requests/${request.requestId}`]) expect((await otherCustomer('GET', path)).status).toBe(404);
+    for (const path of [`/self-service/loans/${LOAN}`, `/self-service/restructuring-requests/${request.requestId}`])
+      expect((await otherCustomer('GET', path)).status).toBe(404);
     expect((await otherCustomer('GET', '/self-service/loans')).body.items).toEqual([]);
     expect((await otherCustomer('GET', '/self-service/restructuring-requests')).body.items).toEqual([]);
     // An agency works only the cases placed with it: on any other case its write is not found,
@@ -313,7 +440,11 @@ describe('row-level access to clear personal data and loan accounts', () => {
         .replace('/third-party-exceptions/x-1/', '/third-party-exceptions/:exceptionId/');
     const sent = new Set(writes.map(([method, path]) => `${method} ${template(path)}`));
     const scopedWrites = [...new Set(routeTable(t.app).map((r) => `${r.method} ${r.url}`))]
-      .filter((r) => /^(POST|PUT|PATCH|DELETE) /.test(r) && (/:(caseId|loanId|customerId|requestId)\b/.test(r) || r === 'POST /restructuring/requests' || r === 'POST /agencies/placements'))
+      .filter(
+        (r) =>
+          /^(POST|PUT|PATCH|DELETE) /.test(r) &&
+          (/:(caseId|loanId|customerId|requestId)\b/.test(r) || r === 'POST /restructuring/requests' || r === 'POST /agencies/placements'),
+      )
       .sort();
     expect(scopedWrites.filter((r) => !sent.has(r) && !UNSCOPED_ROLES_ONLY.includes(r))).toEqual([]);
     expect([...sent].filter((r) => !scopedWrites.includes(r))).toEqual([]);
@@ -339,11 +470,19 @@ describe('row-level access to clear personal data and loan accounts', () => {
   it('moves the access with a reassignment', async () => {
     expectStatus(await supervisor('POST', '/collection/collectors/col-2/trainings', { courseId: 'basic-101', score: 90, completedOn: '2025-01-08' }), 201);
     expectStatus(
-      await supervisor('POST', '/collection/collectors/col-2/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2025-01-10', expiresOn: '2026-01-10' }),
+      await supervisor('POST', '/collection/collectors/col-2/certifications', {
+        certification: 'COLLECTION_BASIC',
+        courseId: 'basic-101',
+        grantedOn: '2025-01-10',
+        expiresOn: '2026-01-10',
+      }),
       201,
     );
     await eventually(async () => ((await supervisor('GET', '/collection/collectors/col-2')).body?.certifications?.COLLECTION_BASIC ? true : undefined));
-    expectStatus(await supervisor('POST', `/collection/cases/${CASE}/reassign`, { collectorId: 'col-2', reason: 'rebalance', businessDate: '2025-02-17' }), 202);
+    expectStatus(
+      await supervisor('POST', `/collection/cases/${CASE}/reassign`, { collectorId: 'col-2', reason: 'rebalance', businessDate: '2025-02-17' }),
+      202,
+    );
     await projectionsCaughtUp(t);
     expectOutOfScope(await col1('GET', CLEAR(CUSTOMER)));
     expect((await col1('GET', `/loans/accounts/${LOAN}`)).status).toBe(404);

@@ -107,7 +107,10 @@ describe('self-service and complaints over HTTP', () => {
     expect((await rm2('POST', '/grading/policies/self-service/activate', { effectiveFrom: '2026-03-01' })).status).toBe(202);
     const proposal = {
       strategyId: 'ss-C-M1',
-      keys: [{ grade: 'C', stage: 'M1' }, { grade: 'D', stage: 'M1' }],
+      keys: [
+        { grade: 'C', stage: 'M1' },
+        { grade: 'D', stage: 'M1' },
+      ],
       champion: [
         { stepId: 'sms-1', when: { dpdDay: 1 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder', priority: 3 },
         { stepId: 'sms-2', when: { dpdDay: 2 }, channel: 'SMS', purpose: 'REMINDER', templateId: 'tpl-reminder-2' },
@@ -120,9 +123,18 @@ describe('self-service and complaints over HTTP', () => {
     expect((await rm2('POST', '/collection/strategies/ss-C-M1/versions/1/approve', {})).status).toBe(202);
     expect((await rm2('POST', '/collection/strategies/ss-C-M1/versions/1/activate', { effectiveFrom: '2026-03-01' })).status).toBe(202);
     expect((await supervisor('POST', '/collection/collectors', { collectorId: 'col-1', team: 'T1', capacity: 20, skills: ['*'] })).status).toBe(201);
-    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(201);
+    expect((await supervisor('POST', '/collection/collectors/col-1/trainings', { courseId: 'basic-101', score: 90, completedOn: '2026-01-05' })).status).toBe(
+      201,
+    );
     expect(
-      (await supervisor('POST', '/collection/collectors/col-1/certifications', { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: '2026-01-10', expiresOn: '2027-01-10' })).status,
+      (
+        await supervisor('POST', '/collection/collectors/col-1/certifications', {
+          certification: 'COLLECTION_BASIC',
+          courseId: 'basic-101',
+          grantedOn: '2026-01-10',
+          expiresOn: '2027-01-10',
+        })
+      ).status,
     ).toBe(201);
     for (const l of LOANS) {
       const res = await core('POST', '/loans/accounts', {
@@ -155,7 +167,15 @@ describe('self-service and complaints over HTTP', () => {
 
     const ls1 = await s1('GET', '/self-service/loans/LS1');
     expect(ls1.status).toBe(200);
-    expect(ls1.body).toMatchObject({ loanId: 'LS1', asOf: '2026-03-03', dpd: 1, nextDueDate: '2026-04-02', caseId: 'LS1-E1', onHold: false, openPromise: null });
+    expect(ls1.body).toMatchObject({
+      loanId: 'LS1',
+      asOf: '2026-03-03',
+      dpd: 1,
+      nextDueDate: '2026-04-02',
+      caseId: 'LS1-E1',
+      onHold: false,
+      openPromise: null,
+    });
     const overdue = ls1.body.overdue;
     expect(overdue.components.map((c: { component: string }) => c.component)).toEqual(['penalty', 'interest', 'principal']);
     expect(overdue.components.find((c: { component: string }) => c.component === 'principal').amount).toBe(100_000);
@@ -168,14 +188,21 @@ describe('self-service and complaints over HTTP', () => {
       ['sms-2', '2026-03-04'],
       ['call-7', '2026-03-09'],
     ]);
-    expect(next.steps[2].text).toEqual({ zh: '约2026-03-09（逾期第7天）：电话，沟通还款安排。', en: 'Around 2026-03-09 (day 7 past due): a phone call, to agree a way to repay.' });
+    expect(next.steps[2].text).toEqual({
+      zh: '约2026-03-09（逾期第7天）：电话，沟通还款安排。',
+      en: 'Around 2026-03-09 (day 7 past due): a phone call, to agree a way to repay.',
+    });
     expect(ls1.body.promiseRules).toEqual({ minimum: expect.any(Number), latestDueOn: '2026-04-03' });
 
     // Another customer's loan, case, request or complaint is not found, for reads and writes alike.
     for (const [method, path, body] of [
       ['GET', '/self-service/loans/LT1', undefined],
       ['POST', '/self-service/loans/LT1/promises', { amount: 103_000, dueOn: '2026-03-06' }],
-      ['POST', '/self-service/loans/LT1/restructuring-requests', { terms: { type: 'DEFERRAL', deferMonths: 1 }, hardship: { reasonCode: 'JOB_LOSS', evidenceRefs: ['doc:x'] }, monthlyIncome: 1 }],
+      [
+        'POST',
+        '/self-service/loans/LT1/restructuring-requests',
+        { terms: { type: 'DEFERRAL', deferMonths: 1 }, hardship: { reasonCode: 'JOB_LOSS', evidenceRefs: ['doc:x'] }, monthlyIncome: 1 },
+      ],
       ['POST', '/self-service/complaints', { kind: 'DISPUTE', category: 'NOT_MY_DEBT', loanId: 'LT1' }],
     ] as const) {
       const res = await s1(method, path, body);
@@ -193,7 +220,14 @@ describe('self-service and complaints over HTTP', () => {
     const settings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, secret: new TextEncoder().encode(TEST_JWT_SECRET) };
     const { SignJWT } = await import('jose');
     const sign = (claims: Record<string, unknown>, sub = 'cust-S1') =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(settings.issuer).setAudience(settings.audience).setIssuedAt().setExpirationTime('1h').sign(settings.secret);
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(settings.secret);
     for (const [claims, sub] of [
       [{ role: 'customer' }, 'cust-S1'],
       [{ role: 'customer', channel: 'BRANCH' }, 'cust-S1'],
@@ -216,7 +250,11 @@ describe('self-service and complaints over HTTP', () => {
 
     const promised = await s1('POST', '/self-service/loans/LS1/promises', { amount: 103_000, dueOn: '2026-03-06' }, { 'idempotency-key': 'ptp-ls1' });
     expect(promised.status).toBe(201);
-    expect(promised.body).toMatchObject({ events: ['PromiseToPayRecorded'], caseId: 'LS1-E1', payment: { loanId: 'LS1', amount: 103_000, dueOn: '2026-03-06' } });
+    expect(promised.body).toMatchObject({
+      events: ['PromiseToPayRecorded'],
+      caseId: 'LS1-E1',
+      payment: { loanId: 'LS1', amount: 103_000, dueOn: '2026-03-06' },
+    });
     const again = await s1('POST', '/self-service/loans/LS1/promises', { amount: 103_000, dueOn: '2026-03-06' }, { 'idempotency-key': 'ptp-ls1' });
     expect(again.body.duplicate).toBe(true);
     const [recorded] = await ofType('collection.case-LS1-E1', 'PromiseToPayRecorded');
@@ -225,14 +263,22 @@ describe('self-service and complaints over HTTP', () => {
     expect(recorded.metadata.command).toBe('RecordCustomerPromise');
     // No contact was made: the promise is not a contact attempt.
     expect((await ofType('collection.case-LS1-E1', 'ContactAttempted')).length).toBe(0);
-    await eventually(async () => ((await s1('GET', '/self-service/loans/LS1')).body.openPromise?.amount === 103_000 ? true : undefined), 20_000, 'promise shown');
+    await eventually(
+      async () => ((await s1('GET', '/self-service/loans/LS1')).body.openPromise?.amount === 103_000 ? true : undefined),
+      20_000,
+      'promise shown',
+    );
 
     const paid = await core('POST', '/loans/accounts/LS1/payments', { reference: 'ls1-pay-1', amount: 103_000, valueDate: '2026-03-04' });
     expect(paid.status).toBe(202);
-    const kept = await eventually(async () => {
-      const events = await ofType('collection.case-LS1-E1', 'PromiseKept');
-      return events.length ? events : undefined;
-    }, 30_000, 'the promise kept');
+    const kept = await eventually(
+      async () => {
+        const events = await ofType('collection.case-LS1-E1', 'PromiseKept');
+        return events.length ? events : undefined;
+      },
+      30_000,
+      'the promise kept',
+    );
     expect(kept[0].data).toMatchObject({ promiseId: promised.body.promiseId, keptOn: '2026-03-04' });
   });
 
@@ -258,10 +304,16 @@ describe('self-service and complaints over HTTP', () => {
     expect(held.metadata).toMatchObject({ cause: { event: 'ComplaintRaised', complaintId: dispute.body.complaintId } });
     expect(raisedEvent.metadata.actor).toEqual({ id: 'cust-S3', role: 'customer', channel: 'APP', via: 'bank-app' });
     // Monitoring counts the dispute on each case it holds (its disputes-and-complaints KPI).
-    await eventually(async () => {
-      const { rows } = await t.runtime.pool.query('SELECT case_id, type FROM mon_disputes WHERE dispute_key LIKE $1 ORDER BY case_id', [`%#complaint-${dispute.body.complaintId}`]);
-      return rows.length === 2 ? rows : undefined;
-    }, 20_000, 'monitoring to count the dispute');
+    await eventually(
+      async () => {
+        const { rows } = await t.runtime.pool.query('SELECT case_id, type FROM mon_disputes WHERE dispute_key LIKE $1 ORDER BY case_id', [
+          `%#complaint-${dispute.body.complaintId}`,
+        ]);
+        return rows.length === 2 ? rows : undefined;
+      },
+      20_000,
+      'monitoring to count the dispute',
+    );
     const explained = await s3('GET', '/self-service/loans/LU2');
     expect(explained.body).toMatchObject({ onHold: true, whatHappensNext: { steps: [] } });
     expect(explained.body.whatHappensNext.paused.zh).toContain('暂停催收联系');
@@ -270,11 +322,24 @@ describe('self-service and complaints over HTTP', () => {
     expect((await supervisor('POST', `/complaints/${dispute.body.complaintId}/acknowledgement`, {})).status).toBe(202);
     await closeDay('2026-03-04');
 
-    const day2 = await eventually(async () => {
-      const verdicts = (await ledger('cust-S1')).filter((e) => ['sms-2', 'email-2'].includes(stepOf((e.data as { actionId: string }).actionId)));
-      return verdicts.length === 2 ? verdicts : undefined;
-    }, 20_000, 'the gate to judge the day-2 actions');
-    expect(day2.map((e) => [(e.data as { caseId: string }).caseId, stepOf((e.data as { actionId: string }).actionId), e.type, (e.data as { code?: string }).code ?? null]).sort()).toEqual([
+    const day2 = await eventually(
+      async () => {
+        const verdicts = (await ledger('cust-S1')).filter((e) => ['sms-2', 'email-2'].includes(stepOf((e.data as { actionId: string }).actionId)));
+        return verdicts.length === 2 ? verdicts : undefined;
+      },
+      20_000,
+      'the gate to judge the day-2 actions',
+    );
+    expect(
+      day2
+        .map((e) => [
+          (e.data as { caseId: string }).caseId,
+          stepOf((e.data as { actionId: string }).actionId),
+          e.type,
+          (e.data as { code?: string }).code ?? null,
+        ])
+        .sort(),
+    ).toEqual([
       ['LS2-E1', 'email-2', 'ActionReleased', null],
       ['LS2-E1', 'sms-2', 'ActionWithheld', 'CONTACT_OPTED_OUT'],
     ]);
@@ -290,29 +355,54 @@ describe('self-service and complaints over HTTP', () => {
     expect((await outsider('POST', `/complaints/${complaintId}/investigation`, {})).status).toBe(202);
     const notMine = await supervisor('POST', `/complaints/${complaintId}/resolution`, { outcome: 'NOT_UPHELD', remedies: ['NONE'] });
     expect([notMine.status, notMine.body.code]).toEqual([403, 'RESOLVER_NOT_INVESTIGATOR']);
-    const resolved = await outsider('POST', `/complaints/${complaintId}/resolution`, { outcome: 'PARTLY_UPHELD', remedies: ['PENALTY_WAIVER'], resolutionRef: 'doc:answer-s3' });
+    const resolved = await outsider('POST', `/complaints/${complaintId}/resolution`, {
+      outcome: 'PARTLY_UPHELD',
+      remedies: ['PENALTY_WAIVER'],
+      resolutionRef: 'doc:answer-s3',
+    });
     expect([resolved.status, resolved.body.events]).toEqual([202, ['ComplaintResolved']]);
     for (const caseId of ['LU1-E1', 'LU2-E1']) await caseView(caseId, (c) => c.status === 'OPEN', `${caseId} resumed`);
     const [resumed] = await ofType('collection.case-LU2-E1', 'CaseResumed');
     expect(resumed.data).toMatchObject({ resolution: 'COMPLAINT_PARTLY_UPHELD', on: '2026-03-05' });
     // Monitoring takes the outcome onto the dispute it counted on each case (its complaint KPIs count the upheld ones).
-    await eventually(async () => {
-      const { rows } = await t.runtime.pool.query('SELECT outcome FROM mon_disputes WHERE dispute_key LIKE $1', [`%#complaint-${complaintId}`]);
-      return rows.length === 2 && rows.every((r) => r.outcome === 'PARTLY_UPHELD') ? true : undefined;
-    }, 20_000, 'monitoring to see the resolution');
+    await eventually(
+      async () => {
+        const { rows } = await t.runtime.pool.query('SELECT outcome FROM mon_disputes WHERE dispute_key LIKE $1', [`%#complaint-${complaintId}`]);
+        return rows.length === 2 && rows.every((r) => r.outcome === 'PARTLY_UPHELD') ? true : undefined;
+      },
+      20_000,
+      'monitoring to see the resolution',
+    );
     const ledgerEvents = await stream('collection.debtor-cust-S3');
     expect(ledgerEvents.filter((e) => e.type === 'ContactStopLifted').length).toBeGreaterThan(0);
-    const mine = await eventually(async () => {
-      const res = await s3('GET', `/self-service/complaints/${complaintId}`);
-      return res.body?.status === 'RESOLVED' ? res.body : undefined;
-    }, 20_000, 'complaint resolved in the read model');
-    expect(mine).toMatchObject({ outcome: 'PARTLY_UPHELD', remedies: ['PENALTY_WAIVER'], late: false, raisedOn: '2026-03-04', resolveBy: '2026-03-06', channel: 'APP' });
+    const mine = await eventually(
+      async () => {
+        const res = await s3('GET', `/self-service/complaints/${complaintId}`);
+        return res.body?.status === 'RESOLVED' ? res.body : undefined;
+      },
+      20_000,
+      'complaint resolved in the read model',
+    );
+    expect(mine).toMatchObject({
+      outcome: 'PARTLY_UPHELD',
+      remedies: ['PENALTY_WAIVER'],
+      late: false,
+      raisedOn: '2026-03-04',
+      resolveBy: '2026-03-06',
+      channel: 'APP',
+    });
     // Another customer does not see it.
     expect((await s1('GET', `/self-service/complaints/${complaintId}`)).status).toBe(404);
   });
 
   it('escalates a complaint past its deadline at the end of the business day, on the business calendar', async () => {
-    const raised = await collector('POST', '/complaints', { customerId: 'cust-S1', source: 'STAFF', kind: 'COMPLAINT', category: 'CONTACT_CONDUCT', loanId: 'LS2' });
+    const raised = await collector('POST', '/complaints', {
+      customerId: 'cust-S1',
+      source: 'STAFF',
+      kind: 'COMPLAINT',
+      category: 'CONTACT_CONDUCT',
+      loanId: 'LS2',
+    });
     expect(raised.status).toBe(201);
     const { complaintId } = raised.body;
     // A collector raises complaints only for customers of their own cases.
@@ -320,7 +410,11 @@ describe('self-service and complaints over HTTP', () => {
     expect([foreign.status, foreign.body.code]).toEqual([403, 'CASE_OUT_OF_SCOPE']);
     await caseView('LS2-E1', (c) => c.status === 'ON_HOLD', 'LS2-E1 held for the complaint');
     await closeDay('2026-03-05');
-    const escalations = async () => (await ofType(`selfservice.complaint-${complaintId}`, 'ComplaintEscalated')).map((e) => [(e.data as { deadline: string }).deadline, (e.data as { escalatedOn: string }).escalatedOn]);
+    const escalations = async () =>
+      (await ofType(`selfservice.complaint-${complaintId}`, 'ComplaintEscalated')).map((e) => [
+        (e.data as { deadline: string }).deadline,
+        (e.data as { escalatedOn: string }).escalatedOn,
+      ]);
     await eventually(async () => ((await escalations()).length === 1 ? true : undefined), 20_000, 'acknowledgement escalated');
     expect(await escalations()).toEqual([['ACKNOWLEDGEMENT', '2026-03-05']]);
     await closeDay('2026-03-06');
@@ -330,17 +424,30 @@ describe('self-service and complaints over HTTP', () => {
       ['ACKNOWLEDGEMENT', '2026-03-05'],
       ['RESOLUTION', '2026-03-07'],
     ]);
-    const listed = await eventually(async () => {
-      const res = await supervisor('GET', '/complaints?escalated=true&status=OPEN');
-      return res.body.items?.length === 1 ? res.body : undefined;
-    }, 20_000, 'escalated complaint listed');
-    expect(listed.items[0]).toMatchObject({ complaintId, source: 'STAFF', raisedBy: { id: 'col-1', role: 'collector' }, resolveBy: '2026-03-07', caseIds: ['LS2-E1'] });
+    const listed = await eventually(
+      async () => {
+        const res = await supervisor('GET', '/complaints?escalated=true&status=OPEN');
+        return res.body.items?.length === 1 ? res.body : undefined;
+      },
+      20_000,
+      'escalated complaint listed',
+    );
+    expect(listed.items[0]).toMatchObject({
+      complaintId,
+      source: 'STAFF',
+      raisedBy: { id: 'col-1', role: 'collector' },
+      resolveBy: '2026-03-07',
+      caseIds: ['LS2-E1'],
+    });
     const stats = await t.as('auditor', 'aud-1')('GET', '/complaints/stats');
     expect(stats.body).toMatchObject({ open: 1, escalatedOpen: 1, resolved: 1, byOutcome: { PARTLY_UPHELD: 1 }, upheldRate: 1, meanDaysToResolve: 1 });
     expect(stats.body.byCollector).toEqual([{ collectorId: 'col-1', complaints: 2, upheld: 1 }]);
     expect(stats.body.byTeam).toEqual([{ team: 'T1', complaints: 2, upheld: 1 }]);
     // One investigator, decided on the complaint's stream: two independent handlers taking it at once, one wins.
-    const takes = await Promise.all([outsider('POST', `/complaints/${complaintId}/investigation`, {}), rm1('POST', `/complaints/${complaintId}/investigation`, {})]);
+    const takes = await Promise.all([
+      outsider('POST', `/complaints/${complaintId}/investigation`, {}),
+      rm1('POST', `/complaints/${complaintId}/investigation`, {}),
+    ]);
     expect(takes.map((r) => r.status).sort()).toEqual([202, 409]);
     expect(takes.find((r) => r.status === 409)!.body.code).toBe('INVESTIGATOR_ASSIGNED');
     expect((await ofType(`selfservice.complaint-${complaintId}`, 'ComplaintInvestigationStarted')).length).toBe(1);
@@ -350,20 +457,30 @@ describe('self-service and complaints over HTTP', () => {
   });
 
   it('takes an installment plan applied for in the app through assessment and a supervisor’s approval, and the customer accepts it on the web', async () => {
-    await eventually(async () => {
-      const { rows } = await t.runtime.pool.query('SELECT grade FROM rm_restructuring_customer_grades WHERE customer_id = $1', ['cust-S2']);
-      return rows.length ? true : undefined;
-    }, 30_000, 'S2 graded for restructuring');
+    await eventually(
+      async () => {
+        const { rows } = await t.runtime.pool.query('SELECT grade FROM rm_restructuring_customer_grades WHERE customer_id = $1', ['cust-S2']);
+        return rows.length ? true : undefined;
+      },
+      30_000,
+      'S2 graded for restructuring',
+    );
     // Before applying: what the policy would grant today, for the income the customer states.
     const options = await s2('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=800000');
     expect(options.status).toBe(200);
     expect(options.body).toMatchObject({ loanId: 'LT1', asOf: '2026-03-08', monthlyIncome: 800_000 });
-    const sixMonths = options.body.options.find((o: { terms: { type: string; tenorMonths?: number } }) => o.terms.type === 'INSTALLMENT_PLAN' && o.terms.tenorMonths === 6);
+    const sixMonths = options.body.options.find(
+      (o: { terms: { type: string; tenorMonths?: number } }) => o.terms.type === 'INSTALLMENT_PLAN' && o.terms.tenorMonths === 6,
+    );
     // The option names the rounding convention its schedule used: the constant payment, the default.
     expect(sixMonths).toMatchObject({ eligible: true, failed: [], terms: { annualRateBps: 1200, rounding: 'CONSTANT_PAYMENT' } });
     expect(sixMonths.schedule.installments.reduce((s: number, i: { principal: number }) => s + i.principal, 0)).toBe(300_000);
     const poor = await s2('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=1000');
-    expect(poor.body.options.filter((o: { terms: { type: string } }) => o.terms.type === 'INSTALLMENT_PLAN').every((o: { failed: string[] }) => o.failed.includes('AFFORDABILITY'))).toBe(true);
+    expect(
+      poor.body.options
+        .filter((o: { terms: { type: string } }) => o.terms.type === 'INSTALLMENT_PLAN')
+        .every((o: { failed: string[] }) => o.failed.includes('AFFORDABILITY')),
+    ).toBe(true);
     expect((await s1('GET', '/self-service/loans/LT1/restructuring-options?monthlyIncome=800000')).status).toBe(404);
     expect((await stream('restructuring.slot-LT1')).length).toBe(0);
     const applied = await s2('POST', '/self-service/loans/LT1/restructuring-requests', {
@@ -376,10 +493,14 @@ describe('self-service and complaints over HTTP', () => {
     const [requested] = await ofType(`restructuring.request-${requestId}`, 'RestructuringRequested');
     expect(requested.metadata.actor).toEqual({ id: 'cust-S2', role: 'customer', channel: 'WEB', via: 'bank-portal' });
     const view = (status: string) =>
-      eventually(async () => {
-        const res = await s2('GET', `/self-service/restructuring-requests/${requestId}`);
-        return res.body?.status === status ? res.body : undefined;
-      }, 20_000, `request ${status}`);
+      eventually(
+        async () => {
+          const res = await s2('GET', `/self-service/restructuring-requests/${requestId}`);
+          return res.body?.status === status ? res.body : undefined;
+        },
+        20_000,
+        `request ${status}`,
+      );
     expect((await view('Requested')).statusText.en).toBe('Submitted; waiting to be assessed.');
     // The customer cannot accept what was not offered, nor approve.
     expect((await s2('POST', `/self-service/restructuring-requests/${requestId}/acceptance`, {})).status).toBe(409);
@@ -407,11 +528,25 @@ describe('self-service and complaints over HTTP', () => {
     const [sms] = await ofType('collection.case-LU1-E1', 'ActionScheduled');
     const smsId = (sms.data as { actionId: string }).actionId;
     const gateway = t.as('service', 'sms-gateway');
-    expect((await gateway('POST', '/collection/cases/LU1-E1/contacts', { actionId: smsId, channel: 'SMS', outcome: 'DELIVERED', at: '2026-03-08T09:00:00+08:00' })).status).toBe(201);
-    expect((await collector('POST', '/collection/cases/LU2-E1/contacts', { channel: 'CALL', outcome: 'NO_ANSWER', at: '2026-03-08T10:30:00+08:00', recordingRef: 'rec-lu2-1' })).status).toBe(201);
+    expect(
+      (await gateway('POST', '/collection/cases/LU1-E1/contacts', { actionId: smsId, channel: 'SMS', outcome: 'DELIVERED', at: '2026-03-08T09:00:00+08:00' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await collector('POST', '/collection/cases/LU2-E1/contacts', {
+          channel: 'CALL',
+          outcome: 'NO_ANSWER',
+          at: '2026-03-08T10:30:00+08:00',
+          recordingRef: 'rec-lu2-1',
+        })
+      ).status,
+    ).toBe(201);
     const history = await s3('GET', '/self-service/contacts');
     expect(history.status).toBe(200);
-    expect(history.body.items.map((i: { loanId: string; channel: string; outcome: string; purpose: string | null }) => [i.loanId, i.channel, i.outcome, i.purpose])).toEqual([
+    expect(
+      history.body.items.map((i: { loanId: string; channel: string; outcome: string; purpose: string | null }) => [i.loanId, i.channel, i.outcome, i.purpose]),
+    ).toEqual([
       ['LU2', 'CALL', 'NO_ANSWER', null],
       ['LU1', 'SMS', 'DELIVERED', 'REMINDER'],
     ]);
@@ -424,7 +559,10 @@ describe('self-service and complaints over HTTP', () => {
     // S1's complaint escalated at the close of 03-07: a deadline that has passed is not extended.
     const [missed] = (await supervisor('GET', '/complaints?escalated=true&status=OPEN')).body.items;
     const investigatorOf = (id: string) => (id === 'sup-2' ? outsider : rm1);
-    const late = await investigatorOf(missed.investigator.id)('POST', `/complaints/${missed.complaintId}/deadline-extension`, { days: 5, reason: 'COMPLEX_CASE' });
+    const late = await investigatorOf(missed.investigator.id)('POST', `/complaints/${missed.complaintId}/deadline-extension`, {
+      days: 5,
+      reason: 'COMPLEX_CASE',
+    });
     expect([late.status, late.body.code]).toEqual([409, 'DEADLINE_PASSED']);
 
     const raised = await s2('POST', '/self-service/complaints', { kind: 'COMPLAINT', category: 'CONTACT_FREQUENCY', loanId: 'LT1' });
@@ -442,16 +580,30 @@ describe('self-service and complaints over HTTP', () => {
     const extended = await extend(outsider, body);
     expect([extended.status, extended.body.events]).toEqual([202, ['ComplaintDeadlineExtended']]);
     const [event] = await ofType(`selfservice.complaint-${complaintId}`, 'ComplaintDeadlineExtended');
-    expect(event.data).toMatchObject({ previousResolveBy: '2026-03-10', resolveBy: '2026-03-15', days: 5, reason: 'COMPLEX_CASE', extendedOn: '2026-03-08', extendedBy: { id: 'sup-2' } });
+    expect(event.data).toMatchObject({
+      previousResolveBy: '2026-03-10',
+      resolveBy: '2026-03-15',
+      days: 5,
+      reason: 'COMPLEX_CASE',
+      extendedOn: '2026-03-08',
+      extendedBy: { id: 'sup-2' },
+    });
     expect(event.metadata.policyVersions).toMatchObject({ complaintPolicy: 'complaints-ack0-res2-ext15' });
     const again = await extend(outsider, { days: 1, reason: 'AWAITING_CUSTOMER' });
     expect([again.status, again.body.code]).toEqual([409, 'DEADLINE_ALREADY_EXTENDED']);
     // The customer sees the new deadline and why.
-    const mine = await eventually(async () => {
-      const res = await s2('GET', `/self-service/complaints/${complaintId}`);
-      return res.body?.extension ? res.body : undefined;
-    }, 20_000, 'the extension in the register');
-    expect(mine).toMatchObject({ resolveBy: '2026-03-15', extension: { days: 5, reason: 'COMPLEX_CASE', previousResolveBy: '2026-03-10', noticeRef: 'doc:s2-extension-notice' } });
+    const mine = await eventually(
+      async () => {
+        const res = await s2('GET', `/self-service/complaints/${complaintId}`);
+        return res.body?.extension ? res.body : undefined;
+      },
+      20_000,
+      'the extension in the register',
+    );
+    expect(mine).toMatchObject({
+      resolveBy: '2026-03-15',
+      extension: { days: 5, reason: 'COMPLEX_CASE', previousResolveBy: '2026-03-10', noticeRef: 'doc:s2-extension-notice' },
+    });
   });
 
   it('keeps to the times the customer prefers: a call planned outside them is rescheduled to their window, within the legal hours, and released there', async () => {
@@ -462,7 +614,10 @@ describe('self-service and complaints over HTTP', () => {
     const [preferred] = await ofType('collection.debtor-cust-S3', 'ContactTimesPreferred');
     expect(preferred.data).toEqual({ customerId: 'cust-S3', channel: 'CALL', windows: [{ start: '18:00', end: '20:00' }] });
     expect(preferred.metadata.actor).toEqual({ id: 'cust-S3', role: 'customer', channel: 'APP', via: 'bank-app' });
-    expect((await s3('GET', '/self-service/contact-preferences')).body).toMatchObject({ preferredTimes: { CALL: [{ start: '18:00', end: '20:00' }] }, quietHours: { start: '22:00', end: '08:00' } });
+    expect((await s3('GET', '/self-service/contact-preferences')).body).toMatchObject({
+      preferredTimes: { CALL: [{ start: '18:00', end: '20:00' }] },
+      quietHours: { start: '22:00', end: '08:00' },
+    });
     expect((await s1('GET', '/self-service/contact-preferences')).body.preferredTimes).toEqual({});
 
     // The close of 03-09 (day 7 past due) schedules the calls on S3's two cases for 03-10, planned at
@@ -470,10 +625,14 @@ describe('self-service and complaints over HTTP', () => {
     const judgedCalls = async () => (await ledger('cust-S3')).filter((e) => stepOf((e.data as { actionId: string }).actionId) === 'call-7');
     await closeDay('2026-03-08');
     await closeDay('2026-03-09');
-    const calls = await eventually(async () => {
-      const judged = await judgedCalls();
-      return judged.length === 2 ? judged : undefined;
-    }, 20_000, 'the gate to judge both day-7 calls');
+    const calls = await eventually(
+      async () => {
+        const judged = await judgedCalls();
+        return judged.length === 2 ? judged : undefined;
+      },
+      20_000,
+      'the gate to judge both day-7 calls',
+    );
     expect(calls.map((e) => [e.type, (e.data as { code?: string }).code, (e.data as { localTime: string }).localTime])).toEqual([
       ['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', '08:00'],
       ['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', '08:00'],
@@ -504,7 +663,9 @@ describe('self-service and complaints over HTTP', () => {
     expect(contract.problems).toEqual([]);
     expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(['arrears.restructuring.RestructuringAccepted']));
     // S1 stopped SMS on 03-04: the SMS actions published for them are the day-1 reminders sent before.
-    const actions = (contract.messages.get('arrears.channel-actions.v1') ?? []).map((m) => JSON.parse(String(m.value)) as { customerId: string; channel: string; stepId: string });
+    const actions = (contract.messages.get('arrears.channel-actions.v1') ?? []).map(
+      (m) => JSON.parse(String(m.value)) as { customerId: string; channel: string; stepId: string },
+    );
     expect(actions.filter((a) => a.customerId === 'cust-S1' && a.channel === 'SMS').map((a) => a.stepId)).toEqual(['sms-1', 'sms-1']);
     expect(actions.filter((a) => a.customerId === 'cust-S1' && a.channel === 'EMAIL').map((a) => a.stepId)).toEqual(['email-2']);
   });

@@ -75,7 +75,9 @@ describe('personal data vault', () => {
     const gone = await t.as('supervisor')('GET', '/customers/C-4/personal-data');
     expect(gone.status).toBe(410);
     expect(gone.body.code).toBe('CUSTOMER_ERASED');
-    const rows = await t.runtime.pool.query(`SELECT (SELECT count(*) FROM pii_customer_keys WHERE customer_id = 'C-4')::int AS keys, (SELECT count(*) FROM pii_records WHERE customer_id = 'C-4')::int AS records`);
+    const rows = await t.runtime.pool.query(
+      `SELECT (SELECT count(*) FROM pii_customer_keys WHERE customer_id = 'C-4')::int AS keys, (SELECT count(*) FROM pii_records WHERE customer_id = 'C-4')::int AS records`,
+    );
     expect(rows.rows[0]).toEqual({ keys: 0, records: 0 });
     const again = await t.as('service')('PUT', '/customers/C-4/personal-data', PERSON);
     expect(again.status).toBe(410);
@@ -109,7 +111,8 @@ describe('personal data vault', () => {
         `SELECT (SELECT count(*) FROM pii_customer_keys WHERE customer_id = $1)::int + (SELECT count(*) FROM pii_records WHERE customer_id = $1)::int AS n`,
         [id],
       );
-      if (readAfterErase.status !== 410 || readAtEnd.status !== 410 || left.rows[0].n !== 0) resurrected.push(`${id}: read ${readAfterErase.status} after the erase, ${readAtEnd.status} at the end, ${left.rows[0].n} rows left`);
+      if (readAfterErase.status !== 410 || readAtEnd.status !== 410 || left.rows[0].n !== 0)
+        resurrected.push(`${id}: read ${readAfterErase.status} after the erase, ${readAtEnd.status} at the end, ${left.rows[0].n} rows left`);
     }
     expect(resurrected).toEqual([]);
   });
@@ -151,10 +154,14 @@ describe('the vault master key', () => {
         throw err;
       }
     };
-    expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: join(dir, 'keys') })).toEqual([expect.stringMatching(/^VAULT_KEY_DIR: must not be ARREARS_DATA_DIR or inside it/)]);
+    expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: join(dir, 'keys') })).toEqual([
+      expect.stringMatching(/^VAULT_KEY_DIR: must not be ARREARS_DATA_DIR or inside it/),
+    ]);
     expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: dir })).toHaveLength(1);
     expect(problems({ ARREARS_DATA_DIR: dir, VAULT_KEY_DIR: `${dir}-keys` })).toEqual([]);
-    expect(problems({ ARREARS_DATA_DIR: dir, NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^VAULT_MASTER_KEY: required when NODE_ENV=production/)]);
+    expect(problems({ ARREARS_DATA_DIR: dir, NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^VAULT_MASTER_KEY: required when NODE_ENV=production/),
+    ]);
     expect(problems({ ARREARS_DATA_DIR: dir, NODE_ENV: 'production', VAULT_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') })).toEqual([]);
   });
 });

@@ -35,7 +35,11 @@ export interface TestApp {
   /** fetch against the running app as an admin; JSON bodies are encoded. */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
   /** The same, as a given role and user; `null` sends no token. */
-  as(role: StaffRole | null, user?: string, team?: string): (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
+  as(
+    role: StaffRole | null,
+    user?: string,
+    team?: string,
+  ): (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
   token(role: StaffRole, user?: string, team?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -44,7 +48,11 @@ export interface TestApp {
  * Boots the real app on a fresh database and a real HTTP port, with the given contexts; with
  * `replicaOf`, a second replica on that app's database (closing it leaves the database to the first).
  */
-export async function bootApp(contexts: readonly ContextRegistration[], env: Record<string, string> = {}, options: { replicaOf?: TestApp } = {}): Promise<TestApp> {
+export async function bootApp(
+  contexts: readonly ContextRegistration[],
+  env: Record<string, string> = {},
+  options: { replicaOf?: TestApp } = {},
+): Promise<TestApp> {
   const shared = options.replicaOf?.db;
   const db = shared ?? (await testDatabase({ migrate: false }));
   // A replica shares its primary's store as well as its database.

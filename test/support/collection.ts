@@ -21,7 +21,9 @@ export async function closeCollectionDay(t: TestApp, call: Call, businessDate: s
     async () => {
       const res = await t.request('GET', '/admin/projections');
       const reactions = res.body.items.find((p: { name: string }) => p.name === 'collection_loan_reactions');
-      const [commit, prepare] = String(reactions?.checkpoint ?? '0/0').split('/').map(BigInt);
+      const [commit, prepare] = String(reactions?.checkpoint ?? '0/0')
+        .split('/')
+        .map(BigInt);
       return commit > target.commit || (commit === target.commit && prepare >= target.prepare) ? true : undefined;
     },
     timeoutMs,

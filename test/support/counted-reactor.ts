@@ -56,6 +56,10 @@ export function countedReactor(store: EventStore, options: { pauseMs?: number; c
 export async function openTallies(store: EventStore): Promise<void> {
   const tallies = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
   for (let i = 0; i < 4; i++) {
-    await tallies.handle(tallyOf(i), { type: 'Open', tallyId: tallyOf(i), limit: Number.MAX_SAFE_INTEGER }, { command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z' });
+    await tallies.handle(
+      tallyOf(i),
+      { type: 'Open', tallyId: tallyOf(i), limit: Number.MAX_SAFE_INTEGER },
+      { command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z' },
+    );
   }
 }

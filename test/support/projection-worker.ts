@@ -14,5 +14,8 @@ const runner = new ProjectionRunner(pool, store, [counterProjection({ pauseMs: 1
 await runner.start();
 process.stdout.write('started\n');
 process.on('SIGTERM', () => {
-  void runner.stop().then(() => pool.end()).then(() => process.exit(0));
+  void runner
+    .stop()
+    .then(() => pool.end())
+    .then(() => process.exit(0));
 });

@@ -35,7 +35,11 @@ export async function tamperWithEvent(t: TestApp, streamId: string, revision: nu
     const { rowCount } =
       change === 'delete'
         ? await t.runtime.pool.query('DELETE FROM es_events WHERE stream_id = $1 AND revision = $2', [streamId, revision])
-        : await t.runtime.pool.query('UPDATE es_events SET data = $3::jsonb WHERE stream_id = $1 AND revision = $2', [streamId, revision, JSON.stringify(change.data)]);
+        : await t.runtime.pool.query('UPDATE es_events SET data = $3::jsonb WHERE stream_id = $1 AND revision = $2', [
+            streamId,
+            revision,
+            JSON.stringify(change.data),
+          ]);
     if (rowCount !== 1) throw new Error(`no stored event ${streamId}@${revision}`);
     return;
   }

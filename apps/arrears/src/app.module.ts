@@ -17,7 +17,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        CoreModule.forRuntime(runtime, contexts.flatMap((c) => c.aggregates ?? [])),
+        CoreModule.forRuntime(
+          runtime,
+          contexts.flatMap((c) => c.aggregates ?? []),
+        ),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
         LoggerModule.forRoot({
           pinoHttp: {

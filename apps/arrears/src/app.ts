@@ -5,7 +5,16 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { MessagingService, type ContextRegistration } from '#messaging';
-import { ProblemFilter, TokenVerifier, limitConnections, rateLimitSettings, registerRateLimit, registerRequestGuards, serverLimits, type Runtime } from '#platform';
+import {
+  ProblemFilter,
+  TokenVerifier,
+  limitConnections,
+  rateLimitSettings,
+  registerRateLimit,
+  registerRequestGuards,
+  serverLimits,
+  type Runtime,
+} from '#platform';
 import { AppModule } from './app.module.js';
 import { ProbeServer } from './infra/probe-server.js';
 import { ProjectionsService } from './infra/projections.service.js';

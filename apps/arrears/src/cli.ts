@@ -70,7 +70,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'token' && command !== 'projections') return usage(command ? `unknown command: ${command}` : undefined);
-  if (command === 'projections' && (values.role || values.user || values.team || values.channel || values.act)) return usage('projections takes no token options', 'projections');
+  if (command === 'projections' && (values.role || values.user || values.team || values.channel || values.act))
+    return usage('projections takes no token options', 'projections');
   const config = loadConfig(process.env);
   if (command === 'token') {
     const auth = authSettings(config);
@@ -79,7 +80,10 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (!values.role || !(ROLES as readonly string[]).includes(values.role) || !values.user) {
-      return usage(values.role && !(ROLES as readonly string[]).includes(values.role) ? `unknown role: ${values.role}` : '--role and --user are required', 'token');
+      return usage(
+        values.role && !(ROLES as readonly string[]).includes(values.role) ? `unknown role: ${values.role}` : '--role and --user are required',
+        'token',
+      );
     }
     const channel = values.channel as CustomerChannel | undefined;
     if (channel !== undefined && !CUSTOMER_CHANNELS.includes(channel)) return usage(`unknown channel: ${channel}`, 'token');
@@ -95,7 +99,11 @@ async function main(argv: string[]): Promise<number> {
   if (sub !== 'status' && !name) return usage(`projections ${sub} needs a projection name or all`, 'projections');
   const runtime = await createRuntime(config, { migrations: ALL_MIGRATIONS });
   try {
-    const runner = new ProjectionRunner(runtime.pool, runtime.store, CONTEXTS.flatMap((c) => c.projections));
+    const runner = new ProjectionRunner(
+      runtime.pool,
+      runtime.store,
+      CONTEXTS.flatMap((c) => c.projections),
+    );
     await runner.install();
     if (sub === 'verify') {
       const names = name === 'all' ? runner.projections.map((p) => p.name) : [name];

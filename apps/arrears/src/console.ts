@@ -113,10 +113,16 @@ export function registerConsole(fastify: FastifyInstance, dev: DevSignIn | null)
       body = new ZodPipe(DevSignInBody).transform(request.body);
     } catch (err) {
       if (!(err instanceof ProblemException)) throw err;
-      return reply.code(err.problem.status).type('application/problem+json').send({ ...err.problem, instance: request.url, correlationId: String(request.id) });
+      return reply
+        .code(err.problem.status)
+        .type('application/problem+json')
+        .send({ ...err.problem, instance: request.url, correlationId: String(request.id) });
     }
     const token = await mintToken(dev, { sub: body.user, role: body.role, team: body.team }, DEV_TOKEN_LIFETIME);
     request.log.warn({ sub: body.user, role: body.role, team: body.team }, 'development sign-in minted a token');
-    return reply.code(201).headers({ 'cache-control': 'no-store' }).send({ token, sub: body.user, role: body.role, team: body.team ?? null, expiresIn: DEV_TOKEN_LIFETIME, developmentOnly: true });
+    return reply
+      .code(201)
+      .headers({ 'cache-control': 'no-store' })
+      .send({ token, sub: body.user, role: body.role, team: body.team ?? null, expiresIn: DEV_TOKEN_LIFETIME, developmentOnly: true });
   });
 }

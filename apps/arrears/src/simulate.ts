@@ -110,7 +110,8 @@ async function main(): Promise<void> {
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (p: SimPrincipal) => {
     const key = `${p.role}:${p.user}:${p.team ?? ''}`;
-    if (!tokens.has(key)) tokens.set(key, mintToken({ issuer: auth.issuer, audience: auth.audience, secret: auth.secret! }, { sub: p.user, role: p.role, team: p.team }));
+    if (!tokens.has(key))
+      tokens.set(key, mintToken({ issuer: auth.issuer, audience: auth.audience, secret: auth.secret! }, { sub: p.user, role: p.role, team: p.team }));
     return tokens.get(key)!;
   };
   const api: SimApi = async (as, method, path, body) => {

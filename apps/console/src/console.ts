@@ -204,7 +204,21 @@ const TEXT = {
 type Key = keyof (typeof TEXT)['zh'];
 
 const CHANNELS = ['CALL', 'SMS', 'EMAIL', 'FIELD_VISIT', 'LETTER', 'APP_PUSH'];
-const OUTCOMES = ['NO_ANSWER', 'BUSY', 'VOICEMAIL', 'RIGHT_PARTY_CONTACT', 'WRONG_PARTY', 'PROMISE_TO_PAY', 'REFUSED', 'DISPUTE', 'COMPLAINT', 'CALLBACK_REQUESTED', 'DELIVERED', 'UNDELIVERABLE', 'NOT_HOME'];
+const OUTCOMES = [
+  'NO_ANSWER',
+  'BUSY',
+  'VOICEMAIL',
+  'RIGHT_PARTY_CONTACT',
+  'WRONG_PARTY',
+  'PROMISE_TO_PAY',
+  'REFUSED',
+  'DISPUTE',
+  'COMPLAINT',
+  'CALLBACK_REQUESTED',
+  'DELIVERED',
+  'UNDELIVERABLE',
+  'NOT_HOME',
+];
 
 /** Which views each role has: what its routes allow. */
 const VIEWS: Record<string, string[]> = {
@@ -262,7 +276,8 @@ function h(tag: string, attrs: Record<string, string | ((e: Event) => void)> = {
   return el;
 }
 
-const yuan = (fen: number | null | undefined): string => (typeof fen === 'number' ? (fen / 100).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '–');
+const yuan = (fen: number | null | undefined): string =>
+  typeof fen === 'number' ? (fen / 100).toLocaleString(state.lang === 'zh' ? 'zh-CN' : 'en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '–';
 const percent = (rate: number | null | undefined): string => (typeof rate === 'number' ? `${(rate * 100).toFixed(1)} %` : '–');
 
 function table(headers: Key[], rows: (Node | string | number | null)[][], testId: string): HTMLElement {
@@ -278,7 +293,12 @@ function table(headers: Key[], rows: (Node | string | number | null)[][], testId
 /** A refusal as the API states it: the rule's code and message. */
 function problemBox(res: { status: number; body: Json }): HTMLElement {
   const p = res.body ?? {};
-  return h('div', { class: 'problem', role: 'alert', 'data-testid': 'problem' }, h('strong', {}, `${t('refused')} · ${res.status} ${p.code ?? ''}`), h('div', {}, p.detail ?? p.title ?? ''));
+  return h(
+    'div',
+    { class: 'problem', role: 'alert', 'data-testid': 'problem' },
+    h('strong', {}, `${t('refused')} · ${res.status} ${p.code ?? ''}`),
+    h('div', {}, p.detail ?? p.title ?? ''),
+  );
 }
 
 /** A horizontal bar chart in SVG. */
@@ -321,7 +341,15 @@ async function showQueue(): Promise<void> {
     h('p', { 'data-testid': 'business-date' }, `${t('businessDate')}: ${res.body.businessDate}`),
     table(
       ['caseId', 'step', 'channel', 'grade', 'stage', 'dpd', 'overdue'],
-      res.body.items.map((i: Json) => [h('a', { href: `#case/${i.caseId}` }, i.caseId), i.stepId ?? i.kind, i.channel ?? '', i.grade, i.stage, i.dpd, yuan(i.overdueAmount)]),
+      res.body.items.map((i: Json) => [
+        h('a', { href: `#case/${i.caseId}` }, i.caseId),
+        i.stepId ?? i.kind,
+        i.channel ?? '',
+        i.grade,
+        i.stage,
+        i.dpd,
+        yuan(i.overdueAmount),
+      ]),
       'queue',
     ),
   );
@@ -335,7 +363,15 @@ async function showCases(): Promise<void> {
   root.append(
     table(
       ['caseId', 'status', 'grade', 'stage', 'dpd', 'overdue', 'collector'],
-      res.body.items.map((c: Json) => [h('a', { href: `#case/${c.caseId}` }, c.caseId), c.status, c.grade, c.stage, c.dpd, yuan(c.overdueAmount), c.collectorId]),
+      res.body.items.map((c: Json) => [
+        h('a', { href: `#case/${c.caseId}` }, c.caseId),
+        c.status,
+        c.grade,
+        c.stage,
+        c.dpd,
+        yuan(c.overdueAmount),
+        c.collectorId,
+      ]),
       'cases',
     ),
   );
@@ -364,7 +400,11 @@ async function showCase(caseId: string): Promise<void> {
       ).flatMap(([k, v]) => [h('dt', {}, t(k)), h('dd', {}, (v as string) ?? '–')]),
     ),
     h('h3', {}, t('actions')),
-    table(['step', 'channel', 'performed'], (c.actions ?? []).map((a: Json) => [a.stepId, a.channel, a.performed ? '✓' : '']), 'actions'),
+    table(
+      ['step', 'channel', 'performed'],
+      (c.actions ?? []).map((a: Json) => [a.stepId, a.channel, a.performed ? '✓' : '']),
+      'actions',
+    ),
   );
   root.append(await personalData(c.customerId));
   if (claims(state.token)?.role === 'collector' && c.status === 'OPEN') {
@@ -378,7 +418,14 @@ async function showCase(caseId: string): Promise<void> {
     h('h3', {}, t('timeline')),
     table(
       ['when', 'type', 'actor', 'why'],
-      (c.timeline ?? []).map((e: Json) => [e.occurredAt, e.type, `${e.actor.id} (${e.actor.role})`, Object.entries(e.policyVersions ?? {}).map(([k, v]) => `${k}: ${v}`).join(', ')]),
+      (c.timeline ?? []).map((e: Json) => [
+        e.occurredAt,
+        e.type,
+        `${e.actor.id} (${e.actor.role})`,
+        Object.entries(e.policyVersions ?? {})
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', '),
+      ]),
       'timeline',
     ),
   );
@@ -412,8 +459,23 @@ async function personalData(customerId: string): Promise<HTMLElement> {
     } else rows.push(problemBox(res));
     const role = claims(state.token)?.role ?? '';
     if ((!res.ok || res.body.masked) && ['collector', 'supervisor', 'admin', 'service'].includes(role)) {
-      const purposeSelect = h('select', { name: 'purpose', 'aria-label': t('purpose') }, ...PURPOSES.map((p) => h('option', { value: p }, p))) as HTMLSelectElement;
-      rows.push(h('p', {}, `${t('purpose')} `, purposeSelect, ' ', h('button', { click: () => void show(purposeSelect.value) }, t('showClear')), ' ', h('span', { class: 'hint' }, t('clearIsRecorded'))));
+      const purposeSelect = h(
+        'select',
+        { name: 'purpose', 'aria-label': t('purpose') },
+        ...PURPOSES.map((p) => h('option', { value: p }, p)),
+      ) as HTMLSelectElement;
+      rows.push(
+        h(
+          'p',
+          {},
+          `${t('purpose')} `,
+          purposeSelect,
+          ' ',
+          h('button', { click: () => void show(purposeSelect.value) }, t('showClear')),
+          ' ',
+          h('span', { class: 'hint' }, t('clearIsRecorded')),
+        ),
+      );
     }
     box.replaceChildren(h('h3', {}, `${t('debtor')} ${customerId}`), ...rows);
   };
@@ -423,7 +485,10 @@ async function personalData(customerId: string): Promise<HTMLElement> {
 
 /** The UTC offset of an IANA zone on a date, as ISO-8601 wants it (+08:00). */
 function offsetOf(timeZone: string, date: string): string {
-  const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(`${date}T12:00:00Z`)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+  const name =
+    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(`${date}T12:00:00Z`))
+      .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   return name === 'GMT' ? '+00:00' : name.slice(3);
 }
 
@@ -489,7 +554,9 @@ async function reassignForm(caseId: string, current: string | null): Promise<HTM
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    out.replaceChildren(outcome(await api('POST', `/collection/cases/${encodeURIComponent(caseId)}/reassign`, { collectorId: collector.value, reason: reason.value.trim() })));
+    out.replaceChildren(
+      outcome(await api('POST', `/collection/cases/${encodeURIComponent(caseId)}/reassign`, { collectorId: collector.value, reason: reason.value.trim() })),
+    );
   });
   return form;
 }
@@ -500,7 +567,14 @@ async function whatIfPanel(caseId: string): Promise<HTMLElement> {
   const versions: string[] = strategies.ok ? strategies.body.items.map((v: Json) => `${v.strategyId}@${v.version}`) : [];
   const version = h('select', { name: 'version', 'aria-label': t('version') }, ...versions.map((v) => h('option', { value: v }, v))) as HTMLSelectElement;
   const out = h('div', { 'data-testid': 'what-if-result' }, strategies.ok ? null : problemBox(strategies));
-  const form = h('form', { class: 'contact', 'data-testid': 'what-if-form' }, h('h3', {}, t('whatIf')), h('label', {}, t('strategy'), version), h('button', { type: 'submit' }, t('submit')), out);
+  const form = h(
+    'form',
+    { class: 'contact', 'data-testid': 'what-if-form' },
+    h('h3', {}, t('whatIf')),
+    h('label', {}, t('strategy'), version),
+    h('button', { type: 'submit' }, t('submit')),
+    out,
+  );
   const list = (actions: Json[]) => actions.map((a) => `${a.stepId} · ${a.channel} · ${a.purpose}`).join('\n');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -509,8 +583,16 @@ async function whatIfPanel(caseId: string): Promise<HTMLElement> {
     if (!res.ok) return void out.replaceChildren(problemBox(res));
     const sum = res.body.summary;
     out.replaceChildren(
-      h('p', { 'data-testid': 'what-if-summary' }, `${t('actual')} ${sum.actual} · ${t('whatIfPlan')} ${sum.whatIf} · ${t('same')} ${sum.same} · ${t('onlyActual')} ${sum.onlyActual} · ${t('onlyWhatIf')} ${sum.onlyWhatIf}`),
-      table(['date', 'actual', 'whatIfPlan'], res.body.days.map((d: Json) => [d.date, h('pre', {}, list(d.actual)), h('pre', {}, list(d.whatIf))]), 'what-if-days'),
+      h(
+        'p',
+        { 'data-testid': 'what-if-summary' },
+        `${t('actual')} ${sum.actual} · ${t('whatIfPlan')} ${sum.whatIf} · ${t('same')} ${sum.same} · ${t('onlyActual')} ${sum.onlyActual} · ${t('onlyWhatIf')} ${sum.onlyWhatIf}`,
+      ),
+      table(
+        ['date', 'actual', 'whatIfPlan'],
+        res.body.days.map((d: Json) => [d.date, h('pre', {}, list(d.actual)), h('pre', {}, list(d.whatIf))]),
+        'what-if-days',
+      ),
     );
   });
   return form;
@@ -574,7 +656,12 @@ async function showApprovals(notice?: Node): Promise<void> {
                     {},
                     decision(t('approve'), out, () => api('POST', `/restructuring/requests/${encodeURIComponent(r.requestId)}/approvals`, {}), refresh),
                     ' ',
-                    decision(t('reject'), out, () => api('POST', `/restructuring/requests/${encodeURIComponent(r.requestId)}/rejection`, { reasonCode: 'OTHER' }), refresh),
+                    decision(
+                      t('reject'),
+                      out,
+                      () => api('POST', `/restructuring/requests/${encodeURIComponent(r.requestId)}/rejection`, { reasonCode: 'OTHER' }),
+                      refresh,
+                    ),
                   ),
                 ]),
                 'approvals-restructuring',
@@ -588,7 +675,9 @@ async function showApprovals(notice?: Node): Promise<void> {
         // Field visits wait on their cases: the open cases in the supervisor's scope, and their requested visits.
         const details = await openCases();
         if (!Array.isArray(details)) return details;
-        const visits = details.flatMap((d) => (d.fieldVisits ?? []).filter((v: Json) => v.status === 'REQUESTED').map((v: Json) => ({ ...v, caseId: d.caseId })));
+        const visits = details.flatMap((d) =>
+          (d.fieldVisits ?? []).filter((v: Json) => v.status === 'REQUESTED').map((v: Json) => ({ ...v, caseId: d.caseId })),
+        );
         return h(
           'section',
           {},
@@ -601,7 +690,13 @@ async function showApprovals(notice?: Node): Promise<void> {
                 h('a', { href: `#case/${v.caseId}` }, v.caseId),
                 v.visitId,
                 v.requestedBy,
-                h('span', {}, decision(t('approve'), out, () => api('POST', `${path}/approve`, {}), refresh), ' ', decision(t('reject'), out, () => api('POST', `${path}/reject`, { reason: reason.value }), refresh)),
+                h(
+                  'span',
+                  {},
+                  decision(t('approve'), out, () => api('POST', `${path}/approve`, {}), refresh),
+                  ' ',
+                  decision(t('reject'), out, () => api('POST', `${path}/reject`, { reason: reason.value }), refresh),
+                ),
               ];
             }),
             'approvals-visits',
@@ -616,7 +711,9 @@ async function showApprovals(notice?: Node): Promise<void> {
         // A write-off waits on its loan: the loans of the open cases in scope, and their pending requests.
         const details = await openCases();
         if (!Array.isArray(details)) return details;
-        const loans = await Promise.all([...new Set(details.map((d) => d.loanId as string))].map((loanId) => api('GET', `/loans/accounts/${encodeURIComponent(loanId)}`)));
+        const loans = await Promise.all(
+          [...new Set(details.map((d) => d.loanId as string))].map((loanId) => api('GET', `/loans/accounts/${encodeURIComponent(loanId)}`)),
+        );
         const pending = loans.flatMap((l) => (l.ok && l.body.writeOff?.pending ? [{ loanId: l.body.loanId, ...l.body.writeOff.pending }] : []));
         return h(
           'section',
@@ -631,7 +728,13 @@ async function showApprovals(notice?: Node): Promise<void> {
                 `${w.requestId} (${w.requestedOn})`,
                 w.reason,
                 w.requestedBy,
-                h('span', {}, decision(t('approve'), out, () => api('POST', `${path}/approval`, {}), refresh), ' ', decision(t('reject'), out, () => api('POST', `${path}/rejection`, { reason: reason.value }), refresh)),
+                h(
+                  'span',
+                  {},
+                  decision(t('approve'), out, () => api('POST', `${path}/approval`, {}), refresh),
+                  ' ',
+                  decision(t('reject'), out, () => api('POST', `${path}/rejection`, { reason: reason.value }), refresh),
+                ),
               ];
             }),
             'approvals-write-offs',
@@ -695,7 +798,13 @@ async function showApprovals(notice?: Node): Promise<void> {
                 `${v.strategyId}@${v.version}`,
                 v.reason,
                 v.proposedBy,
-                h('span', {}, decision(t('approve'), out, () => api('POST', `${path}/approve`, {}), refresh), ' ', decision(t('reject'), out, () => api('POST', `${path}/reject`, { reason: reason.value }), refresh)),
+                h(
+                  'span',
+                  {},
+                  decision(t('approve'), out, () => api('POST', `${path}/approve`, {}), refresh),
+                  ' ',
+                  decision(t('reject'), out, () => api('POST', `${path}/reject`, { reason: reason.value }), refresh),
+                ),
               ];
             }),
             'approvals-strategies',
@@ -750,10 +859,20 @@ async function showAudit(): Promise<void> {
   const asOf = h('input', { name: 'asOf', type: 'date', 'aria-label': t('asOf') }) as HTMLInputElement;
   const out = h('div', { 'data-testid': 'audit-result' });
   const verified = h('p', { 'data-testid': 'audit-verify' });
-  const form = h('form', { class: 'audit', 'data-testid': 'audit-form' }, h('label', {}, `${t('loan')} `, loan), h('label', {}, `${t('asOf')} `, asOf), h('button', { type: 'submit' }, t('submit')));
+  const form = h(
+    'form',
+    { class: 'audit', 'data-testid': 'audit-form' },
+    h('label', {}, `${t('loan')} `, loan),
+    h('label', {}, `${t('asOf')} `, asOf),
+    h('button', { type: 'submit' }, t('submit')),
+  );
   root.replaceChildren(h('h2', {}, t('audit')), verified, form, out);
   const verify = await api('GET', '/audit/verify');
-  verified.replaceChildren(verify.ok ? h('span', { class: verify.body.ok ? 'ok' : 'problem' }, `${t('tamper')}: ${verify.body.ok ? '✓' : '✗'} (${verify.body.checked})`) : problemBox(verify));
+  verified.replaceChildren(
+    verify.ok
+      ? h('span', { class: verify.body.ok ? 'ok' : 'problem' }, `${t('tamper')}: ${verify.body.ok ? '✓' : '✗'} (${verify.body.checked})`)
+      : problemBox(verify),
+  );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const history = await api('GET', `/audit/history?loanId=${encodeURIComponent(loan.value.trim())}&pageSize=500`);
@@ -762,7 +881,10 @@ async function showAudit(): Promise<void> {
     const parts: HTMLElement[] = [];
     if (asOf.value) {
       const state = await api('GET', `/audit/streams/${encodeURIComponent(`loans.loan-${loan.value.trim()}`)}/state?businessDate=${asOf.value}`);
-      parts.push(h('h3', {}, `${t('asOf')} ${asOf.value}`), state.ok ? h('pre', { 'data-testid': 'as-of' }, JSON.stringify(state.body, null, 2)) : problemBox(state));
+      parts.push(
+        h('h3', {}, `${t('asOf')} ${asOf.value}`),
+        state.ok ? h('pre', { 'data-testid': 'as-of' }, JSON.stringify(state.body, null, 2)) : problemBox(state),
+      );
     }
     parts.push(
       h('h3', {}, t('timeline')),
@@ -772,13 +894,17 @@ async function showAudit(): Promise<void> {
           ev.occurredAt,
           ev.type,
           ev.actor?.id,
-          Object.entries(ev.policyVersions ?? {}).map(([k, v]) => `${k}: ${v}`).join(', '),
+          Object.entries(ev.policyVersions ?? {})
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', '),
           h(
             'button',
             {
               click: async () => {
                 const r = await api('GET', `/audit/events/${encodeURIComponent(ev.eventId)}/explain`);
-                explained.textContent = r.ok ? r.body.chain.map((c: Json) => `${c.type} · ${c.actor?.id ?? ''} · ${c.command ?? ''}`).join('\n  ← ') : `${r.status} ${r.body?.code}`;
+                explained.textContent = r.ok
+                  ? r.body.chain.map((c: Json) => `${c.type} · ${c.actor?.id ?? ''} · ${c.command ?? ''}`).join('\n  ← ')
+                  : `${r.status} ${r.body?.code}`;
               },
             },
             t('explain'),
@@ -814,7 +940,13 @@ async function showDashboard(): Promise<void> {
   root.append(grid);
   if (aging.ok) {
     const latest = aging.body.dates.at(-1);
-    grid.append(bars(`${t('aging')}${latest ? ` · ${latest.businessDate}` : ''}`, (latest?.stages ?? []).map((s: Json) => ({ label: s.stage, value: s.balance, text: `${yuan(s.balance)} (${s.loans})` })), 'chart-aging'));
+    grid.append(
+      bars(
+        `${t('aging')}${latest ? ` · ${latest.businessDate}` : ''}`,
+        (latest?.stages ?? []).map((s: Json) => ({ label: s.stage, value: s.balance, text: `${yuan(s.balance)} (${s.loans})` })),
+        'chart-aging',
+      ),
+    );
   } else grid.append(problemBox(aging));
   for (const [res, key, id, label] of [
     [cure, 'cureByVariant', 'chart-cure', 'variant'],
@@ -825,14 +957,29 @@ async function showDashboard(): Promise<void> {
       grid.append(problemBox(res));
       continue;
     }
-    grid.append(bars(t(key), res.body.rows.map((r: Json) => ({ label: String(r[label] ?? r.period), value: r.rate ?? 0, text: `${percent(r.rate)} (${r.numerator}/${r.denominator})` })), id));
+    grid.append(
+      bars(
+        t(key),
+        res.body.rows.map((r: Json) => ({
+          label: String(r[label] ?? r.period),
+          value: r.rate ?? 0,
+          text: `${percent(r.rate)} (${r.numerator}/${r.denominator})`,
+        })),
+        id,
+      ),
+    );
   }
   root.append(h('h3', {}, t('reviews')));
   root.append(
     reviews.ok
       ? table(
           ['when', 'strategy', 'recommendation', 'pValue'],
-          reviews.body.items.map((r: Json) => [r.asOf ?? r.completedAt, `${r.strategyId}${r.strategyVersion ? `@${r.strategyVersion}` : ''} · ${r.segment?.label ?? ''}`, r.recommendation, typeof r.pValue === 'number' ? r.pValue.toFixed(3) : '–']),
+          reviews.body.items.map((r: Json) => [
+            r.asOf ?? r.completedAt,
+            `${r.strategyId}${r.strategyVersion ? `@${r.strategyVersion}` : ''} · ${r.segment?.label ?? ''}`,
+            r.recommendation,
+            typeof r.pValue === 'number' ? r.pValue.toFixed(3) : '–',
+          ]),
           'reviews',
         )
       : problemBox(reviews),
@@ -908,7 +1055,12 @@ function nav(views: string[]): void {
   const who = claims(state.token)!;
   document.getElementById('nav')!.replaceChildren(
     ...views.map((v) => h('a', { href: `#${v}`, class: location.hash.slice(1).startsWith(v) ? 'active' : '' }, t(v as Key))),
-    h('span', { class: 'who', 'data-testid': 'who' }, `${who.sub} · ${who.role}${who.team ? ` · ${who.team}` : ''}`, state.dev ? h('span', { class: 'dev-badge', 'data-testid': 'dev-badge' }, ` ${t('devToken')} `) : null),
+    h(
+      'span',
+      { class: 'who', 'data-testid': 'who' },
+      `${who.sub} · ${who.role}${who.team ? ` · ${who.team}` : ''}`,
+      state.dev ? h('span', { class: 'dev-badge', 'data-testid': 'dev-badge' }, ` ${t('devToken')} `) : null,
+    ),
     h(
       'button',
       {

@@ -80,7 +80,8 @@ export async function collectorWorks(
   principal: { readonly role: string; readonly id: string },
   subject: { readonly customerId: string } | { readonly loanId: string },
 ): Promise<boolean> {
-  if (principal.role === 'customer') return 'customerId' in subject ? subject.customerId === principal.id : customerOwns(pool, table, principal.id, subject.loanId);
+  if (principal.role === 'customer')
+    return 'customerId' in subject ? subject.customerId === principal.id : customerOwns(pool, table, principal.id, subject.loanId);
   if (principal.role !== 'collector') return true;
   const [column, value] = 'customerId' in subject ? ['customer_id', subject.customerId] : ['loan_id', subject.loanId];
   const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE ${column} = $1 AND collector_id = $2 LIMIT 1`, [value, principal.id]);
@@ -105,14 +106,21 @@ export type CaseScopePrincipal = { readonly role: string; readonly id: string; r
 export type CaseScopeSubject = { readonly customerId: string } | { readonly loanId: string };
 
 /** Whether the principal's role is limited by case scope at all. */
-export const caseScoped = (principal: { readonly role: string }): boolean => principal.role === 'collector' || principal.role === 'supervisor' || principal.role === 'customer';
+export const caseScoped = (principal: { readonly role: string }): boolean =>
+  principal.role === 'collector' || principal.role === 'supervisor' || principal.role === 'customer';
 
 /**
  * The SQL condition "the row whose loan (or customer) is `subjectColumn` is within the
  * principal's case scope", for a WHERE clause; `param` adds a value and returns its placeholder.
  * Null when the role is not limited.
  */
-export function caseScopeSql(table: string, subjectColumn: string, principal: CaseScopePrincipal, param: (value: unknown) => string, by: 'loan_id' | 'customer_id' = 'loan_id'): string | null {
+export function caseScopeSql(
+  table: string,
+  subjectColumn: string,
+  principal: CaseScopePrincipal,
+  param: (value: unknown) => string,
+  by: 'loan_id' | 'customer_id' = 'loan_id',
+): string | null {
   if (!caseScoped(principal)) return null;
   if (principal.role === 'customer') return `EXISTS (SELECT 1 FROM ${table} a WHERE a.${by} = ${subjectColumn} AND a.customer_id = ${param(principal.id)})`;
   const [column, value] = principal.role === 'collector' ? ['collector_id', principal.id] : ['team', principal.team ?? null];
@@ -136,7 +144,12 @@ export async function inCaseScope(
   return rows[0]?.in_scope === true;
 }
 
-async function customerOwns(pool: { query(text: string, values: unknown[]): Promise<{ rowCount: number | null }> }, table: string, customerId: string, loanId: string): Promise<boolean> {
+async function customerOwns(
+  pool: { query(text: string, values: unknown[]): Promise<{ rowCount: number | null }> },
+  table: string,
+  customerId: string,
+  loanId: string,
+): Promise<boolean> {
   const { rowCount } = await pool.query(`SELECT 1 FROM ${table} WHERE loan_id = $1 AND customer_id = $2 LIMIT 1`, [loanId, customerId]);
   return (rowCount ?? 0) > 0;
 }

@@ -10,18 +10,27 @@ import { CASE, attempt, history, openCase, run, types } from './fixtures.js';
  */
 const placed = { type: 'MarkPlaced' as const, data: { caseId: CASE, placementId: `${CASE}-P1`, agencyId: 'ag-1', since: '2025-03-02' } };
 const ended = { type: 'EndPlacement' as const, data: { caseId: CASE, placementId: `${CASE}-P1`, reason: 'SUPERVISOR', on: '2025-03-04' } };
-const closeDay = (businessDate: string, dpd: number) => ({ type: 'CloseCaseDay' as const, data: { caseId: CASE, businessDate, dpd, nextDueDate: '2025-04-01' } });
+const closeDay = (businessDate: string, dpd: number) => ({
+  type: 'CloseCaseDay' as const,
+  data: { caseId: CASE, businessDate, dpd, nextDueDate: '2025-04-01' },
+});
 const scheduledSteps = (events: readonly CaseEvent[]) => events.flatMap((e) => (e.type === 'ActionScheduled' ? [e.data.stepId] : []));
 const codeOf = (r: ReturnType<typeof caseDecider.decide>) => (isDomainError(r) ? r.code : null);
 
 describe('a case placed with an agency', () => {
   it('records the placement once and its end once; another placement while one is in force is refused', () => {
     const { state } = history(openCase());
-    expect(run(state, placed)).toEqual([{ type: 'CasePlacedWithAgency', data: { caseId: CASE, placementId: `${CASE}-P1`, agencyId: 'ag-1', since: '2025-03-02' } }]);
+    expect(run(state, placed)).toEqual([
+      { type: 'CasePlacedWithAgency', data: { caseId: CASE, placementId: `${CASE}-P1`, agencyId: 'ag-1', since: '2025-03-02' } },
+    ]);
     const onPlacement = history(openCase(), placed).state;
     expect(caseDecider.decide(placed, onPlacement)).toEqual([]);
-    expect(codeOf(caseDecider.decide({ type: 'MarkPlaced', data: { ...placed.data, placementId: `${CASE}-P2`, agencyId: 'ag-2' } }, onPlacement))).toBe('CASE_PLACED_WITH_AGENCY');
-    expect(run(onPlacement, ended)).toEqual([{ type: 'CasePlacementEnded', data: { caseId: CASE, placementId: `${CASE}-P1`, agencyId: 'ag-1', reason: 'SUPERVISOR', on: '2025-03-04' } }]);
+    expect(codeOf(caseDecider.decide({ type: 'MarkPlaced', data: { ...placed.data, placementId: `${CASE}-P2`, agencyId: 'ag-2' } }, onPlacement))).toBe(
+      'CASE_PLACED_WITH_AGENCY',
+    );
+    expect(run(onPlacement, ended)).toEqual([
+      { type: 'CasePlacementEnded', data: { caseId: CASE, placementId: `${CASE}-P1`, agencyId: 'ag-1', reason: 'SUPERVISOR', on: '2025-03-04' } },
+    ]);
     expect(caseDecider.decide(ended, history(openCase(), placed, ended).state)).toEqual([]);
     // A placement the case never held (cancelled before it started) ends as nothing new.
     expect(caseDecider.decide(ended, state)).toEqual([]);
@@ -36,7 +45,9 @@ describe('a case placed with an agency', () => {
       category: 'conflict',
       details: { placementId: `${CASE}-P1`, agencyId: 'ag-1', since: '2025-03-02' },
     });
-    expect(types(run(state, attempt({ attemptId: 'ag-att-1', by: { kind: 'EXECUTOR', id: 'agency:ag-1' } }, { collectorCertifications: null })))).toEqual(['ContactAttempted']);
+    expect(types(run(state, attempt({ attemptId: 'ag-att-1', by: { kind: 'EXECUTOR', id: 'agency:ag-1' } }, { collectorCertifications: null })))).toEqual([
+      'ContactAttempted',
+    ]);
   });
 
   it('lets the bank’s collectors work the case again once the placement ends', () => {
@@ -54,7 +65,14 @@ describe('a case placed with an agency', () => {
   it('has the dispatch gate withhold the bank’s scheduled actions other than letters (CONTACT_CASE_PLACED)', () => {
     const ledger = { stops: {}, optedOut: [], effectiveCalls: {}, dialAttempts: {}, releasedCalls: {} };
     const judge = (channel: 'SMS' | 'LETTER', placedWith: string | null) =>
-      gateVerdict({ actionId: `${CASE}/a`, channel, caseId: CASE }, '2025-03-03T02:00:00Z', 'Asia/Shanghai', { status: 'open', holds: {}, placedWith }, ledger, DEFAULT_CONTACT_RULES);
+      gateVerdict(
+        { actionId: `${CASE}/a`, channel, caseId: CASE },
+        '2025-03-03T02:00:00Z',
+        'Asia/Shanghai',
+        { status: 'open', holds: {}, placedWith },
+        ledger,
+        DEFAULT_CONTACT_RULES,
+      );
     expect(judge('SMS', 'ag-1')).toMatchObject({ kind: 'withhold', code: 'CONTACT_CASE_PLACED', details: { agencyId: 'ag-1' } });
     expect(judge('LETTER', 'ag-1').kind).toBe('release');
     expect(judge('SMS', null).kind).toBe('release');

@@ -53,7 +53,11 @@ describe('ladder scheduling', () => {
 
   it('a case opened late gets one action per channel, the latest step, covering the earlier ones', () => {
     const events = spec.given([]).when(openCase({ dpd: 8 })).result as CaseEvent[];
-    expect(scheduled(events).map((s) => s.step).sort()).toEqual(['call-3', 'edu-5', 'sms-7']);
+    expect(
+      scheduled(events)
+        .map((s) => s.step)
+        .sort(),
+    ).toEqual(['call-3', 'edu-5', 'sms-7']);
     const sms = events.find((e): e is ActionScheduled => e.type === 'ActionScheduled' && e.data.channel === 'SMS')!;
     expect(sms.data.supersedes).toEqual(['sms-1']);
     // The covered step does not come due later either.
@@ -82,15 +86,37 @@ describe('ladder scheduling', () => {
     const { state } = history(openCase(), day('2025-03-04', 3));
     const events = run(state, {
       type: 'ChangeStage',
-      data: { caseId: CASE, stage: 'M2', dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'D', strategy: resolved(M2_LADDER, 'std-D-M2', 4), nextDueDate: '2025-05-01' },
+      data: {
+        caseId: CASE,
+        stage: 'M2',
+        dpd: 31,
+        overdueAmount: 205_000,
+        asOf: '2025-04-01',
+        grade: 'D',
+        strategy: resolved(M2_LADDER, 'std-D-M2', 4),
+        nextDueDate: '2025-05-01',
+      },
     });
     expect(types(events)).toEqual(['CaseEscalated', 'ActionScheduled']);
     expect(events[0].data).toMatchObject({ from: 'M1', to: 'M2', dpd: 31, grade: 'D', queue: 'D:M2', plan: { planId: 'M2.std-D-M2.v4.champion' } });
-    expect(events[1].data).toMatchObject({ stepId: 'call-31', requiredCertification: 'NEGOTIATION_ADVANCED', strategy: { strategyId: 'std-D-M2', version: 4 } });
+    expect(events[1].data).toMatchObject({
+      stepId: 'call-31',
+      requiredCertification: 'NEGOTIATION_ADVANCED',
+      strategy: { strategyId: 'std-D-M2', version: 4 },
+    });
     // The M1 ladder's remaining steps are no longer scheduled.
     const after = history(openCase(), day('2025-03-04', 3), {
       type: 'ChangeStage',
-      data: { caseId: CASE, stage: 'M2', dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'D', strategy: resolved(M2_LADDER, 'std-D-M2', 4), nextDueDate: null },
+      data: {
+        caseId: CASE,
+        stage: 'M2',
+        dpd: 31,
+        overdueAmount: 205_000,
+        asOf: '2025-04-01',
+        grade: 'D',
+        strategy: resolved(M2_LADDER, 'std-D-M2', 4),
+        nextDueDate: null,
+      },
     });
     expect(scheduled(run(after.state, day('2025-04-15', 45, null))).map((s) => s.step)).toEqual(['visit-45']);
   });
@@ -98,7 +124,19 @@ describe('ladder scheduling', () => {
   it('a strategy covering two stages has a plan per stage: escalating releases only the new stage’s first step, then its ladder day by day', () => {
     const bothStages = [...M1_LADDER.map((s) => ({ ...s, stage: 'M1' as const })), ...M2_LADDER.map((s) => ({ ...s, stage: 'M2' as const }))];
     const { state } = history(openCase({ strategy: resolved(bothStages) }), day('2025-03-04', 3));
-    const escalate = { type: 'ChangeStage' as const, data: { caseId: CASE, stage: 'M2' as const, dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'C' as const, strategy: resolved(bothStages), nextDueDate: null } };
+    const escalate = {
+      type: 'ChangeStage' as const,
+      data: {
+        caseId: CASE,
+        stage: 'M2' as const,
+        dpd: 31,
+        overdueAmount: 205_000,
+        asOf: '2025-04-01',
+        grade: 'C' as const,
+        strategy: resolved(bothStages),
+        nextDueDate: null,
+      },
+    };
     const events = run(state, escalate);
     expect(events[0].data).toMatchObject({ plan: { planId: 'M2.std-C.v1.champion', steps: M2_LADDER.map((s) => ({ stepId: s.stepId, stage: 'M2' })) } });
     expect(scheduled(events).map((s) => s.step)).toEqual(['call-31']);
@@ -155,7 +193,10 @@ describe('ladder scheduling', () => {
   });
 
   it('opens a case without a plan when no strategy applies', () => {
-    const events = spec.given([]).when(openCase({ strategy: null })).thenTypes(['CaseOpened']);
+    const events = spec
+      .given([])
+      .when(openCase({ strategy: null }))
+      .thenTypes(['CaseOpened']);
     expect(events[0].data).toMatchObject({ plan: { planId: 'M1.none', strategy: null, steps: [] } });
   });
 

@@ -97,11 +97,16 @@ describe('contact hours (22:00-08:00 in the customer’s time zone)', () => {
     expect(blockedCode(inShanghai)).toBe('CONTACT_OUTSIDE_HOURS');
     expect(inShanghai[0].data).toMatchObject({ localDate: '2025-03-03', localTime: '07:00', rulesVersion: 'CN-2025.1' });
     const ny = history(openCase({ timeZone: 'America/New_York' })).events;
-    expect(types(cases.given(ny).when(attempt({ at: '2025-03-02T23:00:00Z', businessDate: '2025-03-02' })).result as ContactBlocked[])).toEqual(['ContactAttempted']);
+    expect(types(cases.given(ny).when(attempt({ at: '2025-03-02T23:00:00Z', businessDate: '2025-03-02' })).result as ContactBlocked[])).toEqual([
+      'ContactAttempted',
+    ]);
   });
 
   it('records the refusal as ContactBlocked with the code, details and the rules version', () => {
-    const [blocked] = cases.given(events).when(attempt({ at: '2025-03-02T14:30:00Z' })).thenTypes(['ContactBlocked']) as ContactBlocked[];
+    const [blocked] = cases
+      .given(events)
+      .when(attempt({ at: '2025-03-02T14:30:00Z' }))
+      .thenTypes(['ContactBlocked']) as ContactBlocked[];
     expect(blocked.data).toMatchObject({
       caseId: CASE,
       attemptId: 'att-1',
@@ -114,10 +119,17 @@ describe('contact hours (22:00-08:00 in the customer’s time zone)', () => {
   });
 
   it('exempts letters by default, and follows another rules version when one is in force', () => {
-    expect(types(cases.given(events).when(attempt({ channel: 'LETTER', outcome: 'DELIVERED', by: { kind: 'EXECUTOR', id: 'mailer' }, at: '2025-03-02T15:00:00Z' })).result as never[])).toEqual([
-      'ContactAttempted',
-    ]);
-    const strict: ContactRules = { ...DEFAULT_CONTACT_RULES, version: 'CN-2025.2', quietHours: { ...DEFAULT_CONTACT_RULES.quietHours, start: '21:00', end: '09:00' } };
+    expect(
+      types(
+        cases.given(events).when(attempt({ channel: 'LETTER', outcome: 'DELIVERED', by: { kind: 'EXECUTOR', id: 'mailer' }, at: '2025-03-02T15:00:00Z' }))
+          .result as never[],
+      ),
+    ).toEqual(['ContactAttempted']);
+    const strict: ContactRules = {
+      ...DEFAULT_CONTACT_RULES,
+      version: 'CN-2025.2',
+      quietHours: { ...DEFAULT_CONTACT_RULES.quietHours, start: '21:00', end: '09:00' },
+    };
     const result = cases.given(events).when(attempt({ at: '2025-03-02T13:30:00Z' }, { rules: strict })).result as ContactBlocked[];
     expect(result[0].data).toMatchObject({ code: 'CONTACT_OUTSIDE_HOURS', rulesVersion: 'CN-2025.2' });
   });
@@ -171,7 +183,10 @@ describe('three effective voice calls per debtor per day, across collectors and 
   });
 
   it('does not let SMS or calls to third parties use up the debtor’s call allowance', () => {
-    const exception: DebtorEvent = { type: 'ThirdPartyExceptionRecorded', data: { customerId: CUSTOMER, exceptionId: 'ex1', reason: 'DEBTOR_UNREACHABLE', recordedBy: 'sup' } };
+    const exception: DebtorEvent = {
+      type: 'ThirdPartyExceptionRecorded',
+      data: { customerId: CUSTOMER, exceptionId: 'ex1', reason: 'DEBTOR_UNREACHABLE', recordedBy: 'sup' },
+    };
     let state = fold(debtorDecider.evolve, debtorDecider.initialState(), [exception]);
     for (const [i, c] of [
       call('s1', '2025-03-02T01:00:00Z', 'DELIVERED', { channel: 'SMS' }),
@@ -190,7 +205,10 @@ describe('three effective voice calls per debtor per day, across collectors and 
   it('the case records the ledger’s refusal as ContactBlocked', () => {
     const { events } = history(openCase());
     const verdict = { cleared: false as const, code: 'CONTACT_DAILY_CALL_LIMIT' as const, message: 'limit', details: { effectiveCalls: 3 } };
-    const [blocked] = cases.given(events).when(attempt({}, { debtorVerdict: verdict })).thenTypes(['ContactBlocked']) as ContactBlocked[];
+    const [blocked] = cases
+      .given(events)
+      .when(attempt({}, { debtorVerdict: verdict }))
+      .thenTypes(['ContactBlocked']) as ContactBlocked[];
     expect(blocked.data).toMatchObject({ code: 'CONTACT_DAILY_CALL_LIMIT', details: { effectiveCalls: 3 } });
   });
 });
@@ -205,7 +223,10 @@ describe('third parties', () => {
 
   it('contacts a third party only under a recorded exception', () => {
     ledger.given([]).when(toThirdParty()).thenError('CONTACT_THIRD_PARTY_NOT_PERMITTED');
-    ledger.given([exception('DEBTOR_UNREACHABLE')]).when(toThirdParty()).thenTypes(['DebtorContactLogged']);
+    ledger
+      .given([exception('DEBTOR_UNREACHABLE')])
+      .when(toThirdParty())
+      .thenTypes(['DebtorContactLogged']);
     ledger
       .given([exception('DEBTOR_UNREACHABLE'), { type: 'ThirdPartyExceptionEnded', data: { customerId: CUSTOMER, exceptionId: 'ex1' } }])
       .when(toThirdParty())
@@ -213,28 +234,55 @@ describe('third parties', () => {
   });
 
   it('never contacts again, nor discloses to, a third party who refused', () => {
-    const events = ledger.given([exception('DEBTOR_UNREACHABLE')]).when(toThirdParty({ outcome: 'REFUSED' })).thenTypes(['DebtorContactLogged', 'ThirdPartyRefused']);
-    ledger.given([exception('DEBTOR_UNREACHABLE'), ...events]).when(toThirdParty({ attemptId: 't2' })).thenError('CONTACT_THIRD_PARTY_REFUSED');
-    ledger.given([exception('DEBTOR_UNREACHABLE'), ...events]).when(toThirdParty({ attemptId: 't3', thirdPartyContactId: 'vault-contact-10' })).thenTypes(['DebtorContactLogged']);
+    const events = ledger
+      .given([exception('DEBTOR_UNREACHABLE')])
+      .when(toThirdParty({ outcome: 'REFUSED' }))
+      .thenTypes(['DebtorContactLogged', 'ThirdPartyRefused']);
+    ledger
+      .given([exception('DEBTOR_UNREACHABLE'), ...events])
+      .when(toThirdParty({ attemptId: 't2' }))
+      .thenError('CONTACT_THIRD_PARTY_REFUSED');
+    ledger
+      .given([exception('DEBTOR_UNREACHABLE'), ...events])
+      .when(toThirdParty({ attemptId: 't3', thirdPartyContactId: 'vault-contact-10' }))
+      .thenTypes(['DebtorContactLogged']);
   });
 
   it('discloses the debt to a third party only when the debtor is deceased or lacks capacity', () => {
-    ledger.given([exception('DEBTOR_UNREACHABLE')]).when(toThirdParty({ debtDisclosed: true })).thenError('CONTACT_DISCLOSURE_FORBIDDEN');
-    ledger.given([exception('DECEASED')]).when(toThirdParty({ debtDisclosed: true })).thenTypes(['DebtorContactLogged']);
+    ledger
+      .given([exception('DEBTOR_UNREACHABLE')])
+      .when(toThirdParty({ debtDisclosed: true }))
+      .thenError('CONTACT_DISCLOSURE_FORBIDDEN');
+    ledger
+      .given([exception('DECEASED')])
+      .when(toThirdParty({ debtDisclosed: true }))
+      .thenTypes(['DebtorContactLogged']);
   });
 
   it('a third-party attempt must name the vault contact', () => {
     const { events } = history(openCase());
-    cases.given(events).when(attempt({ party: 'THIRD_PARTY' })).thenError('THIRD_PARTY_CONTACT_REQUIRED');
+    cases
+      .given(events)
+      .when(attempt({ party: 'THIRD_PARTY' }))
+      .thenError('THIRD_PARTY_CONTACT_REQUIRED');
   });
 });
 
 describe('disputes, complaints and opt-outs', () => {
   it('a dispute raised on a call stops all contact with the debtor until it is lifted', () => {
-    const logged = ledger.given([]).when(call('a1', '2025-03-02T02:00:00Z', 'DISPUTE')).thenTypes(['DebtorContactLogged', 'ContactStopped']);
-    ledger.given(logged).when(call('a2', '2025-03-03T02:00:00Z', 'DELIVERED', { channel: 'SMS', caseId: 'OTHER-CASE' })).thenError('CONTACT_STOPPED');
+    const logged = ledger
+      .given([])
+      .when(call('a1', '2025-03-02T02:00:00Z', 'DISPUTE'))
+      .thenTypes(['DebtorContactLogged', 'ContactStopped']);
+    ledger
+      .given(logged)
+      .when(call('a2', '2025-03-03T02:00:00Z', 'DELIVERED', { channel: 'SMS', caseId: 'OTHER-CASE' }))
+      .thenError('CONTACT_STOPPED');
     const lifted: DebtorEvent = { type: 'ContactStopLifted', data: { customerId: CUSTOMER, stopId: 'a1', resolution: 'resolved' } };
-    ledger.given([...logged, lifted]).when(call('a2', '2025-03-03T02:00:00Z')).thenTypes(['DebtorContactLogged']);
+    ledger
+      .given([...logged, lifted])
+      .when(call('a2', '2025-03-03T02:00:00Z'))
+      .thenTypes(['DebtorContactLogged']);
   });
 
   it('the case goes on hold on a dispute or a complaint and refuses contact while on hold', () => {
@@ -242,7 +290,10 @@ describe('disputes, complaints and opt-outs', () => {
     const disputed = run(state, attempt({ outcome: 'DISPUTE' }));
     expect(types(disputed)).toEqual(['ContactAttempted', 'CaseOnHold']);
     expect(disputed[1].data).toMatchObject({ holdId: 'att-1', reason: 'DISPUTE', since: OPENED });
-    const [blocked] = cases.given([...events, ...disputed]).when(attempt({ attemptId: 'att-2', at: '2025-03-02T05:00:00Z' })).thenTypes(['ContactBlocked']) as ContactBlocked[];
+    const [blocked] = cases
+      .given([...events, ...disputed])
+      .when(attempt({ attemptId: 'att-2', at: '2025-03-02T05:00:00Z' }))
+      .thenTypes(['ContactBlocked']) as ContactBlocked[];
     expect(blocked.data.code).toBe('CONTACT_CASE_ON_HOLD');
     const complained = run(state, attempt({ outcome: 'COMPLAINT' }));
     expect(complained[1].data).toMatchObject({ reason: 'COMPLAINT' });
@@ -255,18 +306,33 @@ describe('disputes, complaints and opt-outs', () => {
     });
     const sms = ledger.given([]).when(out('SMS')).thenTypes(['ChannelOptedOut']);
     const email = ledger.given(sms).when(out('EMAIL')).thenTypes(['ChannelOptedOut']);
-    ledger.given([...sms, ...email]).when(call('s1', '2025-03-02T02:00:00Z', 'DELIVERED', { channel: 'SMS' })).thenError('CONTACT_OPTED_OUT');
-    ledger.given([...sms, ...email]).when(call('e1', '2025-03-02T02:00:00Z', 'DELIVERED', { channel: 'EMAIL' })).thenError('CONTACT_OPTED_OUT');
-    ledger.given([...sms, ...email]).when(call('c1', '2025-03-02T02:00:00Z')).thenTypes(['DebtorContactLogged']);
+    ledger
+      .given([...sms, ...email])
+      .when(call('s1', '2025-03-02T02:00:00Z', 'DELIVERED', { channel: 'SMS' }))
+      .thenError('CONTACT_OPTED_OUT');
+    ledger
+      .given([...sms, ...email])
+      .when(call('e1', '2025-03-02T02:00:00Z', 'DELIVERED', { channel: 'EMAIL' }))
+      .thenError('CONTACT_OPTED_OUT');
+    ledger
+      .given([...sms, ...email])
+      .when(call('c1', '2025-03-02T02:00:00Z'))
+      .thenTypes(['DebtorContactLogged']);
     ledger.given([]).when(out('CALL')).thenError('OPT_OUT_NOT_OFFERED');
     const back = ledger.given(sms).when(out('SMS', false)).thenTypes(['ChannelOptedIn']);
-    ledger.given([...sms, ...back]).when(call('s2', '2025-03-02T02:00:00Z', 'DELIVERED', { channel: 'SMS' })).thenTypes(['DebtorContactLogged']);
+    ledger
+      .given([...sms, ...back])
+      .when(call('s2', '2025-03-02T02:00:00Z', 'DELIVERED', { channel: 'SMS' }))
+      .thenTypes(['DebtorContactLogged']);
   });
 });
 
 describe('field visits need a supervisor’s approval', () => {
   const sup = { id: 'sup-1', role: 'supervisor' as const };
-  const request = { type: 'RequestFieldVisit' as const, data: { caseId: CASE, visitId: 'v1', plannedOn: '2025-03-05', reason: 'unreachable by phone', by: { id: 'c-1', role: 'collector' as const } } };
+  const request = {
+    type: 'RequestFieldVisit' as const,
+    data: { caseId: CASE, visitId: 'v1', plannedOn: '2025-03-05', reason: 'unreachable by phone', by: { id: 'c-1', role: 'collector' as const } },
+  };
   const visit = (visitId: string | null) => attempt({ channel: 'FIELD_VISIT', outcome: 'RIGHT_PARTY_CONTACT', visitId });
 
   it('refuses and records a visit that was not requested or not yet approved', () => {
@@ -278,15 +344,30 @@ describe('field visits need a supervisor’s approval', () => {
 
   it('lets a supervisor other than the requester approve; the report follows the approval', () => {
     const requested = history(openCase(), request).events;
-    cases.given(requested).when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: { id: 'c-2', role: 'collector' } } }).thenError('SUPERVISOR_REQUIRED');
-    const approved = cases.given(requested).when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } }).thenTypes(['FieldVisitApproved']);
-    cases.given([...requested, ...approved]).when(visit('v1')).thenTypes(['ContactAttempted', 'FieldVisitReported']);
+    cases
+      .given(requested)
+      .when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: { id: 'c-2', role: 'collector' } } })
+      .thenError('SUPERVISOR_REQUIRED');
+    const approved = cases
+      .given(requested)
+      .when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } })
+      .thenTypes(['FieldVisitApproved']);
+    cases
+      .given([...requested, ...approved])
+      .when(visit('v1'))
+      .thenTypes(['ContactAttempted', 'FieldVisitReported']);
     const selfRequested = history(openCase(), { ...request, data: { ...request.data, by: sup } }).events;
-    cases.given(selfRequested).when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } }).thenError('FIELD_VISIT_SELF_APPROVAL');
+    cases
+      .given(selfRequested)
+      .when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } })
+      .thenError('FIELD_VISIT_SELF_APPROVAL');
   });
 
   it('a rejected or already reported visit cannot be performed', () => {
-    const rejected = history(openCase(), request, { type: 'RejectFieldVisit', data: { caseId: CASE, visitId: 'v1', reason: 'not proportionate', by: sup } }).events;
+    const rejected = history(openCase(), request, {
+      type: 'RejectFieldVisit',
+      data: { caseId: CASE, visitId: 'v1', reason: 'not proportionate', by: sup },
+    }).events;
     expect(blockedCode(cases.given(rejected).when(visit('v1')).result as ContactBlocked[])).toBe('CONTACT_FIELD_VISIT_NOT_APPROVED');
     const reported = history(openCase(), request, { type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } }, visit('v1')).events;
     expect(blockedCode(cases.given(reported).when(attempt({ attemptId: 'att-2', channel: 'FIELD_VISIT', visitId: 'v1' })).result as ContactBlocked[])).toBe(
@@ -305,16 +386,25 @@ describe('the 2026 guideline’s procedure rules, checked on the report', () => 
   const opened = history(openCase({ asOf: '2026-03-01', oldestUnpaidDueDate: '2026-02-28' })).events;
   const approvedVisit = history(
     openCase({ asOf: '2026-03-01', oldestUnpaidDueDate: '2026-02-28' }),
-    { type: 'RequestFieldVisit', data: { caseId: CASE, visitId: 'v1', plannedOn: '2026-03-02', reason: 'unreachable by phone', by: { id: 'c-1', role: 'collector' } } },
+    {
+      type: 'RequestFieldVisit',
+      data: { caseId: CASE, visitId: 'v1', plannedOn: '2026-03-02', reason: 'unreachable by phone', by: { id: 'c-1', role: 'collector' } },
+    },
     { type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } },
   ).events;
 
   it('refuses and records a call without its recording reference; with one it is recorded on the attempt', () => {
     expect(blockedCode(cases.given(opened).when(attempt({ at, outcome: 'NO_ANSWER', rules })).result as ContactBlocked[])).toBe('CONTACT_RECORDING_MISSING');
-    const [recorded] = cases.given(opened).when(attempt({ at, outcome: 'NO_ANSWER', rules, recordingRef: 'rec-1' })).thenTypes(['ContactAttempted']);
+    const [recorded] = cases
+      .given(opened)
+      .when(attempt({ at, outcome: 'NO_ANSWER', rules, recordingRef: 'rec-1' }))
+      .thenTypes(['ContactAttempted']);
     expect(recorded.data).toMatchObject({ recordingRef: 'rec-1' });
     // The 2025 standard asks for none.
-    cases.given(opened).when(attempt({ at, outcome: 'NO_ANSWER' })).thenTypes(['ContactAttempted']);
+    cases
+      .given(opened)
+      .when(attempt({ at, outcome: 'NO_ANSWER' }))
+      .thenTypes(['ContactAttempted']);
   });
 
   it('refuses a field visit made by one collector; two (the reporter and accompaniedBy) pass', () => {
@@ -323,18 +413,28 @@ describe('the 2026 guideline’s procedure rules, checked on the report', () => 
     expect(blockedCode(alone)).toBe('CONTACT_FIELD_VISIT_UNDERSTAFFED');
     expect(alone[0].data.details).toEqual({ collectors: ['c-1'], required: 2 });
     expect(blockedCode(cases.given(approvedVisit).when(visit(['c-1'])).result as ContactBlocked[])).toBe('CONTACT_FIELD_VISIT_UNDERSTAFFED');
-    const [reported] = cases.given(approvedVisit).when(visit(['c-2'])).thenTypes(['ContactAttempted', 'FieldVisitReported']);
+    const [reported] = cases
+      .given(approvedVisit)
+      .when(visit(['c-2']))
+      .thenTypes(['ContactAttempted', 'FieldVisitReported']);
     expect(reported.data).toMatchObject({ accompaniedBy: ['c-2'] });
   });
 
   it('the first call that reaches someone names the bank; unanswered calls before it and contacts after it need not', () => {
-    const call = (attemptId: string, outcome: Outcome, identified = false) => attempt({ attemptId, at, outcome, rules, recordingRef: `rec-${attemptId}`, identified });
+    const call = (attemptId: string, outcome: Outcome, identified = false) =>
+      attempt({ attemptId, at, outcome, rules, recordingRef: `rec-${attemptId}`, identified });
     const unanswered = cases.given(opened).when(call('a1', 'NO_ANSWER')).thenTypes(['ContactAttempted']);
     const first = cases.given([...opened, ...unanswered]).when(call('a2', 'RIGHT_PARTY_CONTACT')).result as ContactBlocked[];
     expect(blockedCode(first)).toBe('CONTACT_IDENTIFICATION_MISSING');
-    const identified = cases.given([...opened, ...unanswered]).when(call('a2', 'RIGHT_PARTY_CONTACT', true)).thenTypes(['ContactAttempted']);
+    const identified = cases
+      .given([...opened, ...unanswered])
+      .when(call('a2', 'RIGHT_PARTY_CONTACT', true))
+      .thenTypes(['ContactAttempted']);
     expect(identified[0].data).toMatchObject({ identified: true });
-    cases.given([...opened, ...unanswered, ...identified]).when(call('a3', 'CALLBACK_REQUESTED')).thenTypes(['ContactAttempted']);
+    cases
+      .given([...opened, ...unanswered, ...identified])
+      .when(call('a3', 'CALLBACK_REQUESTED'))
+      .thenTypes(['ContactAttempted']);
   });
 });
 
@@ -355,7 +455,10 @@ describe('collector certification on contact', () => {
     const strictLadder = history(
       openCase({
         dpd: 3,
-        strategy: { ...openCase().data.strategy!, ladder: openCase().data.strategy!.ladder.map((s) => (s.stepId === 'call-3' ? { ...s, requiredCertification: 'NEGOTIATION_ADVANCED' } : s)) },
+        strategy: {
+          ...openCase().data.strategy!,
+          ladder: openCase().data.strategy!.ladder.map((s) => (s.stepId === 'call-3' ? { ...s, requiredCertification: 'NEGOTIATION_ADVANCED' } : s)),
+        },
       }),
     ).events;
     expect(types(cases.given(withCall).when(attempt({ actionId })).result as never[])).toEqual(['ContactAttempted']);
@@ -364,9 +467,12 @@ describe('collector certification on contact', () => {
   });
 
   it('does not ask executors for certifications', () => {
-    expect(types(cases.given(events).when(attempt({ channel: 'SMS', outcome: 'DELIVERED', by: { kind: 'EXECUTOR', id: 'sms-gw' } }, { collectorCertifications: null })).result as never[])).toEqual([
-      'ContactAttempted',
-    ]);
+    expect(
+      types(
+        cases.given(events).when(attempt({ channel: 'SMS', outcome: 'DELIVERED', by: { kind: 'EXECUTOR', id: 'sms-gw' } }, { collectorCertifications: null }))
+          .result as never[],
+      ),
+    ).toEqual(['ContactAttempted']);
   });
 });
 
@@ -374,10 +480,19 @@ describe('contact attempts', () => {
   it('marks the scheduled action performed, and refuses malformed attempts without recording them', () => {
     const { events } = history(openCase());
     const actionId = `${CASE}/M1.std-C.v1.champion/sms-1`;
-    cases.given(events).when(attempt({ actionId, channel: 'SMS', outcome: 'DELIVERED', by: { kind: 'EXECUTOR', id: 'sms-gw' } }, { collectorCertifications: null })).thenTypes(['ContactAttempted']);
+    cases
+      .given(events)
+      .when(attempt({ actionId, channel: 'SMS', outcome: 'DELIVERED', by: { kind: 'EXECUTOR', id: 'sms-gw' } }, { collectorCertifications: null }))
+      .thenTypes(['ContactAttempted']);
     cases.given(events).when(attempt({ actionId })).thenError('ACTION_CHANNEL_MISMATCH');
-    cases.given(events).when(attempt({ actionId: 'nope' })).thenError('ACTION_NOT_FOUND');
-    cases.given(events).when(attempt({ outcome: 'PROMISE_TO_PAY' })).thenError('PROMISE_MISMATCH');
+    cases
+      .given(events)
+      .when(attempt({ actionId: 'nope' }))
+      .thenError('ACTION_NOT_FOUND');
+    cases
+      .given(events)
+      .when(attempt({ outcome: 'PROMISE_TO_PAY' }))
+      .thenError('PROMISE_MISMATCH');
     cases.given([]).when(attempt()).thenError('CASE_NOT_FOUND');
     const closed = history(openCase(), { type: 'CloseCase', data: { caseId: CASE, reason: 'CURED', closedOn: OPENED } }).events;
     cases.given(closed).when(attempt()).thenError('CASE_CLOSED');
@@ -386,20 +501,42 @@ describe('contact attempts', () => {
   it('trusts an instant only on the open business day in the debtor’s time zone, and not before the case opened', () => {
     const { events } = history(openCase());
     // 2027: a future-dated call, refused outright (nothing recorded, so no daily count moves).
-    const future = cases.given(events).when(attempt({ at: '2027-06-01T02:00:00Z', businessDate: OPENED })).thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
+    const future = cases
+      .given(events)
+      .when(attempt({ at: '2027-06-01T02:00:00Z', businessDate: OPENED }))
+      .thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
     expect(future.details).toEqual({ at: '2027-06-01T02:00:00Z', localDate: '2027-06-01', timeZone: 'Asia/Shanghai', openBusinessDate: OPENED });
     // The day after the open one, and the local date rather than UTC: 16:30Z on the 2nd is 00:30 on the 3rd in Shanghai.
-    cases.given(events).when(attempt({ at: '2025-03-03T02:00:00Z', businessDate: OPENED })).thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
-    cases.given(events).when(attempt({ at: '2025-03-02T16:30:00Z', businessDate: OPENED })).thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
+    cases
+      .given(events)
+      .when(attempt({ at: '2025-03-03T02:00:00Z', businessDate: OPENED }))
+      .thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
+    cases
+      .given(events)
+      .when(attempt({ at: '2025-03-02T16:30:00Z', businessDate: OPENED }))
+      .thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
     // The open day's last local minute is in: 15:59Z is 23:59 in Shanghai (quiet hours, so recorded as a block, not refused).
-    cases.given(events).when(attempt({ at: '2025-03-02T15:59:00Z', businessDate: OPENED })).thenTypes(['ContactBlocked']);
+    cases
+      .given(events)
+      .when(attempt({ at: '2025-03-02T15:59:00Z', businessDate: OPENED }))
+      .thenTypes(['ContactBlocked']);
     // Before the case opened: on an earlier local date than its opening day.
-    const early = cases.given(events).when(attempt({ at: '2025-03-01T02:00:00Z', businessDate: '2025-03-01' })).thenError('OCCURRED_BEFORE_CASE_OPENED');
+    const early = cases
+      .given(events)
+      .when(attempt({ at: '2025-03-01T02:00:00Z', businessDate: '2025-03-01' }))
+      .thenError('OCCURRED_BEFORE_CASE_OPENED');
     expect(early.details).toMatchObject({ localDate: '2025-03-01', openedOn: OPENED });
     // A promise rides on its attempt, so a promise dated by a wrong instant is refused with it.
     cases
       .given(events)
-      .when(attempt({ at: '2027-06-01T02:00:00Z', businessDate: OPENED, outcome: 'PROMISE_TO_PAY', promise: { promiseId: 'p1', amount: 100_000, dueOn: '2027-06-05' } }))
+      .when(
+        attempt({
+          at: '2027-06-01T02:00:00Z',
+          businessDate: OPENED,
+          outcome: 'PROMISE_TO_PAY',
+          promise: { promiseId: 'p1', amount: 100_000, dueOn: '2027-06-05' },
+        }),
+      )
       .thenError('OCCURRED_OUTSIDE_BUSINESS_DAY');
   });
 

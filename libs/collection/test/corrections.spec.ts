@@ -30,7 +30,10 @@ describe('a reversed payment on a case', () => {
     const out = run(state, reverse('pay-1', '2025-03-06'));
     expect(out).toEqual([
       { type: 'CasePaymentReversed', data: { caseId: CASE, reference: 'pay-1', amount: 100_000, valueDate: '2025-03-04', reversedOn: '2025-03-06', cause } },
-      { type: 'PromiseReopened', data: { caseId: CASE, promiseId: 'p1', amount: 100_000, dueOn: '2025-03-05', paidAmount: 0, reopenedOn: '2025-03-06', cause } },
+      {
+        type: 'PromiseReopened',
+        data: { caseId: CASE, promiseId: 'p1', amount: 100_000, dueOn: '2025-03-05', paidAmount: 0, reopenedOn: '2025-03-06', cause },
+      },
     ]);
     const after = fold([...events, ...out]);
     // Still inside the grace days on 03-06: a new payment can keep it; past them it is broken.
@@ -67,7 +70,13 @@ describe('a restated history on a case closed as cured', () => {
     expect(run(cured.state, undoCure([{ start: '2025-03-02', end: null }], '2025-03-12'))).toEqual([
       {
         type: 'CaseCureUndone',
-        data: { caseId: CASE, curedOn: '2025-03-10', correctedCureOn: null, undoneOn: '2025-03-12', cause: { eventId: 'restated-1', type: 'PaymentReversed', ref: 'pay-1' } },
+        data: {
+          caseId: CASE,
+          curedOn: '2025-03-10',
+          correctedCureOn: null,
+          undoneOn: '2025-03-12',
+          cause: { eventId: 'restated-1', type: 'PaymentReversed', ref: 'pay-1' },
+        },
       },
     ]);
     expect(types(run(cured.state, undoCure([{ start: '2025-03-02', end: '2025-03-11' }], '2025-03-12')))).toEqual(['CaseCureUndone']);

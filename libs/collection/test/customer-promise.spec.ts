@@ -18,7 +18,19 @@ describe('a customer’s own promise', () => {
     const { state } = history(openCase());
     const events = run(state, customerPromise(10_300, '2025-04-01'));
     expect(events).toEqual([
-      { type: 'PromiseToPayRecorded', data: { caseId: CASE, promiseId: 'app-1', attemptId: 'APP:app-1', amount: 10_300, dueOn: '2025-04-01', promisedOn: '2025-03-02', graceDays: 2, toleranceFen: 100 } },
+      {
+        type: 'PromiseToPayRecorded',
+        data: {
+          caseId: CASE,
+          promiseId: 'app-1',
+          attemptId: 'APP:app-1',
+          amount: 10_300,
+          dueOn: '2025-04-01',
+          promisedOn: '2025-03-02',
+          graceDays: 2,
+          toleranceFen: 100,
+        },
+      },
     ]);
   });
 
@@ -32,7 +44,10 @@ describe('a customer’s own promise', () => {
   });
 
   it('supersedes an open promise made on a call, and the same promise again is nothing new', () => {
-    const { state } = history(openCase(), attempt({ attemptId: 'att-1', outcome: 'PROMISE_TO_PAY', promise: { promiseId: 'call-1', amount: 20_000, dueOn: '2025-03-05' } }));
+    const { state } = history(
+      openCase(),
+      attempt({ attemptId: 'att-1', outcome: 'PROMISE_TO_PAY', promise: { promiseId: 'call-1', amount: 20_000, dueOn: '2025-03-05' } }),
+    );
     expect(types(run(state, customerPromise(30_000, '2025-03-09')))).toEqual(['PromiseCancelled', 'PromiseToPayRecorded']);
     const after = history(openCase(), customerPromise(30_000, '2025-03-09')).state;
     expect(caseDecider.decide(customerPromise(30_000, '2025-03-09'), after)).toEqual([]);

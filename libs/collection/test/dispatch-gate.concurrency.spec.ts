@@ -50,8 +50,25 @@ describe('the dispatch gate under concurrency', () => {
       Array.from({ length: 8 }, (_, i) =>
         repositories[i % 2].handle(
           'collection.debtor-cust-race',
-          { type: 'ReleaseAction', data: { customerId: 'cust-race', timeZone: 'Asia/Shanghai', action: action(i), at: '2026-03-03T01:00:00Z', caseFacts: { status: 'open', holds: {} }, rules } },
-          { command: 'ReleaseAction', actor: { id: 'collection', role: 'system' }, occurredAt: '2026-03-03', correlationId: `c-${i}`, causationId: `c-${i}`, idempotencyKey: `release-${i}` },
+          {
+            type: 'ReleaseAction',
+            data: {
+              customerId: 'cust-race',
+              timeZone: 'Asia/Shanghai',
+              action: action(i),
+              at: '2026-03-03T01:00:00Z',
+              caseFacts: { status: 'open', holds: {} },
+              rules,
+            },
+          },
+          {
+            command: 'ReleaseAction',
+            actor: { id: 'collection', role: 'system' },
+            occurredAt: '2026-03-03',
+            correlationId: `c-${i}`,
+            causationId: `c-${i}`,
+            idempotencyKey: `release-${i}`,
+          },
         ),
       ),
     );

@@ -54,7 +54,10 @@ function action(actionId: string, overrides: Partial<DispatchableAction> = {}): 
 }
 
 function release(a: DispatchableAction, at: string, extra: Partial<ReleaseAction['data']> = {}): ReleaseAction {
-  return { type: 'ReleaseAction', data: { customerId: CUSTOMER, timeZone: 'Asia/Shanghai', action: a, at, caseFacts: OPEN, rules: DEFAULT_CONTACT_RULES, ...extra } };
+  return {
+    type: 'ReleaseAction',
+    data: { customerId: CUSTOMER, timeZone: 'Asia/Shanghai', action: a, at, caseFacts: OPEN, rules: DEFAULT_CONTACT_RULES, ...extra },
+  };
 }
 
 function log(attemptId: string, at: string, extra: Partial<LogContact['data']> = {}): LogContact {
@@ -101,7 +104,8 @@ const codeOf = (answer: readonly DebtorEvent[] | { code: string }): string | nul
   const held = answer.find((e): e is ActionWithheld | ActionRescheduled => e.type === 'ActionWithheld' || e.type === 'ActionRescheduled');
   return held ? held.data.code : null;
 };
-const typesOf = (answer: readonly DebtorEvent[] | { code: string }) => (Array.isArray(answer) ? answer.map((e) => e.type) : [(answer as { code: string }).code]);
+const typesOf = (answer: readonly DebtorEvent[] | { code: string }) =>
+  Array.isArray(answer) ? answer.map((e) => e.type) : [(answer as { code: string }).code];
 
 describe('the dispatch gate', () => {
   const morning = '2025-03-03T01:00:00Z'; // 09:00 in Shanghai
@@ -143,7 +147,11 @@ describe('the dispatch gate', () => {
     const r = ledger(stop, ...channels.map((channel) => release(action(`a-${channel}`, { channel }), morning)));
     expect(r.answers.slice(1).map(codeOf)).toEqual(channels.map(() => 'CONTACT_STOPPED'));
     expect((r.events[1] as ActionWithheld).data.details).toEqual({ stops: [{ stopId: 'd1', reason: 'DISPUTE', caseId: 'L2-E1' }] });
-    const lifted = ledger(stop, { type: 'LiftContactStop', data: { customerId: CUSTOMER, stopId: 'd1', resolution: 'resolved' } }, release(action('after'), morning));
+    const lifted = ledger(
+      stop,
+      { type: 'LiftContactStop', data: { customerId: CUSTOMER, stopId: 'd1', resolution: 'resolved' } },
+      release(action('after'), morning),
+    );
     expect(typesOf(last(lifted))).toEqual(['ActionReleased']);
   });
 
@@ -158,7 +166,13 @@ describe('the dispatch gate', () => {
     const r = ledger(release(action('late'), at, { timeZone: 'Asia/Tokyo' }));
     const [held] = r.events as ActionRescheduled[];
     expect(held.type).toBe('ActionRescheduled');
-    expect(held.data).toMatchObject({ code: 'CONTACT_OUTSIDE_HOURS', localTime: '22:50', timeZone: 'Asia/Tokyo', releaseAt: '2025-03-03T23:00:00.000Z', releaseDate: '2025-03-04' });
+    expect(held.data).toMatchObject({
+      code: 'CONTACT_OUTSIDE_HOURS',
+      localTime: '22:50',
+      timeZone: 'Asia/Tokyo',
+      releaseAt: '2025-03-03T23:00:00.000Z',
+      releaseDate: '2025-03-04',
+    });
     expect(localTimeOf(held.data.releaseAt, 'Asia/Tokyo').time).toBe('08:00');
     // Before its moment a run changes nothing; from it, the action is released.
     expect(debtorDecider.decide(release(action('late'), '2025-03-03T22:59:00Z'), r.state)).toEqual([]);
@@ -185,7 +199,11 @@ describe('the dispatch gate', () => {
     const call = (id: string, caseId: string) => action(id, { channel: 'CALL', performer: 'COLLECTOR', caseId });
     const r = ledger(release(call('k1', 'L1-E1'), morning, { rules: oneCall }), release(call('k2', 'L2-E1'), morning, { rules: oneCall }));
     expect(r.answers.map(typesOf)).toEqual([['ActionReleased'], ['ActionRescheduled']]);
-    expect((r.events[1] as ActionRescheduled).data).toMatchObject({ code: 'CONTACT_DAILY_CALL_LIMIT', releaseDate: '2025-03-04', details: { releasedCalls: 1, effectiveCalls: 0, limit: 1 } });
+    expect((r.events[1] as ActionRescheduled).data).toMatchObject({
+      code: 'CONTACT_DAILY_CALL_LIMIT',
+      releaseDate: '2025-03-04',
+      details: { releasedCalls: 1, effectiveCalls: 0, limit: 1 },
+    });
     // The released call reported as unanswered no longer counts as pending; an effective one does count.
     const settled = ledger(
       release(call('k1', 'L1-E1'), morning, { rules: oneCall }),
@@ -202,16 +220,25 @@ describe('the dispatch gate', () => {
     expect(r.answers.slice(0, 6).map(typesOf)).toEqual(Array.from({ length: 6 }, () => ['DebtorContactLogged']));
     expect(codeOf(last(r))).toBe('CONTACT_DAILY_DIAL_LIMIT');
     expect(r.state.dialAttempts).toEqual({ '2026-03-03': 6 });
-    const gated = debtorDecider.decide(release(action('k7', { channel: 'CALL', performer: 'COLLECTOR', dueOn: '2026-03-02' }), '2026-03-03T08:30:00Z', { rules }), r.state) as DebtorEvent[];
+    const gated = debtorDecider.decide(
+      release(action('k7', { channel: 'CALL', performer: 'COLLECTOR', dueOn: '2026-03-02' }), '2026-03-03T08:30:00Z', { rules }),
+      r.state,
+    ) as DebtorEvent[];
     expect(codeOf(gated)).toBe('CONTACT_DAILY_DIAL_LIMIT');
     // The 2025 standard has no dial limit: the same seventh attempt is logged.
-    const old = ledger(...dials.map((d) => ({ ...d, data: { ...d.data, rules: DEFAULT_CONTACT_RULES } })), log('n7', '2026-03-03T08:00:00Z', { outcome: 'NO_ANSWER' }));
+    const old = ledger(
+      ...dials.map((d) => ({ ...d, data: { ...d.data, rules: DEFAULT_CONTACT_RULES } })),
+      log('n7', '2026-03-03T08:00:00Z', { outcome: 'NO_ANSWER' }),
+    );
     expect(typesOf(last(old))).toEqual(['DebtorContactLogged']);
   });
 
   it('under the 2026 guideline contacts a third party for an unreachable debtor only after 3 failed attempts', () => {
     const rules = CN_2026_CONTACT_RULES;
-    const exception: DebtorCommand = { type: 'RecordThirdPartyException', data: { customerId: CUSTOMER, exceptionId: 'x1', reason: 'DEBTOR_UNREACHABLE', recordedBy: 'sup-1' } };
+    const exception: DebtorCommand = {
+      type: 'RecordThirdPartyException',
+      data: { customerId: CUSTOMER, exceptionId: 'x1', reason: 'DEBTOR_UNREACHABLE', recordedBy: 'sup-1' },
+    };
     const third = (id: string, at: string) => log(id, at, { rules, party: 'THIRD_PARTY', thirdPartyContactId: 'tp-1', outcome: 'THIRD_PARTY_CONTACT' });
     const failed = (i: number) => log(`f${i}`, `2026-03-03T0${i + 1}:00:00Z`, { outcome: 'NO_ANSWER', rules });
     expect(codeOf(last(ledger(exception, failed(0), failed(1), third('t1', '2026-03-03T05:00:00Z'))))).toBe('CONTACT_THIRD_PARTY_NOT_PERMITTED');
@@ -220,13 +247,23 @@ describe('the dispatch gate', () => {
 
   it('expires a released action nobody performed at the close of its day, and nothing else', () => {
     const released = ledger(release(action('e1'), morning));
-    const expire = (businessDate: string, performed = false): DebtorCommand => ({ type: 'ExpireAction', data: { customerId: CUSTOMER, actionId: 'e1', businessDate, performed } });
+    const expire = (businessDate: string, performed = false): DebtorCommand => ({
+      type: 'ExpireAction',
+      data: { customerId: CUSTOMER, actionId: 'e1', businessDate, performed },
+    });
     expect(debtorDecider.decide(expire('2025-03-02'), released.state)).toEqual([]);
     expect(debtorDecider.decide(expire('2025-03-03', true), released.state)).toEqual([]);
     expect(debtorDecider.decide(expire('2025-03-03'), released.state)).toEqual([
-      { type: 'ActionExpired', data: { customerId: CUSTOMER, caseId: 'L1-E1', actionId: 'e1', channel: 'SMS', businessDate: '2025-03-03', wasStatus: 'RELEASED' } },
+      {
+        type: 'ActionExpired',
+        data: { customerId: CUSTOMER, caseId: 'L1-E1', actionId: 'e1', channel: 'SMS', businessDate: '2025-03-03', wasStatus: 'RELEASED' },
+      },
     ]);
-    const performed = ledger(release(action('e1'), morning), log('att-e1', '2025-03-03T02:00:00Z', { channel: 'SMS', outcome: 'DELIVERED', actionId: 'e1' }), expire('2025-03-03'));
+    const performed = ledger(
+      release(action('e1'), morning),
+      log('att-e1', '2025-03-03T02:00:00Z', { channel: 'SMS', outcome: 'DELIVERED', actionId: 'e1' }),
+      expire('2025-03-03'),
+    );
     expect(last(performed)).toEqual([]);
     // A withheld action never expires (it never reached a queue).
     const optOut: DebtorCommand = { type: 'SetChannelOptOut', data: { customerId: CUSTOMER, channel: 'SMS', optedOut: true, rules: DEFAULT_CONTACT_RULES } };
@@ -236,7 +273,9 @@ describe('the dispatch gate', () => {
   it('plans an action for the day after the close that scheduled it: the step’s send time in its zone, else the contact window’s opening', () => {
     const a = action('p', { dueOn: '2025-03-02' });
     expect(plannedSendTime(a, 'Asia/Shanghai', 'Asia/Tokyo', DEFAULT_CONTACT_RULES)).toBe('2025-03-02T23:00:00.000Z');
-    expect(plannedSendTime({ ...a, sendTime: '21:50', sendTimeZone: 'Asia/Shanghai' }, 'Asia/Tokyo', 'Asia/Tokyo', DEFAULT_CONTACT_RULES)).toBe('2025-03-03T13:50:00.000Z');
+    expect(plannedSendTime({ ...a, sendTime: '21:50', sendTimeZone: 'Asia/Shanghai' }, 'Asia/Tokyo', 'Asia/Tokyo', DEFAULT_CONTACT_RULES)).toBe(
+      '2025-03-03T13:50:00.000Z',
+    );
     expect(plannedSendTime({ ...a, sendTime: '09:30' }, 'America/New_York', 'Asia/Tokyo', DEFAULT_CONTACT_RULES)).toBe('2025-03-03T14:30:00.000Z');
   });
 });
@@ -264,7 +303,10 @@ describe('preferred contact times at the gate', () => {
     data: { customerId: CUSTOMER, channel, windows, rules: DEFAULT_CONTACT_RULES },
   });
   const call = (actionId: string) => action(actionId, { channel: 'CALL', performer: 'COLLECTOR', purpose: 'NEGOTIATION' });
-  const windows = [{ start: '12:00', end: '13:30' }, { start: '18:00', end: '20:00' }];
+  const windows = [
+    { start: '12:00', end: '13:30' },
+    { start: '18:00', end: '20:00' },
+  ];
 
   it('records windows inside the allowed hours, sorted, once; refuses windows in the quiet hours, overlapping, inverted or on field visits', () => {
     const r = ledger(
@@ -272,12 +314,22 @@ describe('preferred contact times at the gate', () => {
       prefer('CALL', windows),
       prefer('CALL', [{ start: '21:00', end: '23:00' }]),
       prefer('CALL', [{ start: '07:30', end: '09:00' }]),
-      prefer('SMS', [{ start: '09:00', end: '11:00' }, { start: '10:00', end: '12:00' }]),
+      prefer('SMS', [
+        { start: '09:00', end: '11:00' },
+        { start: '10:00', end: '12:00' },
+      ]),
       prefer('SMS', [{ start: '11:00', end: '10:00' }]),
       prefer('FIELD_VISIT', [{ start: '09:00', end: '11:00' }]),
     );
     expect(r.answers[0]).toEqual([{ type: 'ContactTimesPreferred', data: { customerId: CUSTOMER, channel: 'CALL', windows } }]);
-    expect(r.answers.slice(1).map(codeOf)).toEqual([null, 'PREFERRED_TIME_OUTSIDE_HOURS', 'PREFERRED_TIME_OUTSIDE_HOURS', 'INVALID_PREFERRED_TIMES', 'INVALID_PREFERRED_TIMES', 'PREFERRED_TIME_NOT_OFFERED']);
+    expect(r.answers.slice(1).map(codeOf)).toEqual([
+      null,
+      'PREFERRED_TIME_OUTSIDE_HOURS',
+      'PREFERRED_TIME_OUTSIDE_HOURS',
+      'INVALID_PREFERRED_TIMES',
+      'INVALID_PREFERRED_TIMES',
+      'PREFERRED_TIME_NOT_OFFERED',
+    ]);
     expect(r.state.preferredTimes).toEqual({ CALL: windows });
   });
 
@@ -297,7 +349,12 @@ describe('preferred contact times at the gate', () => {
       [3, '2026-03-10T04:00:00.000Z', '2026-03-10'],
     ] as const) {
       const e = verdict(i) as ActionRescheduled;
-      expect([e.type, e.data.code, e.data.releaseAt, e.data.releaseDate]).toEqual(['ActionRescheduled', 'CONTACT_OUTSIDE_PREFERRED_TIME', releaseAt, releaseDate]);
+      expect([e.type, e.data.code, e.data.releaseAt, e.data.releaseDate]).toEqual([
+        'ActionRescheduled',
+        'CONTACT_OUTSIDE_PREFERRED_TIME',
+        releaseAt,
+        releaseDate,
+      ]);
       expect(e.data.details).toMatchObject({ preferredTimes: windows, timeZone: 'Asia/Shanghai' });
     }
     expect([verdict(4).type, verdict(5).type]).toEqual(['ActionReleased', 'ActionReleased']);
@@ -309,7 +366,9 @@ describe('preferred contact times at the gate', () => {
     const { state } = ledger(prefer('CALL', [{ start: '08:00', end: '09:00' }]));
     // A later rulebook starts the allowed hours at 09:00: the 08:00-09:00 window is no longer allowed.
     const later: ContactRules = { ...DEFAULT_CONTACT_RULES, version: 'later', quietHours: { ...DEFAULT_CONTACT_RULES.quietHours, end: '09:00' } };
-    expect(typesOf(debtorDecider.decide(release(call('call-e'), '2026-03-09T02:00:00Z', { rules: later }), state) as DebtorEvent[])).toEqual(['ActionReleased']);
+    expect(typesOf(debtorDecider.decide(release(call('call-e'), '2026-03-09T02:00:00Z', { rules: later }), state) as DebtorEvent[])).toEqual([
+      'ActionReleased',
+    ]);
     const cleared = ledger(prefer('CALL', windows), prefer('CALL', []), release(call('call-f'), '2026-03-09T02:00:00Z'));
     expect(typesOf(last(cleared))).toEqual(['ActionReleased']);
   });

@@ -44,7 +44,12 @@ describe('dispatch worker', () => {
     expect(summary).toMatchObject({ at: '2026-12-01T13:50:00.000Z', released: 1 });
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ at: '2026-12-01T13:50:00.000Z', businessDate: '2026-11-30' });
-    expect(runs[0].ctx).toMatchObject({ command: 'ReleaseAction', actor: { id: 'collection', role: 'system' }, occurredAt: '2026-12-01T13:50:00.000Z', idempotencyKey: 'dispatch-worker:2026-12-01T13:50:00.000Z' });
+    expect(runs[0].ctx).toMatchObject({
+      command: 'ReleaseAction',
+      actor: { id: 'collection', role: 'system' },
+      occurredAt: '2026-12-01T13:50:00.000Z',
+      idempotencyKey: 'dispatch-worker:2026-12-01T13:50:00.000Z',
+    });
   });
 
   it('does nothing before the calendar starts or while the day is closing', async () => {
@@ -99,7 +104,9 @@ describe('dispatch worker', () => {
         throw new Error(`accepted ${bad}`);
       } catch (err) {
         expect(err).toBeInstanceOf(ConfigError);
-        expect((err as ConfigError).problems).toEqual(expect.arrayContaining([expect.stringMatching(/^COLLECTION_DISPATCH_EVERY_SECONDS: /), expect.stringMatching(/^PORT: /)]));
+        expect((err as ConfigError).problems).toEqual(
+          expect.arrayContaining([expect.stringMatching(/^COLLECTION_DISPATCH_EVERY_SECONDS: /), expect.stringMatching(/^PORT: /)]),
+        );
       }
     }
   });

@@ -27,7 +27,17 @@ export const TZ = 'Asia/Shanghai';
 export const OPENED = '2025-03-02';
 
 export function step(stepId: string, when: LadderStep['when'], channel: Channel, purpose: Purpose, extra: Partial<LadderStep> = {}): LadderStep {
-  return { stepId, when, channel, purpose, templateId: `tpl-${stepId}`, requiredCertification: null, priority: 5, performer: defaultPerformer(channel), ...extra };
+  return {
+    stepId,
+    when,
+    channel,
+    purpose,
+    templateId: `tpl-${stepId}`,
+    requiredCertification: null,
+    priority: 5,
+    performer: defaultPerformer(channel),
+    ...extra,
+  };
 }
 
 /** M1 ladder: SMS reminder on day 1, call on day 3, education email on day 5, SMS on day 7, demand letter on day 20. */
@@ -65,7 +75,13 @@ export function resolved(ladder: LadderStep[] = M1_LADDER, strategyId = 'std-C',
   };
 }
 
-export function catalogEntry(strategyId: string, version: number, effectiveFrom: string, activationSeq: number, def: StrategyDefinition = definition()): ActiveStrategyVersion {
+export function catalogEntry(
+  strategyId: string,
+  version: number,
+  effectiveFrom: string,
+  activationSeq: number,
+  def: StrategyDefinition = definition(),
+): ActiveStrategyVersion {
   return { strategyId, version, effectiveFrom, activationSeq, definition: def };
 }
 
@@ -117,7 +133,10 @@ export const BASIC: Record<string, Certification> = {
  * A contact attempt by collector c-1 at 10:00 Shanghai time on the opening day, cleared by the
  * ledger, reported on the business day it happened (the local date of `at`) unless `businessDate` says otherwise.
  */
-export function attempt(overrides: Partial<ContactAttemptData> = {}, extra: Partial<Omit<AttemptContact['data'], keyof ContactAttemptData>> = {}): AttemptContact {
+export function attempt(
+  overrides: Partial<ContactAttemptData> = {},
+  extra: Partial<Omit<AttemptContact['data'], keyof ContactAttemptData>> = {},
+): AttemptContact {
   const at = overrides.at ?? '2025-03-02T02:00:00Z';
   return {
     type: 'AttemptContact',

@@ -13,7 +13,12 @@ describe('the loan mirror', () => {
   });
 
   it('finds the next installment due on or after a date', () => {
-    const loan = { installments: [{ seq: 2, dueDate: '2025-03-15' }, { seq: 1, dueDate: '2025-02-15' }] };
+    const loan = {
+      installments: [
+        { seq: 2, dueDate: '2025-03-15' },
+        { seq: 1, dueDate: '2025-02-15' },
+      ],
+    };
     expect(nextDueDate(loan, '2025-02-15')).toBe('2025-02-15');
     expect(nextDueDate(loan, '2025-02-16')).toBe('2025-03-15');
     expect(nextDueDate(loan, '2025-03-16')).toBeNull();

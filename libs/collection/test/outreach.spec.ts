@@ -1,5 +1,12 @@
 import { fold, isDomainError } from '#kernel';
-import { outreachDecider, type ActionScheduled, type OutreachCommand, type OutreachEvent, type OutreachState, type StartOutreach } from '../src/domain/index.js';
+import {
+  outreachDecider,
+  type ActionScheduled,
+  type OutreachCommand,
+  type OutreachEvent,
+  type OutreachState,
+  type StartOutreach,
+} from '../src/domain/index.js';
 import { resolved, step } from './fixtures.js';
 
 /**
@@ -46,22 +53,40 @@ function run(...commands: OutreachCommand[]): { state: OutreachState; answers: (
   return { state, answers };
 }
 
-const steps = (events: OutreachEvent[] | string) => (events as OutreachEvent[]).filter((e): e is ActionScheduled => e.type === 'ActionScheduled').map((e) => e.data.stepId);
+const steps = (events: OutreachEvent[] | string) =>
+  (events as OutreachEvent[]).filter((e): e is ActionScheduled => e.type === 'ActionScheduled').map((e) => e.data.stepId);
 const close = (businessDate: string): OutreachCommand => ({ type: 'CloseOutreachDay', data: { trackId: 'LY-W1', businessDate } });
 
 describe('the pre-delinquency track', () => {
   it('starts with the steps already due before the installment (4 days ahead: the education email and the immediate push, not yet the 3-day SMS)', () => {
     const { answers } = run(start());
     const events = answers[0] as OutreachEvent[];
-    expect(events[0]).toMatchObject({ type: 'OutreachStarted', data: { trackId: 'LY-W1', dueDate: '2026-06-08', plan: { stage: 'M0', strategy: { strategyId: 'pre-C-M0' } } } });
+    expect(events[0]).toMatchObject({
+      type: 'OutreachStarted',
+      data: { trackId: 'LY-W1', dueDate: '2026-06-08', plan: { stage: 'M0', strategy: { strategyId: 'pre-C-M0' } } },
+    });
     expect(steps(events).sort()).toEqual(['edu-7', 'push-0']);
     const email = events.find((e): e is ActionScheduled => e.type === 'ActionScheduled' && e.data.stepId === 'edu-7')!;
-    expect(email.data).toMatchObject({ caseId: 'LY-W1', track: 'PRE_DELINQUENCY', dpd: 0, dueOn: '2026-06-04', installmentDueDate: '2026-06-08', collectorId: null, actionId: 'LY-W1/M0.pre-C-M0.v1.champion/edu-7@2026-06-08' });
+    expect(email.data).toMatchObject({
+      caseId: 'LY-W1',
+      track: 'PRE_DELINQUENCY',
+      dpd: 0,
+      dueOn: '2026-06-04',
+      installmentDueDate: '2026-06-08',
+      collectorId: null,
+      actionId: 'LY-W1/M0.pre-C-M0.v1.champion/edu-7@2026-06-08',
+    });
   });
 
   it('adds the 3-day SMS at the close of the day it falls due, never twice, and ends at the due date', () => {
     const { answers, state } = run(start(), close('2026-06-04'), close('2026-06-05'), close('2026-06-06'), close('2026-06-08'), close('2026-06-09'));
-    expect(answers.slice(1).map((a) => (a as OutreachEvent[]).map((e) => (e.type === 'ActionScheduled' ? e.data.stepId : e.type)))).toEqual([[], ['sms-3'], [], ['OutreachEnded'], []]);
+    expect(answers.slice(1).map((a) => (a as OutreachEvent[]).map((e) => (e.type === 'ActionScheduled' ? e.data.stepId : e.type)))).toEqual([
+      [],
+      ['sms-3'],
+      [],
+      ['OutreachEnded'],
+      [],
+    ]);
     expect(state.status).toBe('ended');
   });
 

@@ -7,7 +7,8 @@ import { CASE, attempt, history, openCase, resolved, run, types } from './fixtur
  * paid never keeps it (the seen bug: a 0.50-yuan promise due in 2028 marked kept with nothing paid).
  * The case opens on 2025-03-02 with 103,000 fen overdue.
  */
-const promise = (amount: number, dueOn: string, promiseId = 'p1') => attempt({ attemptId: `att-${promiseId}`, outcome: 'PROMISE_TO_PAY', promise: { promiseId, amount, dueOn } });
+const promise = (amount: number, dueOn: string, promiseId = 'p1') =>
+  attempt({ attemptId: `att-${promiseId}`, outcome: 'PROMISE_TO_PAY', promise: { promiseId, amount, dueOn } });
 const endOfDay = (businessDate: string) => ({ type: 'CloseCaseDay' as const, data: { caseId: CASE, businessDate, dpd: 3, nextDueDate: null } });
 const codeOf = (r: ReturnType<typeof caseDecider.decide>) => (isDomainError(r) ? r.code : null);
 
@@ -41,7 +42,10 @@ describe('promise terms', () => {
     expect(promiseEvents('2025-03-05')).toEqual([]);
     const broken = promiseEvents('2025-03-07');
     expect(broken).toEqual([
-      { type: 'PromiseBroken', data: { caseId: CASE, promiseId: 'p1', amount: 20_000, paidAmount: 0, shortfall: 20_000, dueOn: '2025-03-05', brokenOn: '2025-03-07' } },
+      {
+        type: 'PromiseBroken',
+        data: { caseId: CASE, promiseId: 'p1', amount: 20_000, paidAmount: 0, shortfall: 20_000, dueOn: '2025-03-05', brokenOn: '2025-03-07' },
+      },
     ]);
   });
 

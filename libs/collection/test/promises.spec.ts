@@ -73,7 +73,10 @@ describe('promises to pay', () => {
   });
 
   it('uses the grace and tolerance of the case’s strategy', () => {
-    const strict = resolved(undefined, 'strict', 1, { promiseTerms: { graceDays: 0, toleranceFen: 0, toleranceBps: 0 }, adjustmentLimits: DEFAULT_ADJUSTMENT_LIMITS });
+    const strict = resolved(undefined, 'strict', 1, {
+      promiseTerms: { graceDays: 0, toleranceFen: 0, toleranceBps: 0 },
+      adjustmentLimits: DEFAULT_ADJUSTMENT_LIMITS,
+    });
     const { state } = history(openCase({ strategy: strict }), promise(), pay('pay-1', 99_999, '2025-03-05'));
     expect(types(run(state, endOfDay('2025-03-05')))).toEqual(['PromiseBroken']);
   });
@@ -87,7 +90,10 @@ describe('promises to pay', () => {
 
   it('refuses a promise dated in the past (of the customer’s day)', () => {
     const { events } = history(openCase());
-    spec.given(events).when(promise('p1', 100_000, '2025-03-01')).thenError('PROMISE_DATE_IN_PAST');
+    spec
+      .given(events)
+      .when(promise('p1', 100_000, '2025-03-01'))
+      .thenError('PROMISE_DATE_IN_PAST');
   });
 
   it('on closing, kept promises are kept and the rest cancelled with the case', () => {

@@ -34,7 +34,11 @@ function contact(channel: string, outcome: string, at: string, extra: Record<str
 
 const history: ImpactEvent[] = [
   opened,
-  { type: 'ThirdPartyExceptionRecorded', streamId: 'collection.debtor-C1', data: { customerId: 'C1', exceptionId: 'x1', reason: 'DEBTOR_UNREACHABLE', recordedBy: 'sup-1' } },
+  {
+    type: 'ThirdPartyExceptionRecorded',
+    streamId: 'collection.debtor-C1',
+    data: { customerId: 'C1', exceptionId: 'x1', reason: 'DEBTOR_UNREACHABLE', recordedBy: 'sup-1' },
+  },
   contact('CALL', 'NO_ANSWER', '2026-03-03T01:00:00Z'), // a1, 09:00 in Shanghai
   contact('CALL', 'THIRD_PARTY_CONTACT', '2026-03-03T02:00:00Z', { party: 'THIRD_PARTY', thirdPartyContactId: 'tp-1' }), // a2, after one failure
   ...Array.from({ length: 6 }, (_, i) => contact('CALL', 'NO_ANSWER', `2026-03-03T0${i + 3}:00:00Z`)), // a3..a8: a8 is the 7th dial

@@ -21,7 +21,10 @@ describe('the contact rules book under maker-checker', () => {
     const after = fold(rulesBookDecider.evolve, state, [published as RulesBookEvent]);
     expect([after.published.map((p) => p.rules.version), after.proposed]).toEqual([['BANK-2026.2'], {}]);
     // Approved again: nothing new.
-    book.given([...proposed, published]).when(approve()).thenTypes([]);
+    book
+      .given([...proposed, published])
+      .when(approve())
+      .thenTypes([]);
   });
 
   it('refuses the proposer’s own approval, an approval after the first day, and a version proposed twice', () => {

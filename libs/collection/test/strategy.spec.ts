@@ -39,14 +39,20 @@ describe('CollectionStrategy maker-checker', () => {
   it('records the champion/challenger review a proposal cites', () => {
     spec
       .given([proposed(1), approved(1), activated(1)])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-42', reviewFound: true, by: alice } })
+      .when({
+        type: 'ProposeStrategyVersion',
+        data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-42', reviewFound: true, by: alice },
+      })
       .then([proposed(2, definition(), 'rev-42')]);
   });
 
   it('refuses to cite a review that does not exist', () => {
     spec
       .given([proposed(1), approved(1), activated(1)])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-43', reviewFound: false, by: alice } })
+      .when({
+        type: 'ProposeStrategyVersion',
+        data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-43', reviewFound: false, by: alice },
+      })
       .thenError('REVIEW_NOT_FOUND');
     spec
       .given([])
@@ -70,20 +76,38 @@ describe('CollectionStrategy maker-checker', () => {
   });
 
   it('lets another risk manager approve, never the proposer', () => {
-    spec.given([proposed(1)]).when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: alice } }).thenError('STRATEGY_SELF_APPROVAL');
-    spec.given([proposed(1)]).when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } }).then([approved(1)]);
-    spec.given([proposed(1), approved(1)]).when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } }).then([]);
+    spec
+      .given([proposed(1)])
+      .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: alice } })
+      .thenError('STRATEGY_SELF_APPROVAL');
+    spec
+      .given([proposed(1)])
+      .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } })
+      .then([approved(1)]);
+    spec
+      .given([proposed(1), approved(1)])
+      .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } })
+      .then([]);
     spec
       .given([proposed(1)])
       .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: { id: 'root', role: 'admin' } } })
       .thenError('RISK_MANAGER_REQUIRED');
-    spec.given([proposed(1)]).when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 2, by: bob } }).thenError('STRATEGY_VERSION_NOT_FOUND');
+    spec
+      .given([proposed(1)])
+      .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 2, by: bob } })
+      .thenError('STRATEGY_VERSION_NOT_FOUND');
   });
 
   it('rejects with a reason; a rejected version can be neither approved nor activated', () => {
     const rejected: StrategyEvent = { type: 'StrategyVersionRejected', data: { strategyId: 'std-C', version: 1, rejectedBy: 'bob', reason: 'too soft' } };
-    spec.given([proposed(1)]).when({ type: 'RejectStrategyVersion', data: { strategyId: 'std-C', version: 1, reason: 'too soft', by: bob } }).then([rejected]);
-    spec.given([proposed(1), rejected]).when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } }).thenError('STRATEGY_NOT_PROPOSED');
+    spec
+      .given([proposed(1)])
+      .when({ type: 'RejectStrategyVersion', data: { strategyId: 'std-C', version: 1, reason: 'too soft', by: bob } })
+      .then([rejected]);
+    spec
+      .given([proposed(1), rejected])
+      .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } })
+      .thenError('STRATEGY_NOT_PROPOSED');
     spec
       .given([proposed(1), rejected])
       .when({ type: 'ActivateStrategyVersion', data: { strategyId: 'std-C', version: 1, effectiveFrom: '2025-01-01', businessDate: '2025-01-01', by: bob } })
@@ -95,9 +119,18 @@ describe('CollectionStrategy maker-checker', () => {
       type: 'ActivateStrategyVersion' as const,
       data: { strategyId: 'std-C', version, effectiveFrom, businessDate, by: bob },
     });
-    spec.given([proposed(1)]).when(activate(1, '2025-01-01')).thenError('STRATEGY_NOT_APPROVED');
-    spec.given([proposed(1), approved(1)]).when(activate(1, '2024-12-31')).thenError('EFFECTIVE_DATE_IN_PAST');
-    spec.given([proposed(1), approved(1)]).when(activate(1, '2025-01-01')).then([activated(1)]);
+    spec
+      .given([proposed(1)])
+      .when(activate(1, '2025-01-01'))
+      .thenError('STRATEGY_NOT_APPROVED');
+    spec
+      .given([proposed(1), approved(1)])
+      .when(activate(1, '2024-12-31'))
+      .thenError('EFFECTIVE_DATE_IN_PAST');
+    spec
+      .given([proposed(1), approved(1)])
+      .when(activate(1, '2025-01-01'))
+      .then([activated(1)]);
     spec
       .given([proposed(1), approved(1), activated(1), proposed(2), approved(2)])
       .when(activate(2, '2025-03-01', '2025-02-10'))
@@ -116,7 +149,10 @@ describe('CollectionStrategy maker-checker', () => {
       definition({ keys: [{ grade: 'Z' as never, stage: 'M1' }] }),
     ];
     for (const def of bad) {
-      spec.given([]).when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: def, reason: 'x', by: alice } }).thenError('INVALID_STRATEGY');
+      spec
+        .given([])
+        .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: def, reason: 'x', by: alice } })
+        .thenError('INVALID_STRATEGY');
     }
   });
 });
@@ -170,7 +206,10 @@ describe('champion / challenger', () => {
     const inChallenger = ids.find((id) => chooseVariant('std-C', id, 50) === 'challenger')!;
     const inChampion = ids.find((id) => chooseVariant('std-C', id, 50) === 'champion')!;
     const byCase = (caseId: string) => ({ caseId, loanId: 'L-x', customerId: 'cust-x' });
-    expect(resolveStrategy(entry, byCase(inChallenger))).toMatchObject({ ref: { strategyId: 'std-C', version: 3, variant: 'challenger' }, ladder: challengerLadder });
+    expect(resolveStrategy(entry, byCase(inChallenger))).toMatchObject({
+      ref: { strategyId: 'std-C', version: 3, variant: 'challenger' },
+      ladder: challengerLadder,
+    });
     expect(resolveStrategy(entry, byCase(inChampion))).toMatchObject({ ref: { variant: 'champion' }, ladder: M1_LADDER });
   });
 
@@ -180,7 +219,8 @@ describe('champion / challenger', () => {
     const byLoan = catalogEntry('std-C', 4, '2025-01-01', 1, definition({ challenger, assignmentUnit: 'LOAN' }));
     const byCase = catalogEntry('std-C', 4, '2025-01-01', 1, definition({ challenger }));
     const loans = Array.from({ length: 200 }, (_, i) => `L-${i}`);
-    const arm = (entry: typeof byLoan, loanId: string, episode: number) => resolveStrategy(entry, { caseId: `${loanId}-E${episode}`, loanId, customerId: `c-${loanId}` }).ref.variant;
+    const arm = (entry: typeof byLoan, loanId: string, episode: number) =>
+      resolveStrategy(entry, { caseId: `${loanId}-E${episode}`, loanId, customerId: `c-${loanId}` }).ref.variant;
     expect(loans.filter((l) => arm(byLoan, l, 1) !== arm(byLoan, l, 2))).toEqual([]);
     expect(loans.filter((l) => arm(byCase, l, 1) !== arm(byCase, l, 2)).length).toBeGreaterThan(50);
     expect(new Set(loans.map((l) => arm(byLoan, l, 1)))).toEqual(new Set(['champion', 'challenger']));

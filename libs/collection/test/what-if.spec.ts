@@ -29,7 +29,13 @@ describe('what-if replay of a case under another strategy version', () => {
     expect(result.from).toBe(OPENED);
     // Day closes that scheduled nothing leave no trace: an open case replays to the last date it names.
     expect(result.through).toBe('2025-03-21');
-    const longer = whatIf({ caseId: CASE, events, installments: INSTALLMENTS, alternative: { strategyId: 'std-C', version: 1, definition: definition() }, through: '2025-04-05' })!;
+    const longer = whatIf({
+      caseId: CASE,
+      events,
+      installments: INSTALLMENTS,
+      alternative: { strategyId: 'std-C', version: 1, definition: definition() },
+      through: '2025-04-05',
+    })!;
     expect(longer.through).toBe('2025-04-05');
     expect(longer.summary.differs).toBe(false);
     expect(result.days.map((d) => [d.date, d.actual.map((a) => a.stepId), d.whatIf.map((a) => a.stepId)])).toEqual([
@@ -43,7 +49,12 @@ describe('what-if replay of a case under another strategy version', () => {
 
   it('shows, day by day, which actions another version would have scheduled instead', () => {
     const events = lived(25);
-    const result = whatIf({ caseId: CASE, events, installments: INSTALLMENTS, alternative: { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) } })!;
+    const result = whatIf({
+      caseId: CASE,
+      events,
+      installments: INSTALLMENTS,
+      alternative: { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) },
+    })!;
     expect(result.plans).toEqual([{ asOf: OPENED, stage: 'M1', strategy: 'std-C@2/champion', alternative: true }]);
     expect(result.days.map((d) => [d.date, d.actual.map((a) => a.channel), d.whatIf.map((a) => a.channel)])).toEqual([
       ['2025-03-02', ['SMS'], ['CALL']],
@@ -53,7 +64,14 @@ describe('what-if replay of a case under another strategy version', () => {
       ['2025-03-08', ['SMS'], []],
       ['2025-03-21', ['LETTER'], ['LETTER']],
     ]);
-    expect(result.days[0].whatIf[0]).toEqual({ dueOn: OPENED, stepId: 'call-1', channel: 'CALL', purpose: 'NEGOTIATION', dpd: 1, strategy: 'std-C@2/champion' });
+    expect(result.days[0].whatIf[0]).toEqual({
+      dueOn: OPENED,
+      stepId: 'call-1',
+      channel: 'CALL',
+      purpose: 'NEGOTIATION',
+      dpd: 1,
+      strategy: 'std-C@2/champion',
+    });
     expect(result.summary).toEqual({ actual: 5, whatIf: 3, same: 1, onlyActual: 4, onlyWhatIf: 2, differs: true });
   });
 
@@ -89,10 +107,14 @@ describe('what-if replay of a case under another strategy version', () => {
 
   it('stops at the day the case was closed, and answers null for a stream without an opening', () => {
     const events = lived(10, [4, { type: 'CloseCase', data: { caseId: CASE, reason: 'CURED', closedOn: addDays(OPENED, 4) } }]);
-    const result = whatIf({ caseId: CASE, events, installments: INSTALLMENTS, alternative: { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) } })!;
+    const result = whatIf({
+      caseId: CASE,
+      events,
+      installments: INSTALLMENTS,
+      alternative: { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) },
+    })!;
     expect(result.through).toBe(addDays(OPENED, 4));
     expect(result.days.flatMap((d) => d.whatIf.map((a) => a.stepId))).toEqual(['call-1', 'sms-4']);
     expect(whatIf({ caseId: CASE, events: [], installments: INSTALLMENTS, alternative: { strategyId: 'x', version: 1, definition: definition() } })).toBeNull();
   });
-
 });

@@ -30,9 +30,7 @@ export interface BatchAppendItem {
  * events, `result.duplicate`), or refused on its own (a `RevisionConflictError`, or an error for
  * event ids stored elsewhere) while the other items went ahead.
  */
-export type BatchAppendOutcome =
-  | { readonly ok: true; readonly result: AppendResult }
-  | { readonly ok: false; readonly error: Error };
+export type BatchAppendOutcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
 
 export interface ReadStreamOptions {
   readonly direction?: 'forwards' | 'backwards';

@@ -42,7 +42,9 @@ describe('AggregateRepository on Postgres', () => {
     await repo.handle('tally.tally-race', { type: 'Open', tallyId: 'race', limit: 1_000_000 }, ctx('Open'));
     const others = Array.from({ length: 4 }, () => new AggregateRepository(store, tallyDecider, { maxRetries: 50 }));
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 5 === 0 ? repo : others[i % 4]).handle('tally.tally-race', { type: 'Add', tallyId: 'race', amount: 1 }, ctx('Add'))),
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 5 === 0 ? repo : others[i % 4]).handle('tally.tally-race', { type: 'Add', tallyId: 'race', amount: 1 }, ctx('Add')),
+      ),
     );
     const loaded = await repo.load('tally.tally-race');
     expect(loaded.state).toMatchObject({ total: 20 });

@@ -130,9 +130,8 @@ describe('EventStoreDB adapter against the double', () => {
     for (let i = 0; i < 80; i++) await h.store.appendToStream(`noise${prefix}-${i}`, [event('Noise')], 'no_stream');
     const head = (await h.store.headPosition())!;
 
-    const batches = await batchesUntil(
-      h.store.subscribeToAll({ from: afterWanted, filter: { streamPrefixes: [`${prefix}.`] } }),
-      (seen) => seen.some((b) => b.caughtUp),
+    const batches = await batchesUntil(h.store.subscribeToAll({ from: afterWanted, filter: { streamPrefixes: [`${prefix}.`] } }), (seen) =>
+      seen.some((b) => b.caughtUp),
     );
     expect(batches.flatMap((b) => b.events)).toEqual([]);
     const last = batches[batches.length - 1];
@@ -179,7 +178,7 @@ describe('EventStoreDB adapter against the double', () => {
     expect(comparePositions(page.position, appended.position)).toBeGreaterThan(0);
   });
 
-  it("reads $all with only an event-type filter, and pages with maxCount", async () => {
+  it('reads $all with only an event-type filter, and pages with maxCount', async () => {
     const prefix = `typ${randomUUID().slice(0, 8)}`;
     const wanted = `Wanted${prefix}`;
     for (let i = 0; i < 5; i++) await h.store.appendToStream(`${prefix}.s-${i}`, [event(wanted), event('Other')], 'no_stream');

@@ -29,11 +29,7 @@ export function event(type: string, data: unknown = {}, id = randomUUID()): NewE
 }
 
 /** Collects batches from a subscription until `done` says enough, or the deadline passes. */
-export async function collect(
-  subscription: Subscription,
-  done: (events: RecordedEvent[]) => boolean,
-  timeoutMs = 30_000,
-): Promise<RecordedEvent[]> {
+export async function collect(subscription: Subscription, done: (events: RecordedEvent[]) => boolean, timeoutMs = 30_000): Promise<RecordedEvent[]> {
   const seen: RecordedEvent[] = [];
   const iterator = subscription[Symbol.asyncIterator]();
   const deadline = Date.now() + timeoutMs;
@@ -42,10 +38,7 @@ export async function collect(
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`subscription delivered ${seen.length} events before the deadline`);
       let timer: NodeJS.Timeout | undefined;
-      const next = await Promise.race([
-        iterator.next(),
-        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left))),
-      ]);
+      const next = await Promise.race([iterator.next(), new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), left)))]);
       clearTimeout(timer);
       if (next === 'timeout') continue;
       if (next.done) break;
@@ -224,7 +217,10 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
         await Promise.all(singles);
         for (const [i, s] of streams.entries()) {
           const types = (await h.store.readStream(s)).map((e) => e.type);
-          expect([['E0', 'Single'], ['E0', 'B1', 'B2']]).toContainEqual(types);
+          expect([
+            ['E0', 'Single'],
+            ['E0', 'B1', 'B2'],
+          ]).toContainEqual(types);
           expect(outcomes[i].ok).toBe(types.length === 3);
           if (i % 2 === 1) expect(types).toEqual(['E0', 'B1', 'B2']);
         }
@@ -261,7 +257,11 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
 
     it('reads a stream forwards and backwards, from a revision, with a max count', async () => {
       const s = stream('read');
-      await h.store.appendToStream(s, ['E0', 'E1', 'E2', 'E3', 'E4'].map((t) => event(t)), 'no_stream');
+      await h.store.appendToStream(
+        s,
+        ['E0', 'E1', 'E2', 'E3', 'E4'].map((t) => event(t)),
+        'no_stream',
+      );
       const types = (events: RecordedEvent[]) => events.map((e) => e.type);
       expect(types(await h.store.readStream(s))).toEqual(['E0', 'E1', 'E2', 'E3', 'E4']);
       expect(types(await h.store.readStream(s, { fromRevision: 2, maxCount: 2 }))).toEqual(['E2', 'E3']);
@@ -332,10 +332,7 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
         if (first.length === 3) break;
       }
       await sub1.close();
-      const rest = await collect(
-        h.store.subscribeToAll({ from: checkpoint, filter: { streamPrefixes: [`${prefix}.`] } }),
-        (seen) => seen.length >= 3,
-      );
+      const rest = await collect(h.store.subscribeToAll({ from: checkpoint, filter: { streamPrefixes: [`${prefix}.`] } }), (seen) => seen.length >= 3);
       expect([...first, ...rest].map((e) => e.type)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4', 'E5']);
     });
 

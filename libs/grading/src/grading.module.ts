@@ -27,7 +27,14 @@ import { GradingClock, gradingCalendarProjection } from './application/clock.js'
  */
 @Module({
   // HTTP
-  controllers: [GradingPoliciesController, PolicyPreviewController, ClassificationRulesController, CustomersController, ClassificationController, RunsController],
+  controllers: [
+    GradingPoliciesController,
+    PolicyPreviewController,
+    ClassificationRulesController,
+    CustomersController,
+    ClassificationController,
+    RunsController,
+  ],
   providers: [
     // Application: repositories, commands, reactions, portfolio runs
     GradingRepositories,
@@ -50,7 +57,16 @@ export const gradingContext: ContextRegistration = {
   name: 'grading',
   module: GradingModule,
   // The regrader first: it owns the loan records the others' readers join.
-  projections: [regraderProjection, customersProjection, policiesProjection, loanClassesProjection, restructuringOutcomesReactor, promiseOutcomesProjection, gradingCaseAssignmentsProjection, gradingCalendarProjection],
+  projections: [
+    regraderProjection,
+    customersProjection,
+    policiesProjection,
+    loanClassesProjection,
+    restructuringOutcomesReactor,
+    promiseOutcomesProjection,
+    gradingCaseAssignmentsProjection,
+    gradingCalendarProjection,
+  ],
   migrations: [],
   // Kafka: grades and loan classifications on arrears.grading.v1.
   integrationEvents: gradingIntegrationEvents,

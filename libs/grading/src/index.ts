@@ -3,7 +3,15 @@
 // is internal to the context.
 export { gradingContext, GradingModule } from './grading.module.js';
 export { CATEGORIES, GRADES, SCORE_GRADES, type Category, type Grade, type ScoreGrade } from './domain/grades.js';
-export { FACTORS, OVERRIDE_FLAGS, type FactorContribution, type FactorName, type OverrideFlag, type PolicyDocument, type ProfileFacts } from './domain/scorecard.js';
+export {
+  FACTORS,
+  OVERRIDE_FLAGS,
+  type FactorContribution,
+  type FactorName,
+  type OverrideFlag,
+  type PolicyDocument,
+  type ProfileFacts,
+} from './domain/scorecard.js';
 export type { ClassificationRule, ClassificationRules } from './domain/classification.js';
 export type {
   ActiveClassificationRulesChanged,

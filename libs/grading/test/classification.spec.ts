@@ -34,7 +34,22 @@ describe('five-category classification: days past due', () => {
 
 describe('five-category classification: restructured loans', () => {
   // Restructured on 2025-06-10; new monthly installments from 2025-07-15.
-  const dueDates = ['2025-07-15', '2025-08-15', '2025-09-15', '2025-10-15', '2025-11-15', '2025-12-15', '2026-01-15', '2026-02-15', '2026-03-15', '2026-04-15', '2026-05-15', '2026-06-15', '2026-07-15', '2026-08-15'];
+  const dueDates = [
+    '2025-07-15',
+    '2025-08-15',
+    '2025-09-15',
+    '2025-10-15',
+    '2025-11-15',
+    '2025-12-15',
+    '2026-01-15',
+    '2026-02-15',
+    '2026-03-15',
+    '2026-04-15',
+    '2026-05-15',
+    '2026-06-15',
+    '2026-07-15',
+    '2026-08-15',
+  ];
   const r1: LoanRestructuring = { restructuringId: 'RS-1', effectiveDate: '2025-06-10', dueDates, dpdBefore: 40 };
   const restructured = (extra = {}) => loan({ restructurings: [r1], ...extra });
 
@@ -43,7 +58,12 @@ describe('five-category classification: restructured loans', () => {
   });
 
   it('observation lasts at least two repayment periods when they are longer than a year', () => {
-    const yearly: LoanRestructuring = { restructuringId: 'RS-Y', effectiveDate: '2025-06-10', dueDates: ['2025-12-31', '2026-12-31', '2027-12-31', '2028-12-31'], dpdBefore: 0 };
+    const yearly: LoanRestructuring = {
+      restructuringId: 'RS-Y',
+      effectiveDate: '2025-06-10',
+      dueDates: ['2025-12-31', '2026-12-31', '2027-12-31', '2028-12-31'],
+      dpdBefore: 0,
+    };
     expect(observationPeriod(rules, yearly).to).toBe('2027-12-31');
   });
 
@@ -77,7 +97,10 @@ describe('five-category classification: restructured loans', () => {
     const r2: LoanRestructuring = { restructuringId: 'RS-2', effectiveDate: '2026-01-05', dueDates: ['2026-02-15', '2026-03-15', '2026-04-15'], dpdBefore: 0 };
     expect(classifyLoan(rules, loan({ restructurings: [r1, r2] }), '2026-01-05')).toMatchObject({ category: 'substandard', rule: 'restructured.again' });
     const afterObservation: LoanRestructuring = { ...r2, effectiveDate: '2026-08-01', dueDates: ['2026-09-15', '2026-10-15', '2026-11-15'] };
-    expect(classifyLoan(rules, loan({ restructurings: [r1, afterObservation] }), '2026-08-01')).toMatchObject({ category: 'special_mention', rule: 'restructured.observation' });
+    expect(classifyLoan(rules, loan({ restructurings: [r1, afterObservation] }), '2026-08-01')).toMatchObject({
+      category: 'special_mention',
+      rule: 'restructured.observation',
+    });
   });
 
   it('a loan substandard or worse when restructured is not upgraded during observation', () => {
@@ -85,12 +108,20 @@ describe('five-category classification: restructured loans', () => {
     expect(classifyLoan(rules, loan({ restructurings: [late] }), '2025-09-01')).toMatchObject({ category: 'substandard', rule: 'restructured.no-upgrade' });
     const veryLate: LoanRestructuring = { ...r1, dpdBefore: 300 };
     expect(classifyLoan(rules, loan({ restructurings: [veryLate] }), '2025-09-01')).toMatchObject({ category: 'doubtful', rule: 'restructured.no-upgrade' });
-    expect(classifyLoan({ ...rules, restructuring: { ...rules.restructuring, keepCategoryBefore: false } }, loan({ restructurings: [late] }), '2025-09-01').category).toBe('special_mention');
+    expect(
+      classifyLoan({ ...rules, restructuring: { ...rules.restructuring, keepCategoryBefore: false } }, loan({ restructurings: [late] }), '2025-09-01').category,
+    ).toBe('special_mention');
   });
 
   it('days past due beyond a restructuring floor decide', () => {
-    expect(classifyLoan(rules, delinquentLoan(100, '2025-10-01', { restructurings: [r1] }), '2025-10-01')).toMatchObject({ category: 'substandard', rule: 'overdue.over-substandard-days' });
-    expect(classifyLoan(rules, delinquentLoan(280, '2026-03-01', { restructurings: [r1] }), '2026-03-01')).toMatchObject({ category: 'doubtful', rule: 'overdue.over-doubtful-days' });
+    expect(classifyLoan(rules, delinquentLoan(100, '2025-10-01', { restructurings: [r1] }), '2025-10-01')).toMatchObject({
+      category: 'substandard',
+      rule: 'overdue.over-substandard-days',
+    });
+    expect(classifyLoan(rules, delinquentLoan(280, '2026-03-01', { restructurings: [r1] }), '2026-03-01')).toMatchObject({
+      category: 'doubtful',
+      rule: 'overdue.over-doubtful-days',
+    });
   });
 });
 
@@ -104,7 +135,10 @@ describe('classification rules validation', () => {
     ['thresholds out of order', { ...DEFAULT_RULES, doubtfulOverDpd: 80 }],
     ['special mention not from the first day', { ...DEFAULT_RULES, specialMentionFromDpd: 30 }],
     ['a shorter observation', { ...DEFAULT_RULES, restructuring: { ...DEFAULT_RULES.restructuring, observationPeriods: 1 } }],
-    ['a missed payment floor below substandard', { ...DEFAULT_RULES, restructuring: { ...DEFAULT_RULES.restructuring, missedPaymentCategory: 'special_mention' as const } }],
+    [
+      'a missed payment floor below substandard',
+      { ...DEFAULT_RULES, restructuring: { ...DEFAULT_RULES.restructuring, missedPaymentCategory: 'special_mention' as const } },
+    ],
   ])('refuses %s', (_what, r) => expect(rulesProblem(r)).not.toBeNull());
 });
 
@@ -114,40 +148,52 @@ describe('loan classification decider', () => {
 
   it('the first classification is recorded with the rule and the rules version', () => {
     const t = trigger('LoanRegistered');
-    spec.given([]).when({ type: 'ClassifyLoan', loan: loan(), asOf: '2026-03-01', rules: inForce, trigger: t }).then([
-      {
-        type: 'LoanClassified',
-        data: {
-          loanId: 'L1',
-          customerId: 'C1',
-          category: 'normal',
-          previous: null,
-          rule: 'performing',
-          rulesVersion: 'builtin-2023',
-          dpd: 0,
-          observation: null,
-          asOf: '2026-03-01',
-          triggerEventId: t.eventId,
-          triggerType: 'LoanRegistered',
-          triggerPosition: t.position,
+    spec
+      .given([])
+      .when({ type: 'ClassifyLoan', loan: loan(), asOf: '2026-03-01', rules: inForce, trigger: t })
+      .then([
+        {
+          type: 'LoanClassified',
+          data: {
+            loanId: 'L1',
+            customerId: 'C1',
+            category: 'normal',
+            previous: null,
+            rule: 'performing',
+            rulesVersion: 'builtin-2023',
+            dpd: 0,
+            observation: null,
+            asOf: '2026-03-01',
+            triggerEventId: t.eventId,
+            triggerType: 'LoanRegistered',
+            triggerPosition: t.position,
+          },
         },
-      },
-    ]);
+      ]);
   });
 
   it('records a change of category with the previous one, and nothing when nothing changed', () => {
-    const [first] = spec.given([]).when({ type: 'ClassifyLoan', loan: loan(), asOf: '2026-03-01', rules: inForce, trigger: trigger() }).thenTypes(['LoanClassified']);
+    const [first] = spec
+      .given([])
+      .when({ type: 'ClassifyLoan', loan: loan(), asOf: '2026-03-01', rules: inForce, trigger: trigger() })
+      .thenTypes(['LoanClassified']);
     const [second] = spec
       .given([first])
       .when({ type: 'ClassifyLoan', loan: delinquentLoan(91, '2026-03-01'), asOf: '2026-03-01', rules: inForce, trigger: trigger() })
       .thenTypes(['LoanClassified']);
     expect((second as LoanClassified).data).toMatchObject({ category: 'substandard', previous: 'normal', rule: 'overdue.over-substandard-days' });
-    spec.given([first, second]).when({ type: 'ClassifyLoan', loan: delinquentLoan(95, '2026-03-05'), asOf: '2026-03-05', rules: inForce, trigger: trigger() }).then([]);
+    spec
+      .given([first, second])
+      .when({ type: 'ClassifyLoan', loan: delinquentLoan(95, '2026-03-05'), asOf: '2026-03-05', rules: inForce, trigger: trigger() })
+      .then([]);
   });
 
   it('ignores a trigger older than the one behind the current classification', () => {
     const older = trigger();
-    const [first] = spec.given([]).when({ type: 'ClassifyLoan', loan: delinquentLoan(91, '2026-03-01'), asOf: '2026-03-01', rules: inForce, trigger: trigger() }).thenTypes(['LoanClassified']);
+    const [first] = spec
+      .given([])
+      .when({ type: 'ClassifyLoan', loan: delinquentLoan(91, '2026-03-01'), asOf: '2026-03-01', rules: inForce, trigger: trigger() })
+      .thenTypes(['LoanClassified']);
     spec.given([first]).when({ type: 'ClassifyLoan', loan: loan(), asOf: '2026-03-01', rules: inForce, trigger: older }).then([]);
   });
 });

@@ -16,7 +16,10 @@ function graded(events: readonly CustomerEvent[], loans = [loan()], asOf = '2026
 describe('customer grading', () => {
   it('a regrade records the grade, the score, every factor with its value and points, the policy and the trigger', () => {
     const t = trigger('LoanRegistered');
-    const [event] = spec.given([profileUpdated]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: t }).thenTypes(['CustomerGraded']);
+    const [event] = spec
+      .given([profileUpdated])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: t })
+      .thenTypes(['CustomerGraded']);
     expect(event.data).toMatchObject({
       customerId: 'C1',
       grade: 'A',
@@ -41,12 +44,18 @@ describe('customer grading', () => {
 
   it('no event when nothing changed (same facts, same policy)', () => {
     const first = graded([profileUpdated]);
-    spec.given([profileUpdated, first]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: trigger() }).then([]);
+    spec
+      .given([profileUpdated, first])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: trigger() })
+      .then([]);
   });
 
   it('no event when a value moves within its bin (one more month on book)', () => {
     const first = graded([profileUpdated]);
-    spec.given([profileUpdated, first]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-04-01', policy: POLICY, loans: [loan()], trigger: trigger() }).then([]);
+    spec
+      .given([profileUpdated, first])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-04-01', policy: POLICY, loans: [loan()], trigger: trigger() })
+      .then([]);
   });
 
   it('a new policy version regrades even when the grade stays', () => {
@@ -57,7 +66,19 @@ describe('customer grading', () => {
 
   it('a changed bin changes the points and the score, so the customer is regraded', () => {
     const first = graded([profileUpdated]);
-    const stricter = policyWith((d) => ({ ...d, factors: { ...d.factors, bureauScore: { ...d.factors.bureauScore, bins: [{ from: null, to: 700, points: -20 }, { from: 700, to: null, points: 60 }] } } }));
+    const stricter = policyWith((d) => ({
+      ...d,
+      factors: {
+        ...d.factors,
+        bureauScore: {
+          ...d.factors.bureauScore,
+          bins: [
+            { from: null, to: 700, points: -20 },
+            { from: 700, to: null, points: 60 },
+          ],
+        },
+      },
+    }));
     const next = graded([profileUpdated, first], [loan()], '2026-03-01', stricter);
     expect(next.data).toMatchObject({ grade: 'B', previousGrade: 'A', score: 600, policyId: 'consumer-2026b' });
   });
@@ -65,9 +86,18 @@ describe('customer grading', () => {
   it('an older trigger never replaces a grade given on a newer one', () => {
     const older = trigger();
     const newer = trigger();
-    const [event] = spec.given([profileUpdated]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: newer }).thenTypes(['CustomerGraded']);
-    spec.given([profileUpdated, event]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [delinquentLoan(45, '2026-03-01')], trigger: older }).then([]);
-    spec.given([profileUpdated, event]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [delinquentLoan(45, '2026-03-01')], trigger: newer }).then([]);
+    const [event] = spec
+      .given([profileUpdated])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: newer })
+      .thenTypes(['CustomerGraded']);
+    spec
+      .given([profileUpdated, event])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [delinquentLoan(45, '2026-03-01')], trigger: older })
+      .then([]);
+    spec
+      .given([profileUpdated, event])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [delinquentLoan(45, '2026-03-01')], trigger: newer })
+      .then([]);
   });
 
   it('a grade never speaks for an earlier day than the last one', () => {
@@ -78,11 +108,17 @@ describe('customer grading', () => {
   });
 
   it('nothing is graded while no policy is in force', () => {
-    spec.given([profileUpdated]).when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: null, loans: [loan()], trigger: trigger() }).then([]);
+    spec
+      .given([profileUpdated])
+      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: null, loans: [loan()], trigger: trigger() })
+      .then([]);
   });
 
   it('an override flag in the profile gives the override grade with no score', () => {
-    const deceased: CustomerEvent = { ...profileUpdated, data: { ...profileUpdated.data, facts: { ...PROFILE, flags: { ...PROFILE.flags, deceased: true } } } } as CustomerEvent;
+    const deceased: CustomerEvent = {
+      ...profileUpdated,
+      data: { ...profileUpdated.data, facts: { ...PROFILE, flags: { ...PROFILE.flags, deceased: true } } },
+    } as CustomerEvent;
     const event = graded([deceased]);
     expect(event.data).toMatchObject({ grade: 'HOLD', score: null, factors: [], override: { flag: 'deceased', action: 'hold' } });
   });
@@ -91,7 +127,13 @@ describe('customer grading', () => {
     it('a profile report changes only what it reports, and records which facts changed', () => {
       spec
         .given([profileUpdated])
-        .when({ type: 'UpdateProfile', customerId: 'C1', changes: { bureauScore: 710, flags: { activeDispute: true } }, source: 'credit-bureau', asOf: '2026-03-05' })
+        .when({
+          type: 'UpdateProfile',
+          customerId: 'C1',
+          changes: { bureauScore: 710, flags: { activeDispute: true } },
+          source: 'credit-bureau',
+          asOf: '2026-03-05',
+        })
         .then([
           {
             type: 'CustomerProfileUpdated',
@@ -107,14 +149,26 @@ describe('customer grading', () => {
     });
 
     it('a profile report that changes nothing records nothing', () => {
-      spec.given([profileUpdated]).when({ type: 'UpdateProfile', customerId: 'C1', changes: { bureauScore: 650 }, source: 'credit-bureau', asOf: '2026-03-05' }).then([]);
+      spec
+        .given([profileUpdated])
+        .when({ type: 'UpdateProfile', customerId: 'C1', changes: { bureauScore: 650 }, source: 'credit-bureau', asOf: '2026-03-05' })
+        .then([]);
     });
 
     it('a broken promise is recorded once and lowers the score', () => {
       const broken: CustomerEvent = { type: 'PromiseOutcomeRecorded', data: { customerId: 'C1', promiseId: 'PTP-1', outcome: 'broken', on: '2026-02-20' } };
-      spec.given([profileUpdated]).when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'PTP-1', outcome: 'broken', on: '2026-02-20' }).then([broken]);
-      spec.given([profileUpdated, broken]).when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'PTP-1', outcome: 'broken', on: '2026-02-20' }).then([]);
-      spec.given([profileUpdated, broken]).when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'PTP-1', outcome: 'kept', on: '2026-02-21' }).thenError('PROMISE_OUTCOME_CONFLICT');
+      spec
+        .given([profileUpdated])
+        .when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'PTP-1', outcome: 'broken', on: '2026-02-20' })
+        .then([broken]);
+      spec
+        .given([profileUpdated, broken])
+        .when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'PTP-1', outcome: 'broken', on: '2026-02-20' })
+        .then([]);
+      spec
+        .given([profileUpdated, broken])
+        .when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'PTP-1', outcome: 'kept', on: '2026-02-21' })
+        .thenError('PROMISE_OUTCOME_CONFLICT');
       const first = graded([profileUpdated]);
       const after = graded([profileUpdated, first, broken]);
       expect(after.data).toMatchObject({ grade: 'B', score: 610 });
@@ -122,11 +176,28 @@ describe('customer grading', () => {
     });
 
     it('an activated restructuring counts until it is broken or completed', () => {
-      const activated: CustomerEvent = { type: 'RestructuringStatusRecorded', data: { customerId: 'C1', restructuringId: 'RS-1', status: 'activated', on: '2026-02-01' } };
-      const broken: CustomerEvent = { type: 'RestructuringStatusRecorded', data: { customerId: 'C1', restructuringId: 'RS-1', status: 'broken', on: '2026-02-25' } };
-      expect(graded([profileUpdated, activated]).data.factors.find((f) => f.factor === 'activeRestructuring')).toEqual({ factor: 'activeRestructuring', value: 1, points: -30 });
-      expect(graded([profileUpdated, activated, broken]).data.factors.find((f) => f.factor === 'activeRestructuring')).toEqual({ factor: 'activeRestructuring', value: 0, points: 0 });
-      spec.given([profileUpdated, activated, broken]).when({ type: 'RecordRestructuringStatus', customerId: 'C1', restructuringId: 'RS-1', status: 'activated', on: '2026-03-01' }).thenError('RESTRUCTURING_STATUS_CONFLICT');
+      const activated: CustomerEvent = {
+        type: 'RestructuringStatusRecorded',
+        data: { customerId: 'C1', restructuringId: 'RS-1', status: 'activated', on: '2026-02-01' },
+      };
+      const broken: CustomerEvent = {
+        type: 'RestructuringStatusRecorded',
+        data: { customerId: 'C1', restructuringId: 'RS-1', status: 'broken', on: '2026-02-25' },
+      };
+      expect(graded([profileUpdated, activated]).data.factors.find((f) => f.factor === 'activeRestructuring')).toEqual({
+        factor: 'activeRestructuring',
+        value: 1,
+        points: -30,
+      });
+      expect(graded([profileUpdated, activated, broken]).data.factors.find((f) => f.factor === 'activeRestructuring')).toEqual({
+        factor: 'activeRestructuring',
+        value: 0,
+        points: 0,
+      });
+      spec
+        .given([profileUpdated, activated, broken])
+        .when({ type: 'RecordRestructuringStatus', customerId: 'C1', restructuringId: 'RS-1', status: 'activated', on: '2026-03-01' })
+        .thenError('RESTRUCTURING_STATUS_CONFLICT');
     });
   });
 });

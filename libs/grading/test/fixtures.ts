@@ -42,7 +42,15 @@ export function loan(overrides: Partial<LoanRecord> = {}): LoanRecord {
 /** A loan past due since `since` (reported on `asOf` with the DPD then). */
 export function delinquentLoan(dpd: number, asOf: string, overrides: Partial<LoanRecord> = {}): LoanRecord {
   const start = new Date(Date.parse(`${asOf}T00:00:00Z`) - (dpd - 1) * 86_400_000).toISOString().slice(0, 10);
-  return loan({ delinquent: true, dpd, dpdAsOf: asOf, overdueAmount: 103_000, episodes: [{ start, end: null, maxDpd: dpd }], lastEventDate: asOf, ...overrides });
+  return loan({
+    delinquent: true,
+    dpd,
+    dpdAsOf: asOf,
+    overdueAmount: 103_000,
+    episodes: [{ start, end: null, maxDpd: dpd }],
+    lastEventDate: asOf,
+    ...overrides,
+  });
 }
 
 let positions = 100;

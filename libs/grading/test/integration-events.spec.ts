@@ -26,7 +26,17 @@ describe('grading integration events', () => {
     expect(mapper.map(graded)).toEqual({
       key: 'c1',
       type: 'arrears.grading.CustomerGraded',
-      data: { customerId: 'c1', grade: 'HOLD', previousGrade: 'C', score: null, overridden: true, policyId: 'consumer-2024', policyVersion: 2, asOf: '2026-03-01', triggerType: 'CustomerProfileUpdated' },
+      data: {
+        customerId: 'c1',
+        grade: 'HOLD',
+        previousGrade: 'C',
+        score: null,
+        overridden: true,
+        policyId: 'consumer-2024',
+        policyVersion: 2,
+        asOf: '2026-03-01',
+        triggerType: 'CustomerProfileUpdated',
+      },
     });
     expect(JSON.stringify(mapper.map(graded))).not.toMatch(/deceased|debtToIncome/);
   });
@@ -46,7 +56,11 @@ describe('grading integration events', () => {
       triggerType: 'DelinquencyStageChanged',
       triggerPosition: null,
     });
-    expect(mapper.map(classified)).toMatchObject({ key: 'l1', type: 'arrears.grading.LoanClassified', data: { category: 'substandard', rule: 'overdue.over-substandard-days', dpd: 95 } });
+    expect(mapper.map(classified)).toMatchObject({
+      key: 'l1',
+      type: 'arrears.grading.LoanClassified',
+      data: { category: 'substandard', rule: 'overdue.over-substandard-days', dpd: 95 },
+    });
     expect(mapper.map(recorded('grading.policy-p1', 'PolicyApproved', { policyId: 'p1', version: 1 }))).toBeNull();
   });
 });

@@ -6,17 +6,40 @@ function fold(events: LoanEvent[]): LoanRecord | undefined {
   return events.reduce<LoanRecord | undefined>((r, e) => foldLoanEvent(r, 'L1', e), undefined);
 }
 
-const delinquent = (dpd: number, asOf: string): LoanEvent => ({ type: 'LoanBecameDelinquent', data: { dpd, stage: 'M1', overdueAmount: 103_000, oldestUnpaidDueDate: '2025-02-15', asOf } });
-const stage = (dpd: number, asOf: string): LoanEvent => ({ type: 'DelinquencyStageChanged', data: { from: 'M1', to: 'M2', dpd, overdueAmount: 205_000, asOf } });
+const delinquent = (dpd: number, asOf: string): LoanEvent => ({
+  type: 'LoanBecameDelinquent',
+  data: { dpd, stage: 'M1', overdueAmount: 103_000, oldestUnpaidDueDate: '2025-02-15', asOf },
+});
+const stage = (dpd: number, asOf: string): LoanEvent => ({
+  type: 'DelinquencyStageChanged',
+  data: { from: 'M1', to: 'M2', dpd, overdueAmount: 205_000, asOf },
+});
 const cured = (asOf: string): LoanEvent => ({ type: 'LoanCured', data: { asOf, overdueAmount: 0 } });
 const payment = (reference: string, amount: number, principal: number, on: string): LoanEvent => ({
   type: 'PaymentReceived',
-  data: { reference, amount, valueDate: on, businessDate: on, allocations: [{ seq: 1, component: 'interest', amount: amount - principal }, { seq: 1, component: 'principal', amount: principal }], unapplied: 0 },
+  data: {
+    reference,
+    amount,
+    valueDate: on,
+    businessDate: on,
+    allocations: [
+      { seq: 1, component: 'interest', amount: amount - principal },
+      { seq: 1, component: 'principal', amount: principal },
+    ],
+    unapplied: 0,
+  },
 });
 
 describe("Grading's loan records, folded from Loans' published events", () => {
   it('starts from the registration, with the customer id (the only event that carries it)', () => {
-    expect(fold([registered()])).toMatchObject({ loanId: 'L1', customerId: 'C1', principal: 300_000, principalPaid: 0, disbursementDate: '2025-01-15', delinquent: false });
+    expect(fold([registered()])).toMatchObject({
+      loanId: 'L1',
+      customerId: 'C1',
+      principal: 300_000,
+      principalPaid: 0,
+      disbursementDate: '2025-01-15',
+      delinquent: false,
+    });
   });
 
   it('ignores events of a loan it never saw registered', () => {
@@ -38,12 +61,20 @@ describe("Grading's loan records, folded from Loans' published events", () => {
   it('principal repaid comes from the payment allocations; a reversal takes it back', () => {
     const paid = fold([registered(), payment('PAY-1', 103_000, 100_000, '2025-02-15')])!;
     expect(loanBalance(paid)).toBe(200_000);
-    const reversed = foldLoanEvent(paid, 'L1', { type: 'PaymentReversed', data: { reference: 'PAY-1', amount: 103_000, valueDate: '2025-02-15', reason: 'returned', businessDate: '2025-02-20' } })!;
+    const reversed = foldLoanEvent(paid, 'L1', {
+      type: 'PaymentReversed',
+      data: { reference: 'PAY-1', amount: 103_000, valueDate: '2025-02-15', reason: 'returned', businessDate: '2025-02-20' },
+    })!;
     expect(loanBalance(reversed)).toBe(300_000);
   });
 
   it('a payment while past due is recorded as partial when it leaves the overdue amount unpaid', () => {
-    const r = fold([registered(), delinquent(5, '2025-02-20'), payment('PAY-1', 50_000, 47_000, '2025-02-21'), payment('PAY-2', 103_000, 100_000, '2025-02-22')])!;
+    const r = fold([
+      registered(),
+      delinquent(5, '2025-02-20'),
+      payment('PAY-1', 50_000, 47_000, '2025-02-21'),
+      payment('PAY-2', 103_000, 100_000, '2025-02-22'),
+    ])!;
     expect(r.overduePayments).toEqual([
       { on: '2025-02-21', partial: true },
       { on: '2025-02-22', partial: false },

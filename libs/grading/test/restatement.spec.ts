@@ -17,7 +17,10 @@ const pay = (reference: string, amount: number, valueDate: string, businessDate 
   type: 'PostPayment',
   data: { loanId: L, reference, amount, valueDate, businessDate },
 });
-const reverse = (reference: string, businessDate: string): LoanCommand => ({ type: 'ReversePayment', data: { loanId: L, reference, reason: 'insufficient funds', businessDate } });
+const reverse = (reference: string, businessDate: string): LoanCommand => ({
+  type: 'ReversePayment',
+  data: { loanId: L, reference, reason: 'insufficient funds', businessDate },
+});
 
 /** The events Loans records for the commands, after its registration. */
 function loanEvents(...commands: LoanCommand[]): LoanEvent[] {
@@ -51,13 +54,23 @@ describe('Grading applies Loans restatements', () => {
     const corrected = fold(events);
     expect(corrected.episodes).toEqual([]);
     expect(corrected.overduePayments).toEqual([]);
-    expect(factorValues(state().facts, [corrected], asOf)).toMatchObject({ worstDpd12m: 0, delinquentEpisodes12m: 0, partialPaymentRatioBps: null, currentDpd: 0 });
+    expect(factorValues(state().facts, [corrected], asOf)).toMatchObject({
+      worstDpd12m: 0,
+      delinquentEpisodes12m: 0,
+      partialPaymentRatioBps: null,
+      currentDpd: 0,
+    });
 
     // The corrected grade is the grade of the history in which the payment arrived on time.
     const onTime = fold(loanEvents(pay('p1', 103_000, '2025-02-15'), close('2025-02-26')));
     const gradeOn = (loan: LoanRecord, extra = {}) =>
-      spec.given([]).when({ type: 'Regrade', customerId: 'C1', asOf, policy: POLICY, loans: [loan], trigger: trigger('DelinquencyRestated'), ...extra }).result as CustomerGraded[];
-    const restatement = { eventId: 'restated-1', loanId: L, correction: { type: 'PaymentReceived', ref: 'p1', effectiveFrom: '2025-02-15', recordedOn: '2025-02-26' } };
+      spec.given([]).when({ type: 'Regrade', customerId: 'C1', asOf, policy: POLICY, loans: [loan], trigger: trigger('DelinquencyRestated'), ...extra })
+        .result as CustomerGraded[];
+    const restatement = {
+      eventId: 'restated-1',
+      loanId: L,
+      correction: { type: 'PaymentReceived', ref: 'p1', effectiveFrom: '2025-02-15', recordedOn: '2025-02-26' },
+    };
     const [regraded] = gradeOn(corrected, { restatement });
     const [phantom] = gradeOn(fold(withoutRestatements(events)));
     expect(regraded.data.score).toBe(gradeOn(onTime)[0].data.score);
@@ -72,7 +85,12 @@ describe('Grading applies Loans restatements', () => {
     const corrected = fold(events);
     expect(corrected.episodes).toEqual([{ start: '2025-02-16', end: null, maxDpd: 10 }]);
     expect(corrected.overduePayments).toEqual([]);
-    expect(factorValues(state().facts, [corrected], '2025-02-25')).toMatchObject({ worstDpd12m: 10, delinquentEpisodes12m: 1, partialPaymentRatioBps: null, currentDpd: 10 });
+    expect(factorValues(state().facts, [corrected], '2025-02-25')).toMatchObject({
+      worstDpd12m: 10,
+      delinquentEpisodes12m: 1,
+      partialPaymentRatioBps: null,
+      currentDpd: 10,
+    });
   });
 
   it('a payment reversed on the day it was valued continues the episode its cure closed', () => {
@@ -87,14 +105,22 @@ describe('a promise reopened by Collection', () => {
   const withdraw = { type: 'WithdrawPromiseOutcome' as const, customerId: 'C1', promiseId: 'ptp-1', on: '2025-02-25', causeEventId: 'reopened-1' };
 
   it('withdraws the outcome recorded first, so the next verdict takes its place', () => {
-    spec.given([kept]).when(withdraw).then([{ type: 'PromiseOutcomeWithdrawn', data: { customerId: 'C1', promiseId: 'ptp-1', withdrawn: 'kept', on: '2025-02-25', causeEventId: 'reopened-1' } }]);
+    spec
+      .given([kept])
+      .when(withdraw)
+      .then([
+        { type: 'PromiseOutcomeWithdrawn', data: { customerId: 'C1', promiseId: 'ptp-1', withdrawn: 'kept', on: '2025-02-25', causeEventId: 'reopened-1' } },
+      ]);
     const withdrawn = spec.given([kept]).when(withdraw).result as CustomerEvent[];
     spec
       .given([kept, ...withdrawn])
       .when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' })
       .then([{ type: 'PromiseOutcomeRecorded', data: { customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' } }]);
     // Without the withdrawal the broken verdict conflicts with the kept one.
-    spec.given([kept]).when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' }).thenError('PROMISE_OUTCOME_CONFLICT');
+    spec
+      .given([kept])
+      .when({ type: 'RecordPromiseOutcome', customerId: 'C1', promiseId: 'ptp-1', outcome: 'broken', on: '2025-02-25' })
+      .thenError('PROMISE_OUTCOME_CONFLICT');
   });
 
   it('a promise with no recorded outcome has nothing to withdraw', () => {

@@ -26,7 +26,7 @@ describe('scorecard', () => {
     expect(gradeForScore(score, DEFAULT_POLICY.thresholds)).toBe(grade);
   });
 
-  it('adds each factor bin\'s points to the base: a performing customer with 13 months on book scores 640 (A)', () => {
+  it("adds each factor bin's points to the base: a performing customer with 13 months on book scores 640 (A)", () => {
     const values = factorValues(facts, [loan()], '2026-03-01');
     expect(values).toEqual({
       bureauScore: 650,
@@ -90,7 +90,14 @@ describe('scorecard', () => {
   it('behaviour factors look back twelve months: episodes, worst DPD, broken promises, partial payments', () => {
     const old = { start: '2024-10-01', end: '2024-11-15', maxDpd: 95 };
     const recent = { start: '2025-09-01', end: '2025-10-20', maxDpd: 49 };
-    const l = loan({ episodes: [old, recent], overduePayments: [{ on: '2024-11-01', partial: true }, { on: '2025-09-10', partial: true }, { on: '2025-10-20', partial: false }] });
+    const l = loan({
+      episodes: [old, recent],
+      overduePayments: [
+        { on: '2024-11-01', partial: true },
+        { on: '2025-09-10', partial: true },
+        { on: '2025-10-20', partial: false },
+      ],
+    });
     const values = factorValues(
       {
         ...facts,
@@ -131,11 +138,20 @@ describe('scorecard', () => {
     it('the first override in the policy order wins', () => {
       expect(evaluate(DEFAULT_POLICY, { activeDispute: true, deceased: true, suspectedFraud: true }, values).override?.flag).toBe('deceased');
       const fraudFirst = doc((d) => (d.overrides = [d.overrides[2], d.overrides[0], d.overrides[1]]));
-      expect(evaluate(fraudFirst, { activeDispute: true, deceased: true, suspectedFraud: true }, values)).toMatchObject({ grade: 'E', override: { flag: 'suspectedFraud' } });
+      expect(evaluate(fraudFirst, { activeDispute: true, deceased: true, suspectedFraud: true }, values)).toMatchObject({
+        grade: 'E',
+        override: { flag: 'suspectedFraud' },
+      });
     });
 
     it('a flag with no override in the policy is ignored', () => {
-      expect(evaluate(doc((d) => (d.overrides = [])), { ...NO_FLAGS, deceased: true }, values)).toMatchObject({ kind: 'score', grade: 'A' });
+      expect(
+        evaluate(
+          doc((d) => (d.overrides = [])),
+          { ...NO_FLAGS, deceased: true },
+          values,
+        ),
+      ).toMatchObject({ kind: 'score', grade: 'A' });
     });
   });
 
@@ -146,7 +162,15 @@ describe('scorecard', () => {
       ['a gap between bins', (d: any) => (d.factors.bureauScore.bins[1].from = 501), /contiguous/],
       ['a last bin closed above', (d: any) => (d.factors.currentDpd.bins.at(-1).to = 1000), /open above/],
       ['a first bin starting above 0', (d: any) => (d.factors.monthsOnBook.bins[0].from = 3), /start at 0/],
-      ['an empty bin', (d: any) => (d.factors.worstDpd12m.bins = [{ from: 5, to: 5, points: 0 }, { from: 5, to: null, points: 0 }]), /start at 0|empty/],
+      [
+        'an empty bin',
+        (d: any) =>
+          (d.factors.worstDpd12m.bins = [
+            { from: 5, to: 5, points: 0 },
+            { from: 5, to: null, points: 0 },
+          ]),
+        /start at 0|empty/,
+      ],
       ['fractional points', (d: any) => (d.basePoints = 500.5), /basePoints/],
       ['a missing factor', (d: any) => delete d.factors.brokenPromises12m, /brokenPromises12m/],
       ['an override listed twice', (d: any) => d.overrides.push({ flag: 'deceased', action: 'hold' }), /twice/],

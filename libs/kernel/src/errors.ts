@@ -12,12 +12,7 @@ export interface DomainError {
   readonly details?: Record<string, unknown>;
 }
 
-export function domainError(
-  code: string,
-  message: string,
-  details?: Record<string, unknown>,
-  category: DomainErrorKind = 'rule',
-): DomainError {
+export function domainError(code: string, message: string, details?: Record<string, unknown>, category: DomainErrorKind = 'rule'): DomainError {
   return { kind: 'DomainError', code, message, category, ...(details ? { details } : {}) };
 }
 

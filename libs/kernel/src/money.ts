@@ -48,7 +48,7 @@ export function mulRatio(amount: Fen, numerator: bigint | number, denominator: b
   const n = BigInt(amount) * BigInt(numerator);
   const d = BigInt(denominator);
   if (d === 0n) throw new MoneyError('division by zero');
-  const sign = (n < 0n) !== (d < 0n) ? -1n : 1n;
+  const sign = n < 0n !== d < 0n ? -1n : 1n;
   const an = n < 0n ? -n : n;
   const ad = d < 0n ? -d : d;
   const q = (an * 2n + ad) / (ad * 2n);
@@ -70,7 +70,7 @@ export function allocate(amount: Fen, weights: readonly number[]): Fen[] {
   const rems = weights.map((w, i) => ({ i, r: (a * BigInt(w)) % t }));
   let left = a - base.reduce((s, b) => s + b, 0n);
   const step = left >= 0n ? 1n : -1n;
-  rems.sort((x, y) => (step > 0n ? (y.r > x.r ? 1 : y.r < x.r ? -1 : x.i - y.i) : (x.r > y.r ? 1 : x.r < y.r ? -1 : x.i - y.i)));
+  rems.sort((x, y) => (step > 0n ? (y.r > x.r ? 1 : y.r < x.r ? -1 : x.i - y.i) : x.r > y.r ? 1 : x.r < y.r ? -1 : x.i - y.i));
   for (let k = 0; left !== 0n; k = (k + 1) % rems.length) {
     base[rems[k].i] += step;
     left -= step;

@@ -25,7 +25,10 @@ export function deciderSpec<C, E extends DomainEvent, S>(decider: Decider<C, E, 
             /** Asserts only on the emitted events' types, in order. */
             thenTypes(types: readonly E['type'][]) {
               if (isDomainError(result)) fail(`expected events, got error ${result.code}: ${result.message}`);
-              deepStrictEqual(result.map((e) => e.type), types);
+              deepStrictEqual(
+                result.map((e) => e.type),
+                types,
+              );
               return result;
             },
             thenError(code: string): DomainError {

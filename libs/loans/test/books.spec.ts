@@ -82,20 +82,53 @@ describe('Write-off (four eyes, on the loan)', () => {
       type: 'RecoveryReceived',
       data: { reference: 'rec-1', amount: 100_000, valueDate: later, businessDate: later, recoveredTotal: 100_000, offBookBalance: 206_000 },
     });
-    spec.given(first).when(pay('rec-1', 100_000, later)).then([]);
-    spec.given(first).when(pay('rec-1', 90_000, later)).thenError('DUPLICATE_PAYMENT_REFERENCE');
-    spec.given(first).when(pay('rec-2', 5_000, addDays(D200, -1), later)).thenError('VALUE_DATE_BEFORE_WRITE_OFF');
-    spec.given(first).when({ type: 'StartCollectionHold', data: { loanId: LOAN, holdId: 'h', reason: 'x', from: later, businessDate: later } }).thenError('LOAN_WRITTEN_OFF');
-    spec.given(first).when(requestWriteOff(later, supervisor, 'wo-2')).thenError('LOAN_WRITTEN_OFF');
+    spec
+      .given(first)
+      .when(pay('rec-1', 100_000, later))
+      .then([]);
+    spec
+      .given(first)
+      .when(pay('rec-1', 90_000, later))
+      .thenError('DUPLICATE_PAYMENT_REFERENCE');
+    spec
+      .given(first)
+      .when(pay('rec-2', 5_000, addDays(D200, -1), later))
+      .thenError('VALUE_DATE_BEFORE_WRITE_OFF');
+    spec
+      .given(first)
+      .when({ type: 'StartCollectionHold', data: { loanId: LOAN, holdId: 'h', reason: 'x', from: later, businessDate: later } })
+      .thenError('LOAN_WRITTEN_OFF');
+    spec
+      .given(first)
+      .when(requestWriteOff(later, supervisor, 'wo-2'))
+      .thenError('LOAN_WRITTEN_OFF');
   });
 
   it.each<[string, LoanCommand[], LoanCommand, string]>([
     ['a loan not past due', [], requestWriteOff(DUE1), 'WRITE_OFF_NOT_PAST_DUE'],
-    ['a collector asking', closeDays(addDays(DUE1, 1), addDays(DUE1, 10)), requestWriteOff(addDays(DUE1, 10), { id: 'c-1', role: 'collector' as never }), 'WRITE_OFF_ROLE_NOT_ALLOWED'],
-    ['a second request while one is pending', [...closeDays(addDays(DUE1, 1), addDays(DUE1, 10)), requestWriteOff(addDays(DUE1, 10))], requestWriteOff(addDays(DUE1, 10), riskManager, 'wo-2'), 'WRITE_OFF_ALREADY_REQUESTED'],
-    ['an approval of an unknown request', [...closeDays(addDays(DUE1, 1), addDays(DUE1, 10)), requestWriteOff(addDays(DUE1, 10))], approveWriteOff(addDays(DUE1, 10), riskManager, 'nope'), 'WRITE_OFF_REQUEST_NOT_FOUND'],
+    [
+      'a collector asking',
+      closeDays(addDays(DUE1, 1), addDays(DUE1, 10)),
+      requestWriteOff(addDays(DUE1, 10), { id: 'c-1', role: 'collector' as never }),
+      'WRITE_OFF_ROLE_NOT_ALLOWED',
+    ],
+    [
+      'a second request while one is pending',
+      [...closeDays(addDays(DUE1, 1), addDays(DUE1, 10)), requestWriteOff(addDays(DUE1, 10))],
+      requestWriteOff(addDays(DUE1, 10), riskManager, 'wo-2'),
+      'WRITE_OFF_ALREADY_REQUESTED',
+    ],
+    [
+      'an approval of an unknown request',
+      [...closeDays(addDays(DUE1, 1), addDays(DUE1, 10)), requestWriteOff(addDays(DUE1, 10))],
+      approveWriteOff(addDays(DUE1, 10), riskManager, 'nope'),
+      'WRITE_OFF_REQUEST_NOT_FOUND',
+    ],
   ])('refuses %s', (_name, setup, command, code) => {
-    spec.given(history([loanRegistered()], ...setup)).when(command).thenError(code);
+    spec
+      .given(history([loanRegistered()], ...setup))
+      .when(command)
+      .thenError(code);
   });
 
   it('a supervisor approves up to their limit only; a risk manager above it', () => {
@@ -105,21 +138,34 @@ describe('Write-off (four eyes, on the loan)', () => {
       ...closeDays(addDays(DUE1, 1), addDays(DUE1, 5)),
       requestWriteOff(addDays(DUE1, 5), otherRisk),
     );
-    const error = spec.given(registered).when(approveWriteOff(addDays(DUE1, 5), { id: 'sup-2', role: 'supervisor' })).thenError('WRITE_OFF_ABOVE_APPROVAL_LIMIT');
+    const error = spec
+      .given(registered)
+      .when(approveWriteOff(addDays(DUE1, 5), { id: 'sup-2', role: 'supervisor' }))
+      .thenError('WRITE_OFF_ABOVE_APPROVAL_LIMIT');
     expect(error.details).toEqual({ amount: big, limit: 2_000_000, role: 'supervisor' });
-    spec.given(registered).when(approveWriteOff(addDays(DUE1, 5), riskManager)).thenTypes(['LoanWrittenOff']);
+    spec
+      .given(registered)
+      .when(approveWriteOff(addDays(DUE1, 5), riskManager))
+      .thenTypes(['LoanWrittenOff']);
   });
 
   it('a rejection clears the request; a new one may follow', () => {
     const rejected = history(delinquent(), requestWriteOff(D200), rejectWriteOff(D200));
     expect(rejected.at(-1)?.type).toBe('WriteOffRejected');
     spec.given(rejected).when(approveWriteOff(D200)).thenError('WRITE_OFF_REQUEST_NOT_FOUND');
-    spec.given(rejected).when(requestWriteOff(D200, supervisor, 'wo-2')).thenTypes(['WriteOffRequested']);
+    spec
+      .given(rejected)
+      .when(requestWriteOff(D200, supervisor, 'wo-2'))
+      .thenTypes(['WriteOffRequested']);
   });
 });
 
 describe('Penalty rate cap', () => {
-  const withPenalty = (bps: number, own?: number): ProductSettings => ({ ...DEFAULT_PRODUCT_SETTINGS, penaltyAnnualRateBps: bps, ...(own !== undefined ? { penaltyRateCapBps: own } : {}) });
+  const withPenalty = (bps: number, own?: number): ProductSettings => ({
+    ...DEFAULT_PRODUCT_SETTINGS,
+    penaltyAnnualRateBps: bps,
+    ...(own !== undefined ? { penaltyRateCapBps: own } : {}),
+  });
 
   it('is 24 % a year unless the product sets a lower one', () => {
     expect(penaltyRateCapBps(DEFAULT_PRODUCT_SETTINGS)).toBe(2_400);
@@ -128,11 +174,23 @@ describe('Penalty rate cap', () => {
   });
 
   it('refuses a loan whose penalty rate is above the cap and accepts one at it', () => {
-    const error = spec.given([]).when(registerLoan({ product: withPenalty(100_000) })).thenError('PENALTY_RATE_ABOVE_CAP');
+    const error = spec
+      .given([])
+      .when(registerLoan({ product: withPenalty(100_000) }))
+      .thenError('PENALTY_RATE_ABOVE_CAP');
     expect(error.details).toEqual({ penaltyAnnualRateBps: 100_000, capBps: 2_400 });
-    spec.given([]).when(registerLoan({ product: withPenalty(2_401) })).thenError('PENALTY_RATE_ABOVE_CAP');
-    spec.given([]).when(registerLoan({ product: withPenalty(1_825, 1_800) })).thenError('PENALTY_RATE_ABOVE_CAP');
-    spec.given([]).when(registerLoan({ product: withPenalty(2_400) })).thenTypes(['LoanRegistered']);
+    spec
+      .given([])
+      .when(registerLoan({ product: withPenalty(2_401) }))
+      .thenError('PENALTY_RATE_ABOVE_CAP');
+    spec
+      .given([])
+      .when(registerLoan({ product: withPenalty(1_825, 1_800) }))
+      .thenError('PENALTY_RATE_ABOVE_CAP');
+    spec
+      .given([])
+      .when(registerLoan({ product: withPenalty(2_400) }))
+      .thenTypes(['LoanRegistered']);
   });
 });
 
@@ -153,7 +211,10 @@ describe('Grace days and the shortfall tolerance', () => {
 
   it('a payment within the grace keeps the loan current', () => {
     const given = history(registerLoan({ product: product({ graceDays: 3 }) }), close(addDays(DUE1, 1)), pay('p-1', 103_000, addDays(DUE1, 2)));
-    spec.given(given).when(close(addDays(DUE1, 4))).then([]);
+    spec
+      .given(given)
+      .when(close(addDays(DUE1, 4)))
+      .then([]);
   });
 
   it('a shortfall of 50 fen with a 100-fen tolerance does not make the loan past due; 101 fen does', () => {
@@ -163,13 +224,23 @@ describe('Grace days and the shortfall tolerance', () => {
     const afterDays = history(short50, ...closeDays(addDays(DUE1, 1), DUE2));
     expect(afterDays.filter((e) => e.type === 'LoanBecameDelinquent')).toEqual([]);
     const short101 = history(tolerant, pay('p-1', 103_000 - 101, DUE1));
-    spec.given(short101).when(close(addDays(DUE1, 1))).thenTypes(['LoanBecameDelinquent', 'DelinquencyStageChanged']);
+    spec
+      .given(short101)
+      .when(close(addDays(DUE1, 1)))
+      .thenTypes(['LoanBecameDelinquent', 'DelinquencyStageChanged']);
     // Without the tolerance the 50 fen keep the loan past due.
-    spec.given(history(registerLoan(), pay('p-1', 103_000 - 50, DUE1))).when(close(addDays(DUE1, 1))).thenTypes(['LoanBecameDelinquent', 'DelinquencyStageChanged']);
+    spec
+      .given(history(registerLoan(), pay('p-1', 103_000 - 50, DUE1)))
+      .when(close(addDays(DUE1, 1)))
+      .thenTypes(['LoanBecameDelinquent', 'DelinquencyStageChanged']);
   });
 
   it('the tolerated shortfall counts again once the next installment falls due unpaid', () => {
-    const given = history(registerLoan({ product: product({ shortfallToleranceFen: 100 }) }), pay('p-1', 103_000 - 50, DUE1), ...closeDays(addDays(DUE1, 1), DUE2));
+    const given = history(
+      registerLoan({ product: product({ shortfallToleranceFen: 100 }) }),
+      pay('p-1', 103_000 - 50, DUE1),
+      ...closeDays(addDays(DUE1, 1), DUE2),
+    );
     const result = loanDecider.decide(close(addDays(DUE2, 1)), stateAfter(given));
     if (isDomainError(result)) throw new Error(result.code);
     // The oldest unpaid installment is the first one: DPD counts from its due date.
@@ -177,7 +248,13 @@ describe('Grace days and the shortfall tolerance', () => {
   });
 
   it('refuses settings out of range', () => {
-    spec.given([]).when(registerLoan({ product: product({ graceDays: 31 }) })).thenError('INVALID_PRODUCT_SETTINGS');
-    spec.given([]).when(registerLoan({ product: product({ shortfallToleranceFen: -1 }) })).thenError('INVALID_PRODUCT_SETTINGS');
+    spec
+      .given([])
+      .when(registerLoan({ product: product({ graceDays: 31 }) }))
+      .thenError('INVALID_PRODUCT_SETTINGS');
+    spec
+      .given([])
+      .when(registerLoan({ product: product({ shortfallToleranceFen: -1 }) }))
+      .thenError('INVALID_PRODUCT_SETTINGS');
   });
 });

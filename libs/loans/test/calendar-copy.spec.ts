@@ -3,7 +3,10 @@ import { calendarDecider, evolveCalendarCopy, factBusinessDate, type CalendarCop
 
 /** A context's copy of the calendar says what Loans' calendar says: the date facts are on. */
 const started: CalendarEvent = { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: '2025-02-14' } };
-const closed = (businessDate: string, nextBusinessDate: string): CalendarEvent => ({ type: 'BusinessDayClosed', data: { calendarId: 'main', businessDate, nextBusinessDate } });
+const closed = (businessDate: string, nextBusinessDate: string): CalendarEvent => ({
+  type: 'BusinessDayClosed',
+  data: { calendarId: 'main', businessDate, nextBusinessDate },
+});
 const completed = (businessDate: string, openBusinessDate: string): CalendarEvent => ({
   type: 'EndOfDayCompleted',
   data: { calendarId: 'main', businessDate, openBusinessDate, candidates: 0, loansChanged: 0, events: 0 },
@@ -29,8 +32,20 @@ describe("a context's copy of the business calendar", () => {
   });
 
   it('keeps the first day, the last closed day and whether a day is closing', () => {
-    expect(copyOf(histories[3][1])).toEqual({ calendar_id: 'main', status: 'closing', open_business_date: '2025-02-15', last_closed: '2025-02-15', started_on: '2025-02-14' });
-    expect(copyOf(histories[2][1])).toEqual({ calendar_id: 'main', status: 'open', open_business_date: '2025-02-15', last_closed: '2025-02-14', started_on: '2025-02-14' });
+    expect(copyOf(histories[3][1])).toEqual({
+      calendar_id: 'main',
+      status: 'closing',
+      open_business_date: '2025-02-15',
+      last_closed: '2025-02-15',
+      started_on: '2025-02-14',
+    });
+    expect(copyOf(histories[2][1])).toEqual({
+      calendar_id: 'main',
+      status: 'open',
+      open_business_date: '2025-02-15',
+      last_closed: '2025-02-14',
+      started_on: '2025-02-14',
+    });
     expect(evolveCalendarCopy(undefined, { type: 'LoanRegistered', data: {} } as unknown as RecordedEvent)).toBeUndefined();
   });
 });

@@ -3,14 +3,20 @@ import { calendarDecider, factBusinessDate, type CalendarCommand, type CalendarE
 
 const spec = deciderSpec(calendarDecider);
 const started: CalendarEvent = { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: '2024-02-14' } };
-const closed = (businessDate: string, nextBusinessDate: string): CalendarEvent => ({ type: 'BusinessDayClosed', data: { calendarId: 'main', businessDate, nextBusinessDate } });
+const closed = (businessDate: string, nextBusinessDate: string): CalendarEvent => ({
+  type: 'BusinessDayClosed',
+  data: { calendarId: 'main', businessDate, nextBusinessDate },
+});
 const completed = (businessDate: string, openBusinessDate: string): CalendarEvent => ({
   type: 'EndOfDayCompleted',
   data: { calendarId: 'main', businessDate, openBusinessDate, candidates: 3, loansChanged: 2, events: 4 },
 });
 const start = (openBusinessDate: string): CalendarCommand => ({ type: 'StartCalendar', data: { calendarId: 'main', openBusinessDate } });
 const close = (businessDate: string): CalendarCommand => ({ type: 'CloseDay', data: { calendarId: 'main', businessDate } });
-const complete = (businessDate: string): CalendarCommand => ({ type: 'CompleteEndOfDay', data: { calendarId: 'main', businessDate, candidates: 3, loansChanged: 2, events: 4 } });
+const complete = (businessDate: string): CalendarCommand => ({
+  type: 'CompleteEndOfDay',
+  data: { calendarId: 'main', businessDate, candidates: 3, loansChanged: 2, events: 4 },
+});
 
 describe('business calendar', () => {
   it('starts once; the same start again is a no-op, another is a conflict', () => {
@@ -21,12 +27,18 @@ describe('business calendar', () => {
   });
 
   it('closes the open date only: a later date is a skipped day, an earlier one already closed', () => {
-    spec.given([started]).when(close('2024-02-14')).then([closed('2024-02-14', '2024-02-15')]);
+    spec
+      .given([started])
+      .when(close('2024-02-14'))
+      .then([closed('2024-02-14', '2024-02-15')]);
     const skipped = spec.given([started]).when(close('2024-02-15')).thenError('BUSINESS_DAY_SKIPPED');
     expect(skipped).toMatchObject({ category: 'rule', details: { businessDate: '2024-02-15', openBusinessDate: '2024-02-14' } });
     const history = [started, closed('2024-02-14', '2024-02-15'), completed('2024-02-14', '2024-02-15')];
     expect(spec.given(history).when(close('2024-02-14')).thenError('BUSINESS_DAY_ALREADY_CLOSED').category).toBe('conflict');
-    spec.given(history).when(close('2024-02-15')).then([closed('2024-02-15', '2024-02-16')]);
+    spec
+      .given(history)
+      .when(close('2024-02-15'))
+      .then([closed('2024-02-15', '2024-02-16')]);
     spec.given([started]).when(close('2024-02-31')).thenError('INVALID_DATE');
   });
 
@@ -37,7 +49,10 @@ describe('business calendar', () => {
     expect(factBusinessDate(spec.given(closing).state)).toBe('2024-02-14');
     expect(spec.given(closing).when(close('2024-02-15')).thenError('END_OF_DAY_IN_PROGRESS').category).toBe('conflict');
     spec.given(closing).when(close('2024-02-14')).then([]);
-    spec.given(closing).when(complete('2024-02-14')).then([completed('2024-02-14', '2024-02-15')]);
+    spec
+      .given(closing)
+      .when(complete('2024-02-14'))
+      .then([completed('2024-02-14', '2024-02-15')]);
     const done = [...closing, completed('2024-02-14', '2024-02-15')];
     expect(factBusinessDate(spec.given(done).state)).toBe('2024-02-15');
     spec.given(done).when(complete('2024-02-14')).then([]);

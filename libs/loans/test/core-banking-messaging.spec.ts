@@ -76,11 +76,15 @@ async function world(startCalendar = true): Promise<World> {
   const handlers = new LoanCommandHandlers(store, calendar);
   const endOfDay = new EndOfDay(db.pool, store, calendar, handlers.repository, { pollMs: 10 });
   if (startCalendar) {
-    const started = await calendar.repository.handle(CALENDAR_STREAM, { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: OPEN } }, {
-      command: 'StartBusinessCalendar',
-      actor: { id: 'ops', role: 'admin' },
-      occurredAt: '2024-01-20T08:00:00Z',
-    });
+    const started = await calendar.repository.handle(
+      CALENDAR_STREAM,
+      { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: OPEN } },
+      {
+        command: 'StartBusinessCalendar',
+        actor: { id: 'ops', role: 'admin' },
+        occurredAt: '2024-01-20T08:00:00Z',
+      },
+    );
     if (isDomainError(started)) throw new Error(started.code);
   }
   return {
@@ -168,7 +172,9 @@ describe('core banking messages (core-banking.loans.v1)', () => {
 
   it('reverses a payment, once', async () => {
     expect(await w.handler.handle(message('cb-reg-3', CORE_BANKING_TYPES.loanRegistered, loanData('L-3')))).toBe('ok');
-    expect(await w.handler.handle(message('cb-pay-3', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-3', reference: 'TX-3', amount: 10_000, valueDate: OPEN }))).toBe('ok');
+    expect(
+      await w.handler.handle(message('cb-pay-3', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-3', reference: 'TX-3', amount: 10_000, valueDate: OPEN })),
+    ).toBe('ok');
     const reversal = message('cb-rev-3', CORE_BANKING_TYPES.paymentReversed, { loanId: 'L-3', reference: 'TX-3', reason: 'bounced' });
     expect(await w.handler.handle(reversal)).toBe('ok');
     expect(await w.handler.handle(reversal)).toBe('ok');
@@ -180,11 +186,23 @@ describe('core banking messages (core-banking.loans.v1)', () => {
 
   it('refuses data the HTTP route would answer with 400, and appends nothing', async () => {
     const cases: Array<[string, InboundMessage, string]> = [
-      ['amount as a string', message('bad-1', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: '500', valueDate: OPEN }), 'amount'],
+      [
+        'amount as a string',
+        message('bad-1', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: '500', valueDate: OPEN }),
+        'amount',
+      ],
       ['fractional fen', message('bad-2', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: 12.5, valueDate: OPEN }), 'amount'],
       ['no loan id', message('bad-3', CORE_BANKING_TYPES.paymentReceived, { reference: 'TX-x', amount: 500, valueDate: OPEN }), 'loanId'],
-      ['an unknown field', message('bad-4', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: 500, valueDate: OPEN, payer: 'Zhang San' }), ''],
-      ['not a date', message('bad-5', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: 500, valueDate: '20/01/2024' }), 'valueDate'],
+      [
+        'an unknown field',
+        message('bad-4', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: 500, valueDate: OPEN, payer: 'Zhang San' }),
+        '',
+      ],
+      [
+        'not a date',
+        message('bad-5', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-x', amount: 500, valueDate: '20/01/2024' }),
+        'valueDate',
+      ],
       ['no reason', message('bad-6', CORE_BANKING_TYPES.paymentReversed, { loanId: 'L-3', reference: 'TX-3' }), 'reason'],
       ['not a time zone', message('bad-7', CORE_BANKING_TYPES.loanRegistered, loanData('L-bad', { timeZone: 'Mars/Olympus' })), 'timeZone'],
       ['an empty schedule', message('bad-8', CORE_BANKING_TYPES.loanRegistered, loanData('L-bad', { schedule: [] })), 'schedule'],
@@ -203,7 +221,9 @@ describe('core banking messages (core-banking.loans.v1)', () => {
 
   it('refuses unknown and missing message types, and a key that names another loan', async () => {
     expect(codeOf(await w.handler.handle(message('t-1', 'core-banking.LoanWrittenOff', { loanId: 'L-1' })))).toBe('UNKNOWN_MESSAGE_TYPE');
-    expect(codeOf(await w.handler.handle(message('t-2', undefined, { loanId: 'L-1', reference: 'TX-t', amount: 1, valueDate: OPEN })))).toBe('UNKNOWN_MESSAGE_TYPE');
+    expect(codeOf(await w.handler.handle(message('t-2', undefined, { loanId: 'L-1', reference: 'TX-t', amount: 1, valueDate: OPEN })))).toBe(
+      'UNKNOWN_MESSAGE_TYPE',
+    );
     const misKeyed = message('t-3', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-t', amount: 1, valueDate: OPEN }, { key: 'L-2' });
     expect(await w.handler.handle(misKeyed)).toEqual({ rejected: expect.objectContaining({ code: 'MESSAGE_KEY_MISMATCH', key: 'L-2', loanId: 'L-1' }) });
     expect(await w.types('L-1')).toEqual(['LoanRegistered']);
@@ -217,7 +237,10 @@ describe('core banking messages (core-banking.loans.v1)', () => {
       [message('r-3', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-1', reference: 'TX-r', amount: 100, valueDate: '2024-01-21' }), 'VALUE_DATE_IN_FUTURE'],
       [message('r-4', CORE_BANKING_TYPES.loanRegistered, loanData('L-1')), 'LOAN_ALREADY_REGISTERED'],
       [message('r-5', CORE_BANKING_TYPES.loanRegistered, loanData('L-sum', { principal: 250_000 })), 'SCHEDULE_PRINCIPAL_MISMATCH'],
-      [message('r-6', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-2', reference: 'TX-2', amount: 60_000, valueDate: '2024-01-19' }), 'DUPLICATE_PAYMENT_REFERENCE'],
+      [
+        message('r-6', CORE_BANKING_TYPES.paymentReceived, { loanId: 'L-2', reference: 'TX-2', amount: 60_000, valueDate: '2024-01-19' }),
+        'DUPLICATE_PAYMENT_REFERENCE',
+      ],
     ];
     for (const [m, code] of refusals) {
       const outcome = await w.handler.handle(m);
@@ -272,7 +295,11 @@ describe('core banking business day close', () => {
     const calendar = await w.store.readStream(CALENDAR_STREAM);
     expect(calendar.map((e) => e.type)).toEqual(['BusinessCalendarStarted', 'BusinessDayClosed', 'EndOfDayCompleted']);
     expect(calendar[1].data).toMatchObject({ businessDate: OPEN });
-    expect(calendar[1].metadata).toMatchObject({ command: 'CloseBusinessDay', idempotencyKey: 'eod-1', actor: { id: 'kafka:core-banking.loans.v1', role: 'service' } });
+    expect(calendar[1].metadata).toMatchObject({
+      command: 'CloseBusinessDay',
+      idempotencyKey: 'eod-1',
+      actor: { id: 'kafka:core-banking.loans.v1', role: 'service' },
+    });
 
     const skipped = await w.handler.handle(message('eod-2', CORE_BANKING_TYPES.businessDayClosed, { businessDate: '2024-01-23' }));
     expect(skipped).toEqual({ rejected: expect.objectContaining({ code: 'BUSINESS_DAY_SKIPPED' }) });

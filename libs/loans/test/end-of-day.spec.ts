@@ -46,11 +46,15 @@ async function world(): Promise<World> {
   const runner = new ProjectionRunner(db.pool, store, [loansProjection]);
   const calendar = new BusinessCalendar(store);
   const handlers = new LoanCommandHandlers(store, calendar);
-  const started = await calendar.repository.handle(CALENDAR_STREAM, { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: '2024-02-14' } }, {
-    command: 'StartBusinessCalendar',
-    actor: intake.actor,
-    occurredAt: intake.receivedAt,
-  });
+  const started = await calendar.repository.handle(
+    CALENDAR_STREAM,
+    { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: '2024-02-14' } },
+    {
+      command: 'StartBusinessCalendar',
+      actor: intake.actor,
+      occurredAt: intake.receivedAt,
+    },
+  );
   if (isDomainError(started)) throw new Error(started.code);
   return {
     db,
@@ -62,10 +66,14 @@ async function world(): Promise<World> {
     async caughtUp() {
       // The newest committed event, read directly: `headPosition` stops at the cluster-wide read
       // horizon, which another database's open transaction can hold back.
-      const { rows: last } = await db.pool.query(`SELECT tx_id::text AS c, global_position::text AS p FROM es_events ORDER BY tx_id DESC, global_position DESC LIMIT 1`);
+      const { rows: last } = await db.pool.query(
+        `SELECT tx_id::text AS c, global_position::text AS p FROM es_events ORDER BY tx_id DESC, global_position DESC LIMIT 1`,
+      );
       const head = { commit: BigInt(last[0].c), prepare: BigInt(last[0].p) };
       for (;;) {
-        const { rows } = await db.pool.query(`SELECT commit_position::text AS c, prepare_position::text AS p FROM projection_checkpoints WHERE name = $1`, [LOANS_PROJECTION]);
+        const { rows } = await db.pool.query(`SELECT commit_position::text AS c, prepare_position::text AS p FROM projection_checkpoints WHERE name = $1`, [
+          LOANS_PROJECTION,
+        ]);
         if (comparePositions({ commit: BigInt(rows[0].c), prepare: BigInt(rows[0].p) }, head) >= 0) return;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -152,11 +160,15 @@ describe('end of day', () => {
     await closeDay(w, '2024-02-14');
     await w.caughtUp();
     // Close the 15th, let the read model reach the close, then stop it: the resumed run sees stale state.
-    const closed = await w.calendar.repository.handle(CALENDAR_STREAM, { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate: '2024-02-15' } }, {
-      command: 'CloseBusinessDay',
-      actor: intake.actor,
-      occurredAt: intake.receivedAt,
-    });
+    const closed = await w.calendar.repository.handle(
+      CALENDAR_STREAM,
+      { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate: '2024-02-15' } },
+      {
+        command: 'CloseBusinessDay',
+        actor: intake.actor,
+        occurredAt: intake.receivedAt,
+      },
+    );
     expect(isDomainError(closed)).toBe(false);
     await w.caughtUp();
     await w.runner.stop();
@@ -186,11 +198,15 @@ describe('end of day', () => {
     await portfolio(w);
     await w.runner.start();
     await closeDay(w, '2024-02-14');
-    const closed = await w.calendar.repository.handle(CALENDAR_STREAM, { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate: '2024-02-15' } }, {
-      command: 'CloseBusinessDay',
-      actor: intake.actor,
-      occurredAt: intake.receivedAt,
-    });
+    const closed = await w.calendar.repository.handle(
+      CALENDAR_STREAM,
+      { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate: '2024-02-15' } },
+      {
+        command: 'CloseBusinessDay',
+        actor: intake.actor,
+        occurredAt: intake.receivedAt,
+      },
+    );
     expect(isDomainError(closed)).toBe(false);
     await w.caughtUp();
     await w.runner.stop();
@@ -242,7 +258,10 @@ describe('end of day', () => {
       const folded = fold(loanDecider.evolve, loanDecider.initialState(), events) as ActiveLoan;
       // The fold leaves the quiet date to be derived when asked for; the row stores it derived.
       const state = { ...folded, quietThrough: quietThroughOf(folded) };
-      expect({ loan: row.loan_id, state: { status: row.status === 'paid_off' ? 'PaidOff' : 'Active', facts: row.facts, reported: row.reported, quietThrough: row.quiet_through } }).toEqual({
+      expect({
+        loan: row.loan_id,
+        state: { status: row.status === 'paid_off' ? 'PaidOff' : 'Active', facts: row.facts, reported: row.reported, quietThrough: row.quiet_through },
+      }).toEqual({
         loan: row.loan_id,
         state: JSON.parse(JSON.stringify(state)),
       });

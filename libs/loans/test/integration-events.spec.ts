@@ -2,7 +2,21 @@ import type { RecordedEvent } from '#kernel';
 import { mapEvent } from '#messaging';
 import { CALENDAR_STREAM, LOANS_TOPIC, PUBLISHED_LOAN_EVENTS, loansIntegrationEvents, type LoanCommand, type LoanEvent } from '#loans';
 import { checkPublished } from '#test-support/kafka/published-contract.js';
-import { DISBURSED, INSTALLMENT1, LOAN, PENALTY_PRODUCT, close, closeDays, endHold, history, pay, registerLoan, restructure, reverse, startHold } from './fixtures.js';
+import {
+  DISBURSED,
+  INSTALLMENT1,
+  LOAN,
+  PENALTY_PRODUCT,
+  close,
+  closeDays,
+  endHold,
+  history,
+  pay,
+  registerLoan,
+  restructure,
+  reverse,
+  startHold,
+} from './fixtures.js';
 
 /**
  * The Loans context's published contract (`arrears.loans.v1`): every published event type, built by
@@ -18,7 +32,13 @@ function recorded(streamId: string, events: readonly { type: string; data: unkno
     revision,
     globalPosition: { commit: ++position, prepare: position },
     data: e.data,
-    metadata: { correlationId: 'corr-1', causationId: 'cmd-1', actor: { id: 'core-banking', role: 'service' }, command: 'Test', occurredAt: '2024-02-20T09:00:00.000Z' },
+    metadata: {
+      correlationId: 'corr-1',
+      causationId: 'cmd-1',
+      actor: { id: 'core-banking', role: 'service' },
+      command: 'Test',
+      occurredAt: '2024-02-20T09:00:00.000Z',
+    },
     recordedAt: '2024-02-20T09:00:01.000Z',
   }));
 }
@@ -44,7 +64,10 @@ function writtenOffLoan(): LoanEvent[] {
   return history(
     registerLoan({ loanId: 'loan-3' }),
     ...closeDays('2024-02-16', on).map(as3),
-    { type: 'RequestWriteOff', data: { loanId: 'loan-3', requestId: 'wo-1', reason: 'debtor deceased', by: { id: 'sup-1', role: 'supervisor' }, businessDate: on } },
+    {
+      type: 'RequestWriteOff',
+      data: { loanId: 'loan-3', requestId: 'wo-1', reason: 'debtor deceased', by: { id: 'sup-1', role: 'supervisor' }, businessDate: on },
+    },
     { type: 'ApproveWriteOff', data: { loanId: 'loan-3', requestId: 'wo-1', by: { id: 'rm-1', role: 'risk_manager' }, businessDate: on } },
     as3(pay('rec-1', 10_000, '2024-03-25')),
   );
@@ -66,11 +89,28 @@ function settlementLoans(): [LoanEvent[], LoanEvent[]] {
   const on = '2024-03-20';
   const offer = (loanId: string): LoanCommand[] => [
     ...closeDays('2024-02-16', on).map((c) => ({ ...c, data: { ...c.data, loanId } }) as LoanCommand),
-    { type: 'ProposeSettlement', data: { loanId, settlementId: 'st-1', amount: 200_000, dueBy: '2024-03-25', reason: 'hardship', by: { id: 'sup-1', role: 'supervisor' }, businessDate: on } },
+    {
+      type: 'ProposeSettlement',
+      data: {
+        loanId,
+        settlementId: 'st-1',
+        amount: 200_000,
+        dueBy: '2024-03-25',
+        reason: 'hardship',
+        by: { id: 'sup-1', role: 'supervisor' },
+        businessDate: on,
+      },
+    },
     { type: 'ApproveSettlement', data: { loanId, settlementId: 'st-1', by: { id: 'rm-1', role: 'risk_manager' }, businessDate: on } },
   ];
-  const settled = history(registerLoan({ loanId: 'loan-5' }), ...offer('loan-5'), { type: 'PostPayment', data: { loanId: 'loan-5', reference: 'p1', amount: 200_000, valueDate: on, businessDate: on } });
-  const lapsed = history(registerLoan({ loanId: 'loan-6' }), ...offer('loan-6'), { type: 'CloseBusinessDay', data: { loanId: 'loan-6', businessDate: '2024-03-26' } });
+  const settled = history(registerLoan({ loanId: 'loan-5' }), ...offer('loan-5'), {
+    type: 'PostPayment',
+    data: { loanId: 'loan-5', reference: 'p1', amount: 200_000, valueDate: on, businessDate: on },
+  });
+  const lapsed = history(registerLoan({ loanId: 'loan-6' }), ...offer('loan-6'), {
+    type: 'CloseBusinessDay',
+    data: { loanId: 'loan-6', businessDate: '2024-03-26' },
+  });
   return [settled, lapsed];
 }
 
@@ -93,14 +133,23 @@ describe('arrears.loans.v1', () => {
   const endOfDay = recorded(CALENDAR_STREAM, [
     { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: DISBURSED } },
     { type: 'BusinessDayClosed', data: { calendarId: 'main', businessDate: DISBURSED, nextBusinessDate: '2024-01-16' } },
-    { type: 'EndOfDayCompleted', data: { calendarId: 'main', businessDate: DISBURSED, openBusinessDate: '2024-01-16', candidates: 3, loansChanged: 1, events: 2 } },
+    {
+      type: 'EndOfDayCompleted',
+      data: { calendarId: 'main', businessDate: DISBURSED, openBusinessDate: '2024-01-16', candidates: 3, loansChanged: 1, events: 2 },
+    },
   ]);
 
   it('publishes every published type, valid against docs/asyncapi.yaml, and nothing else', () => {
     const contract = checkPublished([...loan, ...restructured, ...writtenOff, ...waived, ...settlements, ...endOfDay], loansIntegrationEvents);
     expect(contract.problems).toEqual([]);
     // 15 February 2024 fell in the Spring Festival holiday: rolled to Sunday the 18th, a make-up working day.
-    expect((waived[0].data as { schedule: unknown[] }).schedule[0]).toEqual({ seq: 1, dueDate: '2024-02-18', contractualDueDate: '2024-02-15', principal: 100_000, interest: 3_000 });
+    expect((waived[0].data as { schedule: unknown[] }).schedule[0]).toEqual({
+      seq: 1,
+      dueDate: '2024-02-18',
+      contractualDueDate: '2024-02-15',
+      principal: 100_000,
+      interest: 3_000,
+    });
     expect(contract.typesOn(LOANS_TOPIC)).toEqual([...PUBLISHED_LOAN_EVENTS, 'EndOfDayCompleted'].map((t) => `arrears.loans.${t}`).sort());
     expect([...contract.messages.keys()]).toEqual([LOANS_TOPIC]);
     // The scenario did accrue penalty; accruals stay internal.

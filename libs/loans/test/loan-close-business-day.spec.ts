@@ -6,8 +6,7 @@ import { DUE1, DUE2, DUE3, PENALTY_PRODUCT, close, closeDays, history, loanRegis
 const spec = deciderSpec(loanDecider);
 const day = (dpd: number) => addDays(DUE1, dpd);
 /** Overdue on the fixture loan with nothing paid: each installment once its due date has passed. */
-const overdueOn = (date: string) =>
-  103_000 + (compareDates(date, DUE2) > 0 ? 102_000 : 0) + (compareDates(date, DUE3) > 0 ? 101_000 : 0);
+const overdueOn = (date: string) => 103_000 + (compareDates(date, DUE2) > 0 ? 102_000 : 0) + (compareDates(date, DUE3) > 0 ? 101_000 : 0);
 
 describe('CloseBusinessDay', () => {
   it('reports nothing on the due date and the delinquency the day after', () => {
@@ -85,7 +84,10 @@ describe('CloseBusinessDay', () => {
   });
 
   it('reports nothing on a day when nothing changed', () => {
-    spec.given(history([loanRegistered()], close('2024-02-16'))).when(close('2024-02-17')).then([]);
+    spec
+      .given(history([loanRegistered()], close('2024-02-16')))
+      .when(close('2024-02-17'))
+      .then([]);
     spec.given([loanRegistered()]).when(close('2024-02-01')).then([]);
   });
 
@@ -123,27 +125,42 @@ describe('CloseBusinessDay', () => {
           { type: 'DelinquencyStageChanged', data: { from: 'M0', to: 'M1', dpd: 1, overdueAmount: 103_050, asOf: '2024-02-16' } },
         ]);
       const delinquent = history([loanRegistered(PENALTY_PRODUCT)], close('2024-02-16'));
-      spec.given(delinquent).when(close('2024-02-17')).then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-17', amount: 50, accruedTotal: 100 } }]);
-      spec.given(delinquent).when(close('2024-02-20')).then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-20', amount: 200, accruedTotal: 250 } }]);
+      spec
+        .given(delinquent)
+        .when(close('2024-02-17'))
+        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-17', amount: 50, accruedTotal: 100 } }]);
+      spec
+        .given(delinquent)
+        .when(close('2024-02-20'))
+        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-20', amount: 200, accruedTotal: 250 } }]);
     });
 
     it('keeps accruing on days that reported nothing but penalty', () => {
       const given = history([loanRegistered(PENALTY_PRODUCT)], ...closeDays('2024-02-16', '2024-02-18'));
       expect(given.at(-1)!.type).toBe('PenaltyAccrued');
-      spec.given(given).when(close('2024-02-19')).then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-19', amount: 50, accruedTotal: 200 } }]);
+      spec
+        .given(given)
+        .when(close('2024-02-19'))
+        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-19', amount: 50, accruedTotal: 200 } }]);
     });
 
     it('accrues on each overdue installment and stops once principal is paid', () => {
       const given = history([loanRegistered(PENALTY_PRODUCT)], ...closeDays('2024-02-16', '2024-03-17'));
       // By Mar 18: installment 1 accrued Feb 16..Mar 18 (32 days), installment 2 Mar 16..18 (3 days).
-      spec.given(given).when(close('2024-03-18')).then([{ type: 'PenaltyAccrued', data: { asOf: '2024-03-18', amount: 100, accruedTotal: 32 * 50 + 3 * 50 } }]);
+      spec
+        .given(given)
+        .when(close('2024-03-18'))
+        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-03-18', amount: 100, accruedTotal: 32 * 50 + 3 * 50 } }]);
       const paid = history(given, pay('p1', 500_000, '2024-03-17'));
       spec.given(paid).when(close('2024-03-18')).then([]);
       spec.given(paid).when(close('2024-06-01')).then([]);
     });
 
     it('accrues nothing without a penalty rate', () => {
-      spec.given(history([loanRegistered()], close('2024-02-16'))).when(close('2024-02-20')).then([]);
+      spec
+        .given(history([loanRegistered()], close('2024-02-16')))
+        .when(close('2024-02-20'))
+        .then([]);
     });
   });
 

@@ -11,7 +11,10 @@ const holdStarted = (holdId: string, from: string, businessDate: string): LoanEv
 describe('collection holds', () => {
   it('by default held days still count toward DPD', () => {
     const delinquent = history([loanRegistered()], close('2024-02-16'));
-    spec.given(delinquent).when(startHold('h1', '2024-02-20', '2024-02-20')).then([holdStarted('h1', '2024-02-20', '2024-02-20')]);
+    spec
+      .given(delinquent)
+      .when(startHold('h1', '2024-02-20', '2024-02-20'))
+      .then([holdStarted('h1', '2024-02-20', '2024-02-20')]);
     spec
       .given(history(delinquent, startHold('h1', '2024-02-20', '2024-02-20')))
       .when(close('2024-03-17'))
@@ -44,14 +47,23 @@ describe('collection holds', () => {
         holdStarted('h1', '2024-02-20', '2024-03-18'),
         { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M1', dpd: 4, overdueAmount: 205_000, asOf: '2024-03-18' } },
       ]);
-    spec.given(atM2(DEFAULT_PRODUCT_SETTINGS)).when(startHold('h1', '2024-02-20', '2024-03-18')).then([holdStarted('h1', '2024-02-20', '2024-03-18')]);
+    spec
+      .given(atM2(DEFAULT_PRODUCT_SETTINGS))
+      .when(startHold('h1', '2024-02-20', '2024-03-18'))
+      .then([holdStarted('h1', '2024-02-20', '2024-03-18')]);
   });
 
   it('repeating a start or an end with the same terms is a no-op', () => {
     const held = history([loanRegistered()], startHold('h1', '2024-02-20', '2024-02-20'));
-    spec.given(held).when(startHold('h1', '2024-02-20', '2024-02-21')).then([]);
+    spec
+      .given(held)
+      .when(startHold('h1', '2024-02-20', '2024-02-21'))
+      .then([]);
     const ended = history(held, endHold('h1', '2024-03-01', '2024-03-01'));
-    spec.given(ended).when(endHold('h1', '2024-03-01', '2024-03-02')).then([]);
+    spec
+      .given(ended)
+      .when(endHold('h1', '2024-03-01', '2024-03-02'))
+      .then([]);
   });
 
   const held = () => history([loanRegistered()], startHold('h1', '2024-02-20', '2024-02-20'));
@@ -61,8 +73,20 @@ describe('collection holds', () => {
     ['an end after the business date', held, endHold('h1', '2024-03-02', '2024-03-01'), 'HOLD_DATE_IN_FUTURE', 'rule'],
     ['an end before the start', held, endHold('h1', '2024-02-19', '2024-03-01'), 'HOLD_END_BEFORE_START', 'rule'],
     ['ending an unknown hold', held, endHold('h2', '2024-03-01', '2024-03-01'), 'HOLD_NOT_FOUND', 'not_found'],
-    ['ending a hold again on another date', () => history(held(), endHold('h1', '2024-03-01', '2024-03-01')), endHold('h1', '2024-03-02', '2024-03-02'), 'HOLD_ALREADY_ENDED', 'conflict'],
-    ['a hold on a paid-off loan', () => history([loanRegistered()], pay('p1', 306_000, '2024-02-10')), startHold('h1', '2024-02-11', '2024-02-11'), 'LOAN_PAID_OFF', 'rule'],
+    [
+      'ending a hold again on another date',
+      () => history(held(), endHold('h1', '2024-03-01', '2024-03-01')),
+      endHold('h1', '2024-03-02', '2024-03-02'),
+      'HOLD_ALREADY_ENDED',
+      'conflict',
+    ],
+    [
+      'a hold on a paid-off loan',
+      () => history([loanRegistered()], pay('p1', 306_000, '2024-02-10')),
+      startHold('h1', '2024-02-11', '2024-02-11'),
+      'LOAN_PAID_OFF',
+      'rule',
+    ],
     ['a hold on an unknown loan', () => [], startHold('h1', '2024-02-11', '2024-02-11'), 'LOAN_NOT_FOUND', 'not_found'],
   ])('rejects %s', (_name, given, command, code, category) => {
     expect(spec.given(given()).when(command).thenError(code).category).toBe(category);
@@ -157,7 +181,10 @@ describe('RestructureSchedule', () => {
   });
 
   it('repeating a restructuring with the same terms is a no-op', () => {
-    spec.given(history(atM2(), restructure('r1', '2024-03-20', newSchedule))).when(restructure('r1', '2024-03-20', newSchedule, '2024-03-21')).then([]);
+    spec
+      .given(history(atM2(), restructure('r1', '2024-03-20', newSchedule)))
+      .when(restructure('r1', '2024-03-20', newSchedule, '2024-03-21'))
+      .then([]);
   });
 
   const penaltyOnly = () => {
@@ -165,7 +192,13 @@ describe('RestructureSchedule', () => {
     return history([loanRegistered(product)], pay('p1', 306_000, '2024-04-20'));
   };
   it.each<[string, () => LoanEvent[], LoanCommand, string, string]>([
-    ['a new schedule not summing to the outstanding principal', atM2, restructure('r1', '2024-03-20', [{ dueDate: '2024-04-20', principal: 299_999, interest: 0 }]), 'SCHEDULE_PRINCIPAL_MISMATCH', 'rule'],
+    [
+      'a new schedule not summing to the outstanding principal',
+      atM2,
+      restructure('r1', '2024-03-20', [{ dueDate: '2024-04-20', principal: 299_999, interest: 0 }]),
+      'SCHEDULE_PRINCIPAL_MISMATCH',
+      'rule',
+    ],
     [
       'an id already used with other terms',
       () => history(atM2(), restructure('r1', '2024-03-20', newSchedule)),
@@ -174,13 +207,37 @@ describe('RestructureSchedule', () => {
       'conflict',
     ],
     ['an effective date after the business date', atM2, restructure('r1', '2024-03-21', newSchedule, '2024-03-20'), 'EFFECTIVE_DATE_IN_FUTURE', 'rule'],
-    ['an effective date before a recorded payment', () => history(atM2(), pay('p1', 100, '2024-03-19')), restructure('r1', '2024-03-18', newSchedule, '2024-03-20'), 'EFFECTIVE_DATE_BEFORE_RECORDED_FACTS', 'rule'],
-    ['a first due date not after the effective date', atM2, restructure('r1', '2024-03-20', [{ dueDate: '2024-03-20', principal: 300_000, interest: 0 }]), 'SCHEDULE_DATES_NOT_INCREASING', 'rule'],
+    [
+      'an effective date before a recorded payment',
+      () => history(atM2(), pay('p1', 100, '2024-03-19')),
+      restructure('r1', '2024-03-18', newSchedule, '2024-03-20'),
+      'EFFECTIVE_DATE_BEFORE_RECORDED_FACTS',
+      'rule',
+    ],
+    [
+      'a first due date not after the effective date',
+      atM2,
+      restructure('r1', '2024-03-20', [{ dueDate: '2024-03-20', principal: 300_000, interest: 0 }]),
+      'SCHEDULE_DATES_NOT_INCREASING',
+      'rule',
+    ],
     ['due dates going back', atM2, restructure('r1', '2024-03-20', [...newSchedule].reverse()), 'SCHEDULE_DATES_NOT_INCREASING', 'rule'],
     ['an empty schedule', atM2, restructure('r1', '2024-03-20', []), 'EMPTY_SCHEDULE', 'rule'],
     ['a negative amount', atM2, restructure('r1', '2024-03-20', [{ dueDate: '2024-04-20', principal: 300_000, interest: -1 }]), 'INVALID_AMOUNT', 'rule'],
-    ['a paid-off loan', () => history([loanRegistered()], pay('p1', 306_000, '2024-02-10')), restructure('r1', '2024-03-20', newSchedule), 'LOAN_PAID_OFF', 'rule'],
-    ['a loan owing only penalty', penaltyOnly, restructure('r1', '2024-04-20', [{ dueDate: '2024-05-20', principal: 1, interest: 0 }]), 'NOTHING_TO_RESTRUCTURE', 'rule'],
+    [
+      'a paid-off loan',
+      () => history([loanRegistered()], pay('p1', 306_000, '2024-02-10')),
+      restructure('r1', '2024-03-20', newSchedule),
+      'LOAN_PAID_OFF',
+      'rule',
+    ],
+    [
+      'a loan owing only penalty',
+      penaltyOnly,
+      restructure('r1', '2024-04-20', [{ dueDate: '2024-05-20', principal: 1, interest: 0 }]),
+      'NOTHING_TO_RESTRUCTURE',
+      'rule',
+    ],
     ['an unknown loan', () => [], restructure('r1', '2024-03-20', newSchedule), 'LOAN_NOT_FOUND', 'not_found'],
   ])('rejects %s', (_name, given, command, code, category) => {
     expect(spec.given(given()).when(command).thenError(code).category).toBe(category);

@@ -36,11 +36,23 @@ describe('PostPayment', () => {
     spec
       .given([loanRegistered()])
       .when(pay('p1', 3_500, DUE1))
-      .then([received('p1', 3_500, DUE1, DUE1, [[1, 'interest', 3_000], [1, 'principal', 500]])]);
+      .then([
+        received('p1', 3_500, DUE1, DUE1, [
+          [1, 'interest', 3_000],
+          [1, 'principal', 500],
+        ]),
+      ]);
     spec
       .given([loanRegistered()])
       .when(pay('p1', 106_000, DUE2))
-      .then([received('p1', 106_000, DUE2, DUE2, [[1, 'interest', 3_000], [1, 'principal', 100_000], [2, 'interest', 2_000], [2, 'principal', 1_000]])]);
+      .then([
+        received('p1', 106_000, DUE2, DUE2, [
+          [1, 'interest', 3_000],
+          [1, 'principal', 100_000],
+          [2, 'interest', 2_000],
+          [2, 'principal', 1_000],
+        ]),
+      ]);
   });
 
   it('applies penalty first, then interest, then principal', () => {
@@ -49,7 +61,13 @@ describe('PostPayment', () => {
     spec
       .given(given)
       .when(pay('p1', INSTALLMENT1, '2024-02-17'))
-      .then([received('p1', INSTALLMENT1, '2024-02-17', '2024-02-17', [[1, 'penalty', 100], [1, 'interest', 3_000], [1, 'principal', 99_900]])]);
+      .then([
+        received('p1', INSTALLMENT1, '2024-02-17', '2024-02-17', [
+          [1, 'penalty', 100],
+          [1, 'interest', 3_000],
+          [1, 'principal', 99_900],
+        ]),
+      ]);
   });
 
   it('follows the product’s configured waterfall', () => {
@@ -58,7 +76,11 @@ describe('PostPayment', () => {
       .given([loanRegistered(product)])
       .when(pay('p1', 5_500, DUE2))
       .then([
-        received('p1', 5_500, DUE2, DUE2, [[1, 'interest', 3_000], [2, 'interest', 2_000], [1, 'principal', 500]]),
+        received('p1', 5_500, DUE2, DUE2, [
+          [1, 'interest', 3_000],
+          [2, 'interest', 2_000],
+          [1, 'principal', 500],
+        ]),
         // Installment 1 still owes 99,500 of principal and has been due since Feb 15.
         { type: 'LoanBecameDelinquent', data: { dpd: 29, stage: 'M1', overdueAmount: 99_500, oldestUnpaidDueDate: DUE1, asOf: DUE2 } },
         { type: 'DelinquencyStageChanged', data: { from: 'M0', to: 'M1', dpd: 29, overdueAmount: 99_500, asOf: DUE2 } },
@@ -76,7 +98,12 @@ describe('PostPayment', () => {
     spec
       .given(given)
       .when(pay('p1', 50_000, '2024-02-20'))
-      .then([received('p1', 50_000, '2024-02-20', '2024-02-20', [[1, 'interest', 3_000], [1, 'principal', 47_000]])]);
+      .then([
+        received('p1', 50_000, '2024-02-20', '2024-02-20', [
+          [1, 'interest', 3_000],
+          [1, 'principal', 47_000],
+        ]),
+      ]);
   });
 
   it('a backdated payment cures a delinquency that had reached M2', () => {
@@ -86,7 +113,12 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', INSTALLMENT1 + INSTALLMENT2, DUE2, '2024-03-20'))
       .then([
-        received('p1', 205_000, DUE2, '2024-03-20', [[1, 'interest', 3_000], [1, 'principal', 100_000], [2, 'interest', 2_000], [2, 'principal', 100_000]]),
+        received('p1', 205_000, DUE2, '2024-03-20', [
+          [1, 'interest', 3_000],
+          [1, 'principal', 100_000],
+          [2, 'interest', 2_000],
+          [2, 'principal', 100_000],
+        ]),
         { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-03-20' } },
         { type: 'LoanCured', data: { asOf: '2024-03-20', overdueAmount: 0 } },
       ]);
@@ -98,7 +130,10 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', INSTALLMENT1, '2024-02-14', '2024-03-20'))
       .then([
-        received('p1', INSTALLMENT1, '2024-02-14', '2024-03-20', [[1, 'interest', 3_000], [1, 'principal', 100_000]]),
+        received('p1', INSTALLMENT1, '2024-02-14', '2024-03-20', [
+          [1, 'interest', 3_000],
+          [1, 'principal', 100_000],
+        ]),
         { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M1', dpd: 5, overdueAmount: INSTALLMENT2, asOf: '2024-03-20' } },
       ]);
   });
@@ -109,7 +144,10 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', INSTALLMENT1, DUE1, '2024-03-20'))
       .then([
-        received('p1', INSTALLMENT1, DUE1, '2024-03-20', [[1, 'interest', 3_000], [1, 'principal', 100_000]]),
+        received('p1', INSTALLMENT1, DUE1, '2024-03-20', [
+          [1, 'interest', 3_000],
+          [1, 'principal', 100_000],
+        ]),
         { type: 'DelinquencyStageChanged', data: { from: 'M1', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-03-20' } },
         { type: 'LoanCured', data: { asOf: '2024-03-20', overdueAmount: 0 } },
       ]);
@@ -122,7 +160,10 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', INSTALLMENT1, DUE1, '2024-02-20'))
       .then([
-        received('p1', INSTALLMENT1, DUE1, '2024-02-20', [[1, 'interest', 3_000], [1, 'principal', 100_000]]),
+        received('p1', INSTALLMENT1, DUE1, '2024-02-20', [
+          [1, 'interest', 3_000],
+          [1, 'principal', 100_000],
+        ]),
         { type: 'PenaltyRestated', data: { asOf: '2024-02-20', previousTotal: 250, accruedTotal: 0 } },
         { type: 'DelinquencyStageChanged', data: { from: 'M1', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-02-20' } },
         { type: 'LoanCured', data: { asOf: '2024-02-20', overdueAmount: 0 } },
@@ -157,7 +198,10 @@ describe('PostPayment', () => {
   });
 
   it('keeps an overpayment unapplied', () => {
-    const [event] = spec.given([loanRegistered()]).when(pay('p1', 306_050, '2024-02-10')).thenTypes(['PaymentReceived', 'LoanPaidOff']);
+    const [event] = spec
+      .given([loanRegistered()])
+      .when(pay('p1', 306_050, '2024-02-10'))
+      .thenTypes(['PaymentReceived', 'LoanPaidOff']);
     expect(event.data).toMatchObject({ unapplied: 50 });
   });
 
@@ -195,12 +239,24 @@ describe('PostPayment', () => {
 
   it('the same reference with the same amount is a no-op', () => {
     const given = history([loanRegistered()], pay('p1', 50_000, '2024-02-10'));
-    spec.given(given).when(pay('p1', 50_000, '2024-02-10')).then([]);
-    spec.given(history(given, reverse('p1', '2024-02-12'))).when(pay('p1', 50_000, '2024-02-10', '2024-02-13')).then([]);
+    spec
+      .given(given)
+      .when(pay('p1', 50_000, '2024-02-10'))
+      .then([]);
+    spec
+      .given(history(given, reverse('p1', '2024-02-12')))
+      .when(pay('p1', 50_000, '2024-02-10', '2024-02-13'))
+      .then([]);
   });
 
   it.each<[string, LoanEvent[], ReturnType<typeof pay>, string, string]>([
-    ['a reference already used with another amount', history([loanRegistered()], pay('p1', 50_000, '2024-02-10')), pay('p1', 50_001, '2024-02-10'), 'DUPLICATE_PAYMENT_REFERENCE', 'conflict'],
+    [
+      'a reference already used with another amount',
+      history([loanRegistered()], pay('p1', 50_000, '2024-02-10')),
+      pay('p1', 50_001, '2024-02-10'),
+      'DUPLICATE_PAYMENT_REFERENCE',
+      'conflict',
+    ],
     ['a value date after the business date', [loanRegistered()], pay('p1', 50_000, '2024-02-11', '2024-02-10'), 'VALUE_DATE_IN_FUTURE', 'rule'],
     ['a value date before the disbursement', [loanRegistered()], pay('p1', 50_000, '2024-01-14', '2024-02-10'), 'VALUE_DATE_BEFORE_DISBURSEMENT', 'rule'],
     ['a zero amount', [loanRegistered()], pay('p1', 0, '2024-02-10'), 'INVALID_AMOUNT', 'rule'],
@@ -240,7 +296,10 @@ describe('ReversePayment', () => {
       .given(given)
       .when(reverse('p1', '2024-03-25'))
       .then([
-        { type: 'PaymentReversed', data: { reference: 'p1', amount: 205_000, valueDate: DUE2, reason: 'returned by the payer bank', businessDate: '2024-03-25' } },
+        {
+          type: 'PaymentReversed',
+          data: { reference: 'p1', amount: 205_000, valueDate: DUE2, reason: 'returned by the payer bank', businessDate: '2024-03-25' },
+        },
         { type: 'LoanBecameDelinquent', data: { dpd: 39, stage: 'M2', overdueAmount: 205_000, oldestUnpaidDueDate: DUE1, asOf: '2024-03-25' } },
         { type: 'DelinquencyStageChanged', data: { from: 'M0', to: 'M2', dpd: 39, overdueAmount: 205_000, asOf: '2024-03-25' } },
       ]);
@@ -252,7 +311,10 @@ describe('ReversePayment', () => {
       .given(given)
       .when(reverse('p1', '2024-02-12'))
       .then([
-        { type: 'PaymentReversed', data: { reference: 'p1', amount: 306_000, valueDate: '2024-02-10', reason: 'returned by the payer bank', businessDate: '2024-02-12' } },
+        {
+          type: 'PaymentReversed',
+          data: { reference: 'p1', amount: 306_000, valueDate: '2024-02-10', reason: 'returned by the payer bank', businessDate: '2024-02-12' },
+        },
         { type: 'LoanReopened', data: { asOf: '2024-02-12', outstandingAmount: 306_000 } },
       ]);
     expect(stateAfter(history(given, reverse('p1', '2024-02-12'))).status).toBe('Active');
@@ -260,11 +322,21 @@ describe('ReversePayment', () => {
 
   it.each<[string, LoanEvent[], ReturnType<typeof reverse>, string, string]>([
     ['an unknown payment', [loanRegistered()], reverse('nope', '2024-02-10'), 'PAYMENT_NOT_FOUND', 'not_found'],
-    ['a payment already reversed', history([loanRegistered()], pay('p1', 100, '2024-02-10'), reverse('p1', '2024-02-11')), reverse('p1', '2024-02-12'), 'PAYMENT_ALREADY_REVERSED', 'conflict'],
+    [
+      'a payment already reversed',
+      history([loanRegistered()], pay('p1', 100, '2024-02-10'), reverse('p1', '2024-02-11')),
+      reverse('p1', '2024-02-12'),
+      'PAYMENT_ALREADY_REVERSED',
+      'conflict',
+    ],
     ['an unknown loan', [], reverse('p1', '2024-02-10'), 'LOAN_NOT_FOUND', 'not_found'],
     [
       'a payment the schedule was restructured after',
-      history([loanRegistered()], pay('p1', 3_000, '2024-02-16'), restructure('r1', '2024-02-20', [{ dueDate: '2024-03-20', principal: 300_000, interest: 6_000 }])),
+      history(
+        [loanRegistered()],
+        pay('p1', 3_000, '2024-02-16'),
+        restructure('r1', '2024-02-20', [{ dueDate: '2024-03-20', principal: 300_000, interest: 6_000 }]),
+      ),
       reverse('p1', '2024-02-21'),
       'PAYMENT_PRECEDES_RESTRUCTURING',
       'rule',

@@ -7,7 +7,10 @@ const spec = deciderSpec(loanDecider);
 describe('RegisterLoan', () => {
   it('registers the loan with its schedule and a snapshot of the product settings', () => {
     spec.given([]).when(registerLoan()).then([loanRegistered()]);
-    spec.given([]).when(registerLoan({ product: PENALTY_PRODUCT })).then([loanRegistered(PENALTY_PRODUCT)]);
+    spec
+      .given([])
+      .when(registerLoan({ product: PENALTY_PRODUCT }))
+      .then([loanRegistered(PENALTY_PRODUCT)]);
   });
 
   it('copies only the fields it knows: nothing else (such as personal data) reaches the event', () => {
@@ -19,7 +22,8 @@ describe('RegisterLoan', () => {
     expect(Object.keys(event.data)).not.toContain('customerName');
   });
 
-  const schedule = (...rows: Array<[string, number, number]>) => rows.map(([dueDate, principal, interest], n) => ({ seq: n + 1, dueDate, principal, interest }));
+  const schedule = (...rows: Array<[string, number, number]>) =>
+    rows.map(([dueDate, principal, interest], n) => ({ seq: n + 1, dueDate, principal, interest }));
   const product = (change: Partial<ProductSettings>): ProductSettings => ({ ...DEFAULT_PRODUCT_SETTINGS, ...change });
 
   it.each<[string, Partial<RegisterLoan['data']>, string]>([
@@ -30,8 +34,16 @@ describe('RegisterLoan', () => {
     ['a negative installment principal', { schedule: schedule([DUE1, 200_000, 0], ['2024-03-15', 200_000, 0], ['2024-04-15', -100_000, 0]) }, 'INVALID_AMOUNT'],
     ['a fractional interest', { schedule: schedule([DUE1, 100_000, 0.5], ['2024-03-15', 100_000, 0], ['2024-04-15', 100_000, 0]) }, 'INVALID_AMOUNT'],
     ['an installment owing nothing', { schedule: schedule([DUE1, 300_000, 0], ['2024-03-15', 0, 0]) }, 'INVALID_AMOUNT'],
-    ['two installments due the same day', { schedule: schedule([DUE1, 100_000, 0], [DUE1, 100_000, 0], ['2024-04-15', 100_000, 0]) }, 'SCHEDULE_DATES_NOT_INCREASING'],
-    ['due dates going back', { schedule: schedule(['2024-03-15', 100_000, 0], [DUE1, 100_000, 0], ['2024-04-15', 100_000, 0]) }, 'SCHEDULE_DATES_NOT_INCREASING'],
+    [
+      'two installments due the same day',
+      { schedule: schedule([DUE1, 100_000, 0], [DUE1, 100_000, 0], ['2024-04-15', 100_000, 0]) },
+      'SCHEDULE_DATES_NOT_INCREASING',
+    ],
+    [
+      'due dates going back',
+      { schedule: schedule(['2024-03-15', 100_000, 0], [DUE1, 100_000, 0], ['2024-04-15', 100_000, 0]) },
+      'SCHEDULE_DATES_NOT_INCREASING',
+    ],
     ['disbursement after the first due date', { disbursementDate: '2024-02-16', businessDate: '2024-02-16' }, 'DISBURSEMENT_AFTER_FIRST_DUE_DATE'],
     ['disbursement after the business date', { businessDate: '2024-01-14' }, 'DISBURSEMENT_IN_FUTURE'],
     ['no installments', { schedule: [] }, 'EMPTY_SCHEDULE'],
@@ -39,7 +51,11 @@ describe('RegisterLoan', () => {
     ['a negative rate', { annualRateBps: -1 }, 'INVALID_LOAN_TERMS'],
     ['a zero term', { termMonths: 0 }, 'INVALID_LOAN_TERMS'],
     ['a date that does not exist', { disbursementDate: '2024-02-30' }, 'INVALID_DATE'],
-    ['a waterfall naming a component twice', { product: product({ waterfall: { order: ['interest', 'interest', 'principal'], sweep: 'installment' } }) }, 'INVALID_PRODUCT_SETTINGS'],
+    [
+      'a waterfall naming a component twice',
+      { product: product({ waterfall: { order: ['interest', 'interest', 'principal'], sweep: 'installment' } }) },
+      'INVALID_PRODUCT_SETTINGS',
+    ],
     ['stage boundaries not increasing', { product: product({ stageBoundaries: { ...DEFAULT_STAGE_BOUNDARIES, M3: 60 } }) }, 'INVALID_PRODUCT_SETTINGS'],
     ['a negative penalty rate', { product: product({ penaltyAnnualRateBps: -5 }) }, 'INVALID_PRODUCT_SETTINGS'],
   ])('rejects %s', (_name, overrides, code) => {
@@ -65,7 +81,10 @@ describe('RegisterLoan', () => {
         { type: 'DelinquencyStageChanged', data: { from: 'M0', to: 'M2', dpd: 34, overdueAmount: 205_000, asOf: '2024-03-20' } },
       ]);
     // Registered before anything fell due: the registration alone.
-    spec.given([]).when(registerLoan({ businessDate: '2024-02-15' })).thenTypes(['LoanRegistered']);
+    spec
+      .given([])
+      .when(registerLoan({ businessDate: '2024-02-15' }))
+      .thenTypes(['LoanRegistered']);
   });
 
   it('rejects registering the same loan twice as a conflict', () => {

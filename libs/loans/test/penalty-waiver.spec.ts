@@ -27,25 +27,36 @@ describe('WaivePenalty: a fee waiver is not a cure', () => {
       .when(waive(600))
       .then([{ type: 'PenaltyWaived', data: { waiverId: 'rq-1', amount: 600, reason: 'fee waiver approved', businessDate: D20, penaltyOwed: 1_000 } }]);
     const after = positionOf(stateAfter(history(given, waive(600))), D20);
-    expect({ dpd: after.dpd, stage: after.stage, overdue: after.overdueAmount, owed: penaltyOwed(after.installments[0]), waived: after.penaltyWaived }).toEqual({
-      dpd: 20,
-      stage: before.stage,
-      overdue: before.overdueAmount - 600,
-      owed: 400,
-      waived: 600,
-    });
+    expect({ dpd: after.dpd, stage: after.stage, overdue: after.overdueAmount, owed: penaltyOwed(after.installments[0]), waived: after.penaltyWaived }).toEqual(
+      {
+        dpd: 20,
+        stage: before.stage,
+        overdue: before.overdueAmount - 600,
+        owed: 400,
+        waived: 600,
+      },
+    );
     // Accrued is accrued: the waiver restates nothing, and penalty keeps accruing on the principal still overdue.
     expect(after.penaltyAccrued).toBe(1_000);
-    spec.given(history(given, waive(600))).when(close(addDays(D20, 1))).thenTypes(['PenaltyAccrued']);
+    spec
+      .given(history(given, waive(600)))
+      .when(close(addDays(D20, 1)))
+      .thenTypes(['PenaltyAccrued']);
   });
 
   it('DPD falls only once what remains is covered: the same payment cures after a full waiver and not without it', () => {
     const given = overdue();
     // Without a waiver the waterfall takes the 10.00 penalty first, and 1,030.00 leaves 10.00 of principal unpaid.
-    spec.given(given).when(pay('P-1', 103_000, D20)).thenTypes(['PaymentReceived']);
+    spec
+      .given(given)
+      .when(pay('P-1', 103_000, D20))
+      .thenTypes(['PaymentReceived']);
     const waived = history(given, waive(1_000));
     expect(positionOf(stateAfter(waived), D20).dpd).toBe(20);
-    spec.given(waived).when(pay('P-1', 103_000, D20)).thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured']);
+    spec
+      .given(waived)
+      .when(pay('P-1', 103_000, D20))
+      .thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured']);
   });
 
   it('refuses more than the penalty owed, a zero amount, and another amount under the same waiver; the same waiver again is a no-op', () => {

@@ -1,6 +1,20 @@
 import { deciderSpec } from '#kernel/testing';
 import { delinquencyHistory, loanDecider, type LoanEvent, type LoanState } from '#loans';
-import { DUE1, INSTALLMENT1, INSTALLMENT2, PAUSING_PRODUCT, close, endHold, history, loanRegistered, pay, restructure, reverse, startHold, stateAfter } from './fixtures.js';
+import {
+  DUE1,
+  INSTALLMENT1,
+  INSTALLMENT2,
+  PAUSING_PRODUCT,
+  close,
+  endHold,
+  history,
+  loanRegistered,
+  pay,
+  restructure,
+  reverse,
+  startHold,
+  stateAfter,
+} from './fixtures.js';
 
 /**
  * Corrections that change the past publish `DelinquencyRestated` with the delinquency history
@@ -61,7 +75,10 @@ describe('DelinquencyRestated', () => {
   it('a backdated payment that was on time removes the phantom episode', () => {
     // Ten days unpaid as reported (DPD 10 on 02-25); the payment was valued on the due date.
     const given = history([loanRegistered()], close('2024-02-16'), close('2024-02-25'));
-    const events = spec.given(given).when(pay('p1', INSTALLMENT1, DUE1, '2024-02-26')).thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured', 'DelinquencyRestated']);
+    const events = spec
+      .given(given)
+      .when(pay('p1', INSTALLMENT1, DUE1, '2024-02-26'))
+      .thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured', 'DelinquencyRestated']);
     expect(restatementIn(events)!.data).toEqual({
       asOf: '2024-02-26',
       correction: { type: 'PaymentReceived', ref: 'p1', effectiveFrom: DUE1, recordedOn: '2024-02-26' },
@@ -81,8 +98,15 @@ describe('DelinquencyRestated', () => {
   it('a reversal joins what was reported as a cure and a new episode into one continuous episode', () => {
     // Cured by p1 valued 02-20 (recorded that day), reversed on 02-25: unpaid since 02-16 throughout.
     const given = history([loanRegistered()], close('2024-02-16'), pay('p1', INSTALLMENT1, '2024-02-20'), close('2024-02-24'));
-    const events = spec.given(given).when(reverse('p1', '2024-02-25', 'insufficient funds')).thenTypes(['PaymentReversed', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'DelinquencyRestated']);
-    const { correction, before, after } = restatementIn(events)!.data as { correction: unknown; before: { episodes: unknown; overduePayments: unknown }; after: { episodes: unknown; overduePayments: unknown } };
+    const events = spec
+      .given(given)
+      .when(reverse('p1', '2024-02-25', 'insufficient funds'))
+      .thenTypes(['PaymentReversed', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'DelinquencyRestated']);
+    const { correction, before, after } = restatementIn(events)!.data as {
+      correction: unknown;
+      before: { episodes: unknown; overduePayments: unknown };
+      after: { episodes: unknown; overduePayments: unknown };
+    };
     expect(correction).toEqual({ type: 'PaymentReversed', ref: 'p1', effectiveFrom: '2024-02-20', recordedOn: '2024-02-25' });
     expect(before.episodes).toEqual([{ start: '2024-02-16', end: '2024-02-20', maxDpd: 4 }]);
     expect(before.overduePayments).toEqual([{ reference: 'p1', valueDate: '2024-02-20', partial: false }]);
@@ -100,10 +124,16 @@ describe('DelinquencyRestated', () => {
 
   it('nothing is restated for a payment valued on the day it is recorded, nor for a backdated one that changes no history', () => {
     const late = history([loanRegistered()], close('2024-02-20'));
-    spec.given(late).when(pay('p1', INSTALLMENT1, '2024-02-21')).thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured']);
+    spec
+      .given(late)
+      .when(pay('p1', INSTALLMENT1, '2024-02-21'))
+      .thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured']);
     // Current all along: a prepayment valued last week changes no episode, stage or overdue payment.
     const current = history([loanRegistered()], close('2024-02-01'));
-    spec.given(current).when(pay('p1', 50_000, '2024-01-25', '2024-02-02')).thenTypes(['PaymentReceived']);
+    spec
+      .given(current)
+      .when(pay('p1', 50_000, '2024-01-25', '2024-02-02'))
+      .thenTypes(['PaymentReceived']);
   });
 
   it('restates days that closed quietly (no event since the delinquency began), not days still open', () => {
@@ -113,7 +143,10 @@ describe('DelinquencyRestated', () => {
     expect((restatementIn(events)!.data as { after: { episodes: unknown } }).after.episodes).toEqual([{ start: '2024-02-16', end: '2024-02-25', maxDpd: 9 }]);
     // Recorded while 02-15 is being closed and valued the day before: nothing closed is changed.
     const beforeDue = history([loanRegistered()], close('2024-02-14'));
-    spec.given(beforeDue).when(pay('p1', INSTALLMENT1, '2024-02-14', '2024-02-15')).thenTypes(['PaymentReceived']);
+    spec
+      .given(beforeDue)
+      .when(pay('p1', INSTALLMENT1, '2024-02-14', '2024-02-15'))
+      .thenTypes(['PaymentReceived']);
   });
 
   it('a schedule re-aged from an earlier effective date ends the episode on that date', () => {

@@ -13,7 +13,10 @@ const propose = (businessDate: string, amount: number, dueBy: string, by = super
   type: 'ProposeSettlement',
   data: { loanId: LOAN, settlementId, amount, dueBy, reason: 'hardship: a lump sum from family', by, businessDate },
 });
-const approve = (businessDate: string, by: Actor = riskManager, settlementId = 'st-1'): LoanCommand => ({ type: 'ApproveSettlement', data: { loanId: LOAN, settlementId, by, businessDate } });
+const approve = (businessDate: string, by: Actor = riskManager, settlementId = 'st-1'): LoanCommand => ({
+  type: 'ApproveSettlement',
+  data: { loanId: LOAN, settlementId, by, businessDate },
+});
 const reject = (businessDate: string, by: Actor = riskManager, settlementId = 'st-1'): LoanCommand => ({
   type: 'RejectSettlement',
   data: { loanId: LOAN, settlementId, reason: 'the customer can pay more', by, businessDate },
@@ -55,8 +58,16 @@ describe('Settlement offers (four eyes, on the loan)', () => {
     spec
       .given(proposed)
       .when(approve(D40, otherSupervisor))
-      .then([{ type: 'SettlementApproved', data: { settlementId: 'st-1', approvedBy: 'sup-2', approverRole: 'supervisor', approvalLimit: 500_000, forgivenAmount: 106_000, businessDate: D40 } }]);
-    spec.given(proposed).when(propose(D40, 200_000, DUE_BY)).then([]);
+      .then([
+        {
+          type: 'SettlementApproved',
+          data: { settlementId: 'st-1', approvedBy: 'sup-2', approverRole: 'supervisor', approvalLimit: 500_000, forgivenAmount: 106_000, businessDate: D40 },
+        },
+      ]);
+    spec
+      .given(proposed)
+      .when(propose(D40, 200_000, DUE_BY))
+      .then([]);
     spec.given(approved()).when(approve(D40)).then([]);
   });
 
@@ -64,7 +75,10 @@ describe('Settlement offers (four eyes, on the loan)', () => {
     const on = addDays(D40, 3);
     const partly = history(approved(), pay('p-1', 120_000, D40));
     expect(partly.map((e) => e.type)).not.toContain('LoanSettled');
-    const events = spec.given(partly).when(pay('p-2', 80_000, on)).thenTypes(['PaymentReceived', 'LoanSettled', 'DelinquencyStageChanged', 'LoanCured', 'LoanPaidOff']) as LoanEvent[];
+    const events = spec
+      .given(partly)
+      .when(pay('p-2', 80_000, on))
+      .thenTypes(['PaymentReceived', 'LoanSettled', 'DelinquencyStageChanged', 'LoanCured', 'LoanPaidOff']) as LoanEvent[];
     // 200,000 paid installment 1 (103,000) and of installment 2 its 2,000 interest and 95,000 principal;
     // still owed: 5,000 principal of installment 2 and installment 3 (100,000 principal, 1,000 interest).
     expect(events.find((e) => e.type === 'LoanSettled')?.data).toEqual({
@@ -85,22 +99,37 @@ describe('Settlement offers (four eyes, on the loan)', () => {
     if (state.status === 'Unregistered') throw new Error('registered');
     expect(project(state.facts, addDays(on, 30))).toMatchObject({ outstandingAmount: 0, paidOff: true, paidOffOn: on, dpd: 0 });
     // Settled once: the same approval again is a no-op, and nothing is left to settle.
-    spec.given([...partly, ...events]).when(approve(on)).then([]);
-    spec.given([...partly, ...events]).when(propose(on, 1_000, addDays(on, 5), supervisor, 'st-2')).thenError('LOAN_PAID_OFF');
+    spec
+      .given([...partly, ...events])
+      .when(approve(on))
+      .then([]);
+    spec
+      .given([...partly, ...events])
+      .when(propose(on, 1_000, addDays(on, 5), supervisor, 'st-2'))
+      .thenError('LOAN_PAID_OFF');
   });
 
   it('a payment before the approval does not count towards the amount', () => {
     const paidFirst = history(delinquent(), propose(D40, 200_000, DUE_BY), pay('p-0', 50_000, D40), approve(D40));
     // 150,000 after the approval: 50,000 short of the amount, though 200,000 were paid since the proposal.
-    spec.given(paidFirst).when(pay('p-1', 150_000, D40)).thenTypes(['PaymentReceived', 'DelinquencyStageChanged']);
+    spec
+      .given(paidFirst)
+      .when(pay('p-1', 150_000, D40))
+      .thenTypes(['PaymentReceived', 'DelinquencyStageChanged']);
     // 200,000 after it (250,000 in all, so the payment alone cures the loan) settle it.
-    spec.given(paidFirst).when(pay('p-1', 200_000, D40)).thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured', 'LoanSettled', 'LoanPaidOff']);
+    spec
+      .given(paidFirst)
+      .when(pay('p-1', 200_000, D40))
+      .thenTypes(['PaymentReceived', 'DelinquencyStageChanged', 'LoanCured', 'LoanSettled', 'LoanPaidOff']);
   });
 
   it('the forgiven amounts are fixed: reversing a payment that counted makes the loan owe it again', () => {
     const settled = history(approved(), pay('p-1', 200_000, D40));
     expect(settled.map((e) => e.type)).toContain('LoanSettled');
-    const events = spec.given(settled).when(reverse('p-1', addDays(D40, 1))).thenTypes(['PaymentReversed', 'LoanReopened', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'DelinquencyRestated']) as LoanEvent[];
+    const events = spec
+      .given(settled)
+      .when(reverse('p-1', addDays(D40, 1)))
+      .thenTypes(['PaymentReversed', 'LoanReopened', 'LoanBecameDelinquent', 'DelinquencyStageChanged', 'DelinquencyRestated']) as LoanEvent[];
     expect(events.find((e) => e.type === 'LoanReopened')?.data).toEqual({ asOf: addDays(D40, 1), outstandingAmount: 200_000 });
   });
 
@@ -108,15 +137,27 @@ describe('Settlement offers (four eyes, on the loan)', () => {
     const partly = history(approved(), pay('p-1', 50_000, D40));
     const lapsed = history(partly, ...closeDays(addDays(D40, 1), DUE_BY));
     expect(lapsed.map((e) => e.type)).not.toContain('SettlementLapsed');
-    const events = spec.given(lapsed).when(close(addDays(DUE_BY, 1))).thenTypes(['SettlementLapsed']) as LoanEvent[];
+    const events = spec
+      .given(lapsed)
+      .when(close(addDays(DUE_BY, 1)))
+      .thenTypes(['SettlementLapsed']) as LoanEvent[];
     expect(events[0].data).toEqual({ settlementId: 'st-1', amount: 200_000, dueBy: DUE_BY, paid: 50_000, approved: true, businessDate: addDays(DUE_BY, 1) });
     const after = [...lapsed, ...events];
     const state = stateAfter(after);
     if (state.status === 'Unregistered') throw new Error('registered');
     expect(project(state.facts, addDays(DUE_BY, 1)).outstandingAmount).toBe(256_000);
-    spec.given(after).when(pay('p-2', 150_000, addDays(DUE_BY, 1))).thenTypes(['PaymentReceived', 'DelinquencyStageChanged']);
-    spec.given(after).when(propose(addDays(DUE_BY, 1), 150_000, addDays(DUE_BY, 20), supervisor, 'st-2')).thenTypes(['SettlementProposed']);
-    spec.given(after).when(propose(addDays(DUE_BY, 1), 150_000, addDays(DUE_BY, 20), supervisor, 'st-1')).thenError('SETTLEMENT_ID_USED');
+    spec
+      .given(after)
+      .when(pay('p-2', 150_000, addDays(DUE_BY, 1)))
+      .thenTypes(['PaymentReceived', 'DelinquencyStageChanged']);
+    spec
+      .given(after)
+      .when(propose(addDays(DUE_BY, 1), 150_000, addDays(DUE_BY, 20), supervisor, 'st-2'))
+      .thenTypes(['SettlementProposed']);
+    spec
+      .given(after)
+      .when(propose(addDays(DUE_BY, 1), 150_000, addDays(DUE_BY, 20), supervisor, 'st-1'))
+      .thenError('SETTLEMENT_ID_USED');
   });
 
   it('a loan quiet for weeks is picked up by the close of business after dueBy (its quiet date stops at dueBy)', () => {
@@ -128,16 +169,23 @@ describe('Settlement offers (four eyes, on the loan)', () => {
     if (state.status !== 'Active') throw new Error('active');
     expect(quietThroughOf(stateAfter(current) as typeof state)).toBe(DUE1);
     expect(quietThroughOf(state)).toBe(dueBy);
-    spec.given(offered).when(close(addDays(dueBy, 1))).then([
-      { type: 'SettlementLapsed', data: { settlementId: 'st-1', amount: 100_000, dueBy, paid: 0, approved: false, businessDate: addDays(dueBy, 1) } },
-    ]);
+    spec
+      .given(offered)
+      .when(close(addDays(dueBy, 1)))
+      .then([{ type: 'SettlementLapsed', data: { settlementId: 'st-1', amount: 100_000, dueBy, paid: 0, approved: false, businessDate: addDays(dueBy, 1) } }]);
   });
 
   it('a rejection closes the offer; only an open offer is approved', () => {
     const rejected = history(delinquent(), propose(D40, 200_000, DUE_BY), reject(D40));
-    expect(rejected.at(-1)).toEqual({ type: 'SettlementRejected', data: { settlementId: 'st-1', rejectedBy: 'rm-1', reason: 'the customer can pay more', businessDate: D40 } });
+    expect(rejected.at(-1)).toEqual({
+      type: 'SettlementRejected',
+      data: { settlementId: 'st-1', rejectedBy: 'rm-1', reason: 'the customer can pay more', businessDate: D40 },
+    });
     spec.given(rejected).when(approve(D40)).thenError('SETTLEMENT_NOT_FOUND');
-    spec.given(rejected).when(propose(D40, 250_000, DUE_BY, supervisor, 'st-2')).thenTypes(['SettlementProposed']);
+    spec
+      .given(rejected)
+      .when(propose(D40, 250_000, DUE_BY, supervisor, 'st-2'))
+      .thenTypes(['SettlementProposed']);
   });
 
   it('the approver limit is on the forgiven amount: a supervisor up to 5,000.00 yuan, a risk manager above', () => {
@@ -147,9 +195,15 @@ describe('Settlement offers (four eyes, on the loan)', () => {
       ...closeDays(addDays(DUE1, 1), addDays(DUE1, 5)),
       propose(addDays(DUE1, 5), 400_000, addDays(DUE1, 20)),
     );
-    const error = spec.given(given).when(approve(addDays(DUE1, 5), otherSupervisor)).thenError('SETTLEMENT_ABOVE_APPROVAL_LIMIT');
+    const error = spec
+      .given(given)
+      .when(approve(addDays(DUE1, 5), otherSupervisor))
+      .thenError('SETTLEMENT_ABOVE_APPROVAL_LIMIT');
     expect(error.details).toEqual({ forgivenAmount: 600_000, limit: 500_000, role: 'supervisor' });
-    spec.given(given).when(approve(addDays(DUE1, 5), riskManager)).thenTypes(['SettlementApproved']);
+    spec
+      .given(given)
+      .when(approve(addDays(DUE1, 5), riskManager))
+      .thenTypes(['SettlementApproved']);
   });
 
   const writtenOff = (): LoanEvent[] =>
@@ -175,7 +229,12 @@ describe('Settlement offers (four eyes, on the loan)', () => {
     ['an approval after dueBy', proposed, approve(addDays(DUE_BY, 1)), 'SETTLEMENT_EXPIRED'],
     ['an approval of an unknown offer', proposed, approve(D40, riskManager, 'nope'), 'SETTLEMENT_NOT_FOUND'],
     ['a rejection once approved', approved, reject(D40, otherSupervisor), 'SETTLEMENT_ALREADY_APPROVED'],
-    ['a write-off request while an offer is open', proposed, { type: 'RequestWriteOff', data: { loanId: LOAN, requestId: 'wo-1', reason: 'x', by: riskManager, businessDate: D40 } }, 'SETTLEMENT_OPEN'],
+    [
+      'a write-off request while an offer is open',
+      proposed,
+      { type: 'RequestWriteOff', data: { loanId: LOAN, requestId: 'wo-1', reason: 'x', by: riskManager, businessDate: D40 } },
+      'SETTLEMENT_OPEN',
+    ],
   ])('refuses %s', (_name, given, command, code) => {
     spec.given(given()).when(command).thenError(code);
   });

@@ -1,6 +1,15 @@
 import { addDays } from '#kernel';
 import { deciderSpec } from '#kernel/testing';
-import { DEFAULT_PRODUCT_SETTINGS, WORKING_DAY_CALENDAR, isWorkingDay, loanDecider, nextWorkingDay, project, type LoanRegistered, type ProductSettings } from '#loans';
+import {
+  DEFAULT_PRODUCT_SETTINGS,
+  WORKING_DAY_CALENDAR,
+  isWorkingDay,
+  loanDecider,
+  nextWorkingDay,
+  project,
+  type LoanRegistered,
+  type ProductSettings,
+} from '#loans';
 import { closeDays, history, registerLoan, stateAfter } from './fixtures.js';
 
 const spec = deciderSpec(loanDecider);
@@ -52,7 +61,10 @@ describe('working days and due dates rolled to the next working day', () => {
     const state = stateAfter(events);
     if (state.status === 'Unregistered') throw new Error('no loan');
     expect(project(state.facts, '2024-04-07').dpd).toBe(0);
-    spec.given(events).when({ type: 'CloseBusinessDay', data: { loanId: state.facts.terms.loanId, businessDate: '2024-04-08' } }).thenTypes(['LoanBecameDelinquent', 'DelinquencyStageChanged']);
+    spec
+      .given(events)
+      .when({ type: 'CloseBusinessDay', data: { loanId: state.facts.terms.loanId, businessDate: '2024-04-08' } })
+      .thenTypes(['LoanBecameDelinquent', 'DelinquencyStageChanged']);
     expect(project(state.facts, '2024-04-08').dpd).toBe(1);
   });
 
@@ -66,6 +78,9 @@ describe('working days and due dates rolled to the next working day', () => {
   });
 
   it('refuses an unknown roll convention', () => {
-    spec.given([]).when(register({ ...DEFAULT_PRODUCT_SETTINGS, dueDateRoll: 'PRECEDING' as never })).thenError('INVALID_PRODUCT_SETTINGS');
+    spec
+      .given([])
+      .when(register({ ...DEFAULT_PRODUCT_SETTINGS, dueDateRoll: 'PRECEDING' as never }))
+      .thenError('INVALID_PRODUCT_SETTINGS');
   });
 });

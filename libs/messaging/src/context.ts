@@ -17,4 +17,3 @@ export interface ContextRegistration {
   /** Aggregates whose past states the audit context can rebuild. */
   readonly aggregates?: readonly AggregateRegistration[];
 }
-

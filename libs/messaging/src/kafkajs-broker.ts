@@ -4,17 +4,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, IHeaders, KafkaConfig, LogEntry, Producer } from 'kafkajs';
-import type {
-  Broker,
-  BrokerSettings,
-  ConsumeOptions,
-  ConsumerState,
-  GroupConsumer,
-  MessagingLog,
-  Publisher,
-  ReceivedMessage,
-  TopicBatch,
-} from './broker.js';
+import type { Broker, BrokerSettings, ConsumeOptions, ConsumerState, GroupConsumer, MessagingLog, Publisher, ReceivedMessage, TopicBatch } from './broker.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 

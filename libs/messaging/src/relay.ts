@@ -49,7 +49,6 @@ export interface RelayOptions {
 
 class MappingError extends Error {}
 
-
 /**
  * The outbound relay: reads the event store from its checkpoint, maps each event through the
  * contexts' integration mappers and publishes the result in batches. The checkpoint (Postgres,
@@ -158,7 +157,7 @@ export class OutboundRelay {
   }
 
   private async run(): Promise<void> {
-    for (let attempt = 0; !this.stopping; ) {
+    for (let attempt = 0; !this.stopping;) {
       let lock: pg.Client | undefined;
       try {
         lock = await this.acquireLock();
@@ -232,10 +231,12 @@ export class OutboundRelay {
         // Only now, with every message acknowledged, may the checkpoint pass the batch.
         await checkpointed;
         checkpointed = lock
-          .query(
-            `UPDATE relay_checkpoints SET commit_position = $2, prepare_position = $3, published = published + $4, updated_at = now() WHERE name = $1`,
-            [this.name, String(batch.position.commit), String(batch.position.prepare), sent.count],
-          )
+          .query(`UPDATE relay_checkpoints SET commit_position = $2, prepare_position = $3, published = published + $4, updated_at = now() WHERE name = $1`, [
+            this.name,
+            String(batch.position.commit),
+            String(batch.position.prepare),
+            sent.count,
+          ])
           .then(() => {
             this.checkpoint = batch.position;
             this.published += sent.count;
@@ -294,12 +295,16 @@ export class OutboundRelay {
         this.state = 'backoff';
         this.lastError = mapping ? `mapping: ${err.message}` : `broker: ${errorText(err)}`;
         const delay = backoffDelay(attempt, this.backoffMinMs, this.backoffMaxMs);
-        this.log(attempt === 0 ? (mapping ? 'error' : 'warn') : 'debug', mapping ? 'relay cannot map an event; retrying' : 'relay cannot publish; backing off', {
-          relay: this.name,
-          error: this.lastError,
-          attempt: attempt + 1,
-          retryInMs: delay,
-        });
+        this.log(
+          attempt === 0 ? (mapping ? 'error' : 'warn') : 'debug',
+          mapping ? 'relay cannot map an event; retrying' : 'relay cannot publish; backing off',
+          {
+            relay: this.name,
+            error: this.lastError,
+            attempt: attempt + 1,
+            retryInMs: delay,
+          },
+        );
         await this.sleeper.sleep(delay);
       }
     }

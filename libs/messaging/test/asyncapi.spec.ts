@@ -43,7 +43,9 @@ describe('docs/asyncapi.yaml', () => {
   it('names the same topics that deploy/kafka-topics.sh creates', () => {
     const script = readFileSync('deploy/kafka-topics.sh', 'utf8');
     const created = [...script.matchAll(/^\s+"([a-z][a-z0-9.-]+)\s+\S+ \$\(\(\d+ \* DAY\)\)"$/gm)].map((m) => m[1]).sort();
-    const described = Object.values<{ address: string }>(doc.doc.channels).map((c) => c.address).sort();
+    const described = Object.values<{ address: string }>(doc.doc.channels)
+      .map((c) => c.address)
+      .sort();
     expect(created).toEqual(described);
   });
 
@@ -78,9 +80,16 @@ describe('docs/asyncapi.yaml', () => {
     expect(mappers.length).toBeGreaterThan(3);
     for (const mapper of mappers) {
       const described = typesOf(doc, mapper.topic);
-      for (const eventType of mapper.eventTypes) expect({ topic: mapper.topic, eventType, described: described.some((t) => t.endsWith(`.${eventType}`)) }).toEqual({ topic: mapper.topic, eventType, described: true });
+      for (const eventType of mapper.eventTypes)
+        expect({ topic: mapper.topic, eventType, described: described.some((t) => t.endsWith(`.${eventType}`)) }).toEqual({
+          topic: mapper.topic,
+          eventType,
+          described: true,
+        });
     }
-    const outbound = Object.values<Json>(doc.doc.channels).filter((c) => c.address.startsWith('arrears.') && c.bindings?.kafka?.$ref?.endsWith('/outboundTopic'));
+    const outbound = Object.values<Json>(doc.doc.channels).filter(
+      (c) => c.address.startsWith('arrears.') && c.bindings?.kafka?.$ref?.endsWith('/outboundTopic'),
+    );
     for (const channel of outbound) {
       const published = mappers.filter((m) => m.topic === channel.address).flatMap((m) => m.eventTypes);
       if (channel['x-arrears-status'] === 'planned') {
@@ -91,7 +100,11 @@ describe('docs/asyncapi.yaml', () => {
       expect({ topic: channel.address, stale }).toEqual({ topic: channel.address, stale: [] });
     }
     // Every context publishes: no topic is left planned.
-    expect(Object.values<Json>(doc.doc.channels).filter((c) => c['x-arrears-status'] === 'planned').map((c) => c.address)).toEqual([]);
+    expect(
+      Object.values<Json>(doc.doc.channels)
+        .filter((c) => c['x-arrears-status'] === 'planned')
+        .map((c) => c.address),
+    ).toEqual([]);
   });
 
   /**
@@ -118,7 +131,11 @@ describe('docs/asyncapi.yaml', () => {
             { seq: 2, dueDate: '2024-03-15', principal: 100_000, interest: 1_000 },
           ],
         };
-        const product = { waterfall: { order: ['interest', 'penalty', 'principal'], sweep: 'component' }, penaltyAnnualRateBps: null, holdDaysCountTowardDpd: false };
+        const product = {
+          waterfall: { order: ['interest', 'penalty', 'principal'], sweep: 'component' },
+          penaltyAnnualRateBps: null,
+          holdDaysCountTowardDpd: false,
+        };
         const bands = { M0: 0, M1: 30, M2: 60, M3: 90, M4: 120, M5: 150, M6: 180 };
         const { M6: _m6, ...bandsWithoutM6 } = bands;
         return [
@@ -134,7 +151,11 @@ describe('docs/asyncapi.yaml', () => {
           ['an id of 65 characters', { ...loan, loanId: 'L'.repeat(65) }, false],
           ['a date-time as date', { ...loan, disbursementDate: '2024-01-15T00:00:00Z' }, false],
           ['an unknown product setting', { ...loan, product: { compoundPenalty: true } }, false],
-          ['grace days, a shortfall tolerance and a penalty cap', { ...loan, product: { graceDays: 3, shortfallToleranceFen: 100, penaltyRateCapBps: 1800 } }, true],
+          [
+            'grace days, a shortfall tolerance and a penalty cap',
+            { ...loan, product: { graceDays: 3, shortfallToleranceFen: 100, penaltyRateCapBps: 1800 } },
+            true,
+          ],
           ['a waterfall of two', { ...loan, product: { waterfall: { order: ['interest', 'principal'], sweep: 'component' } } }, false],
           ['bands without M6', { ...loan, product: { stageBoundaries: bandsWithoutM6 } }, false],
           ['an installment without interest', { ...loan, schedule: [{ seq: 1, dueDate: '2024-02-15', principal: 200_000 }] }, false],
@@ -187,12 +208,25 @@ describe('docs/asyncapi.yaml', () => {
         ['an outcome', { caseId: 'case-1', executorId: 'dialer-1', channel: 'CALL', outcome: 'NO_ANSWER', occurredAt: '2024-01-20T10:00:00+08:00' }, true],
         [
           'with a promise',
-          { caseId: 'case-1', actionId: 'a-1', executorId: 'dialer-1', channel: 'CALL', outcome: 'PROMISE_TO_PAY', occurredAt: '2024-01-20T02:00:00Z', party: 'DEBTOR', promise: { amount: 10_000, dueOn: '2024-01-25' } },
+          {
+            caseId: 'case-1',
+            actionId: 'a-1',
+            executorId: 'dialer-1',
+            channel: 'CALL',
+            outcome: 'PROMISE_TO_PAY',
+            occurredAt: '2024-01-20T02:00:00Z',
+            party: 'DEBTOR',
+            promise: { amount: 10_000, dueOn: '2024-01-25' },
+          },
           true,
         ],
         ['a local time', { caseId: 'case-1', executorId: 'dialer-1', channel: 'CALL', outcome: 'NO_ANSWER', occurredAt: '2024-01-20T10:00:00' }, false],
         ['an unknown channel', { caseId: 'case-1', executorId: 'dialer-1', channel: 'FAX', outcome: 'NO_ANSWER', occurredAt: '2024-01-20T10:00:00Z' }, false],
-        ['a phone number', { caseId: 'case-1', executorId: 'dialer-1', channel: 'CALL', outcome: 'NO_ANSWER', occurredAt: '2024-01-20T10:00:00Z', phone: '13800000000' }, false],
+        [
+          'a phone number',
+          { caseId: 'case-1', executorId: 'dialer-1', channel: 'CALL', outcome: 'NO_ANSWER', occurredAt: '2024-01-20T10:00:00Z', phone: '13800000000' },
+          false,
+        ],
       ],
     ],
   ])('inbound %s %s', (topic, type, schema, samples) => {

@@ -15,7 +15,13 @@ const event: RecordedEvent = {
   revision: 4,
   globalPosition: { commit: 10n, prepare: 3n },
   data: { loanId: 'L-77', amount: 1250, customerName: 'never published' },
-  metadata: { correlationId: 'corr-9', causationId: 'cmd-9', actor: { id: 'u1', role: 'service' }, command: 'PostPayment', occurredAt: '2026-11-29T09:00:00.000Z' },
+  metadata: {
+    correlationId: 'corr-9',
+    causationId: 'cmd-9',
+    actor: { id: 'u1', role: 'service' },
+    command: 'PostPayment',
+    occurredAt: '2026-11-29T09:00:00.000Z',
+  },
   recordedAt: '2026-11-29T09:00:01.000Z',
 };
 
@@ -64,13 +70,28 @@ describe('integration events as CloudEvents (binary mode)', () => {
 describe('reading inbound messages', () => {
   it('reads binary mode: attributes from ce_ headers, data from the value', () => {
     const decoded = decodeMessage(
-      received('{"amount":5}', { ce_specversion: '1.0', ce_id: 'm-1', ce_source: '/core', ce_type: 'core.Paid', ce_correlationid: 'c-1', 'content-type': 'application/json' }),
+      received('{"amount":5}', {
+        ce_specversion: '1.0',
+        ce_id: 'm-1',
+        ce_source: '/core',
+        ce_type: 'core.Paid',
+        ce_correlationid: 'c-1',
+        'content-type': 'application/json',
+      }),
     );
     expect(decoded).toMatchObject({ id: 'm-1', mode: 'binary', type: 'core.Paid', source: '/core', extensions: { correlationid: 'c-1' }, data: { amount: 5 } });
   });
 
   it('reads structured mode: the whole event in the value', () => {
-    const value = JSON.stringify({ specversion: '1.0', id: 'm-2', source: '/core', type: 'core.Paid', time: '2026-11-29T00:00:00Z', correlationid: 'c-2', data: { amount: 6 } });
+    const value = JSON.stringify({
+      specversion: '1.0',
+      id: 'm-2',
+      source: '/core',
+      type: 'core.Paid',
+      time: '2026-11-29T00:00:00Z',
+      correlationid: 'c-2',
+      data: { amount: 6 },
+    });
     expect(decodeMessage(received(value, { 'content-type': 'application/cloudevents+json; charset=utf-8' }))).toMatchObject({
       id: 'm-2',
       mode: 'structured',
@@ -90,7 +111,10 @@ describe('reading inbound messages', () => {
     ['a CloudEvent without id', received('{}', { ce_specversion: '1.0', ce_source: '/core', ce_type: 't' })],
     ['another CloudEvents version', received('{}', { ce_specversion: '0.3', ce_id: 'x', ce_source: '/core', ce_type: 't' })],
     ['a non-JSON content type', received('<a/>', { 'content-type': 'application/xml' })],
-    ['a structured event with binary data', received('{"specversion":"1.0","id":"x","source":"/s","type":"t","data_base64":"AA=="}', { 'content-type': 'application/cloudevents+json' })],
+    [
+      'a structured event with binary data',
+      received('{"specversion":"1.0","id":"x","source":"/s","type":"t","data_base64":"AA=="}', { 'content-type': 'application/cloudevents+json' }),
+    ],
   ])('refuses %s as MALFORMED_MESSAGE', (_what, message) => {
     expect(() => decodeMessage(message)).toThrow(MalformedMessageError);
   });

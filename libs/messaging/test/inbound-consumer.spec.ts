@@ -65,7 +65,14 @@ describeWithKafka('inbound consumer (mock cluster)', () => {
       backoffMaxMs: 50,
     });
     await sender.send([
-      { topic: TOPIC, messages: [cloudEvent('flaky-1', { mode: 'flaky' }), cloudEvent('broken-1', { mode: 'broken' }), { key: 'k-1', value: '{"mode":"plain"}', headers: {} }] },
+      {
+        topic: TOPIC,
+        messages: [
+          cloudEvent('flaky-1', { mode: 'flaky' }),
+          cloudEvent('broken-1', { mode: 'broken' }),
+          { key: 'k-1', value: '{"mode":"plain"}', headers: {} },
+        ],
+      },
     ]);
     consumer.start();
     try {
@@ -82,10 +89,14 @@ describeWithKafka('inbound consumer (mock cluster)', () => {
       expect(Object.fromEntries(effects)).toEqual({ 'flaky-1': 1, [calls[5].id]: 1 });
       expect(consumer.status().handled).toEqual({ ok: 2, rejected: 0, malformed: 0, failed: 1 });
 
-      const [letter] = await eventually(async () => {
-        const l = await kcatRead(cluster.bootstrap, `${TOPIC}.dlq`);
-        return l.length ? l : undefined;
-      }, 10_000, 'the dead letter');
+      const [letter] = await eventually(
+        async () => {
+          const l = await kcatRead(cluster.bootstrap, `${TOPIC}.dlq`);
+          return l.length ? l : undefined;
+        },
+        10_000,
+        'the dead letter',
+      );
       expect(letter.headers).toMatchObject({ ce_id: 'broken-1', [DLQ_HEADERS.code]: 'HANDLER_FAILED', [DLQ_HEADERS.messageId]: 'broken-1' });
       expect(JSON.parse(letter.headers[DLQ_HEADERS.error])).toMatchObject({ detail: 'a bug in the handler', attempts: 3 });
     } finally {

@@ -50,8 +50,21 @@ describe('complaint and self-cure KPIs', () => {
       await s.attempt('K5', 'A5', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-09');
       await s.cured('L2', '2026-11-10');
       await s.caseClosed('K2', 'CURED', '2026-11-10');
-      const resolved = { customerId: 'C3', kind: 'COMPLAINT', remedies: ['APOLOGY'], resolutionRef: null, resolvedBy: { id: 'sup-9', role: 'supervisor' }, caseIds: ['K3'], late: false };
-      await s.append('selfservice.complaint-X', 'ComplaintResolved', { ...resolved, complaintId: 'X', outcome: 'UPHELD', resolvedOn: '2026-11-20' }, '2026-11-20');
+      const resolved = {
+        customerId: 'C3',
+        kind: 'COMPLAINT',
+        remedies: ['APOLOGY'],
+        resolutionRef: null,
+        resolvedBy: { id: 'sup-9', role: 'supervisor' },
+        caseIds: ['K3'],
+        late: false,
+      };
+      await s.append(
+        'selfservice.complaint-X',
+        'ComplaintResolved',
+        { ...resolved, complaintId: 'X', outcome: 'UPHELD', resolvedOn: '2026-11-20' },
+        '2026-11-20',
+      );
     });
     kpis = new KpiQueries(facts.pool);
   });
@@ -96,7 +109,16 @@ describe('complaint and self-cure KPIs', () => {
   });
 
   it('gives the champion/challenger review each arm’s contacts and complaints in the window, for the guardrail', async () => {
-    const arms = await armCounts(facts.pool, (t) => t, { strategyId: 'S1', strategyVersion: 1, segment: { grade: null, stage: null }, from: '2026-11-01', to: '2026-11-30' });
-    expect(arms).toEqual({ champion: { cases: 3, cured: 2, contacts: 3, complaints: 0, upheld: 0 }, challenger: { cases: 2, cured: 1, contacts: 2, complaints: 2, upheld: 1 } });
+    const arms = await armCounts(facts.pool, (t) => t, {
+      strategyId: 'S1',
+      strategyVersion: 1,
+      segment: { grade: null, stage: null },
+      from: '2026-11-01',
+      to: '2026-11-30',
+    });
+    expect(arms).toEqual({
+      champion: { cases: 3, cured: 2, contacts: 3, complaints: 0, upheld: 0 },
+      challenger: { cases: 2, cured: 1, contacts: 2, complaints: 2, upheld: 1 },
+    });
   });
 });

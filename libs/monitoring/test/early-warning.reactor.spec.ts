@@ -47,7 +47,14 @@ describe('early-warning reactor over the live stream', () => {
     await caughtUp(db.pool, EARLY_WARNING_REACTOR, s.last);
 
     const c1 = await customerStream('C1');
-    expect(c1.map((e) => e.type)).toEqual(['EarlyWarningRaised', 'EarlyWarningRaised', 'EarlyWarningRaised', 'EarlyWarningRaised', 'EarlyWarningEpisodeClosed', 'EarlyWarningRaised']);
+    expect(c1.map((e) => e.type)).toEqual([
+      'EarlyWarningRaised',
+      'EarlyWarningRaised',
+      'EarlyWarningRaised',
+      'EarlyWarningRaised',
+      'EarlyWarningEpisodeClosed',
+      'EarlyWarningRaised',
+    ]);
     const raised = c1.filter((e) => e.type === 'EarlyWarningRaised').map((e) => e.data as EarlyWarningRaised['data']);
     expect(raised.map((d) => [d.episode.number, d.signals.map((x) => x.key), d.severity])).toEqual([
       [1, ['PARTIAL_PAYMENT'], 'LOW'],
@@ -58,16 +65,25 @@ describe('early-warning reactor over the live stream', () => {
     ]);
     expect(raised.every((d) => d.ruleSetVersion === 'EW-1')).toBe(true);
     // The cause of each warning is on record: causation is the source event, the rule set a policy version.
-    expect(c1[0].metadata).toMatchObject({ command: 'RecordObservation', actor: { id: `reactor:${EARLY_WARNING_REACTOR}`, role: 'system' }, policyVersions: { earlyWarningRuleSet: 'EW-1' } });
+    expect(c1[0].metadata).toMatchObject({
+      command: 'RecordObservation',
+      actor: { id: `reactor:${EARLY_WARNING_REACTOR}`, role: 'system' },
+      policyVersions: { earlyWarningRuleSet: 'EW-1' },
+    });
     expect(c1[4].data).toMatchObject({ closedOn: '2026-11-05', reason: 'LoanCured', episode: { number: 1, startedOn: '2026-10-29' } });
 
     const c9 = (await customerStream('C9')).map((e) => e.data as EarlyWarningRaised['data']);
     expect(c9.map((d) => d.signals.map((x) => x.code))).toEqual([['BUREAU_SCORE_DROP']]);
 
     // The open-warnings read model: C1 episode 2 open, episode 1 closed, C9 open.
-    const lastWarning = [...c1, ...(await customerStream('C9'))].map((e) => e.globalPosition).sort((a, b) => (a.commit === b.commit ? Number(a.prepare - b.prepare) : Number(a.commit - b.commit))).pop()!;
+    const lastWarning = [...c1, ...(await customerStream('C9'))]
+      .map((e) => e.globalPosition)
+      .sort((a, b) => (a.commit === b.commit ? Number(a.prepare - b.prepare) : Number(a.commit - b.commit)))
+      .pop()!;
     await caughtUp(db.pool, 'monitoring_warnings', lastWarning);
-    const { rows } = await db.pool.query(`SELECT customer_id, episode, status, severity, jsonb_array_length(signals) AS n FROM rm_monitoring_warnings ORDER BY customer_id, episode`);
+    const { rows } = await db.pool.query(
+      `SELECT customer_id, episode, status, severity, jsonb_array_length(signals) AS n FROM rm_monitoring_warnings ORDER BY customer_id, episode`,
+    );
     expect(rows).toEqual([
       { customer_id: 'C1', episode: 1, status: 'CLOSED', severity: 'HIGH', n: 4 },
       { customer_id: 'C1', episode: 2, status: 'OPEN', severity: 'LOW', n: 1 },
@@ -83,6 +99,5 @@ describe('early-warning reactor over the live stream', () => {
     await caughtUp(db.pool, EARLY_WARNING_REACTOR, s.last);
     await again.stop();
     expect((await customerStream('C1')).length).toBe(6);
-
   });
 });

@@ -63,7 +63,9 @@ describe('early-warning rules (EW-1)', () => {
 
   it('flags a partial payment of an installment already due, not an early part-payment', () => {
     const partial = run([opened, pay(1, '2026-02-12', 40_000)]).last;
-    expect(partial.signals).toEqual([expect.objectContaining({ code: 'PARTIAL_PAYMENT', evidence: { amount: 40_000, shortfall: 60_000, valueDate: '2026-02-12' } })]);
+    expect(partial.signals).toEqual([
+      expect.objectContaining({ code: 'PARTIAL_PAYMENT', evidence: { amount: 40_000, shortfall: 60_000, valueDate: '2026-02-12' } }),
+    ]);
     expect(partial.current).toBe(false);
     const earlyPart = run([opened, pay(1, '2026-02-01', 40_000)]).last;
     expect(earlyPart.signals).toEqual([]);
@@ -80,9 +82,24 @@ describe('early-warning rules (EW-1)', () => {
   it('flags DPD rising across loans, keyed by the worst stage, and a cure of the last loan as current again', () => {
     const second: Observation = { ...opened, loanId: 'L2', sourceEventId: 'open2' };
     const stage = (loanId: string, from: 'M0' | 'M1' | null, to: 'M0' | 'M1' | 'M2', dpd: number): Observation => ({
-      kind: 'LoanStageChanged', on: '2026-03-01', sourceEventId: id(), loanId, from, to, dpd, overdue: 100_000,
+      kind: 'LoanStageChanged',
+      on: '2026-03-01',
+      sourceEventId: id(),
+      loanId,
+      from,
+      to,
+      dpd,
+      overdue: 100_000,
     });
-    const r = run([opened, second, stage('L1', 'M0', 'M1', 1), stage('L2', 'M0', 'M1', 3), stage('L1', 'M1', 'M2', 31), stage('L1', null, 'M0', 0), stage('L2', null, 'M0', 0)]);
+    const r = run([
+      opened,
+      second,
+      stage('L1', 'M0', 'M1', 1),
+      stage('L2', 'M0', 'M1', 3),
+      stage('L1', 'M1', 'M2', 31),
+      stage('L1', null, 'M0', 0),
+      stage('L2', null, 'M0', 0),
+    ]);
     expect(r.out.map((o) => codes(o.signals))).toEqual([[], [], ['DPD_RISING:M1'], ['DPD_RISING:M1'], ['DPD_RISING:M2'], [], []]);
     expect(r.out[3].signals[0].evidence).toMatchObject({ loansPastDue: 2, totalDpd: 4, worstStage: 'M1' });
     // L1 cured but L2 still past due: not current; L2 cured: current.
@@ -90,20 +107,50 @@ describe('early-warning rules (EW-1)', () => {
   });
 
   it('flags a broken promise; a kept one with nothing past due is current', () => {
-    const broken = assess(R, run([opened]).behaviour, { kind: 'PromiseResolved', on: '2026-02-20', sourceEventId: 'pb', caseId: 'K1', promiseId: 'PR1', customerId: 'C1', kept: false });
+    const broken = assess(R, run([opened]).behaviour, {
+      kind: 'PromiseResolved',
+      on: '2026-02-20',
+      sourceEventId: 'pb',
+      caseId: 'K1',
+      promiseId: 'PR1',
+      customerId: 'C1',
+      kept: false,
+    });
     expect(codes(broken.signals)).toEqual(['PROMISE_BROKEN']);
-    const kept = assess(R, run([opened]).behaviour, { kind: 'PromiseResolved', on: '2026-02-20', sourceEventId: 'pk', caseId: 'K1', promiseId: 'PR2', customerId: 'C1', kept: true });
+    const kept = assess(R, run([opened]).behaviour, {
+      kind: 'PromiseResolved',
+      on: '2026-02-20',
+      sourceEventId: 'pk',
+      caseId: 'K1',
+      promiseId: 'PR2',
+      customerId: 'C1',
+      kept: true,
+    });
     expect(kept).toMatchObject({ signals: [], current: true });
   });
 
   it('flags a grade downgrade (not an upgrade, not a hold), keyed by the new grade', () => {
-    const graded = (grade: string, previousGrade: string | null): Observation => ({ kind: 'CustomerGraded', on: '2026-02-01', sourceEventId: id(), customerId: 'C1', grade, previousGrade });
+    const graded = (grade: string, previousGrade: string | null): Observation => ({
+      kind: 'CustomerGraded',
+      on: '2026-02-01',
+      sourceEventId: id(),
+      customerId: 'C1',
+      grade,
+      previousGrade,
+    });
     const r = run([graded('B', null), graded('C', 'B'), graded('B', 'C'), graded('HOLD', 'B'), graded('E', 'B')]);
     expect(r.out.map((o) => codes(o.signals))).toEqual([[], ['GRADE_DOWNGRADE:C'], [], [], ['GRADE_DOWNGRADE:E']]);
   });
 
   it('flags an income drop of 20% or more and a bureau score drop of 30 points or more', () => {
-    const profile = (monthlyIncome: number | null, bureauScore: number | null): Observation => ({ kind: 'ProfileUpdated', on: '2026-02-01', sourceEventId: id(), customerId: 'C1', monthlyIncome, bureauScore });
+    const profile = (monthlyIncome: number | null, bureauScore: number | null): Observation => ({
+      kind: 'ProfileUpdated',
+      on: '2026-02-01',
+      sourceEventId: id(),
+      customerId: 'C1',
+      monthlyIncome,
+      bureauScore,
+    });
     const r = run([profile(1_000_000, 700), profile(810_000, 671), profile(640_000, 641), profile(null, null), profile(500_000, 600)]);
     expect(r.out.map((o) => codes(o.signals))).toEqual([[], [], ['INCOME_DROP', 'BUREAU_SCORE_DROP'], [], ['INCOME_DROP', 'BUREAU_SCORE_DROP']]);
     expect(r.out[2].signals[0].evidence).toEqual({ previousIncome: 810_000, income: 640_000, dropBps: 2098 });

@@ -31,8 +31,21 @@ describe('KPI figures against a hand count of the events', () => {
     const s = new Scenario(store);
     const S = { strategyId: 'S1', version: 1, stage: 'M1', variant: 'champion', grade: 'C', overdue: 10_000 };
     const U = { kind: 'COLLECTOR' as const, id: 'U1' };
-    for (const [loan, customer] of [['L1', 'C1'], ['L2', 'C2'], ['L3', 'C3'], ['L4', 'C4'], ['L6', 'C6']]) await s.loanRegistered(loan, customer, 100_000, '2026-10-01');
-    for (const [k, loan, customer, on] of [['K1', 'L1', 'C1', '2026-11-02'], ['K2', 'L2', 'C2', '2026-11-02'], ['K3', 'L3', 'C3', '2026-11-03'], ['K4', 'L4', 'C4', '2026-11-03'], ['K6', 'L6', 'C6', '2026-11-04']]) {
+    for (const [loan, customer] of [
+      ['L1', 'C1'],
+      ['L2', 'C2'],
+      ['L3', 'C3'],
+      ['L4', 'C4'],
+      ['L6', 'C6'],
+    ])
+      await s.loanRegistered(loan, customer, 100_000, '2026-10-01');
+    for (const [k, loan, customer, on] of [
+      ['K1', 'L1', 'C1', '2026-11-02'],
+      ['K2', 'L2', 'C2', '2026-11-02'],
+      ['K3', 'L3', 'C3', '2026-11-03'],
+      ['K4', 'L4', 'C4', '2026-11-03'],
+      ['K6', 'L6', 'C6', '2026-11-04'],
+    ]) {
       await s.delinquent(loan, 'M1', 1, 10_000, on);
       await s.caseOpened(k, loan, customer, S, on);
       await s.assigned(k, 'U1', on);
@@ -90,11 +103,19 @@ describe('KPI figures against a hand count of the events', () => {
   function handRpc(from: string, to: string) {
     const attempts = events.filter((e) => e.type === 'ContactAttempted').map((e) => e.data as { party: string; outcome: string; localDate: string });
     const inRange = attempts.filter((a) => a.localDate >= from && a.localDate <= to);
-    return { attempts: inRange.length, rpc: inRange.filter((a) => a.party === 'DEBTOR' && (RIGHT_PARTY_OUTCOMES as readonly string[]).includes(a.outcome)).length };
+    return {
+      attempts: inRange.length,
+      rpc: inRange.filter((a) => a.party === 'DEBTOR' && (RIGHT_PARTY_OUTCOMES as readonly string[]).includes(a.outcome)).length,
+    };
   }
 
   it('cure rate: the query counts what the events say, range by range', async () => {
-    for (const [from, to] of [['2026-11-01', '2026-11-30'], ['2026-11-01', '2026-12-31'], ['2026-11-03', '2026-11-04'], ['2026-11-15', '2026-11-30']]) {
+    for (const [from, to] of [
+      ['2026-11-01', '2026-11-30'],
+      ['2026-11-01', '2026-12-31'],
+      ['2026-11-03', '2026-11-04'],
+      ['2026-11-15', '2026-11-30'],
+    ]) {
       const hand = handCure(from, to);
       const { rows } = await kpis.run({ kpi: 'cure_rate', from, to, granularity: 'total' });
       const figure = rows.length ? { cases: rows[0].denominator, cured: rows[0].numerator } : { cases: 0, cured: 0 };

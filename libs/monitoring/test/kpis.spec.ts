@@ -36,10 +36,23 @@ describe('KPIs over the fact tables (hand-computed scenario)', () => {
     store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
     const s = new Scenario(store);
     const S1 = { strategyId: 'S1', version: 1, stage: 'M1' };
-    for (const [loan, customer, principal] of [['L1', 'C1', 100_000], ['L2', 'C2', 100_000], ['L3', 'C3', 100_000], ['L4', 'C4', 100_000], ['L5', 'C5', 200_000]] as const) {
+    for (const [loan, customer, principal] of [
+      ['L1', 'C1', 100_000],
+      ['L2', 'C2', 100_000],
+      ['L3', 'C3', 100_000],
+      ['L4', 'C4', 100_000],
+      ['L5', 'C5', 200_000],
+    ] as const) {
       await s.loanRegistered(loan, customer, principal, '2026-10-01');
     }
-    for (const [customer, grade] of [['C1', 'B'], ['C2', 'C'], ['C3', 'C'], ['C4', 'A'], ['C5', 'A']]) await s.graded(customer, grade, null, '2026-10-15');
+    for (const [customer, grade] of [
+      ['C1', 'B'],
+      ['C2', 'C'],
+      ['C3', 'C'],
+      ['C4', 'A'],
+      ['C5', 'A'],
+    ])
+      await s.graded(customer, grade, null, '2026-10-15');
     await s.delinquent('L1', 'M1', 1, 10_000, '2026-11-02');
     await s.caseOpened('K1', 'L1', 'C1', { ...S1, variant: 'champion', grade: 'B', overdue: 10_000 }, '2026-11-02');
     await s.assigned('K1', 'U1', '2026-11-02');

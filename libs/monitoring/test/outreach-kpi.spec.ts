@@ -36,7 +36,13 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
         await s.graded(`CN${n}`, n === 1 ? 'A' : 'B', null, '2026-10-15');
       }
       await s.delinquent('N7', 'M1', 1, 31_000, '2026-11-10');
-      for (const [customer, severity] of [['CN1', 'HIGH'], ['CN2', 'HIGH'], ['CN3', 'HIGH'], ['CN4', 'MEDIUM'], ['CN5', 'HIGH']]) {
+      for (const [customer, severity] of [
+        ['CN1', 'HIGH'],
+        ['CN2', 'HIGH'],
+        ['CN3', 'HIGH'],
+        ['CN4', 'MEDIUM'],
+        ['CN5', 'HIGH'],
+      ]) {
         await s.warningRaised(customer, 1, severity, '2026-11-20');
       }
       await s.warningClosed('CN5', 1, '2026-11-20', '2026-11-25');
@@ -81,16 +87,59 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
     expect(r.rows).toHaveLength(1);
     expect(r.rows[0]).toMatchObject({ numerator: 4, denominator: 6, rate: 4 / 6 });
     expect(view(r.rows)).toEqual([
-      { installments: 6, onTime: 4, outreached: 3, outreachedOnTime: 2, rateWithOutreach: 2 / 3, rateWithoutOutreach: 2 / 3, warned: 4, warnedOnTime: 2, rateWarnedWithoutOutreach: 0 },
+      {
+        installments: 6,
+        onTime: 4,
+        outreached: 3,
+        outreachedOnTime: 2,
+        rateWithOutreach: 2 / 3,
+        rateWithoutOutreach: 2 / 3,
+        warned: 4,
+        warnedOnTime: 2,
+        rateWarnedWithoutOutreach: 0,
+      },
     ]);
   });
 
   it('breaks the outreached installments down by the track’s variant (those without outreach have none)', async () => {
     const r = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total', groupBy: ['variant'] });
     expect(view(r.rows, 'variant')).toEqual([
-      { variant: null, installments: 3, onTime: 2, outreached: 0, outreachedOnTime: 0, rateWithOutreach: null, rateWithoutOutreach: 2 / 3, warned: 1, warnedOnTime: 0, rateWarnedWithoutOutreach: 0 },
-      { variant: 'challenger', installments: 2, onTime: 1, outreached: 2, outreachedOnTime: 1, rateWithOutreach: 1 / 2, rateWithoutOutreach: null, warned: 2, warnedOnTime: 1, rateWarnedWithoutOutreach: null },
-      { variant: 'champion', installments: 1, onTime: 1, outreached: 1, outreachedOnTime: 1, rateWithOutreach: 1, rateWithoutOutreach: null, warned: 1, warnedOnTime: 1, rateWarnedWithoutOutreach: null },
+      {
+        variant: null,
+        installments: 3,
+        onTime: 2,
+        outreached: 0,
+        outreachedOnTime: 0,
+        rateWithOutreach: null,
+        rateWithoutOutreach: 2 / 3,
+        warned: 1,
+        warnedOnTime: 0,
+        rateWarnedWithoutOutreach: 0,
+      },
+      {
+        variant: 'challenger',
+        installments: 2,
+        onTime: 1,
+        outreached: 2,
+        outreachedOnTime: 1,
+        rateWithOutreach: 1 / 2,
+        rateWithoutOutreach: null,
+        warned: 2,
+        warnedOnTime: 1,
+        rateWarnedWithoutOutreach: null,
+      },
+      {
+        variant: 'champion',
+        installments: 1,
+        onTime: 1,
+        outreached: 1,
+        outreachedOnTime: 1,
+        rateWithOutreach: 1,
+        rateWithoutOutreach: null,
+        warned: 1,
+        warnedOnTime: 1,
+        rateWarnedWithoutOutreach: null,
+      },
     ]);
     const byGrade = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total', groupBy: ['grade'] });
     expect(byGrade.rows.map((row) => [row.grade, row.numerator, row.denominator])).toEqual([
@@ -102,8 +151,30 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
   it('drops a payment reversed by `to`, and counts each period’s own installments, tracks and open warnings', async () => {
     const r = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-12-31', granularity: 'month' });
     expect(view(r.rows, 'period')).toEqual([
-      { period: '2026-11', installments: 6, onTime: 3, outreached: 3, outreachedOnTime: 2, rateWithOutreach: 2 / 3, rateWithoutOutreach: 1 / 3, warned: 4, warnedOnTime: 2, rateWarnedWithoutOutreach: 0 },
-      { period: '2026-12', installments: 6, onTime: 0, outreached: 1, outreachedOnTime: 0, rateWithOutreach: 0, rateWithoutOutreach: 0, warned: 4, warnedOnTime: 0, rateWarnedWithoutOutreach: 0 },
+      {
+        period: '2026-11',
+        installments: 6,
+        onTime: 3,
+        outreached: 3,
+        outreachedOnTime: 2,
+        rateWithOutreach: 2 / 3,
+        rateWithoutOutreach: 1 / 3,
+        warned: 4,
+        warnedOnTime: 2,
+        rateWarnedWithoutOutreach: 0,
+      },
+      {
+        period: '2026-12',
+        installments: 6,
+        onTime: 0,
+        outreached: 1,
+        outreachedOnTime: 0,
+        rateWithOutreach: 0,
+        rateWithoutOutreach: 0,
+        warned: 4,
+        warnedOnTime: 0,
+        rateWarnedWithoutOutreach: 0,
+      },
     ]);
   });
 });

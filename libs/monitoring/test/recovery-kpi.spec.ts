@@ -41,7 +41,13 @@ describe('recovery rate: recoveries after a write-off', () => {
 
   const recoveryRate = async (to: string) => {
     const r = await kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
-    return r.rows.map((row) => ({ variant: row.variant, overdue: row.overdueFen, collected: row.collectedFen, recovered: row.recoveredFen, afterWriteOff: row.afterWriteOffFen }));
+    return r.rows.map((row) => ({
+      variant: row.variant,
+      overdue: row.overdueFen,
+      collected: row.collectedFen,
+      recovered: row.recoveredFen,
+      afterWriteOff: row.afterWriteOffFen,
+    }));
   };
 
   it('adds what Loans recovered after the write-off to the written-off case, recorded by `to`, capped at the overdue at entry', async () => {
@@ -58,7 +64,9 @@ describe('recovery rate: recoveries after a write-off', () => {
   });
 
   it('keeps recoveries off the books: no case holds them, and they take no principal off the balance', async () => {
-    const { rows } = await facts!.pool.query(`SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`);
+    const { rows } = await facts!.pool.query(
+      `SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`,
+    );
     expect(rows).toEqual([
       { reference: 'P1', case_id: 'KW', principal: 4_000, recovery: false },
       { reference: 'R1', case_id: null, principal: 0, recovery: true },

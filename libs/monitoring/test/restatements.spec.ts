@@ -56,7 +56,20 @@ describe('restatements in the KPI facts', () => {
       },
       '2026-11-06',
     );
-    await s.append('collection.case-K1', 'PromiseReopened', { caseId: 'K1', promiseId: 'PR1', amount: 34_333, dueOn: '2026-11-03', paidAmount: 0, reopenedOn: '2026-11-06', cause: { eventId: 'reversal-1', type: 'PaymentReversed', ref: 'P1' } }, '2026-11-06');
+    await s.append(
+      'collection.case-K1',
+      'PromiseReopened',
+      {
+        caseId: 'K1',
+        promiseId: 'PR1',
+        amount: 34_333,
+        dueOn: '2026-11-03',
+        paidAmount: 0,
+        reopenedOn: '2026-11-06',
+        cause: { eventId: 'reversal-1', type: 'PaymentReversed', ref: 'P1' },
+      },
+      '2026-11-06',
+    );
     runner = new ProjectionRunner(db.pool, store, [factsProjection()], { batchSize: 3 });
     await runner.start();
     await caughtUp(db.pool, FACTS_PROJECTION, s.last);
@@ -85,7 +98,12 @@ describe('restatements in the KPI facts', () => {
         before: { curedOn: '2026-11-03' },
         after: { curedOn: null },
       },
-      expect.objectContaining({ kind: 'PROMISE', case_id: 'K1', before: { status: 'KEPT', resolvedOn: '2026-11-03' }, after: { status: 'OPEN', resolvedOn: null } }),
+      expect.objectContaining({
+        kind: 'PROMISE',
+        case_id: 'K1',
+        before: { status: 'KEPT', resolvedOn: '2026-11-03' },
+        after: { status: 'OPEN', resolvedOn: null },
+      }),
       expect.objectContaining({
         kind: 'STAGES',
         case_id: null,
@@ -123,7 +141,11 @@ describe('restatements in the KPI facts', () => {
     expect(cureOn({ opened_on: '2026-10-29', closed_on: null, close_reason: null }, spells)).toBe('2026-11-03');
     expect(cureOn({ opened_on: '2026-10-29', closed_on: '2026-11-02', close_reason: 'RESTRUCTURED' }, spells)).toBeNull();
     // A case opened on a delinquency the corrected facts do not show is current on its opening day.
-    expect(cureOn({ opened_on: '2026-10-30', closed_on: '2026-11-05', close_reason: 'CURED' }, [{ stage: 'M0', from: '2026-10-01', to: null }])).toBe('2026-10-30');
-    expect(cureOn({ opened_on: '2026-10-29', closed_on: '2026-11-10', close_reason: 'PAID_OFF' }, [{ stage: 'M1', from: '2026-10-29', to: null }])).toBe('2026-11-10');
+    expect(cureOn({ opened_on: '2026-10-30', closed_on: '2026-11-05', close_reason: 'CURED' }, [{ stage: 'M0', from: '2026-10-01', to: null }])).toBe(
+      '2026-10-30',
+    );
+    expect(cureOn({ opened_on: '2026-10-29', closed_on: '2026-11-10', close_reason: 'PAID_OFF' }, [{ stage: 'M1', from: '2026-10-29', to: null }])).toBe(
+      '2026-11-10',
+    );
   });
 });

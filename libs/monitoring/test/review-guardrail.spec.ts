@@ -20,7 +20,8 @@ const review = (champion: ArmCounts, challenger: ArmCounts, complaintsPer1000Max
   challenger,
   settings: { alpha: 0.05, minSampleSize: 30, complaintsPer1000Max },
 });
-const completed = (command: CompleteReview) => (reviews.given([]).when(command).thenTypes(['EffectivenessReviewCompleted'])[0] as EffectivenessReviewCompleted).data;
+const completed = (command: CompleteReview) =>
+  (reviews.given([]).when(command).thenTypes(['EffectivenessReviewCompleted'])[0] as EffectivenessReviewCompleted).data;
 
 describe('the complaint guardrail of a review', () => {
   const champion = { cases: 40, cured: 10, contacts: 2_000, complaints: 4, upheld: 2 }; // 2 per 1,000
@@ -38,18 +39,32 @@ describe('the complaint guardrail of a review', () => {
   });
 
   it('promotes a better challenger within the limit, and a breach by the losing arm changes nothing', () => {
-    expect(completed(review(champion, { cases: 40, cured: 30, contacts: 1_000, complaints: 5 }))).toMatchObject({ better: 'challenger', recommendation: 'PROMOTE_CHALLENGER', guardrail: { breached: [] } });
+    expect(completed(review(champion, { cases: 40, cured: 30, contacts: 1_000, complaints: 5 }))).toMatchObject({
+      better: 'challenger',
+      recommendation: 'PROMOTE_CHALLENGER',
+      guardrail: { breached: [] },
+    });
     const loud = { cases: 40, cured: 10, contacts: 100, complaints: 3 }; // 30 per 1,000
-    expect(completed(review(loud, { cases: 40, cured: 30, contacts: 1_000, complaints: 1 }))).toMatchObject({ better: 'challenger', recommendation: 'PROMOTE_CHALLENGER', guardrail: { breached: ['champion'] } });
+    expect(completed(review(loud, { cases: 40, cured: 30, contacts: 1_000, complaints: 1 }))).toMatchObject({
+      better: 'challenger',
+      recommendation: 'PROMOTE_CHALLENGER',
+      guardrail: { breached: ['champion'] },
+    });
     // A better champion over the limit is not declared the winner either.
-    expect(completed(review({ cases: 40, cured: 30, contacts: 100, complaints: 3 }, { cases: 40, cured: 10, contacts: 100, complaints: 0 }))).toMatchObject({ better: null, recommendation: 'GUARDRAIL_BREACHED' });
+    expect(completed(review({ cases: 40, cured: 30, contacts: 100, complaints: 3 }, { cases: 40, cured: 10, contacts: 100, complaints: 0 }))).toMatchObject({
+      better: null,
+      recommendation: 'GUARDRAIL_BREACHED',
+    });
   });
 
   it('applies none when the settings set none, and refuses negative counts', () => {
     const d = completed(review(champion, { cases: 40, cured: 30, contacts: 1_000, complaints: 8 }, null));
     expect(d).toMatchObject({ better: 'challenger', recommendation: 'PROMOTE_CHALLENGER' });
     expect(d.guardrail).toBeUndefined();
-    reviews.given([]).when(review(champion, { cases: 40, cured: 30, contacts: -1, complaints: 0 })).thenError('INVALID_REVIEW_COUNTS');
+    reviews
+      .given([])
+      .when(review(champion, { cases: 40, cured: 30, contacts: -1, complaints: 0 }))
+      .thenError('INVALID_REVIEW_COUNTS');
   });
 
   it('takes the limit from MONITORING_REVIEW_COMPLAINT_GUARDRAIL (5 a thousand by default, off on request)', () => {

@@ -18,7 +18,10 @@ const command = (champion: { cases: number; cured: number }, challenger: { cases
 
 describe('EffectivenessReview decider', () => {
   it('recommends promoting a significantly better challenger', () => {
-    const [event] = reviews.given([]).when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 })).thenTypes(['EffectivenessReviewCompleted']);
+    const [event] = reviews
+      .given([])
+      .when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 }))
+      .thenTypes(['EffectivenessReviewCompleted']);
     expect(event.data).toMatchObject({
       reviewId: 'R1',
       strategyId: 'S1',
@@ -36,32 +39,53 @@ describe('EffectivenessReview decider', () => {
   });
 
   it('keeps a significantly better champion', () => {
-    const [event] = reviews.given([]).when(command({ cases: 50, cured: 35 }, { cases: 50, cured: 15 })).thenTypes(['EffectivenessReviewCompleted']);
+    const [event] = reviews
+      .given([])
+      .when(command({ cases: 50, cured: 35 }, { cases: 50, cured: 15 }))
+      .thenTypes(['EffectivenessReviewCompleted']);
     expect(event.data).toMatchObject({ better: 'champion', recommendation: 'KEEP_CHAMPION' });
   });
 
   it('calls no winner when the difference is not significant', () => {
-    const [event] = reviews.given([]).when(command({ cases: 100, cured: 45 }, { cases: 80, cured: 30 })).thenTypes(['EffectivenessReviewCompleted']);
+    const [event] = reviews
+      .given([])
+      .when(command({ cases: 100, cured: 45 }, { cases: 80, cured: 30 }))
+      .thenTypes(['EffectivenessReviewCompleted']);
     expect(event.data).toMatchObject({ better: null, recommendation: 'NO_SIGNIFICANT_DIFFERENCE' });
     expect(event.data.pValue).toBeCloseTo(0.3105, 3);
   });
 
   it('asks for more data below the minimum sample, however large the difference', () => {
-    const [event] = reviews.given([]).when(command({ cases: 29, cured: 0 }, { cases: 40, cured: 40 })).thenTypes(['EffectivenessReviewCompleted']);
+    const [event] = reviews
+      .given([])
+      .when(command({ cases: 29, cured: 0 }, { cases: 40, cured: 40 }))
+      .thenTypes(['EffectivenessReviewCompleted']);
     expect(event.data).toMatchObject({ better: null, recommendation: 'COLLECT_MORE_DATA' });
   });
 
   it('refuses impossible counts, and a second completion', () => {
-    reviews.given([]).when(command({ cases: 10, cured: 11 }, { cases: 40, cured: 3 })).thenError('INVALID_REVIEW_COUNTS');
-    const done = reviews.given([]).when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 })).thenTypes(['EffectivenessReviewCompleted']);
-    reviews.given(done).when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 })).thenError('REVIEW_ALREADY_COMPLETED');
+    reviews
+      .given([])
+      .when(command({ cases: 10, cured: 11 }, { cases: 40, cured: 3 }))
+      .thenError('INVALID_REVIEW_COUNTS');
+    const done = reviews
+      .given([])
+      .when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 }))
+      .thenTypes(['EffectivenessReviewCompleted']);
+    reviews
+      .given(done)
+      .when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 }))
+      .thenError('REVIEW_ALREADY_COMPLETED');
   });
 });
 
 describe('ReviewCadence decider', () => {
   const cadence = deciderSpec(cadenceDecider);
   const close = (businessDate: string, everyDays = 7) => ({ type: 'CloseMonitoringDay' as const, businessDate, everyDays, windowDays: 90 });
-  const closed = (businessDate: string, reviewDue: boolean, everyDays = 7): MonitoringDayClosed => ({ type: 'MonitoringDayClosed', data: { businessDate, reviewDue, everyDays, windowDays: 90 } });
+  const closed = (businessDate: string, reviewDue: boolean, everyDays = 7): MonitoringDayClosed => ({
+    type: 'MonitoringDayClosed',
+    data: { businessDate, reviewDue, everyDays, windowDays: 90 },
+  });
 
   it('counts from the first closed day: every 7th closed day has a review due', () => {
     const history: MonitoringDayClosed[] = [];
@@ -76,12 +100,21 @@ describe('ReviewCadence decider', () => {
   });
 
   it('counts calendar days, so a gap in closings does not delay the next review', () => {
-    cadence.given([closed('2026-11-01', false), closed('2026-11-02', false)]).when(close('2026-11-10')).then([closed('2026-11-10', true)]);
+    cadence
+      .given([closed('2026-11-01', false), closed('2026-11-02', false)])
+      .when(close('2026-11-10'))
+      .then([closed('2026-11-10', true)]);
   });
 
   it('ignores a day closed again or an earlier day', () => {
-    cadence.given([closed('2026-11-01', false), closed('2026-11-02', false)]).when(close('2026-11-02')).then([]);
-    cadence.given([closed('2026-11-01', false), closed('2026-11-02', false)]).when(close('2026-10-30')).then([]);
+    cadence
+      .given([closed('2026-11-01', false), closed('2026-11-02', false)])
+      .when(close('2026-11-02'))
+      .then([]);
+    cadence
+      .given([closed('2026-11-01', false), closed('2026-11-02', false)])
+      .when(close('2026-10-30'))
+      .then([]);
   });
 
   it('refuses a cadence that is not a positive number of days', () => {

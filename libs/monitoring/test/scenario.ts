@@ -22,7 +22,13 @@ export class Scenario {
       type,
       schemaVersion: 1,
       data,
-      metadata: { correlationId: eventId, causationId: eventId, actor: { id: 'scenario', role: 'system' }, command: `Scenario${type}`, occurredAt: `${on}T12:00:00.000Z` },
+      metadata: {
+        correlationId: eventId,
+        causationId: eventId,
+        actor: { id: 'scenario', role: 'system' },
+        command: `Scenario${type}`,
+        occurredAt: `${on}T12:00:00.000Z`,
+      },
     };
     const result = await this.store.appendToStream(streamId, [event], 'any');
     if (comparePositions(result.position, this.last) > 0) this.last = result.position;
@@ -31,10 +37,30 @@ export class Scenario {
 
   // ---- loans (libs/loans/src/domain/events.ts) ----
   loanRegistered(loanId: string, customerId: string, principal: number, on: string) {
-    const schedule = [1, 2, 3].map((seq) => ({ seq, dueDate: `2026-${String(9 + seq).padStart(2, '0')}-28`, principal: Math.round(principal / 3), interest: 1_000 }));
-    return this.append(`loans.loan-${loanId}`, 'LoanRegistered', {
-      loanId, customerId, productCode: 'FAST', principal, annualRateBps: 1200, termMonths: 3, disbursementDate: on, timeZone: 'Asia/Shanghai', schedule, product: {}, registeredOn: on,
-    }, on);
+    const schedule = [1, 2, 3].map((seq) => ({
+      seq,
+      dueDate: `2026-${String(9 + seq).padStart(2, '0')}-28`,
+      principal: Math.round(principal / 3),
+      interest: 1_000,
+    }));
+    return this.append(
+      `loans.loan-${loanId}`,
+      'LoanRegistered',
+      {
+        loanId,
+        customerId,
+        productCode: 'FAST',
+        principal,
+        annualRateBps: 1200,
+        termMonths: 3,
+        disbursementDate: on,
+        timeZone: 'Asia/Shanghai',
+        schedule,
+        product: {},
+        registeredOn: on,
+      },
+      on,
+    );
   }
   delinquent(loanId: string, stage: string, dpd: number, overdueAmount: number, on: string) {
     return this.append(`loans.loan-${loanId}`, 'LoanBecameDelinquent', { dpd, stage, overdueAmount, oldestUnpaidDueDate: on, asOf: on }, on);
@@ -60,30 +86,92 @@ export class Scenario {
   }
 
   // ---- collection (libs/collection/src/domain/case.events.ts) ----
-  caseOpened(caseId: string, loanId: string, customerId: string, o: { strategyId: string; version: number; variant: string; grade: string; stage: string; overdue: number }, on: string) {
-    return this.append(`collection.case-${caseId}`, 'CaseOpened', {
-      caseId, loanId, customerId, timeZone: 'Asia/Shanghai', grade: o.grade, stage: o.stage, dpd: 1, overdueAmount: o.overdue, oldestUnpaidDueDate: on, openedOn: on,
-      queue: `${o.grade}:${o.stage}`,
-      plan: { planId: `${caseId}-p1`, stage: o.stage, strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant }, steps: [], promiseTerms: {}, adjustmentLimits: {} },
-    }, on);
+  caseOpened(
+    caseId: string,
+    loanId: string,
+    customerId: string,
+    o: { strategyId: string; version: number; variant: string; grade: string; stage: string; overdue: number },
+    on: string,
+  ) {
+    return this.append(
+      `collection.case-${caseId}`,
+      'CaseOpened',
+      {
+        caseId,
+        loanId,
+        customerId,
+        timeZone: 'Asia/Shanghai',
+        grade: o.grade,
+        stage: o.stage,
+        dpd: 1,
+        overdueAmount: o.overdue,
+        oldestUnpaidDueDate: on,
+        openedOn: on,
+        queue: `${o.grade}:${o.stage}`,
+        plan: {
+          planId: `${caseId}-p1`,
+          stage: o.stage,
+          strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant },
+          steps: [],
+          promiseTerms: {},
+          adjustmentLimits: {},
+        },
+      },
+      on,
+    );
   }
   assigned(caseId: string, collectorId: string, on: string) {
     return this.append(`collection.case-${caseId}`, 'CaseAssigned', { caseId, collectorId, team: 'T1', queue: 'x' }, on);
   }
-  attempt(caseId: string, attemptId: string, channel: string, outcome: string, by: { kind: 'COLLECTOR' | 'EXECUTOR'; id: string }, on: string, party: 'DEBTOR' | 'THIRD_PARTY' = 'DEBTOR') {
-    return this.append(`collection.case-${caseId}`, 'ContactAttempted', {
-      caseId, attemptId, actionId: null, channel, party, thirdPartyContactId: party === 'THIRD_PARTY' ? `tp-${attemptId}` : null, by, at: `${on}T02:00:00Z`, localDate: on, localTime: '10:00',
-      rulesVersion: 'CN-2025.1', outcome, debtDisclosed: false, visitId: null,
-    }, on);
+  attempt(
+    caseId: string,
+    attemptId: string,
+    channel: string,
+    outcome: string,
+    by: { kind: 'COLLECTOR' | 'EXECUTOR'; id: string },
+    on: string,
+    party: 'DEBTOR' | 'THIRD_PARTY' = 'DEBTOR',
+  ) {
+    return this.append(
+      `collection.case-${caseId}`,
+      'ContactAttempted',
+      {
+        caseId,
+        attemptId,
+        actionId: null,
+        channel,
+        party,
+        thirdPartyContactId: party === 'THIRD_PARTY' ? `tp-${attemptId}` : null,
+        by,
+        at: `${on}T02:00:00Z`,
+        localDate: on,
+        localTime: '10:00',
+        rulesVersion: 'CN-2025.1',
+        outcome,
+        debtDisclosed: false,
+        visitId: null,
+      },
+      on,
+    );
   }
   promise(caseId: string, promiseId: string, attemptId: string, amount: number, dueOn: string, on: string) {
-    return this.append(`collection.case-${caseId}`, 'PromiseToPayRecorded', { caseId, promiseId, attemptId, amount, dueOn, promisedOn: on, graceDays: 2, toleranceFen: 100 }, on);
+    return this.append(
+      `collection.case-${caseId}`,
+      'PromiseToPayRecorded',
+      { caseId, promiseId, attemptId, amount, dueOn, promisedOn: on, graceDays: 2, toleranceFen: 100 },
+      on,
+    );
   }
   promiseKept(caseId: string, promiseId: string, on: string) {
     return this.append(`collection.case-${caseId}`, 'PromiseKept', { caseId, promiseId, amount: 1, paidAmount: 1, keptOn: on }, on);
   }
   promiseBroken(caseId: string, promiseId: string, on: string) {
-    return this.append(`collection.case-${caseId}`, 'PromiseBroken', { caseId, promiseId, amount: 1, paidAmount: 0, shortfall: 1, dueOn: on, brokenOn: on }, on);
+    return this.append(
+      `collection.case-${caseId}`,
+      'PromiseBroken',
+      { caseId, promiseId, amount: 1, paidAmount: 0, shortfall: 1, dueOn: on, brokenOn: on },
+      on,
+    );
   }
   onHold(caseId: string, holdId: string, reason: string, on: string) {
     return this.append(`collection.case-${caseId}`, 'CaseOnHold', { caseId, holdId, reason, since: on }, on);
@@ -93,47 +181,139 @@ export class Scenario {
   }
 
   /** A pre-delinquency track (libs/collection/src/domain/outreach.ts) towards the installment due on `dueDate`. */
-  outreachStarted(trackId: string, loanId: string, customerId: string, o: { strategyId: string; version: number; variant: string; dueDate: string }, on: string) {
-    return this.append(`collection.outreach-${trackId}`, 'OutreachStarted', {
-      trackId, loanId, customerId, timeZone: 'Asia/Shanghai', grade: 'B', dueDate: o.dueDate, startedOn: on,
-      plan: { planId: `${trackId}-p1`, stage: 'M0', strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant }, steps: [], promiseTerms: {}, adjustmentLimits: {} },
-      warning: { eventId: `w-${trackId}`, episode: 1, severity: 'HIGH', asOf: on },
-    }, on);
+  outreachStarted(
+    trackId: string,
+    loanId: string,
+    customerId: string,
+    o: { strategyId: string; version: number; variant: string; dueDate: string },
+    on: string,
+  ) {
+    return this.append(
+      `collection.outreach-${trackId}`,
+      'OutreachStarted',
+      {
+        trackId,
+        loanId,
+        customerId,
+        timeZone: 'Asia/Shanghai',
+        grade: 'B',
+        dueDate: o.dueDate,
+        startedOn: on,
+        plan: {
+          planId: `${trackId}-p1`,
+          stage: 'M0',
+          strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant },
+          steps: [],
+          promiseTerms: {},
+          adjustmentLimits: {},
+        },
+        warning: { eventId: `w-${trackId}`, episode: 1, severity: 'HIGH', asOf: on },
+      },
+      on,
+    );
   }
 
   // ---- monitoring's own warnings (libs/monitoring/src/domain/customer-watch.decider.ts) ----
   warningRaised(customerId: string, episode: number, severity: string, startedOn: string, on = startedOn) {
-    return this.append(`monitoring.customer-${customerId}`, 'EarlyWarningRaised', {
-      customerId, signals: [], severity, score: 1, ruleSetVersion: 'EW-1', episode: { number: episode, startedOn }, asOf: on, sourcePosition: '0/0',
-    }, on);
+    return this.append(
+      `monitoring.customer-${customerId}`,
+      'EarlyWarningRaised',
+      {
+        customerId,
+        signals: [],
+        severity,
+        score: 1,
+        ruleSetVersion: 'EW-1',
+        episode: { number: episode, startedOn },
+        asOf: on,
+        sourcePosition: '0/0',
+      },
+      on,
+    );
   }
   warningClosed(customerId: string, episode: number, startedOn: string, on: string) {
-    return this.append(`monitoring.customer-${customerId}`, 'EarlyWarningEpisodeClosed', {
-      customerId, episode: { number: episode, startedOn }, closedOn: on, reason: 'CURRENT', sourceEventId: 'x', sourcePosition: '0/0',
-    }, on);
+    return this.append(
+      `monitoring.customer-${customerId}`,
+      'EarlyWarningEpisodeClosed',
+      {
+        customerId,
+        episode: { number: episode, startedOn },
+        closedOn: on,
+        reason: 'CURRENT',
+        sourceEventId: 'x',
+        sourcePosition: '0/0',
+      },
+      on,
+    );
   }
 
   // ---- grading (libs/grading/src/domain/customer.ts) ----
   graded(customerId: string, grade: string, previousGrade: string | null, on: string) {
-    return this.append(`grading.customer-${customerId}`, 'CustomerGraded', {
-      customerId, grade, previousGrade, score: 600, factors: [], override: null, policyId: 'P1', policyVersion: 1, asOf: on,
-    }, on);
+    return this.append(
+      `grading.customer-${customerId}`,
+      'CustomerGraded',
+      {
+        customerId,
+        grade,
+        previousGrade,
+        score: 600,
+        factors: [],
+        override: null,
+        policyId: 'P1',
+        policyVersion: 1,
+        asOf: on,
+      },
+      on,
+    );
   }
   profile(customerId: string, facts: { bureauScore: number | null; monthlyIncome: number | null }, on: string) {
-    return this.append(`grading.customer-${customerId}`, 'CustomerProfileUpdated', { customerId, facts: { ...facts, monthlyObligations: null, flags: {} }, source: 'bureau', asOf: on }, on);
+    return this.append(
+      `grading.customer-${customerId}`,
+      'CustomerProfileUpdated',
+      { customerId, facts: { ...facts, monthlyObligations: null, flags: {} }, source: 'bureau', asOf: on },
+      on,
+    );
   }
 
   // ---- restructuring (libs/restructuring/src/domain/events.ts) ----
   restructured(requestId: string, loanId: string, customerId: string, on: string) {
-    return this.append(`restructuring.request-${requestId}`, 'RestructuringActivated', {
-      requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', effectiveDate: on, restructuredPrincipal: 1, carriedCharges: 0, waivedPenalty: 0, installments: [],
-      observationEnds: on, graceDays: 3, grade: 'C', stage: 'M1', dpd: 10, policyVersion: '1',
-    }, on);
+    return this.append(
+      `restructuring.request-${requestId}`,
+      'RestructuringActivated',
+      {
+        requestId,
+        loanId,
+        customerId,
+        type: 'INSTALLMENT_PLAN',
+        effectiveDate: on,
+        restructuredPrincipal: 1,
+        carriedCharges: 0,
+        waivedPenalty: 0,
+        installments: [],
+        observationEnds: on,
+        graceDays: 3,
+        grade: 'C',
+        stage: 'M1',
+        dpd: 10,
+        policyVersion: '1',
+      },
+      on,
+    );
   }
   planEnded(requestId: string, loanId: string, customerId: string, outcome: 'PlanCompleted' | 'PlanBroken', on: string) {
     return outcome === 'PlanCompleted'
-      ? this.append(`restructuring.request-${requestId}`, 'PlanCompleted', { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', completedOn: on, installmentsObserved: 3 }, on)
-      : this.append(`restructuring.request-${requestId}`, 'PlanBroken', { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', n: 1, seq: 4, dueDate: on, daysLate: 5, brokenOn: on }, on);
+      ? this.append(
+          `restructuring.request-${requestId}`,
+          'PlanCompleted',
+          { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', completedOn: on, installmentsObserved: 3 },
+          on,
+        )
+      : this.append(
+          `restructuring.request-${requestId}`,
+          'PlanBroken',
+          { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', n: 1, seq: 4, dueDate: on, daysLate: 5, brokenOn: on },
+          on,
+        );
   }
 }
 

@@ -39,7 +39,9 @@ export class ProjectionHaltedError extends Error {}
 export class ReactorNotRebuildableError extends Error {
   readonly code = 'REACTOR_NOT_REBUILDABLE';
   constructor(readonly projection: string) {
-    super(`${projection} is a reactor without tables: its triggers are decided once and recorded, so there is nothing to rebuild (verify checks its reaction ledger)`);
+    super(
+      `${projection} is a reactor without tables: its triggers are decided once and recorded, so there is nothing to rebuild (verify checks its reaction ledger)`,
+    );
   }
 }
 
@@ -206,13 +208,18 @@ export class ProjectionRunner {
     }
     await Promise.allSettled(loops);
     for (const [name, state] of this.live) {
-      await this.flushIdleCheckpoint(name, state).catch((err) => this.log('warn', 'could not write an idle checkpoint at stop', { projection: name, error: String(err) }));
+      await this.flushIdleCheckpoint(name, state).catch((err) =>
+        this.log('warn', 'could not write an idle checkpoint at stop', { projection: name, error: String(err) }),
+      );
     }
   }
 
   /** The halted projections, for readiness: one query for the whole registry. */
   async haltedProjections(): Promise<Array<{ name: string; error?: string }>> {
-    const { rows } = await this.pool.query<{ name: string; error: string | null }>(`SELECT name, error FROM projections WHERE status = 'halted' AND name = ANY ($1::text[])`, [[...this.byName.keys()]]);
+    const { rows } = await this.pool.query<{ name: string; error: string | null }>(
+      `SELECT name, error FROM projections WHERE status = 'halted' AND name = ANY ($1::text[])`,
+      [[...this.byName.keys()]],
+    );
     return rows.map((r) => ({ name: r.name, ...(r.error ? { error: r.error } : {}) }));
   }
 
@@ -220,7 +227,14 @@ export class ProjectionRunner {
     this.head = await this.store.headPosition();
     // One query for every projection's registry row and stored checkpoint: readiness and the
     // metrics ask for the status every second.
-    const { rows } = await this.pool.query<{ name: string; active_generation: number; status: string; error: string | null; commit_position: string | null; prepare_position: string | null }>(
+    const { rows } = await this.pool.query<{
+      name: string;
+      active_generation: number;
+      status: string;
+      error: string | null;
+      commit_position: string | null;
+      prepare_position: string | null;
+    }>(
       `SELECT p.name, p.active_generation, p.status, p.error, c.commit_position, c.prepare_position
          FROM projections p LEFT JOIN projection_checkpoints c ON c.name = p.name AND c.generation = p.active_generation
         WHERE p.name = ANY ($1::text[])`,
@@ -562,10 +576,11 @@ export class ProjectionRunner {
              VALUES ($1, $2, $3, $4, $5, $6, $7)`,
             [projection.name, state.generation, event.eventId, event.streamId, event.type, formatPosition(event.globalPosition), message],
           );
-          await tx.query(
-            `UPDATE projections SET status = 'halted', halted_event_id = $2, error = $3, updated_at = now() WHERE name = $1`,
-            [projection.name, event.eventId, `${event.type} ${event.eventId} at ${formatPosition(event.globalPosition)}: ${message}`],
-          );
+          await tx.query(`UPDATE projections SET status = 'halted', halted_event_id = $2, error = $3, updated_at = now() WHERE name = $1`, [
+            projection.name,
+            event.eventId,
+            `${event.type} ${event.eventId} at ${formatPosition(event.globalPosition)}: ${message}`,
+          ]);
         });
         state.status = 'halted';
         state.error = message;
@@ -598,7 +613,14 @@ export class ProjectionRunner {
   private async lockLive(tx: Tx, name: string, state: Live): Promise<Position | 'generation_changed' | 'halted'> {
     // The locks were taken when the transaction began (liveTransaction); this statement's snapshot
     // is taken after them, so it sees any swap that committed while the batch waited.
-    const { rows } = await tx.query<{ active_generation: number; status: string; from_commit: string; from_prepare: string; commit_position: string | null; prepare_position: string | null }>(
+    const { rows } = await tx.query<{
+      active_generation: number;
+      status: string;
+      from_commit: string;
+      from_prepare: string;
+      commit_position: string | null;
+      prepare_position: string | null;
+    }>(
       `SELECT p.active_generation, p.status, p.reactions_from_commit AS from_commit, p.reactions_from_prepare AS from_prepare, c.commit_position, c.prepare_position
          FROM projections p LEFT JOIN projection_checkpoints c ON c.name = p.name AND c.generation = $2
         WHERE p.name = $1`,
@@ -808,10 +830,12 @@ export class ProjectionRunner {
   }
 
   private async writeCheckpoint(tx: Tx, name: string, generation: number, position: Position): Promise<void> {
-    await tx.query(
-      `UPDATE projection_checkpoints SET commit_position = $3, prepare_position = $4, updated_at = now() WHERE name = $1 AND generation = $2`,
-      [name, generation, String(position.commit), String(position.prepare)],
-    );
+    await tx.query(`UPDATE projection_checkpoints SET commit_position = $3, prepare_position = $4, updated_at = now() WHERE name = $1 AND generation = $2`, [
+      name,
+      generation,
+      String(position.commit),
+      String(position.prepare),
+    ]);
   }
 
   /**
@@ -828,7 +852,10 @@ export class ProjectionRunner {
    * leaves in `checkpoint` is written in the same message as COMMIT. Projection names are plain
    * identifiers (checked in the constructor), so they can stand in the text.
    */
-  private async liveTransaction<T>(name: string, work: (tx: Tx, finish: { checkpoint?: { generation: number; position: Position } }) => Promise<T>): Promise<T> {
+  private async liveTransaction<T>(
+    name: string,
+    work: (tx: Tx, finish: { checkpoint?: { generation: number; position: Position } }) => Promise<T>,
+  ): Promise<T> {
     const finish: { checkpoint?: { generation: number; position: Position } } = {};
     return this.transaction(
       (tx) => work(tx, finish),
@@ -868,7 +895,16 @@ export class ProjectionRunner {
   private state(name: string, generation: number): Live {
     let state = this.live.get(name);
     if (!state) {
-      state = { generation, status: 'stopped', checkpoint: START, caughtUp: false, stored: START, storedAt: Date.now(), reactionsFrom: START, typeFloors: new Map() };
+      state = {
+        generation,
+        status: 'stopped',
+        checkpoint: START,
+        caughtUp: false,
+        stored: START,
+        storedAt: Date.now(),
+        reactionsFrom: START,
+        typeFloors: new Map(),
+      };
       this.live.set(name, state);
     }
     state.generation = generation;
@@ -915,7 +951,10 @@ function isPureReactor(projection: Projection): boolean {
 }
 
 /** A page of `readAll` cut at `limit` (inclusive): what lies past it is left for later. */
-function clip(page: { events: RecordedEvent[]; position: Position; isEnd: boolean }, limit: Position): { events: RecordedEvent[]; position: Position; isEnd: boolean } {
+function clip(
+  page: { events: RecordedEvent[]; position: Position; isEnd: boolean },
+  limit: Position,
+): { events: RecordedEvent[]; position: Position; isEnd: boolean } {
   const events = page.events.filter((e) => comparePositions(e.globalPosition, limit) <= 0);
   if (events.length < page.events.length || comparePositions(page.position, limit) >= 0) return { events, position: limit, isEnd: true };
   return page;

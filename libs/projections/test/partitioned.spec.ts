@@ -13,14 +13,19 @@ describe('forEachPartitioned', () => {
     let running = 0;
     let maxRunning = 0;
     let barrierRanAlone = false;
-    await forEachPartitioned(items, (i) => i.key, 3, async (item) => {
-      running++;
-      maxRunning = Math.max(maxRunning, running);
-      if (item.key === null) barrierRanAlone = running === 1;
-      await tick();
-      seen.push(item);
-      running--;
-    });
+    await forEachPartitioned(
+      items,
+      (i) => i.key,
+      3,
+      async (item) => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        if (item.key === null) barrierRanAlone = running === 1;
+        await tick();
+        seen.push(item);
+        running--;
+      },
+    );
     expect(seen).toHaveLength(items.length);
     for (const key of ['k0', 'k1', 'k2', 'k3']) {
       const order = seen.filter((s) => s.key === key).map((s) => s.n);
@@ -35,11 +40,16 @@ describe('forEachPartitioned', () => {
 
   it('waits for every lane to settle before it rethrows the first failure', async () => {
     let settled = 0;
-    const run = forEachPartitioned([1, 2, 3, 4], (n) => `k${n}`, 4, async (n) => {
-      await new Promise((r) => setTimeout(r, n * 5));
-      settled++;
-      if (n === 1) throw new Error('poison');
-    });
+    const run = forEachPartitioned(
+      [1, 2, 3, 4],
+      (n) => `k${n}`,
+      4,
+      async (n) => {
+        await new Promise((r) => setTimeout(r, n * 5));
+        settled++;
+        if (n === 1) throw new Error('poison');
+      },
+    );
     await expect(run).rejects.toThrow('poison');
     expect(settled).toBe(4);
   });

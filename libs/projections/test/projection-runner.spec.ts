@@ -149,18 +149,23 @@ describe('projection runner', () => {
   });
 
   describe('reactions', () => {
-    const storeSize = async () => (await db.pool.query<{ n: number; last: string | null }>('SELECT count(*)::int AS n, max(global_position)::text AS last FROM es_events')).rows[0];
+    const storeSize = async () =>
+      (await db.pool.query<{ n: number; last: string | null }>('SELECT count(*)::int AS n, max(global_position)::text AS last FROM es_events')).rows[0];
     const ledger = async () =>
-      (await db.pool.query<{ trigger_id: string; outcome: string; code: string | null; appended: number }>(
-        `SELECT trigger_id, outcome, code, appended FROM projection_reactions WHERE reactor = $1 ORDER BY trigger_position`,
-        [COUNTED_REACTOR],
-      )).rows;
+      (
+        await db.pool.query<{ trigger_id: string; outcome: string; code: string | null; appended: number }>(
+          `SELECT trigger_id, outcome, code, appended FROM projection_reactions WHERE reactor = $1 ORDER BY trigger_position`,
+          [COUNTED_REACTOR],
+        )
+      ).rows;
     const reactorCheckpoint = async () =>
       (await db.pool.query(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1`, [COUNTED_REACTOR])).rows[0];
     const added = async () =>
-      (await db.pool.query<{ cause: string; amount: number }>(
-        `SELECT metadata->>'causationId' AS cause, (data->>'amount')::int AS amount FROM es_events WHERE type = 'AmountAdded'`,
-      )).rows;
+      (
+        await db.pool.query<{ cause: string; amount: number }>(
+          `SELECT metadata->>'causationId' AS cause, (data->>'amount')::int AS amount FROM es_events WHERE type = 'AmountAdded'`,
+        )
+      ).rows;
     async function runUntilCaughtUp(runner: ProjectionRunner): Promise<void> {
       await runner.start();
       try {
@@ -193,7 +198,11 @@ describe('projection runner', () => {
       expect(calls.n).toBe(30);
       // The refused reactions would now succeed: the missing tally exists.
       const tallies = new AggregateRepository(store, tallyDecider, { cacheStreams: 0 });
-      await tallies.handle('tally.tally-missing', { type: 'Open', tallyId: 'tally.tally-missing', limit: 1000 }, { command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z' });
+      await tallies.handle(
+        'tally.tally-missing',
+        { type: 'Open', tallyId: 'tally.tally-missing', limit: 1000 },
+        { command: 'Open', actor: { id: 't', role: 'system' }, occurredAt: '2026-11-29T00:00:00Z' },
+      );
       const before = await storeSize();
       const ledgerBefore = await ledger();
 
@@ -247,7 +256,11 @@ describe('projection runner', () => {
             if (event.type === 'Recounted') recounts.n++;
             else if (n % 5 === 0) return;
             const streamId = event.type === 'Counted' && n % 7 === 0 ? 'tally.tally-missing' : tallyOf(n);
-            await tallies.handle(streamId, { type: 'Add', tallyId: streamId, amount: n }, reaction.context(event.type === 'Counted' ? 'AddCounted' : 'AddRecounted'));
+            await tallies.handle(
+              streamId,
+              { type: 'Add', tallyId: streamId, amount: n },
+              reaction.context(event.type === 'Counted' ? 'AddCounted' : 'AddRecounted'),
+            );
           },
         }),
         version: 2,

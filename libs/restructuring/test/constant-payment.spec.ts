@@ -84,7 +84,10 @@ describe('constant-payment equal installments', () => {
       [10_000_000, 900, 360],
       [12_345_678, 435, 36],
     ];
-    const random = fc.sample(fc.tuple(fc.integer({ min: 6_000, max: 1_000_000_000 }), fc.integer({ min: 1, max: 3_600 }), fc.integer({ min: 1, max: 60 })), { numRuns: 100, seed: 19 });
+    const random = fc.sample(fc.tuple(fc.integer({ min: 6_000, max: 1_000_000_000 }), fc.integer({ min: 1, max: 3_600 }), fc.integer({ min: 1, max: 60 })), {
+      numRuns: 100,
+      seed: 19,
+    });
     for (const [balance, bps, months] of [...cases, ...random.filter(([b, , m]) => b >= m * 100)]) {
       const expected = independent(balance, bps, months);
       const constant = amortiseConstantPayment(balance, bps, months);
@@ -135,7 +138,9 @@ describe('constant-payment equal installments', () => {
     const floor = buildPlan({ ...PLAN_TERMS, method: 'EQUAL_INSTALLMENT', tenorMonths: 12, rounding: 'CUMULATIVE_FLOOR' }, snapshot(), 10);
     if (isDomainError(byDefault) || isDomainError(constant) || isDomainError(floor)) throw new Error('plan refused');
     expect(byDefault.installments).toEqual(constant.installments);
-    expect(floor.installments.map((i) => [i.principal, i.interest])).toEqual(amortise('EQUAL_INSTALLMENT', 300_000, 1_200, 12).map((i) => [i.principal, i.interest]));
+    expect(floor.installments.map((i) => [i.principal, i.interest])).toEqual(
+      amortise('EQUAL_INSTALLMENT', 300_000, 1_200, 12).map((i) => [i.principal, i.interest]),
+    );
     expect(floor.installments).not.toEqual(constant.installments);
   });
 

@@ -46,7 +46,10 @@ export const INCOME = 800_000;
 
 export const policy = (overrides: Partial<RestructuringPolicy> = {}): RestructuringPolicy => ({ ...DEFAULT_RESTRUCTURING_POLICY, ...overrides });
 
-export const request = (terms: RestructuringTerms = PLAN_TERMS, overrides: Partial<Extract<RestructuringCommand, { type: 'RequestRestructuring' }>['data']> = {}): RestructuringCommand => ({
+export const request = (
+  terms: RestructuringTerms = PLAN_TERMS,
+  overrides: Partial<Extract<RestructuringCommand, { type: 'RequestRestructuring' }>['data']> = {},
+): RestructuringCommand => ({
   type: 'RequestRestructuring',
   data: {
     requestId: REQ,
@@ -89,7 +92,11 @@ export const accept = (businessDate: BusinessDate = '2024-03-22', recordedBy: Ac
 
 export const expire = (closedDate: BusinessDate): RestructuringCommand => ({ type: 'ExpireOffer', data: { requestId: REQ, closedDate } });
 
-export const activate = (loanSeqs: number[] = [4, 5, 6, 7, 8, 9], loan: LoanSnapshot = snapshot({ asOf: '2024-03-22' }), businessDate: BusinessDate = '2024-03-22'): RestructuringCommand => ({
+export const activate = (
+  loanSeqs: number[] = [4, 5, 6, 7, 8, 9],
+  loan: LoanSnapshot = snapshot({ asOf: '2024-03-22' }),
+  businessDate: BusinessDate = '2024-03-22',
+): RestructuringCommand => ({
   type: 'ActivateRestructuring',
   data: { requestId: REQ, outcome: { applied: true, loan, loanSeqs }, businessDate },
 });
@@ -114,7 +121,8 @@ export function history(...commands: RestructuringCommand[]): RestructuringEvent
   return events;
 }
 
-export const stateAfter = (events: readonly RestructuringEvent[]): RequestState => events.reduce(restructuringDecider.evolve, restructuringDecider.initialState());
+export const stateAfter = (events: readonly RestructuringEvent[]): RequestState =>
+  events.reduce(restructuringDecider.evolve, restructuringDecider.initialState());
 
 /** Requested → assessed → approved → offered (2024-03-21, valid 7 days) → accepted (2024-03-22) → active. */
 export const active = () => history(request(), assessCmd(), approve(), offer(), accept(), activate());

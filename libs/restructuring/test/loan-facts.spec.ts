@@ -34,8 +34,14 @@ const register: LoanCommand = {
   },
 };
 const close = (businessDate: string): LoanCommand => ({ type: 'CloseBusinessDay', data: { loanId: 'L-1', businessDate } });
-const pay = (reference: string, amount: number, valueDate: string): LoanCommand => ({ type: 'PostPayment', data: { loanId: 'L-1', reference, amount, valueDate, businessDate: valueDate } });
-const reverse = (reference: string, businessDate: string): LoanCommand => ({ type: 'ReversePayment', data: { loanId: 'L-1', reference, reason: 'returned', businessDate } });
+const pay = (reference: string, amount: number, valueDate: string): LoanCommand => ({
+  type: 'PostPayment',
+  data: { loanId: 'L-1', reference, amount, valueDate, businessDate: valueDate },
+});
+const reverse = (reference: string, businessDate: string): LoanCommand => ({
+  type: 'ReversePayment',
+  data: { loanId: 'L-1', reference, reason: 'returned', businessDate },
+});
 const restructure: LoanCommand = {
   type: 'RestructureSchedule',
   data: {
@@ -99,7 +105,14 @@ describe('loan facts read through the loans context', () => {
   });
 
   it('finds the value date each installment became fully paid, and forgets reversed payments', () => {
-    const base = [register, close('2024-03-17'), restructure, pay('p1', 152_000, '2024-04-18'), pay('p2', 100_000, '2024-05-25'), pay('p3', 51_000, '2024-05-27')];
+    const base = [
+      register,
+      close('2024-03-17'),
+      restructure,
+      pay('p1', 152_000, '2024-04-18'),
+      pay('p2', 100_000, '2024-05-25'),
+      pay('p3', 51_000, '2024-05-27'),
+    ];
     const paid = run(...base);
     if (paid.status === 'Unregistered') throw new Error('not registered');
     expect(paidDates(paid.facts, [4, 5], '2024-05-26')).toEqual([

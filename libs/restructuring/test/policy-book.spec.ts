@@ -6,8 +6,14 @@ import { DEFAULT_RESTRUCTURING_POLICY, type RestructuringPolicy } from '../src/d
 const spec = deciderSpec(policyBookDecider);
 const maker: Actor = { id: 'rm-1', role: 'risk_manager' };
 const checker: Actor = { id: 'rm-2', role: 'risk_manager' };
-const propose = (policy: RestructuringPolicy, proposedBy: Actor = maker): ProposePolicy => ({ type: 'ProposePolicy', data: { policy, proposedBy, businessDate: '2024-06-01' } });
-const approve = (version: string, approvedBy: Actor = checker): ApprovePolicy => ({ type: 'ApprovePolicy', data: { version, approvedBy, businessDate: '2024-06-02' } });
+const propose = (policy: RestructuringPolicy, proposedBy: Actor = maker): ProposePolicy => ({
+  type: 'ProposePolicy',
+  data: { policy, proposedBy, businessDate: '2024-06-01' },
+});
+const approve = (version: string, approvedBy: Actor = checker): ApprovePolicy => ({
+  type: 'ApprovePolicy',
+  data: { version, approvedBy, businessDate: '2024-06-02' },
+});
 const v2: RestructuringPolicy = { ...DEFAULT_RESTRUCTURING_POLICY, version: '2', affordabilityShareBps: 4_000 };
 
 describe('restructuring policy book (maker-checker)', () => {
@@ -16,7 +22,10 @@ describe('restructuring policy book (maker-checker)', () => {
   });
 
   it('a proposal is not in force; the approval of another risk manager puts it in force', () => {
-    const proposed = spec.given([]).when(propose(v2)).then([{ type: 'RestructuringPolicyProposed', data: { policy: v2, proposedBy: 'rm-1', proposedOn: '2024-06-01' } }]);
+    const proposed = spec
+      .given([])
+      .when(propose(v2))
+      .then([{ type: 'RestructuringPolicyProposed', data: { policy: v2, proposedBy: 'rm-1', proposedOn: '2024-06-01' } }]);
     expect(spec.given(proposed).state.current).toEqual(DEFAULT_RESTRUCTURING_POLICY);
     const published = spec
       .given(proposed)
@@ -24,7 +33,10 @@ describe('restructuring policy book (maker-checker)', () => {
       .then([{ type: 'RestructuringPolicyPublished', data: { policy: v2, publishedBy: 'rm-1', publishedOn: '2024-06-02', approvedBy: 'rm-2' } }]);
     const book = spec.given([...proposed, ...published]).state;
     expect([book.current.affordabilityShareBps, book.pending]).toEqual([4_000, {}]);
-    spec.given([...proposed, ...published]).when(approve('2')).then([]);
+    spec
+      .given([...proposed, ...published])
+      .when(approve('2'))
+      .then([]);
   });
 
   it('the maker cannot approve their own proposal', () => {
@@ -51,6 +63,9 @@ describe('restructuring policy book (maker-checker)', () => {
 
   it('never reuses a version, proposed or published, so a version always names the same rules', () => {
     const proposed = spec.given([]).when(propose(v2)).thenTypes(['RestructuringPolicyProposed']);
-    spec.given(proposed).when(propose({ ...v2, graceDays: 5 }, checker)).thenError('POLICY_VERSION_EXISTS');
+    spec
+      .given(proposed)
+      .when(propose({ ...v2, graceDays: 5 }, checker))
+      .thenError('POLICY_VERSION_EXISTS');
   });
 });

@@ -35,7 +35,12 @@ describe('the complaint decider', () => {
   it('dates the deadlines from the business date it was raised on, by the policy', () => {
     const e = raised();
     expect(e.data).toMatchObject({ raisedOn: '2025-03-01', acknowledgeBy: '2025-03-03', resolveBy: '2025-03-16', caseIds: ['case-1'] });
-    expect(spec.given([]).when(raise({ policy: { version: 'p', acknowledgeWithinDays: 0, resolveWithinDays: 5, maxExtensionDays: 15 } })).thenTypes(['ComplaintRaised'])[0].data).toMatchObject({ acknowledgeBy: '2025-03-01', resolveBy: '2025-03-06' });
+    expect(
+      spec
+        .given([])
+        .when(raise({ policy: { version: 'p', acknowledgeWithinDays: 0, resolveWithinDays: 5, maxExtensionDays: 15 } }))
+        .thenTypes(['ComplaintRaised'])[0].data,
+    ).toMatchObject({ acknowledgeBy: '2025-03-01', resolveBy: '2025-03-06' });
   });
 
   it.each([
@@ -43,7 +48,11 @@ describe('the complaint decider', () => {
     ['a customer claiming to be staff', raise({ source: 'STAFF' }), 'COMPLAINT_SOURCE_MISMATCH'],
     ['a regulator referral without its letter', raise({ source: 'REGULATOR', raisedBy: supervisorA }), 'REFERRAL_REF_REQUIRED'],
     ['a date that is not one', raise({ raisedOn: '2025-02-30x' }), 'INVALID_DATE'],
-    ['acknowledgement later than resolution', raise({ policy: { version: 'p', acknowledgeWithinDays: 9, resolveWithinDays: 3, maxExtensionDays: 15 } }), 'INVALID_COMPLAINT_POLICY'],
+    [
+      'acknowledgement later than resolution',
+      raise({ policy: { version: 'p', acknowledgeWithinDays: 9, resolveWithinDays: 3, maxExtensionDays: 15 } }),
+      'INVALID_COMPLAINT_POLICY',
+    ],
   ])('refuses %s', (_what, command, code) => {
     spec.given([]).when(command).thenError(code);
   });
@@ -51,13 +60,25 @@ describe('the complaint decider', () => {
   it('is raised once: the same again is nothing new, another under its id a conflict', () => {
     const e = raised();
     spec.given([e]).when(raise()).then([]);
-    spec.given([e]).when(raise({ raisedOn: '2025-03-02' })).thenError('COMPLAINT_EXISTS');
+    spec
+      .given([e])
+      .when(raise({ raisedOn: '2025-03-02' }))
+      .thenError('COMPLAINT_EXISTS');
   });
 
   it('is investigated only by someone outside the teams and collectors of its cases, and acknowledged on the way', () => {
     const e = raised();
-    spec.given([e]).when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: supervisorA, investigatorTeam: 'team-a', businessDate: '2025-03-02' } }).thenError('INVESTIGATOR_NOT_INDEPENDENT');
-    spec.given([e]).when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: { id: 'col-a', role: 'collector' }, investigatorTeam: null, businessDate: '2025-03-02' } }).thenError('INVESTIGATOR_NOT_ALLOWED');
+    spec
+      .given([e])
+      .when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: supervisorA, investigatorTeam: 'team-a', businessDate: '2025-03-02' } })
+      .thenError('INVESTIGATOR_NOT_INDEPENDENT');
+    spec
+      .given([e])
+      .when({
+        type: 'StartInvestigation',
+        data: { complaintId: 'K-1', investigator: { id: 'col-a', role: 'collector' }, investigatorTeam: null, businessDate: '2025-03-02' },
+      })
+      .thenError('INVESTIGATOR_NOT_ALLOWED');
     spec
       .given([e])
       .when({ type: 'StartInvestigation', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', businessDate: '2025-03-02' } })
@@ -71,18 +92,50 @@ describe('the complaint decider', () => {
       { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } },
       { type: 'ComplaintInvestigationStarted', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', startedOn: '2025-03-02' } },
     ];
-    const resolve = (over: object) => ({ type: 'ResolveComplaint' as const, data: { complaintId: 'K-1', outcome: 'UPHELD' as const, remedies: ['FEE_REFUND' as const], resolutionRef: null, by: supervisorB, businessDate: '2025-03-10', ...over } });
+    const resolve = (over: object) => ({
+      type: 'ResolveComplaint' as const,
+      data: {
+        complaintId: 'K-1',
+        outcome: 'UPHELD' as const,
+        remedies: ['FEE_REFUND' as const],
+        resolutionRef: null,
+        by: supervisorB,
+        businessDate: '2025-03-10',
+        ...over,
+      },
+    });
     spec.given([e]).when(resolve({})).thenError('INVESTIGATION_REQUIRED');
-    spec.given(investigated).when(resolve({ by: supervisorA })).thenError('RESOLVER_NOT_INVESTIGATOR');
-    spec.given(investigated).when(resolve({ outcome: 'NOT_UPHELD', remedies: ['FEE_REFUND'] })).thenError('REMEDY_WITHOUT_FINDING');
-    spec.given(investigated).when(resolve({ remedies: ['NONE'] })).thenError('REMEDY_REQUIRED');
-    spec.given(investigated).when(resolve({ businessDate: '2025-02-28' })).thenError('DATE_BEFORE_COMPLAINT');
+    spec
+      .given(investigated)
+      .when(resolve({ by: supervisorA }))
+      .thenError('RESOLVER_NOT_INVESTIGATOR');
+    spec
+      .given(investigated)
+      .when(resolve({ outcome: 'NOT_UPHELD', remedies: ['FEE_REFUND'] }))
+      .thenError('REMEDY_WITHOUT_FINDING');
+    spec
+      .given(investigated)
+      .when(resolve({ remedies: ['NONE'] }))
+      .thenError('REMEDY_REQUIRED');
+    spec
+      .given(investigated)
+      .when(resolve({ businessDate: '2025-02-28' }))
+      .thenError('DATE_BEFORE_COMPLAINT');
     const [onTime] = spec.given(investigated).when(resolve({})).thenTypes(['ComplaintResolved']);
     expect(onTime.data).toMatchObject({ outcome: 'UPHELD', remedies: ['FEE_REFUND'], caseIds: ['case-1'], late: false, customerId: 'C-1', kind: 'DISPUTE' });
-    const [late] = spec.given(investigated).when(resolve({ businessDate: '2025-03-17' })).thenTypes(['ComplaintResolved']);
+    const [late] = spec
+      .given(investigated)
+      .when(resolve({ businessDate: '2025-03-17' }))
+      .thenTypes(['ComplaintResolved']);
     expect(late.data).toMatchObject({ late: true });
-    spec.given([...investigated, onTime]).when(resolve({})).then([]);
-    spec.given([...investigated, onTime]).when({ type: 'AcknowledgeComplaint', data: { complaintId: 'K-1', by: supervisorB, businessDate: '2025-03-11' } }).thenError('COMPLAINT_RESOLVED');
+    spec
+      .given([...investigated, onTime])
+      .when(resolve({}))
+      .then([]);
+    spec
+      .given([...investigated, onTime])
+      .when({ type: 'AcknowledgeComplaint', data: { complaintId: 'K-1', by: supervisorB, businessDate: '2025-03-11' } })
+      .thenError('COMPLAINT_RESOLVED');
   });
 
   it('escalates each missed deadline once, at the close of the day it fell on or later, and never a resolved complaint', () => {
@@ -98,7 +151,21 @@ describe('the complaint decider', () => {
     // Acknowledged in time: only the resolution deadline can be missed.
     const acked: ComplaintEvent = { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } };
     spec.given([e, acked]).when(escalate('2025-03-20')).thenTypes(['ComplaintEscalated']);
-    const resolved: ComplaintEvent = { type: 'ComplaintResolved', data: { complaintId: 'K-1', customerId: 'C-1', kind: 'DISPUTE', outcome: 'NOT_UPHELD', remedies: ['NONE'], resolutionRef: null, resolvedBy: supervisorB, resolvedOn: '2025-03-05', caseIds: ['case-1'], late: false } };
+    const resolved: ComplaintEvent = {
+      type: 'ComplaintResolved',
+      data: {
+        complaintId: 'K-1',
+        customerId: 'C-1',
+        kind: 'DISPUTE',
+        outcome: 'NOT_UPHELD',
+        remedies: ['NONE'],
+        resolutionRef: null,
+        resolvedBy: supervisorB,
+        resolvedOn: '2025-03-05',
+        caseIds: ['case-1'],
+        late: false,
+      },
+    };
     spec.given([e, acked, resolved]).when(escalate('2025-03-20')).then([]);
   });
 
@@ -111,25 +178,88 @@ describe('the complaint decider', () => {
     ];
     const extend = (over: object) => ({
       type: 'ExtendResolutionDeadline' as const,
-      data: { complaintId: 'K-1', days: 15, reason: 'COMPLEX_CASE' as const, noticeRef: 'doc:notice-1', by: supervisorB, businessDate: '2025-03-10', policy: DEFAULT_COMPLAINT_POLICY, ...over },
+      data: {
+        complaintId: 'K-1',
+        days: 15,
+        reason: 'COMPLEX_CASE' as const,
+        noticeRef: 'doc:notice-1',
+        by: supervisorB,
+        businessDate: '2025-03-10',
+        policy: DEFAULT_COMPLAINT_POLICY,
+        ...over,
+      },
     });
     spec.given([e]).when(extend({})).thenError('INVESTIGATION_REQUIRED');
-    spec.given(investigated).when(extend({ by: supervisorA })).thenError('EXTENDER_NOT_INVESTIGATOR');
-    spec.given(investigated).when(extend({ days: 16 })).thenError('EXTENSION_TOO_LONG');
-    spec.given(investigated).when(extend({ days: 0 })).thenError('EXTENSION_TOO_LONG');
-    spec.given(investigated).when(extend({ policy: { ...DEFAULT_COMPLAINT_POLICY, maxExtensionDays: 0 }, days: 1 })).thenError('EXTENSION_TOO_LONG');
-    spec.given(investigated).when(extend({ businessDate: '2025-03-17' })).thenError('DEADLINE_PASSED');
-    const [extended] = spec.given(investigated).when(extend({ businessDate: '2025-03-16' })).thenTypes(['ComplaintDeadlineExtended']);
-    expect(extended.data).toMatchObject({ previousResolveBy: '2025-03-16', resolveBy: '2025-03-31', days: 15, reason: 'COMPLEX_CASE', extendedOn: '2025-03-16', customerId: 'C-1' });
-    spec.given([...investigated, extended]).when(extend({ days: 1 })).thenError('DEADLINE_ALREADY_EXTENDED');
+    spec
+      .given(investigated)
+      .when(extend({ by: supervisorA }))
+      .thenError('EXTENDER_NOT_INVESTIGATOR');
+    spec
+      .given(investigated)
+      .when(extend({ days: 16 }))
+      .thenError('EXTENSION_TOO_LONG');
+    spec
+      .given(investigated)
+      .when(extend({ days: 0 }))
+      .thenError('EXTENSION_TOO_LONG');
+    spec
+      .given(investigated)
+      .when(extend({ policy: { ...DEFAULT_COMPLAINT_POLICY, maxExtensionDays: 0 }, days: 1 }))
+      .thenError('EXTENSION_TOO_LONG');
+    spec
+      .given(investigated)
+      .when(extend({ businessDate: '2025-03-17' }))
+      .thenError('DEADLINE_PASSED');
+    const [extended] = spec
+      .given(investigated)
+      .when(extend({ businessDate: '2025-03-16' }))
+      .thenTypes(['ComplaintDeadlineExtended']);
+    expect(extended.data).toMatchObject({
+      previousResolveBy: '2025-03-16',
+      resolveBy: '2025-03-31',
+      days: 15,
+      reason: 'COMPLEX_CASE',
+      extendedOn: '2025-03-16',
+      customerId: 'C-1',
+    });
+    spec
+      .given([...investigated, extended])
+      .when(extend({ days: 1 }))
+      .thenError('DEADLINE_ALREADY_EXTENDED');
     const escalate = (closedDate: string) => ({ type: 'EscalateOverdue' as const, data: { complaintId: 'K-1', closedDate } });
-    spec.given([...investigated, extended]).when(escalate('2025-03-16')).then([]);
-    expect(spec.given([...investigated, extended]).when(escalate('2025-03-31')).thenTypes(['ComplaintEscalated'])[0].data).toMatchObject({ deadline: 'RESOLUTION', due: '2025-03-31' });
-    const resolve = { type: 'ResolveComplaint' as const, data: { complaintId: 'K-1', outcome: 'NOT_UPHELD' as const, remedies: ['NONE' as const], resolutionRef: null, by: supervisorB, businessDate: '2025-03-20' } };
-    expect(spec.given([...investigated, extended]).when(resolve).thenTypes(['ComplaintResolved'])[0].data).toMatchObject({ late: false });
+    spec
+      .given([...investigated, extended])
+      .when(escalate('2025-03-16'))
+      .then([]);
+    expect(
+      spec
+        .given([...investigated, extended])
+        .when(escalate('2025-03-31'))
+        .thenTypes(['ComplaintEscalated'])[0].data,
+    ).toMatchObject({ deadline: 'RESOLUTION', due: '2025-03-31' });
+    const resolve = {
+      type: 'ResolveComplaint' as const,
+      data: {
+        complaintId: 'K-1',
+        outcome: 'NOT_UPHELD' as const,
+        remedies: ['NONE' as const],
+        resolutionRef: null,
+        by: supervisorB,
+        businessDate: '2025-03-20',
+      },
+    };
+    expect(
+      spec
+        .given([...investigated, extended])
+        .when(resolve)
+        .thenTypes(['ComplaintResolved'])[0].data,
+    ).toMatchObject({ late: false });
   });
 
   it('is acknowledged by the bank, not the customer', () => {
-    spec.given([raised()]).when({ type: 'AcknowledgeComplaint', data: { complaintId: 'K-1', by: customer, businessDate: '2025-03-01' } }).thenError('STAFF_REQUIRED');
+    spec
+      .given([raised()])
+      .when({ type: 'AcknowledgeComplaint', data: { complaintId: 'K-1', by: customer, businessDate: '2025-03-01' } })
+      .thenError('STAFF_REQUIRED');
   });
 });

@@ -51,7 +51,10 @@ describe('what a customer is told', () => {
       ['pre-due', '2025-03-12'],
       ['letter-30', '2025-03-17'],
     ]);
-    expect(next.steps[0].text).toEqual({ zh: '约2025-02-22（逾期第7天）：电话，沟通还款安排。', en: 'Around 2025-02-22 (day 7 past due): a phone call, to agree a way to repay.' });
+    expect(next.steps[0].text).toEqual({
+      zh: '约2025-02-22（逾期第7天）：电话，沟通还款安排。',
+      en: 'Around 2025-02-22 (day 7 past due): a phone call, to agree a way to repay.',
+    });
     expect(next.summary.en).toBe('If nothing is paid: Around 2025-02-22 (day 7 past due): a phone call, to agree a way to repay.');
     expect(next.paused).toBeNull();
   });
@@ -61,7 +64,10 @@ describe('what a customer is told', () => {
     expect(held.steps).toEqual([]);
     expect(held.paused?.en).toContain('While your complaint or dispute is open');
     const promised = nextSteps({ steps, dpd: 5, asOf: '2025-02-20', nextDueDate: null, holds: [], openPromise: { amount: 50_050, dueOn: '2025-02-25' } });
-    expect(promised.summary).toEqual({ zh: '您承诺于2025-02-25前还款500.50元。按时还款后，以下联系不再发生。', en: 'You promised to pay 500.50 yuan by 2025-02-25. Once paid, the contacts below do not happen.' });
+    expect(promised.summary).toEqual({
+      zh: '您承诺于2025-02-25前还款500.50元。按时还款后，以下联系不再发生。',
+      en: 'You promised to pay 500.50 yuan by 2025-02-25. Once paid, the contacts below do not happen.',
+    });
     expect(promised.steps.length).toBe(2);
     expect(yuan(7)).toBe('0.07');
   });

@@ -30,7 +30,10 @@ export function vaultMasterKey(config: AppConfig): Buffer {
     new Logger('vault').warn(`moved the vault master key out of the data directory: ${legacy} -> ${file}`);
   } else if (existsSync(legacy)) {
     if (readFileSync(legacy, 'utf8').trim() === readFileSync(file, 'utf8').trim()) unlinkSync(legacy);
-    else throw new Error(`two vault master keys: ${legacy} (inside the data directory) and ${file}; keep the one that wraps this database's keys and delete the other`);
+    else
+      throw new Error(
+        `two vault master keys: ${legacy} (inside the data directory) and ${file}; keep the one that wraps this database's keys and delete the other`,
+      );
   }
   try {
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });

@@ -91,14 +91,13 @@ interface Filtering {
 
 export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<EsdbDouble> {
   // A real server's log starts with its own system records, so no user event sits at position 0/0
-// (which the app treats as "before everything"); the double starts past it likewise.
+  // (which the app treats as "before everything"); the double starts past it likewise.
   const log = new EventLog(options.startPosition ?? 1024n);
   const subscriptions = new Set<grpc.ServerWritableStream<ReadReq, ReadResp>>();
   let server: grpc.Server | undefined;
   const handlers = {
     read: (call: grpc.ServerWritableStream<ReadReq, ReadResp>) => read(call),
-    append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) =>
-      append(call, callback),
+    append: (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) => append(call, callback),
     getSupportedMethods: (_call: grpc.ServerUnaryCall<Empty, SupportedMethods>, callback: grpc.sendUnaryData<SupportedMethods>) => {
       const supported = new featuresPb.SupportedMethods();
       supported.setEventStoreServerVersion('24.10.0');
@@ -171,9 +170,7 @@ export async function startEsdbDouble(options: EsdbDoubleOptions = {}): Promise<
     if (stream.hasRevision()) from = BigInt(stream.getRevision());
     else if (stream.hasEnd()) from = backwards ? last : last + 1n;
     else from = 0n;
-    const selected = backwards
-      ? events.filter((e) => e.revision <= from).reverse()
-      : events.filter((e) => e.revision >= from);
+    const selected = backwards ? events.filter((e) => e.revision <= from).reverse() : events.filter((e) => e.revision >= from);
     for (const e of take(selected, count)) call.write(eventResp(e));
     call.end();
   }

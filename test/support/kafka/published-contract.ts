@@ -45,7 +45,11 @@ export function messageProblems(mapped: MappedMessage, doc: AsyncApiDocument = a
 }
 
 /** Maps the events with the mappers and validates every message. */
-export function checkPublished(events: readonly RecordedEvent[], mappers: readonly IntegrationMapper[], doc: AsyncApiDocument = arrearsAsyncApi()): PublishedContract {
+export function checkPublished(
+  events: readonly RecordedEvent[],
+  mappers: readonly IntegrationMapper[],
+  doc: AsyncApiDocument = arrearsAsyncApi(),
+): PublishedContract {
   const problems: string[] = [];
   const messages = new Map<string, MappedMessage['message'][]>();
   for (const event of events) {
@@ -53,7 +57,8 @@ export function checkPublished(events: readonly RecordedEvent[], mappers: readon
       const list = messages.get(mapped.topic) ?? [];
       list.push(mapped.message);
       messages.set(mapped.topic, list);
-      for (const p of messageProblems(mapped, doc)) problems.push(`${mapped.topic} ${mapped.message.headers.ce_type} (${event.streamId}@${event.revision}): ${p}`);
+      for (const p of messageProblems(mapped, doc))
+        problems.push(`${mapped.topic} ${mapped.message.headers.ce_type} (${event.streamId}@${event.revision}): ${p}`);
     }
   }
   return {

@@ -38,15 +38,19 @@ export class TallyCommandsHandler implements InboundHandler {
       });
     }
     const { tallyId, amount } = parsed.data;
-    const result = await this.repository.handle(`tally.tally-${tallyId}`, { type: 'Add', tallyId, amount }, {
-      command: 'AddAmount',
-      actor: { id: `kafka:${message.topic}`, role: 'system' },
-      occurredAt: message.time ?? new Date().toISOString(),
-      correlationId: message.correlationId ?? message.id,
-      causationId: message.id,
-      idempotencyKey: message.id,
-      extra: { via: 'kafka', topic: message.topic },
-    });
+    const result = await this.repository.handle(
+      `tally.tally-${tallyId}`,
+      { type: 'Add', tallyId, amount },
+      {
+        command: 'AddAmount',
+        actor: { id: `kafka:${message.topic}`, role: 'system' },
+        occurredAt: message.time ?? new Date().toISOString(),
+        correlationId: message.correlationId ?? message.id,
+        causationId: message.id,
+        idempotencyKey: message.id,
+        extra: { via: 'kafka', topic: message.topic },
+      },
+    );
     return isDomainError(result) ? rejectedBy(result) : 'ok';
   }
 }

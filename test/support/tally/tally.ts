@@ -12,9 +12,7 @@ import { rowProjection } from '#projections';
 import { DocBody, Meta, Roles, Metrics, PG_POOL, ProblemException, ValidBody, commandContext, execute, fields, problem, type RequestMeta } from '#platform';
 import type { ContextRegistration } from '#messaging';
 
-type TallyEvent =
-  | DomainEvent<'TallyOpened', { tallyId: string; limit: number }>
-  | DomainEvent<'AmountAdded', { tallyId: string; amount: number }>;
+type TallyEvent = DomainEvent<'TallyOpened', { tallyId: string; limit: number }> | DomainEvent<'AmountAdded', { tallyId: string; amount: number }>;
 type TallyState = { status: 'none' } | { status: 'open'; limit: number; total: number };
 type TallyCommand = { type: 'Open'; tallyId: string; limit: number } | { type: 'Add'; tallyId: string; amount: number };
 
@@ -36,7 +34,10 @@ export const tallyDecider: Decider<TallyCommand, TallyEvent, TallyState> = {
       case 'Add':
         if (state.status !== 'open') return domainError('TALLY_NOT_FOUND', `no tally ${command.tallyId}`, undefined, 'not_found');
         if (state.total + command.amount > state.limit) {
-          return domainError('TALLY_LIMIT_EXCEEDED', `adding ${command.amount} would pass the limit ${state.limit}`, { total: state.total, limit: state.limit });
+          return domainError('TALLY_LIMIT_EXCEEDED', `adding ${command.amount} would pass the limit ${state.limit}`, {
+            total: state.total,
+            limit: state.limit,
+          });
         }
         return [{ type: 'AmountAdded', data: { tallyId: command.tallyId, amount: command.amount } }];
     }
@@ -53,7 +54,8 @@ export const tallyProjection = rowProjection<{ tally_id: string; total: number; 
   filter: { eventTypes: ['TallyOpened', 'AmountAdded'] },
   keyOf: (e) => (e.data as { tallyId: string }).tallyId,
   evolve(row, e) {
-    if (e.type === 'TallyOpened') return { tally_id: (e.data as { tallyId: string }).tallyId, total: 0, additions: 0, limit_fen: (e.data as { limit: number }).limit };
+    if (e.type === 'TallyOpened')
+      return { tally_id: (e.data as { tallyId: string }).tallyId, total: 0, additions: 0, limit_fen: (e.data as { limit: number }).limit };
     const amount = (e.data as { amount: number }).amount;
     if (amount === 13) throw new Error('unlucky amount');
     return row ? { ...row, total: Number(row.total) + amount, additions: row.additions + 1 } : undefined;
@@ -93,7 +95,13 @@ class TallyController {
   @DocBody(AddBody)
   add(@Param('id') id: string, @ValidBody(AddBody) body: z.infer<typeof AddBody>, @Meta() meta: RequestMeta, @Headers('if-match') ifMatch?: string) {
     const expectedRevision = ifMatch === undefined ? undefined : Number(ifMatch);
-    return execute(this.metrics, this.handlers.repository, `tally.tally-${id}`, { type: 'Add', tallyId: id, amount: body.amount }, commandContext(meta, 'AddAmount', { expectedRevision }));
+    return execute(
+      this.metrics,
+      this.handlers.repository,
+      `tally.tally-${id}`,
+      { type: 'Add', tallyId: id, amount: body.amount },
+      commandContext(meta, 'AddAmount', { expectedRevision }),
+    );
   }
 
   @Get(':id')

@@ -54,13 +54,19 @@ export class HealthController implements OnModuleInit, OnModuleDestroy {
    */
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Event store, read-model database, projections (none halted or further behind than READINESS_MAX_LAG_SECONDS) and Kafka relay are usable (503 otherwise); checked in the background every second' })
+  @ApiOperation({
+    summary:
+      'Event store, read-model database, projections (none halted or further behind than READINESS_MAX_LAG_SECONDS) and Kafka relay are usable (503 otherwise); checked in the background every second',
+  })
   async ready() {
     if (!this.latest) await this.refresh();
     const { at, outcome } = this.latest!;
     if (Date.now() - at > STALE_AFTER_MS) {
       throw new ProblemException(
-        problem(503, 'NOT_READY', 'Not ready', `The readiness checks have not completed for ${Math.round((Date.now() - at) / 1000)} s.`, { failing: ['checks'], lastCheckedAt: new Date(at).toISOString() }),
+        problem(503, 'NOT_READY', 'Not ready', `The readiness checks have not completed for ${Math.round((Date.now() - at) / 1000)} s.`, {
+          failing: ['checks'],
+          lastCheckedAt: new Date(at).toISOString(),
+        }),
       );
     }
     if (outcome.ok) return outcome.value;

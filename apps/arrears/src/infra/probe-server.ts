@@ -9,7 +9,9 @@ import type { ProbeSnapshot, ProbeWorkerData } from './probe-worker.js';
  */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? here.replace(/\/apps\/arrears\/src\//, '/dist/apps/arrears/src/').replace(/probe-server\.ts$/, 'probe-worker.js') : here.replace(/probe-server\.js$/, 'probe-worker.js');
+  return here.endsWith('.ts')
+    ? here.replace(/\/apps\/arrears\/src\//, '/dist/apps/arrears/src/').replace(/probe-server\.ts$/, 'probe-worker.js')
+    : here.replace(/probe-server\.js$/, 'probe-worker.js');
 }
 
 /**

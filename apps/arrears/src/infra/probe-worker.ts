@@ -53,18 +53,32 @@ parentPort!.on('message', (message: { kind: 'snapshot'; snapshot: ProbeSnapshot 
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '').split('?')[0];
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { type: `${PROBLEM_BASE}method-not-allowed`, title: 'Method not allowed', status: 405, code: 'METHOD_NOT_ALLOWED' });
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return send(res, 405, { type: `${PROBLEM_BASE}method-not-allowed`, title: 'Method not allowed', status: 405, code: 'METHOD_NOT_ALLOWED' });
   const silentMs = Date.now() - heardAt;
   if (path === '/health/live') {
     if (silentMs > settings.liveStaleAfterMs) {
-      return send(res, 503, { type: `${PROBLEM_BASE}not-live`, title: 'Not live', status: 503, code: 'NOT_LIVE', detail: `The main thread has not answered for ${Math.round(silentMs / 1000)} s.` });
+      return send(res, 503, {
+        type: `${PROBLEM_BASE}not-live`,
+        title: 'Not live',
+        status: 503,
+        code: 'NOT_LIVE',
+        detail: `The main thread has not answered for ${Math.round(silentMs / 1000)} s.`,
+      });
     }
     return send(res, 200, { status: 'ok' });
   }
   if (path === '/health/ready') {
     if (!latest) return send(res, 503, notReady('The readiness checks have not completed yet.', { failing: ['checks'] }));
     if (silentMs > settings.staleAfterMs) {
-      return send(res, 503, notReady(`The main thread has not reported for ${Math.round(silentMs / 1000)} s.`, { failing: ['checks'], lastCheckedAt: new Date(latest.checkedAt).toISOString() }));
+      return send(
+        res,
+        503,
+        notReady(`The main thread has not reported for ${Math.round(silentMs / 1000)} s.`, {
+          failing: ['checks'],
+          lastCheckedAt: new Date(latest.checkedAt).toISOString(),
+        }),
+      );
     }
     return send(res, latest.status, latest.body);
   }

@@ -43,7 +43,8 @@ export class ProjectionsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Rebuild into scratch tables and diff them row by row against the live ones (nothing swapped)',
-    description: 'For a projection that reacts, also checks its reaction ledger: every trigger up to the checkpoint has exactly one outcome. Nothing is appended or published.',
+    description:
+      'For a projection that reacts, also checks its reaction ledger: every trigger up to the checkpoint has exactly one outcome. Nothing is appended or published.',
   })
   async verify(@Param('name') name: string) {
     this.known(name);

@@ -131,8 +131,10 @@ function sharedProblems(path: string, method: string, operation: Json): { status
   const out: { status: number; code: string }[] = [];
   if (!PUBLIC.test(path)) out.push({ status: 401, code: 'UNAUTHENTICATED' }, { status: 403, code: 'FORBIDDEN' }, { status: 429, code: 'RATE_LIMITED' });
   if ((operation.parameters ?? []).length || operation.requestBody) out.push({ status: 400, code: 'VALIDATION_FAILED' });
-  if (operation.requestBody) out.push({ status: 400, code: 'MALFORMED_REQUEST' }, { status: 413, code: 'PAYLOAD_TOO_LARGE' }, { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
-  if (method === 'post') out.push({ status: 400, code: 'BAD_IDEMPOTENCY_KEY' }, { status: 409, code: 'IDEMPOTENCY_KEY_IN_FLIGHT' }, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+  if (operation.requestBody)
+    out.push({ status: 400, code: 'MALFORMED_REQUEST' }, { status: 413, code: 'PAYLOAD_TOO_LARGE' }, { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' });
+  if (method === 'post')
+    out.push({ status: 400, code: 'BAD_IDEMPOTENCY_KEY' }, { status: 409, code: 'IDEMPOTENCY_KEY_IN_FLIGHT' }, { status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
   if (method !== 'get') out.push({ status: 409, code: 'REVISION_CONFLICT' });
   return out;
 }
@@ -140,10 +142,26 @@ function sharedProblems(path: string, method: string, operation: Json): { status
 /** A problem body as the API answers it, for Swagger UI's examples. */
 function problemExample(status: number, code: string): Json {
   const words = code.toLowerCase().replaceAll('_', ' ');
-  return { type: `https://arrears.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`, title: words.charAt(0).toUpperCase() + words.slice(1), status, code };
+  return {
+    type: `https://arrears.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: words.charAt(0).toUpperCase() + words.slice(1),
+    status,
+    code,
+  };
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad request', 401: 'No valid token', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict', 413: 'Body too large', 415: 'Not JSON', 422: 'Refused by a rule', 429: 'Rate limited', 503: 'Unavailable' };
+const REASONS: Record<number, string> = {
+  400: 'Bad request',
+  401: 'No valid token',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  413: 'Body too large',
+  415: 'Not JSON',
+  422: 'Refused by a rule',
+  429: 'Rate limited',
+  503: 'Unavailable',
+};
 
 /**
  * The response schemas the build derived from the controllers' return types (response-types.ts),
@@ -188,13 +206,23 @@ export function completeDocument(document: OpenAPIObject, responses: ResponseSch
       operation.responses[status] = existing;
     }
     // Each problem the operation can answer, under its status: `x-problem-codes` lists them all.
-    const problems = [...(generated?.problems ?? []), ...sharedProblems(path, method, operation)].filter((p, i, all) => all.findIndex((q) => q.code === p.code) === i);
+    const problems = [...(generated?.problems ?? []), ...sharedProblems(path, method, operation)].filter(
+      (p, i, all) => all.findIndex((q) => q.code === p.code) === i,
+    );
     operation['x-problem-codes'] = problems.map((p) => `${p.status} ${p.code}`);
     for (const status of [...new Set(problems.map((p) => p.status))].sort()) {
-      const codes = problems.filter((p) => p.status === status).map((p) => p.code).sort();
+      const codes = problems
+        .filter((p) => p.status === status)
+        .map((p) => p.code)
+        .sort();
       operation.responses[String(status)] ??= {
         description: `${REASONS[status] ?? 'Refused'}: ${codes.map((c) => `\`${c}\``).join(', ')}`,
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, examples: Object.fromEntries(codes.map((code) => [code, { value: problemExample(status, code) }])) } },
+        content: {
+          'application/problem+json': {
+            schema: { $ref: '#/components/schemas/Problem' },
+            examples: Object.fromEntries(codes.map((code) => [code, { value: problemExample(status, code) }])),
+          },
+        },
       };
     }
     operation.responses.default ??= {
@@ -215,7 +243,18 @@ export function completeDocument(document: OpenAPIObject, responses: ResponseSch
 export function openApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
-    new DocumentBuilder().setTitle('Arrears').setDescription(DESCRIPTION).setVersion('1').addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with `sub`, `role` and optionally `team`; on the embedded default: `npm run -s cli -- token --role <role> --user <id> [--team <team>]`.' }).build(),
+    new DocumentBuilder()
+      .setTitle('Arrears')
+      .setDescription(DESCRIPTION)
+      .setVersion('1')
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          'A JWT with `sub`, `role` and optionally `team`; on the embedded default: `npm run -s cli -- token --role <role> --user <id> [--team <team>]`.',
+      })
+      .build(),
   );
   return completeDocument(document);
 }

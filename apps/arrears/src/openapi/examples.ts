@@ -125,7 +125,13 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
     'stop text messages': { channel: 'SMS', optedOut: true },
   },
   'POST /self-service/contact-preferences/preferred-times': {
-    'calls only in the lunch break or the evening': { channel: 'CALL', windows: [{ start: '12:00', end: '13:30' }, { start: '18:00', end: '20:00' }] },
+    'calls only in the lunch break or the evening': {
+      channel: 'CALL',
+      windows: [
+        { start: '12:00', end: '13:30' },
+        { start: '18:00', end: '20:00' },
+      ],
+    },
   },
   'POST /self-service/complaints': {
     'dispute the amount of a loan': { kind: 'DISPUTE', category: 'DEBT_AMOUNT', loanId: 'LN-20260202-0001', statementRef: 'doc:customer-letter-1' },
@@ -160,7 +166,14 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
       agencyId: 'ag-hd',
       name: 'Huadong Credit Recovery Co., Ltd.',
       licenceRef: 'LIC-310000-2025-0042',
-      contract: { contractNo: 'HD-2026-01', startsOn: '2026-03-01', endsOn: '2027-02-28', stages: ['M1', 'M2', 'M3'], capacity: 200, commission: { defaultBps: 800, byStage: { M3: 1500 } } },
+      contract: {
+        contractNo: 'HD-2026-01',
+        startsOn: '2026-03-01',
+        endsOn: '2027-02-28',
+        stages: ['M1', 'M2', 'M3'],
+        capacity: 200,
+        commission: { defaultBps: 800, byStage: { M3: 1500 } },
+      },
     },
   },
   'POST /agencies/{agencyId}/approval': {
@@ -174,7 +187,13 @@ export const EXAMPLES: Record<string, Record<string, unknown>> = {
         endsOn: '2027-02-28',
         stages: ['M1', 'M2', 'M3'],
         capacity: 300,
-        commission: { defaultBps: 0, bands: [{ fromFen: 0, bps: 800 }, { fromFen: 500_000, bps: 1200 }] },
+        commission: {
+          defaultBps: 0,
+          bands: [
+            { fromFen: 0, bps: 800 },
+            { fromFen: 500_000, bps: 1200 },
+          ],
+        },
       },
     },
   },

@@ -49,7 +49,8 @@ class SchemaWriter {
     const inner = new Set(seen).add(type);
     if (c.isArrayType(type) || c.isTupleType(type)) {
       const args = c.getTypeArguments(type as ts.TypeReference);
-      if (c.isTupleType(type)) return { type: 'array', items: args.length ? this.union(args, depth + 1, inner) : {}, minItems: args.length, maxItems: args.length };
+      if (c.isTupleType(type))
+        return { type: 'array', items: args.length ? this.union(args, depth + 1, inner) : {}, minItems: args.length, maxItems: args.length };
       return { type: 'array', items: args[0] ? this.schema(args[0], depth + 1, inner) : {} };
     }
     const symbol = type.getSymbol();
@@ -67,7 +68,8 @@ class SchemaWriter {
     else if (rest.every((t) => t.flags & ts.TypeFlags.BooleanLiteral)) out = { type: 'boolean' };
     // Sorted: the checker orders a union's members by when it met them, which differs between programs.
     else if (rest.every((t) => t.flags & ts.TypeFlags.StringLiteral)) out = { type: 'string', enum: rest.map((t) => (t as ts.StringLiteralType).value).sort() };
-    else if (rest.every((t) => t.flags & ts.TypeFlags.NumberLiteral)) out = { type: 'number', enum: rest.map((t) => (t as ts.NumberLiteralType).value).sort((a, b) => a - b) };
+    else if (rest.every((t) => t.flags & ts.TypeFlags.NumberLiteral))
+      out = { type: 'number', enum: rest.map((t) => (t as ts.NumberLiteralType).value).sort((a, b) => a - b) };
     else {
       // `boolean` is the union true | false; keep it one schema.
       const parts: Json[] = [];
@@ -132,7 +134,8 @@ class ProblemCodeFinder {
       // Deciders live in the contexts' domain folders; reactors elsewhere switch on event types the command records, which the HTTP answer never waits for.
       if (!this.own(file) || !/\/libs\/[^/]+\/src\/domain\//.test(file.fileName)) continue;
       const visit = (node: ts.Node): void => {
-        if (ts.isCaseClause(node) && ts.isStringLiteral(node.expression)) this.cases.set(node.expression.text, [...(this.cases.get(node.expression.text) ?? []), node]);
+        if (ts.isCaseClause(node) && ts.isStringLiteral(node.expression))
+          this.cases.set(node.expression.text, [...(this.cases.get(node.expression.text) ?? []), node]);
         ts.forEachChild(node, visit);
       };
       visit(file);
@@ -174,7 +177,12 @@ class ProblemCodeFinder {
         let symbol = this.checker.getSymbolAtLocation(ts.isPropertyAccessExpression(callee) ? callee.name : callee);
         if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
         for (const declaration of symbol?.declarations ?? []) {
-          const body = ts.isFunctionLike(declaration) && 'body' in declaration ? declaration : ts.isVariableDeclaration(declaration) && declaration.initializer && ts.isFunctionLike(declaration.initializer) ? declaration.initializer : undefined;
+          const body =
+            ts.isFunctionLike(declaration) && 'body' in declaration
+              ? declaration
+              : ts.isVariableDeclaration(declaration) && declaration.initializer && ts.isFunctionLike(declaration.initializer)
+                ? declaration.initializer
+                : undefined;
           if (body && (body as { body?: ts.Node }).body && this.own(declaration.getSourceFile())) merge(this.of(body));
         }
       }
@@ -196,7 +204,12 @@ export const CONTROLLER_FILES = /\/(libs\/[^/]+\/src\/api|apps\/arrears\/src\/in
 export function responseSchemas(projectRoot: string): Record<string, OperationFacts> {
   const config = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, projectRoot);
-  return responseSchemasOf(ts.createProgram(parsed.fileNames.filter((f) => CONTROLLER_FILES.test(f)), parsed.options));
+  return responseSchemasOf(
+    ts.createProgram(
+      parsed.fileNames.filter((f) => CONTROLLER_FILES.test(f)),
+      parsed.options,
+    ),
+  );
 }
 
 export interface OperationFacts {

@@ -21,11 +21,25 @@ interface KpiRow {
 export interface KpiReport {
   readonly aging: readonly { stage: string; loans: number; share: number | null }[];
   readonly rollRates: readonly { period: string; from: string; to: string; rolled: number; of: number; rate: number | null }[];
-  readonly byVariant: readonly { variant: string; cases: number; cureRate: number | null; promiseKeptRate: number | null; recoveryRate: number | null; collectedFen: number }[];
+  readonly byVariant: readonly {
+    variant: string;
+    cases: number;
+    cureRate: number | null;
+    promiseKeptRate: number | null;
+    recoveryRate: number | null;
+    collectedFen: number;
+  }[];
   readonly byGrade: readonly { grade: string; cases: number; cureRate: number | null }[];
   readonly review: { readonly better: string | null; readonly pValue: number | null; readonly recommendation: string } | null;
   /** Every review Monitoring holds (scheduled by its cadence, or asked for), newest first. */
-  readonly reviews: readonly { readonly reviewId: string; readonly asOf: string; readonly trigger: string; readonly better: string | null; readonly pValue: number | null; readonly recommendation: string }[];
+  readonly reviews: readonly {
+    readonly reviewId: string;
+    readonly asOf: string;
+    readonly trigger: string;
+    readonly better: string | null;
+    readonly pValue: number | null;
+    readonly recommendation: string;
+  }[];
   readonly plans: { readonly activated: number; readonly active: number; readonly broken: number; readonly completed: number };
 }
 
@@ -73,7 +87,9 @@ export async function kpiReport(api: SimApi, result: SimulationResult): Promise<
   const overall = performance.status === 200 ? performance.body.overall : {};
   return {
     aging: aging.map((r) => ({ stage: String(r.stage), loans: r.numerator, share: r.rate })),
-    rollRates: rolls.filter((r) => r.denominator > 0).map((r) => ({ period: r.period, from: String(r.stage), to: String(r.toStage), rolled: r.numerator, of: r.denominator, rate: r.rate })),
+    rollRates: rolls
+      .filter((r) => r.denominator > 0)
+      .map((r) => ({ period: r.period, from: String(r.stage), to: String(r.toStage), rolled: r.numerator, of: r.denominator, rate: r.rate })),
     byVariant: variants.map((variant) => ({
       variant,
       cases: find(cures, variant)?.denominator ?? 0,
@@ -83,7 +99,8 @@ export async function kpiReport(api: SimApi, result: SimulationResult): Promise<
       collectedFen: Number(find(recovery, variant)?.collectedFen ?? 0),
     })),
     byGrade: curesByGrade.map((r) => ({ grade: String(r.grade ?? 'none'), cases: r.denominator, cureRate: r.rate })),
-    review: review?.status === 200 ? { better: review.body.better ?? null, pValue: review.body.pValue ?? null, recommendation: review.body.recommendation } : null,
+    review:
+      review?.status === 200 ? { better: review.body.better ?? null, pValue: review.body.pValue ?? null, recommendation: review.body.recommendation } : null,
     plans: { activated: overall.activated ?? 0, active: overall.active ?? 0, broken: overall.broken ?? 0, completed: overall.completed ?? 0 },
     reviews,
   };
@@ -137,10 +154,11 @@ export function formatReport(result: SimulationResult, report: KpiReport, baseUr
     `Strategy ${STRATEGY_ID} v1 by variant (cases opened in the window)`,
     '  variant      cases   cure   promise-kept  recovery   collected (yuan)',
     ...report.byVariant.map(
-      (v) => `  ${v.variant.padEnd(11)} ${String(v.cases).padStart(6)}  ${pct(v.cureRate)}   ${pct(v.promiseKeptRate)}     ${pct(v.recoveryRate)}   ${yuan(v.collectedFen).padStart(14)}`,
+      (v) =>
+        `  ${v.variant.padEnd(11)} ${String(v.cases).padStart(6)}  ${pct(v.cureRate)}   ${pct(v.promiseKeptRate)}     ${pct(v.recoveryRate)}   ${yuan(v.collectedFen).padStart(14)}`,
     ),
     '',
-    'Cases by grade at entry (Grading\'s scorecard)',
+    "Cases by grade at entry (Grading's scorecard)",
     '  grade   cases   cure',
     ...report.byGrade.map((g) => `  ${g.grade.padEnd(6)} ${String(g.cases).padStart(6)}  ${pct(g.cureRate)}`),
     '',
@@ -149,7 +167,10 @@ export function formatReport(result: SimulationResult, report: KpiReport, baseUr
       : 'Champion/challenger review: not available',
     `Every review (${report.reviews.length}), newest first:`,
     ...(report.reviews.length
-      ? report.reviews.map((r) => `  ${r.asOf}  ${r.trigger.padEnd(10)} better ${String(r.better ?? 'undecided').padEnd(10)} p = ${r.pValue === null ? 'n/a' : r.pValue.toFixed(4)}  ${r.recommendation}  (${r.reviewId})`)
+      ? report.reviews.map(
+          (r) =>
+            `  ${r.asOf}  ${r.trigger.padEnd(10)} better ${String(r.better ?? 'undecided').padEnd(10)} p = ${r.pValue === null ? 'n/a' : r.pValue.toFixed(4)}  ${r.recommendation}  (${r.reviewId})`,
+        )
       : ['  none']),
     `Installment plans: ${report.plans.activated} activated, ${report.plans.active} active, ${report.plans.broken} broken, ${report.plans.completed} completed`,
     '',

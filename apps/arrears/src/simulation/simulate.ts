@@ -46,7 +46,14 @@ export interface SimProgress {
 export interface SimulationResult {
   readonly options: Omit<SimulationOptions, 'onProgress'>;
   readonly end: BusinessDate;
-  readonly counts: { readonly loans: number; readonly payments: number; readonly contacts: number; readonly promises: number; readonly restructuringsRequested: number; readonly restructuringsActivated: number };
+  readonly counts: {
+    readonly loans: number;
+    readonly payments: number;
+    readonly contacts: number;
+    readonly promises: number;
+    readonly restructuringsRequested: number;
+    readonly restructuringsActivated: number;
+  };
   readonly behaviours: Readonly<Record<string, number>>;
   readonly reviewId: string | null;
 }
@@ -60,10 +67,29 @@ const RM2: SimPrincipal = { role: 'risk_manager', user: 'rm-2' };
 const SUPERVISOR: SimPrincipal = { role: 'supervisor', user: 'sup-1', team: 'T1' };
 const TEAM = 'T1';
 
-const step = (stepId: string, dpdDay: number, channel: string, purpose: string, priority = 5) => ({ stepId, when: { dpdDay }, channel, purpose, templateId: `tpl-${stepId}`, priority });
+const step = (stepId: string, dpdDay: number, channel: string, purpose: string, priority = 5) => ({
+  stepId,
+  when: { dpdDay },
+  channel,
+  purpose,
+  templateId: `tpl-${stepId}`,
+  priority,
+});
 /** Champion: a reminder first, calls from day 5. Challenger (half the cases): a call on day 1. */
-const CHAMPION = [step('sms-1', 1, 'SMS', 'REMINDER', 3), step('call-5', 5, 'CALL', 'NEGOTIATION', 1), step('call-15', 15, 'CALL', 'NEGOTIATION', 1), step('letter-30', 30, 'LETTER', 'DEMAND', 2), step('call-45', 45, 'CALL', 'DEMAND', 1)];
-const CHALLENGER = [step('call-1', 1, 'CALL', 'NEGOTIATION', 1), step('sms-3', 3, 'SMS', 'REMINDER', 3), step('call-10', 10, 'CALL', 'NEGOTIATION', 1), step('letter-30', 30, 'LETTER', 'DEMAND', 2), step('call-45', 45, 'CALL', 'DEMAND', 1)];
+const CHAMPION = [
+  step('sms-1', 1, 'SMS', 'REMINDER', 3),
+  step('call-5', 5, 'CALL', 'NEGOTIATION', 1),
+  step('call-15', 15, 'CALL', 'NEGOTIATION', 1),
+  step('letter-30', 30, 'LETTER', 'DEMAND', 2),
+  step('call-45', 45, 'CALL', 'DEMAND', 1),
+];
+const CHALLENGER = [
+  step('call-1', 1, 'CALL', 'NEGOTIATION', 1),
+  step('sms-3', 3, 'SMS', 'REMINDER', 3),
+  step('call-10', 10, 'CALL', 'NEGOTIATION', 1),
+  step('letter-30', 30, 'LETTER', 'DEMAND', 2),
+  step('call-45', 45, 'CALL', 'DEMAND', 1),
+];
 const GRADES = ['A', 'B', 'C', 'D', 'E'];
 const STAGES = ['M1', 'M2', 'M3', 'M4', 'M5', 'M6+'];
 
@@ -127,23 +153,45 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
   const template = expectOk('read the scorecard template', await api(RM1, 'GET', '/grading/policies/template'));
   expectOk(
     'propose the scorecard',
-    await api(RM1, 'POST', '/grading/policies', { policyId: SCORECARD_ID, document: template.document, reason: 'simulation: the template scorecard', on: start }),
+    await api(RM1, 'POST', '/grading/policies', {
+      policyId: SCORECARD_ID,
+      document: template.document,
+      reason: 'simulation: the template scorecard',
+      on: start,
+    }),
   );
   expectOk('approve the scorecard', await api(RM2, 'POST', `/grading/policies/${SCORECARD_ID}/approve`, { version: 1 }));
   expectOk('activate the scorecard', await api(RM2, 'POST', `/grading/policies/${SCORECARD_ID}/activate`, { effectiveFrom: start, businessDate: start }));
   const keys = GRADES.flatMap((grade) => STAGES.map((stage) => ({ grade, stage })));
   expectOk(
     'propose the strategy',
-    await api(RM1, 'POST', '/collection/strategies', { strategyId: STRATEGY_ID, keys, champion: CHAMPION, challenger: { ladder: CHALLENGER, trafficSharePct: 50 }, reason: 'simulation: reminder first vs call first' }),
+    await api(RM1, 'POST', '/collection/strategies', {
+      strategyId: STRATEGY_ID,
+      keys,
+      champion: CHAMPION,
+      challenger: { ladder: CHALLENGER, trafficSharePct: 50 },
+      reason: 'simulation: reminder first vs call first',
+    }),
   );
   expectOk('approve the strategy', await api(RM2, 'POST', `/collection/strategies/${STRATEGY_ID}/versions/1/approve`, {}));
-  expectOk('activate the strategy', await api(RM2, 'POST', `/collection/strategies/${STRATEGY_ID}/versions/1/activate`, { effectiveFrom: start, businessDate: start }));
+  expectOk(
+    'activate the strategy',
+    await api(RM2, 'POST', `/collection/strategies/${STRATEGY_ID}/versions/1/activate`, { effectiveFrom: start, businessDate: start }),
+  );
   for (const collectorId of collectors) {
     expectOk('create a collector', await api(SUPERVISOR, 'POST', '/collection/collectors', { collectorId, team: TEAM, capacity: 500, skills: ['*'] }));
-    expectOk('train a collector', await api(SUPERVISOR, 'POST', `/collection/collectors/${collectorId}/trainings`, { courseId: 'basic-101', score: 90, completedOn: addDays(start, -60) }));
+    expectOk(
+      'train a collector',
+      await api(SUPERVISOR, 'POST', `/collection/collectors/${collectorId}/trainings`, { courseId: 'basic-101', score: 90, completedOn: addDays(start, -60) }),
+    );
     expectOk(
       'certify a collector',
-      await api(SUPERVISOR, 'POST', `/collection/collectors/${collectorId}/certifications`, { certification: 'COLLECTION_BASIC', courseId: 'basic-101', grantedOn: addDays(start, -59), expiresOn: addDays(start, 300) }),
+      await api(SUPERVISOR, 'POST', `/collection/collectors/${collectorId}/certifications`, {
+        certification: 'COLLECTION_BASIC',
+        courseId: 'basic-101',
+        grantedOn: addDays(start, -59),
+        expiresOn: addDays(start, 300),
+      }),
     );
   }
   await inBatches(loans, 8, async (l) => {
@@ -227,7 +275,9 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
     }
 
     // Customers in hardship: an installment plan once their loan reaches M2.
-    const hardship = loans.filter((l) => l.behaviour === 'NEVER' && !restructured.has(l.loanId) && compareDates(addDays(l.schedule[0].dueDate, 31), today) === 0);
+    const hardship = loans.filter(
+      (l) => l.behaviour === 'NEVER' && !restructured.has(l.loanId) && compareDates(addDays(l.schedule[0].dueDate, 31), today) === 0,
+    );
     for (const loan of hardship) {
       restructured.add(loan.loanId);
       if (!draw(seed, loan.loanId, 'restructure').chance(RESTRUCTURING.request)) continue;
@@ -247,14 +297,24 @@ export async function simulate(api: SimApi, options: SimulationOptions): Promise
       return run.status === 200 && run.body.status === 'completed' ? true : undefined;
     });
     await settled();
-    options.onProgress?.({ day: n + 1, days, businessDate: today, payments: counts.payments, contacts: counts.contacts, promises: counts.promises, restructurings: counts.restructuringsActivated });
+    options.onProgress?.({
+      day: n + 1,
+      days,
+      businessDate: today,
+      payments: counts.payments,
+      contacts: counts.contacts,
+      promises: counts.promises,
+      restructurings: counts.restructuringsActivated,
+    });
   }
 
   const review = await api(RM1, 'POST', '/monitoring/reviews', { strategyId: STRATEGY_ID, strategyVersion: 1, from: start, to: end });
   // The review and the last day's facts reach the read models the report reads.
   await settled();
   if (review.status === 201) {
-    await eventually('the review in the read model', async () => ((await api(RM1, 'GET', `/monitoring/reviews/${review.body.reviewId}`)).status === 200 ? true : undefined));
+    await eventually('the review in the read model', async () =>
+      (await api(RM1, 'GET', `/monitoring/reviews/${review.body.reviewId}`)).status === 200 ? true : undefined,
+    );
   }
   const behaviours: Record<string, number> = {};
   for (const l of loans) behaviours[l.behaviour] = (behaviours[l.behaviour] ?? 0) + 1;

@@ -59,7 +59,6 @@ function answer(result: CommandResult | DomainError): CommandAccepted {
 
 const notPlaced = (caseId: string) => new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No case ${caseId} is placed with your agency.`));
 
-
 /**
  * Agencies: the published list, contracts under maker-checker, placements and recalls by
  * supervisors, the yearly evaluation, and the agency's own routes (role `agency`, `sub` = the
@@ -92,7 +91,10 @@ export class AgenciesController {
   @Get()
   @Roles(...ROLES)
   @DocQuery(AgencyListQuery)
-  @ApiOperation({ summary: 'The published list of collection agencies: active ones by default, with their contract (term, stages, capacity, commission) and certified collectors' })
+  @ApiOperation({
+    summary:
+      'The published list of collection agencies: active ones by default, with their contract (term, stages, capacity, commission) and certified collectors',
+  })
   list(@ValidQuery(AgencyListQuery) q: z.infer<typeof AgencyListQuery>) {
     return this.queries.agencies(q);
   }
@@ -121,7 +123,9 @@ export class AgenciesController {
   @DocBody(ReasonBody)
   @ApiOperation({ summary: 'Reject a proposed agency, with a reason (the checker, not its proposer)' })
   reject(@Param('agencyId', id) agencyId: string, @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>, @Meta() meta: RequestMeta) {
-    return this.agency(agencyId, { type: 'RejectAgency', data: { agencyId, by: meta.actor.id, reason: body.reason } }, meta, 'RejectAgency', { reason: body.reason });
+    return this.agency(agencyId, { type: 'RejectAgency', data: { agencyId, by: meta.actor.id, reason: body.reason } }, meta, 'RejectAgency', {
+      reason: body.reason,
+    });
   }
 
   @Post(':agencyId/contract-amendments')
@@ -130,7 +134,12 @@ export class AgenciesController {
   @DocBody(AmendContractBody)
   @ApiOperation({ summary: 'Propose an amended contract; it takes effect when another risk manager approves it' })
   amend(@Param('agencyId', id) agencyId: string, @ValidBody(AmendContractBody) body: z.infer<typeof AmendContractBody>, @Meta() meta: RequestMeta) {
-    return this.agency(agencyId, { type: 'ProposeContractAmendment', data: { agencyId, contract: body.contract, by: meta.actor.id } }, meta, 'ProposeContractAmendment');
+    return this.agency(
+      agencyId,
+      { type: 'ProposeContractAmendment', data: { agencyId, contract: body.contract, by: meta.actor.id } },
+      meta,
+      'ProposeContractAmendment',
+    );
   }
 
   @Post(':agencyId/contract-amendments/approval')
@@ -149,7 +158,9 @@ export class AgenciesController {
   @ApiOperation({ summary: 'Suspend an agency at once, with a reason: it is given no new case (the cases it holds stay until recalled)' })
   async suspend(@Param('agencyId', id) agencyId: string, @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>, @Meta() meta: RequestMeta) {
     const onDate = await this.placements.clock.todayOrThrow();
-    return this.agency(agencyId, { type: 'SuspendAgency', data: { agencyId, by: meta.actor.id, reason: body.reason, onDate } }, meta, 'SuspendAgency', { reason: body.reason });
+    return this.agency(agencyId, { type: 'SuspendAgency', data: { agencyId, by: meta.actor.id, reason: body.reason, onDate } }, meta, 'SuspendAgency', {
+      reason: body.reason,
+    });
   }
 
   @Post(':agencyId/agents/:agentId/certifications')
@@ -157,14 +168,22 @@ export class AgenciesController {
   @HttpCode(201)
   @DocBody(CertifyAgentBody)
   @ApiOperation({ summary: 'Record a certification of one of the agency’s collectors (by id); COLLECTION_BASIC is needed to contact a debtor' })
-  certify(@Param('agencyId', id) agencyId: string, @Param('agentId', id) agentId: string, @ValidBody(CertifyAgentBody) body: z.infer<typeof CertifyAgentBody>, @Meta() meta: RequestMeta) {
+  certify(
+    @Param('agencyId', id) agencyId: string,
+    @Param('agentId', id) agentId: string,
+    @ValidBody(CertifyAgentBody) body: z.infer<typeof CertifyAgentBody>,
+    @Meta() meta: RequestMeta,
+  ) {
     return this.agency(agencyId, { type: 'CertifyAgent', data: { agencyId, agentId, ...body, by: meta.actor.id } }, meta, 'CertifyAgent');
   }
 
   @Get('evaluations')
   @Roles(...READERS)
   @DocQuery(EvaluationQuery)
-  @ApiOperation({ summary: 'The yearly evaluation of each agency: recovery rate on the balance placed, commission and cost per yuan recovered, complaint recalls, rule refusals per thousand contacts' })
+  @ApiOperation({
+    summary:
+      'The yearly evaluation of each agency: recovery rate on the balance placed, commission and cost per yuan recovered, complaint recalls, rule refusals per thousand contacts',
+  })
   evaluation(@ValidQuery(EvaluationQuery) q: z.infer<typeof EvaluationQuery>) {
     return this.queries.evaluation(q.year);
   }
@@ -176,7 +195,9 @@ export class AgenciesController {
     const { state } = await this.cases.load(caseId);
     if (state.status === 'none') throw new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId}.`));
     if (!(await inCaseScope(this.pool, AGENCY_CASES_TABLE, user, { loanId: state.loanId }))) {
-      throw new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `${caseId} is not in a collection case of team ${user.team ?? '(none)'}.`));
+      throw new ProblemException(
+        problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `${caseId} is not in a collection case of team ${user.team ?? '(none)'}.`),
+      );
     }
   }
 
@@ -184,7 +205,10 @@ export class AgenciesController {
   @Roles(...PLACERS)
   @HttpCode(201)
   @DocBody(PlaceBody)
-  @ApiOperation({ summary: 'Place an open case with an agency, with a reason: the debtor is notified first (through the dispatch gate), then the placement starts; one agency per case at a time' })
+  @ApiOperation({
+    summary:
+      'Place an open case with an agency, with a reason: the debtor is notified first (through the dispatch gate), then the placement starts; one agency per case at a time',
+  })
   async place(@ValidBody(PlaceBody) body: z.infer<typeof PlaceBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
     await this.inScope(body.caseId, req.user);
     const result = await this.placements.place({ ...body, source: 'SUPERVISOR' }, commandContext(meta, 'PlaceCase', { extra: { reason: body.reason } }));
@@ -207,10 +231,17 @@ export class AgenciesController {
   @HttpCode(202)
   @DocBody(ReasonBody)
   @ApiOperation({ summary: 'Recall a case from its agency, with a reason (CASE_NOT_PLACED when no agency holds it)' })
-  async recall(@Param('caseId', id) caseId: string, @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async recall(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.inScope(caseId, req.user);
     const onDate = await this.placements.clock.todayOrThrow();
-    return answer(await this.placements.recall(caseId, 'SUPERVISOR', body.reason, onDate, commandContext(meta, 'RecallCase', { extra: { reason: body.reason } })));
+    return answer(
+      await this.placements.recall(caseId, 'SUPERVISOR', body.reason, onDate, commandContext(meta, 'RecallCase', { extra: { reason: body.reason } })),
+    );
   }
 
   // ---- the agency's own routes -----------------------------------------------------------------------
@@ -225,7 +256,10 @@ export class AgenciesController {
   @Get('my/cases/:caseId')
   @Roles('agency')
   @DocQuery(AgencyCaseQuery)
-  @ApiOperation({ summary: 'A case placed with the calling agency: its arrears, promises and payments, the debtor masked unless a purpose is named (the clear read is logged)' })
+  @ApiOperation({
+    summary:
+      'A case placed with the calling agency: its arrears, promises and payments, the debtor masked unless a purpose is named (the clear read is logged)',
+  })
   async myCase(@Param('caseId', id) caseId: string, @ValidQuery(AgencyCaseQuery) q: z.infer<typeof AgencyCaseQuery>, @Req() req: AuthedRequest) {
     const placement = await this.queries.activePlacement(req.user.id, caseId, await this.placements.clock.todayOrThrow());
     if (!placement) throw notPlaced(caseId);
@@ -262,10 +296,20 @@ export class AgenciesController {
     summary:
       'Record the agency’s contact attempt on a case placed with it: Collection’s contact command, rules and debtor ledger, counted with the bank’s own contacts (a refusal answers 422 with the rule’s code and is recorded)',
   })
-  async contact(@Param('caseId', id) caseId: string, @ValidBody(AgencyContactBody) body: z.infer<typeof AgencyContactBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async contact(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(AgencyContactBody) body: z.infer<typeof AgencyContactBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     const attemptId = body.attemptId ?? meta.idempotencyKey ?? newId();
     const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
-    const outcome = await this.placements.agencyContact(req.user.id, caseId, { ...body, attemptId, at }, commandContext(meta, 'AttemptContact', { occurredAt: at }));
+    const outcome = await this.placements.agencyContact(
+      req.user.id,
+      caseId,
+      { ...body, attemptId, at },
+      commandContext(meta, 'AttemptContact', { occurredAt: at }),
+    );
     return contactAnswer(outcome, attemptId);
   }
 }

@@ -30,7 +30,8 @@ export class AgencyOutcomesHandler implements InboundHandler {
   constructor(private readonly placements: PlacementService) {}
 
   async handle(message: InboundMessage): Promise<InboundOutcome> {
-    if (message.type !== undefined && message.type !== AGENCY_OUTCOME_TYPE) return rejected('UNKNOWN_MESSAGE_TYPE', `no command for message type ${message.type}`);
+    if (message.type !== undefined && message.type !== AGENCY_OUTCOME_TYPE)
+      return rejected('UNKNOWN_MESSAGE_TYPE', `no command for message type ${message.type}`);
     const parsed = AgencyOutcomeData.safeParse(message.data);
     if (!parsed.success) {
       return rejected('VALIDATION_FAILED', `the message data does not match ${AGENCY_OUTCOME_TYPE}`, {
@@ -39,15 +40,20 @@ export class AgencyOutcomesHandler implements InboundHandler {
     }
     const { agencyId, caseId, occurredAt, ...report } = parsed.data;
     const at = new Date(occurredAt).toISOString();
-    const outcome = await this.placements.agencyContact(agencyId, caseId, { ...report, attemptId: message.id, at }, {
-      command: 'AttemptContact',
-      actor: { id: agencyId, role: 'agency' },
-      occurredAt: at,
-      correlationId: message.correlationId ?? message.id,
-      causationId: message.id,
-      idempotencyKey: message.id,
-      extra: { via: 'kafka', topic: message.topic },
-    });
+    const outcome = await this.placements.agencyContact(
+      agencyId,
+      caseId,
+      { ...report, attemptId: message.id, at },
+      {
+        command: 'AttemptContact',
+        actor: { id: agencyId, role: 'agency' },
+        occurredAt: at,
+        correlationId: message.correlationId ?? message.id,
+        causationId: message.id,
+        idempotencyKey: message.id,
+        extra: { via: 'kafka', topic: message.topic },
+      },
+    );
     return isDomainError(outcome) ? rejectedBy(outcome) : 'ok';
   }
 }

@@ -16,8 +16,10 @@ export const agenciesIntegrationEvents: IntegrationMapper[] = [
     eventTypes: [...AGENCY_EVENT_TYPES, ...PLACEMENT_EVENT_TYPES],
     topic: AGENCIES_TOPIC,
     map(event) {
-      if (event.streamId.startsWith('agencies.agency-')) return { key: (event.data as { agencyId: string }).agencyId, type: `arrears.agencies.${event.type}`, data: event.data };
-      if (event.streamId.startsWith('agencies.placement-')) return { key: (event.data as { caseId: string }).caseId, type: `arrears.agencies.${event.type}`, data: event.data };
+      if (event.streamId.startsWith('agencies.agency-'))
+        return { key: (event.data as { agencyId: string }).agencyId, type: `arrears.agencies.${event.type}`, data: event.data };
+      if (event.streamId.startsWith('agencies.placement-'))
+        return { key: (event.data as { caseId: string }).caseId, type: `arrears.agencies.${event.type}`, data: event.data };
       return null;
     },
   },

@@ -43,7 +43,9 @@ export const CertifyAgentBody = z.strictObject({
   expiresOn: fields.businessDate,
 });
 
-export const AgencyListQuery = z.strictObject({ status: z.enum(['PROPOSED', 'ACTIVE', 'REJECTED', 'SUSPENDED']).optional().describe('default ACTIVE: the published list') });
+export const AgencyListQuery = z.strictObject({
+  status: z.enum(['PROPOSED', 'ACTIVE', 'REJECTED', 'SUSPENDED']).optional().describe('default ACTIVE: the published list'),
+});
 
 export const PlaceBody = z.strictObject({
   caseId: fields.id,
@@ -60,10 +62,15 @@ export const PlacementListQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('skip this many first'),
 });
 
-export const EvaluationQuery = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year evaluated (placements started, payments recorded, contacts made in it)') });
+export const EvaluationQuery = z.strictObject({
+  year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year evaluated (placements started, payments recorded, contacts made in it)'),
+});
 
 export const AgencyCaseQuery = z.strictObject({
-  purpose: z.enum(['CONTACT_DEBTOR', 'CONTACT_THIRD_PARTY']).optional().describe('names why the debtor’s personal data is read in clear (the read is logged); absent: masked'),
+  purpose: z
+    .enum(['CONTACT_DEBTOR', 'CONTACT_THIRD_PARTY'])
+    .optional()
+    .describe('names why the debtor’s personal data is read in clear (the read is logged); absent: masked'),
 });
 
 export const AgencyContactBody = z.strictObject({
@@ -75,6 +82,13 @@ export const AgencyContactBody = z.strictObject({
   party: z.enum(['DEBTOR', 'THIRD_PARTY']).optional(),
   thirdPartyContactId: fields.id.optional(),
   promise: z.strictObject({ promiseId: fields.id.optional(), amount: fields.positiveFen, dueOn: fields.businessDate }).optional(),
-  recordingRef: fields.id.optional().describe('the call’s recording (an id); every call carries one under CN-2026.1 (422 CONTACT_RECORDING_MISSING), an agency’s as the bank’s'),
-  identified: z.boolean().optional().describe('the contact opened by naming the bank and the agency acting for it; required of a case’s first call that reaches someone under CN-2026.1 (422 CONTACT_IDENTIFICATION_MISSING)'),
+  recordingRef: fields.id
+    .optional()
+    .describe('the call’s recording (an id); every call carries one under CN-2026.1 (422 CONTACT_RECORDING_MISSING), an agency’s as the bank’s'),
+  identified: z
+    .boolean()
+    .optional()
+    .describe(
+      'the contact opened by naming the bank and the agency acting for it; required of a case’s first call that reaches someone under CN-2026.1 (422 CONTACT_IDENTIFICATION_MISSING)',
+    ),
 });

@@ -2,10 +2,30 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import type pg from 'pg';
 import { addDays, deterministicId, domainError, isDomainError, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
 import { AggregateRepository, EVENT_STORE, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import { CaseService, CollectionClock, ContactService, DispatchService, type ActionScheduled, type CaseEvent, type ContactAttemptInput, type ContactOutcome, type OpenCase } from '#collection';
+import {
+  CaseService,
+  CollectionClock,
+  ContactService,
+  DispatchService,
+  type ActionScheduled,
+  type CaseEvent,
+  type ContactAttemptInput,
+  type ContactOutcome,
+  type OpenCase,
+} from '#collection';
 import { Metrics, PG_POOL } from '#platform';
 import type { Reaction } from '#projections';
-import { AGENT_BASE_CERTIFICATION, agencyDecider, agencyStream, agentCertified, type AgencyCommand, type AgencyContract, type AgencyEvent, type AgencyStage, type AgencyState } from '../domain/agency.js';
+import {
+  AGENT_BASE_CERTIFICATION,
+  agencyDecider,
+  agencyStream,
+  agentCertified,
+  type AgencyCommand,
+  type AgencyContract,
+  type AgencyEvent,
+  type AgencyStage,
+  type AgencyState,
+} from '../domain/agency.js';
 import {
   DEFAULT_PLACEMENT_POLICY,
   placementDecider,
@@ -89,7 +109,9 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
   }
 
   async runPlacement(caseId: string, command: PlacementCommand, ctx: CommandContext): Promise<Result<PlacementEvent>> {
-    return this.timed(ctx, () => this.placements.handle(placementStream(caseId), command, { ...ctx, policyVersions: { ...ctx.policyVersions, placementPolicy: this.policy.version } }));
+    return this.timed(ctx, () =>
+      this.placements.handle(placementStream(caseId), command, { ...ctx, policyVersions: { ...ctx.policyVersions, placementPolicy: this.policy.version } }),
+    );
   }
 
   private async timed<R extends CommandResult | DomainError>(ctx: CommandContext, run: () => Promise<R>): Promise<R> {
@@ -115,12 +137,22 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     const { state } = await this.cases.load(input.caseId);
     if (state.status === 'none') return domainError('CASE_NOT_FOUND', `no collection case ${input.caseId}`, { caseId: input.caseId }, 'not_found');
     if (state.status !== 'open') return domainError('CASE_CLOSED', `case ${input.caseId} is closed`, { caseId: input.caseId }, 'conflict');
-    if (Object.keys(state.holds).length) return domainError('CASE_ON_HOLD', `case ${input.caseId} is on hold`, { holds: Object.values(state.holds) }, 'conflict');
+    if (Object.keys(state.holds).length)
+      return domainError('CASE_ON_HOLD', `case ${input.caseId} is on hold`, { holds: Object.values(state.holds) }, 'conflict');
     const { state: placement } = await this.placements.load(placementStream(input.caseId));
-    if (placement.current) return domainError('CASE_ALREADY_PLACED', `case ${input.caseId} is placed with agency ${placement.current.agencyId}`, { agencyId: placement.current.agencyId }, 'conflict');
+    if (placement.current)
+      return domainError(
+        'CASE_ALREADY_PLACED',
+        `case ${input.caseId} is placed with agency ${placement.current.agencyId}`,
+        { agencyId: placement.current.agencyId },
+        'conflict',
+      );
     const placementId = `${input.caseId}-P${placement.placements + 1}`;
-    const candidates = input.agencyId ? [input.agencyId] : rankAgencies(await this.candidates(state.stage, today), this.policy.selection).map((c) => c.agencyId);
-    if (!candidates.length) return domainError('NO_AGENCY_AVAILABLE', `no active agency has room for a ${state.stage} case on ${today}`, { stage: state.stage }, 'conflict');
+    const candidates = input.agencyId
+      ? [input.agencyId]
+      : rankAgencies(await this.candidates(state.stage, today), this.policy.selection).map((c) => c.agencyId);
+    if (!candidates.length)
+      return domainError('NO_AGENCY_AVAILABLE', `no active agency has room for a ${state.stage} case on ${today}`, { stage: state.stage }, 'conflict');
     let refusal: DomainError | null = null;
     for (const agencyId of candidates) {
       const taken = await this.runAgency(
@@ -134,8 +166,17 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       }
       const { state: agency } = await this.agencies.load(agencyStream(agencyId));
       if (agency.status === 'none') continue;
-      const requested = await this.runPlacement(input.caseId, { type: 'RequestPlacement', data: this.request(state, placementId, agencyId, agency.contract, input, today) }, ctx);
-      if (isDomainError(requested)) await this.release(agencyId, input.caseId, placementId, { ...ctx, command: 'ReleasePlacement', idempotencyKey: `${ctx.idempotencyKey ?? placementId}:undo:${agencyId}` });
+      const requested = await this.runPlacement(
+        input.caseId,
+        { type: 'RequestPlacement', data: this.request(state, placementId, agencyId, agency.contract, input, today) },
+        ctx,
+      );
+      if (isDomainError(requested))
+        await this.release(agencyId, input.caseId, placementId, {
+          ...ctx,
+          command: 'ReleasePlacement',
+          idempotencyKey: `${ctx.idempotencyKey ?? placementId}:undo:${agencyId}`,
+        });
       return requested;
     }
     return refusal ?? domainError('NO_AGENCY_AVAILABLE', `no agency could take case ${input.caseId}`, undefined, 'conflict');
@@ -212,7 +253,9 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     }
     const { state: agency } = await this.agencies.load(agencyStream(agencyId));
     if (agency.status === 'none' || !agentCertified(agency, input.agentId, AGENT_BASE_CERTIFICATION, today)) {
-      return domainError('AGENT_NOT_CERTIFIED', `agent ${input.agentId} of ${agencyId} holds no valid ${AGENT_BASE_CERTIFICATION} on ${today}`, { agentId: input.agentId });
+      return domainError('AGENT_NOT_CERTIFIED', `agent ${input.agentId} of ${agencyId} holds no valid ${AGENT_BASE_CERTIFICATION} on ${today}`, {
+        agentId: input.agentId,
+      });
     }
     return this.contacts.attempt(
       caseId,
@@ -225,7 +268,9 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
         by: { kind: 'EXECUTOR', id: agencyExecutorId(agencyId) },
         party: input.party,
         thirdPartyContactId: input.thirdPartyContactId ?? null,
-        promise: input.promise ? { promiseId: input.promise.promiseId ?? `${input.attemptId}-promise`, amount: input.promise.amount, dueOn: input.promise.dueOn } : null,
+        promise: input.promise
+          ? { promiseId: input.promise.promiseId ?? `${input.attemptId}-promise`, amount: input.promise.amount, dueOn: input.promise.dueOn }
+          : null,
         recordingRef: input.recordingRef ?? null,
         identified: input.identified ?? false,
       },
@@ -246,14 +291,22 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     const e = event as unknown as PlacementEvent;
     // The case stream learns of the placement, so the bank's collectors stop (and resume) working it.
     if (e.type === 'CasePlaced') {
-      await this.cases.markPlaced(e.data.caseId, { placementId: e.data.placementId, agencyId: e.data.agencyId, since: e.data.startsOn }, reaction.context('MarkPlaced'));
+      await this.cases.markPlaced(
+        e.data.caseId,
+        { placementId: e.data.placementId, agencyId: e.data.agencyId, since: e.data.startsOn },
+        reaction.context('MarkPlaced'),
+      );
       return;
     }
     if (e.type === 'PlacementCancelled' || e.type === 'CaseRecalled') {
       await this.release(e.data.agencyId, e.data.caseId, e.data.placementId, reaction.context('ReleasePlacement'));
       // A cancellation comes before the start (the notice was withheld): the case was never marked placed.
       if (e.type === 'CaseRecalled') {
-        await this.cases.endPlacement(e.data.caseId, { placementId: e.data.placementId, reason: e.data.reason, on: e.data.recalledOn }, reaction.context('EndPlacement'));
+        await this.cases.endPlacement(
+          e.data.caseId,
+          { placementId: e.data.placementId, reason: e.data.reason, on: e.data.recalledOn },
+          reaction.context('EndPlacement'),
+        );
       }
       return;
     }
@@ -282,7 +335,11 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     };
     const judged = await this.dispatch.judge(notice, null, reaction.context('ReleaseAction', { extra: { placementId: d.placementId, agencyId: d.agencyId } }));
     if (isDomainError(judged)) {
-      await this.runPlacement(d.caseId, { type: 'CancelPlacement', data: { placementId: d.placementId, code: judged.code, reason: judged.message } }, reaction.context('CancelPlacement'));
+      await this.runPlacement(
+        d.caseId,
+        { type: 'CancelPlacement', data: { placementId: d.placementId, code: judged.code, reason: judged.message } },
+        reaction.context('CancelPlacement'),
+      );
       return;
     }
     const verdict = judged.events[0] as unknown as { type: string; data: { localDate: string; sendAt?: string; code?: string; reason?: string } } | undefined;
@@ -290,14 +347,20 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     if (verdict.type === 'ActionReleased') {
       await this.runPlacement(
         d.caseId,
-        { type: 'StartPlacement', data: { placementId: d.placementId, loanId: d.loanId, customerId: d.customerId, startsOn: verdict.data.localDate, sentAt: verdict.data.sendAt ?? '' } },
+        {
+          type: 'StartPlacement',
+          data: { placementId: d.placementId, loanId: d.loanId, customerId: d.customerId, startsOn: verdict.data.localDate, sentAt: verdict.data.sendAt ?? '' },
+        },
         reaction.context('StartPlacement'),
       );
     } else {
       // Withheld, or held for a time-based rule: the agency is not given a case the debtor was not told of.
       await this.runPlacement(
         d.caseId,
-        { type: 'CancelPlacement', data: { placementId: d.placementId, code: verdict.data.code ?? verdict.type, reason: verdict.data.reason ?? 'the notice was not released' } },
+        {
+          type: 'CancelPlacement',
+          data: { placementId: d.placementId, code: verdict.data.code ?? verdict.type, reason: verdict.data.reason ?? 'the notice was not released' },
+        },
         reaction.context('CancelPlacement'),
       );
     }
@@ -325,14 +388,20 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       case 'PaymentRecorded':
         await this.runPlacement(
           caseId,
-          { type: 'AttributePayment', data: { reference: e.data.reference, amount: e.data.amount, valueDate: e.data.valueDate, businessDate: e.data.businessDate } },
+          {
+            type: 'AttributePayment',
+            data: { reference: e.data.reference, amount: e.data.amount, valueDate: e.data.valueDate, businessDate: e.data.businessDate },
+          },
           reaction.context('AttributePayment'),
         );
         return;
       case 'CasePaymentReversed':
         await this.runPlacement(
           caseId,
-          { type: 'ReversePayment', data: { reference: e.data.reference, businessDate: e.data.reversedOn, cause: `${e.data.cause.type} ${e.data.cause.eventId}` } },
+          {
+            type: 'ReversePayment',
+            data: { reference: e.data.reference, businessDate: e.data.reversedOn, cause: `${e.data.cause.type} ${e.data.cause.eventId}` },
+          },
           reaction.context('ReversePayment'),
         );
         return;
@@ -362,7 +431,10 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     };
     const heldBack = ruleHoldsBack(facts, this.policy, onDate);
     if (heldBack) return;
-    const result = await this.place({ caseId, agencyId: null, source: 'RULE', reason: `placement rule ${this.policy.version}`, onDate }, reaction.context('PlaceCase'));
+    const result = await this.place(
+      { caseId, agencyId: null, source: 'RULE', reason: `placement rule ${this.policy.version}`, onDate },
+      reaction.context('PlaceCase'),
+    );
     if (isDomainError(result)) {
       reaction.note(result);
       this.logger.log({ msg: 'case not placed by the rule', caseId, code: result.code, detail: result.message });
@@ -372,9 +444,16 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
   /** Loans' end of day for D: every active placement whose term ends on or before D is recalled as expired. */
   async onEndOfDay(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const businessDate = (event.data as { businessDate: BusinessDate }).businessDate;
-    const { rows } = await this.pool.query<{ case_id: string }>(`SELECT case_id FROM ${PLACEMENTS_TABLE} WHERE status = 'ACTIVE' AND ends_on <= $1 ORDER BY case_id`, [businessDate]);
+    const { rows } = await this.pool.query<{ case_id: string }>(
+      `SELECT case_id FROM ${PLACEMENTS_TABLE} WHERE status = 'ACTIVE' AND ends_on <= $1 ORDER BY case_id`,
+      [businessDate],
+    );
     for (const { case_id } of rows) {
-      await this.runPlacement(case_id, { type: 'ExpirePlacement', data: { businessDate } }, reaction.context('ExpirePlacement', { idempotencyKey: deterministicId(reaction.key, case_id) }));
+      await this.runPlacement(
+        case_id,
+        { type: 'ExpirePlacement', data: { businessDate } },
+        reaction.context('ExpirePlacement', { idempotencyKey: deterministicId(reaction.key, case_id) }),
+      );
     }
   }
 }

@@ -34,7 +34,10 @@ export const placementNoticeReactor: Projection = reactor({
  */
 export const caseReactor: Projection = reactor({
   name: 'agencies_case_reactions',
-  filter: { streamPrefixes: ['collection.case-'], eventTypes: ['CaseOpened', 'CaseEscalated', 'CaseOnHold', 'CaseClosed', 'PaymentRecorded', 'CasePaymentReversed'] },
+  filter: {
+    streamPrefixes: ['collection.case-'],
+    eventTypes: ['CaseOpened', 'CaseEscalated', 'CaseOnHold', 'CaseClosed', 'PaymentRecorded', 'CasePaymentReversed'],
+  },
   handle: (event, reaction) => bound().onCaseEvent(event, reaction),
 });
 

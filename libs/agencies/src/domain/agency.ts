@@ -46,17 +46,39 @@ type AgencyStatus = 'PROPOSED' | 'ACTIVE' | 'REJECTED' | 'SUSPENDED';
 
 // ---- events ----------------------------------------------------------------------------------------
 
-type AgencyProposed = DomainEvent<'AgencyProposed', { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly proposedBy: string }>;
+type AgencyProposed = DomainEvent<
+  'AgencyProposed',
+  { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly proposedBy: string }
+>;
 type AgencyApproved = DomainEvent<'AgencyApproved', { readonly agencyId: string; readonly contractNo: string; readonly approvedBy: string }>;
 type AgencyRejected = DomainEvent<'AgencyRejected', { readonly agencyId: string; readonly rejectedBy: string; readonly reason: string }>;
-type ContractAmendmentProposed = DomainEvent<'ContractAmendmentProposed', { readonly agencyId: string; readonly contract: AgencyContract; readonly proposedBy: string }>;
-type ContractAmendmentApproved = DomainEvent<'ContractAmendmentApproved', { readonly agencyId: string; readonly contract: AgencyContract; readonly approvedBy: string }>;
-type AgencySuspended = DomainEvent<'AgencySuspended', { readonly agencyId: string; readonly suspendedBy: string; readonly reason: string; readonly suspendedOn: BusinessDate }>;
+type ContractAmendmentProposed = DomainEvent<
+  'ContractAmendmentProposed',
+  { readonly agencyId: string; readonly contract: AgencyContract; readonly proposedBy: string }
+>;
+type ContractAmendmentApproved = DomainEvent<
+  'ContractAmendmentApproved',
+  { readonly agencyId: string; readonly contract: AgencyContract; readonly approvedBy: string }
+>;
+type AgencySuspended = DomainEvent<
+  'AgencySuspended',
+  { readonly agencyId: string; readonly suspendedBy: string; readonly reason: string; readonly suspendedOn: BusinessDate }
+>;
 type AgentCertified = DomainEvent<
   'AgentCertified',
-  { readonly agencyId: string; readonly agentId: string; readonly certification: string; readonly grantedOn: BusinessDate; readonly expiresOn: BusinessDate; readonly recordedBy: string }
+  {
+    readonly agencyId: string;
+    readonly agentId: string;
+    readonly certification: string;
+    readonly grantedOn: BusinessDate;
+    readonly expiresOn: BusinessDate;
+    readonly recordedBy: string;
+  }
 >;
-type AgencyPlacementTaken = DomainEvent<'AgencyPlacementTaken', { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly onDate: BusinessDate }>;
+type AgencyPlacementTaken = DomainEvent<
+  'AgencyPlacementTaken',
+  { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly onDate: BusinessDate }
+>;
 type AgencyPlacementReleased = DomainEvent<'AgencyPlacementReleased', { readonly agencyId: string; readonly caseId: string; readonly placementId: string }>;
 
 export type AgencyEvent =
@@ -105,7 +127,18 @@ export type AgencyState = { readonly status: 'none' } | AgencyFile;
 export function evolveAgency(state: AgencyState, event: AgencyEvent): AgencyState {
   if (event.type === 'AgencyProposed') {
     const d = event.data;
-    return { agencyId: d.agencyId, name: d.name, licenceRef: d.licenceRef, status: 'PROPOSED', contract: d.contract, proposedBy: d.proposedBy, amendment: null, agents: {}, holding: {}, placementsTaken: 0 };
+    return {
+      agencyId: d.agencyId,
+      name: d.name,
+      licenceRef: d.licenceRef,
+      status: 'PROPOSED',
+      contract: d.contract,
+      proposedBy: d.proposedBy,
+      amendment: null,
+      agents: {},
+      holding: {},
+      placementsTaken: 0,
+    };
   }
   if (state.status === 'none') return state;
   switch (event.type) {
@@ -139,19 +172,38 @@ export function evolveAgency(state: AgencyState, event: AgencyEvent): AgencyStat
 // ---- commands --------------------------------------------------------------------------------------
 
 export type AgencyCommand =
-  | { readonly type: 'ProposeAgency'; readonly data: { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly by: string } }
+  | {
+      readonly type: 'ProposeAgency';
+      readonly data: { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly by: string };
+    }
   | { readonly type: 'ApproveAgency'; readonly data: { readonly agencyId: string; readonly by: string } }
   | { readonly type: 'RejectAgency'; readonly data: { readonly agencyId: string; readonly by: string; readonly reason: string } }
   | { readonly type: 'ProposeContractAmendment'; readonly data: { readonly agencyId: string; readonly contract: AgencyContract; readonly by: string } }
   | { readonly type: 'ApproveContractAmendment'; readonly data: { readonly agencyId: string; readonly by: string } }
-  | { readonly type: 'SuspendAgency'; readonly data: { readonly agencyId: string; readonly by: string; readonly reason: string; readonly onDate: BusinessDate } }
+  | {
+      readonly type: 'SuspendAgency';
+      readonly data: { readonly agencyId: string; readonly by: string; readonly reason: string; readonly onDate: BusinessDate };
+    }
   | {
       readonly type: 'CertifyAgent';
-      readonly data: { readonly agencyId: string; readonly agentId: string; readonly certification: string; readonly grantedOn: BusinessDate; readonly expiresOn: BusinessDate; readonly by: string };
+      readonly data: {
+        readonly agencyId: string;
+        readonly agentId: string;
+        readonly certification: string;
+        readonly grantedOn: BusinessDate;
+        readonly expiresOn: BusinessDate;
+        readonly by: string;
+      };
     }
   | {
       readonly type: 'TakePlacement';
-      readonly data: { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly stage: string; readonly onDate: BusinessDate };
+      readonly data: {
+        readonly agencyId: string;
+        readonly caseId: string;
+        readonly placementId: string;
+        readonly stage: string;
+        readonly onDate: BusinessDate;
+      };
     }
   | { readonly type: 'ReleasePlacement'; readonly data: { readonly agencyId: string; readonly caseId: string; readonly placementId: string } };
 
@@ -159,24 +211,36 @@ export type AgencyCommand =
 function contractProblem(contract: AgencyContract): DomainError | null {
   const bad = (message: string, details?: Record<string, unknown>) => domainError('CONTRACT_INVALID', message, details);
   if (!isBusinessDate(contract.startsOn) || !isBusinessDate(contract.endsOn)) return bad('the contract term is two business dates');
-  if (compareDates(contract.endsOn, contract.startsOn) < 0) return bad('a contract ends on or after it starts', { startsOn: contract.startsOn, endsOn: contract.endsOn });
+  if (compareDates(contract.endsOn, contract.startsOn) < 0)
+    return bad('a contract ends on or after it starts', { startsOn: contract.startsOn, endsOn: contract.endsOn });
   if (!contract.stages.length) return bad('a contract names the stages the agency may be given');
   if (!Number.isInteger(contract.capacity) || contract.capacity < 1) return bad('capacity is a whole number of cases, at least 1');
   const rates = [contract.commission.defaultBps, ...Object.values(contract.commission.byStage ?? {}), ...(contract.commission.bands ?? []).map((b) => b.bps)];
   if (rates.some((bps) => !Number.isInteger(bps) || bps < 0 || bps > 5000)) return bad('commission rates are whole basis points from 0 to 5000 (50 %)');
   const bands = contract.commission.bands ?? [];
   if (bands.length && bands[0].fromFen !== 0) return bad('the first recovery band starts at 0 fen');
-  if (bands.some((b, i) => !Number.isInteger(b.fromFen) || (i > 0 && b.fromFen <= bands[i - 1].fromFen))) return bad('recovery bands start at ascending whole fen amounts');
+  if (bands.some((b, i) => !Number.isInteger(b.fromFen) || (i > 0 && b.fromFen <= bands[i - 1].fromFen)))
+    return bad('recovery bands start at ascending whole fen amounts');
   return null;
 }
 
 /** Whether the contract lets the agency be given a case at `stage` on `onDate`, or why not. */
 function contractRefusal(contract: AgencyContract, stage: string, onDate: BusinessDate): DomainError | null {
   if (compareDates(onDate, contract.startsOn) < 0 || compareDates(onDate, contract.endsOn) > 0) {
-    return domainError('CONTRACT_NOT_IN_FORCE', `contract ${contract.contractNo} runs ${contract.startsOn} to ${contract.endsOn}, not on ${onDate}`, { contractNo: contract.contractNo, onDate }, 'conflict');
+    return domainError(
+      'CONTRACT_NOT_IN_FORCE',
+      `contract ${contract.contractNo} runs ${contract.startsOn} to ${contract.endsOn}, not on ${onDate}`,
+      { contractNo: contract.contractNo, onDate },
+      'conflict',
+    );
   }
   if (!(contract.stages as readonly string[]).includes(stage)) {
-    return domainError('STAGE_NOT_IN_CONTRACT', `contract ${contract.contractNo} covers ${contract.stages.join(', ')}, not ${stage}`, { stages: contract.stages, stage }, 'conflict');
+    return domainError(
+      'STAGE_NOT_IN_CONTRACT',
+      `contract ${contract.contractNo} covers ${contract.stages.join(', ')}, not ${stage}`,
+      { stages: contract.stages, stage },
+      'conflict',
+    );
   }
   return null;
 }
@@ -191,7 +255,8 @@ function existing(state: AgencyState, agencyId: string): AgencyFile | DomainErro
   return state.status === 'none' ? domainError('AGENCY_NOT_FOUND', `no agency ${agencyId}`, { agencyId }, 'not_found') : state;
 }
 
-const makerCannotCheck = (maker: string) => domainError('MAKER_CANNOT_CHECK', 'whoever proposed a contract cannot approve it', { proposedBy: maker }, 'forbidden');
+const makerCannotCheck = (maker: string) =>
+  domainError('MAKER_CANNOT_CHECK', 'whoever proposed a contract cannot approve it', { proposedBy: maker }, 'forbidden');
 
 function decideAgency(command: AgencyCommand, state: AgencyState): readonly AgencyEvent[] | DomainError {
   const d = command.data;
@@ -207,16 +272,25 @@ function decideAgency(command: AgencyCommand, state: AgencyState): readonly Agen
   switch (command.type) {
     case 'ApproveAgency':
       if (agency.status === 'ACTIVE') return [];
-      if (agency.status !== 'PROPOSED') return domainError('AGENCY_NOT_PROPOSED', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
+      if (agency.status !== 'PROPOSED')
+        return domainError('AGENCY_NOT_PROPOSED', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
       if (agency.proposedBy === command.data.by) return makerCannotCheck(agency.proposedBy);
       return [{ type: 'AgencyApproved', data: { agencyId: agency.agencyId, contractNo: agency.contract.contractNo, approvedBy: command.data.by } }];
     case 'RejectAgency':
-      if (agency.status !== 'PROPOSED') return domainError('AGENCY_NOT_PROPOSED', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
+      if (agency.status !== 'PROPOSED')
+        return domainError('AGENCY_NOT_PROPOSED', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
       if (agency.proposedBy === command.data.by) return makerCannotCheck(agency.proposedBy);
       return [{ type: 'AgencyRejected', data: { agencyId: agency.agencyId, rejectedBy: command.data.by, reason: command.data.reason } }];
     case 'ProposeContractAmendment': {
-      if (agency.status !== 'ACTIVE' && agency.status !== 'SUSPENDED') return domainError('AGENCY_NOT_ACTIVE', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
-      if (agency.amendment) return domainError('AMENDMENT_PENDING', `an amendment of ${d.agencyId}'s contract awaits approval`, { proposedBy: agency.amendment.proposedBy }, 'conflict');
+      if (agency.status !== 'ACTIVE' && agency.status !== 'SUSPENDED')
+        return domainError('AGENCY_NOT_ACTIVE', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
+      if (agency.amendment)
+        return domainError(
+          'AMENDMENT_PENDING',
+          `an amendment of ${d.agencyId}'s contract awaits approval`,
+          { proposedBy: agency.amendment.proposedBy },
+          'conflict',
+        );
       const problem = contractProblem(command.data.contract);
       if (problem) return problem;
       return [{ type: 'ContractAmendmentProposed', data: { agencyId: agency.agencyId, contract: command.data.contract, proposedBy: command.data.by } }];
@@ -227,22 +301,40 @@ function decideAgency(command: AgencyCommand, state: AgencyState): readonly Agen
       return [{ type: 'ContractAmendmentApproved', data: { agencyId: agency.agencyId, contract: agency.amendment.contract, approvedBy: command.data.by } }];
     case 'SuspendAgency':
       if (agency.status === 'SUSPENDED') return [];
-      if (agency.status !== 'ACTIVE') return domainError('AGENCY_NOT_ACTIVE', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
-      return [{ type: 'AgencySuspended', data: { agencyId: agency.agencyId, suspendedBy: command.data.by, reason: command.data.reason, suspendedOn: command.data.onDate } }];
+      if (agency.status !== 'ACTIVE')
+        return domainError('AGENCY_NOT_ACTIVE', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
+      return [
+        {
+          type: 'AgencySuspended',
+          data: { agencyId: agency.agencyId, suspendedBy: command.data.by, reason: command.data.reason, suspendedOn: command.data.onDate },
+        },
+      ];
     case 'CertifyAgent': {
       const c = command.data;
-      if (compareDates(c.expiresOn, c.grantedOn) <= 0) return domainError('CERTIFICATION_INVALID', 'a certification expires after it is granted', { grantedOn: c.grantedOn, expiresOn: c.expiresOn });
-      return [{ type: 'AgentCertified', data: { agencyId: c.agencyId, agentId: c.agentId, certification: c.certification, grantedOn: c.grantedOn, expiresOn: c.expiresOn, recordedBy: c.by } }];
+      if (compareDates(c.expiresOn, c.grantedOn) <= 0)
+        return domainError('CERTIFICATION_INVALID', 'a certification expires after it is granted', { grantedOn: c.grantedOn, expiresOn: c.expiresOn });
+      return [
+        {
+          type: 'AgentCertified',
+          data: { agencyId: c.agencyId, agentId: c.agentId, certification: c.certification, grantedOn: c.grantedOn, expiresOn: c.expiresOn, recordedBy: c.by },
+        },
+      ];
     }
     case 'TakePlacement': {
       const c = command.data;
       if (agency.holding[c.caseId] === c.placementId) return [];
-      if (agency.status !== 'ACTIVE') return domainError('AGENCY_NOT_ACTIVE', `agency ${c.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
+      if (agency.status !== 'ACTIVE')
+        return domainError('AGENCY_NOT_ACTIVE', `agency ${c.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
       const refusal = contractRefusal(agency.contract, c.stage, c.onDate);
       if (refusal) return refusal;
       const held = Object.keys(agency.holding).length;
       if (held >= agency.contract.capacity) {
-        return domainError('AGENCY_AT_CAPACITY', `agency ${c.agencyId} holds ${held} cases (capacity ${agency.contract.capacity})`, { holding: held, capacity: agency.contract.capacity }, 'conflict');
+        return domainError(
+          'AGENCY_AT_CAPACITY',
+          `agency ${c.agencyId} holds ${held} cases (capacity ${agency.contract.capacity})`,
+          { holding: held, capacity: agency.contract.capacity },
+          'conflict',
+        );
       }
       return [{ type: 'AgencyPlacementTaken', data: { agencyId: c.agencyId, caseId: c.caseId, placementId: c.placementId, onDate: c.onDate } }];
     }

@@ -1,4 +1,15 @@
-import { addDays, compareDates, daysBetween, domainError, mulRatio, type BusinessDate, type Decider, type DomainError, type DomainEvent, type Fen } from '#kernel';
+import {
+  addDays,
+  compareDates,
+  daysBetween,
+  domainError,
+  mulRatio,
+  type BusinessDate,
+  type Decider,
+  type DomainError,
+  type DomainEvent,
+  type Fen,
+} from '#kernel';
 import type { AgencyStage, CommissionTerms } from './agency.js';
 
 /**
@@ -72,12 +83,25 @@ export type PlacementRequested = DomainEvent<
 >;
 export type CasePlaced = DomainEvent<
   'CasePlaced',
-  PlacementRef & { readonly loanId: string; readonly customerId: string; readonly startsOn: BusinessDate; readonly endsOn: BusinessDate; readonly noticeActionId: string; readonly noticeSentAt: string }
+  PlacementRef & {
+    readonly loanId: string;
+    readonly customerId: string;
+    readonly startsOn: BusinessDate;
+    readonly endsOn: BusinessDate;
+    readonly noticeActionId: string;
+    readonly noticeSentAt: string;
+  }
 >;
 type PlacementCancelled = DomainEvent<'PlacementCancelled', PlacementRef & { readonly code: string; readonly reason: string }>;
 export type CaseRecalled = DomainEvent<
   'CaseRecalled',
-  PlacementRef & { readonly reason: RecallReason; readonly note: string | null; readonly recalledOn: BusinessDate; readonly recoveredAmount: Fen; readonly commission: Fen }
+  PlacementRef & {
+    readonly reason: RecallReason;
+    readonly note: string | null;
+    readonly recalledOn: BusinessDate;
+    readonly recoveredAmount: Fen;
+    readonly commission: Fen;
+  }
 >;
 export type RecoveryAttributed = DomainEvent<
   'RecoveryAttributed',
@@ -98,7 +122,14 @@ export type RecoveryReversed = DomainEvent<
 >;
 
 export type PlacementEvent = PlacementRequested | CasePlaced | PlacementCancelled | CaseRecalled | RecoveryAttributed | RecoveryReversed;
-export const PLACEMENT_EVENT_TYPES: readonly PlacementEvent['type'][] = ['PlacementRequested', 'CasePlaced', 'PlacementCancelled', 'CaseRecalled', 'RecoveryAttributed', 'RecoveryReversed'];
+export const PLACEMENT_EVENT_TYPES: readonly PlacementEvent['type'][] = [
+  'PlacementRequested',
+  'CasePlaced',
+  'PlacementCancelled',
+  'CaseRecalled',
+  'RecoveryAttributed',
+  'RecoveryReversed',
+];
 
 // ---- state -----------------------------------------------------------------------------------------
 
@@ -157,13 +188,23 @@ function evolvePlacement(state: PlacementState, event: PlacementEvent): Placemen
       return { ...state, current: null };
     case 'RecoveryAttributed': {
       const e = event.data;
-      const current = state.current && state.current.placementId === e.placementId ? { ...state.current, recovered: state.current.recovered + e.amount, earned: state.current.earned + e.commission } : state.current;
-      return { ...state, current, attributed: { ...state.attributed, [e.reference]: { placementId: e.placementId, agencyId: e.agencyId, amount: e.amount, commission: e.commission } } };
+      const current =
+        state.current && state.current.placementId === e.placementId
+          ? { ...state.current, recovered: state.current.recovered + e.amount, earned: state.current.earned + e.commission }
+          : state.current;
+      return {
+        ...state,
+        current,
+        attributed: { ...state.attributed, [e.reference]: { placementId: e.placementId, agencyId: e.agencyId, amount: e.amount, commission: e.commission } },
+      };
     }
     case 'RecoveryReversed': {
       const e = event.data;
       const { [e.reference]: _reversed, ...attributed } = state.attributed;
-      const current = state.current && state.current.placementId === e.placementId ? { ...state.current, recovered: state.current.recovered - e.amount, earned: state.current.earned - e.commission } : state.current;
+      const current =
+        state.current && state.current.placementId === e.placementId
+          ? { ...state.current, recovered: state.current.recovered - e.amount, earned: state.current.earned - e.commission }
+          : state.current;
       return { ...state, current, attributed };
     }
     default: {
@@ -180,7 +221,12 @@ function evolvePlacement(state: PlacementState, event: PlacementEvent): Placemen
  * `before`: with bands, each part of the payment at the rate of the band it falls in; without, the
  * whole at the stage's rate (else the default). Each part is rounded half away from zero to the fen.
  */
-export function commissionOn(terms: CommissionTerms, stage: AgencyStage, before: Fen, amount: Fen): { parts: { amount: Fen; bps: number; commission: Fen }[]; commission: Fen } {
+export function commissionOn(
+  terms: CommissionTerms,
+  stage: AgencyStage,
+  before: Fen,
+  amount: Fen,
+): { parts: { amount: Fen; bps: number; commission: Fen }[]; commission: Fen } {
   const bands = terms.bands ?? [];
   const parts: { amount: Fen; bps: number; commission: Fen }[] = [];
   if (!bands.length) {
@@ -233,7 +279,8 @@ export interface AgencyCandidate {
 
 /** The agencies in the order the policy tries them: round-robin, or best recent recovery (then round-robin). */
 export function rankAgencies(candidates: readonly AgencyCandidate[], selection: PlacementPolicy['selection']): AgencyCandidate[] {
-  const roundRobin = (a: AgencyCandidate, b: AgencyCandidate) => a.placements - b.placements || (a.agencyId < b.agencyId ? -1 : a.agencyId > b.agencyId ? 1 : 0);
+  const roundRobin = (a: AgencyCandidate, b: AgencyCandidate) =>
+    a.placements - b.placements || (a.agencyId < b.agencyId ? -1 : a.agencyId > b.agencyId ? 1 : 0);
   const best = (a: AgencyCandidate, b: AgencyCandidate) => (b.recoveryBps ?? -1) - (a.recoveryBps ?? -1) || roundRobin(a, b);
   return [...candidates].sort(selection === 'BEST_PERFORMANCE' ? best : roundRobin);
 }
@@ -242,15 +289,39 @@ export function rankAgencies(candidates: readonly AgencyCandidate[], selection: 
 
 export type PlacementCommand =
   | { readonly type: 'RequestPlacement'; readonly data: PlacementRequested['data'] }
-  | { readonly type: 'StartPlacement'; readonly data: { readonly placementId: string; readonly loanId: string; readonly customerId: string; readonly startsOn: BusinessDate; readonly sentAt: string } }
+  | {
+      readonly type: 'StartPlacement';
+      readonly data: {
+        readonly placementId: string;
+        readonly loanId: string;
+        readonly customerId: string;
+        readonly startsOn: BusinessDate;
+        readonly sentAt: string;
+      };
+    }
   | { readonly type: 'CancelPlacement'; readonly data: { readonly placementId: string; readonly code: string; readonly reason: string } }
   | { readonly type: 'RecallCase'; readonly data: { readonly reason: RecallReason; readonly note: string | null; readonly onDate: BusinessDate } }
   | { readonly type: 'ExpirePlacement'; readonly data: { readonly businessDate: BusinessDate } }
-  | { readonly type: 'AttributePayment'; readonly data: { readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate } }
+  | {
+      readonly type: 'AttributePayment';
+      readonly data: { readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate };
+    }
   | { readonly type: 'ReversePayment'; readonly data: { readonly reference: string; readonly businessDate: BusinessDate; readonly cause: string } };
 
 function recalled(c: CurrentPlacement, reason: RecallReason, note: string | null, onDate: BusinessDate): CaseRecalled {
-  return { type: 'CaseRecalled', data: { placementId: c.placementId, caseId: c.caseId, agencyId: c.agencyId, reason, note, recalledOn: onDate, recoveredAmount: c.recovered, commission: c.earned } };
+  return {
+    type: 'CaseRecalled',
+    data: {
+      placementId: c.placementId,
+      caseId: c.caseId,
+      agencyId: c.agencyId,
+      reason,
+      note,
+      recalledOn: onDate,
+      recoveredAmount: c.recovered,
+      commission: c.earned,
+    },
+  };
 }
 
 function decidePlacement(command: PlacementCommand, state: PlacementState): readonly PlacementEvent[] | DomainError {
@@ -259,7 +330,13 @@ function decidePlacement(command: PlacementCommand, state: PlacementState): read
     case 'RequestPlacement': {
       const d = command.data;
       if (c?.placementId === d.placementId && c.agencyId === d.agencyId) return [];
-      if (c) return domainError('CASE_ALREADY_PLACED', `case ${d.caseId} is placed with agency ${c.agencyId}`, { agencyId: c.agencyId, placementId: c.placementId }, 'conflict');
+      if (c)
+        return domainError(
+          'CASE_ALREADY_PLACED',
+          `case ${d.caseId} is placed with agency ${c.agencyId}`,
+          { agencyId: c.agencyId, placementId: c.placementId },
+          'conflict',
+        );
       if (!Number.isInteger(d.termDays) || d.termDays < 1) return domainError('TERM_INVALID', 'a placement lasts at least one day');
       return [{ type: 'PlacementRequested', data: d }];
     }
@@ -286,7 +363,12 @@ function decidePlacement(command: PlacementCommand, state: PlacementState): read
     }
     case 'CancelPlacement':
       if (!c || c.placementId !== command.data.placementId || c.status !== 'NOTICE_PENDING') return [];
-      return [{ type: 'PlacementCancelled', data: { placementId: c.placementId, caseId: c.caseId, agencyId: c.agencyId, code: command.data.code, reason: command.data.reason } }];
+      return [
+        {
+          type: 'PlacementCancelled',
+          data: { placementId: c.placementId, caseId: c.caseId, agencyId: c.agencyId, code: command.data.code, reason: command.data.reason },
+        },
+      ];
     case 'RecallCase': {
       const d = command.data;
       if (!c) return domainError('CASE_NOT_PLACED', 'the case is not placed with an agency', undefined, 'conflict');
@@ -294,7 +376,9 @@ function decidePlacement(command: PlacementCommand, state: PlacementState): read
       return [recalled(c, d.reason, d.note, d.onDate)];
     }
     case 'ExpirePlacement':
-      return c?.status === 'ACTIVE' && c.endsOn && compareDates(c.endsOn, command.data.businessDate) <= 0 ? [recalled(c, 'EXPIRED', null, command.data.businessDate)] : [];
+      return c?.status === 'ACTIVE' && c.endsOn && compareDates(c.endsOn, command.data.businessDate) <= 0
+        ? [recalled(c, 'EXPIRED', null, command.data.businessDate)]
+        : [];
     case 'AttributePayment': {
       const d = command.data;
       // Only what is recovered while the agency holds the case counts as its recovery.
@@ -303,7 +387,18 @@ function decidePlacement(command: PlacementCommand, state: PlacementState): read
       return [
         {
           type: 'RecoveryAttributed',
-          data: { placementId: c.placementId, caseId: c.caseId, agencyId: c.agencyId, reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate, parts, commission, contractNo: c.contractNo },
+          data: {
+            placementId: c.placementId,
+            caseId: c.caseId,
+            agencyId: c.agencyId,
+            reference: d.reference,
+            amount: d.amount,
+            valueDate: d.valueDate,
+            businessDate: d.businessDate,
+            parts,
+            commission,
+            contractNo: c.contractNo,
+          },
         },
       ];
     }
@@ -314,7 +409,16 @@ function decidePlacement(command: PlacementCommand, state: PlacementState): read
       return [
         {
           type: 'RecoveryReversed',
-          data: { placementId: earlier.placementId, caseId: state.caseId, agencyId: earlier.agencyId, reference: d.reference, amount: earlier.amount, commission: earlier.commission, businessDate: d.businessDate, cause: d.cause },
+          data: {
+            placementId: earlier.placementId,
+            caseId: state.caseId,
+            agencyId: earlier.agencyId,
+            reference: d.reference,
+            amount: earlier.amount,
+            commission: earlier.commission,
+            businessDate: d.businessDate,
+            cause: d.cause,
+          },
         },
       ];
     }

@@ -35,7 +35,14 @@ export interface AgencyRow {
 function evolveAgencyRow(row: AgencyRow | undefined, recorded: RecordedEvent): AgencyRow | undefined {
   const next = evolveAgency(row?.state ?? { status: 'none' }, recorded as unknown as AgencyEvent);
   if (next.status === 'none') return undefined;
-  return { agency_id: next.agencyId, status: next.status, holding: Object.keys(next.holding).length, placements: next.placementsTaken, contract: next.contract, state: next };
+  return {
+    agency_id: next.agencyId,
+    status: next.status,
+    holding: Object.keys(next.holding).length,
+    placements: next.placementsTaken,
+    contract: next.contract,
+    state: next,
+  };
 }
 
 const agenciesProjection: Projection = rowProjection<AgencyRow>({
@@ -168,7 +175,20 @@ const recoveriesProjection: Projection = rowProjection<RecoveryRow>({
     const event = recorded as unknown as PlacementEvent;
     if (event.type === 'RecoveryAttributed') {
       const d = event.data;
-      return row ?? { recovery_id: `${d.placementId}/${d.reference}`, placement_id: d.placementId, agency_id: d.agencyId, case_id: d.caseId, reference: d.reference, amount: d.amount, commission: d.commission, value_date: d.valueDate, business_date: d.businessDate, reversed_on: null };
+      return (
+        row ?? {
+          recovery_id: `${d.placementId}/${d.reference}`,
+          placement_id: d.placementId,
+          agency_id: d.agencyId,
+          case_id: d.caseId,
+          reference: d.reference,
+          amount: d.amount,
+          commission: d.commission,
+          value_date: d.valueDate,
+          business_date: d.businessDate,
+          reversed_on: null,
+        }
+      );
     }
     if (event.type === 'RecoveryReversed') return row && { ...row, reversed_on: event.data.businessDate };
     return undefined;
@@ -210,8 +230,23 @@ const agencyContactsProjection: Projection = rowProjection<AgencyContactRow>({
   },
   evolve(row, recorded) {
     const d = recorded.data as AttemptData;
-    return row ?? { attempt_id: d.attemptId, agency_id: d.by.id.slice('agency:'.length), case_id: d.caseId, channel: d.channel, local_date: d.localDate, blocked_code: recorded.type === 'ContactBlocked' ? (d.code ?? null) : null };
+    return (
+      row ?? {
+        attempt_id: d.attemptId,
+        agency_id: d.by.id.slice('agency:'.length),
+        case_id: d.caseId,
+        channel: d.channel,
+        local_date: d.localDate,
+        blocked_code: recorded.type === 'ContactBlocked' ? (d.code ?? null) : null,
+      }
+    );
   },
 });
 
-export const AGENCY_READ_MODELS: readonly Projection[] = [agencyCaseAssignmentsProjection, agenciesProjection, placementsProjection, recoveriesProjection, agencyContactsProjection];
+export const AGENCY_READ_MODELS: readonly Projection[] = [
+  agencyCaseAssignmentsProjection,
+  agenciesProjection,
+  placementsProjection,
+  recoveriesProjection,
+  agencyContactsProjection,
+];

@@ -67,12 +67,18 @@ export class AgencyQueries {
 
   /** The case placed with the agency and started by `today` (its scope), or null. */
   async activePlacement(agencyId: string, caseId: string, today: string): Promise<PlacementRow | null> {
-    const { rows } = await this.pool.query<PlacementRow>(`SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND case_id = $2 AND status = 'ACTIVE' AND starts_on <= $3`, [agencyId, caseId, today]);
+    const { rows } = await this.pool.query<PlacementRow>(
+      `SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND case_id = $2 AND status = 'ACTIVE' AND starts_on <= $3`,
+      [agencyId, caseId, today],
+    );
     return rows[0] ?? null;
   }
 
   async agencyCases(agencyId: string, today: string) {
-    const { rows } = await this.pool.query<PlacementRow>(`SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND status = 'ACTIVE' AND starts_on <= $2 ORDER BY starts_on, case_id`, [agencyId, today]);
+    const { rows } = await this.pool.query<PlacementRow>(
+      `SELECT * FROM ${PLACEMENTS_TABLE} WHERE agency_id = $1 AND status = 'ACTIVE' AND starts_on <= $2 ORDER BY starts_on, case_id`,
+      [agencyId, today],
+    );
     return { items: rows.map(placementView) };
   }
 

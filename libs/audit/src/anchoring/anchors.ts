@@ -53,7 +53,12 @@ const DAY_HASH = `
     FROM audit_events
    WHERE recorded_at >= ${DAY_START} AND recorded_at < ${DAY_END}`;
 
-export async function anchorDay(pool: pg.Pool, store: EventStore, day: string, publisher: AnchorPublisher = LOG_PUBLISHER): Promise<Anchor & { written: boolean }> {
+export async function anchorDay(
+  pool: pg.Pool,
+  store: EventStore,
+  day: string,
+  publisher: AnchorPublisher = LOG_PUBLISHER,
+): Promise<Anchor & { written: boolean }> {
   const { rows: state } = await pool.query<{ ended: boolean; open_since: Date | null }>(
     `SELECT now() >= ${DAY_END} AS ended,
             (SELECT min(xact_start) FROM pg_stat_activity
@@ -67,12 +72,24 @@ export async function anchorDay(pool: pg.Pool, store: EventStore, day: string, p
   }
   if (store.kind === 'postgres' && state[0].open_since) {
     throw new ProblemException(
-      problem(409, 'ANCHOR_DAY_NOT_SETTLED', 'Day not settled', `A transaction open since ${state[0].open_since.toISOString()} may still record events on ${day}; anchor it once that has ended.`, { day }),
+      problem(
+        409,
+        'ANCHOR_DAY_NOT_SETTLED',
+        'Day not settled',
+        `A transaction open since ${state[0].open_since.toISOString()} may still record events on ${day}; anchor it once that has ended.`,
+        { day },
+      ),
     );
   }
   if (!(await indexCaughtUp(pool, store))) {
     throw new ProblemException(
-      problem(409, 'ANCHOR_DAY_NOT_SETTLED', 'Day not settled', `The audit index has not yet recorded every stored event; anchor ${day} once it has caught up.`, { day }),
+      problem(
+        409,
+        'ANCHOR_DAY_NOT_SETTLED',
+        'Day not settled',
+        `The audit index has not yet recorded every stored event; anchor ${day} once it has caught up.`,
+        { day },
+      ),
     );
   }
   // A concurrent first write commits after this statement's snapshot: then the next one sees it.
@@ -115,12 +132,18 @@ async function writeOnce(pool: pg.Pool, day: string): Promise<AnchorRow[]> {
 }
 
 /** Recomputes every stored anchor; the first day whose events no longer hash to it is reported. */
-export async function verifyAnchors(pool: pg.Pool): Promise<{ ok: boolean; checked: number; firstMismatch?: { day: string; stored: string; recomputed: string } }> {
+export async function verifyAnchors(
+  pool: pg.Pool,
+): Promise<{ ok: boolean; checked: number; firstMismatch?: { day: string; stored: string; recomputed: string } }> {
   const { rows } = await pool.query<{ day: string; anchor: Buffer }>(`SELECT to_char(day, 'YYYY-MM-DD') AS day, anchor FROM audit_anchors ORDER BY day`);
   for (const row of rows) {
     const { rows: now } = await pool.query<{ anchor: Buffer }>(DAY_HASH, [row.day]);
     if (!now[0].anchor.equals(row.anchor)) {
-      return { ok: false, checked: rows.length, firstMismatch: { day: row.day, stored: row.anchor.toString('hex'), recomputed: now[0].anchor.toString('hex') } };
+      return {
+        ok: false,
+        checked: rows.length,
+        firstMismatch: { day: row.day, stored: row.anchor.toString('hex'), recomputed: now[0].anchor.toString('hex') },
+      };
     }
   }
   return { ok: true, checked: rows.length };

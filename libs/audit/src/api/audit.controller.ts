@@ -21,12 +21,18 @@ const HistoryQuery = z
     pageSize: fields.pageSize,
   })
   .refine((q) => q.streamId || q.loanId || q.customerId, { message: 'give streamId, loanId or customerId' });
-const StateQuery = z
-  .strictObject({
-    at: z.iso.datetime({ offset: true }).optional(),
-    position: z.string().regex(/^\d+\/\d+$/, 'commit/prepare').optional(),
-    businessDate: fields.businessDate.optional().describe("the state at the close of this business date: the position of its EndOfDayCompleted on Loans' calendar; the open day: the state so far; a date before the calendar: events with occurredAt on or before it"),
-  });
+const StateQuery = z.strictObject({
+  at: z.iso.datetime({ offset: true }).optional(),
+  position: z
+    .string()
+    .regex(/^\d+\/\d+$/, 'commit/prepare')
+    .optional(),
+  businessDate: fields.businessDate
+    .optional()
+    .describe(
+      "the state at the close of this business date: the position of its EndOfDayCompleted on Loans' calendar; the open day: the state so far; a date before the calendar: events with occurredAt on or before it",
+    ),
+});
 const AccessLogQuery = z.strictObject({
   actorId: fields.id.optional(),
   subject: z.string().min(1).max(200).optional().describe('a case, loan, customer, stream or event id the query named'),
@@ -50,9 +56,18 @@ export class AuditController {
   @Get('history')
   @Roles('auditor', 'admin', 'supervisor', 'risk_manager')
   @DocQuery(HistoryQuery as unknown as z.ZodObject)
-  @ApiOperation({ summary: "A loan's or customer's story across every context's streams, in global order, with who, when, which command, correlation, causation and policy versions" })
+  @ApiOperation({
+    summary:
+      "A loan's or customer's story across every context's streams, in global order, with who, when, which command, correlation, causation and policy versions",
+  })
   history(@ValidQuery(HistoryQuery) q: z.infer<typeof HistoryQuery>) {
-    return this.reader.history({ ...q, types: q.types?.split(',').map((t) => t.trim()).filter(Boolean) });
+    return this.reader.history({
+      ...q,
+      types: q.types
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    });
   }
 
   @Get('streams/:streamId/state')
@@ -77,7 +92,10 @@ export class AuditController {
   @Get('access-log')
   @Roles('auditor', 'admin')
   @DocQuery(AccessLogQuery)
-  @ApiOperation({ summary: 'Who ran which audit query (history, state, explain, verify, what-if, any auditor read) about which case, loan or customer, when, with what outcome; newest first' })
+  @ApiOperation({
+    summary:
+      'Who ran which audit query (history, state, explain, verify, what-if, any auditor read) about which case, loan or customer, when, with what outcome; newest first',
+  })
   accessLog(@ValidQuery(AccessLogQuery) q: z.infer<typeof AccessLogQuery>) {
     return readAccessLog(this.pool, q);
   }

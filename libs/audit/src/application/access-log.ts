@@ -50,7 +50,17 @@ export class AccessLogInterceptor implements NestInterceptor {
     await this.pool.query(
       `INSERT INTO ${ACCESS_LOG_TABLE} (actor_id, role, team, method, route, params, query, status, correlation_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [user.id, user.role, user.team ?? null, request.method, route, JSON.stringify(request.params ?? {}), JSON.stringify(request.query ?? {}), status, String(request.id)],
+      [
+        user.id,
+        user.role,
+        user.team ?? null,
+        request.method,
+        route,
+        JSON.stringify(request.params ?? {}),
+        JSON.stringify(request.query ?? {}),
+        status,
+        String(request.id),
+      ],
     );
   }
 }

@@ -91,7 +91,15 @@ export type HashedFields = Pick<RecordedEvent, 'streamId' | 'revision' | 'eventI
 export function auditHash(previous: Uint8Array | null, event: HashedFields): Buffer {
   const hash = createHash('sha256');
   if (previous) hash.update(previous);
-  const parts = [event.streamId, String(event.revision), event.eventId, event.type, String(event.schemaVersion), canonicalJson(event.data), canonicalJson(event.metadata)];
+  const parts = [
+    event.streamId,
+    String(event.revision),
+    event.eventId,
+    event.type,
+    String(event.schemaVersion),
+    canonicalJson(event.data),
+    canonicalJson(event.metadata),
+  ];
   for (const part of parts) {
     hash.update('\u0000');
     hash.update(part, 'utf8');
@@ -168,7 +176,21 @@ export const auditIndexProjection: Projection = {
        SELECT * FROM unnest($1::numeric[], $2::numeric[], $3::text[], $4::bigint[], $5::uuid[], $6::text[], $7::int[], $8::text[],
                             $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::bytea[])
        ON CONFLICT DO NOTHING`,
-      [cols.commit, cols.prepare, cols.stream, cols.revision, cols.id, cols.type, cols.version, cols.occurred, cols.recorded, cols.loan, cols.customer, cols.date, cols.hash],
+      [
+        cols.commit,
+        cols.prepare,
+        cols.stream,
+        cols.revision,
+        cols.id,
+        cols.type,
+        cols.version,
+        cols.occurred,
+        cols.recorded,
+        cols.loan,
+        cols.customer,
+        cols.date,
+        cols.hash,
+      ],
     );
   },
 };
@@ -197,4 +219,3 @@ export async function indexCaughtUp(pool: pg.Pool, store: EventStore, timeoutMs 
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-

@@ -147,7 +147,13 @@ export class AuditReader {
       this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE ${filter}`, params),
     ]);
     const events = await this.eventsOf(rows);
-    return { streams, items: rows.map((r) => entry(r, events.get(`${r.stream_id}\u0000${r.revision}`))), page: q.page, pageSize: q.pageSize, total: count[0].n };
+    return {
+      streams,
+      items: rows.map((r) => entry(r, events.get(`${r.stream_id}\u0000${r.revision}`))),
+      page: q.page,
+      pageSize: q.pageSize,
+      total: count[0].n,
+    };
   }
 
   /**
@@ -161,7 +167,13 @@ export class AuditReader {
   async stateAsOf(
     streamId: string,
     asOf: { at?: string; position?: string; businessDate?: string },
-  ): Promise<{ streamId: string; revision: number; state: unknown; events: number; asOf?: { businessDate: string; basis: BusinessDateBasis; position: string | null } } | null> {
+  ): Promise<{
+    streamId: string;
+    revision: number;
+    state: unknown;
+    events: number;
+    asOf?: { businessDate: string; basis: BusinessDateBasis; position: string | null };
+  } | null> {
     const category = streamId.slice(0, Math.max(0, streamId.indexOf('-')));
     const aggregate = this.aggregates.get(category);
     if (!aggregate) return null;
@@ -193,7 +205,11 @@ export class AuditReader {
         (!upTo || comparePositions(e.globalPosition, upTo) <= 0) &&
         (onOrBefore === null || (e.metadata.occurredAt ?? '').slice(0, 10) <= onOrBefore),
     );
-    const state = fold(aggregate.evolve as (s: unknown, e: RecordedEvent) => unknown, aggregate.initialState(), events.map((e) => ({ type: e.type, data: e.data }) as unknown as RecordedEvent));
+    const state = fold(
+      aggregate.evolve as (s: unknown, e: RecordedEvent) => unknown,
+      aggregate.initialState(),
+      events.map((e) => ({ type: e.type, data: e.data }) as unknown as RecordedEvent),
+    );
     return { streamId, revision: events.length ? events[events.length - 1].revision : -1, state, events: events.length, ...(basis ? { asOf: basis } : {}) };
   }
 
@@ -231,7 +247,8 @@ export class AuditReader {
     const out = new Map<string, RecordedEvent>();
     await Promise.all(
       [...spans].map(async ([streamId, span]) => {
-        for (const e of await this.store.readStream(streamId, { fromRevision: span.from, maxCount: span.to - span.from + 1 })) out.set(`${e.streamId}\u0000${e.revision}`, e);
+        for (const e of await this.store.readStream(streamId, { fromRevision: span.from, maxCount: span.to - span.from + 1 }))
+          out.set(`${e.streamId}\u0000${e.revision}`, e);
       }),
     );
     return out;

@@ -5,7 +5,22 @@ import { z } from 'zod';
 import { isDomainError, newId } from '#kernel';
 import { LoanQueries } from '#loans';
 import type { Loaded } from '#eventstore';
-import { DocBody, DocQuery, Meta, PG_POOL, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  PG_POOL,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ValidQuery,
+  ZodPipe,
+  commandContext,
+  domainProblem,
+  fields,
+  problem,
+  type RequestMeta,
+} from '#platform';
 import { CaseService } from '../application/cases.service.js';
 import { ContactService, type ContactAttemptInput } from '../application/contacts.service.js';
 import { WhatIfService } from '../application/what-if.service.js';
@@ -53,7 +68,14 @@ function detail(loaded: Loaded<CaseState>) {
     team: s.team,
     strategy: s.plan.strategy,
     strategyLabel: strategyLabel(s.plan.strategy),
-    plan: { planId: s.plan.planId, stage: s.plan.stage, steps: s.plan.steps, adjustmentsUsed: s.adjustments, limits: s.plan.adjustmentLimits, promiseTerms: s.plan.promiseTerms },
+    plan: {
+      planId: s.plan.planId,
+      stage: s.plan.stage,
+      steps: s.plan.steps,
+      adjustmentsUsed: s.adjustments,
+      limits: s.plan.adjustmentLimits,
+      promiseTerms: s.plan.promiseTerms,
+    },
     actions: Object.values(s.actions),
     holds: Object.entries(s.holds).map(([holdId, reason]) => ({ holdId, reason })),
     promises: Object.values(s.promises),
@@ -147,7 +169,8 @@ export class CasesController {
   async workQueue(@Query(new ZodPipe(WorkQueueQuery, 'query')) query: z.infer<typeof WorkQueueQuery>, @Req() req: AuthedRequest) {
     const date = query.date ?? (await this.clock.todayOrThrow());
     if (req.user.role === 'collector') {
-      if (query.collectorId && query.collectorId !== req.user.id) throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', 'A collector sees their own queue.'));
+      if (query.collectorId && query.collectorId !== req.user.id)
+        throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', 'A collector sees their own queue.'));
       return this.queries.workQueue(req.user.id, date);
     }
     const collectorId = query.collectorId ?? req.user.id;
@@ -170,7 +193,12 @@ export class CasesController {
     summary:
       'Record a contact attempt and its outcome. A contact rule refusal answers 422 with its code (CONTACT_OUTSIDE_HOURS, CONTACT_DAILY_CALL_LIMIT, ...) and is itself recorded as ContactBlocked.',
   })
-  async contact(@Param('caseId', id) caseId: string, @ValidBody(ContactBody) body: z.infer<typeof ContactBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async contact(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(ContactBody) body: z.infer<typeof ContactBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.writable(caseId, req);
     const attemptId = attemptIdOf(body.attemptId, meta);
     const by: AttemptedBy = req.user.role === 'service' ? { kind: 'EXECUTOR', id: req.user.id } : { kind: 'COLLECTOR', id: req.user.id };
@@ -201,7 +229,12 @@ export class CasesController {
   @HttpCode(201)
   @DocBody(FieldVisitBody)
   @ApiOperation({ summary: 'Request a field visit; a supervisor (not the requester) must approve it' })
-  async requestVisit(@Param('caseId', id) caseId: string, @ValidBody(FieldVisitBody) body: z.infer<typeof FieldVisitBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async requestVisit(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(FieldVisitBody) body: z.infer<typeof FieldVisitBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.writable(caseId, req);
     return answer(await this.cases.requestFieldVisit(caseId, body, commandContext(meta, 'RequestFieldVisit', { extra: { reason: body.reason } })));
   }
@@ -211,7 +244,13 @@ export class CasesController {
   @HttpCode(202)
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'Approve a requested field visit' })
-  async approveVisit(@Param('caseId', id) caseId: string, @Param('visitId', id) visitId: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async approveVisit(
+    @Param('caseId', id) caseId: string,
+    @Param('visitId', id) visitId: string,
+    @ValidBody(EmptyBody) _body: unknown,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.writable(caseId, req);
     return answer(await this.cases.approveFieldVisit(caseId, visitId, commandContext(meta, 'ApproveFieldVisit')));
   }
@@ -229,7 +268,9 @@ export class CasesController {
     @Req() req: AuthedRequest,
   ) {
     await this.writable(caseId, req);
-    return answer(await this.cases.rejectFieldVisit(caseId, visitId, body.reason, commandContext(meta, 'RejectFieldVisit', { extra: { reason: body.reason } })));
+    return answer(
+      await this.cases.rejectFieldVisit(caseId, visitId, body.reason, commandContext(meta, 'RejectFieldVisit', { extra: { reason: body.reason } })),
+    );
   }
 
   @Post('cases/:caseId/field-visits/:visitId/report')
@@ -268,10 +309,19 @@ export class CasesController {
   @HttpCode(202)
   @DocBody(AdjustPlanBody)
   @ApiOperation({ summary: 'Skip, move or add a step of the case’s plan, within the strategy’s limits, with a reason' })
-  async adjust(@Param('caseId', id) caseId: string, @ValidBody(AdjustPlanBody) body: z.infer<typeof AdjustPlanBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async adjust(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(AdjustPlanBody) body: z.infer<typeof AdjustPlanBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     const loaded = await this.writable(caseId, req);
     const adjustment =
-      body.kind === 'ADD' ? { kind: 'ADD' as const, step: ladderOf([body.step])[0] } : body.kind === 'MOVE' ? { kind: 'MOVE' as const, stepId: body.stepId, to: body.to } : { kind: 'SKIP' as const, stepId: body.stepId };
+      body.kind === 'ADD'
+        ? { kind: 'ADD' as const, step: ladderOf([body.step])[0] }
+        : body.kind === 'MOVE'
+          ? { kind: 'MOVE' as const, stepId: body.stepId, to: body.to }
+          : { kind: 'SKIP' as const, stepId: body.stepId };
     const dpd = loaded.state.status === 'none' ? 0 : loaded.state.dpd;
     return answer(await this.cases.adjustPlan(caseId, adjustment, body.reason, dpd, commandContext(meta, 'AdjustPlan', { extra: { reason: body.reason } })));
   }
@@ -281,7 +331,12 @@ export class CasesController {
   @HttpCode(202)
   @DocBody(ReassignBody)
   @ApiOperation({ summary: 'Hand the case to another certified collector (of the supervisor’s team), with a reason' })
-  async reassign(@Param('caseId', id) caseId: string, @ValidBody(ReassignBody) body: z.infer<typeof ReassignBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async reassign(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(ReassignBody) body: z.infer<typeof ReassignBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.writable(caseId, req);
     if (req.user.role === 'supervisor') {
       const target = await this.queries.collector(body.collectorId);
@@ -290,7 +345,13 @@ export class CasesController {
       }
     }
     return answer(
-      await this.cases.reassign(caseId, body.collectorId, body.reason, body.businessDate ?? (await this.clock.todayOrThrow()), commandContext(meta, 'ReassignCase', { extra: { reason: body.reason } })),
+      await this.cases.reassign(
+        caseId,
+        body.collectorId,
+        body.reason,
+        body.businessDate ?? (await this.clock.todayOrThrow()),
+        commandContext(meta, 'ReassignCase', { extra: { reason: body.reason } }),
+      ),
     );
   }
 
@@ -298,7 +359,9 @@ export class CasesController {
   @Roles('collector', 'supervisor', 'admin')
   @HttpCode(202)
   @DocBody(HoldBody)
-  @ApiOperation({ summary: 'Put the case on hold (dispute, complaint, deceased, ...): no contact until resumed; a dispute or complaint stops contact with the debtor' })
+  @ApiOperation({
+    summary: 'Put the case on hold (dispute, complaint, deceased, ...): no contact until resumed; a dispute or complaint stops contact with the debtor',
+  })
   async hold(@Param('caseId', id) caseId: string, @ValidBody(HoldBody) body: z.infer<typeof HoldBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
     await this.writable(caseId, req);
     const holdId = body.holdId ?? meta.idempotencyKey ?? newId();
@@ -324,7 +387,11 @@ export class CasesController {
   ) {
     await this.writable(caseId, req);
     return answer(
-      await this.cases.releaseHold(caseId, { holdId, resolution: body.resolution, on: body.on ?? (await this.clock.todayOrThrow()) }, commandContext(meta, 'ResumeCase', { extra: { reason: body.resolution } })),
+      await this.cases.releaseHold(
+        caseId,
+        { holdId, resolution: body.resolution, on: body.on ?? (await this.clock.todayOrThrow()) },
+        commandContext(meta, 'ResumeCase', { extra: { reason: body.resolution } }),
+      ),
     );
   }
 
@@ -336,7 +403,12 @@ export class CasesController {
     summary:
       'Close a case as written off once Loans has written its loan off (409 LOAN_NOT_WRITTEN_OFF before; the write-off itself closes the case too); cured, paid-off and restructured closures follow the loan',
   })
-  async close(@Param('caseId', id) caseId: string, @ValidBody(CloseCaseBody) body: z.infer<typeof CloseCaseBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async close(
+    @Param('caseId', id) caseId: string,
+    @ValidBody(CloseCaseBody) body: z.infer<typeof CloseCaseBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     const { state } = await this.writable(caseId, req);
     const writtenOffOn = state.status === 'none' ? null : await this.loanBook.writtenOffOn(state.loanId);
     const closedOn = body.closedOn ?? writtenOffOn ?? (await this.clock.todayOrThrow());

@@ -105,7 +105,8 @@ export class ChannelOutcomesHandler implements InboundHandler {
   constructor(private readonly contacts: ContactService) {}
 
   async handle(message: InboundMessage): Promise<InboundOutcome> {
-    if (message.type !== undefined && message.type !== CHANNEL_OUTCOME_TYPE) return rejected('UNKNOWN_MESSAGE_TYPE', `no command for message type ${message.type}`);
+    if (message.type !== undefined && message.type !== CHANNEL_OUTCOME_TYPE)
+      return rejected('UNKNOWN_MESSAGE_TYPE', `no command for message type ${message.type}`);
     const parsed = ChannelOutcomeData.safeParse(message.data);
     if (!parsed.success) {
       return rejected('VALIDATION_FAILED', `the message data does not match ${CHANNEL_OUTCOME_TYPE}`, {

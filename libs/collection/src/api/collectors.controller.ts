@@ -38,7 +38,9 @@ export class CollectorsController {
 
   private sameTeam(team: string, req: AuthedRequest): void {
     if (req.user.role !== 'admin' && team !== req.user.team) {
-      throw new ProblemException(problem(403, 'NOT_YOUR_TEAM', 'Not your team', `A supervisor manages the collectors of their own team (${req.user.team ?? 'none'}).`));
+      throw new ProblemException(
+        problem(403, 'NOT_YOUR_TEAM', 'Not your team', `A supervisor manages the collectors of their own team (${req.user.team ?? 'none'}).`),
+      );
     }
   }
 
@@ -50,7 +52,13 @@ export class CollectorsController {
   async register(@ValidBody(RegisterCollectorBody) body: z.infer<typeof RegisterCollectorBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
     this.sameTeam(body.team, req);
     return answer(
-      await runCommand(this.metrics, this.store.collectors, streams.collector(body.collectorId), { type: 'RegisterCollector', data: body }, commandContext(meta, 'RegisterCollector')),
+      await runCommand(
+        this.metrics,
+        this.store.collectors,
+        streams.collector(body.collectorId),
+        { type: 'RegisterCollector', data: body },
+        commandContext(meta, 'RegisterCollector'),
+      ),
     );
   }
 
@@ -83,7 +91,12 @@ export class CollectorsController {
   @HttpCode(201)
   @DocBody(TrainingBody)
   @ApiOperation({ summary: 'Record a completed training and its assessment score' })
-  async training(@Param('collectorId', id) collectorId: string, @ValidBody(TrainingBody) body: z.infer<typeof TrainingBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async training(
+    @Param('collectorId', id) collectorId: string,
+    @ValidBody(TrainingBody) body: z.infer<typeof TrainingBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.requireManaged(collectorId, req);
     return answer(
       await runCommand(

@@ -33,7 +33,8 @@ export class DebtorsController {
    */
   private async writable(customerId: string, req: AuthedRequest): Promise<void> {
     const verdict = await this.queries.debtorScope(customerId, scopeOf(req.user));
-    if (verdict === 'unknown') throw new ProblemException(problem(404, 'DEBTOR_NOT_FOUND', 'Debtor not found', `No collection case of customer ${customerId}.`));
+    if (verdict === 'unknown')
+      throw new ProblemException(problem(404, 'DEBTOR_NOT_FOUND', 'Debtor not found', `No collection case of customer ${customerId}.`));
     if (verdict === 'out') throw caseOutOfScope(`Customer ${customerId}`, req.user);
   }
 
@@ -42,7 +43,12 @@ export class DebtorsController {
   @HttpCode(202)
   @DocBody(OptOutBody)
   @ApiOperation({ summary: 'Record that the debtor opted out of (or back into) a channel the rules offer an opt-out for (SMS, EMAIL)' })
-  async optOut(@Param('customerId', id) customerId: string, @ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
+  async optOut(
+    @Param('customerId', id) customerId: string,
+    @ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: AuthedRequest,
+  ) {
     await this.writable(customerId, req);
     const rules = await this.rules.inForce(await this.clock.todayOrThrow());
     return answer(

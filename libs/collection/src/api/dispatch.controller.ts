@@ -46,7 +46,10 @@ export class DispatchController {
   @Roles('service', 'admin')
   @HttpCode(200)
   @DocBody(DispatchRunBody)
-  @ApiOperation({ summary: 'Judge again, at the given instant, the actions the contact rules rescheduled whose next allowed moment has come (released, withheld or rescheduled once more)' })
+  @ApiOperation({
+    summary:
+      'Judge again, at the given instant, the actions the contact rules rescheduled whose next allowed moment has come (released, withheld or rescheduled once more)',
+  })
   async run(@ValidBody(DispatchRunBody) body: z.infer<typeof DispatchRunBody>, @Meta() meta: RequestMeta) {
     const businessDate = await this.clock.todayOrThrow();
     const at = new Date(body.at).toISOString();
@@ -73,7 +76,11 @@ export class DispatchController {
     const events: ImpactEvent[] = [];
     let from: Position | 'start' = 'start';
     for (;;) {
-      const page = await this.store.store.readAll({ from, maxCount: 5_000, filter: { streamPrefixes: ['collection.case-', 'collection.debtor-'], eventTypes: IMPACT_EVENT_TYPES } });
+      const page = await this.store.store.readAll({
+        from,
+        maxCount: 5_000,
+        filter: { streamPrefixes: ['collection.case-', 'collection.debtor-'], eventTypes: IMPACT_EVENT_TYPES },
+      });
       events.push(...page.events);
       if (page.isEnd) break;
       from = page.position;
@@ -84,7 +91,9 @@ export class DispatchController {
 
   @Get('debtors/:customerId/dispatch')
   @Roles('supervisor', 'auditor', 'admin')
-  @ApiOperation({ summary: 'What the dispatch gate decided for each of the debtor’s actions (from the debtor’s ledger): released, withheld, rescheduled, expired' })
+  @ApiOperation({
+    summary: 'What the dispatch gate decided for each of the debtor’s actions (from the debtor’s ledger): released, withheld, rescheduled, expired',
+  })
   async decisions(@Param('customerId', id) customerId: string) {
     const loaded = await this.store.debtors.load(streams.debtor(customerId));
     const s = loaded.state;

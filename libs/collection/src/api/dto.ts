@@ -16,10 +16,7 @@ const purpose = z.enum(PURPOSES);
 const grade = z.enum(GRADES);
 const stage = z.enum(STAGES as unknown as [string, ...string[]]);
 const instant = z.iso.datetime({ offset: true }).describe('ISO-8601 instant, e.g. 2025-03-02T10:00:00+08:00');
-const timing = z.union([
-  z.strictObject({ dpdDay: z.number().int().min(0).max(3650) }),
-  z.strictObject({ daysBeforeDue: z.number().int().min(1).max(60) }),
-]);
+const timing = z.union([z.strictObject({ dpdDay: z.number().int().min(0).max(3650) }), z.strictObject({ daysBeforeDue: z.number().int().min(1).max(60) })]);
 
 const StepBody = z.strictObject({
   stepId: fields.id,
@@ -36,7 +33,9 @@ const StepBody = z.strictObject({
     .optional()
     .describe('HH:MM the action is planned to go out on its day, in sendTimeZone (default: the opening of the contact window in the debtor’s zone)'),
   sendTimeZone: z.string().min(1).max(64).optional().describe('IANA zone of sendTime (default: the loan’s zone)'),
-  stage: stage.optional().describe('the stage whose plan the step is on, for a strategy covering several stages (default: every stage of the strategy); one of its keys’ stages'),
+  stage: stage
+    .optional()
+    .describe('the stage whose plan the step is on, for a strategy covering several stages (default: every stage of the strategy); one of its keys’ stages'),
 });
 export type StepInput = z.infer<typeof StepBody>;
 
@@ -50,13 +49,19 @@ export const ProposeStrategyBody = z.strictObject({
     .default('LOAN')
     .describe('what the champion/challenger arm is drawn for: LOAN (default; a loan that cures and falls behind again keeps its arm), CUSTOMER, or CASE'),
   champion: z.array(StepBody).min(1).max(50),
-  challenger: z.strictObject({ ladder: z.array(StepBody).min(1).max(50), trafficSharePct: z.number().int().min(1).max(99) }).nullable().optional(),
+  challenger: z
+    .strictObject({ ladder: z.array(StepBody).min(1).max(50), trafficSharePct: z.number().int().min(1).max(99) })
+    .nullable()
+    .optional(),
   promiseTerms: z
     .strictObject({
       graceDays: z.number().int().min(0).max(30),
       toleranceFen: fields.fen,
       toleranceBps: z.number().int().min(0).max(10_000),
-      minAmountFen: fields.positiveFen.nullable().optional().describe('the smallest promise (e.g. one installment); the lower of it and minOverdueBps of the overdue amount applies'),
+      minAmountFen: fields.positiveFen
+        .nullable()
+        .optional()
+        .describe('the smallest promise (e.g. one installment); the lower of it and minOverdueBps of the overdue amount applies'),
       minOverdueBps: z.number().int().min(0).max(10_000).optional().describe('the smallest promise as a share of the overdue amount (default 1000: 10 %)'),
       maxHorizonDays: z.number().int().min(1).max(366).optional().describe('how far ahead a promise may be dated (default 30 days)'),
     })
@@ -76,7 +81,9 @@ export const EmptyBody = z.strictObject({}).optional();
 export const ReasonBody = z.strictObject({ reason });
 export const ActivateStrategyBody = z.strictObject({
   effectiveFrom: fields.businessDate,
-  businessDate: fields.businessDate.optional().describe('today’s business date; if stated, it must be the open business date of Loans’ calendar (422 BUSINESS_DATE_NOT_OPEN)'),
+  businessDate: fields.businessDate
+    .optional()
+    .describe('today’s business date; if stated, it must be the open business date of Loans’ calendar (422 BUSINESS_DATE_NOT_OPEN)'),
 });
 
 export const ContactRulesBody = z.strictObject({
@@ -139,9 +146,20 @@ export const CertificationBody = z.strictObject({
 
 /** What the 2026 guideline asks a report to show (see docs/collection.md, the rulebooks). */
 const procedureFields = {
-  recordingRef: fields.id.optional().describe('the call’s recording in the bank’s recording system (an id); every call carries one under CN-2026.1 (422 CONTACT_RECORDING_MISSING)'),
-  accompaniedBy: z.array(fields.id).max(5).optional().describe('the other collectors on a field visit; CN-2026.1 asks for 2 collectors in all (422 CONTACT_FIELD_VISIT_UNDERSTAFFED)'),
-  identified: z.boolean().optional().describe('the contact opened by naming the bank (and the agency acting for it); required of a case’s first call or visit that reaches someone under CN-2026.1 (422 CONTACT_IDENTIFICATION_MISSING)'),
+  recordingRef: fields.id
+    .optional()
+    .describe('the call’s recording in the bank’s recording system (an id); every call carries one under CN-2026.1 (422 CONTACT_RECORDING_MISSING)'),
+  accompaniedBy: z
+    .array(fields.id)
+    .max(5)
+    .optional()
+    .describe('the other collectors on a field visit; CN-2026.1 asks for 2 collectors in all (422 CONTACT_FIELD_VISIT_UNDERSTAFFED)'),
+  identified: z
+    .boolean()
+    .optional()
+    .describe(
+      'the contact opened by naming the bank (and the agency acting for it); required of a case’s first call or visit that reaches someone under CN-2026.1 (422 CONTACT_IDENTIFICATION_MISSING)',
+    ),
 };
 
 const PromiseBody = z.strictObject({ promiseId: fields.id.optional(), amount: fields.positiveFen, dueOn: fields.businessDate });
@@ -151,7 +169,11 @@ export const ContactBody = z.strictObject({
   actionId: z.string().min(1).max(300).optional().describe('the scheduled action performed'),
   channel,
   outcome: z.enum(OUTCOMES),
-  at: instant.optional().describe('when the contact was made; defaults to when the request is received. Must fall on the open business date in the debtor’s time zone (422 OCCURRED_OUTSIDE_BUSINESS_DAY), not before the case opened (422 OCCURRED_BEFORE_CASE_OPENED)'),
+  at: instant
+    .optional()
+    .describe(
+      'when the contact was made; defaults to when the request is received. Must fall on the open business date in the debtor’s time zone (422 OCCURRED_OUTSIDE_BUSINESS_DAY), not before the case opened (422 OCCURRED_BEFORE_CASE_OPENED)',
+    ),
   party: z.enum(['DEBTOR', 'THIRD_PARTY']).default('DEBTOR'),
   thirdPartyContactId: fields.id.optional().describe('the third party’s contact id in the personal-data vault'),
   debtDisclosed: z.boolean().default(false),

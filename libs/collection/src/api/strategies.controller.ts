@@ -2,7 +2,22 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isDomainError } from '#kernel';
-import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, problem, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  Metrics,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ValidQuery,
+  ZodPipe,
+  commandContext,
+  domainProblem,
+  fields,
+  problem,
+  type RequestMeta,
+} from '#platform';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionClock } from '../application/clock.js';
@@ -76,7 +91,14 @@ export class StrategiesController {
         streams.strategy(body.strategyId),
         {
           type: 'ProposeStrategyVersion',
-          data: { strategyId: body.strategyId, definition, reason: body.reason, reviewId: body.reviewId ?? null, ...(body.reviewId ? { reviewFound: await this.store.reviewExists(body.reviewId) } : {}), by: meta.actor },
+          data: {
+            strategyId: body.strategyId,
+            definition,
+            reason: body.reason,
+            reviewId: body.reviewId ?? null,
+            ...(body.reviewId ? { reviewFound: await this.store.reviewExists(body.reviewId) } : {}),
+            by: meta.actor,
+          },
         },
         commandContext(meta, 'ProposeStrategyVersion', { extra: { reason: body.reason, ...(body.reviewId ? { reviewId: body.reviewId } : {}) } }),
       ),
@@ -88,7 +110,12 @@ export class StrategiesController {
   @HttpCode(202)
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'Approve a proposed version (maker-checker: not by its proposer)' })
-  async approve(@Param('strategyId', id) strategyId: string, @Param('version', version) v: number, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta) {
+  async approve(
+    @Param('strategyId', id) strategyId: string,
+    @Param('version', version) v: number,
+    @ValidBody(EmptyBody) _body: unknown,
+    @Meta() meta: RequestMeta,
+  ) {
     return answer(
       await runCommand(
         this.metrics,
@@ -105,7 +132,12 @@ export class StrategiesController {
   @HttpCode(202)
   @DocBody(ReasonBody)
   @ApiOperation({ summary: 'Reject a proposed version, with a reason' })
-  async reject(@Param('strategyId', id) strategyId: string, @Param('version', version) v: number, @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>, @Meta() meta: RequestMeta) {
+  async reject(
+    @Param('strategyId', id) strategyId: string,
+    @Param('version', version) v: number,
+    @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>,
+    @Meta() meta: RequestMeta,
+  ) {
     return answer(
       await runCommand(
         this.metrics,
@@ -121,7 +153,9 @@ export class StrategiesController {
   @Roles('risk_manager')
   @HttpCode(202)
   @DocBody(ActivateStrategyBody)
-  @ApiOperation({ summary: 'Activate an approved version from a business date: the open business date of Loans’ calendar or later (422 EFFECTIVE_DATE_IN_PAST)' })
+  @ApiOperation({
+    summary: 'Activate an approved version from a business date: the open business date of Loans’ calendar or later (422 EFFECTIVE_DATE_IN_PAST)',
+  })
   async activate(
     @Param('strategyId', id) strategyId: string,
     @Param('version', version) v: number,

@@ -75,7 +75,12 @@ export class CaseService {
     if (state.collectorId) return state.collectorId;
     const rules = await this.rules.inForce(onDate);
     const required = [rules.collectorCertification, ...planCertifications(state)];
-    const { rows } = await this.pool.query<{ collector_id: string; team: string; skills: string[]; certifications: Record<string, Omit<Certification, 'certification'>> }>(
+    const { rows } = await this.pool.query<{
+      collector_id: string;
+      team: string;
+      skills: string[];
+      certifications: Record<string, Omit<Certification, 'certification'>>;
+    }>(
       `SELECT collector_id, team, skills, certifications FROM rm_collection_collectors
         WHERE active AND open_cases < capacity ORDER BY open_cases, collector_id`,
     );
@@ -120,7 +125,12 @@ export class CaseService {
   async reassign(caseId: string, to: string, reason: string, onDate: BusinessDate, ctx: CommandContext): Promise<Result> {
     const { state } = await this.load(caseId);
     if (state.status !== 'open') {
-      return domainError(state.status === 'none' ? 'CASE_NOT_FOUND' : 'CASE_CLOSED', `case ${caseId} is not open`, { caseId }, state.status === 'none' ? 'not_found' : 'conflict');
+      return domainError(
+        state.status === 'none' ? 'CASE_NOT_FOUND' : 'CASE_CLOSED',
+        `case ${caseId} is not open`,
+        { caseId },
+        state.status === 'none' ? 'not_found' : 'conflict',
+      );
     }
     if (!reason.trim()) return domainError('REASON_REQUIRED', 'a reassignment needs a reason');
     const collector = await this.store.collectors.load(streams.collector(to));
@@ -149,7 +159,8 @@ export class CaseService {
       await this.releaseCollector(to, caseId, followUp(ctx, 'ReleaseCase', `undo:${to}`));
       return result;
     }
-    if (state.collectorId && result.events.length) await this.releaseCollector(state.collectorId, caseId, followUp(ctx, 'ReleaseCase', `release:${state.collectorId}`));
+    if (state.collectorId && result.events.length)
+      await this.releaseCollector(state.collectorId, caseId, followUp(ctx, 'ReleaseCase', `release:${state.collectorId}`));
     return result;
   }
 
@@ -173,7 +184,11 @@ export class CaseService {
     );
   }
 
-  recordPayment(caseId: string, payment: { reference: string; amount: Fen; valueDate: BusinessDate; businessDate: BusinessDate }, ctx: CommandContext): Promise<Result> {
+  recordPayment(
+    caseId: string,
+    payment: { reference: string; amount: Fen; valueDate: BusinessDate; businessDate: BusinessDate },
+    ctx: CommandContext,
+  ): Promise<Result> {
     return this.run(caseId, { type: 'RecordPayment', data: { caseId, ...payment } }, ctx);
   }
 
@@ -183,7 +198,11 @@ export class CaseService {
   }
 
   /** Loans restated the loan's delinquency history: a cure the case was closed on may not have happened. */
-  undoCure(caseId: string, restated: { episodes: readonly CorrectedEpisode[]; businessDate: BusinessDate; cause: CorrectionCause }, ctx: CommandContext): Promise<Result> {
+  undoCure(
+    caseId: string,
+    restated: { episodes: readonly CorrectedEpisode[]; businessDate: BusinessDate; cause: CorrectionCause },
+    ctx: CommandContext,
+  ): Promise<Result> {
     return this.run(caseId, { type: 'UndoCure', data: { caseId, ...restated } }, ctx);
   }
 
@@ -192,7 +211,8 @@ export class CaseService {
     // As last seen (a close runs every open case): strategies change only by the reactions of the
     // process that runs the close, so the label is that of the state the command decides on.
     const { state } = await this.current(caseId);
-    const planned = state.status === 'open' ? { ...ctx, policyVersions: { ...ctx.policyVersions, collectionStrategy: strategyLabel(state.plan.strategy) } } : ctx;
+    const planned =
+      state.status === 'open' ? { ...ctx, policyVersions: { ...ctx.policyVersions, collectionStrategy: strategyLabel(state.plan.strategy) } } : ctx;
     return this.run(caseId, { type: 'CloseCaseDay', data: { caseId, businessDate, dpd, nextDueDate } }, planned);
   }
 
@@ -252,7 +272,11 @@ export class CaseService {
   }
 
   /** The customer's own promise (self-service): the same promise rules as on a call, on the open business date. */
-  recordCustomerPromise(caseId: string, promise: { requestId: string; promiseId: string; amount: Fen; dueOn: BusinessDate; businessDate: BusinessDate }, ctx: CommandContext): Promise<Result> {
+  recordCustomerPromise(
+    caseId: string,
+    promise: { requestId: string; promiseId: string; amount: Fen; dueOn: BusinessDate; businessDate: BusinessDate },
+    ctx: CommandContext,
+  ): Promise<Result> {
     const { requestId, businessDate, ...made } = promise;
     return this.run(caseId, { type: 'RecordCustomerPromise', data: { caseId, requestId, businessDate, promise: made } }, ctx);
   }

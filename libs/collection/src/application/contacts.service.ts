@@ -137,7 +137,13 @@ export class ContactService {
             actionId: data.actionId,
           },
         },
-        { ...ctx, command: 'LogContact', idempotencyKey: key, expectedRevision: undefined, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
+        {
+          ...ctx,
+          command: 'LogContact',
+          idempotencyKey: key,
+          expectedRevision: undefined,
+          policyVersions: { ...ctx.policyVersions, contactRules: rules.version },
+        },
       );
       if (isDomainError(logged)) {
         if (!isContactCode(logged.code)) return logged;
@@ -181,21 +187,29 @@ export class ContactService {
     const zone = ledger.timeZone ?? track.timeZone;
     const local = localTimeOf(input.at, zone);
     if (local.date !== businessDate) {
-      return domainError('OCCURRED_OUTSIDE_BUSINESS_DAY', `the attempt at ${input.at} falls on ${local.date} in ${zone}; the open business date is ${businessDate}`, {
-        at: input.at,
-        localDate: local.date,
-        timeZone: zone,
-        openBusinessDate: businessDate,
-      });
+      return domainError(
+        'OCCURRED_OUTSIDE_BUSINESS_DAY',
+        `the attempt at ${input.at} falls on ${local.date} in ${zone}; the open business date is ${businessDate}`,
+        {
+          at: input.at,
+          localDate: local.date,
+          timeZone: zone,
+          openBusinessDate: businessDate,
+        },
+      );
     }
     const rules = await this.rulesBook.inForce(local.date);
     const key = `contact:${input.attemptId}`;
     const quiet = rules.quietHours.channels.includes(input.channel) && inQuietHours(local.minutes, rules.quietHours);
     const logged = quiet
-      ? domainError('CONTACT_OUTSIDE_HOURS', `${input.channel} at ${local.time} in ${zone} is inside the quiet hours ${rules.quietHours.start}-${rules.quietHours.end}`, {
-          localTime: local.time,
-          timeZone: zone,
-        })
+      ? domainError(
+          'CONTACT_OUTSIDE_HOURS',
+          `${input.channel} at ${local.time} in ${zone} is inside the quiet hours ${rules.quietHours.start}-${rules.quietHours.end}`,
+          {
+            localTime: local.time,
+            timeZone: zone,
+          },
+        )
       : await runCommand(
           this.metrics,
           this.store.debtors,
@@ -217,7 +231,13 @@ export class ContactService {
               actionId: input.actionId ?? null,
             },
           },
-          { ...ctx, command: 'LogContact', idempotencyKey: key, expectedRevision: undefined, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
+          {
+            ...ctx,
+            command: 'LogContact',
+            idempotencyKey: key,
+            expectedRevision: undefined,
+            policyVersions: { ...ctx.policyVersions, contactRules: rules.version },
+          },
         );
     if (!isDomainError(logged)) return { kind: 'recorded', result: logged };
     if (!isContactCode(logged.code)) return logged;
@@ -240,7 +260,13 @@ export class ContactService {
           rulesVersion: rules.version,
         },
       },
-      { ...ctx, command: 'RecordBlockedContact', idempotencyKey: key, expectedRevision: undefined, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } },
+      {
+        ...ctx,
+        command: 'RecordBlockedContact',
+        idempotencyKey: key,
+        expectedRevision: undefined,
+        policyVersions: { ...ctx.policyVersions, contactRules: rules.version },
+      },
     );
     if (isDomainError(blocked)) return blocked;
     return { kind: 'blocked', result: blocked, code: logged.code, reason: logged.message, details: logged.details ?? {} };
@@ -253,7 +279,10 @@ export class ContactService {
       this.metrics,
       this.store.cases,
       streams.case(caseId),
-      { type: 'AttemptContact', data: { ...data, rules: await this.rulesBook.inForce(data.businessDate), collectorCertifications: null, debtorVerdict: { cleared: true } } },
+      {
+        type: 'AttemptContact',
+        data: { ...data, rules: await this.rulesBook.inForce(data.businessDate), collectorCertifications: null, debtorVerdict: { cleared: true } },
+      },
       { ...ctx, command: 'AttemptContact', idempotencyKey: `contact:${data.attemptId}`, expectedRevision: undefined },
     );
     return isDomainError(result) ? result : { kind: 'recorded', result };
@@ -264,7 +293,9 @@ export class ContactService {
     const earlier = state.attempts[attemptId];
     if (!earlier) return null;
     const result: CommandResult<CaseEvent> = { streamId: streams.case(caseId), events: [], revision, position: null, duplicate: true };
-    return earlier.blocked ? { kind: 'blocked', result, code: earlier.blocked.code, reason: earlier.blocked.reason, details: earlier.blocked.details } : { kind: 'recorded', result };
+    return earlier.blocked
+      ? { kind: 'blocked', result, code: earlier.blocked.code, reason: earlier.blocked.reason, details: earlier.blocked.details }
+      : { kind: 'recorded', result };
   }
 
   private async certificationsOf(collectorId: string): Promise<Record<string, Certification>> {

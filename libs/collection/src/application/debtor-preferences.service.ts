@@ -48,18 +48,33 @@ export class DebtorPreferencesService {
   }
 
   /** The debtor's preferred contact times on a channel (SetPreferredContactTimes), judged against the rules in force. */
-  async setPreferredTimes(customerId: string, channel: Channel, windows: readonly ContactWindow[], ctx: CommandContext): Promise<CommandResult<DebtorEvent> | DomainError> {
+  async setPreferredTimes(
+    customerId: string,
+    channel: Channel,
+    windows: readonly ContactWindow[],
+    ctx: CommandContext,
+  ): Promise<CommandResult<DebtorEvent> | DomainError> {
     return this.onLedger(customerId, (rules) => ({ type: 'SetPreferredContactTimes', data: { customerId, channel, windows, rules } }), ctx);
   }
 
   /** A command on the debtor's ledger under the contact rules in force on the business date, their version recorded. */
-  private async onLedger(customerId: string, command: (rules: ContactRules) => DebtorCommand, ctx: CommandContext): Promise<CommandResult<DebtorEvent> | DomainError> {
+  private async onLedger(
+    customerId: string,
+    command: (rules: ContactRules) => DebtorCommand,
+    ctx: CommandContext,
+  ): Promise<CommandResult<DebtorEvent> | DomainError> {
     const rules = await this.rules.inForce(await this.clock.todayOrThrow());
-    return runCommand(this.metrics, this.store.debtors, streams.debtor(customerId), command(rules), { ...ctx, policyVersions: { ...ctx.policyVersions, contactRules: rules.version } });
+    return runCommand(this.metrics, this.store.debtors, streams.debtor(customerId), command(rules), {
+      ...ctx,
+      policyVersions: { ...ctx.policyVersions, contactRules: rules.version },
+    });
   }
 
   async preferences(customerId: string): Promise<DebtorPreferences> {
-    const [loaded, rules] = await Promise.all([this.store.debtors.load(streams.debtor(customerId)), this.clock.todayOrThrow().then((d) => this.rules.inForce(d))]);
+    const [loaded, rules] = await Promise.all([
+      this.store.debtors.load(streams.debtor(customerId)),
+      this.clock.todayOrThrow().then((d) => this.rules.inForce(d)),
+    ]);
     const s = loaded.state;
     return {
       customerId,

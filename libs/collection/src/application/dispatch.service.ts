@@ -29,7 +29,9 @@ export interface DispatchRunSummary {
 type Result = CommandResult<DebtorEvent> | DomainError;
 
 function caseFactsOf(state: CaseState): CaseDispatchFacts {
-  return state.status === 'none' ? { status: 'none', holds: {} } : { status: state.status, holds: state.holds, ...(state.placement ? { placedWith: state.placement.agencyId } : {}) };
+  return state.status === 'none'
+    ? { status: 'none', holds: {} }
+    : { status: state.status, holds: state.holds, ...(state.placement ? { placedWith: state.placement.agencyId } : {}) };
 }
 
 /**
@@ -105,7 +107,11 @@ export class DispatchService implements OnModuleDestroy {
         tally.waiting++;
         return;
       }
-      const result = await this.judge(pending.action, at, { ...ctx, command: 'ReleaseAction', idempotencyKey: `${ctx.idempotencyKey ?? 'dispatch'}:${item_id}` });
+      const result = await this.judge(pending.action, at, {
+        ...ctx,
+        command: 'ReleaseAction',
+        idempotencyKey: `${ctx.idempotencyKey ?? 'dispatch'}:${item_id}`,
+      });
       if (isDomainError(result) || result.events.length === 0) {
         tally.waiting++;
         return;

@@ -29,7 +29,7 @@ export interface EndOfDaySummary {
 }
 
 // Kept here for the modules that import them from the end of day.
-export { COLLECTION_SYSTEM,  } from './system.js';
+export { COLLECTION_SYSTEM } from './system.js';
 
 /**
  * Collection's end of a business day: for every open case, promises are judged (kept, or broken
@@ -60,7 +60,10 @@ export class CollectionEndOfDay {
     let rerouted = 0;
     const open = loans.filter((l) => l.caseId);
     // The day's actions nobody performed leave the queue before the next day's are scheduled.
-    const actionsExpired = await this.dispatch.expireDay(businessDate, followUp({ ...ctx, idempotencyKey: `eod:${businessDate}:expire` }, 'ExpireAction', 'expire'));
+    const actionsExpired = await this.dispatch.expireDay(
+      businessDate,
+      followUp({ ...ctx, idempotencyKey: `eod:${businessDate}:expire` }, 'ExpireAction', 'expire'),
+    );
     // Steps timed before a due date look at the installments after the day being closed. Sixteen
     // cases at a time: their appends share the store's group commits.
     const reroute = this.rerouting.forDay(addDays(businessDate, 1));
@@ -99,7 +102,18 @@ export class CollectionEndOfDay {
       if (!isDomainError(result)) certificationsExpired += result.events.length;
     });
     const outreachScheduled = await this.outreach.closeDay(businessDate, { ...ctx, idempotencyKey: `eod:${businessDate}` });
-    return { businessDate, cases: open.length, actionsScheduled, promisesKept, promisesBroken, assigned, certificationsExpired, actionsExpired, outreachScheduled, rerouted };
+    return {
+      businessDate,
+      cases: open.length,
+      actionsScheduled,
+      promisesKept,
+      promisesBroken,
+      assigned,
+      certificationsExpired,
+      actionsExpired,
+      outreachScheduled,
+      rerouted,
+    };
   }
 
   /** The same, on request: the open cases as the loan mirror's read model has them. */
@@ -108,4 +122,3 @@ export class CollectionEndOfDay {
     return this.run(businessDate, rows.map(fromRow), ctx);
   }
 }
-

@@ -153,7 +153,9 @@ export class LoanReactions implements OnModuleDestroy {
     const gradeOf = async (customerId: string): Promise<Graded> => {
       const known = grades.get(customerId);
       if (known) return { grade: known.grade, gradingPolicy: known.policy };
-      const { rows } = await ctx.query<{ grade: Grade; policy: string | null }>(`SELECT grade, policy FROM ${gradesTable} WHERE customer_id = $1`, [customerId]);
+      const { rows } = await ctx.query<{ grade: Grade; policy: string | null }>(`SELECT grade, policy FROM ${gradesTable} WHERE customer_id = $1`, [
+        customerId,
+      ]);
       return rows[0] ? { grade: rows[0].grade, gradingPolicy: rows[0].policy } : { grade: DEFAULT_GRADE, gradingPolicy: null };
     };
 
@@ -163,7 +165,12 @@ export class LoanReactions implements OnModuleDestroy {
     await forEachPartitioned(events, keyOf, 8, async (event) => {
       if (event.type === 'CustomerGraded') {
         const d = (event as unknown as CustomerGraded).data;
-        grades.set(d.customerId, { grade: d.grade as Grade, policy: `${d.policyId}@v${d.policyVersion}`, asOf: d.asOf, position: formatPosition(event.globalPosition) });
+        grades.set(d.customerId, {
+          grade: d.grade as Grade,
+          policy: `${d.policyId}@v${d.policyVersion}`,
+          asOf: d.asOf,
+          position: formatPosition(event.globalPosition),
+        });
         return;
       }
       if (event.type === 'EndOfDayCompleted') {
@@ -189,7 +196,12 @@ export class LoanReactions implements OnModuleDestroy {
       }
     });
 
-    await bulkUpsert(ctx, loansTable, [...touched].map((id) => toRow(loans.get(id)!)), ['loan_id']);
+    await bulkUpsert(
+      ctx,
+      loansTable,
+      [...touched].map((id) => toRow(loans.get(id)!)),
+      ['loan_id'],
+    );
     await bulkUpsert(
       ctx,
       gradesTable,
@@ -199,19 +211,42 @@ export class LoanReactions implements OnModuleDestroy {
   }
 
   /** Move the loan's open case to the stage, DPD and overdue amount the mirror now records. */
-  private async followStage(caseId: string, loan: LoanMirror, recorded: RecordedEvent, reaction: Reaction | null, gradeOf: (customerId: string) => Promise<Graded>): Promise<void> {
+  private async followStage(
+    caseId: string,
+    loan: LoanMirror,
+    recorded: RecordedEvent,
+    reaction: Reaction | null,
+    gradeOf: (customerId: string) => Promise<Graded>,
+  ): Promise<void> {
     if (!reaction) return;
     const asOf = loan.dpdAsOf!;
-    const change = { stage: loan.stage, dpd: loan.dpd, overdueAmount: loan.overdueAmount, asOf, ...(await gradeOf(loan.customerId)), nextDueDate: nextDueDate(loan, asOf) };
+    const change = {
+      stage: loan.stage,
+      dpd: loan.dpd,
+      overdueAmount: loan.overdueAmount,
+      asOf,
+      ...(await gradeOf(loan.customerId)),
+      nextDueDate: nextDueDate(loan, asOf),
+    };
     this.report(recorded, await this.cases.changeStage(caseId, change, this.ctx(reaction, 'ChangeCaseStage')));
   }
 
   /** Hold the loan's open case while a restructuring plan runs (a no-op if it holds it already). */
-  private async holdForRestructuring(loan: LoanMirror, requestId: string, since: BusinessDate, recorded: RecordedEvent, reaction: Reaction | null): Promise<void> {
+  private async holdForRestructuring(
+    loan: LoanMirror,
+    requestId: string,
+    since: BusinessDate,
+    recorded: RecordedEvent,
+    reaction: Reaction | null,
+  ): Promise<void> {
     if (!loan.caseId || !reaction) return;
     this.report(
       recorded,
-      await this.cases.placeOnHold(loan.caseId, { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since }, this.ctx(reaction, 'PlaceCaseOnHold')),
+      await this.cases.placeOnHold(
+        loan.caseId,
+        { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since },
+        this.ctx(reaction, 'PlaceCaseOnHold'),
+      ),
     );
   }
 
@@ -257,26 +292,37 @@ export class LoanReactions implements OnModuleDestroy {
         const episodes = loan.episodes + 1;
         const caseId = `${loanId}-E${episodes}`;
         const graded = await gradeOf(loan.customerId);
-        const next: LoanMirror = { ...loan, episodes, caseId, caseOpenedOn: d.asOf, delinquent: true, stage: d.stage, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount };
-        if (reaction) this.report(
-          recorded,
-          await this.cases.open(
-            {
-              caseId,
-              loanId,
-              customerId: loan.customerId,
-              timeZone: loan.timeZone,
-              ...graded,
-              stage: d.stage,
-              dpd: d.dpd,
-              overdueAmount: d.overdueAmount,
-              oldestUnpaidDueDate: d.oldestUnpaidDueDate,
-              asOf: d.asOf,
-              nextDueDate: nextDueDate(next, d.asOf),
-            },
-            this.ctx(reaction, 'OpenCase'),
-          ),
-        );
+        const next: LoanMirror = {
+          ...loan,
+          episodes,
+          caseId,
+          caseOpenedOn: d.asOf,
+          delinquent: true,
+          stage: d.stage,
+          dpd: d.dpd,
+          dpdAsOf: d.asOf,
+          overdueAmount: d.overdueAmount,
+        };
+        if (reaction)
+          this.report(
+            recorded,
+            await this.cases.open(
+              {
+                caseId,
+                loanId,
+                customerId: loan.customerId,
+                timeZone: loan.timeZone,
+                ...graded,
+                stage: d.stage,
+                dpd: d.dpd,
+                overdueAmount: d.overdueAmount,
+                oldestUnpaidDueDate: d.oldestUnpaidDueDate,
+                asOf: d.asOf,
+                nextDueDate: nextDueDate(next, d.asOf),
+              },
+              this.ctx(reaction, 'OpenCase'),
+            ),
+          );
         return next;
       }
       case 'DelinquencyStageChanged': {
@@ -288,10 +334,15 @@ export class LoanReactions implements OnModuleDestroy {
       case 'PaymentReceived': {
         const d = event.data;
         if (loan.caseId) {
-          if (reaction) this.report(
-            recorded,
-            await this.cases.recordPayment(loan.caseId, { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate }, this.ctx(reaction, 'RecordCasePayment')),
-          );
+          if (reaction)
+            this.report(
+              recorded,
+              await this.cases.recordPayment(
+                loan.caseId,
+                { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate },
+                this.ctx(reaction, 'RecordCasePayment'),
+              ),
+            );
         }
         return undefined;
       }
@@ -300,7 +351,10 @@ export class LoanReactions implements OnModuleDestroy {
         if (!reaction) return undefined;
         const cause = { eventId: recorded.eventId, type: 'PaymentReversed', ref: d.reference };
         for (const caseId of casesOf(loan)) {
-          this.report(recorded, await this.cases.reversePayment(caseId, { reference: d.reference, businessDate: d.businessDate, cause }, this.ctx(reaction, 'ReverseCasePayment')));
+          this.report(
+            recorded,
+            await this.cases.reversePayment(caseId, { reference: d.reference, businessDate: d.businessDate, cause }, this.ctx(reaction, 'ReverseCasePayment')),
+          );
         }
         return undefined;
       }
@@ -327,23 +381,33 @@ export class LoanReactions implements OnModuleDestroy {
       case 'LoanWrittenOff': {
         const d = event.data;
         if (!loan.caseId) return undefined;
-        if (reaction) this.report(recorded, await this.cases.close(loan.caseId, 'WRITTEN_OFF', d.writtenOffOn, this.ctx(reaction, 'CloseCase'), d.writtenOffOn));
+        if (reaction)
+          this.report(recorded, await this.cases.close(loan.caseId, 'WRITTEN_OFF', d.writtenOffOn, this.ctx(reaction, 'CloseCase'), d.writtenOffOn));
         return { ...loan, caseId: null, caseOpenedOn: null, restructuringId: null };
       }
       case 'CollectionHoldStarted': {
         const d = event.data;
         if (loan.caseId) {
-          if (reaction) this.report(recorded, await this.cases.placeOnHold(loan.caseId, { holdId: d.holdId, reason: holdReason(d.reason), since: d.from }, this.ctx(reaction, 'PlaceCaseOnHold')));
+          if (reaction)
+            this.report(
+              recorded,
+              await this.cases.placeOnHold(
+                loan.caseId,
+                { holdId: d.holdId, reason: holdReason(d.reason), since: d.from },
+                this.ctx(reaction, 'PlaceCaseOnHold'),
+              ),
+            );
         }
         return undefined;
       }
       case 'CollectionHoldEnded': {
         const d = event.data;
         if (loan.caseId) {
-          if (reaction) this.report(
-            recorded,
-            await this.cases.releaseHold(loan.caseId, { holdId: d.holdId, resolution: 'loan hold ended', on: d.to }, this.ctx(reaction, 'ResumeCase')),
-          );
+          if (reaction)
+            this.report(
+              recorded,
+              await this.cases.releaseHold(loan.caseId, { holdId: d.holdId, resolution: 'loan hold ended', on: d.to }, this.ctx(reaction, 'ResumeCase')),
+            );
         }
         return undefined;
       }
@@ -379,10 +443,11 @@ export class LoanReactions implements OnModuleDestroy {
           event.type === 'PlanBroken'
             ? `restructuring plan broken: installment ${event.data.n} due ${event.data.dueDate} was ${event.data.daysLate} days late`
             : 'restructuring plan completed with the loan still past due';
-        if (reaction) this.report(
-          recorded,
-          await this.cases.releaseHold(loan.caseId, { holdId: restructuringHold(d.requestId), resolution, on }, this.ctx(reaction, 'ResumeCase')),
-        );
+        if (reaction)
+          this.report(
+            recorded,
+            await this.cases.releaseHold(loan.caseId, { holdId: restructuringHold(d.requestId), resolution, on }, this.ctx(reaction, 'ResumeCase')),
+          );
         return ended;
       }
       default:
@@ -397,11 +462,13 @@ export const loanReactionsProjection: Projection = {
   version: 3,
   reacts: true,
   triggers: [...LOAN_EVENTS.filter((t) => t !== 'LoanRegistered'), ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted'],
-  filter: { streamPrefixes: ['loans.', 'grading.', 'restructuring.'], eventTypes: [...LOAN_EVENTS, ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'] },
+  filter: {
+    streamPrefixes: ['loans.', 'grading.', 'restructuring.'],
+    eventTypes: [...LOAN_EVENTS, ...RESTRUCTURING_EVENTS, 'EndOfDayCompleted', 'CustomerGraded'],
+  },
   tables: MIRROR_TABLES,
   async apply(ctx, events) {
     if (!binding.reactions) throw new Error('collection loan reactions are not initialised');
     await binding.reactions.apply(ctx, events);
   },
 };
-

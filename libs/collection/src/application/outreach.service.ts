@@ -62,7 +62,10 @@ export class OutreachService implements OnModuleDestroy {
   async onWarning(event: RecordedEvent, ctx: (command: string, suffix: string) => CommandContext): Promise<void> {
     const w = (event as unknown as EarlyWarningRaised).data;
     if (!atLeast(w.severity, this.minSeverity)) return;
-    const { rows } = await this.pool.query<MirrorRow>(`SELECT * FROM ${LOANS_MIRROR_TABLE} WHERE customer_id = $1 AND case_id IS NULL AND NOT delinquent ORDER BY loan_id`, [w.customerId]);
+    const { rows } = await this.pool.query<MirrorRow>(
+      `SELECT * FROM ${LOANS_MIRROR_TABLE} WHERE customer_id = $1 AND case_id IS NULL AND NOT delinquent ORDER BY loan_id`,
+      [w.customerId],
+    );
     const { rows: graded } = await this.pool.query<{ grade: Grade }>(`SELECT grade FROM ${GRADES_TABLE} WHERE customer_id = $1`, [w.customerId]);
     const grade = graded[0]?.grade ?? DEFAULT_GRADE;
     for (const loan of rows.map(fromRow)) {
@@ -117,7 +120,9 @@ export const earlyOutreachProjection: Projection = reactor({
   filter: { streamPrefixes: ['monitoring.customer-'], eventTypes: ['EarlyWarningRaised'] },
   async handle(event, reaction) {
     if (!binding.service) throw new Error('collection outreach is not initialised');
-    await binding.service.onWarning(event, (command, suffix) => reaction.context(command, { actor: COLLECTION_SYSTEM, idempotencyKey: `${reaction.key}:${suffix}` }));
+    await binding.service.onWarning(event, (command, suffix) =>
+      reaction.context(command, { actor: COLLECTION_SYSTEM, idempotencyKey: `${reaction.key}:${suffix}` }),
+    );
   },
 });
 

@@ -10,7 +10,14 @@ import { LOANS_MIRROR_TABLE } from './loan-mirror.js';
 export interface CohortWhatIf {
   readonly alternative: { readonly strategyId: string; readonly version: number };
   readonly cohort: { readonly strategyId: string; readonly version: number; readonly cases: number; readonly limit: number };
-  readonly totals: { readonly actual: number; readonly whatIf: number; readonly same: number; readonly onlyActual: number; readonly onlyWhatIf: number; readonly casesThatDiffer: number };
+  readonly totals: {
+    readonly actual: number;
+    readonly whatIf: number;
+    readonly same: number;
+    readonly onlyActual: number;
+    readonly onlyWhatIf: number;
+    readonly casesThatDiffer: number;
+  };
   readonly byChannel: readonly { readonly channel: string; readonly actual: number; readonly whatIf: number }[];
   readonly cases: readonly ({ readonly caseId: string } & WhatIfResult['summary'])[];
 }
@@ -35,7 +42,10 @@ export class WhatIfService {
   }
 
   private async installments(loanId: string): Promise<{ seq: number; dueDate: BusinessDate }[]> {
-    const { rows } = await this.pool.query<{ installments: { seq: number; dueDate: BusinessDate }[] }>(`SELECT installments FROM ${LOANS_MIRROR_TABLE} WHERE loan_id = $1`, [loanId]);
+    const { rows } = await this.pool.query<{ installments: { seq: number; dueDate: BusinessDate }[] }>(
+      `SELECT installments FROM ${LOANS_MIRROR_TABLE} WHERE loan_id = $1`,
+      [loanId],
+    );
     return rows[0]?.installments ?? [];
   }
 
@@ -73,7 +83,14 @@ export class WhatIfService {
     return {
       alternative: { strategyId: alternative.strategyId, version: alternative.version },
       cohort: { ...cohort, cases: cases.length, limit },
-      totals: { actual: sum('actual'), whatIf: sum('whatIf'), same: sum('same'), onlyActual: sum('onlyActual'), onlyWhatIf: sum('onlyWhatIf'), casesThatDiffer: cases.filter((c) => c.differs).length },
+      totals: {
+        actual: sum('actual'),
+        whatIf: sum('whatIf'),
+        same: sum('same'),
+        onlyActual: sum('onlyActual'),
+        onlyWhatIf: sum('onlyWhatIf'),
+        casesThatDiffer: cases.filter((c) => c.differs).length,
+      },
       byChannel: [...channels].map(([channel, n]) => ({ channel, ...n })).sort((a, b) => a.channel.localeCompare(b.channel)),
       cases,
     };

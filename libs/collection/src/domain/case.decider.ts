@@ -1,4 +1,15 @@
-import { addDays, compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type Fen, isTimeZone } from '#kernel';
+import {
+  addDays,
+  compareDates,
+  domainError,
+  isBusinessDate,
+  type Actor,
+  type BusinessDate,
+  type Decider,
+  type DomainError,
+  type Fen,
+  isTimeZone,
+} from '#kernel';
 import {
   evolveCase,
   initialCaseState,
@@ -211,7 +222,8 @@ function existing(state: CaseState, caseId: string): OpenCase | ClosedCase | Dom
 function openCase(state: CaseState, caseId: string): OpenCase | DomainError {
   const c = existing(state, caseId);
   if (isError(c)) return c;
-  if (c.status === 'closed') return domainError('CASE_CLOSED', `case ${caseId} was closed (${c.closeReason}) on ${c.closedOn}`, { caseId, reason: c.closeReason }, 'conflict');
+  if (c.status === 'closed')
+    return domainError('CASE_CLOSED', `case ${caseId} was closed (${c.closeReason}) on ${c.closedOn}`, { caseId, reason: c.closeReason }, 'conflict');
   return c;
 }
 
@@ -393,7 +405,12 @@ function decideAssignCase(command: AssignCase, state: CaseState): Decision {
   if (isError(c)) return c;
   if (c.collectorId === d.collectorId) return [];
   if (c.collectorId) {
-    return domainError('CASE_ALREADY_ASSIGNED', `case ${d.caseId} is assigned to ${c.collectorId}; a supervisor reassigns it`, { collectorId: c.collectorId }, 'conflict');
+    return domainError(
+      'CASE_ALREADY_ASSIGNED',
+      `case ${d.caseId} is assigned to ${c.collectorId}; a supervisor reassigns it`,
+      { collectorId: c.collectorId },
+      'conflict',
+    );
   }
   return [{ type: 'CaseAssigned', data: { caseId: d.caseId, collectorId: d.collectorId, team: d.team, queue: `${c.grade}:${c.stage}` } }];
 }
@@ -426,7 +443,12 @@ function keptDuringPlacement(step: LadderStep): boolean {
 function placementProblem(c: OpenCase, d: Pick<ContactAttemptData, 'by'>): DomainError | null {
   if (!c.placement || d.by.kind !== 'COLLECTOR') return null;
   const { placementId, agencyId, since } = c.placement;
-  return domainError('CASE_PLACED_WITH_AGENCY', `case ${c.caseId} is placed with agency ${agencyId} since ${since}; the bank's collectors do not work it until it is recalled`, { placementId, agencyId, since }, 'conflict');
+  return domainError(
+    'CASE_PLACED_WITH_AGENCY',
+    `case ${c.caseId} is placed with agency ${agencyId} since ${since}; the bank's collectors do not work it until it is recalled`,
+    { placementId, agencyId, since },
+    'conflict',
+  );
 }
 
 function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
@@ -436,7 +458,8 @@ function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
   if (c.status === 'closed' || c.placement?.placementId === d.placementId) return [];
   const badDate = invalidDates({ since: d.since });
   if (badDate) return badDate;
-  if (c.placement) return domainError('CASE_PLACED_WITH_AGENCY', `case ${d.caseId} is placed with agency ${c.placement.agencyId}`, { ...c.placement }, 'conflict');
+  if (c.placement)
+    return domainError('CASE_PLACED_WITH_AGENCY', `case ${d.caseId} is placed with agency ${c.placement.agencyId}`, { ...c.placement }, 'conflict');
   return [{ type: 'CasePlacedWithAgency', data: { caseId: d.caseId, placementId: d.placementId, agencyId: d.agencyId, since: d.since } }];
 }
 
@@ -474,7 +497,10 @@ export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainE
     const action = c.actions[d.actionId];
     if (!action) return domainError('ACTION_NOT_FOUND', `case ${d.caseId} has no action ${d.actionId}`, { actionId: d.actionId }, 'not_found');
     if (action.channel !== d.channel) {
-      return domainError('ACTION_CHANNEL_MISMATCH', `action ${d.actionId} is a ${action.channel} action`, { actionChannel: action.channel, channel: d.channel });
+      return domainError('ACTION_CHANNEL_MISMATCH', `action ${d.actionId} is a ${action.channel} action`, {
+        actionChannel: action.channel,
+        channel: d.channel,
+      });
     }
   }
   if (d.promise) return promiseProblem(c, d.promise, localTimeOf(d.at, c.timeZone).date);
@@ -495,11 +521,19 @@ function promiseProblem(c: OpenCase, promise: PromiseInput, today: BusinessDate)
   }
   const horizon = maxHorizonDays(c.plan.promiseTerms);
   if (compareDates(promise.dueOn, addDays(today, horizon)) > 0) {
-    return domainError('PROMISE_TOO_FAR', `a promise is to pay within ${horizon} days (by ${addDays(today, horizon)})`, { dueOn: promise.dueOn, latest: addDays(today, horizon), maxHorizonDays: horizon });
+    return domainError('PROMISE_TOO_FAR', `a promise is to pay within ${horizon} days (by ${addDays(today, horizon)})`, {
+      dueOn: promise.dueOn,
+      latest: addDays(today, horizon),
+      maxHorizonDays: horizon,
+    });
   }
   const minimum = minimumPromise(c.overdueAmount, c.plan.promiseTerms);
   if (promise.amount < minimum) {
-    return domainError('PROMISE_TOO_SMALL', `a promise is at least ${minimum} fen on an overdue amount of ${c.overdueAmount} fen`, { amount: promise.amount, minimum, overdueAmount: c.overdueAmount });
+    return domainError('PROMISE_TOO_SMALL', `a promise is at least ${minimum} fen on an overdue amount of ${c.overdueAmount} fen`, {
+      amount: promise.amount,
+      minimum,
+      overdueAmount: c.overdueAmount,
+    });
   }
   if (c.promises[promise.promiseId]) return domainError('PROMISE_EXISTS', `promise ${promise.promiseId} is already recorded`, {}, 'conflict');
   return null;
@@ -513,26 +547,39 @@ function promiseProblem(c: OpenCase, promise: PromiseInput, today: BusinessDate)
 function instantProblem(c: OpenCase, d: ContactAttemptData): DomainError | null {
   const local = localTimeOf(d.at, c.timeZone);
   if (compareDates(local.date, c.openedOn) < 0) {
-    return domainError('OCCURRED_BEFORE_CASE_OPENED', `the attempt at ${d.at} (${local.date} in ${c.timeZone}) is before case ${c.caseId} opened on ${c.openedOn}`, {
-      at: d.at,
-      localDate: local.date,
-      timeZone: c.timeZone,
-      openedOn: c.openedOn,
-    });
+    return domainError(
+      'OCCURRED_BEFORE_CASE_OPENED',
+      `the attempt at ${d.at} (${local.date} in ${c.timeZone}) is before case ${c.caseId} opened on ${c.openedOn}`,
+      {
+        at: d.at,
+        localDate: local.date,
+        timeZone: c.timeZone,
+        openedOn: c.openedOn,
+      },
+    );
   }
   if (!isBusinessDate(d.businessDate) || local.date !== d.businessDate) {
-    return domainError('OCCURRED_OUTSIDE_BUSINESS_DAY', `the attempt at ${d.at} falls on ${local.date} in ${c.timeZone}; the open business date is ${d.businessDate}`, {
-      at: d.at,
-      localDate: local.date,
-      timeZone: c.timeZone,
-      openBusinessDate: d.businessDate,
-    });
+    return domainError(
+      'OCCURRED_OUTSIDE_BUSINESS_DAY',
+      `the attempt at ${d.at} falls on ${local.date} in ${c.timeZone}; the open business date is ${d.businessDate}`,
+      {
+        at: d.at,
+        localDate: local.date,
+        timeZone: c.timeZone,
+        openBusinessDate: d.businessDate,
+      },
+    );
   }
   return null;
 }
 
 /** The case-level rule refusal of an attempt, if any (before asking the debtor ledger). */
-export function caseRefusalOf(c: OpenCase, d: ContactAttemptData, rules: ContactRules, collectorCertifications: AttemptContact['data']['collectorCertifications']): ContactRefusal | null {
+export function caseRefusalOf(
+  c: OpenCase,
+  d: ContactAttemptData,
+  rules: ContactRules,
+  collectorCertifications: AttemptContact['data']['collectorCertifications'],
+): ContactRefusal | null {
   const action = d.actionId ? c.actions[d.actionId] : undefined;
   return caseContactRefusal(
     {
@@ -557,24 +604,46 @@ function decideLateReceipt(c: ClosedCase, d: ContactAttemptData): Decision {
   const action = d.actionId ? c.actions[d.actionId] : undefined;
   if (!action || d.promise) {
     const why = d.promise ? 'takes no promise' : 'takes only executors’ receipts for its own actions';
-    return domainError('CASE_CLOSED', `case ${c.caseId} was closed (${c.closeReason}) on ${c.closedOn}; it ${why}`, { caseId: c.caseId, reason: c.closeReason }, 'conflict');
+    return domainError(
+      'CASE_CLOSED',
+      `case ${c.caseId} was closed (${c.closeReason}) on ${c.closedOn}; it ${why}`,
+      { caseId: c.caseId, reason: c.closeReason },
+      'conflict',
+    );
   }
   if (action.channel !== d.channel) {
-    return domainError('ACTION_CHANNEL_MISMATCH', `action ${action.actionId} is a ${action.channel} action`, { actionChannel: action.channel, channel: d.channel });
+    return domainError('ACTION_CHANNEL_MISMATCH', `action ${action.actionId} is a ${action.channel} action`, {
+      actionChannel: action.channel,
+      channel: d.channel,
+    });
   }
   if (Number.isNaN(Date.parse(d.at))) return domainError('INVALID_INSTANT', 'at must be an ISO-8601 instant', { at: d.at });
   const local = localTimeOf(d.at, c.timeZone);
   if (compareDates(local.date, d.businessDate) > 0) {
-    return domainError('OCCURRED_OUTSIDE_BUSINESS_DAY', `the receipt at ${d.at} falls on ${local.date} in ${c.timeZone}, after the open business date ${d.businessDate}`, {
-      at: d.at,
-      localDate: local.date,
-      openBusinessDate: d.businessDate,
-    });
+    return domainError(
+      'OCCURRED_OUTSIDE_BUSINESS_DAY',
+      `the receipt at ${d.at} falls on ${local.date} in ${c.timeZone}, after the open business date ${d.businessDate}`,
+      {
+        at: d.at,
+        localDate: local.date,
+        openBusinessDate: d.businessDate,
+      },
+    );
   }
   return [
     {
       type: 'LateReceiptRecorded',
-      data: { caseId: c.caseId, attemptId: d.attemptId, actionId: action.actionId, channel: d.channel, outcome: d.outcome, at: d.at, localDate: local.date, executorId: d.by.id, closedOn: c.closedOn },
+      data: {
+        caseId: c.caseId,
+        attemptId: d.attemptId,
+        actionId: action.actionId,
+        channel: d.channel,
+        outcome: d.outcome,
+        at: d.at,
+        localDate: local.date,
+        executorId: d.by.id,
+        closedOn: c.closedOn,
+      },
     },
   ];
 }
@@ -609,10 +678,15 @@ function decideAttemptContact(command: AttemptContact, state: CaseState): Decisi
     ...(d.accompaniedBy.length ? { accompaniedBy: d.accompaniedBy } : {}),
     ...(d.identified ? { identified: true } : {}),
   };
-  const events: CaseEvent[] = [{ type: 'ContactAttempted', data: { ...record, outcome: d.outcome, debtDisclosed: d.debtDisclosed, visitId: d.visitId, ...procedure } }];
+  const events: CaseEvent[] = [
+    { type: 'ContactAttempted', data: { ...record, outcome: d.outcome, debtDisclosed: d.debtDisclosed, visitId: d.visitId, ...procedure } },
+  ];
   if (d.promise) events.push(...promiseRecorded(c, d.promise, d.attemptId, local.date));
   if (d.channel === 'FIELD_VISIT' && d.visitId) {
-    events.push({ type: 'FieldVisitReported', data: { caseId: d.caseId, visitId: d.visitId, attemptId: d.attemptId, outcome: d.outcome, reportedBy: d.by.id } });
+    events.push({
+      type: 'FieldVisitReported',
+      data: { caseId: d.caseId, visitId: d.visitId, attemptId: d.attemptId, outcome: d.outcome, reportedBy: d.by.id },
+    });
   }
   if (d.party === 'DEBTOR' && (d.outcome === 'DISPUTE' || d.outcome === 'COMPLAINT')) {
     events.push({ type: 'CaseOnHold', data: { caseId: d.caseId, holdId: d.attemptId, reason: d.outcome, since: local.date } });
@@ -678,7 +752,8 @@ function decideRequestFieldVisit(command: RequestFieldVisit, state: CaseState): 
 function visitForDecision(c: OpenCase, visitId: string, by: Actor) {
   const visit = c.visits[visitId];
   if (!visit) return domainError('FIELD_VISIT_NOT_FOUND', `case ${c.caseId} has no field visit ${visitId}`, { visitId }, 'not_found');
-  if (by.role !== 'supervisor') return domainError('SUPERVISOR_REQUIRED', 'only a supervisor approves or rejects a field visit', { role: by.role }, 'forbidden');
+  if (by.role !== 'supervisor')
+    return domainError('SUPERVISOR_REQUIRED', 'only a supervisor approves or rejects a field visit', { role: by.role }, 'forbidden');
   if (visit.requestedBy === by.id) return domainError('FIELD_VISIT_SELF_APPROVAL', 'whoever requested a field visit cannot approve or reject it');
   return visit;
 }
@@ -690,7 +765,8 @@ function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseState): 
   const visit = visitForDecision(c, d.visitId, d.by);
   if (isError(visit)) return visit;
   if (visit.status === 'APPROVED') return [];
-  if (visit.status !== 'REQUESTED') return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
+  if (visit.status !== 'REQUESTED')
+    return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
   return [{ type: 'FieldVisitApproved', data: { caseId: d.caseId, visitId: d.visitId, approvedBy: d.by.id } }];
 }
 
@@ -701,7 +777,8 @@ function decideRejectFieldVisit(command: RejectFieldVisit, state: CaseState): De
   const visit = visitForDecision(c, d.visitId, d.by);
   if (isError(visit)) return visit;
   if (visit.status === 'REJECTED') return [];
-  if (visit.status !== 'REQUESTED') return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
+  if (visit.status !== 'REQUESTED')
+    return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
   if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a rejection needs a reason');
   return [{ type: 'FieldVisitRejected', data: { caseId: d.caseId, visitId: d.visitId, rejectedBy: d.by.id, reason: d.reason } }];
 }
@@ -731,7 +808,8 @@ function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
   const dpd = Math.max(c.dpd, d.dpd);
   const a = d.adjustment;
   const scheduled = new Set(c.scheduled);
-  const isScheduled = (stepId: string) => [...scheduled].some((k) => k === occurrenceKey(c.plan.planId, stepId, null) || k.startsWith(`${occurrenceKey(c.plan.planId, stepId, null)}@`));
+  const isScheduled = (stepId: string) =>
+    [...scheduled].some((k) => k === occurrenceKey(c.plan.planId, stepId, null) || k.startsWith(`${occurrenceKey(c.plan.planId, stepId, null)}@`));
   const inPast = (t: StepTiming) => 'dpdDay' in t && t.dpdDay <= dpd;
   let adjustment: PlanAdjustment;
   if (a.kind === 'ADD') {
@@ -739,7 +817,9 @@ function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
     if (problem) return problem;
     if (c.plan.steps.some((s) => s.stepId === a.step.stepId)) return domainError('PLAN_STEP_EXISTS', `the plan has a step ${a.step.stepId}`, {}, 'conflict');
     if (!limits.addableChannels.includes(a.step.channel)) {
-      return domainError('PLAN_CHANNEL_NOT_ADDABLE', `steps on ${a.step.channel} cannot be added by a plan adjustment`, { addableChannels: limits.addableChannels });
+      return domainError('PLAN_CHANNEL_NOT_ADDABLE', `steps on ${a.step.channel} cannot be added by a plan adjustment`, {
+        addableChannels: limits.addableChannels,
+      });
     }
     if (inPast(a.step.when)) return domainError('PLAN_STEP_IN_PAST', `the case is at DPD ${dpd}; an added step lies ahead`, { dpd });
     adjustment = { kind: 'ADD', step: a.step };
@@ -751,7 +831,10 @@ function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
     }
     if (a.kind === 'SKIP') {
       if (!limits.skippablePurposes.includes(step.purpose)) {
-        return domainError('PLAN_STEP_NOT_SKIPPABLE', `${step.purpose} steps cannot be skipped`, { purpose: step.purpose, skippablePurposes: limits.skippablePurposes });
+        return domainError('PLAN_STEP_NOT_SKIPPABLE', `${step.purpose} steps cannot be skipped`, {
+          purpose: step.purpose,
+          skippablePurposes: limits.skippablePurposes,
+        });
       }
       adjustment = { kind: 'SKIP', stepId: a.stepId };
     } else {
@@ -759,7 +842,10 @@ function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
       const shift = Math.abs(timingValue(a.to) - timingValue(step.when));
       if (shift === 0) return [];
       if (shift > limits.maxShiftDays) {
-        return domainError('PLAN_SHIFT_TOO_LARGE', `a step moves by at most ${limits.maxShiftDays} days (asked ${shift})`, { shift, maxShiftDays: limits.maxShiftDays });
+        return domainError('PLAN_SHIFT_TOO_LARGE', `a step moves by at most ${limits.maxShiftDays} days (asked ${shift})`, {
+          shift,
+          maxShiftDays: limits.maxShiftDays,
+        });
       }
       const problem = ladderProblem([{ ...step, when: a.to }], 'moved');
       if (problem) return problem;

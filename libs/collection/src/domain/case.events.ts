@@ -69,7 +69,10 @@ export type CaseOpened = DomainEvent<
   }
 >;
 
-export type CaseAssigned = DomainEvent<'CaseAssigned', { readonly caseId: string; readonly collectorId: string; readonly team: string; readonly queue: string }>;
+export type CaseAssigned = DomainEvent<
+  'CaseAssigned',
+  { readonly caseId: string; readonly collectorId: string; readonly team: string; readonly queue: string }
+>;
 export type CaseReassigned = DomainEvent<
   'CaseReassigned',
   { readonly caseId: string; readonly from: string | null; readonly to: string; readonly team: string; readonly reason: string }
@@ -225,7 +228,10 @@ export type FieldVisitReported = DomainEvent<
 export type CaseEscalated = DomainEvent<'CaseEscalated', PlanChange>;
 export type CaseDeescalated = DomainEvent<'CaseDeescalated', PlanChange>;
 
-export type CaseOnHold = DomainEvent<'CaseOnHold', { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }>;
+export type CaseOnHold = DomainEvent<
+  'CaseOnHold',
+  { readonly caseId: string; readonly holdId: string; readonly reason: HoldReason; readonly since: BusinessDate }
+>;
 export type CaseResumed = DomainEvent<
   'CaseResumed',
   { readonly caseId: string; readonly holdId: string; readonly resolution: string; readonly on: BusinessDate; readonly stillOnHold: boolean }
@@ -369,7 +375,9 @@ export interface CaseFile {
   readonly payments: readonly { readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate }[];
   readonly visits: Readonly<Record<string, VisitState>>;
   /** Every attempt id seen, with the block code when it was refused (for idempotent replies). */
-  readonly attempts: Readonly<Record<string, { readonly blocked: { readonly code: string; readonly reason: string; readonly details: Readonly<Record<string, unknown>> } | null }>>;
+  readonly attempts: Readonly<
+    Record<string, { readonly blocked: { readonly code: string; readonly reason: string; readonly details: Readonly<Record<string, unknown>> } | null }>
+  >;
   /** Set when a correction showed that the cure the case was closed on did not happen (corrections.ts). */
   readonly cureUndone?: { readonly curedOn: BusinessDate; readonly undoneOn: BusinessDate };
   /** Whether a call or field visit of the case reached someone (the first contact is behind it). */
@@ -456,7 +464,8 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     }
     case 'ContactAttempted': {
       const d = event.data;
-      const actions = d.actionId && state.actions[d.actionId] ? { ...state.actions, [d.actionId]: { ...state.actions[d.actionId], performed: true } } : state.actions;
+      const actions =
+        d.actionId && state.actions[d.actionId] ? { ...state.actions, [d.actionId]: { ...state.actions[d.actionId], performed: true } } : state.actions;
       const spokenTo = state.spokenTo || reachesPerson(d.channel, d.outcome);
       return { ...state, actions, attempts: { ...state.attempts, [d.attemptId]: { blocked: null } }, ...(spokenTo ? { spokenTo } : {}) };
     }
@@ -471,7 +480,15 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
         ...state,
         promises: {
           ...state.promises,
-          [d.promiseId]: { promiseId: d.promiseId, amount: d.amount, dueOn: d.dueOn, promisedOn: d.promisedOn, graceDays: d.graceDays, toleranceFen: d.toleranceFen, status: 'OPEN' },
+          [d.promiseId]: {
+            promiseId: d.promiseId,
+            amount: d.amount,
+            dueOn: d.dueOn,
+            promisedOn: d.promisedOn,
+            graceDays: d.graceDays,
+            toleranceFen: d.toleranceFen,
+            status: 'OPEN',
+          },
         },
       };
     }
@@ -498,7 +515,16 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     case 'CaseEscalated':
     case 'CaseDeescalated': {
       const d = event.data;
-      return { ...state, stage: d.to, dpd: d.dpd, overdueAmount: d.overdueAmount, grade: d.grade, gradingPolicy: d.gradingPolicy ?? null, plan: d.plan, adjustments: 0 };
+      return {
+        ...state,
+        stage: d.to,
+        dpd: d.dpd,
+        overdueAmount: d.overdueAmount,
+        grade: d.grade,
+        gradingPolicy: d.gradingPolicy ?? null,
+        plan: d.plan,
+        adjustments: 0,
+      };
     }
     case 'CaseOnHold':
       return { ...state, holds: { ...state.holds, [event.data.holdId]: event.data.reason } };

@@ -36,7 +36,14 @@ type CollectorProfileChanged = DomainEvent<
 >;
 type TrainingCompleted = DomainEvent<
   'TrainingCompleted',
-  { readonly collectorId: string; readonly courseId: string; readonly score: number; readonly passScore: number; readonly passed: boolean; readonly completedOn: BusinessDate }
+  {
+    readonly collectorId: string;
+    readonly courseId: string;
+    readonly score: number;
+    readonly passScore: number;
+    readonly passed: boolean;
+    readonly completedOn: BusinessDate;
+  }
 >;
 type CertificationGranted = DomainEvent<'CertificationGranted', { readonly collectorId: string } & Certification>;
 type CertificationExpired = DomainEvent<
@@ -111,7 +118,8 @@ export type AcceptCase = Command<
 >;
 type ReleaseCase = Command<'ReleaseCase', { readonly collectorId: string; readonly caseId: string }>;
 
-export type CollectorCommand = RegisterCollector | ChangeCollectorProfile | RecordTraining | GrantCertification | ExpireCertifications | AcceptCase | ReleaseCase;
+export type CollectorCommand =
+  RegisterCollector | ChangeCollectorProfile | RecordTraining | GrantCertification | ExpireCertifications | AcceptCase | ReleaseCase;
 
 // ---- rules ---------------------------------------------------------------------------------------
 
@@ -169,7 +177,8 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
       const problem = profileProblem(d);
       if (problem) return problem;
       const next = { team: d.team ?? c.team, capacity: d.capacity ?? c.capacity, skills: d.skills ?? c.skills, active: d.active ?? c.active };
-      if (next.team === c.team && next.capacity === c.capacity && JSON.stringify(next.skills) === JSON.stringify(c.skills) && next.active === c.active) return [];
+      if (next.team === c.team && next.capacity === c.capacity && JSON.stringify(next.skills) === JSON.stringify(c.skills) && next.active === c.active)
+        return [];
       return [{ type: 'CollectorProfileChanged', data: { collectorId: d.collectorId, ...next } }];
     }
     case 'RecordTraining': {
@@ -177,13 +186,23 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
       const c = registered(state, d.collectorId);
       if (isError(c)) return c;
       if (!isBusinessDate(d.completedOn)) return domainError('INVALID_DATE', 'completedOn must be a calendar date', { completedOn: d.completedOn });
-      for (const [name, v] of [['score', d.score], ['passScore', d.passScore]] as const) {
+      for (const [name, v] of [
+        ['score', d.score],
+        ['passScore', d.passScore],
+      ] as const) {
         if (!Number.isSafeInteger(v) || v < 0 || v > 100) return domainError('INVALID_SCORE', `${name} is a whole number 0-100`, { [name]: v });
       }
       return [
         {
           type: 'TrainingCompleted',
-          data: { collectorId: d.collectorId, courseId: d.courseId, score: d.score, passScore: d.passScore, passed: d.score >= d.passScore, completedOn: d.completedOn },
+          data: {
+            collectorId: d.collectorId,
+            courseId: d.courseId,
+            score: d.score,
+            passScore: d.passScore,
+            passed: d.score >= d.passScore,
+            completedOn: d.completedOn,
+          },
         },
       ];
     }
@@ -210,9 +229,13 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
           daysBetween(t.completedOn, d.grantedOn) <= d.maxValidityDays,
       );
       if (!assessed) {
-        return domainError('CERTIFICATION_REQUIRES_TRAINING', `certification needs a passed assessment in course ${d.courseId} within ${d.maxValidityDays} days`, {
-          courseId: d.courseId,
-        });
+        return domainError(
+          'CERTIFICATION_REQUIRES_TRAINING',
+          `certification needs a passed assessment in course ${d.courseId} within ${d.maxValidityDays} days`,
+          {
+            courseId: d.courseId,
+          },
+        );
       }
       const current = c.certifications[d.certification];
       if (current && current.grantedOn === d.grantedOn && current.expiresOn === d.expiresOn && current.courseId === d.courseId) return [];

@@ -84,7 +84,11 @@ export function reachesPerson(channel: Channel, outcome: Outcome): boolean {
  */
 function procedureRefusal(facts: CaseContactFacts, attempt: AttemptFacts, rules: ContactRules): ContactRefusal | null {
   if (rules.voice.recordingRequired && attempt.channel === 'CALL' && !attempt.recordingRef) {
-    return { code: 'CONTACT_RECORDING_MISSING', message: 'every call carries a reference to its recording (recordingRef)', details: { channel: attempt.channel } };
+    return {
+      code: 'CONTACT_RECORDING_MISSING',
+      message: 'every call carries a reference to its recording (recordingRef)',
+      details: { channel: attempt.channel },
+    };
   }
   const minCollectors = rules.fieldVisitMinCollectors ?? 1;
   if (attempt.channel === 'FIELD_VISIT' && minCollectors > 1) {
@@ -121,7 +125,12 @@ export function caseContactRefusal(facts: CaseContactFacts, attempt: AttemptFact
     return {
       code: 'CONTACT_OUTSIDE_HOURS',
       message: `${attempt.channel} at ${local.time} in ${facts.timeZone} is inside the quiet hours ${rules.quietHours.start}-${rules.quietHours.end}`,
-      details: { localTime: local.time, localDate: local.date, timeZone: facts.timeZone, quietHours: { start: rules.quietHours.start, end: rules.quietHours.end } },
+      details: {
+        localTime: local.time,
+        localDate: local.date,
+        timeZone: facts.timeZone,
+        quietHours: { start: rules.quietHours.start, end: rules.quietHours.end },
+      },
     };
   }
   if (attempt.channel === 'FIELD_VISIT' && rules.fieldVisitRequiresApproval && facts.visitStatus !== 'APPROVED') {

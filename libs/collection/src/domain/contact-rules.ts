@@ -133,7 +133,8 @@ export function contactRulesProblem(rules: ContactRules): DomainError | null {
     ['thirdParty.minFailedAttemptsBeforeThirdParty', rules.thirdParty.minFailedAttemptsBeforeThirdParty],
     ['fieldVisitMinCollectors', rules.fieldVisitMinCollectors],
   ] as const) {
-    if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 0 || value > 100)) return bad(`${field} must be a whole number 0-100`, { [field]: value });
+    if (value !== undefined && value !== null && (!Number.isSafeInteger(value) || value < 0 || value > 100))
+      return bad(`${field} must be a whole number 0-100`, { [field]: value });
   }
   if (!rules.collectorCertification) return bad('collectorCertification is required', {});
   if (!Number.isSafeInteger(rules.certificationMaxValidityDays) || rules.certificationMaxValidityDays < 1) {
@@ -152,7 +153,6 @@ export interface LocalTime {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-
 
 /**
  * The wall-clock date and time an instant has in a time zone, through the Intl API (so daylight

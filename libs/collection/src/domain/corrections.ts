@@ -22,7 +22,14 @@ export interface CorrectionCause {
 /** A payment the case had recorded was reversed by Loans. */
 type CasePaymentReversed = DomainEvent<
   'CasePaymentReversed',
-  { readonly caseId: string; readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly reversedOn: BusinessDate; readonly cause: CorrectionCause }
+  {
+    readonly caseId: string;
+    readonly reference: string;
+    readonly amount: Fen;
+    readonly valueDate: BusinessDate;
+    readonly reversedOn: BusinessDate;
+    readonly cause: CorrectionCause;
+  }
 >;
 
 /** A promise judged kept rested on the reversed payment: it is open again (and judged again). */
@@ -110,18 +117,35 @@ export function decideReverseCasePayment(command: ReverseCasePayment, state: Cas
   if (!payment) return [];
   const remaining: CaseFile['payments'] = c.payments.filter((p) => p.reference !== d.reference);
   const events: CaseEvent[] = [
-    { type: 'CasePaymentReversed', data: { caseId: d.caseId, reference: d.reference, amount: payment.amount, valueDate: payment.valueDate, reversedOn: d.businessDate, cause: d.cause } },
+    {
+      type: 'CasePaymentReversed',
+      data: { caseId: d.caseId, reference: d.reference, amount: payment.amount, valueDate: payment.valueDate, reversedOn: d.businessDate, cause: d.cause },
+    },
   ];
   for (const p of Object.values(c.promises)) {
     if (p.status !== 'KEPT' || isKept(p, remaining)) continue;
     // Only a promise the reversed payment counted towards rested on it.
     if (paidTowards(p, [payment]) === 0) continue;
     const paid = paidTowards(p, remaining);
-    events.push({ type: 'PromiseReopened', data: { caseId: d.caseId, promiseId: p.promiseId, amount: p.amount, dueOn: p.dueOn, paidAmount: paid, reopenedOn: d.businessDate, cause: d.cause } });
+    events.push({
+      type: 'PromiseReopened',
+      data: { caseId: d.caseId, promiseId: p.promiseId, amount: p.amount, dueOn: p.dueOn, paidAmount: paid, reopenedOn: d.businessDate, cause: d.cause },
+    });
     if (c.status === 'closed') {
       events.push(
         compareDates(promiseDeadline(p), d.businessDate) <= 0
-          ? { type: 'PromiseBroken', data: { caseId: d.caseId, promiseId: p.promiseId, amount: p.amount, paidAmount: paid, shortfall: p.amount - paid, dueOn: p.dueOn, brokenOn: d.businessDate } }
+          ? {
+              type: 'PromiseBroken',
+              data: {
+                caseId: d.caseId,
+                promiseId: p.promiseId,
+                amount: p.amount,
+                paidAmount: paid,
+                shortfall: p.amount - paid,
+                dueOn: p.dueOn,
+                brokenOn: d.businessDate,
+              },
+            }
           : { type: 'PromiseCancelled', data: { caseId: d.caseId, promiseId: p.promiseId, reason: 'CASE_CLOSED', paidAmount: paid } },
       );
     }

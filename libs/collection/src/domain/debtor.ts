@@ -81,7 +81,14 @@ export type ActionRescheduled = DomainEvent<
 /** A released (or rescheduled) action nobody performed by the end of its day: it leaves the queue. */
 type ActionExpired = DomainEvent<
   'ActionExpired',
-  { readonly customerId: string; readonly caseId: string; readonly actionId: string; readonly channel: Channel; readonly businessDate: string; readonly wasStatus: 'RELEASED' | 'RESCHEDULED' }
+  {
+    readonly customerId: string;
+    readonly caseId: string;
+    readonly actionId: string;
+    readonly channel: Channel;
+    readonly businessDate: string;
+    readonly wasStatus: 'RELEASED' | 'RESCHEDULED';
+  }
 >;
 type ContactStopped = DomainEvent<
   'ContactStopped',
@@ -91,16 +98,16 @@ type ContactStopLifted = DomainEvent<'ContactStopLifted', { readonly customerId:
 type ChannelOptedOut = DomainEvent<'ChannelOptedOut', { readonly customerId: string; readonly channel: Channel }>;
 type ChannelOptedIn = DomainEvent<'ChannelOptedIn', { readonly customerId: string; readonly channel: Channel }>;
 /** The debtor's preferred contact times on a channel (local times in the ledger's zone; none: no preference). */
-type ContactTimesPreferred = DomainEvent<'ContactTimesPreferred', { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[] }>;
+type ContactTimesPreferred = DomainEvent<
+  'ContactTimesPreferred',
+  { readonly customerId: string; readonly channel: Channel; readonly windows: readonly ContactWindow[] }
+>;
 type ThirdPartyExceptionRecorded = DomainEvent<
   'ThirdPartyExceptionRecorded',
   { readonly customerId: string; readonly exceptionId: string; readonly reason: ThirdPartyExceptionReason; readonly recordedBy: string }
 >;
 type ThirdPartyExceptionEnded = DomainEvent<'ThirdPartyExceptionEnded', { readonly customerId: string; readonly exceptionId: string }>;
-type ThirdPartyRefused = DomainEvent<
-  'ThirdPartyRefused',
-  { readonly customerId: string; readonly thirdPartyContactId: string; readonly attemptId: string }
->;
+type ThirdPartyRefused = DomainEvent<'ThirdPartyRefused', { readonly customerId: string; readonly thirdPartyContactId: string; readonly attemptId: string }>;
 
 export type DebtorEvent =
   | DebtorContactLogged
@@ -178,7 +185,10 @@ export type ReleaseAction = Command<
   }
 >;
 /** The end of a business day: a released or rescheduled action nobody performed expires. */
-type ExpireAction = Command<'ExpireAction', { readonly customerId: string; readonly actionId: string; readonly businessDate: string; readonly performed: boolean }>;
+type ExpireAction = Command<
+  'ExpireAction',
+  { readonly customerId: string; readonly actionId: string; readonly businessDate: string; readonly performed: boolean }
+>;
 type StopContact = Command<
   'StopContact',
   { readonly customerId: string; readonly stopId: string; readonly caseId: string; readonly reason: 'DISPUTE' | 'COMPLAINT' }
@@ -271,22 +281,30 @@ function decidePreferredTimes(d: SetPreferredContactTimes['data'], state: Debtor
   if (!PREFERRED_TIME_CHANNELS.includes(d.channel)) {
     return domainError('PREFERRED_TIME_NOT_OFFERED', `preferred contact times are taken for ${PREFERRED_TIME_CHANNELS.join(', ')}`, { channel: d.channel });
   }
-  if (d.windows.length > MAX_PREFERRED_WINDOWS) return domainError('INVALID_PREFERRED_TIMES', `at most ${MAX_PREFERRED_WINDOWS} windows a channel`, { windows: d.windows.length });
+  if (d.windows.length > MAX_PREFERRED_WINDOWS)
+    return domainError('INVALID_PREFERRED_TIMES', `at most ${MAX_PREFERRED_WINDOWS} windows a channel`, { windows: d.windows.length });
   const windows = [...d.windows].sort((a, b) => a.start.localeCompare(b.start));
   for (const [i, w] of windows.entries()) {
-    if (!HHMM.test(w.start) || !HHMM.test(w.end) || w.start >= w.end) return domainError('INVALID_PREFERRED_TIMES', 'a window is HH:MM to a later HH:MM the same day', { window: w });
+    if (!HHMM.test(w.start) || !HHMM.test(w.end) || w.start >= w.end)
+      return domainError('INVALID_PREFERRED_TIMES', 'a window is HH:MM to a later HH:MM the same day', { window: w });
     if (i > 0 && w.start < windows[i - 1].end) return domainError('INVALID_PREFERRED_TIMES', 'windows must not overlap', { windows });
     if (!windowWithinHours(w, d.rules, d.channel)) {
-      return domainError('PREFERRED_TIME_OUTSIDE_HOURS', `${w.start}-${w.end} is not wholly outside the quiet hours ${d.rules.quietHours.start}-${d.rules.quietHours.end}`, {
-        window: w,
-        quietHours: { start: d.rules.quietHours.start, end: d.rules.quietHours.end },
-        rulesVersion: d.rules.version,
-      });
+      return domainError(
+        'PREFERRED_TIME_OUTSIDE_HOURS',
+        `${w.start}-${w.end} is not wholly outside the quiet hours ${d.rules.quietHours.start}-${d.rules.quietHours.end}`,
+        {
+          window: w,
+          quietHours: { start: d.rules.quietHours.start, end: d.rules.quietHours.end },
+          rulesVersion: d.rules.version,
+        },
+      );
     }
   }
   const now = state.preferredTimes[d.channel] ?? [];
   if (JSON.stringify(now) === JSON.stringify(windows)) return [];
-  return [{ type: 'ContactTimesPreferred', data: { customerId: d.customerId, channel: d.channel, windows: windows.map((w) => ({ start: w.start, end: w.end })) } }];
+  return [
+    { type: 'ContactTimesPreferred', data: { customerId: d.customerId, channel: d.channel, windows: windows.map((w) => ({ start: w.start, end: w.end })) } },
+  ];
 }
 
 function decideDebtor(command: DebtorCommand, state: DebtorState): readonly DebtorEvent[] | DomainError {
@@ -347,7 +365,10 @@ function decideDebtor(command: DebtorCommand, state: DebtorState): readonly Debt
       const d = command.data;
       if (!(CHANNELS as readonly string[]).includes(d.channel)) return domainError('INVALID_CHANNEL', `unknown channel ${d.channel}`);
       if (!d.rules.optOutChannels.includes(d.channel)) {
-        return domainError('OPT_OUT_NOT_OFFERED', `the contact rules offer no opt-out of ${d.channel}`, { channel: d.channel, optOutChannels: d.rules.optOutChannels });
+        return domainError('OPT_OUT_NOT_OFFERED', `the contact rules offer no opt-out of ${d.channel}`, {
+          channel: d.channel,
+          optOutChannels: d.rules.optOutChannels,
+        });
       }
       const now = state.optedOut.includes(d.channel);
       if (now === d.optedOut) return [];
@@ -361,7 +382,9 @@ function decideDebtor(command: DebtorCommand, state: DebtorState): readonly Debt
       const existing = state.exceptions[d.exceptionId];
       if (existing === d.reason) return [];
       if (existing) return domainError('EXCEPTION_EXISTS', `exception ${d.exceptionId} is recorded with another reason`, { reason: existing }, 'conflict');
-      return [{ type: 'ThirdPartyExceptionRecorded', data: { customerId: d.customerId, exceptionId: d.exceptionId, reason: d.reason, recordedBy: d.recordedBy } }];
+      return [
+        { type: 'ThirdPartyExceptionRecorded', data: { customerId: d.customerId, exceptionId: d.exceptionId, reason: d.reason, recordedBy: d.recordedBy } },
+      ];
     }
     case 'EndThirdPartyException': {
       const d = command.data;
@@ -379,7 +402,14 @@ function decideDebtor(command: DebtorCommand, state: DebtorState): readonly Debt
       return [
         {
           type: 'ActionExpired',
-          data: { customerId: d.customerId, caseId: dispatched.caseId, actionId: d.actionId, channel: dispatched.channel, businessDate: d.businessDate, wasStatus: dispatched.status },
+          data: {
+            customerId: d.customerId,
+            caseId: dispatched.caseId,
+            actionId: d.actionId,
+            channel: dispatched.channel,
+            businessDate: d.businessDate,
+            wasStatus: dispatched.status,
+          },
         },
       ];
     }
@@ -416,14 +446,33 @@ function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
       const d = event.data;
       const dispatched = {
         ...s.dispatched,
-        [d.actionId]: { status: 'RELEASED' as const, caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: null, dispatchDate: d.localDate, action: null, performed: false },
+        [d.actionId]: {
+          status: 'RELEASED' as const,
+          caseId: d.caseId,
+          channel: d.channel,
+          localDate: d.localDate,
+          releaseAt: null,
+          dispatchDate: d.localDate,
+          action: null,
+          performed: false,
+        },
       };
-      const releasedCalls = d.channel === 'CALL' ? pruneReleased({ ...s.releasedCalls, [d.actionId]: { localDate: d.localDate, settled: false } }, d.localDate) : s.releasedCalls;
+      const releasedCalls =
+        d.channel === 'CALL' ? pruneReleased({ ...s.releasedCalls, [d.actionId]: { localDate: d.localDate, settled: false } }, d.localDate) : s.releasedCalls;
       return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched, releasedCalls };
     }
     case 'ActionWithheld': {
       const d = event.data;
-      const withheld: DispatchState = { status: 'WITHHELD', caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: null, dispatchDate: d.localDate, action: null, performed: false };
+      const withheld: DispatchState = {
+        status: 'WITHHELD',
+        caseId: d.caseId,
+        channel: d.channel,
+        localDate: d.localDate,
+        releaseAt: null,
+        dispatchDate: d.localDate,
+        action: null,
+        performed: false,
+      };
       return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched: { ...s.dispatched, [d.actionId]: withheld } };
     }
     case 'ActionRescheduled': {
@@ -433,7 +482,16 @@ function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
         timeZone: s.timeZone ?? d.timeZone,
         dispatched: {
           ...s.dispatched,
-          [d.actionId]: { status: 'RESCHEDULED', caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: d.releaseAt, dispatchDate: d.releaseDate, action: d.action, performed: false },
+          [d.actionId]: {
+            status: 'RESCHEDULED',
+            caseId: d.caseId,
+            channel: d.channel,
+            localDate: d.localDate,
+            releaseAt: d.releaseAt,
+            dispatchDate: d.releaseDate,
+            action: d.action,
+            performed: false,
+          },
         },
       };
     }

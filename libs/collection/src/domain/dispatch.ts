@@ -57,7 +57,13 @@ export interface ContactWindow {
 
 export type GateVerdict =
   | { readonly kind: 'release'; readonly local: LocalTime }
-  | { readonly kind: 'withhold'; readonly code: ContactCode; readonly message: string; readonly details: Readonly<Record<string, unknown>>; readonly local: LocalTime }
+  | {
+      readonly kind: 'withhold';
+      readonly code: ContactCode;
+      readonly message: string;
+      readonly details: Readonly<Record<string, unknown>>;
+      readonly local: LocalTime;
+    }
   | {
       readonly kind: 'reschedule';
       readonly code: ContactCode;
@@ -82,15 +88,22 @@ export function gateVerdict(
 ): GateVerdict {
   const local = localTimeOf(at, timeZone);
   const withhold = (code: ContactCode, message: string, details: Record<string, unknown>): GateVerdict => ({ kind: 'withhold', code, message, details, local });
-  if (caseFacts.status !== 'open') return withhold('CONTACT_CASE_CLOSED', `case ${action.caseId} is not open; its actions are not sent`, { caseStatus: caseFacts.status });
+  if (caseFacts.status !== 'open')
+    return withhold('CONTACT_CASE_CLOSED', `case ${action.caseId} is not open; its actions are not sent`, { caseStatus: caseFacts.status });
   const holds = Object.entries(caseFacts.holds);
   if (holds.length) {
-    return withhold('CONTACT_CASE_ON_HOLD', `the case is on hold (${holds.map(([, r]) => r).join(', ')})`, { holds: holds.map(([holdId, reason]) => ({ holdId, reason })) });
+    return withhold('CONTACT_CASE_ON_HOLD', `the case is on hold (${holds.map(([, r]) => r).join(', ')})`, {
+      holds: holds.map(([holdId, reason]) => ({ holdId, reason })),
+    });
   }
   if (caseFacts.placedWith && action.channel !== 'LETTER') {
-    return withhold('CONTACT_CASE_PLACED', `the case is placed with agency ${caseFacts.placedWith}; only the bank's letters go out meanwhile`, { agencyId: caseFacts.placedWith });
+    return withhold('CONTACT_CASE_PLACED', `the case is placed with agency ${caseFacts.placedWith}; only the bank's letters go out meanwhile`, {
+      agencyId: caseFacts.placedWith,
+    });
   }
-  const stops = Object.entries(ledger.stops).filter(([, s]) => (s.reason === 'DISPUTE' && rules.stopOnDispute) || (s.reason === 'COMPLAINT' && rules.stopOnComplaint));
+  const stops = Object.entries(ledger.stops).filter(
+    ([, s]) => (s.reason === 'DISPUTE' && rules.stopOnDispute) || (s.reason === 'COMPLAINT' && rules.stopOnComplaint),
+  );
   if (stops.length) {
     return withhold('CONTACT_STOPPED', `an open ${stops.map(([, s]) => s.reason.toLowerCase()).join(' and ')} on the debtor's cases stops collection contact`, {
       stops: stops.map(([stopId, s]) => ({ stopId, reason: s.reason, caseId: s.caseId })),
@@ -155,7 +168,9 @@ function preferredTimeVerdict(
   ledger: Pick<LedgerDispatchFacts, 'preferredTimes'>,
   rules: ContactRules,
 ): GateVerdict | null {
-  const windows = (ledger.preferredTimes?.[channel] ?? []).filter((w) => windowWithinHours(w, rules, channel)).sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
+  const windows = (ledger.preferredTimes?.[channel] ?? [])
+    .filter((w) => windowWithinHours(w, rules, channel))
+    .sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
   if (!windows.length || windows.some((w) => local.minutes >= minutesOf(w.start) && local.minutes < minutesOf(w.end))) return null;
   const later = windows.find((w) => minutesOf(w.start) > local.minutes);
   const releaseAt = later ? instantAt(local.date, later.start, timeZone) : instantAt(addDays(local.date, 1), windows[0].start, timeZone);

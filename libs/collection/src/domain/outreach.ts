@@ -34,7 +34,10 @@ type OutreachStarted = DomainEvent<
   }
 >;
 /** The installment fell due: paid, or past due (then a case takes over). A loan is never delinquent before. */
-type OutreachEnded = DomainEvent<'OutreachEnded', { readonly trackId: string; readonly loanId: string; readonly endedOn: BusinessDate; readonly reason: 'DUE_DATE_REACHED' }>;
+type OutreachEnded = DomainEvent<
+  'OutreachEnded',
+  { readonly trackId: string; readonly loanId: string; readonly endedOn: BusinessDate; readonly reason: 'DUE_DATE_REACHED' }
+>;
 /** An executor reported on a track's action and the debtor's ledger refused it (the contact is logged nowhere else). */
 type OutreachContactBlocked = DomainEvent<
   'OutreachContactBlocked',
@@ -123,7 +126,8 @@ function decideOutreach(command: OutreachCommand, state: OutreachState): readonl
       const d = command.data;
       if (state.status !== 'none') return [];
       if (!isBusinessDate(d.businessDate)) return domainError('INVALID_DATE', 'businessDate must be a calendar date', { businessDate: d.businessDate });
-      if (!d.strategy) return domainError('NO_OUTREACH_STRATEGY', `no strategy covers (${d.grade}, M0): there is nothing to send before the due date`, { grade: d.grade });
+      if (!d.strategy)
+        return domainError('NO_OUTREACH_STRATEGY', `no strategy covers (${d.grade}, M0): there is nothing to send before the due date`, { grade: d.grade });
       if (!d.nextDueDate || compareDates(d.nextDueDate, d.businessDate) <= 0) {
         return domainError('NO_INSTALLMENT_AHEAD', 'the loan has no installment ahead to remind of', { nextDueDate: d.nextDueDate });
       }
@@ -164,7 +168,17 @@ function evolveOutreach(state: OutreachState, event: OutreachEvent): OutreachSta
   switch (event.type) {
     case 'OutreachStarted': {
       const d = event.data;
-      return { status: 'open', trackId: d.trackId, loanId: d.loanId, customerId: d.customerId, timeZone: d.timeZone, dueDate: d.dueDate, plan: d.plan, scheduled: [], blockedAttempts: [] };
+      return {
+        status: 'open',
+        trackId: d.trackId,
+        loanId: d.loanId,
+        customerId: d.customerId,
+        timeZone: d.timeZone,
+        dueDate: d.dueDate,
+        plan: d.plan,
+        scheduled: [],
+        blockedAttempts: [],
+      };
     }
     case 'ActionScheduled': {
       if (state.status === 'none') return state;

@@ -19,9 +19,7 @@ export function promiseDeadline(p: Pick<PromiseState, 'dueOn' | 'graceDays'>): B
 
 export function paidTowards(p: PromiseState, payments: CaseFile['payments']): Fen {
   const deadline = promiseDeadline(p);
-  return payments
-    .filter((x) => compareDates(x.valueDate, p.promisedOn) >= 0 && compareDates(x.valueDate, deadline) <= 0)
-    .reduce((sum, x) => sum + x.amount, 0);
+  return payments.filter((x) => compareDates(x.valueDate, p.promisedOn) >= 0 && compareDates(x.valueDate, deadline) <= 0).reduce((sum, x) => sum + x.amount, 0);
 }
 
 /** Whether a sum paid towards a promise keeps it: something was paid, and no more than the tolerance is missing. */
@@ -59,7 +57,11 @@ export type PromiseVerdict =
  * - `endOfDay`: kept ones, and broken ones whose last grace day is this date or earlier;
  * - `close`: kept ones, the rest cancelled with the case.
  */
-export function judgePromises(file: Pick<CaseFile, 'promises' | 'payments'>, businessDate: BusinessDate, mode: 'payment' | 'endOfDay' | 'close'): PromiseVerdict[] {
+export function judgePromises(
+  file: Pick<CaseFile, 'promises' | 'payments'>,
+  businessDate: BusinessDate,
+  mode: 'payment' | 'endOfDay' | 'close',
+): PromiseVerdict[] {
   const out: PromiseVerdict[] = [];
   for (const p of Object.values(file.promises)) {
     if (p.status !== 'OPEN') continue;

@@ -44,9 +44,20 @@ export interface RulebookImpact {
 }
 
 /** Ledger facts replayed as recorded; the ledger's own contact log is re-derived under the proposed rules. */
-const LEDGER_FACTS = new Set(['ContactStopped', 'ContactStopLifted', 'ChannelOptedOut', 'ChannelOptedIn', 'ThirdPartyExceptionRecorded', 'ThirdPartyExceptionEnded', 'ThirdPartyRefused']);
+const LEDGER_FACTS = new Set([
+  'ContactStopped',
+  'ContactStopLifted',
+  'ChannelOptedOut',
+  'ChannelOptedIn',
+  'ThirdPartyExceptionRecorded',
+  'ThirdPartyExceptionEnded',
+  'ThirdPartyRefused',
+]);
 
-function counted<K extends string>(refusals: readonly ImpactRefusal[], keyOf: (r: ImpactRefusal) => Record<K, string>): (Record<K, string> & { count: number })[] {
+function counted<K extends string>(
+  refusals: readonly ImpactRefusal[],
+  keyOf: (r: ImpactRefusal) => Record<K, string>,
+): (Record<K, string> & { count: number })[] {
   const groups = new Map<string, Record<K, string> & { count: number }>();
   for (const r of refusals) {
     const key = keyOf(r);
@@ -69,7 +80,8 @@ export function rulebookImpact(events: readonly ImpactEvent[], rules: ContactRul
   // records the contact, and under the proposed rules the contact may not have happened.
   const attempts = new Set(events.filter((e) => e.type === 'ContactAttempted').map((e) => (e.data as { attemptId: string }).attemptId));
   const causedByContact = (e: ImpactEvent) =>
-    (e.type === 'ContactStopped' && attempts.has((e.data as { stopId: string }).stopId)) || (e.type === 'ThirdPartyRefused' && attempts.has((e.data as { attemptId: string }).attemptId));
+    (e.type === 'ContactStopped' && attempts.has((e.data as { stopId: string }).stopId)) ||
+    (e.type === 'ThirdPartyRefused' && attempts.has((e.data as { attemptId: string }).attemptId));
   for (const e of events) {
     if (e.type === 'CaseOpened' && e.streamId.startsWith('collection.case-')) {
       const d = e.data as { caseId: string; customerId: string; timeZone: string };
@@ -92,7 +104,18 @@ export function rulebookImpact(events: readonly ImpactEvent[], rules: ContactRul
     const inRange = compareDates(local.date, from) >= 0 && compareDates(local.date, to) <= 0;
     if (inRange) contacts++;
     const refuse = (code: string) => {
-      if (inRange) refused.push({ attemptId: d.attemptId, caseId: d.caseId, customerId: c.customerId, by: d.by, channel: d.channel, at: d.at, localDate: local.date, code, madeUnder: d.rulesVersion });
+      if (inRange)
+        refused.push({
+          attemptId: d.attemptId,
+          caseId: d.caseId,
+          customerId: c.customerId,
+          by: d.by,
+          channel: d.channel,
+          at: d.at,
+          localDate: local.date,
+          code,
+          madeUnder: d.rulesVersion,
+        });
     };
     if (rules.quietHours.channels.includes(d.channel) && inQuietHours(local.minutes, rules.quietHours)) {
       refuse('CONTACT_OUTSIDE_HOURS');

@@ -48,7 +48,10 @@ export type RulesBookCommand = ProposeContactRules | ApproveContactRules;
 
 function notBefore(effectiveFrom: BusinessDate, businessDate: BusinessDate): DomainError | null {
   if (compareDates(effectiveFrom, businessDate) >= 0) return null;
-  return domainError('EFFECTIVE_DATE_IN_PAST', `contact rules apply from the open business date (${businessDate}) or a later one`, { effectiveFrom, businessDate });
+  return domainError('EFFECTIVE_DATE_IN_PAST', `contact rules apply from the open business date (${businessDate}) or a later one`, {
+    effectiveFrom,
+    businessDate,
+  });
 }
 
 function decidePropose(d: ProposeContactRules['data'], state: RulesBookState): readonly RulesBookEvent[] | DomainError {
@@ -58,7 +61,12 @@ function decidePropose(d: ProposeContactRules['data'], state: RulesBookState): r
   const same = state.published.find((p) => p.rules.version === d.rules.version) ?? state.proposed[d.rules.version];
   if (same) {
     if (JSON.stringify(same.rules) === JSON.stringify(d.rules) && same.effectiveFrom === d.effectiveFrom) return [];
-    return domainError('CONTACT_RULES_VERSION_EXISTS', `contact rules version ${d.rules.version} was already proposed`, { version: d.rules.version }, 'conflict');
+    return domainError(
+      'CONTACT_RULES_VERSION_EXISTS',
+      `contact rules version ${d.rules.version} was already proposed`,
+      { version: d.rules.version },
+      'conflict',
+    );
   }
   const past = notBefore(d.effectiveFrom, d.businessDate);
   if (past) return past;
@@ -93,7 +101,13 @@ function decideRulesBook(command: RulesBookCommand, state: RulesBookState): read
 function evolveRulesBook(state: RulesBookState, event: RulesBookEvent): RulesBookState {
   const d = event.data;
   if (event.type === 'ContactRulesProposed') {
-    return { ...state, proposed: { ...state.proposed, [d.rules.version]: { rules: d.rules, effectiveFrom: d.effectiveFrom, reason: d.reason, proposedBy: event.data.proposedBy } } };
+    return {
+      ...state,
+      proposed: {
+        ...state.proposed,
+        [d.rules.version]: { rules: d.rules, effectiveFrom: d.effectiveFrom, reason: d.reason, proposedBy: event.data.proposedBy },
+      },
+    };
   }
   if (event.type === 'ContactRulesPublished') {
     const { [d.rules.version]: _approved, ...proposed } = state.proposed;

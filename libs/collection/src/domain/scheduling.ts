@@ -39,7 +39,10 @@ function latestPerChannel(candidates: readonly { step: LadderStep; rank: number 
 function fromFurthestDay(candidates: readonly { step: LadderStep; rank: number }[]): DueStep[] {
   if (!candidates.length) return [];
   const furthest = Math.max(...candidates.map((c) => c.rank));
-  const kept = latestPerChannel(candidates.filter((c) => c.rank === furthest), null);
+  const kept = latestPerChannel(
+    candidates.filter((c) => c.rank === furthest),
+    null,
+  );
   const earlier = candidates.filter((c) => c.rank < furthest).map((c) => c.step.stepId);
   return kept.map((k, i) => (i === 0 ? { ...k, supersedes: [...k.supersedes, ...earlier] } : k));
 }

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent, isTimeZone } from '#kernel';
+import {
+  compareDates,
+  domainError,
+  isBusinessDate,
+  type Actor,
+  type BusinessDate,
+  type Decider,
+  type DomainError,
+  type DomainEvent,
+  isTimeZone,
+} from '#kernel';
 import {
   CHANNELS,
   GRADES,
@@ -146,7 +156,8 @@ export function ladderProblem(ladder: readonly LadderStep[], where: string): Dom
     if (!Number.isSafeInteger(step.priority) || step.priority < 1 || step.priority > 9) return invalid('priority is 1 (most urgent) to 9', at);
     if (step.performer !== 'COLLECTOR' && step.performer !== 'EXECUTOR') return invalid('performer is COLLECTOR or EXECUTOR', at);
     if (step.channel === 'FIELD_VISIT' && step.performer !== 'COLLECTOR') return invalid('a field visit is performed by a collector', at);
-    if (step.sendTime !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(step.sendTime)) return invalid('sendTime is HH:MM', { ...at, sendTime: step.sendTime });
+    if (step.sendTime !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(step.sendTime))
+      return invalid('sendTime is HH:MM', { ...at, sendTime: step.sendTime });
     if (step.sendTimeZone !== undefined && (!step.sendTime || !isTimeZone(step.sendTimeZone))) {
       return invalid('sendTimeZone is a known IANA zone, given with a sendTime', { ...at, sendTimeZone: step.sendTimeZone });
     }
@@ -184,11 +195,16 @@ export function strategyDefinitionProblem(definition: StrategyDefinition): Domai
   }
   const t = definition.promiseTerms;
   if (!Number.isSafeInteger(t.graceDays) || t.graceDays < 0 || t.graceDays > 30) return invalid('promise grace is 0-30 days', { graceDays: t.graceDays });
-  if (!Number.isSafeInteger(t.toleranceFen) || t.toleranceFen < 0) return invalid('promise tolerance is whole fen, not negative', { toleranceFen: t.toleranceFen });
-  if (!Number.isSafeInteger(t.toleranceBps) || t.toleranceBps < 0 || t.toleranceBps > 10_000) return invalid('toleranceBps is 0-10000', { toleranceBps: t.toleranceBps });
-  if (t.minAmountFen !== undefined && t.minAmountFen !== null && (!Number.isSafeInteger(t.minAmountFen) || t.minAmountFen < 1)) return invalid('minAmountFen is whole fen, at least 1', { minAmountFen: t.minAmountFen });
-  if (t.minOverdueBps !== undefined && (!Number.isSafeInteger(t.minOverdueBps) || t.minOverdueBps < 0 || t.minOverdueBps > 10_000)) return invalid('minOverdueBps is 0-10000', { minOverdueBps: t.minOverdueBps });
-  if (t.maxHorizonDays !== undefined && (!Number.isSafeInteger(t.maxHorizonDays) || t.maxHorizonDays < 1 || t.maxHorizonDays > 366)) return invalid('maxHorizonDays is 1-366', { maxHorizonDays: t.maxHorizonDays });
+  if (!Number.isSafeInteger(t.toleranceFen) || t.toleranceFen < 0)
+    return invalid('promise tolerance is whole fen, not negative', { toleranceFen: t.toleranceFen });
+  if (!Number.isSafeInteger(t.toleranceBps) || t.toleranceBps < 0 || t.toleranceBps > 10_000)
+    return invalid('toleranceBps is 0-10000', { toleranceBps: t.toleranceBps });
+  if (t.minAmountFen !== undefined && t.minAmountFen !== null && (!Number.isSafeInteger(t.minAmountFen) || t.minAmountFen < 1))
+    return invalid('minAmountFen is whole fen, at least 1', { minAmountFen: t.minAmountFen });
+  if (t.minOverdueBps !== undefined && (!Number.isSafeInteger(t.minOverdueBps) || t.minOverdueBps < 0 || t.minOverdueBps > 10_000))
+    return invalid('minOverdueBps is 0-10000', { minOverdueBps: t.minOverdueBps });
+  if (t.maxHorizonDays !== undefined && (!Number.isSafeInteger(t.maxHorizonDays) || t.maxHorizonDays < 1 || t.maxHorizonDays > 366))
+    return invalid('maxHorizonDays is 1-366', { maxHorizonDays: t.maxHorizonDays });
   const l = definition.adjustmentLimits;
   if (!Number.isSafeInteger(l.maxAdjustments) || l.maxAdjustments < 0 || l.maxAdjustments > 50) return invalid('maxAdjustments is 0-50', {});
   if (!Number.isSafeInteger(l.maxShiftDays) || l.maxShiftDays < 0 || l.maxShiftDays > 60) return invalid('maxShiftDays is 0-60', {});
@@ -227,13 +243,25 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
       }
       const pending = state.versions.find((v) => v.status === 'PROPOSED');
       if (pending) {
-        return domainError('STRATEGY_PROPOSAL_PENDING', `version ${pending.version} awaits approval or rejection first`, { version: pending.version }, 'conflict');
+        return domainError(
+          'STRATEGY_PROPOSAL_PENDING',
+          `version ${pending.version} awaits approval or rejection first`,
+          { version: pending.version },
+          'conflict',
+        );
       }
       const version = state.versions.length + 1;
       return [
         {
           type: 'StrategyVersionProposed',
-          data: { strategyId: d.strategyId, version, definition: command.data.definition, reason: command.data.reason, proposedBy: d.by.id, reviewId: d.reviewId ?? null },
+          data: {
+            strategyId: d.strategyId,
+            version,
+            definition: command.data.definition,
+            reason: command.data.reason,
+            proposedBy: d.by.id,
+            reviewId: d.reviewId ?? null,
+          },
         },
       ];
     }
@@ -245,7 +273,12 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
       if (isError(v)) return v;
       if (v.status !== 'PROPOSED') {
         if (v.approvedBy === d.by.id) return [];
-        return domainError('STRATEGY_NOT_PROPOSED', `version ${d.version} is ${v.status.toLowerCase()}, not awaiting approval`, { status: v.status }, 'conflict');
+        return domainError(
+          'STRATEGY_NOT_PROPOSED',
+          `version ${d.version} is ${v.status.toLowerCase()}, not awaiting approval`,
+          { status: v.status },
+          'conflict',
+        );
       }
       if (v.proposedBy === d.by.id) {
         return domainError('STRATEGY_SELF_APPROVAL', 'the risk manager who proposed a version cannot approve it', { proposedBy: v.proposedBy });
@@ -259,7 +292,12 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
       const v = findVersion(state, d.strategyId, d.version);
       if (isError(v)) return v;
       if (v.status !== 'PROPOSED') {
-        return domainError('STRATEGY_NOT_PROPOSED', `version ${d.version} is ${v.status.toLowerCase()}, not awaiting approval`, { status: v.status }, 'conflict');
+        return domainError(
+          'STRATEGY_NOT_PROPOSED',
+          `version ${d.version} is ${v.status.toLowerCase()}, not awaiting approval`,
+          { status: v.status },
+          'conflict',
+        );
       }
       if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a rejection needs a reason');
       return [{ type: 'StrategyVersionRejected', data: { strategyId: d.strategyId, version: d.version, rejectedBy: d.by.id, reason: d.reason } }];
@@ -276,7 +314,9 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
         return domainError('STRATEGY_ALREADY_ACTIVE', `version ${d.version} is active from ${v.effectiveFrom}`, { effectiveFrom: v.effectiveFrom }, 'conflict');
       }
       if (v.status !== 'APPROVED') {
-        return domainError('STRATEGY_NOT_APPROVED', `version ${d.version} is ${v.status.toLowerCase()}; only an approved version can be activated`, { status: v.status });
+        return domainError('STRATEGY_NOT_APPROVED', `version ${d.version} is ${v.status.toLowerCase()}; only an approved version can be activated`, {
+          status: v.status,
+        });
       }
       if (compareDates(d.effectiveFrom, d.businessDate) < 0) {
         return domainError('EFFECTIVE_DATE_IN_PAST', `a version is activated from the open business date (${d.businessDate}) or a later one`, {
@@ -309,7 +349,14 @@ function evolveStrategy(state: StrategyState, event: StrategyEvent): StrategySta
         strategyId: event.data.strategyId,
         versions: [
           ...state.versions,
-          { version: event.data.version, definition: event.data.definition, status: 'PROPOSED', proposedBy: event.data.proposedBy, approvedBy: null, effectiveFrom: null },
+          {
+            version: event.data.version,
+            definition: event.data.definition,
+            status: 'PROPOSED',
+            proposedBy: event.data.proposedBy,
+            approvedBy: null,
+            effectiveFrom: null,
+          },
         ],
       };
     case 'StrategyVersionApproved':
@@ -350,7 +397,11 @@ export function selectStrategy(catalog: readonly ActiveStrategyVersion[], grade:
   for (const entry of catalog) {
     if (compareDates(entry.effectiveFrom, onDate) > 0) continue;
     if (!entry.definition.keys.some((k) => k.grade === grade && k.stage === stage)) continue;
-    if (!best || compareDates(entry.effectiveFrom, best.effectiveFrom) > 0 || (entry.effectiveFrom === best.effectiveFrom && entry.activationSeq > best.activationSeq)) {
+    if (
+      !best ||
+      compareDates(entry.effectiveFrom, best.effectiveFrom) > 0 ||
+      (entry.effectiveFrom === best.effectiveFrom && entry.activationSeq > best.activationSeq)
+    ) {
       best = entry;
     }
   }

@@ -7,5 +7,12 @@ import type { CaseAssigned, CaseClosed, CaseOpened, CaseReassigned } from '../do
  * must be assignable to the contract's event of the same type.
  */
 type Carries<E extends { readonly type: string }> = [E] extends [CaseScopeEvent] ? true : false;
-export type CaseEventsCarryCaseScope = [Carries<CaseOpened>, Carries<CaseAssigned>, Carries<CaseReassigned>, Carries<CaseClosed>] extends [true, true, true, true] ? true : false;
+export type CaseEventsCarryCaseScope = [Carries<CaseOpened>, Carries<CaseAssigned>, Carries<CaseReassigned>, Carries<CaseClosed>] extends [
+  true,
+  true,
+  true,
+  true,
+]
+  ? true
+  : false;
 export const caseEventsCarryCaseScope: CaseEventsCarryCaseScope = true;

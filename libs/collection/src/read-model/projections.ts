@@ -121,7 +121,11 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
     case 'PromiseCancelled': {
       const { [event.data.promiseId]: _done, ...rest } = row.promises;
       const counted =
-        event.type === 'PromiseKept' ? { promises_kept: row.promises_kept + 1 } : event.type === 'PromiseBroken' ? { promises_broken: row.promises_broken + 1 } : {};
+        event.type === 'PromiseKept'
+          ? { promises_kept: row.promises_kept + 1 }
+          : event.type === 'PromiseBroken'
+            ? { promises_broken: row.promises_broken + 1 }
+            : {};
       return { ...withPromises(row, rest), ...counted };
     }
     case 'PromiseReopened':
@@ -240,15 +244,7 @@ const workItemsProjection: Projection = rowProjection<WorkItemRow>({
   key: 'item_id',
   filter: {
     streamPrefixes: ['collection.case-', 'collection.outreach-', 'collection.debtor-'],
-    eventTypes: [
-      'ActionScheduled',
-      'ContactAttempted',
-      'PromiseToPayRecorded',
-      'PromiseKept',
-      'PromiseBroken',
-      'PromiseCancelled',
-      ...DISPATCH_EVENT_TYPES,
-    ],
+    eventTypes: ['ActionScheduled', 'ContactAttempted', 'PromiseToPayRecorded', 'PromiseKept', 'PromiseBroken', 'PromiseCancelled', ...DISPATCH_EVENT_TYPES],
   },
   keyOf(recorded) {
     const e = recorded as unknown as CaseEvent | DebtorEvent;
@@ -296,11 +292,15 @@ const workItemsProjection: Projection = rowProjection<WorkItemRow>({
         };
       }
       case 'ActionReleased':
-        return row && row.status !== 'DONE' ? { ...row, status: 'OPEN', hold_code: null, release_at: null, dispatch_date: e.data.localDate, send_at: e.data.sendAt } : row;
+        return row && row.status !== 'DONE'
+          ? { ...row, status: 'OPEN', hold_code: null, release_at: null, dispatch_date: e.data.localDate, send_at: e.data.sendAt }
+          : row;
       case 'ActionWithheld':
         return row && row.status !== 'DONE' ? { ...row, status: 'WITHHELD', hold_code: e.data.code, release_at: null } : row;
       case 'ActionRescheduled':
-        return row && row.status !== 'DONE' ? { ...row, status: 'RESCHEDULED', hold_code: e.data.code, release_at: e.data.releaseAt, dispatch_date: e.data.releaseDate } : row;
+        return row && row.status !== 'DONE'
+          ? { ...row, status: 'RESCHEDULED', hold_code: e.data.code, release_at: e.data.releaseAt, dispatch_date: e.data.releaseDate }
+          : row;
       case 'ActionExpired':
         return row && row.status !== 'DONE' ? { ...row, status: 'EXPIRED', release_at: null } : row;
       case 'ContactAttempted':
@@ -376,7 +376,16 @@ const collectorsProjection: Projection = rowProjection<CollectorRow>({
     const e = recorded as unknown as CollectorEvent;
     if (e.type === 'CollectorRegistered') {
       const d = e.data;
-      return { collector_id: d.collectorId, team: d.team, capacity: d.capacity, skills: [...d.skills], active: true, certifications: {}, trainings: [], open_cases: 0 };
+      return {
+        collector_id: d.collectorId,
+        team: d.team,
+        capacity: d.capacity,
+        skills: [...d.skills],
+        active: true,
+        certifications: {},
+        trainings: [],
+        open_cases: 0,
+      };
     }
     if (!row) return undefined;
     switch (e.type) {

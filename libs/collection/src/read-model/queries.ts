@@ -10,7 +10,8 @@ import type { CaseRow, CollectorRow, StrategyVersionRow } from './projections.js
  * a collector sees the cases assigned to them, a supervisor their team's (and the cases still
  * waiting for a collector, which they may assign), everyone else with a reading role every case.
  */
-export type Scope = { readonly kind: 'all' } | { readonly kind: 'collector'; readonly collectorId: string } | { readonly kind: 'team'; readonly team: string | null };
+export type Scope =
+  { readonly kind: 'all' } | { readonly kind: 'collector'; readonly collectorId: string } | { readonly kind: 'team'; readonly team: string | null };
 
 export function scopeOf(principal: Principal): Scope {
   if (principal.role === 'collector') return { kind: 'collector', collectorId: principal.id };

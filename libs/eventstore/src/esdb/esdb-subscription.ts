@@ -172,15 +172,18 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
       // A failing observer must not stop the resubscription.
     }
     const delay = Math.min(options.maxRetryDelayMs, options.retryDelayMs * 2 ** (attempt - 1));
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      try {
-        open();
-      } catch (error) {
-        failure = error;
-        notify();
-      }
-    }, delay * (0.75 + Math.random() * 0.5));
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = undefined;
+        try {
+          open();
+        } catch (error) {
+          failure = error;
+          notify();
+        }
+      },
+      delay * (0.75 + Math.random() * 0.5),
+    );
   };
 
   const shutdown = async () => {

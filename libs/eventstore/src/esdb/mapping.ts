@@ -124,7 +124,5 @@ export function splitFilter(filter: AllFilter | undefined): SplitFilter {
 export function matchesFilter(filter: AllFilter | undefined): (event: { readonly type: string; readonly streamId: string }) => boolean {
   const prefixes = filter?.streamPrefixes?.length ? filter.streamPrefixes : undefined;
   const types = filter?.eventTypes?.length ? new Set(filter.eventTypes) : undefined;
-  return (e) =>
-    !isSystemEvent(e) && (!prefixes || prefixes.some((p) => e.streamId.startsWith(p))) && (!types || types.has(e.type));
+  return (e) => !isSystemEvent(e) && (!prefixes || prefixes.some((p) => e.streamId.startsWith(p))) && (!types || types.has(e.type));
 }
-

@@ -257,9 +257,7 @@ export class PostgresEventStore implements EventStore {
       if (!meets(expected, current)) throw new RevisionConflictError(streamId, String(expected), current);
       return { nextExpectedRevision: current, position: { commit: 0n, prepare: 0n }, duplicate: false };
     }
-    const payload = JSON.stringify(
-      events.map((e) => ({ id: e.eventId, type: e.type, v: e.schemaVersion, data: e.data, meta: e.metadata })),
-    );
+    const payload = JSON.stringify(events.map((e) => ({ id: e.eventId, type: e.type, v: e.schemaVersion, data: e.data, meta: e.metadata })));
     const kind = typeof expected === 'number' ? 'revision' : expected;
     const revision = typeof expected === 'number' ? expected : null;
     for (let attempt = 0; ; attempt++) {

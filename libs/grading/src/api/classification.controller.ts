@@ -4,7 +4,21 @@ import type pg from 'pg';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { deterministicId, newId } from '#kernel';
-import { DocBody, DocQuery, Meta, Metrics, PG_POOL, ProblemException, Roles, ValidBody, ValidQuery, commandContext, execute, problem, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  Metrics,
+  PG_POOL,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ValidQuery,
+  commandContext,
+  execute,
+  problem,
+  type RequestMeta,
+} from '#platform';
 import { GradingClock } from '../application/clock.js';
 import { InForce } from '../application/in-force.js';
 import type { LoanRecord } from '../domain/loan-facts.js';
@@ -45,9 +59,14 @@ export class ClassificationController {
   @HttpCode(202)
   @DocBody(ClassificationOverrideBody)
   @ApiOperation({
-    summary: 'Override a loan\'s category with a reason: a downgrade applies at once; an upgrade waits for a second risk manager (never below what the rules give: UPGRADE_BELOW_RULES)',
+    summary:
+      "Override a loan's category with a reason: a downgrade applies at once; an upgrade waits for a second risk manager (never below what the rules give: UPGRADE_BELOW_RULES)",
   })
-  async override(@IdParam('loanId') loanId: string, @ValidBody(ClassificationOverrideBody) body: z.infer<typeof ClassificationOverrideBody>, @Meta() meta: RequestMeta) {
+  async override(
+    @IdParam('loanId') loanId: string,
+    @ValidBody(ClassificationOverrideBody) body: z.infer<typeof ClassificationOverrideBody>,
+    @Meta() meta: RequestMeta,
+  ) {
     const inputs = await this.overrideInputs(loanId);
     return execute(
       this.metrics,
@@ -130,12 +149,21 @@ export class RunsController {
   @ApiOperation({ summary: 'Start a portfolio run (e.g. the month-end reclassification); it proceeds in batches, resumably' })
   start(@ValidBody(StartRunBody) body: z.infer<typeof StartRunBody>, @Meta() meta: RequestMeta) {
     // From the caller-scoped key, hashed: a repeat names the same run, another caller's same key another.
-    const runId = body.runId ?? `${body.kind}-${body.asOf}-${(meta.idempotencyKey ? deterministicId('portfolio-run', meta.idempotencyKey) : newId()).replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
+    const runId =
+      body.runId ??
+      `${body.kind}-${body.asOf}-${(meta.idempotencyKey ? deterministicId('portfolio-run', meta.idempotencyKey) : newId()).replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
     return execute(
       this.metrics,
       this.repos.runs,
       streams.run(runId),
-      { type: 'StartRun', runId, kind: body.kind, asOf: body.asOf, cause: { type: 'requested', activationEventId: null, policyId: null, rulesetId: null, version: null }, requestedBy: meta.actor.id },
+      {
+        type: 'StartRun',
+        runId,
+        kind: body.kind,
+        asOf: body.asOf,
+        cause: { type: 'requested', activationEventId: null, policyId: null, rulesetId: null, version: null },
+        requestedBy: meta.actor.id,
+      },
       commandContext(meta, 'StartPortfolioRun'),
     );
   }

@@ -2,7 +2,20 @@ import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { compareDates } from '#kernel';
-import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, commandContext, execute, problem, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  Metrics,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ValidQuery,
+  commandContext,
+  execute,
+  problem,
+  type RequestMeta,
+} from '#platform';
 import { GradingClock } from '../application/clock.js';
 import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
@@ -36,7 +49,9 @@ export class CustomersController {
   @Roles('service')
   @HttpCode(202)
   @DocBody(ProfileBody)
-  @ApiOperation({ summary: 'Report profile facts (bureau score, monthly income and obligations, dispute/deceased/fraud flags); omitted facts stay as they were' })
+  @ApiOperation({
+    summary: 'Report profile facts (bureau score, monthly income and obligations, dispute/deceased/fraud flags); omitted facts stay as they were',
+  })
   async profile(@IdParam('customerId') customerId: string, @ValidBody(ProfileBody) body: z.infer<typeof ProfileBody>, @Meta() meta: RequestMeta) {
     const { source, asOf, ...changes } = body;
     // Facts are as of the open business date unless stated; a stated date after it is not trusted
@@ -44,7 +59,9 @@ export class CustomersController {
     const today = await this.clock.todayOrThrow();
     if (asOf !== undefined && compareDates(asOf, today) > 0) {
       throw new ProblemException(
-        problem(422, 'AS_OF_AFTER_BUSINESS_DATE', 'Date after the business date', `asOf ${asOf} is after the open business date ${today}.`, { details: { asOf, openBusinessDate: today } }),
+        problem(422, 'AS_OF_AFTER_BUSINESS_DATE', 'Date after the business date', `asOf ${asOf} is after the open business date ${today}.`, {
+          details: { asOf, openBusinessDate: today },
+        }),
       );
     }
     return execute(
@@ -62,16 +79,35 @@ export class CustomersController {
   @DocBody(PromiseOutcomeBody)
   @ApiOperation({ summary: 'A promise to pay taken outside Arrears was kept or broken (Arrears’ own promises are recorded from PromiseKept / PromiseBroken)' })
   promise(@IdParam('customerId') customerId: string, @ValidBody(PromiseOutcomeBody) body: z.infer<typeof PromiseOutcomeBody>, @Meta() meta: RequestMeta) {
-    return execute(this.metrics, this.repos.customers, streams.customer(customerId), { type: 'RecordPromiseOutcome', customerId, ...body }, commandContext(meta, 'RecordPromiseOutcome'));
+    return execute(
+      this.metrics,
+      this.repos.customers,
+      streams.customer(customerId),
+      { type: 'RecordPromiseOutcome', customerId, ...body },
+      commandContext(meta, 'RecordPromiseOutcome'),
+    );
   }
 
   @Post('customers/:customerId/restructuring-outcomes')
   @Roles('service')
   @HttpCode(202)
   @DocBody(RestructuringOutcomeBody)
-  @ApiOperation({ summary: 'A restructuring decided outside Arrears was activated, broken or completed (Arrears’ own restructurings are recorded from RestructuringActivated / PlanBroken / PlanCompleted)' })
-  restructuring(@IdParam('customerId') customerId: string, @ValidBody(RestructuringOutcomeBody) body: z.infer<typeof RestructuringOutcomeBody>, @Meta() meta: RequestMeta) {
-    return execute(this.metrics, this.repos.customers, streams.customer(customerId), { type: 'RecordRestructuringStatus', customerId, ...body }, commandContext(meta, 'RecordRestructuringStatus'));
+  @ApiOperation({
+    summary:
+      'A restructuring decided outside Arrears was activated, broken or completed (Arrears’ own restructurings are recorded from RestructuringActivated / PlanBroken / PlanCompleted)',
+  })
+  restructuring(
+    @IdParam('customerId') customerId: string,
+    @ValidBody(RestructuringOutcomeBody) body: z.infer<typeof RestructuringOutcomeBody>,
+    @Meta() meta: RequestMeta,
+  ) {
+    return execute(
+      this.metrics,
+      this.repos.customers,
+      streams.customer(customerId),
+      { type: 'RecordRestructuringStatus', customerId, ...body },
+      commandContext(meta, 'RecordRestructuringStatus'),
+    );
   }
 
   @Get('customers')
@@ -93,7 +129,7 @@ export class CustomersController {
   @Get('customers/:customerId/history')
   @Roles(...GRADE_READERS)
   @DocQuery(PageQuery)
-  @ApiOperation({ summary: "Every grade the customer was given, newest first, each with its factors, policy version, trigger and an explanation" })
+  @ApiOperation({ summary: 'Every grade the customer was given, newest first, each with its factors, policy version, trigger and an explanation' })
   async history(@IdParam('customerId') customerId: string, @ValidQuery(PageQuery) q: z.infer<typeof PageQuery>, @Req() req: AuthedRequest) {
     await this.scope.require(req.user, { customerId });
     return this.queries.history(customerId, q.page, q.pageSize);

@@ -53,7 +53,9 @@ export const ApproveBody = z.strictObject({ version: z.number().int().min(1), co
 export const RejectBody = z.strictObject({ version: z.number().int().min(1), reason: text(1_000) });
 export const ActivateBody = z.strictObject({
   effectiveFrom: fields.businessDate,
-  businessDate: fields.businessDate.optional().describe("the bank's business date of the activation; if stated, it must be the open business date of Loans' calendar (422 BUSINESS_DATE_NOT_OPEN)"),
+  businessDate: fields.businessDate
+    .optional()
+    .describe("the bank's business date of the activation; if stated, it must be the open business date of Loans' calendar (422 BUSINESS_DATE_NOT_OPEN)"),
 });
 export const RetireBody = z.strictObject({ reason: text(1_000), on: fields.businessDate.optional() });
 
@@ -70,12 +72,20 @@ export const ProfileBody = z
     message: 'report at least one fact',
   });
 export const PromiseOutcomeBody = z.strictObject({ promiseId: fields.id, outcome: z.enum(['kept', 'broken']), on: fields.businessDate });
-export const RestructuringOutcomeBody = z.strictObject({ restructuringId: fields.id, status: z.enum(['activated', 'broken', 'completed']), on: fields.businessDate });
+export const RestructuringOutcomeBody = z.strictObject({
+  restructuringId: fields.id,
+  status: z.enum(['activated', 'broken', 'completed']),
+  on: fields.businessDate,
+});
 export const StartRunBody = z.strictObject({ kind: z.enum(['regrade', 'reclassify']), asOf: fields.businessDate, runId: fields.id.optional() });
 
 export const PageQuery = z.strictObject({ page: fields.page, pageSize: fields.pageSize });
 export const CustomersQuery = z.strictObject({ grade: z.enum(GRADES).optional(), page: fields.page, pageSize: fields.pageSize });
-export const VersionsQuery = z.strictObject({ status: z.enum(['draft', 'rejected', 'replaced', 'approved', 'active', 'retired']).optional(), page: fields.page, pageSize: fields.pageSize });
+export const VersionsQuery = z.strictObject({
+  status: z.enum(['draft', 'rejected', 'replaced', 'approved', 'active', 'retired']).optional(),
+  page: fields.page,
+  pageSize: fields.pageSize,
+});
 export const DistributionQuery = z
   .strictObject({ from: fields.businessDate, to: fields.businessDate, granularity: z.enum(['day', 'month']).default('day') })
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
@@ -93,4 +103,9 @@ export const ClassificationReportQuery = z.strictObject({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
-export const ClassificationQuery = z.strictObject({ category: z.enum(CATEGORIES).optional(), customerId: fields.id.optional(), page: fields.page, pageSize: fields.pageSize });
+export const ClassificationQuery = z.strictObject({
+  category: z.enum(CATEGORIES).optional(),
+  customerId: fields.id.optional(),
+  page: fields.page,
+  pageSize: fields.pageSize,
+});

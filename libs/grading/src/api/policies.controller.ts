@@ -43,8 +43,20 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     @ApiOperation({ summary: `Propose a ${noun} draft (a new policy, or the next version of a draft or rejected one)` })
     async propose(@ValidBody(ProposeBody) body: z.infer<typeof ProposePolicyBody> | z.infer<typeof ProposeRulesBody>, @Meta() meta: RequestMeta) {
       const id = 'policyId' in body ? body.policyId : body.rulesetId;
-      if (RESERVED.has(id)) throw new ProblemException(problem(400, 'VALIDATION_FAILED', 'Validation failed', `${id} is a reserved name`, { errors: [{ path: kind === 'policy' ? 'policyId' : 'rulesetId', message: 'reserved name' }] }));
-      return this.service.propose(kind, id, body.document, body.reason, await businessDateOf(this.clock, body.on), commandContext(meta, 'Propose', { extra: { reason: body.reason } }));
+      if (RESERVED.has(id))
+        throw new ProblemException(
+          problem(400, 'VALIDATION_FAILED', 'Validation failed', `${id} is a reserved name`, {
+            errors: [{ path: kind === 'policy' ? 'policyId' : 'rulesetId', message: 'reserved name' }],
+          }),
+        );
+      return this.service.propose(
+        kind,
+        id,
+        body.document,
+        body.reason,
+        await businessDateOf(this.clock, body.on),
+        commandContext(meta, 'Propose', { extra: { reason: body.reason } }),
+      );
     }
 
     @Get()
@@ -106,7 +118,9 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     @Roles('risk_manager')
     @HttpCode(202)
     @DocBody(ActivateBody)
-    @ApiOperation({ summary: `Put the approved version in force from the open business date of Loans’ calendar (not earlier: EFFECTIVE_DATE_IN_PAST; not later: EFFECTIVE_DATE_IN_FUTURE); the ${noun} in force before is retired, and a portfolio run starts` })
+    @ApiOperation({
+      summary: `Put the approved version in force from the open business date of Loans’ calendar (not earlier: EFFECTIVE_DATE_IN_PAST; not later: EFFECTIVE_DATE_IN_FUTURE); the ${noun} in force before is retired, and a portfolio run starts`,
+    })
     async activate(@IdParam('id') id: string, @ValidBody(ActivateBody) body: z.infer<typeof ActivateBody>, @Meta() meta: RequestMeta) {
       return this.service.activate(kind, id, body.effectiveFrom, await this.clock.statedToday(body.businessDate), commandContext(meta, 'Activate'));
     }
@@ -117,7 +131,13 @@ function lifecycleController(kind: DocumentKind, path: string, tag: string): Typ
     @DocBody(RetireBody)
     @ApiOperation({ summary: `Retire a ${noun} (one in force leaves nothing in force)` })
     async retire(@IdParam('id') id: string, @ValidBody(RetireBody) body: z.infer<typeof RetireBody>, @Meta() meta: RequestMeta) {
-      return this.service.retire(kind, id, body.reason, await businessDateOf(this.clock, body.on), commandContext(meta, 'Retire', { extra: { reason: body.reason } }));
+      return this.service.retire(
+        kind,
+        id,
+        body.reason,
+        await businessDateOf(this.clock, body.on),
+        commandContext(meta, 'Retire', { extra: { reason: body.reason } }),
+      );
     }
   }
   Object.defineProperty(LifecycleController, 'name', { value: kind === 'policy' ? 'GradingPoliciesController' : 'ClassificationRulesController' });
@@ -143,7 +163,8 @@ export class PolicyPreviewController {
   @Roles('risk_manager', 'admin')
   @DocQuery(PreviewQuery)
   @ApiOperation({
-    summary: 'Grade migration matrix (from-grade × to-grade, customers and balances) of the portfolio under this version versus the policy in force; writes nothing',
+    summary:
+      'Grade migration matrix (from-grade × to-grade, customers and balances) of the portfolio under this version versus the policy in force; writes nothing',
   })
   async preview(@IdParam('id') id: string, @ValidQuery(PreviewQuery) q: z.infer<typeof PreviewQuery>) {
     const { state } = await this.repos.policies.load(streams.policy(id));

@@ -1,4 +1,13 @@
-import { deterministicId, isDomainError, RevisionConflictError, type Actor, type DomainError, type DomainEvent, type EventMetadata, type NewEvent } from '#kernel';
+import {
+  deterministicId,
+  isDomainError,
+  RevisionConflictError,
+  type Actor,
+  type DomainError,
+  type DomainEvent,
+  type EventMetadata,
+  type NewEvent,
+} from '#kernel';
 import type { BatchAppendItem, CommandContext, CommandResult, EventStore } from '#eventstore';
 
 /** The actor recorded on what Grading does by itself (reactions, portfolio runs). */
@@ -20,7 +29,13 @@ function newEvents(decided: readonly DomainEvent[], ctx: CommandContext & { idem
     idempotencyKey: ctx.idempotencyKey,
     ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
   };
-  return decided.map((e, i) => ({ eventId: deterministicId(ctx.idempotencyKey, ctx.command, streamId, i), type: e.type, schemaVersion: 1, data: e.data, metadata }));
+  return decided.map((e, i) => ({
+    eventId: deterministicId(ctx.idempotencyKey, ctx.command, streamId, i),
+    type: e.type,
+    schemaVersion: 1,
+    data: e.data,
+    metadata,
+  }));
 }
 
 /** A decision made on a state the caller already had (a read-model row mirroring the stream). */
@@ -102,12 +117,20 @@ export async function appendPreDecided(store: EventStore, items: readonly PreDec
   );
   let changed = outcomes.filter((o) => o === 'appended').length;
   pending.forEach((item, i) => {
-    if (outcomes[i] === 'appended') item.ctx.onOutcome?.({ streamId: item.streamId, events: item.decided as readonly DomainEvent[], revision: item.revision + (item.decided as readonly DomainEvent[]).length, position: null, duplicate: false });
+    if (outcomes[i] === 'appended')
+      item.ctx.onOutcome?.({
+        streamId: item.streamId,
+        events: item.decided as readonly DomainEvent[],
+        revision: item.revision + (item.decided as readonly DomainEvent[]).length,
+        position: null,
+        duplicate: false,
+      });
   });
   for (const item of items) {
     if (item.stale) continue;
     if (isDomainError(item.decided)) item.ctx.onOutcome?.(item.decided);
-    else if (item.decided.length === 0) item.ctx.onOutcome?.({ streamId: item.streamId, events: [], revision: item.revision, position: null, duplicate: false });
+    else if (item.decided.length === 0)
+      item.ctx.onOutcome?.({ streamId: item.streamId, events: [], revision: item.revision, position: null, duplicate: false });
   }
   const conflicted = pending.filter((_, i) => outcomes[i] === 'conflict');
   await forEachConcurrent([...conflicted, ...stale], concurrency, async (item) => {

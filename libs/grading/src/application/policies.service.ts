@@ -4,7 +4,15 @@ import type { AggregateRepository, CommandContext, CommandResult } from '#events
 import { Metrics, accepted, domainProblem, execute, type CommandAccepted } from '#platform';
 import type { ClassificationRules } from '../domain/classification.js';
 import type { LifecycleCommand, LifecycleState, VersionRef } from '../domain/lifecycle.js';
-import { policyDecider, rulesDecider, streams, type ActiveClassificationRulesChanged, type ActivePolicyChanged, type PolicyEvent, type RulesEvent } from '../domain/policies.js';
+import {
+  policyDecider,
+  rulesDecider,
+  streams,
+  type ActiveClassificationRulesChanged,
+  type ActivePolicyChanged,
+  type PolicyEvent,
+  type RulesEvent,
+} from '../domain/policies.js';
 import type { ActiveRecord, RegistryCommand, RegistryState } from '../domain/registry.js';
 import type { RunKind } from '../domain/run.js';
 import type { PolicyDocument } from '../domain/scorecard.js';
@@ -52,8 +60,24 @@ export class PolicyService {
     private readonly metrics: Metrics,
   ) {
     this.kinds = {
-      policy: { repo: repos.policies, decider: policyDecider, registry: repos.policyRegistry, stream: streams.policy, registryStream: streams.policyRegistry, noun: 'Policy', runKind: 'regrade' },
-      rules: { repo: repos.rulesets, decider: rulesDecider, registry: repos.rulesRegistry, stream: streams.ruleset, registryStream: streams.rulesRegistry, noun: 'ClassificationRules', runKind: 'reclassify' },
+      policy: {
+        repo: repos.policies,
+        decider: policyDecider,
+        registry: repos.policyRegistry,
+        stream: streams.policy,
+        registryStream: streams.policyRegistry,
+        noun: 'Policy',
+        runKind: 'regrade',
+      },
+      rules: {
+        repo: repos.rulesets,
+        decider: rulesDecider,
+        registry: repos.rulesRegistry,
+        stream: streams.ruleset,
+        registryStream: streams.rulesRegistry,
+        noun: 'ClassificationRules',
+        runKind: 'reclassify',
+      },
     };
   }
 
@@ -64,7 +88,13 @@ export class PolicyService {
 
   propose(kind: DocumentKind, id: string, document: unknown, reason: string, on: BusinessDate, ctx: CommandContext): Promise<CommandAccepted> {
     const c = this.config(kind);
-    return execute(this.metrics, c.repo, c.stream(id), { type: 'Propose', id, document, reason, actorId: ctx.actor.id, on }, { ...ctx, command: `Propose${c.noun}` });
+    return execute(
+      this.metrics,
+      c.repo,
+      c.stream(id),
+      { type: 'Propose', id, document, reason, actorId: ctx.actor.id, on },
+      { ...ctx, command: `Propose${c.noun}` },
+    );
   }
 
   review(kind: DocumentKind, id: string, version: number, decision: 'approve' | 'reject', note: string | null, ctx: CommandContext): Promise<CommandAccepted> {
@@ -77,7 +107,13 @@ export class PolicyService {
   }
 
   /** Makes an approved version the one in force from `effectiveFrom` (not later than `businessDate`). */
-  async activate(kind: DocumentKind, id: string, effectiveFrom: BusinessDate, businessDate: BusinessDate, ctx: CommandContext): Promise<CommandAccepted & { registryRevision: number }> {
+  async activate(
+    kind: DocumentKind,
+    id: string,
+    effectiveFrom: BusinessDate,
+    businessDate: BusinessDate,
+    ctx: CommandContext,
+  ): Promise<CommandAccepted & { registryRevision: number }> {
     const c = this.config(kind);
     const loaded = await c.repo.load(c.stream(id));
     // Refuse what the policy stream would refuse (unknown, not approved) before the pointer moves.
@@ -89,7 +125,9 @@ export class PolicyService {
         await c.registry.handle(c.registryStream, { type: 'SetActive', id, version, effectiveFrom, businessDate }, { ...ctx, command: `Activate${c.noun}` }),
       );
       const change = moved.events[0]?.data as { active: ActiveRecord | null; previous: ActiveRecord | null } | undefined;
-      const previous = change?.previous ? { id: String(change.previous[kind === 'policy' ? 'policyId' : 'rulesetId']), version: change.previous.version } : null;
+      const previous = change?.previous
+        ? { id: String(change.previous[kind === 'policy' ? 'policyId' : 'rulesetId']), version: change.previous.version }
+        : null;
       const result = await this.completeActivation(kind, { active: { id, version }, previous }, effectiveFrom, ctx.actor, ctx);
       stop({ outcome: 'accepted' });
       return { ...accepted(result), registryRevision: moved.revision };
@@ -103,7 +141,13 @@ export class PolicyService {
    * The policy streams' side of an activation: PolicyActivated on the new version, PolicyRetired on
    * the one it supersedes. Safe to repeat.
    */
-  async completeActivation(kind: DocumentKind, change: ActiveChange, effectiveFrom: BusinessDate, actor: Actor, ctx: Omit<CommandContext, 'command' | 'actor'>): Promise<CommandResult> {
+  async completeActivation(
+    kind: DocumentKind,
+    change: ActiveChange,
+    effectiveFrom: BusinessDate,
+    actor: Actor,
+    ctx: Omit<CommandContext, 'command' | 'actor'>,
+  ): Promise<CommandResult> {
     const c = this.config(kind);
     let result: CommandResult | null = null;
     // A version retired since (a replay of an old activation) is left as it is.
@@ -145,9 +189,21 @@ export class PolicyService {
     const c = this.config(kind);
     const loaded = await c.repo.load(c.stream(id));
     if (loaded.state.status === 'active') {
-      orThrow(await c.registry.handle(c.registryStream, { type: 'ClearActive', id, version: loaded.state.latest.version, on }, { ...ctx, command: `Retire${c.noun}` }));
+      orThrow(
+        await c.registry.handle(
+          c.registryStream,
+          { type: 'ClearActive', id, version: loaded.state.latest.version, on },
+          { ...ctx, command: `Retire${c.noun}` },
+        ),
+      );
     }
-    return execute(this.metrics, c.repo, c.stream(id), { type: 'Retire', id, reason, supersededBy: null, actorId: ctx.actor.id, on }, { ...ctx, command: `Retire${c.noun}` });
+    return execute(
+      this.metrics,
+      c.repo,
+      c.stream(id),
+      { type: 'Retire', id, reason, supersededBy: null, actorId: ctx.actor.id, on },
+      { ...ctx, command: `Retire${c.noun}` },
+    );
   }
 
   runKindOf(kind: DocumentKind): RunKind {

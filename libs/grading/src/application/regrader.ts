@@ -127,7 +127,9 @@ export class Regrader implements OnModuleDestroy {
     const loanIds = [...new Set(events.filter((e) => e.streamId.startsWith('loans.loan-')).map((e) => streamEntityId(e.streamId)))];
     const records = new Map<string, LoanRecord>();
     if (loanIds.length) {
-      const { rows } = await ctx.query<{ loan_id: string; record: LoanRecord }>(`SELECT loan_id, record FROM ${loansTable} WHERE loan_id = ANY ($1::text[])`, [loanIds]);
+      const { rows } = await ctx.query<{ loan_id: string; record: LoanRecord }>(`SELECT loan_id, record FROM ${loansTable} WHERE loan_id = ANY ($1::text[])`, [
+        loanIds,
+      ]);
       for (const r of rows) records.set(r.loan_id, r.record);
     }
     const changedLoans = new Set<string>();
@@ -230,7 +232,12 @@ export class Regrader implements OnModuleDestroy {
   }
 
   /** One loan's classification decided on the state its read model holds, appended at that revision (or redone on the stream). */
-  private classification(command: ClassifyLoan, reaction: Reaction, idempotencyKey: string, row: { revision: number; state: LoanClassificationState } | undefined): PreDecided {
+  private classification(
+    command: ClassifyLoan,
+    reaction: Reaction,
+    idempotencyKey: string,
+    row: { revision: number; state: LoanClassificationState } | undefined,
+  ): PreDecided {
     const streamId = streams.loan(command.loan.loanId);
     const commandCtx = {
       ...reaction.context('ClassifyLoan', { actor: GRADING_SYSTEM, policyVersions: { classificationRules: command.rules.version } }),
@@ -272,7 +279,15 @@ export class Regrader implements OnModuleDestroy {
       const streamId = streams.customer(customerId);
       const asOf = event.streamId.startsWith('loans.loan-') ? loanEventDate(event as unknown as LoanEvent) : factDate(event);
       const restatement = restated.get(customerId);
-      const command = { type: 'Regrade' as const, customerId, asOf, policy, loans: loans.get(customerId) ?? [], trigger: triggerOf(event), ...(restatement ? { restatement } : {}) };
+      const command = {
+        type: 'Regrade' as const,
+        customerId,
+        asOf,
+        policy,
+        loans: loans.get(customerId) ?? [],
+        trigger: triggerOf(event),
+        ...(restatement ? { restatement } : {}),
+      };
       const reaction = ctx.reaction(event)!;
       const commandCtx = {
         ...reaction.context('RegradeCustomer', { actor: GRADING_SYSTEM, policyVersions: { gradingPolicy: `${policy.policyId}@${policy.version}` } }),
@@ -306,7 +321,13 @@ export class Regrader implements OnModuleDestroy {
     const items = ids.map((loanId) => {
       const event = triggers.get(loanId)!;
       const reaction = ctx.reaction(event)!;
-      const command: ClassifyLoan = { type: 'ClassifyLoan', loan: records.get(loanId)!, asOf: loanEventDate(event as unknown as LoanEvent), rules, trigger: triggerOf(event) };
+      const command: ClassifyLoan = {
+        type: 'ClassifyLoan',
+        loan: records.get(loanId)!,
+        asOf: loanEventDate(event as unknown as LoanEvent),
+        rules,
+        trigger: triggerOf(event),
+      };
       return this.classification(command, reaction, reaction.key, states.get(loanId));
     });
     await appendPreDecided(this.repos.store, items, CONCURRENCY);
@@ -361,7 +382,17 @@ export class Regrader implements OnModuleDestroy {
         await ctx.query(
           `INSERT INTO ${table} (run_id, kind, as_of, status, cause, requested_by, started_event_id, started_commit, started_prepare, started_at, updated_at)
            VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $9) ON CONFLICT (run_id) DO NOTHING`,
-          [d.runId, d.kind, d.asOf, JSON.stringify(d.cause), d.requestedBy, event.eventId, String(event.globalPosition.commit), String(event.globalPosition.prepare), event.recordedAt],
+          [
+            d.runId,
+            d.kind,
+            d.asOf,
+            JSON.stringify(d.cause),
+            d.requestedBy,
+            event.eventId,
+            String(event.globalPosition.commit),
+            String(event.globalPosition.prepare),
+            event.recordedAt,
+          ],
         );
         return;
       }

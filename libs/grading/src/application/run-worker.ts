@@ -82,13 +82,14 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
         // Before the projections are installed the tables do not exist yet: wait quietly.
         if ((err as { code?: string }).code !== '42P01') this.logger.error({ msg: 'portfolio run failed; retrying', error: String(err) });
       }
-      if (!worked && !this.stopped) await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, IDLE_MS);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (!worked && !this.stopped)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, IDLE_MS);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
     }
   }
 
@@ -98,7 +99,13 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       `SELECT run_id, kind, as_of, started_commit::text, started_prepare::text FROM ${RUNS_TABLE} WHERE status = 'running' ORDER BY started_commit, started_prepare`,
     );
     for (const run of rows) {
-      const newer = rows.find((r) => r.kind === run.kind && r !== run && (BigInt(r.started_commit) > BigInt(run.started_commit) || (r.started_commit === run.started_commit && BigInt(r.started_prepare) > BigInt(run.started_prepare))));
+      const newer = rows.find(
+        (r) =>
+          r.kind === run.kind &&
+          r !== run &&
+          (BigInt(r.started_commit) > BigInt(run.started_commit) ||
+            (r.started_commit === run.started_commit && BigInt(r.started_prepare) > BigInt(run.started_prepare))),
+      );
       if (await this.withLock(run.run_id, () => this.process(run, newer?.run_id ?? null))) return true;
     }
     return false;
@@ -145,7 +152,12 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     const prepare = (after: string) => {
       const prepared = (async () => {
         const ids = await this.page(run.kind, after);
-        const items = ids.length === 0 ? [] : run.kind === 'regrade' ? await this.regradePage(ids, run, trigger, started) : await this.reclassifyPage(ids, run, trigger, started);
+        const items =
+          ids.length === 0
+            ? []
+            : run.kind === 'regrade'
+              ? await this.regradePage(ids, run, trigger, started)
+              : await this.reclassifyPage(ids, run, trigger, started);
         return { ids, items };
       })();
       prepared.catch(() => undefined); // awaited below; a failure surfaces there, not as unhandled
@@ -178,7 +190,9 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
   /** The next ids after the cursor, in byte order (the id columns are COLLATE "C"). */
   private async page(kind: RunKind, cursor: string): Promise<string[]> {
     if (kind === 'regrade') return portfolioPage(this.pool, cursor, RUN_PAGE);
-    return (await this.pool.query<{ id: string }>(`SELECT loan_id AS id FROM ${LOANS_TABLE} WHERE loan_id > $1 ORDER BY loan_id LIMIT $2`, [cursor, RUN_PAGE])).rows.map((r) => r.id);
+    return (
+      await this.pool.query<{ id: string }>(`SELECT loan_id AS id FROM ${LOANS_TABLE} WHERE loan_id > $1 ORDER BY loan_id LIMIT $2`, [cursor, RUN_PAGE])
+    ).rows.map((r) => r.id);
   }
 
   /** The page's regrade decisions, made on the read model's states. */
@@ -197,17 +211,26 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     const command = (c: PortfolioCustomer) => ({ type: 'Regrade' as const, customerId: c.customerId, asOf: run.as_of, policy, loans: c.loans, trigger });
     const inputs = await portfolioInputs(this.pool, ids);
     return inputs.map((c) => {
-        const streamId = streams.customer(c.customerId);
-        const decided = customerDecider.decide(command(c), c.state ?? initialCustomerState());
-        return { streamId, revision: c.revision, decided, retry: () => this.repos.customers.handle(streamId, command(c), ctx(c.customerId)), ctx: ctx(c.customerId) };
-      });
+      const streamId = streams.customer(c.customerId);
+      const decided = customerDecider.decide(command(c), c.state ?? initialCustomerState());
+      return {
+        streamId,
+        revision: c.revision,
+        decided,
+        retry: () => this.repos.customers.handle(streamId, command(c), ctx(c.customerId)),
+        ctx: ctx(c.customerId),
+      };
+    });
   }
 
   /** The page's classification decisions, made on the read model's states. */
   private async reclassifyPage(ids: string[], run: RunRow, trigger: Trigger, started: RecordedEvent): Promise<PreDecided[]> {
     const rules = await this.inForce.activeRules();
     const [states, loanRows] = await Promise.all([
-      this.pool.query<{ loan_id: string; revision: number; state: LoanClassificationState }>(`SELECT loan_id, revision, state FROM ${LOAN_CLASSES_TABLE} WHERE loan_id = ANY ($1::text[])`, [ids]),
+      this.pool.query<{ loan_id: string; revision: number; state: LoanClassificationState }>(
+        `SELECT loan_id, revision, state FROM ${LOAN_CLASSES_TABLE} WHERE loan_id = ANY ($1::text[])`,
+        [ids],
+      ),
       this.pool.query<{ loan_id: string; record: LoanRecord }>(`SELECT loan_id, record FROM ${LOANS_TABLE} WHERE loan_id = ANY ($1::text[])`, [ids]),
     ]);
     const byId = new Map(states.rows.map((r) => [r.loan_id, r]));
@@ -221,12 +244,17 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       policyVersions: { classificationRules: rules.version },
     });
     return loanRows.rows.map(({ loan_id: loanId, record }) => {
-        const streamId = streams.loan(loanId);
-        const command = { type: 'ClassifyLoan' as const, loan: record, asOf: run.as_of, rules, trigger };
-        const row = byId.get(loanId);
-        const decided = loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState());
-        return { streamId, revision: row ? Number(row.revision) : -1, decided, retry: () => this.repos.loans.handle(streamId, command, ctx(loanId)), ctx: ctx(loanId) };
-      });
+      const streamId = streams.loan(loanId);
+      const command = { type: 'ClassifyLoan' as const, loan: record, asOf: run.as_of, rules, trigger };
+      const row = byId.get(loanId);
+      const decided = loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState());
+      return {
+        streamId,
+        revision: row ? Number(row.revision) : -1,
+        decided,
+        retry: () => this.repos.loans.handle(streamId, command, ctx(loanId)),
+        ctx: ctx(loanId),
+      };
+    });
   }
-
 }

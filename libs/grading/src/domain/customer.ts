@@ -119,7 +119,12 @@ export interface GradeRestatement {
 export type CustomerEvent = CustomerProfileUpdated | PromiseOutcomeRecorded | PromiseOutcomeWithdrawn | RestructuringStatusRecorded | CustomerGraded;
 export type CustomerFactEvent = Exclude<CustomerEvent, CustomerGraded>;
 
-export const CUSTOMER_FACT_EVENTS = ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'PromiseOutcomeWithdrawn', 'RestructuringStatusRecorded'] as const satisfies readonly CustomerFactEvent['type'][];
+export const CUSTOMER_FACT_EVENTS = [
+  'CustomerProfileUpdated',
+  'PromiseOutcomeRecorded',
+  'PromiseOutcomeWithdrawn',
+  'RestructuringStatusRecorded',
+] as const satisfies readonly CustomerFactEvent['type'][];
 
 interface GradedSummary {
   readonly grade: Grade;
@@ -153,9 +158,27 @@ export interface Trigger {
 
 export type CustomerCommand =
   | { readonly type: 'UpdateProfile'; readonly customerId: string; readonly changes: ProfileChanges; readonly source: string; readonly asOf: BusinessDate }
-  | { readonly type: 'RecordPromiseOutcome'; readonly customerId: string; readonly promiseId: string; readonly outcome: 'kept' | 'broken'; readonly on: BusinessDate }
-  | { readonly type: 'WithdrawPromiseOutcome'; readonly customerId: string; readonly promiseId: string; readonly on: BusinessDate; readonly causeEventId: string }
-  | { readonly type: 'RecordRestructuringStatus'; readonly customerId: string; readonly restructuringId: string; readonly status: RestructuringStatus; readonly on: BusinessDate }
+  | {
+      readonly type: 'RecordPromiseOutcome';
+      readonly customerId: string;
+      readonly promiseId: string;
+      readonly outcome: 'kept' | 'broken';
+      readonly on: BusinessDate;
+    }
+  | {
+      readonly type: 'WithdrawPromiseOutcome';
+      readonly customerId: string;
+      readonly promiseId: string;
+      readonly on: BusinessDate;
+      readonly causeEventId: string;
+    }
+  | {
+      readonly type: 'RecordRestructuringStatus';
+      readonly customerId: string;
+      readonly restructuringId: string;
+      readonly status: RestructuringStatus;
+      readonly on: BusinessDate;
+    }
   | {
       readonly type: 'Regrade';
       readonly customerId: string;
@@ -195,7 +218,11 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
     }
     case 'RestructuringStatusRecorded': {
       const { restructuringId, status, on } = event.data;
-      return { ...state, customerId: event.data.customerId, facts: { ...state.facts, restructurings: { ...state.facts.restructurings, [restructuringId]: { status, on } } } };
+      return {
+        ...state,
+        customerId: event.data.customerId,
+        facts: { ...state.facts, restructurings: { ...state.facts.restructurings, [restructuringId]: { status, on } } },
+      };
     }
     case 'CustomerGraded': {
       const d = event.data;
@@ -291,7 +318,12 @@ function decideCustomer(command: CustomerCommand, state: CustomerState): readonl
       const earlier = state.facts.promises.find((p: PromiseOutcome) => p.promiseId === command.promiseId);
       if (earlier?.outcome === command.outcome) return [];
       if (earlier) {
-        return domainError('PROMISE_OUTCOME_CONFLICT', `promise ${command.promiseId} was already recorded as ${earlier.outcome}`, { recorded: earlier.outcome }, 'conflict');
+        return domainError(
+          'PROMISE_OUTCOME_CONFLICT',
+          `promise ${command.promiseId} was already recorded as ${earlier.outcome}`,
+          { recorded: earlier.outcome },
+          'conflict',
+        );
       }
       const { customerId, promiseId, outcome, on } = command;
       return [{ type: 'PromiseOutcomeRecorded', data: { customerId, promiseId, outcome, on } }];
@@ -306,7 +338,12 @@ function decideCustomer(command: CustomerCommand, state: CustomerState): readonl
       const earlier = state.facts.restructurings[command.restructuringId];
       if (earlier?.status === command.status) return [];
       if (earlier && earlier.status !== 'activated') {
-        return domainError('RESTRUCTURING_STATUS_CONFLICT', `restructuring ${command.restructuringId} is already ${earlier.status}`, { recorded: earlier.status }, 'conflict');
+        return domainError(
+          'RESTRUCTURING_STATUS_CONFLICT',
+          `restructuring ${command.restructuringId} is already ${earlier.status}`,
+          { recorded: earlier.status },
+          'conflict',
+        );
       }
       const { customerId, restructuringId, status, on } = command;
       return [{ type: 'RestructuringStatusRecorded', data: { customerId, restructuringId, status, on } }];

@@ -31,7 +31,11 @@ export function diffPolicies(a: PolicyDocument, b: PolicyDocument): PolicyChange
   }
   // Overrides apply in order: a reordering of the same flags is a change of its own.
   if (same([...a.overrides.map((o) => o.flag)].sort(), [...b.overrides.map((o) => o.flag)].sort())) {
-    push('overrides.order', a.overrides.map((o) => o.flag), b.overrides.map((o) => o.flag));
+    push(
+      'overrides.order',
+      a.overrides.map((o) => o.flag),
+      b.overrides.map((o) => o.flag),
+    );
   }
   return changes;
 }

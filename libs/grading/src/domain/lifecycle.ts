@@ -41,7 +41,14 @@ export type LifecycleCommand<D> =
   | { readonly type: 'Reject'; readonly id: string; readonly version: number; readonly reason: string; readonly actorId: string }
   | { readonly type: 'Approve'; readonly id: string; readonly version: number; readonly comment: string | null; readonly actorId: string }
   | { readonly type: 'Activate'; readonly id: string; readonly effectiveFrom: BusinessDate; readonly supersedes: VersionRef | null; readonly actorId: string }
-  | { readonly type: 'Retire'; readonly id: string; readonly reason: string; readonly supersededBy: VersionRef | null; readonly actorId: string; readonly on: BusinessDate };
+  | {
+      readonly type: 'Retire';
+      readonly id: string;
+      readonly reason: string;
+      readonly supersededBy: VersionRef | null;
+      readonly actorId: string;
+      readonly on: BusinessDate;
+    };
 
 export interface LifecycleSpec<D> {
   /** The id's name in event data: `policyId` or `rulesetId`. */
@@ -102,7 +109,12 @@ export function lifecycleDecider<D, E extends DomainEvent>(spec: LifecycleSpec<D
   function decide(command: LifecycleCommand<D>, state: LifecycleState<D>): readonly E[] | DomainError {
     if (command.type === 'Propose') {
       if (state.status !== 'none' && state.status !== 'draft' && state.status !== 'rejected') {
-        return domainError(`${code}_NOT_EDITABLE`, `${noun} ${command.id} is ${state.status}; propose a new ${noun} instead`, { status: state.status }, 'conflict');
+        return domainError(
+          `${code}_NOT_EDITABLE`,
+          `${noun} ${command.id} is ${state.status}; propose a new ${noun} instead`,
+          { status: state.status },
+          'conflict',
+        );
       }
       const problem = spec.validate(command.document);
       if (problem) return domainError(`${code}_INVALID`, problem, { problem });
@@ -123,15 +135,30 @@ export function lifecycleDecider<D, E extends DomainEvent>(spec: LifecycleSpec<D
       case 'Reject':
       case 'Approve': {
         if (state.status !== 'draft') {
-          return domainError(`${code}_NOT_DRAFT`, `${noun} ${command.id} is ${state.status}, not a draft awaiting review`, { status: state.status }, 'conflict');
+          return domainError(
+            `${code}_NOT_DRAFT`,
+            `${noun} ${command.id} is ${state.status}, not a draft awaiting review`,
+            { status: state.status },
+            'conflict',
+          );
         }
         if (command.version !== state.latest.version) {
-          return domainError(`${code}_VERSION_MISMATCH`, `${noun} ${command.id} is at version ${state.latest.version}; version ${command.version} was reviewed`, {
-            latestVersion: state.latest.version,
-          }, 'conflict');
+          return domainError(
+            `${code}_VERSION_MISMATCH`,
+            `${noun} ${command.id} is at version ${state.latest.version}; version ${command.version} was reviewed`,
+            {
+              latestVersion: state.latest.version,
+            },
+            'conflict',
+          );
         }
         if (command.actorId === state.latest.proposedBy) {
-          return domainError('MAKER_CANNOT_CHECK', `${command.actorId} proposed version ${state.latest.version} and cannot also review it`, { proposedBy: state.latest.proposedBy }, 'forbidden');
+          return domainError(
+            'MAKER_CANNOT_CHECK',
+            `${command.actorId} proposed version ${state.latest.version} and cannot also review it`,
+            { proposedBy: state.latest.proposedBy },
+            'forbidden',
+          );
         }
         return command.type === 'Approve'
           ? [event(names.approved, { [idField]: command.id, version: command.version, approvedBy: command.actorId, comment: command.comment })]
@@ -140,7 +167,9 @@ export function lifecycleDecider<D, E extends DomainEvent>(spec: LifecycleSpec<D
       case 'Activate':
         if (state.status === 'active' && state.effectiveFrom === command.effectiveFrom) return [];
         if (state.status !== 'approved') {
-          return domainError(`${code}_NOT_APPROVED`, `${noun} ${command.id} is ${state.status}; only an approved ${noun} can be activated`, { status: state.status });
+          return domainError(`${code}_NOT_APPROVED`, `${noun} ${command.id} is ${state.status}; only an approved ${noun} can be activated`, {
+            status: state.status,
+          });
         }
         return [
           event(names.activated, {

@@ -43,13 +43,25 @@ interface ManualFloor {
 /** An upgrade asked for: it waits for a second person (maker-checker). */
 type ClassificationUpgradeRequested = DomainEvent<
   'ClassificationUpgradeRequested',
-  { readonly loanId: string; readonly requestId: string; readonly category: Category; readonly reason: string; readonly requestedBy: string; readonly asOf: BusinessDate }
+  {
+    readonly loanId: string;
+    readonly requestId: string;
+    readonly category: Category;
+    readonly reason: string;
+    readonly requestedBy: string;
+    readonly asOf: BusinessDate;
+  }
 >;
 
 export type LoanClassificationEvent = LoanClassified | ClassificationUpgradeRequested;
 
 export interface LoanClassificationState {
-  readonly current: { readonly category: Category; readonly rule: ClassificationRule | 'manual.override'; readonly rulesVersion: string; readonly asOf: BusinessDate } | null;
+  readonly current: {
+    readonly category: Category;
+    readonly rule: ClassificationRule | 'manual.override';
+    readonly rulesVersion: string;
+    readonly asOf: BusinessDate;
+  } | null;
   readonly triggerPosition: string | null;
   readonly manual?: ManualFloor | null;
   readonly pendingUpgrade?: ClassificationUpgradeRequested['data'] | null;
@@ -109,7 +121,8 @@ function classified(
   const category = byHand ? manual!.category : result.category;
   const rule = byHand ? ('manual.override' as const) : result.rule;
   const sameManual = JSON.stringify(state.manual ?? null) === JSON.stringify(manual);
-  if (state.current && state.current.category === category && state.current.rule === rule && state.current.rulesVersion === rules.version && sameManual) return null;
+  if (state.current && state.current.category === category && state.current.rule === rule && state.current.rulesVersion === rules.version && sameManual)
+    return null;
   return {
     type: 'LoanClassified',
     data: {
@@ -163,37 +176,84 @@ export const loanClassificationDecider: Decider<LoanClassificationCommand, LoanC
       if (categoryRank(command.category) === categoryRank(now)) return domainError('OVERRIDE_UNCHANGED', `the loan is already ${now}`, { category: now });
       if (categoryRank(command.category) > categoryRank(now)) {
         // A downgrade: in force at once, with who and why.
-        const manual: ManualFloor = { category: command.category, requestId: command.requestId, reason: command.reason, requestedBy: command.by.id, approvedBy: null };
+        const manual: ManualFloor = {
+          category: command.category,
+          requestId: command.requestId,
+          reason: command.reason,
+          requestedBy: command.by.id,
+          approvedBy: null,
+        };
         const event = classified(state, command.loan, asOf, command.rules, trigger, manual);
         return event ? [event] : [];
       }
       const floor = classifyLoan(command.rules.rules, command.loan, asOf);
       if (categoryRank(command.category) < categoryRank(floor.category)) {
-        return domainError('UPGRADE_BELOW_RULES', `the rules give at least ${floor.category} (${floor.rule}); a manual upgrade cannot go below them`, { category: command.category, rules: floor.category, rule: floor.rule });
+        return domainError('UPGRADE_BELOW_RULES', `the rules give at least ${floor.category} (${floor.rule}); a manual upgrade cannot go below them`, {
+          category: command.category,
+          rules: floor.category,
+          rule: floor.rule,
+        });
       }
-      if (state.pendingUpgrade) return domainError('UPGRADE_ALREADY_REQUESTED', `upgrade ${state.pendingUpgrade.requestId} is waiting for approval`, { requestId: state.pendingUpgrade.requestId }, 'conflict');
-      return [{ type: 'ClassificationUpgradeRequested', data: { loanId: command.loan.loanId, requestId: command.requestId, category: command.category, reason: command.reason, requestedBy: command.by.id, asOf } }];
+      if (state.pendingUpgrade)
+        return domainError(
+          'UPGRADE_ALREADY_REQUESTED',
+          `upgrade ${state.pendingUpgrade.requestId} is waiting for approval`,
+          { requestId: state.pendingUpgrade.requestId },
+          'conflict',
+        );
+      return [
+        {
+          type: 'ClassificationUpgradeRequested',
+          data: {
+            loanId: command.loan.loanId,
+            requestId: command.requestId,
+            category: command.category,
+            reason: command.reason,
+            requestedBy: command.by.id,
+            asOf,
+          },
+        },
+      ];
     }
     const pending = state.pendingUpgrade;
     if (!pending || pending.requestId !== command.requestId) {
       if (state.manual?.requestId === command.requestId) return []; // approved already
-      return domainError('OVERRIDE_REQUEST_NOT_FOUND', `no upgrade ${command.requestId} is waiting for approval`, { requestId: command.requestId }, 'not_found');
+      return domainError(
+        'OVERRIDE_REQUEST_NOT_FOUND',
+        `no upgrade ${command.requestId} is waiting for approval`,
+        { requestId: command.requestId },
+        'not_found',
+      );
     }
-    if (pending.requestedBy === command.by.id) return domainError('MAKER_CANNOT_CHECK', 'whoever asked for an upgrade cannot approve it', { requestedBy: pending.requestedBy }, 'forbidden');
+    if (pending.requestedBy === command.by.id)
+      return domainError('MAKER_CANNOT_CHECK', 'whoever asked for an upgrade cannot approve it', { requestedBy: pending.requestedBy }, 'forbidden');
     const floor = classifyLoan(command.rules.rules, command.loan, asOf);
     if (categoryRank(pending.category) < categoryRank(floor.category)) {
-      return domainError('UPGRADE_BELOW_RULES', `the rules now give at least ${floor.category}`, { category: pending.category, rules: floor.category, rule: floor.rule });
+      return domainError('UPGRADE_BELOW_RULES', `the rules now give at least ${floor.category}`, {
+        category: pending.category,
+        rules: floor.category,
+        rule: floor.rule,
+      });
     }
     // The approved category becomes the manual floor (normal lifts it altogether).
     const manual: ManualFloor | null =
-      pending.category === 'normal' ? null : { category: pending.category, requestId: pending.requestId, reason: pending.reason, requestedBy: pending.requestedBy, approvedBy: command.by.id };
+      pending.category === 'normal'
+        ? null
+        : { category: pending.category, requestId: pending.requestId, reason: pending.reason, requestedBy: pending.requestedBy, approvedBy: command.by.id };
     const event = classified(state, command.loan, asOf, command.rules, trigger, manual);
     return [event ?? classifiedForce(state, command.loan, asOf, command.rules, trigger, manual)];
   },
 };
 
 /** A classification recorded even when nothing else changed (an approved upgrade always leaves a trace). */
-function classifiedForce(state: LoanClassificationState, loan: LoanRecord, asOf: BusinessDate, rules: RulesInForce, trigger: { eventId: string; type: string; position: null }, manual: ManualFloor | null): LoanClassified {
+function classifiedForce(
+  state: LoanClassificationState,
+  loan: LoanRecord,
+  asOf: BusinessDate,
+  rules: RulesInForce,
+  trigger: { eventId: string; type: string; position: null },
+  manual: ManualFloor | null,
+): LoanClassified {
   const event = classified({ ...state, current: null }, loan, asOf, rules, trigger, manual)!;
   return { ...event, data: { ...event.data, previous: state.current?.category ?? null } };
 }

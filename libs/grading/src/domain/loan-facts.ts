@@ -200,7 +200,12 @@ export function foldLoanEvent(record: LoanRecord | undefined, loanId: string, ev
         .map((i) => i.dueDate)
         .filter((due) => compareDates(due, d.effectiveDate) >= 0)
         .sort(compareDates);
-      const restructuring: LoanRestructuring = { restructuringId: d.restructuringId, effectiveDate: d.effectiveDate, dueDates, dpdBefore: dpdOn(record, d.effectiveDate) };
+      const restructuring: LoanRestructuring = {
+        restructuringId: d.restructuringId,
+        effectiveDate: d.effectiveDate,
+        dueDates,
+        dpdBefore: dpdOn(record, d.effectiveDate),
+      };
       return { ...base, restructurings: [...record.restructurings, restructuring] };
     }
     case 'LoanBecameDelinquent': {
@@ -219,14 +224,22 @@ export function foldLoanEvent(record: LoanRecord | undefined, loanId: string, ev
     }
     case 'DelinquencyStageChanged': {
       const d = event.data;
-      if (d.dpd === 0) return prune({ ...base, episodes: closeEpisode(record, d.asOf), delinquent: false, dpd: 0, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount });
+      if (d.dpd === 0)
+        return prune({ ...base, episodes: closeEpisode(record, d.asOf), delinquent: false, dpd: 0, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount });
       const episodes = record.episodes.some((e) => e.end === null)
         ? record.episodes.map((e) => (e.end === null ? { ...e, maxDpd: Math.max(e.maxDpd, d.dpd) } : e))
         : [...record.episodes, { start: addDays(d.asOf, 1 - d.dpd), end: null, maxDpd: d.dpd }];
       return { ...base, delinquent: true, dpd: d.dpd, dpdAsOf: d.asOf, overdueAmount: d.overdueAmount, episodes };
     }
     case 'LoanCured':
-      return prune({ ...base, episodes: record.delinquent ? closeEpisode(record, event.data.asOf) : record.episodes, delinquent: false, dpd: 0, dpdAsOf: event.data.asOf, overdueAmount: 0 });
+      return prune({
+        ...base,
+        episodes: record.delinquent ? closeEpisode(record, event.data.asOf) : record.episodes,
+        delinquent: false,
+        dpd: 0,
+        dpdAsOf: event.data.asOf,
+        overdueAmount: 0,
+      });
     case 'LoanPaidOff':
       return prune({
         ...base,

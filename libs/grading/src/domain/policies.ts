@@ -9,13 +9,32 @@ type PolicyRef = { readonly policyId: string; readonly version: number };
 
 export type PolicyDraftProposed = DomainEvent<
   'PolicyDraftProposed',
-  { readonly policyId: string; readonly version: number; readonly document: PolicyDocument; readonly reason: string; readonly proposedBy: string; readonly proposedOn: BusinessDate }
+  {
+    readonly policyId: string;
+    readonly version: number;
+    readonly document: PolicyDocument;
+    readonly reason: string;
+    readonly proposedBy: string;
+    readonly proposedOn: BusinessDate;
+  }
 >;
-export type PolicyDraftRejected = DomainEvent<'PolicyDraftRejected', { readonly policyId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }>;
-export type PolicyApproved = DomainEvent<'PolicyApproved', { readonly policyId: string; readonly version: number; readonly approvedBy: string; readonly comment: string | null }>;
+export type PolicyDraftRejected = DomainEvent<
+  'PolicyDraftRejected',
+  { readonly policyId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }
+>;
+export type PolicyApproved = DomainEvent<
+  'PolicyApproved',
+  { readonly policyId: string; readonly version: number; readonly approvedBy: string; readonly comment: string | null }
+>;
 export type PolicyActivated = DomainEvent<
   'PolicyActivated',
-  { readonly policyId: string; readonly version: number; readonly effectiveFrom: BusinessDate; readonly supersedes: PolicyRef | null; readonly activatedBy: string }
+  {
+    readonly policyId: string;
+    readonly version: number;
+    readonly effectiveFrom: BusinessDate;
+    readonly supersedes: PolicyRef | null;
+    readonly activatedBy: string;
+  }
 >;
 export type PolicyRetired = DomainEvent<
   'PolicyRetired',
@@ -33,7 +52,13 @@ export type PolicyEvent = PolicyDraftProposed | PolicyDraftRejected | PolicyAppr
 
 export const policyDecider = lifecycleDecider<PolicyDocument, PolicyEvent>({
   idField: 'policyId',
-  events: { proposed: 'PolicyDraftProposed', rejected: 'PolicyDraftRejected', approved: 'PolicyApproved', activated: 'PolicyActivated', retired: 'PolicyRetired' },
+  events: {
+    proposed: 'PolicyDraftProposed',
+    rejected: 'PolicyDraftRejected',
+    approved: 'PolicyApproved',
+    activated: 'PolicyActivated',
+    retired: 'PolicyRetired',
+  },
   code: 'POLICY',
   noun: 'policy',
   validate: policyProblem,
@@ -53,13 +78,32 @@ type RulesRef = { readonly rulesetId: string; readonly version: number };
 
 export type ClassificationRulesProposed = DomainEvent<
   'ClassificationRulesProposed',
-  { readonly rulesetId: string; readonly version: number; readonly document: ClassificationRules; readonly reason: string; readonly proposedBy: string; readonly proposedOn: BusinessDate }
+  {
+    readonly rulesetId: string;
+    readonly version: number;
+    readonly document: ClassificationRules;
+    readonly reason: string;
+    readonly proposedBy: string;
+    readonly proposedOn: BusinessDate;
+  }
 >;
-export type ClassificationRulesRejected = DomainEvent<'ClassificationRulesRejected', { readonly rulesetId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }>;
-export type ClassificationRulesApproved = DomainEvent<'ClassificationRulesApproved', { readonly rulesetId: string; readonly version: number; readonly approvedBy: string; readonly comment: string | null }>;
+export type ClassificationRulesRejected = DomainEvent<
+  'ClassificationRulesRejected',
+  { readonly rulesetId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }
+>;
+export type ClassificationRulesApproved = DomainEvent<
+  'ClassificationRulesApproved',
+  { readonly rulesetId: string; readonly version: number; readonly approvedBy: string; readonly comment: string | null }
+>;
 export type ClassificationRulesActivated = DomainEvent<
   'ClassificationRulesActivated',
-  { readonly rulesetId: string; readonly version: number; readonly effectiveFrom: BusinessDate; readonly supersedes: RulesRef | null; readonly activatedBy: string }
+  {
+    readonly rulesetId: string;
+    readonly version: number;
+    readonly effectiveFrom: BusinessDate;
+    readonly supersedes: RulesRef | null;
+    readonly activatedBy: string;
+  }
 >;
 export type ClassificationRulesRetired = DomainEvent<
   'ClassificationRulesRetired',
@@ -73,7 +117,8 @@ export type ClassificationRulesRetired = DomainEvent<
     readonly retiredOn: BusinessDate;
   }
 >;
-export type RulesEvent = ClassificationRulesProposed | ClassificationRulesRejected | ClassificationRulesApproved | ClassificationRulesActivated | ClassificationRulesRetired;
+export type RulesEvent =
+  ClassificationRulesProposed | ClassificationRulesRejected | ClassificationRulesApproved | ClassificationRulesActivated | ClassificationRulesRetired;
 
 export const rulesDecider = lifecycleDecider<ClassificationRules, RulesEvent>({
   idField: 'rulesetId',
@@ -95,7 +140,11 @@ export type ActiveClassificationRulesChanged = DomainEvent<
   { readonly active: ActiveRulesRef | null; readonly previous: ActiveRulesRef | null; readonly clearedOn?: BusinessDate }
 >;
 
-export const rulesRegistryDecider = registryDecider<ActiveClassificationRulesChanged>({ idField: 'rulesetId', changed: 'ActiveClassificationRulesChanged', noun: 'classification rules version' });
+export const rulesRegistryDecider = registryDecider<ActiveClassificationRulesChanged>({
+  idField: 'rulesetId',
+  changed: 'ActiveClassificationRulesChanged',
+  noun: 'classification rules version',
+});
 
 /** Stream names. */
 export const streams = {

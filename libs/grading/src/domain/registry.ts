@@ -54,21 +54,33 @@ export function registryDecider<E extends DomainEvent>(spec: RegistrySpec): Deci
           const { active } = state;
           if (active && active.id === command.id && active.version === command.version) return [];
           if (compareDates(command.effectiveFrom, command.businessDate) > 0) {
-            return domainError('EFFECTIVE_DATE_IN_FUTURE', `a ${spec.noun} takes effect when it is activated: ${command.effectiveFrom} is after ${command.businessDate}`, {
-              effectiveFrom: command.effectiveFrom,
-              businessDate: command.businessDate,
-            });
+            return domainError(
+              'EFFECTIVE_DATE_IN_FUTURE',
+              `a ${spec.noun} takes effect when it is activated: ${command.effectiveFrom} is after ${command.businessDate}`,
+              {
+                effectiveFrom: command.effectiveFrom,
+                businessDate: command.businessDate,
+              },
+            );
           }
           if (state.lastEffectiveFrom && compareDates(command.effectiveFrom, state.lastEffectiveFrom) < 0) {
-            return domainError('EFFECTIVE_DATE_BEFORE_CURRENT', `the ${spec.noun} in force took effect on ${state.lastEffectiveFrom}; a new one cannot take effect earlier`, {
-              currentEffectiveFrom: state.lastEffectiveFrom,
-            });
+            return domainError(
+              'EFFECTIVE_DATE_BEFORE_CURRENT',
+              `the ${spec.noun} in force took effect on ${state.lastEffectiveFrom}; a new one cannot take effect earlier`,
+              {
+                currentEffectiveFrom: state.lastEffectiveFrom,
+              },
+            );
           }
           if (compareDates(command.effectiveFrom, command.businessDate) < 0) {
-            return domainError('EFFECTIVE_DATE_IN_PAST', `a ${spec.noun} cannot take effect before the open business date: ${command.effectiveFrom} is before ${command.businessDate}`, {
-              effectiveFrom: command.effectiveFrom,
-              businessDate: command.businessDate,
-            });
+            return domainError(
+              'EFFECTIVE_DATE_IN_PAST',
+              `a ${spec.noun} cannot take effect before the open business date: ${command.effectiveFrom} is before ${command.businessDate}`,
+              {
+                effectiveFrom: command.effectiveFrom,
+                businessDate: command.businessDate,
+              },
+            );
           }
           const next: ActiveRef = { id: command.id, version: command.version, effectiveFrom: command.effectiveFrom };
           return [{ type: spec.changed, data: { active: ref(next), previous: ref(active) } } as unknown as E];

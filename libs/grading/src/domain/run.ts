@@ -29,7 +29,13 @@ export type PortfolioRunProgressed = DomainEvent<
 
 export type PortfolioRunCompleted = DomainEvent<
   'PortfolioRunCompleted',
-  { readonly runId: string; readonly processed: number; readonly changed: number; readonly outcome: 'completed' | 'superseded'; readonly supersededBy: string | null }
+  {
+    readonly runId: string;
+    readonly processed: number;
+    readonly changed: number;
+    readonly outcome: 'completed' | 'superseded';
+    readonly supersededBy: string | null;
+  }
 >;
 
 export type RunEvent = PortfolioRunStarted | PortfolioRunProgressed | PortfolioRunCompleted;
@@ -48,8 +54,22 @@ export type RunState =
     };
 
 export type RunCommand =
-  | { readonly type: 'StartRun'; readonly runId: string; readonly kind: RunKind; readonly asOf: BusinessDate; readonly cause: RunCause; readonly requestedBy: string }
-  | { readonly type: 'RecordProgress'; readonly runId: string; readonly cursor: string; readonly processedInBatch: number; readonly changedInBatch: number; readonly total: number }
+  | {
+      readonly type: 'StartRun';
+      readonly runId: string;
+      readonly kind: RunKind;
+      readonly asOf: BusinessDate;
+      readonly cause: RunCause;
+      readonly requestedBy: string;
+    }
+  | {
+      readonly type: 'RecordProgress';
+      readonly runId: string;
+      readonly cursor: string;
+      readonly processedInBatch: number;
+      readonly changedInBatch: number;
+      readonly total: number;
+    }
   | { readonly type: 'CompleteRun'; readonly runId: string; readonly supersededBy: string | null };
 
 export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
@@ -57,9 +77,20 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'PortfolioRunStarted':
-        return { status: 'running', runId: event.data.runId, kind: event.data.kind, asOf: event.data.asOf, cursor: null, processed: 0, changed: 0, total: null };
+        return {
+          status: 'running',
+          runId: event.data.runId,
+          kind: event.data.kind,
+          asOf: event.data.asOf,
+          cursor: null,
+          processed: 0,
+          changed: 0,
+          total: null,
+        };
       case 'PortfolioRunProgressed':
-        return state.status === 'none' ? state : { ...state, cursor: event.data.cursor, processed: event.data.processed, changed: event.data.changed, total: event.data.total };
+        return state.status === 'none'
+          ? state
+          : { ...state, cursor: event.data.cursor, processed: event.data.processed, changed: event.data.changed, total: event.data.total };
       case 'PortfolioRunCompleted':
         return state.status === 'none' ? state : { ...state, status: 'completed', processed: event.data.processed, changed: event.data.changed };
       default:
@@ -95,7 +126,13 @@ export const runDecider: Decider<RunCommand, RunEvent, RunState> = {
         return [
           {
             type: 'PortfolioRunCompleted',
-            data: { runId: command.runId, processed: state.processed, changed: state.changed, outcome: command.supersededBy ? 'superseded' : 'completed', supersededBy: command.supersededBy },
+            data: {
+              runId: command.runId,
+              processed: state.processed,
+              changed: state.changed,
+              outcome: command.supersededBy ? 'superseded' : 'completed',
+              supersededBy: command.supersededBy,
+            },
           },
         ];
     }

@@ -44,8 +44,7 @@ export const NO_FLAGS: OverrideFlags = Object.freeze({ activeDispute: false, dec
 
 /** `hold`: the HOLD grade (no score-based treatment); `fixed`: a set grade. */
 type OverrideRule =
-  | { readonly flag: OverrideFlag; readonly action: 'hold' }
-  | { readonly flag: OverrideFlag; readonly action: 'fixed'; readonly grade: ScoreGrade };
+  { readonly flag: OverrideFlag; readonly action: 'hold' } | { readonly flag: OverrideFlag; readonly action: 'fixed'; readonly grade: ScoreGrade };
 
 export interface PolicyDocument {
   readonly basePoints: number;

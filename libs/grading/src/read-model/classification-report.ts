@@ -51,7 +51,15 @@ function positionsSql(dateParam: string): string {
 
 export async function classificationReport(pool: pg.Pool, businessDate: BusinessDate): Promise<ClassificationReport> {
   const monthEnd = previousMonthEnd(businessDate);
-  const { rows } = await pool.query<{ from_cat: string | null; from_on: boolean | null; to_cat: string | null; to_on: boolean | null; loans: number; balance: string; prev_balance: string }>(
+  const { rows } = await pool.query<{
+    from_cat: string | null;
+    from_on: boolean | null;
+    to_cat: string | null;
+    to_on: boolean | null;
+    loans: number;
+    balance: string;
+    prev_balance: string;
+  }>(
     `WITH now AS (${positionsSql('$1')}), prev AS (${positionsSql('$2')})
      SELECT prev.category AS from_cat, prev.on_book AS from_on, now.category AS to_cat, now.on_book AS to_on,
             count(*)::int AS loans, coalesce(sum(now.balance), 0)::text AS balance, coalesce(sum(prev.balance), 0)::text AS prev_balance

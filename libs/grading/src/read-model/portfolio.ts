@@ -17,7 +17,9 @@ export async function portfolioPage(pool: pg.Pool, after: string, size: number):
 }
 
 export async function portfolioSize(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT customer_id FROM ${LOANS_TABLE} UNION SELECT customer_id FROM ${CUSTOMERS_TABLE}) ids`);
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT customer_id FROM ${LOANS_TABLE} UNION SELECT customer_id FROM ${CUSTOMERS_TABLE}) ids`,
+  );
   return rows[0].n;
 }
 
@@ -31,7 +33,10 @@ export interface PortfolioCustomer {
 /** The customers' stream states (as the read model mirrors them) and loan records. */
 export async function portfolioInputs(pool: pg.Pool, ids: readonly string[]): Promise<PortfolioCustomer[]> {
   const [states, loanRows] = await Promise.all([
-    pool.query<{ customer_id: string; revision: number; state: CustomerState }>(`SELECT customer_id, revision, state FROM ${CUSTOMERS_TABLE} WHERE customer_id = ANY ($1::text[])`, [ids]),
+    pool.query<{ customer_id: string; revision: number; state: CustomerState }>(
+      `SELECT customer_id, revision, state FROM ${CUSTOMERS_TABLE} WHERE customer_id = ANY ($1::text[])`,
+      [ids],
+    ),
     pool.query<{ customer_id: string; record: LoanRecord }>(`SELECT customer_id, record FROM ${LOANS_TABLE} WHERE customer_id = ANY ($1::text[])`, [ids]),
   ]);
   const byId = new Map(states.rows.map((r) => [r.customer_id, r]));

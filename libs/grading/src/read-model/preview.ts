@@ -39,13 +39,17 @@ const RANK: Record<string, number> = { A: 0, B: 1, C: 2, D: 3, E: 4, HOLD: 5, UN
 export class ImpactPreviewer {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  async preview(candidate: { id: string; version: number; document: PolicyDocument }, inForce: ActivePolicy | null, asOf: BusinessDate): Promise<ImpactPreview> {
+  async preview(
+    candidate: { id: string; version: number; document: PolicyDocument },
+    inForce: ActivePolicy | null,
+    asOf: BusinessDate,
+  ): Promise<ImpactPreview> {
     const cells = new Map<string, { customers: number; balance: number }>();
     let customers = 0;
     let balance = 0;
     let upgraded = 0;
     let downgraded = 0;
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const ids = await portfolioPage(this.pool, after, PAGE);
       if (ids.length === 0) break;
       after = ids[ids.length - 1];

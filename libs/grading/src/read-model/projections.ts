@@ -21,7 +21,10 @@ import {
 export const customersProjection: Projection = {
   name: 'grading_customers',
   version: 1,
-  filter: { streamPrefixes: ['grading.customer-'], eventTypes: ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'PromiseOutcomeWithdrawn', 'RestructuringStatusRecorded', 'CustomerGraded'] },
+  filter: {
+    streamPrefixes: ['grading.customer-'],
+    eventTypes: ['CustomerProfileUpdated', 'PromiseOutcomeRecorded', 'PromiseOutcomeWithdrawn', 'RestructuringStatusRecorded', 'CustomerGraded'],
+  },
   tables: {
     [CUSTOMERS_TABLE]: `
       CREATE TABLE {table} (
@@ -115,10 +118,12 @@ export const customersProjection: Projection = {
       }));
     await bulkUpsert(ctx, table, upserts, ['customer_id']);
     await bulkUpsert(ctx, ctx.table(HISTORY_TABLE), history, ['event_id']);
-    const moveRows = [...moves.entries()].filter(([, delta]) => delta !== 0).map(([key, delta]) => {
-      const [asOf, grade] = key.split('|');
-      return { as_of: asOf, grade, delta };
-    });
+    const moveRows = [...moves.entries()]
+      .filter(([, delta]) => delta !== 0)
+      .map(([key, delta]) => {
+        const [asOf, grade] = key.split('|');
+        return { as_of: asOf, grade, delta };
+      });
     if (moveRows.length) {
       const moveTable = ctx.table(MOVES_TABLE);
       await ctx.query(
@@ -128,10 +133,10 @@ export const customersProjection: Projection = {
       );
       // Moves that cancel out across batches (a grade given and taken back the same day, say by a
       // correction) leave no row, as when one batch holds both: the table does not depend on batching.
-      await ctx.query(`DELETE FROM ${moveTable} m USING unnest($1::text[], $2::text[]) AS k(as_of, grade) WHERE m.as_of = k.as_of AND m.grade = k.grade AND m.delta = 0`, [
-        moveRows.map((r) => r.as_of),
-        moveRows.map((r) => r.grade),
-      ]);
+      await ctx.query(
+        `DELETE FROM ${moveTable} m USING unnest($1::text[], $2::text[]) AS k(as_of, grade) WHERE m.as_of = k.as_of AND m.grade = k.grade AND m.delta = 0`,
+        [moveRows.map((r) => r.as_of), moveRows.map((r) => r.grade)],
+      );
     }
   },
 };
@@ -225,7 +230,17 @@ export const policiesProjection: Projection = {
         await ctx.query(
           `INSERT INTO ${ctx.table(ACTIVATIONS_TABLE)} (event_id, kind, seq, active_id, active_version, effective_from, previous, activated_by, recorded_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) DO NOTHING`,
-          [event.eventId, kind, event.revision, data.active?.[idField] ?? null, data.active?.version ?? null, data.active?.effectiveFrom ?? null, JSON.stringify(data.previous), event.metadata.actor.id, event.recordedAt],
+          [
+            event.eventId,
+            kind,
+            event.revision,
+            data.active?.[idField] ?? null,
+            data.active?.version ?? null,
+            data.active?.effectiveFrom ?? null,
+            JSON.stringify(data.previous),
+            event.metadata.actor.id,
+            event.recordedAt,
+          ],
         );
         continue;
       }
@@ -235,12 +250,10 @@ export const policiesProjection: Projection = {
       switch (step.step) {
         case 'proposed':
           // A new draft replaces the earlier one under review.
-          await ctx.query(`UPDATE ${versions} SET status = 'replaced', updated_at = $4 WHERE kind = $1 AND id = $2 AND version < $3 AND status IN ('draft', 'rejected')`, [
-            step.kind,
-            id,
-            data.version,
-            event.recordedAt,
-          ]);
+          await ctx.query(
+            `UPDATE ${versions} SET status = 'replaced', updated_at = $4 WHERE kind = $1 AND id = $2 AND version < $3 AND status IN ('draft', 'rejected')`,
+            [step.kind, id, data.version, event.recordedAt],
+          );
           await bulkUpsert(
             ctx,
             versions,
@@ -263,15 +276,18 @@ export const policiesProjection: Projection = {
           break;
         case 'rejected':
         case 'approved':
-          await ctx.query(`UPDATE ${versions} SET status = $4, reviewed_by = $5, review_note = $6, updated_at = $7 WHERE kind = $1 AND id = $2 AND version = $3`, [
-            step.kind,
-            id,
-            data.version,
-            step.step,
-            step.step === 'approved' ? data.approvedBy : data.rejectedBy,
-            step.step === 'approved' ? data.comment : data.reason,
-            event.recordedAt,
-          ]);
+          await ctx.query(
+            `UPDATE ${versions} SET status = $4, reviewed_by = $5, review_note = $6, updated_at = $7 WHERE kind = $1 AND id = $2 AND version = $3`,
+            [
+              step.kind,
+              id,
+              data.version,
+              step.step,
+              step.step === 'approved' ? data.approvedBy : data.rejectedBy,
+              step.step === 'approved' ? data.comment : data.reason,
+              event.recordedAt,
+            ],
+          );
           break;
         case 'activated':
           await ctx.query(`UPDATE ${versions} SET status = 'active', effective_from = $4, updated_at = $5 WHERE kind = $1 AND id = $2 AND version = $3`, [

@@ -5,7 +5,17 @@ import type { CustomerState } from '../domain/customer.js';
 import { diffDocuments, diffPolicies, type PolicyChange } from '../domain/diff.js';
 import { CATEGORIES, GRADES, THRESHOLD_GRADES } from '../domain/grades.js';
 import type { FactorContribution, PolicyDocument } from '../domain/scorecard.js';
-import { ACTIVATIONS_TABLE, CUSTOMERS_TABLE, LOANS_TABLE, RUNS_TABLE, HISTORY_TABLE, LOAN_CLASSES_TABLE, LOAN_CLASS_HISTORY_TABLE, MOVES_TABLE, POLICY_VERSIONS_TABLE } from './tables.js';
+import {
+  ACTIVATIONS_TABLE,
+  CUSTOMERS_TABLE,
+  LOANS_TABLE,
+  RUNS_TABLE,
+  HISTORY_TABLE,
+  LOAN_CLASSES_TABLE,
+  LOAN_CLASS_HISTORY_TABLE,
+  MOVES_TABLE,
+  POLICY_VERSIONS_TABLE,
+} from './tables.js';
 
 export interface Page<T> {
   readonly items: T[];
@@ -16,7 +26,8 @@ export interface Page<T> {
 
 export type Kind = 'policy' | 'rules';
 
-const notFound = (code: string, detail: string) => new ProblemException(problem(404, code, code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' '), detail));
+const notFound = (code: string, detail: string) =>
+  new ProblemException(problem(404, code, code.charAt(0) + code.slice(1).toLowerCase().replaceAll('_', ' '), detail));
 
 /** Parses `id@version`. */
 export function parseVersionRef(text: string): { id: string; version: number } | null {
@@ -25,7 +36,10 @@ export function parseVersionRef(text: string): { id: string; version: number } |
 }
 
 /** "Why is this customer D?": the score, each factor's value and points, and the band it fell in. */
-function explain(entry: { grade: string; score: number | null; factors: readonly FactorContribution[]; override: { flag: string; action: string } | null }, document: PolicyDocument | null): string {
+function explain(
+  entry: { grade: string; score: number | null; factors: readonly FactorContribution[]; override: { flag: string; action: string } | null },
+  document: PolicyDocument | null,
+): string {
   if (entry.override) {
     return `${entry.grade}: override "${entry.override.flag}" (${entry.override.action === 'hold' ? 'on hold, no score-based treatment' : `fixed grade ${entry.grade}`}) applied before any score`;
   }
@@ -64,7 +78,10 @@ export class GradingQueries {
 
   async customer(customerId: string, withProfile: boolean) {
     const [{ rows }, loans, latest] = await Promise.all([
-      this.pool.query<{ state: CustomerState; revision: number; updated_at: string }>(`SELECT state, revision, updated_at FROM ${CUSTOMERS_TABLE} WHERE customer_id = $1`, [customerId]),
+      this.pool.query<{ state: CustomerState; revision: number; updated_at: string }>(
+        `SELECT state, revision, updated_at FROM ${CUSTOMERS_TABLE} WHERE customer_id = $1`,
+        [customerId],
+      ),
       this.pool.query(
         `SELECT l.loan_id, l.balance, l.paid_off, (l.record->>'dpd')::int AS reported_dpd, l.record->>'dpdAsOf' AS dpd_as_of, (l.record->>'delinquent')::boolean AS delinquent,
                 c.category, c.rule
@@ -108,7 +125,11 @@ export class GradingQueries {
 
   async history(customerId: string, page: number, pageSize: number): Promise<Page<unknown>> {
     const [{ rows }, count] = await Promise.all([
-      this.pool.query(`SELECT * FROM ${HISTORY_TABLE} WHERE customer_id = $1 ORDER BY revision DESC LIMIT $2 OFFSET $3`, [customerId, pageSize, (page - 1) * pageSize]),
+      this.pool.query(`SELECT * FROM ${HISTORY_TABLE} WHERE customer_id = $1 ORDER BY revision DESC LIMIT $2 OFFSET $3`, [
+        customerId,
+        pageSize,
+        (page - 1) * pageSize,
+      ]),
       this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${HISTORY_TABLE} WHERE customer_id = $1`, [customerId]),
     ]);
     const items = [];
@@ -135,11 +156,23 @@ export class GradingQueries {
     const where = grade ? 'WHERE grade = $3' : 'WHERE grade IS NOT NULL';
     const params: unknown[] = [pageSize, (page - 1) * pageSize, ...(grade ? [grade] : [])];
     const [{ rows }, count] = await Promise.all([
-      this.pool.query(`SELECT customer_id, grade, score, policy_id, policy_version, graded_on FROM ${CUSTOMERS_TABLE} ${where} ORDER BY customer_id LIMIT $1 OFFSET $2`, params),
-      this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${CUSTOMERS_TABLE} ${grade ? 'WHERE grade = $1' : 'WHERE grade IS NOT NULL'}`, grade ? [grade] : []),
+      this.pool.query(
+        `SELECT customer_id, grade, score, policy_id, policy_version, graded_on FROM ${CUSTOMERS_TABLE} ${where} ORDER BY customer_id LIMIT $1 OFFSET $2`,
+        params,
+      ),
+      this.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${CUSTOMERS_TABLE} ${grade ? 'WHERE grade = $1' : 'WHERE grade IS NOT NULL'}`,
+        grade ? [grade] : [],
+      ),
     ]);
     return {
-      items: rows.map((r) => ({ customerId: r.customer_id, grade: r.grade, score: r.score, policy: { policyId: r.policy_id, version: r.policy_version }, gradedOn: r.graded_on })),
+      items: rows.map((r) => ({
+        customerId: r.customer_id,
+        grade: r.grade,
+        score: r.score,
+        policy: { policyId: r.policy_id, version: r.policy_version },
+        gradedOn: r.graded_on,
+      })),
       page,
       pageSize,
       total: count.rows[0].n,
@@ -180,14 +213,18 @@ export class GradingQueries {
            FROM ${POLICY_VERSIONS_TABLE} WHERE kind = $1 ${status ? 'AND status = $4' : ''} ORDER BY proposed_at DESC, id, version DESC LIMIT $2 OFFSET $3`,
         params,
       ),
-      this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${POLICY_VERSIONS_TABLE} WHERE kind = $1 ${status ? 'AND status = $2' : ''}`, status ? [kind, status] : [kind]),
+      this.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${POLICY_VERSIONS_TABLE} WHERE kind = $1 ${status ? 'AND status = $2' : ''}`,
+        status ? [kind, status] : [kind],
+      ),
     ]);
     return { items: rows.map(versionView), page, pageSize, total: count.rows[0].n };
   }
 
   async policy(kind: Kind, id: string) {
     const { rows } = await this.pool.query(`SELECT * FROM ${POLICY_VERSIONS_TABLE} WHERE kind = $1 AND id = $2 ORDER BY version DESC`, [kind, id]);
-    if (!rows.length) throw notFound(kind === 'policy' ? 'POLICY_NOT_FOUND' : 'RULES_NOT_FOUND', `No ${kind === 'policy' ? 'grading policy' : 'classification rules'} ${id}.`);
+    if (!rows.length)
+      throw notFound(kind === 'policy' ? 'POLICY_NOT_FOUND' : 'RULES_NOT_FOUND', `No ${kind === 'policy' ? 'grading policy' : 'classification rules'} ${id}.`);
     return { id, kind, status: rows[0].status, latestVersion: rows[0].version, versions: rows.map((r) => ({ ...versionView(r), document: r.document })) };
   }
 
@@ -197,7 +234,11 @@ export class GradingQueries {
     return { ...versionView(rows[0]), document: rows[0].document };
   }
 
-  async diff(kind: Kind, from: { id: string; version: number }, to: { id: string; version: number }): Promise<{ from: unknown; to: unknown; changes: PolicyChange[] }> {
+  async diff(
+    kind: Kind,
+    from: { id: string; version: number },
+    to: { id: string; version: number },
+  ): Promise<{ from: unknown; to: unknown; changes: PolicyChange[] }> {
     const [a, b] = await Promise.all([this.version(kind, from.id, from.version), this.version(kind, to.id, to.version)]);
     const changes = kind === 'policy' ? diffPolicies(a.document as PolicyDocument, b.document as PolicyDocument) : diffDocuments(a.document, b.document);
     return { from: { id: from.id, version: from.version, status: a.status }, to: { id: to.id, version: to.version, status: b.status }, changes };

@@ -10,7 +10,6 @@ import type { RegisterLoanInput } from '../application/loan-commands.js';
  * to the principal, value dates, duplicate references) are the decider's, answered as 404/409/422.
  */
 
-
 const days = z.number().int().min(0).max(100_000);
 const STAGE_VALUES = ['M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M6+'] as const;
 
@@ -22,16 +21,31 @@ const ProductBody = z
         sweep: z.enum(['installment', 'component']),
       })
       .optional(),
-    penaltyAnnualRateBps: z.number().int().min(0).max(100_000).nullable().optional().describe('annual penalty rate on overdue principal, basis points; null for none'),
+    penaltyAnnualRateBps: z
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .nullable()
+      .optional()
+      .describe('annual penalty rate on overdue principal, basis points; null for none'),
     holdDaysCountTowardDpd: z.boolean().optional(),
     stageBoundaries: z.strictObject({ M0: days, M1: days, M2: days, M3: days, M4: days, M5: days, M6: days }).optional(),
     graceDays: z.number().int().min(0).max(30).optional().describe('days after a due date before an unpaid installment makes the loan past due (default 0)'),
-    shortfallToleranceFen: z.number().int().min(0).max(10_000).optional().describe('a shortfall of principal and interest up to this many fen does not make the loan past due (default 0)'),
+    shortfallToleranceFen: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .describe('a shortfall of principal and interest up to this many fen does not make the loan past due (default 0)'),
     penaltyRateCapBps: z.number().int().min(0).max(100_000).nullable().optional().describe("the product's own penalty-rate cap, below the legal one"),
     dueDateRoll: z
       .enum(['NONE', 'NEXT_WORKING_DAY'])
       .optional()
-      .describe("a due date on a weekend or a public holiday of China's calendar: NONE keeps it (default), NEXT_WORKING_DAY rolls it to the next working day at registration"),
+      .describe(
+        "a due date on a weekend or a public holiday of China's calendar: NONE keeps it (default), NEXT_WORKING_DAY rolls it to the next working day at registration",
+      ),
   })
   .describe('product settings; omitted ones take the default product (penalty > interest > principal, oldest first, no penalty rate, 30-day bands)');
 

@@ -2,7 +2,21 @@ import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, fields, problem, type Principal, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  Metrics,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ValidQuery,
+  ZodPipe,
+  fields,
+  problem,
+  type Principal,
+  type RequestMeta,
+} from '#platform';
 import { LoanCommandHandlers } from '../application/loan-commands.js';
 import { loanScopeOf } from '../read-model/case-assignments.js';
 import { LoanQueries } from '../read-model/loan-queries.js';
@@ -60,20 +74,28 @@ export class LoanAccountsController {
     @ValidBody(ReversalBody) body: z.infer<typeof ReversalBody>,
     @Meta() meta: RequestMeta,
   ) {
-    return runOverHttp(this.metrics, this.handlers.repository, await this.handlers.reversePayment(loanId, { reference, reason: body.reason }, httpIntake(meta)));
+    return runOverHttp(
+      this.metrics,
+      this.handlers.repository,
+      await this.handlers.reversePayment(loanId, { reference, reason: body.reason }, httpIntake(meta)),
+    );
   }
 
   @Get('accounts')
   @Roles(...READERS)
   @DocQuery(LoanListQuery)
-  @ApiOperation({ summary: 'Loans by stage, DPD range, customer, product; cursor-paginated by loan id (eventually consistent); a collector sees the loans of their cases' })
+  @ApiOperation({
+    summary: 'Loans by stage, DPD range, customer, product; cursor-paginated by loan id (eventually consistent); a collector sees the loans of their cases',
+  })
   async list(@ValidQuery(LoanListQuery) query: z.infer<typeof LoanListQuery>, @Req() req: AuthedRequest) {
     return this.queries.list(query, loanScopeOf(req.user));
   }
 
   @Get('accounts/:loanId')
   @Roles(...READERS)
-  @ApiOperation({ summary: 'One loan: schedule with paid amounts, payments with allocations and reversals, holds; a collector only the loans of their cases (404 otherwise)' })
+  @ApiOperation({
+    summary: 'One loan: schedule with paid amounts, payments with allocations and reversals, holds; a collector only the loans of their cases (404 otherwise)',
+  })
   async detail(@Param('loanId', LoanId) loanId: string, @Req() req: AuthedRequest) {
     const loan = await this.queries.detail(loanId, loanScopeOf(req.user));
     if (!loan) throw new ProblemException(problem(404, 'LOAN_NOT_FOUND', 'Loan not found', `No loan ${loanId} in the read model.`));

@@ -10,5 +10,9 @@ import { ProblemException, problem, type Principal, type RequestMeta } from '#pl
 export async function ensureLoanInScope(pool: pg.Pool, meta: RequestMeta, loanId: string): Promise<void> {
   const principal = meta.actor as Principal;
   if (await inCaseScope(pool, 'rm_loan_case_assignments', principal, { loanId })) return;
-  throw new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to team ${principal.team ?? '(none)'}.`, { loanId }));
+  throw new ProblemException(
+    problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to team ${principal.team ?? '(none)'}.`, {
+      loanId,
+    }),
+  );
 }

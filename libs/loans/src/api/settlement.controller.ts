@@ -43,7 +43,11 @@ export class SettlementController {
   @HttpCode(202)
   @DocBody(SettlementProposalBody)
   @ApiOperation({ summary: 'Propose a settlement (maker): pay less than the balance by a date, the rest forgiven' })
-  async propose(@Param('loanId', Id) loanId: string, @ValidBody(SettlementProposalBody) body: z.infer<typeof SettlementProposalBody>, @Meta() meta: RequestMeta) {
+  async propose(
+    @Param('loanId', Id) loanId: string,
+    @ValidBody(SettlementProposalBody) body: z.infer<typeof SettlementProposalBody>,
+    @Meta() meta: RequestMeta,
+  ) {
     await ensureLoanInScope(this.pool, meta, loanId);
     return runOverHttp(this.metrics, this.handlers.repository, await this.handlers.proposeSettlement(loanId, body, httpIntake(meta)));
   }
@@ -51,7 +55,9 @@ export class SettlementController {
   @Post(':settlementId/approval')
   @Roles('supervisor', 'risk_manager')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Approve a settlement (checker, not the maker: MAKER_CANNOT_CHECK; forgiving within the role limit: SETTLEMENT_ABOVE_APPROVAL_LIMIT)' })
+  @ApiOperation({
+    summary: 'Approve a settlement (checker, not the maker: MAKER_CANNOT_CHECK; forgiving within the role limit: SETTLEMENT_ABOVE_APPROVAL_LIMIT)',
+  })
   async approve(@Param('loanId', Id) loanId: string, @Param('settlementId', Id) settlementId: string, @Meta() meta: RequestMeta) {
     await ensureLoanInScope(this.pool, meta, loanId);
     return runOverHttp(this.metrics, this.handlers.repository, await this.handlers.approveSettlement(loanId, settlementId, httpIntake(meta)));

@@ -20,7 +20,15 @@ export class BusinessCalendar {
   /** The business date a fact arriving now is recorded on. */
   async factDate(): Promise<BusinessDate | DomainError> {
     const date = factBusinessDate(await this.state());
-    return date ?? domainError('CALENDAR_NOT_STARTED', 'the business calendar has not been started; start it before recording loan facts: POST /loans/calendar {"openBusinessDate": "YYYY-MM-DD"} (service or admin)', undefined, 'conflict');
+    return (
+      date ??
+      domainError(
+        'CALENDAR_NOT_STARTED',
+        'the business calendar has not been started; start it before recording loan facts: POST /loans/calendar {"openBusinessDate": "YYYY-MM-DD"} (service or admin)',
+        undefined,
+        'conflict',
+      )
+    );
   }
 
   /** The `BusinessDayClosed` event of a date, or null when that date was never closed. */

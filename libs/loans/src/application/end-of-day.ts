@@ -267,7 +267,8 @@ export class EndOfDay {
     if (!(state.status === 'Closing' && state.closing === date)) {
       const done = await this.status(date);
       if (done && state.status !== 'NotStarted' && state.lastClosed && state.lastClosed >= date) {
-        if (done.status !== 'completed') await this.pool.query(`UPDATE loans_eod_runs SET status = 'completed', finished_at = now() WHERE business_date = $1`, [date]);
+        if (done.status !== 'completed')
+          await this.pool.query(`UPDATE loans_eod_runs SET status = 'completed', finished_at = now() WHERE business_date = $1`, [date]);
         return (await this.status(date))!;
       }
       throw new Error(`${date} is not being closed (calendar: ${JSON.stringify(state)})`);
@@ -286,7 +287,14 @@ export class EndOfDay {
 
     // 3. Decide and append, batch by batch, from where the last attempt stopped.
     t = Date.now();
-    const tally: Tally = { processed: run.processed, loansChanged: run.loans_changed, events: run.events, conflicts: run.conflicts, duplicates: run.duplicates, errors: run.errors };
+    const tally: Tally = {
+      processed: run.processed,
+      loansChanged: run.loans_changed,
+      events: run.events,
+      conflicts: run.conflicts,
+      duplicates: run.duplicates,
+      errors: run.errors,
+    };
     const metadata: EventMetadata = {
       businessDate: date,
       correlationId: run.correlation_id,
@@ -339,7 +347,10 @@ export class EndOfDay {
     t = Date.now();
     const completed = await this.calendar.repository.handle(
       CALENDAR_STREAM,
-      { type: 'CompleteEndOfDay', data: { calendarId: CALENDAR_ID, businessDate: date, candidates: run.candidates ?? 0, loansChanged: tally.loansChanged, events: tally.events } },
+      {
+        type: 'CompleteEndOfDay',
+        data: { calendarId: CALENDAR_ID, businessDate: date, candidates: run.candidates ?? 0, loansChanged: tally.loansChanged, events: tally.events },
+      },
       {
         command: 'CompleteEndOfDay',
         actor: END_OF_DAY_ACTOR,
@@ -433,7 +444,14 @@ export class EndOfDay {
 
   /** The next batch of candidates with their folded state, read from the read model. */
   private async fetch(date: BusinessDate, after: string): Promise<Candidate[]> {
-    const { rows } = await this.pool.query<{ loan_id: string; revision: number; status: string; reported: ReportedPosition; quiet_through: string | null; facts: LoanFacts }>(
+    const { rows } = await this.pool.query<{
+      loan_id: string;
+      revision: number;
+      status: string;
+      reported: ReportedPosition;
+      quiet_through: string | null;
+      facts: LoanFacts;
+    }>(
       `SELECT c.loan_id, l.revision, l.status, l.reported, l.quiet_through::text AS quiet_through, f.facts
          FROM loans_eod_candidates c
          JOIN rm_loans l ON l.loan_id = c.loan_id

@@ -122,28 +122,50 @@ export class LoanCommandHandlers {
 
   /** Four-eyes write-off: the intake's actor asks, and a different actor approves or rejects. */
   async requestWriteOff(loanId: string, input: { requestId: string; reason: string }, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'RequestWriteOff', intake, (businessDate) => ({ type: 'RequestWriteOff', data: { loanId, ...input, by: intake.actor, businessDate } }));
+    return this.call(loanId, 'RequestWriteOff', intake, (businessDate) => ({
+      type: 'RequestWriteOff',
+      data: { loanId, ...input, by: intake.actor, businessDate },
+    }));
   }
 
   async approveWriteOff(loanId: string, requestId: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'ApproveWriteOff', intake, (businessDate) => ({ type: 'ApproveWriteOff', data: { loanId, requestId, by: intake.actor, businessDate } }));
+    return this.call(loanId, 'ApproveWriteOff', intake, (businessDate) => ({
+      type: 'ApproveWriteOff',
+      data: { loanId, requestId, by: intake.actor, businessDate },
+    }));
   }
 
   async rejectWriteOff(loanId: string, requestId: string, reason: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'RejectWriteOff', intake, (businessDate) => ({ type: 'RejectWriteOff', data: { loanId, requestId, reason, by: intake.actor, businessDate } }));
+    return this.call(loanId, 'RejectWriteOff', intake, (businessDate) => ({
+      type: 'RejectWriteOff',
+      data: { loanId, requestId, reason, by: intake.actor, businessDate },
+    }));
   }
 
   /** Four-eyes settlement offer: the intake's actor proposes, and a different actor approves or rejects. */
-  async proposeSettlement(loanId: string, input: { settlementId: string; amount: Fen; dueBy: BusinessDate; reason: string }, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'ProposeSettlement', intake, (businessDate) => ({ type: 'ProposeSettlement', data: { loanId, ...input, by: intake.actor, businessDate } }));
+  async proposeSettlement(
+    loanId: string,
+    input: { settlementId: string; amount: Fen; dueBy: BusinessDate; reason: string },
+    intake: Intake,
+  ): Promise<LoanCall | DomainError> {
+    return this.call(loanId, 'ProposeSettlement', intake, (businessDate) => ({
+      type: 'ProposeSettlement',
+      data: { loanId, ...input, by: intake.actor, businessDate },
+    }));
   }
 
   async approveSettlement(loanId: string, settlementId: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'ApproveSettlement', intake, (businessDate) => ({ type: 'ApproveSettlement', data: { loanId, settlementId, by: intake.actor, businessDate } }));
+    return this.call(loanId, 'ApproveSettlement', intake, (businessDate) => ({
+      type: 'ApproveSettlement',
+      data: { loanId, settlementId, by: intake.actor, businessDate },
+    }));
   }
 
   async rejectSettlement(loanId: string, settlementId: string, reason: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'RejectSettlement', intake, (businessDate) => ({ type: 'RejectSettlement', data: { loanId, settlementId, reason, by: intake.actor, businessDate } }));
+    return this.call(loanId, 'RejectSettlement', intake, (businessDate) => ({
+      type: 'RejectSettlement',
+      data: { loanId, settlementId, reason, by: intake.actor, businessDate },
+    }));
   }
 
   /** Runs a call for intakes other than HTTP, timing it like `execute` does. */

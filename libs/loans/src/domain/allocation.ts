@@ -29,12 +29,7 @@ export interface AllocationResult {
  * installments not yet due, next one first, component by component in the same order. Anything
  * beyond that is unapplied.
  */
-export function allocatePayment(
-  amount: Fen,
-  receivables: readonly Receivable[],
-  valueDate: BusinessDate,
-  waterfall: Waterfall,
-): AllocationResult {
+export function allocatePayment(amount: Fen, receivables: readonly Receivable[], valueDate: BusinessDate, waterfall: Waterfall): AllocationResult {
   const sorted = [...receivables].sort((a, b) => compareDates(a.dueDate, b.dueDate) || a.seq - b.seq);
   const due = sorted.filter((r) => compareDates(r.dueDate, valueDate) <= 0);
   const notYetDue = sorted.filter((r) => compareDates(r.dueDate, valueDate) > 0);

@@ -43,7 +43,13 @@ export type CalendarCommand =
   | { readonly type: 'CloseDay'; readonly data: { readonly calendarId: string; readonly businessDate: BusinessDate } }
   | {
       readonly type: 'CompleteEndOfDay';
-      readonly data: { readonly calendarId: string; readonly businessDate: BusinessDate; readonly candidates: number; readonly loansChanged: number; readonly events: number };
+      readonly data: {
+        readonly calendarId: string;
+        readonly businessDate: BusinessDate;
+        readonly candidates: number;
+        readonly loansChanged: number;
+        readonly events: number;
+      };
     };
 
 const initialCalendarState = (): CalendarState => ({ status: 'NotStarted' });
@@ -93,14 +99,24 @@ function decideCalendar(command: CalendarCommand, state: CalendarState): readonl
       if (state.status === 'NotStarted') return domainError('CALENDAR_NOT_STARTED', 'the business calendar has not been started', undefined, 'conflict');
       if (state.status === 'Closing') {
         if (state.closing === businessDate) return []; // already closing: the end of day resumes
-        return domainError('END_OF_DAY_IN_PROGRESS', `the end of day for ${state.closing} is still running`, { closing: state.closing, businessDate }, 'conflict');
+        return domainError(
+          'END_OF_DAY_IN_PROGRESS',
+          `the end of day for ${state.closing} is still running`,
+          { closing: state.closing, businessDate },
+          'conflict',
+        );
       }
       const order = compareDates(businessDate, state.openBusinessDate);
       if (order < 0) {
-        return domainError('BUSINESS_DAY_ALREADY_CLOSED', `${businessDate} is already closed; the open business date is ${state.openBusinessDate}`, {
-          businessDate,
-          openBusinessDate: state.openBusinessDate,
-        }, 'conflict');
+        return domainError(
+          'BUSINESS_DAY_ALREADY_CLOSED',
+          `${businessDate} is already closed; the open business date is ${state.openBusinessDate}`,
+          {
+            businessDate,
+            openBusinessDate: state.openBusinessDate,
+          },
+          'conflict',
+        );
       }
       if (order > 0) {
         return domainError('BUSINESS_DAY_SKIPPED', `business days close one at a time; the open business date is ${state.openBusinessDate}`, {
@@ -113,7 +129,9 @@ function decideCalendar(command: CalendarCommand, state: CalendarState): readonl
     case 'CompleteEndOfDay': {
       const { calendarId, businessDate, candidates, loansChanged, events } = command.data;
       if (state.status === 'Closing' && state.closing === businessDate) {
-        return [{ type: 'EndOfDayCompleted', data: { calendarId, businessDate, openBusinessDate: addDays(businessDate, 1), candidates, loansChanged, events } }];
+        return [
+          { type: 'EndOfDayCompleted', data: { calendarId, businessDate, openBusinessDate: addDays(businessDate, 1), candidates, loansChanged, events } },
+        ];
       }
       if (state.status === 'Open' && state.lastClosed !== null && compareDates(businessDate, state.lastClosed) <= 0) return [];
       return domainError('END_OF_DAY_NOT_RUNNING', `no end of day is running for ${businessDate}`, { businessDate }, 'conflict');

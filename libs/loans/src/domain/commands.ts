@@ -1,4 +1,17 @@
-import { addDays, compareDates, daysBetween, domainError, isBusinessDate, isDomainError, type Actor, type BusinessDate, type Command, type Decider, type DomainError, type Fen } from '#kernel';
+import {
+  addDays,
+  compareDates,
+  daysBetween,
+  domainError,
+  isBusinessDate,
+  isDomainError,
+  type Actor,
+  type BusinessDate,
+  type Command,
+  type Decider,
+  type DomainError,
+  type Fen,
+} from '#kernel';
 import {
   evolve,
   initialLoanState,
@@ -15,7 +28,17 @@ import {
   type ReportedPosition,
   type WrittenOffLoan,
 } from './events.js';
-import { factDate, penaltyOwed, project, type LoanPosition, type PaymentFact, type RestructuringFact, type ScheduledInstallment, type SettlementOffer, type WaiverFact } from './position.js';
+import {
+  factDate,
+  penaltyOwed,
+  project,
+  type LoanPosition,
+  type PaymentFact,
+  type RestructuringFact,
+  type ScheduledInstallment,
+  type SettlementOffer,
+  type WaiverFact,
+} from './position.js';
 import { correctionOf, restatementOf } from './restatement.js';
 import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from './product.js';
 import { WORKING_DAY_CALENDAR, nextWorkingDay } from './working-days.js';
@@ -304,8 +327,7 @@ function withConsequences(state: OnBooks, fact: LoanFactEvent, businessDate: Bus
 }
 
 const payments = (state: RegisteredState): PaymentFact[] => state.facts.ledger.filter((f): f is PaymentFact => f.kind === 'payment');
-const restructurings = (state: RegisteredState): RestructuringFact[] =>
-  state.facts.ledger.filter((f): f is RestructuringFact => f.kind === 'restructuring');
+const restructurings = (state: RegisteredState): RestructuringFact[] => state.facts.ledger.filter((f): f is RestructuringFact => f.kind === 'restructuring');
 const waivers = (state: RegisteredState): WaiverFact[] => state.facts.ledger.filter((f): f is WaiverFact => f.kind === 'waiver');
 
 // ---- RegisterLoan ---------------------------------------------------------------------------------
@@ -367,20 +389,20 @@ function decideRegisterLoan(command: RegisterLoan, state: LoanState): Decision {
     return due === dueDate ? { seq, dueDate, principal, interest } : { seq, dueDate: due, contractualDueDate: dueDate, principal, interest };
   });
   const registered: LoanRegistered = {
-      type: 'LoanRegistered',
-      data: {
-        loanId: d.loanId,
-        customerId: d.customerId,
-        productCode: d.productCode,
-        principal: d.principal,
-        annualRateBps: d.annualRateBps,
-        termMonths: d.termMonths,
-        disbursementDate: d.disbursementDate,
-        timeZone: d.timeZone,
-        schedule,
-        product: rolls ? { ...product, workingDayCalendar: WORKING_DAY_CALENDAR.id } : product,
-        registeredOn: d.businessDate,
-      },
+    type: 'LoanRegistered',
+    data: {
+      loanId: d.loanId,
+      customerId: d.customerId,
+      productCode: d.productCode,
+      principal: d.principal,
+      annualRateBps: d.annualRateBps,
+      termMonths: d.termMonths,
+      disbursementDate: d.disbursementDate,
+      timeZone: d.timeZone,
+      schedule,
+      product: rolls ? { ...product, workingDayCalendar: WORKING_DAY_CALENDAR.id } : product,
+      registeredOn: d.businessDate,
+    },
   };
   // A loan mirrored after installments fell due reports, like any other fact, what its replay shows
   // as of the business date (nothing when it is registered on its disbursement date).
@@ -434,7 +456,11 @@ function decidePostPayment(command: PostPayment, state: LoanState): Decision {
   };
   const asOf = later(d.businessDate, loan.reported.asOf);
   const applied = project(recordFact(loan.facts, received), asOf).payments.get(d.reference)!;
-  const events = withConsequences(loan, { ...received, data: { ...received.data, allocations: applied.allocations, unapplied: applied.unapplied } }, d.businessDate);
+  const events = withConsequences(
+    loan,
+    { ...received, data: { ...received.data, allocations: applied.allocations, unapplied: applied.unapplied } },
+    d.businessDate,
+  );
   return [...events, ...settlementCompleted(events.reduce(evolve, loan as LoanState) as OnBooks, d.businessDate)];
 }
 
@@ -444,20 +470,36 @@ function decideRecovery(d: PostPayment['data'], loan: WrittenOffLoan): Decision 
   const earlier = writeOff.recoveries.find((r) => r.reference === d.reference) ?? payments(loan).find((p) => p.reference === d.reference);
   if (earlier) {
     if (earlier.amount === d.amount) return [];
-    return domainError('DUPLICATE_PAYMENT_REFERENCE', `payment ${d.reference} was already recorded with another amount`, { reference: d.reference, recordedAmount: earlier.amount, amount: d.amount }, 'conflict');
+    return domainError(
+      'DUPLICATE_PAYMENT_REFERENCE',
+      `payment ${d.reference} was already recorded with another amount`,
+      { reference: d.reference, recordedAmount: earlier.amount, amount: d.amount },
+      'conflict',
+    );
   }
   if (compareDates(d.valueDate, d.businessDate) > 0) {
     return domainError('VALUE_DATE_IN_FUTURE', 'a payment cannot be valued after the business date', { valueDate: d.valueDate, businessDate: d.businessDate });
   }
   const writtenOffOn = writeOff.writtenOff!.writtenOffOn;
   if (compareDates(d.valueDate, writtenOffOn) < 0) {
-    return domainError('VALUE_DATE_BEFORE_WRITE_OFF', 'the loan was written off after this value date; a payment before it belongs to the written-off balance', { valueDate: d.valueDate, writtenOffOn });
+    return domainError(
+      'VALUE_DATE_BEFORE_WRITE_OFF',
+      'the loan was written off after this value date; a payment before it belongs to the written-off balance',
+      { valueDate: d.valueDate, writtenOffOn },
+    );
   }
   const recoveredTotal = writeOff.recoveries.reduce((s, r) => s + r.amount, 0) + d.amount;
   return [
     {
       type: 'RecoveryReceived',
-      data: { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate, recoveredTotal, offBookBalance: Math.max(0, writeOff.writtenOff!.amount - recoveredTotal) },
+      data: {
+        reference: d.reference,
+        amount: d.amount,
+        valueDate: d.valueDate,
+        businessDate: d.businessDate,
+        recoveredTotal,
+        offBookBalance: Math.max(0, writeOff.writtenOff!.amount - recoveredTotal),
+      },
     },
   ];
 }
@@ -487,7 +529,10 @@ function decideReversePayment(command: ReversePayment, state: LoanState): Decisi
   }
   return withConsequences(
     loan,
-    { type: 'PaymentReversed', data: { reference: d.reference, amount: payment.amount, valueDate: payment.valueDate, reason: d.reason, businessDate: d.businessDate } },
+    {
+      type: 'PaymentReversed',
+      data: { reference: d.reference, amount: payment.amount, valueDate: payment.valueDate, reason: d.reason, businessDate: d.businessDate },
+    },
     d.businessDate,
   );
 }
@@ -558,7 +603,10 @@ function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): 
   }
   return withConsequences(
     loan,
-    { type: 'CollectionHoldEnded', data: { holdId: d.holdId, from: hold.from, to: d.to, pausedDays: daysBetween(hold.from, d.to), businessDate: d.businessDate } },
+    {
+      type: 'CollectionHoldEnded',
+      data: { holdId: d.holdId, from: hold.from, to: d.to, pausedDays: daysBetween(hold.from, d.to), businessDate: d.businessDate },
+    },
     d.businessDate,
   );
 }
@@ -578,9 +626,16 @@ function decideRestructureSchedule(command: RestructureSchedule, state: LoanStat
     const same =
       existing.effectiveDate === d.effectiveDate &&
       existing.newSchedule.length === d.newSchedule.length &&
-      existing.newSchedule.every((i, n) => i.dueDate === d.newSchedule[n].dueDate && i.principal === d.newSchedule[n].principal && i.interest === d.newSchedule[n].interest);
+      existing.newSchedule.every(
+        (i, n) => i.dueDate === d.newSchedule[n].dueDate && i.principal === d.newSchedule[n].principal && i.interest === d.newSchedule[n].interest,
+      );
     if (same) return [];
-    return domainError('RESTRUCTURING_ALREADY_APPLIED', `restructuring ${d.restructuringId} was already applied with other terms`, { restructuringId: d.restructuringId }, 'conflict');
+    return domainError(
+      'RESTRUCTURING_ALREADY_APPLIED',
+      `restructuring ${d.restructuringId} was already applied with other terms`,
+      { restructuringId: d.restructuringId },
+      'conflict',
+    );
   }
   if (loan.status === 'PaidOff') return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to restructure', { loanId: d.loanId });
   if (compareDates(d.effectiveDate, d.businessDate) > 0) {
@@ -649,7 +704,12 @@ function decideWaivePenalty(command: WaivePenalty, state: LoanState): Decision {
   const applied = waivers(loan).find((w) => w.waiverId === d.waiverId);
   if (applied) {
     if (applied.amount === d.amount) return [];
-    return domainError('WAIVER_ALREADY_APPLIED', `waiver ${d.waiverId} was already applied with another amount`, { waiverId: d.waiverId, amount: applied.amount }, 'conflict');
+    return domainError(
+      'WAIVER_ALREADY_APPLIED',
+      `waiver ${d.waiverId} was already applied with another amount`,
+      { waiverId: d.waiverId, amount: applied.amount },
+      'conflict',
+    );
   }
   if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a waiver must be a positive whole number of fen', { amount: d.amount });
   if (loan.status === 'PaidOff') return domainError('LOAN_PAID_OFF', 'a paid-off loan owes no penalty', { loanId: d.loanId });
@@ -680,7 +740,8 @@ function pendingRequest(loan: OnBooks, requestId: string): NonNullable<NonNullab
 function writeOffPosition(loan: OnBooks, businessDate: BusinessDate): LoanPosition | DomainError {
   const position = project(loan.facts, later(businessDate, loan.reported.asOf));
   if (position.paidOff) return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to write off', { loanId: loan.facts.terms.loanId });
-  if (position.dpd <= 0) return domainError('WRITE_OFF_NOT_PAST_DUE', 'only a loan past due is written off', { loanId: loan.facts.terms.loanId, dpd: position.dpd });
+  if (position.dpd <= 0)
+    return domainError('WRITE_OFF_NOT_PAST_DUE', 'only a loan past due is written off', { loanId: loan.facts.terms.loanId, dpd: position.dpd });
   return position;
 }
 
@@ -693,11 +754,21 @@ function decideRequestWriteOff(command: RequestWriteOff, state: LoanState): Deci
   const pending = loan.facts.writeOff?.pending;
   if (pending) {
     if (pending.requestId === d.requestId && pending.reason === d.reason && pending.requestedBy === d.by.id) return [];
-    return domainError('WRITE_OFF_ALREADY_REQUESTED', `write-off request ${pending.requestId} is already pending`, { requestId: pending.requestId }, 'conflict');
+    return domainError(
+      'WRITE_OFF_ALREADY_REQUESTED',
+      `write-off request ${pending.requestId} is already pending`,
+      { requestId: pending.requestId },
+      'conflict',
+    );
   }
   const offer = loan.facts.settlement?.open;
   if (offer) {
-    return domainError('SETTLEMENT_OPEN', `settlement ${offer.settlementId} is open on this loan until ${offer.dueBy}`, { settlementId: offer.settlementId }, 'conflict');
+    return domainError(
+      'SETTLEMENT_OPEN',
+      `settlement ${offer.settlementId} is open on this loan until ${offer.dueBy}`,
+      { settlementId: offer.settlementId },
+      'conflict',
+    );
   }
   if (!WRITE_OFF_REQUESTERS.includes(d.by.role)) {
     return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not ask for a write-off`, { role: d.by.role }, 'forbidden');
@@ -708,7 +779,14 @@ function decideRequestWriteOff(command: RequestWriteOff, state: LoanState): Deci
   return [
     {
       type: 'WriteOffRequested',
-      data: { requestId: d.requestId, reason: d.reason, requestedBy: d.by.id, outstandingAmount: position.outstandingAmount, dpd: position.dpd, businessDate: d.businessDate },
+      data: {
+        requestId: d.requestId,
+        reason: d.reason,
+        requestedBy: d.by.id,
+        outstandingAmount: position.outstandingAmount,
+        dpd: position.dpd,
+        businessDate: d.businessDate,
+      },
     },
   ];
 }
@@ -735,11 +813,16 @@ function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Deci
   const position = writeOffPosition(loan, d.businessDate);
   if (isDomainError(position)) return position;
   if (position.outstandingAmount > limit) {
-    return domainError('WRITE_OFF_ABOVE_APPROVAL_LIMIT', `a ${d.by.role} may approve write-offs up to ${limit} fen`, {
-      amount: position.outstandingAmount,
-      limit,
-      role: d.by.role,
-    }, 'forbidden');
+    return domainError(
+      'WRITE_OFF_ABOVE_APPROVAL_LIMIT',
+      `a ${d.by.role} may approve write-offs up to ${limit} fen`,
+      {
+        amount: position.outstandingAmount,
+        limit,
+        role: d.by.role,
+      },
+      'forbidden',
+    );
   }
   const live = position.installments.filter((i) => i.replacedBy === null);
   const principal = live.reduce((s, i) => s + i.principal - i.paidPrincipal, 0);
@@ -840,7 +923,14 @@ function settlementLapse(loan: OnBooks, businessDate: BusinessDate): LoanEvent[]
   return [
     {
       type: 'SettlementLapsed',
-      data: { settlementId: offer.settlementId, amount: offer.amount, dueBy: offer.dueBy, paid: settlementPaid(loan), approved: offer.approval !== null, businessDate },
+      data: {
+        settlementId: offer.settlementId,
+        amount: offer.amount,
+        dueBy: offer.dueBy,
+        paid: settlementPaid(loan),
+        approved: offer.approval !== null,
+        businessDate,
+      },
     },
   ];
 }
@@ -856,9 +946,13 @@ function openOffer(loan: RegisteredState, settlementId: string): SettlementOffer
 /** What the loan owes as of the date, which a settlement must be below; a paid-off loan has nothing to settle. */
 function settlementBalance(loan: OnBooks, businessDate: BusinessDate, amount: Fen): Fen | DomainError {
   const position = project(loan.facts, later(businessDate, loan.reported.asOf));
-  if (loan.status === 'PaidOff' || position.paidOff) return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to settle', { loanId: loan.facts.terms.loanId });
+  if (loan.status === 'PaidOff' || position.paidOff)
+    return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to settle', { loanId: loan.facts.terms.loanId });
   if (amount >= position.outstandingAmount) {
-    return domainError('SETTLEMENT_NOT_BELOW_BALANCE', 'a settlement must be less than what the loan owes', { amount, outstandingAmount: position.outstandingAmount });
+    return domainError('SETTLEMENT_NOT_BELOW_BALANCE', 'a settlement must be less than what the loan owes', {
+      amount,
+      outstandingAmount: position.outstandingAmount,
+    });
   }
   return position.outstandingAmount;
 }
@@ -873,7 +967,12 @@ function decideProposeSettlement(command: ProposeSettlement, state: LoanState): 
   const open = settlement?.open;
   if (open) {
     if (open.settlementId === d.settlementId && open.amount === d.amount && open.dueBy === d.dueBy && open.proposedBy === d.by.id) return []; // the same proposal again
-    return domainError('SETTLEMENT_ALREADY_OPEN', `settlement ${open.settlementId} is already open on this loan`, { settlementId: open.settlementId }, 'conflict');
+    return domainError(
+      'SETTLEMENT_ALREADY_OPEN',
+      `settlement ${open.settlementId} is already open on this loan`,
+      { settlementId: open.settlementId },
+      'conflict',
+    );
   }
   if (settlement?.closed.some((c) => c.settlementId === d.settlementId)) {
     return domainError('SETTLEMENT_ID_USED', `settlement ${d.settlementId} was already decided on this loan`, { settlementId: d.settlementId }, 'conflict');
@@ -882,7 +981,12 @@ function decideProposeSettlement(command: ProposeSettlement, state: LoanState): 
     return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not propose a settlement`, { role: d.by.role }, 'forbidden');
   }
   if (loan.facts.writeOff?.pending) {
-    return domainError('WRITE_OFF_ALREADY_REQUESTED', `write-off request ${loan.facts.writeOff.pending.requestId} is pending`, { requestId: loan.facts.writeOff.pending.requestId }, 'conflict');
+    return domainError(
+      'WRITE_OFF_ALREADY_REQUESTED',
+      `write-off request ${loan.facts.writeOff.pending.requestId} is pending`,
+      { requestId: loan.facts.writeOff.pending.requestId },
+      'conflict',
+    );
   }
   if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a settlement needs a reason');
   if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a settlement must be a positive whole number of fen', { amount: d.amount });
@@ -891,7 +995,10 @@ function decideProposeSettlement(command: ProposeSettlement, state: LoanState): 
   }
   const latest = addDays(d.businessDate, SETTLEMENT_MAX_DAYS);
   if (compareDates(d.dueBy, latest) > 0) {
-    return domainError('SETTLEMENT_DUE_DATE_TOO_LATE', `a settlement is due within ${SETTLEMENT_MAX_DAYS} days of the business date`, { dueBy: d.dueBy, latest });
+    return domainError('SETTLEMENT_DUE_DATE_TOO_LATE', `a settlement is due within ${SETTLEMENT_MAX_DAYS} days of the business date`, {
+      dueBy: d.dueBy,
+      latest,
+    });
   }
   const outstanding = settlementBalance(loan, d.businessDate, d.amount);
   if (isDomainError(outstanding)) return outstanding;
@@ -934,16 +1041,29 @@ function decideApproveSettlement(command: ApproveSettlement, state: LoanState): 
   const limit = SETTLEMENT_APPROVAL_LIMITS[d.by.role];
   if (limit === undefined) return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not approve a settlement`, { role: d.by.role }, 'forbidden');
   if (compareDates(d.businessDate, offer.dueBy) > 0) {
-    return domainError('SETTLEMENT_EXPIRED', `settlement ${d.settlementId} was due by ${offer.dueBy}`, { settlementId: d.settlementId, dueBy: offer.dueBy }, 'conflict');
+    return domainError(
+      'SETTLEMENT_EXPIRED',
+      `settlement ${d.settlementId} was due by ${offer.dueBy}`,
+      { settlementId: d.settlementId, dueBy: offer.dueBy },
+      'conflict',
+    );
   }
   const outstanding = settlementBalance(loan, d.businessDate, offer.amount);
   if (isDomainError(outstanding)) return outstanding;
   const forgivenAmount = outstanding - offer.amount;
   if (forgivenAmount > limit) {
-    return domainError('SETTLEMENT_ABOVE_APPROVAL_LIMIT', `a ${d.by.role} may approve settlements forgiving up to ${limit} fen`, { forgivenAmount, limit, role: d.by.role }, 'forbidden');
+    return domainError(
+      'SETTLEMENT_ABOVE_APPROVAL_LIMIT',
+      `a ${d.by.role} may approve settlements forgiving up to ${limit} fen`,
+      { forgivenAmount, limit, role: d.by.role },
+      'forbidden',
+    );
   }
   return [
-    { type: 'SettlementApproved', data: { settlementId: d.settlementId, approvedBy: d.by.id, approverRole: d.by.role, approvalLimit: limit, forgivenAmount, businessDate: d.businessDate } },
+    {
+      type: 'SettlementApproved',
+      data: { settlementId: d.settlementId, approvedBy: d.by.id, approverRole: d.by.role, approvalLimit: limit, forgivenAmount, businessDate: d.businessDate },
+    },
   ];
 }
 

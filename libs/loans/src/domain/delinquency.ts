@@ -85,12 +85,7 @@ export function pausedDays(holds: readonly HoldPeriod[], after: BusinessDate, th
  * installment not fully paid (0 on the due date itself), less the days paused by collection holds
  * when the product does not count them.
  */
-export function daysPastDue(
-  oldestUnpaidDueDate: BusinessDate | null,
-  asOf: BusinessDate,
-  holds: readonly HoldPeriod[],
-  holdDaysCount: boolean,
-): number {
+export function daysPastDue(oldestUnpaidDueDate: BusinessDate | null, asOf: BusinessDate, holds: readonly HoldPeriod[], holdDaysCount: boolean): number {
   if (oldestUnpaidDueDate === null || compareDates(oldestUnpaidDueDate, asOf) >= 0) return 0;
   const elapsed = daysBetween(oldestUnpaidDueDate, asOf);
   return holdDaysCount ? elapsed : elapsed - pausedDays(holds, oldestUnpaidDueDate, asOf);

@@ -1,7 +1,17 @@
 import { compareDates, type BusinessDate, type DomainEvent, type Fen } from '#kernel';
 import type { Allocation } from './allocation.js';
 import type { DelinquencyStage } from './delinquency.js';
-import { project, type ForgivenessFact, type LoanFacts, type PaymentFact, type SettlementFacts, type WaiverFact, type WriteOffFacts, type RestructuringFact, type ScheduledInstallment } from './position.js';
+import {
+  project,
+  type ForgivenessFact,
+  type LoanFacts,
+  type PaymentFact,
+  type SettlementFacts,
+  type WaiverFact,
+  type WriteOffFacts,
+  type RestructuringFact,
+  type ScheduledInstallment,
+} from './position.js';
 import type { ProductSettings } from './product.js';
 import type { Restatement } from './restatement.js';
 
@@ -108,16 +118,10 @@ export type PenaltyWaived = DomainEvent<
 >;
 
 /** Penalty accrued since the last report as the days passed (amount > 0). */
-export type PenaltyAccrued = DomainEvent<
-  'PenaltyAccrued',
-  { readonly asOf: BusinessDate; readonly amount: Fen; readonly accruedTotal: Fen }
->;
+export type PenaltyAccrued = DomainEvent<'PenaltyAccrued', { readonly asOf: BusinessDate; readonly amount: Fen; readonly accruedTotal: Fen }>;
 
 /** The accrued penalty total restated because a fact changed the past (backdated payment, reversal...). */
-export type PenaltyRestated = DomainEvent<
-  'PenaltyRestated',
-  { readonly asOf: BusinessDate; readonly previousTotal: Fen; readonly accruedTotal: Fen }
->;
+export type PenaltyRestated = DomainEvent<'PenaltyRestated', { readonly asOf: BusinessDate; readonly previousTotal: Fen; readonly accruedTotal: Fen }>;
 
 export type LoanBecameDelinquent = DomainEvent<
   'LoanBecameDelinquent',
@@ -390,7 +394,10 @@ function recordSettlement(facts: LoanFacts, event: SettlementProposed | Settleme
   const current: SettlementFacts = facts.settlement ?? { open: null, closed: [] };
   const close = (outcome: 'settled' | 'rejected' | 'lapsed'): LoanFacts => ({
     ...facts,
-    settlement: { open: null, closed: [...current.closed, { settlementId: event.data.settlementId, outcome, approvedBy: current.open?.approval?.approvedBy ?? null }] },
+    settlement: {
+      open: null,
+      closed: [...current.closed, { settlementId: event.data.settlementId, outcome, approvedBy: current.open?.approval?.approvedBy ?? null }],
+    },
   });
   switch (event.type) {
     case 'SettlementProposed': {
@@ -413,7 +420,8 @@ function recordSettlement(facts: LoanFacts, event: SettlementProposed | Settleme
 }
 
 /** The events that add a fact to the account (the rest report what the facts showed). */
-export type LoanFactEvent = PaymentReceived | PaymentReversed | ScheduleRestructured | PenaltyWaived | LoanSettled | CollectionHoldStarted | CollectionHoldEnded;
+export type LoanFactEvent =
+  PaymentReceived | PaymentReversed | ScheduleRestructured | PenaltyWaived | LoanSettled | CollectionHoldStarted | CollectionHoldEnded;
 
 /** The account's facts with one more fact recorded; shared by `evolve` and the deciders. */
 export function recordFact(facts: LoanFacts, event: LoanFactEvent): LoanFacts {

@@ -155,7 +155,8 @@ export interface InstallmentPosition extends ScheduledInstallment {
 }
 
 /** Penalty still owed on an installment: accrued, less paid, less waived. */
-export const penaltyOwed = (i: Pick<InstallmentPosition, 'penaltyAccrued' | 'paidPenalty' | 'waivedPenalty'>): Fen => i.penaltyAccrued - i.paidPenalty - (i.waivedPenalty ?? 0);
+export const penaltyOwed = (i: Pick<InstallmentPosition, 'penaltyAccrued' | 'paidPenalty' | 'waivedPenalty'>): Fen =>
+  i.penaltyAccrued - i.paidPenalty - (i.waivedPenalty ?? 0);
 
 export interface PaymentApplication {
   readonly allocations: readonly Allocation[];

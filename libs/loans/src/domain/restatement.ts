@@ -153,7 +153,10 @@ export function correctionOf(
   fact:
     | { readonly type: 'PaymentReceived'; readonly data: { readonly reference: string; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'PaymentReversed'; readonly data: { readonly reference: string; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate } }
-    | { readonly type: 'ScheduleRestructured'; readonly data: { readonly restructuringId: string; readonly effectiveDate: BusinessDate; readonly businessDate: BusinessDate } }
+    | {
+        readonly type: 'ScheduleRestructured';
+        readonly data: { readonly restructuringId: string; readonly effectiveDate: BusinessDate; readonly businessDate: BusinessDate };
+      }
     | { readonly type: 'PenaltyWaived'; readonly data: { readonly waiverId: string; readonly businessDate: BusinessDate } }
     | { readonly type: 'LoanSettled'; readonly data: { readonly settlementId: string; readonly settledOn: BusinessDate; readonly businessDate: BusinessDate } }
     | { readonly type: 'CollectionHoldStarted'; readonly data: { readonly holdId: string; readonly from: BusinessDate; readonly businessDate: BusinessDate } }

@@ -35,11 +35,23 @@ export function evolveCalendarCopy(row: CalendarCopyRow | undefined, recorded: R
     }
     case 'BusinessDayClosed': {
       const d = (event as BusinessDayClosed).data;
-      return { calendar_id: d.calendarId, status: 'closing', open_business_date: d.businessDate, last_closed: d.businessDate, started_on: row?.started_on ?? d.businessDate };
+      return {
+        calendar_id: d.calendarId,
+        status: 'closing',
+        open_business_date: d.businessDate,
+        last_closed: d.businessDate,
+        started_on: row?.started_on ?? d.businessDate,
+      };
     }
     case 'EndOfDayCompleted': {
       const d = (event as EndOfDayCompleted).data;
-      return { calendar_id: d.calendarId, status: 'open', open_business_date: d.openBusinessDate, last_closed: d.businessDate, started_on: row?.started_on ?? d.businessDate };
+      return {
+        calendar_id: d.calendarId,
+        status: 'open',
+        open_business_date: d.openBusinessDate,
+        last_closed: d.businessDate,
+        started_on: row?.started_on ?? d.businessDate,
+      };
     }
     default:
       return undefined;
@@ -87,7 +99,9 @@ export class BusinessClock {
   ) {}
 
   async day(): Promise<BusinessDay | null> {
-    const { rows } = await this.pool.query(`SELECT status, open_business_date, last_closed, started_on FROM ${this.table} WHERE calendar_id = $1`, [this.calendarId]);
+    const { rows } = await this.pool.query(`SELECT status, open_business_date, last_closed, started_on FROM ${this.table} WHERE calendar_id = $1`, [
+      this.calendarId,
+    ]);
     const r = rows[0] as CalendarCopyRow | undefined;
     if (!r || !isBusinessDate(r.open_business_date)) return null;
     return { status: r.status === 'closing' ? 'closing' : 'open', openBusinessDate: r.open_business_date, lastClosed: r.last_closed, startedOn: r.started_on };
@@ -96,7 +110,15 @@ export class BusinessClock {
   /** The open business date, or CALENDAR_NOT_STARTED. */
   async today(): Promise<BusinessDate | DomainError> {
     const day = await this.day();
-    return day?.openBusinessDate ?? domainError('CALENDAR_NOT_STARTED', 'the business calendar has not been started, so there is no business date yet: start it with POST /loans/calendar {"openBusinessDate": "YYYY-MM-DD"} (service or admin)', undefined, 'conflict');
+    return (
+      day?.openBusinessDate ??
+      domainError(
+        'CALENDAR_NOT_STARTED',
+        'the business calendar has not been started, so there is no business date yet: start it with POST /loans/calendar {"openBusinessDate": "YYYY-MM-DD"} (service or admin)',
+        undefined,
+        'conflict',
+      )
+    );
   }
 
   /** The open business date for an HTTP request: 409 CALENDAR_NOT_STARTED as a problem response before the calendar starts. */
@@ -115,9 +137,15 @@ export class BusinessClock {
     const open = await this.todayOrThrow();
     if (stated !== undefined && stated !== open) {
       throw new ProblemException(
-        problem(422, 'BUSINESS_DATE_NOT_OPEN', 'Not the open business date', `The open business date is ${open} (Loans' calendar); ${stated} cannot be stated as today.`, {
-          details: { businessDate: stated, openBusinessDate: open },
-        }),
+        problem(
+          422,
+          'BUSINESS_DATE_NOT_OPEN',
+          'Not the open business date',
+          `The open business date is ${open} (Loans' calendar); ${stated} cannot be stated as today.`,
+          {
+            details: { businessDate: stated, openBusinessDate: open },
+          },
+        ),
       );
     }
     return open;

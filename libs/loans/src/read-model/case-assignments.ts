@@ -9,7 +9,11 @@ import type { Principal } from '#platform';
  */
 export const LOAN_CASE_ASSIGNMENTS = 'loans_case_assignments';
 
-export const loanCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: LOAN_CASE_ASSIGNMENTS, table: 'rm_loan_case_assignments', version: 2 });
+export const loanCaseAssignmentsProjection: Projection = caseAssignmentsProjection({
+  name: LOAN_CASE_ASSIGNMENTS,
+  table: 'rm_loan_case_assignments',
+  version: 2,
+});
 
 /** Which loans a caller reads: a collector those of their cases, every other reading role all. */
 export type LoanScope = { readonly kind: 'all' } | { readonly kind: 'collector'; readonly collectorId: string };

@@ -2,7 +2,16 @@ import { addDays, compareDates, streamEntityId, type BusinessDate, type Recorded
 import { bulkUpsert, type Projection, type ProjectionContext } from '#projections';
 import type { CalendarEvent } from '../domain/calendar.js';
 import { BOUNDED_STAGES, type DelinquencyStage } from '../domain/delinquency.js';
-import { evolve, initialLoanState, type ActiveLoan, type LoanEvent, type LoanState, type PaidOffLoan, type ReportedPosition, type WrittenOffLoan } from '../domain/events.js';
+import {
+  evolve,
+  initialLoanState,
+  type ActiveLoan,
+  type LoanEvent,
+  type LoanState,
+  type PaidOffLoan,
+  type ReportedPosition,
+  type WrittenOffLoan,
+} from '../domain/events.js';
 import { project, type LoanFacts } from '../domain/position.js';
 import { CALENDAR_ID, LOANS_STREAM_PREFIXES } from '../application/streams.js';
 
@@ -139,7 +148,10 @@ export function loanRow(state: ActiveLoan | PaidOffLoan | WrittenOffLoan, revisi
 }
 
 /** The folded aggregate state from its two read-model parts. */
-export function loanState(row: { status: string; reported: ReportedPosition; quiet_through: BusinessDate | null }, facts: LoanFacts): ActiveLoan | PaidOffLoan | WrittenOffLoan {
+export function loanState(
+  row: { status: string; reported: ReportedPosition; quiet_through: BusinessDate | null },
+  facts: LoanFacts,
+): ActiveLoan | PaidOffLoan | WrittenOffLoan {
   const status = row.status === 'paid_off' ? 'PaidOff' : row.status === 'written_off' ? 'WrittenOff' : 'Active';
   return { status, facts, reported: row.reported, quietThrough: row.quiet_through };
 }
@@ -294,7 +306,12 @@ export const loansProjection: Projection = {
     }
     await bulkUpsert(ctx, factsTable, facts, ['loan_id']);
     if (ids.length || hasCalendarEvents) {
-      await bulkUpsert(ctx, totalsTable, [...totals].map(([stage, t]) => ({ stage, loans: t.loans, balance: t.balance })), ['stage']);
+      await bulkUpsert(
+        ctx,
+        totalsTable,
+        [...totals].map(([stage, t]) => ({ stage, loans: t.loans, balance: t.balance })),
+        ['stage'],
+      );
     }
     if (aging.length) await bulkUpsert(ctx, ctx.table('rm_loan_aging'), aging, ['business_date', 'stage']);
     if (calendar) await bulkUpsert(ctx, ctx.table('rm_loan_calendar'), [calendar], ['calendar_id']);

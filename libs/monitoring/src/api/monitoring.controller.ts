@@ -45,7 +45,10 @@ const KpiQuery = z
       .optional()
       .describe(`comma-separated: ${DIMENSIONS.join(', ')}`)
       .transform((v, ctx) => {
-        const dims = (v ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+        const dims = (v ?? '')
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean);
         for (const d of dims) if (!(DIMENSIONS as readonly string[]).includes(d)) ctx.addIssue({ code: 'custom', message: `unknown dimension ${d}` });
         return dims as Dimension[];
       }),
@@ -130,7 +133,9 @@ export class MonitoringController {
       return await this.kpis.run({ kpi, from, to, granularity, groupBy, filters });
     } catch (err) {
       if (err instanceof KpiSliceError) {
-        throw new ProblemException(problem(400, 'SLICE_NOT_APPLICABLE', 'Slice not applicable', err.message, { kpi, dimension: err.dimension, dimensions: KPIS[kpi].dimensions }));
+        throw new ProblemException(
+          problem(400, 'SLICE_NOT_APPLICABLE', 'Slice not applicable', err.message, { kpi, dimension: err.dimension, dimensions: KPIS[kpi].dimensions }),
+        );
       }
       throw err;
     }
@@ -186,7 +191,13 @@ export class MonitoringController {
     const segment = { grade: body.segment?.grade ?? null, stage: body.segment?.stage ?? null };
     const request = { reviewId, strategyId: body.strategyId, strategyVersion: body.strategyVersion ?? null, segment, from: body.from, to: body.to };
     const command = await reviewCommand(this.runtime, this.pool, (t) => t, request, 'ON_DEMAND');
-    const accepted = await execute(this.metrics, this.runtime.reviews, reviewStream(reviewId), command, commandContext(meta, 'CompleteReview', { policyVersions: { ...REVIEW_POLICY_VERSIONS } }));
+    const accepted = await execute(
+      this.metrics,
+      this.runtime.reviews,
+      reviewStream(reviewId),
+      command,
+      commandContext(meta, 'CompleteReview', { policyVersions: { ...REVIEW_POLICY_VERSIONS } }),
+    );
     const stored = await this.runtime.reviews.load(reviewStream(reviewId));
     const completed = stored.events.find((e) => e.type === 'EffectivenessReviewCompleted');
     return { ...accepted, reviewId, segment: segmentLabel(segment), review: completed?.data ?? null };

@@ -9,7 +9,11 @@ import type { MonitoringRuntime } from './runtime.js';
 const CALENDAR_REACTOR = 'monitoring_calendar';
 
 /** Closes a business day for monitoring; the cadence decides whether reviews are due. */
-export async function closeMonitoringDay(runtime: MonitoringRuntime, businessDate: BusinessDate, ctx: CommandContext): Promise<CommandResult<CadenceEvent> | DomainError> {
+export async function closeMonitoringDay(
+  runtime: MonitoringRuntime,
+  businessDate: BusinessDate,
+  ctx: CommandContext,
+): Promise<CommandResult<CadenceEvent> | DomainError> {
   const streamId = cadenceStream();
   const result = await runtime.cadence.handle(
     streamId,

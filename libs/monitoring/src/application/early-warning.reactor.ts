@@ -70,26 +70,41 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
         if (customerId) resolved.push({ event, observation: o, index, customerId });
       }
       await behaviours.prefetch([...new Set(resolved.map((r) => r.customerId))]);
-      await forEachPartitioned(resolved, (r) => r.customerId, 8, async ({ event, observation: o, index, customerId }) => {
-        const row = await behaviours.get(customerId);
-        const { behaviour, signals, current } = assess(ruleSet, row?.behaviour ?? emptyBehaviour(customerId), o);
-        behaviours.set({ customer_id: customerId, behaviour });
-        if (signals.length === 0 && !current) return;
-        // Replayed (rebuild, verify) or already decided: the behaviour rows above are all there is to do.
-        const reaction = ctx.reaction(event);
-        if (!reaction) return;
-        const streamId = customerWatchStream(customerId);
-        const result = await runtime.customers.handle(
-          streamId,
-          { type: 'RecordObservation', customerId, asOf: o.on!, signals, current, reason: event.type, sourceEventId: event.eventId, sourcePosition: formatPosition(event.globalPosition), ruleSet },
-          reaction.context('RecordObservation', {
-            idempotencyKey: `${EARLY_WARNING_REACTOR}:${event.eventId}:${index}`,
-            policyVersions: { earlyWarningRuleSet: ruleSet.version },
-          }),
-        );
-        if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
-        runtime.counted(streamId, result.events);
-      });
+      await forEachPartitioned(
+        resolved,
+        (r) => r.customerId,
+        8,
+        async ({ event, observation: o, index, customerId }) => {
+          const row = await behaviours.get(customerId);
+          const { behaviour, signals, current } = assess(ruleSet, row?.behaviour ?? emptyBehaviour(customerId), o);
+          behaviours.set({ customer_id: customerId, behaviour });
+          if (signals.length === 0 && !current) return;
+          // Replayed (rebuild, verify) or already decided: the behaviour rows above are all there is to do.
+          const reaction = ctx.reaction(event);
+          if (!reaction) return;
+          const streamId = customerWatchStream(customerId);
+          const result = await runtime.customers.handle(
+            streamId,
+            {
+              type: 'RecordObservation',
+              customerId,
+              asOf: o.on!,
+              signals,
+              current,
+              reason: event.type,
+              sourceEventId: event.eventId,
+              sourcePosition: formatPosition(event.globalPosition),
+              ruleSet,
+            },
+            reaction.context('RecordObservation', {
+              idempotencyKey: `${EARLY_WARNING_REACTOR}:${event.eventId}:${index}`,
+              policyVersions: { earlyWarningRuleSet: ruleSet.version },
+            }),
+          );
+          if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
+          runtime.counted(streamId, result.events);
+        },
+      );
       await refs.flush();
       await behaviours.flush();
     },

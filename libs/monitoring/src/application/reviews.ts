@@ -20,11 +20,24 @@ export async function armCounts(sql: Sql, table: TableName, r: Omit<ReviewReques
   if (r.segment.grade) filters.grade = r.segment.grade;
   if (r.segment.stage) filters.stage = r.segment.stage;
   const result = await new KpiQueries(sql, table).run({ kpi: 'cure_rate', from: r.from, to: r.to, granularity: 'total', groupBy: ['variant'], filters });
-  const complaints = await new KpiQueries(sql, table).run({ kpi: 'complaints_per_1000_contacts', from: r.from, to: r.to, granularity: 'total', groupBy: ['variant'], filters });
+  const complaints = await new KpiQueries(sql, table).run({
+    kpi: 'complaints_per_1000_contacts',
+    from: r.from,
+    to: r.to,
+    granularity: 'total',
+    groupBy: ['variant'],
+    filters,
+  });
   const arm = (variant: string): ArmCounts => {
     const row = result.rows.find((x) => x.variant === variant);
     const c = complaints.rows.find((x) => x.variant === variant);
-    return { cases: row ? Number(row.cases) : 0, cured: row ? Number(row.cured) : 0, contacts: c ? Number(c.attempts) : 0, complaints: c ? Number(c.complaints) : 0, upheld: c ? Number(c.upheld) : 0 };
+    return {
+      cases: row ? Number(row.cases) : 0,
+      cured: row ? Number(row.cured) : 0,
+      contacts: c ? Number(c.attempts) : 0,
+      complaints: c ? Number(c.complaints) : 0,
+      upheld: c ? Number(c.upheld) : 0,
+    };
   };
   return { champion: arm('champion'), challenger: arm('challenger') };
 }
@@ -103,4 +116,3 @@ export function scheduledReviews(runtime: MonitoringRuntime) {
     }
   };
 }
-

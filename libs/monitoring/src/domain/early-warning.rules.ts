@@ -191,9 +191,7 @@ export function assess(ruleSet: RuleSet, behaviour: CustomerBehaviour, obs: Obse
       const signals: Signal[] = [];
 
       // Partial: something due by the value date is still not fully paid after this payment.
-      const shortfall = installments
-        .filter((i) => i.dueDate <= obs.valueDate && i.paid < i.owed)
-        .reduce((sum, i) => sum + (i.owed - i.paid), 0);
+      const shortfall = installments.filter((i) => i.dueDate <= obs.valueDate && i.paid < i.owed).reduce((sum, i) => sum + (i.owed - i.paid), 0);
       if (shortfall > 0) {
         signals.push(signal(ruleSet, 'PARTIAL_PAYMENT', obs, obs.loanId, { amount: obs.amount, shortfall, valueDate: obs.valueDate }));
       }

@@ -246,7 +246,11 @@ export type Observation =
   | BusinessDayClosed;
 
 /** An observation as a source maps it, before the business date is checked: one without it is not observed. */
-export type ObservationDraft = Observation extends infer O ? (O extends { readonly on: BusinessDate } ? Omit<O, 'on'> & { readonly on: BusinessDate | null } : O) : never;
+export type ObservationDraft = Observation extends infer O
+  ? O extends { readonly on: BusinessDate }
+    ? Omit<O, 'on'> & { readonly on: BusinessDate | null }
+    : O
+  : never;
 
 /** Drafts whose business date is known (and the undated kinds, which date nothing). */
 export function dated(drafts: readonly ObservationDraft[]): Observation[] {

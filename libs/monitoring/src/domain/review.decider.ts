@@ -129,7 +129,16 @@ export type ReviewCommand = CompleteReview;
 
 function badCounts(arm: ArmCounts): boolean {
   const count = (n: number | undefined) => n === undefined || (Number.isSafeInteger(n) && n >= 0);
-  return !Number.isSafeInteger(arm.cases) || !Number.isSafeInteger(arm.cured) || arm.cases < 0 || arm.cured < 0 || arm.cured > arm.cases || !count(arm.contacts) || !count(arm.complaints) || !count(arm.upheld);
+  return (
+    !Number.isSafeInteger(arm.cases) ||
+    !Number.isSafeInteger(arm.cured) ||
+    arm.cases < 0 ||
+    arm.cured < 0 ||
+    arm.cured > arm.cases ||
+    !count(arm.contacts) ||
+    !count(arm.complaints) ||
+    !count(arm.upheld)
+  );
 }
 
 /** The guardrail of a comparison under the settings, or null when they set none. */
@@ -263,9 +272,7 @@ export type MonitoringDayClosed = DomainEvent<
 
 export type CadenceEvent = MonitoringDayClosed;
 
-export type CadenceState =
-  | { readonly status: 'new' }
-  | { readonly status: 'running'; readonly lastClosed: BusinessDate; readonly clockFrom: BusinessDate };
+export type CadenceState = { readonly status: 'new' } | { readonly status: 'running'; readonly lastClosed: BusinessDate; readonly clockFrom: BusinessDate };
 
 export interface CloseMonitoringDay {
   readonly type: 'CloseMonitoringDay';
@@ -276,12 +283,17 @@ export interface CloseMonitoringDay {
 
 function decideCadence(command: CloseMonitoringDay, state: CadenceState): readonly CadenceEvent[] | DomainError {
   if (!Number.isSafeInteger(command.everyDays) || command.everyDays < 1 || !Number.isSafeInteger(command.windowDays) || command.windowDays < 1) {
-    return domainError('INVALID_CADENCE', 'everyDays and windowDays must be positive whole numbers', { everyDays: command.everyDays, windowDays: command.windowDays });
+    return domainError('INVALID_CADENCE', 'everyDays and windowDays must be positive whole numbers', {
+      everyDays: command.everyDays,
+      windowDays: command.windowDays,
+    });
   }
   if (state.status === 'running' && command.businessDate <= state.lastClosed) return [];
   const clockFrom = state.status === 'running' ? state.clockFrom : addDays(command.businessDate, -1);
   const reviewDue = daysBetween(clockFrom, command.businessDate) >= command.everyDays;
-  return [{ type: 'MonitoringDayClosed', data: { businessDate: command.businessDate, reviewDue, everyDays: command.everyDays, windowDays: command.windowDays } }];
+  return [
+    { type: 'MonitoringDayClosed', data: { businessDate: command.businessDate, reviewDue, everyDays: command.everyDays, windowDays: command.windowDays } },
+  ];
 }
 
 function evolveCadence(state: CadenceState, event: CadenceEvent): CadenceState {

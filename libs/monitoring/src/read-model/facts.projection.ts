@@ -103,18 +103,44 @@ class FactsBatch {
       if (o.kind === 'RestructuringActivated' || o.kind === 'RestructuringEnded') restructurings.add(o.restructuringId);
     }
     await this.loans.prefetch(loans);
-    await this.spells.prefetch([...loans].map((id) => this.loans.peek(id)).filter((l): l is LoanRow => !!l).map((l) => `${l.loan_id}#${l.spell_no}`));
+    await this.spells.prefetch(
+      [...loans]
+        .map((id) => this.loans.peek(id))
+        .filter((l): l is LoanRow => !!l)
+        .map((l) => `${l.loan_id}#${l.spell_no}`),
+    );
     const openCases = [...loans].map((id) => this.loans.peek(id)?.open_case_id).filter((id): id is string => !!id);
     await this.cases.prefetch([...cases, ...openCases]);
     await this.payments.prefetch(payments);
     await this.promises.prefetch(promises);
     await this.restructurings.prefetch(restructurings);
     await this.customers.prefetch(customers);
-    await this.grades.prefetch([...customers].map((id) => this.customers.peek(id)).filter((c): c is CustomerRow => !!c).map((c) => `${c.customer_id}#${c.grade_spell_no}`));
+    await this.grades.prefetch(
+      [...customers]
+        .map((id) => this.customers.peek(id))
+        .filter((c): c is CustomerRow => !!c)
+        .map((c) => `${c.customer_id}#${c.grade_spell_no}`),
+    );
   }
 
   async flush(): Promise<void> {
-    for (const cache of [this.loans, this.spells, this.payments, this.cases, this.contacts, this.promises, this.restructurings, this.disputes, this.customers, this.grades, this.restatements, this.installments, this.parts, this.outreach, this.warnings]) {
+    for (const cache of [
+      this.loans,
+      this.spells,
+      this.payments,
+      this.cases,
+      this.contacts,
+      this.promises,
+      this.restructurings,
+      this.disputes,
+      this.customers,
+      this.grades,
+      this.restatements,
+      this.installments,
+      this.parts,
+      this.outreach,
+      this.warnings,
+    ]) {
       await cache.flush();
     }
   }
@@ -132,7 +158,17 @@ class FactsBatch {
     } else {
       if (spell) this.spells.set({ ...spell, to_date: from });
       const spellNo = loan.spell_no + 1;
-      this.spells.set({ spell_id: `${loan.loan_id}#${spellNo}`, loan_id: loan.loan_id, customer_id: loan.customer_id, spell_no: spellNo, stage, from_date: from, to_date: null, dpd, overdue_fen: overdue });
+      this.spells.set({
+        spell_id: `${loan.loan_id}#${spellNo}`,
+        loan_id: loan.loan_id,
+        customer_id: loan.customer_id,
+        spell_no: spellNo,
+        stage,
+        from_date: from,
+        to_date: null,
+        dpd,
+        overdue_fen: overdue,
+      });
       loan = { ...loan, spell_no: spellNo };
     }
     this.loans.set({ ...loan, stage });
@@ -193,7 +229,14 @@ class FactsBatch {
       if (!c) continue;
       const curedOn = cureOn(c, corrected);
       if (curedOn === c.cured_on) continue;
-      this.restatements.set({ restatement_id: `${o.sourceEventId}#${caseId}`, kind: 'CASE_CURE', case_id: caseId, before: { curedOn: c.cured_on }, after: { curedOn }, ...base });
+      this.restatements.set({
+        restatement_id: `${o.sourceEventId}#${caseId}`,
+        kind: 'CASE_CURE',
+        case_id: caseId,
+        before: { curedOn: c.cured_on },
+        after: { curedOn },
+        ...base,
+      });
       this.cases.set({ ...c, cured_on: curedOn });
     }
   }
@@ -204,7 +247,13 @@ class FactsBatch {
       const d = event.data as EarlyWarningRaised['data'];
       const id = `${d.customerId}#${d.episode.number}`;
       const row = await this.warnings.get(id);
-      this.warnings.set({ warning_id: id, customer_id: d.customerId, severity: d.severity, started_on: d.episode.startedOn, closed_on: row?.closed_on ?? null });
+      this.warnings.set({
+        warning_id: id,
+        customer_id: d.customerId,
+        severity: d.severity,
+        started_on: d.episode.startedOn,
+        closed_on: row?.closed_on ?? null,
+      });
       return;
     }
     const d = event.data as EarlyWarningEpisodeClosed['data'];
@@ -214,7 +263,15 @@ class FactsBatch {
 
   private setInstallments(loan: Pick<LoanRow, 'loan_id' | 'customer_id'>, installments: readonly { seq: number; dueDate: string; owed: number }[]): void {
     for (const i of installments) {
-      this.installments.set({ installment_id: `${loan.loan_id}#${i.seq}`, loan_id: loan.loan_id, customer_id: loan.customer_id, seq: i.seq, due_date: i.dueDate, owed_fen: i.owed, replaced_on: null });
+      this.installments.set({
+        installment_id: `${loan.loan_id}#${i.seq}`,
+        loan_id: loan.loan_id,
+        customer_id: loan.customer_id,
+        seq: i.seq,
+        due_date: i.dueDate,
+        owed_fen: i.owed,
+        replaced_on: null,
+      });
     }
   }
 
@@ -231,8 +288,26 @@ class FactsBatch {
     switch (o.kind) {
       case 'LoanOpened': {
         if (await this.loans.get(o.loanId)) return;
-        this.loans.set({ loan_id: o.loanId, customer_id: o.customerId, principal_fen: o.principal, registered_on: o.on, stage: 'M0', spell_no: 1, open_case_id: null });
-        this.spells.set({ spell_id: `${o.loanId}#1`, loan_id: o.loanId, customer_id: o.customerId, spell_no: 1, stage: 'M0', from_date: o.on, to_date: null, dpd: 0, overdue_fen: 0 });
+        this.loans.set({
+          loan_id: o.loanId,
+          customer_id: o.customerId,
+          principal_fen: o.principal,
+          registered_on: o.on,
+          stage: 'M0',
+          spell_no: 1,
+          open_case_id: null,
+        });
+        this.spells.set({
+          spell_id: `${o.loanId}#1`,
+          loan_id: o.loanId,
+          customer_id: o.customerId,
+          spell_no: 1,
+          stage: 'M0',
+          from_date: o.on,
+          to_date: null,
+          dpd: 0,
+          overdue_fen: 0,
+        });
         this.setInstallments({ loan_id: o.loanId, customer_id: o.customerId }, o.installments);
         return;
       }
@@ -367,7 +442,15 @@ class FactsBatch {
       case 'DisputeRaised': {
         if (await this.disputes.get(o.disputeKey)) return;
         const c = o.caseId ? await this.cases.get(o.caseId) : undefined;
-        this.disputes.set({ dispute_key: o.disputeKey, case_id: o.caseId, customer_id: o.customerId ?? c?.customer_id ?? null, type: o.type, raised_on: o.on, outcome: null, ...dimsOf(c) });
+        this.disputes.set({
+          dispute_key: o.disputeKey,
+          case_id: o.caseId,
+          customer_id: o.customerId ?? c?.customer_id ?? null,
+          type: o.type,
+          raised_on: o.on,
+          outcome: null,
+          ...dimsOf(c),
+        });
         return;
       }
       case 'ComplaintResolved': {
@@ -475,7 +558,10 @@ class FactsBatch {
  * (or on, while open) that ends with the loan current or paid off; a case closed PAID_OFF is cured
  * on its close at the latest. Null: not cured.
  */
-export function cureOn(c: Pick<CaseRow, 'opened_on' | 'closed_on' | 'close_reason'>, spells: readonly { stage: string; from: string; to: string | null }[]): string | null {
+export function cureOn(
+  c: Pick<CaseRow, 'opened_on' | 'closed_on' | 'close_reason'>,
+  spells: readonly { stage: string; from: string; to: string | null }[],
+): string | null {
   let first: string | null = c.close_reason === 'PAID_OFF' ? c.closed_on : null;
   for (const s of spells) {
     if (s.stage !== 'M0' && s.stage !== 'PAID_OFF') continue;
@@ -524,4 +610,3 @@ export function factsProjection(onDayClosed?: DayClosedHook): Projection {
     },
   };
 }
-

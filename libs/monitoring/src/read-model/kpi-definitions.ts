@@ -230,7 +230,8 @@ export const KPIS: Readonly<Record<KpiName, KpiDefinition>> = {
     denominatorMeasure: 'attempts',
     dimensions: CASE_DIMS,
     alwaysBy: [],
-    slices: "the case's strategy, version and variant, grade and stage; the collector: the attempting one (else the case's) for attempts, the case's for complaints",
+    slices:
+      "the case's strategy, version and variant, grade and stage; the collector: the attempting one (else the case's) for attempts, the case's for complaints",
   },
   self_cure_rate: {
     name: 'self_cure_rate',

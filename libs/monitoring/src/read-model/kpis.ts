@@ -1,15 +1,7 @@
 import type pg from 'pg';
 import type { BusinessDate } from '#kernel';
 import { periods, type Granularity, type Period } from './periods.js';
-import {
-  CONTACT_OUTCOMES,
-  DIMENSION_COLUMNS,
-  KPIS,
-  RIGHT_PARTY_OUTCOMES,
-  type Dimension,
-  type KpiDefinition,
-  type KpiName,
-} from './kpi-definitions.js';
+import { CONTACT_OUTCOMES, DIMENSION_COLUMNS, KPIS, RIGHT_PARTY_OUTCOMES, type Dimension, type KpiDefinition, type KpiName } from './kpi-definitions.js';
 import { nextStage, STAGES, type Stage } from '../domain/observations.js';
 
 /** Anything that runs SQL: the pool (HTTP queries) or a projection batch's transaction. */

@@ -33,7 +33,15 @@ function reviewView(r: ReviewRow) {
 export class MonitoringQueries {
   constructor(private readonly pool: pg.Pool) {}
 
-  async warnings(q: { status?: 'OPEN' | 'CLOSED'; severity?: string; customerId?: string; from?: string; to?: string; page: number; pageSize: number }): Promise<Page<WarningView>> {
+  async warnings(q: {
+    status?: 'OPEN' | 'CLOSED';
+    severity?: string;
+    customerId?: string;
+    from?: string;
+    to?: string;
+    page: number;
+    pageSize: number;
+  }): Promise<Page<WarningView>> {
     const where: string[] = [];
     const values: unknown[] = [];
     const add = (sql: string, v: unknown) => {
@@ -60,7 +68,13 @@ export class MonitoringQueries {
     return rows[0].n;
   }
 
-  async reviews(q: { strategyId?: string; recommendation?: string; trigger?: string; page: number; pageSize: number }): Promise<Page<ReturnType<typeof reviewView>>> {
+  async reviews(q: {
+    strategyId?: string;
+    recommendation?: string;
+    trigger?: string;
+    page: number;
+    pageSize: number;
+  }): Promise<Page<ReturnType<typeof reviewView>>> {
     const where: string[] = [];
     const values: unknown[] = [];
     if (q.strategyId) where.push(`strategy_id = $${values.push(q.strategyId)}`);
@@ -83,7 +97,17 @@ export class MonitoringQueries {
     if (q.caseId) where.push(`case_id = $${values.push(q.caseId)}`);
     if (q.kind) where.push(`kind = $${values.push(q.kind)}`);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const { rows } = await this.pool.query<{ restatement_id: string; kind: string; loan_id: string | null; case_id: string | null; cause_event_id: string; correction: unknown; restated_on: string; before: unknown; after: unknown }>(
+    const { rows } = await this.pool.query<{
+      restatement_id: string;
+      kind: string;
+      loan_id: string | null;
+      case_id: string | null;
+      cause_event_id: string;
+      correction: unknown;
+      restated_on: string;
+      before: unknown;
+      after: unknown;
+    }>(
       `SELECT restatement_id, kind, loan_id, case_id, cause_event_id, correction, to_char(restated_on, 'YYYY-MM-DD') AS restated_on, before, after
          FROM mon_restatements ${filter} ORDER BY restated_on DESC, restatement_id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
       [...values, q.pageSize, (q.page - 1) * q.pageSize],

@@ -104,7 +104,10 @@ export class TokenVerifier {
     if (typeof payload.sub !== 'string' || !payload.sub) throw new AuthError('token has no subject');
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) throw new AuthError('token has no known role');
     if (role === 'customer') return { principal: customerPrincipal(payload), exp: payload.exp as number };
-    return { principal: { id: payload.sub, role: role as StaffRole, ...(typeof payload.team === 'string' ? { team: payload.team } : {}) }, exp: payload.exp as number };
+    return {
+      principal: { id: payload.sub, role: role as StaffRole, ...(typeof payload.team === 'string' ? { team: payload.team } : {}) },
+      exp: payload.exp as number,
+    };
   }
 }
 
@@ -141,7 +144,12 @@ export async function mintToken(
 ): Promise<string> {
   // A customer token without a stated channel is an APP token (the CLI's and tests' default).
   const channel = claims.channel ?? (claims.role === 'customer' ? 'APP' : undefined);
-  return new SignJWT({ role: claims.role, ...(claims.team ? { team: claims.team } : {}), ...(channel ? { channel } : {}), ...(claims.act ? { act: claims.act } : {}) })
+  return new SignJWT({
+    role: claims.role,
+    ...(claims.team ? { team: claims.team } : {}),
+    ...(channel ? { channel } : {}),
+    ...(claims.act ? { act: claims.act } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
     .setIssuer(settings.issuer)

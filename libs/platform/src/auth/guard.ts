@@ -56,9 +56,7 @@ export class AuthGuard implements CanActivate {
     }
     const allowed = this.reflector.getAllAndOverride<StaffRole[] | undefined>(ROLES_KEY, targets) ?? [];
     if (!allowed.includes(request.user.role)) {
-      throw new ProblemException(
-        problem(403, 'FORBIDDEN', 'Forbidden', `Role ${request.user.role} may not call this route.`, { allowedRoles: allowed }),
-      );
+      throw new ProblemException(problem(403, 'FORBIDDEN', 'Forbidden', `Role ${request.user.role} may not call this route.`, { allowedRoles: allowed }));
     }
     return true;
   }

@@ -5,9 +5,7 @@ import { z } from 'zod';
 const ROLES = ['api', 'projections', 'relay'] as const;
 export type ProcessRole = (typeof ROLES)[number];
 
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -24,12 +22,17 @@ const settingsSchema = z.object({
   PORT: int(0, 65535).default(3000),
   PROBE_PORT: int(0, 65535)
     .optional()
-    .describe('when set, /health/live and /health/ready are also answered on this port by a thread of their own, from the last check, whatever the load (0: any free port)'),
+    .describe(
+      'when set, /health/live and /health/ready are also answered on this port by a thread of their own, from the last check, whatever the load (0: any free port)',
+    ),
   ARREARS_ROLES: z
     .string()
     .default('api,projections,relay')
     .transform((v, ctx) => {
-      const roles = v.split(',').map((r) => r.trim()).filter(Boolean);
+      const roles = v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
       for (const r of roles) {
         if (!(ROLES as readonly string[]).includes(r)) ctx.addIssue({ code: 'custom', message: `unknown role "${r}" (roles: ${ROLES.join(', ')})` });
       }
@@ -46,18 +49,10 @@ const settingsSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(100, 600_000)
     .default(30_000)
     .describe('longest time to receive a whole request, headers and body; a slower one is answered 408 and closed'),
-  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000)
-    .default(10_000)
-    .describe('longest time to receive the request headers (at most HTTP_REQUEST_TIMEOUT_MS)'),
-  HTTP_IDLE_TIMEOUT_MS: int(100, 3_600_000)
-    .default(60_000)
-    .describe('a connection with no bytes in either direction for this long is closed'),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000)
-    .default(72_000)
-    .describe('how long an idle keep-alive connection waits for its next request'),
-  HTTP_MAX_CONNECTIONS: int(1, 1_000_000)
-    .default(4_096)
-    .describe('open connections per process; connections beyond it are closed at once'),
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(10_000).describe('longest time to receive the request headers (at most HTTP_REQUEST_TIMEOUT_MS)'),
+  HTTP_IDLE_TIMEOUT_MS: int(100, 3_600_000).default(60_000).describe('a connection with no bytes in either direction for this long is closed'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 3_600_000).default(72_000).describe('how long an idle keep-alive connection waits for its next request'),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).default(4_096).describe('open connections per process; connections beyond it are closed at once'),
   PRETTY_LOGS: bool.default(false),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -66,7 +61,12 @@ const settingsSchema = z.object({
   // Kafka (libs/messaging, docs/messaging.md). Unset KAFKA_BROKERS: no relay and no inbound consumers.
   KAFKA_BROKERS: z
     .string()
-    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'each broker must be host:port')).min(1))
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('arrears'),
@@ -95,7 +95,12 @@ const settingsSchema = z.object({
     .describe('postgres: counted once for all replicas (one upsert per request); memory: per process, so N replicas allow N times the limit'),
   TRUSTED_PROXIES: z
     .string()
-    .transform((v) => v.split(',').map((a) => a.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
     .pipe(
       z
         .array(
@@ -109,7 +114,9 @@ const settingsSchema = z.object({
         .min(1),
     )
     .optional()
-    .describe('addresses or CIDR ranges of the load balancers in front: X-Forwarded-For is believed from them only, so callers are counted by their own address'),
+    .describe(
+      'addresses or CIDR ranges of the load balancers in front: X-Forwarded-For is believed from them only, so callers are counted by their own address',
+    ),
   RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000).describe('length of a rate-limit window in milliseconds'),
   RATE_LIMIT_MAX: int(1, 10_000_000)
     .default(600)
@@ -119,7 +126,7 @@ const settingsSchema = z.object({
     .describe('requests per window for one principal with role service (core banking, channel executors); 0 = not limited'),
   RATE_LIMIT_CUSTOMER_MAX: int(1, 10_000_000)
     .default(120)
-    .describe('requests per window for one customer (role customer, the bank\'s app or web portal acting for them), counted per customer id'),
+    .describe("requests per window for one customer (role customer, the bank's app or web portal acting for them), counted per customer id"),
   RATE_LIMIT_ANONYMOUS_MAX: int(1, 10_000_000)
     .default(120)
     .describe('requests per window from one client address without a valid bearer token (API docs, refused tokens)'),
@@ -131,11 +138,13 @@ const settingsSchema = z.object({
     .describe('days after it is raised by which a complaint must be resolved; an end of day past it escalates the complaint'),
   COMPLAINT_EXTENSION_MAX_DAYS: int(0, 90)
     .default(15)
-    .describe('days by which the investigator may extend a complaint\'s resolution deadline, once, before it passes (0: never)'),
+    .describe("days by which the investigator may extend a complaint's resolution deadline, once, before it passes (0: never)"),
   // Collection's in-process dispatch scheduler (libs/collection, docs/collection.md); 0: off.
   COLLECTION_DISPATCH_EVERY_SECONDS: int(0, 3_600)
     .default(0)
-    .describe('seconds between dispatch runs in a process with the projections role (rescheduled actions whose moment has come); 0: off, POST /collection/dispatch is called from outside'),
+    .describe(
+      'seconds between dispatch runs in a process with the projections role (rescheduled actions whose moment has come); 0: off, POST /collection/dispatch is called from outside',
+    ),
   VAULT_MASTER_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')

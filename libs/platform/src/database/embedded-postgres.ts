@@ -129,7 +129,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (err) {
     // The package rejects with its own values (sometimes undefined): say what failed and why.
     const cause = err instanceof Error ? err.message : err === undefined ? 'no reason given' : String(err);
-    throw new Error(`the embedded Postgres on ${dataDir} (port ${port}) did not start: ${cause}${recent.length ? `\n${recent.join('\n')}` : ''}`, { cause: err });
+    throw new Error(`the embedded Postgres on ${dataDir} (port ${port}) did not start: ${cause}${recent.length ? `\n${recent.join('\n')}` : ''}`, {
+      cause: err,
+    });
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,

@@ -66,7 +66,12 @@ export function frameworkErrors(error: Error & { code?: string; statusCode?: num
       ? problem(414, 'URI_TOO_LONG', 'URI too long', 'A path segment of the URL is too long.')
       : error.code === 'FST_ERR_BAD_URL'
         ? problem(400, 'MALFORMED_REQUEST', 'Malformed request', 'The URL could not be decoded.')
-        : problem(error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400, 'MALFORMED_REQUEST', 'Malformed request', error.message);
+        : problem(
+            error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400,
+            'MALFORMED_REQUEST',
+            'Malformed request',
+            error.message,
+          );
   send(request, reply, p);
 }
 
@@ -102,7 +107,11 @@ export function registerRequestGuards(fastify: FastifyInstance): void {
     if (type) {
       const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(type)?.[1];
       if (charset !== undefined && !UTF8.test(charset)) {
-        return send(request, reply, problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', `Bodies are UTF-8 JSON; charset ${charset} is not accepted.`));
+        return send(
+          request,
+          reply,
+          problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type', `Bodies are UTF-8 JSON; charset ${charset} is not accepted.`),
+        );
       }
     }
   });

@@ -22,9 +22,7 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
       path: i.path.length ? i.path.join('.') : `(${this.where})`,
       message: i.message,
     }));
-    throw new ProblemException(
-      problem(400, 'VALIDATION_FAILED', 'Validation failed', `The ${this.where} has ${errors.length} invalid field(s).`, { errors }),
-    );
+    throw new ProblemException(problem(400, 'VALIDATION_FAILED', 'Validation failed', `The ${this.where} has ${errors.length} invalid field(s).`, { errors }));
   }
 }
 
@@ -51,9 +49,7 @@ export function ValidQuery<S extends z.ZodType>(schema: S): ParameterDecorator {
 export function DocQuery(schema: z.ZodObject): MethodDecorator {
   const json = jsonSchemaOf(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return applyDecorators(
-    ...Object.entries(json.properties ?? {}).map(([name, prop]) =>
-      ApiQuery({ name, required: json.required?.includes(name) ?? false, schema: prop as never }),
-    ),
+    ...Object.entries(json.properties ?? {}).map(([name, prop]) => ApiQuery({ name, required: json.required?.includes(name) ?? false, schema: prop as never })),
   );
 }
 
@@ -62,7 +58,11 @@ export const fields = {
   fen: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).describe('amount in fen (integer minor units)'),
   positiveFen: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('amount in fen (integer minor units), > 0'),
   businessDate: z.iso.date().describe('business date, YYYY-MM-DD'),
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   pageSize: z.coerce.number().int().min(1).max(500).default(50),
 };

@@ -104,7 +104,12 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
       if (!row) continue; // the first gave the key back just now: try to take it
       if (row.body_hash !== slot.bodyHash) {
         throw new ProblemException(
-          problem(422, 'IDEMPOTENCY_KEY_REUSED', 'Idempotency key reused', `Key ${slot.key} was first used with a different body on ${slot.method} ${slot.path}.`),
+          problem(
+            422,
+            'IDEMPOTENCY_KEY_REUSED',
+            'Idempotency key reused',
+            `Key ${slot.key} was first used with a different body on ${slot.method} ${slot.path}.`,
+          ),
         );
       }
       if (row.state === 'done') {
@@ -114,7 +119,12 @@ export class IdempotencyInterceptor implements NestInterceptor, OnApplicationShu
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new ProblemException(
-          problem(409, 'IDEMPOTENCY_KEY_IN_FLIGHT', 'Idempotency key in flight', `A request with key ${slot.key} is still running; repeat it later to get its answer.`),
+          problem(
+            409,
+            'IDEMPOTENCY_KEY_IN_FLIGHT',
+            'Idempotency key in flight',
+            `A request with key ${slot.key} is still running; repeat it later to get its answer.`,
+          ),
         );
       }
       await this.waitForFirst(slot, Math.min(left, 10 * 2 ** Math.min(round, 4)), left);

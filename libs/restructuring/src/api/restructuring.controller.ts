@@ -5,18 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, problem, type Principal, type RequestMeta } from '#platform';
 import { RestructuringService } from '../application/restructuring.service.js';
 import type { RestructuringPolicy } from '../domain/policy.js';
-import {
-  AcceptBody,
-  EmptyBody,
-  ListQuery,
-  OfferBody,
-  PerformanceQuery,
-  PolicyBody,
-  QueueQuery,
-  RejectBody,
-  RequestBody,
-  RequestIdParam,
-} from './schemas.js';
+import { AcceptBody, EmptyBody, ListQuery, OfferBody, PerformanceQuery, PolicyBody, QueueQuery, RejectBody, RequestBody, RequestIdParam } from './schemas.js';
 
 const READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
 const OVERSIGHT = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;

@@ -21,7 +21,9 @@ const Terms = z.discriminatedUnion('type', [
     rounding: z
       .enum(['CUMULATIVE_FLOOR', 'CONSTANT_PAYMENT'])
       .optional()
-      .describe('EQUAL_INSTALLMENT only: CONSTANT_PAYMENT (the default when absent; one payment a month, the last absorbs the rounding) or CUMULATIVE_FLOOR (each part within a fen of the formula). The request records the convention chosen.'),
+      .describe(
+        'EQUAL_INSTALLMENT only: CONSTANT_PAYMENT (the default when absent; one payment a month, the last absorbs the rounding) or CUMULATIVE_FLOOR (each part within a fen of the formula). The request records the convention chosen.',
+      ),
   }),
   z.strictObject({ type: z.literal('FEE_WAIVER'), waiverAmount: fields.positiveFen.describe('penalty to waive, in fen') }),
 ]);

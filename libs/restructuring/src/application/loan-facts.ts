@@ -16,15 +16,30 @@ const owedInterest = (i: { interest: number; paidInterest: number }) => i.intere
  * would replace (live installments with principal or interest still owed, exactly the loans
  * context's rule), with what is owed on each.
  */
-export function loanSnapshot(state: LoanState, loanId: string, asOf: BusinessDate, options: { excludeRestructuring?: string } = {}): LoanSnapshot | DomainError {
+export function loanSnapshot(
+  state: LoanState,
+  loanId: string,
+  asOf: BusinessDate,
+  options: { excludeRestructuring?: string } = {},
+): LoanSnapshot | DomainError {
   if (state.status === 'Unregistered' || state.facts.terms.loanId !== loanId) {
     return domainError('LOAN_NOT_FOUND', `loan ${loanId} is not registered`, { loanId }, 'not_found');
   }
   // A retried activation looks at the loan as it was before its own restructuring was applied.
   const excluded = options.excludeRestructuring;
-  const facts = excluded ? { ...state.facts, ledger: state.facts.ledger.filter((f) => !(f.kind === 'restructuring' && f.restructuringId === excluded) && !(f.kind === 'waiver' && f.waiverId === excluded)) } : state.facts;
+  const facts = excluded
+    ? {
+        ...state.facts,
+        ledger: state.facts.ledger.filter(
+          (f) => !(f.kind === 'restructuring' && f.restructuringId === excluded) && !(f.kind === 'waiver' && f.waiverId === excluded),
+        ),
+      }
+    : state.facts;
   if (compareDates(asOf, facts.terms.disbursementDate) < 0) {
-    return domainError('DATE_BEFORE_DISBURSEMENT', 'the business date is before the loan was disbursed', { asOf, disbursementDate: facts.terms.disbursementDate });
+    return domainError('DATE_BEFORE_DISBURSEMENT', 'the business date is before the loan was disbursed', {
+      asOf,
+      disbursementDate: facts.terms.disbursementDate,
+    });
   }
   const position = project(facts, asOf);
   const installments = position.installments

@@ -1,12 +1,51 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
-import { deterministicId, domainError, isBusinessDate, isDomainError, newId, streamEntityId, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
+import {
+  deterministicId,
+  domainError,
+  isBusinessDate,
+  isDomainError,
+  newId,
+  streamEntityId,
+  type BusinessDate,
+  type DomainError,
+  type RecordedEvent,
+} from '#kernel';
 import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore } from '#eventstore';
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
 import type { Reaction } from '#projections';
-import { Metrics, PG_POOL, ProblemException, accepted, commandContext, domainProblem, execute, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
-import { activationPlan, assess, decideRequest, restructuringDecider, type ActivationOutcome, type RequestRestructuring, type RestructuringCommand } from '../domain/commands.js';
-import type { AcceptanceChannel, HardshipReason, OfferChannel, OpenRequest, RejectionReason, RequestState, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
+import {
+  Metrics,
+  PG_POOL,
+  ProblemException,
+  accepted,
+  commandContext,
+  domainProblem,
+  execute,
+  problem,
+  type CommandAccepted,
+  type Principal,
+  type RequestMeta,
+} from '#platform';
+import {
+  activationPlan,
+  assess,
+  decideRequest,
+  restructuringDecider,
+  type ActivationOutcome,
+  type RequestRestructuring,
+  type RestructuringCommand,
+} from '../domain/commands.js';
+import type {
+  AcceptanceChannel,
+  HardshipReason,
+  OfferChannel,
+  OpenRequest,
+  RejectionReason,
+  RequestState,
+  RestructuringEvent,
+  RestructuringRequested,
+} from '../domain/events.js';
 import { withRounding, type LoanSnapshot, type RestructuringTerms } from '../domain/plan.js';
 import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PolicyBookCommand, type PolicyBookEvent } from '../domain/policy-book.js';
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';
@@ -15,8 +54,6 @@ import { RESTRUCTURING_CALENDAR_TABLE, RestructuringClock } from './clock.js';
 import { loanSnapshot, paidDates, restructuredSeqs, restructuringIds } from './loan-facts.js';
 import { reactionBinding, type RestructuringReactions } from './reactors.js';
 import { RestructuringSlots, requestStream } from './slots.js';
-
-;
 
 export interface RequestInput {
   readonly requestId?: string;
@@ -82,7 +119,11 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const published = await this.queries.publishedGrade(loan.customerId);
     const grade = (published?.grade as Grade | undefined) ?? input.grade;
     if (!grade) {
-      fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer; state the grade shown on the case', { customerId: loan.customerId }));
+      fail(
+        domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer; state the grade shown on the case', {
+          customerId: loan.customerId,
+        }),
+      );
     }
     const command: RequestRestructuring = {
       type: 'RequestRestructuring',
@@ -208,17 +249,22 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const snapshot = loan as LoanSnapshot;
     await this.ensureInScope(meta, loanId);
     const published = await this.queries.publishedGrade(snapshot.customerId);
-    if (!published) fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer yet', { customerId: snapshot.customerId }, 'conflict'));
+    if (!published)
+      fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer yet', { customerId: snapshot.customerId }, 'conflict'));
     const grade = published!.grade as Grade;
     const policy = await this.currentPolicy();
     const lastRestructuredOn = await this.queries.customerLastRestructuredOn(snapshot.customerId);
     const contractRate = state.status === 'Unregistered' ? policy.maxAnnualRateBps : state.facts.terms.annualRateBps;
     const rate = Math.min(contractRate, policy.maxAnnualRateBps);
     const penaltyOwed = snapshot.installments.reduce((sum, i) => sum + i.penalty, 0);
-    const tenors = [...new Set([policy.minTenorMonths, 6, 12, policy.maxTenorMonths])].filter((m) => m >= policy.minTenorMonths && m <= policy.maxTenorMonths).sort((a, b) => a - b);
+    const tenors = [...new Set([policy.minTenorMonths, 6, 12, policy.maxTenorMonths])]
+      .filter((m) => m >= policy.minTenorMonths && m <= policy.maxTenorMonths)
+      .sort((a, b) => a - b);
     const candidates: RestructuringTerms[] = [
       ...[...new Set([1, policy.maxDeferralMonths])].map((deferMonths): RestructuringTerms => ({ type: 'DEFERRAL', deferMonths })),
-      ...tenors.map((tenorMonths): RestructuringTerms => withRounding({ type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths, annualRateBps: rate })),
+      ...tenors.map((tenorMonths): RestructuringTerms =>
+        withRounding({ type: 'INSTALLMENT_PLAN', method: 'EQUAL_INSTALLMENT', tenorMonths, annualRateBps: rate }),
+      ),
       ...(penaltyOwed > 0 ? [{ type: 'FEE_WAIVER', waiverAmount: Math.min(penaltyOwed, policy.maxFeeWaiver) } as RestructuringTerms] : []),
     ];
     return {
@@ -291,7 +337,11 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const key = reaction.key;
     const record = async (outcome: ActivationOutcome) => {
       const ctx = withPolicy(reaction.context('ActivateRestructuring'), state);
-      const result = await this.requests.handle(requestStream(requestId), { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } }, ctx);
+      const result = await this.requests.handle(
+        requestStream(requestId),
+        { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } },
+        ctx,
+      );
       if (isDomainError(result)) this.logger.error({ requestId, code: result.code, msg: result.message }, 'activation could not be recorded');
       else await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
     };
@@ -377,7 +427,11 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       state.activation!.installments.map((i) => i.seq),
       asOf,
     );
-    const result = await this.requests.handle(requestStream(requestId), { type: 'ObservePlan', data: { requestId, asOf, installments } }, withPolicy(ctx, state));
+    const result = await this.requests.handle(
+      requestStream(requestId),
+      { type: 'ObservePlan', data: { requestId, asOf, installments } },
+      withPolicy(ctx, state),
+    );
     if (isDomainError(result)) {
       this.logger.warn({ requestId, code: result.code, msg: result.message }, 'plan observation refused');
       return [];
@@ -407,7 +461,9 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const principal = meta.actor as Principal;
     if (await this.queries.inScope(principal, loanId)) return;
     const whose = principal.role === 'collector' ? `collector ${principal.id}` : `team ${principal.team ?? '(none)'}`;
-    throw new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to ${whose}.`, { loanId }));
+    throw new ProblemException(
+      problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to ${whose}.`, { loanId }),
+    );
   }
 
   private async existing(requestId: string): Promise<OpenRequest> {
@@ -434,5 +490,3 @@ function dated(request: OpenRequest, businessDate: BusinessDate): { policyVersio
 function withPolicy(ctx: CommandContext, request: OpenRequest): CommandContext {
   return request.assessment ? { ...ctx, policyVersions: { restructuringPolicy: request.assessment.policy.version } } : ctx;
 }
-
-

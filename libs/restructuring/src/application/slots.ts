@@ -115,7 +115,14 @@ export class RestructuringSlots {
   }
 
   /** Releases the slot the ended request holds, if it still does. Never throws. */
-  async releaseQuietly(loanId: string, requestId: string, endedAs: EndedStatus, businessDate: string, ctx: CommandContext, log: (err: unknown) => void): Promise<void> {
+  async releaseQuietly(
+    loanId: string,
+    requestId: string,
+    endedAs: EndedStatus,
+    businessDate: string,
+    ctx: CommandContext,
+    log: (err: unknown) => void,
+  ): Promise<void> {
     try {
       await this.release(loanId, requestId, endedAs, businessDate, ctx);
     } catch (err) {
@@ -126,7 +133,11 @@ export class RestructuringSlots {
 
   private async release(loanId: string, requestId: string, endedAs: EndedStatus | 'NOT_FILED', businessDate: string, ctx: CommandContext): Promise<void> {
     const { onOutcome: _ignored, ...rest } = ctx;
-    const result = await this.slots.handle(slotStream(loanId), { type: 'ReleaseSlot', data: { loanId, requestId, endedAs, businessDate } }, { ...rest, command: 'ReleaseRestructuringSlot' });
+    const result = await this.slots.handle(
+      slotStream(loanId),
+      { type: 'ReleaseSlot', data: { loanId, requestId, endedAs, businessDate } },
+      { ...rest, command: 'ReleaseRestructuringSlot' },
+    );
     if (isDomainError(result)) throw new Error(`slot release refused: ${result.code}`);
   }
 
@@ -148,7 +159,11 @@ export class RestructuringSlots {
   /** Writes the request's first event; null when the request's stream already holds other events. */
   private async writeRequest(eventId: string, data: RestructuringRequested['data'], metadata: EventMetadata, requestId: string): Promise<AppendResult | null> {
     try {
-      return await this.store.appendToStream(requestStream(requestId), [{ eventId, type: 'RestructuringRequested', schemaVersion: 1, data, metadata }], 'no_stream');
+      return await this.store.appendToStream(
+        requestStream(requestId),
+        [{ eventId, type: 'RestructuringRequested', schemaVersion: 1, data, metadata }],
+        'no_stream',
+      );
     } catch (err) {
       if (err instanceof RevisionConflictError || (err as { code?: string }).code === 'EVENT_ID_REUSED') return null;
       throw err;
@@ -175,7 +190,9 @@ function sameCaller(stored: EventMetadata, now: EventMetadata): boolean {
 }
 
 function requestExists(requestId: string): ProblemException {
-  return new ProblemException(problem(409, 'RESTRUCTURING_REQUEST_EXISTS', 'Restructuring request exists', `restructuring request ${requestId} already exists`, { requestId }));
+  return new ProblemException(
+    problem(409, 'RESTRUCTURING_REQUEST_EXISTS', 'Restructuring request exists', `restructuring request ${requestId} already exists`, { requestId }),
+  );
 }
 
 /** The metadata the repository would record for a command (see AggregateRepository). */

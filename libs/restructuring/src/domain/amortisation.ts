@@ -138,9 +138,16 @@ function equalPrincipalCumulative(balance: Fen, annualRateBps: number, months: n
 }
 
 /** Installment k's exact formula amounts (principal, interest), for checking the rounding. */
-export function formulaInstallment(method: AmortisationMethod, balance: Fen, annualRateBps: number, months: number, k: number): { principal: Fraction; interest: Fraction } {
+export function formulaInstallment(
+  method: AmortisationMethod,
+  balance: Fen,
+  annualRateBps: number,
+  months: number,
+  k: number,
+): { principal: Fraction; interest: Fraction } {
   checkInputs(balance, annualRateBps, months);
-  const c = method === 'EQUAL_INSTALLMENT' ? equalInstallmentCumulative(balance, annualRateBps, months) : equalPrincipalCumulative(balance, annualRateBps, months);
+  const c =
+    method === 'EQUAL_INSTALLMENT' ? equalInstallmentCumulative(balance, annualRateBps, months) : equalPrincipalCumulative(balance, annualRateBps, months);
   const K = BigInt(k);
   return {
     principal: { numerator: c.principal(K) - c.principal(K - 1n), denominator: c.denominator },
@@ -154,7 +161,8 @@ export function formulaInstallment(method: AmortisationMethod, balance: Fen, ann
  */
 export function amortise(method: AmortisationMethod, balance: Fen, annualRateBps: number, months: number): AmortisedInstallment[] {
   checkInputs(balance, annualRateBps, months);
-  const c = method === 'EQUAL_INSTALLMENT' ? equalInstallmentCumulative(balance, annualRateBps, months) : equalPrincipalCumulative(balance, annualRateBps, months);
+  const c =
+    method === 'EQUAL_INSTALLMENT' ? equalInstallmentCumulative(balance, annualRateBps, months) : equalPrincipalCumulative(balance, annualRateBps, months);
   const out: AmortisedInstallment[] = [];
   let previousPrincipal = 0n;
   let previousInterest = 0n;

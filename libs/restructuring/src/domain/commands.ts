@@ -157,7 +157,8 @@ function wrongStatus(state: OpenRequest, action: string, allowed: readonly Reque
 
 function sameLoan(state: OpenRequest, loan: LoanSnapshot, businessDate: BusinessDate): DomainError | null {
   if (loan.loanId !== state.loanId) return domainError('LOAN_MISMATCH', 'the loan facts are for another loan', { expected: state.loanId, got: loan.loanId });
-  if (loan.asOf !== businessDate) return domainError('LOAN_FACTS_NOT_CURRENT', 'the loan facts must be as of the business date', { asOf: loan.asOf, businessDate });
+  if (loan.asOf !== businessDate)
+    return domainError('LOAN_FACTS_NOT_CURRENT', 'the loan facts must be as of the business date', { asOf: loan.asOf, businessDate });
   return null;
 }
 
@@ -175,7 +176,8 @@ export function decideRequest(command: RequestRestructuring, state: RequestState
   }
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
-  if (d.loan.asOf !== d.businessDate) return domainError('LOAN_FACTS_NOT_CURRENT', 'the loan facts must be as of the business date', { asOf: d.loan.asOf, businessDate: d.businessDate });
+  if (d.loan.asOf !== d.businessDate)
+    return domainError('LOAN_FACTS_NOT_CURRENT', 'the loan facts must be as of the business date', { asOf: d.loan.asOf, businessDate: d.businessDate });
   const badTerms = termsProblem(d.terms);
   if (badTerms) return badTerms;
   if (!HARDSHIP_REASONS.includes(d.hardship.reasonCode)) {
@@ -183,7 +185,8 @@ export function decideRequest(command: RequestRestructuring, state: RequestState
   }
   if (d.hardship.evidenceRefs.length === 0) return domainError('HARDSHIP_EVIDENCE_REQUIRED', 'a request needs at least one evidence document reference');
   const badRef = d.hardship.evidenceRefs.find((r) => !REF.test(r));
-  if (badRef !== undefined) return domainError('INVALID_EVIDENCE_REF', 'evidence references are document ids, not content', { evidenceRef: badRef.slice(0, 40) });
+  if (badRef !== undefined)
+    return domainError('INVALID_EVIDENCE_REF', 'evidence references are document ids, not content', { evidenceRef: badRef.slice(0, 40) });
   if (!isWholeFen(d.monthlyIncome)) return domainError('INVALID_AMOUNT', 'monthly income must be whole fen, not negative', { monthlyIncome: d.monthlyIncome });
   if (!GRADES.includes(d.grade)) return domainError('INVALID_GRADE', `grade must be one of ${GRADES.join(', ')}`, { grade: d.grade });
   if (d.loan.paidOff) return domainError('LOAN_PAID_OFF', 'a paid-off loan has nothing to restructure', { loanId: d.loan.loanId });
@@ -240,20 +243,36 @@ export function assess(
 
   const terms = state.terms;
   if (terms.type === 'DEFERRAL') {
-    checks.push({ rule: 'DEFERRAL_LIMIT', passed: terms.deferMonths <= policy.maxDeferralMonths, detail: { deferMonths: terms.deferMonths, max: policy.maxDeferralMonths } });
+    checks.push({
+      rule: 'DEFERRAL_LIMIT',
+      passed: terms.deferMonths <= policy.maxDeferralMonths,
+      detail: { deferMonths: terms.deferMonths, max: policy.maxDeferralMonths },
+    });
   } else if (terms.type === 'INSTALLMENT_PLAN') {
     checks.push({
       rule: 'TENOR_LIMIT',
       passed: terms.tenorMonths >= policy.minTenorMonths && terms.tenorMonths <= policy.maxTenorMonths,
       detail: { tenorMonths: terms.tenorMonths, min: policy.minTenorMonths, max: policy.maxTenorMonths },
     });
-    checks.push({ rule: 'RATE_LIMIT', passed: terms.annualRateBps <= policy.maxAnnualRateBps, detail: { annualRateBps: terms.annualRateBps, max: policy.maxAnnualRateBps } });
+    checks.push({
+      rule: 'RATE_LIMIT',
+      passed: terms.annualRateBps <= policy.maxAnnualRateBps,
+      detail: { annualRateBps: terms.annualRateBps, max: policy.maxAnnualRateBps },
+    });
     if (plan) {
       const smallest = plan.installments.reduce((m, i) => Math.min(m, amountDue(i)), Number.MAX_SAFE_INTEGER);
-      checks.push({ rule: 'MIN_INSTALLMENT', passed: smallest >= policy.minInstallment, detail: { smallestInstallment: smallest, min: policy.minInstallment } });
+      checks.push({
+        rule: 'MIN_INSTALLMENT',
+        passed: smallest >= policy.minInstallment,
+        detail: { smallestInstallment: smallest, min: policy.minInstallment },
+      });
     }
   } else {
-    checks.push({ rule: 'WAIVER_LIMIT', passed: terms.waiverAmount <= policy.maxFeeWaiver, detail: { waiverAmount: terms.waiverAmount, max: policy.maxFeeWaiver } });
+    checks.push({
+      rule: 'WAIVER_LIMIT',
+      passed: terms.waiverAmount <= policy.maxFeeWaiver,
+      detail: { waiverAmount: terms.waiverAmount, max: policy.maxFeeWaiver },
+    });
   }
   if (plan && terms.type !== 'FEE_WAIVER') {
     // installment <= income x share / 10000, compared exactly in bigint.
@@ -323,7 +342,8 @@ function decideApprove(command: ApproveRestructuring, state: RequestState): Deci
   if (request.status === 'AssessmentFailed') {
     return domainError('ASSESSMENT_FAILED', 'the request failed its assessment and can only be rejected or re-assessed', { requestId: request.requestId });
   }
-  if (request.status === 'Requested') return domainError('ASSESSMENT_REQUIRED', 'the request must be assessed before approval', { requestId: request.requestId });
+  if (request.status === 'Requested')
+    return domainError('ASSESSMENT_REQUIRED', 'the request must be assessed before approval', { requestId: request.requestId });
   if (request.status !== 'Assessed' && request.status !== 'PartiallyApproved') return wrongStatus(request, 'approve', ['Assessed', 'PartiallyApproved']);
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
@@ -363,7 +383,12 @@ function decideReject(command: RejectRestructuring, state: RequestState): Decisi
   }
   const refused = checker(request, d.rejectedBy, 'reject');
   if (refused) return refused;
-  return [{ type: 'RestructuringRejected', data: { requestId: request.requestId, loanId: request.loanId, rejectedBy: d.rejectedBy.id, reasonCode: d.reasonCode, rejectedOn: d.businessDate } }];
+  return [
+    {
+      type: 'RestructuringRejected',
+      data: { requestId: request.requestId, loanId: request.loanId, rejectedBy: d.rejectedBy.id, reasonCode: d.reasonCode, rejectedOn: d.businessDate },
+    },
+  ];
 }
 
 // ---- Offer / Accept / Expire ----------------------------------------------------------------------
@@ -395,7 +420,10 @@ function decideOffer(command: OfferRestructuring, state: RequestState): Decision
   if (badDate) return badDate;
   if (!OFFER_CHANNELS.includes(d.channel)) return domainError('INVALID_CHANNEL', `channel must be one of ${OFFER_CHANNELS.join(', ')}`, { channel: d.channel });
   if (compareDates(d.businessDate, request.assessment!.assessedOn) < 0) {
-    return domainError('DATE_BEFORE_ASSESSMENT', 'an offer cannot precede the assessment', { businessDate: d.businessDate, assessedOn: request.assessment!.assessedOn });
+    return domainError('DATE_BEFORE_ASSESSMENT', 'an offer cannot precede the assessment', {
+      businessDate: d.businessDate,
+      assessedOn: request.assessment!.assessedOn,
+    });
   }
   const plan = currentPlan(request, d.loan);
   if (isDomainError(plan)) return plan;
@@ -431,9 +459,15 @@ function decideAccept(command: AcceptOffer, state: RequestState): Decision {
   if (compareDates(d.businessDate, offer.offeredOn) < 0) {
     return domainError('DATE_BEFORE_OFFER', 'an acceptance cannot precede the offer', { offeredOn: offer.offeredOn, businessDate: d.businessDate });
   }
-  if (!ACCEPTANCE_CHANNELS.includes(d.channel)) return domainError('INVALID_CHANNEL', `channel must be one of ${ACCEPTANCE_CHANNELS.join(', ')}`, { channel: d.channel });
+  if (!ACCEPTANCE_CHANNELS.includes(d.channel))
+    return domainError('INVALID_CHANNEL', `channel must be one of ${ACCEPTANCE_CHANNELS.join(', ')}`, { channel: d.channel });
   if (d.recordedBy.role !== 'service' && d.recordedBy.role !== 'collector' && d.recordedBy.role !== 'customer') {
-    return domainError('ACCEPTANCE_RECORDER_NOT_ALLOWED', 'the customer (self-service), a customer channel (service) or a collector records the acceptance', { role: d.recordedBy.role }, 'forbidden');
+    return domainError(
+      'ACCEPTANCE_RECORDER_NOT_ALLOWED',
+      'the customer (self-service), a customer channel (service) or a collector records the acceptance',
+      { role: d.recordedBy.role },
+      'forbidden',
+    );
   }
   // The customer accepts only an offer made to them (self-service, in the bank's app or portal).
   if (d.recordedBy.role === 'customer' && d.recordedBy.id !== request.customerId) {
@@ -441,7 +475,10 @@ function decideAccept(command: AcceptOffer, state: RequestState): Decision {
   }
   if (d.evidenceRef !== null && !REF.test(d.evidenceRef)) return domainError('INVALID_EVIDENCE_REF', 'the evidence reference is a document id, not content');
   if (d.recordedBy.role === 'collector' && d.evidenceRef === null) {
-    return domainError('ACCEPTANCE_EVIDENCE_REQUIRED', 'a collector recording the customer’s acceptance must reference its evidence (call recording, signed form)');
+    return domainError(
+      'ACCEPTANCE_EVIDENCE_REQUIRED',
+      'a collector recording the customer’s acceptance must reference its evidence (call recording, signed form)',
+    );
   }
   return [
     {
@@ -473,7 +510,13 @@ function decideExpire(command: ExpireOffer, state: RequestState): Decision {
   return [
     {
       type: 'RestructuringOfferExpired',
-      data: { requestId: request.requestId, loanId: request.loanId, customerId: request.customerId, expiresOn: request.offer!.expiresOn, expiredOn: d.closedDate },
+      data: {
+        requestId: request.requestId,
+        loanId: request.loanId,
+        customerId: request.customerId,
+        expiresOn: request.offer!.expiresOn,
+        expiredOn: d.closedDate,
+      },
     },
   ];
 }
@@ -486,9 +529,13 @@ function decideExpire(command: ExpireOffer, state: RequestState): Decision {
  * decider recomputes it from the same facts.
  */
 export function activationPlan(state: RequestState, loan: LoanSnapshot): Plan | DomainError {
-  if (state.status !== 'Accepted') return domainError('INVALID_REQUEST_STATUS', `only an accepted request is activated (${state.status})`, { status: state.status }, 'conflict');
+  if (state.status !== 'Accepted')
+    return domainError('INVALID_REQUEST_STATUS', `only an accepted request is activated (${state.status})`, { status: state.status }, 'conflict');
   if (loan.asOf !== state.acceptance!.acceptedOn) {
-    return domainError('LOAN_FACTS_NOT_CURRENT', 'the loan facts must be as of the acceptance date', { asOf: loan.asOf, acceptedOn: state.acceptance!.acceptedOn });
+    return domainError('LOAN_FACTS_NOT_CURRENT', 'the loan facts must be as of the acceptance date', {
+      asOf: loan.asOf,
+      acceptedOn: state.acceptance!.acceptedOn,
+    });
   }
   return currentPlan(state, loan);
 }
@@ -509,7 +556,10 @@ function decideActivate(command: ActivateRestructuring, state: RequestState): De
   const plan = activationPlan(request, outcome.loan);
   if (isDomainError(plan)) return plan;
   if (outcome.loanSeqs.length !== plan.installments.length) {
-    return domainError('LOAN_SCHEDULE_MISMATCH', 'the loan’s new schedule does not match the plan', { planInstallments: plan.installments.length, loanSeqs: outcome.loanSeqs.length });
+    return domainError('LOAN_SCHEDULE_MISMATCH', 'the loan’s new schedule does not match the plan', {
+      planInstallments: plan.installments.length,
+      loanSeqs: outcome.loanSeqs.length,
+    });
   }
   const policy = policyOf(request);
   const effectiveDate = request.acceptance!.acceptedOn;
@@ -518,7 +568,19 @@ function decideActivate(command: ActivateRestructuring, state: RequestState): De
   const observationEnd = addMonths(effectiveDate, policy.observationMonths);
   const completed: RestructuringEvent[] =
     plan.installments.length === 0
-      ? [{ type: 'PlanCompleted', data: { requestId: request.requestId, loanId: request.loanId, customerId: request.customerId, type: request.type, completedOn: effectiveDate, installmentsObserved: 0 } }]
+      ? [
+          {
+            type: 'PlanCompleted',
+            data: {
+              requestId: request.requestId,
+              loanId: request.loanId,
+              customerId: request.customerId,
+              type: request.type,
+              completedOn: effectiveDate,
+              installmentsObserved: 0,
+            },
+          },
+        ]
       : [];
   return [
     {
@@ -532,7 +594,14 @@ function decideActivate(command: ActivateRestructuring, state: RequestState): De
         restructuredPrincipal: plan.restructuredPrincipal,
         carriedCharges: plan.carriedCharges,
         waivedPenalty: plan.waivedPenalty,
-        installments: plan.installments.map((i, k) => ({ n: i.n, seq: outcome.loanSeqs[k], dueDate: i.dueDate, principal: i.principal, interest: i.interest, carried: i.carried })),
+        installments: plan.installments.map((i, k) => ({
+          n: i.n,
+          seq: outcome.loanSeqs[k],
+          dueDate: i.dueDate,
+          principal: i.principal,
+          interest: i.interest,
+          carried: i.carried,
+        })),
         observationEnds: compareDates(lastDue, observationEnd) < 0 ? lastDue : observationEnd,
         graceDays: policy.graceDays,
         grade: request.grade,
@@ -578,7 +647,10 @@ function decideObserve(command: ObservePlan, state: RequestState): Decision {
     }
     const broken = (daysLate: number): Decision => [
       ...events,
-      { type: 'PlanBroken', data: { ...base, customerId: request.customerId, type: request.type, n: i.n, seq: i.seq, dueDate: i.dueDate, daysLate, brokenOn: d.asOf } },
+      {
+        type: 'PlanBroken',
+        data: { ...base, customerId: request.customerId, type: request.type, n: i.n, seq: i.seq, dueDate: i.dueDate, daysLate, brokenOn: d.asOf },
+      },
     ];
     if (status === 'Paid' && paid === null) continue;
     if (paid !== null && compareDates(paid, d.asOf) <= 0) {
@@ -586,14 +658,25 @@ function decideObserve(command: ObservePlan, state: RequestState): Decision {
       if (status !== 'Paid') {
         events.push({
           type: 'PlanInstallmentPaid',
-          data: { ...base, customerId: request.customerId, n: i.n, seq: i.seq, dueDate: i.dueDate, paidOn: paid, daysLate: Math.max(0, daysBetween(i.dueDate, paid)) },
+          data: {
+            ...base,
+            customerId: request.customerId,
+            n: i.n,
+            seq: i.seq,
+            dueDate: i.dueDate,
+            paidOn: paid,
+            daysLate: Math.max(0, daysBetween(i.dueDate, paid)),
+          },
         });
       }
       continue;
     }
     if (compareDates(d.asOf, graceEnds) > 0) return broken(daysBetween(i.dueDate, d.asOf));
     if (compareDates(d.asOf, i.dueDate) > 0 && status === 'Pending') {
-      events.push({ type: 'PlanInstallmentMissed', data: { ...base, customerId: request.customerId, n: i.n, seq: i.seq, dueDate: i.dueDate, asOf: d.asOf, graceEnds } });
+      events.push({
+        type: 'PlanInstallmentMissed',
+        data: { ...base, customerId: request.customerId, n: i.n, seq: i.seq, dueDate: i.dueDate, asOf: d.asOf, graceEnds },
+      });
     }
   }
   const settled = watched.every((i) => {

@@ -113,11 +113,16 @@ const isCount = (v: unknown, min: number, max: number): v is number => typeof v 
 export function termsProblem(terms: RestructuringTerms): DomainError | null {
   switch (terms.type) {
     case 'DEFERRAL':
-      return isCount(terms.deferMonths, 1, 120) ? null : domainError('INVALID_TERMS', 'deferMonths must be a whole number of months, 1 to 120', { deferMonths: terms.deferMonths });
+      return isCount(terms.deferMonths, 1, 120)
+        ? null
+        : domainError('INVALID_TERMS', 'deferMonths must be a whole number of months, 1 to 120', { deferMonths: terms.deferMonths });
     case 'INSTALLMENT_PLAN':
-      if (!AMORTISATION_METHODS.includes(terms.method)) return domainError('INVALID_TERMS', `method must be one of ${AMORTISATION_METHODS.join(', ')}`, { method: terms.method });
-      if (!isCount(terms.tenorMonths, 1, MAX_AMORTISATION_MONTHS)) return domainError('INVALID_TERMS', 'tenorMonths must be a whole number of months', { tenorMonths: terms.tenorMonths });
-      if (!isCount(terms.annualRateBps, 0, 10_000)) return domainError('INVALID_TERMS', 'annualRateBps must be whole basis points, 0 to 10000', { annualRateBps: terms.annualRateBps });
+      if (!AMORTISATION_METHODS.includes(terms.method))
+        return domainError('INVALID_TERMS', `method must be one of ${AMORTISATION_METHODS.join(', ')}`, { method: terms.method });
+      if (!isCount(terms.tenorMonths, 1, MAX_AMORTISATION_MONTHS))
+        return domainError('INVALID_TERMS', 'tenorMonths must be a whole number of months', { tenorMonths: terms.tenorMonths });
+      if (!isCount(terms.annualRateBps, 0, 10_000))
+        return domainError('INVALID_TERMS', 'annualRateBps must be whole basis points, 0 to 10000', { annualRateBps: terms.annualRateBps });
       if (terms.rounding !== undefined && !AMORTISATION_ROUNDINGS.includes(terms.rounding)) {
         return domainError('INVALID_TERMS', `rounding must be one of ${AMORTISATION_ROUNDINGS.join(', ')}`, { rounding: terms.rounding });
       }
@@ -126,7 +131,9 @@ export function termsProblem(terms: RestructuringTerms): DomainError | null {
       }
       return null;
     case 'FEE_WAIVER':
-      return isCount(terms.waiverAmount, 1, Number.MAX_SAFE_INTEGER) ? null : domainError('INVALID_TERMS', 'waiverAmount must be a positive whole number of fen', { waiverAmount: terms.waiverAmount });
+      return isCount(terms.waiverAmount, 1, Number.MAX_SAFE_INTEGER)
+        ? null
+        : domainError('INVALID_TERMS', 'waiverAmount must be a positive whole number of fen', { waiverAmount: terms.waiverAmount });
     default: {
       const unknown: never = terms;
       return domainError('INVALID_TERMS', `unknown restructuring type ${JSON.stringify((unknown as { type?: unknown }).type)}`);
@@ -182,7 +189,13 @@ export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, _settle
         asOf,
         principal,
         0,
-        owed.map((i, j) => ({ n: j + 1, dueDate: addMonths(anchor, terms.deferMonths + j), principal: i.principal, interest: i.interest, carried: carried[j] })),
+        owed.map((i, j) => ({
+          n: j + 1,
+          dueDate: addMonths(anchor, terms.deferMonths + j),
+          principal: i.principal,
+          interest: i.interest,
+          carried: carried[j],
+        })),
       );
     }
     case 'INSTALLMENT_PLAN': {
@@ -201,7 +214,10 @@ export function buildPlan(terms: RestructuringTerms, loan: LoanSnapshot, _settle
     }
     case 'FEE_WAIVER': {
       if (terms.waiverAmount > penalty) {
-        return domainError('WAIVER_EXCEEDS_PENALTY', 'the waiver is larger than the penalty owed on the loan', { waiverAmount: terms.waiverAmount, penaltyOwed: penalty });
+        return domainError('WAIVER_EXCEEDS_PENALTY', 'the waiver is larger than the penalty owed on the loan', {
+          waiverAmount: terms.waiverAmount,
+          penaltyOwed: penalty,
+        });
       }
       return finish(asOf, principal, terms.waiverAmount, []);
     }

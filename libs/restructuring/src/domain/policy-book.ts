@@ -32,8 +32,14 @@ type RestructuringPolicyPublished = DomainEvent<
 
 export type PolicyBookEvent = RestructuringPolicyProposed | RestructuringPolicyPublished;
 
-export type ProposePolicy = { readonly type: 'ProposePolicy'; readonly data: { readonly policy: RestructuringPolicy; readonly proposedBy: Actor; readonly businessDate: BusinessDate } };
-export type ApprovePolicy = { readonly type: 'ApprovePolicy'; readonly data: { readonly version: string; readonly approvedBy: Actor; readonly businessDate: BusinessDate } };
+export type ProposePolicy = {
+  readonly type: 'ProposePolicy';
+  readonly data: { readonly policy: RestructuringPolicy; readonly proposedBy: Actor; readonly businessDate: BusinessDate };
+};
+export type ApprovePolicy = {
+  readonly type: 'ApprovePolicy';
+  readonly data: { readonly version: string; readonly approvedBy: Actor; readonly businessDate: BusinessDate };
+};
 export type PolicyBookCommand = ProposePolicy | ApprovePolicy;
 
 export interface PolicyBook {
@@ -51,7 +57,9 @@ const badDate = (businessDate: BusinessDate) =>
   isBusinessDate(businessDate) ? null : domainError('INVALID_DATE', 'businessDate must be a calendar date (YYYY-MM-DD)', { businessDate });
 
 const notRiskManager = (actor: Actor, what: string) =>
-  actor.role === 'risk_manager' ? null : domainError('RISK_MANAGER_REQUIRED', `only a risk manager ${what} restructuring policy`, { role: actor.role }, 'forbidden');
+  actor.role === 'risk_manager'
+    ? null
+    : domainError('RISK_MANAGER_REQUIRED', `only a risk manager ${what} restructuring policy`, { role: actor.role }, 'forbidden');
 
 export const policyBookDecider: Decider<PolicyBookCommand, PolicyBookEvent, PolicyBook> = {
   initialState: () => ({ current: DEFAULT_RESTRUCTURING_POLICY, versions: [DEFAULT_RESTRUCTURING_POLICY.version], pending: {}, approvedBy: {} }),
@@ -80,7 +88,12 @@ export const policyBookDecider: Decider<PolicyBookCommand, PolicyBookEvent, Poli
       const problem = policyProblem(policy);
       if (problem) return domainError('INVALID_POLICY', problem, { version: policy.version });
       if (book.versions.includes(policy.version)) {
-        return domainError('POLICY_VERSION_EXISTS', `policy version ${policy.version} was already proposed or published; a version always names the same rules`, { version: policy.version }, 'conflict');
+        return domainError(
+          'POLICY_VERSION_EXISTS',
+          `policy version ${policy.version} was already proposed or published; a version always names the same rules`,
+          { version: policy.version },
+          'conflict',
+        );
       }
       return [{ type: 'RestructuringPolicyProposed', data: { policy, proposedBy: proposedBy.id, proposedOn: command.data.businessDate } }];
     }
@@ -89,9 +102,20 @@ export const policyBookDecider: Decider<PolicyBookCommand, PolicyBookEvent, Poli
     if (role) return role;
     if (book.approvedBy[version] === approvedBy.id) return []; // the same approval again
     const proposal = book.pending[version];
-    if (!proposal) return domainError('POLICY_VERSION_NOT_PROPOSED', `no proposed restructuring policy version ${version} is waiting for approval`, { version }, 'not_found');
+    if (!proposal)
+      return domainError(
+        'POLICY_VERSION_NOT_PROPOSED',
+        `no proposed restructuring policy version ${version} is waiting for approval`,
+        { version },
+        'not_found',
+      );
     if (proposal.proposedBy === approvedBy.id) {
-      return domainError('MAKER_CANNOT_CHECK', 'the risk manager who proposed a version cannot approve it', { version, proposedBy: proposal.proposedBy }, 'forbidden');
+      return domainError(
+        'MAKER_CANNOT_CHECK',
+        'the risk manager who proposed a version cannot approve it',
+        { version, proposedBy: proposal.proposedBy },
+        'forbidden',
+      );
     }
     return [
       {

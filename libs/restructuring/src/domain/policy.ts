@@ -80,16 +80,22 @@ export function policyProblem(p: RestructuringPolicy): string | null {
   if (typeof p.version !== 'string' || !/^[A-Za-z0-9._-]{1,32}$/.test(p.version)) return 'version must be 1-32 letters, digits, dots, dashes or underscores';
   if (!isCount(p.lookbackMonths, 0, 120)) return 'lookbackMonths must be 0 to 120';
   for (const t of RESTRUCTURING_TYPES) {
-    if (!Array.isArray(p.eligibleGrades?.[t]) || p.eligibleGrades[t].some((g) => !GRADES.includes(g))) return `eligibleGrades.${t} must list grades ${GRADES.join(', ')}`;
-    if (!Array.isArray(p.eligibleStages?.[t]) || p.eligibleStages[t].some((s) => !STAGES.includes(s))) return `eligibleStages.${t} must list stages ${STAGES.join(', ')}`;
+    if (!Array.isArray(p.eligibleGrades?.[t]) || p.eligibleGrades[t].some((g) => !GRADES.includes(g)))
+      return `eligibleGrades.${t} must list grades ${GRADES.join(', ')}`;
+    if (!Array.isArray(p.eligibleStages?.[t]) || p.eligibleStages[t].some((s) => !STAGES.includes(s)))
+      return `eligibleStages.${t} must list stages ${STAGES.join(', ')}`;
   }
   if (!isCount(p.maxDeferralMonths, 1, 24)) return 'maxDeferralMonths must be 1 to 24';
-  if (!isCount(p.minTenorMonths, 1, 120) || !isCount(p.maxTenorMonths, p.minTenorMonths, 120)) return 'tenor limits must satisfy 1 <= minTenorMonths <= maxTenorMonths <= 120';
+  if (!isCount(p.minTenorMonths, 1, 120) || !isCount(p.maxTenorMonths, p.minTenorMonths, 120))
+    return 'tenor limits must satisfy 1 <= minTenorMonths <= maxTenorMonths <= 120';
   if (!isCount(p.maxAnnualRateBps, 0, 10_000)) return 'maxAnnualRateBps must be 0 to 10000';
   if (!isCount(p.maxFeeWaiver, 0, Number.MAX_SAFE_INTEGER)) return 'maxFeeWaiver must be whole fen, not negative';
   if (!isCount(p.minInstallment, 1, Number.MAX_SAFE_INTEGER)) return 'minInstallment must be whole fen, at least 1';
   if (!isCount(p.affordabilityShareBps, 1, 10_000)) return 'affordabilityShareBps must be 1 to 10000';
-  if (!isCount(p.secondApprovalAbove?.restructuredPrincipal, 0, Number.MAX_SAFE_INTEGER) || !isCount(p.secondApprovalAbove?.feeWaiver, 0, Number.MAX_SAFE_INTEGER)) {
+  if (
+    !isCount(p.secondApprovalAbove?.restructuredPrincipal, 0, Number.MAX_SAFE_INTEGER) ||
+    !isCount(p.secondApprovalAbove?.feeWaiver, 0, Number.MAX_SAFE_INTEGER)
+  ) {
     return 'secondApprovalAbove amounts must be whole fen, not negative';
   }
   if (!isCount(p.offerValidityDays, 1, 60)) return 'offerValidityDays must be 1 to 60';

@@ -53,9 +53,7 @@ export interface SlotState {
 }
 
 /** What the filer learned about the holder's request before taking (read from the request's stream). */
-export type HolderFacts =
-  | { readonly status: 'open' }
-  | { readonly status: 'ended'; readonly endedAs: EndedStatus | 'NOT_FILED' };
+export type HolderFacts = { readonly status: 'open' } | { readonly status: 'ended'; readonly endedAs: EndedStatus | 'NOT_FILED' };
 
 export type SlotCommand =
   | {
@@ -70,7 +68,10 @@ export type SlotCommand =
         readonly holder: ({ readonly requestId: string } & HolderFacts) | null;
       };
     }
-  | { readonly type: 'ReleaseSlot'; readonly data: { readonly loanId: string; readonly requestId: string; readonly endedAs: EndedStatus | 'NOT_FILED'; readonly businessDate: BusinessDate } };
+  | {
+      readonly type: 'ReleaseSlot';
+      readonly data: { readonly loanId: string; readonly requestId: string; readonly endedAs: EndedStatus | 'NOT_FILED'; readonly businessDate: BusinessDate };
+    };
 
 export const initialSlotState = (): SlotState => ({ holder: null });
 

@@ -93,7 +93,12 @@ CREATE INDEX {table}_customer ON {table} (customer_id)`;
 
 function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): RequestRow | undefined {
   const event = recorded as unknown as RestructuringEvent & RecordedEvent;
-  const touched = (r: RequestRow, change: Partial<RequestRow>): RequestRow => ({ ...r, ...change, revision: recorded.revision, updated_at: recorded.recordedAt });
+  const touched = (r: RequestRow, change: Partial<RequestRow>): RequestRow => ({
+    ...r,
+    ...change,
+    revision: recorded.revision,
+    updated_at: recorded.recordedAt,
+  });
   if (event.type === 'RestructuringRequested') {
     const d = event.data;
     return {
@@ -141,7 +146,15 @@ function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): Re
       const d = event.data;
       return touched(row, {
         status: d.outcome === 'PASSED' ? 'Assessed' : 'AssessmentFailed',
-        assessment: { outcome: d.outcome, checks: d.checks, assessedBy: d.assessedBy, assessedOn: d.assessedOn, stage: d.stage, dpd: d.dpd, approvalsRequired: d.approvalsRequired },
+        assessment: {
+          outcome: d.outcome,
+          checks: d.checks,
+          assessedBy: d.assessedBy,
+          assessedOn: d.assessedOn,
+          stage: d.stage,
+          dpd: d.dpd,
+          approvalsRequired: d.approvalsRequired,
+        },
         assessed_on: d.assessedOn,
         policy_version: d.policy.version,
         approvals_required: d.approvalsRequired,
@@ -159,7 +172,11 @@ function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): Re
     }
     case 'RestructuringRejected': {
       const d = event.data;
-      return touched(row, { status: 'Rejected', rejection: { rejectedBy: d.rejectedBy, reasonCode: d.reasonCode, rejectedOn: d.rejectedOn }, closed_on: d.rejectedOn });
+      return touched(row, {
+        status: 'Rejected',
+        rejection: { rejectedBy: d.rejectedBy, reasonCode: d.reasonCode, rejectedOn: d.rejectedOn },
+        closed_on: d.rejectedOn,
+      });
     }
     case 'RestructuringOffered': {
       const d = event.data;
@@ -173,7 +190,10 @@ function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): Re
     }
     case 'RestructuringAccepted': {
       const d = event.data;
-      return touched(row, { status: 'Accepted', acceptance: { acceptedOn: d.acceptedOn, channel: d.channel, recordedBy: d.recordedBy, evidenceRef: d.evidenceRef } });
+      return touched(row, {
+        status: 'Accepted',
+        acceptance: { acceptedOn: d.acceptedOn, channel: d.channel, recordedBy: d.recordedBy, evidenceRef: d.evidenceRef },
+      });
     }
     case 'RestructuringOfferExpired':
       return touched(row, { status: 'OfferExpired', closed_on: event.data.expiredOn });
@@ -206,7 +226,13 @@ function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): Re
     case 'PlanBroken': {
       const d = event.data;
       const status =
-        event.type === 'PlanInstallmentPaid' ? 'Paid' : event.type === 'PlanInstallmentPaymentReversed' ? 'Pending' : event.type === 'PlanBroken' ? 'Broken' : 'Missed';
+        event.type === 'PlanInstallmentPaid'
+          ? 'Paid'
+          : event.type === 'PlanInstallmentPaymentReversed'
+            ? 'Pending'
+            : event.type === 'PlanBroken'
+              ? 'Broken'
+              : 'Missed';
       const installments = ((row.installments as Array<Record<string, unknown>>) ?? []).map((i) =>
         i.n === d.n
           ? {
@@ -218,7 +244,12 @@ function evolveRequest(row: RequestRow | undefined, recorded: RecordedEvent): Re
           : i,
       );
       if (event.type === 'PlanBroken') {
-        return touched(row, { status: 'Broken', installments, closed_on: event.data.brokenOn, closure: { n: d.n, dueDate: event.data.dueDate, daysLate: event.data.daysLate } });
+        return touched(row, {
+          status: 'Broken',
+          installments,
+          closed_on: event.data.brokenOn,
+          closure: { n: d.n, dueDate: event.data.dueDate, daysLate: event.data.daysLate },
+        });
       }
       return touched(row, { installments });
     }

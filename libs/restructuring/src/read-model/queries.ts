@@ -56,7 +56,10 @@ export interface ListFilter {
 
 /** Restructuring's own view of who works which loan, folded from Collection's published case events. */
 const CASE_ASSIGNMENTS_TABLE = 'rm_restructuring_case_assignments';
-export const restructuringCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: 'restructuring_case_assignments', table: CASE_ASSIGNMENTS_TABLE });
+export const restructuringCaseAssignmentsProjection: Projection = caseAssignmentsProjection({
+  name: 'restructuring_case_assignments',
+  table: CASE_ASSIGNMENTS_TABLE,
+});
 
 export interface PerformanceFilter {
   readonly activatedFrom?: BusinessDate;
@@ -122,7 +125,8 @@ export class RestructuringQueries {
     if (filter.type) add('type', filter.type);
     if (filter.loanId) add('loan_id', filter.loanId);
     if (filter.customerId) add('customer_id', filter.customerId);
-    const scoped = filter.scope && caseScopeSql(CASE_ASSIGNMENTS_TABLE, 'rm_restructuring_requests.loan_id', filter.scope, (v) => (values.push(v), `$${values.length}`));
+    const scoped =
+      filter.scope && caseScopeSql(CASE_ASSIGNMENTS_TABLE, 'rm_restructuring_requests.loan_id', filter.scope, (v) => (values.push(v), `$${values.length}`));
     if (scoped) where.push(scoped);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM rm_restructuring_requests ${clause}`, values);
@@ -198,7 +202,10 @@ export class RestructuringQueries {
       count(*) FILTER (WHERE status = 'Completed') AS completed,
       count(*) FILTER (WHERE status = 'Broken') AS broken`;
     const by = async (column: string) => {
-      const { rows } = await this.pool.query(`SELECT ${column} AS key, ${counts} FROM rm_restructuring_requests ${clause} GROUP BY ${column} ORDER BY ${column}`, values);
+      const { rows } = await this.pool.query(
+        `SELECT ${column} AS key, ${counts} FROM rm_restructuring_requests ${clause} GROUP BY ${column} ORDER BY ${column}`,
+        values,
+      );
       return rows.map((r) => performanceRow(String(r.key), r));
     };
     const overall = await this.pool.query(`SELECT 'all' AS key, ${counts} FROM rm_restructuring_requests ${clause}`, values);
@@ -224,9 +231,10 @@ export class RestructuringQueries {
   }
 
   async publishedGrade(customerId: string): Promise<{ grade: string; asOf: BusinessDate } | null> {
-    const { rows } = await this.pool.query<{ grade: string; as_of: string }>('SELECT grade, as_of FROM rm_restructuring_customer_grades WHERE customer_id = $1', [
-      customerId,
-    ]);
+    const { rows } = await this.pool.query<{ grade: string; as_of: string }>(
+      'SELECT grade, as_of FROM rm_restructuring_customer_grades WHERE customer_id = $1',
+      [customerId],
+    );
     return rows.length ? { grade: rows[0].grade, asOf: rows[0].as_of } : null;
   }
 

@@ -26,7 +26,9 @@ export class ComplaintsController {
   @Roles('collector', 'supervisor', 'risk_manager', 'admin')
   @HttpCode(201)
   @DocBody(StaffComplaintBody)
-  @ApiOperation({ summary: 'Raise a complaint or dispute for a customer (after a call, or a regulator’s referral); the cases it concerns go on hold until it is resolved' })
+  @ApiOperation({
+    summary: 'Raise a complaint or dispute for a customer (after a call, or a regulator’s referral); the cases it concerns go on hold until it is resolved',
+  })
   raise(@ValidBody(StaffComplaintBody) body: z.infer<typeof StaffComplaintBody>, @Meta() meta: RequestMeta) {
     return this.complaints.raise(body, meta);
   }

@@ -22,7 +22,12 @@ export const PromiseBody = z.strictObject({
 export const SelfServiceRestructuringBody = RestructuringRequestBody.omit({ loanId: true, grade: true });
 
 export const OptionsQuery = z.strictObject({
-  monthlyIncome: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).describe('the customer’s stated monthly income, in fen (affordability is judged on it)'),
+  monthlyIncome: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .max(Number.MAX_SAFE_INTEGER)
+    .describe('the customer’s stated monthly income, in fen (affordability is judged on it)'),
 });
 
 export const OptOutBody = z.strictObject({
@@ -35,7 +40,9 @@ const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time HH
 export const PreferredTimesBody = z.strictObject({
   channel: z.enum(['CALL', 'SMS', 'EMAIL', 'APP_PUSH']).describe('the channel the times are for'),
   windows: z
-    .array(z.strictObject({ start: localTime.describe('from (inclusive), local time'), end: localTime.describe('to (exclusive), local time, later the same day') }))
+    .array(
+      z.strictObject({ start: localTime.describe('from (inclusive), local time'), end: localTime.describe('to (exclusive), local time, later the same day') }),
+    )
     .max(3)
     .describe('up to three windows a day, in my time zone, inside the hours the contact rules allow; [] clears the preference'),
 });
@@ -50,7 +57,9 @@ export const CustomerComplaintBody = z.strictObject({
 
 export const StaffComplaintBody = CustomerComplaintBody.extend({
   customerId: fields.id.describe('the customer who complains'),
-  source: z.enum(['STAFF', 'REGULATOR']).describe('STAFF: raised for the customer after a call or visit; REGULATOR: a referral (statementRef names the letter)'),
+  source: z
+    .enum(['STAFF', 'REGULATOR'])
+    .describe('STAFF: raised for the customer after a call or visit; REGULATOR: a referral (statementRef names the letter)'),
 });
 
 export const ResolveBody = z.strictObject({

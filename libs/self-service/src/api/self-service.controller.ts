@@ -5,7 +5,24 @@ import type { z } from 'zod';
 import { deterministicId, isDomainError, newId } from '#kernel';
 import { CaseService, CollectionClock, DebtorPreferencesService, type Channel } from '#collection';
 import { RestructuringService } from '#restructuring';
-import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, accepted, commandContext, domainProblem, fields, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ValidQuery,
+  ZodPipe,
+  accepted,
+  commandContext,
+  domainProblem,
+  fields,
+  problem,
+  type CommandAccepted,
+  type Principal,
+  type RequestMeta,
+} from '#platform';
 import { ComplaintsService } from '../application/complaints.service.js';
 import { SelfServiceReader } from '../application/self-service.reader.js';
 import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PreferredTimesBody, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
@@ -13,7 +30,8 @@ import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PreferredTi
 type CustomerRequest = FastifyRequest & { user: Principal };
 const id = new ZodPipe(fields.id, 'params');
 
-const complaintNotFound = (complaintId: string) => new ProblemException(problem(404, 'COMPLAINT_NOT_FOUND', 'Complaint not found', `You have no complaint ${complaintId}.`));
+const complaintNotFound = (complaintId: string) =>
+  new ProblemException(problem(404, 'COMPLAINT_NOT_FOUND', 'Complaint not found', `You have no complaint ${complaintId}.`));
 
 /**
  * The customer's own channel (the bank's app and web portal), for a customer principal only: a
@@ -71,10 +89,16 @@ export class SelfServiceController {
     summary:
       'Promise to pay on a loan in collection: the same promise rules as on a call (PROMISE_TOO_SMALL, PROMISE_TOO_FAR, PROMISE_DATE_IN_PAST); an earlier open promise is superseded. Pay through the bank’s own payment page with the returned reference',
   })
-  async promise(@Param('loanId', id) loanId: string, @ValidBody(PromiseBody) body: z.infer<typeof PromiseBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
+  async promise(
+    @Param('loanId', id) loanId: string,
+    @ValidBody(PromiseBody) body: z.infer<typeof PromiseBody>,
+    @Meta() meta: RequestMeta,
+    @Req() req: CustomerRequest,
+  ) {
     await this.reader.myLoan(req.user.id, loanId);
     const kase = await this.reader.openCase(req.user.id, loanId);
-    if (!kase) throw new ProblemException(problem(409, 'NOT_IN_COLLECTION', 'Not in collection', `Loan ${loanId} has no open collection case; pay as scheduled.`));
+    if (!kase)
+      throw new ProblemException(problem(409, 'NOT_IN_COLLECTION', 'Not in collection', `Loan ${loanId} has no open collection case; pay as scheduled.`));
     const promiseId = body.promiseId ?? (meta.idempotencyKey ? deterministicId('customer-promise', meta.idempotencyKey) : newId());
     const businessDate = await this.collectionClock.todayOrThrow();
     const result = await this.cases.recordCustomerPromise(
@@ -113,7 +137,12 @@ export class SelfServiceController {
     summary:
       'Which restructurings the policy in force would grant me today on this loan, for my stated income: deferrals, installment plans with their schedules to the fen, a penalty waiver; each with the checks it fails (nothing is recorded)',
   })
-  async restructuringOptions(@Param('loanId', id) loanId: string, @ValidQuery(OptionsQuery) q: z.infer<typeof OptionsQuery>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
+  async restructuringOptions(
+    @Param('loanId', id) loanId: string,
+    @ValidQuery(OptionsQuery) q: z.infer<typeof OptionsQuery>,
+    @Meta() meta: RequestMeta,
+    @Req() req: CustomerRequest,
+  ) {
     await this.reader.myLoan(req.user.id, loanId);
     return this.restructuring.options(loanId, q.monthlyIncome, meta);
   }
@@ -137,7 +166,12 @@ export class SelfServiceController {
   @HttpCode(202)
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'Accept the offer made to me, in the app or portal (recorded with my channel); the new schedule takes effect' })
-  async accept(@Param('requestId', id) requestId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta, @Req() req: CustomerRequest): Promise<CommandAccepted> {
+  async accept(
+    @Param('requestId', id) requestId: string,
+    @ValidBody(EmptyBody) _body: object,
+    @Meta() meta: RequestMeta,
+    @Req() req: CustomerRequest,
+  ): Promise<CommandAccepted> {
     await this.reader.restructuringRequest(req.user.id, requestId);
     return this.restructuring.accept(requestId, { channel: req.user.channel ?? 'APP' }, meta);
   }
@@ -155,7 +189,10 @@ export class SelfServiceController {
   @Roles('customer')
   @HttpCode(202)
   @DocBody(OptOutBody)
-  @ApiOperation({ summary: 'Stop (or allow again) a channel the contact rules offer an opt-out of: the same command as staff record; no action on it is released to an executor afterwards' })
+  @ApiOperation({
+    summary:
+      'Stop (or allow again) a channel the contact rules offer an opt-out of: the same command as staff record; no action on it is released to an executor afterwards',
+  })
   async optOut(@ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
     const result = await this.preferences.setOptOut(req.user.id, body.channel as Channel, body.optedOut, commandContext(meta, 'SetChannelOptOut'));
     if (isDomainError(result)) throw domainProblem(result);
@@ -171,7 +208,12 @@ export class SelfServiceController {
       'Set the times of day I prefer to be contacted on a channel (within the hours the contact rules allow, else 422 PREFERRED_TIME_OUTSIDE_HOURS): an action planned outside them is rescheduled to the next of my windows instead of being sent',
   })
   async preferredTimes(@ValidBody(PreferredTimesBody) body: z.infer<typeof PreferredTimesBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
-    const result = await this.preferences.setPreferredTimes(req.user.id, body.channel as Channel, body.windows, commandContext(meta, 'SetPreferredContactTimes'));
+    const result = await this.preferences.setPreferredTimes(
+      req.user.id,
+      body.channel as Channel,
+      body.windows,
+      commandContext(meta, 'SetPreferredContactTimes'),
+    );
     if (isDomainError(result)) throw domainProblem(result);
     return accepted(result);
   }

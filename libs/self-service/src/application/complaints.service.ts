@@ -6,7 +6,19 @@ import { BusinessClock } from '#loans';
 import { CaseService } from '#collection';
 import { inCaseScope } from '#case-scope';
 import type { Reaction } from '#projections';
-import { APP_CONFIG, Metrics, PG_POOL, ProblemException, commandContext, execute, problem, type AppConfig, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
+import {
+  APP_CONFIG,
+  Metrics,
+  PG_POOL,
+  ProblemException,
+  commandContext,
+  execute,
+  problem,
+  type AppConfig,
+  type CommandAccepted,
+  type Principal,
+  type RequestMeta,
+} from '#platform';
 import {
   complaintDecider,
   complaintHoldId,
@@ -40,7 +52,9 @@ export interface RaiseInput {
 }
 
 /** The complaint policy in force, from the configuration; its version names its deadlines. */
-function complaintPolicyOf(config: Pick<AppConfig, 'COMPLAINT_ACKNOWLEDGE_DAYS' | 'COMPLAINT_RESOLUTION_DAYS' | 'COMPLAINT_EXTENSION_MAX_DAYS'>): ComplaintPolicy {
+function complaintPolicyOf(
+  config: Pick<AppConfig, 'COMPLAINT_ACKNOWLEDGE_DAYS' | 'COMPLAINT_RESOLUTION_DAYS' | 'COMPLAINT_EXTENSION_MAX_DAYS'>,
+): ComplaintPolicy {
   const ack = config.COMPLAINT_ACKNOWLEDGE_DAYS;
   const resolve = config.COMPLAINT_RESOLUTION_DAYS;
   const ext = config.COMPLAINT_EXTENSION_MAX_DAYS;
@@ -125,7 +139,13 @@ export class ComplaintsService implements OnModuleInit {
 
   async acknowledge(complaintId: string, meta: RequestMeta): Promise<CommandAccepted> {
     const businessDate = await this.clock.todayOrThrow();
-    return execute(this.metrics, this.complaints, complaintStream(complaintId), { type: 'AcknowledgeComplaint', data: { complaintId, by: actorOf(meta), businessDate } }, commandContext(meta, 'AcknowledgeComplaint', { extra: { businessDate } }));
+    return execute(
+      this.metrics,
+      this.complaints,
+      complaintStream(complaintId),
+      { type: 'AcknowledgeComplaint', data: { complaintId, by: actorOf(meta), businessDate } },
+      commandContext(meta, 'AcknowledgeComplaint', { extra: { businessDate } }),
+    );
   }
 
   /** The caller takes the investigation; their team (from the token) must not work the cases. */
@@ -148,18 +168,31 @@ export class ComplaintsService implements OnModuleInit {
       this.metrics,
       this.complaints,
       complaintStream(complaintId),
-      { type: 'ExtendResolutionDeadline', data: { complaintId, days: input.days, reason: input.reason, noticeRef: input.noticeRef ?? null, by: actorOf(meta), businessDate, policy: this.policy } },
-      commandContext(meta, 'ExtendComplaintDeadline', { policyVersions: { complaintPolicy: this.policy.version }, extra: { businessDate, reason: input.reason } }),
+      {
+        type: 'ExtendResolutionDeadline',
+        data: { complaintId, days: input.days, reason: input.reason, noticeRef: input.noticeRef ?? null, by: actorOf(meta), businessDate, policy: this.policy },
+      },
+      commandContext(meta, 'ExtendComplaintDeadline', {
+        policyVersions: { complaintPolicy: this.policy.version },
+        extra: { businessDate, reason: input.reason },
+      }),
     );
   }
 
-  async resolve(complaintId: string, input: { outcome: ComplaintOutcome; remedies: readonly Remedy[]; resolutionRef?: string }, meta: RequestMeta): Promise<CommandAccepted> {
+  async resolve(
+    complaintId: string,
+    input: { outcome: ComplaintOutcome; remedies: readonly Remedy[]; resolutionRef?: string },
+    meta: RequestMeta,
+  ): Promise<CommandAccepted> {
     const businessDate = await this.clock.todayOrThrow();
     return execute(
       this.metrics,
       this.complaints,
       complaintStream(complaintId),
-      { type: 'ResolveComplaint', data: { complaintId, outcome: input.outcome, remedies: input.remedies, resolutionRef: input.resolutionRef ?? null, by: actorOf(meta), businessDate } },
+      {
+        type: 'ResolveComplaint',
+        data: { complaintId, outcome: input.outcome, remedies: input.remedies, resolutionRef: input.resolutionRef ?? null, by: actorOf(meta), businessDate },
+      },
       commandContext(meta, 'ResolveComplaint', { extra: { businessDate, reason: input.outcome } }),
     );
   }
@@ -176,8 +209,16 @@ export class ComplaintsService implements OnModuleInit {
       const result =
         complaint.type === 'ComplaintRaised'
           ? await this.cases.placeOnHold(caseId, { holdId, reason: complaint.data.kind, since: complaint.data.raisedOn }, ctx('PlaceCaseOnHold'))
-          : await this.cases.releaseHold(caseId, { holdId, resolution: `COMPLAINT_${complaint.data.outcome}`, on: complaint.data.resolvedOn }, ctx('ResumeCase'));
-      if (isDomainError(result)) this.logger.warn({ caseId, complaintId: complaint.data.complaintId, code: result.code }, `case not ${complaint.type === 'ComplaintRaised' ? 'held' : 'resumed'} for a complaint`);
+          : await this.cases.releaseHold(
+              caseId,
+              { holdId, resolution: `COMPLAINT_${complaint.data.outcome}`, on: complaint.data.resolvedOn },
+              ctx('ResumeCase'),
+            );
+      if (isDomainError(result))
+        this.logger.warn(
+          { caseId, complaintId: complaint.data.complaintId, code: result.code },
+          `case not ${complaint.type === 'ComplaintRaised' ? 'held' : 'resumed'} for a complaint`,
+        );
     }
   }
 
@@ -186,8 +227,15 @@ export class ComplaintsService implements OnModuleInit {
     const closedDate = (event.data as { businessDate?: string }).businessDate;
     if (!isBusinessDate(closedDate)) return;
     for (const complaintId of await this.queries.overdueOn(closedDate)) {
-      const ctx = reaction.context('EscalateComplaint', { idempotencyKey: `${reaction.key}:${complaintId}`, policyVersions: { complaintPolicy: this.policy.version } });
-      const result = await this.complaints.handle(complaintStream(complaintId), { type: 'EscalateOverdue', data: { complaintId, closedDate: closedDate as BusinessDate } }, ctx);
+      const ctx = reaction.context('EscalateComplaint', {
+        idempotencyKey: `${reaction.key}:${complaintId}`,
+        policyVersions: { complaintPolicy: this.policy.version },
+      });
+      const result = await this.complaints.handle(
+        complaintStream(complaintId),
+        { type: 'EscalateOverdue', data: { complaintId, closedDate: closedDate as BusinessDate } },
+        ctx,
+      );
       if (isDomainError(result)) this.logger.warn({ complaintId, code: result.code }, 'complaint escalation refused');
     }
   }

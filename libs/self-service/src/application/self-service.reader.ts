@@ -5,7 +5,16 @@ import { CaseService, CollectionClock, maxHorizonDays, minimumPromise, type Case
 import { addDays } from '#kernel';
 import { RestructuringService } from '#restructuring';
 import { PG_POOL, ProblemException, problem } from '#platform';
-import { channelName, nextSteps, overdueBreakdown, purposeName, type Bilingual, type Component, type NextSteps, type OverdueBreakdown } from '../domain/explain.js';
+import {
+  channelName,
+  nextSteps,
+  overdueBreakdown,
+  purposeName,
+  type Bilingual,
+  type Component,
+  type NextSteps,
+  type OverdueBreakdown,
+} from '../domain/explain.js';
 import { SelfServiceQueries, type CustomerCase } from '../read-model/queries.js';
 
 const loanNotFound = (loanId: string) => new ProblemException(problem(404, 'LOAN_NOT_FOUND', 'Loan not found', `You have no loan ${loanId}.`));
@@ -113,7 +122,7 @@ export class SelfServiceReader {
     const loaded = kase ? await this.cases.load(kase.caseId) : null;
     const state = loaded && loaded.state.status === 'open' ? (loaded.state as OpenCase) : null;
     const today = await this.collectionClock.todayOrThrow();
-    const open = state ? Object.values(state.promises).find((p) => p.status === 'OPEN') ?? null : null;
+    const open = state ? (Object.values(state.promises).find((p) => p.status === 'OPEN') ?? null) : null;
     const holds = state ? Object.values(state.holds) : [];
     const terms = state?.plan.promiseTerms;
     return {
@@ -132,7 +141,14 @@ export class SelfServiceReader {
       promiseRules: state && terms ? { minimum: minimumPromise(state.overdueAmount, terms), latestDueOn: addDays(today, maxHorizonDays(terms)) } : null,
       whatHappensNext: state
         ? nextSteps({ steps: state.plan.steps, dpd: loan.position.dpd, asOf: loan.asOf, nextDueDate: loan.position.nextDueDate, holds, openPromise: open })
-        : { steps: [], paused: null, summary: loan.position.dpd > 0 ? { zh: '您的贷款已逾期，请尽快还款。', en: 'Your loan is past due; please pay as soon as you can.' } : { zh: '您的贷款没有逾期。', en: 'Your loan is not past due.' } },
+        : {
+            steps: [],
+            paused: null,
+            summary:
+              loan.position.dpd > 0
+                ? { zh: '您的贷款已逾期，请尽快还款。', en: 'Your loan is past due; please pay as soon as you can.' }
+                : { zh: '您的贷款没有逾期。', en: 'Your loan is not past due.' },
+          },
     };
   }
 
@@ -160,7 +176,10 @@ export class SelfServiceReader {
           channel: d.channel,
           outcome: d.outcome,
           purpose,
-          text: { zh: `${d.localDate} ${d.localTime ?? ''} ${channel.zh}：${why.zh}`.replace(/\s+/g, ' ').trim(), en: `${d.localDate} ${d.localTime ?? ''} ${channel.en}: ${why.en}`.replace(/\s+/g, ' ').trim() },
+          text: {
+            zh: `${d.localDate} ${d.localTime ?? ''} ${channel.zh}：${why.zh}`.replace(/\s+/g, ' ').trim(),
+            en: `${d.localDate} ${d.localTime ?? ''} ${channel.en}: ${why.en}`.replace(/\s+/g, ' ').trim(),
+          },
         });
       }
     }
@@ -176,7 +195,9 @@ export class SelfServiceReader {
   async restructuringRequest(customerId: string, requestId: string) {
     const view = await this.restructuring.queries.request(requestId);
     if (!view || view.customerId !== customerId) {
-      throw new ProblemException(problem(404, 'RESTRUCTURING_REQUEST_NOT_FOUND', 'Restructuring request not found', `You have no restructuring request ${requestId}.`));
+      throw new ProblemException(
+        problem(404, 'RESTRUCTURING_REQUEST_NOT_FOUND', 'Restructuring request not found', `You have no restructuring request ${requestId}.`),
+      );
     }
     return customerRequestView(view);
   }

@@ -17,7 +17,16 @@ export const COMPLAINT_KINDS = ['COMPLAINT', 'DISPUTE'] as const;
 export type ComplaintKind = (typeof COMPLAINT_KINDS)[number];
 
 /** What it is about. DISPUTE is about the debt itself (amount, existence, identity); a COMPLAINT about how the bank acted. */
-export const COMPLAINT_CATEGORIES = ['CONTACT_CONDUCT', 'CONTACT_FREQUENCY', 'THIRD_PARTY_CONTACT', 'DEBT_AMOUNT', 'NOT_MY_DEBT', 'FEES_AND_PENALTIES', 'RESTRUCTURING', 'OTHER'] as const;
+export const COMPLAINT_CATEGORIES = [
+  'CONTACT_CONDUCT',
+  'CONTACT_FREQUENCY',
+  'THIRD_PARTY_CONTACT',
+  'DEBT_AMOUNT',
+  'NOT_MY_DEBT',
+  'FEES_AND_PENALTIES',
+  'RESTRUCTURING',
+  'OTHER',
+] as const;
 export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
 
 const COMPLAINT_SOURCES = ['CUSTOMER', 'STAFF', 'REGULATOR'] as const;
@@ -48,11 +57,17 @@ export interface ComplaintPolicy {
   readonly maxExtensionDays: number;
 }
 
-export const DEFAULT_COMPLAINT_POLICY: ComplaintPolicy = Object.freeze({ version: 'complaints-1', acknowledgeWithinDays: 2, resolveWithinDays: 15, maxExtensionDays: 15 });
+export const DEFAULT_COMPLAINT_POLICY: ComplaintPolicy = Object.freeze({
+  version: 'complaints-1',
+  acknowledgeWithinDays: 2,
+  resolveWithinDays: 15,
+  maxExtensionDays: 15,
+});
 
 function complaintPolicyProblem(policy: ComplaintPolicy): string | null {
   const { acknowledgeWithinDays: ack, resolveWithinDays: resolve } = policy;
-  if (!Number.isInteger(ack) || ack < 0 || !Number.isInteger(resolve) || resolve < 1) return 'deadlines are whole days (acknowledgement from 0, resolution from 1)';
+  if (!Number.isInteger(ack) || ack < 0 || !Number.isInteger(resolve) || resolve < 1)
+    return 'deadlines are whole days (acknowledgement from 0, resolution from 1)';
   if (ack > resolve) return 'a complaint is acknowledged no later than it is resolved';
   if (!Number.isInteger(policy.maxExtensionDays) || policy.maxExtensionDays < 0) return 'an extension is a whole number of days, from 0';
   return null;
@@ -83,7 +98,10 @@ export type ComplaintRaised = DomainEvent<
     readonly resolveBy: BusinessDate;
   }
 >;
-export type ComplaintAcknowledged = DomainEvent<'ComplaintAcknowledged', { readonly complaintId: string; readonly acknowledgedBy: Actor; readonly acknowledgedOn: BusinessDate }>;
+export type ComplaintAcknowledged = DomainEvent<
+  'ComplaintAcknowledged',
+  { readonly complaintId: string; readonly acknowledgedBy: Actor; readonly acknowledgedOn: BusinessDate }
+>;
 export type ComplaintInvestigationStarted = DomainEvent<
   'ComplaintInvestigationStarted',
   { readonly complaintId: string; readonly investigator: Actor; readonly investigatorTeam: string | null; readonly startedOn: BusinessDate }
@@ -133,7 +151,8 @@ export type ComplaintEscalated = DomainEvent<
   }
 >;
 
-export type ComplaintEvent = ComplaintRaised | ComplaintAcknowledged | ComplaintInvestigationStarted | ComplaintDeadlineExtended | ComplaintResolved | ComplaintEscalated;
+export type ComplaintEvent =
+  ComplaintRaised | ComplaintAcknowledged | ComplaintInvestigationStarted | ComplaintDeadlineExtended | ComplaintResolved | ComplaintEscalated;
 export const COMPLAINT_EVENT_TYPES: readonly ComplaintEvent['type'][] = [
   'ComplaintRaised',
   'ComplaintAcknowledged',
@@ -214,7 +233,10 @@ export type RaiseComplaint = {
   readonly type: 'RaiseComplaint';
   readonly data: Omit<ComplaintRaised['data'], 'acknowledgeBy' | 'resolveBy'> & { readonly policy: ComplaintPolicy };
 };
-type AcknowledgeComplaint = { readonly type: 'AcknowledgeComplaint'; readonly data: { readonly complaintId: string; readonly by: Actor; readonly businessDate: BusinessDate } };
+type AcknowledgeComplaint = {
+  readonly type: 'AcknowledgeComplaint';
+  readonly data: { readonly complaintId: string; readonly by: Actor; readonly businessDate: BusinessDate };
+};
 type StartInvestigation = {
   readonly type: 'StartInvestigation';
   readonly data: { readonly complaintId: string; readonly investigator: Actor; readonly investigatorTeam: string | null; readonly businessDate: BusinessDate };
@@ -266,7 +288,8 @@ function open(state: ComplaintState, complaintId: string): Open | DomainError {
 
 function dated(c: Open, businessDate: BusinessDate): DomainError | null {
   if (!isBusinessDate(businessDate)) return domainError('INVALID_DATE', 'the business date must be a calendar date', { businessDate });
-  if (compareDates(businessDate, c.raisedOn) < 0) return domainError('DATE_BEFORE_COMPLAINT', `complaint ${c.complaintId} was raised on ${c.raisedOn}`, { raisedOn: c.raisedOn, businessDate });
+  if (compareDates(businessDate, c.raisedOn) < 0)
+    return domainError('DATE_BEFORE_COMPLAINT', `complaint ${c.complaintId} was raised on ${c.raisedOn}`, { raisedOn: c.raisedOn, businessDate });
   return null;
 }
 
@@ -274,19 +297,29 @@ function decideRaise(command: RaiseComplaint, state: ComplaintState): Decision {
   const { policy, ...d } = command.data;
   if (state.status !== 'NONE') {
     // The same complaint again (a retry with the same id) is nothing new; another under its id is refused.
-    return state.customerId === d.customerId && state.raisedOn === d.raisedOn ? [] : domainError('COMPLAINT_EXISTS', `complaint ${d.complaintId} already exists`, {}, 'conflict');
+    return state.customerId === d.customerId && state.raisedOn === d.raisedOn
+      ? []
+      : domainError('COMPLAINT_EXISTS', `complaint ${d.complaintId} already exists`, {}, 'conflict');
   }
   if (!isBusinessDate(d.raisedOn)) return domainError('INVALID_DATE', 'the business date must be a calendar date', { raisedOn: d.raisedOn });
   if (!(COMPLAINT_KINDS as readonly string[]).includes(d.kind)) return domainError('INVALID_KIND', `kind must be one of ${COMPLAINT_KINDS.join(', ')}`);
-  if (!(COMPLAINT_CATEGORIES as readonly string[]).includes(d.category)) return domainError('INVALID_CATEGORY', `category must be one of ${COMPLAINT_CATEGORIES.join(', ')}`);
-  if (!(COMPLAINT_SOURCES as readonly string[]).includes(d.source)) return domainError('INVALID_SOURCE', `source must be one of ${COMPLAINT_SOURCES.join(', ')}`);
+  if (!(COMPLAINT_CATEGORIES as readonly string[]).includes(d.category))
+    return domainError('INVALID_CATEGORY', `category must be one of ${COMPLAINT_CATEGORIES.join(', ')}`);
+  if (!(COMPLAINT_SOURCES as readonly string[]).includes(d.source))
+    return domainError('INVALID_SOURCE', `source must be one of ${COMPLAINT_SOURCES.join(', ')}`);
   if (d.source === 'CUSTOMER' && (d.raisedBy.role !== 'customer' || d.raisedBy.id !== d.customerId)) {
-    return domainError('COMPLAINT_SOURCE_MISMATCH', 'a complaint from the customer is raised by that customer', { source: d.source, role: d.raisedBy.role }, 'forbidden');
+    return domainError(
+      'COMPLAINT_SOURCE_MISMATCH',
+      'a complaint from the customer is raised by that customer',
+      { source: d.source, role: d.raisedBy.role },
+      'forbidden',
+    );
   }
   if (d.source !== 'CUSTOMER' && d.raisedBy.role === 'customer') {
     return domainError('COMPLAINT_SOURCE_MISMATCH', 'a customer raises complaints of source CUSTOMER', { source: d.source }, 'forbidden');
   }
-  if (d.source === 'REGULATOR' && !d.statementRef) return domainError('REFERRAL_REF_REQUIRED', 'a regulator referral references the referral letter (statementRef)');
+  if (d.source === 'REGULATOR' && !d.statementRef)
+    return domainError('REFERRAL_REF_REQUIRED', 'a regulator referral references the referral letter (statementRef)');
   const problem = complaintPolicyProblem(policy);
   if (problem) return domainError('INVALID_COMPLAINT_POLICY', problem, { version: policy.version });
   return [
@@ -318,7 +351,14 @@ function decideStartInvestigation(command: StartInvestigation, state: ComplaintS
   const c = open(state, d.complaintId);
   if (isError(c)) return c;
   if (c.investigator) {
-    return c.investigator.id === d.investigator.id ? [] : domainError('INVESTIGATOR_ASSIGNED', `complaint ${d.complaintId} is investigated by ${c.investigator.id}`, { investigator: c.investigator.id }, 'conflict');
+    return c.investigator.id === d.investigator.id
+      ? []
+      : domainError(
+          'INVESTIGATOR_ASSIGNED',
+          `complaint ${d.complaintId} is investigated by ${c.investigator.id}`,
+          { investigator: c.investigator.id },
+          'conflict',
+        );
   }
   const when = dated(c, d.businessDate);
   if (when) return when;
@@ -326,11 +366,20 @@ function decideStartInvestigation(command: StartInvestigation, state: ComplaintS
     return domainError('INVESTIGATOR_NOT_ALLOWED', 'a supervisor, risk manager or admin investigates a complaint', { role: d.investigator.role }, 'forbidden');
   }
   if (c.caseCollectors.includes(d.investigator.id) || (d.investigatorTeam !== null && c.caseTeams.includes(d.investigatorTeam))) {
-    return domainError('INVESTIGATOR_NOT_INDEPENDENT', 'the investigator must be outside the team of the cases the complaint concerns', { caseTeams: c.caseTeams, investigatorTeam: d.investigatorTeam }, 'forbidden');
+    return domainError(
+      'INVESTIGATOR_NOT_INDEPENDENT',
+      'the investigator must be outside the team of the cases the complaint concerns',
+      { caseTeams: c.caseTeams, investigatorTeam: d.investigatorTeam },
+      'forbidden',
+    );
   }
   const events: ComplaintEvent[] = [];
-  if (c.acknowledgedOn === null) events.push({ type: 'ComplaintAcknowledged', data: { complaintId: d.complaintId, acknowledgedBy: d.investigator, acknowledgedOn: d.businessDate } });
-  events.push({ type: 'ComplaintInvestigationStarted', data: { complaintId: d.complaintId, investigator: d.investigator, investigatorTeam: d.investigatorTeam, startedOn: d.businessDate } });
+  if (c.acknowledgedOn === null)
+    events.push({ type: 'ComplaintAcknowledged', data: { complaintId: d.complaintId, acknowledgedBy: d.investigator, acknowledgedOn: d.businessDate } });
+  events.push({
+    type: 'ComplaintInvestigationStarted',
+    data: { complaintId: d.complaintId, investigator: d.investigator, investigatorTeam: d.investigatorTeam, startedOn: d.businessDate },
+  });
   return events;
 }
 
@@ -340,11 +389,14 @@ function decideResolve(command: ResolveComplaint, state: ComplaintState): Decisi
   if (isError(c)) return c;
   if (c.status === 'RESOLVED') return [];
   if (!c.investigator) return domainError('INVESTIGATION_REQUIRED', 'a complaint is resolved after it has been investigated', {}, 'conflict');
-  if (c.investigator.id !== d.by.id) return domainError('RESOLVER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) resolves the complaint`, {}, 'forbidden');
+  if (c.investigator.id !== d.by.id)
+    return domainError('RESOLVER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) resolves the complaint`, {}, 'forbidden');
   const when = dated(c, d.businessDate);
   if (when) return when;
-  if (!(COMPLAINT_OUTCOMES as readonly string[]).includes(d.outcome)) return domainError('INVALID_OUTCOME', `outcome must be one of ${COMPLAINT_OUTCOMES.join(', ')}`);
-  if (d.remedies.length === 0 || d.remedies.some((r) => !(REMEDIES as readonly string[]).includes(r))) return domainError('INVALID_REMEDY', `remedies are one or more of ${REMEDIES.join(', ')}`);
+  if (!(COMPLAINT_OUTCOMES as readonly string[]).includes(d.outcome))
+    return domainError('INVALID_OUTCOME', `outcome must be one of ${COMPLAINT_OUTCOMES.join(', ')}`);
+  if (d.remedies.length === 0 || d.remedies.some((r) => !(REMEDIES as readonly string[]).includes(r)))
+    return domainError('INVALID_REMEDY', `remedies are one or more of ${REMEDIES.join(', ')}`);
   if (d.outcome === 'NOT_UPHELD' && d.remedies.some((r) => r !== 'NONE' && r !== 'APOLOGY')) {
     return domainError('REMEDY_WITHOUT_FINDING', 'a complaint not upheld carries no remedy beyond an apology', { remedies: d.remedies });
   }
@@ -378,17 +430,34 @@ function decideExtend(command: ExtendResolutionDeadline, state: ComplaintState):
   const d = command.data;
   const c = open(state, d.complaintId);
   if (isError(c)) return c;
-  if (!c.investigator) return domainError('INVESTIGATION_REQUIRED', 'the investigator extends the deadline, once the investigation has started', {}, 'conflict');
-  if (c.investigator.id !== d.by.id) return domainError('EXTENDER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) extends the deadline`, {}, 'forbidden');
+  if (!c.investigator)
+    return domainError('INVESTIGATION_REQUIRED', 'the investigator extends the deadline, once the investigation has started', {}, 'conflict');
+  if (c.investigator.id !== d.by.id)
+    return domainError('EXTENDER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) extends the deadline`, {}, 'forbidden');
   const when = dated(c, d.businessDate);
   if (when) return when;
-  if (!(EXTENSION_REASONS as readonly string[]).includes(d.reason)) return domainError('INVALID_EXTENSION_REASON', `reason must be one of ${EXTENSION_REASONS.join(', ')}`);
+  if (!(EXTENSION_REASONS as readonly string[]).includes(d.reason))
+    return domainError('INVALID_EXTENSION_REASON', `reason must be one of ${EXTENSION_REASONS.join(', ')}`);
   if (!Number.isInteger(d.days) || d.days < 1 || d.days > d.policy.maxExtensionDays) {
-    return domainError('EXTENSION_TOO_LONG', `the deadline is extended by 1 to ${d.policy.maxExtensionDays} days`, { days: d.days, maxExtensionDays: d.policy.maxExtensionDays });
+    return domainError('EXTENSION_TOO_LONG', `the deadline is extended by 1 to ${d.policy.maxExtensionDays} days`, {
+      days: d.days,
+      maxExtensionDays: d.policy.maxExtensionDays,
+    });
   }
-  if (c.extended) return domainError('DEADLINE_ALREADY_EXTENDED', `complaint ${d.complaintId}'s deadline was extended already (to ${c.resolveBy})`, { resolveBy: c.resolveBy }, 'conflict');
+  if (c.extended)
+    return domainError(
+      'DEADLINE_ALREADY_EXTENDED',
+      `complaint ${d.complaintId}'s deadline was extended already (to ${c.resolveBy})`,
+      { resolveBy: c.resolveBy },
+      'conflict',
+    );
   if (compareDates(d.businessDate, c.resolveBy) > 0) {
-    return domainError('DEADLINE_PASSED', `the resolution deadline ${c.resolveBy} has passed; it is not extended afterwards`, { resolveBy: c.resolveBy }, 'conflict');
+    return domainError(
+      'DEADLINE_PASSED',
+      `the resolution deadline ${c.resolveBy} has passed; it is not extended afterwards`,
+      { resolveBy: c.resolveBy },
+      'conflict',
+    );
   }
   return [
     {
@@ -415,7 +484,10 @@ function decideEscalate(command: EscalateOverdue, state: ComplaintState): Decisi
   const events: ComplaintEvent[] = [];
   const missed = (deadline: Deadline, due: BusinessDate, met: boolean) => {
     if (!met && !state.escalated.includes(deadline) && compareDates(due, d.closedDate) <= 0) {
-      events.push({ type: 'ComplaintEscalated', data: { complaintId: state.complaintId, customerId: state.customerId, deadline, due, escalatedOn: d.closedDate } });
+      events.push({
+        type: 'ComplaintEscalated',
+        data: { complaintId: state.complaintId, customerId: state.customerId, deadline, due, escalatedOn: d.closedDate },
+      });
     }
   };
   missed('ACKNOWLEDGEMENT', state.acknowledgeBy, state.acknowledgedOn !== null);

@@ -38,7 +38,15 @@ export interface OverdueBreakdown {
   readonly total: Fen;
   /** In the order a payment is applied to them (the product's waterfall). */
   readonly components: ReadonlyArray<{ readonly component: Component; readonly amount: Fen; readonly name: Bilingual }>;
-  readonly installments: ReadonlyArray<{ readonly seq: number; readonly dueDate: BusinessDate; readonly daysOverdue: number; readonly penalty: Fen; readonly interest: Fen; readonly principal: Fen; readonly total: Fen }>;
+  readonly installments: ReadonlyArray<{
+    readonly seq: number;
+    readonly dueDate: BusinessDate;
+    readonly daysOverdue: number;
+    readonly penalty: Fen;
+    readonly interest: Fen;
+    readonly principal: Fen;
+    readonly total: Fen;
+  }>;
   /** How a payment is applied, in words. */
   readonly paymentOrder: Bilingual;
 }
@@ -49,23 +57,45 @@ export interface OverdueBreakdown {
  * installment's components before the next installment, `component` pays one component across
  * all overdue installments before the next component.
  */
-export function overdueBreakdown(schedule: readonly ScheduleRow[], waterfall: { readonly order: readonly Component[]; readonly sweep: 'installment' | 'component' }, asOf: BusinessDate): OverdueBreakdown {
+export function overdueBreakdown(
+  schedule: readonly ScheduleRow[],
+  waterfall: { readonly order: readonly Component[]; readonly sweep: 'installment' | 'component' },
+  asOf: BusinessDate,
+): OverdueBreakdown {
   const overdue = schedule
     .filter((i) => i.status === 'overdue')
     .map((i) => {
       const penalty = Math.max(0, i.penaltyAccrued - i.paidPenalty - (i.waivedPenalty ?? 0));
       const interest = Math.max(0, i.interest - i.paidInterest);
       const principal = Math.max(0, i.principal - i.paidPrincipal);
-      return { seq: i.seq, dueDate: i.dueDate, daysOverdue: Math.max(0, daysBetween(i.dueDate, asOf)), penalty, interest, principal, total: penalty + interest + principal };
+      return {
+        seq: i.seq,
+        dueDate: i.dueDate,
+        daysOverdue: Math.max(0, daysBetween(i.dueDate, asOf)),
+        penalty,
+        interest,
+        principal,
+        total: penalty + interest + principal,
+      };
     })
     .sort((a, b) => compareDates(a.dueDate, b.dueDate) || a.seq - b.seq);
-  const components = waterfall.order.map((component) => ({ component, amount: overdue.reduce((s, i) => s + i[component], 0), name: COMPONENT_NAMES[component] }));
+  const components = waterfall.order.map((component) => ({
+    component,
+    amount: overdue.reduce((s, i) => s + i[component], 0),
+    name: COMPONENT_NAMES[component],
+  }));
   const zhOrder = waterfall.order.map((c) => COMPONENT_NAMES[c].zh).join('、');
   const enOrder = waterfall.order.map((c) => COMPONENT_NAMES[c].en).join(', then ');
   const paymentOrder: Bilingual =
     waterfall.sweep === 'installment'
-      ? { zh: `您的还款先还最早逾期的一期，每期按${zhOrder}的顺序抵扣。`, en: `A payment goes to the oldest overdue installment first, and within it to ${enOrder}.` }
-      : { zh: `您的还款按${zhOrder}的顺序抵扣，每一项先还最早逾期的一期。`, en: `A payment goes to ${enOrder}, each across the overdue installments oldest first.` };
+      ? {
+          zh: `您的还款先还最早逾期的一期，每期按${zhOrder}的顺序抵扣。`,
+          en: `A payment goes to the oldest overdue installment first, and within it to ${enOrder}.`,
+        }
+      : {
+          zh: `您的还款按${zhOrder}的顺序抵扣，每一项先还最早逾期的一期。`,
+          en: `A payment goes to ${enOrder}, each across the overdue installments oldest first.`,
+        };
   return { total: overdue.reduce((s, i) => s + i.total, 0), components, installments: overdue, paymentOrder };
 }
 
@@ -111,7 +141,6 @@ export interface NextSteps {
   readonly summary: Bilingual;
 }
 
-
 /**
  * The case's next steps, from its plan: steps timed by days past due that DPD has not reached,
  * dated as if nothing changes, and steps timed before the next installment. Nothing is due while
@@ -147,15 +176,24 @@ export function nextSteps(input: {
       purpose: step.purpose,
       text:
         dpdDay !== null
-          ? { zh: `约${expectedOn}（逾期第${dpdDay}天）：${channel.zh}，${purpose.zh}。`, en: `Around ${expectedOn} (day ${dpdDay} past due): ${channel.en}, ${purpose.en}.` }
-          : { zh: `${expectedOn}（下期还款日前）：${channel.zh}，${purpose.zh}。`, en: `On ${expectedOn} (before your next due date): ${channel.en}, ${purpose.en}.` },
+          ? {
+              zh: `约${expectedOn}（逾期第${dpdDay}天）：${channel.zh}，${purpose.zh}。`,
+              en: `Around ${expectedOn} (day ${dpdDay} past due): ${channel.en}, ${purpose.en}.`,
+            }
+          : {
+              zh: `${expectedOn}（下期还款日前）：${channel.zh}，${purpose.zh}。`,
+              en: `On ${expectedOn} (before your next due date): ${channel.en}, ${purpose.en}.`,
+            },
     });
   }
   out.sort((a, b) => compareDates(a.expectedOn, b.expectedOn) || a.stepId.localeCompare(b.stepId));
   const steps = out.slice(0, input.limit ?? 5);
   let paused: Bilingual | null = null;
   if (input.holds.includes('DISPUTE') || input.holds.includes('COMPLAINT')) {
-    paused = { zh: '您的投诉或异议处理期间，我们暂停催收联系。处理完毕后将恢复。', en: 'While your complaint or dispute is open, we do not contact you about this debt. We resume once it is resolved.' };
+    paused = {
+      zh: '您的投诉或异议处理期间，我们暂停催收联系。处理完毕后将恢复。',
+      en: 'While your complaint or dispute is open, we do not contact you about this debt. We resume once it is resolved.',
+    };
   } else if (input.holds.includes('RESTRUCTURING')) {
     paused = { zh: '您的还款计划执行期间，我们暂停催收联系。', en: 'While your repayment plan runs, we do not contact you about arrears.' };
   } else if (input.holds.length) {

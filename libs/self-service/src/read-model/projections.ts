@@ -13,7 +13,10 @@ export const SELF_SERVICE_CASES_TABLE = 'rm_selfservice_case_assignments';
 export const SELF_SERVICE_CALENDAR_TABLE = 'rm_selfservice_business_calendar';
 export const COMPLAINTS_TABLE = 'rm_selfservice_complaints';
 
-export const selfServiceCaseAssignmentsProjection: Projection = caseAssignmentsProjection({ name: 'selfservice_case_assignments', table: SELF_SERVICE_CASES_TABLE });
+export const selfServiceCaseAssignmentsProjection: Projection = caseAssignmentsProjection({
+  name: 'selfservice_case_assignments',
+  table: SELF_SERVICE_CASES_TABLE,
+});
 export const selfServiceCalendarProjection: Projection = businessCalendarCopy({ name: 'selfservice_business_calendar', table: SELF_SERVICE_CALENDAR_TABLE });
 
 export interface ComplaintRow {
@@ -87,14 +90,38 @@ function evolveComplaintRow(row: ComplaintRow | undefined, recorded: RecordedEve
     case 'ComplaintAcknowledged':
       return row && { ...row, status: row.status === 'RAISED' ? 'ACKNOWLEDGED' : row.status, acknowledged_on: event.data.acknowledgedOn };
     case 'ComplaintInvestigationStarted':
-      return row && { ...row, status: 'INVESTIGATING', investigator_id: event.data.investigator.id, investigator_team: event.data.investigatorTeam, investigation_started_on: event.data.startedOn };
+      return (
+        row && {
+          ...row,
+          status: 'INVESTIGATING',
+          investigator_id: event.data.investigator.id,
+          investigator_team: event.data.investigatorTeam,
+          investigation_started_on: event.data.startedOn,
+        }
+      );
     case 'ComplaintDeadlineExtended': {
       const d = event.data;
-      const extension = { days: d.days, reason: d.reason, previousResolveBy: d.previousResolveBy, extendedBy: d.extendedBy.id, extendedOn: d.extendedOn, noticeRef: d.noticeRef };
+      const extension = {
+        days: d.days,
+        reason: d.reason,
+        previousResolveBy: d.previousResolveBy,
+        extendedBy: d.extendedBy.id,
+        extendedOn: d.extendedOn,
+        noticeRef: d.noticeRef,
+      };
       return row && { ...row, resolve_by: d.resolveBy, extension };
     }
     case 'ComplaintResolved':
-      return row && { ...row, status: 'RESOLVED', resolved_on: event.data.resolvedOn, outcome: event.data.outcome, remedies: [...event.data.remedies], late: event.data.late };
+      return (
+        row && {
+          ...row,
+          status: 'RESOLVED',
+          resolved_on: event.data.resolvedOn,
+          outcome: event.data.outcome,
+          remedies: [...event.data.remedies],
+          late: event.data.late,
+        }
+      );
     case 'ComplaintEscalated':
       return row && { ...row, escalations: [...row.escalations, { deadline: event.data.deadline, due: event.data.due, escalatedOn: event.data.escalatedOn }] };
     default:

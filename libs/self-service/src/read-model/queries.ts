@@ -150,7 +150,9 @@ export class SelfServiceQueries {
               avg(resolved_on::date - raised_on::date) FILTER (WHERE status = 'RESOLVED')::float8 AS mean_days
          FROM ${COMPLAINTS_TABLE}`,
     );
-    const outcomes = await this.pool.query<{ outcome: string; n: number }>(`SELECT outcome, count(*)::int AS n FROM ${COMPLAINTS_TABLE} WHERE outcome IS NOT NULL GROUP BY outcome ORDER BY outcome`);
+    const outcomes = await this.pool.query<{ outcome: string; n: number }>(
+      `SELECT outcome, count(*)::int AS n FROM ${COMPLAINTS_TABLE} WHERE outcome IS NOT NULL GROUP BY outcome ORDER BY outcome`,
+    );
     const kinds = await this.pool.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM ${COMPLAINTS_TABLE} GROUP BY kind ORDER BY kind`);
     const per = async (column: 'case_collectors' | 'case_teams') =>
       (

@@ -39,7 +39,11 @@ export class PersonalDataController {
   @HttpCode(204)
   @DocBody(PersonalDataBody)
   @ApiOperation({ summary: "Store or replace a customer's personal data (encrypted under the customer's own key)" })
-  async put(@Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string, @Body(new ZodPipe(PersonalDataBody)) body: PersonalData, @Req() req: Req) {
+  async put(
+    @Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string,
+    @Body(new ZodPipe(PersonalDataBody)) body: PersonalData,
+    @Req() req: Req,
+  ) {
     try {
       await this.vault.put(customerId, body, req.user);
     } catch (err) {
@@ -54,16 +58,32 @@ export class PersonalDataController {
     summary:
       'Masked by default; clear values (with a purpose) for roles that need them and, for collectors and supervisors, only for customers with an open case of theirs (403 CLEAR_READ_OUT_OF_SCOPE); every clear read recorded',
   })
-  async get(@Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string, @Query(new ZodPipe(ReadQuery, 'query')) query: z.infer<typeof ReadQuery>, @Req() req: Req) {
+  async get(
+    @Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string,
+    @Query(new ZodPipe(ReadQuery, 'query')) query: z.infer<typeof ReadQuery>,
+    @Req() req: Req,
+  ) {
     const clear = query.purpose !== undefined;
     if (clear && !(CLEAR_READERS as readonly string[]).includes(req.user.role)) {
       throw new ProblemException(problem(403, 'CLEAR_READ_FORBIDDEN', 'Clear read forbidden', `Role ${req.user.role} sees personal data masked only.`));
     }
     if (clear && !(await this.scope.allows(req.user, customerId))) {
-      this.logger.warn({ msg: 'clear read out of scope refused', actor: req.user.id, role: req.user.role, team: req.user.team, customerId, purpose: query.purpose });
+      this.logger.warn({
+        msg: 'clear read out of scope refused',
+        actor: req.user.id,
+        role: req.user.role,
+        team: req.user.team,
+        customerId,
+        purpose: query.purpose,
+      });
       const whose = req.user.role === 'supervisor' ? 'your team' : 'you';
       throw new ProblemException(
-        problem(403, 'CLEAR_READ_OUT_OF_SCOPE', 'Clear read out of scope', `${customerId} has no open collection case assigned to ${whose}; personal data is shown masked only.`),
+        problem(
+          403,
+          'CLEAR_READ_OUT_OF_SCOPE',
+          'Clear read out of scope',
+          `${customerId} has no open collection case assigned to ${whose}; personal data is shown masked only.`,
+        ),
       );
     }
     try {
@@ -79,7 +99,11 @@ export class PersonalDataController {
   @HttpCode(200)
   @DocBody(EraseBody)
   @ApiOperation({ summary: "Erase a customer: destroys the customer's key and record (events keep only the id)" })
-  async erase(@Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string, @Body(new ZodPipe(EraseBody)) body: z.infer<typeof EraseBody>, @Req() req: Req) {
+  async erase(
+    @Param('customerId', new ZodPipe(fields.id, 'params')) customerId: string,
+    @Body(new ZodPipe(EraseBody)) body: z.infer<typeof EraseBody>,
+    @Req() req: Req,
+  ) {
     return { customerId, erased: await this.vault.erase(customerId, req.user, body.reason) };
   }
 
@@ -91,8 +115,10 @@ export class PersonalDataController {
   }
 
   private problemOf(err: unknown, customerId: string): unknown {
-    if (err instanceof CustomerErasedError) return new ProblemException(problem(410, 'CUSTOMER_ERASED', 'Customer erased', `The personal data of ${customerId} was erased.`));
-    if (err instanceof CustomerNotFoundError) return new ProblemException(problem(404, 'PERSONAL_DATA_NOT_FOUND', 'Personal data not found', `No personal data for ${customerId}.`));
+    if (err instanceof CustomerErasedError)
+      return new ProblemException(problem(410, 'CUSTOMER_ERASED', 'Customer erased', `The personal data of ${customerId} was erased.`));
+    if (err instanceof CustomerNotFoundError)
+      return new ProblemException(problem(404, 'PERSONAL_DATA_NOT_FOUND', 'Personal data not found', `No personal data for ${customerId}.`));
     return err;
   }
 }

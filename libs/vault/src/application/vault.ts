@@ -128,10 +128,11 @@ export class PersonalDataVault {
       await lockCustomer(client, customerId);
       const keys = await client.query('DELETE FROM pii_customer_keys WHERE customer_id = $1', [customerId]);
       await client.query('DELETE FROM pii_records WHERE customer_id = $1', [customerId]);
-      await client.query(
-        `INSERT INTO pii_erasures (customer_id, erased_by, reason) VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO NOTHING`,
-        [customerId, actor.id, reason],
-      );
+      await client.query(`INSERT INTO pii_erasures (customer_id, erased_by, reason) VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO NOTHING`, [
+        customerId,
+        actor.id,
+        reason,
+      ]);
       await client.query('COMMIT');
       return (keys.rowCount ?? 0) > 0;
     } catch (err) {
@@ -143,10 +144,9 @@ export class PersonalDataVault {
   }
 
   async accessLog(customerId: string): Promise<Array<{ actorId: string; actorRole: string; purpose: string; at: string }>> {
-    const { rows } = await this.pool.query(
-      'SELECT actor_id, actor_role, purpose, accessed_at FROM pii_access_log WHERE customer_id = $1 ORDER BY id',
-      [customerId],
-    );
+    const { rows } = await this.pool.query('SELECT actor_id, actor_role, purpose, accessed_at FROM pii_access_log WHERE customer_id = $1 ORDER BY id', [
+      customerId,
+    ]);
     return rows.map((r) => ({ actorId: r.actor_id, actorRole: r.actor_role, purpose: r.purpose, at: (r.accessed_at as Date).toISOString() }));
   }
 }

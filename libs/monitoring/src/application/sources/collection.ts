@@ -101,21 +101,33 @@ export function fromCollection(event: RecordedEvent): ObservationDraft[] {
       // A third party's refusal or dispute is theirs: only the debtor's disputes and complaints count (and hold the case).
       const dispute = party === 'DEBTOR' ? DISPUTE_OUTCOMES[outcome] : undefined;
       if (dispute) {
-        out.push({ ...base, kind: 'DisputeRaised', on, disputeKey: `${caseId}#${str(d.attemptId) ?? event.eventId}`, caseId, customerId: str(d.customerId), type: dispute });
+        out.push({
+          ...base,
+          kind: 'DisputeRaised',
+          on,
+          disputeKey: `${caseId}#${str(d.attemptId) ?? event.eventId}`,
+          caseId,
+          customerId: str(d.customerId),
+          type: dispute,
+        });
       }
       return out;
     }
     case 'PromiseToPayRecorded': {
       const promiseId = str(d.promiseId);
       if (!promiseId) return [];
-      return [{ ...base, kind: 'PromiseMade', on: dateOf(event, 'promisedOn'), caseId, promiseId, amount: num(d.amount) ?? 0, dueOn: str(d.dueOn) ?? str(d.dueDate) }];
+      return [
+        { ...base, kind: 'PromiseMade', on: dateOf(event, 'promisedOn'), caseId, promiseId, amount: num(d.amount) ?? 0, dueOn: str(d.dueOn) ?? str(d.dueDate) },
+      ];
     }
     case 'PromiseKept':
     case 'PromiseBroken': {
       const promiseId = str(d.promiseId);
       if (!promiseId) return [];
       const kept = event.type === 'PromiseKept';
-      return [{ ...base, kind: 'PromiseResolved', on: dateOf(event, kept ? 'keptOn' : 'brokenOn', 'on'), caseId, promiseId, customerId: str(d.customerId), kept }];
+      return [
+        { ...base, kind: 'PromiseResolved', on: dateOf(event, kept ? 'keptOn' : 'brokenOn', 'on'), caseId, promiseId, customerId: str(d.customerId), kept },
+      ];
     }
     case 'PromiseReopened': {
       const promiseId = str(d.promiseId);
@@ -126,7 +138,15 @@ export function fromCollection(event: RecordedEvent): ObservationDraft[] {
       const dispute = DISPUTE_OUTCOMES[str(d.reason) ?? ''];
       if (!dispute) return [];
       return [
-        { ...base, kind: 'DisputeRaised', on: dateOf(event, 'since'), disputeKey: `${caseId}#${str(d.holdId) ?? event.eventId}`, caseId, customerId: str(d.customerId), type: dispute },
+        {
+          ...base,
+          kind: 'DisputeRaised',
+          on: dateOf(event, 'since'),
+          disputeKey: `${caseId}#${str(d.holdId) ?? event.eventId}`,
+          caseId,
+          customerId: str(d.customerId),
+          type: dispute,
+        },
       ];
     }
     case 'OutreachStarted': {
@@ -134,7 +154,18 @@ export function fromCollection(event: RecordedEvent): ObservationDraft[] {
       const customerId = str(d.customerId);
       const dueDate = dateOf(event, 'dueDate');
       if (!loanId || !customerId || !dueDate) return [];
-      return [{ ...base, kind: 'OutreachStarted', on: dateOf(event, 'startedOn'), trackId: entityId(event, 'trackId'), loanId, customerId, dueDate, strategy: strategyOf(d) }];
+      return [
+        {
+          ...base,
+          kind: 'OutreachStarted',
+          on: dateOf(event, 'startedOn'),
+          trackId: entityId(event, 'trackId'),
+          loanId,
+          customerId,
+          dueDate,
+          strategy: strategyOf(d),
+        },
+      ];
     }
     case 'CaseClosed':
       return [{ ...base, kind: 'CaseClosed', on: dateOf(event, 'closedOn'), caseId, reason: str(d.reason) ?? 'UNKNOWN' }];

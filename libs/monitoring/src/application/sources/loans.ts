@@ -77,11 +77,34 @@ export function fromLoans(event: RecordedEvent): ObservationDraft[] {
         bySeq.set(a.seq, part);
       }
       const parts: PaymentPart[] = [...bySeq.entries()].sort(([a], [b]) => a - b).map(([seq, p]) => ({ seq, ...p }));
-      return [{ ...base, kind: 'PaymentMade', on: dateOf(event, 'businessDate', 'valueDate'), loanId, reference: d.reference, amount: d.amount, valueDate: d.valueDate, parts }];
+      return [
+        {
+          ...base,
+          kind: 'PaymentMade',
+          on: dateOf(event, 'businessDate', 'valueDate'),
+          loanId,
+          reference: d.reference,
+          amount: d.amount,
+          valueDate: d.valueDate,
+          parts,
+        },
+      ];
     }
     case 'RecoveryReceived': {
       const d = (event as RecordedEvent<RecoveryReceived['data']>).data;
-      return [{ ...base, kind: 'PaymentMade', on: dateOf(event, 'businessDate', 'valueDate'), loanId, reference: d.reference, amount: d.amount, valueDate: d.valueDate, parts: [], recovery: true }];
+      return [
+        {
+          ...base,
+          kind: 'PaymentMade',
+          on: dateOf(event, 'businessDate', 'valueDate'),
+          loanId,
+          reference: d.reference,
+          amount: d.amount,
+          valueDate: d.valueDate,
+          parts: [],
+          recovery: true,
+        },
+      ];
     }
     case 'PaymentReversed': {
       const d = (event as RecordedEvent<PaymentReversed['data']>).data;

@@ -16,5 +16,7 @@ export function fromSelfService(event: RecordedEvent): ObservationDraft[] {
   const caseIds = Array.isArray(d.caseIds) ? d.caseIds.filter((c): c is string => typeof c === 'string') : [];
   const outcome = str(d.outcome);
   if (!outcome) return [];
-  return [{ sourceEventId: event.eventId, kind: 'ComplaintResolved', on: dateOf(event, 'resolvedOn'), complaintId: entityId(event, 'complaintId'), caseIds, outcome }];
+  return [
+    { sourceEventId: event.eventId, kind: 'ComplaintResolved', on: dateOf(event, 'resolvedOn'), complaintId: entityId(event, 'complaintId'), caseIds, outcome },
+  ];
 }

@@ -1,4 +1,5 @@
-import { dpdOn, nextDueDate } from '../src/application/loan-mirror.js';
+import { reportedDpdOn as dpdOn } from '#loans';
+import { nextDueDate } from '../src/application/loan-mirror.js';
 import { evolveCaseRow } from '../src/read-model/projections.js';
 import { history, openCase, attempt } from './fixtures.js';
 import type { RecordedEvent } from '#kernel';

@@ -2,7 +2,8 @@ import { deciderSpec } from '#kernel/testing';
 import { DEFAULT_RULES } from '../src/domain/classification.js';
 import type { Actor } from '#kernel';
 import { loanClassificationDecider, type LoanClassificationEvent, type LoanClassified } from '../src/domain/loan-classification.js';
-import { dpdOn, foldLoanEvent, loanBalance, onBook } from '../src/domain/loan-facts.js';
+import { reportedDpdOn as dpdOn } from '#loans';
+import { foldLoanEvent, loanBalance, onBook } from '../src/domain/loan-facts.js';
 import { previousMonthEnd } from '../src/read-model/classification-report.js';
 import { delinquentLoan, loan, registered, trigger } from './fixtures.js';
 

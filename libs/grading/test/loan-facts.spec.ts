@@ -1,5 +1,6 @@
 import type { LoanEvent } from '#loans';
-import { dpdOn, foldLoanEvent, loanBalance, type LoanRecord } from '../src/domain/loan-facts.js';
+import { reportedDpdOn as dpdOn } from '#loans';
+import { foldLoanEvent, loanBalance, type LoanRecord } from '../src/domain/loan-facts.js';
 import { registered } from './fixtures.js';
 
 function fold(events: LoanEvent[]): LoanRecord | undefined {

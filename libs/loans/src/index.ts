@@ -8,6 +8,7 @@ export {
   oldestUnpaidDueDate,
   overdueAmount,
   pausedDays,
+  reportedDpdOn,
   stageBoundariesProblem,
   stageFor,
   stageUpperBound,

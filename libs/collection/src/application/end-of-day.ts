@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { addDays, isDomainError, type BusinessDate } from '#kernel';
+import { reportedDpdOn } from '#loans';
 import type { CommandContext } from '#eventstore';
 import { Metrics, PG_POOL } from '#platform';
 import { CaseService } from './cases.service.js';
@@ -10,7 +11,7 @@ import { OutreachService } from './outreach.service.js';
 import { CaseRerouting } from './rerouting.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { followUp, runCommand } from './commands.js';
-import { dpdOn, fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
+import { fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
 
 export interface EndOfDaySummary {
   readonly businessDate: BusinessDate;
@@ -72,7 +73,7 @@ export class CollectionEndOfDay {
       const key = `eod:${businessDate}:${caseId}`;
       // Whoever works the case tomorrow holds what it needs then (a lapse, an escalation's plan).
       if (await reroute(caseId, { ...ctx, idempotencyKey: key })) rerouted++;
-      const result = await this.cases.closeDay(caseId, businessDate, dpdOn(loan, businessDate), nextDueDate(loan, addDays(businessDate, 1)), {
+      const result = await this.cases.closeDay(caseId, businessDate, reportedDpdOn(loan, businessDate), nextDueDate(loan, addDays(businessDate, 1)), {
         ...ctx,
         command: 'CloseCaseDay',
         idempotencyKey: key,

@@ -31,7 +31,7 @@ export interface LoanMirror {
 }
 
 // DPD on a date and the next due date are the scheduling rules, kept in the domain.
-export { dpdOn, nextDueDate } from '../domain/scheduling.js';
+export { nextDueDate } from '../domain/scheduling.js';
 
 export const LOANS_MIRROR_TABLE = 'rm_collection_loans';
 export const GRADES_TABLE = 'rm_collection_grades';

@@ -77,17 +77,6 @@ export function dueSteps(
   );
 }
 
-/**
- * Days past due on a date, from the last published position: the Loans context publishes DPD only
- * when the stage changes, so in between it grows by one a calendar day. A payment that clears the
- * oldest installment without changing the stage is not seen here (documented assumption); the next
- * stage change or cure corrects it.
- */
-export function dpdOn(loan: { readonly delinquent: boolean; readonly dpd: number; readonly dpdAsOf: BusinessDate | null }, date: BusinessDate): number {
-  if (!loan.delinquent || !loan.dpdAsOf) return 0;
-  return loan.dpd + Math.max(0, daysBetween(loan.dpdAsOf, date));
-}
-
 /** The first installment due on or after the date (for steps timed before a due date). */
 export function nextDueDate(loan: { readonly installments: readonly { readonly dueDate: BusinessDate }[] }, date: BusinessDate): BusinessDate | null {
   return (

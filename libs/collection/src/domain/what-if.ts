@@ -1,8 +1,9 @@
 import { addDays, compareDates, isDomainError, type BusinessDate } from '#kernel';
+import { reportedDpdOn } from '#loans';
 import { decideCase, type CaseCommand } from './case.decider.js';
 import { evolveCase, initialCaseState, type ActionScheduled, type CaseEvent, type CaseState, type Plan } from './case.events.js';
 import { strategyLabel, type Grade, type ResolvedStrategy, type Stage } from './model.js';
-import { dpdOn, nextDueDate } from './scheduling.js';
+import { nextDueDate } from './scheduling.js';
 import { resolveStrategy, type StrategyDefinition } from './strategy.js';
 
 /**
@@ -217,7 +218,7 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
       if (state.status === 'closed') break;
       continue;
     }
-    const dpdToday = dpdOn({ delinquent: dpd.value > 0, dpd: dpd.value, dpdAsOf: dpd.asOf }, date);
+    const dpdToday = reportedDpdOn({ delinquent: dpd.value > 0, dpd: dpd.value, dpdAsOf: dpd.asOf }, date);
     apply({ type: 'CloseCaseDay', data: { caseId, businessDate: date, dpd: dpdToday, nextDueDate: nextDueDate(input, addDays(date, 1)) } });
   }
 

@@ -1,6 +1,7 @@
 import { addMonths, compareDates, type BusinessDate } from '#kernel';
+import { reportedDpdOn } from '#loans';
 import { categoryRank, type Category } from './grades.js';
-import { dpdOn, type LoanRecord, type LoanRestructuring } from './loan-facts.js';
+import { type LoanRecord, type LoanRestructuring } from './loan-facts.js';
 
 /**
  * Five-category loan risk classification. The defaults follow the 2023 PRC measures on the risk
@@ -114,7 +115,7 @@ const within = (d: BusinessDate, from: BusinessDate, to: BusinessDate) => compar
 
 /** Classifies a loan on `asOf`: the worst of the overdue rule and any restructuring floor. */
 export function classifyLoan(rules: ClassificationRules, loan: LoanRecord, asOf: BusinessDate): Classification {
-  const dpd = dpdOn(loan, asOf);
+  const dpd = reportedDpdOn(loan, asOf);
   const candidates: Array<{ category: Category; rule: ClassificationRule }> = [dpdCategory(rules, dpd)];
   let observation: Classification['observation'] = null;
   if (!loan.paidOff) {

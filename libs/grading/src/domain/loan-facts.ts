@@ -1,5 +1,5 @@
 import { addDays, addMonths, compareDates, daysBetween, type BusinessDate, type Fen } from '#kernel';
-import type { LoanEvent } from '#loans';
+import { reportedDpdOn, type LoanEvent } from '#loans';
 
 /**
  * What Grading knows about one loan, folded from the Loans context's published events (never from
@@ -61,17 +61,6 @@ export function loanBalance(loan: LoanRecord): Fen {
 /** Whether the loan is on the books: registered, neither paid off nor written off. */
 export const onBook = (loan: LoanRecord): boolean => !loan.paidOff && !loan.writtenOffOn;
 
-/**
- * Days past due on `asOf`: Loans publishes DPD when the stage changes, so between reports a loan
- * still past due is one day later each day. (A collection hold that pauses the DPD clock is not
- * extrapolated; the next report from Loans corrects it.)
- */
-export function dpdOn(loan: LoanRecord, asOf: BusinessDate): number {
-  if (loan.paidOff || !loan.delinquent) return 0;
-  if (loan.writtenOffOn) return loan.dpd; // frozen at the write-off
-  return loan.dpd + Math.max(0, daysBetween(loan.dpdAsOf, asOf));
-}
-
 /** Whole calendar months from `from` to `to` (0 when `to` is earlier). */
 export function monthsBetween(from: BusinessDate, to: BusinessDate): number {
   if (compareDates(to, from) <= 0) return 0;
@@ -89,7 +78,7 @@ export function twelveMonthsBefore(asOf: BusinessDate): BusinessDate {
 
 /** The highest DPD of an episode, counting an open one up to `asOf`. */
 export function episodePeak(loan: LoanRecord, episode: DelinquencyEpisode, asOf: BusinessDate): number {
-  return episode.end === null ? Math.max(episode.maxDpd, dpdOn(loan, asOf)) : episode.maxDpd;
+  return episode.end === null ? Math.max(episode.maxDpd, reportedDpdOn(loan, asOf)) : episode.maxDpd;
 }
 
 /** The Loans events Grading folds into its loan records. */
@@ -204,7 +193,7 @@ export function foldLoanEvent(record: LoanRecord | undefined, loanId: string, ev
         restructuringId: d.restructuringId,
         effectiveDate: d.effectiveDate,
         dueDates,
-        dpdBefore: dpdOn(record, d.effectiveDate),
+        dpdBefore: reportedDpdOn(record, d.effectiveDate),
       };
       return { ...base, restructurings: [...record.restructurings, restructuring] };
     }

@@ -1,6 +1,7 @@
 import { compareDates, type BusinessDate, type Fen } from '#kernel';
+import { reportedDpdOn } from '#loans';
 import { THRESHOLD_GRADES, type Grade, type ScoreGrade, type ThresholdGrade } from './grades.js';
-import { dpdOn, episodePeak, monthsBetween, twelveMonthsBefore, type LoanRecord } from './loan-facts.js';
+import { episodePeak, monthsBetween, twelveMonthsBefore, type LoanRecord } from './loan-facts.js';
 
 /**
  * The scorecard: each factor's value falls into one bin, which gives points; the score is the base
@@ -181,7 +182,7 @@ export function factorValues(facts: CustomerFacts, loans: readonly LoanRecord[],
     bureauScore: profile?.bureauScore ?? null,
     debtToIncomeBps: debtToIncomeBps(profile?.monthlyIncome ?? null, profile?.monthlyObligations ?? null),
     monthsOnBook: firstDisbursed === null ? null : monthsBetween(firstDisbursed, asOf),
-    currentDpd: known.length === 0 ? null : open.reduce((m, l) => Math.max(m, dpdOn(l, asOf)), 0),
+    currentDpd: known.length === 0 ? null : open.reduce((m, l) => Math.max(m, reportedDpdOn(l, asOf)), 0),
     worstDpd12m: known.length === 0 ? null : worst,
     delinquentEpisodes12m: known.length === 0 ? null : episodes,
     brokenPromises12m: facts.promises.filter((p) => p.outcome === 'broken' && inWindow(p.on)).length,

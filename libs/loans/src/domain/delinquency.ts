@@ -91,6 +91,30 @@ export function daysPastDue(oldestUnpaidDueDate: BusinessDate | null, asOf: Busi
   return holdDaysCount ? elapsed : elapsed - pausedDays(holds, oldestUnpaidDueDate, asOf);
 }
 
+/**
+ * Loans' DPD clock as other contexts read it, part of Loans' published contract. Loans reports a
+ * loan's days past due when its stage changes, when it is cured and when it is restated
+ * (`LoanBecameDelinquent`, `DelinquencyStageChanged`, `LoanCured`, `DelinquencyRestated`); between two reports a loan
+ * still past due is one day later each calendar day. A payment that clears the oldest installment
+ * without changing the stage is not seen until the next report, and a hold that pauses the clock
+ * is not extrapolated: the next report corrects both. A loan paid off or not past due is at 0; one
+ * written off stays at the DPD it was written off with.
+ */
+export function reportedDpdOn(
+  report: {
+    readonly delinquent: boolean;
+    readonly dpd: number;
+    readonly dpdAsOf: BusinessDate | null;
+    readonly paidOff?: boolean;
+    readonly writtenOffOn?: BusinessDate | null;
+  },
+  date: BusinessDate,
+): number {
+  if (report.paidOff || !report.delinquent || report.dpdAsOf === null) return 0;
+  if (report.writtenOffOn) return report.dpd;
+  return report.dpd + Math.max(0, daysBetween(report.dpdAsOf, date));
+}
+
 /** What is still owed on one installment. */
 export interface DueBalance {
   readonly dueDate: BusinessDate;

@@ -3,6 +3,7 @@ import { caseAssignmentsProjection } from '#case-scope';
 import { rowProjection, type Projection } from '#projections';
 import { AGENCY_EVENT_TYPES, evolveAgency, type AgencyContract, type AgencyEvent, type AgencyFile } from '../domain/agency.js';
 import { PLACEMENT_EVENT_TYPES, type PlacementEvent } from '../domain/placement.js';
+import { emptyCaseRecord, evolveCaseRecord, type CaseRecord } from './evaluation.js';
 
 /**
  * Agencies' read models: the published list of agencies, the placements (the scope of every
@@ -15,6 +16,7 @@ export const PLACEMENTS_TABLE = 'rm_agencies_placements';
 export const RECOVERIES_TABLE = 'rm_agencies_recoveries';
 export const AGENCY_CONTACTS_TABLE = 'rm_agencies_contacts';
 export const AGENCY_CASES_TABLE = 'rm_agencies_case_assignments';
+export const CASE_RECORDS_TABLE = 'rm_agencies_case_records';
 
 /** The executor id an agency's contacts carry on Collection's events. */
 export const agencyExecutorId = (agencyId: string): string => `agency:${agencyId}`;
@@ -243,10 +245,55 @@ const agencyContactsProjection: Projection = rowProjection<AgencyContactRow>({
   },
 });
 
+export interface CaseRecordRow {
+  [column: string]: unknown;
+  case_id: string;
+  /** The first and last day the case entered a stage (the evaluation reads the cases that entered one in its year). */
+  first_entry: string | null;
+  last_entry: string | null;
+  record: CaseRecord;
+}
+
+/** The evaluation's comparison, the bank's side: one record per Collection case, from its published case events. */
+const caseRecordsProjection: Projection = rowProjection<CaseRecordRow>({
+  name: 'agencies_case_records',
+  version: 1,
+  table: CASE_RECORDS_TABLE,
+  ddl: `CREATE TABLE {table} (case_id text PRIMARY KEY, first_entry text, last_entry text, record jsonb NOT NULL);
+    CREATE INDEX {table}_entries ON {table} (last_entry, first_entry)`,
+  key: 'case_id',
+  filter: {
+    streamPrefixes: ['collection.case-'],
+    eventTypes: [
+      'CaseOpened',
+      'CaseEscalated',
+      'CaseDeescalated',
+      'PaymentRecorded',
+      'CasePaymentReversed',
+      'PromiseToPayRecorded',
+      'PromiseKept',
+      'PromiseBroken',
+      'PromiseCancelled',
+      'PromiseReopened',
+      'ContactAttempted',
+      'ContactBlocked',
+      'CaseOnHold',
+    ],
+  },
+  keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,
+  evolve(row, recorded) {
+    const record = evolveCaseRecord(row?.record ?? emptyCaseRecord(), recorded);
+    if (!record) return undefined;
+    const days = record.entries.map((e) => e.on).sort();
+    return { case_id: (recorded.data as { caseId: string }).caseId, first_entry: days[0] ?? null, last_entry: days.at(-1) ?? null, record };
+  },
+});
+
 export const AGENCY_READ_MODELS: readonly Projection[] = [
   agencyCaseAssignmentsProjection,
   agenciesProjection,
   placementsProjection,
   recoveriesProjection,
   agencyContactsProjection,
+  caseRecordsProjection,
 ];

@@ -1,5 +1,16 @@
 import type pg from 'pg';
-import { AGENCIES_TABLE, AGENCY_CONTACTS_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE, type AgencyRow, type PlacementRow } from './projections.js';
+import { DEFAULT_PLACEMENT_POLICY } from '../domain/placement.js';
+import { agencyPromises, bankOnComparableCases, type CaseRecord, type PlacedSpan } from './evaluation.js';
+import {
+  AGENCIES_TABLE,
+  AGENCY_CONTACTS_TABLE,
+  CASE_RECORDS_TABLE,
+  PLACEMENTS_TABLE,
+  RECOVERIES_TABLE,
+  type AgencyRow,
+  type CaseRecordRow,
+  type PlacementRow,
+} from './projections.js';
 
 const num = (v: unknown): number => Number(v ?? 0);
 
@@ -86,9 +97,11 @@ export class AgencyQueries {
    * The yearly evaluation per agency: placements started in the year and the overdue balance placed,
    * what was recovered in the year (payments attributed, less reversals) and the recovery rate on the
    * balance placed, the commission and the cost per yuan recovered, the complaints and disputes that
-   * recalled its cases, and its contacts with the share the contact rules refused.
+   * recalled its cases, its contacts with the share the contact rules refused, and the promises its
+   * agents took that were kept. Beside them, `bank`: the same figures for the bank's own collectors
+   * on comparable cases (the rule in `evaluation.ts` and docs/agencies.md), over the placement term.
    */
-  async evaluation(year: number) {
+  async evaluation(year: number, termDays: number = DEFAULT_PLACEMENT_POLICY.termDays) {
     const from = `${year}-01-01`;
     const to = `${year}-12-31`;
     const { rows } = await this.pool.query<Record<string, unknown>>(
@@ -103,9 +116,24 @@ export class AgencyQueries {
          FROM ${AGENCIES_TABLE} a ORDER BY a.agency_id`,
       [from, to],
     );
+    // The comparison: every placement that started, and the cases placed or entering a stage in the year (their records).
+    const { rows: spans } = await this.pool.query<PlacedSpan>(
+      `SELECT case_id, agency_id, stage, starts_on, ends_on, ended_on FROM ${PLACEMENTS_TABLE} WHERE starts_on IS NOT NULL AND starts_on <= $2 ORDER BY placement_id`,
+      [from, to],
+    );
+    const { rows: recordRows } = await this.pool.query<CaseRecordRow>(
+      `SELECT * FROM ${CASE_RECORDS_TABLE} r
+        WHERE (r.last_entry >= $1 AND r.first_entry <= $2)
+           OR r.case_id IN (SELECT p.case_id FROM ${PLACEMENTS_TABLE} p WHERE p.starts_on IS NOT NULL AND coalesce(p.ended_on, p.ends_on) >= $1 AND p.starts_on <= $2)`,
+      [from, to],
+    );
+    const records = new Map<string, CaseRecord>(recordRows.map((r) => [r.case_id, r.record]));
     return {
       year,
       items: rows.map((r) => {
+        const agencyId = String(r.agency_id);
+        const promises = agencyPromises(agencyId, [...records.values()], year);
+        const { caseIds: _compared, ...bank } = bankOnComparableCases({ agencyId, year, termDays, placements: spans, records });
         const placed = num(r.placed);
         const recovered = num(r.recovered);
         const commission = num(r.commission);
@@ -125,6 +153,11 @@ export class AgencyQueries {
           contacts,
           ruleRefusals: refusals,
           ruleRefusalsPerThousandContacts: contacts ? Math.round((refusals * 1000) / contacts) : null,
+          promisesKept: promises.kept,
+          promisesBroken: promises.broken,
+          promiseKeptRateBps: promises.keptRateBps,
+          /** The bank's own collectors on comparable cases: same stages, entered in the year, held by no agency over the term. */
+          bank,
         };
       }),
     };

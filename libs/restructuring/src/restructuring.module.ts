@@ -5,6 +5,7 @@ import { RestructuringController } from './api/restructuring.controller.js';
 import { restructuringCalendarProjection } from './application/clock.js';
 import { activationReactor, endOfDayReactor, planMonitorReactor } from './application/reactors.js';
 import { RestructuringService } from './application/restructuring.service.js';
+import { evolveCustomer, initialCustomerState } from './domain/customer.js';
 import { evolve, initialRequestState } from './domain/events.js';
 import { policyBookDecider } from './domain/policy-book.js';
 import { evolveSlot, initialSlotState } from './domain/slot.js';
@@ -48,5 +49,7 @@ export const restructuringContext: ContextRegistration = {
     { category: 'restructuring.policy', initialState: policyBookDecider.initialState, evolve: policyBookDecider.evolve },
     // One open restructuring per loan: the loan's slot, taken on filing and released when the request ends
     { category: 'restructuring.slot', initialState: initialSlotState, evolve: evolveSlot },
+    // No restructuring of a customer's loans within the lookback: the customer's commitments, one per accepted offer
+    { category: 'restructuring.customer', initialState: initialCustomerState, evolve: evolveCustomer },
   ],
 };

@@ -43,6 +43,7 @@ import type {
   OpenRequest,
   RejectionReason,
   RequestState,
+  RestructuringAccepted,
   RestructuringEvent,
   RestructuringRequested,
 } from '../domain/events.js';
@@ -51,6 +52,7 @@ import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PolicyBook
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';
 import { RestructuringQueries } from '../read-model/queries.js';
 import { RESTRUCTURING_CALENDAR_TABLE, RestructuringClock } from './clock.js';
+import { RestructuringCustomers } from './customers.js';
 import { loanSnapshot, paidDates, restructuredSeqs, restructuringIds } from './loan-facts.js';
 import { reactionBinding, type RestructuringReactions } from './reactors.js';
 import { RestructuringSlots, requestStream } from './slots.js';
@@ -88,6 +90,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   readonly loans: LoanCommandHandlers;
   readonly queries: RestructuringQueries;
   readonly slots: RestructuringSlots;
+  readonly customers: RestructuringCustomers;
   private readonly logger = new Logger('Restructuring');
 
   constructor(
@@ -103,6 +106,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     this.loans = new LoanCommandHandlers(store, new BusinessCalendar(store), metrics);
     this.queries = new RestructuringQueries(pool);
     this.slots = new RestructuringSlots(store);
+    this.customers = new RestructuringCustomers(store);
   }
 
   onModuleInit(): void {
@@ -165,7 +169,8 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const businessDate = await this.today();
     const loan = await this.loanAt(request.loanId, businessDate);
     const policy = await this.currentPolicy();
-    const customerLastRestructuredOn = await this.queries.customerLastRestructuredOn(request.customerId);
+    // An early answer from the customer's restructurings stream; the rule is decided when an offer is accepted (accept).
+    const customerLastRestructuredOn = await this.customers.lastRestructuredOn(request.customerId, requestId);
     return execute(
       this.metrics,
       this.requests,
@@ -220,17 +225,42 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     );
   }
 
+  /**
+   * The customer's acceptance is where a restructuring is committed: the lookback rule across the
+   * customer's loans is decided on the customer's restructurings stream before the acceptance is
+   * written (RestructuringCustomers), so of two acceptances on two loans of one customer inside the
+   * lookback exactly one is recorded; the other is refused 409 RECENT_RESTRUCTURING with nothing
+   * appended, and its offer stays open until it expires.
+   */
   async accept(requestId: string, input: { channel: AcceptanceChannel; evidenceRef?: string }, meta: RequestMeta): Promise<CommandAccepted> {
-    const request = await this.existing(requestId);
+    const { state, revision } = await this.requests.load(requestStream(requestId));
+    if (state.status === 'None') fail(domainError('RESTRUCTURING_REQUEST_NOT_FOUND', `no restructuring request ${requestId}`, { requestId }, 'not_found'));
+    const request = state as OpenRequest;
     await this.ensureInScope(meta, request.loanId);
     const businessDate = await this.today();
-    return execute(
-      this.metrics,
-      this.requests,
-      requestStream(requestId),
-      { type: 'AcceptOffer', data: { requestId, recordedBy: meta.actor, channel: input.channel, evidenceRef: input.evidenceRef ?? null, businessDate } },
-      commandContext(meta, 'AcceptOffer', dated(request, businessDate)),
-    );
+    const command: RestructuringCommand = {
+      type: 'AcceptOffer',
+      data: { requestId, recordedBy: meta.actor, channel: input.channel, evidenceRef: input.evidenceRef ?? null, businessDate },
+    };
+    const ctx = commandContext(meta, 'AcceptOffer', dated(request, businessDate));
+    // A repeat, a refusal, or an acceptance committed before: the request's own stream answers.
+    const onRequest = () => execute(this.metrics, this.requests, requestStream(requestId), command, ctx);
+    const decided = restructuringDecider.decide(command, state);
+    if (isDomainError(decided) || decided.length === 0) return onRequest();
+    const stop = this.metrics.commandDuration.startTimer({ command: ctx.command });
+    try {
+      const result = await this.customers.commit(decided[0] as RestructuringAccepted, revision, request.assessment!.policy.lookbackMonths, ctx);
+      if (!result) {
+        stop({ outcome: 'duplicate' });
+        return onRequest();
+      }
+      stop({ outcome: 'accepted' });
+      this.metrics.appendedEvents.inc({ category: 'restructuring.request' }, result.events.length);
+      return accepted(result);
+    } catch (err) {
+      stop({ outcome: err instanceof ProblemException ? 'rejected' : 'failed' });
+      throw err;
+    }
   }
 
   /**
@@ -253,7 +283,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       fail(domainError('GRADE_UNKNOWN', 'the grading context has published no grade for the customer yet', { customerId: snapshot.customerId }, 'conflict'));
     const grade = published!.grade as Grade;
     const policy = await this.currentPolicy();
-    const lastRestructuredOn = await this.queries.customerLastRestructuredOn(snapshot.customerId);
+    const lastRestructuredOn = await this.customers.lastRestructuredOn(snapshot.customerId, null);
     const contractRate = state.status === 'Unregistered' ? policy.maxAnnualRateBps : state.facts.terms.annualRateBps;
     const rate = Math.min(contractRate, policy.maxAnnualRateBps);
     const penaltyOwed = snapshot.installments.reduce((sum, i) => sum + i.penalty, 0);
@@ -342,8 +372,15 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
         { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } },
         ctx,
       );
-      if (isDomainError(result)) this.logger.error({ requestId, code: result.code, msg: result.message }, 'activation could not be recorded');
-      else await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
+      if (isDomainError(result)) {
+        this.logger.error({ requestId, code: result.code, msg: result.message }, 'activation could not be recorded');
+        return;
+      }
+      await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
+      // A restructuring that failed to activate never took effect: it no longer counts for the customer's lookback.
+      if (result.events.some((e) => e.type === 'RestructuringActivationFailed')) {
+        await this.customers.voidQuietly(state.customerId, requestId, 'ActivationFailed', effectiveDate, ctx, this.voidFailed);
+      }
     };
     const before = await this.loans.repository.load(loanStream(state.loanId));
     const loan = loanSnapshot(before.state, state.loanId, effectiveDate, { excludeRestructuring: requestId });
@@ -444,6 +481,10 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   private readonly releaseFailed = (err: unknown): void => {
     this.logger.warn({ err }, 'slot release failed; the next request on the loan releases it');
+  };
+
+  private readonly voidFailed = (err: unknown): void => {
+    this.logger.warn({ err }, 'commitment void failed; the next acceptance of the customer inside the lookback voids it');
   };
 
   /** The bank's business date: the open date of Restructuring's copy of Loans' calendar. */

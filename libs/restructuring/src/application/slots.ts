@@ -196,7 +196,7 @@ function requestExists(requestId: string): ProblemException {
 }
 
 /** The metadata the repository would record for a command (see AggregateRepository). */
-function metadataOf(ctx: CommandContext): EventMetadata {
+export function metadataOf(ctx: CommandContext): EventMetadata {
   const commandId = ctx.idempotencyKey ?? newId();
   return {
     ...ctx.extra,

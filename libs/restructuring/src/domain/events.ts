@@ -137,7 +137,7 @@ type RestructuringOffered = DomainEvent<
   }
 >;
 
-type RestructuringAccepted = DomainEvent<
+export type RestructuringAccepted = DomainEvent<
   'RestructuringAccepted',
   {
     readonly requestId: string;

@@ -222,14 +222,6 @@ export class RestructuringQueries {
     return rows.length > 0;
   }
 
-  async customerLastRestructuredOn(customerId: string): Promise<BusinessDate | null> {
-    const { rows } = await this.pool.query<{ last: string | null }>(
-      'SELECT max(effective_date) AS last FROM rm_restructuring_requests WHERE customer_id = $1 AND effective_date IS NOT NULL',
-      [customerId],
-    );
-    return rows[0]?.last ?? null;
-  }
-
   async publishedGrade(customerId: string): Promise<{ grade: string; asOf: BusinessDate } | null> {
     const { rows } = await this.pool.query<{ grade: string; as_of: string }>(
       'SELECT grade, as_of FROM rm_restructuring_customer_grades WHERE customer_id = $1',

@@ -72,6 +72,10 @@ describe('invariants decided on streams, under concurrent requests', () => {
     for (const loanId of ['INV-R1', 'INV-R2', 'INV-C1']) {
       expect((await core('POST', '/loans/accounts', cashLoan3m(loanId, `cust-${loanId}`))).status).toBe(201);
     }
+    // Two customers with two loans each, for the lookback across a customer's loans.
+    for (const loanId of ['INV-K1', 'INV-K2', 'INV-L1', 'INV-L2']) {
+      expect((await core('POST', '/loans/accounts', cashLoan3m(loanId, `cust-${loanId.slice(0, -1)}`))).status).toBe(201);
+    }
     await clocksAt(t, OPEN_DATE);
   });
   afterAll(async () => {
@@ -145,6 +149,114 @@ describe('invariants decided on streams, under concurrent requests', () => {
       expect(written.map((e) => [e.eventId, e.type])).toEqual([['7f1f4c55-1e5a-5d6b-9d55-8a0c1e7f0003', 'RestructuringRequested']]);
       expect(await types(slot('INV-R2'))).toEqual(['RestructuringSlotTaken']);
       expect(await requestsOn('INV-R2')).toEqual([orphan]);
+    });
+  });
+
+  describe('no restructuring of a customer within the lookback, across the customer’s loans', () => {
+    const customerOf = (loanId: string) => `restructuring.customer-cust-${loanId.slice(0, -1)}`;
+    const OFFERED = ['RestructuringRequested', 'RestructuringAssessed', 'RestructuringApproved', 'RestructuringOffered'];
+    /** A one-month deferral on the loan, taken to an open offer; its request id. */
+    async function offered(loanId: string): Promise<string> {
+      const filed = await collectors[0]('POST', '/restructuring/requests', {
+        ...planRequest(loanId),
+        terms: { type: 'DEFERRAL', deferMonths: 1 },
+      });
+      expect(filed.status).toBe(201);
+      const requestId = filed.body.requestId as string;
+      expect((await collectors[0]('POST', `/restructuring/requests/${requestId}/assessment`, {})).status).toBe(202);
+      expect((await supervisor('POST', `/restructuring/requests/${requestId}/approvals`, {})).status).toBe(202);
+      expect((await collectors[0]('POST', `/restructuring/requests/${requestId}/offer`, { channel: 'PHONE' })).status).toBe(202);
+      expect(await types(`restructuring.request-${requestId}`)).toEqual(OFFERED);
+      return requestId;
+    }
+    const acceptance = (call: Call, requestId: string, i: number) =>
+      call('POST', `/restructuring/requests/${requestId}/acceptance`, { channel: 'PHONE', evidenceRef: `rec:inv-call-${i}` });
+
+    it('records exactly one of eight acceptances on two loans of one customer; the other offer is refused and stays open', async () => {
+      const ids = [await offered('INV-K1'), await offered('INV-K2')];
+      // The assessment's early answer: neither loan of the customer was restructured yet.
+      const assessed = (await stream(`restructuring.request-${ids[1]}`)).find((e) => e.type === 'RestructuringAssessed')!;
+      expect((assessed.data as { outcome: string }).outcome).toBe('PASSED');
+      const responses = await Promise.all(collectors.map((call, i) => acceptance(call, ids[i % 2], i)));
+      // A second acceptance of the winner's own request is refused by the request (already accepted).
+      const winner = oneWinner(responses, 202, [
+        [409, 'RECENT_RESTRUCTURING'],
+        [409, 'INVALID_REQUEST_STATUS'],
+      ]);
+      expect(winner.body.events).toEqual(['RestructuringAccepted']);
+      const winnerId = ids.find((id) => winner.body.streamId === `restructuring.request-${id}`)!;
+      const loserId = ids.find((id) => id !== winnerId)!;
+      for (const [i, r] of responses.entries()) {
+        if (ids[i % 2] !== loserId) continue;
+        expect(r.body).toMatchObject({
+          status: 409,
+          code: 'RECENT_RESTRUCTURING',
+          details: { rule: 'NO_RECENT_RESTRUCTURING', lastRestructuredOn: OPEN_DATE, lookbackMonths: 12 },
+        });
+        // The other loan's request is not named to the caller.
+        expect(JSON.stringify(r.body)).not.toContain(winnerId);
+      }
+      // Nothing half-written: one commitment, the winner's acceptance stored under the id it names,
+      // and the loser's request exactly as offered.
+      const customer = await stream(customerOf('INV-K1'));
+      expect(customer.map((e) => [e.type, (e.data as { requestId: string }).requestId])).toEqual([['RestructuringCommitted', winnerId]]);
+      const winnerEvents = await stream(`restructuring.request-${winnerId}`);
+      expect(winnerEvents.filter((e) => e.type === 'RestructuringAccepted').map((e) => e.eventId)).toEqual([
+        (customer[0].data as { acceptanceEventId: string }).acceptanceEventId,
+      ]);
+      expect(await types(`restructuring.request-${loserId}`)).toEqual(OFFERED);
+      // The winner goes on to activation as any accepted offer does.
+      await eventually(
+        async () => ((await types(`restructuring.request-${winnerId}`)).includes('RestructuringActivated') ? true : undefined),
+        30_000,
+        'the winner activated',
+      );
+      expect(await types(`restructuring.request-${loserId}`)).toEqual(OFFERED);
+    });
+
+    it('an acceptance that died between the commitment and the request is finished by the next acceptance, which is refused', async () => {
+      const ids = [await offered('INV-L1'), await offered('INV-L2')];
+      // The state an acceptance leaves when it crashes after committing: a commitment, no acceptance on the request.
+      const first = await stream(`restructuring.request-${ids[0]}`);
+      const last = first[first.length - 1];
+      const acceptanceEventId = '7f1f4c55-1e5a-5d6b-9d55-8a0c1e7f0011';
+      const accepted = {
+        requestId: ids[0],
+        loanId: 'INV-L1',
+        customerId: 'cust-INV-L',
+        acceptedOn: OPEN_DATE,
+        channel: 'PHONE',
+        recordedBy: { id: 'col-1', role: 'collector' },
+        evidenceRef: 'rec:inv-call-orphan',
+      };
+      await t.runtime.store.appendToStream(
+        customerOf('INV-L1'),
+        [
+          {
+            eventId: '7f1f4c55-1e5a-5d6b-9d55-8a0c1e7f0012',
+            type: 'RestructuringCommitted',
+            schemaVersion: 1,
+            data: {
+              customerId: 'cust-INV-L',
+              loanId: 'INV-L1',
+              requestId: ids[0],
+              committedOn: OPEN_DATE,
+              requestRevision: last.revision,
+              acceptanceEventId,
+              acceptance: accepted,
+            },
+            metadata: { ...last.metadata, command: 'AcceptOffer' },
+          },
+        ],
+        'no_stream',
+      );
+      const responses = await Promise.all(collectors.map((call, i) => acceptance(call, ids[1], i)));
+      for (const r of responses) expect([r.status, r.body.code]).toEqual([409, 'RECENT_RESTRUCTURING']);
+      const written = (await stream(`restructuring.request-${ids[0]}`)).slice(first.length);
+      expect(written.map((e) => [e.eventId, e.type, e.revision])).toEqual([[acceptanceEventId, 'RestructuringAccepted', last.revision + 1]]);
+      expect(written[0].data).toEqual(accepted);
+      expect(await types(customerOf('INV-L1'))).toEqual(['RestructuringCommitted']);
+      expect(await types(`restructuring.request-${ids[1]}`)).toEqual(OFFERED);
     });
   });
 

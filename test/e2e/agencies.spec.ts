@@ -206,20 +206,22 @@ describe('collection agencies: placement, shared contact limits, attribution, re
       });
       expect({ status: res.status, code: res.body.code }).toEqual({ status: 201, code: undefined });
     }
-    const call = (attemptId: string, time: string, agentId = 'agent-7') =>
+    const call = (attemptId: string, time: string, agentId = 'agent-7', promise?: { promiseId: string; amount: number; dueOn: string }) =>
       agency('POST', '/agencies/my/cases/LA1-E1/contacts', {
         attemptId,
         agentId,
         channel: 'CALL',
-        outcome: 'RIGHT_PARTY_CONTACT',
+        outcome: promise ? 'PROMISE_TO_PAY' : 'RIGHT_PARTY_CONTACT',
         at: at(time),
         recordingRef: `rec-${attemptId}`,
         identified: true,
+        ...(promise ? { promise } : {}),
       });
     // An agency collector without the base certification may not contact the debtor.
     const uncertified = await call('ag-0', '11:30', 'agent-8');
     expect({ status: uncertified.status, code: uncertified.body.code }).toEqual({ status: 422, code: 'AGENT_NOT_CERTIFIED' });
-    expect((await call('ag-1', '12:00')).status).toBe(201);
+    // The agency's agent takes a promise (kept by the payment below: the evaluation's promise-kept rate).
+    expect((await call('ag-1', '12:00', 'agent-7', { promiseId: 'ptp-ag-1', amount: 50_000, dueOn: '2026-03-05' })).status).toBe(201);
     const fourth = await call('ag-2', '14:00');
     expect({ status: fourth.status, code: fourth.body.code }).toEqual({ status: 422, code: 'CONTACT_DAILY_CALL_LIMIT' });
     expect(fourth.body.details).toMatchObject({ effectiveCalls: 3, limit: 3 });
@@ -333,6 +335,81 @@ describe('collection agencies: placement, shared contact limits, attribution, re
       at: at('17:00'),
     });
     expect({ status: bankCall.status, code: bankCall.body.code }).toEqual({ status: 201, code: undefined });
+  });
+
+  it('evaluates the agency beside the bank’s own collectors on comparable cases: an M3 case no agency held', async () => {
+    // Customer B's loan opens at M3 at the close of 03-03, while both agencies are suspended: the rule finds no agency, the bank keeps it.
+    for (const agencyId of ['ag-1', 'ag-2'])
+      expect((await supervisor('POST', `/agencies/${agencyId}/suspension`, { reason: 'contract review' })).status).toBe(202);
+    expect(
+      (
+        await service('POST', '/loans/accounts', {
+          loanId: 'LB1',
+          customerId: 'cust-B',
+          productCode: 'CASH-3M',
+          principal: 300_000,
+          annualRateBps: 1200,
+          termMonths: 3,
+          disbursementDate: '2025-11-10',
+          timeZone: 'Asia/Shanghai',
+          schedule: [
+            { seq: 1, dueDate: '2025-12-10', principal: 100_000, interest: 3_000 },
+            { seq: 2, dueDate: '2026-03-31', principal: 100_000, interest: 2_000 },
+            { seq: 3, dueDate: '2026-04-30', principal: 100_000, interest: 1_000 },
+          ],
+        })
+      ).status,
+    ).toBe(201);
+    await closeCollectionDay(t, service, '2026-03-03');
+    const opened = await eventually(async () => {
+      const res = await supervisor('GET', '/collection/cases/LB1-E1');
+      return res.body.collectorId ? res.body : undefined;
+    });
+    expect(opened.stage).toBe('M3');
+    const entry = (await t.runtime.store.readStream('collection.case-LB1-E1')).find((e) => e.type === 'CaseOpened')!.data as { overdueAmount: number };
+    // The bank's collector takes a promise of 60,000 fen; the payment keeps it.
+    const promised = await collector('POST', '/collection/cases/LB1-E1/contacts', {
+      attemptId: 'bank-B-1',
+      channel: 'CALL',
+      outcome: 'PROMISE_TO_PAY',
+      at: '2026-03-04T10:00:00+08:00',
+      recordingRef: 'rec-bank-B-1',
+      identified: true,
+      promise: { promiseId: 'ptp-B', amount: 60_000, dueOn: '2026-03-06' },
+    });
+    expect({ status: promised.status, code: promised.body.code }).toEqual({ status: 201, code: undefined });
+    expect((await service('POST', '/loans/accounts/LB1/payments', { reference: 'PAY-B1', amount: 60_000, valueDate: '2026-03-04' })).status).toBe(202);
+    const items = await eventually(async () => {
+      const res = await supervisor('GET', '/agencies/evaluations?year=2026');
+      const ag1 = res.body.items?.find((i: { agencyId: string }) => i.agencyId === 'ag-1');
+      return ag1?.bank?.recovered ? (res.body.items as { agencyId: string }[]) : undefined;
+    });
+    // ag-1: its one M3 placement (LA1), its agent's promise kept by PAY-1. The bank: LB1 alone (LA1 was ag-1's within its window, LA2 is M1).
+    expect(items.find((i) => i.agencyId === 'ag-1')).toMatchObject({
+      placements: 1,
+      recovered: 50_333,
+      promisesKept: 1,
+      promisesBroken: 0,
+      promiseKeptRateBps: 10_000,
+      bank: {
+        rule: 'same-stage-unplaced/v1',
+        stages: ['M3'],
+        termDays: 90,
+        cases: 1,
+        balance: entry.overdueAmount,
+        recovered: 60_000,
+        recoveryRateBps: Math.round((60_000 * 10_000) / entry.overdueAmount),
+        promisesKept: 1,
+        promisesBroken: 0,
+        promiseKeptRateBps: 10_000,
+        complaintHolds: 0,
+        contacts: 1,
+        ruleRefusals: 0,
+        ruleRefusalsPerThousandContacts: 0,
+      },
+    });
+    // ag-2 started no placement in the year: nothing to compare it with.
+    expect(items.find((i) => i.agencyId === 'ag-2')).toMatchObject({ placements: 0, promiseKeptRateBps: null, bank: { stages: [], cases: 0 } });
   });
 
   it('publishes every agency and placement event on arrears.agencies.v1 as docs/asyncapi.yaml describes it, the commission for accounting', async () => {

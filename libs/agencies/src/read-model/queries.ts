@@ -118,8 +118,8 @@ export class AgencyQueries {
     );
     // The comparison: every placement that started, and the cases placed or entering a stage in the year (their records).
     const { rows: spans } = await this.pool.query<PlacedSpan>(
-      `SELECT case_id, agency_id, stage, starts_on, ends_on, ended_on FROM ${PLACEMENTS_TABLE} WHERE starts_on IS NOT NULL AND starts_on <= $2 ORDER BY placement_id`,
-      [from, to],
+      `SELECT case_id, agency_id, stage, starts_on, ends_on, ended_on FROM ${PLACEMENTS_TABLE} WHERE starts_on IS NOT NULL AND starts_on <= $1 ORDER BY placement_id`,
+      [to],
     );
     const { rows: recordRows } = await this.pool.query<CaseRecordRow>(
       `SELECT * FROM ${CASE_RECORDS_TABLE} r

@@ -110,8 +110,8 @@ describe('collection over HTTP', () => {
     expectStatus(await supervisor('POST', '/collection/strategies', proposal), 403);
     expectStatus(await rm1('POST', '/collection/strategies', proposal), 201);
     const self = await rm1('POST', '/collection/strategies/std-C-M1/versions/1/approve', {});
-    expect(self.status).toBe(422);
-    expect(self.body.code).toBe('STRATEGY_SELF_APPROVAL');
+    expect(self.status).toBe(403);
+    expect(self.body.code).toBe('MAKER_CANNOT_CHECK');
     const early = await rm2('POST', '/collection/strategies/std-C-M1/versions/1/activate', { effectiveFrom: '2025-02-14', businessDate: '2025-02-14' });
     expect(early.body.code).toBe('STRATEGY_NOT_APPROVED');
     expectStatus(await rm2('POST', '/collection/strategies/std-C-M1/versions/1/approve', {}), 202);
@@ -519,7 +519,7 @@ describe('collection over HTTP', () => {
       const book = (await rm1('GET', '/collection/contact-rules')).body;
       expect([book.inForce.version, book.proposed.map((p: { rules: { version: string } }) => p.rules.version)]).toEqual([current.version, ['CN-2025.2']]);
       const self = await rm1('POST', '/collection/contact-rules/CN-2025.2/approve', {});
-      expect([self.status, self.body.code]).toEqual([422, 'CONTACT_RULES_SELF_APPROVAL']);
+      expect([self.status, self.body.code]).toEqual([403, 'MAKER_CANNOT_CHECK']);
       expectStatus(await rm2('POST', '/collection/contact-rules/CN-2025.2/approve', {}), 202);
       const [published] = (await t.runtime.store.readStream('collection.rules-contact')).filter((e) => e.type === 'ContactRulesPublished');
       expect(published.data).toMatchObject({ effectiveFrom: '2025-02-22', proposedBy: 'rm-1', approvedBy: 'rm-2', rules: { version: 'CN-2025.2' } });

@@ -210,12 +210,12 @@ describe('the staff console in a browser', () => {
     await row.getByRole('button', { name: '批准' }).click();
     const refusal = maker.getByTestId('approval-result').getByTestId('problem');
     await refusal.waitFor();
-    await expect(refusal.textContent()).resolves.toContain('STRATEGY_SELF_APPROVAL');
+    await expect(refusal.textContent()).resolves.toContain('MAKER_CANNOT_CHECK');
     // The rulebook shows who proposed it and why; its proposer's approval is refused on the page.
     const rulebookRow = maker.getByTestId('approvals-contact-rules').locator('tr', { hasText: 'CN-CONSOLE' });
     await expect(rulebookRow.textContent()).resolves.toMatch(/2026-12-01.*year-end review of quiet hours.*rm-1/);
     await rulebookRow.getByRole('button', { name: '批准' }).click();
-    await maker.getByTestId('approval-result').getByText('CONTACT_RULES_SELF_APPROVAL').waitFor();
+    await maker.getByTestId('approval-result').getByText('MAKER_CANNOT_CHECK').waitFor();
     const restructuringPolicy = maker.getByTestId('approvals-restructuring-policies').locator('tr', { hasText: 'rp-console' });
     await expect(restructuringPolicy.textContent()).resolves.toContain('rm-1');
     await restructuringPolicy.getByRole('button', { name: '批准' }).click();

@@ -115,7 +115,7 @@ describe('the OpenAPI document', () => {
     expect(names('/loans/accounts/{loanId}/write-off', 'post')).toEqual(expect.arrayContaining(['CALENDAR_NOT_STARTED', 'WRITE_OFF_ROLE_NOT_ALLOWED']));
     // A contact: the contact rules' refusals; a strategy version's approval: four eyes.
     expect(names('/collection/cases/{caseId}/contacts', 'post')).toEqual(expect.arrayContaining(['CONTACT_OUTSIDE_HOURS']));
-    expect(names('/collection/strategies/{strategyId}/versions/{version}/approve', 'post')).toEqual(expect.arrayContaining(['STRATEGY_SELF_APPROVAL']));
+    expect(names('/collection/strategies/{strategyId}/versions/{version}/approve', 'post')).toEqual(expect.arrayContaining(['MAKER_CANNOT_CHECK']));
     // A read answers no write's refusals.
     expect(codes('/loans/calendar', 'get')).not.toContain('409 REVISION_CONFLICT');
   });

@@ -135,8 +135,8 @@ describe('restructuring across contexts', () => {
     // Four eyes: a collector cannot approve, nor can the requester under a supervisor's role.
     expect((await collector('POST', `/restructuring/requests/${planId}/approvals`, {})).status).toBe(403);
     const self = await t.as('supervisor', 'col-1')('POST', `/restructuring/requests/${planId}/approvals`, {});
-    expect(self.status).toBe(422);
-    expect(self.body.code).toBe('FOUR_EYES_REQUESTER');
+    expect(self.status).toBe(403);
+    expect(self.body.code).toBe('MAKER_CANNOT_CHECK');
     expect((await supervisor('POST', `/restructuring/requests/${planId}/approvals`, {})).body).toMatchObject({ events: ['RestructuringApproved'] });
 
     expect((await collector('POST', `/restructuring/requests/${planId}/offer`, { channel: 'SMS' })).status).toBe(202);
@@ -226,7 +226,7 @@ describe('restructuring across contexts', () => {
     const queue = await supervisor('GET', '/restructuring/approval-queue');
     expect(queue.body.items.find((i: { requestId: string }) => i.requestId === expiringId)).toMatchObject({ approvalsGiven: 1, awaitingYou: false });
     const twice = await supervisor('POST', `/restructuring/requests/${expiringId}/approvals`, {});
-    expect(twice.body.code).toBe('FOUR_EYES_SECOND_APPROVER');
+    expect([twice.status, twice.body.code]).toEqual([403, 'MAKER_CANNOT_CHECK']);
     expect((await supervisor2('POST', `/restructuring/requests/${expiringId}/approvals`, {})).status).toBe(202);
     expect((await supervisor2('POST', `/restructuring/requests/${expiringId}/offer`, { channel: 'LETTER' })).status).toBe(202);
     await detail(expiringId, 'Offered');
@@ -365,7 +365,7 @@ describe('restructuring across contexts', () => {
     // Policy version 2 asks a second, different supervisor for any waiver above 0.
     expect((await detail(waiverId, 'Assessed')).assessment).toMatchObject({ outcome: 'PASSED', policyVersion: '2', approvalsRequired: 2 });
     expect((await supervisor('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(202);
-    expect((await supervisor('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(422);
+    expect((await supervisor('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(403);
     expect((await supervisor2('POST', `/restructuring/requests/${waiverId}/approvals`, {})).status).toBe(202);
     expect((await collector('POST', `/restructuring/requests/${waiverId}/offer`, { channel: 'SMS' })).status).toBe(202);
     await detail(waiverId, 'Offered');

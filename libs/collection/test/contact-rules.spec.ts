@@ -360,7 +360,7 @@ describe('field visits need a supervisor’s approval', () => {
     cases
       .given(selfRequested)
       .when({ type: 'ApproveFieldVisit', data: { caseId: CASE, visitId: 'v1', by: sup } })
-      .thenError('FIELD_VISIT_SELF_APPROVAL');
+      .thenError('MAKER_CANNOT_CHECK');
   });
 
   it('a rejected or already reported visit cannot be performed', () => {

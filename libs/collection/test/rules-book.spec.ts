@@ -29,7 +29,7 @@ describe('the contact rules book under maker-checker', () => {
 
   it('refuses the proposer’s own approval, an approval after the first day, and a version proposed twice', () => {
     const proposed = book.given([]).when(propose()).thenTypes(['ContactRulesProposed']);
-    book.given(proposed).when(approve(rm1)).thenError('CONTACT_RULES_SELF_APPROVAL');
+    book.given(proposed).when(approve(rm1)).thenError('MAKER_CANNOT_CHECK');
     book.given(proposed).when(approve(rm2, '2026-03-11')).thenError('EFFECTIVE_DATE_IN_PAST');
     book.given(proposed).when(propose(rm2, '2026-03-12')).thenError('CONTACT_RULES_VERSION_EXISTS');
     book.given(proposed).when(propose()).thenTypes([]);

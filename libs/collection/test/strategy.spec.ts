@@ -79,7 +79,7 @@ describe('CollectionStrategy maker-checker', () => {
     spec
       .given([proposed(1)])
       .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: alice } })
-      .thenError('STRATEGY_SELF_APPROVAL');
+      .thenError('MAKER_CANNOT_CHECK');
     spec
       .given([proposed(1)])
       .when({ type: 'ApproveStrategyVersion', data: { strategyId: 'std-C', version: 1, by: bob } })

@@ -20,6 +20,22 @@ export function isDomainError(value: unknown): value is DomainError {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'DomainError';
 }
 
+/**
+ * The house's one four-eyes rule: whoever made a request or proposal, or already signed it, cannot
+ * check it. Every maker-checker decision in every context asks this, and every refusal has the same
+ * code, `MAKER_CANNOT_CHECK` (403), with what was refused in the message and who made it in the
+ * details. `makers` lists everyone who may not check: the maker, and for a second approval the
+ * first approver.
+ */
+export function fourEyes(
+  checker: string,
+  makers: readonly (string | null | undefined)[],
+  message: string,
+  details: Record<string, unknown> = {},
+): DomainError | null {
+  return makers.includes(checker) ? domainError('MAKER_CANNOT_CHECK', message, details, 'forbidden') : null;
+}
+
 /** Thrown (not returned) when an append's expected revision does not match the stream. */
 export class RevisionConflictError extends Error {
   readonly code = 'REVISION_CONFLICT';

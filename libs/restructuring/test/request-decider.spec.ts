@@ -205,7 +205,7 @@ describe('RestructuringRequest: maker-checker approval', () => {
     expect(first[0].data).toMatchObject({ approval: 1, approvalsRequired: 2, final: false });
     const partly = [...twoRequired(), ...first];
     expect(stateAfter(partly).status).toBe('PartiallyApproved');
-    spec.given(partly).when(approve(supervisor)).thenError('FOUR_EYES_SECOND_APPROVER');
+    spec.given(partly).when(approve(supervisor)).thenError('MAKER_CANNOT_CHECK');
     spec.given(partly).when(offer()).thenError('INVALID_REQUEST_STATUS');
     const second = spec.given(partly).when(approve(supervisor2)).thenTypes(['RestructuringApproved']);
     expect(second[0].data).toMatchObject({ approverId: 'sup-2', approval: 2, final: true });
@@ -214,8 +214,8 @@ describe('RestructuringRequest: maker-checker approval', () => {
 
   it('the requester may not approve or reject their own request, whatever role they hold', () => {
     const requesterAsSupervisor = { id: collector.id, role: 'supervisor' as const };
-    spec.given(history(request(), assessCmd())).when(approve(requesterAsSupervisor)).thenError('FOUR_EYES_REQUESTER');
-    spec.given(history(request(), assessCmd())).when(reject(requesterAsSupervisor)).thenError('FOUR_EYES_REQUESTER');
+    spec.given(history(request(), assessCmd())).when(approve(requesterAsSupervisor)).thenError('MAKER_CANNOT_CHECK');
+    spec.given(history(request(), assessCmd())).when(reject(requesterAsSupervisor)).thenError('MAKER_CANNOT_CHECK');
   });
 
   it.each<[string, () => RestructuringEvent[], RestructuringCommand, string]>([

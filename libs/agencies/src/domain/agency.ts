@@ -1,4 +1,4 @@
-import { compareDates, domainError, isBusinessDate, type BusinessDate, type Decider, type DomainError, type DomainEvent, type Fen } from '#kernel';
+import { compareDates, domainError, fourEyes, isBusinessDate, type BusinessDate, type Decider, type DomainError, type DomainEvent, type Fen } from '#kernel';
 import type { DelinquencyStage } from '#loans';
 
 /**
@@ -255,8 +255,8 @@ function existing(state: AgencyState, agencyId: string): AgencyFile | DomainErro
   return state.status === 'none' ? domainError('AGENCY_NOT_FOUND', `no agency ${agencyId}`, { agencyId }, 'not_found') : state;
 }
 
-const makerCannotCheck = (maker: string) =>
-  domainError('MAKER_CANNOT_CHECK', 'whoever proposed a contract cannot approve it', { proposedBy: maker }, 'forbidden');
+/** The house's four-eyes rule (`fourEyes`, 403 `MAKER_CANNOT_CHECK`) for a contract or an amendment. */
+const sameHands = (checker: string, maker: string) => fourEyes(checker, [maker], 'whoever proposed a contract cannot approve it', { proposedBy: maker });
 
 function decideAgency(command: AgencyCommand, state: AgencyState): readonly AgencyEvent[] | DomainError {
   const d = command.data;
@@ -274,13 +274,19 @@ function decideAgency(command: AgencyCommand, state: AgencyState): readonly Agen
       if (agency.status === 'ACTIVE') return [];
       if (agency.status !== 'PROPOSED')
         return domainError('AGENCY_NOT_PROPOSED', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
-      if (agency.proposedBy === command.data.by) return makerCannotCheck(agency.proposedBy);
-      return [{ type: 'AgencyApproved', data: { agencyId: agency.agencyId, contractNo: agency.contract.contractNo, approvedBy: command.data.by } }];
+      return (
+        sameHands(command.data.by, agency.proposedBy) ?? [
+          { type: 'AgencyApproved', data: { agencyId: agency.agencyId, contractNo: agency.contract.contractNo, approvedBy: command.data.by } },
+        ]
+      );
     case 'RejectAgency':
       if (agency.status !== 'PROPOSED')
         return domainError('AGENCY_NOT_PROPOSED', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
-      if (agency.proposedBy === command.data.by) return makerCannotCheck(agency.proposedBy);
-      return [{ type: 'AgencyRejected', data: { agencyId: agency.agencyId, rejectedBy: command.data.by, reason: command.data.reason } }];
+      return (
+        sameHands(command.data.by, agency.proposedBy) ?? [
+          { type: 'AgencyRejected', data: { agencyId: agency.agencyId, rejectedBy: command.data.by, reason: command.data.reason } },
+        ]
+      );
     case 'ProposeContractAmendment': {
       if (agency.status !== 'ACTIVE' && agency.status !== 'SUSPENDED')
         return domainError('AGENCY_NOT_ACTIVE', `agency ${d.agencyId} is ${agency.status}`, { status: agency.status }, 'conflict');
@@ -297,8 +303,11 @@ function decideAgency(command: AgencyCommand, state: AgencyState): readonly Agen
     }
     case 'ApproveContractAmendment':
       if (!agency.amendment) return domainError('NO_AMENDMENT_PENDING', `no amendment of ${d.agencyId}'s contract awaits approval`, undefined, 'conflict');
-      if (agency.amendment.proposedBy === command.data.by) return makerCannotCheck(agency.amendment.proposedBy);
-      return [{ type: 'ContractAmendmentApproved', data: { agencyId: agency.agencyId, contract: agency.amendment.contract, approvedBy: command.data.by } }];
+      return (
+        sameHands(command.data.by, agency.amendment.proposedBy) ?? [
+          { type: 'ContractAmendmentApproved', data: { agencyId: agency.agencyId, contract: agency.amendment.contract, approvedBy: command.data.by } },
+        ]
+      );
     case 'SuspendAgency':
       if (agency.status === 'SUSPENDED') return [];
       if (agency.status !== 'ACTIVE')

@@ -16,12 +16,12 @@ import {
   domainProblem,
   fields,
   problem,
+  runCommand,
   type RequestMeta,
 } from '#platform';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionClock } from '../application/clock.js';
-import { runCommand } from '../application/commands.js';
 import { CollectionEndOfDay } from '../application/end-of-day.js';
 import { WhatIfService } from '../application/what-if.service.js';
 import { DEFAULT_ADJUSTMENT_LIMITS, DEFAULT_PROMISE_TERMS, defaultPerformer, type LadderStep, type Stage } from '../domain/model.js';
@@ -251,7 +251,7 @@ export class CollectionOperationsController {
   @DocBody(EmptyBody)
   @ApiOperation({
     summary:
-      'Approve a proposed contact rules version (not its proposer: 422 CONTACT_RULES_SELF_APPROVAL); it is then published, in force from its effectiveFrom, which must not have passed (422 EFFECTIVE_DATE_IN_PAST)',
+      'Approve a proposed contact rules version (not its proposer: 403 MAKER_CANNOT_CHECK); it is then published, in force from its effectiveFrom, which must not have passed (422 EFFECTIVE_DATE_IN_PAST)',
   })
   async approveRules(@Param('rulesVersion', rulesVersion) version: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta) {
     const businessDate = await this.clock.todayOrThrow();

@@ -2,6 +2,7 @@ import {
   addDays,
   compareDates,
   domainError,
+  fourEyes,
   isBusinessDate,
   type Actor,
   type BusinessDate,
@@ -754,8 +755,7 @@ function visitForDecision(c: OpenCase, visitId: string, by: Actor) {
   if (!visit) return domainError('FIELD_VISIT_NOT_FOUND', `case ${c.caseId} has no field visit ${visitId}`, { visitId }, 'not_found');
   if (by.role !== 'supervisor')
     return domainError('SUPERVISOR_REQUIRED', 'only a supervisor approves or rejects a field visit', { role: by.role }, 'forbidden');
-  if (visit.requestedBy === by.id) return domainError('FIELD_VISIT_SELF_APPROVAL', 'whoever requested a field visit cannot approve or reject it');
-  return visit;
+  return fourEyes(by.id, [visit.requestedBy], 'whoever requested a field visit cannot approve or reject it', { requestedBy: visit.requestedBy }) ?? visit;
 }
 
 function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseState): Decision {

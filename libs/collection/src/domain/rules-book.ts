@@ -1,4 +1,4 @@
-import { compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { compareDates, domainError, fourEyes, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
 import { contactRulesProblem, type ContactRules, type PublishedRules } from './contact-rules.js';
 import type { Command } from './model.js';
 
@@ -80,9 +80,8 @@ function decideApprove(d: ApproveContactRules['data'], state: RulesBookState): r
     if (state.published.some((p) => p.rules.version === d.version)) return [];
     return domainError('CONTACT_RULES_NOT_PROPOSED', `no proposed contact rules version ${d.version} awaits approval`, { version: d.version }, 'not_found');
   }
-  if (proposal.proposedBy === d.by.id) {
-    return domainError('CONTACT_RULES_SELF_APPROVAL', 'the person who proposed a rulebook cannot approve it', { proposedBy: proposal.proposedBy });
-  }
+  const sameHands = fourEyes(d.by.id, [proposal.proposedBy], 'the person who proposed a rulebook cannot approve it', { proposedBy: proposal.proposedBy });
+  if (sameHands) return sameHands;
   // A rulebook is never in force before it was approved: approve by its first day, or propose again.
   const past = notBefore(proposal.effectiveFrom, d.businessDate);
   if (past) return past;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   compareDates,
   domainError,
+  fourEyes,
   isBusinessDate,
   type Actor,
   type BusinessDate,
@@ -280,9 +281,8 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
           'conflict',
         );
       }
-      if (v.proposedBy === d.by.id) {
-        return domainError('STRATEGY_SELF_APPROVAL', 'the risk manager who proposed a version cannot approve it', { proposedBy: v.proposedBy });
-      }
+      const sameHands = fourEyes(d.by.id, [v.proposedBy], 'the risk manager who proposed a version cannot approve it', { proposedBy: v.proposedBy });
+      if (sameHands) return sameHands;
       return [{ type: 'StrategyVersionApproved', data: { strategyId: d.strategyId, version: d.version, approvedBy: d.by.id } }];
     }
     case 'RejectStrategyVersion': {

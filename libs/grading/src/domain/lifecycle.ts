@@ -1,4 +1,4 @@
-import { domainError, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { domainError, fourEyes, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
 
 /**
  * The versioned, maker-checker lifecycle shared by grading policies and classification rules:
@@ -152,14 +152,15 @@ export function lifecycleDecider<D, E extends DomainEvent>(spec: LifecycleSpec<D
             'conflict',
           );
         }
-        if (command.actorId === state.latest.proposedBy) {
-          return domainError(
-            'MAKER_CANNOT_CHECK',
-            `${command.actorId} proposed version ${state.latest.version} and cannot also review it`,
-            { proposedBy: state.latest.proposedBy },
-            'forbidden',
-          );
-        }
+        const sameHands = fourEyes(
+          command.actorId,
+          [state.latest.proposedBy],
+          `${command.actorId} proposed version ${state.latest.version} and cannot also review it`,
+          {
+            proposedBy: state.latest.proposedBy,
+          },
+        );
+        if (sameHands) return sameHands;
         return command.type === 'Approve'
           ? [event(names.approved, { [idField]: command.id, version: command.version, approvedBy: command.actorId, comment: command.comment })]
           : [event(names.rejected, { [idField]: command.id, version: command.version, rejectedBy: command.actorId, reason: command.reason })];

@@ -1,4 +1,14 @@
-import { comparePositions, domainError, parsePosition, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import {
+  comparePositions,
+  domainError,
+  fourEyes,
+  parsePosition,
+  type Actor,
+  type BusinessDate,
+  type Decider,
+  type DomainError,
+  type DomainEvent,
+} from '#kernel';
 import { classifyLoan, type ClassificationRule, type ClassificationRules } from './classification.js';
 import { CATEGORIES, categoryRank, type Category } from './grades.js';
 import type { LoanRecord } from './loan-facts.js';
@@ -225,8 +235,8 @@ export const loanClassificationDecider: Decider<LoanClassificationCommand, LoanC
         'not_found',
       );
     }
-    if (pending.requestedBy === command.by.id)
-      return domainError('MAKER_CANNOT_CHECK', 'whoever asked for an upgrade cannot approve it', { requestedBy: pending.requestedBy }, 'forbidden');
+    const sameHands = fourEyes(command.by.id, [pending.requestedBy], 'whoever asked for an upgrade cannot approve it', { requestedBy: pending.requestedBy });
+    if (sameHands) return sameHands;
     const floor = classifyLoan(command.rules.rules, command.loan, asOf);
     if (categoryRank(pending.category) < categoryRank(floor.category)) {
       return domainError('UPGRADE_BELOW_RULES', `the rules now give at least ${floor.category}`, {

@@ -3,6 +3,7 @@ import {
   compareDates,
   daysBetween,
   domainError,
+  fourEyes,
   isBusinessDate,
   isDomainError,
   type Actor,
@@ -805,9 +806,8 @@ function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Deci
   if (badDate) return badDate;
   const pending = pendingRequest(loan, d.requestId);
   if (isDomainError(pending)) return pending;
-  if (pending.requestedBy === d.by.id) {
-    return domainError('MAKER_CANNOT_CHECK', 'whoever asked for a write-off cannot approve it', { requestedBy: pending.requestedBy }, 'forbidden');
-  }
+  const sameHands = fourEyes(d.by.id, [pending.requestedBy], 'whoever asked for a write-off cannot approve it', { requestedBy: pending.requestedBy });
+  if (sameHands) return sameHands;
   const limit = WRITE_OFF_APPROVAL_LIMITS[d.by.role];
   if (limit === undefined) return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not approve a write-off`, { role: d.by.role }, 'forbidden');
   const position = writeOffPosition(loan, d.businessDate);
@@ -862,9 +862,8 @@ function decideRejectWriteOff(command: RejectWriteOff, state: LoanState): Decisi
   if (badDate) return badDate;
   const pending = pendingRequest(loan, d.requestId);
   if (isDomainError(pending)) return pending;
-  if (pending.requestedBy === d.by.id) {
-    return domainError('MAKER_CANNOT_CHECK', 'whoever asked for a write-off cannot decide on it', { requestedBy: pending.requestedBy }, 'forbidden');
-  }
+  const sameHands = fourEyes(d.by.id, [pending.requestedBy], 'whoever asked for a write-off cannot decide on it', { requestedBy: pending.requestedBy });
+  if (sameHands) return sameHands;
   if (WRITE_OFF_APPROVAL_LIMITS[d.by.role] === undefined) {
     return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not decide on a write-off`, { role: d.by.role }, 'forbidden');
   }
@@ -1035,9 +1034,8 @@ function decideApproveSettlement(command: ApproveSettlement, state: LoanState): 
     if (offer.approval.approvedBy === d.by.id) return [];
     return domainError('SETTLEMENT_ALREADY_APPROVED', `settlement ${d.settlementId} was already approved`, { settlementId: d.settlementId }, 'conflict');
   }
-  if (offer.proposedBy === d.by.id) {
-    return domainError('MAKER_CANNOT_CHECK', 'whoever proposed a settlement cannot approve it', { proposedBy: offer.proposedBy }, 'forbidden');
-  }
+  const sameHands = fourEyes(d.by.id, [offer.proposedBy], 'whoever proposed a settlement cannot approve it', { proposedBy: offer.proposedBy });
+  if (sameHands) return sameHands;
   const limit = SETTLEMENT_APPROVAL_LIMITS[d.by.role];
   if (limit === undefined) return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not approve a settlement`, { role: d.by.role }, 'forbidden');
   if (compareDates(d.businessDate, offer.dueBy) > 0) {
@@ -1078,9 +1076,8 @@ function decideRejectSettlement(command: RejectSettlement, state: LoanState): De
   if (offer.approval) {
     return domainError('SETTLEMENT_ALREADY_APPROVED', `settlement ${d.settlementId} was already approved`, { settlementId: d.settlementId }, 'conflict');
   }
-  if (offer.proposedBy === d.by.id) {
-    return domainError('MAKER_CANNOT_CHECK', 'whoever proposed a settlement cannot decide on it', { proposedBy: offer.proposedBy }, 'forbidden');
-  }
+  const sameHands = fourEyes(d.by.id, [offer.proposedBy], 'whoever proposed a settlement cannot decide on it', { proposedBy: offer.proposedBy });
+  if (sameHands) return sameHands;
   if (SETTLEMENT_APPROVAL_LIMITS[d.by.role] === undefined) {
     return domainError('SETTLEMENT_ROLE_NOT_ALLOWED', `a ${d.by.role} may not decide on a settlement`, { role: d.by.role }, 'forbidden');
   }

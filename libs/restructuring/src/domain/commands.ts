@@ -4,6 +4,7 @@ import {
   compareDates,
   daysBetween,
   domainError,
+  fourEyes,
   isBusinessDate,
   isDomainError,
   type Actor,
@@ -329,10 +330,7 @@ function checker(request: OpenRequest, actor: Actor, action: string): DomainErro
   if (actor.role !== 'supervisor') {
     return domainError('SUPERVISOR_REQUIRED', `only a supervisor may ${action} a restructuring`, { role: actor.role }, 'forbidden');
   }
-  if (actor.id === request.requestedBy) {
-    return domainError('FOUR_EYES_REQUESTER', `the requester may not ${action} their own request`, { requestedBy: request.requestedBy });
-  }
-  return null;
+  return fourEyes(actor.id, [request.requestedBy], `the requester may not ${action} their own request`, { requestedBy: request.requestedBy });
 }
 
 function decideApprove(command: ApproveRestructuring, state: RequestState): Decision {
@@ -349,9 +347,10 @@ function decideApprove(command: ApproveRestructuring, state: RequestState): Deci
   if (badDate) return badDate;
   const refused = checker(request, d.approver, 'approve');
   if (refused) return refused;
-  if (request.approvers.includes(d.approver.id)) {
-    return domainError('FOUR_EYES_SECOND_APPROVER', 'the second approval must come from a different supervisor', { firstApprover: request.approvers[0] });
-  }
+  const again = fourEyes(d.approver.id, request.approvers, 'the second approval must come from a different supervisor', {
+    firstApprover: request.approvers[0],
+  });
+  if (again) return again;
   const required = request.assessment!.approvalsRequired;
   const approval = request.approvers.length + 1;
   return [

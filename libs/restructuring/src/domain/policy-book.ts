@@ -1,4 +1,4 @@
-import { domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainEvent } from '#kernel';
+import { domainError, fourEyes, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainEvent } from '#kernel';
 import { DEFAULT_RESTRUCTURING_POLICY, policyProblem, type RestructuringPolicy } from './policy.js';
 
 /**
@@ -109,14 +109,11 @@ export const policyBookDecider: Decider<PolicyBookCommand, PolicyBookEvent, Poli
         { version },
         'not_found',
       );
-    if (proposal.proposedBy === approvedBy.id) {
-      return domainError(
-        'MAKER_CANNOT_CHECK',
-        'the risk manager who proposed a version cannot approve it',
-        { version, proposedBy: proposal.proposedBy },
-        'forbidden',
-      );
-    }
+    const sameHands = fourEyes(approvedBy.id, [proposal.proposedBy], 'the risk manager who proposed a version cannot approve it', {
+      version,
+      proposedBy: proposal.proposedBy,
+    });
+    if (sameHands) return sameHands;
     return [
       {
         type: 'RestructuringPolicyPublished',

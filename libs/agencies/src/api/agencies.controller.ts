@@ -9,6 +9,7 @@ import { inCaseScope } from '#case-scope';
 import { CaseService, contactAnswer } from '#collection';
 import { PersonalDataVault, maskPersonalData } from '#vault';
 import {
+  caseOutOfScope,
   DocBody,
   DocQuery,
   Meta,
@@ -195,9 +196,7 @@ export class AgenciesController {
     const { state } = await this.cases.load(caseId);
     if (state.status === 'none') throw new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId}.`));
     if (!(await inCaseScope(this.pool, AGENCY_CASES_TABLE, user, { loanId: state.loanId }))) {
-      throw new ProblemException(
-        problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `${caseId} is not in a collection case of team ${user.team ?? '(none)'}.`),
-      );
+      throw caseOutOfScope(`Case ${caseId}`, user);
     }
   }
 

@@ -6,6 +6,7 @@ import { isDomainError, newId } from '#kernel';
 import { LoanQueries } from '#loans';
 import type { Loaded } from '#eventstore';
 import {
+  caseOutOfScope,
   DocBody,
   DocQuery,
   Meta,
@@ -42,7 +43,7 @@ import {
   ReleaseHoldBody,
   WorkQueueQuery,
 } from './dto.js';
-import { answer, attemptIdOf, caseNotFound, caseOutOfScope, contactAnswer, type AuthedRequest } from './http.js';
+import { answer, attemptIdOf, caseNotFound, contactAnswer, type AuthedRequest } from './http.js';
 import { CollectionClock } from '../application/clock.js';
 import { ladderOf } from './strategies.controller.js';
 

@@ -1,15 +1,28 @@
 import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { DocBody, Meta, Metrics, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
+import {
+  caseOutOfScope,
+  DocBody,
+  Meta,
+  Metrics,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ZodPipe,
+  commandContext,
+  fields,
+  problem,
+  runCommand,
+  type RequestMeta,
+} from '#platform';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionClock } from '../application/clock.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
-import { runCommand } from '../application/commands.js';
 import type { Channel, ThirdPartyExceptionReason } from '../domain/model.js';
 import { EmptyBody, OptOutBody, ThirdPartyExceptionBody } from './dto.js';
 import { CollectionQueries, scopeOf } from '../read-model/queries.js';
-import { answer, caseOutOfScope, type AuthedRequest } from './http.js';
+import { answer, type AuthedRequest } from './http.js';
 
 const id = new ZodPipe(fields.id, 'params');
 

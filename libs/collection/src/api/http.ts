@@ -16,12 +16,6 @@ export function caseNotFound(caseId: string): ProblemException {
   return new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId} is visible to you.`));
 }
 
-/** A write on a case, debtor or loan outside the caller's case scope (the scope its read checks). */
-export function caseOutOfScope(subject: string, principal: Principal): ProblemException {
-  const whose = principal.role === 'collector' ? `collector ${principal.id}` : `team ${principal.team ?? '(none)'}`;
-  return new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `${subject} is not in a collection case of ${whose}.`));
-}
-
 export function attemptIdOf(given: string | undefined, meta: RequestMeta): string {
   return given ?? meta.idempotencyKey ?? newId();
 }

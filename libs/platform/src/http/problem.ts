@@ -26,6 +26,20 @@ export function problem(status: number, code: string, title: string, detail?: st
   return { type: `${TYPE_BASE}${code.toLowerCase().replaceAll('_', '-')}`, title, status, code, ...(detail ? { detail } : {}), ...extra };
 }
 
+/**
+ * A write (or a purposeful read) outside the caller's case scope, the scope their reads check: 403
+ * `CASE_OUT_OF_SCOPE`, answered before anything is decided, so nothing is appended. One builder for
+ * every context; `subject` names what was out of scope ("Loan L-1", "Customer C-1", a case id).
+ */
+export function caseOutOfScope(
+  subject: string,
+  principal: { readonly role: string; readonly id: string; readonly team?: string },
+  extra: Record<string, unknown> = {},
+): ProblemException {
+  const whose = principal.role === 'collector' ? `collector ${principal.id}` : `team ${principal.team ?? '(none)'}`;
+  return new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `${subject} is not in a collection case of ${whose}.`, extra));
+}
+
 const CATEGORY_STATUS: Record<DomainError['category'], number> = {
   rule: HttpStatus.UNPROCESSABLE_ENTITY,
   not_found: HttpStatus.NOT_FOUND,

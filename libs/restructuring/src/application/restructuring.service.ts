@@ -15,6 +15,7 @@ import { AggregateRepository, EVENT_STORE, type CommandContext, type EventStore 
 import { BusinessCalendar, LoanCommandHandlers, loanStream, type Intake } from '#loans';
 import type { Reaction } from '#projections';
 import {
+  caseOutOfScope,
   Metrics,
   PG_POOL,
   ProblemException,
@@ -22,7 +23,6 @@ import {
   commandContext,
   domainProblem,
   execute,
-  problem,
   type CommandAccepted,
   type Principal,
   type RequestMeta,
@@ -501,10 +501,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
   private async ensureInScope(meta: RequestMeta, loanId: string): Promise<void> {
     const principal = meta.actor as Principal;
     if (await this.queries.inScope(principal, loanId)) return;
-    const whose = principal.role === 'collector' ? `collector ${principal.id}` : `team ${principal.team ?? '(none)'}`;
-    throw new ProblemException(
-      problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Loan ${loanId} is in a collection case not assigned to ${whose}.`, { loanId }),
-    );
+    throw caseOutOfScope(`Loan ${loanId}`, principal, { loanId });
   }
 
   private async existing(requestId: string): Promise<OpenRequest> {

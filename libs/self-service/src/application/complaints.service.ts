@@ -7,13 +7,13 @@ import { CaseService } from '#collection';
 import { inCaseScope } from '#case-scope';
 import type { Reaction } from '#projections';
 import {
+  caseOutOfScope,
   APP_CONFIG,
   Metrics,
   PG_POOL,
-  ProblemException,
   commandContext,
   execute,
-  problem,
+  runCommand,
   type AppConfig,
   type CommandAccepted,
   type Principal,
@@ -108,7 +108,7 @@ export class ComplaintsService implements OnModuleInit {
     const complaintId = input.complaintId ?? (meta.idempotencyKey ? deterministicId('complaint', meta.actor.id, meta.idempotencyKey) : newId());
     const principal = meta.actor as Principal;
     if (principal.role !== 'customer' && !(await inCaseScope(this.pool, SELF_SERVICE_CASES_TABLE, principal, { customerId: input.customerId }))) {
-      throw new ProblemException(problem(403, 'CASE_OUT_OF_SCOPE', 'Out of case scope', `Customer ${input.customerId} is not in a collection case of yours.`));
+      throw caseOutOfScope(`Customer ${input.customerId}`, principal);
     }
     // The cases it concerns: the open cases of the loan it names, else every open case of the customer.
     const cases = (await this.queries.customerCases(input.customerId, input.loanId)).filter((c) => c.open);
@@ -231,7 +231,9 @@ export class ComplaintsService implements OnModuleInit {
         idempotencyKey: `${reaction.key}:${complaintId}`,
         policyVersions: { complaintPolicy: this.policy.version },
       });
-      const result = await this.complaints.handle(
+      const result = await runCommand(
+        this.metrics,
+        this.complaints,
         complaintStream(complaintId),
         { type: 'EscalateOverdue', data: { complaintId, closedDate: closedDate as BusinessDate } },
         ctx,

@@ -73,7 +73,7 @@ describe('invariants decided on streams, under concurrent requests', () => {
       expect((await core('POST', '/loans/accounts', cashLoan3m(loanId, `cust-${loanId}`))).status).toBe(201);
     }
     // Two customers with two loans each, for the lookback across a customer's loans.
-    for (const loanId of ['INV-K1', 'INV-K2', 'INV-L1', 'INV-L2']) {
+    for (const loanId of ['INV-K1', 'INV-K2', 'INV-L1', 'INV-L2', 'INV-M1']) {
       expect((await core('POST', '/loans/accounts', cashLoan3m(loanId, `cust-${loanId.slice(0, -1)}`))).status).toBe(201);
     }
     await clocksAt(t, OPEN_DATE);
@@ -257,6 +257,46 @@ describe('invariants decided on streams, under concurrent requests', () => {
       expect(written[0].data).toEqual(accepted);
       expect(await types(customerOf('INV-L1'))).toEqual(['RestructuringCommitted']);
       expect(await types(`restructuring.request-${ids[1]}`)).toEqual(OFFERED);
+    });
+
+    it('a commitment that never took effect does not count: the next acceptance voids it on the way', async () => {
+      const requestId = await offered('INV-M1');
+      const [model] = await stream(`restructuring.request-${requestId}`);
+      // A commitment whose acceptance was never written, and whose request has moved on past the revision it names.
+      const ghost = 'ghost-request';
+      await t.runtime.store.appendToStream(
+        customerOf('INV-M1'),
+        [
+          {
+            eventId: '7f1f4c55-1e5a-5d6b-9d55-8a0c1e7f0021',
+            type: 'RestructuringCommitted',
+            schemaVersion: 1,
+            data: {
+              customerId: 'cust-INV-M',
+              loanId: 'INV-M2',
+              requestId: ghost,
+              committedOn: OPEN_DATE,
+              requestRevision: 3,
+              acceptanceEventId: '7f1f4c55-1e5a-5d6b-9d55-8a0c1e7f0022',
+              acceptance: { requestId: ghost, loanId: 'INV-M2', customerId: 'cust-INV-M', acceptedOn: OPEN_DATE },
+            },
+            metadata: { ...model.metadata, command: 'AcceptOffer' },
+          },
+        ],
+        'no_stream',
+      );
+      const responses = await Promise.all(collectors.map((call, i) => acceptance(call, requestId, i)));
+      oneWinner(responses, 202, [[409, 'INVALID_REQUEST_STATUS']]);
+      const customer = await stream(customerOf('INV-M1'));
+      expect(
+        customer.map((e) => [e.type, (e.data as { requestId: string; reason?: string }).requestId, (e.data as { reason?: string }).reason ?? null]),
+      ).toEqual([
+        ['RestructuringCommitted', ghost, null],
+        ['RestructuringCommitmentVoided', ghost, 'NOT_ACCEPTED'],
+        ['RestructuringCommitted', requestId, null],
+      ]);
+      expect(await stream(`restructuring.request-${ghost}`)).toEqual([]);
+      expect((await types(`restructuring.request-${requestId}`)).filter((type) => type === 'RestructuringAccepted')).toHaveLength(1);
     });
   });
 

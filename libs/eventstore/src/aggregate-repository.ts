@@ -38,6 +38,12 @@ export interface CommandContext {
    * runs, however deep in a service it runs. Never part of the events' metadata.
    */
   readonly onOutcome?: (outcome: CommandResult | DomainError) => void;
+  /**
+   * The id of the command's `index`-th event on a stream, for a batch that needs its own scheme
+   * (Loans' end of day leads its ids with the date). Defaults to an id derived from the
+   * idempotency key, or a random one without a key. Never part of the events' metadata.
+   */
+  readonly eventIds?: (streamId: string, index: number) => string;
 }
 
 export interface CommandResult<E extends DomainEvent = DomainEvent> {
@@ -173,7 +179,7 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
       }
       const expected: ExpectedRevision = loaded.revision < 0 ? 'no_stream' : loaded.revision;
       try {
-        const result = await this.store.appendToStream(streamId, this.toNewEvents(decided, ctx, commandId, streamId), expected);
+        const result = await this.store.appendToStream(streamId, newEvents(streamId, decided, ctx, commandId, this.options.upcasters), expected);
         if (result.duplicate) {
           this.cache.delete(streamId);
           return { streamId, events: [], revision: result.nextExpectedRevision, position: result.position, duplicate: true };
@@ -192,26 +198,37 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
     }
   }
 
-  private toNewEvents(events: readonly E[], ctx: CommandContext, commandId: string, streamId: string): NewEvent[] {
-    const correlationId = ctx.correlationId ?? commandId;
-    const metadata: EventMetadata = {
-      ...ctx.extra,
-      correlationId,
-      causationId: ctx.causationId ?? commandId,
-      actor: ctx.actor,
-      command: ctx.command,
-      occurredAt: ctx.occurredAt,
-      ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
-      ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
-    };
-    return events.map((e, i) => ({
-      eventId: ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, ctx.command, streamId, i) : newId(),
-      type: e.type,
-      schemaVersion: this.options.upcasters?.currentVersion(e.type) ?? 1,
-      data: e.data,
-      metadata,
-    }));
+  /**
+   * The events of a decision as this repository appends them: metadata from the context, ids from
+   * the idempotency key (or the context's `eventIds`), schema versions from its upcasters. A batch
+   * path that decides on a read model's state and appends many streams at once builds its events
+   * here, so an append it makes and a re-decision through `handle` store the same thing.
+   */
+  newEvents(streamId: string, events: readonly DomainEvent[], ctx: CommandContext): NewEvent[] {
+    return newEvents(streamId, events, ctx, ctx.idempotencyKey ?? newId(), this.options.upcasters);
   }
+}
+
+function newEvents(streamId: string, events: readonly DomainEvent[], ctx: CommandContext, commandId: string, upcasters?: Upcasters): NewEvent[] {
+  const correlationId = ctx.correlationId ?? commandId;
+  const metadata: EventMetadata = {
+    ...ctx.extra,
+    correlationId,
+    causationId: ctx.causationId ?? commandId,
+    actor: ctx.actor,
+    command: ctx.command,
+    occurredAt: ctx.occurredAt,
+    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+    ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
+  };
+  const key = ctx.idempotencyKey;
+  return events.map((e, i) => ({
+    eventId: ctx.eventIds ? ctx.eventIds(streamId, i) : key ? deterministicId(key, ctx.command, streamId, i) : newId(),
+    type: e.type,
+    schemaVersion: upcasters?.currentVersion(e.type) ?? 1,
+    data: e.data,
+    metadata,
+  }));
 }
 
 function keyOf(command: string, idempotencyKey: string): string {

@@ -125,4 +125,24 @@ describe('AggregateRepository on Postgres', () => {
       reason: 'audit me',
     });
   });
+
+  it('newEvents builds the events handle appends: a batch append and a re-decision through handle store the same thing', async () => {
+    const repo = new AggregateRepository(store, tallyDecider);
+    const keyed = ctx('OpenTally', { idempotencyKey: 'batch-1', correlationId: 'corr-b', extra: { businessDate: '2026-11-29' } });
+    const decided = tallyDecider.decide({ type: 'Open', tallyId: 'batch', limit: 9 }, tallyDecider.initialState());
+    if (isDomainError(decided)) throw new Error(decided.message);
+    const built = repo.newEvents('tally.tally-batch', decided, keyed);
+    await repo.handle('tally.tally-batch', { type: 'Open', tallyId: 'batch', limit: 9 }, keyed);
+    const stored = await store.readStream('tally.tally-batch');
+    expect(stored.map(({ eventId, type, schemaVersion, data, metadata }) => ({ eventId, type, schemaVersion, data, metadata }))).toEqual(built);
+    // A batch's own id scheme (the context's eventIds) is used by both paths alike.
+    const dated = {
+      ...keyed,
+      idempotencyKey: 'batch-2',
+      eventIds: (streamId: string, i: number) => `0000000${i}-0000-8000-8000-${streamId.length.toString().padStart(12, '0')}`,
+    };
+    expect(repo.newEvents('tally.tally-dated', decided, dated).map((e) => e.eventId)).toEqual(['00000000-0000-8000-8000-000000000017']);
+    await repo.handle('tally.tally-dated', { type: 'Open', tallyId: 'dated', limit: 9 }, dated);
+    expect((await store.readStream('tally.tally-dated')).map((e) => e.eventId)).toEqual(['00000000-0000-8000-8000-000000000017']);
+  });
 });

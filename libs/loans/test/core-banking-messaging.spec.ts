@@ -92,7 +92,7 @@ async function world(startCalendar = true): Promise<World> {
     store,
     runner,
     calendar,
-    handler: new CoreBankingLoansHandler(handlers, calendar, endOfDay),
+    handler: new CoreBankingLoansHandler(handlers, endOfDay),
     types: async (loanId) => (await store.readStream(`loans.loan-${loanId}`)).map((e) => e.type),
     async close() {
       await endOfDay.stop();

@@ -1,4 +1,4 @@
-import { isDomainError, streamCategory, type DomainEvent, type Position } from '#kernel';
+import { isDomainError, streamCategory, type DomainError, type DomainEvent, type Position } from '#kernel';
 import type { AggregateRepository, CommandContext, CommandResult } from '#eventstore';
 import { formatPosition } from '#kernel';
 import { domainProblem } from './http/problem.js';
@@ -43,9 +43,38 @@ export function accepted(result: CommandResult): CommandAccepted {
 }
 
 /**
- * Runs a command through its repository, timing it; a DomainError becomes a problem response and
- * nothing is appended.
+ * The command pipeline: every command of every intake (HTTP, Kafka, reactors, batch runs'
+ * re-decisions) runs here and nowhere else. The repository loads the stream, decides and appends
+ * at the loaded revision (re-deciding on a conflict); the pipeline times it in
+ * `arrears_command_duration_seconds` by command name and outcome, counts what it appended in
+ * `arrears_events_appended_total` by stream category, and returns a domain refusal as a value
+ * (nothing was appended). `execute` is the same for HTTP, with the refusal as a problem.
+ * Without metrics (a unit test's wiring) nothing is recorded.
  */
+export async function runCommand<C, E extends DomainEvent, S>(
+  metrics: Metrics | undefined,
+  repository: AggregateRepository<C, E, S>,
+  streamId: string,
+  command: C,
+  ctx: CommandContext,
+): Promise<CommandResult<E> | DomainError> {
+  const stop = metrics?.commandDuration.startTimer({ command: ctx.command });
+  try {
+    const result = await repository.handle(streamId, command, ctx);
+    if (isDomainError(result)) {
+      stop?.({ outcome: 'rejected' });
+      return result;
+    }
+    stop?.({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
+    if (result.events.length) metrics?.appendedEvents.inc({ category: streamCategory(streamId) }, result.events.length);
+    return result;
+  } catch (err) {
+    stop?.({ outcome: 'failed' });
+    throw err;
+  }
+}
+
+/** The command pipeline for HTTP: a DomainError becomes a problem response (nothing appended). */
 export async function execute<C, E extends DomainEvent, S>(
   metrics: Metrics,
   repository: AggregateRepository<C, E, S>,
@@ -53,18 +82,7 @@ export async function execute<C, E extends DomainEvent, S>(
   command: C,
   ctx: CommandContext,
 ): Promise<CommandAccepted> {
-  const stop = metrics.commandDuration.startTimer({ command: ctx.command });
-  try {
-    const result = await repository.handle(streamId, command, ctx);
-    if (isDomainError(result)) {
-      stop({ outcome: 'rejected' });
-      throw domainProblem(result);
-    }
-    stop({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
-    if (result.events.length) metrics.appendedEvents.inc({ category: streamCategory(streamId) }, result.events.length);
-    return accepted(result);
-  } catch (err) {
-    if (!(err instanceof Error && 'problem' in err)) stop({ outcome: 'failed' });
-    throw err;
-  }
+  const result = await runCommand(metrics, repository, streamId, command, ctx);
+  if (isDomainError(result)) throw domainProblem(result);
+  return accepted(result);
 }

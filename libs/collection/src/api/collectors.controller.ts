@@ -1,10 +1,23 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ZodPipe, commandContext, fields, problem, type RequestMeta } from '#platform';
+import {
+  DocBody,
+  DocQuery,
+  Meta,
+  Metrics,
+  ProblemException,
+  Roles,
+  ValidBody,
+  ZodPipe,
+  commandContext,
+  fields,
+  problem,
+  runCommand,
+  type RequestMeta,
+} from '#platform';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
-import { runCommand } from '../application/commands.js';
 import { CollectionQueries } from '../read-model/queries.js';
 import { CertificationBody, CollectorProfileBody, RegisterCollectorBody, TeamQuery, TrainingBody } from './dto.js';
 import { answer, type AuthedRequest } from './http.js';

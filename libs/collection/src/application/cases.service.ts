@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { domainError, isDomainError, type BusinessDate, type DomainError, type Fen } from '#kernel';
 import type { CommandContext, CommandResult, Loaded } from '#eventstore';
-import { Metrics, PG_POOL } from '#platform';
+import { Metrics, PG_POOL, runCommand } from '#platform';
 import type { AdjustmentRequest, OpenCaseCommand } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState, OpenCase } from '../domain/case.events.js';
 import type { CorrectedEpisode, CorrectionCause } from '../domain/corrections.js';
@@ -10,7 +10,7 @@ import { missingCertifications, skillsMatch, type Certification } from '../domai
 import { strategyLabel, type CloseReason, type Grade, type HoldReason, type Stage } from '../domain/model.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { ContactRulesBook, StrategyCatalog } from './catalog.js';
-import { followUp, runCommand } from './commands.js';
+import { followUp } from './commands.js';
 
 /** What opening a case needs: the OpenCase command's facts, plus the loan's next due date. */
 export type OpenCaseInput = Omit<OpenCaseCommand['data'], 'strategy'> & { readonly nextDueDate: BusinessDate | null };

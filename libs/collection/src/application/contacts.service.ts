@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { domainError, isDomainError, type DomainError } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
-import { Metrics } from '#platform';
+import { Metrics, runCommand } from '#platform';
 import { attemptProblem, caseRefusalOf, type ContactAttemptData, type DebtorVerdict } from '../domain/case.decider.js';
 import type { CaseEvent, CaseState, ContactBlocked } from '../domain/case.events.js';
 import type { Certification } from '../domain/collector.js';
@@ -13,7 +13,6 @@ import { strategyLabel, type AttemptedBy, type Channel, type Outcome, type Party
 import { ContactRulesBook } from './catalog.js';
 import { CollectionClock } from './clock.js';
 import { CollectionStore, streams } from './collection-store.js';
-import { runCommand } from './commands.js';
 
 /**
  * A contact attempt as a collector reports it over HTTP or a channel executor reports it over

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DomainError } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
-import { Metrics } from '#platform';
+import { Metrics, runCommand } from '#platform';
 import type { ContactRules } from '../domain/contact-rules.js';
 import { PREFERRED_TIME_CHANNELS, type DebtorCommand, type DebtorEvent } from '../domain/debtor.js';
 import type { ContactWindow } from '../domain/dispatch.js';
@@ -9,7 +9,6 @@ import type { Channel } from '../domain/model.js';
 import { ContactRulesBook } from './catalog.js';
 import { CollectionClock } from './clock.js';
 import { CollectionStore, streams } from './collection-store.js';
-import { runCommand } from './commands.js';
 
 /** What the debtor's ledger says about the debtor's own preferences and the stops on them. */
 export interface DebtorPreferences {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import type pg from 'pg';
 import { addDays, isDomainError, type BusinessDate, type DomainError, type RecordedEvent } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
-import { Metrics, PG_POOL } from '#platform';
+import { Metrics, runCommand, PG_POOL } from '#platform';
 import { reactor, type Projection } from '#projections';
 import type { ActionScheduled, CaseState } from '../domain/case.events.js';
 import { localTimeOf } from '../domain/contact-rules.js';
@@ -11,7 +11,6 @@ import { ledgerZone } from '../domain/debtor.js';
 import { plannedSendTime, type CaseDispatchFacts, type DispatchableAction } from '../domain/dispatch.js';
 import { ContactRulesBook } from './catalog.js';
 import { CollectionStore, streams } from './collection-store.js';
-import { runCommand } from './commands.js';
 import { COLLECTION_SYSTEM, forEachConcurrent } from './system.js';
 
 const DISPATCH_GATE = 'collection_dispatch_gate';

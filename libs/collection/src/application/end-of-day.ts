@@ -3,14 +3,14 @@ import type pg from 'pg';
 import { addDays, isDomainError, type BusinessDate } from '#kernel';
 import { reportedDpdOn } from '#loans';
 import type { CommandContext } from '#eventstore';
-import { Metrics, PG_POOL } from '#platform';
+import { Metrics, PG_POOL, runCommand } from '#platform';
 import { CaseService } from './cases.service.js';
 import { forEachConcurrent } from './system.js';
 import { DispatchService } from './dispatch.service.js';
 import { OutreachService } from './outreach.service.js';
 import { CaseRerouting } from './rerouting.js';
 import { CollectionStore, streams } from './collection-store.js';
-import { followUp, runCommand } from './commands.js';
+import { followUp } from './commands.js';
 import { fromRow, nextDueDate, type LoanMirror, type MirrorRow } from './loan-mirror.js';
 
 export interface EndOfDaySummary {

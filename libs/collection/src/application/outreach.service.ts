@@ -3,13 +3,12 @@ import type pg from 'pg';
 import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
 import type { CommandContext } from '#eventstore';
 import type { EarlyWarningRaised } from '#monitoring';
-import { Metrics, PG_POOL } from '#platform';
+import { Metrics, runCommand, PG_POOL } from '#platform';
 import { reactor, rowProjection, type Projection } from '#projections';
 import { DEFAULT_GRADE, type Grade } from '../domain/model.js';
 import type { OutreachEvent } from '../domain/outreach.js';
 import { StrategyCatalog } from './catalog.js';
 import { CollectionStore, streams } from './collection-store.js';
-import { runCommand } from './commands.js';
 import { GRADES_TABLE, LOANS_MIRROR_TABLE, fromRow, nextDueDate, type MirrorRow } from './loan-mirror.js';
 import { COLLECTION_SYSTEM, forEachConcurrent } from './system.js';
 

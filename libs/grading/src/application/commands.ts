@@ -1,42 +1,9 @@
-import {
-  deterministicId,
-  isDomainError,
-  RevisionConflictError,
-  type Actor,
-  type DomainError,
-  type DomainEvent,
-  type EventMetadata,
-  type NewEvent,
-} from '#kernel';
-import type { BatchAppendItem, CommandContext, CommandResult, EventStore } from '#eventstore';
+import { isDomainError, RevisionConflictError, streamCategory, type Actor, type DomainError, type DomainEvent, type NewEvent } from '#kernel';
+import type { AggregateRepository, BatchAppendItem, CommandContext, CommandResult, EventStore } from '#eventstore';
+import type { Metrics } from '#platform';
 
 /** The actor recorded on what Grading does by itself (reactions, portfolio runs). */
 export const GRADING_SYSTEM: Actor = { id: 'grading', role: 'system' };
-
-/**
- * The events of a decision as the repository would append them: the same metadata, and event ids
- * derived from the idempotency key the same way, so a decision appended here and retried through
- * the repository (or the other way round) is stored once.
- */
-function newEvents(decided: readonly DomainEvent[], ctx: CommandContext & { idempotencyKey: string }, streamId: string): NewEvent[] {
-  const metadata: EventMetadata = {
-    ...ctx.extra,
-    correlationId: ctx.correlationId ?? ctx.idempotencyKey,
-    causationId: ctx.causationId ?? ctx.idempotencyKey,
-    actor: ctx.actor,
-    command: ctx.command,
-    occurredAt: ctx.occurredAt,
-    idempotencyKey: ctx.idempotencyKey,
-    ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
-  };
-  return decided.map((e, i) => ({
-    eventId: deterministicId(ctx.idempotencyKey, ctx.command, streamId, i),
-    type: e.type,
-    schemaVersion: 1,
-    data: e.data,
-    metadata,
-  }));
-}
 
 /** A decision made on a state the caller already had (a read-model row mirroring the stream). */
 interface Decision {
@@ -95,36 +62,47 @@ export interface PreDecided {
   readonly revision: number;
   readonly decided: readonly DomainEvent[] | DomainError;
   readonly ctx: CommandContext & { idempotencyKey: string };
-  /** Load the stream, decide again, append: for a state that turned out to be behind the stream. */
+  /**
+   * The stream's repository, which builds the events to append (metadata, ids from the key, schema
+   * versions), so an append made here and a retry through it store the same events.
+   */
+  readonly repository: Pick<AggregateRepository<unknown, DomainEvent, unknown>, 'newEvents'>;
+  /** Load the stream, decide again, append (the command pipeline): for a state that turned out to be behind the stream. */
   readonly retry: () => Promise<CommandResult | DomainError>;
   /** The state is known to be behind the stream (its read model has not seen the trigger yet). */
   readonly stale?: boolean;
 }
 
 /**
- * Appends many pre-decided commands (many streams per statement where the store allows), and
- * redoes through the repository each one whose state was behind its stream. Returns how many
- * appended something. (A refusal is a value: nothing to append.)
+ * Appends many pre-decided commands (many streams per statement where the store allows), counting
+ * their events in `arrears_events_appended_total`, and redoes through the command pipeline each one
+ * whose state was behind its stream. Returns how many appended something. (A refusal is a value:
+ * nothing to append.)
  */
-export async function appendPreDecided(store: EventStore, items: readonly PreDecided[], concurrency: number): Promise<number> {
+export async function appendPreDecided(store: EventStore, metrics: Metrics | undefined, items: readonly PreDecided[], concurrency: number): Promise<number> {
   // A decision taken on a read model that has not yet seen the trigger is re-taken on the stream.
   const stale = items.filter((i) => i.stale);
   const pending = items.filter((i) => !i.stale && !isDomainError(i.decided) && i.decided.length > 0);
   const outcomes = await appendDecisions(
     store,
-    pending.map((i) => ({ streamId: i.streamId, revision: i.revision, events: newEvents(i.decided as readonly DomainEvent[], i.ctx, i.streamId) })),
+    pending.map((i) => ({
+      streamId: i.streamId,
+      revision: i.revision,
+      events: i.repository.newEvents(i.streamId, i.decided as readonly DomainEvent[], i.ctx),
+    })),
     concurrency,
   );
   let changed = outcomes.filter((o) => o === 'appended').length;
   pending.forEach((item, i) => {
-    if (outcomes[i] === 'appended')
-      item.ctx.onOutcome?.({
-        streamId: item.streamId,
-        events: item.decided as readonly DomainEvent[],
-        revision: item.revision + (item.decided as readonly DomainEvent[]).length,
-        position: null,
-        duplicate: false,
-      });
+    if (outcomes[i] !== 'appended') return;
+    metrics?.appendedEvents.inc({ category: streamCategory(item.streamId) }, (item.decided as readonly DomainEvent[]).length);
+    item.ctx.onOutcome?.({
+      streamId: item.streamId,
+      events: item.decided as readonly DomainEvent[],
+      revision: item.revision + (item.decided as readonly DomainEvent[]).length,
+      position: null,
+      duplicate: false,
+    });
   });
   for (const item of items) {
     if (item.stale) continue;

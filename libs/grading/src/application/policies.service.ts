@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isDomainError, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
 import type { AggregateRepository, CommandContext, CommandResult } from '#eventstore';
-import { Metrics, accepted, domainProblem, execute, type CommandAccepted } from '#platform';
+import { Metrics, accepted, domainProblem, execute, runCommand, type CommandAccepted } from '#platform';
 import type { ClassificationRules } from '../domain/classification.js';
 import type { LifecycleCommand, LifecycleState, VersionRef } from '../domain/lifecycle.js';
 import {
@@ -119,22 +119,19 @@ export class PolicyService {
     // Refuse what the policy stream would refuse (unknown, not approved) before the pointer moves.
     orThrow(c.decider.decide({ type: 'Activate', id, effectiveFrom, supersedes: null, actorId: ctx.actor.id }, loaded.state));
     const version = loaded.state.status === 'none' ? 0 : loaded.state.latest.version;
-    const stop = this.metrics.commandDuration.startTimer({ command: `Activate${c.noun}` });
-    try {
-      const moved = orThrow(
-        await c.registry.handle(c.registryStream, { type: 'SetActive', id, version, effectiveFrom, businessDate }, { ...ctx, command: `Activate${c.noun}` }),
-      );
-      const change = moved.events[0]?.data as { active: ActiveRecord | null; previous: ActiveRecord | null } | undefined;
-      const previous = change?.previous
-        ? { id: String(change.previous[kind === 'policy' ? 'policyId' : 'rulesetId']), version: change.previous.version }
-        : null;
-      const result = await this.completeActivation(kind, { active: { id, version }, previous }, effectiveFrom, ctx.actor, ctx);
-      stop({ outcome: 'accepted' });
-      return { ...accepted(result), registryRevision: moved.revision };
-    } catch (err) {
-      stop({ outcome: 'rejected' });
-      throw err;
-    }
+    const moved = orThrow(
+      await runCommand(
+        this.metrics,
+        c.registry,
+        c.registryStream,
+        { type: 'SetActive', id, version, effectiveFrom, businessDate },
+        { ...ctx, command: `Activate${c.noun}` },
+      ),
+    );
+    const change = moved.events[0]?.data as { active: ActiveRecord | null; previous: ActiveRecord | null } | undefined;
+    const previous = change?.previous ? { id: String(change.previous[kind === 'policy' ? 'policyId' : 'rulesetId']), version: change.previous.version } : null;
+    const result = await this.completeActivation(kind, { active: { id, version }, previous }, effectiveFrom, ctx.actor, ctx);
+    return { ...accepted(result), registryRevision: moved.revision };
   }
 
   /**
@@ -154,7 +151,9 @@ export class PolicyService {
     if (change.active && (await c.repo.load(c.stream(change.active.id))).state.status !== 'retired') {
       const { id, version } = change.active;
       result = orThrow(
-        await c.repo.handle(
+        await runCommand(
+          this.metrics,
+          c.repo,
           c.stream(id),
           { type: 'Activate', id, effectiveFrom, supersedes: change.previous, actorId: actor.id },
           { ...ctx, actor, command: `Activate${c.noun}`, idempotencyKey: `activate:${id}@${version}` },
@@ -166,7 +165,9 @@ export class PolicyService {
     if (change.active && change.previous && change.previous.id !== change.active.id) {
       const { id, version } = change.previous;
       const retired = orThrow(
-        await c.repo.handle(
+        await runCommand(
+          this.metrics,
+          c.repo,
           c.stream(id),
           {
             type: 'Retire',
@@ -190,7 +191,9 @@ export class PolicyService {
     const loaded = await c.repo.load(c.stream(id));
     if (loaded.state.status === 'active') {
       orThrow(
-        await c.registry.handle(
+        await runCommand(
+          this.metrics,
+          c.registry,
           c.registryStream,
           { type: 'ClearActive', id, version: loaded.state.latest.version, on },
           { ...ctx, command: `Retire${c.noun}` },

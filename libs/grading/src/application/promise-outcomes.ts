@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
+import { Metrics, runCommand } from '#platform';
 import type { Projection, ProjectionContext } from '#projections';
 import { streams } from '../domain/policies.js';
 import { GradingRepositories } from './repositories.js';
@@ -30,7 +31,10 @@ const binding: { target: PromiseOutcomes | null } = { target: null };
 export class PromiseOutcomes {
   private readonly logger = new Logger('GradingPromiseOutcomes');
 
-  constructor(private readonly repos: GradingRepositories) {
+  constructor(
+    private readonly repos: GradingRepositories,
+    private readonly metrics: Metrics,
+  ) {
     binding.target = this;
   }
 
@@ -60,12 +64,16 @@ export class PromiseOutcomes {
       }
       const result =
         event.type === 'PromiseReopened'
-          ? await this.repos.customers.handle(
+          ? await runCommand(
+              this.metrics,
+              this.repos.customers,
               streams.customer(customerId),
               { type: 'WithdrawPromiseOutcome', customerId, promiseId: d.promiseId, on, causeEventId: event.eventId },
               reaction.context('WithdrawPromiseOutcome'),
             )
-          : await this.repos.customers.handle(
+          : await runCommand(
+              this.metrics,
+              this.repos.customers,
               streams.customer(customerId),
               { type: 'RecordPromiseOutcome', customerId, promiseId: d.promiseId, outcome: event.type === 'PromiseKept' ? 'kept' : 'broken', on },
               reaction.context('RecordPromiseOutcome'),

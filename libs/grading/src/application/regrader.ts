@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { formatPosition, streamEntityId, type BusinessDate, type RecordedEvent } from '#kernel';
 import type { DelinquencyRestated, LoanEvent } from '#loans';
 import { bulkUpsert, type Projection, type ProjectionContext, type Reaction } from '#projections';
-import { ProblemException } from '#platform';
+import { Metrics, ProblemException, runCommand } from '#platform';
 import {
   CUSTOMER_FACT_EVENTS,
   customerDecider,
@@ -114,6 +114,7 @@ export class Regrader implements OnModuleDestroy {
     private readonly inForce: InForce,
     private readonly policies: PolicyService,
     private readonly clock: GradingClock,
+    private readonly metrics: Metrics,
   ) {
     binding.regrader = this;
   }
@@ -228,7 +229,7 @@ export class Regrader implements OnModuleDestroy {
     const items = rows.map(({ loan_id: loanId, record }) =>
       this.classification({ type: 'ClassifyLoan', loan: record, asOf, rules, trigger }, reaction, `${reaction.key}:${loanId}`, states.get(loanId)),
     );
-    await appendPreDecided(this.repos.store, items, CONCURRENCY);
+    await appendPreDecided(this.repos.store, this.metrics, items, CONCURRENCY);
   }
 
   /** One loan's classification decided on the state its read model holds, appended at that revision (or redone on the stream). */
@@ -248,7 +249,8 @@ export class Regrader implements OnModuleDestroy {
       revision: row ? Number(row.revision) : -1,
       decided: loanClassificationDecider.decide(command, row?.state ?? loanClassificationDecider.initialState()),
       ctx: commandCtx,
-      retry: () => this.repos.loans.handle(streamId, command, commandCtx),
+      repository: this.repos.loans,
+      retry: () => runCommand(this.metrics, this.repos.loans, streamId, command, commandCtx),
     };
   }
 
@@ -300,12 +302,13 @@ export class Regrader implements OnModuleDestroy {
         revision,
         decided: customerDecider.decide(command, row?.state ?? initialCustomerState()),
         ctx: commandCtx,
-        retry: () => this.repos.customers.handle(streamId, command, commandCtx),
+        repository: this.repos.customers,
+        retry: () => runCommand(this.metrics, this.repos.customers, streamId, command, commandCtx),
         // A fact on the customer's own stream that the customers read model has not applied yet.
         stale: event.streamId === streamId && revision < event.revision,
       };
     });
-    await appendPreDecided(this.repos.store, items, CONCURRENCY);
+    await appendPreDecided(this.repos.store, this.metrics, items, CONCURRENCY);
   }
 
   /** Reclassifies each touched loan once, as of its latest event, the same way. */
@@ -330,7 +333,7 @@ export class Regrader implements OnModuleDestroy {
       };
       return this.classification(command, reaction, reaction.key, states.get(loanId));
     });
-    await appendPreDecided(this.repos.store, items, CONCURRENCY);
+    await appendPreDecided(this.repos.store, this.metrics, items, CONCURRENCY);
   }
 
   /** Completes an activation on the policy streams (idempotent) and starts its portfolio run. */
@@ -354,7 +357,9 @@ export class Regrader implements OnModuleDestroy {
     if (kind === 'policy' && !active) return;
     const runKind: RunKind = this.policies.runKindOf(kind);
     const runId = active ? `${runKind}-${active.id}-v${active.version}` : `${runKind}-builtin-r${event.revision}`;
-    await this.repos.runs.handle(
+    await runCommand(
+      this.metrics,
+      this.repos.runs,
       streams.run(runId),
       {
         type: 'StartRun',

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isDomainError, type RecordedEvent } from '#kernel';
+import { Metrics, runCommand } from '#platform';
 import { reactor, type Projection, type Reaction } from '#projections';
 import type { RestructuringStatus } from '../domain/scorecard.js';
 import { streams } from '../domain/policies.js';
@@ -34,7 +35,10 @@ const binding: { target: RestructuringOutcomes | null } = { target: null };
 export class RestructuringOutcomes {
   private readonly logger = new Logger('GradingRestructuringOutcomes');
 
-  constructor(private readonly repos: GradingRepositories) {
+  constructor(
+    private readonly repos: GradingRepositories,
+    private readonly metrics: Metrics,
+  ) {
     binding.target = this;
   }
 
@@ -44,7 +48,9 @@ export class RestructuringOutcomes {
     const on = d.effectiveDate ?? d.brokenOn ?? d.completedOn;
     // A fee waiver is not a restructuring of the debt: it leaves the customer's record as it was.
     if (!status || !on || d.type === 'FEE_WAIVER') return;
-    const result = await this.repos.customers.handle(
+    const result = await runCommand(
+      this.metrics,
+      this.repos.customers,
       streams.customer(d.customerId),
       { type: 'RecordRestructuringStatus', customerId: d.customerId, restructuringId: d.requestId, status, on },
       reaction.context('RecordRestructuringStatus'),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type pg from 'pg';
 import { formatPosition, type RecordedEvent } from '#kernel';
-import { APP_CONFIG, PG_POOL, type AppConfig } from '#platform';
+import { APP_CONFIG, Metrics, PG_POOL, runCommand, type AppConfig } from '#platform';
 import { customerDecider, initialCustomerState, type Trigger } from '../domain/customer.js';
 import { loanClassificationDecider, type LoanClassificationState } from '../domain/loan-classification.js';
 import type { LoanRecord } from '../domain/loan-facts.js';
@@ -50,6 +50,7 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repos: GradingRepositories,
     private readonly inForce: InForce,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -142,7 +143,13 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       idempotencyKey: key,
     });
     if (supersededBy) {
-      await this.repos.runs.handle(stream, { type: 'CompleteRun', runId: run.run_id, supersededBy }, ctx('CompletePortfolioRun', `${run.run_id}:complete`));
+      await runCommand(
+        this.metrics,
+        this.repos.runs,
+        stream,
+        { type: 'CompleteRun', runId: run.run_id, supersededBy },
+        ctx('CompletePortfolioRun', `${run.run_id}:complete`),
+      );
       return;
     }
     const trigger: Trigger = { type: started.type, eventId: started.eventId, position: formatPosition(started.globalPosition) };
@@ -170,8 +177,10 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       const cursor = ids[ids.length - 1];
       const last = ids.length < RUN_PAGE;
       if (!last) next = prepare(cursor);
-      const changed = await appendPreDecided(this.repos.store, items, RUN_CONCURRENCY);
-      await this.repos.runs.handle(
+      const changed = await appendPreDecided(this.repos.store, this.metrics, items, RUN_CONCURRENCY);
+      await runCommand(
+        this.metrics,
+        this.repos.runs,
         stream,
         { type: 'RecordProgress', runId: run.run_id, cursor, processedInBatch: ids.length, changedInBatch: changed, total },
         ctx('RecordPortfolioRunProgress', `${run.run_id}:progress:${cursor}`),
@@ -179,7 +188,13 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
       if (last) break;
     }
     if (this.stopped) return;
-    await this.repos.runs.handle(stream, { type: 'CompleteRun', runId: run.run_id, supersededBy: null }, ctx('CompletePortfolioRun', `${run.run_id}:complete`));
+    await runCommand(
+      this.metrics,
+      this.repos.runs,
+      stream,
+      { type: 'CompleteRun', runId: run.run_id, supersededBy: null },
+      ctx('CompletePortfolioRun', `${run.run_id}:complete`),
+    );
   }
 
   private async total(kind: RunKind): Promise<number> {
@@ -217,7 +232,8 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
         streamId,
         revision: c.revision,
         decided,
-        retry: () => this.repos.customers.handle(streamId, command(c), ctx(c.customerId)),
+        repository: this.repos.customers,
+        retry: () => runCommand(this.metrics, this.repos.customers, streamId, command(c), ctx(c.customerId)),
         ctx: ctx(c.customerId),
       };
     });
@@ -252,7 +268,8 @@ export class RunWorker implements OnApplicationBootstrap, OnApplicationShutdown 
         streamId,
         revision: row ? Number(row.revision) : -1,
         decided,
-        retry: () => this.repos.loans.handle(streamId, command, ctx(loanId)),
+        repository: this.repos.loans,
+        retry: () => runCommand(this.metrics, this.repos.loans, streamId, command, ctx(loanId)),
         ctx: ctx(loanId),
       };
     });

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import { isDomainError, type DomainError } from '#kernel';
 import { fields } from '#platform';
 import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome } from '#messaging';
-import { BusinessCalendar } from '../application/business-calendar.js';
 import { EndOfDay } from '../application/end-of-day.js';
 import { LoanCommandHandlers, type Intake, type LoanCall } from '../application/loan-commands.js';
 import { CloseBusinessDayBody, PaymentBody, RegisterLoanBody, ReversalBody, registerLoanInput } from './dto.js';
@@ -86,7 +85,6 @@ function keyMismatch(message: InboundMessage, loanId: string): InboundOutcome | 
 export class CoreBankingLoansHandler implements InboundHandler {
   constructor(
     private readonly handlers: LoanCommandHandlers,
-    private readonly calendar: BusinessCalendar,
     private readonly endOfDay: EndOfDay,
   ) {}
 
@@ -132,8 +130,7 @@ export class CoreBankingLoansHandler implements InboundHandler {
 
   /** Closes the business date and starts its end of day, as `POST /loans/calendar/close` does. */
   private async closeDay(businessDate: string, intake: Intake): Promise<InboundOutcome> {
-    const { streamId, command, ctx } = this.endOfDay.closeCommand(businessDate, intake);
-    const closed = await this.calendar.repository.handle(streamId, command, ctx);
+    const closed = await this.endOfDay.close(businessDate, intake);
     if (isDomainError(closed)) return rejectedBy(closed);
     // Also after a redelivery: the run resumes if it was interrupted, and is a no-op once completed.
     await this.endOfDay.start(businessDate);

@@ -11,17 +11,15 @@ import {
   type Actor,
   type BusinessDate,
   type DomainError,
-  type EventMetadata,
-  type NewEvent,
   type Position,
   type RecordedEvent,
 } from '#kernel';
-import type { BatchAppendItem, BatchAppendOutcome, CommandContext, EventStore } from '#eventstore';
-import type { Metrics } from '#platform';
+import type { BatchAppendItem, BatchAppendOutcome, CommandContext, CommandResult, EventStore } from '#eventstore';
+import { runCommand, type Metrics } from '#platform';
 import { loanDecider, type CloseBusinessDay } from '../domain/commands.js';
 import type { LoanState, ReportedPosition } from '../domain/events.js';
 import type { LoanFacts } from '../domain/position.js';
-import type { CalendarCommand } from '../domain/calendar.js';
+import type { CalendarCommand, CalendarEvent } from '../domain/calendar.js';
 import { LOANS_PROJECTION, loanState } from '../read-model/loan-projection.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import { contextOf, type Intake, type LoanRepository } from './loan-commands.js';
@@ -35,7 +33,10 @@ export interface EndOfDayOptions {
   /** How long to wait for the read model to reach the close before giving up (the run resumes later). */
   readonly readModelTimeoutMs?: number;
   readonly pollMs?: number;
-  /** Counts the appended events in `arrears_events_appended_total`. */
+  /**
+   * The command pipeline's metrics, for the calendar's commands and the loans re-decided on their
+   * streams; the batched appends count their events in `arrears_events_appended_total` too.
+   */
   readonly metrics?: Metrics;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
@@ -173,10 +174,15 @@ export class EndOfDay {
     };
   }
 
+  /** Closes `date` on the calendar through the command pipeline (the Kafka intake); then `start(date)`. */
+  close(date: BusinessDate, intake: Intake): Promise<CommandResult<CalendarEvent> | DomainError> {
+    const { streamId, command, ctx } = this.closeCommand(date, intake);
+    return runCommand(this.options.metrics, this.calendar.repository, streamId, command, ctx);
+  }
+
   /** Closes `date` on the calendar and runs its end of day to the end (used by jobs and benchmarks). */
   async closeAndRun(date: BusinessDate, intake: Intake): Promise<EndOfDayRun | DomainError> {
-    const { streamId, command, ctx } = this.closeCommand(date, intake);
-    const closed = await this.calendar.repository.handle(streamId, command, ctx);
+    const closed = await this.close(date, intake);
     if (isDomainError(closed)) return closed;
     const run = await this.run(date);
     if (!run) throw new Error(`the end of day for ${date} is running in another process`);
@@ -295,14 +301,17 @@ export class EndOfDay {
       duplicates: run.duplicates,
       errors: run.errors,
     };
-    const metadata: EventMetadata = {
-      businessDate: date,
+    // Every loan's close, appended in a batch or re-decided through the pipeline: one context, so
+    // the same metadata and (date-led) event ids either way.
+    const ctx: CommandContext = {
+      command: 'CloseBusinessDay',
+      actor: END_OF_DAY_ACTOR,
+      occurredAt: date,
       correlationId: run.correlation_id,
       causationId: run.causation_id,
-      actor: END_OF_DAY_ACTOR,
-      command: 'CloseBusinessDay',
-      occurredAt: date,
       idempotencyKey: endOfDayKey(date),
+      extra: { businessDate: date },
+      eventIds: (streamId, index) => endOfDayEventId(date, streamId, index),
     };
     const cursor = run.cursor_loan_id ?? '';
     const stages = { fetchWaitMs: 0, decideMs: 0, appendWaitMs: 0 };
@@ -322,12 +331,12 @@ export class EndOfDay {
         next = this.fetch(date, last);
         next.catch(() => undefined);
         s0 = Date.now();
-        const items = this.decideBatch(date, rows, metadata, tally);
+        const items = this.decideBatch(date, rows, ctx, tally);
         stages.decideMs += Date.now() - s0;
         s0 = Date.now();
         if (appending) await appending;
         stages.appendWaitMs += Date.now() - s0;
-        appending = this.appendBatch(date, items, metadata, tally).then(() => {
+        appending = this.appendBatch(date, items, ctx, tally).then(() => {
           tally.processed += rows.length;
           return this.checkpoint(date, last, tally);
         });
@@ -345,7 +354,9 @@ export class EndOfDay {
 
     // 4. Complete: the calendar opens the next day.
     t = Date.now();
-    const completed = await this.calendar.repository.handle(
+    const completed = await runCommand(
+      this.options.metrics,
+      this.calendar.repository,
       CALENDAR_STREAM,
       {
         type: 'CompleteEndOfDay',
@@ -465,7 +476,7 @@ export class EndOfDay {
   }
 
   /** Decides the close of `date` for each candidate on its folded state; the loans with something to report. */
-  private decideBatch(date: BusinessDate, rows: readonly Candidate[], metadata: EventMetadata, tally: Tally): BatchAppendItem[] {
+  private decideBatch(date: BusinessDate, rows: readonly Candidate[], ctx: CommandContext, tally: Tally): BatchAppendItem[] {
     const items: BatchAppendItem[] = [];
     for (const row of rows) {
       const command: CloseBusinessDay = { type: 'CloseBusinessDay', data: { loanId: row.loan_id, businessDate: date } };
@@ -477,20 +488,13 @@ export class EndOfDay {
       }
       if (decided.length === 0) continue;
       const streamId = loanStream(row.loan_id);
-      const events: NewEvent[] = decided.map((e, i) => ({
-        eventId: endOfDayEventId(date, streamId, i),
-        type: e.type,
-        schemaVersion: 1,
-        data: e.data,
-        metadata,
-      }));
-      items.push({ streamId, events, expected: row.revision });
+      items.push({ streamId, events: this.loans.newEvents(streamId, decided, ctx), expected: row.revision });
     }
     return items;
   }
 
   /** Appends a batch; a loan whose stream moved on since the read model saw it is decided again on its stream. */
-  private async appendBatch(date: BusinessDate, items: readonly BatchAppendItem[], metadata: EventMetadata, tally: Tally): Promise<void> {
+  private async appendBatch(date: BusinessDate, items: readonly BatchAppendItem[], ctx: CommandContext, tally: Tally): Promise<void> {
     if (items.length === 0) return;
     const outcomes = await this.append(items);
     let appended = 0;
@@ -511,25 +515,19 @@ export class EndOfDay {
         continue;
       }
       tally.conflicts += 1;
-      const retried = await this.loans.handle(
+      // The pipeline counts what the re-decision appends.
+      const retried = await runCommand(
+        this.options.metrics,
+        this.loans,
         item.streamId,
         { type: 'CloseBusinessDay', data: { loanId: streamEntityId(item.streamId), businessDate: date } },
-        {
-          command: 'CloseBusinessDay',
-          actor: END_OF_DAY_ACTOR,
-          occurredAt: date,
-          correlationId: metadata.correlationId,
-          causationId: metadata.causationId,
-          idempotencyKey: endOfDayKey(date),
-          extra: { businessDate: date },
-        },
+        ctx,
       );
       if (isDomainError(retried)) tally.errors += 1;
       else if (retried.duplicate) tally.duplicates += 1;
       else if (retried.events.length) {
         tally.loansChanged += 1;
         tally.events += retried.events.length;
-        appended += retried.events.length;
       }
     }
     if (appended) this.options.metrics?.appendedEvents.inc({ category: 'loans.loan' }, appended);

@@ -1,6 +1,6 @@
-import { isDomainError, streamCategory, type Actor, type BusinessDate, type DomainError, type Fen } from '#kernel';
+import { isDomainError, type Actor, type BusinessDate, type DomainError, type Fen } from '#kernel';
 import { AggregateRepository, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import type { Metrics } from '#platform';
+import { runCommand, type Metrics } from '#platform';
 import { loanDecider, type LoanCommand, type NewInstallment } from '../domain/commands.js';
 import type { LoanEvent, LoanState } from '../domain/events.js';
 import type { ScheduledInstallment } from '../domain/position.js';
@@ -77,8 +77,8 @@ export type LoanRepository = AggregateRepository<LoanCommand, LoanEvent, LoanSta
 /**
  * The Loans context's command handlers. Each method turns a fact from any intake into a `LoanCall`
  * dated on the business calendar (or a DomainError when the calendar is not running); HTTP runs it
- * through the platform's `execute` (problem+json), other intakes through `dispatch`. Both end in
- * `AggregateRepository.handle`: load the stream, decide, append at the loaded revision.
+ * through the platform's `execute` (problem+json), other intakes through `dispatch`: both are the
+ * platform's command pipeline (load the stream, decide, append at the loaded revision, metrics).
  */
 export class LoanCommandHandlers {
   readonly repository: LoanRepository;
@@ -168,22 +168,10 @@ export class LoanCommandHandlers {
     }));
   }
 
-  /** Runs a call for intakes other than HTTP, timing it like `execute` does. */
+  /** Runs a call (or passes on the calendar's refusal) through the command pipeline, for intakes other than HTTP. */
   async dispatch(call: LoanCall | DomainError): Promise<CommandResult<LoanEvent> | DomainError> {
     if (isDomainError(call)) return call;
-    const stop = this.metrics?.commandDuration.startTimer({ command: call.ctx.command });
-    try {
-      const result = await this.repository.handle(call.streamId, call.command, call.ctx);
-      if (isDomainError(result)) stop?.({ outcome: 'rejected' });
-      else {
-        stop?.({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
-        if (result.events.length) this.metrics?.appendedEvents.inc({ category: streamCategory(call.streamId) }, result.events.length);
-      }
-      return result;
-    } catch (err) {
-      stop?.({ outcome: 'failed' });
-      throw err;
-    }
+    return runCommand(this.metrics, this.repository, call.streamId, call.command, call.ctx);
   }
 
   private async call(loanId: string, name: string, intake: Intake, build: (businessDate: BusinessDate) => LoanCommand): Promise<LoanCall | DomainError> {

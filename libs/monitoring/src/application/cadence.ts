@@ -1,5 +1,6 @@
 import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
+import { runCommand } from '#platform';
 import { reactor, type Projection } from '#projections';
 import { cadenceStream, type CadenceEvent } from '../domain/review.decider.js';
 import type { DomainError } from '#kernel';
@@ -15,13 +16,13 @@ export async function closeMonitoringDay(
   ctx: CommandContext,
 ): Promise<CommandResult<CadenceEvent> | DomainError> {
   const streamId = cadenceStream();
-  const result = await runtime.cadence.handle(
+  return runCommand(
+    runtime.metrics,
+    runtime.cadence,
     streamId,
     { type: 'CloseMonitoringDay', businessDate, everyDays: runtime.settings.reviewEveryDays, windowDays: runtime.settings.reviewWindowDays },
     { ...ctx, policyVersions: { ...ctx.policyVersions, reviewCadenceDays: String(runtime.settings.reviewEveryDays) } },
   );
-  if (!isDomainError(result)) runtime.counted(streamId, result.events);
-  return result;
 }
 
 /** Another context's end-of-day event closes the day for monitoring too. */

@@ -1,4 +1,5 @@
 import { formatPosition, isDomainError, type RecordedEvent } from '#kernel';
+import { runCommand } from '#platform';
 import { forEachPartitioned, type Projection } from '#projections';
 import { assess, emptyBehaviour, WATCHED_KINDS, type CustomerBehaviour } from '../domain/early-warning.rules.js';
 import { customerWatchStream } from '../domain/customer-watch.decider.js';
@@ -83,7 +84,9 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
           const reaction = ctx.reaction(event);
           if (!reaction) return;
           const streamId = customerWatchStream(customerId);
-          const result = await runtime.customers.handle(
+          const result = await runCommand(
+            runtime.metrics,
+            runtime.customers,
             streamId,
             {
               type: 'RecordObservation',
@@ -102,7 +105,6 @@ export function earlyWarningReactor(runtime: MonitoringRuntime): Projection {
             }),
           );
           if (isDomainError(result)) throw new Error(`${result.code}: ${result.message}`);
-          runtime.counted(streamId, result.events);
         },
       );
       await refs.flush();

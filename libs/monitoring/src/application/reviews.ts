@@ -1,4 +1,5 @@
 import { addDays, deterministicId, isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
+import { runCommand } from '#platform';
 import type { ProjectionContext } from '#projections';
 import { reviewStream, type ArmCounts, type CompleteReview, type MonitoringDayClosed, type Segment } from '../domain/review.decider.js';
 import { KpiQueries, type Filters, type Sql, type TableName } from '../read-model/kpis.js';
@@ -99,7 +100,9 @@ export function scheduledReviews(runtime: MonitoringRuntime) {
       const reviewId = deterministicId('scheduled-review', to, s.strategyId, s.strategyVersion, 'all');
       const request = { reviewId, strategyId: s.strategyId, strategyVersion: s.strategyVersion, segment: { grade: null, stage: null }, from, to };
       const streamId = reviewStream(reviewId);
-      const result = await runtime.reviews.handle(
+      const result = await runCommand(
+        runtime.metrics,
+        runtime.reviews,
         streamId,
         await reviewCommand(runtime, ctx, ctx.table, request, 'CADENCE'),
         reaction.context('CompleteReview', {
@@ -108,11 +111,7 @@ export function scheduledReviews(runtime: MonitoringRuntime) {
           policyVersions: REVIEW_POLICY_VERSIONS,
         }),
       );
-      if (isDomainError(result)) {
-        if (result.code !== 'REVIEW_ALREADY_COMPLETED') throw new Error(`${result.code}: ${result.message}`);
-      } else {
-        runtime.counted(streamId, result.events);
-      }
+      if (isDomainError(result) && result.code !== 'REVIEW_ALREADY_COMPLETED') throw new Error(`${result.code}: ${result.message}`);
     }
   };
 }

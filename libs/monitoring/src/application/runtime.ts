@@ -1,5 +1,4 @@
 import { AggregateRepository, type EventStore } from '#eventstore';
-import { streamCategory, type DomainEvent } from '#kernel';
 import type { Metrics } from '#platform';
 import { customerWatchDecider, type CustomerWatchCommand, type CustomerWatchEvent, type CustomerWatchState } from '../domain/customer-watch.decider.js';
 import {
@@ -16,8 +15,8 @@ import type { MonitoringSettings } from './settings.js';
 
 /**
  * What monitoring's projections and reactors need at run time but cannot get at import time (they
- * are listed statically in the context registration): the event store and the aggregates'
- * repositories. The module binds them when Nest builds it, before the projection runner starts.
+ * are listed statically in the context registration): the event store, the aggregates'
+ * repositories and the metrics their commands are recorded in. The module binds them when Nest builds it, before the projection runner starts.
  */
 export class MonitoringRuntime {
   private bound?: {
@@ -56,8 +55,8 @@ export class MonitoringRuntime {
     return this.parts.cadence;
   }
 
-  /** Counts appended events like the HTTP command path does. */
-  counted(streamId: string, events: readonly DomainEvent[]): void {
-    if (events.length) this.parts.metrics?.appendedEvents.inc({ category: streamCategory(streamId) }, events.length);
+  /** The command pipeline's metrics (none in a unit test's wiring). */
+  get metrics(): Metrics | undefined {
+    return this.parts.metrics;
   }
 }

@@ -13,7 +13,7 @@ import {
   type ContactOutcome,
   type OpenCase,
 } from '#collection';
-import { Metrics, PG_POOL } from '#platform';
+import { Metrics, PG_POOL, runCommand } from '#platform';
 import type { Reaction } from '#projections';
 import {
   AGENT_BASE_CERTIFICATION,
@@ -105,20 +105,14 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
   }
 
   async runAgency(agencyId: string, command: AgencyCommand, ctx: CommandContext): Promise<Result<AgencyEvent>> {
-    return this.timed(ctx, () => this.agencies.handle(agencyStream(agencyId), command, ctx));
+    return runCommand(this.metrics, this.agencies, agencyStream(agencyId), command, ctx);
   }
 
   async runPlacement(caseId: string, command: PlacementCommand, ctx: CommandContext): Promise<Result<PlacementEvent>> {
-    return this.timed(ctx, () =>
-      this.placements.handle(placementStream(caseId), command, { ...ctx, policyVersions: { ...ctx.policyVersions, placementPolicy: this.policy.version } }),
-    );
-  }
-
-  private async timed<R extends CommandResult | DomainError>(ctx: CommandContext, run: () => Promise<R>): Promise<R> {
-    const stop = this.metrics.commandDuration.startTimer({ command: ctx.command });
-    const result = await run();
-    stop({ outcome: isDomainError(result) ? 'rejected' : result.duplicate ? 'duplicate' : 'accepted' });
-    return result;
+    return runCommand(this.metrics, this.placements, placementStream(caseId), command, {
+      ...ctx,
+      policyVersions: { ...ctx.policyVersions, placementPolicy: this.policy.version },
+    });
   }
 
   // ---- placing ----------------------------------------------------------------------------------------

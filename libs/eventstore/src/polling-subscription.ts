@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { comparePositions, type Position } from '#kernel';
+import type { RecordedEvent } from '#kernel';
 import type { ReadAllResult, Subscription, SubscriptionBatch } from './event-store.js';
 
 export interface PollingSubscriptionOptions {
@@ -12,6 +13,11 @@ export interface PollingSubscriptionOptions {
   heldBack?: () => Promise<boolean>;
   /** Emits 'append' when new events may be readable. */
   wake?: EventEmitter;
+  /**
+   * Whether two events were stored by one append (Postgres: one transaction). A full page is
+   * extended to the end of its last event's append, so a batch never ends inside one.
+   */
+  sameAppend?: (a: RecordedEvent, b: RecordedEvent) => boolean;
 }
 
 const HELD_BACK_RETRY_MS = 5;
@@ -19,7 +25,8 @@ const HELD_BACK_RETRY_MS = 5;
 /**
  * Catch-up then live, as an async iterator of batches: reads pages until the end, then waits for
  * a wake-up (or the fallback poll) and reads again. Filtered-out stretches still advance the
- * position: an empty batch carries the new checkpoint.
+ * position: an empty batch carries the new checkpoint. A batch holds whole appends (`sameAppend`):
+ * it may exceed `batchSize` by the rest of its last append.
  */
 export function pollingSubscription(options: PollingSubscriptionOptions): Subscription {
   let closed = false;
@@ -46,7 +53,7 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
     try {
       while (!closed) {
         signalled = false;
-        const result = await options.read(from, options.batchSize);
+        const result = await wholeAppends(await options.read(from, options.batchSize));
         if (closed) return;
         const moved = from === 'start' || comparePositions(result.position, from) > 0;
         if (result.events.length > 0 || moved) {
@@ -59,6 +66,25 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       }
     } finally {
       options.wake?.off('append', onWake);
+    }
+  }
+
+  /** A full page extended by the rest of its last event's append, read page by page. */
+  async function wholeAppends(page: ReadAllResult): Promise<ReadAllResult> {
+    const same = options.sameAppend;
+    if (!same || page.isEnd || page.events.length < options.batchSize) return page;
+    const events = [...page.events];
+    const last = events[events.length - 1];
+    for (;;) {
+      const next = await options.read(events[events.length - 1].globalPosition, options.batchSize);
+      const taken = next.events.findIndex((e) => !same(last, e));
+      if (taken >= 0) {
+        events.push(...next.events.slice(0, taken));
+        return { events, position: events[events.length - 1].globalPosition, isEnd: false };
+      }
+      events.push(...next.events);
+      if (next.events.length === 0) return { events, position: events[events.length - 1].globalPosition, isEnd: false };
+      if (next.isEnd || next.events.length < options.batchSize) return { events, position: next.position, isEnd: next.isEnd };
     }
   }
 

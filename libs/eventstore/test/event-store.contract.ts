@@ -50,6 +50,29 @@ export async function collect(subscription: Subscription, done: (events: Recorde
   return seen;
 }
 
+/** The events of each batch a subscription delivers (empty batches left out) until `done` says enough. */
+async function collectBatches(subscription: Subscription, done: (batches: RecordedEvent[][]) => boolean, timeoutMs = 30_000): Promise<RecordedEvent[][]> {
+  const batches: RecordedEvent[][] = [];
+  await collect(
+    {
+      [Symbol.asyncIterator]: () => {
+        const inner = subscription[Symbol.asyncIterator]();
+        return {
+          next: async () => {
+            const next = await inner.next();
+            if (!next.done && next.value.events.length) batches.push(next.value.events);
+            return next;
+          },
+        };
+      },
+      close: () => subscription.close(),
+    },
+    () => done(batches),
+    timeoutMs,
+  );
+  return batches;
+}
+
 async function conflictOf(promise: Promise<unknown>): Promise<RevisionConflictError> {
   try {
     await promise;
@@ -334,6 +357,22 @@ export function eventStoreContract(adapter: string, open: () => Promise<Contract
       await sub1.close();
       const rest = await collect(h.store.subscribeToAll({ from: checkpoint, filter: { streamPrefixes: [`${prefix}.`] } }), (seen) => seen.length >= 3);
       expect([...first, ...rest].map((e) => e.type)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4', 'E5']);
+    });
+
+    it('a subscription batch never ends inside an append, whatever its batch size or filter', async () => {
+      const prefix = `contract${run}.whole${randomUUID().slice(0, 6)}`;
+      const filter = { streamPrefixes: [`${prefix}.`], eventTypes: ['A', 'C', 'Z'] };
+      const untilZ = (batches: RecordedEvent[][]) => batches.some((b) => b.some((e) => e.type === 'Z'));
+      // One subscription live before the appends, one catching up after them.
+      const live = collectBatches(h.store.subscribeToAll({ filter, batchSize: 1 }), untilZ);
+      await h.store.appendToStream(`${prefix}.x-1`, [event('A'), event('B'), event('C'), event('A'), event('D')], 'no_stream');
+      // The rest of this append is filtered out: its batch ends after the one event let through.
+      await h.store.appendToStream(`${prefix}.y-1`, [event('A'), event('B')], 'no_stream');
+      await h.store.appendToStream(`${prefix}.y-1`, [event('Z')], 1);
+      const caughtUp = collectBatches(h.store.subscribeToAll({ filter, batchSize: 1 }), untilZ);
+      const expected = [['A', 'C', 'A'], ['A'], ['Z']];
+      expect((await live).map((b) => b.map((e) => e.type))).toEqual(expected);
+      expect((await caughtUp).map((b) => b.map((e) => e.type))).toEqual(expected);
     });
 
     it('concurrent writers with slow commits: a subscriber gets every event once, in global order', async () => {

@@ -1,7 +1,13 @@
-import { START, type AllStreamResolvedEvent, type AllStreamSubscription, type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  START,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type EventStoreDBClient,
+  type RecordedEvent as EsdbRecordedEvent,
+} from '@eventstore/db-client';
 import { comparePositions, startingAfter, type Position, type RecordedEvent } from '#kernel';
 import type { AllFilter, Subscription, SubscriptionBatch } from '../event-store.js';
-import { positionOf, splitFilter } from './mapping.js';
+import { appendRestOf, matchesFilter, positionOf, splitFilter } from './mapping.js';
 
 export interface EsdbSubscriptionOptions {
   readonly client: EventStoreDBClient;
@@ -9,7 +15,7 @@ export interface EsdbSubscriptionOptions {
   readonly from?: Position | 'start';
   readonly filter?: AllFilter;
   readonly batchSize: number;
-  readonly toRecorded: (event: NonNullable<AllStreamResolvedEvent['event']>, position: Position) => RecordedEvent;
+  readonly toRecorded: (event: EsdbRecordedEvent, position: Position) => RecordedEvent;
   /** First delay before resubscribing after a drop; doubles up to `maxRetryDelayMs`. */
   readonly retryDelayMs: number;
   readonly maxRetryDelayMs: number;
@@ -36,10 +42,17 @@ const MARKER = Symbol('arrears.esdb.subscription-marker');
 type Marker = { readonly [MARKER]: 'checkpoint'; readonly position: Position } | { readonly [MARKER]: 'caughtUp' | 'fellBehind' };
 
 type Item =
-  | { readonly kind: 'event'; readonly event: RecordedEvent }
+  | { readonly kind: 'event'; readonly event: RecordedEvent; readonly rest: number }
   | { readonly kind: 'checkpoint'; readonly position: Position }
   | { readonly kind: 'caughtUp' }
   | { readonly kind: 'fellBehind' };
+
+interface OpenAppend {
+  readonly streamId: string;
+  /** The revision of the batch's last event and of its append's last event. */
+  readonly revision: number;
+  readonly last: number;
+}
 
 function isMarker(value: unknown): value is Marker {
   return typeof value === 'object' && value !== null && MARKER in value;
@@ -48,7 +61,11 @@ function isMarker(value: unknown): value is Marker {
 /**
  * Catch-up-then-live subscription to $all on top of the client's `subscribeToAll`, delivered as the
  * port's async iterator of batches:
- * - a batch takes whatever is already buffered, up to `batchSize` events;
+ * - a batch takes whatever is already buffered, up to `batchSize` events, but never ends inside an
+ *   append: when its last event has more of its append after it (`$appendRest`) that the filter
+ *   lets through, the batch waits for them, or reads them from the stream when they are not
+ *   buffered yet (see `completeAppend`), so a projection never decides on a state halfway
+ *   through one append, however the client's buffer happens to split it;
  * - events the client-side part of the filter (or the system-event rule) drops, and the server's
  *   checkpoints, advance the position, so an empty batch can carry a new checkpoint;
  * - `caughtUp` is true once the server reported the subscription live and nothing more is buffered;
@@ -133,7 +150,7 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
     const event = chunk.event;
     const position = positionOf(chunk);
     if (!event || !position || !accept(position)) return;
-    if (split.client(event)) enqueue({ kind: 'event', event: options.toRecorded(event, position) });
+    if (split.client(event)) enqueue({ kind: 'event', event: options.toRecorded(event, position), rest: appendRestOf(event) });
     else enqueue({ kind: 'checkpoint', position });
   };
 
@@ -202,6 +219,46 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
     }
   };
 
+  const matchesAll = matchesFilter(options.filter);
+  /**
+   * Reads the rest of an open append from its stream (the events of one append lie next to each
+   * other in $all, so nothing of another stream lies between them), takes the ones the filter lets
+   * through, and moves the subscription past the append's last event, so the copies the server
+   * still sends are dropped. Retries with backoff while the server cannot be read; undefined once
+   * closed.
+   */
+  async function completeAppend(open: OpenAppend): Promise<{ events: RecordedEvent[]; position?: Position } | undefined> {
+    for (let attempt = 0; !closed; attempt++) {
+      try {
+        const events: RecordedEvent[] = [];
+        let last: Position | undefined;
+        // Everything received up to now is in the batch (the queue was empty); what arrives during
+        // the read is dropped from the queue below and taken from the read instead.
+        const before = received;
+        const read = options.client.readStream(open.streamId, { fromRevision: BigInt(open.revision + 1), maxCount: open.last - open.revision });
+        for await (const resolved of read) {
+          const position = positionOf(resolved);
+          const event = resolved.event;
+          if (!event || !position) continue;
+          last = position;
+          if ((!before || comparePositions(position, before) > 0) && matchesAll(event)) events.push(options.toRecorded(event, position));
+        }
+        if (!last) return { events };
+        if (!received || comparePositions(last, received) > 0) received = last;
+        // What the server delivered meanwhile up to the append's end is in `events` already.
+        for (let i = queue.length - 1; i >= 0; i--) {
+          const item = queue[i];
+          const at = item.kind === 'event' ? item.event.globalPosition : item.kind === 'checkpoint' ? item.position : undefined;
+          if (at && comparePositions(at, last) <= 0) queue.splice(i, 1);
+        }
+        return { events, position: last };
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(options.maxRetryDelayMs, options.retryDelayMs * 2 ** attempt)));
+      }
+    }
+    return undefined;
+  }
+
   async function* batches(): AsyncGenerator<SubscriptionBatch> {
     let delivered: Position | undefined = startingAfter(options.from);
     let reportedLive = false;
@@ -216,19 +273,41 @@ export function esdbSubscription(options: EsdbSubscriptionOptions): Subscription
         if (queue.length === 0 && failure !== undefined) throw failure;
         const events: RecordedEvent[] = [];
         let position: Position | undefined;
-        while (queue.length > 0 && events.length < options.batchSize) {
-          const item = queue.shift()!;
-          if (item.kind === 'event') {
-            events.push(item.event);
-            position = item.event.globalPosition;
-          } else if (item.kind === 'checkpoint') {
-            position = item.position;
-          } else if (item.kind === 'caughtUp') {
-            live = true;
-          } else {
-            live = false;
-            reportedLive = false;
+        /** The append the batch's last event belongs to, while more of it may follow. */
+        let open: OpenAppend | undefined;
+        for (let waited = false; ; waited = true) {
+          while (queue.length > 0) {
+            const item = queue[0];
+            const inOpen = open !== undefined && (item.kind !== 'event' || (item.event.streamId === open.streamId && item.event.revision <= open.last));
+            // Another append's event after an open one: the open append's rest was filtered out.
+            if (!inOpen) open = undefined;
+            if (events.length >= options.batchSize && !inOpen) break;
+            queue.shift();
+            if (item.kind === 'event') {
+              events.push(item.event);
+              position = item.event.globalPosition;
+              open = item.rest > 0 ? { streamId: item.event.streamId, revision: item.event.revision, last: item.event.revision + item.rest } : undefined;
+            } else if (item.kind === 'checkpoint') {
+              position = item.position;
+            } else if (item.kind === 'caughtUp') {
+              live = true;
+            } else {
+              live = false;
+              reportedLive = false;
+            }
           }
+          if (!open || closed) break;
+          // The rest of the append is usually on its way in the same burst: let it arrive first.
+          if (!waited) {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            continue;
+          }
+          const rest = await completeAppend(open);
+          if (rest === undefined) return;
+          events.push(...rest.events);
+          position = rest.position ?? position;
+          open = undefined;
+          break;
         }
         if (current?.isPaused() && queue.length < highWater / 2) current.resume();
         const moved = position !== undefined && (delivered === undefined || comparePositions(position, delivered) > 0);

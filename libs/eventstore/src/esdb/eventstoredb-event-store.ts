@@ -101,7 +101,7 @@ export class EventStoreDbEventStore implements EventStore {
     try {
       result = await this.client.appendToStream(
         streamId,
-        events.map((e, i) => toEventData(e, i === 0 ? attempt : undefined)),
+        events.map((e, i) => toEventData(e, i === 0 ? attempt : undefined, events.length - 1 - i)),
         { expectedRevision: toEsdbExpected(expected) },
       );
     } catch (err) {

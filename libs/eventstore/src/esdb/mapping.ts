@@ -23,7 +23,15 @@ const SCHEMA_VERSION_KEY = '$schemaVersion';
  */
 const APPEND_ATTEMPT_KEY = '$appendAttempt';
 
-export function toEventData(event: NewEvent, attempt?: string) {
+/**
+ * Key of the number of events that follow an event in its own append (absent on an append's last
+ * event; removed again on read). EventStoreDB gives the events of one append positions of their
+ * own, so this is how a subscription knows that a batch ending on this event would cut the append
+ * in two (see esdbSubscription).
+ */
+const APPEND_REST_KEY = '$appendRest';
+
+export function toEventData(event: NewEvent, attempt?: string, rest = 0) {
   return {
     id: event.eventId,
     contentType: 'application/json' as const,
@@ -34,6 +42,7 @@ export function toEventData(event: NewEvent, attempt?: string) {
       ...event.metadata,
       [SCHEMA_VERSION_KEY]: event.schemaVersion,
       ...(attempt === undefined ? {} : { [APPEND_ATTEMPT_KEY]: attempt }),
+      ...(rest > 0 ? { [APPEND_REST_KEY]: rest } : {}),
     } as Record<string, unknown>,
   };
 }
@@ -44,6 +53,14 @@ export function appendAttemptOf(event: EsdbRecordedEvent): unknown {
   return raw && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Uint8Array)
     ? (raw as Record<string, unknown>)[APPEND_ATTEMPT_KEY]
     : undefined;
+}
+
+/** How many events follow this one in its append (see APPEND_REST_KEY); 0 for the last one. */
+export function appendRestOf(event: EsdbRecordedEvent): number {
+  const raw = event.metadata;
+  const rest =
+    raw && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Uint8Array) ? (raw as Record<string, unknown>)[APPEND_REST_KEY] : undefined;
+  return typeof rest === 'number' && Number.isInteger(rest) && rest > 0 ? rest : 0;
 }
 
 /** System records ($-prefixed event types or streams: stats, metadata, links) are never returned. */
@@ -62,7 +79,7 @@ export function toRecorded(event: EsdbRecordedEvent, position: Position | undefi
   let metadata = {} as EventMetadata;
   let schemaVersion = 1;
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Uint8Array)) {
-    const { [SCHEMA_VERSION_KEY]: version, [APPEND_ATTEMPT_KEY]: _attempt, ...rest } = raw as Record<string, unknown>;
+    const { [SCHEMA_VERSION_KEY]: version, [APPEND_ATTEMPT_KEY]: _attempt, [APPEND_REST_KEY]: _rest, ...rest } = raw as Record<string, unknown>;
     metadata = rest as EventMetadata;
     if (typeof version === 'number' && Number.isInteger(version)) schemaVersion = version;
   }

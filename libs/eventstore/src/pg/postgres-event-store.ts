@@ -462,6 +462,8 @@ export class PostgresEventStore implements EventStore {
       pollIntervalMs: this.pollIntervalMs,
       heldBack: () => (shared && this.tail && this.tailFresh(this.tail) ? Promise.resolve(this.tail.heldBack) : this.hasHeldBackEvents()),
       wake: this.appended,
+      // One transaction is one append (or one batched append): its events share the transaction id.
+      sameAppend: (a, b) => a.globalPosition.commit === b.globalPosition.commit,
     });
   }
 

@@ -10,7 +10,7 @@ import {
   type RecordedEvent,
 } from '#kernel';
 import { AggregateRepository, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import { domainProblem } from '#platform';
+import { domainProblem, runCommand, type Metrics } from '#platform';
 import {
   customerDecider,
   customerStream,
@@ -48,7 +48,10 @@ type Commitment = RestructuringCommitted['data'];
 export class RestructuringCustomers {
   private readonly customers: AggregateRepository<CustomerCommand, CustomerEvent, CustomerState>;
 
-  constructor(private readonly store: EventStore) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly metrics?: Metrics,
+  ) {
     this.customers = new AggregateRepository(store, customerDecider, { cacheStreams: 0 });
   }
 
@@ -143,7 +146,9 @@ export class RestructuringCustomers {
 
   private async void(customerId: string, requestId: string, reason: VoidReason, businessDate: BusinessDate, ctx: CommandContext): Promise<void> {
     const { onOutcome: _ignored, ...rest } = ctx;
-    const result = await this.customers.handle(
+    const result = await runCommand(
+      this.metrics,
+      this.customers,
       customerStream(customerId),
       { type: 'VoidCommitment', data: { customerId, requestId, reason, businessDate } },
       { ...rest, command: 'VoidRestructuringCommitment' },

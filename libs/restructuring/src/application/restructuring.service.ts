@@ -23,6 +23,7 @@ import {
   commandContext,
   domainProblem,
   execute,
+  runCommand,
   type CommandAccepted,
   type Principal,
   type RequestMeta,
@@ -105,8 +106,8 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     // Loans' calendar (the authority); Restructuring's own decisions use its copy above.
     this.loans = new LoanCommandHandlers(store, new BusinessCalendar(store), metrics);
     this.queries = new RestructuringQueries(pool);
-    this.slots = new RestructuringSlots(store);
-    this.customers = new RestructuringCustomers(store);
+    this.slots = new RestructuringSlots(store, metrics);
+    this.customers = new RestructuringCustomers(store, metrics);
   }
 
   onModuleInit(): void {
@@ -367,7 +368,9 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const key = reaction.key;
     const record = async (outcome: ActivationOutcome) => {
       const ctx = withPolicy(reaction.context('ActivateRestructuring'), state);
-      const result = await this.requests.handle(
+      const result = await runCommand(
+        this.metrics,
+        this.requests,
         requestStream(requestId),
         { type: 'ActivateRestructuring', data: { requestId, outcome, businessDate: effectiveDate } },
         ctx,
@@ -443,7 +446,7 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       const { state } = await this.requests.load(requestStream(requestId));
       if (state.status !== 'Offered') continue;
       const ctx = withPolicy(reaction.context('ExpireOffer', { idempotencyKey: `${reaction.key}:${requestId}` }), state);
-      const result = await this.requests.handle(requestStream(requestId), { type: 'ExpireOffer', data: { requestId, closedDate } }, ctx);
+      const result = await runCommand(this.metrics, this.requests, requestStream(requestId), { type: 'ExpireOffer', data: { requestId, closedDate } }, ctx);
       if (isDomainError(result)) this.logger.warn({ requestId, code: result.code, msg: result.message }, 'offer expiry refused');
       else await this.slots.releaseAfter(result.events, ctx, this.releaseFailed);
     }
@@ -464,7 +467,9 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       state.activation!.installments.map((i) => i.seq),
       asOf,
     );
-    const result = await this.requests.handle(
+    const result = await runCommand(
+      this.metrics,
+      this.requests,
       requestStream(requestId),
       { type: 'ObservePlan', data: { requestId, asOf, installments } },
       withPolicy(ctx, state),

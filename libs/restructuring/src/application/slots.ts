@@ -1,6 +1,6 @@
 import { RevisionConflictError, fold, isDomainError, newId, type BusinessDate, type EventMetadata, type NewEvent, type RecordedEvent } from '#kernel';
 import { AggregateRepository, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import { domainProblem, ProblemException, problem } from '#platform';
+import { domainProblem, ProblemException, problem, runCommand, type Metrics } from '#platform';
 import { evolve, initialRequestState, type RestructuringEvent, type RestructuringRequested } from '../domain/events.js';
 import {
   decideSlot,
@@ -48,7 +48,10 @@ const MAX_ATTEMPTS = 8;
 export class RestructuringSlots {
   private readonly slots: AggregateRepository<Parameters<typeof decideSlot>[0], SlotEvent, SlotState>;
 
-  constructor(private readonly store: EventStore) {
+  constructor(
+    private readonly store: EventStore,
+    private readonly metrics?: Metrics,
+  ) {
     this.slots = new AggregateRepository(store, slotDecider, { cacheStreams: 0 });
   }
 
@@ -133,7 +136,9 @@ export class RestructuringSlots {
 
   private async release(loanId: string, requestId: string, endedAs: EndedStatus | 'NOT_FILED', businessDate: string, ctx: CommandContext): Promise<void> {
     const { onOutcome: _ignored, ...rest } = ctx;
-    const result = await this.slots.handle(
+    const result = await runCommand(
+      this.metrics,
+      this.slots,
       slotStream(loanId),
       { type: 'ReleaseSlot', data: { loanId, requestId, endedAs, businessDate } },
       { ...rest, command: 'ReleaseRestructuringSlot' },

@@ -129,6 +129,37 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     await t?.close();
   });
 
+  it('puts a new version of the placement rule in force only once a second risk manager approves it', async () => {
+    const rule = (version: string) => ({
+      version,
+      stages: ['M3'],
+      noPromiseKeptDays: 30,
+      termDays: 90,
+      selection: 'ROUND_ROBIN',
+      notice: { channel: 'SMS', templateId: 'agency-placement-notice' },
+    });
+    expect((await rm1('GET', '/agencies/placement-rules')).body).toMatchObject({ inForce: { version: 'placement-2026.1' }, pending: null, approved: [] });
+    expect((await rm1('POST', '/agencies/placement-rules', rule('placement-2026.2'))).status).toBe(201);
+    const again = await rm2('POST', '/agencies/placement-rules', rule('placement-2026.9'));
+    expect({ status: again.status, code: again.body.code }).toEqual({ status: 409, code: 'PLACEMENT_RULE_PENDING' });
+    const own = await rm1('POST', '/agencies/placement-rules/placement-2026.2/approval', {});
+    expect({ status: own.status, code: own.body.code }).toEqual({ status: 403, code: 'MAKER_CANNOT_CHECK' });
+    // Not in force while pending.
+    expect((await rm1('GET', '/agencies/placement-rules')).body).toMatchObject({ inForce: { version: 'placement-2026.1' }, pending: { proposedBy: 'rm-1' } });
+    expect((await rm2('POST', '/agencies/placement-rules/placement-2026.2/approval', {})).status).toBe(202);
+    // A rejected proposal changes nothing in force; a version is never reused.
+    expect((await rm2('POST', '/agencies/placement-rules', rule('placement-2026.3'))).status).toBe(201);
+    expect((await rm1('POST', '/agencies/placement-rules/placement-2026.3/rejection', { reason: 'term under review' })).status).toBe(202);
+    const reused = await rm1('POST', '/agencies/placement-rules', rule('placement-2026.2'));
+    expect({ status: reused.status, code: reused.body.code }).toEqual({ status: 409, code: 'PLACEMENT_RULE_VERSION_EXISTS' });
+    expect((await supervisor('GET', '/agencies/placement-rules')).body).toMatchObject({
+      businessDate: '2026-03-01',
+      inForce: { version: 'placement-2026.2' },
+      pending: null,
+      approved: [{ rule: { version: 'placement-2026.2' }, inForceFrom: '2026-03-01', proposedBy: 'rm-1', approvedBy: 'rm-2' }],
+    });
+  });
+
   it('places the case that reaches M3 with an agency once the debtor’s notice went through the dispatch gate', async () => {
     expect((await supervisor('GET', '/collection/cases/LA1-E1')).body.stage).toBe('M2');
     await closeCollectionDay(t, service, '2026-03-01');
@@ -145,6 +176,8 @@ describe('collection agencies: placement, shared contact limits, attribution, re
       noticeActionId: 'LA1-E1/agency-notice/LA1-E1-P1',
     });
     expect(placed.data).toMatchObject({ agencyId: 'ag-1', startsOn: '2026-03-03', endsOn: '2026-05-31' });
+    // Placed under the rule version approved above.
+    expect(requested.metadata.policyVersions).toMatchObject({ placementPolicy: 'placement-2026.2' });
     // The notice was released on the debtor's ledger (so published on the channel-actions topic) before the placement started.
     const ledger = await t.runtime.store.readStream('collection.debtor-cust-A');
     const notice = ledger.find((e) => e.type === 'ActionReleased' && (e.data as { actionId: string }).actionId === 'LA1-E1/agency-notice/LA1-E1-P1');

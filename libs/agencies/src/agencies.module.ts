@@ -9,6 +9,7 @@ import { PlacementService } from './application/placement.service.js';
 import { caseReactor, placementExpiryReactor, placementNoticeReactor } from './application/reactors.js';
 import { agencyDecider } from './domain/agency.js';
 import { placementDecider } from './domain/placement.js';
+import { placementRuleDecider } from './domain/placement-rule.js';
 import { AGENCY_READ_MODELS } from './read-model/projections.js';
 
 /**
@@ -45,5 +46,6 @@ export const agenciesContext: ContextRegistration = {
   aggregates: [
     { category: 'agencies.agency', initialState: agencyDecider.initialState, evolve: agencyDecider.evolve },
     { category: 'agencies.placement', initialState: placementDecider.initialState, evolve: placementDecider.evolve },
+    { category: 'agencies.rules', initialState: placementRuleDecider.initialState, evolve: placementRuleDecider.evolve },
   ],
 };

@@ -31,6 +31,7 @@ import {
 } from '#platform';
 import { PlacementService } from '../application/placement.service.js';
 import type { AgencyCommand } from '../domain/agency.js';
+import { PLACEMENT_RULE_STREAM, placementRuleOn } from '../domain/placement-rule.js';
 import { AGENCY_CASES_TABLE } from '../read-model/projections.js';
 import { AgencyQueries, placementView } from '../read-model/queries.js';
 import {
@@ -43,6 +44,7 @@ import {
   EvaluationQuery,
   PlaceBody,
   PlacementListQuery,
+  PlacementRuleBody,
   ProposeAgencyBody,
   ReasonBody,
 } from './schemas.js';
@@ -187,6 +189,66 @@ export class AgenciesController {
   })
   evaluation(@ValidQuery(EvaluationQuery) q: z.infer<typeof EvaluationQuery>) {
     return this.queries.evaluation(q.year);
+  }
+
+  // ---- the placement rule, under maker-checker ---------------------------------------------------------
+
+  @Get('placement-rules')
+  @Roles(...READERS)
+  @ApiOperation({ summary: 'The placement rule in force on the open business date, the version awaiting its checker, and every version approved' })
+  async placementRules() {
+    const today = await this.placements.clock.todayOrThrow();
+    const { state } = await this.placements.rules.load(PLACEMENT_RULE_STREAM);
+    return {
+      businessDate: today,
+      inForce: placementRuleOn(state, today),
+      pending: state.pending,
+      approved: state.approved,
+    };
+  }
+
+  @Post('placement-rules')
+  @Roles(...CONTRACT_MAKERS)
+  @HttpCode(201)
+  @DocBody(PlacementRuleBody)
+  @ApiOperation({ summary: 'Propose a version of the placement rule; it is in force once another risk manager approves it (MAKER_CANNOT_CHECK)' })
+  async proposePlacementRule(@ValidBody(PlacementRuleBody) body: z.infer<typeof PlacementRuleBody>, @Meta() meta: RequestMeta) {
+    const onDate = await this.placements.clock.todayOrThrow();
+    return answer(
+      await this.placements.runRule(
+        { type: 'ProposePlacementRule', data: { rule: body, by: meta.actor.id, onDate } },
+        commandContext(meta, 'ProposePlacementRule', { extra: { version: body.version } }),
+      ),
+    );
+  }
+
+  @Post('placement-rules/:version/approval')
+  @Roles(...CONTRACT_MAKERS)
+  @HttpCode(202)
+  @DocBody(EmptyBody)
+  @ApiOperation({ summary: 'Approve the pending version of the placement rule (the checker, not its proposer): in force from the open business date' })
+  async approvePlacementRule(@Param('version', id) version: string, @ValidBody(EmptyBody) _b: unknown, @Meta() meta: RequestMeta) {
+    const onDate = await this.placements.clock.todayOrThrow();
+    return answer(
+      await this.placements.runRule(
+        { type: 'ApprovePlacementRule', data: { version, by: meta.actor.id, onDate } },
+        commandContext(meta, 'ApprovePlacementRule', { extra: { version } }),
+      ),
+    );
+  }
+
+  @Post('placement-rules/:version/rejection')
+  @Roles(...CONTRACT_MAKERS)
+  @HttpCode(202)
+  @DocBody(ReasonBody)
+  @ApiOperation({ summary: 'Reject the pending version of the placement rule, with a reason (the checker, not its proposer)' })
+  async rejectPlacementRule(@Param('version', id) version: string, @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>, @Meta() meta: RequestMeta) {
+    return answer(
+      await this.placements.runRule(
+        { type: 'RejectPlacementRule', data: { version, by: meta.actor.id, reason: body.reason } },
+        commandContext(meta, 'RejectPlacementRule', { extra: { version, reason: body.reason } }),
+      ),
+    );
   }
 
   // ---- placements ------------------------------------------------------------------------------------

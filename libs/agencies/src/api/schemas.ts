@@ -62,6 +62,18 @@ export const PlacementListQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0).describe('skip this many first'),
 });
 
+/** A version of the placement rule, proposed by one risk manager and approved by another. */
+export const PlacementRuleBody = z.strictObject({
+  version: fields.id.describe('the version, never reused (the built-in one is placement-2026.1)'),
+  stages: z.array(z.enum(AGENCY_STAGES)).min(1).max(AGENCY_STAGES.length).describe('the stages whose cases the rule places when they enter them'),
+  noPromiseKeptDays: z.number().int().min(0).max(365).describe('a case with a promise kept within this many days is not placed'),
+  termDays: z.number().int().min(1).max(365).describe('the placement term in days'),
+  selection: z.enum(['ROUND_ROBIN', 'BEST_PERFORMANCE']).describe('how the agency is chosen among those with room'),
+  notice: z
+    .strictObject({ channel: z.enum(['SMS', 'LETTER', 'EMAIL']), templateId: fields.id })
+    .describe('the notice the debtor gets before the placement starts'),
+});
+
 export const EvaluationQuery = z.strictObject({
   year: z.coerce.number().int().min(2000).max(2100).describe('the calendar year evaluated (placements started, payments recorded, contacts made in it)'),
 });

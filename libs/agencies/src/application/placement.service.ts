@@ -27,7 +27,6 @@ import {
   type AgencyState,
 } from '../domain/agency.js';
 import {
-  DEFAULT_PLACEMENT_POLICY,
   placementDecider,
   placementStream,
   rankAgencies,
@@ -42,6 +41,14 @@ import {
   type PlacementState,
   type RecallReason,
 } from '../domain/placement.js';
+import {
+  PLACEMENT_RULE_STREAM,
+  placementRuleDecider,
+  placementRuleOn,
+  type PlacementRuleCommand,
+  type PlacementRuleEvent,
+  type PlacementRuleState,
+} from '../domain/placement-rule.js';
 import { AGENCIES_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE, agencyExecutorId } from '../read-model/projections.js';
 import { placementReactions, type PlacementReactions } from './reactors.js';
 
@@ -59,7 +66,7 @@ export interface AgencyContactInput {
   readonly identified?: boolean;
 }
 
-type Result<E extends AgencyEvent | PlacementEvent> = CommandResult<E> | DomainError;
+type Result<E extends AgencyEvent | PlacementEvent | PlacementRuleEvent> = CommandResult<E> | DomainError;
 
 /** Which recall a Collection hold or closure means. */
 const HOLD_RECALLS: Readonly<Record<string, RecallReason>> = { DISPUTE: 'DISPUTE', COMPLAINT: 'COMPLAINT', RESTRUCTURING: 'RESTRUCTURING' };
@@ -80,7 +87,8 @@ const CLOSE_RECALLS: Readonly<Record<string, RecallReason>> = { CURED: 'CURED', 
 export class PlacementService implements PlacementReactions, OnModuleInit, OnModuleDestroy {
   readonly agencies: AggregateRepository<AgencyCommand, AgencyEvent, AgencyState>;
   readonly placements: AggregateRepository<PlacementCommand, PlacementEvent, PlacementState>;
-  readonly policy: PlacementPolicy = DEFAULT_PLACEMENT_POLICY;
+  /** The placement rule's versions under maker-checker (`agencies.rules-placement`). */
+  readonly rules: AggregateRepository<PlacementRuleCommand, PlacementRuleEvent, PlacementRuleState>;
   private readonly logger = new Logger('AgencyPlacements');
 
   constructor(
@@ -94,6 +102,16 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
   ) {
     this.agencies = new AggregateRepository(store, agencyDecider);
     this.placements = new AggregateRepository(store, placementDecider);
+    this.rules = new AggregateRepository(store, placementRuleDecider);
+  }
+
+  /** The placement rule in force on a business date (the last version approved by then, else the built-in one). */
+  async policyOn(date: BusinessDate): Promise<PlacementPolicy> {
+    return placementRuleOn((await this.rules.load(PLACEMENT_RULE_STREAM)).state, date);
+  }
+
+  async runRule(command: PlacementRuleCommand, ctx: CommandContext): Promise<Result<PlacementRuleEvent>> {
+    return runCommand(this.metrics, this.rules, PLACEMENT_RULE_STREAM, command, ctx);
   }
 
   onModuleInit(): void {
@@ -108,11 +126,15 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     return runCommand(this.metrics, this.agencies, agencyStream(agencyId), command, ctx);
   }
 
-  async runPlacement(caseId: string, command: PlacementCommand, ctx: CommandContext): Promise<Result<PlacementEvent>> {
-    return runCommand(this.metrics, this.placements, placementStream(caseId), command, {
-      ...ctx,
-      policyVersions: { ...ctx.policyVersions, placementPolicy: this.policy.version },
-    });
+  /** A command on the case's placement stream; a placement's request names the version of the rule it was made under. */
+  async runPlacement(caseId: string, command: PlacementCommand, ctx: CommandContext, policy?: PlacementPolicy): Promise<Result<PlacementEvent>> {
+    return runCommand(
+      this.metrics,
+      this.placements,
+      placementStream(caseId),
+      command,
+      policy ? { ...ctx, policyVersions: { ...ctx.policyVersions, placementPolicy: policy.version } } : ctx,
+    );
   }
 
   // ---- placing ----------------------------------------------------------------------------------------
@@ -122,12 +144,21 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
    * among those whose contract covers the case's stage today and who have room (the rule).
    */
   async place(
-    input: { caseId: string; agencyId: string | null; source: PlacementSource; reason: string; termDays?: number; onDate?: BusinessDate },
+    input: {
+      caseId: string;
+      agencyId: string | null;
+      source: PlacementSource;
+      reason: string;
+      termDays?: number;
+      onDate?: BusinessDate;
+      policy?: PlacementPolicy;
+    },
     ctx: CommandContext,
   ): Promise<Result<PlacementEvent>> {
     // The business date of the trigger (the close that moved the case), else the open business date.
     const today = input.onDate ?? (await this.clock.today());
     if (isDomainError(today)) return today;
+    const policy = input.policy ?? (await this.policyOn(today));
     const { state } = await this.cases.load(input.caseId);
     if (state.status === 'none') return domainError('CASE_NOT_FOUND', `no collection case ${input.caseId}`, { caseId: input.caseId }, 'not_found');
     if (state.status !== 'open') return domainError('CASE_CLOSED', `case ${input.caseId} is closed`, { caseId: input.caseId }, 'conflict');
@@ -142,9 +173,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
         'conflict',
       );
     const placementId = `${input.caseId}-P${placement.placements + 1}`;
-    const candidates = input.agencyId
-      ? [input.agencyId]
-      : rankAgencies(await this.candidates(state.stage, today), this.policy.selection).map((c) => c.agencyId);
+    const candidates = input.agencyId ? [input.agencyId] : rankAgencies(await this.candidates(state.stage, today), policy.selection).map((c) => c.agencyId);
     if (!candidates.length)
       return domainError('NO_AGENCY_AVAILABLE', `no active agency has room for a ${state.stage} case on ${today}`, { stage: state.stage }, 'conflict');
     let refusal: DomainError | null = null;
@@ -162,8 +191,12 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       if (agency.status === 'none') continue;
       const requested = await this.runPlacement(
         input.caseId,
-        { type: 'RequestPlacement', data: this.request(state, placementId, agencyId, agency.contract, input, today) },
+        {
+          type: 'RequestPlacement',
+          data: this.request(state, placementId, agencyId, agency.contract, { ...input, termDays: input.termDays ?? policy.termDays }, today),
+        },
         ctx,
+        policy,
       );
       if (isDomainError(requested))
         await this.release(agencyId, input.caseId, placementId, {
@@ -181,7 +214,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     placementId: string,
     agencyId: string,
     contract: AgencyContract,
-    input: { caseId: string; source: PlacementSource; reason: string; termDays?: number },
+    input: { caseId: string; source: PlacementSource; reason: string; termDays: number },
     today: BusinessDate,
   ): PlacementRequested['data'] {
     return {
@@ -193,7 +226,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       stage: state.stage as AgencyStage,
       overdueAmount: state.overdueAmount,
       requestedOn: today,
-      termDays: input.termDays ?? this.policy.termDays,
+      termDays: input.termDays,
       source: input.source,
       reason: input.reason,
       contractNo: contract.contractNo,
@@ -307,6 +340,8 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     if (e.type !== 'PlacementRequested') return;
     const d = e.data;
     const { state } = await this.cases.load(d.caseId);
+    // The notice the rule in force on the day of the request gives.
+    const policy = await this.policyOn(d.requestedOn);
     const notice: ActionScheduled['data'] = {
       caseId: d.caseId,
       actionId: d.noticeActionId,
@@ -314,9 +349,9 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       customerId: d.customerId,
       planId: `agency.${d.placementId}`,
       stepId: 'agency-notice',
-      channel: this.policy.notice.channel,
+      channel: policy.notice.channel,
       purpose: 'REMINDER',
-      templateId: this.policy.notice.templateId,
+      templateId: policy.notice.templateId,
       requiredCertification: null,
       priority: 1,
       performer: 'EXECUTOR',
@@ -364,12 +399,11 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     const e = event as unknown as CaseEvent;
     const caseId = e.data.caseId;
     switch (e.type) {
-      // Only a stage the rule places costs a look at the case.
       case 'CaseOpened':
-        if (this.placesStage(e.data.stage)) await this.placeByRule(caseId, e.data.openedOn, reaction);
+        await this.placeByRule(caseId, e.data.stage, e.data.openedOn, reaction);
         return;
       case 'CaseEscalated':
-        if (this.placesStage(e.data.to)) await this.placeByRule(caseId, e.data.asOf, reaction);
+        await this.placeByRule(caseId, e.data.to, e.data.asOf, reaction);
         return;
       case 'CaseOnHold': {
         const reason = HOLD_RECALLS[e.data.reason];
@@ -404,17 +438,16 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     }
   }
 
-  private placesStage(stage: string): boolean {
-    return (this.policy.stages as readonly string[]).includes(stage);
-  }
-
   private async recallIfPlaced(caseId: string, reason: RecallReason, note: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {
     const { state } = await this.placements.load(placementStream(caseId));
     if (state.current) await this.recall(caseId, reason, note, onDate, reaction.context('RecallCase'));
   }
 
   /** The placement rule, on the business date of the case event: a case that entered a stage the policy places, with no promise kept lately, goes to the agency the policy ranks first. */
-  private async placeByRule(caseId: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {
+  private async placeByRule(caseId: string, stage: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {
+    // Only a stage the rule in force that day places costs a look at the case.
+    const policy = await this.policyOn(onDate);
+    if (!(policy.stages as readonly string[]).includes(stage)) return;
     const loaded = await this.cases.load(caseId);
     const s = loaded.state;
     const facts: CaseFacts = {
@@ -423,10 +456,10 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       onHold: s.status !== 'none' && Object.keys(s.holds).length > 0,
       promisesKeptOn: loaded.events.filter((ev) => ev.type === 'PromiseKept').map((ev) => (ev.data as { keptOn: BusinessDate }).keptOn),
     };
-    const heldBack = ruleHoldsBack(facts, this.policy, onDate);
+    const heldBack = ruleHoldsBack(facts, policy, onDate);
     if (heldBack) return;
     const result = await this.place(
-      { caseId, agencyId: null, source: 'RULE', reason: `placement rule ${this.policy.version}`, onDate },
+      { caseId, agencyId: null, source: 'RULE', reason: `placement rule ${policy.version}`, onDate, policy },
       reaction.context('PlaceCase'),
     );
     if (isDomainError(result)) {

@@ -20,7 +20,7 @@ import { addDays, type BusinessDate } from '#kernel';
  *   broken, the holds for a dispute or complaint (an agency's counterpart is the recall they
  *   cause), the bank's contacts and the contact rules' refusals among them.
  */
-export const COMPARISON_RULE = 'same-stage-unplaced/v1';
+const COMPARISON_RULE = 'same-stage-unplaced/v1';
 
 export interface CaseRecord {
   /** The stages the case entered, in order, with the overdue amount on entry. */

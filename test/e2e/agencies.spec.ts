@@ -445,6 +445,42 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     expect(items.find((i) => i.agencyId === 'ag-2')).toMatchObject({ placements: 0, promiseKeptRateBps: null, bank: { stages: [], cases: 0 } });
   });
 
+  it('tries the rule again at the next close on a case it could not place: LB1 goes to an agency approved since', async () => {
+    // LB1 opened at M3 on 03-03 with no agency to take it (both suspended): nothing on its placement stream.
+    expect(await types('LB1-E1')).toEqual([]);
+    expect(
+      (await rm1('POST', '/agencies', { agencyId: 'ag-3', name: 'ag-3 Recovery Co., Ltd.', licenceRef: 'LIC-ag-3', contract: contract('C-ag-3') })).status,
+    ).toBe(201);
+    expect((await rm2('POST', '/agencies/ag-3/approval', {})).status).toBe(202);
+    await eventually(async () =>
+      (await collector('GET', '/agencies')).body.items?.some((a: { agencyId: string }) => a.agencyId === 'ag-3') ? true : undefined,
+    );
+    // The bank's promise kept on 03-04 would hold LB1 back under a 30-day rule: a version that places regardless of kept promises is approved.
+    const rule = {
+      version: 'placement-2026.4',
+      stages: ['M3'],
+      noPromiseKeptDays: 0,
+      termDays: 90,
+      selection: 'ROUND_ROBIN',
+      notice: { channel: 'SMS', templateId: 'agency-placement-notice' },
+    };
+    expect((await rm1('POST', '/agencies/placement-rules', rule)).status).toBe(201);
+    expect((await rm2('POST', '/agencies/placement-rules/placement-2026.4/approval', {})).status).toBe(202);
+    await closeCollectionDay(t, service, '2026-03-04');
+    const requested = await eventually(async () => (await placementEvents('LB1-E1')).find((e) => e.type === 'PlacementRequested'));
+    expect(requested.data).toMatchObject({
+      agencyId: 'ag-3',
+      source: 'RULE',
+      stage: 'M3',
+      requestedOn: '2026-03-04',
+      reason: 'placement rule placement-2026.4',
+    });
+    // Once: the cases an agency held (LA1) or whose placement was cancelled (LA2) are not placed again by the rule.
+    await eventually(async () => ((await types('LB1-E1')).includes('CasePlaced') ? true : undefined));
+    expect((await types('LB1-E1')).filter((type) => type === 'PlacementRequested')).toHaveLength(1);
+    expect((await types('LA1-E1')).filter((type) => type === 'PlacementRequested')).toHaveLength(1);
+  });
+
   it('publishes every agency and placement event on arrears.agencies.v1 as docs/asyncapi.yaml describes it, the commission for accounting', async () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);

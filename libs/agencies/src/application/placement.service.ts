@@ -49,7 +49,7 @@ import {
   type PlacementRuleEvent,
   type PlacementRuleState,
 } from '../domain/placement-rule.js';
-import { AGENCIES_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE, agencyExecutorId } from '../read-model/projections.js';
+import { AGENCIES_TABLE, CASE_RECORDS_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE, agencyExecutorId } from '../read-model/projections.js';
 import { placementReactions, type PlacementReactions } from './reactors.js';
 
 /** An agency's report of a contact (its HTTP body or Kafka message, validated), with its attempt id and instant. */
@@ -198,7 +198,8 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
         ctx,
         policy,
       );
-      if (isDomainError(requested))
+      // Refused on the case's stream: the agency's room is given back, unless the placement that won is this very one (the same trigger raced itself).
+      if (isDomainError(requested) && !(await this.holds(input.caseId, placementId, agencyId)))
         await this.release(agencyId, input.caseId, placementId, {
           ...ctx,
           command: 'ReleasePlacement',
@@ -207,6 +208,11 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
       return requested;
     }
     return refusal ?? domainError('NO_AGENCY_AVAILABLE', `no agency could take case ${input.caseId}`, undefined, 'conflict');
+  }
+
+  private async holds(caseId: string, placementId: string, agencyId: string): Promise<boolean> {
+    const { state } = await this.placements.load(placementStream(caseId));
+    return state.current?.placementId === placementId && state.current.agencyId === agencyId;
   }
 
   private request(
@@ -444,7 +450,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
   }
 
   /** The placement rule, on the business date of the case event: a case that entered a stage the policy places, with no promise kept lately, goes to the agency the policy ranks first. */
-  private async placeByRule(caseId: string, stage: string, onDate: BusinessDate, reaction: Reaction): Promise<void> {
+  private async placeByRule(caseId: string, stage: string, onDate: BusinessDate, reaction: Reaction, idempotencyKey?: string): Promise<void> {
     // Only a stage the rule in force that day places costs a look at the case.
     const policy = await this.policyOn(onDate);
     if (!(policy.stages as readonly string[]).includes(stage)) return;
@@ -460,7 +466,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     if (heldBack) return;
     const result = await this.place(
       { caseId, agencyId: null, source: 'RULE', reason: `placement rule ${policy.version}`, onDate, policy },
-      reaction.context('PlaceCase'),
+      reaction.context('PlaceCase', idempotencyKey ? { idempotencyKey } : {}),
     );
     if (isDomainError(result)) {
       reaction.note(result);
@@ -468,7 +474,13 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     }
   }
 
-  /** Loans' end of day for D: every active placement whose term ends on or before D is recalled as expired. */
+  /**
+   * Loans' end of day for D: every active placement whose term ends on or before D is recalled as
+   * expired. Then the rule in force on D is tried again on every open case in a stage it places
+   * that it never placed: one that entered the stage before D and was held back then (no agency
+   * with room, a promise kept lately, a hold). A case an agency held, or whose placement was
+   * cancelled or recalled, is not placed again by the rule; a supervisor may place it.
+   */
   async onEndOfDay(event: RecordedEvent, reaction: Reaction): Promise<void> {
     const businessDate = (event.data as { businessDate: BusinessDate }).businessDate;
     const { rows } = await this.pool.query<{ case_id: string }>(
@@ -482,5 +494,14 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
         reaction.context('ExpirePlacement', { idempotencyKey: deterministicId(reaction.key, case_id) }),
       );
     }
+    const policy = await this.policyOn(businessDate);
+    const { rows: waiting } = await this.pool.query<{ case_id: string; stage: string }>(
+      `SELECT r.case_id, r.record->'entries'->-1->>'stage' AS stage FROM ${CASE_RECORDS_TABLE} r
+        WHERE r.record->>'closedOn' IS NULL AND r.record->'entries'->-1->>'stage' = ANY ($1::text[]) AND r.last_entry < $2
+          AND NOT EXISTS (SELECT 1 FROM ${PLACEMENTS_TABLE} p WHERE p.case_id = r.case_id)
+        ORDER BY r.case_id`,
+      [policy.stages, businessDate],
+    );
+    for (const { case_id, stage } of waiting) await this.placeByRule(case_id, stage, businessDate, reaction, deterministicId(reaction.key, `place:${case_id}`));
   }
 }

@@ -30,6 +30,8 @@ export interface CaseRecord {
   /** Contacts made or refused, by attempt: who (`COLLECTOR:<id>` or `EXECUTOR:<id>`), the debtor's local date, refused or not. */
   readonly contacts: Readonly<Record<string, { readonly by: string; readonly on: BusinessDate; readonly blocked: boolean }>>;
   readonly holds: readonly { readonly reason: string; readonly since: BusinessDate }[];
+  /** The day the case closed (absent while it is open). */
+  readonly closedOn?: BusinessDate;
 }
 
 export const emptyCaseRecord = (): CaseRecord => ({ entries: [], payments: {}, promises: {}, contacts: {}, holds: [] });
@@ -70,6 +72,8 @@ export function evolveCaseRecord(record: CaseRecord, event: { readonly type: str
           };
     case 'CaseOnHold':
       return { ...record, holds: [...record.holds, { reason: d.reason, since: d.since }] };
+    case 'CaseClosed':
+      return { ...record, closedOn: d.closedOn };
     default:
       return undefined;
   }

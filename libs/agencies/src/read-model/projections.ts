@@ -254,7 +254,10 @@ export interface CaseRecordRow {
   record: CaseRecord;
 }
 
-/** The evaluation's comparison, the bank's side: one record per Collection case, from its published case events. */
+/**
+ * One record per Collection case, from its published case events: the bank's side of the
+ * evaluation's comparison, and the open cases the placement rule has not placed (retried at each close).
+ */
 const caseRecordsProjection: Projection = rowProjection<CaseRecordRow>({
   name: 'agencies_case_records',
   version: 1,
@@ -278,6 +281,7 @@ const caseRecordsProjection: Projection = rowProjection<CaseRecordRow>({
       'ContactAttempted',
       'ContactBlocked',
       'CaseOnHold',
+      'CaseClosed',
     ],
   },
   keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,

@@ -4,21 +4,22 @@ import base from './jest.config.js';
  * The second pass of `npm test`: the store-dependent end-to-end files again, with every event in
  * EventStoreDB (a fresh gRPC double per app, test/support/esdb-double; or the server named by
  * EVENTSTORE_URL). Checkpoints, read models, the audit index and everything else stay in Postgres
- * as in production. Files whose subject does not touch the event store (HTTP hardening, rate
- * limits, OpenAPI, the console, the vault, Kafka's inbound side, startup and the embedded
- * Postgres) run in the first pass only.
+ * as in production.
  *
- * Not yet passing on EventStoreDB, so left out for now:
- * - monitoring: the simulated month's 44 cases do not all open and get assigned within the test's
- *   30 s wait. Measured: Collection's loan reactions take ~20 store round trips per case (a dozen
- *   reads of the case stream, the collector's growing stream, the debtor, Monitoring's and
- *   Grading's appends), and every round trip goes through the in-process double on the same event
- *   loop as the app's 45 subscriptions, so on a loaded machine a case takes about a second;
- * - books: Grading records an extra `normal` classification of a loan registered already past
- *   due (LoanRegistered and the delinquency arrive in different subscription batches there), so
- *   the classification history has three entries where the test expects two;
- * - simulation: its run through the API did not finish within the test's 240 s on a loaded
- *   machine (the same per-command round trips as the monitoring month, for a whole portfolio).
+ * Every end-to-end file whose subject goes through the event store runs here: each context's
+ * flows (the books, the monitoring month, the agencies, whose placements react to Collection's
+ * case events, and the certification lapse, whose reassignments come from the close of a day
+ * included), audit, corrections, crash safety, the invariants, row-level access (its grants follow
+ * Collection's published case events), the Kafka relay, and the simulation as a shorter run (its
+ * portfolio over 35 days instead of 45, still past the 30-day review cadence; simulation.spec.ts).
+ *
+ * The first pass only: files whose subject answers before or beside the store. The route x role
+ * matrix (access-matrix: the guard refuses before a handler reads or writes), HTTP hardening,
+ * request bodies, the shell (validation, problem+json, idempotency, on the test-only tally context,
+ * whose store round trips eventstoredb.spec.ts covers), rate limits, OpenAPI, the console, the
+ * vault, Kafka's inbound side, startup, the embedded Postgres, the CLI and the docs' quickstart,
+ * and readiness's lag gate (on a test projection; eventstoredb.spec.ts checks readiness on the
+ * EventStoreDB connection).
  */
 export const EVENTSTORE_E2E = [
   'loans',
@@ -36,6 +37,12 @@ export const EVENTSTORE_E2E = [
   'early-outreach',
   'kafka-relay',
   'self-service',
+  'books',
+  'monitoring',
+  'agencies',
+  'certification-lapse',
+  'row-level-access',
+  'simulation',
 ];
 
 export default {

@@ -11,7 +11,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { AggregateRepository } from '#eventstore';
 import { ProjectionRunner, type Projection } from '#projections';
-import { loadConfig, mintToken } from '#platform';
+import { loadConfig, mintToken, runCommand } from '#platform';
 import { buildApp, startRoles } from '../../apps/arrears/src/app.js';
 import { ALL_MIGRATIONS } from '../../apps/arrears/src/migrations.js';
 import { createRuntime } from '../../apps/arrears/src/runtime.js';
@@ -61,7 +61,9 @@ async function main() {
     const repo = new AggregateRepository(runtime.store, tallyDecider);
     const ctx = { command: 'OpenTally', actor: { id: 'bench', role: 'system' as const }, occurredAt: '2026-11-29T00:00:00Z' };
     for (let i = 0; i < TALLIES; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, k) => repo.handle(`tally.tally-b${i + k}`, { type: 'Open', tallyId: `b${i + k}`, limit: 1e15 }, ctx)));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) => runCommand(undefined, repo, `tally.tally-b${i + k}`, { type: 'Open', tallyId: `b${i + k}`, limit: 1e15 }, ctx)),
+      );
     }
     const request = {
       method: 'POST' as const,

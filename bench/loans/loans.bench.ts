@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { addDays, comparePositions, formatPosition, isDomainError, type BusinessDate } from '#kernel';
 import { PostgresEventStore } from '#eventstore';
 import { ProjectionRunner } from '#projections';
-import { createPool } from '#platform';
+import { createPool, runCommand } from '#platform';
 import { BusinessCalendar, CALENDAR_ID, CALENDAR_STREAM, EndOfDay, LOANS_PROJECTION, LoanCommandHandlers, loansProjection, type EndOfDayRun } from '#loans';
 import { ALL_MIGRATIONS } from '../../apps/arrears/src/migrations.js';
 import { benchServer, machine, round, serverFacts, writeResult } from '../support.js';
@@ -56,7 +56,9 @@ async function main() {
     // The seeding's writes settle before the clock starts.
     await pool.query('CHECKPOINT').catch(() => undefined);
     const operator = { actor: { id: 'bench-operator', role: 'service' as const }, receivedAt: new Date().toISOString(), source: 'bench' };
-    const started = await calendar.repository.handle(
+    const started = await runCommand(
+      undefined,
+      calendar.repository,
       CALENDAR_STREAM,
       { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: FIRST_DAY } },
       {

@@ -209,11 +209,16 @@ export class AggregateRepository<C, E extends DomainEvent, S> {
   }
 }
 
-function newEvents(streamId: string, events: readonly DomainEvent[], ctx: CommandContext, commandId: string, upcasters?: Upcasters): NewEvent[] {
-  const correlationId = ctx.correlationId ?? commandId;
-  const metadata: EventMetadata = {
+/**
+ * The metadata every event of a command records: the context's extra fields, correlation and
+ * causation (the command's id when the context names none: its idempotency key, else a new id),
+ * actor, command, business time, key and policy versions. The repository's own derivation, for a
+ * writer that appends a command's events to two streams in a fixed order (Restructuring's filing).
+ */
+export function commandMetadata(ctx: CommandContext, commandId: string = ctx.idempotencyKey ?? newId()): EventMetadata {
+  return {
     ...ctx.extra,
-    correlationId,
+    correlationId: ctx.correlationId ?? commandId,
     causationId: ctx.causationId ?? commandId,
     actor: ctx.actor,
     command: ctx.command,
@@ -221,6 +226,10 @@ function newEvents(streamId: string, events: readonly DomainEvent[], ctx: Comman
     ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
     ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
   };
+}
+
+function newEvents(streamId: string, events: readonly DomainEvent[], ctx: CommandContext, commandId: string, upcasters?: Upcasters): NewEvent[] {
+  const metadata = commandMetadata(ctx, commandId);
   const key = ctx.idempotencyKey;
   return events.map((e, i) => ({
     eventId: ctx.eventIds ? ctx.eventIds(streamId, i) : key ? deterministicId(key, ctx.command, streamId, i) : newId(),

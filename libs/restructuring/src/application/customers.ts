@@ -9,7 +9,7 @@ import {
   type EventMetadata,
   type RecordedEvent,
 } from '#kernel';
-import { AggregateRepository, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
+import { AggregateRepository, commandMetadata, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
 import { domainProblem, runCommand, type Metrics } from '#platform';
 import {
   customerDecider,
@@ -26,7 +26,7 @@ import {
   type VoidReason,
 } from '../domain/customer.js';
 import { evolve, initialRequestState, type RestructuringAccepted, type RestructuringEvent } from '../domain/events.js';
-import { metadataOf, requestStream } from './slots.js';
+import { requestStream } from './slots.js';
 
 const MAX_ATTEMPTS = 8;
 type Commitment = RestructuringCommitted['data'];
@@ -82,7 +82,7 @@ export class RestructuringCustomers {
   ): Promise<CommandResult<RestructuringEvent> | null> {
     const { customerId, loanId, requestId, acceptedOn: businessDate } = accepted.data;
     const stream = customerStream(customerId);
-    const metadata = metadataOf(ctx);
+    const metadata = commandMetadata(ctx);
     const acceptanceEventId = ctx.idempotencyKey ? deterministicId(ctx.idempotencyKey, ctx.command, requestStream(requestId), 0) : newId();
     for (let attempt = 0; ; attempt++) {
       const events = await this.store.readStream(stream);

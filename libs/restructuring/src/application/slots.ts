@@ -1,5 +1,5 @@
 import { RevisionConflictError, fold, isDomainError, newId, type BusinessDate, type EventMetadata, type NewEvent, type RecordedEvent } from '#kernel';
-import { AggregateRepository, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
+import { AggregateRepository, commandMetadata, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
 import { domainProblem, ProblemException, problem, runCommand, type Metrics } from '#platform';
 import { evolve, initialRequestState, type RestructuringEvent, type RestructuringRequested } from '../domain/events.js';
 import {
@@ -58,7 +58,7 @@ export class RestructuringSlots {
   /** Takes the loan's slot for the decided request and writes the request; the request's append result. */
   async file(requested: RestructuringRequested, ctx: CommandContext, businessDate: BusinessDate): Promise<CommandResult<RestructuringEvent>> {
     const { requestId, loanId } = requested.data;
-    const metadata = metadataOf(ctx);
+    const metadata = commandMetadata(ctx);
     const stream = requestStream(requestId);
     const existing = await this.store.readStream(stream, { maxCount: 1 });
     if (existing.length) {
@@ -198,19 +198,4 @@ function requestExists(requestId: string): ProblemException {
   return new ProblemException(
     problem(409, 'RESTRUCTURING_REQUEST_EXISTS', 'Restructuring request exists', `restructuring request ${requestId} already exists`, { requestId }),
   );
-}
-
-/** The metadata the repository would record for a command (see AggregateRepository). */
-export function metadataOf(ctx: CommandContext): EventMetadata {
-  const commandId = ctx.idempotencyKey ?? newId();
-  return {
-    ...ctx.extra,
-    correlationId: ctx.correlationId ?? commandId,
-    causationId: ctx.causationId ?? commandId,
-    actor: ctx.actor,
-    command: ctx.command,
-    occurredAt: ctx.occurredAt,
-    ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
-    ...(ctx.policyVersions ? { policyVersions: ctx.policyVersions } : {}),
-  };
 }

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import type { IntegrationEvent, IntegrationMapper } from '#messaging';
-import type { EndOfDayCompleted } from '../domain/calendar.js';
+import type { CalendarEvent } from '../domain/calendar.js';
 import type { LoanEvent, LoanRegistered } from '../domain/events.js';
 import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
 
@@ -22,8 +22,10 @@ import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
  *   offer ended unpaid; proposals, approvals and rejections stay internal.
  * - Penalty accruals and restatements stay internal: one a loan a day, and the delinquency events
  *   carry the amounts overdue.
- * - EndOfDayCompleted (keyed by the calendar id, `main`) says that every loan's events for the
- *   business date are stored, and which date is open now.
+ * - The business calendar, keyed by the calendar id (`main`): BusinessCalendarStarted (the first
+ *   open date), BusinessDayClosed (the open date is being closed; its end of day runs) and
+ *   EndOfDayCompleted (every loan's events for the business date are stored, and which date is
+ *   open now). The one business clock: every context's copy of it folds these three.
  */
 export const LOANS_TOPIC = 'arrears.loans.v1';
 
@@ -49,6 +51,8 @@ export const PUBLISHED_LOAN_EVENTS = [
   'DelinquencyRestated',
 ] as const satisfies readonly LoanEvent['type'][];
 
+const PUBLISHED_CALENDAR_EVENTS = ['BusinessCalendarStarted', 'BusinessDayClosed', 'EndOfDayCompleted'] as const satisfies readonly CalendarEvent['type'][];
+
 const LOAN_STREAM_PREFIX = loanStream('');
 
 function loanContract(event: RecordedEvent, loanId: string): unknown {
@@ -61,7 +65,7 @@ function loanContract(event: RecordedEvent, loanId: string): unknown {
 
 export const loansIntegrationEvents: IntegrationMapper[] = [
   {
-    eventTypes: [...PUBLISHED_LOAN_EVENTS, 'EndOfDayCompleted'],
+    eventTypes: [...PUBLISHED_LOAN_EVENTS, ...PUBLISHED_CALENDAR_EVENTS],
     topic: LOANS_TOPIC,
     map(event): IntegrationEvent | null {
       const schema = { type: `arrears.loans.${event.type}`, dataschema: `${SCHEMAS}/Loans${event.type}V1` };
@@ -69,8 +73,8 @@ export const loansIntegrationEvents: IntegrationMapper[] = [
         const loanId = event.streamId.slice(LOAN_STREAM_PREFIX.length);
         return { key: loanId, ...schema, data: loanContract(event, loanId) };
       }
-      if (event.streamId === CALENDAR_STREAM && event.type === 'EndOfDayCompleted') {
-        const d = (event as unknown as EndOfDayCompleted).data;
+      if (event.streamId === CALENDAR_STREAM && (PUBLISHED_CALENDAR_EVENTS as readonly string[]).includes(event.type)) {
+        const d = (event as unknown as CalendarEvent).data;
         return { key: d.calendarId, ...schema, data: d };
       }
       return null;

@@ -1,0 +1,152 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import type { ContextRegistration } from '#messaging';
+import { CONTEXTS } from '../apps/arrears/src/contexts.js';
+
+/**
+ * Contexts react to each other only through published contracts: every event type a projection
+ * or reactor of one context subscribes to that another context records is one that context puts on
+ * Kafka (a type in its `integrationEvents` mappers), so what the in-process readers depend on is
+ * exactly what outside consumers get, and versioned the same way. Read from the registrations the
+ * app composes (no app is booted) and from the event types each context declares in its `domain/`.
+ */
+const LIBS = fileURLToPath(new URL('../libs', import.meta.url));
+
+/** Stream `<context>.<aggregate>-<id>` -> `<context>`. */
+const contextOfPrefix = (prefix: string): string => prefix.split('.')[0];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [path] : [];
+  });
+}
+
+/** Event types declared as `DomainEvent<'Type', ...>` in the TypeScript source. */
+function declaredEventTypes(source: string): string[] {
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isTypeReferenceNode(node) && node.typeName.getText() === 'DomainEvent') {
+      const first = node.typeArguments?.[0];
+      if (first && ts.isLiteralTypeNode(first) && ts.isStringLiteral(first.literal)) found.push(first.literal.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('events.ts', source, ts.ScriptTarget.Latest, true));
+  return found;
+}
+
+/** Context (its stream name's first part) -> the event types its domain records. */
+function recordedTypes(contexts: readonly ContextRegistration[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const lib of readdirSync(LIBS)) {
+    const context = contexts.find((c) => c.name === lib.replace(/-/g, ''));
+    if (!context) continue;
+    const types = new Set<string>();
+    const domain = join(LIBS, lib, 'src', 'domain');
+    for (const file of existsSync(domain) ? sourceFiles(domain) : []) for (const t of declaredEventTypes(readFileSync(file, 'utf8'))) types.add(t);
+    out.set(context.name, types);
+  }
+  return out;
+}
+
+/** The audit index reads every stream by design (the trail of everything recorded); it reacts to nothing. */
+const READS_EVERYTHING = new Set(['audit_index']);
+
+/**
+ * Consumed and not yet published, each awaiting a decision of its own (see the README's
+ * architecture section). The test fails on any other, and when one of these is no longer consumed
+ * or becomes published, so the list only shrinks.
+ */
+const PENDING: readonly string[] = [
+  // Grading folds the daily accruals into its loan records and classifies the loan on each; Loans
+  // keeps them internal (one a loan a day). Either Loans publishes them, or Grading classifies on
+  // the published end of day alone (a change of the classifications' causes).
+  'grading grading_regrader <- loans PenaltyAccrued',
+  'grading grading_regrader <- loans PenaltyRestated',
+  // Monitoring watches bureau score and income drops; Grading's contract leaves those facts out.
+  'monitoring monitoring_early_warning <- grading CustomerProfileUpdated',
+  'monitoring monitoring_kpi_facts <- grading CustomerProfileUpdated',
+  // Self-service publishes nothing on Kafka yet; Monitoring counts upheld complaints.
+  'monitoring monitoring_early_warning <- selfservice ComplaintResolved',
+  'monitoring monitoring_kpi_facts <- selfservice ComplaintResolved',
+];
+
+/**
+ * One line per event type a projection subscribes to that another context records and does not
+ * publish: `<context> <projection> <- <recording context> <Type>`.
+ */
+function unpublishedConsumption(contexts: readonly ContextRegistration[], recorded: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const published = new Map(contexts.map((c) => [c.name, new Set((c.integrationEvents ?? []).flatMap((m) => m.eventTypes))]));
+  const lines = new Set<string>();
+  for (const context of contexts) {
+    for (const projection of context.projections) {
+      if (READS_EVERYTHING.has(projection.name)) continue;
+      const prefixes = projection.filter.streamPrefixes;
+      const from = prefixes ? new Set(prefixes.map(contextOfPrefix)) : null;
+      const types = projection.filter.eventTypes;
+      if (!types) {
+        // Every event of the streams it names: only its own context's streams may be read so.
+        for (const other of from ?? ['(every context)']) if (other !== context.name) lines.add(`${context.name} ${projection.name} <- ${other} (every type)`);
+        continue;
+      }
+      for (const type of types) {
+        for (const [recorder, recordedThere] of recorded) {
+          if (recorder === context.name || !recordedThere.has(type) || (from && !from.has(recorder))) continue;
+          if (!published.get(recorder)?.has(type)) lines.add(`${context.name} ${projection.name} <- ${recorder} ${type}`);
+        }
+      }
+    }
+  }
+  return [...lines].sort();
+}
+
+describe('the contexts', () => {
+  const recorded = recordedTypes(CONTEXTS);
+
+  it('react to each other only through the event types the recording context publishes', () => {
+    expect(unpublishedConsumption(CONTEXTS, recorded)).toEqual([...PENDING].sort());
+  });
+
+  it('each publish only event types their own domain records', () => {
+    for (const context of CONTEXTS) {
+      const published = (context.integrationEvents ?? []).flatMap((m) => m.eventTypes);
+      expect({ context: context.name, unknown: published.filter((t) => !recorded.get(context.name)?.has(t)) }).toEqual({ context: context.name, unknown: [] });
+    }
+  });
+
+  it('the check finds a planted violation: a reactor on another context’s internal event, or on all its streams', () => {
+    const projection = (name: string, filter: ContextRegistration['projections'][number]['filter']) =>
+      ({ name, version: 1, filter, tables: {}, apply: async () => undefined }) as ContextRegistration['projections'][number];
+    const contexts: ContextRegistration[] = [
+      {
+        name: 'alpha',
+        module: class {},
+        migrations: [],
+        projections: [],
+        integrationEvents: [{ eventTypes: ['AlphaOpened'], topic: 'arrears.alpha.v1', map: () => null }],
+      },
+      {
+        name: 'beta',
+        module: class {},
+        migrations: [],
+        projections: [
+          projection('beta_fine', { streamPrefixes: ['alpha.thing-'], eventTypes: ['AlphaOpened'] }),
+          projection('beta_planted', { eventTypes: ['AlphaOpened', 'AlphaTinkered'] }),
+          projection('beta_greedy', { streamPrefixes: ['alpha.'] }),
+        ],
+      },
+    ];
+    const plantedRecords = new Map([
+      ['alpha', new Set(['AlphaOpened', 'AlphaTinkered'])],
+      ['beta', new Set(['BetaDone'])],
+    ]);
+    expect(unpublishedConsumption(contexts, plantedRecords)).toEqual(['beta beta_greedy <- alpha (every type)', 'beta beta_planted <- alpha AlphaTinkered']);
+    expect(declaredEventTypes(`type A = DomainEvent<'Alpha', { x: 1 }>; type B = DomainEvent<\n  'Beta',\n  {}\n>;`)).toEqual(['Alpha', 'Beta']);
+    expect(recorded.get('loans')).toContain('PenaltyAccrued');
+    expect(recorded.get('selfservice')).toContain('ComplaintResolved');
+  });
+});

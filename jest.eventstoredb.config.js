@@ -10,7 +10,8 @@ import base from './jest.config.js';
  * flows (the books, the monitoring month, the agencies, whose placements react to Collection's
  * case events, and the certification lapse, whose reassignments come from the close of a day
  * included), audit, corrections, crash safety, the invariants, row-level access (its grants follow
- * Collection's published case events), the Kafka relay, and the simulation as a shorter run (its
+ * Collection's published case events), the Kafka relay, whole appends (reactions decide on whole
+ * appends with one event a batch), and the simulation as a shorter run (its
  * portfolio over 35 days instead of 45, still past the 30-day review cadence; simulation.spec.ts).
  *
  * The first pass only: files whose subject answers before or beside the store. The route x role
@@ -43,6 +44,7 @@ export const EVENTSTORE_E2E = [
   'certification-lapse',
   'row-level-access',
   'simulation',
+  'whole-appends',
 ];
 
 export default {

@@ -63,6 +63,7 @@ TOPICS=(
   "arrears.restructuring.v1   $PARTITIONS $((30 * DAY))"
   "arrears.monitoring.v1      $PARTITIONS $((30 * DAY))"
   "arrears.agencies.v1        $PARTITIONS $((30 * DAY))"
+  "arrears.selfservice.v1     $PARTITIONS $((30 * DAY))"
   "arrears.channel-actions.v1 $PARTITIONS $((30 * DAY))"
   # Consumed by Arrears (their producers may create them first; then nothing happens here).
   "core-banking.loans.v1        $PARTITIONS $((30 * DAY))"

@@ -70,9 +70,6 @@ const PENDING: readonly string[] = [
   // Monitoring watches bureau score and income drops; Grading's contract leaves those facts out.
   'monitoring monitoring_early_warning <- grading CustomerProfileUpdated',
   'monitoring monitoring_kpi_facts <- grading CustomerProfileUpdated',
-  // Self-service publishes nothing on Kafka yet; Monitoring counts upheld complaints.
-  'monitoring monitoring_early_warning <- selfservice ComplaintResolved',
-  'monitoring monitoring_kpi_facts <- selfservice ComplaintResolved',
 ];
 
 /**

@@ -662,6 +662,8 @@ describe('self-service and complaints over HTTP', () => {
     const contract = await checkStoredEvents(t.runtime.store, CONTEXTS);
     expect(contract.problems).toEqual([]);
     expect(contract.typesOn('arrears.restructuring.v1')).toEqual(expect.arrayContaining(['arrears.restructuring.RestructuringAccepted']));
+    // The complaints resolved here, Self-service's contract (Monitoring reads the same events in-process).
+    expect(contract.typesOn('arrears.selfservice.v1')).toEqual(['arrears.selfservice.ComplaintResolved']);
     // S1 stopped SMS on 03-04: the SMS actions published for them are the day-1 reminders sent before.
     const actions = (contract.messages.get('arrears.channel-actions.v1') ?? []).map(
       (m) => JSON.parse(String(m.value)) as { customerId: string; channel: string; stepId: string },

@@ -3,6 +3,7 @@ import { CollectionModule } from '#collection';
 import { RestructuringModule } from '#restructuring';
 import type { ContextRegistration } from '#messaging';
 import { ComplaintsController } from './api/complaints.controller.js';
+import { selfServiceIntegrationEvents } from './api/integration-events.js';
 import { SelfServiceController } from './api/self-service.controller.js';
 import { ComplaintsService } from './application/complaints.service.js';
 import { complaintDeadlinesReactor, complaintHoldsReactor } from './application/reactors.js';
@@ -40,5 +41,6 @@ export const selfServiceContext: ContextRegistration = {
     complaintDeadlinesReactor,
   ],
   migrations: [],
+  integrationEvents: selfServiceIntegrationEvents,
   aggregates: [{ category: 'selfservice.complaint', initialState: complaintDecider.initialState, evolve: complaintDecider.evolve }],
 };

@@ -84,7 +84,7 @@ export {
   type ReportedPosition,
   type ScheduleRestructured,
   type UnregisteredLoan,
-} from './domain/events.js';
+} from './domain/loan/events.js';
 export {
   correctionOf,
   delinquencyHistory,
@@ -120,7 +120,7 @@ export {
   type ReversePayment,
   type StartCollectionHold,
   type WaivePenalty,
-} from './domain/commands.js';
+} from './domain/loan/decide.js';
 
 export {
   calendarDecider,

@@ -14,7 +14,7 @@ import { EndOfDay } from './application/end-of-day.js';
 import { LoanCommandHandlers } from './application/loan-commands.js';
 import { LoansSchema1732838400300 } from './application/schema.js';
 import { calendarDecider } from './domain/calendar.js';
-import { loanDecider } from './domain/commands.js';
+import { loanDecider } from './domain/loan/decide.js';
 import { LoanQueries } from './read-model/loan-queries.js';
 import { loansProjection } from './read-model/loan-projection.js';
 import { loanCaseAssignmentsProjection } from './read-model/case-assignments.js';

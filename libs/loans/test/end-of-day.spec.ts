@@ -15,7 +15,7 @@ import {
   type LoanEvent,
 } from '#loans';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
-import { quietThroughOf, type ActiveLoan } from '../src/domain/events.js';
+import { quietThroughOf, type ActiveLoan } from '../src/domain/loan/events.js';
 
 /**
  * The end of day against a real Postgres: set-based selection from the read model, batched

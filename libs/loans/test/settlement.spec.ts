@@ -1,7 +1,7 @@
 import { addDays, type Actor } from '#kernel';
 import { deciderSpec } from '#kernel/testing';
 import { loanDecider, project, type LoanCommand, type LoanEvent } from '#loans';
-import { quietThroughOf } from '../src/domain/events.js';
+import { quietThroughOf } from '../src/domain/loan/events.js';
 import { DISBURSED, DUE1, LOAN, close, closeDays, history, loanRegistered, pay, registerLoan, reverse, stateAfter } from './fixtures.js';
 
 const spec = deciderSpec(loanDecider);

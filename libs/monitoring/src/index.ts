@@ -10,10 +10,10 @@ export {
   type Signal,
   type SignalCode,
 } from './domain/early-warning.rules.js';
-export type { EarlyWarningEpisodeClosed, EarlyWarningRaised, Episode } from './domain/customer-watch.decider.js';
-export type { EffectivenessReviewCompleted, MonitoringDayClosed, Recommendation, Segment } from './domain/review.decider.js';
+export type { EarlyWarningEpisodeClosed, EarlyWarningRaised, Episode } from './domain/customer-watch.js';
+export type { EffectivenessReviewCompleted, MonitoringDayClosed, Recommendation, Segment } from './domain/review.js';
 /** Where a champion/challenger review lives (`monitoring.review-<reviewId>`); its first event is EffectivenessReviewCompleted. */
-export { reviewStream } from './domain/review.decider.js';
+export { reviewStream } from './domain/review.js';
 export const REVIEW_COMPLETED_EVENT = 'EffectivenessReviewCompleted';
 export { normalCdf, twoProportionZTest } from './domain/statistics.js';
 export { KPIS, KPI_NAMES, type KpiName } from './read-model/kpi-definitions.js';

@@ -4,7 +4,7 @@ import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { EARLY_WARNING_REACTOR, earlyWarningReactor } from '../src/application/early-warning.reactor.js';
 import { MonitoringRuntime } from '../src/application/runtime.js';
 import { DEFAULT_MONITORING_SETTINGS } from '../src/application/settings.js';
-import type { EarlyWarningRaised } from '../src/domain/customer-watch.decider.js';
+import type { EarlyWarningRaised } from '../src/domain/customer-watch.js';
 import { warningsProjection } from '../src/read-model/warnings.projection.js';
 import { caughtUp, Scenario } from './scenario.js';
 

@@ -1,5 +1,5 @@
 import { deciderSpec } from '#kernel/testing';
-import { reviewDecider, type ArmCounts, type CompleteReview, type EffectivenessReviewCompleted } from '../src/domain/review.decider.js';
+import { reviewDecider, type ArmCounts, type CompleteReview, type EffectivenessReviewCompleted } from '../src/domain/review.js';
 import { monitoringSettingsFromEnv } from '../src/application/settings.js';
 
 /**

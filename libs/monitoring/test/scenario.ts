@@ -35,7 +35,7 @@ export class Scenario {
     return eventId;
   }
 
-  // ---- loans (libs/loans/src/domain/events.ts) ----
+  // ---- loans (libs/loans/src/domain/loan/events.ts) ----
   loanRegistered(loanId: string, customerId: string, principal: number, on: string) {
     const schedule = [1, 2, 3].map((seq) => ({
       seq,
@@ -213,7 +213,7 @@ export class Scenario {
     );
   }
 
-  // ---- monitoring's own warnings (libs/monitoring/src/domain/customer-watch.decider.ts) ----
+  // ---- monitoring's own warnings (libs/monitoring/src/domain/customer-watch.ts) ----
   warningRaised(customerId: string, episode: number, severity: string, startedOn: string, on = startedOn) {
     return this.append(
       `monitoring.customer-${customerId}`,
@@ -275,7 +275,7 @@ export class Scenario {
     );
   }
 
-  // ---- restructuring (libs/restructuring/src/domain/events.ts) ----
+  // ---- restructuring (libs/restructuring/src/domain/request/events.ts) ----
   restructured(requestId: string, loanId: string, customerId: string, on: string) {
     return this.append(
       `restructuring.request-${requestId}`,

@@ -5,7 +5,7 @@ export { restructuringContext, RestructuringModule } from './restructuring.modul
 export { RestructuringService } from './application/restructuring.service.js';
 // The request body staff file, for a customer channel filing the same request (less what it fixes itself).
 export { RequestBody as RestructuringRequestBody } from './api/schemas.js';
-export { PUBLISHED_EVENT_TYPES, type PlanBroken, type PlanCompleted, type RestructuringActivated, type RestructuringEvent } from './domain/events.js';
+export { PUBLISHED_EVENT_TYPES, type PlanBroken, type PlanCompleted, type RestructuringActivated, type RestructuringEvent } from './domain/request/events.js';
 export {
   amortise,
   amortiseConstantPayment,

@@ -6,7 +6,7 @@ import { restructuringCalendarProjection } from './application/clock.js';
 import { activationReactor, endOfDayReactor, planMonitorReactor } from './application/reactors.js';
 import { RestructuringService } from './application/restructuring.service.js';
 import { evolveCustomer, initialCustomerState } from './domain/customer.js';
-import { evolve, initialRequestState } from './domain/events.js';
+import { evolve, initialRequestState } from './domain/request/events.js';
 import { policyBookDecider } from './domain/policy-book.js';
 import { evolveSlot, initialSlotState } from './domain/slot.js';
 import { customerGradesProjection, requestsProjection } from './read-model/projections.js';

@@ -1,6 +1,6 @@
 import { deciderSpec } from '#kernel/testing';
 import { customerDecider, type CommitmentFacts, type CustomerCommand, type CustomerEvent } from '../src/domain/customer.js';
-import type { RestructuringAccepted } from '../src/domain/events.js';
+import type { RestructuringAccepted } from '../src/domain/request/events.js';
 
 /** A customer's restructurings: the stream that owns the lookback rule across the customer's loans. */
 const spec = deciderSpec(customerDecider);

@@ -1,6 +1,6 @@
 import { isDomainError, type Actor, type BusinessDate } from '#kernel';
-import { restructuringDecider, type RestructuringCommand } from '../src/domain/commands.js';
-import type { RequestState, RestructuringEvent } from '../src/domain/events.js';
+import { restructuringDecider, type RestructuringCommand } from '../src/domain/request/decide.js';
+import type { RequestState, RestructuringEvent } from '../src/domain/request/events.js';
 import type { InstallmentPlanTerms, LoanSnapshot, OwedInstallment, RestructuringTerms } from '../src/domain/plan.js';
 import { DEFAULT_RESTRUCTURING_POLICY, type RestructuringPolicy } from '../src/domain/policy.js';
 

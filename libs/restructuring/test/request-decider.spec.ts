@@ -1,6 +1,6 @@
 import { deciderSpec } from '#kernel/testing';
-import { restructuringDecider, type RestructuringCommand } from '../src/domain/commands.js';
-import type { AssessmentRule, RestructuringAssessed, RestructuringEvent } from '../src/domain/events.js';
+import { restructuringDecider, type RestructuringCommand } from '../src/domain/request/decide.js';
+import type { AssessmentRule, RestructuringAssessed, RestructuringEvent } from '../src/domain/request/events.js';
 import type { RestructuringTerms } from '../src/domain/plan.js';
 import {
   ASOF,

@@ -1,5 +1,5 @@
 import { deciderSpec } from '#kernel/testing';
-import type { RestructuringRequested } from '../src/domain/events.js';
+import type { RestructuringRequested } from '../src/domain/request/events.js';
 import { slotDecider, type SlotCommand, type SlotEvent } from '../src/domain/slot.js';
 
 /** The loan's restructuring slot: the stream that owns "one open restructuring per loan". */

@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#kernel';
 import type { IntegrationEvent, IntegrationMapper } from '#messaging';
 import type { CalendarEvent } from '../domain/calendar.js';
-import type { LoanEvent, LoanRegistered } from '../domain/events.js';
+import type { LoanEvent, LoanRegistered } from '../domain/loan/events.js';
 import { CALENDAR_STREAM, loanStream } from '../application/streams.js';
 
 /**

@@ -16,8 +16,8 @@ import {
 } from '#kernel';
 import type { BatchAppendItem, BatchAppendOutcome, CommandContext, CommandResult, EventStore } from '#eventstore';
 import { runCommand, type Metrics } from '#platform';
-import { loanDecider, type CloseBusinessDay } from '../domain/commands.js';
-import type { LoanState, ReportedPosition } from '../domain/events.js';
+import { loanDecider, type CloseBusinessDay } from '../domain/loan/decide.js';
+import type { LoanState, ReportedPosition } from '../domain/loan/events.js';
 import type { LoanFacts } from '../domain/position.js';
 import type { CalendarCommand, CalendarEvent } from '../domain/calendar.js';
 import { LOANS_PROJECTION, loanState } from '../read-model/loan-projection.js';

@@ -1,8 +1,8 @@
 import { isDomainError, type Actor, type BusinessDate, type DomainError, type Fen } from '#kernel';
 import { AggregateRepository, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
 import { runCommand, type Metrics } from '#platform';
-import { loanDecider, type LoanCommand, type NewInstallment } from '../domain/commands.js';
-import type { LoanEvent, LoanState } from '../domain/events.js';
+import { loanDecider, type LoanCommand, type NewInstallment } from '../domain/loan/decide.js';
+import type { LoanEvent, LoanState } from '../domain/loan/events.js';
 import type { ScheduledInstallment } from '../domain/position.js';
 import type { ProductSettings } from '../domain/product.js';
 import type { BusinessCalendar } from './business-calendar.js';

@@ -11,7 +11,7 @@ import {
   type PaidOffLoan,
   type ReportedPosition,
   type WrittenOffLoan,
-} from '../domain/events.js';
+} from '../domain/loan/events.js';
 import { project, type LoanFacts } from '../domain/position.js';
 import { CALENDAR_ID, LOANS_STREAM_PREFIXES } from '../application/streams.js';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { compareDates, type BusinessDate } from '#kernel';
 import type { DelinquencyStage } from '../domain/delinquency.js';
-import type { ActiveLoan, PaidOffLoan, ReportedPosition, WrittenOffLoan } from '../domain/events.js';
+import type { ActiveLoan, PaidOffLoan, ReportedPosition, WrittenOffLoan } from '../domain/loan/events.js';
 import { penaltyOwed, project, type LoanFacts, type PaymentFact, type RestructuringFact, type WaiverFact } from '../domain/position.js';
 import { CALENDAR_ID } from '../application/streams.js';
 import { STAGES, loanState, offBookBalance, type LoanStatus } from './loan-projection.js';

@@ -22,7 +22,7 @@ import {
   type RequestMeta,
 } from '#platform';
 import { RULE_SETS, SIGNAL_CODES } from '../domain/early-warning.rules.js';
-import { reviewStream, segmentLabel } from '../domain/review.decider.js';
+import { reviewStream, segmentLabel } from '../domain/review.js';
 import { STAGES } from '../domain/observations.js';
 import { closeMonitoringDay } from '../application/cadence.js';
 import { REVIEW_POLICY_VERSIONS, reviewCommand } from '../application/reviews.js';

@@ -2,7 +2,7 @@ import { isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
 import type { CommandContext, CommandResult } from '#eventstore';
 import { runCommand } from '#platform';
 import { reactor, type Projection } from '#projections';
-import { cadenceStream, type CadenceEvent } from '../domain/review.decider.js';
+import { cadenceStream, type CadenceEvent } from '../domain/review.js';
 import type { DomainError } from '#kernel';
 import { DAY_CLOSE_FILTER, observe } from './sources/index.js';
 import type { MonitoringRuntime } from './runtime.js';

@@ -2,7 +2,7 @@ import { formatPosition, isDomainError, type RecordedEvent } from '#kernel';
 import { runCommand } from '#platform';
 import { forEachPartitioned, type Projection } from '#projections';
 import { assess, emptyBehaviour, WATCHED_KINDS, type CustomerBehaviour } from '../domain/early-warning.rules.js';
-import { customerWatchStream } from '../domain/customer-watch.decider.js';
+import { customerWatchStream } from '../domain/customer-watch.js';
 import type { Observation } from '../domain/observations.js';
 import { RowCache } from '../read-model/row-cache.js';
 import { OBSERVED_EVENT_TYPES, observe } from './sources/index.js';

@@ -1,7 +1,7 @@
 import { addDays, deterministicId, isDomainError, type BusinessDate, type RecordedEvent } from '#kernel';
 import { runCommand } from '#platform';
 import type { ProjectionContext } from '#projections';
-import { reviewStream, type ArmCounts, type CompleteReview, type MonitoringDayClosed, type Segment } from '../domain/review.decider.js';
+import { reviewStream, type ArmCounts, type CompleteReview, type MonitoringDayClosed, type Segment } from '../domain/review.js';
 import { KpiQueries, type Filters, type Sql, type TableName } from '../read-model/kpis.js';
 import type { MonitoringRuntime } from './runtime.js';
 

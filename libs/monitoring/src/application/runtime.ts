@@ -1,6 +1,6 @@
 import { AggregateRepository, type EventStore } from '#eventstore';
 import type { Metrics } from '#platform';
-import { customerWatchDecider, type CustomerWatchCommand, type CustomerWatchEvent, type CustomerWatchState } from '../domain/customer-watch.decider.js';
+import { customerWatchDecider, type CustomerWatchCommand, type CustomerWatchEvent, type CustomerWatchState } from '../domain/customer-watch.js';
 import {
   cadenceDecider,
   reviewDecider,
@@ -10,7 +10,7 @@ import {
   type ReviewCommand,
   type ReviewEvent,
   type ReviewState,
-} from '../domain/review.decider.js';
+} from '../domain/review.js';
 import type { MonitoringSettings } from './settings.js';
 
 /**

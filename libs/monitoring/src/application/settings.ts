@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RULE_SETS, CURRENT_RULE_SET, type RuleSet } from '../domain/early-warning.rules.js';
-import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../domain/review.decider.js';
+import { DEFAULT_REVIEW_SETTINGS, type ReviewSettings } from '../domain/review.js';
 
 /** Monitoring's settings; from the environment (see docs/monitoring.md), validated at start. */
 export interface MonitoringSettings {

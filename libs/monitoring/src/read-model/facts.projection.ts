@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import type { Projection, ProjectionContext } from '#projections';
-import type { MonitoringDayClosed } from '../domain/review.decider.js';
+import type { MonitoringDayClosed } from '../domain/review.js';
 import type { LoanStage, Observation, StrategyArm } from '../domain/observations.js';
 import { OBSERVED_EVENT_TYPES, observe } from '../application/sources/index.js';
 import { RowCache } from './row-cache.js';
@@ -23,7 +23,7 @@ import {
   type StageSpellRow,
   type WarningEpisodeRow,
 } from './facts.tables.js';
-import type { EarlyWarningEpisodeClosed, EarlyWarningRaised } from '../domain/customer-watch.decider.js';
+import type { EarlyWarningEpisodeClosed, EarlyWarningRaised } from '../domain/customer-watch.js';
 
 export const FACTS_PROJECTION = 'monitoring_kpi_facts';
 

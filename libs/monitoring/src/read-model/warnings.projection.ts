@@ -1,8 +1,8 @@
 import { streamEntityId, type RecordedEvent } from '#kernel';
 import { rowProjection } from '#projections';
-import type { EarlyWarningEpisodeClosed, EarlyWarningRaised } from '../domain/customer-watch.decider.js';
+import type { EarlyWarningEpisodeClosed, EarlyWarningRaised } from '../domain/customer-watch.js';
 import type { Signal } from '../domain/early-warning.rules.js';
-import type { EffectivenessReviewCompleted } from '../domain/review.decider.js';
+import type { EffectivenessReviewCompleted } from '../domain/review.js';
 
 /** One row per customer episode: its signals so far, severity, and whether it is still open. */
 export interface WarningRow {

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import type { IntegrationMapper } from '#messaging';
-import type { RestructuringAssessed, RestructuringEvent, RestructuringRequested } from '../domain/events.js';
+import type { RestructuringAssessed, RestructuringEvent, RestructuringRequested } from '../domain/request/events.js';
 
 /**
  * Restructuring on Kafka: `arrears.restructuring.v1`, keyed by request id (one request's events stay

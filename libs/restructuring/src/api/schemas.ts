@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fields } from '#platform';
-import { ACCEPTANCE_CHANNELS, HARDSHIP_REASONS, OFFER_CHANNELS, REJECTION_REASONS } from '../domain/events.js';
+import { ACCEPTANCE_CHANNELS, HARDSHIP_REASONS, OFFER_CHANNELS, REJECTION_REASONS } from '../domain/request/events.js';
 import { GRADES, STAGES } from '../domain/policy.js';
 
 /** Request bodies and queries of the restructuring API. Bad input never reaches the domain. */

@@ -25,7 +25,7 @@ import {
   type RestructuringCommitted,
   type VoidReason,
 } from '../domain/customer.js';
-import { evolve, initialRequestState, type RestructuringAccepted, type RestructuringEvent } from '../domain/events.js';
+import { evolve, initialRequestState, type RestructuringAccepted, type RestructuringEvent } from '../domain/request/events.js';
 import { requestStream } from './slots.js';
 
 const MAX_ATTEMPTS = 8;

@@ -36,7 +36,7 @@ import {
   type ActivationOutcome,
   type RequestRestructuring,
   type RestructuringCommand,
-} from '../domain/commands.js';
+} from '../domain/request/decide.js';
 import type {
   AcceptanceChannel,
   HardshipReason,
@@ -47,7 +47,7 @@ import type {
   RestructuringAccepted,
   RestructuringEvent,
   RestructuringRequested,
-} from '../domain/events.js';
+} from '../domain/request/events.js';
 import { withRounding, type LoanSnapshot, type RestructuringTerms } from '../domain/plan.js';
 import { POLICY_BOOK_STREAM, policyBookDecider, type PolicyBook, type PolicyBookCommand, type PolicyBookEvent } from '../domain/policy-book.js';
 import type { Grade, RestructuringPolicy } from '../domain/policy.js';

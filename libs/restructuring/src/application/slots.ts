@@ -1,7 +1,7 @@
 import { RevisionConflictError, fold, isDomainError, newId, type BusinessDate, type EventMetadata, type NewEvent, type RecordedEvent } from '#kernel';
 import { AggregateRepository, commandMetadata, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
 import { domainProblem, ProblemException, problem, runCommand, type Metrics } from '#platform';
-import { evolve, initialRequestState, type RestructuringEvent, type RestructuringRequested } from '../domain/events.js';
+import { evolve, initialRequestState, type RestructuringEvent, type RestructuringRequested } from '../domain/request/events.js';
 import {
   decideSlot,
   evolveSlot,

@@ -1,5 +1,5 @@
 import { addMonths, compareDates, domainError, type BusinessDate, type Decider, type DomainEvent, type DomainError } from '#kernel';
-import type { RestructuringAccepted } from './events.js';
+import type { RestructuringAccepted } from './request/events.js';
 
 /**
  * A customer's restructurings (stream `restructuring.customer-<customerId>`): the stream that owns

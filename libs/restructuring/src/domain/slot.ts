@@ -1,5 +1,5 @@
 import { domainError, type BusinessDate, type Decider, type DomainEvent, type DomainError } from '#kernel';
-import type { RequestStatus, RestructuringRequested } from './events.js';
+import type { RequestStatus, RestructuringRequested } from './request/events.js';
 
 /**
  * A loan's restructuring slot (stream `restructuring.slot-<loanId>`): the stream that owns the rule

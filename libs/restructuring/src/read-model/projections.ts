@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import { rowProjection } from '#projections';
-import { RESTRUCTURING_EVENT_TYPES, type RestructuringEvent } from '../domain/events.js';
+import { RESTRUCTURING_EVENT_TYPES, type RestructuringEvent } from '../domain/request/events.js';
 import { recordedTerms } from '../domain/plan.js';
 
 /**

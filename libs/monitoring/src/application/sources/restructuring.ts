@@ -4,7 +4,7 @@ import { dataOf, dateOf, entityId, str } from './common.js';
 
 /**
  * Restructuring → monitoring. Stream `restructuring.request-<requestId>`. Read structurally; the
- * fields used (libs/restructuring/src/domain/events.ts):
+ * fields used (libs/restructuring/src/domain/request/events.ts):
  * - RestructuringActivated { requestId, loanId, customerId, type, effectiveDate }
  *   (`activatedOn` is preferred when present; `caseId` when present, else the loan's open case)
  * - PlanCompleted { requestId, completedOn }; PlanBroken { requestId, brokenOn }

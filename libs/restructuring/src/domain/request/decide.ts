@@ -32,8 +32,8 @@ import {
   type RequestStatus,
   type RestructuringEvent,
 } from './events.js';
-import { amountDue, approvalAmount, buildPlan, termsProblem, withRounding, type LoanSnapshot, type Plan, type RestructuringTerms } from './plan.js';
-import { GRADES, type Grade, type RestructuringPolicy } from './policy.js';
+import { amountDue, approvalAmount, buildPlan, termsProblem, withRounding, type LoanSnapshot, type Plan, type RestructuringTerms } from '../plan.js';
+import { GRADES, type Grade, type RestructuringPolicy } from '../policy.js';
 
 /**
  * Commands of the RestructuringRequest aggregate and one small decide function for each. Time and

@@ -1,6 +1,6 @@
 import { compareDates, type BusinessDate, type DomainEvent, type Fen } from '#kernel';
-import type { Allocation } from './allocation.js';
-import type { DelinquencyStage } from './delinquency.js';
+import type { Allocation } from '../allocation.js';
+import type { DelinquencyStage } from '../delinquency.js';
 import {
   project,
   type ForgivenessFact,
@@ -11,9 +11,9 @@ import {
   type WriteOffFacts,
   type RestructuringFact,
   type ScheduledInstallment,
-} from './position.js';
-import type { ProductSettings } from './product.js';
-import type { Restatement } from './restatement.js';
+} from '../position.js';
+import type { ProductSettings } from '../product.js';
+import type { Restatement } from '../restatement.js';
 
 /**
  * Events of the LoanAccount aggregate (stream `loans.loan-<loanId>`), its state and `evolve`.

@@ -1,5 +1,5 @@
 import { deciderSpec } from '#kernel/testing';
-import { cadenceDecider, reviewDecider, type CompleteReview, type MonitoringDayClosed } from '../src/domain/review.decider.js';
+import { cadenceDecider, reviewDecider, type CompleteReview, type MonitoringDayClosed } from '../src/domain/review.js';
 
 const reviews = deciderSpec(reviewDecider);
 const command = (champion: { cases: number; cured: number }, challenger: { cases: number; cured: number }): CompleteReview => ({

@@ -1,6 +1,6 @@
 import type { BusinessDate, DomainEvent, Fen, Role } from '#kernel';
-import { recordedTerms, type Plan, type RestructuringTerms } from './plan.js';
-import type { Grade, RestructuringPolicy, RestructuringType, Stage } from './policy.js';
+import { recordedTerms, type Plan, type RestructuringTerms } from '../plan.js';
+import type { Grade, RestructuringPolicy, RestructuringType, Stage } from '../policy.js';
 
 /**
  * Events of the RestructuringRequest aggregate (stream `restructuring.request-<requestId>`), its

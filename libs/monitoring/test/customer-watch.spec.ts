@@ -1,5 +1,5 @@
 import { deciderSpec } from '#kernel/testing';
-import { customerWatchDecider, type CustomerWatchEvent, type RecordObservation } from '../src/domain/customer-watch.decider.js';
+import { customerWatchDecider, type CustomerWatchEvent, type RecordObservation } from '../src/domain/customer-watch.js';
 import { RULE_SET_V1, type Signal } from '../src/domain/early-warning.rules.js';
 
 const spec = deciderSpec(customerWatchDecider);

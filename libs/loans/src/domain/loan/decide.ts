@@ -39,10 +39,10 @@ import {
   type ScheduledInstallment,
   type SettlementOffer,
   type WaiverFact,
-} from './position.js';
-import { correctionOf, restatementOf } from './restatement.js';
-import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from './product.js';
-import { WORKING_DAY_CALENDAR, nextWorkingDay } from './working-days.js';
+} from '../position.js';
+import { correctionOf, restatementOf } from '../restatement.js';
+import { DEFAULT_PRODUCT_SETTINGS, penaltyRateCapBps, productSettingsProblem, type ProductSettings } from '../product.js';
+import { WORKING_DAY_CALENDAR, nextWorkingDay } from '../working-days.js';
 
 /**
  * Commands of the LoanAccount aggregate and one small decide function for each. Every command

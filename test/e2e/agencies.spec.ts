@@ -190,6 +190,15 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     await eventually(async () =>
       (await t.runtime.store.readStream('collection.case-LA1-E1')).some((e) => e.type === 'CasePlacedWithAgency') ? true : undefined,
     );
+    // Collection's case read shows the placement.
+    const marked = await eventually(async () => (await supervisor('GET', '/collection/cases/LA1-E1')).body.placement ?? undefined);
+    expect(marked).toEqual({ placementId: 'LA1-E1-P1', agencyId: 'ag-1', since: '2026-03-03' });
+    // So does the case list (Collection's read model).
+    const listed = await eventually(async () => {
+      const res = await supervisor('GET', '/collection/cases?stage=M3');
+      return res.body.items?.find((c: { caseId: string; placement: unknown }) => c.caseId === 'LA1-E1' && c.placement);
+    });
+    expect(listed.placement).toEqual({ agencyId: 'ag-1', since: '2026-03-03' });
     const bankCall = await collector('POST', '/collection/cases/LA1-E1/contacts', {
       attemptId: 'bank-placed',
       channel: 'CALL',
@@ -339,6 +348,7 @@ describe('collection agencies: placement, shared contact limits, attribution, re
     // The case is the bank's again (still on hold for the dispute until it is resolved: see the next test).
     const ended = await eventually(async () => (await t.runtime.store.readStream('collection.case-LA1-E1')).find((e) => e.type === 'CasePlacementEnded'));
     expect(ended.data).toMatchObject({ placementId: 'LA1-E1-P1', agencyId: 'ag-1', reason: 'DISPUTE', on: '2026-03-03' });
+    await eventually(async () => ((await supervisor('GET', '/collection/cases/LA1-E1')).body.placement === null ? true : undefined));
   });
 
   it('places one case with one agency when two supervisors place it at once, and cancels a placement whose notice the gate withheld', async () => {

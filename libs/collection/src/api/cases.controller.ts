@@ -82,6 +82,8 @@ function detail(loaded: Loaded<CaseState>) {
     promises: Object.values(s.promises),
     payments: s.payments,
     fieldVisits: Object.values(s.visits),
+    /** The agency the case is placed with now (the bank's collectors do not work it meanwhile), or null. */
+    placement: s.placement ?? null,
     revision: loaded.revision,
     timeline: timelineOf(loaded.events),
   };

@@ -46,6 +46,9 @@ export interface CaseRow {
   last_contact_at: string | null;
   last_outcome: string | null;
   pending_visits: number;
+  /** The agency the case is placed with now (CasePlacedWithAgency until CasePlacementEnded), and since when. */
+  placed_with: string | null;
+  placed_since: string | null;
   revision: number;
 }
 
@@ -98,6 +101,8 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
       last_contact_at: null,
       last_outcome: null,
       pending_visits: 0,
+      placed_with: null,
+      placed_since: null,
       revision: recorded.revision,
     };
   }
@@ -164,6 +169,10 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
       return { ...row, pending_visits: Math.max(0, row.pending_visits - 1) };
     case 'CaseClosed':
       return { ...row, status: 'CLOSED', close_reason: event.data.reason, closed_on: event.data.closedOn };
+    case 'CasePlacedWithAgency':
+      return { ...row, placed_with: event.data.agencyId, placed_since: event.data.since };
+    case 'CasePlacementEnded':
+      return row.placed_with === event.data.agencyId ? { ...row, placed_with: null, placed_since: null } : row;
     default:
       return row;
   }
@@ -171,8 +180,8 @@ export function evolveCaseRow(current: CaseRow | undefined, recorded: RecordedEv
 
 const casesProjection: Projection = rowProjection<CaseRow>({
   name: 'collection_cases',
-  // 2: indexed by customer, for the debtor-ledger writes' scope check
-  version: 2,
+  // 2: indexed by customer, for the debtor-ledger writes' scope check; 3: the agency placement in force
+  version: 3,
   table: 'rm_collection_cases',
   ddl: `CREATE TABLE {table} (
     case_id text PRIMARY KEY, loan_id text NOT NULL, customer_id text NOT NULL,
@@ -184,13 +193,14 @@ const casesProjection: Projection = rowProjection<CaseRow>({
     opened_on text NOT NULL, closed_on text,
     promises jsonb NOT NULL, next_promise_due text, promises_kept integer NOT NULL, promises_broken integer NOT NULL,
     contacts integer NOT NULL, blocked_contacts integer NOT NULL, last_contact_at text, last_outcome text,
-    pending_visits integer NOT NULL, revision integer NOT NULL);
+    pending_visits integer NOT NULL, placed_with text, placed_since text, revision integer NOT NULL);
     CREATE INDEX {table}_collector ON {table} (collector_id, status);
     CREATE INDEX {table}_team ON {table} (team, status);
     CREATE INDEX {table}_customer ON {table} (customer_id);
     CREATE INDEX {table}_status ON {table} (status, stage, grade)`,
   key: 'case_id',
-  filter: { streamPrefixes: ['collection.case-'], eventTypes: CASE_EVENT_TYPES },
+  // The placement's start and end stay on the case stream (not published), and the case's read shows them.
+  filter: { streamPrefixes: ['collection.case-'], eventTypes: [...CASE_EVENT_TYPES, 'CasePlacedWithAgency', 'CasePlacementEnded'] },
   keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,
   evolve: evolveCaseRow,
 });

@@ -68,6 +68,8 @@ function caseSummary(r: CaseRow) {
     lastContactAt: r.last_contact_at,
     lastOutcome: r.last_outcome,
     pendingFieldVisits: r.pending_visits,
+    /** The agency the case is placed with now (the bank's collectors do not work it meanwhile), or null. */
+    placement: r.placed_with ? { agencyId: r.placed_with, since: r.placed_since } : null,
     revision: r.revision,
   };
 }
@@ -150,7 +152,7 @@ export class CollectionQueries {
     const { rows } = await this.pool.query(
       // The collector's open cases first, then each one's items through the case index: joined the
       // other way (all open items due, then their cases) the plan grows with every collector's work.
-      `SELECT w.*, c.loan_id, c.customer_id, c.grade, c.stage, c.dpd, c.overdue_amount, c.next_promise_due
+      `SELECT w.*, c.loan_id, c.customer_id, c.grade, c.stage, c.dpd, c.overdue_amount, c.next_promise_due, c.placed_with
          FROM rm_collection_cases c
         CROSS JOIN LATERAL (
           SELECT * FROM rm_collection_work_items w
@@ -175,6 +177,8 @@ export class CollectionQueries {
         dpd: r.dpd,
         overdueAmount: Number(r.overdue_amount),
         nextPromiseDue: r.next_promise_due,
+        /** The agency the case is placed with now, or null. */
+        placedWith: (r.placed_with as string | null) ?? null,
         dueOn: r.due_on,
         ...(r.kind === 'ACTION'
           ? { actionId: r.item_id, stepId: r.step_id, channel: r.channel, purpose: r.purpose, templateId: r.template_id, priority: r.priority }

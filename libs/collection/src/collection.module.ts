@@ -19,7 +19,7 @@ import { OutreachService, earlyOutreachProjection, outreachProjection } from './
 import { CaseRerouting } from './application/rerouting.js';
 import { WhatIfService } from './application/what-if.service.js';
 import { LoanReactions, loanReactionsProjection } from './application/loan-reactions.js';
-import { caseDecider } from './domain/case.decider.js';
+import { caseDecider } from './domain/case/decide.js';
 import { collectorDecider } from './domain/collector.js';
 import { debtorDecider } from './domain/debtor.js';
 import { outreachDecider } from './domain/outreach.js';

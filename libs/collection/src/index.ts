@@ -28,8 +28,8 @@ export type {
   PromiseCancelled,
   PromiseKept,
   PromiseToPayRecorded,
-} from './domain/case.events.js';
-export { CASE_EVENT_TYPES } from './domain/case.events.js';
+} from './domain/case/events.js';
+export { CASE_EVENT_TYPES } from './domain/case/events.js';
 export type { CollectorEvent } from './domain/collector.js';
 export type { DebtorEvent } from './domain/debtor.js';
 export type { StrategyEvent } from './domain/strategy.js';
@@ -53,7 +53,7 @@ export { DispatchWorker, DISPATCH_INSTANTS } from './application/dispatch-worker
 // A contact attempt's HTTP answer (a rule refusal: 422 with its code, recorded), for a context's own contact route.
 export { contactAnswer } from './api/http.js';
 export { maxHorizonDays, minimumPromise } from './domain/promises.js';
-export type { OpenCase, ClosedCase } from './domain/case.events.js';
+export type { OpenCase, ClosedCase } from './domain/case/events.js';
 export {
   CHANNEL_ACTIONS_TOPIC,
   CHANNEL_OUTCOMES_TOPIC,

@@ -85,7 +85,7 @@ export class Scenario {
     return this.append(`loans.loan-${loanId}`, 'PaymentReversed', { reference, amount, valueDate: on, reason: 'BOUNCED', businessDate: on }, on);
   }
 
-  // ---- collection (libs/collection/src/domain/case.events.ts) ----
+  // ---- collection (libs/collection/src/domain/case/events.ts) ----
   caseOpened(
     caseId: string,
     loanId: string,

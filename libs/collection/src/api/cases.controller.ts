@@ -25,7 +25,7 @@ import {
 import { CaseService } from '../application/cases.service.js';
 import { ContactService, type ContactAttemptInput } from '../application/contacts.service.js';
 import { WhatIfService } from '../application/what-if.service.js';
-import type { CaseEvent, CaseState, OpenCase, ClosedCase } from '../domain/case.events.js';
+import type { CaseEvent, CaseState, OpenCase, ClosedCase } from '../domain/case/events.js';
 import { strategyLabel, type AttemptedBy, type HoldReason } from '../domain/model.js';
 import { CollectionQueries, caseVisible, scopeOf, timelineOf } from '../read-model/queries.js';
 import {

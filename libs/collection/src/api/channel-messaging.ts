@@ -5,7 +5,7 @@ import { fields } from '#platform';
 import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type InboundOutcome, type IntegrationMapper } from '#messaging';
 import { ContactService } from '../application/contacts.service.js';
 import { COLLECTION_SYSTEM } from '../application/end-of-day.js';
-import { CASE_EVENT_TYPES } from '../domain/case.events.js';
+import { CASE_EVENT_TYPES } from '../domain/case/events.js';
 import type { ActionReleased } from '../domain/debtor.js';
 import { CHANNELS, OUTCOMES } from '../domain/model.js';
 

@@ -4,7 +4,7 @@ import { addDays, isDomainError, type BusinessDate, type DomainError, type Recor
 import type { CommandContext, CommandResult } from '#eventstore';
 import { Metrics, runCommand, PG_POOL } from '#platform';
 import { reactor, type Projection } from '#projections';
-import type { ActionScheduled, CaseState } from '../domain/case.events.js';
+import type { ActionScheduled, CaseState } from '../domain/case/events.js';
 import { localTimeOf } from '../domain/contact-rules.js';
 import type { DebtorEvent } from '../domain/debtor.js';
 import { ledgerZone } from '../domain/debtor.js';

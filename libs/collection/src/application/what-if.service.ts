@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { domainError, type BusinessDate, type DomainError } from '#kernel';
 import { PG_POOL } from '#platform';
-import type { CaseEvent } from '../domain/case.events.js';
+import type { CaseEvent } from '../domain/case/events.js';
 import { whatIf, type AlternativeStrategy, type WhatIfResult } from '../domain/what-if.js';
 import { CollectionStore, streams } from './collection-store.js';
 import { LOANS_MIRROR_TABLE } from './loan-mirror.js';

@@ -1,5 +1,5 @@
 import { compareDates, domainError, type BusinessDate, type DomainError, type DomainEvent, type Fen } from '#kernel';
-import type { CaseEvent, CaseFile, CaseState, ClosedCase, OpenCase } from './case.events.js';
+import type { CaseEvent, CaseFile, CaseState, ClosedCase, OpenCase } from './case/events.js';
 import type { Command } from './model.js';
 import { isKept, paidTowards, promiseDeadline } from './promises.js';
 

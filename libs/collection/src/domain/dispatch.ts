@@ -1,5 +1,5 @@
 import { addDays, type BusinessDate } from '#kernel';
-import type { ActionScheduled } from './case.events.js';
+import type { ActionScheduled } from './case/events.js';
 import type { ContactCode } from './contact-policy.js';
 import { inQuietHours, instantAt, localTimeOf, minutesOf, nextContactWindow, type ContactRules, type LocalTime } from './contact-rules.js';
 import type { Channel, HoldReason } from './model.js';

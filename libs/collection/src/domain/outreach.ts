@@ -1,6 +1,6 @@
 import { compareDates, domainError, isBusinessDate, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
-import { occurrenceKey, type ActionScheduled, type Plan } from './case.events.js';
-import { planFor } from './case.decider.js';
+import { occurrenceKey, type ActionScheduled, type Plan } from './case/events.js';
+import { planFor } from './case/decide.js';
 import type { Channel, Command, Grade, Outcome, ResolvedStrategy } from './model.js';
 import { dueSteps } from './scheduling.js';
 

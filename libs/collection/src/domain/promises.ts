@@ -1,5 +1,5 @@
 import { addDays, compareDates, mulRatio, type BusinessDate, type Fen } from '#kernel';
-import type { CaseFile, PromiseState } from './case.events.js';
+import type { CaseFile, PromiseState } from './case/events.js';
 import { DEFAULT_PROMISE_TERMS, type PromiseTerms } from './model.js';
 
 /**

@@ -1,5 +1,5 @@
 import { compareDates, type BusinessDate } from '#kernel';
-import type { ContactAttempted } from './case.events.js';
+import type { ContactAttempted } from './case/events.js';
 import { inQuietHours, localTimeOf, type ContactRules } from './contact-rules.js';
 import { debtorDecider, type DebtorEvent, type DebtorState } from './debtor.js';
 

@@ -1,5 +1,5 @@
 import { compareDates, daysBetween, type BusinessDate } from '#kernel';
-import { occurrenceKey, type Plan } from './case.events.js';
+import { occurrenceKey, type Plan } from './case/events.js';
 import type { LadderStep } from './model.js';
 
 /**

@@ -1,7 +1,7 @@
 import { addDays, compareDates, isDomainError, type BusinessDate } from '#kernel';
 import { reportedDpdOn } from '#loans';
-import { decideCase, type CaseCommand } from './case.decider.js';
-import { evolveCase, initialCaseState, type ActionScheduled, type CaseEvent, type CaseState, type Plan } from './case.events.js';
+import { decideCase, type CaseCommand } from './case/decide.js';
+import { evolveCase, initialCaseState, type ActionScheduled, type CaseEvent, type CaseState, type Plan } from './case/events.js';
 import { strategyLabel, type Grade, type ResolvedStrategy, type Stage } from './model.js';
 import { nextDueDate } from './scheduling.js';
 import { resolveStrategy, type StrategyDefinition } from './strategy.js';

@@ -1,5 +1,5 @@
 import type { CaseScopeEvent } from '#case-scope';
-import type { CaseAssigned, CaseClosed, CaseOpened, CaseReassigned } from '../domain/case.events.js';
+import type { CaseAssigned, CaseClosed, CaseOpened, CaseReassigned } from '../domain/case/events.js';
 
 /**
  * Every context scopes its rows by a fold of Collection's case events (`#case-scope`). This type

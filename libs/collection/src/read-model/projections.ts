@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import { rowProjection, type Projection } from '#projections';
-import { CASE_EVENT_TYPES, type CaseEvent } from '../domain/case.events.js';
+import { CASE_EVENT_TYPES, type CaseEvent } from '../domain/case/events.js';
 import type { CollectorEvent } from '../domain/collector.js';
 import { DISPATCH_EVENT_TYPES, type DebtorEvent } from '../domain/debtor.js';
 import { gradeRank, stageRank } from '../domain/model.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { addDays, type BusinessDate, type RecordedEvent } from '#kernel';
 import { PG_POOL, type Principal } from '#platform';
-import type { CaseState } from '../domain/case.events.js';
+import type { CaseState } from '../domain/case/events.js';
 import type { CaseRow, CollectorRow, StrategyVersionRow } from './projections.js';
 
 /**

@@ -5,7 +5,7 @@ import { dataOf, dateOf, entityId, num, str, type Data } from './common.js';
 /**
  * Collection → monitoring. Stream `collection.case-<caseId>`. Read structurally (the context's
  * index does not export its event types yet); the fields used, per event type
- * (libs/collection/src/domain/case.events.ts):
+ * (libs/collection/src/domain/case/events.ts):
  * - CaseOpened { caseId, loanId, customerId, grade, stage, overdueAmount, openedOn,
  *                plan.strategy { strategyId, version, variant } | null }
  *   (flat `strategyId` / `strategyVersion` / `variant` on the data are read too)

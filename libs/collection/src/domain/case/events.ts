@@ -15,9 +15,9 @@ import type {
   Stage,
   StepTiming,
   StrategyRef,
-} from './model.js';
-import { CORRECTION_EVENT_TYPES, evolveCorrection, type CorrectionEvent } from './corrections.js';
-import { reachesPerson } from './contact-policy.js';
+} from '../model.js';
+import { CORRECTION_EVENT_TYPES, evolveCorrection, type CorrectionEvent } from '../corrections.js';
+import { reachesPerson } from '../contact-policy.js';
 
 /**
  * Events of the CollectionCase aggregate (stream `collection.case-<caseId>`), its state and
@@ -260,7 +260,7 @@ export type CaseClosed = DomainEvent<'CaseClosed', { readonly caseId: string; re
 /**
  * The case was placed with a collection agency (Agencies' placement started, the debtor told): the
  * bank's collectors stop working it and only its LETTER steps are scheduled until the placement
- * ends (case.decider: `placementProblem`, `keptDuringPlacement`). Internal to the case stream: the
+ * ends (case/decide.ts: `placementProblem`, `keptDuringPlacement`). Internal to the case stream: the
  * placement itself is published by Agencies on `arrears.agencies.v1`.
  */
 export type CasePlacedWithAgency = DomainEvent<

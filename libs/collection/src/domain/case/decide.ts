@@ -24,10 +24,10 @@ import {
   type OpenCase,
   type Plan,
   type PlanAdjustment,
-} from './case.events.js';
-import type { Certification } from './collector.js';
-import { caseContactRefusal, type ContactRefusal } from './contact-policy.js';
-import { localTimeOf, type ContactRules } from './contact-rules.js';
+} from './events.js';
+import type { Certification } from '../collector.js';
+import { caseContactRefusal, type ContactRefusal } from '../contact-policy.js';
+import { localTimeOf, type ContactRules } from '../contact-rules.js';
 import {
   DEFAULT_ADJUSTMENT_LIMITS,
   DEFAULT_PROMISE_TERMS,
@@ -48,11 +48,11 @@ import {
   type ResolvedStrategy,
   type Stage,
   type StepTiming,
-} from './model.js';
-import { decideReverseCasePayment, decideUndoCure, type CorrectionCommand } from './corrections.js';
-import { judgePromises, maxHorizonDays, minimumPromise, toleranceFor, type PromiseVerdict } from './promises.js';
-import { dueSteps } from './scheduling.js';
-import { ladderProblem } from './strategy.js';
+} from '../model.js';
+import { decideReverseCasePayment, decideUndoCure, type CorrectionCommand } from '../corrections.js';
+import { judgePromises, maxHorizonDays, minimumPromise, toleranceFor, type PromiseVerdict } from '../promises.js';
+import { dueSteps } from '../scheduling.js';
+import { ladderProblem } from '../strategy.js';
 
 /**
  * Commands of the CollectionCase aggregate and one small decide function for each. Everything a

@@ -1,6 +1,6 @@
 import { isDomainError } from '#kernel';
 import { DEFAULT_CONTACT_RULES, caseDecider, gateVerdict, type CaseEvent } from '../src/domain/index.js';
-import { CASE, attempt, history, openCase, run, types } from './fixtures.js';
+import { CASE, M1_LADDER, attempt, history, openCase, resolved, run, step, types } from './fixtures.js';
 
 /**
  * A case placed with a collection agency (Agencies sends MarkPlaced when its placement starts and
@@ -62,6 +62,20 @@ describe('a case placed with an agency', () => {
     expect(scheduledSteps(run(after, closeDay('2025-03-05', 4)))).toEqual(['call-3']);
   });
 
+  it('schedules a step its strategy keeps during a placement (duringPlacement), and holds back a letter the strategy does not keep', () => {
+    const ladder = [
+      ...M1_LADDER.filter((s) => s.stepId !== 'call-3' && s.stepId !== 'letter-20'),
+      step('call-3', { dpdDay: 3 }, 'CALL', 'NEGOTIATION', { priority: 1, duringPlacement: true }),
+      step('letter-20', { dpdDay: 20 }, 'LETTER', 'DEMAND', { priority: 2, duringPlacement: false }),
+    ];
+    const { state } = history(openCase({ strategy: resolved(ladder) }), placed);
+    const scheduled = run(state, closeDay('2025-03-04', 3));
+    expect(scheduledSteps(scheduled)).toEqual(['call-3']);
+    expect(scheduled.find((e) => e.type === 'ActionScheduled')?.data).toMatchObject({ stepId: 'call-3', duringPlacement: true });
+    const afterCall = history(openCase({ strategy: resolved(ladder) }), placed, closeDay('2025-03-04', 3)).state;
+    expect(scheduledSteps(run(afterCall, closeDay('2025-03-21', 20)))).toEqual([]);
+  });
+
   it('has the dispatch gate withhold the bank’s scheduled actions other than letters (CONTACT_CASE_PLACED)', () => {
     const ledger = { stops: {}, optedOut: [], effectiveCalls: {}, dialAttempts: {}, releasedCalls: {} };
     const judge = (channel: 'SMS' | 'LETTER', placedWith: string | null) =>
@@ -76,5 +90,17 @@ describe('a case placed with an agency', () => {
     expect(judge('SMS', 'ag-1')).toMatchObject({ kind: 'withhold', code: 'CONTACT_CASE_PLACED', details: { agencyId: 'ag-1' } });
     expect(judge('LETTER', 'ag-1').kind).toBe('release');
     expect(judge('SMS', null).kind).toBe('release');
+    // A step the strategy keeps during a placement goes out; a letter it does not keep is withheld.
+    const flagged = (channel: 'SMS' | 'LETTER', duringPlacement: boolean) =>
+      gateVerdict(
+        { actionId: `${CASE}/a`, channel, caseId: CASE, duringPlacement },
+        '2025-03-03T02:00:00Z',
+        'Asia/Shanghai',
+        { status: 'open', holds: {}, placedWith: 'ag-1' },
+        ledger,
+        DEFAULT_CONTACT_RULES,
+      );
+    expect(flagged('SMS', true).kind).toBe('release');
+    expect(flagged('LETTER', false)).toMatchObject({ kind: 'withhold', code: 'CONTACT_CASE_PLACED' });
   });
 });

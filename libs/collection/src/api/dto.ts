@@ -36,6 +36,10 @@ const StepBody = z.strictObject({
   stage: stage
     .optional()
     .describe('the stage whose plan the step is on, for a strategy covering several stages (default: every stage of the strategy); one of its keys’ stages'),
+  duringPlacement: z
+    .boolean()
+    .optional()
+    .describe('whether the bank still performs the step while the case is placed with an agency (default: LETTER steps only)'),
 });
 export type StepInput = z.infer<typeof StepBody>;
 

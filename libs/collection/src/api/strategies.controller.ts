@@ -54,6 +54,7 @@ export function ladderOf(steps: readonly StepInput[]): LadderStep[] {
     ...(s.sendTime ? { sendTime: s.sendTime } : {}),
     ...(s.sendTimeZone ? { sendTimeZone: s.sendTimeZone } : {}),
     ...(s.stage ? { stage: s.stage as Stage } : {}),
+    ...(s.duringPlacement !== undefined ? { duringPlacement: s.duringPlacement } : {}),
   }));
 }
 

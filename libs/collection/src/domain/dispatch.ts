@@ -2,7 +2,7 @@ import { addDays, type BusinessDate } from '#kernel';
 import type { ActionScheduled } from './case/events.js';
 import type { ContactCode } from './contact-policy.js';
 import { inQuietHours, instantAt, localTimeOf, minutesOf, nextContactWindow, type ContactRules, type LocalTime } from './contact-rules.js';
-import type { Channel, HoldReason } from './model.js';
+import { keptDuringPlacement, type Channel, type HoldReason } from './model.js';
 
 /**
  * The dispatch gate: whether a scheduled action may be released to its executor (published on
@@ -29,7 +29,7 @@ export type DispatchableAction = ActionScheduled['data'];
 export interface CaseDispatchFacts {
   readonly status: 'open' | 'closed' | 'none';
   readonly holds: Readonly<Record<string, HoldReason>>;
-  /** The agency the case is placed with (CasePlacedWithAgency): only the bank's LETTER actions go out meanwhile. */
+  /** The agency the case is placed with (CasePlacedWithAgency): only actions kept during a placement go out meanwhile. */
   readonly placedWith?: string | null;
 }
 
@@ -79,7 +79,7 @@ function outstandingCalls(released: LedgerDispatchFacts['releasedCalls'], localD
 }
 
 export function gateVerdict(
-  action: Pick<DispatchableAction, 'actionId' | 'channel' | 'caseId'>,
+  action: Pick<DispatchableAction, 'actionId' | 'channel' | 'caseId' | 'duringPlacement'>,
   at: string,
   timeZone: string,
   caseFacts: CaseDispatchFacts,
@@ -96,10 +96,14 @@ export function gateVerdict(
       holds: holds.map(([holdId, reason]) => ({ holdId, reason })),
     });
   }
-  if (caseFacts.placedWith && action.channel !== 'LETTER') {
-    return withhold('CONTACT_CASE_PLACED', `the case is placed with agency ${caseFacts.placedWith}; only the bank's letters go out meanwhile`, {
-      agencyId: caseFacts.placedWith,
-    });
+  if (caseFacts.placedWith && !keptDuringPlacement(action)) {
+    return withhold(
+      'CONTACT_CASE_PLACED',
+      `the case is placed with agency ${caseFacts.placedWith}; this step of the bank's does not go on during a placement`,
+      {
+        agencyId: caseFacts.placedWith,
+      },
+    );
   }
   const stops = Object.entries(ledger.stops).filter(
     ([, s]) => (s.reason === 'DISPUTE' && rules.stopOnDispute) || (s.reason === 'COMPLAINT' && rules.stopOnComplaint),

@@ -88,6 +88,16 @@ export interface LadderStep {
    * step is on the plan of every stage the strategy covers).
    */
   readonly stage?: Stage;
+  /**
+   * Whether the bank still performs the step while the case is placed with an agency (absent: only
+   * LETTER steps, the bank's written notices, go on; see `keptDuringPlacement`).
+   */
+  readonly duringPlacement?: boolean;
+}
+
+/** Whether a step (or the action it scheduled) goes on while its case is placed with an agency. */
+export function keptDuringPlacement(step: { readonly channel: Channel; readonly duringPlacement?: boolean }): boolean {
+  return step.duringPlacement ?? step.channel === 'LETTER';
 }
 
 /** How a promise to pay is judged: days of grace after its date, and how much short still counts as kept. */

@@ -29,6 +29,7 @@ import type { Certification } from '../collector.js';
 import { caseContactRefusal, type ContactRefusal } from '../contact-policy.js';
 import { localTimeOf, type ContactRules } from '../contact-rules.js';
 import {
+  keptDuringPlacement,
   DEFAULT_ADJUSTMENT_LIMITS,
   DEFAULT_PROMISE_TERMS,
   GRADES,
@@ -276,6 +277,7 @@ function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextD
       supersedes,
       ...(step.sendTime ? { sendTime: step.sendTime } : {}),
       ...(step.sendTimeZone ? { sendTimeZone: step.sendTimeZone } : {}),
+      ...(step.duringPlacement !== undefined ? { duringPlacement: step.duringPlacement } : {}),
     },
   }));
 }
@@ -432,10 +434,6 @@ function decideReassignCase(command: ReassignCase, state: CaseState): Decision {
  * LETTER steps (the bank's notices and demand letters go out in the bank's name); every other step
  * waits until the placement ends, as on a hold.
  */
-function keptDuringPlacement(step: LadderStep): boolean {
-  return step.channel === 'LETTER';
-}
-
 /**
  * A placed case is the agency's to work: a bank collector's own attempt is refused outright (409
  * CASE_PLACED_WITH_AGENCY, nothing recorded). The agency's contacts (executor `agency:<id>`) and

@@ -109,6 +109,8 @@ export type ActionScheduled = DomainEvent<
     /** The step's planned send time and its zone, when the step names one (see dispatch.ts). */
     readonly sendTime?: string;
     readonly sendTimeZone?: string;
+    /** The step's `duringPlacement`, when it names one (absent: only LETTER actions go out while the case is placed). */
+    readonly duringPlacement?: boolean;
     /** Set on the actions of a pre-delinquency track (outreach.ts), whose `caseId` is the track id. */
     readonly track?: 'PRE_DELINQUENCY';
   }

@@ -69,14 +69,19 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
     }
   }
 
-  /** A full page extended by the rest of its last event's append, read page by page. */
+  /**
+   * A full page extended by the rest of its last event's append. The first look past the page reads
+   * a single event: usually it belongs to the next append and the page stands as it is, so a
+   * catch-up does not read every following page twice; only an append that does run on is read
+   * further, page by page.
+   */
   async function wholeAppends(page: ReadAllResult): Promise<ReadAllResult> {
     const same = options.sameAppend;
     if (!same || page.isEnd || page.events.length < options.batchSize) return page;
     const events = [...page.events];
     const last = events[events.length - 1];
-    for (;;) {
-      const next = await options.read(events[events.length - 1].globalPosition, options.batchSize);
+    for (let limit = 1; ; limit = options.batchSize) {
+      const next = await options.read(events[events.length - 1].globalPosition, limit);
       const taken = next.events.findIndex((e) => !same(last, e));
       if (taken >= 0) {
         events.push(...next.events.slice(0, taken));
@@ -84,7 +89,7 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       }
       events.push(...next.events);
       if (next.events.length === 0) return { events, position: events[events.length - 1].globalPosition, isEnd: false };
-      if (next.isEnd || next.events.length < options.batchSize) return { events, position: next.position, isEnd: next.isEnd };
+      if (next.isEnd || next.events.length < limit) return { events, position: next.position, isEnd: next.isEnd };
     }
   }
 

@@ -50,6 +50,7 @@ import {
   type PlacementRuleState,
 } from '../domain/placement-rule.js';
 import { AGENCIES_TABLE, CASE_RECORDS_TABLE, PLACEMENTS_TABLE, RECOVERIES_TABLE, agencyExecutorId } from '../read-model/projections.js';
+import { bps } from '../read-model/evaluation.js';
 import { placementReactions, type PlacementReactions } from './reactors.js';
 
 /** An agency's report of a contact (its HTTP body or Kafka message, validated), with its attempt id and instant. */
@@ -256,7 +257,7 @@ export class PlacementService implements PlacementReactions, OnModuleInit, OnMod
     return rows.map((r) => ({
       agencyId: r.agency_id,
       placements: r.placements,
-      recoveryBps: r.placed && Number(r.placed) > 0 ? Math.round((Number(r.recovered ?? 0) * 10_000) / Number(r.placed)) : null,
+      recoveryBps: Number(r.placed ?? 0) > 0 ? bps(Number(r.recovered ?? 0), Number(r.placed)) : null,
     }));
   }
 

@@ -89,8 +89,10 @@ export interface PlacedSpan {
   readonly ended_on: BusinessDate | null;
 }
 
-const bps = (part: number, whole: number): number | null => (whole ? Math.round((part * 10_000) / whole) : null);
-const perThousand = (part: number, whole: number): number | null => (whole ? Math.round((part * 1000) / whole) : null);
+/** A share in basis points (null when there is nothing to share). */
+export const bps = (part: number, whole: number): number | null => (whole ? Math.round((part * 10_000) / whole) : null);
+/** A rate per thousand (null when there is nothing to count against). */
+export const perThousand = (part: number, whole: number): number | null => (whole ? Math.round((part * 1000) / whole) : null);
 const within = (on: BusinessDate, from: BusinessDate, to: BusinessDate): boolean => on >= from && on <= to;
 const agencyExecutor = (agencyId: string) => `EXECUTOR:agency:${agencyId}`;
 const byAnAgency = (by: string) => by.startsWith('EXECUTOR:agency:');

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DEFAULT_PLACEMENT_POLICY } from '../domain/placement.js';
-import { agencyPromises, bankOnComparableCases, type CaseRecord, type PlacedSpan } from './evaluation.js';
+import { agencyPromises, bankOnComparableCases, bps, perThousand, type CaseRecord, type PlacedSpan } from './evaluation.js';
 import {
   AGENCIES_TABLE,
   AGENCY_CONTACTS_TABLE,
@@ -145,14 +145,14 @@ export class AgencyQueries {
           placements: num(r.placements),
           placedBalance: placed,
           recovered,
-          recoveryRateBps: placed ? Math.round((recovered * 10_000) / placed) : null,
+          recoveryRateBps: bps(recovered, placed),
           commission,
           /** Fen of commission per yuan (100 fen) recovered. */
           costPerYuanRecoveredFen: recovered ? Math.round((commission * 100) / recovered) : null,
           complaintRecalls: num(r.complaints),
           contacts,
           ruleRefusals: refusals,
-          ruleRefusalsPerThousandContacts: contacts ? Math.round((refusals * 1000) / contacts) : null,
+          ruleRefusalsPerThousandContacts: perThousand(refusals, contacts),
           promisesKept: promises.kept,
           promisesBroken: promises.broken,
           promiseKeptRateBps: promises.keptRateBps,

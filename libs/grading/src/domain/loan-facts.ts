@@ -81,7 +81,12 @@ export function episodePeak(loan: LoanRecord, episode: DelinquencyEpisode, asOf:
   return episode.end === null ? Math.max(episode.maxDpd, reportedDpdOn(loan, asOf)) : episode.maxDpd;
 }
 
-/** The Loans events Grading folds into its loan records. */
+/**
+ * The Loans events Grading folds into its loan records: all published in Loans' contract. The daily
+ * penalty accruals are not among them (Loans keeps them internal): a loan's days past due move
+ * between its events by the calendar (`reportedDpdOn`), and the end-of-day reclassification selects
+ * every loan whose days past due crossed a threshold on the closed date.
+ */
 export const LOAN_FACT_EVENTS = [
   'LoanRegistered',
   'PaymentReceived',
@@ -92,8 +97,6 @@ export const LOAN_FACT_EVENTS = [
   'LoanCured',
   'LoanPaidOff',
   'LoanReopened',
-  'PenaltyAccrued',
-  'PenaltyRestated',
   'CollectionHoldStarted',
   'CollectionHoldEnded',
   'DelinquencyRestated',

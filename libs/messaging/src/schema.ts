@@ -1,14 +1,12 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '#platform';
 
 /**
  * The outbound relay's checkpoint: the position in the event store up to which every mapped
  * event has been acknowledged by the broker. One row per relay (normally just `outbound`).
  */
-export class MessagingSchema1732838400100 implements MigrationInterface {
-  name = 'MessagingSchema1732838400100';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const MessagingSchema1732838400100 = sqlMigration(
+  'MessagingSchema1732838400100',
+  `
       CREATE TABLE relay_checkpoints (
         name             text PRIMARY KEY,
         commit_position  numeric(20, 0) NOT NULL DEFAULT 0,
@@ -16,10 +14,6 @@ export class MessagingSchema1732838400100 implements MigrationInterface {
         published        bigint NOT NULL DEFAULT 0,
         updated_at       timestamptz NOT NULL DEFAULT now()
       );
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE relay_checkpoints');
-  }
-}
+    `,
+  'DROP TABLE relay_checkpoints',
+);

@@ -1,5 +1,6 @@
 export * from './database/embedded-postgres.js';
 export * from './database/database.js';
+export * from './database/sql-migration.js';
 export * from './config/config.js';
 export * from './http/problem.js';
 export * from './http/validation.js';

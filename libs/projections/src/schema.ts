@@ -1,11 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '#platform';
 
 /** Bookkeeping of the projection runner: generations, checkpoints and dead letters. */
-export class ProjectionsSchema1732838400001 implements MigrationInterface {
-  name = 'ProjectionsSchema1732838400001';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const ProjectionsSchema1732838400001 = sqlMigration(
+  'ProjectionsSchema1732838400001',
+  `
       CREATE TABLE projections (
         name              text PRIMARY KEY,
         version           integer NOT NULL,
@@ -38,13 +36,9 @@ export class ProjectionsSchema1732838400001 implements MigrationInterface {
         resolved_by text
       );
       CREATE INDEX projection_dead_letters_open ON projection_dead_letters (projection) WHERE status = 'open';
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE projection_dead_letters; DROP TABLE projection_checkpoints; DROP TABLE projections;`);
-  }
-}
+    `,
+  `DROP TABLE projection_dead_letters; DROP TABLE projection_checkpoints; DROP TABLE projections;`,
+);
 
 /**
  * The reaction ledger: one row per (reactor, trigger) a reacting projection decided, written in the
@@ -53,11 +47,9 @@ export class ProjectionsSchema1732838400001 implements MigrationInterface {
  * before it were decided before the ledger existed (an installation upgraded in place) and count as
  * decided.
  */
-export class ReactionLedgerSchema1732838400003 implements MigrationInterface {
-  name = 'ReactionLedgerSchema1732838400003';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const ReactionLedgerSchema1732838400003 = sqlMigration(
+  'ReactionLedgerSchema1732838400003',
+  `
       CREATE TABLE projection_reactions (
         reactor          text NOT NULL,
         trigger_id       uuid NOT NULL,
@@ -76,13 +68,9 @@ export class ReactionLedgerSchema1732838400003 implements MigrationInterface {
         ADD COLUMN reactions_from_prepare numeric(20, 0) NOT NULL DEFAULT 0;
       UPDATE projections p SET reactions_from_commit = c.commit_position, reactions_from_prepare = c.prepare_position
         FROM projection_checkpoints c WHERE c.name = p.name AND c.generation = p.active_generation;
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE projection_reactions; ALTER TABLE projections DROP COLUMN reactions_from_commit, DROP COLUMN reactions_from_prepare;`);
-  }
-}
+    `,
+  `DROP TABLE projection_reactions; ALTER TABLE projections DROP COLUMN reactions_from_commit, DROP COLUMN reactions_from_prepare;`,
+);
 
 /**
  * Where the reaction ledger begins for each trigger type of a reactor: a type a later version of a
@@ -90,11 +78,9 @@ export class ReactionLedgerSchema1732838400003 implements MigrationInterface {
  * so the earlier events of that type (applied by a version that ignored them) are never decided on a
  * replay, and verify does not look for their outcomes.
  */
-export class ReactionTriggersSchema1732838400005 implements MigrationInterface {
-  name = 'ReactionTriggersSchema1732838400005';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const ReactionTriggersSchema1732838400005 = sqlMigration(
+  'ReactionTriggersSchema1732838400005',
+  `
       CREATE TABLE projection_reaction_triggers (
         reactor      text NOT NULL,
         trigger_type text NOT NULL,
@@ -103,10 +89,6 @@ export class ReactionTriggersSchema1732838400005 implements MigrationInterface {
         recorded_at  timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (reactor, trigger_type)
       );
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE projection_reaction_triggers');
-  }
-}
+    `,
+  'DROP TABLE projection_reaction_triggers',
+);

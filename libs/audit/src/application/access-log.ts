@@ -2,8 +2,7 @@ import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestI
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { PG_POOL, ProblemException, type Principal } from '#platform';
+import { PG_POOL, ProblemException, sqlMigration, type Principal } from '#platform';
 
 /**
  * Every audit query is itself recorded: who (user and role) asked which route about what (path
@@ -107,19 +106,13 @@ export async function readAccessLog(pool: pg.Pool, q: AccessLogQuery) {
 }
 
 /** The audit access log: append-only for the application (no UPDATE or DELETE path exists). */
-export class AuditAccessLog1764400000000 implements MigrationInterface {
-  name = 'AuditAccessLog1764400000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const AuditAccessLog1764400000000 = sqlMigration(
+  'AuditAccessLog1764400000000',
+  `
       CREATE TABLE ${ACCESS_LOG_TABLE} (
         id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), actor_id text NOT NULL, role text NOT NULL, team text,
         method text NOT NULL, route text NOT NULL, params jsonb NOT NULL, query jsonb NOT NULL, status integer NOT NULL, correlation_id text);
       CREATE INDEX ${ACCESS_LOG_TABLE}_actor ON ${ACCESS_LOG_TABLE} (actor_id, id);
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE ${ACCESS_LOG_TABLE}`);
-  }
-}
+    `,
+  `DROP TABLE ${ACCESS_LOG_TABLE}`,
+);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '#platform';
 import type pg from 'pg';
 import type { Position, RecordedEvent } from '#kernel';
 import type { EventStore } from '#eventstore';
@@ -27,11 +27,9 @@ import type { Projection, ProjectionContext } from '#projections';
  */
 export const AUDIT_INDEX = 'audit_index';
 
-export class AuditIndexSchema1764900000000 implements MigrationInterface {
-  name = 'AuditIndexSchema1764900000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const AuditIndexSchema1764900000000 = sqlMigration(
+  'AuditIndexSchema1764900000000',
+  `
       -- What the first audit added to the Postgres event table (every append paid for them).
       DROP INDEX IF EXISTS es_events_loan_id;
       DROP INDEX IF EXISTS es_events_customer_id;
@@ -64,13 +62,9 @@ export class AuditIndexSchema1764900000000 implements MigrationInterface {
         anchor         bytea NOT NULL,
         created_at     timestamptz NOT NULL DEFAULT now()
       );
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE audit_anchors; DROP TABLE audit_events;');
-  }
-}
+    `,
+  'DROP TABLE audit_anchors; DROP TABLE audit_events;',
+);
 
 /** JSON with object keys sorted at every level: the same value always gives the same text. */
 export function canonicalJson(value: unknown): string {

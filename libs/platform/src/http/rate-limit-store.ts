@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '../database/sql-migration.js';
 
 /**
  * Rate-limit counters shared by every replica: one row per caller and window length, counted with
@@ -7,11 +7,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * commit that wrote no WAL does not wait for the disk), and losing the counts of the current
  * window in a crash of the database only forgives callers for that window.
  */
-export class HttpRateLimitsSchema1732838400010 implements MigrationInterface {
-  name = 'HttpRateLimitsSchema1732838400010';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const HttpRateLimitsSchema1732838400010 = sqlMigration(
+  'HttpRateLimitsSchema1732838400010',
+  `
       CREATE UNLOGGED TABLE http_rate_limits (
         key        text   NOT NULL,
         window_ms  bigint NOT NULL,
@@ -19,13 +17,9 @@ export class HttpRateLimitsSchema1732838400010 implements MigrationInterface {
         count      bigint NOT NULL,
         PRIMARY KEY (key, window_ms)
       );
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE http_rate_limits');
-  }
-}
+    `,
+  'DROP TABLE http_rate_limits',
+);
 
 /** What @fastify/rate-limit asks of a store. */
 export interface RateLimitStore {

@@ -1,11 +1,9 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '../database/sql-migration.js';
 
 /** Responses to commands sent with an Idempotency-Key, replayed to repeats within the window. */
-export class HttpIdempotencySchema1732838400002 implements MigrationInterface {
-  name = 'HttpIdempotencySchema1732838400002';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const HttpIdempotencySchema1732838400002 = sqlMigration(
+  'HttpIdempotencySchema1732838400002',
+  `
       CREATE TABLE http_idempotency (
         principal   text NOT NULL,
         key         text NOT NULL,
@@ -18,23 +16,17 @@ export class HttpIdempotencySchema1732838400002 implements MigrationInterface {
         PRIMARY KEY (principal, key)
       );
       CREATE INDEX http_idempotency_created ON http_idempotency (created_at);
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE http_idempotency');
-  }
-}
+    `,
+  'DROP TABLE http_idempotency',
+);
 
 /**
  * Keys are taken before the command runs: a row marked in flight (with its owner and a lease),
  * then completed with the response. A key belongs to a principal on one method and path.
  */
-export class HttpIdempotencyInFlight1732838400004 implements MigrationInterface {
-  name = 'HttpIdempotencyInFlight1732838400004';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const HttpIdempotencyInFlight1732838400004 = sqlMigration(
+  'HttpIdempotencyInFlight1732838400004',
+  `
       ALTER TABLE http_idempotency
         ADD COLUMN state text NOT NULL DEFAULT 'done' CHECK (state IN ('in_flight', 'done')),
         ADD COLUMN owner uuid,
@@ -42,17 +34,13 @@ export class HttpIdempotencyInFlight1732838400004 implements MigrationInterface 
         ALTER COLUMN status DROP NOT NULL,
         DROP CONSTRAINT http_idempotency_pkey,
         ADD PRIMARY KEY (principal, method, path, key);
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query(`
+    `,
+  `
       DELETE FROM http_idempotency WHERE state = 'in_flight';
       ALTER TABLE http_idempotency DROP CONSTRAINT http_idempotency_pkey;
       DELETE FROM http_idempotency a USING http_idempotency b
         WHERE a.principal = b.principal AND a.key = b.key AND a.ctid < b.ctid;
       ALTER TABLE http_idempotency ADD PRIMARY KEY (principal, key), ALTER COLUMN status SET NOT NULL,
         DROP COLUMN lease_until, DROP COLUMN owner, DROP COLUMN state;
-    `);
-  }
-}
+    `,
+);

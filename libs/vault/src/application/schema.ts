@@ -1,10 +1,8 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '#platform';
 
-export class VaultSchema1732838400100 implements MigrationInterface {
-  name = 'VaultSchema1732838400100';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const VaultSchema1732838400100 = sqlMigration(
+  'VaultSchema1732838400100',
+  `
       CREATE TABLE pii_customer_keys (
         customer_id text PRIMARY KEY,
         wrapped_key bytea NOT NULL,
@@ -35,10 +33,6 @@ export class VaultSchema1732838400100 implements MigrationInterface {
         reason      text NOT NULL,
         erased_at   timestamptz NOT NULL DEFAULT now()
       );
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE pii_erasures; DROP TABLE pii_access_log; DROP TABLE pii_records; DROP TABLE pii_customer_keys;');
-  }
-}
+    `,
+  'DROP TABLE pii_erasures; DROP TABLE pii_access_log; DROP TABLE pii_records; DROP TABLE pii_customer_keys;',
+);

@@ -50,10 +50,35 @@ export type LifecycleCommand<D> =
       readonly on: BusinessDate;
     };
 
+type IdField = 'policyId' | 'rulesetId';
+type LifecycleStep = 'proposed' | 'rejected' | 'approved' | 'activated' | 'retired';
+/** A kind's event type per lifecycle step. */
+type LifecycleEventNames = { readonly [S in LifecycleStep]: string };
+
+/** A kind's lifecycle events, per step: the same data for every kind, the id under the kind's field (`K`). */
+export type LifecycleEvents<K extends IdField, D, N extends LifecycleEventNames> = {
+  readonly [S in LifecycleStep]: DomainEvent<N[S], { readonly [F in K]: string } & { readonly version: number } & LifecycleStepData<K, D>[S]>;
+};
+type LifecycleStepData<K extends IdField, D> = {
+  readonly proposed: { readonly document: D; readonly reason: string; readonly proposedBy: string; readonly proposedOn: BusinessDate };
+  readonly rejected: { readonly rejectedBy: string; readonly reason: string };
+  readonly approved: { readonly approvedBy: string; readonly comment: string | null };
+  readonly activated: { readonly effectiveFrom: BusinessDate; readonly supersedes: KindRef<K> | null; readonly activatedBy: string };
+  readonly retired: {
+    readonly previousStatus: string;
+    readonly reason: string;
+    readonly supersededBy: KindRef<K> | null;
+    readonly retiredBy: string;
+    readonly retiredOn: BusinessDate;
+  };
+};
+/** Another version of the kind, as its events name it. */
+type KindRef<K extends IdField> = { readonly [F in K]: string } & { readonly version: number };
+
 export interface LifecycleSpec<D> {
   /** The id's name in event data: `policyId` or `rulesetId`. */
-  readonly idField: 'policyId' | 'rulesetId';
-  readonly events: { readonly proposed: string; readonly rejected: string; readonly approved: string; readonly activated: string; readonly retired: string };
+  readonly idField: IdField;
+  readonly events: LifecycleEventNames;
   /** Error code prefix: `POLICY` or `RULES`. */
   readonly code: string;
   readonly noun: string;

@@ -1,144 +1,62 @@
-import type { BusinessDate, DomainEvent } from '#kernel';
 import { BUILTIN_RULES_VERSION, rulesProblem, type ClassificationRules } from './classification.js';
-import { lifecycleDecider } from './lifecycle.js';
-import { registryDecider } from './registry.js';
+import { lifecycleDecider, type LifecycleEvents } from './lifecycle.js';
+import { registryDecider, type RegistryChanged } from './registry.js';
 import { policyProblem, type PolicyDocument } from './scorecard.js';
 
 /** Grading policies (stream `grading.policy-<policyId>`) and their registry. */
-type PolicyRef = { readonly policyId: string; readonly version: number };
-
-export type PolicyDraftProposed = DomainEvent<
-  'PolicyDraftProposed',
-  {
-    readonly policyId: string;
-    readonly version: number;
-    readonly document: PolicyDocument;
-    readonly reason: string;
-    readonly proposedBy: string;
-    readonly proposedOn: BusinessDate;
-  }
->;
-export type PolicyDraftRejected = DomainEvent<
-  'PolicyDraftRejected',
-  { readonly policyId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }
->;
-export type PolicyApproved = DomainEvent<
-  'PolicyApproved',
-  { readonly policyId: string; readonly version: number; readonly approvedBy: string; readonly comment: string | null }
->;
-export type PolicyActivated = DomainEvent<
-  'PolicyActivated',
-  {
-    readonly policyId: string;
-    readonly version: number;
-    readonly effectiveFrom: BusinessDate;
-    readonly supersedes: PolicyRef | null;
-    readonly activatedBy: string;
-  }
->;
-export type PolicyRetired = DomainEvent<
-  'PolicyRetired',
-  {
-    readonly policyId: string;
-    readonly version: number;
-    readonly previousStatus: string;
-    readonly reason: string;
-    readonly supersededBy: PolicyRef | null;
-    readonly retiredBy: string;
-    readonly retiredOn: BusinessDate;
-  }
->;
-export type PolicyEvent = PolicyDraftProposed | PolicyDraftRejected | PolicyApproved | PolicyActivated | PolicyRetired;
+const POLICY_EVENTS = {
+  proposed: 'PolicyDraftProposed',
+  rejected: 'PolicyDraftRejected',
+  approved: 'PolicyApproved',
+  activated: 'PolicyActivated',
+  retired: 'PolicyRetired',
+} as const;
+type PolicyEvents = LifecycleEvents<'policyId', PolicyDocument, typeof POLICY_EVENTS>;
+export type PolicyDraftProposed = PolicyEvents['proposed'];
+export type PolicyDraftRejected = PolicyEvents['rejected'];
+export type PolicyApproved = PolicyEvents['approved'];
+export type PolicyActivated = PolicyEvents['activated'];
+export type PolicyRetired = PolicyEvents['retired'];
+export type PolicyEvent = PolicyEvents[keyof PolicyEvents];
 
 export const policyDecider = lifecycleDecider<PolicyDocument, PolicyEvent>({
   idField: 'policyId',
-  events: {
-    proposed: 'PolicyDraftProposed',
-    rejected: 'PolicyDraftRejected',
-    approved: 'PolicyApproved',
-    activated: 'PolicyActivated',
-    retired: 'PolicyRetired',
-  },
+  events: POLICY_EVENTS,
   code: 'POLICY',
   noun: 'policy',
   validate: policyProblem,
 });
 
-type ActivePolicyRef = { readonly policyId: string; readonly version: number; readonly effectiveFrom: BusinessDate };
 /** `clearedOn`: when a retirement cleared the pointer, its business date (absent on events recorded before it was kept). */
-export type ActivePolicyChanged = DomainEvent<
-  'ActivePolicyChanged',
-  { readonly active: ActivePolicyRef | null; readonly previous: ActivePolicyRef | null; readonly clearedOn?: BusinessDate }
->;
+export type ActivePolicyChanged = RegistryChanged<'ActivePolicyChanged', 'policyId'>;
 
 export const policyRegistryDecider = registryDecider<ActivePolicyChanged>({ idField: 'policyId', changed: 'ActivePolicyChanged', noun: 'grading policy' });
 
 /** Classification rules (stream `grading.ruleset-<rulesetId>`) and their registry. */
-type RulesRef = { readonly rulesetId: string; readonly version: number };
-
-export type ClassificationRulesProposed = DomainEvent<
-  'ClassificationRulesProposed',
-  {
-    readonly rulesetId: string;
-    readonly version: number;
-    readonly document: ClassificationRules;
-    readonly reason: string;
-    readonly proposedBy: string;
-    readonly proposedOn: BusinessDate;
-  }
->;
-export type ClassificationRulesRejected = DomainEvent<
-  'ClassificationRulesRejected',
-  { readonly rulesetId: string; readonly version: number; readonly rejectedBy: string; readonly reason: string }
->;
-export type ClassificationRulesApproved = DomainEvent<
-  'ClassificationRulesApproved',
-  { readonly rulesetId: string; readonly version: number; readonly approvedBy: string; readonly comment: string | null }
->;
-export type ClassificationRulesActivated = DomainEvent<
-  'ClassificationRulesActivated',
-  {
-    readonly rulesetId: string;
-    readonly version: number;
-    readonly effectiveFrom: BusinessDate;
-    readonly supersedes: RulesRef | null;
-    readonly activatedBy: string;
-  }
->;
-export type ClassificationRulesRetired = DomainEvent<
-  'ClassificationRulesRetired',
-  {
-    readonly rulesetId: string;
-    readonly version: number;
-    readonly previousStatus: string;
-    readonly reason: string;
-    readonly supersededBy: RulesRef | null;
-    readonly retiredBy: string;
-    readonly retiredOn: BusinessDate;
-  }
->;
-export type RulesEvent =
-  ClassificationRulesProposed | ClassificationRulesRejected | ClassificationRulesApproved | ClassificationRulesActivated | ClassificationRulesRetired;
+const RULES_EVENTS = {
+  proposed: 'ClassificationRulesProposed',
+  rejected: 'ClassificationRulesRejected',
+  approved: 'ClassificationRulesApproved',
+  activated: 'ClassificationRulesActivated',
+  retired: 'ClassificationRulesRetired',
+} as const;
+type RulesEvents = LifecycleEvents<'rulesetId', ClassificationRules, typeof RULES_EVENTS>;
+export type ClassificationRulesProposed = RulesEvents['proposed'];
+export type ClassificationRulesRejected = RulesEvents['rejected'];
+export type ClassificationRulesApproved = RulesEvents['approved'];
+export type ClassificationRulesActivated = RulesEvents['activated'];
+export type ClassificationRulesRetired = RulesEvents['retired'];
+export type RulesEvent = RulesEvents[keyof RulesEvents];
 
 export const rulesDecider = lifecycleDecider<ClassificationRules, RulesEvent>({
   idField: 'rulesetId',
-  events: {
-    proposed: 'ClassificationRulesProposed',
-    rejected: 'ClassificationRulesRejected',
-    approved: 'ClassificationRulesApproved',
-    activated: 'ClassificationRulesActivated',
-    retired: 'ClassificationRulesRetired',
-  },
+  events: RULES_EVENTS,
   code: 'RULES',
   noun: 'classification rules',
   validate: rulesProblem,
 });
 
-type ActiveRulesRef = { readonly rulesetId: string; readonly version: number; readonly effectiveFrom: BusinessDate };
-export type ActiveClassificationRulesChanged = DomainEvent<
-  'ActiveClassificationRulesChanged',
-  { readonly active: ActiveRulesRef | null; readonly previous: ActiveRulesRef | null; readonly clearedOn?: BusinessDate }
->;
+export type ActiveClassificationRulesChanged = RegistryChanged<'ActiveClassificationRulesChanged', 'rulesetId'>;
 
 export const rulesRegistryDecider = registryDecider<ActiveClassificationRulesChanged>({
   idField: 'rulesetId',

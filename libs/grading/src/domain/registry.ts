@@ -38,6 +38,13 @@ export interface ActiveRecord {
   readonly rulesetId?: string;
 }
 
+/** A registry's event: the active version (and the one before it) of kind `K`, its id under `K`; `clearedOn`: the business date a retirement cleared the pointer. */
+export type RegistryChanged<T extends string, K extends RegistrySpec['idField']> = DomainEvent<
+  T,
+  { readonly active: KindActiveRef<K> | null; readonly previous: KindActiveRef<K> | null; readonly clearedOn?: BusinessDate }
+>;
+type KindActiveRef<K extends string> = { readonly [F in K]: string } & { readonly version: number; readonly effectiveFrom: BusinessDate };
+
 export function registryDecider<E extends DomainEvent>(spec: RegistrySpec): Decider<RegistryCommand, E, RegistryState> {
   const ref = (r: ActiveRef | null) => (r ? { [spec.idField]: r.id, version: r.version, effectiveFrom: r.effectiveFrom } : null);
   const unref = (r: ActiveRecord | null): ActiveRef | null => (r ? { id: String(r[spec.idField]), version: r.version, effectiveFrom: r.effectiveFrom } : null);

@@ -6,3 +6,5 @@ export * from './position.js';
 export * from './envelope.js';
 export * from './upcasting.js';
 export * from './decider.js';
+export * from './command-dispatch.js';
+export * from './command-fields.js';

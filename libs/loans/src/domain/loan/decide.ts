@@ -2,10 +2,12 @@ import {
   addDays,
   compareDates,
   daysBetween,
+  decideByType,
   domainError,
   fourEyes,
-  isBusinessDate,
+  invalidDates,
   isDomainError,
+  isWholeFen,
   type Actor,
   type BusinessDate,
   type Command,
@@ -213,32 +215,25 @@ type OnBooks = ActiveLoan | PaidOffLoan;
 
 // ---- shared rules ---------------------------------------------------------------------------------
 
-const isWholeFen = (v: unknown): v is Fen => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isPositiveFen = (v: unknown): v is Fen => isWholeFen(v) && v > 0;
 const later = (a: BusinessDate, b: BusinessDate): BusinessDate => (compareDates(a, b) >= 0 ? a : b);
 
-function invalidDates(dates: Record<string, unknown>): DomainError | null {
-  for (const [field, value] of Object.entries(dates)) {
-    if (!isBusinessDate(value)) return domainError('INVALID_DATE', `${field} must be a calendar date (YYYY-MM-DD)`, { field, value });
-  }
-  return null;
-}
-
-function registered(state: LoanState, loanId: string): RegisteredState | DomainError {
+/** The registered loan a command names, once the command's `dates` (by field) are calendar dates. */
+function registered(state: LoanState, loanId: string, dates: Record<string, unknown> = {}): RegisteredState | DomainError {
   if (state.status === 'Unregistered' || state.facts.terms.loanId !== loanId) {
     return domainError('LOAN_NOT_FOUND', `loan ${loanId} is not registered`, { loanId }, 'not_found');
   }
-  return state;
+  return invalidDates(dates) ?? state;
 }
 
-/** A registered loan still on the books: a written-off one takes no facts but recoveries. */
-function onBooks(state: LoanState, loanId: string): OnBooks | DomainError {
+/** A registered loan still on the books: a written-off one takes no facts but recoveries. Then `dates` as above. */
+function onBooks(state: LoanState, loanId: string, dates: Record<string, unknown> = {}): OnBooks | DomainError {
   const loan = registered(state, loanId);
   if (isDomainError(loan)) return loan;
   if (loan.status === 'WrittenOff') {
     return domainError('LOAN_WRITTEN_OFF', `loan ${loanId} was written off on ${loan.facts.writeOff!.writtenOff!.writtenOffOn}`, { loanId }, 'conflict');
   }
-  return loan;
+  return invalidDates(dates) ?? loan;
 }
 
 /** Installment amounts: whole fen, not negative, something owed on each. */
@@ -509,10 +504,8 @@ function decideRecovery(d: PostPayment['data'], loan: WrittenOffLoan): Decision 
 
 function decideReversePayment(command: ReversePayment, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   const index = loan.facts.ledger.findIndex((f) => f.kind === 'payment' && f.reference === d.reference);
   if (index < 0) return domainError('PAYMENT_NOT_FOUND', `no payment ${d.reference} on this loan`, { reference: d.reference }, 'not_found');
   const payment = loan.facts.ledger[index] as PaymentFact;
@@ -547,10 +540,8 @@ function decideReversePayment(command: ReversePayment, state: LoanState): Decisi
  */
 function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanState): Decision {
   const d = command.data;
-  const loan = registered(state, d.loanId);
+  const loan = registered(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   if (loan.status === 'WrittenOff') return []; // off the books: it no longer ages or accrues
   const lapsed = settlementLapse(loan, d.businessDate);
   if (compareDates(d.businessDate, loan.reported.asOf) <= 0) return lapsed;
@@ -564,10 +555,8 @@ function decideCloseBusinessDay(command: CloseBusinessDay, state: LoanState): De
 
 function decideStartCollectionHold(command: StartCollectionHold, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { from: d.from, businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ from: d.from, businessDate: d.businessDate });
-  if (badDate) return badDate;
   const existing = loan.facts.holds.find((h) => h.holdId === d.holdId);
   if (existing) {
     if (existing.from === d.from && existing.reason === d.reason) return [];
@@ -586,10 +575,8 @@ function decideStartCollectionHold(command: StartCollectionHold, state: LoanStat
 
 function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { to: d.to, businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ to: d.to, businessDate: d.businessDate });
-  if (badDate) return badDate;
   const hold = loan.facts.holds.find((h) => h.holdId === d.holdId);
   if (!hold) return domainError('HOLD_NOT_FOUND', `no hold ${d.holdId} on this loan`, { holdId: d.holdId }, 'not_found');
   if (hold.to !== null) {
@@ -616,12 +603,12 @@ function decideEndCollectionHold(command: EndCollectionHold, state: LoanState): 
 
 function decideRestructureSchedule(command: RestructureSchedule, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, {
+    effectiveDate: d.effectiveDate,
+    businessDate: d.businessDate,
+    ...Object.fromEntries(d.newSchedule.map((i, n) => [`newSchedule[${n}].dueDate`, i.dueDate])),
+  });
   if (isDomainError(loan)) return loan;
-  const badDate =
-    invalidDates({ effectiveDate: d.effectiveDate, businessDate: d.businessDate }) ??
-    invalidDates(Object.fromEntries(d.newSchedule.map((i, n) => [`newSchedule[${n}].dueDate`, i.dueDate])));
-  if (badDate) return badDate;
   const existing = restructurings(loan).find((r) => r.restructuringId === d.restructuringId);
   if (existing) {
     const same =
@@ -698,10 +685,8 @@ function decideRestructureSchedule(command: RestructureSchedule, state: LoanStat
  */
 function decideWaivePenalty(command: WaivePenalty, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   const applied = waivers(loan).find((w) => w.waiverId === d.waiverId);
   if (applied) {
     if (applied.amount === d.amount) return [];
@@ -748,10 +733,8 @@ function writeOffPosition(loan: OnBooks, businessDate: BusinessDate): LoanPositi
 
 function decideRequestWriteOff(command: RequestWriteOff, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   const pending = loan.facts.writeOff?.pending;
   if (pending) {
     if (pending.requestId === d.requestId && pending.reason === d.reason && pending.requestedBy === d.by.id) return [];
@@ -856,10 +839,8 @@ function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Deci
 
 function decideRejectWriteOff(command: RejectWriteOff, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   const pending = pendingRequest(loan, d.requestId);
   if (isDomainError(pending)) return pending;
   const sameHands = fourEyes(d.by.id, [pending.requestedBy], 'whoever asked for a write-off cannot decide on it', { requestedBy: pending.requestedBy });
@@ -958,10 +939,8 @@ function settlementBalance(loan: OnBooks, businessDate: BusinessDate, amount: Fe
 
 function decideProposeSettlement(command: ProposeSettlement, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { dueBy: d.dueBy, businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ dueBy: d.dueBy, businessDate: d.businessDate });
-  if (badDate) return badDate;
   const settlement = loan.facts.settlement;
   const open = settlement?.open;
   if (open) {
@@ -1024,10 +1003,8 @@ function decideApproveSettlement(command: ApproveSettlement, state: LoanState): 
   if (isDomainError(found)) return found;
   const done = found.facts.settlement?.closed.find((c) => c.settlementId === d.settlementId);
   if (done && done.outcome === 'settled' && done.approvedBy === d.by.id) return []; // the same approval again
-  const loan = onBooks(found, d.loanId);
+  const loan = onBooks(found, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   const offer = openOffer(loan, d.settlementId);
   if (isDomainError(offer)) return offer;
   if (offer.approval) {
@@ -1067,10 +1044,8 @@ function decideApproveSettlement(command: ApproveSettlement, state: LoanState): 
 
 function decideRejectSettlement(command: RejectSettlement, state: LoanState): Decision {
   const d = command.data;
-  const loan = onBooks(state, d.loanId);
+  const loan = onBooks(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   const offer = openOffer(loan, d.settlementId);
   if (isDomainError(offer)) return offer;
   if (offer.approval) {
@@ -1087,42 +1062,22 @@ function decideRejectSettlement(command: RejectSettlement, state: LoanState): De
 
 // ---- the decider ----------------------------------------------------------------------------------
 
-export function decide(command: LoanCommand, state: LoanState): Decision {
-  switch (command.type) {
-    case 'RegisterLoan':
-      return decideRegisterLoan(command, state);
-    case 'PostPayment':
-      return decidePostPayment(command, state);
-    case 'ReversePayment':
-      return decideReversePayment(command, state);
-    case 'CloseBusinessDay':
-      return decideCloseBusinessDay(command, state);
-    case 'StartCollectionHold':
-      return decideStartCollectionHold(command, state);
-    case 'EndCollectionHold':
-      return decideEndCollectionHold(command, state);
-    case 'RestructureSchedule':
-      return decideRestructureSchedule(command, state);
-    case 'WaivePenalty':
-      return decideWaivePenalty(command, state);
-    case 'RequestWriteOff':
-      return decideRequestWriteOff(command, state);
-    case 'ApproveWriteOff':
-      return decideApproveWriteOff(command, state);
-    case 'RejectWriteOff':
-      return decideRejectWriteOff(command, state);
-    case 'ProposeSettlement':
-      return decideProposeSettlement(command, state);
-    case 'ApproveSettlement':
-      return decideApproveSettlement(command, state);
-    case 'RejectSettlement':
-      return decideRejectSettlement(command, state);
-    default: {
-      const unknown: never = command;
-      return domainError('UNKNOWN_COMMAND', `unknown loan command ${JSON.stringify((unknown as { type?: unknown }).type)}`);
-    }
-  }
-}
+export const decide = decideByType<LoanCommand, LoanState, Decision>('loan', {
+  RegisterLoan: decideRegisterLoan,
+  PostPayment: decidePostPayment,
+  ReversePayment: decideReversePayment,
+  CloseBusinessDay: decideCloseBusinessDay,
+  StartCollectionHold: decideStartCollectionHold,
+  EndCollectionHold: decideEndCollectionHold,
+  RestructureSchedule: decideRestructureSchedule,
+  WaivePenalty: decideWaivePenalty,
+  RequestWriteOff: decideRequestWriteOff,
+  ApproveWriteOff: decideApproveWriteOff,
+  RejectWriteOff: decideRejectWriteOff,
+  ProposeSettlement: decideProposeSettlement,
+  ApproveSettlement: decideApproveSettlement,
+  RejectSettlement: decideRejectSettlement,
+});
 
 export const loanDecider: Decider<LoanCommand, LoanEvent, LoanState> = {
   initialState: initialLoanState,

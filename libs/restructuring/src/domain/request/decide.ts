@@ -3,10 +3,12 @@ import {
   addMonths,
   compareDates,
   daysBetween,
+  decideByType,
   domainError,
   fourEyes,
-  isBusinessDate,
+  invalidDates,
   isDomainError,
+  isWholeFen,
   type Actor,
   type BusinessDate,
   type Command,
@@ -136,20 +138,13 @@ type Decision = readonly RestructuringEvent[] | DomainError;
 // ---- shared rules ---------------------------------------------------------------------------------
 
 const REF = /^[A-Za-z0-9._:/-]{1,128}$/;
-const isWholeFen = (v: unknown): v is Fen => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-function invalidDates(dates: Record<string, unknown>): DomainError | null {
-  for (const [field, value] of Object.entries(dates)) {
-    if (!isBusinessDate(value)) return domainError('INVALID_DATE', `${field} must be a calendar date (YYYY-MM-DD)`, { field, value });
-  }
-  return null;
-}
-
-function existing(state: RequestState, requestId: string): OpenRequest | DomainError {
+/** The open request a command names, once the command's `dates` (by field) are calendar dates. */
+function existing(state: RequestState, requestId: string, dates: Record<string, unknown> = {}): OpenRequest | DomainError {
   if (state.status === 'None' || state.requestId !== requestId) {
     return domainError('RESTRUCTURING_REQUEST_NOT_FOUND', `no restructuring request ${requestId}`, { requestId }, 'not_found');
   }
-  return state;
+  return invalidDates(dates) ?? state;
 }
 
 function wrongStatus(state: OpenRequest, action: string, allowed: readonly RequestStatus[]): DomainError {
@@ -445,10 +440,8 @@ function decideOffer(command: OfferRestructuring, state: RequestState): Decision
 
 function decideAccept(command: AcceptOffer, state: RequestState): Decision {
   const d = command.data;
-  const request = existing(state, d.requestId);
+  const request = existing(state, d.requestId, { businessDate: d.businessDate });
   if (isDomainError(request)) return request;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
   if (request.status === 'OfferExpired') return domainError('OFFER_EXPIRED', 'the offer has expired', { expiresOn: request.offer!.expiresOn });
   if (request.status !== 'Offered') return wrongStatus(request, 'accept', ['Offered']);
   const offer = request.offer!;
@@ -501,10 +494,8 @@ function decideAccept(command: AcceptOffer, state: RequestState): Decision {
  */
 function decideExpire(command: ExpireOffer, state: RequestState): Decision {
   const d = command.data;
-  const request = existing(state, d.requestId);
+  const request = existing(state, d.requestId, { closedDate: d.closedDate });
   if (isDomainError(request)) return request;
-  const badDate = invalidDates({ closedDate: d.closedDate });
-  if (badDate) return badDate;
   if (request.status !== 'Offered' || compareDates(d.closedDate, request.offer!.expiresOn) < 0) return [];
   return [
     {
@@ -693,32 +684,17 @@ function decideObserve(command: ObservePlan, state: RequestState): Decision {
 
 // ---- the decider ----------------------------------------------------------------------------------
 
-function decide(command: RestructuringCommand, state: RequestState): Decision {
-  switch (command.type) {
-    case 'RequestRestructuring':
-      return decideRequest(command, state);
-    case 'AssessRestructuring':
-      return decideAssess(command, state);
-    case 'ApproveRestructuring':
-      return decideApprove(command, state);
-    case 'RejectRestructuring':
-      return decideReject(command, state);
-    case 'OfferRestructuring':
-      return decideOffer(command, state);
-    case 'AcceptOffer':
-      return decideAccept(command, state);
-    case 'ExpireOffer':
-      return decideExpire(command, state);
-    case 'ActivateRestructuring':
-      return decideActivate(command, state);
-    case 'ObservePlan':
-      return decideObserve(command, state);
-    default: {
-      const unknown: never = command;
-      return domainError('UNKNOWN_COMMAND', `unknown restructuring command ${JSON.stringify((unknown as { type?: unknown }).type)}`);
-    }
-  }
-}
+const decide = decideByType<RestructuringCommand, RequestState, Decision>('restructuring', {
+  RequestRestructuring: decideRequest,
+  AssessRestructuring: decideAssess,
+  ApproveRestructuring: decideApprove,
+  RejectRestructuring: decideReject,
+  OfferRestructuring: decideOffer,
+  AcceptOffer: decideAccept,
+  ExpireOffer: decideExpire,
+  ActivateRestructuring: decideActivate,
+  ObservePlan: decideObserve,
+});
 
 export const restructuringDecider: Decider<RestructuringCommand, RestructuringEvent, RequestState> = {
   initialState: initialRequestState,

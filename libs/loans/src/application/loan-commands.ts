@@ -1,10 +1,19 @@
 import { isDomainError, type Actor, type BusinessDate, type DomainError, type Fen } from '#kernel';
 import { AggregateRepository, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
 import { runCommand, type Metrics } from '#platform';
-import { loanDecider, type LoanCommand, type NewInstallment } from '../domain/loan/decide.js';
+import {
+  loanDecider,
+  type ApproveSettlement,
+  type ApproveWriteOff,
+  type LoanCommand,
+  type NewInstallment,
+  type ProposeSettlement,
+  type RegisterLoan,
+  type RejectSettlement,
+  type RejectWriteOff,
+  type RequestWriteOff,
+} from '../domain/loan/decide.js';
 import type { LoanEvent, LoanState } from '../domain/loan/events.js';
-import type { ScheduledInstallment } from '../domain/position.js';
-import type { ProductSettings } from '../domain/product.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import { loanStream } from './streams.js';
 
@@ -31,18 +40,7 @@ export interface LoanCall {
   readonly ctx: CommandContext;
 }
 
-export interface RegisterLoanInput {
-  readonly loanId: string;
-  readonly customerId: string;
-  readonly productCode: string;
-  readonly principal: Fen;
-  readonly annualRateBps: number;
-  readonly termMonths: number;
-  readonly disbursementDate: BusinessDate;
-  readonly timeZone: string;
-  readonly schedule: readonly ScheduledInstallment[];
-  readonly product?: ProductSettings;
-}
+export type RegisterLoanInput = Omit<RegisterLoan['data'], 'businessDate'>;
 
 export interface PaymentInput {
   readonly reference: string;
@@ -122,24 +120,15 @@ export class LoanCommandHandlers {
 
   /** Four-eyes write-off: the intake's actor asks, and a different actor approves or rejects. */
   async requestWriteOff(loanId: string, input: { requestId: string; reason: string }, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'RequestWriteOff', intake, (businessDate) => ({
-      type: 'RequestWriteOff',
-      data: { loanId, ...input, by: intake.actor, businessDate },
-    }));
+    return this.byActor<RequestWriteOff>(loanId, 'RequestWriteOff', input, intake);
   }
 
   async approveWriteOff(loanId: string, requestId: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'ApproveWriteOff', intake, (businessDate) => ({
-      type: 'ApproveWriteOff',
-      data: { loanId, requestId, by: intake.actor, businessDate },
-    }));
+    return this.byActor<ApproveWriteOff>(loanId, 'ApproveWriteOff', { requestId }, intake);
   }
 
   async rejectWriteOff(loanId: string, requestId: string, reason: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'RejectWriteOff', intake, (businessDate) => ({
-      type: 'RejectWriteOff',
-      data: { loanId, requestId, reason, by: intake.actor, businessDate },
-    }));
+    return this.byActor<RejectWriteOff>(loanId, 'RejectWriteOff', { requestId, reason }, intake);
   }
 
   /** Four-eyes settlement offer: the intake's actor proposes, and a different actor approves or rejects. */
@@ -148,30 +137,31 @@ export class LoanCommandHandlers {
     input: { settlementId: string; amount: Fen; dueBy: BusinessDate; reason: string },
     intake: Intake,
   ): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'ProposeSettlement', intake, (businessDate) => ({
-      type: 'ProposeSettlement',
-      data: { loanId, ...input, by: intake.actor, businessDate },
-    }));
+    return this.byActor<ProposeSettlement>(loanId, 'ProposeSettlement', input, intake);
   }
 
   async approveSettlement(loanId: string, settlementId: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'ApproveSettlement', intake, (businessDate) => ({
-      type: 'ApproveSettlement',
-      data: { loanId, settlementId, by: intake.actor, businessDate },
-    }));
+    return this.byActor<ApproveSettlement>(loanId, 'ApproveSettlement', { settlementId }, intake);
   }
 
   async rejectSettlement(loanId: string, settlementId: string, reason: string, intake: Intake): Promise<LoanCall | DomainError> {
-    return this.call(loanId, 'RejectSettlement', intake, (businessDate) => ({
-      type: 'RejectSettlement',
-      data: { loanId, settlementId, reason, by: intake.actor, businessDate },
-    }));
+    return this.byActor<RejectSettlement>(loanId, 'RejectSettlement', { settlementId, reason }, intake);
   }
 
   /** Runs a call (or passes on the calendar's refusal) through the command pipeline, for intakes other than HTTP. */
   async dispatch(call: LoanCall | DomainError): Promise<CommandResult<LoanEvent> | DomainError> {
     if (isDomainError(call)) return call;
     return runCommand(this.metrics, this.repository, call.streamId, call.command, call.ctx);
+  }
+
+  /** A four-eyes step: the command names the intake's actor as who takes it. */
+  private async byActor<C extends RequestWriteOff | ApproveWriteOff | RejectWriteOff | ProposeSettlement | ApproveSettlement | RejectSettlement>(
+    loanId: string,
+    type: C['type'],
+    input: Omit<C['data'], 'loanId' | 'by' | 'businessDate'>,
+    intake: Intake,
+  ): Promise<LoanCall | DomainError> {
+    return this.call(loanId, type, intake, (businessDate) => ({ type, data: { loanId, ...input, by: intake.actor, businessDate } }) as C);
   }
 
   private async call(loanId: string, name: string, intake: Intake, build: (businessDate: BusinessDate) => LoanCommand): Promise<LoanCall | DomainError> {

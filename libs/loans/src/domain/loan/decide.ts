@@ -36,6 +36,7 @@ import {
   penaltyOwed,
   project,
   type LoanPosition,
+  type LoanTerms,
   type PaymentFact,
   type RestructuringFact,
   type ScheduledInstallment,
@@ -55,15 +56,7 @@ import { WORKING_DAY_CALENDAR, nextWorkingDay } from '../working-days.js';
 
 export type RegisterLoan = Command<
   'RegisterLoan',
-  {
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly productCode: string;
-    readonly principal: Fen;
-    readonly annualRateBps: number;
-    readonly termMonths: number;
-    readonly disbursementDate: BusinessDate;
-    readonly timeZone: string;
+  LoanTerms & {
     readonly schedule: readonly ScheduledInstallment[];
     /** The product's settings; the default product when omitted. */
     readonly product?: ProductSettings;

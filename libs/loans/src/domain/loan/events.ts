@@ -5,6 +5,7 @@ import {
   project,
   type ForgivenessFact,
   type LoanFacts,
+  type LoanTerms,
   type PaymentFact,
   type SettlementFacts,
   type WaiverFact,
@@ -24,15 +25,7 @@ import type { Restatement } from '../restatement.js';
 
 export type LoanRegistered = DomainEvent<
   'LoanRegistered',
-  {
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly productCode: string;
-    readonly principal: Fen;
-    readonly annualRateBps: number;
-    readonly termMonths: number;
-    readonly disbursementDate: BusinessDate;
-    readonly timeZone: string;
+  LoanTerms & {
     readonly schedule: readonly ScheduledInstallment[];
     /** The product settings in force for this loan, copied so later product changes do not rewrite history. */
     readonly product: ProductSettings;

@@ -1,4 +1,5 @@
-import { addDays, compareDates, domainError, isBusinessDate, type Actor, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { addDays, compareDates, decideByType, domainError, isBusinessDate } from '#kernel';
+import type { Actor, BusinessDate, Decider, DomainError, DomainEvent } from '#kernel';
 
 /**
  * A complaint or dispute, from the moment it is raised to its resolution: raised (by the
@@ -75,11 +76,12 @@ function complaintPolicyProblem(policy: ComplaintPolicy): string | null {
 
 // ---- events ----------------------------------------------------------------------------------------
 
-export type ComplaintRaised = DomainEvent<
+/** An event of the complaint's file as a whole: it names the complaint and the customer whose it is. */
+type CustomerComplaintEvent<T extends string, D> = DomainEvent<T, { readonly complaintId: string; readonly customerId: string } & D>;
+
+export type ComplaintRaised = CustomerComplaintEvent<
   'ComplaintRaised',
   {
-    readonly complaintId: string;
-    readonly customerId: string;
     readonly kind: ComplaintKind;
     readonly category: ComplaintCategory;
     readonly source: ComplaintSource;
@@ -106,11 +108,9 @@ export type ComplaintInvestigationStarted = DomainEvent<
   'ComplaintInvestigationStarted',
   { readonly complaintId: string; readonly investigator: Actor; readonly investigatorTeam: string | null; readonly startedOn: BusinessDate }
 >;
-export type ComplaintResolved = DomainEvent<
+export type ComplaintResolved = CustomerComplaintEvent<
   'ComplaintResolved',
   {
-    readonly complaintId: string;
-    readonly customerId: string;
     readonly kind: ComplaintKind;
     readonly outcome: ComplaintOutcome;
     readonly remedies: readonly Remedy[];
@@ -124,11 +124,9 @@ export type ComplaintResolved = DomainEvent<
   }
 >;
 /** The investigator moved the resolution deadline later, once, within the policy's limit, for a stated reason. */
-export type ComplaintDeadlineExtended = DomainEvent<
+export type ComplaintDeadlineExtended = CustomerComplaintEvent<
   'ComplaintDeadlineExtended',
   {
-    readonly complaintId: string;
-    readonly customerId: string;
     readonly previousResolveBy: BusinessDate;
     readonly resolveBy: BusinessDate;
     readonly days: number;
@@ -139,11 +137,9 @@ export type ComplaintDeadlineExtended = DomainEvent<
     readonly extendedOn: BusinessDate;
   }
 >;
-export type ComplaintEscalated = DomainEvent<
+export type ComplaintEscalated = CustomerComplaintEvent<
   'ComplaintEscalated',
   {
-    readonly complaintId: string;
-    readonly customerId: string;
     readonly deadline: Deadline;
     readonly due: BusinessDate;
     /** The business day whose close found the deadline missed. */
@@ -166,17 +162,10 @@ export const COMPLAINT_EVENT_TYPES: readonly ComplaintEvent['type'][] = [
 
 type ComplaintStatus = 'RAISED' | 'ACKNOWLEDGED' | 'INVESTIGATING' | 'RESOLVED';
 
-interface ComplaintFile {
-  readonly complaintId: string;
-  readonly customerId: string;
-  readonly kind: ComplaintKind;
-  readonly caseIds: readonly string[];
-  readonly caseTeams: readonly string[];
-  readonly caseCollectors: readonly string[];
-  readonly raisedBy: Actor;
-  readonly raisedOn: BusinessDate;
-  readonly acknowledgeBy: BusinessDate;
-  readonly resolveBy: BusinessDate;
+/** What the raised event said that the complaint's later steps look at. */
+type RaisedFile = Omit<ComplaintRaised['data'], 'category' | 'source' | 'loanId' | 'statementRef'>;
+
+interface ComplaintFile extends RaisedFile {
   readonly acknowledgedOn: BusinessDate | null;
   readonly investigator: Actor | null;
   readonly escalated: readonly Deadline[];
@@ -191,24 +180,8 @@ const initialComplaintState = (): ComplaintState => ({ status: 'NONE' });
 function evolveComplaint(state: ComplaintState, event: ComplaintEvent): ComplaintState {
   switch (event.type) {
     case 'ComplaintRaised': {
-      const d = event.data;
-      return {
-        status: 'RAISED',
-        complaintId: d.complaintId,
-        customerId: d.customerId,
-        kind: d.kind,
-        caseIds: d.caseIds,
-        caseTeams: d.caseTeams,
-        caseCollectors: d.caseCollectors,
-        raisedBy: d.raisedBy,
-        raisedOn: d.raisedOn,
-        acknowledgeBy: d.acknowledgeBy,
-        resolveBy: d.resolveBy,
-        acknowledgedOn: null,
-        investigator: null,
-        escalated: [],
-        extended: false,
-      };
+      const { category, source, loanId, statementRef, ...file } = event.data;
+      return { status: 'RAISED', ...file, acknowledgedOn: null, investigator: null, escalated: [], extended: false };
     }
     case 'ComplaintAcknowledged':
       return state.status === 'NONE' ? state : { ...state, status: 'ACKNOWLEDGED', acknowledgedOn: event.data.acknowledgedOn };
@@ -293,6 +266,18 @@ function dated(c: Open, businessDate: BusinessDate): DomainError | null {
   return null;
 }
 
+/** `value` is one of `list`'s members, else the `code` refusal that names them. */
+function notOneOf(list: readonly string[], field: string, value: string, code: string): DomainError | null {
+  return list.includes(value) ? null : domainError(code, `${field} must be one of ${list.join(', ')}`);
+}
+
+/** A step only the complaint's investigator takes, once the investigation has started. */
+function notTheInvestigator(c: Open, by: Actor, unstarted: string, code: string, step: string): DomainError | null {
+  if (!c.investigator) return domainError('INVESTIGATION_REQUIRED', unstarted, {}, 'conflict');
+  if (c.investigator.id !== by.id) return domainError(code, `the investigator (${c.investigator.id}) ${step}`, {}, 'forbidden');
+  return null;
+}
+
 function decideRaise(command: RaiseComplaint, state: ComplaintState): Decision {
   const { policy, ...d } = command.data;
   if (state.status !== 'NONE') {
@@ -302,11 +287,11 @@ function decideRaise(command: RaiseComplaint, state: ComplaintState): Decision {
       : domainError('COMPLAINT_EXISTS', `complaint ${d.complaintId} already exists`, {}, 'conflict');
   }
   if (!isBusinessDate(d.raisedOn)) return domainError('INVALID_DATE', 'the business date must be a calendar date', { raisedOn: d.raisedOn });
-  if (!(COMPLAINT_KINDS as readonly string[]).includes(d.kind)) return domainError('INVALID_KIND', `kind must be one of ${COMPLAINT_KINDS.join(', ')}`);
-  if (!(COMPLAINT_CATEGORIES as readonly string[]).includes(d.category))
-    return domainError('INVALID_CATEGORY', `category must be one of ${COMPLAINT_CATEGORIES.join(', ')}`);
-  if (!(COMPLAINT_SOURCES as readonly string[]).includes(d.source))
-    return domainError('INVALID_SOURCE', `source must be one of ${COMPLAINT_SOURCES.join(', ')}`);
+  const listed =
+    notOneOf(COMPLAINT_KINDS, 'kind', d.kind, 'INVALID_KIND') ??
+    notOneOf(COMPLAINT_CATEGORIES, 'category', d.category, 'INVALID_CATEGORY') ??
+    notOneOf(COMPLAINT_SOURCES, 'source', d.source, 'INVALID_SOURCE');
+  if (listed) return listed;
   if (d.source === 'CUSTOMER' && (d.raisedBy.role !== 'customer' || d.raisedBy.id !== d.customerId)) {
     return domainError(
       'COMPLAINT_SOURCE_MISMATCH',
@@ -388,13 +373,11 @@ function decideResolve(command: ResolveComplaint, state: ComplaintState): Decisi
   const c = existing(state, d.complaintId);
   if (isError(c)) return c;
   if (c.status === 'RESOLVED') return [];
-  if (!c.investigator) return domainError('INVESTIGATION_REQUIRED', 'a complaint is resolved after it has been investigated', {}, 'conflict');
-  if (c.investigator.id !== d.by.id)
-    return domainError('RESOLVER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) resolves the complaint`, {}, 'forbidden');
-  const when = dated(c, d.businessDate);
-  if (when) return when;
-  if (!(COMPLAINT_OUTCOMES as readonly string[]).includes(d.outcome))
-    return domainError('INVALID_OUTCOME', `outcome must be one of ${COMPLAINT_OUTCOMES.join(', ')}`);
+  const refused =
+    notTheInvestigator(c, d.by, 'a complaint is resolved after it has been investigated', 'RESOLVER_NOT_INVESTIGATOR', 'resolves the complaint') ??
+    dated(c, d.businessDate) ??
+    notOneOf(COMPLAINT_OUTCOMES, 'outcome', d.outcome, 'INVALID_OUTCOME');
+  if (refused) return refused;
   if (d.remedies.length === 0 || d.remedies.some((r) => !(REMEDIES as readonly string[]).includes(r)))
     return domainError('INVALID_REMEDY', `remedies are one or more of ${REMEDIES.join(', ')}`);
   if (d.outcome === 'NOT_UPHELD' && d.remedies.some((r) => r !== 'NONE' && r !== 'APOLOGY')) {
@@ -430,14 +413,17 @@ function decideExtend(command: ExtendResolutionDeadline, state: ComplaintState):
   const d = command.data;
   const c = open(state, d.complaintId);
   if (isError(c)) return c;
-  if (!c.investigator)
-    return domainError('INVESTIGATION_REQUIRED', 'the investigator extends the deadline, once the investigation has started', {}, 'conflict');
-  if (c.investigator.id !== d.by.id)
-    return domainError('EXTENDER_NOT_INVESTIGATOR', `the investigator (${c.investigator.id}) extends the deadline`, {}, 'forbidden');
-  const when = dated(c, d.businessDate);
-  if (when) return when;
-  if (!(EXTENSION_REASONS as readonly string[]).includes(d.reason))
-    return domainError('INVALID_EXTENSION_REASON', `reason must be one of ${EXTENSION_REASONS.join(', ')}`);
+  const refused =
+    notTheInvestigator(
+      c,
+      d.by,
+      'the investigator extends the deadline, once the investigation has started',
+      'EXTENDER_NOT_INVESTIGATOR',
+      'extends the deadline',
+    ) ??
+    dated(c, d.businessDate) ??
+    notOneOf(EXTENSION_REASONS, 'reason', d.reason, 'INVALID_EXTENSION_REASON');
+  if (refused) return refused;
   if (!Number.isInteger(d.days) || d.days < 1 || d.days > d.policy.maxExtensionDays) {
     return domainError('EXTENSION_TOO_LONG', `the deadline is extended by 1 to ${d.policy.maxExtensionDays} days`, {
       days: d.days,
@@ -495,26 +481,14 @@ function decideEscalate(command: EscalateOverdue, state: ComplaintState): Decisi
   return events;
 }
 
-function decideComplaint(command: ComplaintCommand, state: ComplaintState): Decision {
-  switch (command.type) {
-    case 'RaiseComplaint':
-      return decideRaise(command, state);
-    case 'AcknowledgeComplaint':
-      return decideAcknowledge(command, state);
-    case 'StartInvestigation':
-      return decideStartInvestigation(command, state);
-    case 'ExtendResolutionDeadline':
-      return decideExtend(command, state);
-    case 'ResolveComplaint':
-      return decideResolve(command, state);
-    case 'EscalateOverdue':
-      return decideEscalate(command, state);
-    default: {
-      const _never: never = command;
-      return domainError('UNKNOWN_COMMAND', 'unknown complaint command');
-    }
-  }
-}
+const decideComplaint = decideByType<ComplaintCommand, ComplaintState, Decision>('complaint', {
+  RaiseComplaint: decideRaise,
+  AcknowledgeComplaint: decideAcknowledge,
+  StartInvestigation: decideStartInvestigation,
+  ExtendResolutionDeadline: decideExtend,
+  ResolveComplaint: decideResolve,
+  EscalateOverdue: decideEscalate,
+});
 
 export const complaintDecider: Decider<ComplaintCommand, ComplaintEvent, ComplaintState> = {
   initialState: initialComplaintState,

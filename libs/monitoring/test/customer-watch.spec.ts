@@ -35,6 +35,19 @@ const raised = (
   data: { customerId: 'C1', signals, severity, score, ruleSetVersion: 'EW-1', episode, asOf, sourcePosition: pos(asOf) },
 });
 
+/** Episode 1 (from 2026-03-01) closed on 2026-03-20 by the observation `sourceEventId`. */
+const episode1Closed = (sourceEventId: string): CustomerWatchEvent => ({
+  type: 'EarlyWarningEpisodeClosed',
+  data: {
+    customerId: 'C1',
+    episode: { number: 1, startedOn: '2026-03-01' },
+    closedOn: '2026-03-20',
+    reason: 'Test',
+    sourceEventId,
+    sourcePosition: pos('2026-03-20'),
+  },
+});
+
 describe('CustomerWatch decider: episodes and de-duplication', () => {
   const partial = sig('PARTIAL_PAYMENT', 1);
   const broken = sig('PROMISE_BROKEN', 2);
@@ -77,17 +90,7 @@ describe('CustomerWatch decider: episodes and de-duplication', () => {
   });
 
   it('closes the episode when the customer is current again, and the same signal then fires in episode 2', () => {
-    const closed: CustomerWatchEvent = {
-      type: 'EarlyWarningEpisodeClosed',
-      data: {
-        customerId: 'C1',
-        episode: { number: 1, startedOn: '2026-03-01' },
-        closedOn: '2026-03-20',
-        reason: 'Test',
-        sourceEventId: 'src-2026-03-20',
-        sourcePosition: pos('2026-03-20'),
-      },
-    };
+    const closed = episode1Closed('src-2026-03-20');
     spec
       .given([raised('2026-03-01', [partial], 1, 'LOW')])
       .when(observe('2026-03-20', [], true))
@@ -99,17 +102,7 @@ describe('CustomerWatch decider: episodes and de-duplication', () => {
   });
 
   it('ignores a replayed observation (at or before the last recorded source position)', () => {
-    const closed: CustomerWatchEvent = {
-      type: 'EarlyWarningEpisodeClosed',
-      data: {
-        customerId: 'C1',
-        episode: { number: 1, startedOn: '2026-03-01' },
-        closedOn: '2026-03-20',
-        reason: 'Test',
-        sourceEventId: 'x',
-        sourcePosition: pos('2026-03-20'),
-      },
-    };
+    const closed = episode1Closed('x');
     const episode2 = raised('2026-04-12', [partial], 1, 'LOW', { number: 2, startedOn: '2026-04-12' });
     const history = [raised('2026-03-01', [partial], 1, 'LOW'), closed, episode2];
     // An old cure replayed does not close episode 2; an old signal replayed does not join it.

@@ -1,31 +1,24 @@
-import { PostgresEventStore } from '#eventstore';
 import { ProjectionRunner } from '#projections';
-import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { EARLY_WARNING_REACTOR, earlyWarningReactor } from '../src/application/early-warning.reactor.js';
 import { MonitoringRuntime } from '../src/application/runtime.js';
 import { DEFAULT_MONITORING_SETTINGS } from '../src/application/settings.js';
 import type { EarlyWarningRaised } from '../src/domain/customer-watch.js';
 import { warningsProjection } from '../src/read-model/warnings.projection.js';
-import { caughtUp, Scenario } from './scenario.js';
+import { caughtUp, liveStore, Scenario } from './scenario.js';
 
 describe('early-warning reactor over the live stream', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-
+  let live: Awaited<ReturnType<typeof liveStore>>;
   beforeEach(async () => {
-    db = await testDatabase();
-    store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
+    live = await liveStore();
   });
-  afterEach(async () => {
-    await store.close();
-    await db.close();
-  });
+  afterEach(() => live.close());
 
   async function customerStream(customerId: string) {
-    return store.readStream(`monitoring.customer-${customerId}`);
+    return live.store.readStream(`monitoring.customer-${customerId}`);
   }
 
   it('raises warnings per customer from loans, collection and grading events, once per episode, and closes the episode on a cure', async () => {
+    const { db, store } = live;
     const s = new Scenario(store);
     await s.loanRegistered('L1', 'C1', 300_000, '2026-10-01');
     await s.loanRegistered('L2', 'C1', 300_000, '2026-10-01');

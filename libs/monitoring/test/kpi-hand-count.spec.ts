@@ -1,12 +1,8 @@
-import { PostgresEventStore } from '#eventstore';
 import type { RecordedEvent } from '#kernel';
-import { ProjectionRunner } from '#projections';
-import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { allEvents } from '#test-support/kafka/published-contract.js';
 import { RIGHT_PARTY_OUTCOMES } from '../src/read-model/kpi-definitions.js';
-import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.projection.js';
 import { KpiQueries } from '../src/read-model/kpis.js';
-import { caughtUp, Scenario } from './scenario.js';
+import { factsOf } from './scenario.js';
 
 /**
  * The cure and right-party-contact figures equal a hand count of the same facts: a scripted
@@ -19,64 +15,56 @@ import { caughtUp, Scenario } from './scenario.js';
  * reached, nobody answered; on K1 a promise to pay.
  */
 describe('KPI figures against a hand count of the events', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let runner: ProjectionRunner;
+  let facts: Awaited<ReturnType<typeof factsOf>>;
   let kpis: KpiQueries;
   let events: RecordedEvent[];
 
   beforeAll(async () => {
-    db = await testDatabase();
-    store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
-    const s = new Scenario(store);
-    const S = { strategyId: 'S1', version: 1, stage: 'M1', variant: 'champion', grade: 'C', overdue: 10_000 };
-    const U = { kind: 'COLLECTOR' as const, id: 'U1' };
-    for (const [loan, customer] of [
-      ['L1', 'C1'],
-      ['L2', 'C2'],
-      ['L3', 'C3'],
-      ['L4', 'C4'],
-      ['L6', 'C6'],
-    ])
-      await s.loanRegistered(loan, customer, 100_000, '2026-10-01');
-    for (const [k, loan, customer, on] of [
-      ['K1', 'L1', 'C1', '2026-11-02'],
-      ['K2', 'L2', 'C2', '2026-11-02'],
-      ['K3', 'L3', 'C3', '2026-11-03'],
-      ['K4', 'L4', 'C4', '2026-11-03'],
-      ['K6', 'L6', 'C6', '2026-11-04'],
-    ]) {
-      await s.delinquent(loan, 'M1', 1, 10_000, on);
-      await s.caseOpened(k, loan, customer, S, on);
-      await s.assigned(k, 'U1', on);
-    }
-    await s.attempt('K1', 'A1', 'CALL', 'PROMISE_TO_PAY', U, '2026-11-05');
-    await s.attempt('K6', 'A2', 'CALL', 'REFUSED', U, '2026-11-05', 'THIRD_PARTY');
-    await s.attempt('K6', 'A3', 'CALL', 'DISPUTE', U, '2026-11-06', 'THIRD_PARTY');
-    await s.attempt('K6', 'A4', 'CALL', 'REFUSED', U, '2026-11-07');
-    await s.attempt('K6', 'A5', 'CALL', 'RIGHT_PARTY_CONTACT', U, '2026-11-08');
-    await s.attempt('K6', 'A6', 'CALL', 'NO_ANSWER', U, '2026-11-09');
-    await s.cured('L1', '2026-11-10');
-    await s.caseClosed('K1', 'CURED', '2026-11-10');
-    await s.paidOff('L2', '2026-11-12');
-    await s.caseClosed('K2', 'PAID_OFF', '2026-11-12');
-    await s.cured('L4', '2026-11-14');
-    await s.caseClosed('K4', 'CURED', '2026-11-14');
-    await s.delinquent('L4', 'M1', 1, 10_000, '2026-11-20');
-    await s.caseOpened('K5', 'L4', 'C4', S, '2026-11-20');
-    await s.cured('L3', '2026-12-03');
-    await s.caseClosed('K3', 'CURED', '2026-12-03');
-    runner = new ProjectionRunner(db.pool, store, [factsProjection()], { batchSize: 5 });
-    await runner.start();
-    await caughtUp(db.pool, FACTS_PROJECTION, s.last);
-    kpis = new KpiQueries(db.pool);
-    events = await allEvents(store);
+    facts = await factsOf(async (s) => {
+      const S = { strategyId: 'S1', version: 1, stage: 'M1', variant: 'champion', grade: 'C', overdue: 10_000 };
+      const U = { kind: 'COLLECTOR' as const, id: 'U1' };
+      for (const [loan, customer] of [
+        ['L1', 'C1'],
+        ['L2', 'C2'],
+        ['L3', 'C3'],
+        ['L4', 'C4'],
+        ['L6', 'C6'],
+      ])
+        await s.loanRegistered(loan, customer, 100_000, '2026-10-01');
+      for (const [k, loan, customer, on] of [
+        ['K1', 'L1', 'C1', '2026-11-02'],
+        ['K2', 'L2', 'C2', '2026-11-02'],
+        ['K3', 'L3', 'C3', '2026-11-03'],
+        ['K4', 'L4', 'C4', '2026-11-03'],
+        ['K6', 'L6', 'C6', '2026-11-04'],
+      ]) {
+        await s.delinquent(loan, 'M1', 1, 10_000, on);
+        await s.caseOpened(k, loan, customer, S, on);
+        await s.assigned(k, 'U1', on);
+      }
+      await s.attempt('K1', 'A1', 'CALL', 'PROMISE_TO_PAY', U, '2026-11-05');
+      await s.attempt('K6', 'A2', 'CALL', 'REFUSED', U, '2026-11-05', 'THIRD_PARTY');
+      await s.attempt('K6', 'A3', 'CALL', 'DISPUTE', U, '2026-11-06', 'THIRD_PARTY');
+      await s.attempt('K6', 'A4', 'CALL', 'REFUSED', U, '2026-11-07');
+      await s.attempt('K6', 'A5', 'CALL', 'RIGHT_PARTY_CONTACT', U, '2026-11-08');
+      await s.attempt('K6', 'A6', 'CALL', 'NO_ANSWER', U, '2026-11-09');
+      await s.cured('L1', '2026-11-10');
+      await s.caseClosed('K1', 'CURED', '2026-11-10');
+      await s.paidOff('L2', '2026-11-12');
+      await s.caseClosed('K2', 'PAID_OFF', '2026-11-12');
+      await s.cured('L4', '2026-11-14');
+      await s.caseClosed('K4', 'CURED', '2026-11-14');
+      await s.delinquent('L4', 'M1', 1, 10_000, '2026-11-20');
+      await s.caseOpened('K5', 'L4', 'C4', S, '2026-11-20');
+      await s.cured('L3', '2026-12-03');
+      await s.caseClosed('K3', 'CURED', '2026-12-03');
+    }, 5);
+    kpis = new KpiQueries(facts.pool);
+    events = await allEvents(facts.store);
   });
 
   afterAll(async () => {
-    await runner?.stop();
-    await store?.close();
-    await db?.close();
+    await facts?.close();
   });
 
   /** By hand: cases opened in [from, to], and of them those whose case closed CURED or PAID_OFF by `to`, or whose loan was cured or paid off while it was open. */

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { comparePositions, type NewEvent, type Position } from '#kernel';
 import { PostgresEventStore, type EventStore } from '#eventstore';
 import { ProjectionRunner } from '#projections';
-import { testDatabase } from '#test-support/database.js';
+import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.projection.js';
 
 /**
@@ -339,9 +339,12 @@ export async function caughtUp(pool: pg.Pool, projection: string, position: Posi
  * facts projection applies them in batches of `batchSize` (so batch boundaries fall between
  * related events), and the answer is ready once it has caught up.
  */
-export async function factsOf(build: (s: Scenario) => Promise<void>, batchSize = 5): Promise<{ pool: pg.Pool; close(): Promise<void> }> {
-  const db = await testDatabase();
-  const store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
+export async function factsOf(
+  build: (s: Scenario) => Promise<void>,
+  batchSize = 5,
+): Promise<{ pool: pg.Pool; store: PostgresEventStore; runner: ProjectionRunner; close(): Promise<void> }> {
+  const live = await liveStore();
+  const { db, store } = live;
   const s = new Scenario(store);
   await build(s);
   const runner = new ProjectionRunner(db.pool, store, [factsProjection()], { batchSize });
@@ -349,8 +352,23 @@ export async function factsOf(build: (s: Scenario) => Promise<void>, batchSize =
   await caughtUp(db.pool, FACTS_PROJECTION, s.last);
   return {
     pool: db.pool,
+    store,
+    runner,
     async close() {
       await runner.stop();
+      await live.close();
+    },
+  };
+}
+
+/** A fresh database with an event store over it that scenarios append to; `close` closes both. */
+export async function liveStore(): Promise<{ db: TestDatabase; store: PostgresEventStore; close(): Promise<void> }> {
+  const db = await testDatabase();
+  const store = new PostgresEventStore(db.pool, { pollIntervalMs: 50 });
+  return {
+    db,
+    store,
+    async close() {
       await store.close();
       await db.close();
     },

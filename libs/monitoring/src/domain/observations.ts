@@ -26,7 +26,7 @@ export function nextStage(stage: Stage): LoanStage {
   return i === STAGES.length - 1 ? 'WRITTEN_OFF' : STAGES[i + 1];
 }
 
-interface Installment {
+export interface Installment {
   readonly seq: number;
   readonly dueDate: BusinessDate;
   /** Principal plus interest scheduled (penalty is not part of what an installment asks for). */

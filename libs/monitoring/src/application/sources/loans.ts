@@ -10,7 +10,7 @@ import type {
   RecoveryReceived,
   ScheduleRestructured,
 } from '#loans';
-import type { ObservationDraft, PaymentPart } from '../../domain/observations.js';
+import type { Installment, ObservationDraft, PaymentPart } from '../../domain/observations.js';
 import { dataOf, dateOf, entityId, str } from './common.js';
 
 /**
@@ -48,9 +48,30 @@ export const LOAN_EVENT_TYPES = [
  */
 export const DAY_CLOSE_EVENT_TYPES = ['EndOfDayCompleted'] as const;
 
+/** What each installment of a schedule asks for: principal plus interest. */
+function installments(schedule: LoanRegistered['data']['schedule']): Installment[] {
+  return schedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate, owed: i.principal + i.interest }));
+}
+
 export function fromLoans(event: RecordedEvent): ObservationDraft[] {
   const base = { sourceEventId: event.eventId };
   const loanId = entityId(event, 'loanId');
+  /** Money in, as Loans reported it: a payment with its parts, or a recovery on a written-off loan. */
+  const paymentMade = (
+    d: Pick<PaymentReceived['data'], 'reference' | 'amount' | 'valueDate'>,
+    parts: PaymentPart[],
+    recovery?: { recovery: true },
+  ): ObservationDraft => ({
+    ...base,
+    kind: 'PaymentMade',
+    on: dateOf(event, 'businessDate', 'valueDate'),
+    loanId,
+    reference: d.reference,
+    amount: d.amount,
+    valueDate: d.valueDate,
+    parts,
+    ...recovery,
+  });
   switch (event.type) {
     case 'LoanRegistered': {
       const d = (event as RecordedEvent<LoanRegistered['data']>).data;
@@ -62,7 +83,7 @@ export function fromLoans(event: RecordedEvent): ObservationDraft[] {
           loanId: d.loanId,
           customerId: d.customerId,
           principal: d.principal,
-          installments: d.schedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate, owed: i.principal + i.interest })),
+          installments: installments(d.schedule),
         },
       ];
     }
@@ -77,35 +98,10 @@ export function fromLoans(event: RecordedEvent): ObservationDraft[] {
         bySeq.set(a.seq, part);
       }
       const parts: PaymentPart[] = [...bySeq.entries()].sort(([a], [b]) => a - b).map(([seq, p]) => ({ seq, ...p }));
-      return [
-        {
-          ...base,
-          kind: 'PaymentMade',
-          on: dateOf(event, 'businessDate', 'valueDate'),
-          loanId,
-          reference: d.reference,
-          amount: d.amount,
-          valueDate: d.valueDate,
-          parts,
-        },
-      ];
+      return [paymentMade(d, parts)];
     }
-    case 'RecoveryReceived': {
-      const d = (event as RecordedEvent<RecoveryReceived['data']>).data;
-      return [
-        {
-          ...base,
-          kind: 'PaymentMade',
-          on: dateOf(event, 'businessDate', 'valueDate'),
-          loanId,
-          reference: d.reference,
-          amount: d.amount,
-          valueDate: d.valueDate,
-          parts: [],
-          recovery: true,
-        },
-      ];
-    }
+    case 'RecoveryReceived':
+      return [paymentMade((event as RecordedEvent<RecoveryReceived['data']>).data, [], { recovery: true })];
     case 'PaymentReversed': {
       const d = (event as RecordedEvent<PaymentReversed['data']>).data;
       return [{ ...base, kind: 'PaymentReversed', on: dateOf(event, 'businessDate'), loanId, reference: d.reference, amount: d.amount }];
@@ -128,16 +124,8 @@ export function fromLoans(event: RecordedEvent): ObservationDraft[] {
       return [{ ...base, kind: 'LoanReopened', on: dateOf(event, 'asOf'), loanId }];
     case 'ScheduleRestructured': {
       const d = (event as RecordedEvent<ScheduleRestructured['data']>).data;
-      return [
-        {
-          ...base,
-          kind: 'ScheduleReplaced',
-          on: dateOf(event, 'businessDate', 'effectiveDate'),
-          loanId,
-          replacedSeqs: d.replacedSeqs,
-          installments: d.newSchedule.map((i) => ({ seq: i.seq, dueDate: i.dueDate, owed: i.principal + i.interest })),
-        },
-      ];
+      const on = dateOf(event, 'businessDate', 'effectiveDate');
+      return [{ ...base, kind: 'ScheduleReplaced', on, loanId, replacedSeqs: d.replacedSeqs, installments: installments(d.newSchedule) }];
     }
     case 'DelinquencyRestated': {
       const d = (event as RecordedEvent<DelinquencyRestated['data']>).data;

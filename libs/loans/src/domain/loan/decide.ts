@@ -54,38 +54,31 @@ import { WORKING_DAY_CALENDAR, nextWorkingDay } from '../working-days.js';
  * cure, pay-off, penalty).
  */
 
-export type RegisterLoan = Command<
+/** A command on one loan: it names the loan and carries the business date it is decided on. */
+type OnLoan<T extends string, D = unknown> = Command<T, { readonly loanId: string; readonly businessDate: BusinessDate } & D>;
+
+/** A four-eyes step on a loan, taken by `by`. */
+type ByActor<T extends string, D> = OnLoan<T, { readonly by: Actor } & D>;
+
+export type RegisterLoan = OnLoan<
   'RegisterLoan',
   LoanTerms & {
     readonly schedule: readonly ScheduledInstallment[];
     /** The product's settings; the default product when omitted. */
     readonly product?: ProductSettings;
-    readonly businessDate: BusinessDate;
   }
 >;
 
-export type PostPayment = Command<
-  'PostPayment',
-  { readonly loanId: string; readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate; readonly businessDate: BusinessDate }
->;
+export type PostPayment = OnLoan<'PostPayment', { readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate }>;
 
-export type ReversePayment = Command<
-  'ReversePayment',
-  { readonly loanId: string; readonly reference: string; readonly reason: string; readonly businessDate: BusinessDate }
->;
+export type ReversePayment = OnLoan<'ReversePayment', { readonly reference: string; readonly reason: string }>;
 
 /** The end of one business day for one loan. */
-export type CloseBusinessDay = Command<'CloseBusinessDay', { readonly loanId: string; readonly businessDate: BusinessDate }>;
+export type CloseBusinessDay = OnLoan<'CloseBusinessDay'>;
 
-export type StartCollectionHold = Command<
-  'StartCollectionHold',
-  { readonly loanId: string; readonly holdId: string; readonly reason: string; readonly from: BusinessDate; readonly businessDate: BusinessDate }
->;
+export type StartCollectionHold = OnLoan<'StartCollectionHold', { readonly holdId: string; readonly reason: string; readonly from: BusinessDate }>;
 
-export type EndCollectionHold = Command<
-  'EndCollectionHold',
-  { readonly loanId: string; readonly holdId: string; readonly to: BusinessDate; readonly businessDate: BusinessDate }
->;
+export type EndCollectionHold = OnLoan<'EndCollectionHold', { readonly holdId: string; readonly to: BusinessDate }>;
 
 export interface NewInstallment {
   readonly dueDate: BusinessDate;
@@ -93,15 +86,13 @@ export interface NewInstallment {
   readonly interest: Fen;
 }
 
-export type RestructureSchedule = Command<
+export type RestructureSchedule = OnLoan<
   'RestructureSchedule',
   {
-    readonly loanId: string;
     readonly restructuringId: string;
     readonly effectiveDate: BusinessDate;
     /** The installments that replace every one not fully paid on the effective date; numbered on. */
     readonly newSchedule: readonly NewInstallment[];
-    readonly businessDate: BusinessDate;
   }
 >;
 
@@ -109,26 +100,14 @@ export type RestructureSchedule = Command<
  * Waive penalty owed on the business date. Sent by Restructuring once a fee waiver has passed its
  * four-eyes approval and the customer accepted it (`waiverId` is the restructuring request).
  */
-export type WaivePenalty = Command<
-  'WaivePenalty',
-  { readonly loanId: string; readonly waiverId: string; readonly amount: Fen; readonly reason: string; readonly businessDate: BusinessDate }
->;
+export type WaivePenalty = OnLoan<'WaivePenalty', { readonly waiverId: string; readonly amount: Fen; readonly reason: string }>;
 
 /** Four-eyes write-off: a request with a reason, then a decision by somebody else. */
-export type RequestWriteOff = Command<
-  'RequestWriteOff',
-  { readonly loanId: string; readonly requestId: string; readonly reason: string; readonly by: Actor; readonly businessDate: BusinessDate }
->;
+export type RequestWriteOff = ByActor<'RequestWriteOff', { readonly requestId: string; readonly reason: string }>;
 
-export type ApproveWriteOff = Command<
-  'ApproveWriteOff',
-  { readonly loanId: string; readonly requestId: string; readonly by: Actor; readonly businessDate: BusinessDate }
->;
+export type ApproveWriteOff = ByActor<'ApproveWriteOff', { readonly requestId: string }>;
 
-export type RejectWriteOff = Command<
-  'RejectWriteOff',
-  { readonly loanId: string; readonly requestId: string; readonly reason: string; readonly by: Actor; readonly businessDate: BusinessDate }
->;
+export type RejectWriteOff = ByActor<'RejectWriteOff', { readonly requestId: string; readonly reason: string }>;
 
 /**
  * The most a role may approve for write-off, in fen (principal + interest + penalty owed on the
@@ -147,28 +126,14 @@ export const WRITE_OFF_REQUESTERS: readonly string[] = ['supervisor', 'risk_mana
  * Settlement offers under four eyes: a proposal (pay `amount` by `dueBy`, the rest is forgiven),
  * then an approval or a rejection by somebody else.
  */
-export type ProposeSettlement = Command<
+export type ProposeSettlement = ByActor<
   'ProposeSettlement',
-  {
-    readonly loanId: string;
-    readonly settlementId: string;
-    readonly amount: Fen;
-    readonly dueBy: BusinessDate;
-    readonly reason: string;
-    readonly by: Actor;
-    readonly businessDate: BusinessDate;
-  }
+  { readonly settlementId: string; readonly amount: Fen; readonly dueBy: BusinessDate; readonly reason: string }
 >;
 
-export type ApproveSettlement = Command<
-  'ApproveSettlement',
-  { readonly loanId: string; readonly settlementId: string; readonly by: Actor; readonly businessDate: BusinessDate }
->;
+export type ApproveSettlement = ByActor<'ApproveSettlement', { readonly settlementId: string }>;
 
-export type RejectSettlement = Command<
-  'RejectSettlement',
-  { readonly loanId: string; readonly settlementId: string; readonly reason: string; readonly by: Actor; readonly businessDate: BusinessDate }
->;
+export type RejectSettlement = ByActor<'RejectSettlement', { readonly settlementId: string; readonly reason: string }>;
 
 /** Who may propose a settlement. */
 export const SETTLEMENT_PROPOSERS: readonly string[] = ['supervisor', 'risk_manager'];
@@ -402,17 +367,11 @@ function decideRegisterLoan(command: RegisterLoan, state: LoanState): Decision {
   return isDomainError(consequences) ? consequences : [registered, ...consequences];
 }
 
-// ---- PostPayment ----------------------------------------------------------------------------------
-
-function decidePostPayment(command: PostPayment, state: LoanState): Decision {
-  const d = command.data;
-  const loan = registered(state, d.loanId);
-  if (isDomainError(loan)) return loan;
-  if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a payment must be a positive whole number of fen', { amount: d.amount });
-  const badDate = invalidDates({ valueDate: d.valueDate, businessDate: d.businessDate });
-  if (badDate) return badDate;
-  if (loan.status === 'WrittenOff') return decideRecovery(d, loan);
-  const earlier = payments(loan).find((p) => p.reference === d.reference);
+/**
+ * A payment whose reference was recorded before is the same payment delivered again (nothing to
+ * decide) or, with another amount, a conflict; a new one may not be valued after the business date.
+ */
+function repeatedOrLatePayment(d: PostPayment['data'], earlier: { readonly amount: Fen } | undefined): Decision | null {
   if (earlier) {
     if (earlier.amount === d.amount) return []; // the same payment delivered again
     return domainError(
@@ -425,6 +384,22 @@ function decidePostPayment(command: PostPayment, state: LoanState): Decision {
   if (compareDates(d.valueDate, d.businessDate) > 0) {
     return domainError('VALUE_DATE_IN_FUTURE', 'a payment cannot be valued after the business date', { valueDate: d.valueDate, businessDate: d.businessDate });
   }
+  return null;
+}
+
+// ---- PostPayment ----------------------------------------------------------------------------------
+
+function decidePostPayment(command: PostPayment, state: LoanState): Decision {
+  const d = command.data;
+  const loan = registered(state, d.loanId);
+  if (isDomainError(loan)) return loan;
+  if (!isPositiveFen(d.amount)) return domainError('INVALID_AMOUNT', 'a payment must be a positive whole number of fen', { amount: d.amount });
+  const badDate = invalidDates({ valueDate: d.valueDate, businessDate: d.businessDate });
+  if (badDate) return badDate;
+  if (loan.status === 'WrittenOff') return decideRecovery(d, loan);
+  const earlier = payments(loan).find((p) => p.reference === d.reference);
+  const repeated = repeatedOrLatePayment(d, earlier);
+  if (repeated) return repeated;
   if (compareDates(d.valueDate, loan.facts.terms.disbursementDate) < 0) {
     return domainError('VALUE_DATE_BEFORE_DISBURSEMENT', 'a payment cannot be valued before the disbursement', {
       valueDate: d.valueDate,
@@ -457,18 +432,8 @@ function decidePostPayment(command: PostPayment, state: LoanState): Decision {
 function decideRecovery(d: PostPayment['data'], loan: WrittenOffLoan): Decision {
   const writeOff = loan.facts.writeOff!;
   const earlier = writeOff.recoveries.find((r) => r.reference === d.reference) ?? payments(loan).find((p) => p.reference === d.reference);
-  if (earlier) {
-    if (earlier.amount === d.amount) return [];
-    return domainError(
-      'DUPLICATE_PAYMENT_REFERENCE',
-      `payment ${d.reference} was already recorded with another amount`,
-      { reference: d.reference, recordedAmount: earlier.amount, amount: d.amount },
-      'conflict',
-    );
-  }
-  if (compareDates(d.valueDate, d.businessDate) > 0) {
-    return domainError('VALUE_DATE_IN_FUTURE', 'a payment cannot be valued after the business date', { valueDate: d.valueDate, businessDate: d.businessDate });
-  }
+  const repeated = repeatedOrLatePayment(d, earlier);
+  if (repeated) return repeated;
   const writtenOffOn = writeOff.writtenOff!.writtenOffOn;
   if (compareDates(d.valueDate, writtenOffOn) < 0) {
     return domainError(
@@ -707,12 +672,18 @@ function decideWaivePenalty(command: WaivePenalty, state: LoanState): Decision {
 
 // ---- Write-off (four eyes) ------------------------------------------------------------------------
 
-function pendingRequest(loan: OnBooks, requestId: string): NonNullable<NonNullable<OnBooks['facts']['writeOff']>['pending']> | DomainError {
+/** The pending write-off request a decision names, which whoever asked for it may not `decision` (four eyes). */
+function pendingRequest(
+  loan: OnBooks,
+  requestId: string,
+  by: Actor,
+  decision: 'approve' | 'decide on',
+): NonNullable<NonNullable<OnBooks['facts']['writeOff']>['pending']> | DomainError {
   const pending = loan.facts.writeOff?.pending;
   if (!pending || pending.requestId !== requestId) {
     return domainError('WRITE_OFF_REQUEST_NOT_FOUND', `no pending write-off request ${requestId} on this loan`, { requestId }, 'not_found');
   }
-  return pending;
+  return fourEyes(by.id, [pending.requestedBy], `whoever asked for a write-off cannot ${decision} it`, { requestedBy: pending.requestedBy }) ?? pending;
 }
 
 /** What a write-off would take off the books as of a date: the loan must be past due and owe something. */
@@ -777,13 +748,10 @@ function decideApproveWriteOff(command: ApproveWriteOff, state: LoanState): Deci
     if (done.requestId === d.requestId && done.approvedBy === d.by.id) return []; // the same approval again
     return onBooks(found, d.loanId) as DomainError;
   }
-  const loan = found;
-  const badDate = invalidDates({ businessDate: d.businessDate });
-  if (badDate) return badDate;
-  const pending = pendingRequest(loan, d.requestId);
+  const loan = onBooks(found, d.loanId, { businessDate: d.businessDate });
+  if (isDomainError(loan)) return loan;
+  const pending = pendingRequest(loan, d.requestId, d.by, 'approve');
   if (isDomainError(pending)) return pending;
-  const sameHands = fourEyes(d.by.id, [pending.requestedBy], 'whoever asked for a write-off cannot approve it', { requestedBy: pending.requestedBy });
-  if (sameHands) return sameHands;
   const limit = WRITE_OFF_APPROVAL_LIMITS[d.by.role];
   if (limit === undefined) return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not approve a write-off`, { role: d.by.role }, 'forbidden');
   const position = writeOffPosition(loan, d.businessDate);
@@ -834,10 +802,8 @@ function decideRejectWriteOff(command: RejectWriteOff, state: LoanState): Decisi
   const d = command.data;
   const loan = onBooks(state, d.loanId, { businessDate: d.businessDate });
   if (isDomainError(loan)) return loan;
-  const pending = pendingRequest(loan, d.requestId);
+  const pending = pendingRequest(loan, d.requestId, d.by, 'decide on');
   if (isDomainError(pending)) return pending;
-  const sameHands = fourEyes(d.by.id, [pending.requestedBy], 'whoever asked for a write-off cannot decide on it', { requestedBy: pending.requestedBy });
-  if (sameHands) return sameHands;
   if (WRITE_OFF_APPROVAL_LIMITS[d.by.role] === undefined) {
     return domainError('WRITE_OFF_ROLE_NOT_ALLOWED', `a ${d.by.role} may not decide on a write-off`, { role: d.by.role }, 'forbidden');
   }

@@ -18,6 +18,7 @@ import {
 } from '#platform';
 import { GradingClock } from '../application/clock.js';
 import { GradingRepositories } from '../application/repositories.js';
+import type { CustomerCommand } from '../domain/customer.js';
 import { streams } from '../domain/policies.js';
 import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
@@ -45,6 +46,11 @@ export class CustomersController {
     private readonly clock: GradingClock,
   ) {}
 
+  /** Records a fact on the customer's stream (`extra`: kept in the command's metadata). */
+  private record(customerId: string, command: CustomerCommand, meta: RequestMeta, name: string, extra?: Record<string, unknown>) {
+    return execute(this.metrics, this.repos.customers, streams.customer(customerId), command, commandContext(meta, name, extra && { extra }));
+  }
+
   @Post('customers/:customerId/profile')
   @Roles('service')
   @HttpCode(202)
@@ -64,13 +70,7 @@ export class CustomersController {
         }),
       );
     }
-    return execute(
-      this.metrics,
-      this.repos.customers,
-      streams.customer(customerId),
-      { type: 'UpdateProfile', customerId, changes, source, asOf: asOf ?? today },
-      commandContext(meta, 'UpdateCustomerProfile', { extra: { source } }),
-    );
+    return this.record(customerId, { type: 'UpdateProfile', customerId, changes, source, asOf: asOf ?? today }, meta, 'UpdateCustomerProfile', { source });
   }
 
   @Post('customers/:customerId/promise-outcomes')
@@ -79,13 +79,7 @@ export class CustomersController {
   @DocBody(PromiseOutcomeBody)
   @ApiOperation({ summary: 'A promise to pay taken outside Arrears was kept or broken (Arrears’ own promises are recorded from PromiseKept / PromiseBroken)' })
   promise(@IdParam('customerId') customerId: string, @ValidBody(PromiseOutcomeBody) body: z.infer<typeof PromiseOutcomeBody>, @Meta() meta: RequestMeta) {
-    return execute(
-      this.metrics,
-      this.repos.customers,
-      streams.customer(customerId),
-      { type: 'RecordPromiseOutcome', customerId, ...body },
-      commandContext(meta, 'RecordPromiseOutcome'),
-    );
+    return this.record(customerId, { type: 'RecordPromiseOutcome', customerId, ...body }, meta, 'RecordPromiseOutcome');
   }
 
   @Post('customers/:customerId/restructuring-outcomes')
@@ -101,13 +95,7 @@ export class CustomersController {
     @ValidBody(RestructuringOutcomeBody) body: z.infer<typeof RestructuringOutcomeBody>,
     @Meta() meta: RequestMeta,
   ) {
-    return execute(
-      this.metrics,
-      this.repos.customers,
-      streams.customer(customerId),
-      { type: 'RecordRestructuringStatus', customerId, ...body },
-      commandContext(meta, 'RecordRestructuringStatus'),
-    );
+    return this.record(customerId, { type: 'RecordRestructuringStatus', customerId, ...body }, meta, 'RecordRestructuringStatus');
   }
 
   @Get('customers')

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DEFAULT_RULES } from '../domain/classification.js';
 import type { ActivePolicy } from '../domain/customer.js';
 import type { RulesInForce } from '../domain/loan-classification.js';
-import { rulesVersionOf, streams, type ClassificationRulesProposed, type PolicyDraftProposed } from '../domain/policies.js';
+import { rulesVersionOf, streams } from '../domain/policies.js';
 import type { ClassificationRules } from '../domain/classification.js';
 import type { PolicyDocument } from '../domain/scorecard.js';
 import { GradingRepositories } from './repositories.js';
@@ -26,18 +26,8 @@ export class InForce {
     return document ? { policyId: state.active.id, version: state.active.version, document } : null;
   }
 
-  async policyDocument(policyId: string, version: number): Promise<PolicyDocument | null> {
-    const key = `${policyId}@${version}`;
-    const cached = this.policyDocs.get(key);
-    if (cached) return cached;
-    const events = await this.repos.store.readStream(streams.policy(policyId));
-    for (const e of events) {
-      if (e.type === 'PolicyDraftProposed') {
-        const d = e.data as PolicyDraftProposed['data'];
-        this.policyDocs.set(`${policyId}@${d.version}`, d.document);
-      }
-    }
-    return this.policyDocs.get(key) ?? null;
+  policyDocument(policyId: string, version: number): Promise<PolicyDocument | null> {
+    return this.document(this.policyDocs, streams.policy(policyId), 'PolicyDraftProposed', policyId, version);
   }
 
   async activeRules(): Promise<RulesInForce> {
@@ -47,17 +37,21 @@ export class InForce {
     return rules ? { version: rulesVersionOf(state.active), rules } : { version: rulesVersionOf(null), rules: DEFAULT_RULES };
   }
 
-  async rulesDocument(rulesetId: string, version: number): Promise<ClassificationRules | null> {
-    const key = `${rulesetId}@${version}`;
-    const cached = this.rulesDocs.get(key);
+  rulesDocument(rulesetId: string, version: number): Promise<ClassificationRules | null> {
+    return this.document(this.rulesDocs, streams.ruleset(rulesetId), 'ClassificationRulesProposed', rulesetId, version);
+  }
+
+  /** A proposed version's document, from the cache or else read (with the stream's other versions) from its proposals. */
+  private async document<D>(cache: Map<string, D>, stream: string, proposed: string, id: string, version: number): Promise<D | null> {
+    const key = `${id}@${version}`;
+    const cached = cache.get(key);
     if (cached) return cached;
-    const events = await this.repos.store.readStream(streams.ruleset(rulesetId));
-    for (const e of events) {
-      if (e.type === 'ClassificationRulesProposed') {
-        const d = e.data as ClassificationRulesProposed['data'];
-        this.rulesDocs.set(`${rulesetId}@${d.version}`, d.document);
+    for (const e of await this.repos.store.readStream(stream)) {
+      if (e.type === proposed) {
+        const d = e.data as { version: number; document: D };
+        cache.set(`${id}@${d.version}`, d.document);
       }
     }
-    return this.rulesDocs.get(key) ?? null;
+    return cache.get(key) ?? null;
   }
 }

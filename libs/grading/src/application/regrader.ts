@@ -381,6 +381,9 @@ export class Regrader implements OnModuleDestroy {
 
   private async applyRunEvent(ctx: ProjectionContext, event: RecordedEvent): Promise<void> {
     const table = ctx.table(RUNS_TABLE);
+    /** Sets a run's columns ($2 to $5, the run id $1) as of the event. */
+    const updateRun = (set: string, values: unknown[]) =>
+      ctx.query(`UPDATE ${table} SET ${set}, updated_at = $6 WHERE run_id = $1`, [...values, event.recordedAt]);
     switch (event.type) {
       case 'PortfolioRunStarted': {
         const d = event.data as PortfolioRunStarted['data'];
@@ -403,26 +406,12 @@ export class Regrader implements OnModuleDestroy {
       }
       case 'PortfolioRunProgressed': {
         const d = event.data as PortfolioRunProgressed['data'];
-        await ctx.query(`UPDATE ${table} SET cursor = $2, processed = $3, changed = $4, total = $5, updated_at = $6 WHERE run_id = $1`, [
-          d.runId,
-          d.cursor,
-          d.processed,
-          d.changed,
-          d.total,
-          event.recordedAt,
-        ]);
+        await updateRun('cursor = $2, processed = $3, changed = $4, total = $5', [d.runId, d.cursor, d.processed, d.changed, d.total]);
         return;
       }
       case 'PortfolioRunCompleted': {
         const d = event.data as PortfolioRunCompleted['data'];
-        await ctx.query(`UPDATE ${table} SET status = $2, processed = $3, changed = $4, superseded_by = $5, updated_at = $6 WHERE run_id = $1`, [
-          d.runId,
-          d.outcome,
-          d.processed,
-          d.changed,
-          d.supersededBy,
-          event.recordedAt,
-        ]);
+        await updateRun('status = $2, processed = $3, changed = $4, superseded_by = $5', [d.runId, d.outcome, d.processed, d.changed, d.supersededBy]);
         return;
       }
     }

@@ -229,21 +229,31 @@ export function evolveCustomer(state: CustomerState, event: CustomerEvent): Cust
       return {
         ...state,
         customerId: d.customerId,
-        graded: {
-          grade: d.grade,
-          score: d.score,
-          override: d.override?.flag ?? null,
-          policyId: d.policyId,
-          policyVersion: d.policyVersion,
-          points: Object.fromEntries(d.factors.map((f) => [f.factor, f.points])),
-          asOf: d.asOf,
-          triggerPosition: d.triggerPosition,
-        },
+        graded: { ...gradeSummary(d, d.policyId, d.policyVersion), asOf: d.asOf, triggerPosition: d.triggerPosition },
       };
     }
     default:
       return state;
   }
+}
+
+/** What a grade is compared on: grade, score, override flag, policy version and each factor's points (from an evaluation or a recorded grade). */
+function gradeSummary(
+  g: Pick<CustomerGraded['data'], 'grade' | 'score'> & {
+    readonly override: { readonly flag: OverrideFlag } | null;
+    readonly factors: readonly Pick<FactorContribution, 'factor' | 'points'>[];
+  },
+  policyId: string,
+  policyVersion: number,
+): Omit<GradedSummary, 'asOf' | 'triggerPosition'> {
+  return {
+    grade: g.grade,
+    score: g.score,
+    override: g.override?.flag ?? null,
+    policyId,
+    policyVersion,
+    points: Object.fromEntries(g.factors.map((f) => [f.factor, f.points])),
+  };
 }
 
 /** True when `trigger` is not newer than the trigger of the grade in force. */
@@ -265,14 +275,7 @@ function regrade(command: Extract<CustomerCommand, { type: 'Regrade' }>, state: 
   const asOf = state.graded && compareDates(state.graded.asOf, command.asOf) > 0 ? state.graded.asOf : command.asOf;
   const values = factorValues(state.facts, command.loans, asOf);
   const result = evaluate(policy.document, state.facts.profile?.flags ?? NO_FLAGS, values);
-  const next = {
-    grade: result.grade,
-    score: result.score,
-    override: result.override?.flag ?? null,
-    policyId: policy.policyId,
-    policyVersion: policy.version,
-    points: Object.fromEntries(result.factors.map((f) => [f.factor, f.points])),
-  };
+  const next = gradeSummary(result, policy.policyId, policy.version);
   if (state.graded && sameGrade(state.graded, next)) return [];
   return [
     {

@@ -27,6 +27,7 @@ import {
   type LoanRegistered,
   type LoanState,
   type PaidOffLoan,
+  type PaymentLine,
   type PaymentReceived,
   type ReportedPosition,
   type WrittenOffLoan,
@@ -69,7 +70,7 @@ export type RegisterLoan = OnLoan<
   }
 >;
 
-export type PostPayment = OnLoan<'PostPayment', { readonly reference: string; readonly amount: Fen; readonly valueDate: BusinessDate }>;
+export type PostPayment = OnLoan<'PostPayment', PaymentLine>;
 
 export type ReversePayment = OnLoan<'ReversePayment', { readonly reference: string; readonly reason: string }>;
 

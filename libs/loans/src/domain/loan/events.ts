@@ -23,6 +23,22 @@ import type { Restatement } from '../restatement.js';
  * No event carries personal data: the borrower is a customerId.
  */
 
+/** An event recorded on a business date: the date the command that caused it was decided on. */
+type Dated<T extends string, D> = DomainEvent<T, D & { readonly businessDate: BusinessDate }>;
+
+/** A payment as core banking books it: its reference, amount and value date. */
+export interface PaymentLine {
+  readonly reference: string;
+  readonly amount: Fen;
+  readonly valueDate: BusinessDate;
+}
+
+/** A four-eyes proposal turned down: by whom and why. */
+interface Rejection {
+  readonly rejectedBy: string;
+  readonly reason: string;
+}
+
 export type LoanRegistered = DomainEvent<
   'LoanRegistered',
   LoanTerms & {
@@ -33,13 +49,9 @@ export type LoanRegistered = DomainEvent<
   }
 >;
 
-export type PaymentReceived = DomainEvent<
+export type PaymentReceived = Dated<
   'PaymentReceived',
-  {
-    readonly reference: string;
-    readonly amount: Fen;
-    readonly valueDate: BusinessDate;
-    readonly businessDate: BusinessDate;
+  PaymentLine & {
     /** How the payment was applied when it was recorded (a later backdated fact may re-apply it). */
     readonly allocations: readonly Allocation[];
     /** Overpayment: what was left after everything owed, due or not. */
@@ -47,23 +59,11 @@ export type PaymentReceived = DomainEvent<
   }
 >;
 
-export type PaymentReversed = DomainEvent<
-  'PaymentReversed',
-  {
-    readonly reference: string;
-    readonly amount: Fen;
-    readonly valueDate: BusinessDate;
-    readonly reason: string;
-    readonly businessDate: BusinessDate;
-  }
->;
+export type PaymentReversed = Dated<'PaymentReversed', PaymentLine & { readonly reason: string }>;
 
-export type CollectionHoldStarted = DomainEvent<
-  'CollectionHoldStarted',
-  { readonly holdId: string; readonly reason: string; readonly from: BusinessDate; readonly businessDate: BusinessDate }
->;
+export type CollectionHoldStarted = Dated<'CollectionHoldStarted', { readonly holdId: string; readonly reason: string; readonly from: BusinessDate }>;
 
-export type CollectionHoldEnded = DomainEvent<
+export type CollectionHoldEnded = Dated<
   'CollectionHoldEnded',
   {
     readonly holdId: string;
@@ -72,16 +72,14 @@ export type CollectionHoldEnded = DomainEvent<
     readonly to: BusinessDate;
     /** Calendar days the hold paused: from `from` up to, not including, `to`. */
     readonly pausedDays: number;
-    readonly businessDate: BusinessDate;
   }
 >;
 
-export type ScheduleRestructured = DomainEvent<
+export type ScheduleRestructured = Dated<
   'ScheduleRestructured',
   {
     readonly restructuringId: string;
     readonly effectiveDate: BusinessDate;
-    readonly businessDate: BusinessDate;
     /** The installments not fully paid on the effective date, which the new schedule replaces. */
     readonly replacedSeqs: readonly number[];
     /** Principal still owed on the replaced installments; the new schedule's principal sums to it. */
@@ -98,13 +96,12 @@ export type ScheduleRestructured = DomainEvent<
  * by `waiverId`): it is no longer owed; principal and interest owed are unchanged, so DPD falls
  * only if nothing but penalty was past due.
  */
-export type PenaltyWaived = DomainEvent<
+export type PenaltyWaived = Dated<
   'PenaltyWaived',
   {
     readonly waiverId: string;
     readonly amount: Fen;
     readonly reason: string;
-    readonly businessDate: BusinessDate;
     /** Penalty owed on installments due by the business date, before the waiver. */
     readonly penaltyOwed: Fen;
   }
@@ -155,7 +152,7 @@ export type LoanReopened = DomainEvent<'LoanReopened', { readonly asOf: Business
 export type DelinquencyRestated = DomainEvent<'DelinquencyRestated', Restatement>;
 
 /** Four-eyes write-off, step one: someone asks for it with a reason; a different person decides. */
-export type WriteOffRequested = DomainEvent<
+export type WriteOffRequested = Dated<
   'WriteOffRequested',
   {
     readonly requestId: string;
@@ -164,14 +161,10 @@ export type WriteOffRequested = DomainEvent<
     /** What the loan owed on the business date of the request (principal + interest + penalty). */
     readonly outstandingAmount: Fen;
     readonly dpd: number;
-    readonly businessDate: BusinessDate;
   }
 >;
 
-export type WriteOffRejected = DomainEvent<
-  'WriteOffRejected',
-  { readonly requestId: string; readonly rejectedBy: string; readonly reason: string; readonly businessDate: BusinessDate }
->;
+export type WriteOffRejected = Dated<'WriteOffRejected', { readonly requestId: string } & Rejection>;
 
 /**
  * The loan is written off on the business date: it stops ageing and accruing, and what it owed moves
@@ -199,13 +192,9 @@ export type LoanWrittenOff = DomainEvent<
 >;
 
 /** Money recovered on a written-off loan; it reduces the off-book balance, never the frozen position. */
-export type RecoveryReceived = DomainEvent<
+export type RecoveryReceived = Dated<
   'RecoveryReceived',
-  {
-    readonly reference: string;
-    readonly amount: Fen;
-    readonly valueDate: BusinessDate;
-    readonly businessDate: BusinessDate;
+  PaymentLine & {
     /** Recovered so far, this recovery included. */
     readonly recoveredTotal: Fen;
     /** Off-book balance left after this recovery (never below 0). */
@@ -217,7 +206,7 @@ export type RecoveryReceived = DomainEvent<
  * A settlement offer, step one: pay `amount` by `dueBy` (on the business calendar) and the rest of
  * the balance is forgiven. A different person approves or rejects it.
  */
-export type SettlementProposed = DomainEvent<
+export type SettlementProposed = Dated<
   'SettlementProposed',
   {
     readonly settlementId: string;
@@ -228,12 +217,11 @@ export type SettlementProposed = DomainEvent<
     /** What the loan owed on the business date of the proposal, and what the offer would forgive of it. */
     readonly outstandingAmount: Fen;
     readonly forgivenAmount: Fen;
-    readonly businessDate: BusinessDate;
   }
 >;
 
 /** The offer approved by someone other than its proposer, within their role's limit on the forgiven amount. */
-export type SettlementApproved = DomainEvent<
+export type SettlementApproved = Dated<
   'SettlementApproved',
   {
     readonly settlementId: string;
@@ -242,17 +230,13 @@ export type SettlementApproved = DomainEvent<
     /** The most (fen) the approver's role may forgive, and what the offer forgives on the approval date. */
     readonly approvalLimit: Fen;
     readonly forgivenAmount: Fen;
-    readonly businessDate: BusinessDate;
   }
 >;
 
-export type SettlementRejected = DomainEvent<
-  'SettlementRejected',
-  { readonly settlementId: string; readonly rejectedBy: string; readonly reason: string; readonly businessDate: BusinessDate }
->;
+export type SettlementRejected = Dated<'SettlementRejected', { readonly settlementId: string } & Rejection>;
 
 /** The first close of business after `dueBy` found the offer not paid in full: it ends; payments made stay applied. */
-export type SettlementLapsed = DomainEvent<
+export type SettlementLapsed = Dated<
   'SettlementLapsed',
   {
     readonly settlementId: string;
@@ -261,7 +245,6 @@ export type SettlementLapsed = DomainEvent<
     /** Counted towards the amount (payments after the approval, valued by `dueBy`); 0 if never approved. */
     readonly paid: Fen;
     readonly approved: boolean;
-    readonly businessDate: BusinessDate;
   }
 >;
 
@@ -270,7 +253,7 @@ export type SettlementLapsed = DomainEvent<
  * forgiven (for accounting, by component) as of `settledOn`, so the loan is paid off (LoanPaidOff
  * follows in the same append).
  */
-export type LoanSettled = DomainEvent<
+export type LoanSettled = Dated<
   'LoanSettled',
   {
     readonly settlementId: string;
@@ -284,7 +267,6 @@ export type LoanSettled = DomainEvent<
     readonly forgiven: Fen;
     readonly proposedBy: string;
     readonly approvedBy: string;
-    readonly businessDate: BusinessDate;
   }
 >;
 

@@ -1,3 +1,4 @@
+import { aggregateFolds } from '#kernel';
 import { Module } from '@nestjs/common';
 import { CollectionModule } from '#collection';
 import type { ContextRegistration } from '#messaging';
@@ -43,9 +44,9 @@ export const agenciesContext: ContextRegistration = {
   integrationEvents: agenciesIntegrationEvents,
   // Kafka: agencies' outcomes from their own systems
   inbound: [{ topic: AGENCY_OUTCOMES_TOPIC, handler: AgencyOutcomesHandler }],
-  aggregates: [
-    { category: 'agencies.agency', initialState: agencyDecider.initialState, evolve: agencyDecider.evolve },
-    { category: 'agencies.placement', initialState: placementDecider.initialState, evolve: placementDecider.evolve },
-    { category: 'agencies.rules', initialState: placementRuleDecider.initialState, evolve: placementRuleDecider.evolve },
-  ],
+  aggregates: aggregateFolds({
+    'agencies.agency': agencyDecider,
+    'agencies.placement': placementDecider,
+    'agencies.rules': placementRuleDecider,
+  }),
 };

@@ -1,3 +1,4 @@
+import { aggregateFolds } from '#kernel';
 import { Module } from '@nestjs/common';
 import type { ContextRegistration } from '#messaging';
 import { ClassificationController, RunsController } from './api/classification.controller.js';
@@ -71,13 +72,13 @@ export const gradingContext: ContextRegistration = {
   // Kafka: grades and loan classifications on arrears.grading.v1.
   integrationEvents: gradingIntegrationEvents,
   // The aggregates whose past states the audit context can rebuild.
-  aggregates: [
-    { category: 'grading.policy', initialState: policyDecider.initialState, evolve: policyDecider.evolve },
-    { category: 'grading.ruleset', initialState: rulesDecider.initialState, evolve: rulesDecider.evolve },
-    { category: 'grading.policies', initialState: policyRegistryDecider.initialState, evolve: policyRegistryDecider.evolve },
-    { category: 'grading.rulesets', initialState: rulesRegistryDecider.initialState, evolve: rulesRegistryDecider.evolve },
-    { category: 'grading.customer', initialState: customerDecider.initialState, evolve: customerDecider.evolve },
-    { category: 'grading.loan', initialState: loanClassificationDecider.initialState, evolve: loanClassificationDecider.evolve },
-    { category: 'grading.run', initialState: runDecider.initialState, evolve: runDecider.evolve },
-  ],
+  aggregates: aggregateFolds({
+    'grading.policy': policyDecider,
+    'grading.ruleset': rulesDecider,
+    'grading.policies': policyRegistryDecider,
+    'grading.rulesets': rulesRegistryDecider,
+    'grading.customer': customerDecider,
+    'grading.loan': loanClassificationDecider,
+    'grading.run': runDecider,
+  }),
 };

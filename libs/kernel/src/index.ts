@@ -8,3 +8,4 @@ export * from './upcasting.js';
 export * from './decider.js';
 export * from './command-dispatch.js';
 export * from './command-fields.js';
+export * from './aggregate-folds.js';

@@ -1,3 +1,4 @@
+import { aggregateFolds } from '#kernel';
 import { Module } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '#eventstore';
 import type { IntegrationMapper, ContextRegistration } from '#messaging';
@@ -70,10 +71,10 @@ export function createMonitoringContext(settings: MonitoringSettings = monitorin
     ],
     migrations: [],
     integrationEvents: monitoringIntegrationEvents,
-    aggregates: [
-      { category: 'monitoring.customer', initialState: customerWatchDecider.initialState, evolve: customerWatchDecider.evolve },
-      { category: 'monitoring.review', initialState: reviewDecider.initialState, evolve: reviewDecider.evolve },
-      { category: 'monitoring.cadence', initialState: cadenceDecider.initialState, evolve: cadenceDecider.evolve },
-    ],
+    aggregates: aggregateFolds({
+      'monitoring.customer': customerWatchDecider,
+      'monitoring.review': reviewDecider,
+      'monitoring.cadence': cadenceDecider,
+    }),
   };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, fields, problem, type RequestMeta } from '#platform';
@@ -8,6 +8,9 @@ import { ComplaintListQuery, EmptyBody, ExtensionBody, ResolveBody, StaffComplai
 const id = new ZodPipe(fields.id, 'params');
 const HANDLERS = ['supervisor', 'risk_manager', 'admin'] as const;
 const READERS = ['supervisor', 'risk_manager', 'auditor', 'admin'] as const;
+
+/** A step in handling a complaint: taken by a handler, with its validated body documented. */
+const HandledWith = (body: z.ZodType) => applyDecorators(Roles(...HANDLERS), DocBody(body));
 
 /**
  * The complaints register for staff. A collector or supervisor raises a complaint for a customer
@@ -58,27 +61,24 @@ export class ComplaintsController {
   }
 
   @Post(':complaintId/acknowledgement')
-  @Roles(...HANDLERS)
   @HttpCode(202)
-  @DocBody(EmptyBody)
+  @HandledWith(EmptyBody)
   @ApiOperation({ summary: 'Acknowledge a complaint to the customer (by its acknowledgement deadline)' })
   acknowledge(@Param('complaintId', id) complaintId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
     return this.complaints.acknowledge(complaintId, meta);
   }
 
   @Post(':complaintId/investigation')
-  @Roles(...HANDLERS)
   @HttpCode(202)
-  @DocBody(EmptyBody)
+  @HandledWith(EmptyBody)
   @ApiOperation({ summary: 'Take the investigation of a complaint (INVESTIGATOR_NOT_INDEPENDENT when the caller’s team works the cases it concerns)' })
   investigate(@Param('complaintId', id) complaintId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta) {
     return this.complaints.investigate(complaintId, meta);
   }
 
   @Post(':complaintId/deadline-extension')
-  @Roles(...HANDLERS)
   @HttpCode(202)
-  @DocBody(ExtensionBody)
+  @HandledWith(ExtensionBody)
   @ApiOperation({
     summary:
       'Extend the resolution deadline of a complaint under investigation, once, by up to COMPLAINT_EXTENSION_MAX_DAYS business days with the reason (the investigator only, before the deadline passes)',
@@ -88,9 +88,8 @@ export class ComplaintsController {
   }
 
   @Post(':complaintId/resolution')
-  @Roles(...HANDLERS)
   @HttpCode(202)
-  @DocBody(ResolveBody)
+  @HandledWith(ResolveBody)
   @ApiOperation({ summary: 'Resolve a complaint with its outcome and remedies (the investigator only); its cases resume' })
   resolve(@Param('complaintId', id) complaintId: string, @ValidBody(ResolveBody) body: z.infer<typeof ResolveBody>, @Meta() meta: RequestMeta) {
     return this.complaints.resolve(complaintId, body, meta);

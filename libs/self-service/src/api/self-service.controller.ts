@@ -1,33 +1,16 @@
-import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { deterministicId, isDomainError, newId } from '#kernel';
+import { deterministicId, newId } from '#kernel';
 import { CaseService, CollectionClock, DebtorPreferencesService, type Channel } from '#collection';
 import { RestructuringService } from '#restructuring';
-import {
-  DocBody,
-  DocQuery,
-  Meta,
-  ProblemException,
-  Roles,
-  ValidBody,
-  ValidQuery,
-  ZodPipe,
-  accepted,
-  commandContext,
-  domainProblem,
-  fields,
-  problem,
-  type CommandAccepted,
-  type Principal,
-  type RequestMeta,
-} from '#platform';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, fields, problem } from '#platform';
+import type { CommandAccepted, Principal, RequestMeta } from '#platform';
 import { ComplaintsService } from '../application/complaints.service.js';
 import { SelfServiceReader } from '../application/self-service.reader.js';
+import { Customer, acceptedOrProblem } from './customer-routes.js';
 import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PreferredTimesBody, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
 
-type CustomerRequest = FastifyRequest & { user: Principal };
 const id = new ZodPipe(fields.id, 'params');
 
 const complaintNotFound = (complaintId: string) =>
@@ -42,6 +25,7 @@ const complaintNotFound = (complaintId: string) =>
  */
 @ApiTags('self-service')
 @ApiBearerAuth()
+@Roles('customer')
 @Controller('self-service')
 export class SelfServiceController {
   constructor(
@@ -56,33 +40,29 @@ export class SelfServiceController {
   // ---- what I owe and what happens next -----------------------------------------------------------
 
   @Get('loans')
-  @Roles('customer')
   @ApiOperation({ summary: 'My loans: outstanding and overdue amounts, DPD, next due date, whether each is in collection' })
-  loans(@Req() req: CustomerRequest) {
-    return this.reader.myLoans(req.user.id);
+  loans(@Customer() me: Principal) {
+    return this.reader.myLoans(me.id);
   }
 
   @Get('loans/:loanId')
-  @Roles('customer')
   @ApiOperation({
     summary:
       'One of my loans explained: the overdue amount by component in the order a payment pays it (the waterfall), per installment; DPD and next due date; my open promise and the promise rules; what happens next, in Chinese and English',
   })
-  loan(@Param('loanId', id) loanId: string, @Req() req: CustomerRequest) {
-    return this.reader.explain(req.user.id, loanId);
+  loan(@Param('loanId', id) loanId: string, @Customer() me: Principal) {
+    return this.reader.explain(me.id, loanId);
   }
 
   @Get('contacts')
-  @Roles('customer')
   @ApiOperation({ summary: 'My contact history: which channel, when and why the bank contacted me (newest first)' })
-  async contacts(@Req() req: CustomerRequest) {
-    return { items: await this.reader.contacts(req.user.id) };
+  async contacts(@Customer() me: Principal) {
+    return { items: await this.reader.contacts(me.id) };
   }
 
   // ---- promise to pay ------------------------------------------------------------------------------
 
   @Post('loans/:loanId/promises')
-  @Roles('customer')
   @HttpCode(201)
   @DocBody(PromiseBody)
   @ApiOperation({
@@ -93,27 +73,25 @@ export class SelfServiceController {
     @Param('loanId', id) loanId: string,
     @ValidBody(PromiseBody) body: z.infer<typeof PromiseBody>,
     @Meta() meta: RequestMeta,
-    @Req() req: CustomerRequest,
+    @Customer() me: Principal,
   ) {
-    await this.reader.myLoan(req.user.id, loanId);
-    const kase = await this.reader.openCase(req.user.id, loanId);
+    await this.reader.myLoan(me.id, loanId);
+    const kase = await this.reader.openCase(me.id, loanId);
     if (!kase)
       throw new ProblemException(problem(409, 'NOT_IN_COLLECTION', 'Not in collection', `Loan ${loanId} has no open collection case; pay as scheduled.`));
     const promiseId = body.promiseId ?? (meta.idempotencyKey ? deterministicId('customer-promise', meta.idempotencyKey) : newId());
     const businessDate = await this.collectionClock.todayOrThrow();
     const result = await this.cases.recordCustomerPromise(
       kase.caseId,
-      { requestId: `${req.user.channel ?? 'APP'}:${promiseId}`, promiseId, amount: body.amount, dueOn: body.dueOn, businessDate },
+      { requestId: `${me.channel ?? 'APP'}:${promiseId}`, promiseId, amount: body.amount, dueOn: body.dueOn, businessDate },
       commandContext(meta, 'RecordCustomerPromise', { extra: { businessDate } }),
     );
-    if (isDomainError(result)) throw domainProblem(result);
-    return { ...accepted(result), caseId: kase.caseId, promiseId, payment: { loanId, amount: body.amount, dueOn: body.dueOn, reference: promiseId } };
+    return { ...acceptedOrProblem(result), caseId: kase.caseId, promiseId, payment: { loanId, amount: body.amount, dueOn: body.dueOn, reference: promiseId } };
   }
 
   // ---- restructuring -------------------------------------------------------------------------------
 
   @Post('loans/:loanId/restructuring-requests')
-  @Roles('customer')
   @HttpCode(201)
   @DocBody(SelfServiceRestructuringBody)
   @ApiOperation({
@@ -124,14 +102,13 @@ export class SelfServiceController {
     @Param('loanId', id) loanId: string,
     @ValidBody(SelfServiceRestructuringBody) body: z.infer<typeof SelfServiceRestructuringBody>,
     @Meta() meta: RequestMeta,
-    @Req() req: CustomerRequest,
+    @Customer() me: Principal,
   ): Promise<CommandAccepted & { requestId: string }> {
-    await this.reader.myLoan(req.user.id, loanId);
+    await this.reader.myLoan(me.id, loanId);
     return this.restructuring.request({ ...body, loanId }, meta);
   }
 
   @Get('loans/:loanId/restructuring-options')
-  @Roles('customer')
   @DocQuery(OptionsQuery)
   @ApiOperation({
     summary:
@@ -141,28 +118,25 @@ export class SelfServiceController {
     @Param('loanId', id) loanId: string,
     @ValidQuery(OptionsQuery) q: z.infer<typeof OptionsQuery>,
     @Meta() meta: RequestMeta,
-    @Req() req: CustomerRequest,
+    @Customer() me: Principal,
   ) {
-    await this.reader.myLoan(req.user.id, loanId);
+    await this.reader.myLoan(me.id, loanId);
     return this.restructuring.options(loanId, q.monthlyIncome, meta);
   }
 
   @Get('restructuring-requests')
-  @Roles('customer')
   @ApiOperation({ summary: 'My restructuring requests and where each stands, in Chinese and English' })
-  restructurings(@Req() req: CustomerRequest) {
-    return this.reader.restructurings(req.user.id);
+  restructurings(@Customer() me: Principal) {
+    return this.reader.restructurings(me.id);
   }
 
   @Get('restructuring-requests/:requestId')
-  @Roles('customer')
   @ApiOperation({ summary: 'One of my restructuring requests: terms, the schedule offered to the fen, the offer’s expiry' })
-  restructuringRequest(@Param('requestId', id) requestId: string, @Req() req: CustomerRequest) {
-    return this.reader.restructuringRequest(req.user.id, requestId);
+  restructuringRequest(@Param('requestId', id) requestId: string, @Customer() me: Principal) {
+    return this.reader.restructuringRequest(me.id, requestId);
   }
 
   @Post('restructuring-requests/:requestId/acceptance')
-  @Roles('customer')
   @HttpCode(202)
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'Accept the offer made to me, in the app or portal (recorded with my channel); the new schedule takes effect' })
@@ -170,66 +144,55 @@ export class SelfServiceController {
     @Param('requestId', id) requestId: string,
     @ValidBody(EmptyBody) _body: object,
     @Meta() meta: RequestMeta,
-    @Req() req: CustomerRequest,
+    @Customer() me: Principal,
   ): Promise<CommandAccepted> {
-    await this.reader.restructuringRequest(req.user.id, requestId);
-    return this.restructuring.accept(requestId, { channel: req.user.channel ?? 'APP' }, meta);
+    await this.reader.restructuringRequest(me.id, requestId);
+    return this.restructuring.accept(requestId, { channel: me.channel ?? 'APP' }, meta);
   }
 
   // ---- contact preferences -------------------------------------------------------------------------
 
   @Get('contact-preferences')
-  @Roles('customer')
   @ApiOperation({ summary: 'The channels I stopped, those I may stop, and whether contact is stopped while a complaint or dispute is open' })
-  preferencesOf(@Req() req: CustomerRequest) {
-    return this.preferences.preferences(req.user.id);
+  preferencesOf(@Customer() me: Principal) {
+    return this.preferences.preferences(me.id);
   }
 
   @Post('contact-preferences/opt-outs')
-  @Roles('customer')
   @HttpCode(202)
   @DocBody(OptOutBody)
   @ApiOperation({
     summary:
       'Stop (or allow again) a channel the contact rules offer an opt-out of: the same command as staff record; no action on it is released to an executor afterwards',
   })
-  async optOut(@ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
-    const result = await this.preferences.setOptOut(req.user.id, body.channel as Channel, body.optedOut, commandContext(meta, 'SetChannelOptOut'));
-    if (isDomainError(result)) throw domainProblem(result);
-    return accepted(result);
+  async optOut(@ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Customer() me: Principal) {
+    return acceptedOrProblem(await this.preferences.setOptOut(me.id, body.channel as Channel, body.optedOut, commandContext(meta, 'SetChannelOptOut')));
   }
 
   @Post('contact-preferences/preferred-times')
-  @Roles('customer')
   @HttpCode(202)
   @DocBody(PreferredTimesBody)
   @ApiOperation({
     summary:
       'Set the times of day I prefer to be contacted on a channel (within the hours the contact rules allow, else 422 PREFERRED_TIME_OUTSIDE_HOURS): an action planned outside them is rescheduled to the next of my windows instead of being sent',
   })
-  async preferredTimes(@ValidBody(PreferredTimesBody) body: z.infer<typeof PreferredTimesBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
-    const result = await this.preferences.setPreferredTimes(
-      req.user.id,
-      body.channel as Channel,
-      body.windows,
-      commandContext(meta, 'SetPreferredContactTimes'),
+  async preferredTimes(@ValidBody(PreferredTimesBody) body: z.infer<typeof PreferredTimesBody>, @Meta() meta: RequestMeta, @Customer() me: Principal) {
+    return acceptedOrProblem(
+      await this.preferences.setPreferredTimes(me.id, body.channel as Channel, body.windows, commandContext(meta, 'SetPreferredContactTimes')),
     );
-    if (isDomainError(result)) throw domainProblem(result);
-    return accepted(result);
   }
 
   // ---- complaints and disputes ---------------------------------------------------------------------
 
   @Post('complaints')
-  @Roles('customer')
   @HttpCode(201)
   @DocBody(CustomerComplaintBody)
   @ApiOperation({
     summary:
       'Raise a complaint or dispute: acknowledged and resolved by the deadlines of the complaint policy; collection contact on the cases it concerns stops while it is open and resumes when it is resolved',
   })
-  raise(@ValidBody(CustomerComplaintBody) body: z.infer<typeof CustomerComplaintBody>, @Meta() meta: RequestMeta, @Req() req: CustomerRequest) {
-    return this.raiseFor(req.user.id, body, meta);
+  raise(@ValidBody(CustomerComplaintBody) body: z.infer<typeof CustomerComplaintBody>, @Meta() meta: RequestMeta, @Customer() me: Principal) {
+    return this.raiseFor(me.id, body, meta);
   }
 
   private async raiseFor(customerId: string, body: z.infer<typeof CustomerComplaintBody>, meta: RequestMeta) {
@@ -238,18 +201,16 @@ export class SelfServiceController {
   }
 
   @Get('complaints')
-  @Roles('customer')
   @ApiOperation({ summary: 'My complaints and disputes: status, deadlines, outcome' })
-  myComplaints(@Req() req: CustomerRequest) {
-    return this.complaints.queries.complaints({ customerId: req.user.id, page: 1, pageSize: 100 });
+  myComplaints(@Customer() me: Principal) {
+    return this.complaints.queries.complaints({ customerId: me.id, page: 1, pageSize: 100 });
   }
 
   @Get('complaints/:complaintId')
-  @Roles('customer')
   @ApiOperation({ summary: 'One of my complaints or disputes' })
-  async complaint(@Param('complaintId', id) complaintId: string, @Req() req: CustomerRequest) {
+  async complaint(@Param('complaintId', id) complaintId: string, @Customer() me: Principal) {
     const view = await this.complaints.queries.complaint(complaintId);
-    if (!view || view.customerId !== req.user.id) throw complaintNotFound(complaintId);
+    if (!view || view.customerId !== me.id) throw complaintNotFound(complaintId);
     return view;
   }
 }

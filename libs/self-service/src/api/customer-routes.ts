@@ -1,0 +1,16 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { isDomainError, type DomainError } from '#kernel';
+import type { CommandResult } from '#eventstore';
+import { accepted, domainProblem, type CommandAccepted, type Principal } from '#platform';
+
+/** The customer principal the request came with (the guard let only a customer through). */
+export const Customer = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Principal => ctx.switchToHttp().getRequest<FastifyRequest & { user: Principal }>().user,
+);
+
+/** A command's outcome as the answer: a refusal becomes its problem. */
+export function acceptedOrProblem(result: CommandResult | DomainError): CommandAccepted {
+  if (isDomainError(result)) throw domainProblem(result);
+  return accepted(result);
+}

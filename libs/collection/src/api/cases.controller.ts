@@ -11,7 +11,6 @@ import {
   DocQuery,
   Meta,
   PG_POOL,
-  ProblemException,
   Roles,
   ValidBody,
   ValidQuery,
@@ -19,7 +18,6 @@ import {
   commandContext,
   domainProblem,
   fields,
-  problem,
   type RequestMeta,
 } from '#platform';
 import { CaseService } from '../application/cases.service.js';
@@ -43,11 +41,13 @@ import {
   ReleaseHoldBody,
   WorkQueueQuery,
 } from './dto.js';
-import { answer, attemptIdOf, caseNotFound, contactAnswer, type AuthedRequest } from './http.js';
+import { answer, attemptIdOf, caseNotFound, contactAnswer, notFound, type AuthedRequest } from './http.js';
 import { CollectionClock } from '../application/clock.js';
 import { ladderOf } from './strategies.controller.js';
 
 const id = new ZodPipe(fields.id, 'params');
+/** What a contact and a field visit's report both state about the attempt. */
+type AttemptReport = Pick<z.infer<typeof ContactBody>, 'attemptId' | 'at' | 'promise' | 'accompaniedBy' | 'identified'>;
 const READERS = ['collector', 'supervisor', 'risk_manager', 'auditor', 'admin'] as const;
 
 function detail(loaded: Loaded<CaseState>) {
@@ -173,14 +173,14 @@ export class CasesController {
     const date = query.date ?? (await this.clock.todayOrThrow());
     if (req.user.role === 'collector') {
       if (query.collectorId && query.collectorId !== req.user.id)
-        throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', 'A collector sees their own queue.'));
+        throw notFound('COLLECTOR_NOT_FOUND', 'Collector not found', 'A collector sees their own queue.');
       return this.queries.workQueue(req.user.id, date);
     }
     const collectorId = query.collectorId ?? req.user.id;
     if (req.user.role === 'supervisor' && query.collectorId) {
       const collector = await this.queries.collector(query.collectorId);
       if (!collector || !req.user.team || collector.team !== req.user.team) {
-        throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', `Collector ${query.collectorId} is not in your team.`));
+        throw notFound('COLLECTOR_NOT_FOUND', 'Collector not found', `Collector ${query.collectorId} is not in your team.`);
       }
     }
     return this.queries.workQueue(collectorId, date);
@@ -203,26 +203,32 @@ export class CasesController {
     @Req() req: AuthedRequest,
   ) {
     await this.writable(caseId, req);
-    const attemptId = attemptIdOf(body.attemptId, meta);
     const by: AttemptedBy = req.user.role === 'service' ? { kind: 'EXECUTOR', id: req.user.id } : { kind: 'COLLECTOR', id: req.user.id };
-    const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
-    const input: ContactAttemptInput = {
-      attemptId,
+    return this.attempt(caseId, body, meta, 'AttemptContact', {
       actionId: body.actionId ?? null,
       channel: body.channel,
       outcome: body.outcome,
-      at,
       by,
       party: body.party,
       thirdPartyContactId: body.thirdPartyContactId ?? null,
       debtDisclosed: body.debtDisclosed,
       visitId: body.visitId ?? null,
-      promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
       recordingRef: body.recordingRef ?? null,
-      accompaniedBy: body.accompaniedBy ?? [],
-      identified: body.identified ?? false,
-    };
-    return contactAnswer(await this.contacts.attempt(caseId, input, commandContext(meta, 'AttemptContact', { occurredAt: at })), attemptId);
+    });
+  }
+
+  /**
+   * A reported attempt (a contact, a field visit's report): its id, instant and promise as given or
+   * defaulted, recorded and answered (a rule refusal as 422 with where it was recorded).
+   */
+  private async attempt(caseId: string, body: AttemptReport, meta: RequestMeta, command: string, input: Omit<ContactAttemptInput, keyof AttemptReport>) {
+    const attemptId = attemptIdOf(body.attemptId, meta);
+    const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
+    const promise = body.promise
+      ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn }
+      : null;
+    const attempt: ContactAttemptInput = { ...input, attemptId, at, promise, accompaniedBy: body.accompaniedBy ?? [], identified: body.identified ?? false };
+    return contactAnswer(await this.contacts.attempt(caseId, attempt, commandContext(meta, command, { occurredAt: at })), attemptId);
   }
 
   // ---- field visits ---------------------------------------------------------------------------------
@@ -289,20 +295,12 @@ export class CasesController {
     @Req() req: AuthedRequest,
   ) {
     await this.writable(caseId, req);
-    const attemptId = attemptIdOf(body.attemptId, meta);
-    const at = body.at ? new Date(body.at).toISOString() : meta.receivedAt;
-    const input: ContactAttemptInput = {
-      attemptId,
+    return this.attempt(caseId, body, meta, 'ReportFieldVisit', {
       channel: 'FIELD_VISIT',
       outcome: body.outcome,
-      at,
       by: { kind: 'COLLECTOR', id: req.user.id },
       visitId,
-      promise: body.promise ? { promiseId: body.promise.promiseId ?? `${attemptId}-promise`, amount: body.promise.amount, dueOn: body.promise.dueOn } : null,
-      accompaniedBy: body.accompaniedBy ?? [],
-      identified: body.identified ?? false,
-    };
-    return contactAnswer(await this.contacts.attempt(caseId, input, commandContext(meta, 'ReportFieldVisit', { occurredAt: at })), attemptId);
+    });
   }
 
   // ---- plan, assignment, holds, closing -----------------------------------------------------------
@@ -344,7 +342,7 @@ export class CasesController {
     if (req.user.role === 'supervisor') {
       const target = await this.queries.collector(body.collectorId);
       if (!target || target.team !== req.user.team) {
-        throw new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', `Collector ${body.collectorId} is not in your team.`));
+        throw notFound('COLLECTOR_NOT_FOUND', 'Collector not found', `Collector ${body.collectorId} is not in your team.`);
       }
     }
     return answer(

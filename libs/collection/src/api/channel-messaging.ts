@@ -6,7 +6,8 @@ import { rejected, rejectedBy, type InboundHandler, type InboundMessage, type In
 import { ContactService } from '../application/contacts.service.js';
 import { COLLECTION_SYSTEM } from '../application/end-of-day.js';
 import { CASE_EVENT_TYPES } from '../domain/case/events.js';
-import type { ActionReleased } from '../domain/debtor.js';
+import { COLLECTOR_EVENT_TYPES } from '../domain/collector.js';
+import { DISPATCH_EVENT_TYPES, type ActionReleased } from '../domain/debtor.js';
 import { CHANNELS, OUTCOMES } from '../domain/model.js';
 
 /**
@@ -27,13 +28,7 @@ const OTHER_EVENTS = [
   'StrategyVersionApproved',
   'StrategyVersionRejected',
   'StrategyVersionActivated',
-  'CollectorRegistered',
-  'CollectorProfileChanged',
-  'TrainingCompleted',
-  'CertificationGranted',
-  'CertificationExpired',
-  'CollectorCaseAssigned',
-  'CollectorCaseReleased',
+  ...COLLECTOR_EVENT_TYPES,
   'DebtorContactLogged',
   'ContactStopped',
   'ContactStopLifted',
@@ -45,10 +40,7 @@ const OTHER_EVENTS = [
   'ThirdPartyRefused',
   'ContactRulesProposed',
   'ContactRulesPublished',
-  'ActionReleased',
-  'ActionWithheld',
-  'ActionRescheduled',
-  'ActionExpired',
+  ...DISPATCH_EVENT_TYPES,
   'OutreachStarted',
   'OutreachEnded',
   'OutreachContactBlocked',

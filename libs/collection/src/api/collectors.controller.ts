@@ -1,32 +1,19 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import {
-  DocBody,
-  DocQuery,
-  Meta,
-  Metrics,
-  ProblemException,
-  Roles,
-  ValidBody,
-  ZodPipe,
-  commandContext,
-  fields,
-  problem,
-  runCommand,
-  type RequestMeta,
-} from '#platform';
+import { DocBody, DocQuery, Meta, Metrics, ProblemException, Roles, ValidBody, ZodPipe, fields, problem, type RequestMeta } from '#platform';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { CollectionQueries } from '../read-model/queries.js';
 import { CertificationBody, CollectorProfileBody, RegisterCollectorBody, TeamQuery, TrainingBody } from './dto.js';
-import { answer, type AuthedRequest } from './http.js';
+import type { CollectorCommand } from '../domain/collector.js';
+import { notFound, perform, type AuthedRequest } from './http.js';
 import { CollectionClock } from '../application/clock.js';
 
 const id = new ZodPipe(fields.id, 'params');
 
 function collectorNotFound(collectorId: string): ProblemException {
-  return new ProblemException(problem(404, 'COLLECTOR_NOT_FOUND', 'Collector not found', `No collector ${collectorId} is visible to you.`));
+  return notFound('COLLECTOR_NOT_FOUND', 'Collector not found', `No collector ${collectorId} is visible to you.`);
 }
 
 /** Collectors: team, capacity, skills, trainings and certifications. Supervisors manage their own team. */
@@ -57,6 +44,18 @@ export class CollectorsController {
     }
   }
 
+  /** A command on the collector's stream. */
+  private decide(collectorId: string, command: CollectorCommand, meta: RequestMeta, contactRules?: string) {
+    return perform(
+      this.metrics,
+      this.store.collectors,
+      streams.collector(collectorId),
+      command,
+      meta,
+      contactRules ? { policyVersions: { contactRules } } : {},
+    );
+  }
+
   @Post('collectors')
   @Roles('supervisor', 'admin')
   @HttpCode(201)
@@ -64,15 +63,7 @@ export class CollectorsController {
   @ApiOperation({ summary: 'Register a collector with a team, a capacity and skills (queues: *, M2, D:M2, D:*)' })
   async register(@ValidBody(RegisterCollectorBody) body: z.infer<typeof RegisterCollectorBody>, @Meta() meta: RequestMeta, @Req() req: AuthedRequest) {
     this.sameTeam(body.team, req);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.collectors,
-        streams.collector(body.collectorId),
-        { type: 'RegisterCollector', data: body },
-        commandContext(meta, 'RegisterCollector'),
-      ),
-    );
+    return this.decide(body.collectorId, { type: 'RegisterCollector', data: body }, meta);
   }
 
   @Post('collectors/:collectorId/profile')
@@ -88,15 +79,7 @@ export class CollectorsController {
   ) {
     await this.requireManaged(collectorId, req);
     if (body.team !== undefined) this.sameTeam(body.team, req);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.collectors,
-        streams.collector(collectorId),
-        { type: 'ChangeCollectorProfile', data: { collectorId, ...body } },
-        commandContext(meta, 'ChangeCollectorProfile'),
-      ),
-    );
+    return this.decide(collectorId, { type: 'ChangeCollectorProfile', data: { collectorId, ...body } }, meta);
   }
 
   @Post('collectors/:collectorId/trainings')
@@ -111,15 +94,7 @@ export class CollectorsController {
     @Req() req: AuthedRequest,
   ) {
     await this.requireManaged(collectorId, req);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.collectors,
-        streams.collector(collectorId),
-        { type: 'RecordTraining', data: { collectorId, ...body } },
-        commandContext(meta, 'RecordTraining'),
-      ),
-    );
+    return this.decide(collectorId, { type: 'RecordTraining', data: { collectorId, ...body } }, meta);
   }
 
   @Post('collectors/:collectorId/certifications')
@@ -135,15 +110,8 @@ export class CollectorsController {
   ) {
     await this.requireManaged(collectorId, req);
     const rules = await this.rules.inForce(body.grantedOn);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.collectors,
-        streams.collector(collectorId),
-        { type: 'GrantCertification', data: { collectorId, ...body, maxValidityDays: rules.certificationMaxValidityDays } },
-        commandContext(meta, 'GrantCertification', { policyVersions: { contactRules: rules.version } }),
-      ),
-    );
+    const data = { collectorId, ...body, maxValidityDays: rules.certificationMaxValidityDays };
+    return this.decide(collectorId, { type: 'GrantCertification', data }, meta, rules.version);
   }
 
   @Get('collectors')
@@ -172,7 +140,7 @@ export class CollectorsController {
   @ApiOperation({ summary: 'A supervisor’s team view: load, certifications, results and field visits awaiting approval' })
   async team(@Param('team', id) team: string, @Query(new ZodPipe(TeamQuery, 'query')) query: z.infer<typeof TeamQuery>, @Req() req: AuthedRequest) {
     if (req.user.role === 'supervisor' && req.user.team !== team) {
-      throw new ProblemException(problem(404, 'TEAM_NOT_FOUND', 'Team not found', `Team ${team} is not visible to you.`));
+      throw notFound('TEAM_NOT_FOUND', 'Team not found', `Team ${team} is not visible to you.`);
     }
     return this.queries.teamView(team, query.date ?? (await this.clock.todayOrThrow()));
   }

@@ -1,28 +1,15 @@
 import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import {
-  caseOutOfScope,
-  DocBody,
-  Meta,
-  Metrics,
-  ProblemException,
-  Roles,
-  ValidBody,
-  ZodPipe,
-  commandContext,
-  fields,
-  problem,
-  runCommand,
-  type RequestMeta,
-} from '#platform';
+import { caseOutOfScope, DocBody, Meta, Metrics, Roles, ValidBody, ZodPipe, fields, type RequestMeta } from '#platform';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionClock } from '../application/clock.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import type { Channel, ThirdPartyExceptionReason } from '../domain/model.js';
+import type { DebtorCommand } from '../domain/debtor.js';
 import { EmptyBody, OptOutBody, ThirdPartyExceptionBody } from './dto.js';
 import { CollectionQueries, scopeOf } from '../read-model/queries.js';
-import { answer, type AuthedRequest } from './http.js';
+import { notFound, perform, type AuthedRequest } from './http.js';
 
 const id = new ZodPipe(fields.id, 'params');
 
@@ -46,9 +33,13 @@ export class DebtorsController {
    */
   private async writable(customerId: string, req: AuthedRequest): Promise<void> {
     const verdict = await this.queries.debtorScope(customerId, scopeOf(req.user));
-    if (verdict === 'unknown')
-      throw new ProblemException(problem(404, 'DEBTOR_NOT_FOUND', 'Debtor not found', `No collection case of customer ${customerId}.`));
+    if (verdict === 'unknown') throw notFound('DEBTOR_NOT_FOUND', 'Debtor not found', `No collection case of customer ${customerId}.`);
     if (verdict === 'out') throw caseOutOfScope(`Customer ${customerId}`, req.user);
+  }
+
+  /** A command on the debtor's ledger. */
+  private decide(customerId: string, command: DebtorCommand, meta: RequestMeta, contactRules?: string) {
+    return perform(this.metrics, this.store.debtors, streams.debtor(customerId), command, meta, contactRules ? { policyVersions: { contactRules } } : {});
   }
 
   @Post('opt-outs')
@@ -64,15 +55,8 @@ export class DebtorsController {
   ) {
     await this.writable(customerId, req);
     const rules = await this.rules.inForce(await this.clock.todayOrThrow());
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.debtors,
-        streams.debtor(customerId),
-        { type: 'SetChannelOptOut', data: { customerId, channel: body.channel as Channel, optedOut: body.optedOut, rules } },
-        commandContext(meta, 'SetChannelOptOut', { policyVersions: { contactRules: rules.version } }),
-      ),
-    );
+    const data = { customerId, channel: body.channel as Channel, optedOut: body.optedOut, rules };
+    return this.decide(customerId, { type: 'SetChannelOptOut', data }, meta, rules.version);
   }
 
   @Post('third-party-exceptions')
@@ -87,18 +71,8 @@ export class DebtorsController {
     @Req() req: AuthedRequest,
   ) {
     await this.writable(customerId, req);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.debtors,
-        streams.debtor(customerId),
-        {
-          type: 'RecordThirdPartyException',
-          data: { customerId, exceptionId: body.exceptionId, reason: body.reason as ThirdPartyExceptionReason, recordedBy: meta.actor.id },
-        },
-        commandContext(meta, 'RecordThirdPartyException'),
-      ),
-    );
+    const data = { customerId, exceptionId: body.exceptionId, reason: body.reason as ThirdPartyExceptionReason, recordedBy: meta.actor.id };
+    return this.decide(customerId, { type: 'RecordThirdPartyException', data }, meta);
   }
 
   @Post('third-party-exceptions/:exceptionId/end')
@@ -114,15 +88,7 @@ export class DebtorsController {
     @Req() req: AuthedRequest,
   ) {
     await this.writable(customerId, req);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.debtors,
-        streams.debtor(customerId),
-        { type: 'EndThirdPartyException', data: { customerId, exceptionId } },
-        commandContext(meta, 'EndThirdPartyException'),
-      ),
-    );
+    return this.decide(customerId, { type: 'EndThirdPartyException', data: { customerId, exceptionId } }, meta);
   }
 
   @Get('contact-ledger')

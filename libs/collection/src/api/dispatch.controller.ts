@@ -4,23 +4,13 @@ import type { z } from 'zod';
 import { compareDates, daysBetween, domainError, type Position } from '#kernel';
 import { DocBody, Meta, Roles, ValidBody, ZodPipe, commandContext, domainProblem, fields, type RequestMeta } from '#platform';
 import { contactRulesProblem, type ContactRules } from '../domain/contact-rules.js';
-import { rulebookImpact, type ImpactEvent } from '../domain/rulebook-impact.js';
+import { LEDGER_FACT_TYPES, rulebookImpact, type ImpactEvent } from '../domain/rulebook-impact.js';
 import { CollectionClock } from '../application/clock.js';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { DispatchService } from '../application/dispatch.service.js';
 import { DispatchRunBody, RulebookImpactBody } from './dto.js';
 
-const IMPACT_EVENT_TYPES = [
-  'CaseOpened',
-  'ContactAttempted',
-  'ContactStopped',
-  'ContactStopLifted',
-  'ChannelOptedOut',
-  'ChannelOptedIn',
-  'ThirdPartyExceptionRecorded',
-  'ThirdPartyExceptionEnded',
-  'ThirdPartyRefused',
-];
+const IMPACT_EVENT_TYPES = ['CaseOpened', 'ContactAttempted', ...LEDGER_FACT_TYPES];
 
 const id = new ZodPipe(fields.id, 'params');
 

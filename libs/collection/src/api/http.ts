@@ -1,7 +1,18 @@
 import type { FastifyRequest } from 'fastify';
-import { isDomainError, newId, type DomainError } from '#kernel';
-import type { CommandResult } from '#eventstore';
-import { ProblemException, accepted, domainProblem, problem, type CommandAccepted, type Principal, type RequestMeta } from '#platform';
+import { isDomainError, newId, type DomainError, type DomainEvent } from '#kernel';
+import type { AggregateRepository, CommandResult } from '#eventstore';
+import {
+  ProblemException,
+  accepted,
+  commandContext,
+  domainProblem,
+  execute,
+  problem,
+  type CommandAccepted,
+  type Metrics,
+  type Principal,
+  type RequestMeta,
+} from '#platform';
 import type { ContactOutcome } from '../application/contacts.service.js';
 
 export type AuthedRequest = FastifyRequest & { user: Principal };
@@ -12,8 +23,30 @@ export function answer(result: CommandResult | DomainError): CommandAccepted {
   return accepted(result);
 }
 
+type ContextOptions = Parameters<typeof commandContext>[2];
+
+/**
+ * A command on one stream through the pipeline, its context named after the command (as every
+ * Collection route names it), answered with the 2xx body or the refusal's problem.
+ */
+export function perform<C extends { readonly type: string }, E extends DomainEvent, S>(
+  metrics: Metrics,
+  repository: AggregateRepository<C, E, S>,
+  streamId: string,
+  command: C,
+  meta: RequestMeta,
+  options?: ContextOptions,
+): Promise<CommandAccepted> {
+  return execute(metrics, repository, streamId, command, commandContext(meta, command.type, options));
+}
+
+/** 404 for something the caller may not see or that does not exist (the same answer for both). */
+export function notFound(code: string, title: string, detail: string): ProblemException {
+  return new ProblemException(problem(404, code, title, detail));
+}
+
 export function caseNotFound(caseId: string): ProblemException {
-  return new ProblemException(problem(404, 'CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId} is visible to you.`));
+  return notFound('CASE_NOT_FOUND', 'Case not found', `No collection case ${caseId} is visible to you.`);
 }
 
 export function attemptIdOf(given: string | undefined, meta: RequestMeta): string {

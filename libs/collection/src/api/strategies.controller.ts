@@ -2,34 +2,19 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isDomainError } from '#kernel';
-import {
-  DocBody,
-  DocQuery,
-  Meta,
-  Metrics,
-  ProblemException,
-  Roles,
-  ValidBody,
-  ValidQuery,
-  ZodPipe,
-  commandContext,
-  domainProblem,
-  fields,
-  problem,
-  runCommand,
-  type RequestMeta,
-} from '#platform';
+import { DocBody, DocQuery, Meta, Metrics, Roles, ValidBody, ValidQuery, ZodPipe, commandContext, domainProblem, fields, type RequestMeta } from '#platform';
 import { CollectionStore, streams } from '../application/collection-store.js';
 import { ContactRulesBook } from '../application/catalog.js';
 import { CollectionClock } from '../application/clock.js';
 import { CollectionEndOfDay } from '../application/end-of-day.js';
 import { WhatIfService } from '../application/what-if.service.js';
 import { DEFAULT_ADJUSTMENT_LIMITS, DEFAULT_PROMISE_TERMS, defaultPerformer, type LadderStep, type Stage } from '../domain/model.js';
-import { RULES_BOOK_STREAM } from '../domain/rules-book.js';
+import { RULES_BOOK_STREAM, type RulesBookCommand } from '../domain/rules-book.js';
 import type { ContactRules } from '../domain/contact-rules.js';
 import { CollectionQueries } from '../read-model/queries.js';
 import { ActivateStrategyBody, ContactRulesBody, EmptyBody, EndOfDayBody, ProposeStrategyBody, ReasonBody, type StepInput } from './dto.js';
-import { answer } from './http.js';
+import type { StrategyCommand } from '../domain/strategy.js';
+import { notFound, perform } from './http.js';
 
 const READERS = ['risk_manager', 'supervisor', 'auditor', 'admin'] as const;
 const version = new ZodPipe(z.coerce.number().int().min(1).max(100_000), 'params');
@@ -71,6 +56,11 @@ export class StrategiesController {
     private readonly clock: CollectionClock,
   ) {}
 
+  /** A strategy command on the strategy's stream. */
+  private decide(strategyId: string, command: StrategyCommand, meta: RequestMeta, options?: Parameters<typeof commandContext>[2]) {
+    return perform(this.metrics, this.store.strategies, streams.strategy(strategyId), command, meta, options);
+  }
+
   @Post()
   @Roles('risk_manager')
   @HttpCode(201)
@@ -85,25 +75,11 @@ export class StrategiesController {
       promiseTerms: body.promiseTerms ?? DEFAULT_PROMISE_TERMS,
       adjustmentLimits: body.adjustmentLimits ?? DEFAULT_ADJUSTMENT_LIMITS,
     };
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.strategies,
-        streams.strategy(body.strategyId),
-        {
-          type: 'ProposeStrategyVersion',
-          data: {
-            strategyId: body.strategyId,
-            definition,
-            reason: body.reason,
-            reviewId: body.reviewId ?? null,
-            ...(body.reviewId ? { reviewFound: await this.store.reviewExists(body.reviewId) } : {}),
-            by: meta.actor,
-          },
-        },
-        commandContext(meta, 'ProposeStrategyVersion', { extra: { reason: body.reason, ...(body.reviewId ? { reviewId: body.reviewId } : {}) } }),
-      ),
-    );
+    const reviewFound = body.reviewId ? { reviewFound: await this.store.reviewExists(body.reviewId) } : {};
+    const data = { strategyId: body.strategyId, definition, reason: body.reason, reviewId: body.reviewId ?? null, ...reviewFound, by: meta.actor };
+    return this.decide(body.strategyId, { type: 'ProposeStrategyVersion', data }, meta, {
+      extra: { reason: body.reason, ...(body.reviewId ? { reviewId: body.reviewId } : {}) },
+    });
   }
 
   @Post(':strategyId/versions/:version/approve')
@@ -117,15 +93,7 @@ export class StrategiesController {
     @ValidBody(EmptyBody) _body: unknown,
     @Meta() meta: RequestMeta,
   ) {
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.strategies,
-        streams.strategy(strategyId),
-        { type: 'ApproveStrategyVersion', data: { strategyId, version: v, by: meta.actor } },
-        commandContext(meta, 'ApproveStrategyVersion'),
-      ),
-    );
+    return this.decide(strategyId, { type: 'ApproveStrategyVersion', data: { strategyId, version: v, by: meta.actor } }, meta);
   }
 
   @Post(':strategyId/versions/:version/reject')
@@ -139,15 +107,8 @@ export class StrategiesController {
     @ValidBody(ReasonBody) body: z.infer<typeof ReasonBody>,
     @Meta() meta: RequestMeta,
   ) {
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.strategies,
-        streams.strategy(strategyId),
-        { type: 'RejectStrategyVersion', data: { strategyId, version: v, reason: body.reason, by: meta.actor } },
-        commandContext(meta, 'RejectStrategyVersion', { extra: { reason: body.reason } }),
-      ),
-    );
+    const data = { strategyId, version: v, reason: body.reason, by: meta.actor };
+    return this.decide(strategyId, { type: 'RejectStrategyVersion', data }, meta, { extra: { reason: body.reason } });
   }
 
   @Post(':strategyId/versions/:version/activate')
@@ -164,15 +125,8 @@ export class StrategiesController {
     @Meta() meta: RequestMeta,
   ) {
     const businessDate = await this.clock.statedToday(body.businessDate);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.strategies,
-        streams.strategy(strategyId),
-        { type: 'ActivateStrategyVersion', data: { strategyId, version: v, effectiveFrom: body.effectiveFrom, businessDate, by: meta.actor } },
-        commandContext(meta, 'ActivateStrategyVersion'),
-      ),
-    );
+    const data = { strategyId, version: v, effectiveFrom: body.effectiveFrom, businessDate, by: meta.actor };
+    return this.decide(strategyId, { type: 'ActivateStrategyVersion', data }, meta);
   }
 
   @Get()
@@ -204,7 +158,7 @@ export class StrategiesController {
   @ApiOperation({ summary: 'The versions of one strategy' })
   async get(@Param('strategyId', id) strategyId: string) {
     const versions = await this.queries.strategy(strategyId);
-    if (!versions.length) throw new ProblemException(problem(404, 'STRATEGY_NOT_FOUND', 'Strategy not found', `No strategy ${strategyId}.`));
+    if (!versions.length) throw notFound('STRATEGY_NOT_FOUND', 'Strategy not found', `No strategy ${strategyId}.`);
     return { strategyId, versions };
   }
 }
@@ -222,6 +176,11 @@ export class CollectionOperationsController {
     private readonly clock: CollectionClock,
   ) {}
 
+  /** A command on the rules book, under the contact rules version it names. */
+  private decide(command: RulesBookCommand, meta: RequestMeta, rulesVersion: string) {
+    return perform(this.metrics, this.store.rulesBook, RULES_BOOK_STREAM, command, meta, { policyVersions: { contactRules: rulesVersion } });
+  }
+
   @Post('contact-rules')
   @Roles('risk_manager', 'admin')
   @HttpCode(201)
@@ -232,18 +191,8 @@ export class CollectionOperationsController {
   })
   async publish(@ValidBody(ContactRulesBody) body: z.infer<typeof ContactRulesBody>, @Meta() meta: RequestMeta) {
     const businessDate = await this.clock.statedToday(body.businessDate);
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.rulesBook,
-        RULES_BOOK_STREAM,
-        {
-          type: 'ProposeContactRules',
-          data: { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate, reason: body.reason, by: meta.actor },
-        },
-        commandContext(meta, 'ProposeContactRules', { policyVersions: { contactRules: body.rules.version } }),
-      ),
-    );
+    const data = { rules: body.rules as ContactRules, effectiveFrom: body.effectiveFrom, businessDate, reason: body.reason, by: meta.actor };
+    return this.decide({ type: 'ProposeContactRules', data }, meta, body.rules.version);
   }
 
   @Post('contact-rules/:rulesVersion/approve')
@@ -256,15 +205,7 @@ export class CollectionOperationsController {
   })
   async approveRules(@Param('rulesVersion', rulesVersion) version: string, @ValidBody(EmptyBody) _body: unknown, @Meta() meta: RequestMeta) {
     const businessDate = await this.clock.todayOrThrow();
-    return answer(
-      await runCommand(
-        this.metrics,
-        this.store.rulesBook,
-        RULES_BOOK_STREAM,
-        { type: 'ApproveContactRules', data: { version, businessDate, by: meta.actor } },
-        commandContext(meta, 'ApproveContactRules', { policyVersions: { contactRules: version } }),
-      ),
-    );
+    return this.decide({ type: 'ApproveContactRules', data: { version, businessDate, by: meta.actor } }, meta, version);
   }
 
   @Get('contact-rules')

@@ -65,6 +65,17 @@ export type CollectorEvent =
   | CollectorCaseAssigned
   | CollectorCaseReleased;
 
+/** Every event type a collector's stream records (the collectors' read model and the outbound topic take them all). */
+export const COLLECTOR_EVENT_TYPES: readonly CollectorEvent['type'][] = [
+  'CollectorRegistered',
+  'CollectorProfileChanged',
+  'TrainingCompleted',
+  'CertificationGranted',
+  'CertificationExpired',
+  'CollectorCaseAssigned',
+  'CollectorCaseReleased',
+];
+
 export interface CollectorProfile {
   readonly collectorId: string;
   readonly team: string;

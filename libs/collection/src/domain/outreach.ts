@@ -2,7 +2,7 @@ import { compareDates, domainError, isBusinessDate, type BusinessDate, type Deci
 import { occurrenceKey, type ActionScheduled, type Plan } from './case/events.js';
 import { planFor } from './case/decide.js';
 import type { Channel, Command, Grade, Outcome, ResolvedStrategy } from './model.js';
-import { dueSteps } from './scheduling.js';
+import { dueSteps, sendTimeOf, stepOfAction } from './scheduling.js';
 
 /**
  * The pre-delinquency track (stream `collection.outreach-<trackId>`, track id `<loanId>-W<n>` for
@@ -100,13 +100,7 @@ function schedule(track: Open, businessDate: BusinessDate): ActionScheduled[] {
       loanId: track.loanId,
       customerId: track.customerId,
       planId: track.plan.planId,
-      stepId: step.stepId,
-      channel: step.channel,
-      purpose: step.purpose,
-      templateId: step.templateId,
-      requiredCertification: step.requiredCertification,
-      priority: step.priority,
-      performer: step.performer,
+      ...stepOfAction(step),
       collectorId: null,
       dueOn: businessDate,
       dpd: 0,
@@ -114,8 +108,7 @@ function schedule(track: Open, businessDate: BusinessDate): ActionScheduled[] {
       strategy: track.plan.strategy,
       supersedes,
       track: 'PRE_DELINQUENCY',
-      ...(step.sendTime ? { sendTime: step.sendTime } : {}),
-      ...(step.sendTimeZone ? { sendTimeZone: step.sendTimeZone } : {}),
+      ...sendTimeOf(step),
     },
   }));
 }

@@ -44,7 +44,7 @@ export interface RulebookImpact {
 }
 
 /** Ledger facts replayed as recorded; the ledger's own contact log is re-derived under the proposed rules. */
-const LEDGER_FACTS = new Set([
+export const LEDGER_FACT_TYPES = [
   'ContactStopped',
   'ContactStopLifted',
   'ChannelOptedOut',
@@ -52,7 +52,8 @@ const LEDGER_FACTS = new Set([
   'ThirdPartyExceptionRecorded',
   'ThirdPartyExceptionEnded',
   'ThirdPartyRefused',
-]);
+] as const;
+const LEDGER_FACTS = new Set<string>(LEDGER_FACT_TYPES);
 
 function counted<K extends string>(
   refusals: readonly ImpactRefusal[],

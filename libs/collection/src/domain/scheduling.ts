@@ -86,3 +86,21 @@ export function nextDueDate(loan: { readonly installments: readonly { readonly d
       .find((d) => compareDates(d, date) >= 0) ?? null
   );
 }
+
+/** What an ActionScheduled repeats of its ladder step: which step, on which channel, for what, by whom. */
+export function stepOfAction(step: LadderStep) {
+  return {
+    stepId: step.stepId,
+    channel: step.channel,
+    purpose: step.purpose,
+    templateId: step.templateId,
+    requiredCertification: step.requiredCertification,
+    priority: step.priority,
+    performer: step.performer,
+  };
+}
+
+/** The step's planned send time and its zone, on an ActionScheduled only when the step names them. */
+export function sendTimeOf(step: LadderStep): { readonly sendTime?: string; readonly sendTimeZone?: string } {
+  return { ...(step.sendTime ? { sendTime: step.sendTime } : {}), ...(step.sendTimeZone ? { sendTimeZone: step.sendTimeZone } : {}) };
+}

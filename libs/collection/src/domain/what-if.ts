@@ -1,7 +1,7 @@
 import { addDays, compareDates, isDomainError, type BusinessDate } from '#kernel';
 import { reportedDpdOn } from '#loans';
 import { decideCase, type CaseCommand } from './case/decide.js';
-import { evolveCase, initialCaseState, type ActionScheduled, type CaseEvent, type CaseState, type Plan } from './case/events.js';
+import { caseFacts, evolveCase, initialCaseState, type ActionScheduled, type CaseEvent, type CaseState, type Plan } from './case/events.js';
 import { strategyLabel, type Grade, type ResolvedStrategy, type Stage } from './model.js';
 import { nextDueDate } from './scheduling.js';
 import { resolveStrategy, type StrategyDefinition } from './strategy.js';
@@ -111,14 +111,8 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
           build: (choose) => ({
             type: 'OpenCase',
             data: {
+              ...caseFacts(d),
               caseId,
-              loanId: d.loanId,
-              customerId: d.customerId,
-              timeZone: d.timeZone,
-              grade: d.grade,
-              stage: d.stage,
-              dpd: d.dpd,
-              overdueAmount: d.overdueAmount,
               oldestUnpaidDueDate: d.oldestUnpaidDueDate,
               asOf: d.openedOn,
               strategy: choose(d.grade, d.stage, d.openedOn, d.plan),

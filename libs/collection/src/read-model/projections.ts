@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#kernel';
 import { rowProjection, type Projection } from '#projections';
 import { CASE_EVENT_TYPES, type CaseEvent } from '../domain/case/events.js';
-import type { CollectorEvent } from '../domain/collector.js';
+import { COLLECTOR_EVENT_TYPES, type CollectorEvent } from '../domain/collector.js';
 import { DISPATCH_EVENT_TYPES, type DebtorEvent } from '../domain/debtor.js';
 import { gradeRank, stageRank } from '../domain/model.js';
 import type { StrategyEvent } from '../domain/strategy.js';
@@ -371,15 +371,7 @@ const collectorsProjection: Projection = rowProjection<CollectorRow>({
   key: 'collector_id',
   filter: {
     streamPrefixes: ['collection.collector-'],
-    eventTypes: [
-      'CollectorRegistered',
-      'CollectorProfileChanged',
-      'TrainingCompleted',
-      'CertificationGranted',
-      'CertificationExpired',
-      'CollectorCaseAssigned',
-      'CollectorCaseReleased',
-    ],
+    eventTypes: COLLECTOR_EVENT_TYPES,
   },
   keyOf: (e) => (e.data as { collectorId?: string }).collectorId ?? null,
   evolve(row, recorded) {

@@ -12,12 +12,14 @@ import {
   isTimeZone,
 } from '#kernel';
 import {
+  caseFacts,
   evolveCase,
   initialCaseState,
   occurrenceKey,
   type ActionScheduled,
   type AttemptRecord,
   type CaseEvent,
+  type CaseFacts,
   type CaseFile,
   type CaseState,
   type ClosedCase,
@@ -52,7 +54,7 @@ import {
 } from '../model.js';
 import { decideReverseCasePayment, decideUndoCure, type CorrectionCommand } from '../corrections.js';
 import { judgePromises, maxHorizonDays, minimumPromise, toleranceFor, type PromiseVerdict } from '../promises.js';
-import { dueSteps } from '../scheduling.js';
+import { dueSteps, sendTimeOf, stepOfAction } from '../scheduling.js';
 import { ladderProblem } from '../strategy.js';
 
 /**
@@ -64,15 +66,7 @@ import { ladderProblem } from '../strategy.js';
 
 export type OpenCaseCommand = Command<
   'OpenCase',
-  {
-    readonly caseId: string;
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly timeZone: string;
-    readonly grade: Grade;
-    readonly stage: Stage;
-    readonly dpd: number;
-    readonly overdueAmount: Fen;
+  CaseFacts & {
     readonly oldestUnpaidDueDate: BusinessDate;
     readonly asOf: BusinessDate;
     /** The strategy for (grade, stage) on `asOf`, its arm chosen for this case; null when none applies. */
@@ -262,21 +256,14 @@ function schedule(file: CaseFile, dpd: number, businessDate: BusinessDate, nextD
       loanId: file.loanId,
       customerId: file.customerId,
       planId: file.plan.planId,
-      stepId: step.stepId,
-      channel: step.channel,
-      purpose: step.purpose,
-      templateId: step.templateId,
-      requiredCertification: step.requiredCertification,
-      priority: step.priority,
-      performer: step.performer,
+      ...stepOfAction(step),
       collectorId: step.performer === 'COLLECTOR' ? file.collectorId : null,
       dueOn: businessDate,
       dpd,
       installmentDueDate,
       strategy: file.plan.strategy,
       supersedes,
-      ...(step.sendTime ? { sendTime: step.sendTime } : {}),
-      ...(step.sendTimeZone ? { sendTimeZone: step.sendTimeZone } : {}),
+      ...sendTimeOf(step),
       ...(step.duringPlacement !== undefined ? { duringPlacement: step.duringPlacement } : {}),
     },
   }));
@@ -319,14 +306,7 @@ function decideOpenCase(command: OpenCaseCommand, state: CaseState): Decision {
   const opened: CaseEvent = {
     type: 'CaseOpened',
     data: {
-      caseId: d.caseId,
-      loanId: d.loanId,
-      customerId: d.customerId,
-      timeZone: d.timeZone,
-      grade: d.grade,
-      stage: d.stage,
-      dpd: d.dpd,
-      overdueAmount: d.overdueAmount,
+      ...caseFacts(d),
       oldestUnpaidDueDate: d.oldestUnpaidDueDate,
       openedOn: d.asOf,
       queue: `${d.grade}:${d.stage}`,

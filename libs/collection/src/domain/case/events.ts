@@ -34,6 +34,32 @@ export interface Plan {
   readonly adjustmentLimits: AdjustmentLimits;
 }
 
+/** Which case of which loan and debtor, in which time zone, and where it stands: what opening a case states and its file keeps. */
+export interface CaseFacts {
+  readonly caseId: string;
+  readonly loanId: string;
+  readonly customerId: string;
+  readonly timeZone: string;
+  readonly grade: Grade;
+  readonly stage: Stage;
+  readonly dpd: number;
+  readonly overdueAmount: Fen;
+}
+
+/** A case's facts, and nothing else, from a command, an event or a file that carries them. */
+export function caseFacts(d: CaseFacts): CaseFacts {
+  return {
+    caseId: d.caseId,
+    loanId: d.loanId,
+    customerId: d.customerId,
+    timeZone: d.timeZone,
+    grade: d.grade,
+    stage: d.stage,
+    dpd: d.dpd,
+    overdueAmount: d.overdueAmount,
+  };
+}
+
 interface PlanChange {
   readonly caseId: string;
   readonly from: Stage;
@@ -50,15 +76,7 @@ interface PlanChange {
 
 export type CaseOpened = DomainEvent<
   'CaseOpened',
-  {
-    readonly caseId: string;
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly timeZone: string;
-    readonly grade: Grade;
-    readonly stage: Stage;
-    readonly dpd: number;
-    readonly overdueAmount: Fen;
+  CaseFacts & {
     readonly oldestUnpaidDueDate: BusinessDate;
     readonly openedOn: BusinessDate;
     /** The routing queue: `<grade>:<stage>`. */
@@ -354,15 +372,7 @@ interface VisitState {
   readonly requestedBy: string;
 }
 
-export interface CaseFile {
-  readonly caseId: string;
-  readonly loanId: string;
-  readonly customerId: string;
-  readonly timeZone: string;
-  readonly grade: Grade;
-  readonly stage: Stage;
-  readonly dpd: number;
-  readonly overdueAmount: Fen;
+export interface CaseFile extends CaseFacts {
   readonly openedOn: BusinessDate;
   readonly plan: Plan;
   /** How often the current plan was adjusted. */
@@ -418,14 +428,7 @@ export function evolveCase(state: CaseState, event: CaseEvent): CaseState {
     const d = event.data;
     return {
       status: 'open',
-      caseId: d.caseId,
-      loanId: d.loanId,
-      customerId: d.customerId,
-      timeZone: d.timeZone,
-      grade: d.grade,
-      stage: d.stage,
-      dpd: d.dpd,
-      overdueAmount: d.overdueAmount,
+      ...caseFacts(d),
       openedOn: d.openedOn,
       plan: d.plan,
       gradingPolicy: d.gradingPolicy ?? null,

@@ -22,6 +22,23 @@ async function checkpoint(db: TestDatabase): Promise<Position> {
   return rows.length ? { commit: BigInt(rows[0].commit_position), prepare: BigInt(rows[0].prepare_position) } : { commit: 0n, prepare: 0n };
 }
 
+/**
+ * A read model of the Counted events with one number per stream in `column`, each event moving it
+ * on by `next` (from 0): the projections these tests change or break.
+ */
+function perStreamProjection(name: string, version: number, column: string, sqlType: string, next: (value: number, n: number) => number) {
+  return rowProjection<{ stream_id: string } & Record<string, unknown>>({
+    name,
+    version,
+    table: `rm_${name}`,
+    ddl: `CREATE TABLE {table} (stream_id text PRIMARY KEY, ${column} ${sqlType} NOT NULL)`,
+    key: 'stream_id',
+    filter: { eventTypes: ['Counted'] },
+    keyOf: (e) => e.streamId,
+    evolve: (row, e) => ({ stream_id: e.streamId, [column]: next(Number(row?.[column] ?? 0), (e.data as { n: number }).n) }),
+  });
+}
+
 function startWorker(url: string): ChildProcess {
   return spawn(process.execPath, [WORKER, url], { stdio: ['ignore', 'pipe', 'inherit'] });
 }
@@ -85,16 +102,7 @@ describe('projection runner', () => {
     await v1.stop();
     expect((await db.pool.query('SELECT count(*)::int AS n FROM rm_counters')).rows[0].n).toBe(3);
 
-    const v2Projection = rowProjection<{ stream_id: string; doubled: number }>({
-      name: 'counters',
-      version: 2,
-      table: 'rm_counters',
-      ddl: 'CREATE TABLE {table} (stream_id text PRIMARY KEY, doubled bigint NOT NULL)',
-      key: 'stream_id',
-      filter: { eventTypes: ['Counted'] },
-      keyOf: (e) => e.streamId,
-      evolve: (row, e) => ({ stream_id: e.streamId, doubled: (row?.doubled ?? 0) + 2 * (e.data as { n: number }).n }),
-    });
+    const v2Projection = perStreamProjection('counters', 2, 'doubled', 'bigint', (doubled, n) => doubled + 2 * n);
     const v2 = new ProjectionRunner(db.pool, store, [v2Projection]);
     await v2.start();
     await eventually(async () => {
@@ -114,18 +122,9 @@ describe('projection runner', () => {
 
   it('a halted projection applies nothing past the poison event until retried, and a retry resumes it', async () => {
     let failOn: number | null = 7;
-    const fragile = rowProjection<{ stream_id: string; seen: number }>({
-      name: 'fragile',
-      version: 1,
-      table: 'rm_fragile',
-      ddl: 'CREATE TABLE {table} (stream_id text PRIMARY KEY, seen integer NOT NULL)',
-      key: 'stream_id',
-      filter: { eventTypes: ['Counted'] },
-      keyOf: (e) => e.streamId,
-      evolve: (row, e) => {
-        if ((e.data as { n: number }).n === failOn) throw new Error('cannot apply 7 yet');
-        return { stream_id: e.streamId, seen: (row?.seen ?? 0) + 1 };
-      },
+    const fragile = perStreamProjection('fragile', 1, 'seen', 'integer', (seen, n) => {
+      if (n === failOn) throw new Error('cannot apply 7 yet');
+      return seen + 1;
     });
     for (let i = 0; i < 10; i++) await store.appendToStream('fragile.s-1', [counted(i)], 'any');
     const runner = new ProjectionRunner(db.pool, store, [fragile], { batchSize: 4 });

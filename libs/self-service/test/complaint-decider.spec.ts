@@ -31,6 +31,44 @@ const raised = (): ComplaintRaised => {
   return events[0] as ComplaintRaised;
 };
 
+const justRaised = (): ComplaintEvent[] => [raised()];
+
+/** Raised, acknowledged and under investigation by supervisor B (of team B). */
+const underInvestigation = (): ComplaintEvent[] => [
+  raised(),
+  { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } },
+  { type: 'ComplaintInvestigationStarted', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', startedOn: '2025-03-02' } },
+];
+
+const resolve = (over: object) => ({
+  type: 'ResolveComplaint' as const,
+  data: {
+    complaintId: 'K-1',
+    outcome: 'UPHELD' as const,
+    remedies: ['FEE_REFUND' as const],
+    resolutionRef: null,
+    by: supervisorB,
+    businessDate: '2025-03-10',
+    ...over,
+  },
+});
+
+const extend = (over: object) => ({
+  type: 'ExtendResolutionDeadline' as const,
+  data: {
+    complaintId: 'K-1',
+    days: 15,
+    reason: 'COMPLEX_CASE' as const,
+    noticeRef: 'doc:notice-1',
+    by: supervisorB,
+    businessDate: '2025-03-10',
+    policy: DEFAULT_COMPLAINT_POLICY,
+    ...over,
+  },
+});
+
+const escalate = (closedDate: string) => ({ type: 'EscalateOverdue' as const, data: { complaintId: 'K-1', closedDate } });
+
 describe('the complaint decider', () => {
   it('dates the deadlines from the business date it was raised on, by the policy', () => {
     const e = raised();
@@ -85,42 +123,18 @@ describe('the complaint decider', () => {
       .thenTypes(['ComplaintAcknowledged', 'ComplaintInvestigationStarted']);
   });
 
+  it.each([
+    ['once investigated', justRaised, {}, 'INVESTIGATION_REQUIRED'],
+    ['by its investigator', underInvestigation, { by: supervisorA }, 'RESOLVER_NOT_INVESTIGATOR'],
+    ['with no remedy beyond an apology when not upheld', underInvestigation, { outcome: 'NOT_UPHELD', remedies: ['FEE_REFUND'] }, 'REMEDY_WITHOUT_FINDING'],
+    ['with a remedy when upheld', underInvestigation, { remedies: ['NONE'] }, 'REMEDY_REQUIRED'],
+    ['on or after the day it was raised', underInvestigation, { businessDate: '2025-02-28' }, 'DATE_BEFORE_COMPLAINT'],
+  ])('is resolved only %s', (_what, history, over, code) => {
+    spec.given(history()).when(resolve(over)).thenError(code);
+  });
+
   it('is resolved by its investigator with an outcome and remedies that fit it; late when past its deadline', () => {
-    const e = raised();
-    const investigated: ComplaintEvent[] = [
-      e,
-      { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } },
-      { type: 'ComplaintInvestigationStarted', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', startedOn: '2025-03-02' } },
-    ];
-    const resolve = (over: object) => ({
-      type: 'ResolveComplaint' as const,
-      data: {
-        complaintId: 'K-1',
-        outcome: 'UPHELD' as const,
-        remedies: ['FEE_REFUND' as const],
-        resolutionRef: null,
-        by: supervisorB,
-        businessDate: '2025-03-10',
-        ...over,
-      },
-    });
-    spec.given([e]).when(resolve({})).thenError('INVESTIGATION_REQUIRED');
-    spec
-      .given(investigated)
-      .when(resolve({ by: supervisorA }))
-      .thenError('RESOLVER_NOT_INVESTIGATOR');
-    spec
-      .given(investigated)
-      .when(resolve({ outcome: 'NOT_UPHELD', remedies: ['FEE_REFUND'] }))
-      .thenError('REMEDY_WITHOUT_FINDING');
-    spec
-      .given(investigated)
-      .when(resolve({ remedies: ['NONE'] }))
-      .thenError('REMEDY_REQUIRED');
-    spec
-      .given(investigated)
-      .when(resolve({ businessDate: '2025-02-28' }))
-      .thenError('DATE_BEFORE_COMPLAINT');
+    const investigated = underInvestigation();
     const [onTime] = spec.given(investigated).when(resolve({})).thenTypes(['ComplaintResolved']);
     expect(onTime.data).toMatchObject({ outcome: 'UPHELD', remedies: ['FEE_REFUND'], caseIds: ['case-1'], late: false, customerId: 'C-1', kind: 'DISPUTE' });
     const [late] = spec
@@ -140,7 +154,6 @@ describe('the complaint decider', () => {
 
   it('escalates each missed deadline once, at the close of the day it fell on or later, and never a resolved complaint', () => {
     const e = raised();
-    const escalate = (closedDate: string) => ({ type: 'EscalateOverdue' as const, data: { complaintId: 'K-1', closedDate } });
     spec.given([e]).when(escalate('2025-03-02')).then([]);
     const [ack] = spec.given([e]).when(escalate('2025-03-03')).thenTypes(['ComplaintEscalated']);
     expect(ack.data).toMatchObject({ deadline: 'ACKNOWLEDGEMENT', due: '2025-03-03', escalatedOn: '2025-03-03' });
@@ -169,47 +182,24 @@ describe('the complaint decider', () => {
     spec.given([e, acked, resolved]).when(escalate('2025-03-20')).then([]);
   });
 
+  it.each([
+    ['once investigated', justRaised, {}, 'INVESTIGATION_REQUIRED'],
+    ['by its investigator', underInvestigation, { by: supervisorA }, 'EXTENDER_NOT_INVESTIGATOR'],
+    ['by no more days than the policy allows', underInvestigation, { days: 16 }, 'EXTENSION_TOO_LONG'],
+    ['by a day or more', underInvestigation, { days: 0 }, 'EXTENSION_TOO_LONG'],
+    [
+      'where the policy allows an extension',
+      underInvestigation,
+      { policy: { ...DEFAULT_COMPLAINT_POLICY, maxExtensionDays: 0 }, days: 1 },
+      'EXTENSION_TOO_LONG',
+    ],
+    ['before the deadline passes', underInvestigation, { businessDate: '2025-03-17' }, 'DEADLINE_PASSED'],
+  ])('has its deadline extended only %s', (_what, history, over, code) => {
+    spec.given(history()).when(extend(over)).thenError(code);
+  });
+
   it('has its resolution deadline extended by its investigator, once, within the policy, before it passes; escalation then keeps to the new deadline', () => {
-    const e = raised(); // resolve by 2025-03-16
-    const investigated: ComplaintEvent[] = [
-      e,
-      { type: 'ComplaintAcknowledged', data: { complaintId: 'K-1', acknowledgedBy: supervisorB, acknowledgedOn: '2025-03-02' } },
-      { type: 'ComplaintInvestigationStarted', data: { complaintId: 'K-1', investigator: supervisorB, investigatorTeam: 'team-b', startedOn: '2025-03-02' } },
-    ];
-    const extend = (over: object) => ({
-      type: 'ExtendResolutionDeadline' as const,
-      data: {
-        complaintId: 'K-1',
-        days: 15,
-        reason: 'COMPLEX_CASE' as const,
-        noticeRef: 'doc:notice-1',
-        by: supervisorB,
-        businessDate: '2025-03-10',
-        policy: DEFAULT_COMPLAINT_POLICY,
-        ...over,
-      },
-    });
-    spec.given([e]).when(extend({})).thenError('INVESTIGATION_REQUIRED');
-    spec
-      .given(investigated)
-      .when(extend({ by: supervisorA }))
-      .thenError('EXTENDER_NOT_INVESTIGATOR');
-    spec
-      .given(investigated)
-      .when(extend({ days: 16 }))
-      .thenError('EXTENSION_TOO_LONG');
-    spec
-      .given(investigated)
-      .when(extend({ days: 0 }))
-      .thenError('EXTENSION_TOO_LONG');
-    spec
-      .given(investigated)
-      .when(extend({ policy: { ...DEFAULT_COMPLAINT_POLICY, maxExtensionDays: 0 }, days: 1 }))
-      .thenError('EXTENSION_TOO_LONG');
-    spec
-      .given(investigated)
-      .when(extend({ businessDate: '2025-03-17' }))
-      .thenError('DEADLINE_PASSED');
+    const investigated = underInvestigation(); // resolve by 2025-03-16
     const [extended] = spec
       .given(investigated)
       .when(extend({ businessDate: '2025-03-16' }))
@@ -226,7 +216,6 @@ describe('the complaint decider', () => {
       .given([...investigated, extended])
       .when(extend({ days: 1 }))
       .thenError('DEADLINE_ALREADY_EXTENDED');
-    const escalate = (closedDate: string) => ({ type: 'EscalateOverdue' as const, data: { complaintId: 'K-1', closedDate } });
     spec
       .given([...investigated, extended])
       .when(escalate('2025-03-16'))
@@ -237,21 +226,10 @@ describe('the complaint decider', () => {
         .when(escalate('2025-03-31'))
         .thenTypes(['ComplaintEscalated'])[0].data,
     ).toMatchObject({ deadline: 'RESOLUTION', due: '2025-03-31' });
-    const resolve = {
-      type: 'ResolveComplaint' as const,
-      data: {
-        complaintId: 'K-1',
-        outcome: 'NOT_UPHELD' as const,
-        remedies: ['NONE' as const],
-        resolutionRef: null,
-        by: supervisorB,
-        businessDate: '2025-03-20',
-      },
-    };
     expect(
       spec
         .given([...investigated, extended])
-        .when(resolve)
+        .when(resolve({ outcome: 'NOT_UPHELD', remedies: ['NONE'], businessDate: '2025-03-20' }))
         .thenTypes(['ComplaintResolved'])[0].data,
     ).toMatchObject({ late: false });
   });

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { RestatementRow } from './facts.tables.js';
 import type { WarningRow, ReviewRow } from './warnings.projection.js';
 
 export interface Page<T> {
@@ -75,47 +76,19 @@ export class MonitoringQueries {
     page: number;
     pageSize: number;
   }): Promise<Page<ReturnType<typeof reviewView>>> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (q.strategyId) where.push(`strategy_id = $${values.push(q.strategyId)}`);
-    if (q.recommendation) where.push(`recommendation = $${values.push(q.recommendation)}`);
-    if (q.trigger) where.push(`trigger = $${values.push(q.trigger)}`);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const { rows } = await this.pool.query<ReviewRow>(
-      `SELECT * FROM rm_monitoring_reviews ${filter} ORDER BY as_of DESC, completed_at DESC, review_id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-      [...values, q.pageSize, (q.page - 1) * q.pageSize],
-    );
-    const { rows: n } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM rm_monitoring_reviews ${filter}`, values);
-    return { items: rows.map(reviewView), page: q.page, pageSize: q.pageSize, total: n[0].n };
+    const filters = { strategy_id: q.strategyId, recommendation: q.recommendation, trigger: q.trigger };
+    const { rows, total } = await this.page<ReviewRow>('rm_monitoring_reviews', '*', filters, 'as_of DESC, completed_at DESC, review_id', q);
+    return { items: rows.map(reviewView), page: q.page, pageSize: q.pageSize, total };
   }
 
   /** Restated figures (mon_restatements), newest first. */
   async restatements(q: { loanId?: string; caseId?: string; kind?: string; page: number; pageSize: number }) {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (q.loanId) where.push(`loan_id = $${values.push(q.loanId)}`);
-    if (q.caseId) where.push(`case_id = $${values.push(q.caseId)}`);
-    if (q.kind) where.push(`kind = $${values.push(q.kind)}`);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const { rows } = await this.pool.query<{
-      restatement_id: string;
-      kind: string;
-      loan_id: string | null;
-      case_id: string | null;
-      cause_event_id: string;
-      correction: unknown;
-      restated_on: string;
-      before: unknown;
-      after: unknown;
-    }>(
-      `SELECT restatement_id, kind, loan_id, case_id, cause_event_id, correction, to_char(restated_on, 'YYYY-MM-DD') AS restated_on, before, after
-         FROM mon_restatements ${filter} ORDER BY restated_on DESC, restatement_id LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-      [...values, q.pageSize, (q.page - 1) * q.pageSize],
-    );
-    const { rows: n } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM mon_restatements ${filter}`, values);
+    const columns = "restatement_id, kind, loan_id, case_id, cause_event_id, correction, to_char(restated_on, 'YYYY-MM-DD') AS restated_on, before, after";
+    const filters = { loan_id: q.loanId, case_id: q.caseId, kind: q.kind };
+    const { rows, total } = await this.page<RestatementRow>('mon_restatements', columns, filters, 'restated_on DESC, restatement_id', q);
     const items = rows.map((r) => ({
       restatementId: r.restatement_id,
-      kind: r.kind,
+      kind: r.kind as string,
       loanId: r.loan_id,
       caseId: r.case_id,
       causeEventId: r.cause_event_id,
@@ -124,7 +97,28 @@ export class MonitoringQueries {
       before: r.before,
       after: r.after,
     }));
-    return { items, page: q.page, pageSize: q.pageSize, total: n[0].n };
+    return { items, page: q.page, pageSize: q.pageSize, total };
+  }
+
+  /** A page of `table`'s rows in `order`, where each filter column given a value equals it, and how many rows match in all. */
+  private async page<R extends pg.QueryResultRow>(
+    table: string,
+    columns: string,
+    filters: Readonly<Record<string, string | undefined>>,
+    order: string,
+    q: { page: number; pageSize: number },
+  ): Promise<{ rows: R[]; total: number }> {
+    const values: unknown[] = [];
+    const where = Object.entries(filters)
+      .filter(([, value]) => value)
+      .map(([column, value]) => `${column} = $${values.push(value)}`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const { rows } = await this.pool.query<R>(
+      `SELECT ${columns} FROM ${table} ${filter} ORDER BY ${order} LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      [...values, q.pageSize, (q.page - 1) * q.pageSize],
+    );
+    const { rows: n } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} ${filter}`, values);
+    return { rows, total: n[0].n };
   }
 
   async review(reviewId: string) {

@@ -9,3 +9,4 @@ export * from './decider.js';
 export * from './command-dispatch.js';
 export * from './command-fields.js';
 export * from './aggregate-folds.js';
+export * from './event-map.js';

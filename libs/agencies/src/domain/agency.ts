@@ -1,4 +1,4 @@
-import { compareDates, domainError, fourEyes, isBusinessDate, type BusinessDate, type Decider, type DomainError, type DomainEvent, type Fen } from '#kernel';
+import { compareDates, domainError, fourEyes, isBusinessDate, type BusinessDate, type Decider, type DomainError, type EventsOf, type Fen } from '#kernel';
 import type { DelinquencyStage } from '#loans';
 
 /**
@@ -46,51 +46,33 @@ type AgencyStatus = 'PROPOSED' | 'ACTIVE' | 'REJECTED' | 'SUSPENDED';
 
 // ---- events ----------------------------------------------------------------------------------------
 
-type AgencyProposed = DomainEvent<
-  'AgencyProposed',
-  { readonly agencyId: string; readonly name: string; readonly licenceRef: string; readonly contract: AgencyContract; readonly proposedBy: string }
->;
-type AgencyApproved = DomainEvent<'AgencyApproved', { readonly agencyId: string; readonly contractNo: string; readonly approvedBy: string }>;
-type AgencyRejected = DomainEvent<'AgencyRejected', { readonly agencyId: string; readonly rejectedBy: string; readonly reason: string }>;
-type ContractAmendmentProposed = DomainEvent<
-  'ContractAmendmentProposed',
-  { readonly agencyId: string; readonly contract: AgencyContract; readonly proposedBy: string }
->;
-type ContractAmendmentApproved = DomainEvent<
-  'ContractAmendmentApproved',
-  { readonly agencyId: string; readonly contract: AgencyContract; readonly approvedBy: string }
->;
-type AgencySuspended = DomainEvent<
-  'AgencySuspended',
-  { readonly agencyId: string; readonly suspendedBy: string; readonly reason: string; readonly suspendedOn: BusinessDate }
->;
-type AgentCertified = DomainEvent<
-  'AgentCertified',
-  {
+/** Each agency event's data, by event type. */
+interface AgencyEventData {
+  readonly AgencyProposed: {
+    readonly agencyId: string;
+    readonly name: string;
+    readonly licenceRef: string;
+    readonly contract: AgencyContract;
+    readonly proposedBy: string;
+  };
+  readonly AgencyApproved: { readonly agencyId: string; readonly contractNo: string; readonly approvedBy: string };
+  readonly AgencyRejected: { readonly agencyId: string; readonly rejectedBy: string; readonly reason: string };
+  readonly ContractAmendmentProposed: { readonly agencyId: string; readonly contract: AgencyContract; readonly proposedBy: string };
+  readonly ContractAmendmentApproved: { readonly agencyId: string; readonly contract: AgencyContract; readonly approvedBy: string };
+  readonly AgencySuspended: { readonly agencyId: string; readonly suspendedBy: string; readonly reason: string; readonly suspendedOn: BusinessDate };
+  readonly AgentCertified: {
     readonly agencyId: string;
     readonly agentId: string;
     readonly certification: string;
     readonly grantedOn: BusinessDate;
     readonly expiresOn: BusinessDate;
     readonly recordedBy: string;
-  }
->;
-type AgencyPlacementTaken = DomainEvent<
-  'AgencyPlacementTaken',
-  { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly onDate: BusinessDate }
->;
-type AgencyPlacementReleased = DomainEvent<'AgencyPlacementReleased', { readonly agencyId: string; readonly caseId: string; readonly placementId: string }>;
+  };
+  readonly AgencyPlacementTaken: { readonly agencyId: string; readonly caseId: string; readonly placementId: string; readonly onDate: BusinessDate };
+  readonly AgencyPlacementReleased: { readonly agencyId: string; readonly caseId: string; readonly placementId: string };
+}
 
-export type AgencyEvent =
-  | AgencyProposed
-  | AgencyApproved
-  | AgencyRejected
-  | ContractAmendmentProposed
-  | ContractAmendmentApproved
-  | AgencySuspended
-  | AgentCertified
-  | AgencyPlacementTaken
-  | AgencyPlacementReleased;
+export type AgencyEvent = EventsOf<AgencyEventData>;
 
 export const AGENCY_EVENT_TYPES: readonly AgencyEvent['type'][] = [
   'AgencyProposed',
@@ -126,19 +108,8 @@ export type AgencyState = { readonly status: 'none' } | AgencyFile;
 
 export function evolveAgency(state: AgencyState, event: AgencyEvent): AgencyState {
   if (event.type === 'AgencyProposed') {
-    const d = event.data;
-    return {
-      agencyId: d.agencyId,
-      name: d.name,
-      licenceRef: d.licenceRef,
-      status: 'PROPOSED',
-      contract: d.contract,
-      proposedBy: d.proposedBy,
-      amendment: null,
-      agents: {},
-      holding: {},
-      placementsTaken: 0,
-    };
+    const { agencyId, name, licenceRef, contract, proposedBy } = event.data;
+    return { agencyId, name, licenceRef, status: 'PROPOSED', contract, proposedBy, amendment: null, agents: {}, holding: {}, placementsTaken: 0 };
   }
   if (state.status === 'none') return state;
   switch (event.type) {

@@ -1,4 +1,4 @@
-import { compareDates, domainError, fourEyes, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { compareDates, domainError, fourEyes, type BusinessDate, type Decider, type DomainError, type EventsOf } from '#kernel';
 import { AGENCY_STAGES } from './agency.js';
 import { DEFAULT_PLACEMENT_POLICY, type PlacementPolicy } from './placement.js';
 
@@ -12,17 +12,14 @@ import { DEFAULT_PLACEMENT_POLICY, type PlacementPolicy } from './placement.js';
  */
 export const PLACEMENT_RULE_STREAM = 'agencies.rules-placement';
 
-type PlacementRuleProposed = DomainEvent<
-  'PlacementRuleProposed',
-  { readonly rule: PlacementPolicy; readonly proposedBy: string; readonly proposedOn: BusinessDate }
->;
-type PlacementRuleApproved = DomainEvent<
-  'PlacementRuleApproved',
-  { readonly version: string; readonly proposedBy: string; readonly approvedBy: string; readonly inForceFrom: BusinessDate }
->;
-type PlacementRuleRejected = DomainEvent<'PlacementRuleRejected', { readonly version: string; readonly rejectedBy: string; readonly reason: string }>;
+/** Each placement rule event's data, by event type. */
+interface PlacementRuleEventData {
+  readonly PlacementRuleProposed: { readonly rule: PlacementPolicy; readonly proposedBy: string; readonly proposedOn: BusinessDate };
+  readonly PlacementRuleApproved: { readonly version: string; readonly proposedBy: string; readonly approvedBy: string; readonly inForceFrom: BusinessDate };
+  readonly PlacementRuleRejected: { readonly version: string; readonly rejectedBy: string; readonly reason: string };
+}
 
-export type PlacementRuleEvent = PlacementRuleProposed | PlacementRuleApproved | PlacementRuleRejected;
+export type PlacementRuleEvent = EventsOf<PlacementRuleEventData>;
 
 export interface PlacementRuleState {
   readonly pending: { readonly rule: PlacementPolicy; readonly proposedBy: string; readonly proposedOn: BusinessDate } | null;

@@ -1,4 +1,4 @@
-import { domainError, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import { domainError, type BusinessDate, type Decider, type DomainError, type EventOf, type EventsOf } from '#kernel';
 
 /**
  * A portfolio run (`grading.run-<runId>`): regrade every customer, or reclassify every loan, in
@@ -17,28 +17,35 @@ interface RunCause {
   readonly version: number | null;
 }
 
-export type PortfolioRunStarted = DomainEvent<
-  'PortfolioRunStarted',
-  { readonly runId: string; readonly kind: RunKind; readonly asOf: BusinessDate; readonly cause: RunCause; readonly requestedBy: string }
->;
-
-export type PortfolioRunProgressed = DomainEvent<
-  'PortfolioRunProgressed',
-  { readonly runId: string; readonly cursor: string; readonly processed: number; readonly changed: number; readonly total: number }
->;
-
-export type PortfolioRunCompleted = DomainEvent<
-  'PortfolioRunCompleted',
-  {
+/** Each portfolio run event's data, by event type. */
+interface RunEventData {
+  readonly PortfolioRunStarted: {
+    readonly runId: string;
+    readonly kind: RunKind;
+    readonly asOf: BusinessDate;
+    readonly cause: RunCause;
+    readonly requestedBy: string;
+  };
+  readonly PortfolioRunProgressed: {
+    readonly runId: string;
+    readonly cursor: string;
+    readonly processed: number;
+    readonly changed: number;
+    readonly total: number;
+  };
+  readonly PortfolioRunCompleted: {
     readonly runId: string;
     readonly processed: number;
     readonly changed: number;
     readonly outcome: 'completed' | 'superseded';
     readonly supersededBy: string | null;
-  }
->;
+  };
+}
+export type PortfolioRunStarted = EventOf<RunEventData, 'PortfolioRunStarted'>;
+export type PortfolioRunProgressed = EventOf<RunEventData, 'PortfolioRunProgressed'>;
+export type PortfolioRunCompleted = EventOf<RunEventData, 'PortfolioRunCompleted'>;
 
-export type RunEvent = PortfolioRunStarted | PortfolioRunProgressed | PortfolioRunCompleted;
+export type RunEvent = EventsOf<RunEventData>;
 
 export type RunState =
   | { readonly status: 'none' }

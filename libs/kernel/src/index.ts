@@ -10,3 +10,4 @@ export * from './command-dispatch.js';
 export * from './command-fields.js';
 export * from './aggregate-folds.js';
 export * from './event-map.js';
+export * from './decide-all.js';

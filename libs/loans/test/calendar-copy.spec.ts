@@ -1,16 +1,11 @@
 import { fold, type RecordedEvent } from '#kernel';
 import { calendarDecider, evolveCalendarCopy, factBusinessDate, type CalendarCopyRow, type CalendarEvent } from '#loans';
+import { calendarStarted, dayClosed, endOfDayCompleted } from './fixtures.js';
 
 /** A context's copy of the calendar says what Loans' calendar says: the date facts are on. */
-const started: CalendarEvent = { type: 'BusinessCalendarStarted', data: { calendarId: 'main', openBusinessDate: '2025-02-14' } };
-const closed = (businessDate: string, nextBusinessDate: string): CalendarEvent => ({
-  type: 'BusinessDayClosed',
-  data: { calendarId: 'main', businessDate, nextBusinessDate },
-});
-const completed = (businessDate: string, openBusinessDate: string): CalendarEvent => ({
-  type: 'EndOfDayCompleted',
-  data: { calendarId: 'main', businessDate, openBusinessDate, candidates: 0, loansChanged: 0, events: 0 },
-});
+const started = calendarStarted('2025-02-14');
+const completed = (businessDate: string, openBusinessDate: string) =>
+  endOfDayCompleted(businessDate, openBusinessDate, { candidates: 0, loansChanged: 0, events: 0 });
 
 function copyOf(events: CalendarEvent[]): CalendarCopyRow | undefined {
   let row: CalendarCopyRow | undefined;
@@ -21,9 +16,9 @@ function copyOf(events: CalendarEvent[]): CalendarCopyRow | undefined {
 describe("a context's copy of the business calendar", () => {
   const histories: [string, CalendarEvent[]][] = [
     ['just started', [started]],
-    ['closing the first day', [started, closed('2025-02-14', '2025-02-15')]],
-    ['after the first end of day', [started, closed('2025-02-14', '2025-02-15'), completed('2025-02-14', '2025-02-15')]],
-    ['closing the second day', [started, closed('2025-02-14', '2025-02-15'), completed('2025-02-14', '2025-02-15'), closed('2025-02-15', '2025-02-16')]],
+    ['closing the first day', [started, dayClosed('2025-02-14', '2025-02-15')]],
+    ['after the first end of day', [started, dayClosed('2025-02-14', '2025-02-15'), completed('2025-02-14', '2025-02-15')]],
+    ['closing the second day', [started, dayClosed('2025-02-14', '2025-02-15'), completed('2025-02-14', '2025-02-15'), dayClosed('2025-02-15', '2025-02-16')]],
   ];
 
   it.each(histories)('%s: the open business date is the date Loans dates facts on', (_what, events) => {

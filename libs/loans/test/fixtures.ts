@@ -1,11 +1,13 @@
-import { addDays, isDomainError, type BusinessDate, type Fen } from '#kernel';
+import { addDays, decideAll, isDomainError, type BusinessDate, type Fen } from '#kernel';
 import {
   DEFAULT_PRODUCT_SETTINGS,
   loanDecider,
+  type CalendarEvent,
   type LoanCommand,
   type LoanEvent,
   type LoanRegistered,
   type LoanState,
+  type LoanTerms,
   type ProductSettings,
   type RegisterLoan,
 } from '#loans';
@@ -33,43 +35,42 @@ export const SCHEDULE = [
 export const PENALTY_PRODUCT: ProductSettings = { ...DEFAULT_PRODUCT_SETTINGS, penaltyAnnualRateBps: 1825 };
 export const PAUSING_PRODUCT: ProductSettings = { ...DEFAULT_PRODUCT_SETTINGS, holdDaysCountTowardDpd: false };
 
+/** The loan's terms as core banking books them. */
+const TERMS: LoanTerms = {
+  loanId: LOAN,
+  customerId: 'cust-42',
+  productCode: 'CASH-3M',
+  principal: 300_000,
+  annualRateBps: 1200,
+  termMonths: 3,
+  disbursementDate: DISBURSED,
+  timeZone: 'Asia/Shanghai',
+};
+
 export function registerLoan(overrides: Partial<RegisterLoan['data']> = {}): RegisterLoan {
-  return {
-    type: 'RegisterLoan',
-    data: {
-      loanId: LOAN,
-      customerId: 'cust-42',
-      productCode: 'CASH-3M',
-      principal: 300_000,
-      annualRateBps: 1200,
-      termMonths: 3,
-      disbursementDate: DISBURSED,
-      timeZone: 'Asia/Shanghai',
-      schedule: SCHEDULE,
-      businessDate: DISBURSED,
-      ...overrides,
-    },
-  };
+  return { type: 'RegisterLoan', data: { ...TERMS, schedule: SCHEDULE, businessDate: DISBURSED, ...overrides } };
 }
 
 export function loanRegistered(product: ProductSettings = DEFAULT_PRODUCT_SETTINGS): LoanRegistered {
-  return {
-    type: 'LoanRegistered',
-    data: {
-      loanId: LOAN,
-      customerId: 'cust-42',
-      productCode: 'CASH-3M',
-      principal: 300_000,
-      annualRateBps: 1200,
-      termMonths: 3,
-      disbursementDate: DISBURSED,
-      timeZone: 'Asia/Shanghai',
-      schedule: SCHEDULE,
-      product,
-      registeredOn: DISBURSED,
-    },
-  };
+  return { type: 'LoanRegistered', data: { ...TERMS, schedule: SCHEDULE, product, registeredOn: DISBURSED } };
 }
+
+/** The business calendar's events (calendar `main`). */
+export const calendarStarted = (openBusinessDate: BusinessDate): CalendarEvent => ({
+  type: 'BusinessCalendarStarted',
+  data: { calendarId: 'main', openBusinessDate },
+});
+
+export const dayClosed = (businessDate: BusinessDate, nextBusinessDate: BusinessDate): CalendarEvent => ({
+  type: 'BusinessDayClosed',
+  data: { calendarId: 'main', businessDate, nextBusinessDate },
+});
+
+export const endOfDayCompleted = (
+  businessDate: BusinessDate,
+  openBusinessDate: BusinessDate,
+  counts = { candidates: 3, loansChanged: 2, events: 4 },
+): CalendarEvent => ({ type: 'EndOfDayCompleted', data: { calendarId: 'main', businessDate, openBusinessDate, ...counts } });
 
 export const pay = (reference: string, amount: Fen, valueDate: BusinessDate, businessDate: BusinessDate = valueDate): LoanCommand => ({
   type: 'PostPayment',
@@ -112,18 +113,7 @@ export const restructure = (
  * up the `given` of a test. Fails loudly if a setup command is rejected.
  */
 export function history(first: LoanCommand | readonly LoanEvent[], ...commands: LoanCommand[]): LoanEvent[] {
-  const events: LoanEvent[] = Array.isArray(first) ? [...first] : [];
-  if (!Array.isArray(first)) commands.unshift(first as LoanCommand);
-  let state: LoanState = events.reduce(loanDecider.evolve, loanDecider.initialState());
-  for (const command of commands) {
-    const result = loanDecider.decide(command, state);
-    if (isDomainError(result)) throw new Error(`setup command ${command.type} rejected: ${result.code} ${result.message}`);
-    for (const e of result) {
-      events.push(e);
-      state = loanDecider.evolve(state, e);
-    }
-  }
-  return events;
+  return Array.isArray(first) ? decideAll(loanDecider, commands, first) : decideAll(loanDecider, [first as LoanCommand, ...commands]);
 }
 
 export const stateAfter = (events: readonly LoanEvent[]): LoanState => events.reduce(loanDecider.evolve, loanDecider.initialState());

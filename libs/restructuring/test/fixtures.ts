@@ -1,4 +1,4 @@
-import { isDomainError, type Actor, type BusinessDate } from '#kernel';
+import { decideAll, type Actor, type BusinessDate } from '#kernel';
 import { restructuringDecider, type RestructuringCommand } from '../src/domain/request/decide.js';
 import type { RequestState, RestructuringEvent } from '../src/domain/request/events.js';
 import type { InstallmentPlanTerms, LoanSnapshot, OwedInstallment, RestructuringTerms } from '../src/domain/plan.js';
@@ -108,17 +108,7 @@ export const observe = (asOf: BusinessDate, paid: Record<number, BusinessDate | 
 
 /** Runs setup commands through the decider; fails loudly if one is refused. */
 export function history(...commands: RestructuringCommand[]): RestructuringEvent[] {
-  const events: RestructuringEvent[] = [];
-  let state: RequestState = restructuringDecider.initialState();
-  for (const command of commands) {
-    const result = restructuringDecider.decide(command, state);
-    if (isDomainError(result)) throw new Error(`setup command ${command.type} rejected: ${result.code} ${result.message}`);
-    for (const e of result) {
-      events.push(e);
-      state = restructuringDecider.evolve(state, e);
-    }
-  }
-  return events;
+  return decideAll(restructuringDecider, commands);
 }
 
 export const stateAfter = (events: readonly RestructuringEvent[]): RequestState =>

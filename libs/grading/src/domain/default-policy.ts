@@ -1,4 +1,4 @@
-import type { PolicyDocument } from './scorecard.js';
+import type { FactorRule, PolicyDocument } from './scorecard.js';
 
 /**
  * The scorecard Arrears proposes as a starting point (GET /grading/policies/template). It is not in
@@ -7,90 +7,30 @@ import type { PolicyDocument } from './scorecard.js';
  *
  * Score range: base 500; best case 500 + 240 = 740, worst case 500 - 590 = -90.
  */
+/**
+ * A factor's rule from its cut points and each bin's points: the first bin is open below the first
+ * cut, each next one starts where the one before ends, and the last is open above the last cut.
+ */
+function binned(missingPoints: number, cuts: readonly number[], points: readonly number[]): FactorRule {
+  return { missingPoints, bins: points.map((p, i) => ({ from: i === 0 ? null : cuts[i - 1], to: i < cuts.length ? cuts[i] : null, points: p })) };
+}
+
 export const DEFAULT_POLICY: PolicyDocument = Object.freeze({
   basePoints: 500,
   factors: {
     // Credit bureau score (300-900 scale); unknown is neutral.
-    bureauScore: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 500, points: -60 },
-        { from: 500, to: 600, points: -20 },
-        { from: 600, to: 700, points: 20 },
-        { from: 700, to: null, points: 60 },
-      ],
-    },
+    bureauScore: binned(0, [500, 600, 700], [-60, -20, 20, 60]),
     // Monthly obligations / monthly income, basis points.
-    debtToIncomeBps: {
-      missingPoints: -20,
-      bins: [
-        { from: null, to: 3_000, points: 40 },
-        { from: 3_000, to: 5_000, points: 10 },
-        { from: 5_000, to: 7_000, points: -30 },
-        { from: 7_000, to: null, points: -70 },
-      ],
-    },
+    debtToIncomeBps: binned(-20, [3_000, 5_000, 7_000], [40, 10, -30, -70]),
     // Months since the first loan was disbursed.
-    monthsOnBook: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 6, points: -10 },
-        { from: 6, to: 24, points: 10 },
-        { from: 24, to: null, points: 30 },
-      ],
-    },
-    currentDpd: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 1, points: 40 },
-        { from: 1, to: 31, points: -40 },
-        { from: 31, to: 61, points: -90 },
-        { from: 61, to: 91, points: -140 },
-        { from: 91, to: null, points: -200 },
-      ],
-    },
-    worstDpd12m: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 1, points: 30 },
-        { from: 1, to: 31, points: 0 },
-        { from: 31, to: 91, points: -40 },
-        { from: 91, to: null, points: -80 },
-      ],
-    },
-    delinquentEpisodes12m: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 1, points: 20 },
-        { from: 1, to: 2, points: 0 },
-        { from: 2, to: 4, points: -30 },
-        { from: 4, to: null, points: -60 },
-      ],
-    },
-    brokenPromises12m: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 1, points: 10 },
-        { from: 1, to: 2, points: -20 },
-        { from: 2, to: null, points: -50 },
-      ],
-    },
+    monthsOnBook: binned(0, [6, 24], [-10, 10, 30]),
+    currentDpd: binned(0, [1, 31, 61, 91], [40, -40, -90, -140, -200]),
+    worstDpd12m: binned(0, [1, 31, 91], [30, 0, -40, -80]),
+    delinquentEpisodes12m: binned(0, [1, 2, 4], [20, 0, -30, -60]),
+    brokenPromises12m: binned(0, [1, 2], [10, -20, -50]),
     // Share of payments made while past due that left the loan past due, basis points.
-    partialPaymentRatioBps: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 2_000, points: 10 },
-        { from: 2_000, to: 5_000, points: -10 },
-        { from: 5_000, to: null, points: -30 },
-      ],
-    },
-    activeRestructuring: {
-      missingPoints: 0,
-      bins: [
-        { from: null, to: 1, points: 0 },
-        { from: 1, to: null, points: -30 },
-      ],
-    },
+    partialPaymentRatioBps: binned(0, [2_000, 5_000], [10, -10, -30]),
+    activeRestructuring: binned(0, [1], [0, -30]),
   },
   thresholds: { A: 640, B: 580, C: 500, D: 400 },
   overrides: [

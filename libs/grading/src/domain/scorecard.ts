@@ -32,7 +32,7 @@ interface Bin {
   readonly points: number;
 }
 
-interface FactorRule {
+export interface FactorRule {
   readonly bins: readonly Bin[];
   /** Points when the value is unknown. */
   readonly missingPoints: number;

@@ -1,5 +1,14 @@
 import { deciderSpec } from '#kernel/testing';
-import { caseDecider, strategyDefinitionProblem, type ActionScheduled, type CaseEvent, type CloseCaseDay } from '../src/domain/index.js';
+import {
+  caseDecider,
+  strategyDefinitionProblem,
+  type ActionScheduled,
+  type CaseCommand,
+  type CaseEvent,
+  type CloseCaseDay,
+  type Grade,
+  type ResolvedStrategy,
+} from '../src/domain/index.js';
 import { CASE, M1_LADDER, M2_LADDER, OPENED, definition, history, openCase, resolved, run, step, types } from './fixtures.js';
 
 const spec = deciderSpec(caseDecider);
@@ -7,6 +16,11 @@ const spec = deciderSpec(caseDecider);
 const day = (businessDate: string, dpd: number, nextDueDate: string | null = '2025-04-01'): CloseCaseDay => ({
   type: 'CloseCaseDay',
   data: { caseId: CASE, businessDate, dpd, nextDueDate },
+});
+/** The case escalating to M2 on 2025-04-01 at DPD 31 under `strategy`. */
+const toM2 = (strategy: ResolvedStrategy | null, grade: Grade = 'C', nextDueDate: string | null = null): Extract<CaseCommand, { type: 'ChangeStage' }> => ({
+  type: 'ChangeStage',
+  data: { caseId: CASE, stage: 'M2', dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade, strategy, nextDueDate },
 });
 const scheduled = (events: readonly CaseEvent[]) =>
   events.filter((e): e is ActionScheduled => e.type === 'ActionScheduled').map((e) => ({ step: e.data.stepId, dpd: e.data.dpd, dueOn: e.data.dueOn }));
@@ -84,19 +98,7 @@ describe('ladder scheduling', () => {
 
   it('escalates to the next stage with the strategy for (grade, new stage) and schedules its steps', () => {
     const { state } = history(openCase(), day('2025-03-04', 3));
-    const events = run(state, {
-      type: 'ChangeStage',
-      data: {
-        caseId: CASE,
-        stage: 'M2',
-        dpd: 31,
-        overdueAmount: 205_000,
-        asOf: '2025-04-01',
-        grade: 'D',
-        strategy: resolved(M2_LADDER, 'std-D-M2', 4),
-        nextDueDate: '2025-05-01',
-      },
-    });
+    const events = run(state, toM2(resolved(M2_LADDER, 'std-D-M2', 4), 'D', '2025-05-01'));
     expect(types(events)).toEqual(['CaseEscalated', 'ActionScheduled']);
     expect(events[0].data).toMatchObject({ from: 'M1', to: 'M2', dpd: 31, grade: 'D', queue: 'D:M2', plan: { planId: 'M2.std-D-M2.v4.champion' } });
     expect(events[1].data).toMatchObject({
@@ -105,38 +107,14 @@ describe('ladder scheduling', () => {
       strategy: { strategyId: 'std-D-M2', version: 4 },
     });
     // The M1 ladder's remaining steps are no longer scheduled.
-    const after = history(openCase(), day('2025-03-04', 3), {
-      type: 'ChangeStage',
-      data: {
-        caseId: CASE,
-        stage: 'M2',
-        dpd: 31,
-        overdueAmount: 205_000,
-        asOf: '2025-04-01',
-        grade: 'D',
-        strategy: resolved(M2_LADDER, 'std-D-M2', 4),
-        nextDueDate: null,
-      },
-    });
+    const after = history(openCase(), day('2025-03-04', 3), toM2(resolved(M2_LADDER, 'std-D-M2', 4), 'D'));
     expect(scheduled(run(after.state, day('2025-04-15', 45, null))).map((s) => s.step)).toEqual(['visit-45']);
   });
 
   it('a strategy covering two stages has a plan per stage: escalating releases only the new stage’s first step, then its ladder day by day', () => {
     const bothStages = [...M1_LADDER.map((s) => ({ ...s, stage: 'M1' as const })), ...M2_LADDER.map((s) => ({ ...s, stage: 'M2' as const }))];
     const { state } = history(openCase({ strategy: resolved(bothStages) }), day('2025-03-04', 3));
-    const escalate = {
-      type: 'ChangeStage' as const,
-      data: {
-        caseId: CASE,
-        stage: 'M2' as const,
-        dpd: 31,
-        overdueAmount: 205_000,
-        asOf: '2025-04-01',
-        grade: 'C' as const,
-        strategy: resolved(bothStages),
-        nextDueDate: null,
-      },
-    };
+    const escalate = toM2(resolved(bothStages));
     const events = run(state, escalate);
     expect(events[0].data).toMatchObject({ plan: { planId: 'M2.std-C.v1.champion', steps: M2_LADDER.map((s) => ({ stepId: s.stepId, stage: 'M2' })) } });
     expect(scheduled(events).map((s) => s.step)).toEqual(['call-31']);
@@ -147,10 +125,7 @@ describe('ladder scheduling', () => {
   it('entering a stage on a ladder placed on no stage releases only the furthest step reached, covering the earlier ones', () => {
     const oneLadder = [...M1_LADDER, ...M2_LADDER];
     const { state } = history(openCase({ strategy: resolved(oneLadder) }), day('2025-03-04', 3));
-    const events = run(state, {
-      type: 'ChangeStage',
-      data: { caseId: CASE, stage: 'M2', dpd: 31, overdueAmount: 205_000, asOf: '2025-04-01', grade: 'C', strategy: resolved(oneLadder), nextDueDate: null },
-    });
+    const events = run(state, toM2(resolved(oneLadder)));
     const released = events.filter((e): e is ActionScheduled => e.type === 'ActionScheduled');
     expect(released.map((e) => e.data.stepId)).toEqual(['call-31']);
     expect([...released[0].data.supersedes].sort()).toEqual(M1_LADDER.map((s) => s.stepId).sort());

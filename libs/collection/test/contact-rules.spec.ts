@@ -15,7 +15,7 @@ import {
   type LogContact,
   type Outcome,
 } from '../src/domain/index.js';
-import { BASIC, CASE, CUSTOMER, OPENED, attempt, attempt as baseAttempt, history, openCase, run, types } from './fixtures.js';
+import { BASIC, CASE, CUSTOMER, OPENED, attempt, attempt as baseAttempt, history, logCall, openCase, run, types } from './fixtures.js';
 
 const cases = deciderSpec(caseDecider);
 const ledger = deciderSpec(debtorDecider);
@@ -27,23 +27,7 @@ function blockedCode(events: readonly { type: string; data: unknown }[]): string
 
 /** A voice call logged on the debtor ledger at a given instant. */
 function call(attemptId: string, at: string, outcome: Outcome = 'RIGHT_PARTY_CONTACT', extra: Partial<LogContact['data']> = {}): LogContact {
-  return {
-    type: 'LogContact',
-    data: {
-      customerId: CUSTOMER,
-      timeZone: 'Asia/Shanghai',
-      attemptId,
-      caseId: CASE,
-      channel: 'CALL',
-      party: 'DEBTOR',
-      thirdPartyContactId: null,
-      debtDisclosed: false,
-      outcome,
-      at,
-      rules: DEFAULT_CONTACT_RULES,
-      ...extra,
-    },
-  };
+  return logCall(attemptId, at, { outcome, ...extra });
 }
 
 /** Runs ledger commands in order, each on the state the previous ones left. */

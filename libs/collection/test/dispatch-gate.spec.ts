@@ -19,6 +19,7 @@ import {
   type ReleaseAction,
   type SetPreferredContactTimes,
 } from '../src/domain/index.js';
+import { logCall } from './fixtures.js';
 
 /**
  * The dispatch gate on the debtor's ledger: an action is released only if the contact rules pass
@@ -60,24 +61,9 @@ function release(a: DispatchableAction, at: string, extra: Partial<ReleaseAction
   };
 }
 
+/** A right-party call logged on this file's debtor's ledger. */
 function log(attemptId: string, at: string, extra: Partial<LogContact['data']> = {}): LogContact {
-  return {
-    type: 'LogContact',
-    data: {
-      customerId: CUSTOMER,
-      timeZone: 'Asia/Shanghai',
-      attemptId,
-      caseId: 'L1-E1',
-      channel: 'CALL',
-      party: 'DEBTOR',
-      thirdPartyContactId: null,
-      debtDisclosed: false,
-      outcome: 'RIGHT_PARTY_CONTACT',
-      at,
-      rules: DEFAULT_CONTACT_RULES,
-      ...extra,
-    },
-  };
+  return logCall(attemptId, at, { customerId: CUSTOMER, ...extra });
 }
 
 /** Runs commands in order on one ledger; a refusal is kept as the command's answer. */

@@ -14,6 +14,7 @@ import {
   type Channel,
   type ContactAttemptData,
   type LadderStep,
+  type LogContact,
   type OpenCaseCommand,
   type Purpose,
   type ResolvedStrategy,
@@ -163,6 +164,27 @@ export function attempt(
       ...overrides,
       ...extra,
     } as AttemptContact['data'],
+  };
+}
+
+/** A right-party voice call of the case logged on the debtor's ledger at an instant. */
+export function logCall(attemptId: string, at: string, extra: Partial<LogContact['data']> = {}): LogContact {
+  return {
+    type: 'LogContact',
+    data: {
+      customerId: CUSTOMER,
+      timeZone: 'Asia/Shanghai',
+      attemptId,
+      caseId: CASE,
+      channel: 'CALL',
+      party: 'DEBTOR',
+      thirdPartyContactId: null,
+      debtDisclosed: false,
+      outcome: 'RIGHT_PARTY_CONTACT',
+      at,
+      rules: DEFAULT_CONTACT_RULES,
+      ...extra,
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { addDays } from '#kernel';
-import { whatIf, type CloseCaseDay, type CaseCommand } from '../src/domain/index.js';
+import { whatIf, type CloseCaseDay, type CaseCommand, type CaseEvent, type WhatIfInput } from '../src/domain/index.js';
 import { CASE, M2_LADDER, OPENED, definition, history, openCase, step } from './fixtures.js';
 
 const INSTALLMENTS = [{ seq: 2, dueDate: '2025-04-01' }];
@@ -15,6 +15,13 @@ function lived(days: number, ...between: [offset: number, command: CaseCommand][
   return history(...commands).events;
 }
 
+/** The input of a what-if of `events` under std-C at `version` (its default definition unless given). */
+function caseUnder(events: readonly CaseEvent[], version: number, def = definition()): WhatIfInput {
+  return { caseId: CASE, events, installments: INSTALLMENTS, alternative: { strategyId: 'std-C', version, definition: def } };
+}
+
+const replayed = (events: readonly CaseEvent[], version: number, def = definition()) => whatIf(caseUnder(events, version, def));
+
 const V2_LADDER = [
   step('call-1', { dpdDay: 1 }, 'CALL', 'NEGOTIATION', { priority: 1 }),
   step('sms-4', { dpdDay: 4 }, 'SMS', 'REMINDER', { priority: 3 }),
@@ -24,16 +31,13 @@ const V2_LADDER = [
 describe('what-if replay of a case under another strategy version', () => {
   it('reproduces the recorded actions when replayed under the version the case really ran', () => {
     const events = lived(25);
-    const result = whatIf({ caseId: CASE, events, installments: INSTALLMENTS, alternative: { strategyId: 'std-C', version: 1, definition: definition() } })!;
+    const result = replayed(events, 1)!;
     expect(result.summary).toEqual({ actual: 5, whatIf: 5, same: 5, onlyActual: 0, onlyWhatIf: 0, differs: false });
     expect(result.from).toBe(OPENED);
     // Day closes that scheduled nothing leave no trace: an open case replays to the last date it names.
     expect(result.through).toBe('2025-03-21');
     const longer = whatIf({
-      caseId: CASE,
-      events,
-      installments: INSTALLMENTS,
-      alternative: { strategyId: 'std-C', version: 1, definition: definition() },
+      ...caseUnder(events, 1),
       through: '2025-04-05',
     })!;
     expect(longer.through).toBe('2025-04-05');
@@ -49,12 +53,7 @@ describe('what-if replay of a case under another strategy version', () => {
 
   it('shows, day by day, which actions another version would have scheduled instead', () => {
     const events = lived(25);
-    const result = whatIf({
-      caseId: CASE,
-      events,
-      installments: INSTALLMENTS,
-      alternative: { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) },
-    })!;
+    const result = replayed(events, 2, definition({ champion: V2_LADDER }))!;
     expect(result.plans).toEqual([{ asOf: OPENED, stage: 'M1', strategy: 'std-C@2/champion', alternative: true }]);
     expect(result.days.map((d) => [d.date, d.actual.map((a) => a.channel), d.whatIf.map((a) => a.channel)])).toEqual([
       ['2025-03-02', ['SMS'], ['CALL']],
@@ -77,12 +76,7 @@ describe('what-if replay of a case under another strategy version', () => {
 
   it('keeps the real plan where the other version does not cover the case’s grade and stage', () => {
     const events = lived(8);
-    const result = whatIf({
-      caseId: CASE,
-      events,
-      installments: INSTALLMENTS,
-      alternative: { strategyId: 'std-C', version: 2, definition: definition({ keys: [{ grade: 'C', stage: 'M2' }], champion: M2_LADDER }) },
-    })!;
+    const result = replayed(events, 2, definition({ keys: [{ grade: 'C', stage: 'M2' }], champion: M2_LADDER }))!;
     expect(result.plans).toEqual([{ asOf: OPENED, stage: 'M1', strategy: 'std-C@1/champion', alternative: false }]);
     expect(result.summary.differs).toBe(false);
   });
@@ -93,28 +87,22 @@ describe('what-if replay of a case under another strategy version', () => {
       [2, { type: 'PlaceOnHold', data: { caseId: CASE, holdId: 'h1', reason: 'DISPUTE', since: addDays(OPENED, 2) } }],
       [7, { type: 'ReleaseHold', data: { caseId: CASE, holdId: 'h1', resolution: 'dispute resolved', on: addDays(OPENED, 7) } }],
     );
-    const alternative = { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) };
-    const result = whatIf({ caseId: CASE, events, installments: INSTALLMENTS, alternative })!;
+    const result = replayed(events, 2, definition({ champion: V2_LADDER }))!;
     // Held from day 2 to day 7: the v2 SMS at DPD 4 waits for the release and goes out on day 7.
     expect(result.days.flatMap((d) => d.whatIf.map((a) => [a.dueOn, a.stepId]))).toEqual([
       [OPENED, 'call-1'],
       [addDays(OPENED, 7), 'sms-4'],
     ]);
     // The real run likewise resumed with the latest step per channel, and the replay under v1 agrees.
-    const same = whatIf({ caseId: CASE, events, installments: INSTALLMENTS, alternative: { strategyId: 'std-C', version: 1, definition: definition() } })!;
+    const same = replayed(events, 1)!;
     expect(same.summary.differs).toBe(false);
   });
 
   it('stops at the day the case was closed, and answers null for a stream without an opening', () => {
     const events = lived(10, [4, { type: 'CloseCase', data: { caseId: CASE, reason: 'CURED', closedOn: addDays(OPENED, 4) } }]);
-    const result = whatIf({
-      caseId: CASE,
-      events,
-      installments: INSTALLMENTS,
-      alternative: { strategyId: 'std-C', version: 2, definition: definition({ champion: V2_LADDER }) },
-    })!;
+    const result = replayed(events, 2, definition({ champion: V2_LADDER }))!;
     expect(result.through).toBe(addDays(OPENED, 4));
     expect(result.days.flatMap((d) => d.whatIf.map((a) => a.stepId))).toEqual(['call-1', 'sms-4']);
-    expect(whatIf({ caseId: CASE, events: [], installments: INSTALLMENTS, alternative: { strategyId: 'x', version: 1, definition: definition() } })).toBeNull();
+    expect(whatIf({ ...caseUnder([], 1), alternative: { strategyId: 'x', version: 1, definition: definition() } })).toBeNull();
   });
 });

@@ -422,6 +422,11 @@ function pruneReleased(released: Readonly<Record<string, ReleasedCall>>, latest:
   return Object.fromEntries(Object.entries(released).filter(([, r]) => compareDates(r.localDate, cutoff) >= 0));
 }
 
+/** What the gate's verdict on an action's day leaves on the ledger: judged on that day, not yet performed. */
+function judged(status: DispatchState['status'], d: { readonly caseId: string; readonly channel: Channel; readonly localDate: string }): DispatchState {
+  return { status, caseId: d.caseId, channel: d.channel, localDate: d.localDate, releaseAt: null, dispatchDate: d.localDate, action: null, performed: false };
+}
+
 function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
   const s = { ...state, customerId: event.data.customerId };
   switch (event.type) {
@@ -444,36 +449,14 @@ function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
     }
     case 'ActionReleased': {
       const d = event.data;
-      const dispatched = {
-        ...s.dispatched,
-        [d.actionId]: {
-          status: 'RELEASED' as const,
-          caseId: d.caseId,
-          channel: d.channel,
-          localDate: d.localDate,
-          releaseAt: null,
-          dispatchDate: d.localDate,
-          action: null,
-          performed: false,
-        },
-      };
+      const dispatched = { ...s.dispatched, [d.actionId]: judged('RELEASED', d) };
       const releasedCalls =
         d.channel === 'CALL' ? pruneReleased({ ...s.releasedCalls, [d.actionId]: { localDate: d.localDate, settled: false } }, d.localDate) : s.releasedCalls;
       return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched, releasedCalls };
     }
     case 'ActionWithheld': {
       const d = event.data;
-      const withheld: DispatchState = {
-        status: 'WITHHELD',
-        caseId: d.caseId,
-        channel: d.channel,
-        localDate: d.localDate,
-        releaseAt: null,
-        dispatchDate: d.localDate,
-        action: null,
-        performed: false,
-      };
-      return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched: { ...s.dispatched, [d.actionId]: withheld } };
+      return { ...s, timeZone: s.timeZone ?? d.timeZone, dispatched: { ...s.dispatched, [d.actionId]: judged('WITHHELD', d) } };
     }
     case 'ActionRescheduled': {
       const d = event.data;
@@ -482,16 +465,7 @@ function evolveDebtor(state: DebtorState, event: DebtorEvent): DebtorState {
         timeZone: s.timeZone ?? d.timeZone,
         dispatched: {
           ...s.dispatched,
-          [d.actionId]: {
-            status: 'RESCHEDULED',
-            caseId: d.caseId,
-            channel: d.channel,
-            localDate: d.localDate,
-            releaseAt: d.releaseAt,
-            dispatchDate: d.releaseDate,
-            action: d.action,
-            performed: false,
-          },
+          [d.actionId]: { ...judged('RESCHEDULED', d), releaseAt: d.releaseAt, dispatchDate: d.releaseDate, action: d.action },
         },
       };
     }

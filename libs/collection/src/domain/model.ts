@@ -67,6 +67,9 @@ export function defaultPerformer(channel: Channel): Performer {
 /** When a step falls due: on a day past due, or a number of days before the next installment. */
 export type StepTiming = { readonly dpdDay: number } | { readonly daysBeforeDue: number };
 
+/** What an action (ActionScheduled) repeats of the ladder step it performs. */
+export type ActionStep = Pick<LadderStep, 'stepId' | 'channel' | 'purpose' | 'templateId' | 'requiredCertification' | 'priority' | 'performer'>;
+
 export interface LadderStep {
   /** Unique within its ladder; plan adjustments and actions refer to it. */
   readonly stepId: string;

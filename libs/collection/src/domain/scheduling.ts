@@ -1,6 +1,6 @@
 import { compareDates, daysBetween, type BusinessDate } from '#kernel';
 import { occurrenceKey, type Plan } from './case/events.js';
-import type { LadderStep } from './model.js';
+import type { ActionStep, LadderStep } from './model.js';
 
 /**
  * Which steps of a plan fall due on a business date, given the case's days past due and the next
@@ -88,7 +88,7 @@ export function nextDueDate(loan: { readonly installments: readonly { readonly d
 }
 
 /** What an ActionScheduled repeats of its ladder step: which step, on which channel, for what, by whom. */
-export function stepOfAction(step: LadderStep) {
+export function stepOfAction(step: LadderStep): ActionStep {
   return {
     stepId: step.stepId,
     channel: step.channel,

@@ -100,51 +100,43 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
   const caseId = input.caseId;
   const inputs: Input[] = [];
   let closedOn: BusinessDate | null = null;
+  /** A replayed command that moves the case's days past due as of its date. */
+  const withDpd = (seq: number, asOf: BusinessDate, dpd: number, build: Input['build']) => inputs.push({ on: asOf, seq, dpd: { value: dpd, asOf }, build });
   input.events.forEach((e, seq) => {
     switch (e.type) {
       case 'CaseOpened': {
         const d = e.data;
-        inputs.push({
-          on: d.openedOn,
-          seq,
-          dpd: { value: d.dpd, asOf: d.openedOn },
-          build: (choose) => ({
-            type: 'OpenCase',
-            data: {
-              ...caseFacts(d),
-              caseId,
-              oldestUnpaidDueDate: d.oldestUnpaidDueDate,
-              asOf: d.openedOn,
-              strategy: choose(d.grade, d.stage, d.openedOn, d.plan),
-              nextDueDate: nextDueDate(input, d.openedOn),
-              gradingPolicy: d.gradingPolicy ?? null,
-            },
-          }),
-        });
+        withDpd(seq, d.openedOn, d.dpd, (choose) => ({
+          type: 'OpenCase',
+          data: {
+            ...caseFacts(d),
+            caseId,
+            oldestUnpaidDueDate: d.oldestUnpaidDueDate,
+            asOf: d.openedOn,
+            strategy: choose(d.grade, d.stage, d.openedOn, d.plan),
+            nextDueDate: nextDueDate(input, d.openedOn),
+            gradingPolicy: d.gradingPolicy ?? null,
+          },
+        }));
         return;
       }
       case 'CaseEscalated':
       case 'CaseDeescalated': {
         const d = e.data;
-        inputs.push({
-          on: d.asOf,
-          seq,
-          dpd: { value: d.dpd, asOf: d.asOf },
-          build: (choose) => ({
-            type: 'ChangeStage',
-            data: {
-              caseId,
-              stage: d.to,
-              dpd: d.dpd,
-              overdueAmount: d.overdueAmount,
-              asOf: d.asOf,
-              grade: d.grade,
-              strategy: choose(d.grade, d.to, d.asOf, d.plan),
-              nextDueDate: nextDueDate(input, d.asOf),
-              gradingPolicy: d.gradingPolicy ?? null,
-            },
-          }),
-        });
+        withDpd(seq, d.asOf, d.dpd, (choose) => ({
+          type: 'ChangeStage',
+          data: {
+            caseId,
+            stage: d.to,
+            dpd: d.dpd,
+            overdueAmount: d.overdueAmount,
+            asOf: d.asOf,
+            grade: d.grade,
+            strategy: choose(d.grade, d.to, d.asOf, d.plan),
+            nextDueDate: nextDueDate(input, d.asOf),
+            gradingPolicy: d.gradingPolicy ?? null,
+          },
+        }));
         return;
       }
       case 'CaseOnHold': {

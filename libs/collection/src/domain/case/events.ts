@@ -1,5 +1,6 @@
 import type { BusinessDate, DomainEvent, Fen } from '#kernel';
 import type {
+  ActionStep,
   AdjustmentLimits,
   AttemptedBy,
   Channel,
@@ -9,9 +10,7 @@ import type {
   LadderStep,
   Outcome,
   Party,
-  Performer,
   PromiseTerms,
-  Purpose,
   Stage,
   StepTiming,
   StrategyRef,
@@ -98,7 +97,7 @@ export type CaseReassigned = DomainEvent<
 
 export type ActionScheduled = DomainEvent<
   'ActionScheduled',
-  {
+  ActionStep & {
     readonly caseId: string;
     /** Unique per case and step occurrence; channel executors report outcomes against it. */
     readonly actionId: string;
@@ -108,13 +107,6 @@ export type ActionScheduled = DomainEvent<
     readonly loanId: string;
     readonly customerId: string;
     readonly planId: string;
-    readonly stepId: string;
-    readonly channel: Channel;
-    readonly purpose: Purpose;
-    readonly templateId: string;
-    readonly requiredCertification: string | null;
-    readonly priority: number;
-    readonly performer: Performer;
     /** The collector who is to perform it (collector steps of an assigned case), else null. */
     readonly collectorId: string | null;
     readonly dueOn: BusinessDate;

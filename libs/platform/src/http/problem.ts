@@ -72,6 +72,12 @@ const HTTP_CODES: Record<number, string> = {
   503: 'UNAVAILABLE',
 };
 
+/** Fastify's own refusals of a request's content, by their error code. */
+const FASTIFY_CODES = new Map([
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE'],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', 'PAYLOAD_TOO_LARGE'],
+]);
+
 export function toProblem(exception: unknown): Problem {
   if (exception instanceof ProblemException) return exception.problem;
   if (exception instanceof RevisionConflictError) {
@@ -98,14 +104,7 @@ export function toProblem(exception: unknown): Problem {
   const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const status = fastifyError.statusCode;
-    const code =
-      fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? 'UNSUPPORTED_MEDIA_TYPE'
-        : fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-          ? 'PAYLOAD_TOO_LARGE'
-          : status === 400
-            ? 'MALFORMED_REQUEST'
-            : (HTTP_CODES[status] ?? 'HTTP_ERROR');
+    const code = FASTIFY_CODES.get(fastifyError.code ?? '') ?? HTTP_CODES[status] ?? 'HTTP_ERROR';
     return problem(status, code, titleOf(code), fastifyError.message);
   }
   return problem(500, 'INTERNAL', 'Internal error', 'The request could not be completed; it has been logged.');

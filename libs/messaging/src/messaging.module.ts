@@ -50,37 +50,30 @@ export class MessagingService implements OnApplicationShutdown {
       registers,
     });
     // A gauge's collect() runs with the gauge as `this`; the relay is read through this closure.
-    const relay = () => this.relay;
-    new Gauge({
-      name: 'arrears_relay_broker_up',
-      help: '1 when the last request of the relay to Kafka succeeded (a send or the idle probe), 0 while it backs off',
-      registers,
-      collect() {
-        const current = relay();
-        if (current) this.set(current.brokerReachable ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'arrears_relay_lag_positions',
-      help: 'Store positions between the relay checkpoint and the head (approximate event count)',
-      registers,
-      async collect() {
-        const current = relay();
-        if (!current) return;
-        const status = await current.status().catch(() => undefined);
-        if (status) this.set(status.lagPositions);
-      },
-    });
-    new Gauge({
-      name: 'arrears_relay_active',
-      help: '1 when this process holds the relay lock (the one publishing instance)',
-      registers,
-      async collect() {
-        const current = relay();
-        if (!current) return;
-        this.set((await current.status().catch(() => undefined))?.active ? 1 : 0);
-      },
-    });
+    const relayGauge = (name: string, help: string, read: (relay: OutboundRelay) => number | undefined | Promise<number | undefined>) => {
+      const relay = () => this.relay;
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          const current = relay();
+          const value = current && (await read(current));
+          if (value !== undefined) this.set(value);
+        },
+      });
+    };
+    relayGauge('arrears_relay_broker_up', '1 when the last request of the relay to Kafka succeeded (a send or the idle probe), 0 while it backs off', (r) =>
+      r.brokerReachable ? 1 : 0,
+    );
+    relayGauge(
+      'arrears_relay_lag_positions',
+      'Store positions between the relay checkpoint and the head (approximate event count)',
+      async (r) => (await r.status().catch(() => undefined))?.lagPositions,
+    );
+    relayGauge('arrears_relay_active', '1 when this process holds the relay lock (the one publishing instance)', async (r) =>
+      (await r.status().catch(() => undefined))?.active ? 1 : 0,
+    );
     this.inboundResults = new Counter({
       name: 'arrears_inbound_messages_total',
       help: 'Inbound Kafka messages by topic and outcome (ok, rejected, malformed, failed: the last three were dead-lettered)',

@@ -138,44 +138,33 @@ export class ComplaintsService implements OnModuleInit {
   }
 
   async acknowledge(complaintId: string, meta: RequestMeta): Promise<CommandAccepted> {
-    const businessDate = await this.clock.todayOrThrow();
-    return execute(
-      this.metrics,
-      this.complaints,
-      complaintStream(complaintId),
-      { type: 'AcknowledgeComplaint', data: { complaintId, by: actorOf(meta), businessDate } },
-      commandContext(meta, 'AcknowledgeComplaint', { extra: { businessDate } }),
-    );
+    return this.onToday(complaintId, meta, 'AcknowledgeComplaint', (businessDate) => ({
+      type: 'AcknowledgeComplaint',
+      data: { complaintId, by: actorOf(meta), businessDate },
+    }));
   }
 
   /** The caller takes the investigation; their team (from the token) must not work the cases. */
   async investigate(complaintId: string, meta: RequestMeta): Promise<CommandAccepted> {
-    const businessDate = await this.clock.todayOrThrow();
     const principal = meta.actor as Principal;
-    return execute(
-      this.metrics,
-      this.complaints,
-      complaintStream(complaintId),
-      { type: 'StartInvestigation', data: { complaintId, investigator: actorOf(meta), investigatorTeam: principal.team ?? null, businessDate } },
-      commandContext(meta, 'StartComplaintInvestigation', { extra: { businessDate } }),
-    );
+    return this.onToday(complaintId, meta, 'StartComplaintInvestigation', (businessDate) => ({
+      type: 'StartInvestigation',
+      data: { complaintId, investigator: actorOf(meta), investigatorTeam: principal.team ?? null, businessDate },
+    }));
   }
 
   /** The investigator extends the resolution deadline (once, within the policy's limit, before it passes). */
   async extend(complaintId: string, input: { days: number; reason: ExtensionReason; noticeRef?: string }, meta: RequestMeta): Promise<CommandAccepted> {
-    const businessDate = await this.clock.todayOrThrow();
-    return execute(
-      this.metrics,
-      this.complaints,
-      complaintStream(complaintId),
-      {
+    const { days, reason } = input;
+    return this.onToday(
+      complaintId,
+      meta,
+      'ExtendComplaintDeadline',
+      (businessDate) => ({
         type: 'ExtendResolutionDeadline',
-        data: { complaintId, days: input.days, reason: input.reason, noticeRef: input.noticeRef ?? null, by: actorOf(meta), businessDate, policy: this.policy },
-      },
-      commandContext(meta, 'ExtendComplaintDeadline', {
-        policyVersions: { complaintPolicy: this.policy.version },
-        extra: { businessDate, reason: input.reason },
+        data: { complaintId, days, reason, noticeRef: input.noticeRef ?? null, by: actorOf(meta), businessDate, policy: this.policy },
       }),
+      { appliesPolicy: true, extra: { reason } },
     );
   }
 
@@ -184,17 +173,35 @@ export class ComplaintsService implements OnModuleInit {
     input: { outcome: ComplaintOutcome; remedies: readonly Remedy[]; resolutionRef?: string },
     meta: RequestMeta,
   ): Promise<CommandAccepted> {
-    const businessDate = await this.clock.todayOrThrow();
-    return execute(
-      this.metrics,
-      this.complaints,
-      complaintStream(complaintId),
-      {
+    const { outcome, remedies } = input;
+    return this.onToday(
+      complaintId,
+      meta,
+      'ResolveComplaint',
+      (businessDate) => ({
         type: 'ResolveComplaint',
-        data: { complaintId, outcome: input.outcome, remedies: input.remedies, resolutionRef: input.resolutionRef ?? null, by: actorOf(meta), businessDate },
-      },
-      commandContext(meta, 'ResolveComplaint', { extra: { businessDate, reason: input.outcome } }),
+        data: { complaintId, outcome, remedies, resolutionRef: input.resolutionRef ?? null, by: actorOf(meta), businessDate },
+      }),
+      { extra: { reason: outcome } },
     );
+  }
+
+  /**
+   * A command on one complaint on today's business date (Self-service's copy of Loans' calendar)
+   * through the command pipeline: the context carries the date in `extra` (with `context.extra`),
+   * and the complaint policy's version when the decision applies the policy.
+   */
+  private async onToday(
+    complaintId: string,
+    meta: RequestMeta,
+    name: string,
+    command: (businessDate: BusinessDate) => ComplaintCommand,
+    context: { appliesPolicy?: boolean; extra?: Record<string, unknown> } = {},
+  ): Promise<CommandAccepted> {
+    const businessDate = await this.clock.todayOrThrow();
+    const policyVersions = context.appliesPolicy ? { complaintPolicy: this.policy.version } : undefined;
+    const ctx = commandContext(meta, name, { policyVersions, extra: { businessDate, ...context.extra } });
+    return execute(this.metrics, this.complaints, complaintStream(complaintId), command(businessDate), ctx);
   }
 
   // ---- reactions ---------------------------------------------------------------------------------

@@ -39,6 +39,13 @@ const kept = (promiseId: string): Ev => ({ type: 'PromiseKept', data: { promiseI
 const broken = (promiseId: string): Ev => ({ type: 'PromiseBroken', data: { promiseId } });
 const paid = (reference: string, amount: number, businessDate: string): Ev => ({ type: 'PaymentRecorded', data: { reference, amount, businessDate } });
 
+/** A contact on `on` that took a promise, and the promise's verdict. */
+const promised = (attemptId: string, promiseId: string, by: { kind: string; id: string }, on: string, verdict: (promiseId: string) => Ev): Ev[] => [
+  contact(attemptId, by, on),
+  promise(promiseId, attemptId, on),
+  verdict(promiseId),
+];
+
 const collector = { kind: 'COLLECTOR', id: 'col-1' };
 const ag1 = { kind: 'EXECUTOR', id: 'agency:ag-1' };
 
@@ -47,16 +54,10 @@ const records = new Map<string, CaseRecord>([
     'K1',
     fold('K1', [
       escalated('M3', '2026-03-02', 103_000),
-      contact('b-0', collector, '2026-03-02'),
-      promise('pr-0', 'b-0', '2026-03-02'),
-      kept('pr-0'),
-      contact('a-1', ag1, '2026-03-04'),
-      promise('pr-1', 'a-1', '2026-03-04'),
-      kept('pr-1'),
+      ...promised('b-0', 'pr-0', collector, '2026-03-02', kept),
+      ...promised('a-1', 'pr-1', ag1, '2026-03-04', kept),
       contact('a-2', ag1, '2026-03-05', true),
-      contact('a-3', ag1, '2026-03-06'),
-      promise('pr-2', 'a-3', '2026-03-06'),
-      broken('pr-2'),
+      ...promised('a-3', 'pr-2', ag1, '2026-03-06', broken),
       { type: 'CaseOnHold', data: { holdId: 'h1', reason: 'DISPUTE', since: '2026-03-20' } },
     ]),
   ],
@@ -64,16 +65,12 @@ const records = new Map<string, CaseRecord>([
     'K2',
     fold('K2', [
       opened('M3', '2026-03-05', 200_000),
-      contact('b-1', collector, '2026-03-06'),
-      promise('pb-1', 'b-1', '2026-03-06'),
-      kept('pb-1'),
+      ...promised('b-1', 'pb-1', collector, '2026-03-06', kept),
       contact('b-2', collector, '2026-03-06', true),
       // A redelivered attempt is one contact.
       contact('b-2', collector, '2026-03-06', true),
       contact('b-3', { kind: 'EXECUTOR', id: 'sms-gateway' }, '2026-03-07'),
-      contact('b-4', collector, '2026-03-08'),
-      promise('pb-2', 'b-4', '2026-03-08'),
-      broken('pb-2'),
+      ...promised('b-4', 'pb-2', collector, '2026-03-08', broken),
       paid('PAY-2', 50_000, '2026-03-10'),
       paid('PAY-3', 10_000, '2026-03-11'),
       { type: 'CasePaymentReversed', data: { reference: 'PAY-3' } },

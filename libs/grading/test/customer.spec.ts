@@ -42,19 +42,14 @@ describe('customer grading', () => {
     expect(second.data).toMatchObject({ grade: 'D', previousGrade: 'A', score: 420 });
   });
 
-  it('no event when nothing changed (same facts, same policy)', () => {
+  it.each([
+    ['nothing changed (same facts, same policy)', '2026-03-01'],
+    ['a value moves within its bin (one more month on book)', '2026-04-01'],
+  ])('no event when %s', (_case, asOf) => {
     const first = graded([profileUpdated]);
     spec
       .given([profileUpdated, first])
-      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-03-01', policy: POLICY, loans: [loan()], trigger: trigger() })
-      .then([]);
-  });
-
-  it('no event when a value moves within its bin (one more month on book)', () => {
-    const first = graded([profileUpdated]);
-    spec
-      .given([profileUpdated, first])
-      .when({ type: 'Regrade', customerId: 'C1', asOf: '2026-04-01', policy: POLICY, loans: [loan()], trigger: trigger() })
+      .when({ type: 'Regrade', customerId: 'C1', asOf, policy: POLICY, loans: [loan()], trigger: trigger() })
       .then([]);
   });
 

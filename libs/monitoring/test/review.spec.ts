@@ -16,12 +16,13 @@ const command = (champion: { cases: number; cured: number }, challenger: { cases
   settings: { alpha: 0.05, minSampleSize: 30 },
 });
 
+/** The one event a first completion with these counts records. */
+const completed = (champion: { cases: number; cured: number }, challenger: { cases: number; cured: number }) =>
+  reviews.given([]).when(command(champion, challenger)).thenTypes(['EffectivenessReviewCompleted'])[0];
+
 describe('EffectivenessReview decider', () => {
   it('recommends promoting a significantly better challenger', () => {
-    const [event] = reviews
-      .given([])
-      .when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 }))
-      .thenTypes(['EffectivenessReviewCompleted']);
+    const event = completed({ cases: 40, cured: 10 }, { cases: 40, cured: 30 });
     expect(event.data).toMatchObject({
       reviewId: 'R1',
       strategyId: 'S1',
@@ -39,27 +40,18 @@ describe('EffectivenessReview decider', () => {
   });
 
   it('keeps a significantly better champion', () => {
-    const [event] = reviews
-      .given([])
-      .when(command({ cases: 50, cured: 35 }, { cases: 50, cured: 15 }))
-      .thenTypes(['EffectivenessReviewCompleted']);
+    const event = completed({ cases: 50, cured: 35 }, { cases: 50, cured: 15 });
     expect(event.data).toMatchObject({ better: 'champion', recommendation: 'KEEP_CHAMPION' });
   });
 
   it('calls no winner when the difference is not significant', () => {
-    const [event] = reviews
-      .given([])
-      .when(command({ cases: 100, cured: 45 }, { cases: 80, cured: 30 }))
-      .thenTypes(['EffectivenessReviewCompleted']);
+    const event = completed({ cases: 100, cured: 45 }, { cases: 80, cured: 30 });
     expect(event.data).toMatchObject({ better: null, recommendation: 'NO_SIGNIFICANT_DIFFERENCE' });
     expect(event.data.pValue).toBeCloseTo(0.3105, 3);
   });
 
   it('asks for more data below the minimum sample, however large the difference', () => {
-    const [event] = reviews
-      .given([])
-      .when(command({ cases: 29, cured: 0 }, { cases: 40, cured: 40 }))
-      .thenTypes(['EffectivenessReviewCompleted']);
+    const event = completed({ cases: 29, cured: 0 }, { cases: 40, cured: 40 });
     expect(event.data).toMatchObject({ better: null, recommendation: 'COLLECT_MORE_DATA' });
   });
 
@@ -68,12 +60,9 @@ describe('EffectivenessReview decider', () => {
       .given([])
       .when(command({ cases: 10, cured: 11 }, { cases: 40, cured: 3 }))
       .thenError('INVALID_REVIEW_COUNTS');
-    const done = reviews
-      .given([])
-      .when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 }))
-      .thenTypes(['EffectivenessReviewCompleted']);
+    const done = completed({ cases: 40, cured: 10 }, { cases: 40, cured: 30 });
     reviews
-      .given(done)
+      .given([done])
       .when(command({ cases: 40, cured: 10 }, { cases: 40, cured: 30 }))
       .thenError('REVIEW_ALREADY_COMPLETED');
   });

@@ -6,6 +6,7 @@ import {
   strategyDecider,
   strategyDefinitionProblem,
   variantBucket,
+  type StrategyCommand,
   type StrategyEvent,
 } from '../src/domain/index.js';
 import { M1_LADDER, M2_LADDER, catalogEntry, definition, step } from './fixtures.js';
@@ -24,55 +25,49 @@ const activated = (version = 1, effectiveFrom = '2025-01-01', supersedes: number
   data: { strategyId: 'std-C', version, effectiveFrom, activatedBy: 'bob', supersedes },
 });
 
+/** alice proposing std-C with the default definition and reason 'baseline', unless `data` says otherwise. */
+const propose = (data: Partial<Extract<StrategyCommand, { type: 'ProposeStrategyVersion' }>['data']> = {}): StrategyCommand => ({
+  type: 'ProposeStrategyVersion',
+  data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', by: alice, ...data },
+});
+
 describe('CollectionStrategy maker-checker', () => {
   it('records a proposal by a risk manager as version 1, then numbers versions on', () => {
     spec
       .given([])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', by: alice } })
+      .when(propose())
       .then([proposed(1)]);
     spec
       .given([proposed(1), approved(1), activated(1)])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', by: alice } })
+      .when(propose())
       .then([proposed(2)]);
   });
 
   it('records the champion/challenger review a proposal cites', () => {
     spec
       .given([proposed(1), approved(1), activated(1)])
-      .when({
-        type: 'ProposeStrategyVersion',
-        data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-42', reviewFound: true, by: alice },
-      })
+      .when(propose({ reviewId: 'rev-42', reviewFound: true }))
       .then([proposed(2, definition(), 'rev-42')]);
   });
 
   it('refuses to cite a review that does not exist', () => {
     spec
       .given([proposed(1), approved(1), activated(1)])
-      .when({
-        type: 'ProposeStrategyVersion',
-        data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-43', reviewFound: false, by: alice },
-      })
+      .when(propose({ reviewId: 'rev-43', reviewFound: false }))
       .thenError('REVIEW_NOT_FOUND');
     spec
       .given([])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'baseline', reviewId: 'rev-43', by: alice } })
+      .when(propose({ reviewId: 'rev-43' }))
       .thenError('REVIEW_NOT_FOUND');
   });
 
   it('refuses proposals from other roles, a second pending proposal, and proposals without a reason', () => {
-    spec
-      .given([])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'x', by: { id: 'sam', role: 'supervisor' } } })
-      .thenError('RISK_MANAGER_REQUIRED');
-    spec
-      .given([proposed(1)])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: 'again', by: alice } })
-      .thenError('STRATEGY_PROPOSAL_PENDING');
-    spec
-      .given([])
-      .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: definition(), reason: '  ', by: alice } })
-      .thenError('REASON_REQUIRED');
+    const refusals: [given: StrategyEvent[], proposal: StrategyCommand, code: string][] = [
+      [[], propose({ reason: 'x', by: { id: 'sam', role: 'supervisor' } }), 'RISK_MANAGER_REQUIRED'],
+      [[proposed(1)], propose({ reason: 'again' }), 'STRATEGY_PROPOSAL_PENDING'],
+      [[], propose({ reason: '  ' }), 'REASON_REQUIRED'],
+    ];
+    for (const [given, proposal, code] of refusals) spec.given(given).when(proposal).thenError(code);
   });
 
   it('lets another risk manager approve, never the proposer', () => {
@@ -151,7 +146,7 @@ describe('CollectionStrategy maker-checker', () => {
     for (const def of bad) {
       spec
         .given([])
-        .when({ type: 'ProposeStrategyVersion', data: { strategyId: 'std-C', definition: def, reason: 'x', by: alice } })
+        .when(propose({ definition: def, reason: 'x' }))
         .thenError('INVALID_STRATEGY');
     }
   });

@@ -86,11 +86,13 @@ function datesOf(event: CaseEvent): BusinessDate[] {
 }
 
 /** A timed input of the replay: a fact from the history on its business date. */
+type Choose = (grade: Grade, stage: Stage, asOf: BusinessDate, actual: Plan) => ResolvedStrategy | null;
+
 interface Input {
   readonly on: BusinessDate;
   /** Inputs of one date run in recorded order, before the day's close. */
   readonly seq: number;
-  readonly build: (choose: (grade: Grade, stage: Stage, asOf: BusinessDate, actual: Plan) => ResolvedStrategy | null) => CaseCommand;
+  readonly build: (choose: Choose) => CaseCommand;
   readonly dpd?: { readonly value: number; readonly asOf: BusinessDate };
 }
 
@@ -102,6 +104,18 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
   let closedOn: BusinessDate | null = null;
   /** A replayed command that moves the case's days past due as of its date. */
   const withDpd = (seq: number, asOf: BusinessDate, dpd: number, build: Input['build']) => inputs.push({ on: asOf, seq, dpd: { value: dpd, asOf }, build });
+  /** The plan a replayed opening or stage change decides on: the alternative's strategy (or the real plan), from the date on. */
+  const replanned = (
+    choose: Choose,
+    d: { readonly grade: Grade; readonly plan: Plan; readonly gradingPolicy?: string | null },
+    stage: Stage,
+    asOf: BusinessDate,
+  ) => ({
+    asOf,
+    strategy: choose(d.grade, stage, asOf, d.plan),
+    nextDueDate: nextDueDate(input, asOf),
+    gradingPolicy: d.gradingPolicy ?? null,
+  });
   input.events.forEach((e, seq) => {
     switch (e.type) {
       case 'CaseOpened': {
@@ -112,10 +126,7 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
             ...caseFacts(d),
             caseId,
             oldestUnpaidDueDate: d.oldestUnpaidDueDate,
-            asOf: d.openedOn,
-            strategy: choose(d.grade, d.stage, d.openedOn, d.plan),
-            nextDueDate: nextDueDate(input, d.openedOn),
-            gradingPolicy: d.gradingPolicy ?? null,
+            ...replanned(choose, d, d.stage, d.openedOn),
           },
         }));
         return;
@@ -130,11 +141,8 @@ export function whatIf(input: WhatIfInput): WhatIfResult | null {
             stage: d.to,
             dpd: d.dpd,
             overdueAmount: d.overdueAmount,
-            asOf: d.asOf,
             grade: d.grade,
-            strategy: choose(d.grade, d.to, d.asOf, d.plan),
-            nextDueDate: nextDueDate(input, d.asOf),
-            gradingPolicy: d.gradingPolicy ?? null,
+            ...replanned(choose, d, d.to, d.asOf),
           },
         }));
         return;

@@ -1,6 +1,7 @@
 export * from './database/embedded-postgres.js';
 export * from './database/database.js';
 export * from './database/sql-migration.js';
+export * from './database/transaction.js';
 export * from './config/config.js';
 export * from './http/problem.js';
 export * from './http/validation.js';

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Actor } from '#kernel';
+import { inTransaction } from '#platform';
 import type { PersonalData, Purpose } from '../domain/masking.js';
 
 export class CustomerErasedError extends Error {}
@@ -54,9 +55,7 @@ export class PersonalDataVault {
   }
 
   async put(customerId: string, data: PersonalData, actor: Actor): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       // The customer's lock first, then the erasure check: an erase holds the same lock, so a
       // write either commits before the erase starts (and is erased with the rest) or sees it.
       await lockCustomer(client, customerId);
@@ -86,13 +85,7 @@ export class PersonalDataVault {
            updated_by = EXCLUDED.updated_by, updated_at = now()`,
         [customerId, record.data, record.iv, record.tag, actor.id],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Decrypts a customer's record; `clear` reads are recorded with who, why and when. */
@@ -122,9 +115,7 @@ export class PersonalDataVault {
 
   /** Crypto-shredding: the key and the record go; the erasure itself is recorded. */
   async erase(customerId: string, actor: Actor, reason: string): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await lockCustomer(client, customerId);
       const keys = await client.query('DELETE FROM pii_customer_keys WHERE customer_id = $1', [customerId]);
       await client.query('DELETE FROM pii_records WHERE customer_id = $1', [customerId]);
@@ -133,14 +124,8 @@ export class PersonalDataVault {
         actor.id,
         reason,
       ]);
-      await client.query('COMMIT');
       return (keys.rowCount ?? 0) > 0;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async accessLog(customerId: string): Promise<Array<{ actorId: string; actorRole: string; purpose: string; at: string }>> {

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '#kernel';
 import type { IntegrationMapper } from '#messaging';
-import type { RestructuringAssessed, RestructuringEvent, RestructuringRequested } from '../domain/request/events.js';
+import { RESTRUCTURING_EVENT_TYPES, type RestructuringAssessed, type RestructuringRequested } from '../domain/request/events.js';
 
 /**
  * Restructuring on Kafka: `arrears.restructuring.v1`, keyed by request id (one request's events stay
@@ -11,28 +11,18 @@ import type { RestructuringAssessed, RestructuringEvent, RestructuringRequested 
  */
 export const RESTRUCTURING_TOPIC = 'arrears.restructuring.v1';
 
-const AS_RECORDED: readonly RestructuringEvent['type'][] = [
-  'RestructuringApproved',
-  'RestructuringRejected',
-  'RestructuringOffered',
-  'RestructuringAccepted',
-  'RestructuringOfferExpired',
-  'RestructuringActivated',
-  'RestructuringActivationFailed',
-  'PlanInstallmentPaid',
-  'PlanInstallmentMissed',
-  'PlanInstallmentPaymentReversed',
-  'PlanBroken',
-  'PlanCompleted',
-];
+/** The request and loan (and customer) an event is about, as the contract names them. */
+const about = (d: { readonly requestId: string; readonly loanId: string; readonly customerId: string }) => ({
+  requestId: d.requestId,
+  loanId: d.loanId,
+  customerId: d.customerId,
+});
 
 function contract(event: RecordedEvent): unknown {
   if (event.type === 'RestructuringRequested') {
     const d = (event as unknown as RestructuringRequested).data;
     return {
-      requestId: d.requestId,
-      loanId: d.loanId,
-      customerId: d.customerId,
+      ...about(d),
       type: d.type,
       terms: d.terms,
       hardshipReason: d.hardship.reasonCode,
@@ -46,9 +36,7 @@ function contract(event: RecordedEvent): unknown {
   if (event.type === 'RestructuringAssessed') {
     const d = (event as unknown as RestructuringAssessed).data;
     return {
-      requestId: d.requestId,
-      loanId: d.loanId,
-      customerId: d.customerId,
+      ...about(d),
       outcome: d.outcome,
       failedRules: d.checks.filter((c) => !c.passed).map((c) => c.rule),
       policyVersion: d.policy.version,
@@ -62,7 +50,7 @@ function contract(event: RecordedEvent): unknown {
 
 export const restructuringIntegrationEvents: IntegrationMapper[] = [
   {
-    eventTypes: ['RestructuringRequested', 'RestructuringAssessed', ...AS_RECORDED],
+    eventTypes: [...RESTRUCTURING_EVENT_TYPES],
     topic: RESTRUCTURING_TOPIC,
     map: (event) =>
       event.streamId.startsWith('restructuring.request-')

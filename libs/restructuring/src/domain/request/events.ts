@@ -59,12 +59,27 @@ export interface AssessmentCheck {
   readonly detail: Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
 }
 
+/** What every request event names: the request and the loan it restructures. */
+interface RequestOnLoan {
+  readonly requestId: string;
+  readonly loanId: string;
+}
+
+/** ...and, on the events the customer's side reads, whose loan it is. */
+interface RequestOfCustomer extends RequestOnLoan {
+  readonly customerId: string;
+}
+
+/** A plan installment: its number in the plan (`n`), in the loan's schedule (`seq`), and its due date. */
+interface PlanInstallmentRef {
+  readonly n: number;
+  readonly seq: number;
+  readonly dueDate: BusinessDate;
+}
+
 export type RestructuringRequested = DomainEvent<
   'RestructuringRequested',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
+  RequestOfCustomer & {
     readonly type: RestructuringType;
     readonly terms: RestructuringTerms;
     readonly hardship: Hardship;
@@ -82,10 +97,7 @@ export type RestructuringRequested = DomainEvent<
 
 export type RestructuringAssessed = DomainEvent<
   'RestructuringAssessed',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
+  RequestOfCustomer & {
     readonly outcome: 'PASSED' | 'FAILED';
     readonly checks: readonly AssessmentCheck[];
     /** The whole policy applied; later steps of this request follow it. */
@@ -103,9 +115,7 @@ export type RestructuringAssessed = DomainEvent<
 
 type RestructuringApproved = DomainEvent<
   'RestructuringApproved',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
+  RequestOnLoan & {
     readonly approverId: string;
     /** 1 for the first approval, 2 for the second. */
     readonly approval: number;
@@ -118,15 +128,12 @@ type RestructuringApproved = DomainEvent<
 
 type RestructuringRejected = DomainEvent<
   'RestructuringRejected',
-  { readonly requestId: string; readonly loanId: string; readonly rejectedBy: string; readonly reasonCode: RejectionReason; readonly rejectedOn: BusinessDate }
+  RequestOnLoan & { readonly rejectedBy: string; readonly reasonCode: RejectionReason; readonly rejectedOn: BusinessDate }
 >;
 
 type RestructuringOffered = DomainEvent<
   'RestructuringOffered',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
+  RequestOfCustomer & {
     readonly channel: OfferChannel;
     readonly offeredBy: string;
     readonly offeredOn: BusinessDate;
@@ -139,10 +146,7 @@ type RestructuringOffered = DomainEvent<
 
 export type RestructuringAccepted = DomainEvent<
   'RestructuringAccepted',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
+  RequestOfCustomer & {
     readonly acceptedOn: BusinessDate;
     readonly channel: AcceptanceChannel;
     /** Who recorded the customer's acceptance: the service of a customer channel, or a collector. */
@@ -155,14 +159,10 @@ export type RestructuringAccepted = DomainEvent<
 /** The offer's last day (`expiresOn`) was closed without an acceptance; `expiredOn` is the day closed. */
 type RestructuringOfferExpired = DomainEvent<
   'RestructuringOfferExpired',
-  { readonly requestId: string; readonly loanId: string; readonly customerId: string; readonly expiresOn: BusinessDate; readonly expiredOn: BusinessDate }
+  RequestOfCustomer & { readonly expiresOn: BusinessDate; readonly expiredOn: BusinessDate }
 >;
 
-interface ActivatedInstallment {
-  readonly n: number;
-  /** The installment's number in the loan's schedule. */
-  readonly seq: number;
-  readonly dueDate: BusinessDate;
+interface ActivatedInstallment extends PlanInstallmentRef {
   readonly principal: Fen;
   readonly interest: Fen;
   readonly carried: Fen;
@@ -171,10 +171,7 @@ interface ActivatedInstallment {
 /** Published: the loan's schedule was replaced and the plan is under observation. */
 export type RestructuringActivated = DomainEvent<
   'RestructuringActivated',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
+  RequestOfCustomer & {
     readonly type: RestructuringType;
     readonly effectiveDate: BusinessDate;
     readonly restructuredPrincipal: Fen;
@@ -194,69 +191,51 @@ export type RestructuringActivated = DomainEvent<
 
 type RestructuringActivationFailed = DomainEvent<
   'RestructuringActivationFailed',
-  { readonly requestId: string; readonly loanId: string; readonly code: string; readonly reason: string; readonly failedOn: BusinessDate }
+  RequestOnLoan & { readonly code: string; readonly reason: string; readonly failedOn: BusinessDate }
 >;
 
 type PlanInstallmentPaid = DomainEvent<
   'PlanInstallmentPaid',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly n: number;
-    readonly seq: number;
-    readonly dueDate: BusinessDate;
-    /** The value date on which the installment's principal and interest were fully paid. */
-    readonly paidOn: BusinessDate;
-    /** 0 when paid by the due date. */
-    readonly daysLate: number;
-  }
+  RequestOfCustomer &
+    PlanInstallmentRef & {
+      /** The value date on which the installment's principal and interest were fully paid. */
+      readonly paidOn: BusinessDate;
+      /** 0 when paid by the due date. */
+      readonly daysLate: number;
+    }
 >;
 
 type PlanInstallmentMissed = DomainEvent<
   'PlanInstallmentMissed',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly n: number;
-    readonly seq: number;
-    readonly dueDate: BusinessDate;
-    readonly asOf: BusinessDate;
-    /** The last day a payment still keeps the plan. */
-    readonly graceEnds: BusinessDate;
-  }
+  RequestOfCustomer &
+    PlanInstallmentRef & {
+      readonly asOf: BusinessDate;
+      /** The last day a payment still keeps the plan. */
+      readonly graceEnds: BusinessDate;
+    }
 >;
 
 /** A payment that had settled an installment was reversed: the installment is owed again. */
 type PlanInstallmentPaymentReversed = DomainEvent<
   'PlanInstallmentPaymentReversed',
-  { readonly requestId: string; readonly loanId: string; readonly n: number; readonly seq: number; readonly asOf: BusinessDate }
+  RequestOnLoan & { readonly n: number; readonly seq: number; readonly asOf: BusinessDate }
 >;
 
 /** Published: an installment went unpaid beyond the grace period. */
 export type PlanBroken = DomainEvent<
   'PlanBroken',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
-    readonly type: RestructuringType;
-    readonly n: number;
-    readonly seq: number;
-    readonly dueDate: BusinessDate;
-    readonly daysLate: number;
-    readonly brokenOn: BusinessDate;
-  }
+  RequestOfCustomer &
+    PlanInstallmentRef & {
+      readonly type: RestructuringType;
+      readonly daysLate: number;
+      readonly brokenOn: BusinessDate;
+    }
 >;
 
 /** Published: the observation period passed with every installment due in it paid within grace. */
 export type PlanCompleted = DomainEvent<
   'PlanCompleted',
-  {
-    readonly requestId: string;
-    readonly loanId: string;
-    readonly customerId: string;
+  RequestOfCustomer & {
     readonly type: RestructuringType;
     readonly completedOn: BusinessDate;
     readonly installmentsObserved: number;
@@ -324,10 +303,7 @@ interface ObservedInstallment extends ActivatedInstallment {
   readonly paidOn: BusinessDate | null;
 }
 
-interface RequestFacts {
-  readonly requestId: string;
-  readonly loanId: string;
-  readonly customerId: string;
+interface RequestFacts extends RequestOfCustomer {
   readonly type: RestructuringType;
   readonly terms: RestructuringTerms;
   readonly requestedBy: string;

@@ -1,4 +1,4 @@
-import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { sqlMigration } from '#platform';
 
 /**
  * Bookkeeping of the end of day (not a read model: nothing here is rebuilt from events).
@@ -6,11 +6,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * read-model fence waits for, the last loan it finished (its resume point) and its counts.
  * `loans_eod_candidates` holds the loans selected for a date, set-based, once per run.
  */
-export class LoansSchema1732838400300 implements MigrationInterface {
-  name = 'LoansSchema1732838400300';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
+export const LoansSchema1732838400300 = sqlMigration(
+  'LoansSchema1732838400300',
+  `
       CREATE TABLE loans_eod_runs (
         business_date   date PRIMARY KEY,
         status          text NOT NULL CHECK (status IN ('waiting', 'processing', 'completed', 'interrupted', 'failed')),
@@ -37,10 +35,6 @@ export class LoansSchema1732838400300 implements MigrationInterface {
         loan_id       text NOT NULL,
         PRIMARY KEY (business_date, loan_id)
       );
-    `);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE loans_eod_candidates; DROP TABLE loans_eod_runs;');
-  }
-}
+    `,
+  'DROP TABLE loans_eod_candidates; DROP TABLE loans_eod_runs;',
+);

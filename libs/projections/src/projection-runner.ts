@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { comparePositions, formatPosition, START, type Position, type RecordedEvent } from '#kernel';
 import type { EventStore, Subscription } from '#eventstore';
+import { inTransaction } from '#platform';
 import { physicalTable, type Projection, type ProjectionContext } from './projection.js';
 import { Reaction } from './reactor.js';
 
@@ -877,19 +878,8 @@ export class ProjectionRunner {
   }
 
   /** One transaction: `opening` and `closing` are sent as they are (a live batch adds to both). */
-  private async transaction<T>(work: (tx: Tx) => Promise<T>, opening = this.begin(), closing: () => string = () => 'COMMIT'): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query(opening);
-      const result = await work(client);
-      await client.query(closing());
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (tx: Tx) => Promise<T>, opening = this.begin(), closing: () => string = () => 'COMMIT'): Promise<T> {
+    return inTransaction(this.pool, work, { begin: opening, commit: closing });
   }
 
   private state(name: string, generation: number): Live {

@@ -5,3 +5,4 @@ export * from './sql.js';
 export * from './schema.js';
 export * from './reactor.js';
 export * from './partitioned.js';
+export * from './reaction-binding.js';

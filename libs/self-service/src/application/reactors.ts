@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import { reactor, type Projection, type Reaction } from '#projections';
+import { ReactionBinding, reactor, type Projection, type Reaction } from '#projections';
 
 /** What the reactors call; implemented by the ComplaintsService. */
 interface ComplaintReactions {
@@ -7,24 +7,8 @@ interface ComplaintReactions {
   endOfDay(event: RecordedEvent, reaction: Reaction): Promise<void>;
 }
 
-/**
- * Reactors are registered as values before the app exists; they call through this binding, which
- * the service fills when the module initialises (the projection runner starts after that).
- */
-class ReactionBinding {
-  private target: ComplaintReactions | null = null;
-
-  bind(target: ComplaintReactions): void {
-    this.target = target;
-  }
-
-  get current(): ComplaintReactions {
-    if (!this.target) throw new Error('self-service reactors ran before the self-service module was initialised');
-    return this.target;
-  }
-}
-
-export const complaintReactions = new ReactionBinding();
+/** The reactors call the ComplaintsService through this binding (filled when the module initialises). */
+export const complaintReactions = new ReactionBinding<ComplaintReactions>('self-service');
 
 /** A complaint raised holds its cases; resolved, it releases them. One complaint's events in order. */
 export const complaintHoldsReactor: Projection = reactor({

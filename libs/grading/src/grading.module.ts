@@ -10,6 +10,7 @@ import { PolicyService } from './application/policies.service.js';
 import { PromiseOutcomes, promiseOutcomesProjection } from './application/promise-outcomes.js';
 import { Regrader, regraderProjection } from './application/regrader.js';
 import { RestructuringOutcomes, restructuringOutcomesReactor } from './application/restructuring-outcomes.js';
+import { HttpCommands } from './api/http-commands.js';
 import { GradingRepositories } from './application/repositories.js';
 import { RunWorker } from './application/run-worker.js';
 import { customerDecider } from './domain/customer.js';
@@ -45,6 +46,7 @@ import { GradingClock, gradingCalendarProjection } from './application/clock.js'
     Regrader,
     RestructuringOutcomes,
     RunWorker,
+    HttpCommands,
     // Read model
     GradingQueries,
     GradingClock,

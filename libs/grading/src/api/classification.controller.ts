@@ -4,21 +4,7 @@ import type pg from 'pg';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { deterministicId, newId } from '#kernel';
-import {
-  DocBody,
-  DocQuery,
-  Meta,
-  Metrics,
-  PG_POOL,
-  ProblemException,
-  Roles,
-  ValidBody,
-  ValidQuery,
-  commandContext,
-  execute,
-  problem,
-  type RequestMeta,
-} from '#platform';
+import { DocBody, DocQuery, Meta, PG_POOL, ProblemException, Roles, ValidBody, ValidQuery, problem, type RequestMeta } from '#platform';
 import { GradingClock } from '../application/clock.js';
 import { InForce } from '../application/in-force.js';
 import type { LoanRecord } from '../domain/loan-facts.js';
@@ -28,6 +14,7 @@ import { GradingRepositories } from '../application/repositories.js';
 import { streams } from '../domain/policies.js';
 import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
+import { HttpCommands } from './http-commands.js';
 import { ClassificationOverrideBody, ClassificationQuery, ClassificationReportQuery, PageQuery, StartRunBody } from './dto.js';
 import { IdParam, type AuthedRequest } from './params.js';
 
@@ -44,7 +31,7 @@ export class ClassificationController {
     private readonly repos: GradingRepositories,
     private readonly inForce: InForce,
     private readonly clock: GradingClock,
-    private readonly metrics: Metrics,
+    private readonly commands: HttpCommands,
   ) {}
 
   /** What an override is decided on: Grading's record of the loan, the rules in force, the open business date. */
@@ -68,12 +55,13 @@ export class ClassificationController {
     @Meta() meta: RequestMeta,
   ) {
     const inputs = await this.overrideInputs(loanId);
-    return execute(
-      this.metrics,
+    return this.commands.run(
       this.repos.loans,
       streams.loan(loanId),
       { type: 'OverrideClassification', requestId: body.requestId, category: body.category, reason: body.reason, by: meta.actor, ...inputs },
-      commandContext(meta, 'OverrideClassification', { policyVersions: { classificationRules: inputs.rules.version } }),
+      meta,
+      'OverrideClassification',
+      { policyVersions: { classificationRules: inputs.rules.version } },
     );
   }
 
@@ -83,12 +71,13 @@ export class ClassificationController {
   @ApiOperation({ summary: 'Approve a requested upgrade (not by its requester: MAKER_CANNOT_CHECK)' })
   async approveOverride(@IdParam('loanId') loanId: string, @IdParam('requestId') requestId: string, @Meta() meta: RequestMeta) {
     const inputs = await this.overrideInputs(loanId);
-    return execute(
-      this.metrics,
+    return this.commands.run(
       this.repos.loans,
       streams.loan(loanId),
       { type: 'ApproveClassificationUpgrade', requestId, by: meta.actor, ...inputs },
-      commandContext(meta, 'ApproveClassificationUpgrade', { policyVersions: { classificationRules: inputs.rules.version } }),
+      meta,
+      'ApproveClassificationUpgrade',
+      { policyVersions: { classificationRules: inputs.rules.version } },
     );
   }
 
@@ -139,7 +128,7 @@ export class RunsController {
   constructor(
     private readonly repos: GradingRepositories,
     private readonly queries: GradingQueries,
-    private readonly metrics: Metrics,
+    private readonly commands: HttpCommands,
   ) {}
 
   @Post()
@@ -152,8 +141,7 @@ export class RunsController {
     const runId =
       body.runId ??
       `${body.kind}-${body.asOf}-${(meta.idempotencyKey ? deterministicId('portfolio-run', meta.idempotencyKey) : newId()).replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`;
-    return execute(
-      this.metrics,
+    return this.commands.run(
       this.repos.runs,
       streams.run(runId),
       {
@@ -164,7 +152,8 @@ export class RunsController {
         cause: { type: 'requested', activationEventId: null, policyId: null, rulesetId: null, version: null },
         requestedBy: meta.actor.id,
       },
-      commandContext(meta, 'StartPortfolioRun'),
+      meta,
+      'StartPortfolioRun',
     );
   }
 

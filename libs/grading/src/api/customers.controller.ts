@@ -2,26 +2,14 @@ import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { compareDates } from '#kernel';
-import {
-  DocBody,
-  DocQuery,
-  Meta,
-  Metrics,
-  ProblemException,
-  Roles,
-  ValidBody,
-  ValidQuery,
-  commandContext,
-  execute,
-  problem,
-  type RequestMeta,
-} from '#platform';
+import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery, problem, type RequestMeta } from '#platform';
 import { GradingClock } from '../application/clock.js';
 import { GradingRepositories } from '../application/repositories.js';
 import type { CustomerCommand } from '../domain/customer.js';
 import { streams } from '../domain/policies.js';
 import { GradingReadScope } from '../read-model/case-assignments.js';
 import { GradingQueries } from '../read-model/queries.js';
+import { HttpCommands } from './http-commands.js';
 import { CustomersQuery, DistributionQuery, PageQuery, ProfileBody, PromiseOutcomeBody, RestructuringOutcomeBody } from './dto.js';
 import { IdParam, type AuthedRequest } from './params.js';
 
@@ -41,14 +29,14 @@ export class CustomersController {
   constructor(
     private readonly repos: GradingRepositories,
     private readonly queries: GradingQueries,
-    private readonly metrics: Metrics,
+    private readonly commands: HttpCommands,
     private readonly scope: GradingReadScope,
     private readonly clock: GradingClock,
   ) {}
 
   /** Records a fact on the customer's stream (`extra`: kept in the command's metadata). */
   private record(customerId: string, command: CustomerCommand, meta: RequestMeta, name: string, extra?: Record<string, unknown>) {
-    return execute(this.metrics, this.repos.customers, streams.customer(customerId), command, commandContext(meta, name, extra && { extra }));
+    return this.commands.run(this.repos.customers, streams.customer(customerId), command, meta, name, extra && { extra });
   }
 
   @Post('customers/:customerId/profile')

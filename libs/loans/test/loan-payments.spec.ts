@@ -1,11 +1,12 @@
 import { deciderSpec } from '#kernel/testing';
-import { DEFAULT_PRODUCT_SETTINGS, type LoanEvent } from '#loans';
+import { DEFAULT_PRODUCT_SETTINGS, type DelinquencyStage, type LoanEvent } from '#loans';
 import {
   DUE1,
   DUE2,
   INSTALLMENT1,
   INSTALLMENT2,
   PENALTY_PRODUCT,
+  SCHEDULE,
   close,
   closeDays,
   history,
@@ -31,6 +32,21 @@ const received = (
   data: { reference, amount, valueDate, businessDate, allocations: allocations.map(([seq, component, a]) => ({ seq, component, amount: a })), unapplied },
 });
 
+/** Allocations that pay installment `seq` of the fixture's schedule in full: its interest, then its principal. */
+const inFull = (seq: number): Array<[number, 'interest' | 'principal', number]> => {
+  const { interest, principal } = SCHEDULE[seq - 1];
+  return [
+    [seq, 'interest', interest],
+    [seq, 'principal', principal],
+  ];
+};
+
+/** What a loan reports when nothing is past due any more: its stage back to M0, then the cure. */
+const curedFrom = (stage: DelinquencyStage, asOf: string): LoanEvent[] => [
+  { type: 'DelinquencyStageChanged', data: { from: stage, to: 'M0', dpd: 0, overdueAmount: 0, asOf } },
+  { type: 'LoanCured', data: { asOf, overdueAmount: 0 } },
+];
+
 describe('PostPayment', () => {
   it('applies interest before principal, oldest installment first; a partial payment leaves the rest owed', () => {
     spec
@@ -45,14 +61,7 @@ describe('PostPayment', () => {
     spec
       .given([loanRegistered()])
       .when(pay('p1', 106_000, DUE2))
-      .then([
-        received('p1', 106_000, DUE2, DUE2, [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-          [2, 'interest', 2_000],
-          [2, 'principal', 1_000],
-        ]),
-      ]);
+      .then([received('p1', 106_000, DUE2, DUE2, [...inFull(1), [2, 'interest', 2_000], [2, 'principal', 1_000]])]);
   });
 
   it('applies penalty first, then interest, then principal', () => {
@@ -94,9 +103,8 @@ describe('PostPayment', () => {
   });
 
   it('a partial payment on a delinquent loan changes nothing about its delinquency', () => {
-    const given = history([loanRegistered()], close('2024-02-16'));
     spec
-      .given(given)
+      .given(history([loanRegistered()], close('2024-02-16')))
       .when(pay('p1', 50_000, '2024-02-20'))
       .then([
         received('p1', 50_000, '2024-02-20', '2024-02-20', [
@@ -112,16 +120,7 @@ describe('PostPayment', () => {
     spec
       .given(given)
       .when(pay('p1', INSTALLMENT1 + INSTALLMENT2, DUE2, '2024-03-20'))
-      .then([
-        received('p1', 205_000, DUE2, '2024-03-20', [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-          [2, 'interest', 2_000],
-          [2, 'principal', 100_000],
-        ]),
-        { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-03-20' } },
-        { type: 'LoanCured', data: { asOf: '2024-03-20', overdueAmount: 0 } },
-      ]);
+      .then([received('p1', 205_000, DUE2, '2024-03-20', [...inFull(1), ...inFull(2)]), ...curedFrom('M2', '2024-03-20')]);
   });
 
   it('a backdated payment that covers only the oldest installment moves DPD to the next one', () => {
@@ -130,10 +129,7 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', INSTALLMENT1, '2024-02-14', '2024-03-20'))
       .then([
-        received('p1', INSTALLMENT1, '2024-02-14', '2024-03-20', [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-        ]),
+        received('p1', INSTALLMENT1, '2024-02-14', '2024-03-20', [...inFull(1)]),
         { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M1', dpd: 5, overdueAmount: INSTALLMENT2, asOf: '2024-03-20' } },
       ]);
   });
@@ -143,14 +139,7 @@ describe('PostPayment', () => {
     spec
       .given(given)
       .when(pay('p1', INSTALLMENT1, DUE1, '2024-03-20'))
-      .then([
-        received('p1', INSTALLMENT1, DUE1, '2024-03-20', [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-        ]),
-        { type: 'DelinquencyStageChanged', data: { from: 'M1', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-03-20' } },
-        { type: 'LoanCured', data: { asOf: '2024-03-20', overdueAmount: 0 } },
-      ]);
+      .then([received('p1', INSTALLMENT1, DUE1, '2024-03-20', [...inFull(1)]), ...curedFrom('M1', '2024-03-20')]);
   });
 
   it('a backdated payment restates the penalty it prevented', () => {
@@ -160,13 +149,9 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', INSTALLMENT1, DUE1, '2024-02-20'))
       .then([
-        received('p1', INSTALLMENT1, DUE1, '2024-02-20', [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-        ]),
+        received('p1', INSTALLMENT1, DUE1, '2024-02-20', [...inFull(1)]),
         { type: 'PenaltyRestated', data: { asOf: '2024-02-20', previousTotal: 250, accruedTotal: 0 } },
-        { type: 'DelinquencyStageChanged', data: { from: 'M1', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-02-20' } },
-        { type: 'LoanCured', data: { asOf: '2024-02-20', overdueAmount: 0 } },
+        ...curedFrom('M1', '2024-02-20'),
       ]);
     // Recorded before that day was closed: the day's accrual is reported, then restated.
     spec
@@ -185,14 +170,7 @@ describe('PostPayment', () => {
       .given([loanRegistered()])
       .when(pay('p1', 306_000, '2024-02-10'))
       .then([
-        received('p1', 306_000, '2024-02-10', '2024-02-10', [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-          [2, 'interest', 2_000],
-          [2, 'principal', 100_000],
-          [3, 'interest', 1_000],
-          [3, 'principal', 100_000],
-        ]),
+        received('p1', 306_000, '2024-02-10', '2024-02-10', [...inFull(1), ...inFull(2), ...inFull(3)]),
         { type: 'LoanPaidOff', data: { asOf: '2024-02-10', paidOffOn: '2024-02-10' } },
       ]);
   });
@@ -211,16 +189,8 @@ describe('PostPayment', () => {
       .given(given)
       .when(pay('p1', 306_000, '2024-02-20'))
       .then([
-        received('p1', 306_000, '2024-02-20', '2024-02-20', [
-          [1, 'interest', 3_000],
-          [1, 'principal', 100_000],
-          [2, 'interest', 2_000],
-          [2, 'principal', 100_000],
-          [3, 'interest', 1_000],
-          [3, 'principal', 100_000],
-        ]),
-        { type: 'DelinquencyStageChanged', data: { from: 'M1', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-02-20' } },
-        { type: 'LoanCured', data: { asOf: '2024-02-20', overdueAmount: 0 } },
+        received('p1', 306_000, '2024-02-20', '2024-02-20', [...inFull(1), ...inFull(2), ...inFull(3)]),
+        ...curedFrom('M1', '2024-02-20'),
         { type: 'LoanPaidOff', data: { asOf: '2024-02-20', paidOffOn: '2024-02-20' } },
       ]);
     const paidOff = history(given, pay('p1', 306_000, '2024-02-20'));

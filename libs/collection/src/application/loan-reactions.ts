@@ -133,6 +133,16 @@ export class LoanReactions implements OnModuleDestroy {
     return reaction.context(command, { actor: COLLECTION_SYSTEM });
   }
 
+  /** A case command the loan event calls for, run only in reaction (a backfill replays the mirror alone); a refusal is logged. */
+  private async onCase(
+    recorded: RecordedEvent,
+    reaction: Reaction | null,
+    command: string,
+    run: (ctx: CommandContext) => Promise<CommandResult | DomainError | null>,
+  ): Promise<void> {
+    if (reaction) this.report(recorded, await run(this.ctx(reaction, command)));
+  }
+
   private report(event: RecordedEvent, result: CommandResult | DomainError | null): void {
     if (result && isDomainError(result)) {
       this.logger.warn({ msg: 'reaction refused', event: event.type, eventId: event.eventId, code: result.code, detail: result.message });
@@ -239,14 +249,10 @@ export class LoanReactions implements OnModuleDestroy {
     recorded: RecordedEvent,
     reaction: Reaction | null,
   ): Promise<void> {
-    if (!loan.caseId || !reaction) return;
-    this.report(
-      recorded,
-      await this.cases.placeOnHold(
-        loan.caseId,
-        { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since },
-        this.ctx(reaction, 'PlaceCaseOnHold'),
-      ),
+    const caseId = loan.caseId;
+    if (!caseId) return;
+    await this.onCase(recorded, reaction, 'PlaceCaseOnHold', (ctx) =>
+      this.cases.placeOnHold(caseId, { holdId: restructuringHold(requestId), reason: 'RESTRUCTURING', since }, ctx),
     );
   }
 
@@ -303,26 +309,24 @@ export class LoanReactions implements OnModuleDestroy {
           dpdAsOf: d.asOf,
           overdueAmount: d.overdueAmount,
         };
-        if (reaction)
-          this.report(
-            recorded,
-            await this.cases.open(
-              {
-                caseId,
-                loanId,
-                customerId: loan.customerId,
-                timeZone: loan.timeZone,
-                ...graded,
-                stage: d.stage,
-                dpd: d.dpd,
-                overdueAmount: d.overdueAmount,
-                oldestUnpaidDueDate: d.oldestUnpaidDueDate,
-                asOf: d.asOf,
-                nextDueDate: nextDueDate(next, d.asOf),
-              },
-              this.ctx(reaction, 'OpenCase'),
-            ),
-          );
+        await this.onCase(recorded, reaction, 'OpenCase', (ctx) =>
+          this.cases.open(
+            {
+              caseId,
+              loanId,
+              customerId: loan.customerId,
+              timeZone: loan.timeZone,
+              ...graded,
+              stage: d.stage,
+              dpd: d.dpd,
+              overdueAmount: d.overdueAmount,
+              oldestUnpaidDueDate: d.oldestUnpaidDueDate,
+              asOf: d.asOf,
+              nextDueDate: nextDueDate(next, d.asOf),
+            },
+            ctx,
+          ),
+        );
         return next;
       }
       case 'DelinquencyStageChanged': {
@@ -333,16 +337,10 @@ export class LoanReactions implements OnModuleDestroy {
       }
       case 'PaymentReceived': {
         const d = event.data;
-        if (loan.caseId) {
-          if (reaction)
-            this.report(
-              recorded,
-              await this.cases.recordPayment(
-                loan.caseId,
-                { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate },
-                this.ctx(reaction, 'RecordCasePayment'),
-              ),
-            );
+        const caseId = loan.caseId;
+        if (caseId) {
+          const payment = { reference: d.reference, amount: d.amount, valueDate: d.valueDate, businessDate: d.businessDate };
+          await this.onCase(recorded, reaction, 'RecordCasePayment', (ctx) => this.cases.recordPayment(caseId, payment, ctx));
         }
         return undefined;
       }
@@ -375,39 +373,32 @@ export class LoanReactions implements OnModuleDestroy {
         if (event.type === 'LoanCured' && loan.restructuringId) return { ...cured, caseId: loan.caseId, caseOpenedOn: loan.caseOpenedOn };
         const restructured = loan.restructuredOn !== null && loan.caseOpenedOn !== null && loan.restructuredOn >= loan.caseOpenedOn;
         const reason = event.type === 'LoanPaidOff' ? 'PAID_OFF' : restructured ? 'RESTRUCTURED' : 'CURED';
-        if (reaction) this.report(recorded, await this.cases.close(loan.caseId, reason, d.asOf, this.ctx(reaction, 'CloseCase')));
+        const caseId = loan.caseId;
+        await this.onCase(recorded, reaction, 'CloseCase', (ctx) => this.cases.close(caseId, reason, d.asOf, ctx));
         return event.type === 'LoanCured' ? cured : { ...loan, caseId: null, caseOpenedOn: null };
       }
       case 'LoanWrittenOff': {
         const d = event.data;
-        if (!loan.caseId) return undefined;
-        if (reaction)
-          this.report(recorded, await this.cases.close(loan.caseId, 'WRITTEN_OFF', d.writtenOffOn, this.ctx(reaction, 'CloseCase'), d.writtenOffOn));
+        const caseId = loan.caseId;
+        if (!caseId) return undefined;
+        await this.onCase(recorded, reaction, 'CloseCase', (ctx) => this.cases.close(caseId, 'WRITTEN_OFF', d.writtenOffOn, ctx, d.writtenOffOn));
         return { ...loan, caseId: null, caseOpenedOn: null, restructuringId: null };
       }
       case 'CollectionHoldStarted': {
         const d = event.data;
-        if (loan.caseId) {
-          if (reaction)
-            this.report(
-              recorded,
-              await this.cases.placeOnHold(
-                loan.caseId,
-                { holdId: d.holdId, reason: holdReason(d.reason), since: d.from },
-                this.ctx(reaction, 'PlaceCaseOnHold'),
-              ),
-            );
+        const caseId = loan.caseId;
+        if (caseId) {
+          const hold = { holdId: d.holdId, reason: holdReason(d.reason), since: d.from };
+          await this.onCase(recorded, reaction, 'PlaceCaseOnHold', (ctx) => this.cases.placeOnHold(caseId, hold, ctx));
         }
         return undefined;
       }
       case 'CollectionHoldEnded': {
         const d = event.data;
-        if (loan.caseId) {
-          if (reaction)
-            this.report(
-              recorded,
-              await this.cases.releaseHold(loan.caseId, { holdId: d.holdId, resolution: 'loan hold ended', on: d.to }, this.ctx(reaction, 'ResumeCase')),
-            );
+        const caseId = loan.caseId;
+        if (caseId) {
+          const release = { holdId: d.holdId, resolution: 'loan hold ended', on: d.to };
+          await this.onCase(recorded, reaction, 'ResumeCase', (ctx) => this.cases.releaseHold(caseId, release, ctx));
         }
         return undefined;
       }
@@ -430,24 +421,23 @@ export class LoanReactions implements OnModuleDestroy {
         const d = event.data;
         if (loan.restructuringId !== d.requestId) return undefined;
         const ended: LoanMirror = { ...loan, restructuringId: null };
-        if (!loan.caseId) return ended;
+        const caseId = loan.caseId;
+        if (!caseId) return ended;
         const on = event.type === 'PlanCompleted' ? event.data.completedOn : event.data.brokenOn;
         if (!loan.delinquent) {
           // Nothing is overdue: a completed plan closes the case as restructured; a broken one that
           // left nothing overdue (paid since) as cured.
           const reason = event.type === 'PlanCompleted' ? 'RESTRUCTURED' : 'CURED';
-          if (reaction) this.report(recorded, await this.cases.close(loan.caseId, reason, on, this.ctx(reaction, 'CloseCase')));
+          await this.onCase(recorded, reaction, 'CloseCase', (ctx) => this.cases.close(caseId, reason, on, ctx));
           return { ...ended, caseId: null, caseOpenedOn: null };
         }
         const resolution =
           event.type === 'PlanBroken'
             ? `restructuring plan broken: installment ${event.data.n} due ${event.data.dueDate} was ${event.data.daysLate} days late`
             : 'restructuring plan completed with the loan still past due';
-        if (reaction)
-          this.report(
-            recorded,
-            await this.cases.releaseHold(loan.caseId, { holdId: restructuringHold(d.requestId), resolution, on }, this.ctx(reaction, 'ResumeCase')),
-          );
+        await this.onCase(recorded, reaction, 'ResumeCase', (ctx) =>
+          this.cases.releaseHold(caseId, { holdId: restructuringHold(d.requestId), resolution, on }, ctx),
+        );
         return ended;
       }
       default:

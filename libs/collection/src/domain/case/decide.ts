@@ -728,35 +728,39 @@ function decideRequestFieldVisit(command: RequestFieldVisit, state: CaseState): 
   return [{ type: 'FieldVisitRequested', data: { caseId: d.caseId, visitId: d.visitId, requestedBy: d.by.id, plannedOn: d.plannedOn, reason: d.reason } }];
 }
 
-function visitForDecision(c: OpenCase, visitId: string, by: Actor) {
-  const visit = c.visits[visitId];
-  if (!visit) return domainError('FIELD_VISIT_NOT_FOUND', `case ${c.caseId} has no field visit ${visitId}`, { visitId }, 'not_found');
-  if (by.role !== 'supervisor')
-    return domainError('SUPERVISOR_REQUIRED', 'only a supervisor approves or rejects a field visit', { role: by.role }, 'forbidden');
-  return fourEyes(by.id, [visit.requestedBy], 'whoever requested a field visit cannot approve or reject it', { requestedBy: visit.requestedBy }) ?? visit;
+/**
+ * What a supervisor's decision on a field visit settles before its own checks: the open case, the
+ * visit, who decides (a supervisor, not its requester) and whether it still awaits a decision.
+ * Nothing ([]) when the visit already has the status the decision gives it, a refusal, or null: go on.
+ */
+function visitDecision(
+  state: CaseState,
+  d: { readonly caseId: string; readonly visitId: string; readonly by: Actor },
+  gives: 'APPROVED' | 'REJECTED',
+): Decision | null {
+  const c = openCase(state, d.caseId);
+  if (isError(c)) return c;
+  const visit = c.visits[d.visitId];
+  if (!visit) return domainError('FIELD_VISIT_NOT_FOUND', `case ${c.caseId} has no field visit ${d.visitId}`, { visitId: d.visitId }, 'not_found');
+  if (d.by.role !== 'supervisor')
+    return domainError('SUPERVISOR_REQUIRED', 'only a supervisor approves or rejects a field visit', { role: d.by.role }, 'forbidden');
+  const sameHands = fourEyes(d.by.id, [visit.requestedBy], 'whoever requested a field visit cannot approve or reject it', { requestedBy: visit.requestedBy });
+  if (sameHands) return sameHands;
+  if (visit.status === gives) return [];
+  if (visit.status !== 'REQUESTED')
+    return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
+  return null;
 }
 
 function decideApproveFieldVisit(command: ApproveFieldVisit, state: CaseState): Decision {
   const d = command.data;
-  const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
-  const visit = visitForDecision(c, d.visitId, d.by);
-  if (isError(visit)) return visit;
-  if (visit.status === 'APPROVED') return [];
-  if (visit.status !== 'REQUESTED')
-    return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
-  return [{ type: 'FieldVisitApproved', data: { caseId: d.caseId, visitId: d.visitId, approvedBy: d.by.id } }];
+  return visitDecision(state, d, 'APPROVED') ?? [{ type: 'FieldVisitApproved', data: { caseId: d.caseId, visitId: d.visitId, approvedBy: d.by.id } }];
 }
 
 function decideRejectFieldVisit(command: RejectFieldVisit, state: CaseState): Decision {
   const d = command.data;
-  const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
-  const visit = visitForDecision(c, d.visitId, d.by);
-  if (isError(visit)) return visit;
-  if (visit.status === 'REJECTED') return [];
-  if (visit.status !== 'REQUESTED')
-    return domainError('FIELD_VISIT_NOT_PENDING', `visit ${d.visitId} is ${visit.status.toLowerCase()}`, { status: visit.status }, 'conflict');
+  const settled = visitDecision(state, d, 'REJECTED');
+  if (settled) return settled;
   if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a rejection needs a reason');
   return [{ type: 'FieldVisitRejected', data: { caseId: d.caseId, visitId: d.visitId, rejectedBy: d.by.id, reason: d.reason } }];
 }

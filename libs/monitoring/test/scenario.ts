@@ -10,6 +10,11 @@ import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.proje
  * Test helpers: append other contexts' events in their published shapes, and wait for a
  * projection to pass a position.
  */
+/** A plan of no steps under the strategy's variant, as Collection's case and outreach events carry one. */
+function emptyPlan(planId: string, stage: string, o: { strategyId: string; version: number; variant: string }) {
+  return { planId, stage, strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant }, steps: [], promiseTerms: {}, adjustmentLimits: {} };
+}
+
 export class Scenario {
   last: Position = { commit: 0n, prepare: 0n };
 
@@ -108,14 +113,7 @@ export class Scenario {
         oldestUnpaidDueDate: on,
         openedOn: on,
         queue: `${o.grade}:${o.stage}`,
-        plan: {
-          planId: `${caseId}-p1`,
-          stage: o.stage,
-          strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant },
-          steps: [],
-          promiseTerms: {},
-          adjustmentLimits: {},
-        },
+        plan: emptyPlan(`${caseId}-p1`, o.stage, o),
       },
       on,
     );
@@ -199,14 +197,7 @@ export class Scenario {
         grade: 'B',
         dueDate: o.dueDate,
         startedOn: on,
-        plan: {
-          planId: `${trackId}-p1`,
-          stage: 'M0',
-          strategy: { strategyId: o.strategyId, version: o.version, variant: o.variant },
-          steps: [],
-          promiseTerms: {},
-          adjustmentLimits: {},
-        },
+        plan: emptyPlan(`${trackId}-p1`, 'M0', o),
         warning: { eventId: `w-${trackId}`, episode: 1, severity: 'HIGH', asOf: on },
       },
       on,
@@ -301,19 +292,10 @@ export class Scenario {
     );
   }
   planEnded(requestId: string, loanId: string, customerId: string, outcome: 'PlanCompleted' | 'PlanBroken', on: string) {
-    return outcome === 'PlanCompleted'
-      ? this.append(
-          `restructuring.request-${requestId}`,
-          'PlanCompleted',
-          { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', completedOn: on, installmentsObserved: 3 },
-          on,
-        )
-      : this.append(
-          `restructuring.request-${requestId}`,
-          'PlanBroken',
-          { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN', n: 1, seq: 4, dueDate: on, daysLate: 5, brokenOn: on },
-          on,
-        );
+    const plan = { requestId, loanId, customerId, type: 'INSTALLMENT_PLAN' };
+    const data =
+      outcome === 'PlanCompleted' ? { ...plan, completedOn: on, installmentsObserved: 3 } : { ...plan, n: 1, seq: 4, dueDate: on, daysLate: 5, brokenOn: on };
+    return this.append(`restructuring.request-${requestId}`, outcome, data, on);
   }
 }
 

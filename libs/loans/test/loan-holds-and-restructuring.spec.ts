@@ -99,28 +99,30 @@ describe('RestructureSchedule', () => {
     { dueDate: '2024-05-20', principal: 150_000, interest: 1_000 },
   ];
   const atM2 = (product = DEFAULT_PRODUCT_SETTINGS) => history([loanRegistered(product)], close('2024-02-16'), close('2024-03-17'));
+  /** `newSchedule` applied on Mar 20 to the loan at M2: every installment replaced, numbered on from 4. */
+  const restructuredAtM2 = (supersededPenalty: number): LoanEvent => ({
+    type: 'ScheduleRestructured',
+    data: {
+      restructuringId: 'r1',
+      effectiveDate: '2024-03-20',
+      businessDate: '2024-03-20',
+      replacedSeqs: [1, 2, 3],
+      restructuredPrincipal: 300_000,
+      supersededInterest: 6_000,
+      supersededPenalty,
+      newSchedule: [
+        { seq: 4, dueDate: '2024-04-20', principal: 150_000, interest: 2_000 },
+        { seq: 5, dueDate: '2024-05-20', principal: 150_000, interest: 1_000 },
+      ],
+    },
+  });
 
   it('replaces every installment not fully paid, which cures the loan', () => {
     spec
       .given(atM2())
       .when(restructure('r1', '2024-03-20', newSchedule))
       .then([
-        {
-          type: 'ScheduleRestructured',
-          data: {
-            restructuringId: 'r1',
-            effectiveDate: '2024-03-20',
-            businessDate: '2024-03-20',
-            replacedSeqs: [1, 2, 3],
-            restructuredPrincipal: 300_000,
-            supersededInterest: 6_000,
-            supersededPenalty: 0,
-            newSchedule: [
-              { seq: 4, dueDate: '2024-04-20', principal: 150_000, interest: 2_000 },
-              { seq: 5, dueDate: '2024-05-20', principal: 150_000, interest: 1_000 },
-            ],
-          },
-        },
+        restructuredAtM2(0),
         { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-03-20' } },
         { type: 'LoanCured', data: { asOf: '2024-03-20', overdueAmount: 0 } },
       ]);
@@ -158,22 +160,7 @@ describe('RestructureSchedule', () => {
       .given(atM2(PENALTY_PRODUCT))
       .when(restructure('r1', '2024-03-20', newSchedule))
       .then([
-        {
-          type: 'ScheduleRestructured',
-          data: {
-            restructuringId: 'r1',
-            effectiveDate: '2024-03-20',
-            businessDate: '2024-03-20',
-            replacedSeqs: [1, 2, 3],
-            restructuredPrincipal: 300_000,
-            supersededInterest: 6_000,
-            supersededPenalty: 34 * 50 + 5 * 50,
-            newSchedule: [
-              { seq: 4, dueDate: '2024-04-20', principal: 150_000, interest: 2_000 },
-              { seq: 5, dueDate: '2024-05-20', principal: 150_000, interest: 1_000 },
-            ],
-          },
-        },
+        restructuredAtM2(34 * 50 + 5 * 50),
         { type: 'PenaltyAccrued', data: { asOf: '2024-03-20', amount: 1_950 - 1_650, accruedTotal: 1_950 } },
         { type: 'DelinquencyStageChanged', data: { from: 'M2', to: 'M0', dpd: 0, overdueAmount: 0, asOf: '2024-03-20' } },
         { type: 'LoanCured', data: { asOf: '2024-03-20', overdueAmount: 0 } },

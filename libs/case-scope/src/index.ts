@@ -1,5 +1,5 @@
 import type { DomainEvent, RecordedEvent } from '#kernel';
-import { rowProjection, type Projection } from '#projections';
+import { perAggregate, rowProjection, type Projection } from '#projections';
 
 /**
  * Case scope: who may see and act on which customer, loan and request, the one rule every context
@@ -63,8 +63,7 @@ export function caseAssignmentsProjection(spec: { readonly name: string; readonl
       CREATE INDEX {table}_customer ON {table} (customer_id);
       CREATE INDEX {table}_collector ON {table} (collector_id, loan_id)`,
     key: 'case_id',
-    filter: { streamPrefixes: ['collection.case-'], eventTypes: EVENT_TYPES },
-    keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,
+    ...perAggregate('collection.case-', EVENT_TYPES, 'caseId'),
     evolve: evolveCaseAssignment,
   });
 }

@@ -19,6 +19,18 @@ export interface RowProjectionSpec<R extends Row> {
 }
 
 /**
+ * The events of one kind of aggregate and the row each touches, for a read model with a row per
+ * aggregate: those of `eventTypes` in the streams starting `streamPrefix`, keyed by the aggregate
+ * id their data carries in `idField` (an event without one touches no row).
+ */
+export function perAggregate(streamPrefix: string, eventTypes: readonly string[], idField: string): Pick<RowProjectionSpec<Row>, 'filter' | 'keyOf'> {
+  return {
+    filter: { streamPrefixes: [streamPrefix], eventTypes },
+    keyOf: (e) => (e.data as Record<string, string | undefined>)[idField] ?? null,
+  };
+}
+
+/**
  * A projection keeping one row per key: for a batch it reads the touched rows once, folds the
  * events in memory, then writes all changes with one multi-row upsert and one delete.
  */

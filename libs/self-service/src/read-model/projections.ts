@@ -1,7 +1,7 @@
 import type { RecordedEvent } from '#kernel';
 import { caseAssignmentsProjection } from '#case-scope';
 import { businessCalendarCopy } from '#loans';
-import { rowProjection, type Projection } from '#projections';
+import { perAggregate, rowProjection, type Projection } from '#projections';
 import { COMPLAINT_EVENT_TYPES, type ComplaintEvent } from '../domain/complaint.js';
 
 /**
@@ -142,7 +142,6 @@ export const complaintsProjection: Projection = rowProjection<ComplaintRow>({
     CREATE INDEX {table}_customer ON {table} (customer_id);
     CREATE INDEX {table}_open ON {table} (status, resolve_by)`,
   key: 'complaint_id',
-  filter: { streamPrefixes: ['selfservice.complaint-'], eventTypes: COMPLAINT_EVENT_TYPES },
-  keyOf: (e) => (e.data as { complaintId?: string }).complaintId ?? null,
+  ...perAggregate('selfservice.complaint-', COMPLAINT_EVENT_TYPES, 'complaintId'),
   evolve: evolveComplaintRow,
 });

@@ -1,4 +1,14 @@
-import { compareDates, daysBetween, domainError, isBusinessDate, type BusinessDate, type Decider, type DomainError, type DomainEvent } from '#kernel';
+import {
+  compareDates,
+  daysBetween,
+  domainError,
+  isDomainError,
+  isBusinessDate,
+  type BusinessDate,
+  type Decider,
+  type DomainError,
+  type DomainEvent,
+} from '#kernel';
 import type { Command, Grade, Stage } from './model.js';
 
 /**
@@ -165,10 +175,6 @@ function registered(state: CollectorState, collectorId: string): (CollectorProfi
   return state;
 }
 
-function isError(value: unknown): value is DomainError {
-  return typeof value === 'object' && value !== null && (value as DomainError).kind === 'DomainError';
-}
-
 function decideCollector(command: CollectorCommand, state: CollectorState): readonly CollectorEvent[] | DomainError {
   switch (command.type) {
     case 'RegisterCollector': {
@@ -184,7 +190,7 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
     case 'ChangeCollectorProfile': {
       const d = command.data;
       const c = registered(state, d.collectorId);
-      if (isError(c)) return c;
+      if (isDomainError(c)) return c;
       const problem = profileProblem(d);
       if (problem) return problem;
       const next = { team: d.team ?? c.team, capacity: d.capacity ?? c.capacity, skills: d.skills ?? c.skills, active: d.active ?? c.active };
@@ -195,7 +201,7 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
     case 'RecordTraining': {
       const d = command.data;
       const c = registered(state, d.collectorId);
-      if (isError(c)) return c;
+      if (isDomainError(c)) return c;
       if (!isBusinessDate(d.completedOn)) return domainError('INVALID_DATE', 'completedOn must be a calendar date', { completedOn: d.completedOn });
       for (const [name, v] of [
         ['score', d.score],
@@ -220,7 +226,7 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
     case 'GrantCertification': {
       const d = command.data;
       const c = registered(state, d.collectorId);
-      if (isError(c)) return c;
+      if (isDomainError(c)) return c;
       if (!isBusinessDate(d.grantedOn) || !isBusinessDate(d.expiresOn)) {
         return domainError('INVALID_DATE', 'grantedOn and expiresOn must be calendar dates', { grantedOn: d.grantedOn, expiresOn: d.expiresOn });
       }
@@ -260,7 +266,7 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
     case 'ExpireCertifications': {
       const d = command.data;
       const c = registered(state, d.collectorId);
-      if (isError(c)) return c;
+      if (isDomainError(c)) return c;
       return Object.values(c.certifications)
         .filter((cert) => compareDates(cert.expiresOn, d.businessDate) <= 0)
         .map((cert) => ({
@@ -271,7 +277,7 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
     case 'AcceptCase': {
       const d = command.data;
       const c = registered(state, d.collectorId);
-      if (isError(c)) return c;
+      if (isDomainError(c)) return c;
       if (c.cases.includes(d.caseId)) return [];
       if (!c.active) return domainError('COLLECTOR_INACTIVE', `collector ${d.collectorId} is not active`, { collectorId: d.collectorId });
       const missing = missingCertifications(c, d.requiredCertifications, d.onDate);
@@ -300,7 +306,7 @@ function decideCollector(command: CollectorCommand, state: CollectorState): read
     case 'ReleaseCase': {
       const d = command.data;
       const c = registered(state, d.collectorId);
-      if (isError(c)) return c;
+      if (isDomainError(c)) return c;
       if (!c.cases.includes(d.caseId)) return [];
       return [{ type: 'CollectorCaseReleased', data: { collectorId: d.collectorId, caseId: d.caseId, openCases: c.cases.length - 1 } }];
     }

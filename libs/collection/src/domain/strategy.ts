@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   compareDates,
   domainError,
+  isDomainError,
   fourEyes,
   isBusinessDate,
   type Actor,
@@ -226,10 +227,6 @@ function findVersion(state: StrategyState, strategyId: string, version: number):
   return found ?? domainError('STRATEGY_VERSION_NOT_FOUND', `strategy ${strategyId} has no version ${version}`, { strategyId, version }, 'not_found');
 }
 
-function isError(value: unknown): value is DomainError {
-  return typeof value === 'object' && value !== null && (value as DomainError).kind === 'DomainError';
-}
-
 function decideStrategy(command: StrategyCommand, state: StrategyState): readonly StrategyEvent[] | DomainError {
   switch (command.type) {
     case 'ProposeStrategyVersion': {
@@ -271,7 +268,7 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
       const role = requireRiskManager(d.by, 'approve');
       if (role) return role;
       const v = findVersion(state, d.strategyId, d.version);
-      if (isError(v)) return v;
+      if (isDomainError(v)) return v;
       if (v.status !== 'PROPOSED') {
         if (v.approvedBy === d.by.id) return [];
         return domainError(
@@ -290,7 +287,7 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
       const role = requireRiskManager(d.by, 'reject');
       if (role) return role;
       const v = findVersion(state, d.strategyId, d.version);
-      if (isError(v)) return v;
+      if (isDomainError(v)) return v;
       if (v.status !== 'PROPOSED') {
         return domainError(
           'STRATEGY_NOT_PROPOSED',
@@ -307,7 +304,7 @@ function decideStrategy(command: StrategyCommand, state: StrategyState): readonl
       const role = requireRiskManager(d.by, 'activate');
       if (role) return role;
       const v = findVersion(state, d.strategyId, d.version);
-      if (isError(v)) return v;
+      if (isDomainError(v)) return v;
       if (!isBusinessDate(d.effectiveFrom)) return domainError('INVALID_DATE', 'effectiveFrom must be a calendar date', { effectiveFrom: d.effectiveFrom });
       if (v.status === 'ACTIVE') {
         if (v.effectiveFrom === d.effectiveFrom) return [];

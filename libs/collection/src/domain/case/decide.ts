@@ -2,6 +2,7 @@ import {
   addDays,
   compareDates,
   domainError,
+  isDomainError,
   fourEyes,
   isBusinessDate,
   type Actor,
@@ -206,10 +207,6 @@ type Decision = readonly CaseEvent[] | DomainError;
 
 // ---- shared ---------------------------------------------------------------------------------------
 
-function isError(value: unknown): value is DomainError {
-  return typeof value === 'object' && value !== null && (value as DomainError).kind === 'DomainError';
-}
-
 function existing(state: CaseState, caseId: string): OpenCase | ClosedCase | DomainError {
   if (state.status === 'none') return domainError('CASE_NOT_FOUND', `no collection case ${caseId}`, { caseId }, 'not_found');
   return state;
@@ -217,7 +214,7 @@ function existing(state: CaseState, caseId: string): OpenCase | ClosedCase | Dom
 
 function openCase(state: CaseState, caseId: string): OpenCase | DomainError {
   const c = existing(state, caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed')
     return domainError('CASE_CLOSED', `case ${caseId} was closed (${c.closeReason}) on ${c.closedOn}`, { caseId, reason: c.closeReason }, 'conflict');
   return c;
@@ -321,7 +318,7 @@ function decideOpenCase(command: OpenCaseCommand, state: CaseState): Decision {
 function decideChangeStage(command: ChangeStage, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed' || d.stage === c.stage || d.stage === 'M0') return [];
   const change = {
     caseId: d.caseId,
@@ -343,7 +340,7 @@ function decideChangeStage(command: ChangeStage, state: CaseState): Decision {
 function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed') return [];
   const badDate = invalidDates({ businessDate: d.businessDate });
   if (badDate) return badDate;
@@ -353,7 +350,7 @@ function decideCloseCaseDay(command: CloseCaseDay, state: CaseState): Decision {
 function decideRecordPayment(command: RecordPayment, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed' || c.payments.some((p) => p.reference === d.reference)) return [];
   const recorded: CaseEvent = {
     type: 'PaymentRecorded',
@@ -366,7 +363,7 @@ function decideRecordPayment(command: RecordPayment, state: CaseState): Decision
 function decideCloseCase(command: CloseCase, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed') return [];
   const badDate = invalidDates({ closedOn: d.closedOn });
   if (badDate) return badDate;
@@ -385,7 +382,7 @@ function decideCloseCase(command: CloseCase, state: CaseState): Decision {
 function decideAssignCase(command: AssignCase, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.collectorId === d.collectorId) return [];
   if (c.collectorId) {
     return domainError(
@@ -401,7 +398,7 @@ function decideAssignCase(command: AssignCase, state: CaseState): Decision {
 function decideReassignCase(command: ReassignCase, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (!d.reason.trim()) return domainError('REASON_REQUIRED', 'a reassignment needs a reason');
   if (c.collectorId === d.to) return [];
   return [{ type: 'CaseReassigned', data: { caseId: d.caseId, from: c.collectorId, to: d.to, team: d.team, reason: d.reason } }];
@@ -433,7 +430,7 @@ function placementProblem(c: OpenCase, d: Pick<ContactAttemptData, 'by'>): Domai
 function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed' || c.placement?.placementId === d.placementId) return [];
   const badDate = invalidDates({ since: d.since });
   if (badDate) return badDate;
@@ -446,7 +443,7 @@ function decideMarkPlaced(command: MarkPlaced, state: CaseState): Decision {
 function decideEndPlacement(command: EndPlacement, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed' || c.placement?.placementId !== d.placementId) return [];
   const badDate = invalidDates({ on: d.on });
   if (badDate) return badDate;
@@ -456,7 +453,7 @@ function decideEndPlacement(command: EndPlacement, state: CaseState): Decision {
 /** Malformed attempts are refused outright (nothing recorded); rule refusals are recorded as blocks. */
 export function attemptProblem(state: CaseState, d: ContactAttemptData): DomainError | null {
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   const placed = placementProblem(c, d);
   if (placed) return placed;
   if (!(OUTCOMES as readonly string[]).includes(d.outcome)) return domainError('INVALID_OUTCOME', `unknown outcome ${d.outcome}`);
@@ -704,7 +701,7 @@ function promiseRecorded(c: OpenCase, promise: PromiseInput, attemptId: string, 
 function decideRecordCustomerPromise(command: RecordCustomerPromise, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   const known = c.promises[d.promise.promiseId];
   if (known && known.amount === d.promise.amount && known.dueOn === d.promise.dueOn) return [];
   if (!isBusinessDate(d.businessDate)) return domainError('INVALID_DATE', 'the business date must be a calendar date', { businessDate: d.businessDate });
@@ -718,7 +715,7 @@ function decideRecordCustomerPromise(command: RecordCustomerPromise, state: Case
 function decideRequestFieldVisit(command: RequestFieldVisit, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   const existingVisit = c.visits[d.visitId];
   if (existingVisit) return existingVisit.requestedBy === d.by.id ? [] : domainError('FIELD_VISIT_EXISTS', `visit ${d.visitId} exists`, {}, 'conflict');
   if (Object.keys(c.holds).length) return domainError('CASE_ON_HOLD', 'no field visit is requested while the case is on hold', { holds: c.holds });
@@ -739,7 +736,7 @@ function visitDecision(
   gives: 'APPROVED' | 'REJECTED',
 ): Decision | null {
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   const visit = c.visits[d.visitId];
   if (!visit) return domainError('FIELD_VISIT_NOT_FOUND', `case ${c.caseId} has no field visit ${d.visitId}`, { visitId: d.visitId }, 'not_found');
   if (d.by.role !== 'supervisor')
@@ -778,7 +775,7 @@ function timingValue(t: StepTiming): number {
 function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   const limits = c.plan.adjustmentLimits;
   if (d.reason.trim().length < 3) return domainError('REASON_REQUIRED', 'a plan adjustment needs a reason');
   if (c.adjustments >= limits.maxAdjustments) {
@@ -848,7 +845,7 @@ function decideAdjustPlan(command: AdjustPlan, state: CaseState): Decision {
 function decidePlaceOnHold(command: PlaceOnHold, state: CaseState): Decision {
   const d = command.data;
   const c = openCase(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (!HOLD_REASONS.includes(d.reason)) return domainError('INVALID_HOLD_REASON', `unknown hold reason ${d.reason}`);
   if (c.holds[d.holdId]) return [];
   return [{ type: 'CaseOnHold', data: { caseId: d.caseId, holdId: d.holdId, reason: d.reason, since: d.since } }];
@@ -857,7 +854,7 @@ function decidePlaceOnHold(command: PlaceOnHold, state: CaseState): Decision {
 function decideReleaseHold(command: ReleaseHold, state: CaseState): Decision {
   const d = command.data;
   const c = existing(state, d.caseId);
-  if (isError(c)) return c;
+  if (isDomainError(c)) return c;
   if (c.status === 'closed') return [];
   if (!c.holds[d.holdId]) return domainError('HOLD_NOT_FOUND', `case ${d.caseId} has no open hold ${d.holdId}`, { holdId: d.holdId }, 'not_found');
   if (!d.resolution.trim()) return domainError('REASON_REQUIRED', 'releasing a hold needs a resolution');

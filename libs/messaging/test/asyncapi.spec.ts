@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { AsyncApiDocument } from '#test-support/kafka/asyncapi.js';
+import { cashLoan3m } from '#test-support/loans.js';
 import { ChannelOutcomeData } from '#collection';
 import {
   CORE_BANKING_LOANS_TOPIC,
@@ -117,15 +118,11 @@ describe('docs/asyncapi.yaml', () => {
       CORE_BANKING_TYPES.loanRegistered,
       CoreBankingLoanRegistered,
       (() => {
+        // The end-to-end tests' cash loan of 2024, over two months instead of three.
         const loan = {
-          loanId: 'L-1',
-          customerId: 'C-1',
-          productCode: 'CASH-3M',
+          ...cashLoan3m('L-1', 'C-1', 2024),
           principal: 200_000,
-          annualRateBps: 1200,
           termMonths: 2,
-          disbursementDate: '2024-01-15',
-          timeZone: 'Asia/Shanghai',
           schedule: [
             { seq: 1, dueDate: '2024-02-15', principal: 100_000, interest: 2_000 },
             { seq: 2, dueDate: '2024-03-15', principal: 100_000, interest: 1_000 },

@@ -8,7 +8,7 @@ import { DocBody, DocQuery, Meta, ProblemException, Roles, ValidBody, ValidQuery
 import type { CommandAccepted, Principal, RequestMeta } from '#platform';
 import { ComplaintsService } from '../application/complaints.service.js';
 import { SelfServiceReader } from '../application/self-service.reader.js';
-import { Customer, acceptedOrProblem } from './customer-routes.js';
+import { Customer, acceptedOrProblem, channelOf } from './customer-routes.js';
 import { CustomerComplaintBody, EmptyBody, OptOutBody, OptionsQuery, PreferredTimesBody, PromiseBody, SelfServiceRestructuringBody } from './schemas.js';
 
 const id = new ZodPipe(fields.id, 'params');
@@ -69,21 +69,16 @@ export class SelfServiceController {
     summary:
       'Promise to pay on a loan in collection: the same promise rules as on a call (PROMISE_TOO_SMALL, PROMISE_TOO_FAR, PROMISE_DATE_IN_PAST); an earlier open promise is superseded. Pay through the bank’s own payment page with the returned reference',
   })
-  async promise(
-    @Param('loanId', id) loanId: string,
-    @ValidBody(PromiseBody) body: z.infer<typeof PromiseBody>,
-    @Meta() meta: RequestMeta,
-    @Customer() me: Principal,
-  ) {
-    await this.reader.myLoan(me.id, loanId);
-    const kase = await this.reader.openCase(me.id, loanId);
+  async promise(@Param('loanId', id) loanId: string, @ValidBody(PromiseBody) body: z.infer<typeof PromiseBody>, @Meta() meta: RequestMeta) {
+    await this.reader.myLoan(meta.actor.id, loanId);
+    const kase = await this.reader.openCase(meta.actor.id, loanId);
     if (!kase)
       throw new ProblemException(problem(409, 'NOT_IN_COLLECTION', 'Not in collection', `Loan ${loanId} has no open collection case; pay as scheduled.`));
     const promiseId = body.promiseId ?? (meta.idempotencyKey ? deterministicId('customer-promise', meta.idempotencyKey) : newId());
     const businessDate = await this.collectionClock.todayOrThrow();
     const result = await this.cases.recordCustomerPromise(
       kase.caseId,
-      { requestId: `${me.channel ?? 'APP'}:${promiseId}`, promiseId, amount: body.amount, dueOn: body.dueOn, businessDate },
+      { requestId: `${channelOf(meta)}:${promiseId}`, promiseId, amount: body.amount, dueOn: body.dueOn, businessDate },
       commandContext(meta, 'RecordCustomerPromise', { extra: { businessDate } }),
     );
     return { ...acceptedOrProblem(result), caseId: kase.caseId, promiseId, payment: { loanId, amount: body.amount, dueOn: body.dueOn, reference: promiseId } };
@@ -102,9 +97,8 @@ export class SelfServiceController {
     @Param('loanId', id) loanId: string,
     @ValidBody(SelfServiceRestructuringBody) body: z.infer<typeof SelfServiceRestructuringBody>,
     @Meta() meta: RequestMeta,
-    @Customer() me: Principal,
   ): Promise<CommandAccepted & { requestId: string }> {
-    await this.reader.myLoan(me.id, loanId);
+    await this.reader.myLoan(meta.actor.id, loanId);
     return this.restructuring.request({ ...body, loanId }, meta);
   }
 
@@ -114,13 +108,8 @@ export class SelfServiceController {
     summary:
       'Which restructurings the policy in force would grant me today on this loan, for my stated income: deferrals, installment plans with their schedules to the fen, a penalty waiver; each with the checks it fails (nothing is recorded)',
   })
-  async restructuringOptions(
-    @Param('loanId', id) loanId: string,
-    @ValidQuery(OptionsQuery) q: z.infer<typeof OptionsQuery>,
-    @Meta() meta: RequestMeta,
-    @Customer() me: Principal,
-  ) {
-    await this.reader.myLoan(me.id, loanId);
+  async restructuringOptions(@Param('loanId', id) loanId: string, @ValidQuery(OptionsQuery) q: z.infer<typeof OptionsQuery>, @Meta() meta: RequestMeta) {
+    await this.reader.myLoan(meta.actor.id, loanId);
     return this.restructuring.options(loanId, q.monthlyIncome, meta);
   }
 
@@ -140,14 +129,9 @@ export class SelfServiceController {
   @HttpCode(202)
   @DocBody(EmptyBody)
   @ApiOperation({ summary: 'Accept the offer made to me, in the app or portal (recorded with my channel); the new schedule takes effect' })
-  async accept(
-    @Param('requestId', id) requestId: string,
-    @ValidBody(EmptyBody) _body: object,
-    @Meta() meta: RequestMeta,
-    @Customer() me: Principal,
-  ): Promise<CommandAccepted> {
-    await this.reader.restructuringRequest(me.id, requestId);
-    return this.restructuring.accept(requestId, { channel: me.channel ?? 'APP' }, meta);
+  async accept(@Param('requestId', id) requestId: string, @ValidBody(EmptyBody) _body: object, @Meta() meta: RequestMeta): Promise<CommandAccepted> {
+    await this.reader.restructuringRequest(meta.actor.id, requestId);
+    return this.restructuring.accept(requestId, { channel: channelOf(meta) }, meta);
   }
 
   // ---- contact preferences -------------------------------------------------------------------------
@@ -165,8 +149,8 @@ export class SelfServiceController {
     summary:
       'Stop (or allow again) a channel the contact rules offer an opt-out of: the same command as staff record; no action on it is released to an executor afterwards',
   })
-  async optOut(@ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta, @Customer() me: Principal) {
-    return acceptedOrProblem(await this.preferences.setOptOut(me.id, body.channel as Channel, body.optedOut, commandContext(meta, 'SetChannelOptOut')));
+  async optOut(@ValidBody(OptOutBody) body: z.infer<typeof OptOutBody>, @Meta() meta: RequestMeta) {
+    return acceptedOrProblem(await this.preferences.setOptOut(meta.actor.id, body.channel as Channel, body.optedOut, commandContext(meta, 'SetChannelOptOut')));
   }
 
   @Post('contact-preferences/preferred-times')
@@ -176,9 +160,9 @@ export class SelfServiceController {
     summary:
       'Set the times of day I prefer to be contacted on a channel (within the hours the contact rules allow, else 422 PREFERRED_TIME_OUTSIDE_HOURS): an action planned outside them is rescheduled to the next of my windows instead of being sent',
   })
-  async preferredTimes(@ValidBody(PreferredTimesBody) body: z.infer<typeof PreferredTimesBody>, @Meta() meta: RequestMeta, @Customer() me: Principal) {
+  async preferredTimes(@ValidBody(PreferredTimesBody) body: z.infer<typeof PreferredTimesBody>, @Meta() meta: RequestMeta) {
     return acceptedOrProblem(
-      await this.preferences.setPreferredTimes(me.id, body.channel as Channel, body.windows, commandContext(meta, 'SetPreferredContactTimes')),
+      await this.preferences.setPreferredTimes(meta.actor.id, body.channel as Channel, body.windows, commandContext(meta, 'SetPreferredContactTimes')),
     );
   }
 
@@ -191,8 +175,8 @@ export class SelfServiceController {
     summary:
       'Raise a complaint or dispute: acknowledged and resolved by the deadlines of the complaint policy; collection contact on the cases it concerns stops while it is open and resumes when it is resolved',
   })
-  raise(@ValidBody(CustomerComplaintBody) body: z.infer<typeof CustomerComplaintBody>, @Meta() meta: RequestMeta, @Customer() me: Principal) {
-    return this.raiseFor(me.id, body, meta);
+  raise(@ValidBody(CustomerComplaintBody) body: z.infer<typeof CustomerComplaintBody>, @Meta() meta: RequestMeta) {
+    return this.raiseFor(meta.actor.id, body, meta);
   }
 
   private async raiseFor(customerId: string, body: z.infer<typeof CustomerComplaintBody>, meta: RequestMeta) {

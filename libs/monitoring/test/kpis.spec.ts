@@ -1,6 +1,6 @@
-import { KpiQueries, KpiSliceError, type KpiQuery } from '../src/read-model/kpis.js';
+import { KpiSliceError, type KpiQuery } from '../src/read-model/kpis.js';
 import { FACTS_PROJECTION } from '../src/read-model/facts.projection.js';
-import { factsOf } from './scenario.js';
+import { kpiScenario } from './scenario.js';
 
 /**
  * A small portfolio over November and December 2026, and every KPI's figures computed by hand.
@@ -23,76 +23,66 @@ import { factsOf } from './scenario.js';
  *   Dec 15 RQ1 broken; Dec 20 L5 paid off; Dec 28 RQ2 completed
  */
 describe('KPIs over the fact tables (hand-computed scenario)', () => {
-  let facts: Awaited<ReturnType<typeof factsOf>>;
-  let kpis: KpiQueries;
+  const fixture = kpiScenario(async (s) => {
+    const S1 = { strategyId: 'S1', version: 1, stage: 'M1' };
+    for (const [loan, customer, principal] of [
+      ['L1', 'C1', 100_000],
+      ['L2', 'C2', 100_000],
+      ['L3', 'C3', 100_000],
+      ['L4', 'C4', 100_000],
+      ['L5', 'C5', 200_000],
+    ] as const) {
+      await s.loanRegistered(loan, customer, principal, '2026-10-01');
+    }
+    for (const [customer, grade] of [
+      ['C1', 'B'],
+      ['C2', 'C'],
+      ['C3', 'C'],
+      ['C4', 'A'],
+      ['C5', 'A'],
+    ])
+      await s.graded(customer, grade, null, '2026-10-15');
+    await s.delinquent('L1', 'M1', 1, 10_000, '2026-11-02');
+    await s.caseOpened('K1', 'L1', 'C1', { ...S1, variant: 'champion', grade: 'B', overdue: 10_000 }, '2026-11-02');
+    await s.assigned('K1', 'U1', '2026-11-02');
+    await s.delinquent('L2', 'M1', 1, 20_000, '2026-11-02');
+    await s.caseOpened('K2', 'L2', 'C2', { ...S1, variant: 'challenger', grade: 'C', overdue: 20_000 }, '2026-11-02');
+    await s.assigned('K2', 'U2', '2026-11-02');
+    await s.delinquent('L3', 'M1', 1, 30_000, '2026-11-03');
+    await s.caseOpened('K3', 'L3', 'C3', { ...S1, variant: 'challenger', grade: 'C', overdue: 30_000 }, '2026-11-03');
+    await s.assigned('K3', 'U2', '2026-11-03');
+    await s.attempt('K1', 'A1', 'CALL', 'NO_ANSWER', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-03');
+    await s.attempt('K2', 'A2', 'CALL', 'PROMISE_TO_PAY', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-03');
+    await s.promise('K2', 'PR1', 'A2', 20_000, '2026-11-10', '2026-11-03');
+    await s.attempt('K1', 'A3', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-04');
+    await s.attempt('K1', 'A4', 'SMS', 'DELIVERED', { kind: 'EXECUTOR', id: 'sms-gateway' }, '2026-11-04');
+    await s.attempt('K3', 'A5', 'CALL', 'WRONG_PARTY', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-04');
+    await s.attempt('K1', 'A6', 'CALL', 'PROMISE_TO_PAY', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-05');
+    await s.promise('K1', 'PR2', 'A6', 10_000, '2026-11-08', '2026-11-05');
+    await s.attempt('K3', 'A7', 'CALL', 'DISPUTE', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-05');
+    await s.onHold('K3', 'A7', 'DISPUTE', '2026-11-05');
+    await s.payment('L1', 'P1', 5_000, 4_000, '2026-11-06');
+    await s.payment('L1', 'P2', 2_000, 1_500, '2026-11-07');
+    await s.reversed('L1', 'P2', 2_000, '2026-11-09');
+    await s.payment('L2', 'P3', 20_000, 15_000, '2026-11-10');
+    await s.promiseKept('K2', 'PR1', '2026-11-10');
+    await s.cured('L2', '2026-11-10');
+    await s.caseClosed('K2', 'CURED', '2026-11-10');
+    await s.promiseBroken('K1', 'PR2', '2026-11-11');
+    await s.restructured('RQ1', 'L3', 'C3', '2026-11-20');
+    await s.restructured('RQ2', 'L1', 'C1', '2026-11-25');
+    await s.stageChanged('L1', 'M1', 'M2', 31, '2026-12-02');
+    await s.stageChanged('L3', 'M1', 'M2', 31, '2026-12-03');
+    await s.delinquent('L4', 'M1', 1, 5_000, '2026-12-10');
+    await s.caseOpened('K4', 'L4', 'C4', { ...S1, variant: 'champion', grade: 'A', overdue: 5_000 }, '2026-12-10');
+    await s.planEnded('RQ1', 'L3', 'C3', 'PlanBroken', '2026-12-15');
+    await s.paidOff('L5', '2026-12-20');
+    await s.planEnded('RQ2', 'L1', 'C1', 'PlanCompleted', '2026-12-28');
 
-  beforeAll(async () => {
-    facts = await factsOf(async (s) => {
-      const S1 = { strategyId: 'S1', version: 1, stage: 'M1' };
-      for (const [loan, customer, principal] of [
-        ['L1', 'C1', 100_000],
-        ['L2', 'C2', 100_000],
-        ['L3', 'C3', 100_000],
-        ['L4', 'C4', 100_000],
-        ['L5', 'C5', 200_000],
-      ] as const) {
-        await s.loanRegistered(loan, customer, principal, '2026-10-01');
-      }
-      for (const [customer, grade] of [
-        ['C1', 'B'],
-        ['C2', 'C'],
-        ['C3', 'C'],
-        ['C4', 'A'],
-        ['C5', 'A'],
-      ])
-        await s.graded(customer, grade, null, '2026-10-15');
-      await s.delinquent('L1', 'M1', 1, 10_000, '2026-11-02');
-      await s.caseOpened('K1', 'L1', 'C1', { ...S1, variant: 'champion', grade: 'B', overdue: 10_000 }, '2026-11-02');
-      await s.assigned('K1', 'U1', '2026-11-02');
-      await s.delinquent('L2', 'M1', 1, 20_000, '2026-11-02');
-      await s.caseOpened('K2', 'L2', 'C2', { ...S1, variant: 'challenger', grade: 'C', overdue: 20_000 }, '2026-11-02');
-      await s.assigned('K2', 'U2', '2026-11-02');
-      await s.delinquent('L3', 'M1', 1, 30_000, '2026-11-03');
-      await s.caseOpened('K3', 'L3', 'C3', { ...S1, variant: 'challenger', grade: 'C', overdue: 30_000 }, '2026-11-03');
-      await s.assigned('K3', 'U2', '2026-11-03');
-      await s.attempt('K1', 'A1', 'CALL', 'NO_ANSWER', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-03');
-      await s.attempt('K2', 'A2', 'CALL', 'PROMISE_TO_PAY', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-03');
-      await s.promise('K2', 'PR1', 'A2', 20_000, '2026-11-10', '2026-11-03');
-      await s.attempt('K1', 'A3', 'CALL', 'RIGHT_PARTY_CONTACT', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-04');
-      await s.attempt('K1', 'A4', 'SMS', 'DELIVERED', { kind: 'EXECUTOR', id: 'sms-gateway' }, '2026-11-04');
-      await s.attempt('K3', 'A5', 'CALL', 'WRONG_PARTY', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-04');
-      await s.attempt('K1', 'A6', 'CALL', 'PROMISE_TO_PAY', { kind: 'COLLECTOR', id: 'U1' }, '2026-11-05');
-      await s.promise('K1', 'PR2', 'A6', 10_000, '2026-11-08', '2026-11-05');
-      await s.attempt('K3', 'A7', 'CALL', 'DISPUTE', { kind: 'COLLECTOR', id: 'U2' }, '2026-11-05');
-      await s.onHold('K3', 'A7', 'DISPUTE', '2026-11-05');
-      await s.payment('L1', 'P1', 5_000, 4_000, '2026-11-06');
-      await s.payment('L1', 'P2', 2_000, 1_500, '2026-11-07');
-      await s.reversed('L1', 'P2', 2_000, '2026-11-09');
-      await s.payment('L2', 'P3', 20_000, 15_000, '2026-11-10');
-      await s.promiseKept('K2', 'PR1', '2026-11-10');
-      await s.cured('L2', '2026-11-10');
-      await s.caseClosed('K2', 'CURED', '2026-11-10');
-      await s.promiseBroken('K1', 'PR2', '2026-11-11');
-      await s.restructured('RQ1', 'L3', 'C3', '2026-11-20');
-      await s.restructured('RQ2', 'L1', 'C1', '2026-11-25');
-      await s.stageChanged('L1', 'M1', 'M2', 31, '2026-12-02');
-      await s.stageChanged('L3', 'M1', 'M2', 31, '2026-12-03');
-      await s.delinquent('L4', 'M1', 1, 5_000, '2026-12-10');
-      await s.caseOpened('K4', 'L4', 'C4', { ...S1, variant: 'champion', grade: 'A', overdue: 5_000 }, '2026-12-10');
-      await s.planEnded('RQ1', 'L3', 'C3', 'PlanBroken', '2026-12-15');
-      await s.paidOff('L5', '2026-12-20');
-      await s.planEnded('RQ2', 'L1', 'C1', 'PlanCompleted', '2026-12-28');
+    // Small batches, so the batch boundaries fall between related events too.
+  }, 7);
 
-      // Small batches, so the batch boundaries fall between related events too.
-    }, 7);
-    kpis = new KpiQueries(facts.pool);
-  });
-
-  afterAll(async () => {
-    await facts?.close();
-  });
-
-  const run = (q: Omit<KpiQuery, 'granularity'> & { granularity?: KpiQuery['granularity'] }) => kpis.run({ granularity: 'total', ...q });
+  const run = (q: Omit<KpiQuery, 'granularity'> & { granularity?: KpiQuery['granularity'] }) => fixture.kpis.run({ granularity: 'total', ...q });
   const pick = (rows: readonly Record<string, unknown>[], ...fields: string[]) => rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f]])));
 
   it('aging: loans and outstanding principal per stage at the end of a day', async () => {
@@ -227,7 +217,7 @@ describe('KPIs over the fact tables (hand-computed scenario)', () => {
   });
 
   it('a rebuild from the events gives the same fact rows', async () => {
-    const report = await facts.runner.verify(FACTS_PROJECTION);
+    const report = await fixture.facts.runner.verify(FACTS_PROJECTION);
     expect(report.tables.filter((t) => t.differences > 0)).toEqual([]);
     expect(report.ok).toBe(true);
   });

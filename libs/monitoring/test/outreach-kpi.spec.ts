@@ -1,5 +1,4 @@
-import { KpiQueries } from '../src/read-model/kpis.js';
-import { factsOf } from './scenario.js';
+import { kpiScenario } from './scenario.js';
 
 /**
  * On-time payment with and without pre-due outreach, counted by hand. Seven loans registered Oct 1
@@ -25,48 +24,38 @@ import { factsOf } from './scenario.js';
  * paid, 1 outreached (N6), warned 4 (N2, N3, N4, N6).
  */
 describe('outreach effect: on-time payment with and without pre-due outreach', () => {
-  let facts: Awaited<ReturnType<typeof factsOf>>;
-  let kpis: KpiQueries;
-
-  beforeAll(async () => {
-    facts = await factsOf(async (s) => {
-      const arm = (variant: string, dueDate: string) => ({ strategyId: 'O1', version: 1, variant, dueDate });
-      for (const n of [1, 2, 3, 4, 5, 6, 7]) {
-        await s.loanRegistered(`N${n}`, `CN${n}`, 90_000, '2026-10-01');
-        await s.graded(`CN${n}`, n === 1 ? 'A' : 'B', null, '2026-10-15');
-      }
-      await s.delinquent('N7', 'M1', 1, 31_000, '2026-11-10');
-      for (const [customer, severity] of [
-        ['CN1', 'HIGH'],
-        ['CN2', 'HIGH'],
-        ['CN3', 'HIGH'],
-        ['CN4', 'MEDIUM'],
-        ['CN5', 'HIGH'],
-      ]) {
-        await s.warningRaised(customer, 1, severity, '2026-11-20');
-      }
-      await s.warningClosed('CN5', 1, '2026-11-20', '2026-11-25');
-      await s.outreachStarted('T1', 'N1', 'CN1', arm('champion', '2026-11-28'), '2026-11-21');
-      await s.outreachStarted('T2', 'N2', 'CN2', arm('challenger', '2026-11-28'), '2026-11-21');
-      await s.outreachStarted('T3', 'N3', 'CN3', arm('challenger', '2026-11-28'), '2026-11-21');
-      await s.payment('N5', 'P5', 31_000, 30_000, '2026-11-26', 2);
-      await s.payment('N1', 'P1', 31_000, 30_000, '2026-11-27', 2);
-      await s.payment('N4', 'P4a', 20_000, 19_000, '2026-11-27', 2);
-      await s.payment('N6', 'P6', 31_000, 30_000, '2026-11-27', 2);
-      await s.payment('N7', 'P7', 31_000, 30_000, '2026-11-27', 2);
-      await s.payment('N3', 'P3', 31_000, 30_000, '2026-11-28', 2);
-      await s.payment('N2', 'P2', 31_000, 30_000, '2026-11-29', 2);
-      await s.payment('N4', 'P4b', 11_000, 11_000, '2026-11-30', 2);
-      await s.warningClosed('CN1', 1, '2026-11-20', '2026-12-01');
-      await s.reversed('N5', 'P5', 31_000, '2026-12-02');
-      await s.outreachStarted('T6', 'N6', 'CN6', arm('champion', '2026-12-28'), '2026-12-21');
-    }, 4);
-    kpis = new KpiQueries(facts.pool);
-  });
-
-  afterAll(async () => {
-    await facts?.close();
-  });
+  const fixture = kpiScenario(async (s) => {
+    const arm = (variant: string, dueDate: string) => ({ strategyId: 'O1', version: 1, variant, dueDate });
+    for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+      await s.loanRegistered(`N${n}`, `CN${n}`, 90_000, '2026-10-01');
+      await s.graded(`CN${n}`, n === 1 ? 'A' : 'B', null, '2026-10-15');
+    }
+    await s.delinquent('N7', 'M1', 1, 31_000, '2026-11-10');
+    for (const [customer, severity] of [
+      ['CN1', 'HIGH'],
+      ['CN2', 'HIGH'],
+      ['CN3', 'HIGH'],
+      ['CN4', 'MEDIUM'],
+      ['CN5', 'HIGH'],
+    ]) {
+      await s.warningRaised(customer, 1, severity, '2026-11-20');
+    }
+    await s.warningClosed('CN5', 1, '2026-11-20', '2026-11-25');
+    await s.outreachStarted('T1', 'N1', 'CN1', arm('champion', '2026-11-28'), '2026-11-21');
+    await s.outreachStarted('T2', 'N2', 'CN2', arm('challenger', '2026-11-28'), '2026-11-21');
+    await s.outreachStarted('T3', 'N3', 'CN3', arm('challenger', '2026-11-28'), '2026-11-21');
+    await s.payment('N5', 'P5', 31_000, 30_000, '2026-11-26', 2);
+    await s.payment('N1', 'P1', 31_000, 30_000, '2026-11-27', 2);
+    await s.payment('N4', 'P4a', 20_000, 19_000, '2026-11-27', 2);
+    await s.payment('N6', 'P6', 31_000, 30_000, '2026-11-27', 2);
+    await s.payment('N7', 'P7', 31_000, 30_000, '2026-11-27', 2);
+    await s.payment('N3', 'P3', 31_000, 30_000, '2026-11-28', 2);
+    await s.payment('N2', 'P2', 31_000, 30_000, '2026-11-29', 2);
+    await s.payment('N4', 'P4b', 11_000, 11_000, '2026-11-30', 2);
+    await s.warningClosed('CN1', 1, '2026-11-20', '2026-12-01');
+    await s.reversed('N5', 'P5', 31_000, '2026-12-02');
+    await s.outreachStarted('T6', 'N6', 'CN6', arm('champion', '2026-12-28'), '2026-12-21');
+  }, 4);
 
   const view = (rows: readonly Record<string, unknown>[], ...dims: string[]) =>
     rows.map((r) => ({
@@ -83,7 +72,7 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
     }));
 
   it('compares installments due in the period on current loans with and without outreach', async () => {
-    const r = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total' });
+    const r = await fixture.kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total' });
     expect(r.rows).toHaveLength(1);
     expect(r.rows[0]).toMatchObject({ numerator: 4, denominator: 6, rate: 4 / 6 });
     expect(view(r.rows)).toEqual([
@@ -102,7 +91,7 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
   });
 
   it('breaks the outreached installments down by the track’s variant (those without outreach have none)', async () => {
-    const r = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total', groupBy: ['variant'] });
+    const r = await fixture.kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total', groupBy: ['variant'] });
     expect(view(r.rows, 'variant')).toEqual([
       {
         variant: null,
@@ -141,7 +130,7 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
         rateWarnedWithoutOutreach: null,
       },
     ]);
-    const byGrade = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total', groupBy: ['grade'] });
+    const byGrade = await fixture.kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-11-30', granularity: 'total', groupBy: ['grade'] });
     expect(byGrade.rows.map((row) => [row.grade, row.numerator, row.denominator])).toEqual([
       ['A', 1, 1],
       ['B', 3, 5],
@@ -149,7 +138,7 @@ describe('outreach effect: on-time payment with and without pre-due outreach', (
   });
 
   it('drops a payment reversed by `to`, and counts each period’s own installments, tracks and open warnings', async () => {
-    const r = await kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-12-31', granularity: 'month' });
+    const r = await fixture.kpis.run({ kpi: 'outreach_on_time_rate', from: '2026-11-01', to: '2026-12-31', granularity: 'month' });
     expect(view(r.rows, 'period')).toEqual([
       {
         period: '2026-11',

@@ -1,5 +1,4 @@
-import { KpiQueries } from '../src/read-model/kpis.js';
-import { factsOf } from './scenario.js';
+import { kpiScenario } from './scenario.js';
 
 /**
  * Recoveries after a write-off count in the recovery rate, against the case closed WRITTEN_OFF.
@@ -11,36 +10,26 @@ import { factsOf } from './scenario.js';
  *   Nov 26  W2 pays P2 4,000 while KX is open; W2 was never written off
  */
 describe('recovery rate: recoveries after a write-off', () => {
-  let facts: Awaited<ReturnType<typeof factsOf>> | undefined;
-  let kpis: KpiQueries;
-
-  beforeAll(async () => {
-    facts = await factsOf(async (s) => {
-      const S1 = { strategyId: 'S1', version: 1, stage: 'M1', grade: 'C' };
-      await s.loanRegistered('W1', 'CW1', 300_000, '2026-10-01');
-      await s.loanRegistered('W2', 'CW2', 300_000, '2026-10-01');
-      await s.delinquent('W1', 'M1', 1, 40_000, '2026-11-02');
-      await s.caseOpened('KW', 'W1', 'CW1', { ...S1, variant: 'champion', overdue: 40_000 }, '2026-11-02');
-      await s.delinquent('W2', 'M1', 1, 10_000, '2026-11-02');
-      await s.caseOpened('KX', 'W2', 'CW2', { ...S1, variant: 'challenger', overdue: 10_000 }, '2026-11-02');
-      await s.payment('W1', 'P1', 5_000, 4_000, '2026-11-06');
-      await s.append('loans.loan-W1', 'LoanWrittenOff', { requestId: 'wo-1', writtenOffOn: '2026-11-20', amount: 300_000, dpd: 19, stage: 'M1' }, '2026-11-20');
-      await s.caseClosed('KW', 'WRITTEN_OFF', '2026-11-20');
-      const recovery = (reference: string, amount: number, on: string) =>
-        s.append('loans.loan-W1', 'RecoveryReceived', { reference, amount, valueDate: on, businessDate: on, recoveredTotal: amount, offBookBalance: 0 }, on);
-      await recovery('R1', 12_000, '2026-11-25');
-      await s.payment('W2', 'P2', 4_000, 3_000, '2026-11-26');
-      await recovery('R2', 30_000, '2026-12-05');
-    }, 3);
-    kpis = new KpiQueries(facts.pool);
-  });
-
-  afterAll(async () => {
-    await facts?.close();
-  });
+  const fixture = kpiScenario(async (s) => {
+    const S1 = { strategyId: 'S1', version: 1, stage: 'M1', grade: 'C' };
+    await s.loanRegistered('W1', 'CW1', 300_000, '2026-10-01');
+    await s.loanRegistered('W2', 'CW2', 300_000, '2026-10-01');
+    await s.delinquent('W1', 'M1', 1, 40_000, '2026-11-02');
+    await s.caseOpened('KW', 'W1', 'CW1', { ...S1, variant: 'champion', overdue: 40_000 }, '2026-11-02');
+    await s.delinquent('W2', 'M1', 1, 10_000, '2026-11-02');
+    await s.caseOpened('KX', 'W2', 'CW2', { ...S1, variant: 'challenger', overdue: 10_000 }, '2026-11-02');
+    await s.payment('W1', 'P1', 5_000, 4_000, '2026-11-06');
+    await s.append('loans.loan-W1', 'LoanWrittenOff', { requestId: 'wo-1', writtenOffOn: '2026-11-20', amount: 300_000, dpd: 19, stage: 'M1' }, '2026-11-20');
+    await s.caseClosed('KW', 'WRITTEN_OFF', '2026-11-20');
+    const recovery = (reference: string, amount: number, on: string) =>
+      s.append('loans.loan-W1', 'RecoveryReceived', { reference, amount, valueDate: on, businessDate: on, recoveredTotal: amount, offBookBalance: 0 }, on);
+    await recovery('R1', 12_000, '2026-11-25');
+    await s.payment('W2', 'P2', 4_000, 3_000, '2026-11-26');
+    await recovery('R2', 30_000, '2026-12-05');
+  }, 3);
 
   const recoveryRate = async (to: string) => {
-    const r = await kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
+    const r = await fixture.kpis.run({ kpi: 'recovery_rate', from: '2026-11-01', to, granularity: 'total', groupBy: ['variant'] });
     return r.rows.map((row) => ({
       variant: row.variant,
       overdue: row.overdueFen,
@@ -64,7 +53,7 @@ describe('recovery rate: recoveries after a write-off', () => {
   });
 
   it('keeps recoveries off the books: no case holds them, and they take no principal off the balance', async () => {
-    const { rows } = await facts!.pool.query(
+    const { rows } = await fixture.facts.pool.query(
       `SELECT reference, case_id, principal_fen::int AS principal, recovery FROM mon_payments WHERE loan_id = 'W1' ORDER BY reference`,
     );
     expect(rows).toEqual([

@@ -5,6 +5,7 @@ import { PostgresEventStore, type EventStore } from '#eventstore';
 import { ProjectionRunner } from '#projections';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { FACTS_PROJECTION, factsProjection } from '../src/read-model/facts.projection.js';
+import { KpiQueries } from '../src/read-model/kpis.js';
 
 /**
  * Test helpers: append other contexts' events in their published shapes, and wait for a
@@ -341,6 +342,22 @@ export async function factsOf(
       await live.close();
     },
   };
+}
+
+type Facts = Awaited<ReturnType<typeof factsOf>>;
+
+/**
+ * A KPI spec's fixture: before the file's tests, the fact tables of the scenario `build` appends
+ * (factsOf, in batches of `batchSize`) and the KPI queries over them; after the tests, closed.
+ */
+export function kpiScenario(build: (s: Scenario) => Promise<void>, batchSize?: number): { readonly facts: Facts; readonly kpis: KpiQueries } {
+  const fixture = {} as { facts: Facts; kpis: KpiQueries };
+  beforeAll(async () => {
+    fixture.facts = await factsOf(build, batchSize);
+    fixture.kpis = new KpiQueries(fixture.facts.pool);
+  });
+  afterAll(() => fixture.facts?.close());
+  return fixture;
 }
 
 /** A fresh database with an event store over it that scenarios append to; `close` closes both. */

@@ -1,10 +1,8 @@
-import { isDomainError } from '#kernel';
 import { PostgresEventStore } from '#eventstore';
 import { ProjectionRunner } from '#projections';
 import type { InboundMessage, InboundOutcome } from '#messaging';
 import {
   BusinessCalendar,
-  CALENDAR_ID,
   CALENDAR_STREAM,
   CORE_BANKING_LOANS_TOPIC,
   CORE_BANKING_TYPES,
@@ -14,6 +12,7 @@ import {
   loansProjection,
 } from '#loans';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
+import { startBusinessCalendar, twoMonthLoan } from './fixtures.js';
 
 /**
  * The core-banking intake against a real Postgres: each message type becomes the command its HTTP
@@ -28,14 +27,7 @@ const SCHEDULE = [
 
 function loanData(loanId: string, overrides: Record<string, unknown> = {}) {
   return {
-    loanId,
-    customerId: `cust-${loanId}`,
-    productCode: 'CASH-2M',
-    principal: 200_000,
-    annualRateBps: 1200,
-    termMonths: 2,
-    disbursementDate: '2024-01-15',
-    timeZone: 'Asia/Shanghai',
+    ...twoMonthLoan(loanId, '2024-01-15'),
     schedule: SCHEDULE,
     ...overrides,
   };
@@ -76,16 +68,7 @@ async function world(startCalendar = true): Promise<World> {
   const handlers = new LoanCommandHandlers(store, calendar);
   const endOfDay = new EndOfDay(db.pool, store, calendar, handlers.repository, { pollMs: 10 });
   if (startCalendar) {
-    const started = await calendar.repository.handle(
-      CALENDAR_STREAM,
-      { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: OPEN } },
-      {
-        command: 'StartBusinessCalendar',
-        actor: { id: 'ops', role: 'admin' },
-        occurredAt: '2024-01-20T08:00:00Z',
-      },
-    );
-    if (isDomainError(started)) throw new Error(started.code);
+    await startBusinessCalendar(calendar, OPEN, { id: 'ops', role: 'admin' }, '2024-01-20T08:00:00Z');
   }
   return {
     db,

@@ -4,7 +4,6 @@ import { ProjectionRunner } from '#projections';
 import {
   BusinessCalendar,
   CALENDAR_ID,
-  CALENDAR_STREAM,
   DEFAULT_PRODUCT_SETTINGS,
   EndOfDay,
   LOANS_PROJECTION,
@@ -16,6 +15,7 @@ import {
 } from '#loans';
 import { testDatabase, type TestDatabase } from '#test-support/database.js';
 import { quietThroughOf, type ActiveLoan } from '../src/domain/loan/events.js';
+import { onCalendar, startBusinessCalendar, twoMonthLoan } from './fixtures.js';
 
 /**
  * The end of day against a real Postgres: set-based selection from the read model, batched
@@ -46,16 +46,7 @@ async function world(): Promise<World> {
   const runner = new ProjectionRunner(db.pool, store, [loansProjection]);
   const calendar = new BusinessCalendar(store);
   const handlers = new LoanCommandHandlers(store, calendar);
-  const started = await calendar.repository.handle(
-    CALENDAR_STREAM,
-    { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate: '2024-02-14' } },
-    {
-      command: 'StartBusinessCalendar',
-      actor: intake.actor,
-      occurredAt: intake.receivedAt,
-    },
-  );
-  if (isDomainError(started)) throw new Error(started.code);
+  await startBusinessCalendar(calendar, '2024-02-14', intake.actor, intake.receivedAt);
   return {
     db,
     store,
@@ -93,14 +84,7 @@ async function register(w: World, loanId: string, first: string, second: string,
   const result = await w.handlers.dispatch(
     await w.handlers.registerLoan(
       {
-        loanId,
-        customerId: `cust-${loanId}`,
-        productCode: 'CASH-2M',
-        principal: 200_000,
-        annualRateBps: 1200,
-        termMonths: 2,
-        disbursementDate: '2024-01-10',
-        timeZone: 'Asia/Shanghai',
+        ...twoMonthLoan(loanId, '2024-01-10'),
         schedule: schedule(first, second),
         ...(penalty ? { product: { ...DEFAULT_PRODUCT_SETTINGS, penaltyAnnualRateBps: 1825 } } : {}),
       },
@@ -109,6 +93,10 @@ async function register(w: World, loanId: string, first: string, second: string,
   );
   if (isDomainError(result)) throw new Error(result.code);
 }
+
+/** Closes the business day on the calendar only, without running its end of day. */
+const closeCalendarDay = (w: World, businessDate: BusinessDate) =>
+  onCalendar(w.calendar, { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate } }, 'CloseBusinessDay', intake.actor, intake.receivedAt);
 
 async function closeDay(w: World, date: BusinessDate, endOfDay = w.endOfDay()) {
   const result = await endOfDay.closeAndRun(date, intake);
@@ -160,15 +148,7 @@ describe('end of day', () => {
     await closeDay(w, '2024-02-14');
     await w.caughtUp();
     // Close the 15th, let the read model reach the close, then stop it: the resumed run sees stale state.
-    const closed = await w.calendar.repository.handle(
-      CALENDAR_STREAM,
-      { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate: '2024-02-15' } },
-      {
-        command: 'CloseBusinessDay',
-        actor: intake.actor,
-        occurredAt: intake.receivedAt,
-      },
-    );
+    const closed = await closeCalendarDay(w, '2024-02-15');
     expect(isDomainError(closed)).toBe(false);
     await w.caughtUp();
     await w.runner.stop();
@@ -198,15 +178,7 @@ describe('end of day', () => {
     await portfolio(w);
     await w.runner.start();
     await closeDay(w, '2024-02-14');
-    const closed = await w.calendar.repository.handle(
-      CALENDAR_STREAM,
-      { type: 'CloseDay', data: { calendarId: CALENDAR_ID, businessDate: '2024-02-15' } },
-      {
-        command: 'CloseBusinessDay',
-        actor: intake.actor,
-        occurredAt: intake.receivedAt,
-      },
-    );
+    const closed = await closeCalendarDay(w, '2024-02-15');
     expect(isDomainError(closed)).toBe(false);
     await w.caughtUp();
     await w.runner.stop();

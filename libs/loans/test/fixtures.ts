@@ -1,7 +1,11 @@
-import { addDays, decideAll, isDomainError, type BusinessDate, type Fen } from '#kernel';
+import { addDays, decideAll, isDomainError, type Actor, type BusinessDate, type Fen } from '#kernel';
 import {
+  CALENDAR_ID,
+  CALENDAR_STREAM,
   DEFAULT_PRODUCT_SETTINGS,
   loanDecider,
+  type BusinessCalendar,
+  type CalendarCommand,
   type CalendarEvent,
   type LoanCommand,
   type LoanEvent,
@@ -53,6 +57,29 @@ export function registerLoan(overrides: Partial<RegisterLoan['data']> = {}): Reg
 
 export function loanRegistered(product: ProductSettings = DEFAULT_PRODUCT_SETTINGS): LoanRegistered {
   return { type: 'LoanRegistered', data: { ...TERMS, schedule: SCHEDULE, product, registeredOn: DISBURSED } };
+}
+
+/** A two-month loan of 2,000.00 yuan for `cust-<loanId>`, as core banking books it. */
+export const twoMonthLoan = (loanId: string, disbursementDate: BusinessDate): LoanTerms => ({
+  loanId,
+  customerId: `cust-${loanId}`,
+  productCode: 'CASH-2M',
+  principal: 200_000,
+  annualRateBps: 1200,
+  termMonths: 2,
+  disbursementDate,
+  timeZone: 'Asia/Shanghai',
+});
+
+/** Runs a command on the business calendar's stream, as `actor` at `occurredAt`, for the context's `name`. */
+export const onCalendar = (calendar: BusinessCalendar, command: CalendarCommand, name: string, actor: Actor, occurredAt: string) =>
+  calendar.repository.handle(CALENDAR_STREAM, command, { command: name, actor, occurredAt });
+
+/** Starts the business calendar on `openBusinessDate`; throws if it refuses. */
+export async function startBusinessCalendar(calendar: BusinessCalendar, openBusinessDate: BusinessDate, actor: Actor, occurredAt: string): Promise<void> {
+  const command: CalendarCommand = { type: 'StartCalendar', data: { calendarId: CALENDAR_ID, openBusinessDate } };
+  const started = await onCalendar(calendar, command, 'StartBusinessCalendar', actor, occurredAt);
+  if (isDomainError(started)) throw new Error(started.code);
 }
 
 /** The business calendar's events (calendar `main`). */

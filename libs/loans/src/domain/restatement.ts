@@ -166,31 +166,17 @@ export function correctionOf(
   // A settlement is valued on the business date it completes on: it never speaks about the past.
   if (fact.type === 'LoanSettled') return null;
   const recordedOn = fact.data.businessDate;
-  let ref: string;
-  let effectiveFrom: BusinessDate;
-  switch (fact.type) {
-    case 'PaymentReceived':
-    case 'PaymentReversed':
-      ref = fact.data.reference;
-      effectiveFrom = fact.data.valueDate;
-      break;
-    case 'ScheduleRestructured':
-      ref = fact.data.restructuringId;
-      effectiveFrom = fact.data.effectiveDate;
-      break;
-    case 'PenaltyWaived':
-      ref = fact.data.waiverId;
-      effectiveFrom = fact.data.businessDate;
-      break;
-    case 'CollectionHoldStarted':
-      ref = fact.data.holdId;
-      effectiveFrom = fact.data.from;
-      break;
-    case 'CollectionHoldEnded':
-      ref = fact.data.holdId;
-      effectiveFrom = fact.data.to;
-      break;
-  }
+  // The fact's own id and the day it takes effect from.
+  const [ref, effectiveFrom]: [string, BusinessDate] =
+    fact.type === 'PaymentReceived' || fact.type === 'PaymentReversed'
+      ? [fact.data.reference, fact.data.valueDate]
+      : fact.type === 'ScheduleRestructured'
+        ? [fact.data.restructuringId, fact.data.effectiveDate]
+        : fact.type === 'PenaltyWaived'
+          ? [fact.data.waiverId, fact.data.businessDate]
+          : fact.type === 'CollectionHoldStarted'
+            ? [fact.data.holdId, fact.data.from]
+            : [fact.data.holdId, fact.data.to];
   // A reversal always takes back a fact already reported (even one valued today: the cure it
   // brought was published); any other fact corrects the past only when it is dated before today.
   if (fact.type !== 'PaymentReversed' && compareDates(effectiveFrom, asOf) >= 0) return null;

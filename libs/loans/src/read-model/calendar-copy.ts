@@ -26,6 +26,22 @@ export interface CalendarCopyRow {
 
 const EVENT_TYPES: readonly CalendarEvent['type'][] = ['BusinessCalendarStarted', 'BusinessDayClosed', 'EndOfDayCompleted'];
 
+/** The copy once `d.businessDate` is closed (or its end of day done): the first day stays as it was. */
+function afterClose(
+  row: CalendarCopyRow | undefined,
+  d: { readonly calendarId: string; readonly businessDate: BusinessDate },
+  status: 'open' | 'closing',
+  openBusinessDate: BusinessDate,
+): CalendarCopyRow {
+  return {
+    calendar_id: d.calendarId,
+    status,
+    open_business_date: openBusinessDate,
+    last_closed: d.businessDate,
+    started_on: row?.started_on ?? d.businessDate,
+  };
+}
+
 export function evolveCalendarCopy(row: CalendarCopyRow | undefined, recorded: RecordedEvent): CalendarCopyRow | undefined {
   const event = recorded as unknown as CalendarEvent;
   switch (event.type) {
@@ -35,23 +51,11 @@ export function evolveCalendarCopy(row: CalendarCopyRow | undefined, recorded: R
     }
     case 'BusinessDayClosed': {
       const d = (event as BusinessDayClosed).data;
-      return {
-        calendar_id: d.calendarId,
-        status: 'closing',
-        open_business_date: d.businessDate,
-        last_closed: d.businessDate,
-        started_on: row?.started_on ?? d.businessDate,
-      };
+      return afterClose(row, d, 'closing', d.businessDate);
     }
     case 'EndOfDayCompleted': {
       const d = (event as EndOfDayCompleted).data;
-      return {
-        calendar_id: d.calendarId,
-        status: 'open',
-        open_business_date: d.openBusinessDate,
-        last_closed: d.businessDate,
-        started_on: row?.started_on ?? d.businessDate,
-      };
+      return afterClose(row, d, 'open', d.openBusinessDate);
     }
     default:
       return undefined;

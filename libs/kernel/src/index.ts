@@ -11,3 +11,4 @@ export * from './command-fields.js';
 export * from './aggregate-folds.js';
 export * from './event-map.js';
 export * from './decide-all.js';
+export * from './pick.js';

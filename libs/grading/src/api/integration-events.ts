@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '#kernel';
+import { pick, type RecordedEvent } from '#kernel';
 import type { IntegrationMapper } from '#messaging';
 import type { CustomerGraded, CustomerProfileUpdated } from '../domain/customer.js';
 import type { LoanClassified } from '../domain/loan-classification.js';
@@ -21,60 +21,53 @@ import type { LoanClassified } from '../domain/loan-classification.js';
  */
 export const GRADING_TOPIC = 'arrears.grading.v1';
 
-function contract(event: RecordedEvent): { key: string; data: unknown } | null {
-  if (event.type === 'CustomerGraded' && event.streamId.startsWith('grading.customer-')) {
-    const d = (event as unknown as CustomerGraded).data;
-    return {
-      key: d.customerId,
-      data: {
-        customerId: d.customerId,
-        grade: d.grade,
-        previousGrade: d.previousGrade,
-        score: d.score,
-        overridden: d.override !== null,
-        policyId: d.policyId,
-        policyVersion: d.policyVersion,
-        asOf: d.asOf,
-        triggerType: d.triggerType,
-        ...(d.restatement ? { restatement: d.restatement } : {}),
-      },
-    };
-  }
-  if (event.type === 'LoanClassified' && event.streamId.startsWith('grading.loan-')) {
-    const d = (event as unknown as LoanClassified).data;
-    return {
-      key: d.loanId,
-      data: {
-        loanId: d.loanId,
-        customerId: d.customerId,
-        category: d.category,
-        previous: d.previous,
-        rule: d.rule,
-        rulesVersion: d.rulesVersion,
-        dpd: d.dpd,
-        observation: d.observation,
-        asOf: d.asOf,
-      },
-    };
-  }
-  if (event.type === 'CustomerProfileUpdated' && event.streamId.startsWith('grading.customer-')) {
-    const d = (event as unknown as CustomerProfileUpdated).data;
-    const changed = d.changed.filter((fact) => PUBLISHED_PROFILE_FACTS.has(fact));
-    if (!changed.length) return null;
-    return {
-      key: d.customerId,
-      data: { customerId: d.customerId, bureauScore: d.facts.bureauScore, monthlyIncome: d.facts.monthlyIncome, changed, source: d.source, asOf: d.asOf },
-    };
-  }
-  return null;
-}
-
 /** The profile facts Grading's contract carries (the early-warning inputs). */
 const PUBLISHED_PROFILE_FACTS: ReadonlySet<string> = new Set(['bureauScore', 'monthlyIncome']);
 
+type Published = { key: string; data: unknown } | null;
+
+/** Per published type: the stream category it is published from, and its key and data there. */
+const CONTRACTS: Record<string, { readonly stream: string; readonly publish: (data: never) => Published }> = {
+  CustomerGraded: {
+    stream: 'grading.customer-',
+    publish: (d: CustomerGraded['data']) => ({
+      key: d.customerId,
+      data: {
+        ...pick(d, ['customerId', 'grade', 'previousGrade', 'score']),
+        overridden: d.override !== null,
+        ...pick(d, ['policyId', 'policyVersion', 'asOf', 'triggerType']),
+        ...(d.restatement ? { restatement: d.restatement } : {}),
+      },
+    }),
+  },
+  LoanClassified: {
+    stream: 'grading.loan-',
+    publish: (d: LoanClassified['data']) => ({
+      key: d.loanId,
+      data: pick(d, ['loanId', 'customerId', 'category', 'previous', 'rule', 'rulesVersion', 'dpd', 'observation', 'asOf']),
+    }),
+  },
+  CustomerProfileUpdated: {
+    stream: 'grading.customer-',
+    publish: (d: CustomerProfileUpdated['data']) => {
+      const changed = d.changed.filter((fact) => PUBLISHED_PROFILE_FACTS.has(fact));
+      if (!changed.length) return null;
+      return {
+        key: d.customerId,
+        data: { ...pick(d.facts, ['bureauScore', 'monthlyIncome']), changed, ...pick(d, ['source', 'asOf']), customerId: d.customerId },
+      };
+    },
+  },
+};
+
+function contract(event: RecordedEvent): Published {
+  const published = CONTRACTS[event.type];
+  return published && event.streamId.startsWith(published.stream) ? published.publish(event.data as never) : null;
+}
+
 export const gradingIntegrationEvents: IntegrationMapper[] = [
   {
-    eventTypes: ['CustomerGraded', 'LoanClassified', 'CustomerProfileUpdated'],
+    eventTypes: Object.keys(CONTRACTS),
     topic: GRADING_TOPIC,
     map(event) {
       const mapped = contract(event);

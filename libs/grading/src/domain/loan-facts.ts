@@ -1,5 +1,5 @@
 import { addDays, addMonths, compareDates, daysBetween, type BusinessDate, type Fen } from '#kernel';
-import { reportedDpdOn, type LoanEvent } from '#loans';
+import { PUBLISHED_LOAN_EVENTS, reportedDpdOn, type LoanEvent } from '#loans';
 
 /**
  * What Grading knows about one loan, folded from the Loans context's published events (never from
@@ -82,40 +82,19 @@ export function episodePeak(loan: LoanRecord, episode: DelinquencyEpisode, asOf:
 }
 
 /**
- * The Loans events Grading folds into its loan records: all published in Loans' contract. The daily
- * penalty accruals are not among them (Loans keeps them internal): a loan's days past due move
- * between its events by the calendar (`reportedDpdOn`), and the end-of-day reclassification selects
- * every loan whose days past due crossed a threshold on the closed date.
+ * The Loans events Grading folds into its loan records: Loans' published contract, but for what
+ * says nothing of the borrower's repayment behaviour (money recovered after a write-off, a
+ * settlement's own events: the LoanPaidOff that follows one counts, a fee waiver, which is not a
+ * cure). The daily penalty accruals are not published (Loans keeps them internal): a loan's days
+ * past due move between its events by the calendar (`reportedDpdOn`), and the end-of-day
+ * reclassification selects every loan whose days past due crossed a threshold on the closed date.
  */
-export const LOAN_FACT_EVENTS = [
-  'LoanRegistered',
-  'PaymentReceived',
-  'PaymentReversed',
-  'ScheduleRestructured',
-  'LoanBecameDelinquent',
-  'DelinquencyStageChanged',
-  'LoanCured',
-  'LoanPaidOff',
-  'LoanReopened',
-  'CollectionHoldStarted',
-  'CollectionHoldEnded',
-  'DelinquencyRestated',
-  'LoanWrittenOff',
-] as const satisfies readonly LoanEvent['type'][];
+const NOT_FOLDED: ReadonlySet<string> = new Set<LoanEvent['type']>(['RecoveryReceived', 'LoanSettled', 'SettlementLapsed', 'PenaltyWaived']);
+export const LOAN_FACT_EVENTS = PUBLISHED_LOAN_EVENTS.filter((type) => !NOT_FOLDED.has(type));
 
-/** The Loans events that regrade the loan's customer (the rest only update facts). */
-export const REGRADE_LOAN_EVENTS: ReadonlySet<string> = new Set<LoanEvent['type']>([
-  'LoanRegistered',
-  'PaymentReceived',
-  'PaymentReversed',
-  'ScheduleRestructured',
-  'LoanBecameDelinquent',
-  'DelinquencyStageChanged',
-  'LoanCured',
-  'LoanPaidOff',
-  'LoanReopened',
-  'DelinquencyRestated',
-]);
+/** The Loans events that regrade the loan's customer: all but holds and write-offs, which only update facts. */
+const FACTS_ONLY: ReadonlySet<string> = new Set<LoanEvent['type']>(['CollectionHoldStarted', 'CollectionHoldEnded', 'LoanWrittenOff']);
+export const REGRADE_LOAN_EVENTS: ReadonlySet<string> = new Set(LOAN_FACT_EVENTS.filter((type) => !FACTS_ONLY.has(type)));
 
 /** How long folded history is kept (episodes, payments while overdue). */
 const HISTORY_MONTHS = 36;

@@ -54,7 +54,7 @@ const CONTRACTS: Record<string, { readonly stream: string; readonly publish: (da
       if (!changed.length) return null;
       return {
         key: d.customerId,
-        data: { ...pick(d.facts, ['bureauScore', 'monthlyIncome']), changed, ...pick(d, ['source', 'asOf']), customerId: d.customerId },
+        data: { customerId: d.customerId, ...pick(d.facts, ['bureauScore', 'monthlyIncome']), changed, ...pick(d, ['source', 'asOf']) },
       };
     },
   },

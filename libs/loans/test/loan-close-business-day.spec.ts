@@ -5,6 +5,8 @@ import { DUE1, DUE2, DUE3, PENALTY_PRODUCT, close, closeDays, history, loanRegis
 
 const spec = deciderSpec(loanDecider);
 const day = (dpd: number) => addDays(DUE1, dpd);
+/** Penalty accrued as of a date: what the days since the last report added, and the total. */
+const accrued = (asOf: string, amount: number, accruedTotal: number): LoanEvent => ({ type: 'PenaltyAccrued', data: { asOf, amount, accruedTotal } });
 /** Overdue on the fixture loan with nothing paid: each installment once its due date has passed. */
 const overdueOn = (date: string) => 103_000 + (compareDates(date, DUE2) > 0 ? 102_000 : 0) + (compareDates(date, DUE3) > 0 ? 101_000 : 0);
 
@@ -120,19 +122,21 @@ describe('CloseBusinessDay', () => {
         .given([loanRegistered(PENALTY_PRODUCT)])
         .when(close('2024-02-16'))
         .then([
-          { type: 'PenaltyAccrued', data: { asOf: '2024-02-16', amount: 50, accruedTotal: 50 } },
+          accrued('2024-02-16', 50, 50),
           { type: 'LoanBecameDelinquent', data: { dpd: 1, stage: 'M1', overdueAmount: 103_050, oldestUnpaidDueDate: DUE1, asOf: '2024-02-16' } },
           { type: 'DelinquencyStageChanged', data: { from: 'M0', to: 'M1', dpd: 1, overdueAmount: 103_050, asOf: '2024-02-16' } },
         ]);
       const delinquent = history([loanRegistered(PENALTY_PRODUCT)], close('2024-02-16'));
-      spec
-        .given(delinquent)
-        .when(close('2024-02-17'))
-        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-17', amount: 50, accruedTotal: 100 } }]);
-      spec
-        .given(delinquent)
-        .when(close('2024-02-20'))
-        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-20', amount: 200, accruedTotal: 250 } }]);
+      // Closing the next day, or three days later: the days since the last report accrue together.
+      for (const [date, amount, total] of [
+        ['2024-02-17', 50, 100],
+        ['2024-02-20', 200, 250],
+      ] as const) {
+        spec
+          .given(delinquent)
+          .when(close(date))
+          .then([accrued(date, amount, total)]);
+      }
     });
 
     it('keeps accruing on days that reported nothing but penalty', () => {
@@ -141,7 +145,7 @@ describe('CloseBusinessDay', () => {
       spec
         .given(given)
         .when(close('2024-02-19'))
-        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-02-19', amount: 50, accruedTotal: 200 } }]);
+        .then([accrued('2024-02-19', 50, 200)]);
     });
 
     it('accrues on each overdue installment and stops once principal is paid', () => {
@@ -150,7 +154,7 @@ describe('CloseBusinessDay', () => {
       spec
         .given(given)
         .when(close('2024-03-18'))
-        .then([{ type: 'PenaltyAccrued', data: { asOf: '2024-03-18', amount: 100, accruedTotal: 32 * 50 + 3 * 50 } }]);
+        .then([accrued('2024-03-18', 100, 32 * 50 + 3 * 50)]);
       const paid = history(given, pay('p1', 500_000, '2024-03-17'));
       spec.given(paid).when(close('2024-03-18')).then([]);
       spec.given(paid).when(close('2024-06-01')).then([]);

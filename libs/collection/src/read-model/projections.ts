@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '#kernel';
-import { rowProjection, type Projection } from '#projections';
+import { perAggregate, rowProjection, type Projection } from '#projections';
 import { CASE_EVENT_TYPES, type CaseEvent } from '../domain/case/events.js';
 import { COLLECTOR_EVENT_TYPES, type CollectorEvent } from '../domain/collector.js';
 import { DISPATCH_EVENT_TYPES, type DebtorEvent } from '../domain/debtor.js';
@@ -200,8 +200,7 @@ const casesProjection: Projection = rowProjection<CaseRow>({
     CREATE INDEX {table}_status ON {table} (status, stage, grade)`,
   key: 'case_id',
   // The placement's start and end stay on the case stream (not published), and the case's read shows them.
-  filter: { streamPrefixes: ['collection.case-'], eventTypes: [...CASE_EVENT_TYPES, 'CasePlacedWithAgency', 'CasePlacementEnded'] },
-  keyOf: (e) => (e.data as { caseId?: string }).caseId ?? null,
+  ...perAggregate('collection.case-', [...CASE_EVENT_TYPES, 'CasePlacedWithAgency', 'CasePlacementEnded'], 'caseId'),
   evolve: evolveCaseRow,
 });
 
@@ -369,11 +368,7 @@ const collectorsProjection: Projection = rowProjection<CollectorRow>({
     certifications jsonb NOT NULL, trainings jsonb NOT NULL, open_cases integer NOT NULL);
     CREATE INDEX {table}_team ON {table} (team)`,
   key: 'collector_id',
-  filter: {
-    streamPrefixes: ['collection.collector-'],
-    eventTypes: COLLECTOR_EVENT_TYPES,
-  },
-  keyOf: (e) => (e.data as { collectorId?: string }).collectorId ?? null,
+  ...perAggregate('collection.collector-', COLLECTOR_EVENT_TYPES, 'collectorId'),
   evolve(row, recorded) {
     const e = recorded as unknown as CollectorEvent;
     if (e.type === 'CollectorRegistered') {

@@ -10,7 +10,7 @@ import {
   type RecordedEvent,
 } from '#kernel';
 import { AggregateRepository, commandMetadata, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import { domainProblem, runCommand, type Metrics } from '#platform';
+import { domainProblem, type Metrics } from '#platform';
 import {
   customerDecider,
   customerStream,
@@ -27,6 +27,7 @@ import {
 } from '../domain/customer.js';
 import { evolve, initialRequestState, type RestructuringAccepted, type RestructuringEvent } from '../domain/request/events.js';
 import { requestStream } from './slots.js';
+import { quietly, runFollowUp } from './follow-up.js';
 
 const MAX_ATTEMPTS = 8;
 type Commitment = RestructuringCommitted['data'];
@@ -136,24 +137,20 @@ export class RestructuringCustomers {
     ctx: CommandContext,
     log: (err: unknown) => void,
   ): Promise<void> {
-    try {
-      await this.void(customerId, requestId, reason, businessDate, ctx);
-    } catch (err) {
-      // The next acceptance inside the lookback reads the request, sees it failed and voids it itself.
-      log(err);
-    }
+    // The next acceptance inside the lookback reads the request, sees it failed and voids it itself.
+    await quietly(() => this.void(customerId, requestId, reason, businessDate, ctx), log);
   }
 
   private async void(customerId: string, requestId: string, reason: VoidReason, businessDate: BusinessDate, ctx: CommandContext): Promise<void> {
-    const { onOutcome: _ignored, ...rest } = ctx;
-    const result = await runCommand(
+    await runFollowUp(
       this.metrics,
       this.customers,
       customerStream(customerId),
       { type: 'VoidCommitment', data: { customerId, requestId, reason, businessDate } },
-      { ...rest, command: 'VoidRestructuringCommitment' },
+      ctx,
+      'VoidRestructuringCommitment',
+      'commitment void',
     );
-    if (isDomainError(result)) throw new Error(`commitment void refused: ${result.code}`);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { RevisionConflictError, fold, isDomainError, newId, type BusinessDate, type EventMetadata, type NewEvent, type RecordedEvent } from '#kernel';
 import { AggregateRepository, commandMetadata, type AppendResult, type CommandContext, type CommandResult, type EventStore } from '#eventstore';
-import { domainProblem, ProblemException, problem, runCommand, type Metrics } from '#platform';
+import { domainProblem, ProblemException, problem, type Metrics } from '#platform';
 import { evolve, initialRequestState, type RestructuringEvent, type RestructuringRequested } from '../domain/request/events.js';
 import {
   decideSlot,
@@ -15,6 +15,7 @@ import {
   type SlotEvent,
   type SlotState,
 } from '../domain/slot.js';
+import { quietly, runFollowUp } from './follow-up.js';
 
 export const requestStream = (requestId: string): string => `restructuring.request-${requestId}`;
 
@@ -126,24 +127,20 @@ export class RestructuringSlots {
     ctx: CommandContext,
     log: (err: unknown) => void,
   ): Promise<void> {
-    try {
-      await this.release(loanId, requestId, endedAs, businessDate, ctx);
-    } catch (err) {
-      // The next filing on the loan sees the request ended and releases the slot itself.
-      log(err);
-    }
+    // The next filing on the loan sees the request ended and releases the slot itself.
+    await quietly(() => this.release(loanId, requestId, endedAs, businessDate, ctx), log);
   }
 
   private async release(loanId: string, requestId: string, endedAs: EndedStatus | 'NOT_FILED', businessDate: string, ctx: CommandContext): Promise<void> {
-    const { onOutcome: _ignored, ...rest } = ctx;
-    const result = await runCommand(
+    await runFollowUp(
       this.metrics,
       this.slots,
       slotStream(loanId),
       { type: 'ReleaseSlot', data: { loanId, requestId, endedAs, businessDate } },
-      { ...rest, command: 'ReleaseRestructuringSlot' },
+      ctx,
+      'ReleaseRestructuringSlot',
+      'slot release',
     );
-    if (isDomainError(result)) throw new Error(`slot release refused: ${result.code}`);
   }
 
   /** Whether the holder's request is still open, read from its own stream (written from the take if still empty). */

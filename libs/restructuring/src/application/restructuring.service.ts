@@ -319,25 +319,34 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
 
   /** Maker: a risk manager proposes a version; it is in force only once another approves it. */
   async proposePolicy(policy: RestructuringPolicy, meta: RequestMeta): Promise<CommandAccepted> {
-    const businessDate = await this.today();
-    return execute(
-      this.metrics,
-      this.policies,
-      POLICY_BOOK_STREAM,
-      { type: 'ProposePolicy', data: { policy, proposedBy: meta.actor, businessDate } },
-      commandContext(meta, 'ProposeRestructuringPolicy', { policyVersions: { restructuringPolicy: policy.version }, extra: { businessDate } }),
-    );
+    return this.onPolicyBook(meta, 'ProposeRestructuringPolicy', policy.version, (businessDate) => ({
+      type: 'ProposePolicy',
+      data: { policy, proposedBy: meta.actor, businessDate },
+    }));
   }
 
   /** Checker: a different risk manager approves a proposed version, which is then in force. */
   async approvePolicy(version: string, meta: RequestMeta): Promise<CommandAccepted> {
+    return this.onPolicyBook(meta, 'ApproveRestructuringPolicy', version, (businessDate) => ({
+      type: 'ApprovePolicy',
+      data: { version, approvedBy: meta.actor, businessDate },
+    }));
+  }
+
+  /** A policy-book command dated today, its context naming the policy version it is about. */
+  private async onPolicyBook(
+    meta: RequestMeta,
+    name: string,
+    version: string,
+    build: (businessDate: BusinessDate) => PolicyBookCommand,
+  ): Promise<CommandAccepted> {
     const businessDate = await this.today();
     return execute(
       this.metrics,
       this.policies,
       POLICY_BOOK_STREAM,
-      { type: 'ApprovePolicy', data: { version, approvedBy: meta.actor, businessDate } },
-      commandContext(meta, 'ApproveRestructuringPolicy', { policyVersions: { restructuringPolicy: version }, extra: { businessDate } }),
+      build(businessDate),
+      commandContext(meta, name, { policyVersions: { restructuringPolicy: version }, extra: { businessDate } }),
     );
   }
 

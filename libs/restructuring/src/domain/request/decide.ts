@@ -43,10 +43,12 @@ import { GRADES, type Grade, type RestructuringPolicy } from '../policy.js';
  * nothing here reads a clock or a database.
  */
 
-export type RequestRestructuring = Command<
+/** A command on one request, decided on the business date it carries. */
+type OnRequest<T extends string, D> = Command<T, { readonly requestId: string; readonly businessDate: BusinessDate } & D>;
+
+export type RequestRestructuring = OnRequest<
   'RequestRestructuring',
   {
-    readonly requestId: string;
     readonly loan: LoanSnapshot;
     readonly terms: RestructuringTerms;
     readonly hardship: Hardship;
@@ -54,43 +56,32 @@ export type RequestRestructuring = Command<
     readonly grade: Grade;
     readonly gradeSource: GradeSource;
     readonly requestedBy: Actor;
-    readonly businessDate: BusinessDate;
   }
 >;
 
-type AssessRestructuring = Command<
+type AssessRestructuring = OnRequest<
   'AssessRestructuring',
   {
-    readonly requestId: string;
     readonly loan: LoanSnapshot;
     readonly policy: RestructuringPolicy;
     /** Effective date of the customer's latest restructuring on any loan, if any. */
     readonly customerLastRestructuredOn: BusinessDate | null;
     readonly assessedBy: Actor;
-    readonly businessDate: BusinessDate;
   }
 >;
 
-type ApproveRestructuring = Command<'ApproveRestructuring', { readonly requestId: string; readonly approver: Actor; readonly businessDate: BusinessDate }>;
+type ApproveRestructuring = OnRequest<'ApproveRestructuring', { readonly approver: Actor }>;
 
-type RejectRestructuring = Command<
-  'RejectRestructuring',
-  { readonly requestId: string; readonly rejectedBy: Actor; readonly reasonCode: RejectionReason; readonly businessDate: BusinessDate }
->;
+type RejectRestructuring = OnRequest<'RejectRestructuring', { readonly rejectedBy: Actor; readonly reasonCode: RejectionReason }>;
 
-type OfferRestructuring = Command<
-  'OfferRestructuring',
-  { readonly requestId: string; readonly loan: LoanSnapshot; readonly channel: OfferChannel; readonly offeredBy: Actor; readonly businessDate: BusinessDate }
->;
+type OfferRestructuring = OnRequest<'OfferRestructuring', { readonly loan: LoanSnapshot; readonly channel: OfferChannel; readonly offeredBy: Actor }>;
 
-type AcceptOffer = Command<
+type AcceptOffer = OnRequest<
   'AcceptOffer',
   {
-    readonly requestId: string;
     readonly recordedBy: Actor;
     readonly channel: AcceptanceChannel;
     readonly evidenceRef: string | null;
-    readonly businessDate: BusinessDate;
   }
 >;
 
@@ -107,10 +98,7 @@ export type ActivationOutcome =
     }
   | { readonly applied: false; readonly code: string; readonly reason: string };
 
-type ActivateRestructuring = Command<
-  'ActivateRestructuring',
-  { readonly requestId: string; readonly outcome: ActivationOutcome; readonly businessDate: BusinessDate }
->;
+type ActivateRestructuring = OnRequest<'ActivateRestructuring', { readonly outcome: ActivationOutcome }>;
 
 type ObservePlan = Command<
   'ObservePlan',

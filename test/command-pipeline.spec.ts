@@ -1,7 +1,9 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { domainError } from '#kernel';
+import { Metrics, ProblemException, measured, problem } from '#platform';
 
 /**
  * One command pipeline: `runCommand` in libs/platform/src/commands.ts is the only code in the
@@ -68,5 +70,41 @@ describe('the command pipeline', () => {
 
   it('calls it itself, once (the check finds a call when there is one)', () => {
     expect(uses.filter((use) => use.startsWith(`${PIPELINE}:`))).toHaveLength(1);
+  });
+
+  it('is the only code that times commands: no library starts a command timer of its own', () => {
+    const timers = files.filter((file) => relative(ROOT, file) !== PIPELINE && readFileSync(file, 'utf8').includes('commandDuration.startTimer'));
+    expect(timers.map((file) => relative(ROOT, file))).toEqual([]);
+  });
+});
+
+describe("the pipeline's measure of a command done on more than one stream", () => {
+  const metrics = new Metrics();
+  const outcomes = async () =>
+    Object.fromEntries(
+      (await metrics.commandDuration.get()).values
+        .filter((v) => v.metricName === 'arrears_command_duration_seconds_count' && v.labels.command === 'FileSomething')
+        .map((v) => [v.labels.outcome, v.value]),
+    );
+  const appended = async () => (await metrics.appendedEvents.get()).values.find((v) => v.labels.category === 'restructuring.request')?.value ?? 0;
+  const result = (duplicate: boolean) => ({
+    streamId: 'restructuring.request-r1',
+    events: duplicate ? [] : [{ type: 'A' }, { type: 'B' }],
+    revision: 1,
+    position: null,
+    duplicate,
+  });
+
+  it('records each outcome as runCommand does, and counts what was appended by the stream it names', async () => {
+    await measured(metrics, 'FileSomething', async () => result(false) as never);
+    await measured(metrics, 'FileSomething', async () => result(true) as never);
+    await measured(metrics, 'FileSomething', async () => null);
+    await measured(metrics, 'FileSomething', async () => domainError('NOPE', 'refused'));
+    await expect(
+      measured(metrics, 'FileSomething', async () => Promise.reject(new ProblemException(problem(409, 'TAKEN', 'Taken', 'taken')))),
+    ).rejects.toThrow();
+    await expect(measured(metrics, 'FileSomething', async () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await outcomes()).toEqual({ accepted: 1, duplicate: 2, rejected: 2, failed: 1 });
+    expect(await appended()).toBe(2);
   });
 });

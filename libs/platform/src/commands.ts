@@ -1,7 +1,7 @@
 import { isDomainError, streamCategory, type DomainError, type DomainEvent, type Position } from '#kernel';
 import type { AggregateRepository, CommandContext, CommandResult } from '#eventstore';
 import { formatPosition } from '#kernel';
-import { domainProblem } from './http/problem.js';
+import { domainProblem, ProblemException } from './http/problem.js';
 import type { RequestMeta } from './http/request-context.js';
 import type { Metrics } from './observability/metrics.js';
 
@@ -58,18 +58,33 @@ export async function runCommand<C, E extends DomainEvent, S>(
   command: C,
   ctx: CommandContext,
 ): Promise<CommandResult<E> | DomainError> {
-  const stop = metrics?.commandDuration.startTimer({ command: ctx.command });
+  return measured(metrics, ctx.command, () => repository.handle(streamId, command, ctx));
+}
+
+/**
+ * The pipeline's measure around one command's work, for the few commands that are not one stream's
+ * load, decide and append (Restructuring files a request through its loan's slot stream, and
+ * commits an acceptance on the customer's stream before the request's): timed and counted exactly
+ * as `runCommand` times and counts. `work` resolves to what was appended, a domain refusal, or null
+ * for a repeat that appended nothing; a problem it throws is a refusal, anything else a failure.
+ */
+export async function measured<W extends CommandResult | DomainError | null>(
+  metrics: Metrics | undefined,
+  command: string,
+  work: () => Promise<W>,
+): Promise<W> {
+  const stop = metrics?.commandDuration.startTimer({ command });
   try {
-    const result = await repository.handle(streamId, command, ctx);
-    if (isDomainError(result)) {
-      stop?.({ outcome: 'rejected' });
+    const result = await work();
+    if (result === null || isDomainError(result)) {
+      stop?.({ outcome: result === null ? 'duplicate' : 'rejected' });
       return result;
     }
     stop?.({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
-    if (result.events.length) metrics?.appendedEvents.inc({ category: streamCategory(streamId) }, result.events.length);
+    if (result.events.length) metrics?.appendedEvents.inc({ category: streamCategory(result.streamId) }, result.events.length);
     return result;
   } catch (err) {
-    stop?.({ outcome: 'failed' });
+    stop?.({ outcome: err instanceof ProblemException ? 'rejected' : 'failed' });
     throw err;
   }
 }

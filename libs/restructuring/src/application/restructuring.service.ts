@@ -18,11 +18,11 @@ import {
   caseOutOfScope,
   Metrics,
   PG_POOL,
-  ProblemException,
   accepted,
   commandContext,
   domainProblem,
   execute,
+  measured,
   runCommand,
   type CommandAccepted,
   type Principal,
@@ -145,23 +145,14 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
       },
     };
     const ctx = commandContext(meta, 'RequestRestructuring', { extra: { businessDate } });
-    const stop = this.metrics.commandDuration.startTimer({ command: ctx.command });
     // Decided first, on nothing but the command; then filed through the loan's slot, which owns
     // "one open restructuring per loan" (see RestructuringSlots).
-    const decided = decideRequest(command, { status: 'None' });
-    if (isDomainError(decided)) {
-      stop({ outcome: 'rejected' });
-      fail(decided);
-    }
-    try {
-      const result = await this.slots.file((decided as readonly RestructuringEvent[])[0] as RestructuringRequested, ctx, businessDate);
-      stop({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
-      if (result.events.length) this.metrics.appendedEvents.inc({ category: 'restructuring.request' }, result.events.length);
-      return { ...accepted(result), requestId };
-    } catch (err) {
-      stop({ outcome: err instanceof ProblemException ? 'rejected' : 'failed' });
-      throw err;
-    }
+    const result = await measured(this.metrics, ctx.command, async () => {
+      const decided = decideRequest(command, { status: 'None' });
+      return isDomainError(decided) ? decided : this.slots.file(decided[0] as RestructuringRequested, ctx, businessDate);
+    });
+    if (isDomainError(result)) return fail(result);
+    return { ...accepted(result), requestId };
   }
 
   async assess(requestId: string, meta: RequestMeta): Promise<CommandAccepted> {
@@ -248,20 +239,10 @@ export class RestructuringService implements OnModuleInit, RestructuringReaction
     const onRequest = () => execute(this.metrics, this.requests, requestStream(requestId), command, ctx);
     const decided = restructuringDecider.decide(command, state);
     if (isDomainError(decided) || decided.length === 0) return onRequest();
-    const stop = this.metrics.commandDuration.startTimer({ command: ctx.command });
-    try {
-      const result = await this.customers.commit(decided[0] as RestructuringAccepted, revision, request.assessment!.policy.lookbackMonths, ctx);
-      if (!result) {
-        stop({ outcome: 'duplicate' });
-        return onRequest();
-      }
-      stop({ outcome: 'accepted' });
-      this.metrics.appendedEvents.inc({ category: 'restructuring.request' }, result.events.length);
-      return accepted(result);
-    } catch (err) {
-      stop({ outcome: err instanceof ProblemException ? 'rejected' : 'failed' });
-      throw err;
-    }
+    const result = await measured(this.metrics, ctx.command, () =>
+      this.customers.commit(decided[0] as RestructuringAccepted, revision, request.assessment!.policy.lookbackMonths, ctx),
+    );
+    return result ? accepted(result) : onRequest();
   }
 
   /**

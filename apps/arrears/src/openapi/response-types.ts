@@ -124,7 +124,7 @@ const CATEGORY_STATUS: Record<string, number> = { rule: 422, not_found: 404, con
  */
 class ProblemCodeFinder {
   private readonly memo = new Map<ts.Node, Map<string, number>>();
-  private readonly cases = new Map<string, ts.CaseClause[]>();
+  private readonly cases = new Map<string, ts.Node[]>();
 
   constructor(
     private readonly program: ts.Program,
@@ -136,6 +136,12 @@ class ProblemCodeFinder {
       const visit = (node: ts.Node): void => {
         if (ts.isCaseClause(node) && ts.isStringLiteral(node.expression))
           this.cases.set(node.expression.text, [...(this.cases.get(node.expression.text) ?? []), node]);
+        // A decider written as a table of handlers by command type (kernel's decideByType): `Type: handler`.
+        if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && /^[A-Z]/.test(node.name.text)) {
+          const handler = node.initializer;
+          const target = ts.isIdentifier(handler) ? this.checker.getSymbolAtLocation(handler)?.declarations?.find((d) => ts.isFunctionDeclaration(d)) : handler;
+          if (target && ts.isFunctionLike(target)) this.cases.set(node.name.text, [...(this.cases.get(node.name.text) ?? []), target]);
+        }
         ts.forEachChild(node, visit);
       };
       visit(file);
@@ -186,6 +192,9 @@ class ProblemCodeFinder {
           if (body && (body as { body?: ts.Node }).body && this.own(declaration.getSourceFile())) merge(this.of(body));
         }
       }
+      // A command type passed to a builder (`byActor('RequestWriteOff', …)`) reaches its handler too.
+      if (ts.isCallExpression(node))
+        for (const arg of node.arguments) if (ts.isStringLiteralLike(arg)) for (const clause of this.cases.get(arg.text) ?? []) merge(this.of(clause));
       if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && ts.isStringLiteralLike(node.initializer)) {
         if (node.name.text === 'type') for (const clause of this.cases.get(node.initializer.text) ?? []) merge(this.of(clause));
         if (node.name.text === 'code' && CODE.test(node.initializer.text)) add([node.initializer.text], 422);
